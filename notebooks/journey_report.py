@@ -1,0 +1,67 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Journey report for one persona
+#
+# `cjm reports` runs this notebook once per persona with papermill. Open it in JupyterLab to
+# explore: set the parameters below to a study and a persona, then run all cells. It reads the
+# coded segments table (it never re-codes) and writes the Word report next to the figures.
+
+# %% tags=["parameters"]
+study_dir = "../interviews"
+persona_id = "first-home"
+segments_path = "../reports/segments.parquet"
+output_dir = "../reports/first-home"
+
+# %%
+from pathlib import Path
+
+from IPython.display import HTML, Image, display
+
+from cjm_research import report
+
+ctx = report.load_context(study_dir, persona_id, segments_path)
+figures = report.make_figures(ctx, output_dir)
+display(HTML(report.title_html(ctx)))
+
+# %%
+display(HTML(report.summary_html(ctx)))
+display(HTML(report.profile_html(ctx)))
+
+# %%
+display(HTML('<h2 id="journey-map">Journey map</h2>'))
+display(Image(filename=str(figures["journey_map"])))
+display(HTML(report.figure_caption(
+    "Figure 1. The journey by stage: touchpoints, mean emotion with its 95% band and n, "
+    "top pain points and the evidence behind each stage."
+)))
+
+# %%
+display(HTML('<h2 id="emotion">Emotion across the journey</h2>'))
+display(Image(filename=str(figures["emotion_curve"])))
+display(HTML(report.figure_caption("Figure 2. Mean valence per stage (−1 to +1) with n.")))
+display(Image(filename=str(figures["touchpoint_heatmap"])))
+display(HTML(report.figure_caption("Figure 3. Touchpoint mentions by stage.")))
+display(Image(filename=str(figures["emotion_heatmap"])))
+display(HTML(report.figure_caption("Figure 4. Emotions by stage.")))
+
+# %%
+for stage in ctx.journey.stages:
+    display(HTML(report.stage_html(ctx, stage)))
+
+# %%
+display(HTML(report.methodology_html(ctx)))
+
+# %%
+docx_path = report.write_docx(ctx, figures, Path(output_dir) / f"{persona_id}.docx")

@@ -1,0 +1,285 @@
+"""The journey model of one persona, computed from the coded segments table.
+
+Everything here is a pure function of the table and the codebook: no I/O, no plotting. Charts and
+renderers read a :class:`Journey`; notebooks display it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .model import PARTICIPANT, Codebook
+
+#: A stage with fewer coded segments than this is flagged as low-evidence in reports.
+MIN_EVIDENCE = 3
+#: Valence at or below this counts as a pain point; at or above the positive twin, a delight.
+PAIN_VALENCE = -0.25
+DELIGHT_VALENCE = 0.35
+
+
+def split_codes(value: object) -> list[str]:
+    """The codes of a multi-code cell (``"a;b"``), tolerant of NaN, lists and blanks."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if str(v)]
+    return [part for part in str(value).split(";") if part]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A participant's words with where they come from, so every claim can be traced."""
+
+    segment_id: str
+    text: str
+    participant: str
+    interview_id: str
+    source: str
+    line: int | None
+    time_start: float | None
+    stage: str
+    emotion: str
+    valence: float
+
+    @property
+    def location(self) -> str:
+        """``00:03:12`` when the source is timed, else ``line 23``."""
+        if self.time_start is not None and not math.isnan(self.time_start):
+            seconds = int(self.time_start)
+            return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+        return f"line {self.line}" if self.line else ""
+
+    @property
+    def provenance(self) -> str:
+        """``P01 · p01-interview · line 23``: who said it, in which interview, where."""
+        return " · ".join(p for p in (self.participant, self.interview_id, self.location) if p)
+
+
+@dataclass
+class Journey:
+    """The journey of one persona: what every chart, table and report section is drawn from."""
+
+    persona_id: str
+    stages: list[str]
+    stage_labels: dict[str, str]
+    segments: pd.DataFrame
+    n_interviews: int
+    n_participants: int
+    coverage: pd.DataFrame
+    touchpoint_stage: pd.DataFrame
+    emotion_stage: pd.DataFrame
+    emotion_curve: pd.DataFrame
+    pain_points: pd.DataFrame
+    delights: pd.DataFrame
+    quotes: dict[str, list[Quote]] = field(default_factory=dict)
+    low_evidence: list[str] = field(default_factory=list)
+
+    @property
+    def n_segments(self) -> int:
+        """How many coded participant segments the journey rests on."""
+        return len(self.segments)
+
+    @property
+    def lowest_stage(self) -> str | None:
+        """The stage with the lowest mean valence among stages with enough evidence."""
+        curve = self.emotion_curve[self.emotion_curve["n"] >= MIN_EVIDENCE]
+        if curve.empty:
+            return None
+        return str(curve["mean_valence"].idxmin())
+
+
+def participant_segments(segments: pd.DataFrame, persona_id: str | None = None) -> pd.DataFrame:
+    """Participant rows of the coded table, for one persona when ``persona_id`` is given."""
+    rows = segments[segments["role"] == PARTICIPANT]
+    if persona_id is not None:
+        rows = rows[rows["persona_id"] == persona_id]
+    return rows.reset_index(drop=True)
+
+
+def build_journey(
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    persona_id: str,
+    *,
+    quotes_per_stage: int = 3,
+    participant_labels: dict[str, str] | None = None,
+) -> Journey:
+    """Compute the journey model of ``persona_id`` from the coded segments table.
+
+    ``participant_labels`` maps participant ids to the names shown in quotes (pseudonyms); ids are
+    shown when it is missing.
+    """
+    rows = participant_segments(segments, persona_id)
+    stages = codebook.stage_ids
+    labels = {c.id: c.label for c in codebook.stages}
+    coded = rows[rows["stage"].isin(stages)]
+    return Journey(
+        persona_id=persona_id,
+        stages=stages,
+        stage_labels=labels,
+        segments=rows,
+        n_interviews=rows["interview_id"].nunique(),
+        n_participants=rows["participant_id"].nunique(),
+        coverage=stage_coverage(coded, stages, rows["participant_id"].nunique()),
+        touchpoint_stage=touchpoint_by_stage(coded, codebook),
+        emotion_stage=_crosstab(coded, "emotion", [c.id for c in codebook.emotions], stages),
+        emotion_curve=emotion_curve(coded, stages),
+        pain_points=moments(coded, negative=True),
+        delights=moments(coded, negative=False),
+        quotes={
+            stage: pick_quotes(coded[coded["stage"] == stage], quotes_per_stage, participant_labels)
+            for stage in stages
+        },
+        low_evidence=[s for s in stages if (coded["stage"] == s).sum() < MIN_EVIDENCE],
+    )
+
+
+def stage_coverage(coded: pd.DataFrame, stages: list[str], n_participants: int) -> pd.DataFrame:
+    """Per stage: coded segments, participants and interviews that speak of it, participant share."""
+    grouped = coded.groupby("stage")
+    table = pd.DataFrame(
+        {
+            "segments": grouped.size(),
+            "participants": grouped["participant_id"].nunique(),
+            "interviews": grouped["interview_id"].nunique(),
+        }
+    ).reindex(stages, fill_value=0)
+    table["participant_share"] = table["participants"] / n_participants if n_participants else 0.0
+    table.index.name = "stage"
+    return table
+
+
+def touchpoint_by_stage(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Counts of segments naming each touchpoint (rows) in each stage (columns)."""
+    exploded = coded.assign(touchpoint=coded["touchpoints"].map(split_codes)).explode("touchpoint")
+    return _crosstab(
+        exploded.dropna(subset=["touchpoint"]),
+        "touchpoint",
+        [c.id for c in codebook.touchpoints],
+        codebook.stage_ids,
+    )
+
+
+def _crosstab(frame: pd.DataFrame, column: str, index: list[str], stages: list[str]) -> pd.DataFrame:
+    table = pd.crosstab(frame[column], frame["stage"]) if len(frame) else pd.DataFrame()
+    table = table.reindex(index=index, columns=stages, fill_value=0).fillna(0).astype(int)
+    table.index.name, table.columns.name = column, "stage"
+    return table
+
+
+def emotion_curve(coded: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
+    """Mean valence per stage with n, standard deviation and a 95 % confidence band.
+
+    The band is a normal approximation of the mean's interval (±1.96·sd/√n), NaN where n < 2: with
+    one segment there is no spread to speak of, and the report says so rather than drawing one.
+    """
+    grouped = coded.groupby("stage")["valence"]
+    curve = pd.DataFrame(
+        {"mean_valence": grouped.mean(), "sd": grouped.std(ddof=1), "n": grouped.size()}
+    ).reindex(stages)
+    curve["n"] = curve["n"].fillna(0).astype(int)
+    half = 1.96 * curve["sd"] / curve["n"].where(curve["n"] > 1).pow(0.5)
+    curve["ci_low"] = (curve["mean_valence"] - half).clip(lower=-1)
+    curve["ci_high"] = (curve["mean_valence"] + half).clip(upper=1)
+    curve.index.name = "stage"
+    return curve
+
+
+def moments(coded: pd.DataFrame, *, negative: bool, top: int = 5) -> pd.DataFrame:
+    """Pain points (``negative``) or delights: stage x touchpoint cells ranked by reach and strength.
+
+    A moment is a (stage, touchpoint) pair where participants voiced clearly negative (or positive)
+    feelings. Ranked by how many participants raised it, then by mean valence, so that what many
+    people felt comes first.
+    """
+    columns = ["stage", "touchpoint", "participants", "segments", "mean_valence", "example"]
+    strong = (
+        coded[coded["valence"] <= PAIN_VALENCE]
+        if negative
+        else coded[coded["valence"] >= DELIGHT_VALENCE]
+    )
+    if strong.empty:
+        return pd.DataFrame(columns=columns)
+    exploded = strong.assign(
+        touchpoint=strong["touchpoints"].map(lambda v: split_codes(v) or [""])
+    ).explode("touchpoint")
+    exploded = exploded.sort_values("valence", ascending=negative, kind="stable")
+    table = (
+        exploded.groupby(["stage", "touchpoint"], sort=False)
+        .agg(
+            participants=("participant_id", "nunique"),
+            segments=("segment_id", "nunique"),
+            mean_valence=("valence", "mean"),
+            example=("segment_id", "first"),
+        )
+        .reset_index()
+    )
+    strength = table["mean_valence"] if negative else -table["mean_valence"]
+    table = table.assign(_strength=strength).sort_values(
+        ["participants", "segments", "_strength"], ascending=[False, False, True], kind="stable"
+    )
+    return table.drop(columns="_strength").head(top).reset_index(drop=True)[columns]
+
+
+def pick_quotes(
+    rows: pd.DataFrame, limit: int, participant_labels: dict[str, str] | None = None
+) -> list[Quote]:
+    """Up to ``limit`` quotes: the most emotionally intense, spread across participants first.
+
+    Very short turns ("Yeah.") make poor evidence, so turns under six words are used only when
+    nothing longer exists.
+    """
+    if rows.empty or limit <= 0:
+        return []
+    words = rows["text"].str.split().str.len()
+    ranked = rows.assign(
+        _long=words >= 6, _strength=rows["valence"].abs() + rows["stage_confidence"].fillna(0) / 2
+    ).sort_values(["_long", "_strength", "segment_id"], ascending=[False, False, True])
+    chosen: list[pd.Series] = []
+    seen: set[str] = set()
+    for spread_first in (True, False):
+        for _, row in ranked.iterrows():
+            if len(chosen) == limit:
+                break
+            taken = any(row["segment_id"] == c["segment_id"] for c in chosen)
+            if taken or (spread_first and row["participant_id"] in seen):
+                continue
+            chosen.append(row)
+            seen.add(row["participant_id"])
+    labels = participant_labels or {}
+    return [_quote(row, labels) for row in chosen]
+
+
+def _quote(row: pd.Series, labels: dict[str, str]) -> Quote:
+    time_start = row.get("time_start")
+    line = row.get("line")
+    return Quote(
+        segment_id=str(row["segment_id"]),
+        text=str(row["text"]),
+        participant=labels.get(row["participant_id"], row["participant_id"]) or row["speaker"],
+        interview_id=str(row["interview_id"]),
+        source=str(row.get("source", "")),
+        line=int(line) if line is not None and not pd.isna(line) else None,
+        time_start=None if time_start is None or pd.isna(time_start) else float(time_start),
+        stage=str(row["stage"]),
+        emotion=str(row["emotion"]),
+        valence=float(row["valence"]),
+    )
+
+
+def code_frequencies(segments: pd.DataFrame, codebook: Codebook) -> dict[str, pd.Series]:
+    """How often each code of each dimension was applied to participant segments."""
+    rows = participant_segments(segments)
+    touchpoints = rows["touchpoints"].map(split_codes).explode().dropna()
+    return {
+        "stages": rows["stage"].value_counts().reindex(codebook.stage_ids, fill_value=0),
+        "touchpoints": touchpoints.value_counts().reindex(
+            [c.id for c in codebook.touchpoints], fill_value=0
+        ),
+        "emotions": rows["emotion"].value_counts().reindex(
+            [c.id for c in codebook.emotions], fill_value=0
+        ),
+    }

@@ -1,0 +1,95 @@
+"""Coders turn transcripts into the coded segments table; a small registry picks one by name.
+
+A coder is a factory ``(codebook) -> TranscriptCoder``; the returned callable codes one transcript
+into table rows. Factories compile what they need from the codebook once, so coding many
+transcripts costs only the per-turn work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+import pandas as pd
+
+from ..model import SEGMENT_COLUMNS, CJMInputError, Codebook, Transcript
+
+
+class TranscriptCoder(Protocol):
+    """Codes one transcript: one row (a dict keyed by SEGMENT_COLUMNS) per turn."""
+
+    name: str
+    version: str
+
+    def __call__(self, transcript: Transcript) -> list[dict[str, object]]: ...
+
+
+CoderFactory = Callable[[Codebook], TranscriptCoder]
+_CODERS: dict[str, CoderFactory] = {}
+
+
+def register_coder(name: str, factory: CoderFactory) -> None:
+    """Make a coder available as ``cjm code --coder NAME``."""
+    _CODERS[name] = factory
+
+
+def coders() -> list[str]:
+    """Names of the registered coders."""
+    return sorted(_CODERS)
+
+
+def get_coder(name: str, codebook: Codebook) -> TranscriptCoder:
+    """Build the coder ``name`` for ``codebook``; ``auto`` picks the best installed coder."""
+    if name == "auto":
+        name = "rules"
+    try:
+        factory = _CODERS[name]
+    except KeyError:
+        raise CJMInputError(
+            f"unknown coder {name!r}", hint=f"choose one of: auto, {', '.join(coders())}"
+        ) from None
+    return factory(codebook)
+
+
+def code_transcripts(
+    transcripts: Iterable[Transcript],
+    coder: TranscriptCoder,
+    *,
+    progress: Callable[[Transcript, int], None] | None = None,
+) -> pd.DataFrame:
+    """Code every transcript into one segments table (rows in transcript, then turn order).
+
+    ``progress`` is called after each transcript with it and the number of rows it produced.
+    """
+    rows: list[dict[str, object]] = []
+    for transcript in transcripts:
+        coded = coder(transcript)
+        rows.extend(coded)
+        if progress is not None:
+            progress(transcript, len(coded))
+    return segments_frame(rows)
+
+
+def segments_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """A segments table with the stable column order and dtypes, even when empty."""
+    frame = pd.DataFrame(rows, columns=list(SEGMENT_COLUMNS))
+    for column in ("start", "end", "turn", "line"):
+        frame[column] = frame[column].astype("Int64")
+    for column in (
+        "time_start",
+        "time_end",
+        "valence",
+        "intensity",
+        "stage_confidence",
+        "touchpoint_confidence",
+        "emotion_confidence",
+    ):
+        frame[column] = frame[column].astype("float64")
+    text_columns = [c for c in SEGMENT_COLUMNS if frame[c].dtype == object]
+    frame[text_columns] = frame[text_columns].fillna("").astype(str)
+    return frame
+
+
+from . import rules as _rules  # noqa: E402  (registers the built-in coder)
+
+register_coder("rules", _rules.RulesCoder)

@@ -1,0 +1,191 @@
+"""The shared vocabulary: transcripts, speaker turns, personas, the codebook, and input errors.
+
+Everything here is plain data. Every other module speaks in these types, so this module imports
+nothing from the rest of the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PARTICIPANT = "participant"
+INTERVIEWER = "interviewer"
+
+#: Columns of the coded segments table, in order (see DESIGN.md).
+SEGMENT_COLUMNS: tuple[str, ...] = (
+    "segment_id",
+    "interview_id",
+    "participant_id",
+    "persona_id",
+    "speaker",
+    "role",
+    "turn",
+    "line",
+    "source",
+    "text",
+    "start",
+    "end",
+    "time_start",
+    "time_end",
+    "stage",
+    "touchpoints",
+    "emotion",
+    "valence",
+    "intensity",
+    "stage_confidence",
+    "touchpoint_confidence",
+    "emotion_confidence",
+    "coder",
+    "evidence",
+)
+
+
+class CJMInputError(ValueError):
+    """A problem with the user's input: names the file, the line where known, and a fix."""
+
+    def __init__(
+        self, message: str, path: Path | str | None = None, line: int | None = None, hint: str = ""
+    ) -> None:
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        hint = f" — {self.hint}" if self.hint else ""
+        return f"{where}{self.message}{hint}"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker turn of a transcript.
+
+    ``start``/``end`` are end-exclusive code-point offsets into ``Transcript.text`` such that
+    ``transcript.text[start:end] == turn.text``. ``line`` is the 1-based line (or paragraph for
+    Word files) where the turn begins in the source file.
+    """
+
+    index: int
+    speaker: str
+    role: str
+    text: str
+    start: int
+    end: int
+    line: int
+    time_start: float | None = None
+    time_end: float | None = None
+
+
+@dataclass(frozen=True)
+class RawTurn:
+    """A turn as a reader finds it, before offsets are assigned (see ``ingest.build_transcript``)."""
+
+    speaker: str
+    text: str
+    line: int
+    time_start: float | None = None
+    time_end: float | None = None
+
+
+@dataclass
+class Transcript:
+    """A normalised interview: the canonical plain text and its turns.
+
+    ``text`` is the canonical rendering ``"Speaker: words\\n\\n"`` per turn; it is what offsets
+    refer to and what an exchange format exports as the source text.
+    """
+
+    interview_id: str
+    path: Path
+    text: str
+    turns: list[Turn]
+    meta: dict[str, Any] = field(default_factory=dict)
+    participant_id: str = ""
+    persona_id: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def participant_turns(self) -> list[Turn]:
+        """Turns spoken by participants: the units the coders code."""
+        return [t for t in self.turns if t.role == PARTICIPANT]
+
+
+@dataclass
+class Persona:
+    """A persona from ``personas/<id>.md``: front matter fields plus the markdown narrative."""
+
+    id: str
+    name: str
+    path: Path | None = None
+    summary: str = ""
+    goals: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+    pain_points: list[str] = field(default_factory=list)
+    quote: str = ""
+    participants: list[str] = field(default_factory=list)
+    body: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A row of ``participants.csv``. ``name`` is personal data and never reaches a report."""
+
+    participant_id: str
+    persona_id: str = ""
+    pseudonym: str = ""
+    name: str = ""
+    file: str = ""
+    date: str = ""
+    interviewers: tuple[str, ...] = ()
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code of a codebook dimension."""
+
+    id: str
+    label: str
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    valence: float | None = None  # emotions only: the sign and rough strength, in [-1, 1]
+    owner: str = ""  # touchpoints only: the team that owns it (web, support, logistics ...)
+    color: str = ""
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """Stages (ordered), touchpoints and emotions, loaded from YAML (see ``codebook.py``)."""
+
+    name: str
+    version: str
+    stages: tuple[Code, ...]
+    touchpoints: tuple[Code, ...]
+    emotions: tuple[Code, ...]
+    path: Path | None = None
+
+    def dimension(self, name: str) -> tuple[Code, ...]:
+        """The codes of ``name``: ``stages``, ``touchpoints`` or ``emotions``."""
+        if name not in ("stages", "touchpoints", "emotions"):
+            raise KeyError(f"unknown codebook dimension {name!r}")
+        return getattr(self, name)
+
+    def label(self, dimension: str, code_id: str) -> str:
+        """The human label of a code id (the id itself when unknown)."""
+        for code in self.dimension(dimension):
+            if code.id == code_id:
+                return code.label
+        return code_id
+
+    @property
+    def stage_ids(self) -> list[str]:
+        """Stage ids in journey order."""
+        return [c.id for c in self.stages]

@@ -1,0 +1,145 @@
+"""HTML: escaped report fragments for notebook outputs, and the notebook-to-HTML export.
+
+Every piece of researcher- or participant-supplied text passes through :func:`html.escape` here,
+so a transcript containing ``<script>`` shows that text in the report and never runs.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+from ..analysis import Quote
+from ..iorw import write_text
+from ..resources import templates_dir
+
+esc = html.escape
+
+
+def heading(text: str, level: int = 2, anchor: str = "") -> str:
+    """An escaped heading, with an id so the table of contents can link to it."""
+    ident = f' id="{esc(anchor)}"' if anchor else ""
+    return f"<h{level}{ident}>{esc(text)}</h{level}>"
+
+
+def paragraph(text: str, css: str = "") -> str:
+    """An escaped paragraph."""
+    cls = f' class="{css}"' if css else ""
+    return f"<p{cls}>{esc(text)}</p>"
+
+
+def bullets(items: Iterable[str]) -> str:
+    """An escaped bullet list (empty string when there are no items)."""
+    items = list(items)
+    if not items:
+        return ""
+    return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
+
+
+def quote_block(quote: Quote) -> str:
+    """A participant quote with its provenance underneath."""
+    return (
+        f'<blockquote class="cjm-quote">“{esc(quote.text)}”</blockquote>'
+        f'<p class="cjm-provenance">— {esc(quote.provenance)}</p>'
+    )
+
+
+def table(frame: pd.DataFrame, *, index: bool = False) -> str:
+    """A DataFrame as an escaped HTML table (pandas escapes cell text by default)."""
+    return frame.to_html(index=index, escape=True, border=0, na_rep="–")
+
+
+def toc(entries: Iterable[tuple[str, str]]) -> str:
+    """A table of contents from ``(anchor, title)`` pairs; works without any script."""
+    links = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in entries)
+    return f'<nav class="cjm-toc"><strong>Contents</strong><ol>{links}</ol></nav>'
+
+
+def export_html(notebook_path: Path, out_path: Path, *, title: str = "") -> Path:
+    """Export an executed report notebook to one self-contained HTML file, atomically.
+
+    Code cells, prompts and the papermill parameters cell are left out (``exclude_input``), images
+    are embedded as data URIs by the notebook outputs themselves, and the template loads nothing
+    from the network.
+    """
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    if title:
+        notebook.metadata["title"] = title
+    exporter = HTMLExporter(
+        extra_template_basedirs=[str(templates_dir())],
+        template_name="html",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        sanitize_html=False,
+    )
+    # sanitize_html would strip the report's own classes; safety comes from escaping every piece
+    # of user text where the fragments are built (this module) and from code cells emitting no
+    # raw user HTML.
+    body, _ = exporter.from_notebook_node(notebook)
+    return write_text(out_path, body)
+
+
+
+@dataclass
+class IndexEntry:
+    """One persona's line on the index page."""
+
+    persona_id: str
+    name: str
+    interviews: int
+    participants: int
+    segments: int
+    status: str
+    error: str = ""
+    files: list[str] = field(default_factory=list)
+
+
+def index_page(study_name: str, entries: Iterable[IndexEntry]) -> str:
+    """``reports/index.html``: opens from disk, links every report, shows each small journey map."""
+    cards = []
+    for e in entries:
+        links = " · ".join(
+            f'<a href="{esc(f)}">{esc(Path(f).suffix.lstrip(".").upper() or f)}</a>'
+            for f in e.files
+            if Path(f).suffix in (".html", ".docx", ".ipynb")
+        )
+        thumb = next((f for f in e.files if f.endswith("-journey_map.png")), "")
+        image = f'<img src="{esc(thumb)}" alt="Journey map of {esc(e.name)}">' if thumb else ""
+        state = "" if e.status == "ok" else f'<p class="failed">Failed: {esc(e.error)}</p>'
+        cards.append(
+            f'<section class="card"><h2>{esc(e.name)}</h2>'
+            f'<p class="meta">{esc(e.persona_id)} · {e.interviews} interviews · '
+            f"{e.participants} participants · {e.segments} coded segments</p>"
+            f"{state}<p>{links}</p>{image}</section>"
+        )
+    return _INDEX.format(title=esc(study_name), cards="\n".join(cards))
+
+
+_INDEX = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Journey reports: {title}</title>
+<style>
+body {{ font-family: "Liberation Sans", Arial, sans-serif; margin: 32px auto; max-width: 1100px;
+       color: #1d2528; padding: 0 24px; }}
+h1 {{ color: #0f5257; border-bottom: 3px solid #0f5257; }}
+.card {{ border: 1px solid #d5dede; border-radius: 8px; padding: 8px 20px 16px; margin: 20px 0; }}
+.card h2 {{ color: #0f5257; margin-bottom: 4px; }}
+.meta {{ color: #5b6770; margin-top: 0; }}
+.failed {{ color: #b30000; font-weight: bold; }}
+.card img {{ max-width: 100%; border: 1px solid #eee; }}
+a {{ color: #0f5257; font-weight: bold; }}
+</style></head>
+<body><h1>Journey reports: {title}</h1>
+{cards}
+</body></html>
+"""

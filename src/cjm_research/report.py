@@ -1,0 +1,258 @@
+"""What the report notebooks call: load one persona's journey, draw it, and write it out.
+
+Notebooks stay thin: each cell is one call here and a ``display``. The same figures feed the HTML
+(notebook outputs) and the Word document, and the same summary sentences feed both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import charts
+from .analysis import Journey, build_journey, split_codes
+from .codebook import load_codebook
+from .ingest import load_participants, load_personas
+from .model import Codebook, Persona
+from .render import html
+from .render.docx import write_journey_docx
+
+FIGURES = ("journey_map", "emotion_curve", "touchpoint_heatmap", "emotion_heatmap")
+
+
+@dataclass
+class ReportContext:
+    """Everything one persona's report is drawn from."""
+
+    study_dir: Path
+    study_name: str
+    persona: Persona
+    codebook: Codebook
+    journey: Journey
+    participant_labels: dict[str, str] = field(default_factory=dict)
+
+
+def read_segments(path: Path | str) -> pd.DataFrame:
+    """Read a coded segments table from parquet, CSV or XLSX (by suffix)."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    if path.suffix == ".csv":
+        return pd.read_csv(path, dtype={"touchpoints": str}, keep_default_na=False)
+    if path.suffix == ".xlsx":
+        return pd.read_excel(path, dtype={"touchpoints": str}).fillna({"touchpoints": ""})
+    raise ValueError(f"unsupported segments table format: {path.suffix}")
+
+
+def load_context(study_dir: Path | str, persona_id: str, segments_path: Path | str) -> ReportContext:
+    """Load the persona, codebook, participant pseudonyms and coded table; build the journey."""
+    study_dir = Path(study_dir)
+    codebook_file = study_dir / "codebook.yaml"
+    codebook = load_codebook(codebook_file if codebook_file.exists() else None)
+    personas = load_personas(study_dir / "personas")
+    persona = personas.get(persona_id) or Persona(id=persona_id, name=persona_id)
+    participants_file = study_dir / "participants.csv"
+    participants = load_participants(participants_file) if participants_file.exists() else {}
+    labels = {pid: p.pseudonym or pid for pid, p in participants.items()}
+    segments = read_segments(segments_path)
+    journey = build_journey(segments, codebook, persona_id, participant_labels=labels)
+    return ReportContext(
+        study_dir=study_dir,
+        study_name=study_dir.resolve().name,
+        persona=persona,
+        codebook=codebook,
+        journey=journey,
+        participant_labels=labels,
+    )
+
+
+def make_figures(ctx: ReportContext, out_dir: Path | str) -> dict[str, Path]:
+    """Draw and save every report figure as PNG under ``out_dir``; return their paths by name."""
+    out_dir = Path(out_dir)
+    journey, codebook = ctx.journey, ctx.codebook
+    drawn = {
+        "journey_map": charts.journey_map(journey, codebook),
+        "emotion_curve": charts.emotion_curve_figure(journey),
+        "touchpoint_heatmap": charts.touchpoint_heatmap(journey, codebook),
+        "emotion_heatmap": charts.emotion_heatmap(journey, codebook),
+    }
+    return {
+        name: charts.save_figure(fig, out_dir / f"{ctx.persona.id}-{name}.png")
+        for name, fig in drawn.items()
+    }
+
+
+def write_docx(ctx: ReportContext, figures: dict[str, Path], out_path: Path | str) -> Path:
+    """Write the persona's Word report (atomically) on the study's or the packaged styles."""
+    reference = ctx.study_dir / "reference.docx"
+    return write_journey_docx(
+        ctx.journey,
+        codebook=ctx.codebook,
+        persona=ctx.persona,
+        figures=figures,
+        out_path=Path(out_path),
+        study_name=ctx.study_name,
+        reference=reference if reference.exists() else None,
+    )
+
+
+def _label(ctx: ReportContext, dimension: str, code: str) -> str:
+    return ctx.codebook.label(dimension, code) if code else "unspecified"
+
+
+def summary_points(ctx: ReportContext) -> dict[str, list[str]]:
+    """The executive summary as sentences: pain points, delights, the lowest point."""
+    journey = ctx.journey
+
+    def moment(row: pd.Series) -> str:
+        where = _label(ctx, "stages", row["stage"])
+        if row["touchpoint"]:
+            where += f" · {_label(ctx, 'touchpoints', row['touchpoint'])}"
+        people = "participant" if row["participants"] == 1 else "participants"
+        return (
+            f"{where}: raised by {row['participants']} {people} "
+            f"in {row['segments']} segments (mean valence {row['mean_valence']:+.2f})"
+        )
+
+    lowest = journey.lowest_stage
+    low = []
+    if lowest:
+        value = journey.emotion_curve.loc[lowest, "mean_valence"]
+        low = [f"The lowest point of the journey is {_label(ctx, 'stages', lowest)} ({value:+.2f})."]
+    return {
+        "pain_points": [moment(r) for _, r in journey.pain_points.head(3).iterrows()],
+        "delights": [moment(r) for _, r in journey.delights.head(3).iterrows()],
+        "lowest": low,
+    }
+
+
+def stage_anchor(stage: str) -> str:
+    """The HTML anchor of a stage's section."""
+    return f"stage-{stage}"
+
+
+def title_html(ctx: ReportContext) -> str:
+    """Title block, counts and a table of contents."""
+    journey = ctx.journey
+    counts = (
+        f"{ctx.study_name} · {journey.n_interviews} interviews · "
+        f"{journey.n_participants} participants · {journey.n_segments} coded segments"
+    )
+    entries = [("summary", "Executive summary"), ("profile", "Persona profile")]
+    entries += [("journey-map", "Journey map"), ("emotion", "Emotion across the journey")]
+    entries += [(stage_anchor(s), f"Stage: {journey.stage_labels[s]}") for s in journey.stages]
+    entries += [("methodology", "Methodology")]
+    return (
+        f'<h1 class="cjm-title">Customer journey: {html.esc(ctx.persona.name)}</h1>'
+        + html.paragraph(counts, "cjm-subtitle")
+        + html.toc(entries)
+    )
+
+
+def summary_html(ctx: ReportContext) -> str:
+    """The executive summary section."""
+    points = summary_points(ctx)
+    return (
+        html.heading("Executive summary", 2, "summary")
+        + "".join(html.paragraph(s) for s in points["lowest"])
+        + html.heading("Largest pain points", 3)
+        + (html.bullets(points["pain_points"]) or html.paragraph("No clear pain points coded."))
+        + html.heading("Strongest positive moments", 3)
+        + (html.bullets(points["delights"]) or html.paragraph("No clear positive moments coded."))
+    )
+
+
+def profile_html(ctx: ReportContext) -> str:
+    """The persona profile from the persona notes."""
+    persona = ctx.persona
+    parts = [html.heading("Persona profile", 2, "profile")]
+    if persona.summary:
+        parts.append(html.paragraph(persona.summary))
+    for title, items in (
+        ("Goals", persona.goals),
+        ("Needs", persona.needs),
+        ("Frustrations", persona.pain_points),
+    ):
+        if items:
+            parts += [html.heading(title, 3), html.bullets(items)]
+    if persona.quote:
+        parts.append(f'<blockquote class="cjm-quote">“{html.esc(persona.quote)}”</blockquote>')
+    return "".join(parts)
+
+
+def figure_caption(text: str) -> str:
+    """A caption paragraph under a figure."""
+    return html.paragraph(text, "cjm-figcaption")
+
+
+def stage_html(ctx: ReportContext, stage: str) -> str:
+    """One stage's section: evidence, touchpoints, emotions and quotes with provenance."""
+    journey = ctx.journey
+    row = journey.coverage.loc[stage]
+    parts = [html.heading(f"Stage: {journey.stage_labels[stage]}", 2, stage_anchor(stage))]
+    parts.append(
+        html.paragraph(
+            f"{row['segments']} coded segments from {row['participants']} of "
+            f"{journey.n_participants} participants ({row['interviews']} interviews)."
+        )
+    )
+    if stage in journey.low_evidence:
+        parts.append(
+            html.paragraph(
+                "Low evidence: fewer than three segments speak of this stage; "
+                "treat what follows as a lead, not a finding.",
+                "cjm-warning",
+            )
+        )
+    mix = stage_mix(ctx, stage)
+    if not mix.empty:
+        parts.append(html.table(mix))
+    quotes = journey.quotes.get(stage, [])
+    if quotes:
+        parts.append(html.heading("In their words", 3))
+        parts += [html.quote_block(q) for q in quotes]
+    return "".join(parts)
+
+
+def stage_mix(ctx: ReportContext, stage: str, top: int = 3) -> pd.DataFrame:
+    """Top touchpoints and emotions of a stage with counts, as a small two-column table."""
+    journey = ctx.journey
+    touch = journey.touchpoint_stage[stage]
+    touch = touch[touch > 0].sort_values(ascending=False, kind="stable").head(top)
+    emo = journey.emotion_stage[stage]
+    emo = emo[emo > 0].sort_values(ascending=False, kind="stable").head(top)
+    rows = max(len(touch), len(emo))
+    if rows == 0:
+        return pd.DataFrame()
+
+    def cells(series: pd.Series, dimension: str) -> list[str]:
+        out = [f"{_label(ctx, dimension, c)} ({n})" for c, n in series.items()]
+        return out + [""] * (rows - len(out))
+
+    return pd.DataFrame(
+        {"Touchpoints": cells(touch, "touchpoints"), "Emotions": cells(emo, "emotions")}
+    )
+
+
+def methodology_html(ctx: ReportContext) -> str:
+    """Sources, coders and the stage definitions used."""
+    journey = ctx.journey
+    coders = journey.segments["coder"].replace("", pd.NA).dropna().value_counts()
+    definitions = pd.DataFrame(
+        {"Stage": [c.label for c in ctx.codebook.stages],
+         "Definition": [c.description for c in ctx.codebook.stages]}
+    )
+    touch_total = journey.segments["touchpoints"].map(split_codes).str.len().sum()
+    return (
+        html.heading("Methodology", 2, "methodology")
+        + html.paragraph(
+            f"{journey.n_segments} participant turns from {journey.n_interviews} interviews were "
+            f"coded into stages, touchpoints ({touch_total} touchpoint mentions) and emotions with "
+            f"the codebook “{ctx.codebook.name}” (version {ctx.codebook.version})."
+        )
+        + html.bullets(f"{coder}: {n} segments" for coder, n in coders.items())
+        + html.heading("Stage definitions", 3)
+        + html.table(definitions)
+    )
