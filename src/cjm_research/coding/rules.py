@@ -160,12 +160,14 @@ class RulesCoder:
     def __call__(self, transcript: Transcript) -> list[dict[str, object]]:
         """Code every participant turn; interviewer turns are kept uncoded, as context."""
         rows = []
-        question_stage = ""  # stage cue of the latest interviewer turn
+        # A cue-less follow-up ("And then?") clears the question stage, so the answer inherits
+        # where the participant had got to rather than a stale earlier question.
+        question_stage = ""  # stage cue of the latest interviewer turn, if it had one
         previous_stage = ""  # stage of the latest coded participant turn
         for turn in transcript.turns:
             if turn.role == INTERVIEWER:
                 stage_hits = [h for h, _ in self._stages.hits(turn.text)]
-                question_stage = _best(_scores(stage_hits), self._stage_order)[0] or question_stage
+                question_stage = _best(_scores(stage_hits), self._stage_order)[0]
                 rows.append(self._row(transcript, turn, {}))
                 continue
             codes = self._code_turn(turn.text, question_stage, previous_stage)

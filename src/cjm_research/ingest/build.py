@@ -1,0 +1,173 @@
+"""Turn what a reader found into a :class:`~cjm_research.model.Transcript`: text, offsets, roles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..model import INTERVIEWER, PARTICIPANT, RawTurn, Transcript, Turn
+from .normalize import normalize_text
+
+#: Speaker labels that mean "the interviewer" without naming anyone (compared case-insensitively).
+INTERVIEWER_LABELS = frozenset(
+    {"interviewer", "moderator", "facilitator", "researcher", "int", "q", "i"}
+)
+#: Labels that mean "the participant"; never guessed to be the interviewer.
+PARTICIPANT_LABELS = frozenset(
+    {"participant", "interviewee", "respondent", "customer", "user", "p", "a", "r"}
+)
+_NUMBERED = re.compile(r"^(?P<base>[^\W\d_]+)[\s_-]*\d+$")  # "Interviewer 2", "P01", "Speaker_1"
+
+
+@dataclass
+class ReaderResult:
+    """What a reader returns: turns in file order, front matter (or ``{}``) and warnings.
+
+    A warning about a specific place starts with ``"line N: "`` so a caller can point at it.
+    """
+
+    raw_turns: list[RawTurn]
+    meta: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_transcript(
+    interview_id: str,
+    path: Path,
+    raw_turns: Iterable[RawTurn],
+    meta: dict[str, Any],
+    *,
+    interviewers: Sequence[str] = (),
+    participant_names: Sequence[str] = (),
+    warnings: Sequence[str] = (),
+) -> Transcript:
+    """Render the canonical text (``"Speaker: text\\n\\n"`` per turn), assign offsets and roles.
+
+    Turn texts are normalised and stripped; empty turns are dropped; indices are 1-based; for
+    every turn ``transcript.text[turn.start:turn.end] == turn.text``.
+    """
+    cleaned = [_clean(raw) for raw in raw_turns]
+    cleaned = [raw for raw in cleaned if raw.text]
+    all_warnings = list(warnings)
+    roles = assign_roles(cleaned, interviewers, participant_names, all_warnings)
+    parts: list[str] = []
+    turns: list[Turn] = []
+    pos = 0
+    for index, raw in enumerate(cleaned, 1):
+        prefix = f"{raw.speaker}: "
+        start = pos + len(prefix)
+        end = start + len(raw.text)
+        parts.append(f"{prefix}{raw.text}\n\n")
+        pos = end + 2
+        turns.append(
+            Turn(
+                index=index,
+                speaker=raw.speaker,
+                role=roles[raw.speaker],
+                text=raw.text,
+                start=start,
+                end=end,
+                line=raw.line,
+                time_start=raw.time_start,
+                time_end=raw.time_end,
+            )
+        )
+    return Transcript(
+        interview_id=interview_id,
+        path=path,
+        text="".join(parts),
+        turns=turns,
+        meta=dict(meta),
+        participant_id=_meta_str(meta, "participant"),
+        persona_id=_meta_str(meta, "persona"),
+        warnings=all_warnings,
+    )
+
+
+def _clean(raw: RawTurn) -> RawTurn:
+    # Speaker labels are one line of collapsed whitespace so "Name: " never spans lines.
+    speaker = " ".join(normalize_text(raw.speaker).split()) or "Unknown"
+    text = normalize_text(raw.text).strip()
+    return RawTurn(speaker, text, raw.line, raw.time_start, raw.time_end)
+
+
+def _meta_str(meta: dict[str, Any], key: str) -> str:
+    value = meta.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def _first(name: str) -> str:
+    words = name.split()
+    return words[0] if words else ""
+
+
+def matches_name(speaker: str, names: Iterable[str]) -> bool:
+    """True when ``speaker`` is one of ``names``, in full or by first name, ignoring case."""
+    spk = _key(speaker)
+    for name in names:
+        full = _key(name)
+        if not full:
+            continue
+        # "Maya" matches "Maya Lindqvist" and vice versa; "Maya L." matches neither on purpose.
+        if spk == full or spk == _first(full) or (" " not in full and _first(spk) == full):
+            return True
+    return False
+
+
+def _label_base(speaker: str) -> str:
+    key = _key(speaker)
+    numbered = _NUMBERED.match(key)
+    return numbered.group("base") if numbered else key
+
+
+def assign_roles(
+    turns: Sequence[RawTurn],
+    interviewers: Sequence[str],
+    participant_names: Sequence[str],
+    warnings: list[str],
+) -> dict[str, str]:
+    """Map each speaker to ``interviewer`` or ``participant`` (appends a warning when guessing)."""
+    speakers = list(dict.fromkeys(t.speaker for t in turns))
+    roles: dict[str, str] = {}
+    for speaker in speakers:
+        if _key(speaker) in {_key(n) for n in participant_names}:
+            roles[speaker] = PARTICIPANT  # an exact participant name beats a first-name match
+        elif matches_name(speaker, interviewers) or _label_base(speaker) in INTERVIEWER_LABELS:
+            roles[speaker] = INTERVIEWER
+        else:
+            roles[speaker] = PARTICIPANT
+    if len(speakers) >= 2 and INTERVIEWER not in roles.values():
+        guess = _most_questions(turns, participant_names)
+        if guess:
+            roles[guess] = INTERVIEWER
+            warnings.append(
+                f"no interviewer named; guessed {guess!r} (asks the most questions) — "
+                "list interviewers in front matter or participants.csv"
+            )
+        else:
+            warnings.append(
+                "no interviewer recognised; every speaker is treated as a participant — "
+                "list interviewers in front matter or participants.csv"
+            )
+    return roles
+
+
+def _most_questions(turns: Sequence[RawTurn], participant_names: Sequence[str]) -> str:
+    counts: dict[str, int] = {}
+    for turn in turns:
+        if matches_name(turn.speaker, participant_names):
+            continue
+        if _label_base(turn.speaker) in PARTICIPANT_LABELS:
+            continue
+        asked = turn.text.rstrip().endswith("?")
+        counts[turn.speaker] = counts.get(turn.speaker, 0) + int(asked)
+    best = max(counts.items(), key=lambda kv: kv[1], default=("", 0))
+    # Ties go to whoever spoke first (dict order), which is usually the interviewer.
+    return best[0] if best[1] > 0 else ""

@@ -1,0 +1,173 @@
+"""Persona notes (``personas/*.md``) and the optional ``participants.csv``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from ..model import CJMInputError, Participant, Persona
+from .frontmatter import split_front_matter
+from .normalize import normalize_text, read_text_file
+
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_LIST_FIELDS = ("goals", "needs", "pain_points", "participants")
+_TEXT_FIELDS = ("summary", "quote")
+_PERSONA_EXAMPLE = "start the file with '---', 'id: first-home', 'name: First-home buyer', '---'"
+_PARTICIPANT_FIELDS = ("participant_id", "persona_id", "pseudonym", "name", "file", "date")
+
+
+def is_safe_id(value: str) -> bool:
+    """Letters, digits, '-' and '_' only (≤ 64, starting with a letter or digit): safe in paths."""
+    return bool(_SLUG.match(value))
+
+
+def read_persona(path: Path) -> Persona:
+    """One persona note: front matter (``id`` and ``name`` required) plus the markdown body."""
+    text, _ = read_text_file(path)
+    meta, body, _ = split_front_matter(normalize_text(text), path)
+    if not meta:
+        raise CJMInputError("persona note has no front matter", path, 1, _PERSONA_EXAMPLE)
+    for key in ("id", "name"):
+        if not isinstance(meta.get(key), str) or not meta[key].strip():
+            raise CJMInputError(f"persona front matter needs a '{key}'", path, 1, _PERSONA_EXAMPLE)
+    persona_id = meta["id"].strip()
+    if not is_safe_id(persona_id):
+        raise CJMInputError(
+            f"persona id {persona_id!r} is not a safe id",
+            path,
+            1,
+            "use letters, digits, '-' and '_' only (it becomes a folder name), e.g. 'busy-parent'",
+        )
+    fields: dict[str, Any] = {key: _list(meta.get(key), key, path) for key in _LIST_FIELDS}
+    fields.update({key: _text(meta.get(key), key, path) for key in _TEXT_FIELDS})
+    known = {"id", "name", *_LIST_FIELDS, *_TEXT_FIELDS}
+    return Persona(
+        id=persona_id,
+        name=meta["name"].strip(),
+        path=path,
+        body=body.strip(),
+        extra={k: v for k, v in meta.items() if k not in known},
+        **fields,
+    )
+
+
+def _list(value: object, key: str, path: Path) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        # "participants: P01, P02" is a list of ids; a single goal sentence stays one item.
+        items = re.split(r"[;,]", value) if key == "participants" else [value]
+        return [item.strip() for item in items if item.strip()]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value if v.strip()]
+    raise CJMInputError(
+        f"persona field '{key}' must be text or a list of texts", path, hint=f"'{key}: [a, b]'"
+    )
+
+
+def _text(value: object, key: str, path: Path) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    raise CJMInputError(f"persona field '{key}' must be text", path, hint="quote the value")
+
+
+def _personas_folder(folder: Path) -> Path:
+    nested = folder / "personas"
+    return nested if folder.name != "personas" and nested.is_dir() else folder
+
+
+def load_personas(folder: Path | str) -> dict[str, Persona]:
+    """All ``*.md`` persona notes of a ``personas/`` folder (or of a study root holding one).
+
+    Returns personas by id, sorted by file name. Raises :class:`CJMInputError` on the first bad
+    note or on two notes with the same id; a missing folder gives ``{}``.
+    """
+    folder = _personas_folder(Path(folder))
+    personas: dict[str, Persona] = {}
+    if not folder.is_dir():
+        return personas
+    for path in sorted(folder.glob("*.md")):
+        if path.name.startswith(".") or path.name.upper().startswith("README"):
+            continue
+        persona = read_persona(path)
+        if persona.id in personas:
+            raise CJMInputError(
+                f"persona id {persona.id!r} is already used by {personas[persona.id].path}",
+                path,
+                1,
+                "give each persona a unique id",
+            )
+        personas[persona.id] = persona
+    return personas
+
+
+def load_participants(csv_path: Path | str) -> dict[str, Participant]:
+    """Rows of ``participants.csv`` by ``participant_id`` (UTF-8, header row, ``,`` or ``;``).
+
+    Column names are case-insensitive; ``interviewers`` is split on ``;``; unknown columns go to
+    ``Participant.extra``. Raises :class:`CJMInputError` with the line of a duplicate or empty id.
+    """
+    path = Path(csv_path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise CJMInputError(f"cannot read file ({exc.strerror})", path) from exc
+    except UnicodeDecodeError as exc:
+        raise CJMInputError(
+            "participants.csv is not UTF-8", path, hint="save it as 'CSV UTF-8' from your editor"
+        ) from exc
+    text = normalize_text(text)
+    header = text.split("\n", 1)[0]
+    # Spreadsheets in many locales save CSV with ';' between fields.
+    delimiter = ";" if ";" in header and "," not in header else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    columns = [c.strip().casefold() for c in next(reader, [])]
+    if "participant_id" not in columns:
+        raise CJMInputError(
+            "participants.csv has no 'participant_id' column",
+            path,
+            1,
+            "the first row must name the columns, e.g. 'participant_id,persona_id,file'",
+        )
+    participants: dict[str, Participant] = {}
+    lines: dict[str, int] = {}
+    line = reader.line_num + 1
+    for row in reader:
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        participant = _participant(dict(zip(columns, (c.strip() for c in row), strict=False)))
+        pid = participant.participant_id
+        if not pid:
+            raise CJMInputError(
+                "row has no participant_id", path, start, "fill it in or delete the row"
+            )
+        if pid in participants:
+            raise CJMInputError(
+                f"participant_id {pid!r} already used on line {lines[pid]}",
+                path,
+                start,
+                "give each participant one row",
+            )
+        participants[pid], lines[pid] = participant, start
+    return participants
+
+
+def _participant(row: dict[str, str]) -> Participant:
+    interviewers = tuple(n.strip() for n in row.get("interviewers", "").split(";") if n.strip())
+    known = {*_PARTICIPANT_FIELDS, "interviewers", "persona"}
+    return Participant(
+        participant_id=row.get("participant_id", ""),
+        persona_id=row.get("persona_id") or row.get("persona", ""),
+        pseudonym=row.get("pseudonym", ""),
+        name=row.get("name", ""),
+        file=row.get("file", ""),
+        date=row.get("date", ""),
+        interviewers=interviewers,
+        extra=tuple((k, v) for k, v in row.items() if k not in known and k),
+    )

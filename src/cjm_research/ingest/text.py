@@ -1,0 +1,202 @@
+"""Plain-text and markdown transcripts (``.txt``, ``.md``), plus the speaker-line grammar shared
+with the subtitle and Word readers.
+
+Recognised turn headers, at the start of a line:
+
+- ``Name: text`` (also ``**Name:** text`` in markdown)
+- ``[hh:mm:ss] Name: text``, ``[mm:ss] Name: text``, ``(hh:mm:ss) Name: text``
+- ``NAME (00:01):`` or ``Name [00:01]:`` with the text on the same or the following lines
+- Otter/Teams header lines ``Name  0:03`` / ``Name 00:01:02``; the text follows on the next lines
+
+Lines without a header continue the current turn.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..model import RawTurn
+from .build import ReaderResult
+from .frontmatter import split_front_matter
+from .normalize import normalize_text, read_text_file
+
+#: The speaker used when a file has no speaker labels at all.
+DEFAULT_SPEAKER = "Participant"
+NO_LABELS_WARNING = "no speaker labels found; treated as one participant"
+
+_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_NAME = r"[^:\[\]()*]{1,40}?"
+_INLINE = re.compile(
+    rf"^(?:[\[(](?P<ts1>{_TS})[\])]\s*)?"  # optional [00:01:02] or (00:01:02) before the name
+    rf"\*{{0,2}}(?P<name>{_NAME})\*{{0,2}}"  # the label, maybe bold in markdown
+    rf"(?:\s*[\[(](?P<ts2>{_TS})[\])])?"  # optional NAME (00:01)
+    r"\s*\*{0,2}:\*{0,2}(?:\s+(?P<text>.*))?$"  # colon, then a space or the end
+)
+_OTTER = re.compile(rf"^(?P<name>{_NAME})\s+[\[(]?(?P<ts>{_TS})[\])]?\s*$")
+_WORD = re.compile(r"^[\w'’.\-&]+$")
+_ABBREVIATION = re.compile(r"^(?:[^\W\d_]{1,3}\.)+$")  # Dr. Mrs. J. — the only dots a label has
+_PARTICLES = frozenset(
+    {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "bin"}
+)
+_HEADING = re.compile(r"^#{1,6}(?:\s|$)")
+_RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
+
+
+@dataclass(frozen=True)
+class Header:
+    """A turn header found on one line: who speaks, when, and any text on the same line."""
+
+    speaker: str
+    text: str
+    time: float | None
+
+
+def is_speaker_label(name: str) -> bool:
+    """Whether ``name`` can be a speaker label: 1–4 words, ≤ 40 chars, no sentence punctuation.
+
+    Multi-word labels must be capitalised ("Maya Lindqvist", "Speaker 2") so that a line such as
+    ``I thought: why not`` continues a turn instead of starting one.
+    """
+    name = name.strip()
+    words = name.split()
+    if not 1 <= len(words) <= 4 or len(name) > 40 or not name[0].isalpha():
+        return False
+    for word in words:
+        if not _WORD.match(word) or ("." in word and not _ABBREVIATION.match(word)):
+            return False
+    if len(words) > 1:
+        return all(w[0].isupper() or w[0].isdigit() or w in _PARTICLES for w in words)
+    return True
+
+
+def parse_timestamp(value: str) -> float | None:
+    """Seconds from ``mm:ss``, ``hh:mm:ss`` (optional ``.mmm`` or ``,mmm``); None if invalid."""
+    main, _, frac = value.strip().replace(",", ".").partition(".")
+    try:
+        parts = [int(p) for p in main.split(":")]
+    except ValueError:
+        return None
+    if len(parts) not in (2, 3) or any(p < 0 for p in parts) or any(p > 59 for p in parts[1:]):
+        return None
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + part
+    return seconds + (float(f"0.{frac}") if frac.isdigit() else 0.0)
+
+
+def parse_header(line: str) -> Header | None:
+    """The turn header at the start of ``line`` (already stripped), or None."""
+    match = _INLINE.match(line)
+    if match and is_speaker_label(match["name"]):
+        stamp = match["ts1"] or match["ts2"]
+        time = parse_timestamp(stamp) if stamp else None
+        return Header(" ".join(match["name"].split()), (match["text"] or "").strip(), time)
+    match = _OTTER.match(line)
+    if match and is_speaker_label(match["name"]):
+        return Header(" ".join(match["name"].split()), "", parse_timestamp(match["ts"]))
+    return None
+
+
+@dataclass
+class _Turn:
+    speaker: str
+    line: int
+    time: float | None
+    paragraphs: list[list[str]] = field(default_factory=lambda: [[]])
+
+    def add(self, text: str) -> None:
+        self.paragraphs[-1].append(text)
+
+    def paragraph_break(self) -> None:
+        if self.paragraphs[-1]:
+            self.paragraphs.append([])
+
+    def raw(self) -> RawTurn:
+        # Lines of a paragraph join with a space; paragraphs of one turn keep a newline.
+        text = "\n".join(" ".join(p) for p in self.paragraphs if p)
+        return RawTurn(self.speaker, text, self.line, self.time)
+
+
+@dataclass
+class ParsedLines:
+    """Turns found in numbered lines, the (number, text) lines before the first turn, warnings."""
+
+    raw_turns: list[RawTurn]
+    preamble: list[tuple[int, str]]
+    warnings: list[str]
+
+
+def parse_lines(
+    lines: Iterable[tuple[int, str]],
+    *,
+    markdown: bool = False,
+    fallback: bool = True,
+    warn_preamble: bool = True,
+) -> ParsedLines:
+    """Group numbered lines into speaker turns (see the module docstring for the grammar).
+
+    A blank line is a paragraph break. When no line carries a speaker label and ``fallback`` is
+    true, each paragraph becomes a turn of :data:`DEFAULT_SPEAKER` (with a warning); otherwise
+    text before the first label is returned as ``preamble`` (with a warning if ``warn_preamble``).
+    """
+    turns: list[_Turn] = []
+    before: list[tuple[int, str]] = []
+    for lineno, raw_line in lines:
+        line = raw_line.strip()
+        if markdown:
+            if _HEADING.match(line):
+                continue
+            line = "" if _RULE.match(line) else line.removeprefix(">").strip()
+        header = parse_header(line) if line else None
+        if header:
+            turns.append(_Turn(header.speaker, lineno, header.time))
+            if header.text:
+                turns[-1].add(header.text)
+        elif not line:
+            if turns:
+                turns[-1].paragraph_break()
+            else:
+                before.append((lineno, ""))
+        elif turns:
+            turns[-1].add(line)
+        else:
+            before.append((lineno, line))
+    content = [(n, s) for n, s in before if s]
+    if not turns and fallback:
+        return ParsedLines(_unlabelled(before), [], _no_labels(content))
+    warnings = []
+    if content and warn_preamble:
+        warnings.append(
+            f"line {content[0][0]}: {len(content)} line(s) before the first speaker label ignored"
+        )
+    return ParsedLines([t.raw() for t in turns], content, warnings)
+
+
+def _no_labels(content: list[tuple[int, str]]) -> list[str]:
+    return [f"line {content[0][0]}: {NO_LABELS_WARNING}"] if content else []
+
+
+def _unlabelled(lines: list[tuple[int, str]]) -> list[RawTurn]:
+    """One :data:`DEFAULT_SPEAKER` turn per paragraph of a file without speaker labels."""
+    turns: list[RawTurn] = []
+    paragraph: list[tuple[int, str]] = []
+    for lineno, line in [*lines, (0, "")]:
+        if line:
+            paragraph.append((lineno, line))
+        elif paragraph:
+            text = " ".join(s for _, s in paragraph)
+            turns.append(RawTurn(DEFAULT_SPEAKER, text, paragraph[0][0]))
+            paragraph = []
+    return turns
+
+
+def read_text(path: Path) -> ReaderResult:
+    """Read a ``.txt``/``.md`` transcript (front matter optional; line numbers are the file's)."""
+    text, warnings = read_text_file(path)
+    meta, body, first_line = split_front_matter(normalize_text(text), path)
+    numbered = enumerate(body.split("\n"), first_line)
+    parsed = parse_lines(numbered, markdown=path.suffix.lower() == ".md")
+    return ReaderResult(parsed.raw_turns, meta, warnings + parsed.warnings)

@@ -1,0 +1,322 @@
+"""A study folder, loaded and checked: transcripts, personas, participants and the codebook.
+
+Loading never stops at the first bad file: every problem becomes a :class:`Problem` (an error or
+a warning with file, line and hint) and the rest of the study still loads, so ``cjm validate``
+can list everything that needs fixing at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .codebook import load_codebook
+from .ingest import (
+    build_transcript,
+    is_safe_id,
+    load_participants,
+    meta_names,
+    read_persona,
+    read_raw,
+    readers,
+)
+from .model import CJMInputError, Codebook, Participant, Persona, Transcript
+
+Severity = Literal["error", "warning"]
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
+
+#: Top-level folders of a study that never hold transcripts.
+SKIPPED_FOLDERS = frozenset({"personas", "coding", "reports"})
+# Formats people drop in by mistake: say so instead of silently ignoring the interview.
+_UNSUPPORTED = frozenset({".doc", ".rtf", ".odt", ".pdf", ".pages"})
+_LINE = re.compile(r"^line (\d+): (.*)$", re.DOTALL)
+_BAD_ID = re.compile(r"[:/\\\x00-\x1f]|^\.{1,2}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with an input file: ``severity`` is ``"error"`` or ``"warning"``."""
+
+    severity: Severity
+    path: Path | None
+    line: int | None
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        return f"{where}{self.message}" + (f" — {self.hint}" if self.hint else "")
+
+    @classmethod
+    def from_error(cls, exc: CJMInputError, severity: Severity = ERROR) -> Problem:
+        """The problem a :class:`CJMInputError` describes."""
+        return cls(severity, exc.path, exc.line, exc.message, exc.hint)
+
+
+@dataclass
+class Study:
+    """Everything in a study folder, plus the problems found while loading it."""
+
+    root: Path
+    transcripts: list[Transcript]
+    personas: dict[str, Persona]
+    participants: dict[str, Participant]
+    codebook: Codebook
+    problems: list[Problem] = field(default_factory=list)
+
+    def transcripts_for(self, persona_id: str) -> list[Transcript]:
+        """The transcripts mapped to ``persona_id``, in path order."""
+        return [t for t in self.transcripts if t.persona_id == persona_id]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that make the study unusable until fixed."""
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems worth a look that do not stop anything."""
+        return [p for p in self.problems if p.severity == WARNING]
+
+
+def load_study(root: Path | str) -> Study:
+    """Load a study folder; bad files become error :class:`Problem` s and are skipped.
+
+    Raises :class:`CJMInputError` only when ``root`` is not a folder or no codebook can be loaded.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise CJMInputError("study folder not found", root, hint="pass --study DIR")
+    problems: list[Problem] = []
+    codebook = _load_codebook(root, problems)
+    personas = _load_personas(root, problems)
+    participants = _load_participants(root, problems)
+    loader = _TranscriptLoader(root, personas, participants, problems)
+    for path in find_transcripts(root, problems):
+        loader.load(path)
+    _cross_check(loader.transcripts, personas, participants, problems)
+    return Study(root, loader.transcripts, personas, participants, codebook, problems)
+
+
+def find_transcripts(root: Path, problems: list[Problem] | None = None) -> list[Path]:
+    """Transcript files under ``root`` with a registered suffix, sorted by relative path.
+
+    Skips hidden files and folders, Word lock files (``~$…``), ``README*`` and the top-level
+    ``personas/``, ``coding/`` and ``reports/`` folders. Symlinked folders are not followed.
+    """
+    suffixes = set(readers())
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".") and not (here == root and d.lower() in SKIPPED_FOLDERS)
+        )
+        for name in files:
+            if name.startswith((".", "~$")) or name.upper().startswith("README"):
+                continue
+            suffix = Path(name).suffix.lower()
+            if suffix in suffixes:
+                found.append(here / name)
+            elif suffix in _UNSUPPORTED and problems is not None:
+                problems.append(
+                    Problem(
+                        WARNING,
+                        here / name,
+                        None,
+                        f"{suffix} files are not read",
+                        f"save it as .docx or .txt ({', '.join(sorted(suffixes))})",
+                    )
+                )
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _load_codebook(root: Path, problems: list[Problem]) -> Codebook:
+    path = root / "codebook.yaml"
+    if path.is_file():
+        try:
+            return load_codebook(path)
+        except CJMInputError as exc:
+            problems.append(Problem.from_error(exc))
+            problems.append(Problem(WARNING, path, None, "using the default codebook instead"))
+    return load_codebook(None)
+
+
+def _load_personas(root: Path, problems: list[Problem]) -> dict[str, Persona]:
+    personas: dict[str, Persona] = {}
+    folder = root / "personas"
+    if not folder.is_dir():
+        return personas
+    for path in sorted(folder.glob("*.md")):
+        if path.name.startswith(".") or path.name.upper().startswith("README"):
+            continue
+        try:
+            persona = read_persona(path)
+        except CJMInputError as exc:
+            problems.append(Problem.from_error(exc))
+            continue
+        if persona.id in personas:
+            other = personas[persona.id].path
+            problems.append(
+                Problem(ERROR, path, 1, f"persona id {persona.id!r} is already used by {other}")
+            )
+            continue
+        personas[persona.id] = persona
+    return personas
+
+
+def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Participant]:
+    path = root / "participants.csv"
+    if not path.is_file():
+        return {}
+    try:
+        participants = load_participants(path)
+    except CJMInputError as exc:
+        problems.append(Problem.from_error(exc))
+        return {}
+    for participant in participants.values():
+        if participant.file and not (root / _posix(participant.file)).is_file():
+            problems.append(
+                Problem(
+                    WARNING,
+                    path,
+                    None,
+                    f"participant {participant.participant_id}: file "
+                    f"{participant.file!r} does not exist",
+                    "paths are relative to the study folder, with '/'",
+                )
+            )
+    return participants
+
+
+def _posix(value: str) -> str:
+    return value.strip().replace("\\", "/").removeprefix("./")
+
+
+class _TranscriptLoader:
+    """Reads transcripts one at a time and maps each to its participant and persona."""
+
+    def __init__(
+        self,
+        root: Path,
+        personas: dict[str, Persona],
+        participants: dict[str, Participant],
+        problems: list[Problem],
+    ) -> None:
+        self.root = root
+        self.personas = personas
+        self.participants = participants
+        self.problems = problems
+        self.transcripts: list[Transcript] = []
+        self.ids: dict[str, Path] = {}
+        self.by_file = {_posix(p.file): p for p in participants.values() if p.file}
+
+    def load(self, path: Path) -> None:
+        """Read ``path``; on bad input record an error Problem and skip the file."""
+        try:
+            transcript = self._read(path)
+        except CJMInputError as exc:
+            self.problems.append(Problem.from_error(exc))
+            return
+        for warning in transcript.warnings:
+            match = _LINE.match(warning)
+            line, message = (int(match[1]), match[2]) if match else (None, warning)
+            self.problems.append(Problem(WARNING, path, line, message))
+        if not transcript.turns:
+            self.problems.append(Problem(WARNING, path, None, "no speaker turns found"))
+        self.transcripts.append(transcript)
+
+    def _read(self, path: Path) -> Transcript:
+        result = read_raw(path)
+        meta = result.meta
+        interview_id = _meta(meta, "interview_id") or path.stem
+        if _BAD_ID.search(interview_id):
+            raise CJMInputError(
+                f"interview id {interview_id!r} contains ':', '/', '\\' or control characters",
+                path,
+                hint="set 'interview_id:' in front matter or rename the file",
+            )
+        if interview_id in self.ids:
+            raise CJMInputError(
+                f"interview id {interview_id!r} is already used by {self.ids[interview_id]}",
+                path,
+                hint="rename the file or set a unique 'interview_id:' in its front matter",
+            )
+        rel = path.relative_to(self.root).as_posix()
+        participant_id = _meta(meta, "participant")
+        if not participant_id and rel in self.by_file:
+            participant_id = self.by_file[rel].participant_id
+        row = self.participants.get(participant_id)
+        if participant_id and row is None and self.participants:
+            result.warnings.append(f"participant {participant_id!r} is not in participants.csv")
+        transcript = build_transcript(
+            interview_id,
+            path,
+            result.raw_turns,
+            meta,
+            interviewers=[*meta_names(meta, "interviewers"), *(row.interviewers if row else ())],
+            participant_names=[*meta_names(meta, "participant_name"), *([row.name] if row else [])],
+            warnings=result.warnings,
+        )
+        transcript.participant_id = participant_id
+        transcript.persona_id = self._persona_for(path, meta, participant_id, row, transcript)
+        self.ids[interview_id] = path
+        return transcript
+
+    def _persona_for(
+        self,
+        path: Path,
+        meta: dict[str, object],
+        participant_id: str,
+        row: Participant | None,
+        transcript: Transcript,
+    ) -> str:
+        persona_id = _meta(meta, "persona") or (row.persona_id if row else "")
+        if not persona_id and participant_id:
+            listed = [p.id for p in self.personas.values() if participant_id in p.participants]
+            persona_id = listed[0] if listed else ""
+        if not persona_id:
+            transcript.warnings.append("transcript has no persona")
+            return ""
+        if not is_safe_id(persona_id):
+            raise CJMInputError(
+                f"persona id {persona_id!r} is not a safe id",
+                path,
+                hint="use letters, digits, '-' and '_' only",
+            )
+        if self.personas and persona_id not in self.personas:
+            transcript.warnings.append(f"persona {persona_id!r} has no note in personas/")
+        return persona_id
+
+
+def _meta(meta: dict[str, object], key: str) -> str:
+    value = meta.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _cross_check(
+    transcripts: list[Transcript],
+    personas: dict[str, Persona],
+    participants: dict[str, Participant],
+    problems: list[Problem],
+) -> None:
+    known = set(participants) | {t.participant_id for t in transcripts if t.participant_id}
+    for persona in personas.values():
+        for pid in persona.participants:
+            if pid not in known:
+                problems.append(
+                    Problem(
+                        WARNING,
+                        persona.path,
+                        None,
+                        f"persona {persona.id!r} lists unknown participant {pid!r}",
+                        "add them to participants.csv or fix the id",
+                    )
+                )

@@ -1,0 +1,67 @@
+from pathlib import Path
+
+import pytest
+
+from cjm_research.codebook import load_codebook
+from cjm_research.model import CJMInputError
+
+DESIGN_STAGES = [
+    "awareness", "consideration", "purchase", "onboarding",
+    "usage", "support", "retention", "advocacy",
+]  # fmt: skip
+
+
+def test_default_codebook_has_the_design_codes_with_examples():
+    cb = load_codebook()
+    assert cb.stage_ids == DESIGN_STAGES
+    assert len(cb.touchpoints) == 15 and len(cb.emotions) == 11
+    for code in cb.stages + cb.touchpoints + cb.emotions:
+        assert code.description, code.id
+        assert len(code.examples) >= 3, code.id
+        if code.id != "neutral":
+            assert len(code.keywords) >= 5, code.id
+    assert {c.id: c.valence for c in cb.emotions}["neutral"] == 0.0
+    assert all(c.owner for c in cb.touchpoints)
+    assert cb.label("touchpoints", "phone_support") == "Phone support"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "codebook.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MINIMAL = """
+name: Tiny
+version: "2"
+stages: [{id: browse, label: Browse, keywords: [look*]}, {id: buy}]
+touchpoints: [{id: web, owner: web}]
+emotions: [{id: happy, valence: 0.7}, {id: meh, valence: 0}]
+"""
+
+
+def test_a_study_codebook_loads_with_its_own_codes(tmp_path):
+    cb = load_codebook(_write(tmp_path, MINIMAL))
+    assert cb.name == "Tiny" and cb.version.startswith("2+")
+    assert cb.stage_ids == ["browse", "buy"]
+    assert cb.stages[0].keywords == ("look*",)
+    assert cb.stages[1].label == "Buy"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("stages: [", "not valid YAML"),
+        ("- a list", "must be a mapping"),
+        (MINIMAL.replace("touchpoints: [{id: web, owner: web}]", ""), "no 'touchpoints'"),
+        (MINIMAL.replace("{id: buy}", "{id: browse}"), "duplicate id 'browse'"),
+        (MINIMAL.replace("valence: 0.7", "valence: high"), "needs a numeric valence"),
+        (MINIMAL.replace("{id: buy}", "{id: 'Buy Now'}"), "not a valid code id"),
+    ],
+)
+def test_bad_codebooks_are_refused_with_the_file_named(tmp_path, text, message):
+    path = _write(tmp_path, text)
+    with pytest.raises(CJMInputError) as err:
+        load_codebook(path)
+    assert message in str(err.value)
+    assert str(path) in str(err.value)

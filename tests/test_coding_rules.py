@@ -1,0 +1,131 @@
+"""The rules coder on hand-written turns, with the packaged codebook and with a tiny one."""
+
+from pathlib import Path
+
+import pytest
+
+from cjm_research.codebook import load_codebook
+from cjm_research.coding import code_transcripts, get_coder
+from cjm_research.coding.rules import RulesCoder, tokens
+from cjm_research.model import (
+    INTERVIEWER,
+    PARTICIPANT,
+    SEGMENT_COLUMNS,
+    CJMInputError,
+    Code,
+    Codebook,
+    Transcript,
+    Turn,
+)
+
+
+def transcript(*turns: tuple[str, str]) -> Transcript:
+    """Turns as (role, text); offsets follow the canonical 'Speaker: text\\n\\n' rendering."""
+    text, built = "", []
+    for index, (role, words) in enumerate(turns, 1):
+        speaker = "Maya" if role == INTERVIEWER else "Dana"
+        text += f"{speaker}: "
+        built.append(Turn(index, speaker, role, words, len(text), len(text) + len(words), index))
+        text += words + "\n\n"
+    return Transcript("t1", Path("t1.txt"), text, built, participant_id="P01", persona_id="p")
+
+
+@pytest.fixture(scope="module")
+def coder():
+    return RulesCoder(load_codebook())
+
+
+def code_one(coder, *turns):
+    return [r for r in coder(transcript(*turns)) if r["role"] == PARTICIPANT]
+
+
+def test_phrases_pick_stage_touchpoints_and_emotion(coder):
+    [row] = code_one(
+        coder,
+        (PARTICIPANT, "I was on hold for forty minutes with customer service and it just cut off."),
+    )
+    assert row["stage"] == "support"
+    assert "phone_support" in row["touchpoints"].split(";")
+    assert row["emotion"] == "frustration"
+    assert row["valence"] < 0
+    assert "'on hold" in row["evidence"]
+    assert row["coder"] == "auto:rules@1"
+    assert 0.5 <= row["stage_confidence"] <= 1
+
+
+def test_word_boundaries_do_not_match_inside_words():
+    book = Codebook(
+        "t", "1",
+        stages=(Code("usage", "Usage", keywords=("app",)),),
+        touchpoints=(Code("store", "Store", keywords=("store",)),),
+        emotions=(Code("neutral", "Neutral", valence=0.0),),
+    )  # fmt: skip
+    [row] = code_one(RulesCoder(book), (PARTICIPANT, "It was a happy, apparently restored sofa."))
+    assert row["stage"] == "" and row["touchpoints"] == ""
+
+
+def test_wildcard_keywords_match_word_endings():
+    book = Codebook(
+        "t", "1",
+        stages=(Code("onboarding", "Onboarding", keywords=("deliver*",)),),
+        touchpoints=(Code("delivery", "Delivery", keywords=("courier",)),),
+        emotions=(Code("neutral", "Neutral", valence=0.0),),
+    )  # fmt: skip
+    [row] = code_one(RulesCoder(book), (PARTICIPANT, "It was delivered by a courier on Tuesday."))
+    assert row["stage"] == "onboarding" and row["touchpoints"] == "delivery"
+
+
+def test_negated_emotion_words_do_not_count(coder):
+    [plain] = code_one(coder, (PARTICIPANT, "I was worried about the delivery."))
+    [negated] = code_one(coder, (PARTICIPANT, "I was not worried about the delivery at all."))
+    assert plain["emotion"] == "anxiety"
+    assert negated["emotion"] != "anxiety"
+
+
+def test_curly_apostrophes_count_as_straight():
+    assert tokens("I didn’t expect it") == ["i", "didn't", "expect", "it"]
+
+
+def test_stage_comes_from_the_question_then_from_the_previous_turn(coder):
+    rows = code_one(
+        coder,
+        (INTERVIEWER, "How did you first hear about Hearth and Home?"),
+        (PARTICIPANT, "Um, honestly I can't remember exactly."),
+        (INTERVIEWER, "Mm-hm. And then?"),
+        (PARTICIPANT, "Yeah, so that was it really."),
+    )
+    assert rows[0]["stage"] == "awareness"
+    assert "interviewer's question" in rows[0]["evidence"]
+    assert rows[1]["stage"] == "awareness"
+    assert rows[1]["stage_confidence"] < rows[0]["stage_confidence"]
+
+
+def test_own_cues_beat_the_question(coder):
+    [row] = code_one(
+        coder,
+        (INTERVIEWER, "How did you first hear about them?"),
+        (PARTICIPANT, "I'd definitely recommend them, I tell all my friends to go there."),
+    )
+    assert row["stage"] == "advocacy"
+
+
+def test_interviewer_turns_are_kept_uncoded(coder):
+    rows = coder(transcript((INTERVIEWER, "Tell me about the delivery."), (PARTICIPANT, "Fine.")))
+    assert rows[0]["role"] == INTERVIEWER
+    assert "stage" not in rows[0] or rows[0]["stage"] == ""
+    assert rows[0]["coder"] == "" and rows[0]["participant_id"] == ""
+
+
+def test_table_has_stable_columns_and_offsets(coder):
+    tr = transcript((INTERVIEWER, "And then?"), (PARTICIPANT, "The app crashed at checkout."))
+    table = code_transcripts([tr], coder)
+    assert list(table.columns) == list(SEGMENT_COLUMNS)
+    for row in table.itertuples():
+        assert tr.text[row.start : row.end] == row.text
+    assert list(table["segment_id"]) == ["t1:1", "t1:2"]
+
+
+def test_unknown_coder_is_an_input_error():
+    with pytest.raises(CJMInputError, match="unknown coder"):
+        get_coder("psychic", load_codebook())
+    assert get_coder("auto", load_codebook()).name == "rules"

@@ -1,0 +1,202 @@
+"""Word transcripts: paragraphs, tables, tracked changes and the zip safety checks."""
+
+from __future__ import annotations
+
+import copy
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+from cjm_research.ingest import docx as docx_reader
+from cjm_research.ingest import read_transcript
+from cjm_research.model import INTERVIEWER, PARTICIPANT, CJMInputError
+
+
+def make_docx(path: Path, build) -> Path:
+    document = docx.Document()
+    build(document)
+    document.save(str(path))
+    return path
+
+
+def paragraphs_doc(document) -> None:
+    document.add_heading("Interview P03 – 9 March 2026", level=0)  # style "Title"
+    document.add_paragraph("Hearth & Home study. Interviewer: Maya Lindqvist.")
+    document.add_paragraph("Maya: How did you find us?")
+    document.add_paragraph("Priya: On the website.")
+    document.add_paragraph("I compared three tables.")  # a second paragraph of Priya's turn
+    document.add_heading("Delivery", level=1)
+    p = document.add_paragraph("Maya: And the delivery?")
+    p.add_run().add_break()
+    p.add_run("Any problems?")
+    document.add_paragraph("[00:12:30] Priya: It came late.")
+
+
+def test_paragraph_turns_preamble_and_line_ordinals(tmp_path):
+    path = make_docx(tmp_path / "p03.docx", paragraphs_doc)
+    transcript = read_transcript(path, interviewers=["Maya Lindqvist"])
+    assert [(t.speaker, t.text, t.line, t.time_start) for t in transcript.turns] == [
+        ("Maya", "How did you find us?", 3, None),
+        ("Priya", "On the website.\nI compared three tables.", 4, None),
+        ("Maya", "And the delivery? Any problems?", 7, None),
+        ("Priya", "It came late.", 8, 750.0),
+    ]
+    assert [t.role for t in transcript.turns] == [INTERVIEWER, PARTICIPANT] * 2
+    assert transcript.meta == {
+        "preamble": [
+            "Interview P03 – 9 March 2026",
+            "Hearth & Home study. Interviewer: Maya Lindqvist.",
+            "Delivery",
+        ]
+    }
+    assert transcript.warnings == []
+    for turn in transcript.turns:
+        assert transcript.text[turn.start : turn.end] == turn.text
+
+
+def table_doc(document) -> None:
+    document.add_paragraph("Transcript, participant P07")
+    table = document.add_table(rows=1, cols=3)
+    for cell, title in zip(table.rows[0].cells, ["Time", "SPEAKER", "Utterance"], strict=True):
+        cell.text = title
+    for time, speaker, text in [
+        ("00:03", "Maya", "Could you tell me about your home?"),
+        ("0:15", "Chloe", "A Victorian terrace."),
+        ("", "", "We've been there nine years."),
+        ("1:02:03", "Maya:", "And the sofa?"),
+        ("soon", "Chloe", "Loved it."),
+    ]:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text, cells[2].text = time, speaker, text
+    document.add_paragraph("End of transcript.")
+
+
+def test_speaker_table_gives_one_turn_per_row(tmp_path):
+    path = make_docx(tmp_path / "p07.docx", table_doc)
+    transcript = read_transcript(path, interviewers=["Maya"])
+    assert [(t.speaker, t.text, t.line, t.time_start) for t in transcript.turns] == [
+        ("Maya", "Could you tell me about your home?", 3, 3.0),
+        ("Chloe", "A Victorian terrace.\nWe've been there nine years.", 4, 15.0),
+        ("Maya", "And the sofa?", 6, 3723.0),
+        ("Chloe", "Loved it.", 7, None),
+    ]
+    assert transcript.meta["preamble"] == ["Transcript, participant P07", "End of transcript."]
+    assert transcript.warnings == ["line 7: time 'soon' is not mm:ss or hh:mm:ss"]
+
+
+def test_table_without_speaker_column_is_ignored_with_a_warning(tmp_path):
+    def build(document):
+        document.add_paragraph("Maya: Hi?")
+        table = document.add_table(rows=2, cols=2)
+        table.rows[0].cells[0].text = "Product"
+        table.rows[1].cells[0].text = "Alder sofa"
+        document.add_paragraph("Dana: Hello.")
+
+    transcript = read_transcript(make_docx(tmp_path / "t.docx", build), interviewers=["Maya"])
+    assert [(t.speaker, t.text, t.line) for t in transcript.turns] == [
+        ("Maya", "Hi?", 1),
+        ("Dana", "Hello.", 4),
+    ]
+    assert transcript.warnings == ["line 2: table without a 'Speaker' column ignored"]
+
+
+def test_tracked_insertions_count_and_deletions_do_not(tmp_path):
+    def build(document):
+        p = document.add_paragraph("Dana: The sofa was ")
+        ins = p._p.makeelement(qn("w:ins"), {qn("w:id"): "1", qn("w:author"): "M"})
+        run = copy.deepcopy(p.runs[0]._r)
+        run.find(qn("w:t")).text = "lovely"
+        ins.append(run)
+        deleted = p._p.makeelement(qn("w:del"), {qn("w:id"): "2", qn("w:author"): "M"})
+        del_run = copy.deepcopy(p.runs[0]._r)
+        t = del_run.find(qn("w:t"))
+        t.tag = qn("w:delText")
+        t.text = "awful"
+        deleted.append(del_run)
+        p._p.append(deleted)
+        p._p.append(ins)
+
+    transcript = read_transcript(make_docx(tmp_path / "r.docx", build))
+    assert [t.text for t in transcript.turns] == ["The sofa was lovely"]
+
+
+def test_docx_without_labels_is_one_participant(tmp_path):
+    def build(document):
+        document.add_paragraph("I bought the sofa.")
+        document.add_paragraph("It arrived late.")
+
+    transcript = read_transcript(make_docx(tmp_path / "n.docx", build))
+    assert [(t.speaker, t.text, t.line) for t in transcript.turns] == [
+        ("Participant", "I bought the sofa.", 1),
+        ("Participant", "It arrived late.", 2),
+    ]
+    assert transcript.warnings == ["line 1: no speaker labels found; treated as one participant"]
+
+
+# --- safety checks ----------------------------------------------------------------------------
+
+
+def rewrite(src: Path, dst: Path, replace: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, replace.pop(info.filename, None) or zin.read(info))
+        for name, data in replace.items():
+            zout.writestr(name, data)
+    return dst
+
+
+def test_not_a_zip_is_not_a_word_file(tmp_path):
+    path = tmp_path / "old.docx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500)  # a legacy .doc
+    with pytest.raises(CJMInputError, match="not a Word file") as info:
+        read_transcript(path)
+    assert info.value.path == path
+    assert ".txt" in info.value.hint
+
+
+def test_zip_that_is_not_a_document(tmp_path):
+    path = tmp_path / "z.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("hello.txt", "hi")
+    with pytest.raises(CJMInputError, match="cannot read Word file"):
+        read_transcript(path)
+
+
+def test_doctype_in_any_xml_part_is_refused(tmp_path):
+    good = make_docx(tmp_path / "good.docx", paragraphs_doc)
+    with zipfile.ZipFile(good) as archive:
+        xml = archive.read("word/document.xml")
+    evil_xml = xml.replace(
+        b"?>",
+        b'?><!DOCTYPE w [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+        1,
+    )
+    evil = rewrite(good, tmp_path / "evil.docx", {"word/document.xml": evil_xml})
+    with pytest.raises(CJMInputError, match="DOCTYPE") as info:
+        read_transcript(evil)
+    assert "word/document.xml" in info.value.message
+
+
+def test_high_compression_ratio_is_refused(tmp_path):
+    good = make_docx(tmp_path / "good.docx", paragraphs_doc)
+    bomb = rewrite(good, tmp_path / "bomb.docx", {"word/media/blank.bin": b"\x00" * 3_000_000})
+    with pytest.raises(CJMInputError, match="compressed") as info:
+        read_transcript(bomb)
+    assert "zip bomb" in info.value.hint
+
+
+def test_total_uncompressed_size_is_limited(tmp_path, monkeypatch):
+    monkeypatch.setattr(docx_reader, "MAX_UNCOMPRESSED_BYTES", 10_000)
+    good = make_docx(tmp_path / "good.docx", paragraphs_doc)
+    with pytest.raises(CJMInputError, match="expands to"):
+        read_transcript(good)
+
+
+def test_docx_file_size_is_limited(tmp_path, monkeypatch):
+    monkeypatch.setattr(docx_reader, "MAX_TRANSCRIPT_BYTES", 1_000)
+    good = make_docx(tmp_path / "good.docx", paragraphs_doc)
+    with pytest.raises(CJMInputError, match="larger than"):
+        read_transcript(good)

@@ -1,0 +1,390 @@
+"""Plain-text/markdown transcripts, the canonical text and offsets, speaker roles, the registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cjm_research.ingest import (
+    ReaderResult,
+    build_transcript,
+    read_transcript,
+    readers,
+    register_reader,
+)
+from cjm_research.ingest.text import is_speaker_label, parse_header, parse_timestamp
+from cjm_research.model import INTERVIEWER, PARTICIPANT, CJMInputError, RawTurn, Transcript
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def assert_offsets(transcript: Transcript) -> None:
+    for turn in transcript.turns:
+        assert transcript.text[turn.start : turn.end] == turn.text
+        assert transcript.text[: turn.start].endswith(f"{turn.speaker}: ")
+    assert [t.index for t in transcript.turns] == list(range(1, len(transcript.turns) + 1))
+
+
+def summary(transcript: Transcript) -> list[tuple[str, str, int]]:
+    return [(t.speaker, t.text, t.line) for t in transcript.turns]
+
+
+# --- turn grammar -----------------------------------------------------------------------------
+
+
+def test_name_colon_turns_with_continuation_lines_and_paragraphs(tmp_path):
+    path = write(
+        tmp_path,
+        "p01.txt",
+        "Maya: How did you find us?\n"
+        "Dana: Instagram, honestly. I follow\n"
+        "a lot of small-flat accounts.\n"
+        "\n"
+        "Then I saw the green sofa.\n"
+        "\n"
+        "Maya: And then?\n",
+    )
+    transcript = read_transcript(path)
+    assert summary(transcript) == [
+        ("Maya", "How did you find us?", 1),
+        (
+            "Dana",
+            "Instagram, honestly. I follow a lot of small-flat accounts.\n"
+            "Then I saw the green sofa.",
+            2,
+        ),
+        ("Maya", "And then?", 7),
+    ]
+    assert transcript.text == (
+        "Maya: How did you find us?\n\n"
+        "Dana: Instagram, honestly. I follow a lot of small-flat accounts.\n"
+        "Then I saw the green sofa.\n\n"
+        "Maya: And then?\n\n"
+    )
+    assert_offsets(transcript)
+
+
+def test_bracketed_timestamps(tmp_path):
+    path = write(
+        tmp_path,
+        "t.txt",
+        "[00:01:02] Maya: First question?\n"
+        "[01:05] Dana: Short answer.\n"
+        "(1:02:03.5) Maya: Late question?\n",
+    )
+    turns = read_transcript(path).turns
+    assert [(t.speaker, t.text, t.time_start) for t in turns] == [
+        ("Maya", "First question?", 62.0),
+        ("Dana", "Short answer.", 65.0),
+        ("Maya", "Late question?", 3723.5),
+    ]
+
+
+def test_otter_and_teams_headers_put_text_on_following_lines(tmp_path):
+    path = write(
+        tmp_path,
+        "otter.txt",
+        "Maya Lindqvist  0:03\n"
+        "Could you start with your household?\n"
+        "\n"
+        "TOM BECKER (00:09):\n"
+        "Sure. It's me and my partner,\n"
+        "and our two kids.\n"
+        "\n"
+        "Maya Lindqvist 00:01:02\n"
+        "Thanks.\n",
+    )
+    turns = read_transcript(path).turns
+    assert [(t.speaker, t.text, t.line, t.time_start) for t in turns] == [
+        ("Maya Lindqvist", "Could you start with your household?", 1, 3.0),
+        ("TOM BECKER", "Sure. It's me and my partner, and our two kids.", 4, 9.0),
+        ("Maya Lindqvist", "Thanks.", 8, 62.0),
+    ]
+    # Nobody is named as interviewer: the one asking questions is guessed.
+    assert [t.role for t in turns] == [INTERVIEWER, PARTICIPANT, INTERVIEWER]
+
+
+def test_sentences_with_colons_continue_the_turn(tmp_path):
+    path = write(
+        tmp_path,
+        "c.txt",
+        "Maya: What did you think?\n"
+        "Dana: Honestly it was mixed.\n"
+        "I thought: why is this so hard?\n"
+        "So what I told them was: never again.\n"
+        "The note said: sorry, we missed you. Twice.\n"
+        "Time: 10:30 on a Tuesday, I think.\n",
+    )
+    turns = read_transcript(path).turns
+    assert len(turns) == 3
+    assert turns[1].text == (
+        "Honestly it was mixed. I thought: why is this so hard? "
+        "So what I told them was: never again. The note said: sorry, we missed you. Twice."
+    )
+    # Spec: a single word and a colon at the start of a line is a speaker label.
+    assert turns[2].speaker == "Time"
+
+
+def test_no_speaker_labels_gives_one_participant_turn_per_paragraph(tmp_path):
+    path = write(
+        tmp_path,
+        "notes.txt",
+        "I bought the sofa in March.\nIt took three weeks to arrive.\n\n\nThe legs were wrong.\n",
+    )
+    transcript = read_transcript(path)
+    assert summary(transcript) == [
+        ("Participant", "I bought the sofa in March. It took three weeks to arrive.", 1),
+        ("Participant", "The legs were wrong.", 5),
+    ]
+    assert {t.role for t in transcript.turns} == {PARTICIPANT}
+    assert transcript.warnings == ["line 1: no speaker labels found; treated as one participant"]
+
+
+def test_text_before_the_first_label_is_ignored_with_a_warning(tmp_path):
+    path = write(tmp_path, "p.txt", "Interview notes, 2 March\n\nMaya: Hello?\nDana: Hi.\n")
+    transcript = read_transcript(path, interviewers=["Maya"])
+    assert summary(transcript) == [("Maya", "Hello?", 3), ("Dana", "Hi.", 4)]
+    assert transcript.warnings == ["line 1: 1 line(s) before the first speaker label ignored"]
+
+
+def test_markdown_headings_bold_labels_and_rules(tmp_path):
+    text = (
+        "# Interview with Tom\n"
+        "\n"
+        "**Maya:** What happened next?\n"
+        "\n"
+        "## Delivery\n"
+        "---\n"
+        "**Tom**: It came late.\n"
+        "> Quoted line.\n"
+    )
+    turns = read_transcript(write(tmp_path, "p.md", text)).turns
+    assert [(t.speaker, t.text, t.line) for t in turns] == [
+        ("Maya", "What happened next?", 3),
+        ("Tom", "It came late. Quoted line.", 7),
+    ]
+    # In a .txt the same heading line is text, not ignored.
+    txt = read_transcript(write(tmp_path, "p.txt", "Maya: Hi?\n# not a heading\n")).turns
+    assert txt[0].text == "Hi? # not a heading"
+
+
+def test_line_numbers_count_front_matter(tmp_path):
+    path = write(
+        tmp_path,
+        "p.txt",
+        "---\nparticipant: P01\npersona: first-home\ninterview_id: int-01\n---\n"
+        "\nMaya: Hi?\nDana: Hello.\n",
+    )
+    transcript = read_transcript(path)
+    assert [t.line for t in transcript.turns] == [7, 8]
+    assert transcript.interview_id == "int-01"
+    assert transcript.participant_id == "P01"
+    assert transcript.persona_id == "first-home"
+    assert transcript.meta["persona"] == "first-home"
+
+
+def test_unclosed_front_matter_in_a_transcript(tmp_path):
+    path = write(tmp_path, "p.txt", "---\nparticipant: P01\nMaya: Hi?\n")
+    with pytest.raises(CJMInputError) as info:
+        read_transcript(path)
+    assert str(info.value).startswith(f"{path}:1: front matter")
+
+
+def test_empty_turns_are_dropped(tmp_path):
+    path = write(tmp_path, "p.txt", "Maya: Hi?\nDana:\nDana: \u200b\nDana: Hello.\n")
+    assert summary(read_transcript(path)) == [("Maya", "Hi?", 1), ("Dana", "Hello.", 4)]
+
+
+@pytest.mark.parametrize(
+    ("label", "ok"),
+    [
+        ("Maya", True),
+        ("maya", True),
+        ("Maya Lindqvist", True),
+        ("Anna de Vries", True),
+        ("Dr. Okafor", True),
+        ("Speaker 2", True),
+        ("P01", True),
+        ("Q", True),
+        ("Jean-Luc O'Neill", True),
+        ("I thought", False),
+        ("So what I said", False),
+        ("One Two Three Four Five", False),
+        ("Well, honestly", False),
+        ("Really?", False),
+        ("2nd speaker", False),
+        ("A" * 41, False),
+    ],
+)
+def test_speaker_label_rules(label, ok):
+    assert is_speaker_label(label) is ok
+
+
+def test_parse_timestamp():
+    assert parse_timestamp("0:03") == 3.0
+    assert parse_timestamp("01:02:03,250") == 3723.25
+    assert parse_timestamp("00:75") is None
+    assert parse_timestamp("abc") is None
+
+
+def test_parse_header_forms():
+    assert parse_header("Maya: hi") is not None
+    assert parse_header("https://example.com is the site") is None
+    assert parse_header("Maya:hi") is None  # no space after the colon: not a label
+    header = parse_header("NAME (00:01):")
+    assert header is not None and (header.speaker, header.text, header.time) == ("NAME", "", 1.0)
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+
+def roles(transcript: Transcript) -> dict[str, str]:
+    return {t.speaker: t.role for t in transcript.turns}
+
+
+def test_interviewers_from_front_matter_match_first_or_full_name(tmp_path):
+    path = write(
+        tmp_path,
+        "p.txt",
+        "---\ninterviewers: [Maya Lindqvist]\n---\nMaya: Hi?\nDana: Hello.\n",
+    )
+    assert roles(read_transcript(path)) == {"Maya": INTERVIEWER, "Dana": PARTICIPANT}
+    full = write(tmp_path, "q.txt", "Maya Lindqvist: Hi?\nDana: Hello.\n")
+    assert roles(read_transcript(full, interviewers=["maya"]))["Maya Lindqvist"] == INTERVIEWER
+
+
+def test_interviewers_given_as_a_string(tmp_path):
+    path = write(tmp_path, "p.txt", "---\ninterviewers: Sam; Maya\n---\nSam: Hi?\nDana: Yo.\n")
+    assert roles(read_transcript(path))["Sam"] == INTERVIEWER
+
+
+@pytest.mark.parametrize("label", ["Interviewer", "MODERATOR", "Facilitator", "Q", "I", "Int"])
+def test_common_interviewer_labels(tmp_path, label):
+    path = write(tmp_path, "p.txt", f"{label}: Why?\nA: Because.\n")
+    transcript = read_transcript(path)
+    assert roles(transcript) == {label: INTERVIEWER, "A": PARTICIPANT}
+    assert transcript.warnings == []
+
+
+def test_question_heuristic_when_nobody_is_named(tmp_path):
+    path = write(
+        tmp_path,
+        "p.txt",
+        "Dana: So I moved in January.\nSam: What did you buy first?\nDana: A sofa.\n"
+        "Sam: Where from?\nDana: Online?\n",
+    )
+    transcript = read_transcript(path)
+    assert roles(transcript) == {"Dana": PARTICIPANT, "Sam": INTERVIEWER}
+    assert len(transcript.warnings) == 1 and "guessed 'Sam'" in transcript.warnings[0]
+
+
+def test_participant_names_are_never_guessed_interviewers(tmp_path):
+    path = write(tmp_path, "p.txt", "Dana: Why? Why?\nSam: Because.\nDana: Really?\n")
+    transcript = read_transcript(path, participant_names=["Dana Whitfield"])
+    assert roles(transcript) == {"Dana": PARTICIPANT, "Sam": PARTICIPANT}
+    assert "no interviewer recognised" in transcript.warnings[0]
+
+
+def test_exact_participant_name_beats_interviewer_first_name(tmp_path):
+    path = write(tmp_path, "p.txt", "Maya Berg: I liked it.\nMaya Lindqvist: Why?\n")
+    transcript = read_transcript(
+        path, interviewers=["Maya Lindqvist"], participant_names=["Maya Berg"]
+    )
+    assert roles(transcript) == {"Maya Berg": PARTICIPANT, "Maya Lindqvist": INTERVIEWER}
+
+
+def test_single_speaker_is_a_participant_without_warning(tmp_path):
+    transcript = read_transcript(write(tmp_path, "p.txt", "Dana: Is this on? Hello?\n"))
+    assert roles(transcript) == {"Dana": PARTICIPANT}
+    assert transcript.warnings == []
+
+
+# --- build_transcript and offsets ---------------------------------------------------------------
+
+
+def test_build_transcript_normalises_and_renders():
+    raw = [
+        RawTurn("  Maya \n Lindqvist ", " Caf\u0065\u0301?\t\r\n", 3, 1.0, 2.0),
+        RawTurn("Dana", "   ", 4),
+        RawTurn("Dana", "Zoë\u200b said: fine ", 5),
+    ]
+    transcript = build_transcript(
+        "i1", Path("x.txt"), raw, {}, interviewers=["Maya"], warnings=["w"]
+    )
+    assert transcript.text == "Maya Lindqvist: Café?\n\nDana: Zoë said: fine\n\n"
+    assert [(t.index, t.role, t.line, t.time_start) for t in transcript.turns] == [
+        (1, INTERVIEWER, 3, 1.0),
+        (2, PARTICIPANT, 5, None),
+    ]
+    assert transcript.warnings == ["w"]
+    assert_offsets(transcript)
+
+
+_speakers = st.sampled_from(["Maya", "Dana Whitfield", "Q", "Zoë", "P 1", "\u200bX"])
+_texts = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=40
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_speakers, _texts), max_size=8))
+def test_offsets_hold_for_any_text(pairs):
+    raw = [RawTurn(s, t, n) for n, (s, t) in enumerate(pairs, 1)]
+    transcript = build_transcript("i", Path("x.txt"), raw, {})
+    assert_offsets(transcript)
+    for turn in transcript.turns:
+        assert turn.text == turn.text.strip() and turn.text
+        assert "\r" not in turn.text and "\u200b" not in turn.text
+
+
+def test_offsets_hold_on_a_messy_file(tmp_path):
+    text = (
+        "---\nparticipant: P01\n---\nIntro text\n"
+        "[00:01] Maya: Hi?\r\nDana: caf\u0065\u0301 \u200b\tok\n\nmore\n"
+        "NAME (00:05):\nline\n"
+    )
+    path = tmp_path / "m.txt"
+    path.write_bytes(text.encode("utf-8"))
+    transcript = read_transcript(path)
+    assert len(transcript.turns) == 3
+    # Tab → space and the zero-width space vanishes; inner spacing is otherwise kept as typed.
+    assert transcript.turns[1].text == "café  ok\nmore"
+    assert_offsets(transcript)
+
+
+# --- registry ---------------------------------------------------------------------------------
+
+
+def test_builtin_readers_are_registered():
+    assert {".txt", ".md", ".vtt", ".srt", ".docx"} <= set(readers())
+
+
+def test_register_reader_for_a_new_suffix(tmp_path):
+    def read_log(path: Path) -> ReaderResult:
+        speaker, _, words = path.read_text().partition("|")
+        return ReaderResult([RawTurn(speaker, words, 1)], {"source": "log"}, [])
+
+    register_reader(".CHATLOG", read_log)
+    try:
+        transcript = read_transcript(write(tmp_path, "x.chatlog", "Dana|hello there"))
+        assert summary(transcript) == [("Dana", "hello there", 1)]
+        assert transcript.meta == {"source": "log"}
+    finally:
+        from cjm_research import ingest
+
+        ingest._READERS.pop(".chatlog")  # keep the registry clean for other tests
+    with pytest.raises(ValueError, match="suffix"):
+        register_reader("txt", read_log)
+
+
+def test_unknown_suffix_is_an_input_error(tmp_path):
+    with pytest.raises(CJMInputError, match="no reader") as info:
+        read_transcript(write(tmp_path, "x.pdf", "%PDF"))
+    assert ".docx" in info.value.hint

@@ -1,0 +1,168 @@
+"""Persona notes and participants.csv."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cjm_research.ingest import load_participants, load_personas
+from cjm_research.model import CJMInputError, Participant
+
+PERSONA = """---
+id: first-home
+name: "Sam, the first-home furnisher"
+summary: A young renter.
+goals:
+  - Turn an empty flat into a home
+  - Spread the cost
+needs: Clear prices
+pain_points: []
+quote: "It made the flat feel like a home."
+participants: P01, P02;P03
+age_range: 24-32
+cohort: 0012
+---
+
+# Sam
+
+Sam has just moved in.
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_persona_fields(tmp_path):
+    path = write(tmp_path / "personas" / "first-home.md", PERSONA)
+    personas = load_personas(tmp_path / "personas")
+    assert list(personas) == ["first-home"]
+    persona = personas["first-home"]
+    assert persona.name == "Sam, the first-home furnisher"
+    assert persona.path == path
+    assert persona.summary == "A young renter."
+    assert persona.goals == ["Turn an empty flat into a home", "Spread the cost"]
+    assert persona.needs == ["Clear prices"]  # a string is a one-item list
+    assert persona.pain_points == []
+    assert persona.quote == "It made the flat feel like a home."
+    assert persona.participants == ["P01", "P02", "P03"]
+    assert persona.extra == {"age_range": "24-32", "cohort": "0012"}
+    assert persona.body == "# Sam\n\nSam has just moved in."
+
+
+def test_study_root_is_accepted_too(tmp_path):
+    write(tmp_path / "personas" / "a.md", "---\nid: a\nname: A\n---\n")
+    write(tmp_path / "personas" / "b.md", "---\nid: '0012'\nname: B\n---\n")
+    assert list(load_personas(tmp_path)) == ["a", "0012"]
+    assert load_personas(tmp_path / "nowhere") == {}
+
+
+def test_numeric_looking_id_stays_a_string(tmp_path):
+    write(tmp_path / "p.md", "---\nid: 0012\nname: Zero\n---\n")
+    assert list(load_personas(tmp_path)) == ["0012"]
+
+
+@pytest.mark.parametrize("bad_id", ["../etc", "a/b", "..", "has space", "-lead", "a\\\\b"])
+def test_unsafe_ids_are_rejected(tmp_path, bad_id):
+    write(tmp_path / "p.md", f'---\nid: "{bad_id}"\nname: X\n---\n')
+    with pytest.raises(CJMInputError, match="not a safe id") as info:
+        load_personas(tmp_path)
+    assert "letters, digits" in info.value.hint
+    assert info.value.path == tmp_path / "p.md"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("# Just markdown\n", "no front matter"),
+        ("---\nid: x\n---\n", "needs a 'name'"),
+        ("---\nname: X\n---\n", "needs a 'id'"),
+        ("---\nid: x\nname: X\ngoals: {a: b}\n---\n", "'goals' must be text or a list"),
+        ("---\nid: x\nname: X\nquote: [a]\n---\n", "'quote' must be text"),
+        ("---\nid: x\nname: X\n", "never closed"),
+    ],
+)
+def test_invalid_persona_notes(tmp_path, text, message):
+    write(tmp_path / "p.md", text)
+    with pytest.raises(CJMInputError, match=message):
+        load_personas(tmp_path)
+
+
+def test_duplicate_persona_ids(tmp_path):
+    write(tmp_path / "a.md", "---\nid: x\nname: A\n---\n")
+    write(tmp_path / "b.md", "---\nid: x\nname: B\n---\n")
+    with pytest.raises(CJMInputError, match="already used") as info:
+        load_personas(tmp_path)
+    assert info.value.path == tmp_path / "b.md"
+
+
+CSV = (
+    "participant_id,persona_id,pseudonym,Name,file,date,role_in_household,interviewers\n"
+    "P01,first-home,Participant 01,Dana Whitfield,first-home/p01.txt,2026-03-02,renter,"
+    "Maya Lindqvist; Sam Lee\n"
+    "\n"
+    'P02,busy-parent,Participant 02,"Ortega, Luis",p02.vtt,2026-03-04,"parent, of two",\n'
+)
+
+
+def test_participants(tmp_path):
+    path = tmp_path / "participants.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + CSV.encode("utf-8"))
+    participants = load_participants(path)
+    assert list(participants) == ["P01", "P02"]
+    assert participants["P01"] == Participant(
+        participant_id="P01",
+        persona_id="first-home",
+        pseudonym="Participant 01",
+        name="Dana Whitfield",
+        file="first-home/p01.txt",
+        date="2026-03-02",
+        interviewers=("Maya Lindqvist", "Sam Lee"),
+        extra=(("role_in_household", "renter"),),
+    )
+    assert participants["P02"].name == "Ortega, Luis"
+    assert participants["P02"].interviewers == ()
+    assert participants["P02"].extra == (("role_in_household", "parent, of two"),)
+
+
+def test_semicolon_separated_csv(tmp_path):
+    path = tmp_path / "participants.csv"
+    path.write_text("participant_id;persona_id;file\nP01;first-home;a.txt\n", encoding="utf-8")
+    assert load_participants(path)["P01"].file == "a.txt"
+
+
+def test_duplicate_participant_names_the_line(tmp_path):
+    path = tmp_path / "participants.csv"
+    path.write_text(
+        'participant_id,name\nP01,Dana\nP02,"Luis\nOrtega"\n\nP01,Again\n', encoding="utf-8"
+    )
+    with pytest.raises(CJMInputError, match="already used on line 2") as info:
+        load_participants(path)
+    assert info.value.line == 6
+
+
+def test_empty_participant_id_names_the_line(tmp_path):
+    path = tmp_path / "participants.csv"
+    path.write_text("participant_id,name\nP01,Dana\n,Nobody\n", encoding="utf-8")
+    with pytest.raises(CJMInputError, match="no participant_id") as info:
+        load_participants(path)
+    assert info.value.line == 3
+
+
+def test_participants_csv_needs_the_id_column(tmp_path):
+    path = tmp_path / "participants.csv"
+    path.write_text("id,name\nP01,Dana\n", encoding="utf-8")
+    with pytest.raises(CJMInputError, match="participant_id") as info:
+        load_participants(path)
+    assert info.value.line == 1
+
+
+def test_participants_csv_must_be_utf8(tmp_path):
+    path = tmp_path / "participants.csv"
+    path.write_bytes("participant_id,name\nP01,Zoë\n".encode("cp1252"))
+    with pytest.raises(CJMInputError, match="not UTF-8") as info:
+        load_participants(path)
+    assert "CSV UTF-8" in info.value.hint

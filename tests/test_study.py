@@ -1,0 +1,210 @@
+"""Loading a whole study folder: discovery, mapping, and per-file problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cjm_research.model import INTERVIEWER, PARTICIPANT, CJMInputError
+from cjm_research.study import Problem, Study, find_transcripts, load_study
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "interviews"
+
+CODEBOOK = """name: tiny
+version: "1"
+stages: [{id: awareness}, {id: purchase}]
+touchpoints: [{id: website}]
+emotions: [{id: joy, valence: 0.8}, {id: neutral, valence: 0}]
+"""
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def study(tmp_path: Path) -> Path:
+    write(tmp_path / "codebook.yaml", CODEBOOK)
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,name,file,interviewers\n"
+        "P01,first-home,Dana Whitfield,first-home/p01.txt,Maya Lindqvist\n"
+        "P02,,Luis Ortega,first-home/p02.srt,Maya Lindqvist\n"
+        "P03,busy-parent,Mark,missing.txt,\n",
+    )
+    write(tmp_path / "personas" / "first-home.md", "---\nid: first-home\nname: Sam\n---\nBody\n")
+    write(
+        tmp_path / "personas" / "busy-parent.md",
+        "---\nid: busy-parent\nname: Alex\nparticipants: [P02, P99]\n---\n",
+    )
+    write(tmp_path / "first-home" / "p01.txt", "Maya: How did you find us?\nDana: Instagram.\n")
+    write(
+        tmp_path / "first-home" / "p02.srt",
+        "1\n00:00:01,000 --> 00:00:02,000\nMaya: Why?\n\n"
+        "2\n00:00:02,000 --> 00:00:03,000\nLuis: Price.\n",
+    )
+    return tmp_path
+
+
+def test_good_and_bad_files(study):
+    bad = write(study / "first-home" / "p00-broken.docx", b"this is not a zip")
+    loaded = load_study(study)
+    assert [t.interview_id for t in loaded.transcripts] == ["p01", "p02"]
+    assert [str(p) for p in loaded.errors] == [
+        f"{bad}: not a Word file — save it from Word as .docx, or export the transcript as .txt"
+    ]
+    assert loaded.errors[0].path == bad
+
+
+def test_mapping_from_participants_csv_and_persona_lists(study):
+    loaded = load_study(study)
+    p01, p02 = loaded.transcripts
+    assert (p01.participant_id, p01.persona_id) == ("P01", "first-home")
+    # P02 has no persona in the CSV: the persona note listing P02 claims it.
+    assert (p02.participant_id, p02.persona_id) == ("P02", "busy-parent")
+    # Interviewer from the CSV ("Maya Lindqvist") matches the label "Maya"; no guessing needed.
+    assert [(t.speaker, t.role) for t in p01.turns] == [
+        ("Maya", INTERVIEWER),
+        ("Dana", PARTICIPANT),
+    ]
+    assert p02.turns[1].time_start == 2.0
+    assert loaded.transcripts_for("busy-parent") == [p02]
+    assert loaded.codebook.name == "tiny"
+    assert list(loaded.personas) == ["busy-parent", "first-home"]
+    assert list(loaded.participants) == ["P01", "P02", "P03"]
+
+
+def test_study_level_warnings(study):
+    loaded = load_study(study)
+    assert loaded.errors == []
+    messages = sorted(p.message for p in loaded.warnings)
+    assert messages == [
+        "participant P03: file 'missing.txt' does not exist",
+        "persona 'busy-parent' lists unknown participant 'P99'",
+    ]
+
+
+def test_front_matter_overrides_and_no_persona_warning(study):
+    write(
+        study / "extra" / "x.md",
+        "---\ninterview_id: int-7\nparticipant: P01\npersona: busy-parent\n"
+        "interviewers: [Sam]\nparticipant_name: Kim\n---\nKim: Why? Why?\nSam: Because.\n",
+    )
+    write(study / "extra" / "y.txt", "Q: Hello?\nA: Hi.\n")
+    loaded = load_study(study)
+    by_id = {t.interview_id: t for t in loaded.transcripts}
+    x = by_id["int-7"]
+    assert (x.participant_id, x.persona_id) == ("P01", "busy-parent")
+    # Front matter names Sam as interviewer; CSV row P01 adds Maya Lindqvist.
+    assert {t.speaker: t.role for t in x.turns} == {"Kim": PARTICIPANT, "Sam": INTERVIEWER}
+    y = by_id["y"]
+    assert (y.participant_id, y.persona_id) == ("", "")
+    assert Problem("warning", y.path, None, "transcript has no persona") in loaded.warnings
+
+
+def test_reader_warnings_keep_their_line(study):
+    write(study / "p09.txt", "Title line\nQ: Hi?\nA: Hello.\n")
+    loaded = load_study(study)
+    problem = next(p for p in loaded.warnings if p.path == study / "p09.txt" and p.line)
+    assert (problem.line, problem.message) == (
+        1,
+        "1 line(s) before the first speaker label ignored",
+    )
+    assert (
+        str(problem) == f"{study / 'p09.txt'}:1: 1 line(s) before the first speaker label ignored"
+    )
+
+
+def test_duplicate_interview_id_is_an_error_for_the_later_file(study):
+    later = write(study / "z" / "p01.txt", "Q: Again?\nA: Yes.\n")
+    loaded = load_study(study)
+    assert [t.path for t in loaded.transcripts].count(later) == 0
+    assert len(loaded.errors) == 1
+    error = loaded.errors[0]
+    assert error.path == later
+    assert "already used by" in error.message and "p01.txt" in error.message
+
+
+def test_unsafe_interview_id_is_an_error(study):
+    write(study / "x.txt", "---\ninterview_id: a:b\n---\nQ: Hi?\n")
+    loaded = load_study(study)
+    assert [p.message for p in loaded.errors] == [
+        "interview id 'a:b' contains ':', '/', '\\' or control characters"
+    ]
+
+
+def test_discovery_skips_non_transcripts(study):
+    for name in (
+        "README.md",
+        ".hidden.txt",
+        ".git/notes.txt",
+        "coding/maya.txt",
+        "reports/busy-parent/busy-parent.docx",
+        "first-home/~$p01.docx",
+        "insights.yaml",
+        "sub/notes.csv",
+    ):
+        write(study / name, "Q: x?\n")
+    write(study / "legacy" / "old.doc", b"\xd0\xcf\x11\xe0")
+    problems: list[Problem] = []
+    found = find_transcripts(study, problems)
+    assert [p.relative_to(study).as_posix() for p in found] == [
+        "first-home/p01.txt",
+        "first-home/p02.srt",
+    ]
+    assert [(p.path, p.message) for p in problems] == [
+        (study / "legacy" / "old.doc", ".doc files are not read")
+    ]
+
+
+def test_bad_study_files_become_problems(study):
+    write(study / "codebook.yaml", "stages: []\n")
+    write(study / "participants.csv", "id,name\n")
+    write(study / "personas" / "broken.md", "no front matter\n")
+    write(study / "first-home" / "p05.txt", "---\npersona: [x\n---\nQ: Hi?\n")
+    loaded = load_study(study)
+    errors = {p.path.name: p for p in loaded.errors}
+    assert set(errors) == {"codebook.yaml", "participants.csv", "broken.md", "p05.txt"}
+    assert errors["p05.txt"].line == 2
+    assert [t.interview_id for t in loaded.transcripts] == ["p01", "p02"]
+    assert loaded.participants == {}
+    assert loaded.codebook.name != "tiny"  # fell back to the packaged default
+
+
+def test_study_uses_default_codebook(study):
+    (study / "codebook.yaml").unlink()
+    loaded = load_study(study)
+    assert {c.id for c in loaded.codebook.stages} >= {"awareness", "purchase"}
+
+
+def test_missing_study_folder(tmp_path):
+    with pytest.raises(CJMInputError, match="study folder not found"):
+        load_study(tmp_path / "nope")
+
+
+def test_problem_str():
+    assert str(Problem("error", Path("a.txt"), 3, "bad", "fix it")) == "a.txt:3: bad — fix it"
+    assert str(Problem("warning", Path("a.txt"), None, "meh")) == "a.txt: meh"
+
+
+@pytest.mark.skipif(not (EXAMPLE / "participants.csv").is_file(), reason="no example study")
+def test_example_study_loads_cleanly():
+    loaded: Study = load_study(EXAMPLE)
+    assert loaded.errors == []
+    assert len(loaded.transcripts) >= 9
+    interviewer_names = {"Maya", "Maya Lindqvist", "Interviewer", "Moderator"}
+    for transcript in loaded.transcripts:
+        assert transcript.participant_id and transcript.persona_id in loaded.personas
+        assert len(transcript.turns) >= 10
+        roles = {t.speaker: t.role for t in transcript.turns}
+        assert {s for s, r in roles.items() if r == INTERVIEWER} <= interviewer_names
+        assert list(roles.values()).count(PARTICIPANT) == 1
+        assert INTERVIEWER in roles.values()
+        for turn in transcript.turns:
+            assert transcript.text[turn.start : turn.end] == turn.text
