@@ -138,7 +138,7 @@ def build_journey(
 
 
 def stage_coverage(coded: pd.DataFrame, stages: list[str], n_participants: int) -> pd.DataFrame:
-    """Per stage: coded segments, participants and interviews that speak of it, participant share."""
+    """Per stage: coded segments, participants and interviews speaking of it, participant share."""
     grouped = coded.groupby("stage")
     table = pd.DataFrame(
         {
@@ -163,7 +163,9 @@ def touchpoint_by_stage(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame
     )
 
 
-def _crosstab(frame: pd.DataFrame, column: str, index: list[str], stages: list[str]) -> pd.DataFrame:
+def _crosstab(
+    frame: pd.DataFrame, column: str, index: list[str], stages: list[str]
+) -> pd.DataFrame:
     table = pd.crosstab(frame[column], frame["stage"]) if len(frame) else pd.DataFrame()
     table = table.reindex(index=index, columns=stages, fill_value=0).fillna(0).astype(int)
     table.index.name, table.columns.name = column, "stage"
@@ -189,7 +191,7 @@ def emotion_curve(coded: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
 
 
 def moments(coded: pd.DataFrame, *, negative: bool, top: int = 5) -> pd.DataFrame:
-    """Pain points (``negative``) or delights: stage x touchpoint cells ranked by reach and strength.
+    """Pain points (``negative``) or delights: stage x touchpoint cells ranked by reach, strength.
 
     A moment is a (stage, touchpoint) pair where participants voiced clearly negative (or positive)
     feelings. Ranked by how many participants raised it, then by mean valence, so that what many
@@ -279,7 +281,7 @@ def code_frequencies(segments: pd.DataFrame, codebook: Codebook) -> dict[str, pd
         "touchpoints": touchpoints.value_counts().reindex(
             [c.id for c in codebook.touchpoints], fill_value=0
         ),
-        "emotions": rows["emotion"].value_counts().reindex(
-            [c.id for c in codebook.emotions], fill_value=0
-        ),
+        "emotions": rows["emotion"]
+        .value_counts()
+        .reindex([c.id for c in codebook.emotions], fill_value=0),
     }

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -85,7 +86,9 @@ def check_parameters(parameters: dict[str, object]) -> dict[str, object]:
         if not isinstance(name, str) or not _IDENTIFIER.match(name):
             raise ValueError(f"notebook parameter name {name!r} is not an identifier")
         if value is not None and type(value) not in (str, int, float, bool):
-            raise ValueError(f"notebook parameter {name} must be a JSON primitive, not {type(value)}")
+            raise ValueError(
+                f"notebook parameter {name} must be a JSON primitive, not {type(value)}"
+            )
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"notebook parameter {name} must be finite")
     return parameters
@@ -100,6 +103,12 @@ def _kernel_manager_class() -> type:
         @default("transport")
         def _default_transport(self) -> str:
             return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            # Without a connection file jupyter_client names every IPC socket "kernel-ipc-N" in
+            # the working directory, so parallel kernels would share sockets; give each its own.
+            return os.path.join(tempfile.mkdtemp(prefix="cjm-kernel-"), "kernel-ipc")
 
     return IPCKernelManager
 
@@ -277,7 +286,9 @@ def _persona_ids(study: Study, segments: pd.DataFrame, wanted: Sequence[str]) ->
         missing = sorted(set(wanted) - coded)
         if missing:
             known = ", ".join(sorted(coded)) or "none"
-            raise ValueError(f"no coded interviews for persona(s) {', '.join(missing)} (known: {known})")
+            raise ValueError(
+                f"no coded interviews for persona(s) {', '.join(missing)} (known: {known})"
+            )
         return sorted(set(wanted))
     return sorted(coded)
 
@@ -298,8 +309,10 @@ def _run_tasks(
                 result = PersonaResult(task.persona_id, "failed", 0.0, error=_cause(exc))
             results.append(result)
             detail = f" — {result.error}" if result.error else ""
-            say(f"[{done}/{len(tasks)}] {task.persona_id}: {result.status} "
-                f"({result.seconds:.1f} s){detail}")
+            say(
+                f"[{done}/{len(tasks)}] {task.persona_id}: {result.status} "
+                f"({result.seconds:.1f} s){detail}"
+            )
     finally:
         if own:
             pool.shutdown(wait=True)

@@ -1,4 +1,4 @@
-"""The ``cjm`` command. Exit status: 0 success, 2 bad input (file:line messages), 1 internal error."""
+"""The ``cjm`` command. Exit status: 0 success, 2 bad input (file:line messages), 1 failure."""
 
 from __future__ import annotations
 
@@ -115,7 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("code", help="code all transcripts into the segments table")
     p.add_argument("--study", default=".")
     p.add_argument("--coder", default="auto", help=coder_help)
-    p.add_argument("--out", help="table to write: .parquet (default STUDY/reports/segments.parquet), .csv or .xlsx")
+    p.add_argument(
+        "--out",
+        help="table to write: .parquet (default STUDY/reports/segments.parquet), .csv or .xlsx",
+    )
     p.set_defaults(func=cmd_code)
 
     p = sub.add_parser("reports", help="build the journey reports of every persona")

@@ -41,7 +41,9 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
             "check indentation and quoting",
         ) from exc
     if not isinstance(data, dict):
-        raise CJMInputError("codebook must be a mapping with stages, touchpoints and emotions", path)
+        raise CJMInputError(
+            "codebook must be a mapping with stages, touchpoints and emotions", path
+        )
     dims = {dim: _codes(data, dim, path) for dim in DIMENSIONS}
     return Codebook(
         name=str(data.get("name") or path.stem),

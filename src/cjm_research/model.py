@@ -84,7 +84,7 @@ class Turn:
 
 @dataclass(frozen=True)
 class RawTurn:
-    """A turn as a reader finds it, before offsets are assigned (see ``ingest.build_transcript``)."""
+    """A turn as a reader finds it, before offsets are assigned (``ingest.build_transcript``)."""
 
     speaker: str
     text: str

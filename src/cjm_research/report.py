@@ -46,7 +46,9 @@ def read_segments(path: Path | str) -> pd.DataFrame:
     raise ValueError(f"unsupported segments table format: {path.suffix}")
 
 
-def load_context(study_dir: Path | str, persona_id: str, segments_path: Path | str) -> ReportContext:
+def load_context(
+    study_dir: Path | str, persona_id: str, segments_path: Path | str
+) -> ReportContext:
     """Load the persona, codebook, participant pseudonyms and coded table; build the journey."""
     study_dir = Path(study_dir)
     codebook_file = study_dir / "codebook.yaml"
@@ -120,7 +122,9 @@ def summary_points(ctx: ReportContext) -> dict[str, list[str]]:
     low = []
     if lowest:
         value = journey.emotion_curve.loc[lowest, "mean_valence"]
-        low = [f"The lowest point of the journey is {_label(ctx, 'stages', lowest)} ({value:+.2f})."]
+        low = [
+            f"The lowest point of the journey is {_label(ctx, 'stages', lowest)} ({value:+.2f})."
+        ]
     return {
         "pain_points": [moment(r) for _, r in journey.pain_points.head(3).iterrows()],
         "delights": [moment(r) for _, r in journey.delights.head(3).iterrows()],
@@ -241,8 +245,10 @@ def methodology_html(ctx: ReportContext) -> str:
     journey = ctx.journey
     coders = journey.segments["coder"].replace("", pd.NA).dropna().value_counts()
     definitions = pd.DataFrame(
-        {"Stage": [c.label for c in ctx.codebook.stages],
-         "Definition": [c.description for c in ctx.codebook.stages]}
+        {
+            "Stage": [c.label for c in ctx.codebook.stages],
+            "Definition": [c.description for c in ctx.codebook.stages],
+        }
     )
     touch_total = journey.segments["touchpoints"].map(split_codes).str.len().sum()
     return (

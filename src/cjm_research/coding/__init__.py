@@ -73,21 +73,25 @@ def code_transcripts(
 def segments_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     """A segments table with the stable column order and dtypes, even when empty."""
     frame = pd.DataFrame(rows, columns=list(SEGMENT_COLUMNS))
-    for column in ("start", "end", "turn", "line"):
+    for column in _INT_COLUMNS:
         frame[column] = frame[column].astype("Int64")
-    for column in (
-        "time_start",
-        "time_end",
-        "valence",
-        "intensity",
-        "stage_confidence",
-        "touchpoint_confidence",
-        "emotion_confidence",
-    ):
+    for column in _FLOAT_COLUMNS:
         frame[column] = frame[column].astype("float64")
-    text_columns = [c for c in SEGMENT_COLUMNS if frame[c].dtype == object]
+    text_columns = [c for c in SEGMENT_COLUMNS if c not in _INT_COLUMNS + _FLOAT_COLUMNS]
     frame[text_columns] = frame[text_columns].fillna("").astype(str)
     return frame
+
+
+_INT_COLUMNS = ("start", "end", "turn", "line")
+_FLOAT_COLUMNS = (
+    "time_start",
+    "time_end",
+    "valence",
+    "intensity",
+    "stage_confidence",
+    "touchpoint_confidence",
+    "emotion_confidence",
+)
 
 
 from . import rules as _rules  # noqa: E402  (registers the built-in coder)

@@ -18,8 +18,8 @@ from ..model import INTERVIEWER, Code, Codebook, Transcript, Turn
 
 VERSION = "1"
 _NEGATIONS = frozenset(
-    "not no never without hardly barely isn't wasn't aren't weren't don't doesn't didn't "
-    "can't couldn't won't wouldn't shouldn't haven't hasn't hadn't nothing nobody".split()
+    "not no never without hardly barely isn't wasn't aren't weren't don't doesn't didn't can't "
+    "couldn't won't wouldn't shouldn't haven't hasn't hadn't nothing nobody".split()
 )
 _WORD = re.compile(r"[\w']+")
 #: Below this |VADER compound| a turn with no emotion cue is neutral.
@@ -200,7 +200,9 @@ class RulesCoder:
         for code in touchpoints:
             evidence.append(f"touchpoint {code}: {_phrases(touchpoint_hits, code)}")
         touchpoint_confidence = (
-            round(min(0.95, 0.55 + 0.15 * max(touchpoint_scores.values())), 3) if touchpoints else 0.0
+            round(min(0.95, 0.55 + 0.15 * max(touchpoint_scores.values())), 3)
+            if touchpoints
+            else 0.0
         )
 
         compound = self._vader.polarity_scores(text)["compound"]
@@ -231,7 +233,9 @@ class RulesCoder:
             "evidence": "; ".join(evidence),
         }
 
-    def _row(self, transcript: Transcript, turn: Turn, codes: dict[str, object]) -> dict[str, object]:
+    def _row(
+        self, transcript: Transcript, turn: Turn, codes: dict[str, object]
+    ) -> dict[str, object]:
         return {
             "segment_id": f"{transcript.interview_id}:{turn.index}",
             "interview_id": transcript.interview_id,

@@ -63,7 +63,8 @@ def toc(entries: Iterable[tuple[str, str]]) -> str:
 def export_html(notebook_path: Path, out_path: Path, *, title: str = "") -> Path:
     """Export an executed report notebook to one self-contained HTML file, atomically.
 
-    Code cells, prompts and the papermill parameters cell are left out (``exclude_input``), images
+    Code cells, prompts, the papermill parameters cell and the notebook's own markdown (notes for
+    whoever opens it in JupyterLab) are left out: the report is the cells' outputs. Images
     are embedded as data URIs by the notebook outputs themselves, and the template loads nothing
     from the network.
     """
@@ -76,6 +77,7 @@ def export_html(notebook_path: Path, out_path: Path, *, title: str = "") -> Path
         extra_template_basedirs=[str(templates_dir())],
         template_name="html",
         exclude_input=True,
+        exclude_markdown=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
@@ -86,7 +88,6 @@ def export_html(notebook_path: Path, out_path: Path, *, title: str = "") -> Path
     # raw user HTML.
     body, _ = exporter.from_notebook_node(notebook)
     return write_text(out_path, body)
-
 
 
 @dataclass

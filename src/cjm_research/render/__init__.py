@@ -1,0 +1,1 @@
+"""Renderers that turn a journey model and its figures into reports (Word, HTML)."""

@@ -1,0 +1,634 @@
+"""The per-persona Word report, built with python-docx on ``templates/reference.docx``.
+
+Every paragraph, table and caption uses a style of the reference document and no direct
+formatting, so an organisation rebrands every report by replacing that one file. All text passes
+through :func:`clean_for_word`, and the file is written atomically with fixed metadata and zip
+timestamps: the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Length
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+from ..analysis import DELIGHT_VALENCE, MIN_EVIDENCE, PAIN_VALENCE, Journey, Quote
+from ..model import CJMInputError, Codebook, Persona
+from ..resources import templates_dir
+
+#: Every style the writer uses; the reference document must define them all.
+REQUIRED_STYLES: tuple[str, ...] = (
+    "Normal",
+    "Title",
+    "Subtitle",
+    "Heading 1",
+    "Heading 2",
+    "List Bullet",
+    "Caption",
+    "Quote",
+    "Provenance",
+    "Evidence Warning",
+    "Figure",
+    "CJM Table",
+    "Table Heading",
+    "Table Text",
+)
+#: Document dates are fixed so that reports of the same inputs are identical.
+FIXED_DATE = datetime(2000, 1, 1)
+_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
+AUTHOR = "cjm-research"
+
+# XML 1.0 forbids these characters; python-docx raises on them (and on lone surrogates).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# The journey map is designed for A4 landscape; narrow margins print it close to design size.
+_MAP_MARGIN = Cm(1.27)
+
+
+def clean_for_word(text: str) -> str:
+    """``text`` without the characters Word's XML cannot hold (controls, U+FFFE/F, surrogates)."""
+    if not isinstance(text, str):
+        text = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
+    return _NOT_XML.sub("", text)
+
+
+# ------------------------------------------------------------------------------------ writing
+
+
+def write_journey_docx(
+    journey: Journey,
+    *,
+    codebook: Codebook,
+    persona: Persona | None,
+    figures: dict[str, Path],
+    out_path: Path,
+    study_name: str = "",
+    reference: Path | None = None,
+) -> Path:
+    """Write the Word journey report of one persona to ``out_path`` and return the path.
+
+    ``figures`` maps ``journey_map``, ``emotion_curve``, ``touchpoint_heatmap`` and optionally
+    ``emotion_heatmap`` to image files (see :func:`cjm_research.charts.save_journey_figures`); a
+    missing one is noted in the report instead of failing it.
+    """
+    reference = Path(reference) if reference is not None else templates_dir() / "reference.docx"
+    doc = open_reference(reference)
+    name = persona.name if persona is not None and persona.name else journey.persona_id
+    report = _Report(doc, journey, codebook, figures)
+    _title_page(report, name, study_name)
+    _executive_summary(report)
+    _persona_profile(report, persona)
+    _figures(report, name)
+    report.doc.add_page_break()
+    for stage in journey.stages:
+        _stage_section(report, stage)
+    _methodology(report, name)
+    title = f"Customer journey: {name}"
+    subject = " · ".join(p for p in (study_name, f"persona {journey.persona_id}") if p)
+    set_core_properties(doc, title=title, subject=subject)
+    return save_docx(doc, Path(out_path))
+
+
+def open_reference(reference: Path) -> DocxDocument:
+    """The reference document with an empty body, its styles, sections and footers kept."""
+    if not reference.is_file():
+        raise CJMInputError(
+            "Word reference document not found",
+            reference,
+            hint="run tools/make_reference_docx.py or pass another reference.docx",
+        )
+    try:
+        doc = Document(str(reference))
+    except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise CJMInputError(f"not a Word document ({exc})", reference) from exc
+    present = {style.name for style in doc.styles}
+    missing = [name for name in REQUIRED_STYLES if name not in present]
+    if missing:
+        raise CJMInputError(
+            f"reference document lacks the style(s) {', '.join(missing)}",
+            reference,
+            hint="start from templates/reference.docx and restyle it instead of replacing styles",
+        )
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    return doc
+
+
+def set_core_properties(doc: DocxDocument, *, title: str, subject: str) -> None:
+    """Title, subject and a fixed author and dates, so metadata never makes two runs differ."""
+    props = doc.core_properties
+    props.title = clean_for_word(title)
+    props.subject = clean_for_word(subject)
+    props.author = AUTHOR
+    props.last_modified_by = AUTHOR
+    props.created = FIXED_DATE
+    props.modified = FIXED_DATE
+    props.last_printed = FIXED_DATE
+    props.revision = 1
+    props.comments = ""
+    props.keywords = "customer journey"
+    props.category = "cjm-research report"
+
+
+def save_docx(doc: DocxDocument, path: Path) -> Path:
+    """Save ``doc`` atomically and reproducibly: fixed zip dates, temp file, fsync, replace."""
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    data = buffer.getvalue()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    # python-docx stamps every zip entry with the current time; a fixed one makes output stable.
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.create_system = 0
+            entry.external_attr = 0
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
+
+
+def add_field(paragraph: Paragraph, instruction: str, shown: str) -> None:
+    """Append a Word field (``PAGE``, ``SEQ Figure``...) with ``shown`` as its current result."""
+
+    def run_with(child: OxmlElement) -> None:
+        run = paragraph.add_run()
+        run._r.append(child)
+
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    run_with(begin)
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    run_with(instr)
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    run_with(separate)
+    paragraph.add_run(clean_for_word(shown))
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run_with(end)
+
+
+# ------------------------------------------------------------------------------ small helpers
+
+
+class _Report:
+    """The document being written with what every section needs; numbers figures as it goes."""
+
+    def __init__(
+        self, doc: DocxDocument, journey: Journey, codebook: Codebook, figures: dict[str, Path]
+    ) -> None:
+        self.doc = doc
+        self.journey = journey
+        self.codebook = codebook
+        self.figures = figures
+        self.figure_count = 0
+
+    def para(self, text: str = "", style: str = "Normal") -> Paragraph:
+        return self.doc.add_paragraph(clean_for_word(text), style=style)
+
+    def heading(self, text: str, level: int = 1) -> Paragraph:
+        return self.para(text, f"Heading {level}")
+
+    def bullets(self, items: Iterable[str]) -> None:
+        for item in items:
+            self.para(item, "List Bullet")
+
+    def stage(self, stage: str) -> str:
+        return self.journey.stage_labels.get(stage, stage)
+
+    def touchpoint(self, code: str) -> str:
+        return self.codebook.label("touchpoints", code) if code else "no touchpoint named"
+
+    def emotion(self, code: str) -> str:
+        return self.codebook.label("emotions", code) if code else "no emotion"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.2f}".replace("-", "−")
+
+
+def _table(report: _Report, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
+    """A table in the reference's table style whose header row repeats on every page."""
+    table = report.doc.add_table(rows=1, cols=len(header))
+    table.style = "CJM Table"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        _cell(cell, text, "Table Heading")
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    for values in rows:
+        for cell, text in zip(table.add_row().cells, values, strict=True):
+            _cell(cell, text, "Table Text")
+    return table
+
+
+def _cell(cell: _Cell, text: str, style: str) -> None:
+    # Cell text gets a paragraph style of its own: in Word, Normal's spacing and size would
+    # otherwise override the table style's, and LibreOffice ignores a table style's run formatting.
+    paragraph = cell.paragraphs[0]
+    paragraph.style = style
+    paragraph.add_run(clean_for_word(text))
+
+
+def _set_widths(table: Table, widths: Sequence[Length]) -> None:
+    table.autofit = False
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+
+
+def _usable(report: _Report) -> tuple[Length, Length]:
+    """Width and height inside the margins of the current (last) section."""
+    section = report.doc.sections[-1]
+    width = section.page_width - section.left_margin - section.right_margin
+    height = section.page_height - section.top_margin - section.bottom_margin
+    return Length(width), Length(height)
+
+
+def _figure(report: _Report, key: str, caption: str, alt: str, *, reserve: Length) -> None:
+    """The picture ``figures[key]`` at text width, its alt text, and a numbered caption.
+
+    ``reserve`` is the page height kept free for the heading and caption around the picture.
+    """
+    path = report.figures.get(key)
+    if path is None or not Path(path).is_file():
+        report.para(f"The figure “{caption}” was not produced for this report.")
+        return
+    width, height = _usable(report)
+    run = report.para(style="Figure").add_run()
+    shape = run.add_picture(str(path), width=width)
+    room = height - reserve
+    if shape.height > room:  # a tall figure keeps its aspect and fits the page
+        shape.width = Length(int(shape.width * room / shape.height))
+        shape.height = Length(room)
+    shape._inline.docPr.set("descr", clean_for_word(alt))
+    report.figure_count += 1
+    paragraph = report.para(style="Caption")
+    paragraph.add_run("Figure ")
+    add_field(paragraph, "SEQ Figure \\* ARABIC", str(report.figure_count))
+    paragraph.add_run(clean_for_word(f". {caption}"))
+
+
+def _new_section(report: _Report, *, landscape: bool) -> None:
+    """Start a new page in a portrait or landscape section (footers carry over)."""
+    before = report.doc.sections[-1]
+    section = report.doc.add_section(WD_SECTION.NEW_PAGE)
+    short, long_ = sorted((before.page_width, before.page_height))
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = long_, short
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, min(getattr(before, side), _MAP_MARGIN))
+    else:
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = short, long_
+        first = report.doc.sections[0]
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, getattr(first, side))
+
+
+# ----------------------------------------------------------------------------------- sections
+
+
+def _title_page(report: _Report, name: str, study_name: str) -> None:
+    journey = report.journey
+    report.para(f"Customer journey: {name}", "Title")
+    if study_name:
+        report.para(study_name, "Subtitle")
+    report.para(
+        f"{_plural(journey.n_interviews, 'interview')} · "
+        f"{_plural(journey.n_participants, 'participant')} · "
+        f"{_plural(journey.n_segments, 'coded segment')}",
+        "Subtitle",
+    )
+    report.doc.add_page_break()
+
+
+def _moment_text(report: _Report, row: pd.Series) -> str:
+    return (
+        f"{report.touchpoint(str(row['touchpoint'] or ''))} during {report.stage(row['stage'])}: "
+        f"{_plural(int(row['participants']), 'participant')}, "
+        f"{_plural(int(row['segments']), 'segment')} "
+        f"(mean valence {_signed(float(row['mean_valence']))})"
+    )
+
+
+def _executive_summary(report: _Report) -> None:
+    journey = report.journey
+    report.heading("Executive summary")
+    report.para(
+        f"This report rests on {_plural(journey.n_segments, 'coded segment')} from "
+        f"{_plural(journey.n_participants, 'participant')} in "
+        f"{_plural(journey.n_interviews, 'interview')}."
+    )
+    lowest = journey.lowest_stage
+    if lowest is None:
+        report.para(
+            f"No stage has enough evidence (at least {MIN_EVIDENCE} segments) to name the low "
+            "point of the journey."
+        )
+    else:
+        point = journey.emotion_curve.loc[lowest]
+        report.para(
+            f"The journey is at its lowest in {report.stage(lowest)}: mean valence "
+            f"{_signed(float(point['mean_valence']))} over {_plural(int(point['n']), 'segment')}."
+        )
+    for title, table, empty in (
+        ("Top pain points", journey.pain_points, f"valence at or below {_signed(PAIN_VALENCE)}"),
+        ("Top delights", journey.delights, f"valence at or above {_signed(DELIGHT_VALENCE)}"),
+    ):
+        report.heading(title, 2)
+        if table.empty:
+            report.para(f"No segment of this persona was coded with {empty}.")
+        else:
+            report.bullets(_moment_text(report, row) for _, row in table.head(3).iterrows())
+    if journey.low_evidence:
+        names = ", ".join(report.stage(s) for s in journey.low_evidence)
+        report.para(
+            f"Low evidence (fewer than {MIN_EVIDENCE} coded segments) for: {names}. Read what "
+            "this report says about these stages as indicative only.",
+            "Evidence Warning",
+        )
+
+
+def _persona_profile(report: _Report, persona: Persona | None) -> None:
+    report.heading("Persona profile")
+    noted = persona is not None and any(
+        (persona.summary, persona.goals, persona.needs, persona.pain_points, persona.quote)
+    )
+    if persona is None or not noted:
+        report.para(f"No persona notes were found for “{report.journey.persona_id}”.")
+        return
+    if persona.summary:
+        report.para(persona.summary)
+    for title, items in (
+        ("Goals", persona.goals),
+        ("Needs", persona.needs),
+        ("Pain points (from the persona notes)", persona.pain_points),
+    ):
+        if items:
+            report.heading(title, 2)
+            report.bullets(items)
+    if persona.quote:
+        report.para(f"“{persona.quote}”", "Quote")
+        report.para("— persona notes", "Provenance")
+
+
+def _figures(report: _Report, name: str) -> None:
+    journey = report.journey
+    _new_section(report, landscape=True)
+    report.heading("Journey map")
+    _figure(
+        report,
+        "journey_map",
+        f"Journey map of {name}. Stages run left to right; lanes show the most mentioned "
+        "touchpoints, the emotion curve (mean valence with its 95 % interval), the top pain point "
+        "and the evidence behind each stage.",
+        _journey_alt(report, name),
+        reserve=Cm(3.2),
+    )
+    _new_section(report, landscape=False)
+    report.heading("Emotion across the journey")
+    _figure(
+        report,
+        "emotion_curve",
+        "Mean valence by stage (−1 negative to +1 positive) with its 95 % interval; hollow "
+        "markers flag low evidence and gaps mark stages nobody spoke of.",
+        _curve_alt(report),
+        reserve=Cm(4),
+    )
+    if "emotion_heatmap" in report.figures:
+        _figure(
+            report,
+            "emotion_heatmap",
+            "Coded emotions by stage (segments).",
+            _heatmap_alt(report, journey.emotion_stage, "emotions"),
+            reserve=Cm(4),
+        )
+    report.heading("Touchpoints by stage")
+    _figure(
+        report,
+        "touchpoint_heatmap",
+        "Segments naming each touchpoint, by stage.",
+        _heatmap_alt(report, journey.touchpoint_stage, "touchpoints"),
+        reserve=Cm(4),
+    )
+
+
+def _journey_alt(report: _Report, name: str) -> str:
+    journey = report.journey
+    curve = journey.emotion_curve.dropna(subset=["mean_valence"])
+    parts = [
+        f"Journey map of {name} across {len(journey.stages)} stages: "
+        + ", ".join(report.stage(s) for s in journey.stages)
+        + "."
+    ]
+    if not curve.empty:
+        low, high = curve["mean_valence"].idxmin(), curve["mean_valence"].idxmax()
+        parts.append(
+            f"Mean valence is lowest in {report.stage(low)} "
+            f"({_signed(float(curve.loc[low, 'mean_valence']))}) and highest in "
+            f"{report.stage(high)} ({_signed(float(curve.loc[high, 'mean_valence']))})."
+        )
+    if not journey.pain_points.empty:
+        parts.append(f"Top pain point: {_moment_text(report, journey.pain_points.iloc[0])}.")
+    if journey.low_evidence:
+        names = ", ".join(report.stage(s) for s in journey.low_evidence)
+        parts.append(f"Low evidence for {names}.")
+    return " ".join(parts)
+
+
+def _curve_alt(report: _Report) -> str:
+    points = []
+    for stage, row in report.journey.emotion_curve.iterrows():
+        n = int(row["n"])
+        value = "no data" if n == 0 else f"{_signed(float(row['mean_valence']))} (n = {n})"
+        points.append(f"{report.stage(str(stage))} {value}")
+    return "Line chart of mean valence by stage: " + "; ".join(points) + "."
+
+
+def _heatmap_alt(report: _Report, table: pd.DataFrame, dimension: str) -> str:
+    cells = table.stack()
+    cells = cells[cells > 0].sort_values(ascending=False, kind="stable").head(3)
+    kind = "touchpoint" if dimension == "touchpoints" else "emotion"
+    if cells.empty:
+        return f"Heatmap of {kind}s by stage: nothing was coded."
+    top = "; ".join(
+        f"{report.codebook.label(dimension, str(code))} in {report.stage(str(stage))} ({count})"
+        for (code, stage), count in cells.items()
+    )
+    return f"Heatmap of segments per {kind} and stage. Largest cells: {top}."
+
+
+def _stage_section(report: _Report, stage: str) -> None:
+    journey = report.journey
+    report.heading(f"Stage: {report.stage(stage)}")
+    for code in report.codebook.stages:
+        if code.id == stage and code.description:
+            report.para(code.description).paragraph_format.keep_with_next = True
+    coverage = journey.coverage.loc[stage] if stage in journey.coverage.index else None
+    segments = int(coverage["segments"]) if coverage is not None else 0
+    people = int(coverage["participants"]) if coverage is not None else 0
+    sentence = (
+        f"{_plural(segments, 'segment')} from {people} of "
+        f"{_plural(journey.n_participants, 'participant')}."
+        if segments
+        else "No participant segment was coded with this stage."
+    )
+    point = journey.emotion_curve.loc[stage] if stage in journey.emotion_curve.index else None
+    if point is not None and int(point["n"]) > 0:
+        sentence += f" Mean valence {_signed(float(point['mean_valence']))}"
+        if not math.isnan(float(point["ci_low"])):
+            sentence += (
+                f" (95 % interval {_signed(float(point['ci_low']))} to "
+                f"{_signed(float(point['ci_high']))})"
+            )
+        sentence += "."
+    intro = [report.para(sentence)]
+    if stage in journey.low_evidence:
+        warning = (
+            f"Low evidence: only {_plural(segments, 'coded segment')} (fewer than "
+            f"{MIN_EVIDENCE}). Treat what follows as indicative, not as a finding."
+            if segments
+            else "No evidence: check whether the interview guide covers this stage and whether "
+            "the codebook's keywords for it match how participants talk."
+        )
+        intro.append(report.para(warning, "Evidence Warning"))
+    # Pagination, not looks: the stage's figures stay on the page with its heading and table.
+    for paragraph in intro:
+        paragraph.paragraph_format.keep_with_next = True
+    _stage_table(report, stage)
+    quotes = journey.quotes.get(stage, [])
+    if quotes:
+        report.heading("What participants said", 2)
+        for quote in quotes:
+            _quote(report, quote)
+
+
+def _stage_table(report: _Report, stage: str) -> None:
+    journey = report.journey
+    touchpoints = _top(journey.touchpoint_stage, stage, 3)
+    emotions = _top(journey.emotion_stage, stage, 3)
+    if not touchpoints and not emotions:
+        return
+    rows = []
+    for i in range(max(len(touchpoints), len(emotions))):
+        row = ["", "", "", ""]
+        if i < len(touchpoints):
+            row[0:2] = [report.touchpoint(touchpoints[i][0]), str(touchpoints[i][1])]
+        if i < len(emotions):
+            row[2:4] = [report.emotion(emotions[i][0]), str(emotions[i][1])]
+        rows.append(row)
+    table = _table(report, ["Top touchpoints", "Segments", "Top emotions", "Segments"], rows)
+    _set_widths(table, [Cm(5.5), Cm(2.5), Cm(5.5), Cm(2.5)])
+    report.para()  # breathing room: Word glues a following paragraph to the table otherwise
+
+
+def _top(table: pd.DataFrame, stage: str, k: int) -> list[tuple[str, int]]:
+    if table.empty or stage not in table.columns:
+        return []
+    column = table[stage]
+    column = column[column > 0]
+    order = sorted(range(len(column)), key=lambda j: (-int(column.iloc[j]), j))
+    return [(str(column.index[j]), int(column.iloc[j])) for j in order[:k]]
+
+
+def _quote(report: _Report, quote: Quote) -> None:
+    report.para(f"“{quote.text}”", "Quote")
+    feeling = f" · {report.emotion(quote.emotion)}" if quote.emotion else ""
+    report.para(f"— {quote.provenance}{feeling}", "Provenance")
+
+
+def _methodology(report: _Report, name: str) -> None:
+    journey, codebook = report.journey, report.codebook
+    report.doc.add_page_break()
+    report.heading("Appendix: Methodology")
+    report.heading("Sources", 2)
+    report.para(
+        f"{_plural(journey.n_interviews, 'interview')} with "
+        f"{_plural(journey.n_participants, 'participant')} of the persona {name}, giving "
+        f"{_plural(journey.n_segments, 'coded participant segment')}. Interviewer turns are kept "
+        "as context and not coded."
+    )
+    report.heading("Coders", 2)
+    coders = _coders(journey.segments)
+    if coders:
+        report.bullets(f"{coder}: {_plural(count, 'segment')}" for coder, count in coders)
+        report.para(
+            "Codes from people win over machine codes (auto:<method>@<version>) for the same "
+            "segment."
+        )
+    else:
+        report.para("No coded segments.")
+    report.heading("Measures", 2)
+    report.bullets(
+        [
+            "Valence runs from −1 (very negative) to +1 (very positive); a stage's emotion is "
+            "the mean valence of its segments.",
+            "The 95 % interval is the normal approximation mean ± 1.96·sd/√n; it is not shown "
+            "for stages with a single segment.",
+            f"Pain points are stage × touchpoint moments with valence at or below "
+            f"{_signed(PAIN_VALENCE)}, delights at or above {_signed(DELIGHT_VALENCE)}; both are "
+            "ranked by how many participants voiced them.",
+            f"A stage with fewer than {MIN_EVIDENCE} coded segments is flagged as low evidence"
+            + (
+                ": " + ", ".join(report.stage(s) for s in journey.low_evidence) + "."
+                if journey.low_evidence
+                else "; no stage is flagged."
+            ),
+        ]
+    )
+    report.heading("Codebook", 2)
+    report.para(f"{codebook.name}, version {codebook.version}. Stages in journey order:")
+    table = _table(
+        report, ["Stage", "Definition"], [(c.label, c.description or "—") for c in codebook.stages]
+    )
+    _set_widths(table, [Cm(4), Cm(13)])
+
+
+def _coders(segments: pd.DataFrame) -> list[tuple[str, int]]:
+    """Distinct coders with their segment counts, most prolific first, then by name."""
+    if segments.empty or "coder" not in segments:
+        return []
+    names = segments["coder"].map(clean_for_word).str.strip()
+    counts = names[names != ""].value_counts()
+    return sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))

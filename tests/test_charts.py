@@ -1,0 +1,244 @@
+"""Journey figures: content, layout (nothing spills out of its column), empty journeys, saving."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from cjm_research import charts
+from cjm_research.analysis import build_journey
+from cjm_research.model import Code, Codebook
+from journey_data import make_codebook, make_journey, make_segments
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def journey():
+    return make_journey()
+
+
+@pytest.fixture(scope="module")
+def codebook():
+    return make_codebook()
+
+
+def _texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+
+
+def _lane(fig: Figure, name: str) -> matplotlib.axes.Axes:
+    (ax,) = [ax for ax in fig.axes if ax.get_label() == name]
+    return ax
+
+
+def test_journey_map_has_stage_columns_and_lanes(journey, codebook):
+    fig = charts.journey_map(journey, codebook, title="Busy parent")
+    texts = _texts(fig)
+    assert "Journey map: Busy parent" in texts
+    assert [ax.get_label() for ax in fig.axes] == [
+        "header",
+        "touchpoints",
+        "emotion",
+        "pain",
+        "evidence",
+    ]
+    header = [t.get_text() for t in _lane(fig, "header").texts]
+    assert header == [c.label for c in codebook.stages]
+    for lane in ("Touch-\npoints", "Emotion\n(valence)", "Pain\npoints", "Evidence"):
+        assert lane in texts
+    touchpoints = [t.get_text() for t in _lane(fig, "touchpoints").texts]
+    assert "Phone support (3)" in touchpoints
+    pain = [t.get_text() for t in _lane(fig, "pain").texts]
+    assert "Phone support" in pain and "3 participants" in pain
+    evidence = [t.get_text() for t in _lane(fig, "evidence").texts]
+    assert evidence.count("low evidence") == len(journey.low_evidence) == 3
+    assert "6 segments" in evidence and "5 of 5 participants" in evidence
+
+
+def test_journey_map_emotion_lane_leaves_a_gap_for_stages_without_data(journey, codebook):
+    fig = charts.journey_map(journey, codebook)
+    emotion = _lane(fig, "emotion")
+    curve_line = max(emotion.get_lines(), key=lambda line: len(line.get_xdata()))
+    y = np.asarray(curve_line.get_ydata(), dtype=float)
+    usage = journey.stages.index("usage")
+    assert math.isnan(y[usage]), "a stage nobody spoke of must not be drawn as zero"
+    assert y[journey.stages.index("support")] == pytest.approx(-0.4833, abs=1e-3)
+    labels = [t.get_text() for t in emotion.texts]
+    assert "no data" in labels and "−0.48 · n = 6" in labels
+    assert emotion.get_ylim()[0] < -1 and emotion.get_ylim()[1] > 1
+
+
+def _column_overflows(fig: Figure, lanes: tuple[str, ...]) -> list[str]:
+    """Texts whose rendered box leaves their stage column or their lane."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    problems = []
+    for name in lanes:
+        ax = _lane(fig, name)
+        lane_box = ax.get_window_extent(renderer)
+        for text in ax.texts:
+            if text.get_transform() != ax.transData:
+                continue  # axes-relative messages span the lane on purpose
+            box = text.get_window_extent(renderer)
+            column = round(text.get_position()[0])
+            left = ax.transData.transform((column - 0.5, 0))[0]
+            right = ax.transData.transform((column + 0.5, 0))[0]
+            inside = box.x0 >= left - 1 and box.x1 <= right + 1
+            in_lane = box.y0 >= lane_box.y0 - 1 and box.y1 <= lane_box.y1 + 1
+            if not (inside and in_lane):
+                problems.append(f"{name}: {text.get_text()!r}")
+    return problems
+
+
+def test_journey_map_text_stays_inside_its_cell(journey, codebook):
+    fig = charts.journey_map(journey, codebook)
+    assert _column_overflows(fig, ("header", "touchpoints", "emotion", "pain", "evidence")) == []
+
+
+def test_journey_map_wraps_long_labels_with_many_stages():
+    long_names = [
+        "Problem recognition and very first awareness",
+        "Comparison of alternatives",
+        "Purchase",
+        "Onboarding and account configuration",
+        "Everyday usage",
+        "Troubleshooting",
+        "Support escalation procedures",
+        "Renewal",
+        "Retention",
+        "Advocacy and recommendation",
+        "Win-back",
+        "Offboarding",
+    ]
+    stages = tuple(Code(f"s{i}", name) for i, name in enumerate(long_names))
+    base = make_codebook()
+    touchpoints = (
+        *base.touchpoints,
+        Code("self_service_knowledge_base", "Self-service knowledge base"),
+    )
+    codebook = Codebook("Wide", "1", stages, touchpoints, base.emotions)
+    segments = make_segments()
+    mapping = dict(zip([c.id for c in base.stages], [c.id for c in stages], strict=False))
+    segments["stage"] = segments["stage"].map(lambda s: mapping.get(s, s))
+    segments.loc[segments["touchpoints"] == "chat", "touchpoints"] = "self_service_knowledge_base"
+    journey = build_journey(segments, codebook, "busy-parent")
+    fig = charts.journey_map(journey, codebook)
+    assert fig.get_figwidth() == pytest.approx(11.7)
+    assert _column_overflows(fig, ("header", "touchpoints", "emotion", "pain", "evidence")) == []
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+    assert min(sizes) >= 8, "the map must stay readable when printed on A4"
+
+
+def test_stage_colors_prefer_the_codebook(codebook):
+    colors = charts.stage_colors(codebook, codebook.stage_ids)
+    assert colors["awareness"] == "#E69F00"  # given in the codebook
+    assert colors["consideration"] == charts.OKABE_ITO[1]
+    custom = Codebook("c", "1", (Code("a", "A", color="#123456"),), (), ())
+    assert charts.stage_colors(custom, ["a"]) == {"a": "#123456"}
+
+
+def test_emotion_curve_figure(journey):
+    fig = charts.emotion_curve_figure(journey)
+    (ax,) = fig.axes
+    assert ax.get_ylim() == pytest.approx((-1.05, 1.05))
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[journey.stages.index("support")] == "Support\n(n = 6)"
+    assert ticks[journey.stages.index("usage")] == "Usage\n(no data)"
+    # the band: one fill for neighbouring stages, a bar for a stage between gaps (Support)
+    assert len(ax.collections) >= 2
+
+
+def test_touchpoint_heatmap_shows_labels_of_used_touchpoints_only(journey, codebook):
+    fig = charts.touchpoint_heatmap(journey, codebook)
+    ax = fig.axes[0]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert "Phone support" in rows and "Word of mouth" in rows
+    assert "Packaging" not in rows and "packaging" not in rows
+    columns = [t.get_text() for t in ax.get_xticklabels()]
+    assert columns == [c.label for c in make_codebook().stages]
+    annotations = [t.get_text() for t in ax.texts]
+    assert "3" in annotations and "0" not in annotations
+
+
+def test_emotion_heatmap(journey, codebook):
+    fig = charts.emotion_heatmap(journey, codebook)
+    rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert rows[:2] == ["Joy", "Trust"] and "Sadness" not in rows
+
+
+def test_empty_journey_draws_every_figure_without_raising(codebook, tmp_path):
+    empty = make_journey("nobody-here")
+    assert empty.n_segments == 0
+    fig = charts.journey_map(empty, codebook)
+    assert "No coded segments for this persona" in _texts(fig)
+    assert "No touchpoints coded for this persona" in _texts(
+        charts.touchpoint_heatmap(empty, codebook)
+    )
+    assert "No emotions coded for this persona" in _texts(charts.emotion_heatmap(empty, codebook))
+    assert "No coded segments for this persona" in _texts(charts.emotion_curve_figure(empty))
+    paths = charts.save_journey_figures(empty, codebook, tmp_path)
+    assert sorted(paths) == sorted(charts.FIGURE_FILES)
+    assert all(p.read_bytes().startswith(PNG_MAGIC) for p in paths.values())
+
+
+def test_journey_with_no_stages_in_codebook(journey):
+    bare = Codebook("bare", "1", (), (), ())
+    empty = build_journey(make_segments(), bare, "busy-parent")
+    for fig in (
+        charts.journey_map(empty, bare),
+        charts.emotion_curve_figure(empty),
+        charts.touchpoint_heatmap(empty, bare),
+    ):
+        assert isinstance(fig, Figure)
+
+
+def test_save_figure_writes_a_reproducible_png_and_closes(journey, codebook, tmp_path):
+    first = charts.save_figure(charts.journey_map(journey, codebook), tmp_path / "a" / "map.png")
+    second = charts.save_figure(charts.journey_map(journey, codebook), tmp_path / "b.png", dpi=200)
+    data = first.read_bytes()
+    assert data.startswith(PNG_MAGIC)
+    assert b"Software" not in data and b"Creation Time" not in data
+    assert data == second.read_bytes(), "the same journey must give the same pixels"
+    assert os.listdir(tmp_path / "a") == ["map.png"]  # no temp file left behind
+    fig = charts.emotion_curve_figure(journey)
+    charts.save_figure(fig, tmp_path / "curve.png")
+    assert fig.axes == []  # released
+
+
+def test_save_figure_failure_keeps_the_previous_file(journey, tmp_path, monkeypatch):
+    target = charts.save_figure(charts.emotion_curve_figure(journey), tmp_path / "curve.png")
+    before = target.read_bytes()
+
+    def broken(self, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Figure, "savefig", broken)
+    with pytest.raises(OSError, match="disk full"):
+        charts.save_figure(charts.emotion_curve_figure(journey), target)
+    assert target.read_bytes() == before
+    assert os.listdir(tmp_path) == ["curve.png"]
+
+
+def test_participant_dollars_are_not_mathtext(codebook):
+    segments = make_segments()
+    segments.loc[segments["segment_id"] == "p01-interview:10", "text"] = (
+        "It cost me $5 and then $10 more on hold, what a waste of an evening."
+    )
+    journey = build_journey(segments, codebook, "busy-parent")
+    fig = charts.journey_map(journey, codebook)
+    fig.canvas.draw()  # mathtext would fail or swallow the dollar signs
+    pain = " ".join(t.get_text() for t in _lane(fig, "pain").texts)
+    assert "$5" in pain
+
+
+def test_segments_fixture_has_the_table_columns():
+    segments = make_segments()
+    assert isinstance(segments, pd.DataFrame)
+    assert (segments["role"] == "participant").sum() == len(segments) - 1

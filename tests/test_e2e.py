@@ -1,0 +1,137 @@
+"""End to end: `cjm reports` on a copy of the example study, then open what it wrote.
+
+One session-wide run (about 20 s) feeds every assertion here, so the suite stays fast.
+"""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from docx import Document
+
+from cjm_research.cli import main
+from cjm_research.resources import example_study_dir
+
+PERSONAS = ["busy-parent", "design-lover", "first-home"]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    study = root / "study"
+    shutil.copytree(example_study_dir(), study)
+    out = root / "reports"
+    status = main(["reports", "--study", str(study), "--out", str(out), "--jobs", "2"])
+    return status, study, out
+
+
+def test_the_run_succeeds_and_writes_every_report(built):
+    status, _, out = built
+    assert status == 0
+    for pid in PERSONAS:
+        for suffix in (".docx", ".html", ".ipynb"):
+            assert (out / pid / f"{pid}{suffix}").stat().st_size > 10_000, (pid, suffix)
+        assert not list((out / pid).glob(".build-*")), "build folders must be cleaned up"
+    assert (out / "coding.ipynb").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [p["status"] for p in manifest["personas"]] == ["ok"] * 3
+    assert len(manifest["inputs"]) == 9
+
+
+def test_segments_table_codes_every_participant_turn(built):
+    _, _, out = built
+    table = pd.read_parquet(out / "segments.parquet")
+    participants = table[table["role"] == "participant"]
+    assert len(participants) >= 200
+    assert set(participants["persona_id"]) == set(PERSONAS)
+    assert (participants["coder"] == "auto:rules@1").all()
+    assert (participants["stage"] != "").mean() > 0.9
+    interviewer = table[table["role"] == "interviewer"]
+    assert (interviewer["stage"] == "").all() and len(interviewer) >= 200
+
+
+def _docx_text(path: Path) -> tuple[list[str], str]:
+    doc = Document(str(path))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    body = "\n".join(p.text for p in doc.paragraphs)
+    return headings, body
+
+
+def test_word_report_has_stage_sections_figures_and_quotes(built):
+    _, _study, out = built
+    path = out / "busy-parent" / "busy-parent.docx"
+    headings, body = _docx_text(path)
+    for stage in ("Awareness", "Consideration", "Purchase", "Onboarding", "Usage", "Support",
+                  "Retention", "Advocacy"):  # fmt: skip
+        assert any(h == f"Stage: {stage}" for h in headings), stage
+    assert "Executive summary" in headings and "Journey map" in headings
+    doc = Document(str(path))
+    assert len(doc.inline_shapes) >= 3
+    alt = re.findall(r'descr="([^"]+)"', doc.element.body.xml)
+    assert any("journey" in a.lower() for a in alt)
+    # Quotes are real participant words with their provenance.
+    table = pd.read_parquet(out / "segments.parquet")
+    mark = table[(table["participant_id"] == "P04") & (table["role"] == "participant")]
+    quoted = [t for t in mark["text"] if len(t) > 40 and t[:40] in body]
+    assert quoted, "expected at least one of P04's turns quoted in the report"
+    assert "p04-mark" in body
+    assert "Alex, the time-poor parent" in body
+
+
+def test_html_report_has_no_code_and_loads_nothing_from_the_network(built):
+    _, _, out = built
+    page = (out / "first-home" / "first-home.html").read_text(encoding="utf-8")
+    assert "Stage: Support" in page and "Customer journey" in page
+    assert "cjm-quote" in page
+    assert 'class="jp-InputArea' not in page, "code cells must be hidden"
+    assert "import report" not in page and "persona_id =" not in page
+    assert not re.search(r"""(src|href)=["']https?://""", page)
+    assert "<script src=" not in page
+    assert page.count("data:image/png;base64") >= 4
+
+
+def test_executed_notebook_is_kept_and_index_links_everything(built):
+    _, _, out = built
+    nb = nbformat.read(out / "design-lover" / "design-lover.ipynb", as_version=4)
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for pid in PERSONAS:
+        assert f'href="{pid}/{pid}.html"' in index and f'href="{pid}/{pid}.docx"' in index
+        assert f'src="{pid}/{pid}-journey_map.png"' in index
+
+
+def test_a_failing_persona_is_reported_and_the_others_still_finish(built, tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cjm_research import batch
+    from cjm_research.study import load_study
+
+    _, study_dir, _ = built
+    out = tmp_path / "reports"
+    original = batch.run_persona
+
+    def breaks_first_home(task):
+        if task.persona_id == "first-home":  # its notebook cannot find the coded table
+            task = batch.PersonaTask(
+                **{**task.__dict__, "segments_path": str(tmp_path / "gone.parquet")}
+            )
+        return original(task)
+
+    monkeypatch.setattr(batch, "run_persona", breaks_first_home)
+    with ThreadPoolExecutor(2) as pool:  # any concurrent.futures.Executor runs the batch
+        result = batch.run_reports(
+            load_study(study_dir), out, personas=["first-home", "busy-parent"], executor=pool
+        )
+    assert not result.ok
+    status = {r.persona_id: r for r in result.results}
+    assert status["busy-parent"].status == "ok"
+    assert status["first-home"].status == "failed"
+    assert "FileNotFoundError" in status["first-home"].error
+    assert (out / "busy-parent" / "busy-parent.docx").exists()
+    assert not (out / "first-home" / "first-home.docx").exists()
+    assert (out / "first-home" / "failed.ipynb").exists()
+    assert "Failed: FileNotFoundError" in (out / "index.html").read_text(encoding="utf-8")
