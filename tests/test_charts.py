@@ -212,6 +212,15 @@ def test_save_figure_writes_a_reproducible_png_and_closes(journey, codebook, tmp
     assert fig.axes == []  # released
 
 
+def test_saved_figures_are_readable_by_others(journey, tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = charts.save_figure(charts.emotion_curve_figure(journey), tmp_path / "curve.png")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
 def test_save_figure_failure_keeps_the_previous_file(journey, tmp_path, monkeypatch):
     target = charts.save_figure(charts.emotion_curve_figure(journey), tmp_path / "curve.png")
     before = target.read_bytes()

@@ -129,3 +129,17 @@ def test_unknown_coder_is_an_input_error():
     with pytest.raises(CJMInputError, match="unknown coder"):
         get_coder("psychic", load_codebook())
     assert get_coder("auto", load_codebook()).name == "rules"
+
+
+def test_a_named_negative_emotion_outweighs_a_positive_sentiment_score(coder):
+    # VADER alone scores this complaint as positive ("finally", "sorted"); the words say otherwise.
+    text = "I was on hold for forty minutes. When I finally got through it was sorted, fine."
+    [row] = code_one(coder, (PARTICIPANT, text))
+    assert row["emotion"] == "frustration"
+    assert row["valence"] < -0.2
+
+
+def test_filler_like_is_not_liking(coder):
+    [filler] = code_one(coder, (PARTICIPANT, "It was, like, a sofa, like, you know, grey."))
+    [liking] = code_one(coder, (PARTICIPANT, "I really like the grey sofa."))
+    assert abs(filler["valence"]) < 0.2 < liking["valence"]

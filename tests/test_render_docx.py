@@ -247,7 +247,12 @@ def test_failed_write_leaves_the_previous_report_intact(tmp_path, figures, monke
     path = _write(tmp_path, figures)
     before = path.read_bytes()
 
-    def crash(self, *args, **kwargs):
+    def crash(self, target):
+        # Like a real crash mid-save: some bytes reach the target, then the write dies.
+        if isinstance(target, str | os.PathLike):
+            Path(target).write_bytes(b"PK\x03\x04 half a zip")
+        else:
+            target.write(b"PK\x03\x04 half a zip")
         raise RuntimeError("power cut")
 
     monkeypatch.setattr(docx.document.Document, "save", crash)
@@ -255,6 +260,15 @@ def test_failed_write_leaves_the_previous_report_intact(tmp_path, figures, monke
         _write(tmp_path, figures, study_name="Another study")
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["report.docx"]
+
+
+def test_report_permissions_follow_the_umask(tmp_path, figures):
+    old = os.umask(0o022)
+    try:
+        path = _write(tmp_path, figures)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644  # not mkstemp's private 0600
 
 
 def test_failed_replace_leaves_no_temp_file(tmp_path, figures, monkeypatch):

@@ -8,8 +8,6 @@ Every style setting is fixed here (``_RC``) so the same journey always gives the
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -27,6 +25,7 @@ from matplotlib.textpath import text_to_path
 from matplotlib.ticker import MaxNLocator
 
 from .analysis import MIN_EVIDENCE, Journey
+from .iorw import atomic_path
 from .model import Codebook
 
 #: Okabe & Ito's colour-blind-safe palette (black last: it is the default text colour).
@@ -685,17 +684,9 @@ def save_figure(fig: Figure, path: Path | str, *, dpi: int = 200) -> Path:
     """Write ``fig`` to ``path`` (format from the suffix) atomically, then close the figure."""
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower() or "png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle, matplotlib.rc_context(_RC):
-            fig.savefig(handle, format=fmt, dpi=dpi, facecolor="white", metadata=_metadata(fmt))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with atomic_path(path) as tmp, matplotlib.rc_context(_RC):
+            fig.savefig(tmp, format=fmt, dpi=dpi, facecolor="white", metadata=_metadata(fmt))
     finally:
         _close(fig)
     return path

@@ -75,7 +75,7 @@ def make_figures(ctx: ReportContext, out_dir: Path | str) -> dict[str, Path]:
     out_dir = Path(out_dir)
     journey, codebook = ctx.journey, ctx.codebook
     drawn = {
-        "journey_map": charts.journey_map(journey, codebook),
+        "journey_map": charts.journey_map(journey, codebook, title=ctx.persona.name),
         "emotion_curve": charts.emotion_curve_figure(journey),
         "touchpoint_heatmap": charts.touchpoint_heatmap(journey, codebook),
         "emotion_heatmap": charts.emotion_heatmap(journey, codebook),
@@ -194,12 +194,14 @@ def figure_caption(text: str) -> str:
 def stage_html(ctx: ReportContext, stage: str) -> str:
     """One stage's section: evidence, touchpoints, emotions and quotes with provenance."""
     journey = ctx.journey
-    row = journey.coverage.loc[stage]
+    segments, participants, interviews = (
+        int(journey.coverage.at[stage, c]) for c in ("segments", "participants", "interviews")
+    )
     parts = [html.heading(f"Stage: {journey.stage_labels[stage]}", 2, stage_anchor(stage))]
     parts.append(
         html.paragraph(
-            f"{row['segments']} coded segments from {row['participants']} of "
-            f"{journey.n_participants} participants ({row['interviews']} interviews)."
+            f"{segments} coded segments from {participants} of "
+            f"{journey.n_participants} participants ({interviews} interviews)."
         )
     )
     if stage in journey.low_evidence:

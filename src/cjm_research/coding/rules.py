@@ -24,8 +24,14 @@ _NEGATIONS = frozenset(
 _WORD = re.compile(r"[\w']+")
 #: Below this |VADER compound| a turn with no emotion cue is neutral.
 _NEUTRAL_BAND = 0.5
-#: How much a keyword-identified emotion pulls the valence towards the codebook's value.
-_EMOTION_PULL = 0.4
+#: How much a keyword-identified emotion pulls the valence towards the codebook's value: a little
+#: when VADER agrees on the sign, most of the way when it does not (VADER scores factual
+#: complaints such as "on hold for forty minutes" as neutral or even positive).
+_PULL_AGREE, _PULL_DISAGREE = 0.4, 0.7
+#: Spoken filler "like" (", like," / "like, you know") is not liking; VADER reads it as positive.
+_FILLER_LIKE = re.compile(
+    r"(?:(?<=,)|(?<=\.\.\.)|^)\s*like\s*(?=,)|\blike\s+(?=you know\b|um\b|uh\b)", re.I
+)
 _QUESTION_CONFIDENCE = 0.45
 _CARRIED_CONFIDENCE = 0.3
 
@@ -205,11 +211,13 @@ class RulesCoder:
             else 0.0
         )
 
-        compound = self._vader.polarity_scores(text)["compound"]
+        compound = self._vader.polarity_scores(_FILLER_LIKE.sub(" ", text))["compound"]
         emotion_hits = [h for h, negated in self._emotions.hits(text, words) if not negated]
         emotion, share = _best(_scores(emotion_hits), self._emotion_order)
         if emotion:
-            valence = (1 - _EMOTION_PULL) * compound + _EMOTION_PULL * self._valence[emotion]
+            target = self._valence[emotion]
+            pull = _PULL_AGREE if compound * target > 0 else _PULL_DISAGREE
+            valence = (1 - pull) * compound + pull * target
             emotion_confidence = round(0.45 + 0.45 * share * min(1.0, len(emotion_hits) / 2), 3)
             evidence.append(f"emotion {emotion}: {_phrases(emotion_hits, emotion)}")
         elif abs(compound) >= _NEUTRAL_BAND:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -29,6 +27,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from ..analysis import DELIGHT_VALENCE, MIN_EVIDENCE, PAIN_VALENCE, Journey, Quote
+from ..iorw import write_bytes
 from ..model import CJMInputError, Codebook, Persona
 from ..resources import templates_dir
 
@@ -150,20 +149,8 @@ def set_core_properties(doc: DocxDocument, *, title: str, subject: str) -> None:
 def save_docx(doc: DocxDocument, path: Path) -> Path:
     """Save ``doc`` atomically and reproducibly: fixed zip dates, temp file, fsync, replace."""
     buffer = io.BytesIO()
-    doc.save(buffer)
-    data = buffer.getvalue()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    doc.save(buffer)  # in memory first: a failing save never touches the target
+    return write_bytes(path, _normalise_zip(buffer.getvalue()))
 
 
 def _normalise_zip(data: bytes) -> bytes:
