@@ -24,6 +24,13 @@ def test_tab_becomes_space_and_controls_are_removed():
     assert normalize_text("a\tb\x00c\x07d\x1be\x7ff\x85g\x0ch") == "a bcdefgh"
 
 
+def test_lone_surrogates_and_noncharacters_are_removed():
+    # They cannot be encoded as UTF-8, stored in a pandas string column or written to Word XML.
+    text = normalize_text("on\ud800 hold\udfff for\uffff ages")
+    assert text == "on hold for ages"
+    text.encode("utf-8")
+
+
 def test_zero_width_characters_are_removed():
     assert normalize_text("\ufeffpay\u200bment\u200c \u200dwent\u2060 through") == (
         "payment went through"

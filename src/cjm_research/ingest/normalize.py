@@ -28,7 +28,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 # Every C0/C1 control but "\n" (tab is mapped to a space before this runs).
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# Lone surrogates (from a broken decoder or a crafted .docx) cannot be written as UTF-8 or XML.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _ZERO_WIDTH_RE = re.compile(f"[{_ZERO_WIDTH}]")
 # Controls that plain text legitimately carries; anything else in quantity means binary.
 _BENIGN_CONTROLS = frozenset("\t\n\r\x0c")
@@ -123,7 +124,7 @@ def _reject_binary(text: str, path: Path | str | None) -> None:
 
 
 def normalize_text(text: str) -> str:
-    """Canonical text: ``\\n`` line ends, tab → space, no other control or zero-width chars, NFC."""
+    """Canonical text: ``\\n`` line ends, tab → space, NFC; no controls, zero-widths, surrogates."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = _CONTROL.sub("", text)
     text = _ZERO_WIDTH_RE.sub("", text)
