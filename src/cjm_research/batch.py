@@ -23,10 +23,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from .analysis import participant_segments
 from .coding import code_transcripts, get_coder
 from .iorw import atomic_path, write_text
+from .model import CJMInputError
 from .render import html
 from .resources import notebooks_dir
 from .study import Study
@@ -245,6 +247,7 @@ def run_reports(
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(unknown)}: choose from docx, html")
+    selected = persona_ids(study, personas)
     segments = code_study(study, coder, progress=say)
     segments_path = write_segments(segments, out_dir / "segments.parquet")
     say(f"wrote {segments_path} ({len(participant_segments(segments))} participant segments)")
@@ -269,7 +272,7 @@ def run_reports(
             out_dir=str(safe_child(out_dir, pid)),
             formats=tuple(formats),
         )
-        for pid in _persona_ids(study, segments, personas)
+        for pid in selected
     ]
     results = _run_tasks(tasks, jobs, executor, say)
     write_index(out_dir, study, segments, results)
@@ -280,17 +283,17 @@ def run_reports(
     )
 
 
-def _persona_ids(study: Study, segments: pd.DataFrame, wanted: Sequence[str]) -> list[str]:
-    coded = set(participant_segments(segments)["persona_id"]) - {""}
-    if wanted:
-        missing = sorted(set(wanted) - coded)
-        if missing:
-            known = ", ".join(sorted(coded)) or "none"
-            raise ValueError(
-                f"no coded interviews for persona(s) {', '.join(missing)} (known: {known})"
-            )
-        return sorted(set(wanted))
-    return sorted(coded)
+def persona_ids(study: Study, wanted: Sequence[str] = ()) -> list[str]:
+    """Personas with at least one loaded interview; ``wanted`` must all be among them."""
+    known = sorted({t.persona_id for t in study.transcripts} - {""})
+    missing = sorted(set(wanted) - set(known))
+    if missing:
+        raise CJMInputError(
+            f"no interviews for persona(s) {', '.join(missing)}",
+            study.root,
+            hint=f"known personas: {', '.join(known) or 'none'}",
+        )
+    return sorted(set(wanted)) if wanted else known
 
 
 def _run_tasks(
@@ -299,6 +302,8 @@ def _run_tasks(
     own = executor is None
     pool = executor or ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks) or 1)))
     results: list[PersonaResult] = []
+    # A live bar on a terminal; tqdm disables itself elsewhere and the log lines remain.
+    bar = tqdm(total=len(tasks), unit="persona", desc="reports", disable=None, file=sys.stderr)
     try:
         futures = {pool.submit(run_persona, task): task for task in tasks}
         for done, future in enumerate(as_completed(futures), 1):
@@ -309,11 +314,13 @@ def _run_tasks(
                 result = PersonaResult(task.persona_id, "failed", 0.0, error=_cause(exc))
             results.append(result)
             detail = f" — {result.error}" if result.error else ""
+            bar.update()
             say(
                 f"[{done}/{len(tasks)}] {task.persona_id}: {result.status} "
                 f"({result.seconds:.1f} s){detail}"
             )
     finally:
+        bar.close()
         if own:
             pool.shutdown(wait=True)
     return sorted(results, key=lambda r: r.persona_id)

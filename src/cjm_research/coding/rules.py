@@ -81,12 +81,20 @@ class _Matcher:
                 candidates.sort(key=lambda c: -len(c[0]))
         self._owners = dict(owners)
         self._max_prefix = max((len(p) for p in self._prefix), default=0)
+        self._cache: dict[str, list[tuple[_Pattern, str]]] = {}
         self.empty = not owners
 
     def _candidates(self, word: str) -> list[tuple[_Pattern, str]]:
-        found = list(self._exact.get(word, ()))
-        for k in range(1, min(len(word), self._max_prefix) + 1):
-            found += self._prefix.get(word[:k], ())
+        # Memoised per word: interview vocabulary is small and repetitive (Zipf), so nearly every
+        # lookup after the first few transcripts is one dict hit.
+        found = self._cache.get(word)
+        if found is None:
+            found = list(self._exact.get(word, ()))
+            for k in range(1, min(len(word), self._max_prefix) + 1):
+                found += self._prefix.get(word[:k], ())
+            if len(self._cache) > 200_000:
+                self._cache.clear()
+            self._cache[word] = found
         return found
 
     def hits(self, text: str, words: list[str] | None = None) -> list[tuple[Hit, bool]]:

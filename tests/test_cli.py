@@ -1,0 +1,49 @@
+import shutil
+
+import pandas as pd
+import pytest
+
+from cjm_research.cli import main
+from cjm_research.resources import example_study_dir
+
+
+@pytest.fixture
+def study(tmp_path):
+    root = tmp_path / "study"
+    assert main(["init", str(root)]) == 0
+    return root
+
+
+def test_init_scaffolds_the_example_and_refuses_a_non_empty_folder(study, capsys):
+    assert (study / "participants.csv").exists() and (study / "personas").is_dir()
+    assert main(["init", str(study)]) == 2
+    assert "not empty" in capsys.readouterr().err
+
+
+def test_validate_passes_on_the_example(study, capsys):
+    assert main(["validate", "--study", str(study)]) == 0
+    assert "9 transcripts, 3 personas: 0 errors" in capsys.readouterr().err
+
+
+def test_validate_names_a_bad_file_and_exits_2(study, capsys):
+    (study / "broken.txt").write_text("---\nparticipant: P99\nno closing fence\n", encoding="utf-8")
+    assert main(["validate", "--study", str(study)]) == 2
+    err = capsys.readouterr().err
+    assert "broken.txt:1:" in err and "1 errors" in err
+
+
+def test_code_writes_the_table_and_still_codes_the_good_files(study, tmp_path):
+    (study / "broken.vtt").write_bytes(b"\x00\x01\x02 binary junk" * 50)
+    out = tmp_path / "segments.csv"
+    assert main(["code", "--study", str(study), "--out", str(out)]) == 2
+    table = pd.read_csv(out, keep_default_na=False)
+    assert table["interview_id"].nunique() == 9
+
+
+def test_missing_study_and_unknown_persona_are_input_errors(tmp_path, capsys):
+    assert main(["validate", "--study", str(tmp_path / "nope")]) == 2
+    assert "study folder not found" in capsys.readouterr().err
+    study = tmp_path / "s"
+    shutil.copytree(example_study_dir(), study)
+    assert main(["reports", "--study", str(study), "--persona", "ghost"]) == 2
+    assert "ghost" in capsys.readouterr().err

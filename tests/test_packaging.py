@@ -1,0 +1,53 @@
+"""The notebooks, templates and example study travel inside the wheel, not only in a checkout."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(out), str(ROOT)],
+        check=True,
+    )  # fmt: skip
+    [path] = out.glob("cjm_research-*.whl")
+    return zipfile.ZipFile(path)
+
+
+def test_wheel_carries_every_resource_the_code_looks_for(wheel):
+    names = set(wheel.namelist())
+    for resource in (
+        "cjm_research/templates/codebook.yaml",
+        "cjm_research/templates/reference.docx",
+        "cjm_research/templates/html/index.html.j2",
+        "cjm_research/templates/html/conf.json",
+        "cjm_research/notebooks/journey_report.ipynb",
+        "cjm_research/notebooks/coding.ipynb",
+        "cjm_research/example_study/participants.csv",
+        "cjm_research/example_study/personas/busy-parent.md",
+        "cjm_research/example_study/design-lover/p07-chloe.docx",
+    ):
+        assert resource in names, resource
+    entry_points = wheel.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    assert "cjm = cjm_research.cli:main" in entry_points
+
+
+def test_installed_layout_is_found_before_the_checkout(tmp_path, monkeypatch):
+    from cjm_research import resources
+
+    package = tmp_path / "site-packages" / "cjm_research"
+    (package / "templates").mkdir(parents=True)
+    monkeypatch.setattr(resources, "_PACKAGE", package)
+    resources._resource_dir.cache_clear()
+    try:
+        assert resources.templates_dir() == package / "templates"
+    finally:
+        resources._resource_dir.cache_clear()
