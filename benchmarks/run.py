@@ -1,59 +1,36 @@
-"""`make bench`: throughput measured against a baseline in the same run (machines are noisy).
+"""`make bench`: run every ``benchmarks/bench_*.py`` (or the ones named) and print their reports.
 
-Prints segments per second of each coder and its ratio to VADER alone over the same turns (the
-floor any coder pays for valence). Issue targets are benchmark targets: read the ratios.
+Each benchmark prints ratios against a baseline it measures in the same run, because these
+machines are noisy: compare ratios, not seconds. Usage: ``python benchmarks/run.py [coding ...]``.
 """
 
 from __future__ import annotations
 
-import statistics
+import runpy
+import sys
 import time
-from collections.abc import Callable
+from pathlib import Path
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-from cjm_research.coding import coders, get_coder
-from cjm_research.resources import example_study_dir
-from cjm_research.study import load_study
-
-REPEATS = 5
+HERE = Path(__file__).resolve().parent
 
 
-def best_rate(work: Callable[[], int]) -> float:
-    """Units per second of the fastest of REPEATS runs (the least disturbed by noise)."""
-    rates = []
-    for _ in range(REPEATS):
+def main(names: list[str]) -> int:
+    """Run the selected benchmarks in name order; return 1 if any raised."""
+    scripts = sorted(HERE.glob("bench_*.py"))
+    if names:
+        scripts = [s for s in scripts if s.stem.removeprefix("bench_") in names]
+    failed = 0
+    for script in scripts:
+        print(f"\n=== {script.stem.removeprefix('bench_')} ===", flush=True)
         started = time.perf_counter()
-        units = work()
-        rates.append(units / (time.perf_counter() - started))
-    return max(rates)
-
-
-def main() -> None:
-    study = load_study(example_study_dir())
-    transcripts = study.transcripts * 10  # ~2,200 participant turns
-    turns = [t.text for tr in transcripts for t in tr.participant_turns]
-    vader = SentimentIntensityAnalyzer()
-
-    def baseline() -> int:
-        for text in turns:
-            vader.polarity_scores(text)
-        return len(turns)
-
-    base = best_rate(baseline)
-    print(f"{'coder':<12}{'segments/s':>12}{'x VADER alone':>16}")
-    print(f"{'vader-only':<12}{base:>12,.0f}{1.0:>16.2f}")
-    for name in coders():
-        coder = get_coder(name, study.codebook)
-
-        def run(coder: Callable = coder) -> int:
-            return sum(1 for tr in transcripts for row in coder(tr) if row["role"] == "participant")
-
-        rate = best_rate(run)
-        print(f"{name:<12}{rate:>12,.0f}{rate / base:>16.2f}")
-    lengths = [len(t.split()) for t in turns]
-    print(f"\n{len(turns)} participant turns, median {statistics.median(lengths):.0f} words")
+        try:
+            runpy.run_path(str(script), run_name="__main__")
+        except Exception as exc:  # report and go on: one broken benchmark must not hide the rest
+            failed = 1
+            print(f"FAILED: {type(exc).__name__}: {exc}")
+        print(f"({time.perf_counter() - started:.1f} s)", flush=True)
+    return failed
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))
