@@ -27,8 +27,9 @@ from tqdm import tqdm
 
 from .analysis import participant_segments
 from .coding import code_transcripts, get_coder
+from .coding.human import apply_human_codes, read_human_codes
 from .iorw import atomic_path, write_text
-from .model import CJMInputError
+from .model import CJMInputError, Transcript
 from .render import html
 from .resources import notebooks_dir
 from .study import Study
@@ -213,17 +214,34 @@ def write_segments(segments: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+@dataclass
+class Coded:
+    """A coding run: the merged table (human over machine), the machine layer, orphaned codes."""
+
+    segments: pd.DataFrame
+    machine: pd.DataFrame
+    orphans: pd.DataFrame
+
+
 def code_study(
     study: Study, coder: str = "auto", *, progress: Callable[[str], None] | None = None
-) -> pd.DataFrame:
-    """Code every loaded transcript of ``study`` with ``coder``."""
-    machine = get_coder(coder, study.codebook)
+) -> Coded:
+    """Code every loaded transcript with ``coder``, then lay the researchers' codes over it."""
+    machine_coder = get_coder(coder, study.codebook)
 
-    def step(transcript: object, rows: int) -> None:
+    def step(transcript: Transcript, rows: int) -> None:
         if progress is not None:
-            progress(f"coded {transcript.interview_id}: {rows} turns")  # type: ignore[attr-defined]
+            progress(f"coded {transcript.interview_id}: {rows} turns")
 
-    return code_transcripts(study.transcripts, machine, progress=step)
+    machine = code_transcripts(study.transcripts, machine_coder, progress=step)
+    valences = {c.id: c.valence or 0.0 for c in study.codebook.emotions}
+    merged, orphans = apply_human_codes(machine, read_human_codes(study.root), valences)
+    if progress is not None and len(orphans):
+        progress(
+            f"{len(orphans)} human codes refer to segments that no longer exist "
+            f"(kept in {study.root / 'coding'}): {', '.join(orphans['segment_id'][:5])}"
+        )
+    return Coded(merged, machine, orphans)
 
 
 def run_reports(
@@ -248,8 +266,10 @@ def run_reports(
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(unknown)}: choose from docx, html")
     selected = persona_ids(study, personas)
-    segments = code_study(study, coder, progress=say)
+    coded = code_study(study, coder, progress=say)
+    segments = coded.segments
     segments_path = write_segments(segments, out_dir / "segments.parquet")
+    write_segments(coded.machine, out_dir / "segments.machine.parquet")
     say(f"wrote {segments_path} ({len(participant_segments(segments))} participant segments)")
 
     coding_log = out_dir / "coding.ipynb"

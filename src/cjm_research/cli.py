@@ -63,10 +63,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_code(args: argparse.Namespace) -> int:
     """Code all transcripts into the segments table."""
     study = _load(args.study)
-    segments = code_study(study, args.coder, progress=_say)
+    coded = code_study(study, args.coder, progress=_say)
     out = Path(args.out) if args.out else Path(args.study) / "reports" / "segments.parquet"
-    write_segments(segments, out)
-    _say(f"wrote {out} ({len(segments)} rows)")
+    write_segments(coded.segments, out)
+    _say(f"wrote {out} ({len(coded.segments)} rows)")
     return EXIT_INPUT if study.errors else EXIT_OK
 
 

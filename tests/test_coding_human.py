@@ -1,0 +1,114 @@
+"""The human layer: append-only per coder, latest wins, human over machine, nothing lost."""
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from cjm_research.batch import code_study
+from cjm_research.coding.human import (
+    COLUMNS,
+    append_human_codes,
+    apply_human_codes,
+    coder_file,
+    is_human,
+    latest_human_codes,
+    read_human_codes,
+)
+from cjm_research.model import CJMInputError
+from cjm_research.resources import example_study_dir
+from cjm_research.study import load_study
+
+
+def machine_table():
+    return pd.DataFrame(
+        {
+            "segment_id": ["a:2", "a:4"],
+            "stage": ["purchase", "support"],
+            "touchpoints": ["website", ""],
+            "emotion": ["joy", "neutral"],
+            "valence": [0.6, 0.0],
+            "coder": ["auto:rules@1"] * 2,
+            "stage_confidence": [0.6, 0.45],
+            "touchpoint_confidence": [0.7, 0.0],
+            "emotion_confidence": [0.5, 0.4],
+            "evidence": ["x", "y"],
+        }
+    )
+
+
+def codes(segment_id, stage, emotion="neutral", **extra):
+    return pd.DataFrame([{"segment_id": segment_id, "stage": stage, "emotion": emotion, **extra}])
+
+
+def test_append_never_rewrites_and_latest_row_wins(tmp_path):
+    append_human_codes(
+        tmp_path, "Maya L.", codes("a:2", "consideration", coded_at="2026-01-01T00:00:00Z")
+    )
+    first = coder_file(tmp_path, "Maya L.").read_text()
+    append_human_codes(
+        tmp_path, "Maya L.", codes("a:2", "purchase", coded_at="2026-02-01T00:00:00Z")
+    )
+    text = coder_file(tmp_path, "Maya L.").read_text()
+    assert text.startswith(first), "earlier rows must stay byte for byte"
+    assert text.splitlines()[0] == ",".join(COLUMNS)
+    human = read_human_codes(tmp_path)
+    assert len(human) == 2 and set(human["coder"]) == {"Maya L."}
+    [latest] = latest_human_codes(human).itertuples()
+    assert latest.stage == "purchase"
+
+
+def test_human_codes_win_with_full_confidence_and_say_who(tmp_path):
+    append_human_codes(tmp_path, "Ana", codes("a:4", "retention", "frustration", note="re-read"))
+    merged, orphans = apply_human_codes(
+        machine_table(), read_human_codes(tmp_path), {"frustration": -0.6}
+    )
+    row = merged.set_index("segment_id").loc["a:4"]
+    assert (row["stage"], row["emotion"], row["coder"]) == ("retention", "frustration", "Ana")
+    assert row["valence"] == -0.6 and row["stage_confidence"] == 1.0
+    assert row["evidence"].startswith("human: Ana at ") and "re-read" in row["evidence"]
+    assert merged.set_index("segment_id").loc["a:2", "coder"] == "auto:rules@1"
+    assert orphans.empty
+
+
+def test_codes_for_vanished_segments_are_reported_not_dropped(tmp_path):
+    append_human_codes(tmp_path, "Ana", codes("gone:9", "support"))
+    merged, orphans = apply_human_codes(machine_table(), read_human_codes(tmp_path))
+    assert list(orphans["segment_id"]) == ["gone:9"]
+    assert "gone:9" in coder_file(tmp_path, "Ana").read_text()
+    assert (merged["coder"] == "auto:rules@1").all()
+
+
+def test_a_malformed_file_names_file_and_line(tmp_path):
+    (tmp_path / "coding").mkdir()
+    bad = tmp_path / "coding" / "ana.csv"
+    bad.write_text("segment_id,coder,coded_at\na:1,Ana,2026\n,Ana,2026\n", encoding="utf-8")
+    with pytest.raises(CJMInputError) as err:
+        read_human_codes(tmp_path)
+    assert f"{bad}:3:" in str(err.value)
+
+
+def test_is_human():
+    assert is_human("Maya") and not is_human("auto:rules@1") and not is_human("")
+
+
+def test_recoding_a_study_never_loses_a_researchers_code(tmp_path):
+    study_dir = tmp_path / "study"
+    shutil.copytree(example_study_dir(), study_dir)
+    first = code_study(load_study(study_dir)).segments
+    target = first[(first["role"] == "participant")].iloc[5]
+    new_stage = "retention" if target["stage"] != "retention" else "usage"
+    append_human_codes(study_dir, "Maya", codes(target["segment_id"], new_stage, "relief"))
+    # Re-code, and again after a codebook change: the human code survives both.
+    again = code_study(load_study(study_dir)).segments.set_index("segment_id")
+    assert again.loc[target["segment_id"], "stage"] == new_stage
+    assert again.loc[target["segment_id"], "coder"] == "Maya"
+    from cjm_research.resources import default_codebook_path
+
+    text = default_codebook_path().read_text(encoding="utf-8")
+    (study_dir / "codebook.yaml").write_text(text.replace('"billboard",', ""), encoding="utf-8")
+    coded = code_study(load_study(study_dir))
+    row = coded.segments.set_index("segment_id").loc[target["segment_id"]]
+    assert (row["stage"], row["emotion"], row["coder"]) == (new_stage, "relief", "Maya")
+    machine = coded.machine.set_index("segment_id").loc[target["segment_id"]]
+    assert machine["coder"] == "auto:rules@1", "the machine layer stays the machine's"
