@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -23,12 +25,13 @@
 study_dir = "../interviews"
 coder = "auto"
 segments_path = ""
+redact = True  # show pseudonyms and redacted text here too (the coded table itself stays full)
 
 # %%
 import pandas as pd
 from IPython.display import HTML, display
 
-from cjm_research import analysis, report
+from cjm_research import analysis, privacy, report
 from cjm_research.coding import code_transcripts, get_coder
 from cjm_research.study import load_study
 
@@ -37,6 +40,9 @@ if segments_path:
     segments = report.read_segments(segments_path)
 else:
     segments = code_transcripts(study.transcripts, get_coder(coder, study.codebook))
+key = privacy.study_key(study, segments) if redact else None
+if key is not None:
+    segments = privacy.redact_segments(segments, key)
 participants = analysis.participant_segments(segments)
 display(HTML(
     f"<p>{len(study.transcripts)} interviews, {len(participants)} participant segments coded by "
@@ -60,4 +66,5 @@ display(least[["segment_id", "text", "stage", "touchpoints", "emotion", "confide
 # %%
 if study.problems:
     display(HTML("<h3>Input problems</h3>"))
-    display(pd.DataFrame({"problem": [str(p) for p in study.problems]}))
+    problems = [key.redact_text(str(p)) if key else str(p) for p in study.problems]
+    display(pd.DataFrame({"problem": problems}))

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -23,6 +25,8 @@ study_dir = "../interviews"
 persona_id = "first-home"
 segments_path = "../reports/segments.parquet"
 output_dir = "../reports/first-home"
+previous_dir = ""
+redact = True  # pseudonyms and no names, e-mails, phones, cards or URLs in quotes (README: Privacy)
 
 # %%
 from pathlib import Path
@@ -31,21 +35,26 @@ from IPython.display import HTML, Image, display
 
 from cjm_research import report
 
-ctx = report.load_context(study_dir, persona_id, segments_path)
+ctx = report.load_context(study_dir, persona_id, segments_path, previous_dir, redact)
 figures = report.make_figures(ctx, output_dir)
 display(HTML(report.title_html(ctx)))
 
 # %%
 display(HTML(report.summary_html(ctx)))
+display(HTML(report.changes_html(ctx)))
 display(HTML(report.profile_html(ctx)))
 
 # %%
 display(HTML('<h2 id="journey-map">Journey map</h2>'))
 display(Image(filename=str(figures["journey_map"])))
 display(HTML(report.figure_caption(
-    "Figure 1. The journey by stage: touchpoints, mean emotion with its 95% band and n, "
-    "top pain points and the evidence behind each stage."
+    "Figure 1. The journey by stage: what customers do, touchpoints, mean emotion with its 95% "
+    "band and n, top pain points, opportunities and the evidence behind each stage."
 )))
+
+# %%
+display(HTML(report.priorities_html(ctx)))
+display(HTML(report.insights_html(ctx)))
 
 # %%
 display(HTML('<h2 id="emotion">Emotion across the journey</h2>'))
@@ -65,3 +74,4 @@ display(HTML(report.methodology_html(ctx)))
 
 # %%
 docx_path = report.write_docx(ctx, figures, Path(output_dir) / f"{persona_id}.docx")
+report.write_snapshot(ctx, output_dir)

@@ -44,14 +44,17 @@ def test_journey_map_has_stage_columns_and_lanes(journey, codebook):
     assert "Journey map: Busy parent" in texts
     assert [ax.get_label() for ax in fig.axes] == [
         "header",
+        "actions",
         "touchpoints",
         "emotion",
         "pain",
+        "opportunities",
         "evidence",
     ]
     header = [t.get_text() for t in _lane(fig, "header").texts]
     assert header == [c.label for c in codebook.stages]
-    for lane in ("Touch-\npoints", "Emotion\n(valence)", "Pain\npoints", "Evidence"):
+    for lane in ("Customer\nactions", "Touch-\npoints", "Emotion\n(valence)", "Pain\npoints",
+                 "Opportu-\nnities", "Evidence"):  # fmt: skip
         assert lane in texts
     touchpoints = [t.get_text() for t in _lane(fig, "touchpoints").texts]
     assert "Phone support (3)" in touchpoints

@@ -47,3 +47,36 @@ def test_missing_study_and_unknown_persona_are_input_errors(tmp_path, capsys):
     shutil.copytree(example_study_dir(), study)
     assert main(["reports", "--study", str(study), "--persona", "ghost"]) == 2
     assert "ghost" in capsys.readouterr().err
+
+
+def test_validate_prints_one_line_per_problem_grouped_and_exits_2(study, capsys):
+    from study_runs import HOSTILE
+
+    for name, data, _ in HOSTILE:
+        (study / name).write_bytes(data)
+    assert main(["validate", "--study", str(study)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    errors, warnings = (
+        lines.index("Errors (4), these files are skipped:"),
+        lines.index("Warnings (2):"),
+    )
+    assert errors < warnings
+    for name, _, message in HOSTILE:
+        [line] = [x for x in lines if x.startswith(f"{name}:")]
+        assert message in line and " — " in line, line  # file:line: what — how to fix
+        assert (lines.index(line) < warnings) == (not name.endswith(("rtf", "stray.txt")))
+    assert "first-home/unclosed.txt:1: front matter starts with '---'" in "\n".join(lines)
+    assert lines[-1] == "10 transcripts, 3 personas: 4 errors, 2 warnings"
+
+
+def test_reports_are_built_for_the_good_part_of_a_hostile_folder(report_runs):
+    from study_runs import HOSTILE, PERSONA
+
+    runs = report_runs
+    assert runs.first_status == 2, "input errors are reported with exit status 2"
+    assert (runs.out / PERSONA / f"{PERSONA}.docx").exists()
+    assert f"{PERSONA}/{PERSONA}.html" in runs.redacted_texts
+    skipped = next(x for x in runs.first_stderr.splitlines() if x.startswith("skipped"))
+    for name, _, message in HOSTILE[:4]:
+        assert name.split("/")[-1] in skipped
+        assert message in runs.first_stderr

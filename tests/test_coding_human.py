@@ -112,3 +112,19 @@ def test_recoding_a_study_never_loses_a_researchers_code(tmp_path):
     assert (row["stage"], row["emotion"], row["coder"]) == (new_stage, "relief", "Maya")
     machine = coded.machine.set_index("segment_id").loc[target["segment_id"]]
     assert machine["coder"] == "auto:rules@1", "the machine layer stays the machine's"
+
+
+def test_a_researchers_edit_survives_a_forced_rebuild_of_the_reports(report_runs):
+    """A human code recorded between two `cjm reports` runs (the second with --force) is in the
+    second run's table, the run leaves the coder file untouched, and the machine layer keeps the
+    machine's code."""
+    runs = report_runs
+    assert runs.second_status == 2  # the study's hostile files are still there (tests/study_runs)
+    path = coder_file(runs.study, "Maya")
+    assert path.read_bytes() == runs.human_file_after_edit
+    assert runs.first_table.set_index("segment_id").loc[runs.human_segment, "coder"] != "Maya"
+    merged = pd.read_parquet(runs.out / "segments.parquet").set_index("segment_id")
+    row = merged.loc[runs.human_segment]
+    assert (row["stage"], row["emotion"], row["coder"]) == (runs.human_stage, "relief", "Maya")
+    machine = pd.read_parquet(runs.out / "segments.machine.parquet").set_index("segment_id")
+    assert machine.loc[runs.human_segment, "coder"].startswith("auto:")

@@ -48,7 +48,7 @@ def test_segments_table_codes_every_participant_turn(built):
     participants = table[table["role"] == "participant"]
     assert len(participants) >= 200
     assert set(participants["persona_id"]) == set(PERSONAS)
-    assert (participants["coder"] == "auto:rules@1").all()
+    assert participants["coder"].str.startswith("auto:").all()
     assert (participants["stage"] != "").mean() > 0.9
     interviewer = table[table["role"] == "interviewer"]
     assert (interviewer["stage"] == "").all() and len(interviewer) >= 200
@@ -78,7 +78,8 @@ def test_word_report_has_stage_sections_figures_and_quotes(built):
     mark = table[(table["participant_id"] == "P04") & (table["role"] == "participant")]
     quoted = [t for t in mark["text"] if len(t) > 40 and t[:40] in body]
     assert quoted, "expected at least one of P04's turns quoted in the report"
-    assert "p04-mark" in body
+    assert "Participant 04" in body  # provenance under the pseudonym …
+    assert "p04-mark" not in body and "Mark Jensen" not in body  # … never the name
     assert "Alex, the time-poor parent" in body
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from cjm_research.resources import notebooks_dir
 
-NOTEBOOKS = ["journey_report", "coding"]
+NOTEBOOKS = ["journey_report", "coding", "cross_persona"]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

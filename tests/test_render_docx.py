@@ -81,6 +81,8 @@ def test_sections_in_order_with_one_per_stage(document):
         "Journey map",
         "Emotion across the journey",
         "Touchpoints by stage",
+        "What to fix first",
+        "Insights and opportunities",
         *stages,
         "Appendix: Methodology",
     ]
@@ -161,13 +163,14 @@ def test_timed_and_untimed_provenance(document):
 
 def test_tables_repeat_their_header_row(document):
     tables = document.tables
-    assert len(tables) == 6 + 1  # six stages with codes, the stage definitions
+    # the priority table, the funnel, six stages with codes, the stage definitions
+    assert len(tables) == 2 + 6 + 1
     for table in tables:
         assert table.style.name == "CJM Table"
         header = table.rows[0]._tr
         assert header.trPr is not None and header.trPr.find(qn("w:tblHeader")) is not None
         assert table.rows[0].cells[0].paragraphs[0].style.name == "Table Heading"
-    support = tables[4]
+    support = tables[2 + 4]
     assert [c.text for c in support.rows[0].cells] == [
         "Top touchpoints",
         "Segments",
@@ -296,7 +299,7 @@ def test_empty_persona_without_figures_or_notes(tmp_path):
     assert "No stage has enough evidence" in text
     assert "was not produced for this report" in text
     assert len(document.inline_shapes) == 0
-    assert len(_styled(document, "Heading 1")) == 5 + 7 + 1
+    assert len(_styled(document, "Heading 1")) == 5 + 2 + 7 + 1
 
 
 def test_empty_journey_with_its_figures(tmp_path):

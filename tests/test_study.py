@@ -105,7 +105,9 @@ def test_front_matter_overrides_and_no_persona_warning(study):
     assert {t.speaker: t.role for t in x.turns} == {"Kim": PARTICIPANT, "Sam": INTERVIEWER}
     y = by_id["y"]
     assert (y.participant_id, y.persona_id) == ("", "")
-    assert Problem("warning", y.path, None, "transcript has no persona") in loaded.warnings
+    [warning] = [p for p in loaded.warnings if p.path == y.path]
+    assert warning.message == "transcript has no persona"
+    assert "set 'persona:' in its front matter" in warning.hint
 
 
 def test_reader_warnings_keep_their_line(study):
@@ -116,8 +118,9 @@ def test_reader_warnings_keep_their_line(study):
         1,
         "1 line(s) before the first speaker label ignored",
     )
-    assert (
-        str(problem) == f"{study / 'p09.txt'}:1: 1 line(s) before the first speaker label ignored"
+    assert str(problem) == (
+        f"{study / 'p09.txt'}:1: 1 line(s) before the first speaker label ignored"
+        " — label that text 'Name:' or delete it"
     )
 
 

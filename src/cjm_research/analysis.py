@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .coding.rules import KeywordMatcher
 from .model import PARTICIPANT, Codebook
 
 #: A stage with fewer coded segments than this is flagged as low-evidence in reports.
@@ -76,6 +77,9 @@ class Journey:
     delights: pd.DataFrame
     quotes: dict[str, list[Quote]] = field(default_factory=dict)
     low_evidence: list[str] = field(default_factory=list)
+    phrases: dict[str, list[str]] = field(default_factory=dict)
+    funnel: pd.DataFrame = field(default_factory=pd.DataFrame)
+    priorities: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def n_segments(self) -> int:
@@ -134,6 +138,9 @@ def build_journey(
             for stage in stages
         },
         low_evidence=[s for s in stages if (coded["stage"] == s).sum() < MIN_EVIDENCE],
+        phrases=stage_phrases(coded, codebook),
+        funnel=funnel(coded, stages, rows["participant_id"].nunique()),
+        priorities=priorities(coded, codebook, rows["participant_id"].nunique()),
     )
 
 
@@ -190,7 +197,7 @@ def emotion_curve(coded: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
     return curve
 
 
-def moments(coded: pd.DataFrame, *, negative: bool, top: int = 5) -> pd.DataFrame:
+def moments(coded: pd.DataFrame, *, negative: bool, top: int | None = None) -> pd.DataFrame:
     """Pain points (``negative``) or delights: stage x touchpoint cells ranked by reach, strength.
 
     A moment is a (stage, touchpoint) pair where participants voiced clearly negative (or positive)
@@ -223,7 +230,65 @@ def moments(coded: pd.DataFrame, *, negative: bool, top: int = 5) -> pd.DataFram
     table = table.assign(_strength=strength).sort_values(
         ["participants", "segments", "_strength"], ascending=[False, False, True], kind="stable"
     )
-    return table.drop(columns="_strength").head(top).reset_index(drop=True)[columns]
+    table = table.drop(columns="_strength")
+    return (table if top is None else table.head(top)).reset_index(drop=True)[columns]
+
+
+def priorities(coded: pd.DataFrame, codebook: Codebook, n_participants: int) -> pd.DataFrame:
+    """What to fix first: every pain point with its owning team, reach, and a priority score.
+
+    The score is the share of the persona's participants who raised it times how negative it
+    was (|mean valence|): a problem many people felt strongly comes first. Ties keep the
+    pain-point order (participants, then segments).
+    """
+    columns = [
+        "rank", "stage", "touchpoint", "owner", "participants", "share", "segments",
+        "mean_valence", "score", "example",
+    ]  # fmt: skip
+    pains = moments(coded, negative=True)
+    if pains.empty or not n_participants:
+        return pd.DataFrame(columns=columns)
+    owners = {c.id: c.owner for c in codebook.touchpoints}
+    table = pains.assign(
+        owner=pains["touchpoint"].map(lambda t: owners.get(t, "") or "unassigned"),
+        share=pains["participants"] / n_participants,
+    )
+    table["score"] = (table["share"] * -table["mean_valence"]).round(3)
+    table = table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+    table["rank"] = range(1, len(table) + 1)
+    return table[columns]
+
+
+def funnel(coded: pd.DataFrame, stages: list[str], n_participants: int) -> pd.DataFrame:
+    """How many participants spoke of each stage, in journey order: how far journeys reach."""
+    reached = coded.groupby("stage")["participant_id"].nunique().reindex(stages, fill_value=0)
+    table = pd.DataFrame({"participants": reached.astype(int)})
+    table["share"] = table["participants"] / n_participants if n_participants else 0.0
+    table.index.name = "stage"
+    return table
+
+
+def stage_phrases(coded: pd.DataFrame, codebook: Codebook, top: int = 3) -> dict[str, list[str]]:
+    """What customers say they do in each stage: the codebook's stage phrases they used.
+
+    Counted once per participant (one talkative person cannot dominate) and ranked by how many
+    participants used the phrase, then how often; ``compar*`` shows as the words said.
+    """
+    matcher = KeywordMatcher(codebook.stages)
+    found: dict[str, list[str]] = {}
+    for stage in codebook.stage_ids:
+        people: dict[str, set[str]] = {}
+        counts: dict[str, int] = {}
+        rows = coded.loc[coded["stage"] == stage, ["participant_id", "text"]]
+        for person, text in rows.itertuples(index=False):
+            # Negation does not matter here: "no refund yet" is still about refunds.
+            for hit, _ in matcher.hits(str(text)):
+                if hit.code == stage:
+                    people.setdefault(hit.phrase, set()).add(person)
+                    counts[hit.phrase] = counts.get(hit.phrase, 0) + 1
+        ranked = sorted(people, key=lambda p: (-len(people[p]), -counts[p], p))
+        found[stage] = ranked[:top]
+    return found
 
 
 def pick_quotes(
@@ -251,11 +316,12 @@ def pick_quotes(
                 continue
             chosen.append(row)
             seen.add(row["participant_id"])
+    return [quote_of(row, participant_labels) for row in chosen]
+
+
+def quote_of(row: pd.Series, participant_labels: dict[str, str] | None = None) -> Quote:
+    """A segments-table row as a quote with its provenance (participant label, not id)."""
     labels = participant_labels or {}
-    return [_quote(row, labels) for row in chosen]
-
-
-def _quote(row: pd.Series, labels: dict[str, str]) -> Quote:
     time_start = row.get("time_start")
     line = row.get("line")
     return Quote(

@@ -7,29 +7,30 @@ good report with a broken one. A failure is reported with its cause while the ot
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import os
-import re
 import shutil
 import sys
-import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import Executor, Future, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
+from . import manifest as mf
 from .analysis import participant_segments
-from .coding import code_transcripts, get_coder
+from .codecache import code_with_cache
+from .coding import get_coder
 from .coding.human import apply_human_codes, read_human_codes
+from .executors import make_executor
 from .iorw import atomic_path, write_text
-from .model import CJMInputError, Transcript
+from .kernels import check_parameters, execute
+from .model import CJMInputError
 from .render import html
 from .resources import notebooks_dir
 from .study import Study
@@ -37,7 +38,8 @@ from .study import Study
 log = logging.getLogger(__name__)
 
 FORMATS = ("docx", "html")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+CROSS_PERSONA = "cross-persona"  # the comparison report's file stem in the reports folder
+__all__ = ["check_parameters"]  # re-exported: the parameter check lives with the kernels
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class PersonaTask:
     out_dir: str
     formats: tuple[str, ...] = FORMATS
     timeout: int = 600
+    redact: bool = True  # pseudonyms and redacted quotes in the reports (privacy.py)
 
 
 @dataclass
@@ -72,111 +75,164 @@ class BatchResult:
     segments_path: Path
     results: list[PersonaResult]
     skipped_files: list[str] = field(default_factory=list)
+    coding_log: PersonaResult | None = None  # None when the coding notebook was up to date
+    cross_persona: PersonaResult | None = None  # None with fewer than two personas
 
     @property
     def ok(self) -> bool:
-        """True when every persona's report was built."""
-        return all(r.status == "ok" for r in self.results)
+        """True when every persona's report (and the coding log, if run) is built and current."""
+        runs = [*self.results, *([self.coding_log] if self.coding_log else [])]
+        runs += [self.cross_persona] if self.cross_persona else []
+        return all(r.status in (OK, UNCHANGED) for r in runs)
 
 
-def check_parameters(parameters: dict[str, object]) -> dict[str, object]:
-    """Refuse anything but identifier names and JSON primitives (RESEARCH.md: papermill injection).
-
-    papermill stringifies non-JSON values without escaping, so a crafted value could run code in
-    the kernel; a name with a newline becomes code. Finite numbers, strings, booleans and None pass.
-    """
-    for name, value in parameters.items():
-        if not isinstance(name, str) or not _IDENTIFIER.match(name):
-            raise ValueError(f"notebook parameter name {name!r} is not an identifier")
-        if value is not None and type(value) not in (str, int, float, bool):
-            raise ValueError(
-                f"notebook parameter {name} must be a JSON primitive, not {type(value)}"
-            )
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"notebook parameter {name} must be finite")
-    return parameters
+OK, FAILED, UNCHANGED = "ok", "failed", "unchanged"
 
 
-def _kernel_manager_class() -> type:
-    # Kernels on IPC sockets: parallel starts cannot collide on TCP ports (papermill #511).
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import default
+@dataclass(frozen=True)
+class CodingLogTask:
+    """The coding notebook run (``reports/coding.ipynb``), the audit trail of a coding run."""
 
-    class IPCKernelManager(AsyncKernelManager):
-        @default("transport")
-        def _default_transport(self) -> str:
-            return "ipc"
-
-        @default("ip")
-        def _default_ip(self) -> str:
-            # Without a connection file jupyter_client names every IPC socket "kernel-ipc-N" in
-            # the working directory, so parallel kernels would share sockets; give each its own.
-            return os.path.join(tempfile.mkdtemp(prefix="cjm-kernel-"), "kernel-ipc")
-
-    return IPCKernelManager
+    study_dir: str
+    coder: str
+    segments_path: str
+    output: str
+    redact: bool = True
+    timeout: int = 600
 
 
-def execute(notebook: Path, output: Path, parameters: dict[str, object], timeout: int) -> None:
-    """Execute ``notebook`` into ``output`` with validated parameters, no lingering kernel."""
-    import papermill
-
-    papermill.execute_notebook(
-        str(notebook),
-        str(output),
-        parameters=check_parameters(parameters),
-        kernel_name="python3",
-        progress_bar=False,
-        execution_timeout=timeout,
-        shutdown_kernel="immediate",
-        kernel_manager_class=_kernel_manager_class(),
-    )
+def run_coding_log(task: CodingLogTask) -> PersonaResult:
+    """Execute the coding notebook into ``task.output``; replaced only when it succeeds."""
+    started = time.perf_counter()
+    try:
+        with atomic_path(task.output) as tmp:
+            executed = tmp.with_suffix(".ipynb")
+            try:
+                execute(
+                    notebooks_dir() / "coding.ipynb",
+                    executed,
+                    {
+                        "study_dir": task.study_dir,
+                        "coder": task.coder,
+                        "segments_path": task.segments_path,
+                        "redact": task.redact,
+                    },
+                    task.timeout,
+                )
+                os.replace(executed, tmp)
+            finally:
+                executed.unlink(missing_ok=True)
+    except Exception as exc:
+        return PersonaResult(
+            Path(task.output).name, FAILED, time.perf_counter() - started, error=_cause(exc)
+        )
+    return PersonaResult(Path(task.output).name, OK, time.perf_counter() - started, [task.output])
 
 
 def run_persona(task: PersonaTask) -> PersonaResult:
     """Build one persona's report in a scratch folder; promote the outputs only on success."""
+    return run_notebook(
+        "journey_report.ipynb",
+        task.persona_id,
+        {
+            "study_dir": task.study_dir,
+            "persona_id": task.persona_id,
+            "segments_path": task.segments_path,
+            "previous_dir": task.out_dir,
+            "redact": task.redact,
+        },
+        Path(task.out_dir),
+        formats=task.formats,
+        title=f"Journey: {task.persona_name}",
+        timeout=task.timeout,
+    )
+
+
+def run_notebook(
+    notebook: str,
+    stem: str,
+    parameters: dict[str, object],
+    out_dir: Path,
+    *,
+    formats: Sequence[str] = FORMATS,
+    title: str = "",
+    timeout: int = 600,
+    failed_log: str = "failed.ipynb",
+) -> PersonaResult:
+    """Run a report notebook into a scratch folder of ``out_dir``; promote only on success.
+
+    The notebook gets ``parameters`` plus ``output_dir`` (the scratch folder) and leaves its
+    figures and ``<stem>.docx`` there; ``<stem>.ipynb`` and ``<stem>.html`` are added here. A
+    failed run leaves its executed notebook as ``failed_log`` and every earlier report in place.
+    """
     started = time.perf_counter()
-    out_dir = Path(task.out_dir)
-    build = out_dir / f".build-{os.getpid()}"
-    shutil.rmtree(build, ignore_errors=True)
+    # A killed run leaves its build folder behind; only one task per folder runs at a time.
+    for stale in out_dir.glob(".build-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    build = out_dir / f".build-{os.getpid()}-{threading.get_ident()}"
     build.mkdir(parents=True)
-    executed = build / f"{task.persona_id}.ipynb"
+    executed = build / f"{stem}.ipynb"
     try:
         execute(
-            notebooks_dir() / "journey_report.ipynb",
+            notebooks_dir() / notebook,
             executed,
-            {
-                "study_dir": task.study_dir,
-                "persona_id": task.persona_id,
-                "segments_path": task.segments_path,
-                "output_dir": str(build),
-            },
-            task.timeout,
+            {**parameters, "output_dir": str(build)},
+            timeout,
         )
-        if "html" in task.formats:
-            html.export_html(
-                executed, build / f"{task.persona_id}.html", title=f"Journey: {task.persona_name}"
-            )
-        outputs = _promote(build, out_dir, task)
-    except Exception as exc:  # one persona's failure must not stop the batch
-        failed_log = out_dir / "failed.ipynb"
+        if "html" in formats:
+            html.export_html(executed, build / f"{stem}.html", title=title)
+        outputs = _promote(build, out_dir, stem, formats)
+    except Exception as exc:  # one report's failure must not stop the batch
+        failed = out_dir / failed_log
         if executed.exists():
-            os.replace(executed, failed_log)
+            os.replace(executed, failed)
         return PersonaResult(
-            persona_id=task.persona_id,
-            status="failed",
+            persona_id=stem,
+            status=FAILED,
             seconds=time.perf_counter() - started,
             error=_cause(exc),
-            log=str(failed_log) if failed_log.exists() else "",
+            log=str(failed) if failed.exists() else "",
         )
     finally:
         shutil.rmtree(build, ignore_errors=True)
-    (out_dir / "failed.ipynb").unlink(missing_ok=True)
-    return PersonaResult(task.persona_id, "ok", time.perf_counter() - started, outputs)
+    (out_dir / failed_log).unlink(missing_ok=True)
+    return PersonaResult(stem, OK, time.perf_counter() - started, outputs)
 
 
-def _promote(build: Path, out_dir: Path, task: PersonaTask) -> list[str]:
-    keep = [f"{task.persona_id}.ipynb", *(f"{task.persona_id}.{f}" for f in task.formats)]
-    keep += [p.name for p in build.glob("*.png")]
+def run_cross_persona(
+    study_dir: Path,
+    segments_path: Path,
+    out_dir: Path,
+    personas: Sequence[str],
+    *,
+    formats: Sequence[str] = FORMATS,
+    timeout: int = 600,
+    rebuild: bool = True,
+) -> PersonaResult:
+    """``reports/cross-persona.*``: every persona's journey compared; kept when not ``rebuild``."""
+    current = [out_dir / f"{CROSS_PERSONA}.{suffix}" for suffix in ("ipynb", *formats)]
+    if not rebuild and all(p.is_file() for p in current):
+        current += sorted(out_dir.glob(f"{CROSS_PERSONA}-*.png"))
+        return PersonaResult(CROSS_PERSONA, UNCHANGED, 0.0, [str(p) for p in current])
+    return run_notebook(
+        "cross_persona.ipynb",
+        CROSS_PERSONA,
+        {
+            "study_dir": str(study_dir),
+            "segments_path": str(segments_path),
+            "personas": ";".join(personas),
+        },
+        out_dir,
+        formats=formats,
+        title="Cross-persona comparison",
+        timeout=timeout,
+        failed_log=f"{CROSS_PERSONA}.failed.ipynb",
+    )
+
+
+def _promote(build: Path, out_dir: Path, stem: str, formats: Sequence[str]) -> list[str]:
+    keep = [f"{stem}.ipynb", *(f"{stem}.{f}" for f in formats)]
+    keep += [p.name for p in build.glob("*.png")] + [p.name for p in build.glob("*.snapshot.json")]
     outputs = []
     for name in keep:
         if (build / name).exists():
@@ -224,16 +280,23 @@ class Coded:
 
 
 def code_study(
-    study: Study, coder: str = "auto", *, progress: Callable[[str], None] | None = None
+    study: Study,
+    coder: str = "auto",
+    *,
+    progress: Callable[[str], None] | None = None,
+    cache: Path | None = None,
 ) -> Coded:
-    """Code every loaded transcript with ``coder``, then lay the researchers' codes over it."""
+    """Code every loaded transcript with ``coder``, then lay the researchers' codes over it.
+
+    With ``cache`` (a parquet file), interviews coded before with the same transcript, codebook
+    and coder are taken from it and only the others are coded (``codecache.py``).
+    """
     machine_coder = get_coder(coder, study.codebook)
-
-    def step(transcript: Transcript, rows: int) -> None:
-        if progress is not None:
-            progress(f"coded {transcript.interview_id}: {rows} turns")
-
-    machine = code_transcripts(study.transcripts, machine_coder, progress=step)
+    machine, coded = code_with_cache(
+        study.transcripts, machine_coder, study.codebook, cache, say=progress
+    )
+    if progress is not None and cache is not None:
+        progress(f"coded {coded} interviews, {len(study.transcripts) - coded} from the cache")
     valences = {c.id: c.valence or 0.0 for c in study.codebook.emotions}
     merged, orphans = apply_human_codes(machine, read_human_codes(study.root), valences)
     if progress is not None and len(orphans):
@@ -252,37 +315,53 @@ def run_reports(
     formats: Sequence[str] = FORMATS,
     jobs: int = 1,
     coder: str = "auto",
+    redact: bool = True,
     executor: Executor | None = None,
+    executor_kind: str = "local",
+    scheduler: str = "",
+    force: bool = False,
+    timeout: int = 600,
     progress: Callable[[str], None] | None = None,
 ) -> BatchResult:
-    """Code the study once, then build every (or the named) persona's report.
+    """Code the study (cached per interview), then build the reports whose inputs changed.
 
-    Runs on ``executor`` when given (any ``concurrent.futures.Executor``), else on a local
-    process pool of ``jobs`` workers.
+    Every (or each named) persona is rebuilt when its key differs from the manifest's, its outputs
+    are missing, or ``force``; the others are reported ``unchanged``. Runs go to ``executor``
+    when given (any ``concurrent.futures.Executor``), else to a ``local`` pool or a ``dask``
+    cluster of ``jobs`` workers. Writes the index and ``manifest.json``.
     """
+    started = time.perf_counter()
     say = progress or (lambda message: log.info(message))
     out_dir = Path(out_dir).resolve()
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(unknown)}: choose from docx, html")
     selected = persona_ids(study, personas)
-    coded = code_study(study, coder, progress=say)
+    env = build_environment(coder, formats, redact)
+    previous = mf.Manifest() if force else mf.load_manifest(out_dir)
+    coded = code_study(study, coder, progress=say, cache=out_dir / "cache" / "coded.parquet")
     segments = coded.segments
     segments_path = write_segments(segments, out_dir / "segments.parquet")
     write_segments(coded.machine, out_dir / "segments.machine.parquet")
     say(f"wrote {segments_path} ({len(participant_segments(segments))} participant segments)")
+    coding_seconds = time.perf_counter() - started
 
-    coding_log = out_dir / "coding.ipynb"
-    with atomic_path(coding_log) as tmp:
-        execute(
-            notebooks_dir() / "coding.ipynb",
-            tmp.with_suffix(".ipynb"),
-            {"study_dir": str(study.root), "coder": coder, "segments_path": str(segments_path)},
-            600,
+    files = mf.study_files(study.root)
+    keys = {pid: persona_inputs(study, segments, files, pid) for pid in selected}
+    stale = [
+        pid
+        for pid in selected
+        if not previous.entry_ok(pid, mf.persona_key(keys[pid], env), out_dir)
+    ]
+    coding_key = mf.sha_json([files, env, _table_sha(segments)])
+    coding_log = None
+    if previous.coding_key != coding_key or not (out_dir / "coding.ipynb").is_file():
+        coding_log = CodingLogTask(
+            str(study.root), coder, str(segments_path), str(out_dir / "coding.ipynb"), redact
         )
-        os.replace(tmp.with_suffix(".ipynb"), tmp)
-    say(f"wrote {coding_log}")
-
+    say(
+        f"{len(stale)} of {len(selected)} personas to build, {len(selected) - len(stale)} unchanged"
+    )
     tasks = [
         PersonaTask(
             persona_id=pid,
@@ -291,16 +370,137 @@ def run_reports(
             segments_path=str(segments_path),
             out_dir=str(safe_child(out_dir, pid)),
             formats=tuple(formats),
+            timeout=timeout,
+            redact=redact,
+        )
+        for pid in stale
+    ]
+    workers = max(1, min(jobs, len(tasks) + (coding_log is not None)))
+    results, log_result = _run_tasks(
+        tasks, coding_log, executor, say, kind=executor_kind, workers=workers, scheduler=scheduler
+    )
+    results += [
+        PersonaResult(
+            pid, UNCHANGED, 0.0, [str(out_dir / p) for p in previous.personas[pid].outputs]
         )
         for pid in selected
+        if pid not in stale
     ]
-    results = _run_tasks(tasks, jobs, executor, say)
-    write_index(out_dir, study, segments, results)
-    return BatchResult(
+    results.sort(key=lambda r: r.persona_id)
+    cross = None
+    if len(selected) >= 2:
+        cross = run_cross_persona(
+            study.root,
+            segments_path,
+            out_dir,
+            selected,
+            formats=formats,
+            timeout=timeout,
+            rebuild=bool(stale or personas or force),
+        )
+        detail = f" — {cross.error}" if cross.error else ""
+        say(f"{CROSS_PERSONA}: {cross.status} ({cross.seconds:.1f} s){detail}")
+    write_index(out_dir, study, segments, results, cross)
+    batch = BatchResult(
         segments_path=segments_path,
         results=results,
         skipped_files=sorted({str(p.path) for p in study.errors if p.path}),
+        coding_log=log_result,
+        cross_persona=cross,
     )
+    entries = dict(previous.personas)
+    for result in results:
+        if result.status != UNCHANGED:
+            pid = result.persona_id
+            entries[pid] = mf.PersonaEntry(
+                key=mf.persona_key(keys[pid], env) if result.status == OK else "",
+                status=result.status,
+                seconds=round(result.seconds, 2),
+                outputs=mf.relative_outputs(result.outputs, out_dir),
+                inputs=keys[pid],
+                error=result.error,
+                log=result.log,
+            )
+    coding_ok = log_result is None or log_result.status == OK
+    manifest = mf.Manifest(
+        files=files,
+        environment=env,
+        coding_key=coding_key if coding_ok else "",
+        known=persona_ids(study),
+        personas=entries,
+    )
+    write_manifest(
+        out_dir,
+        study,
+        batch,
+        manifest,
+        {"coding": coding_seconds, "total": time.perf_counter() - started},
+    )
+    return batch
+
+
+def build_environment(coder: str, formats: Sequence[str], redact: bool) -> dict[str, str]:
+    """The manifest's environment for these options (see ``manifest.environment``)."""
+    return {**mf.environment(coder, formats), "redact": str(redact)}
+
+
+def persona_inputs(
+    study: Study, segments: pd.DataFrame, files: dict[str, str], persona_id: str
+) -> dict[str, str]:
+    """What one persona's report is drawn from, as ``{name: sha}``.
+
+    Its rows of the coded table stand for its transcripts, the coder and the human codes (a human
+    code on another persona's segment does not touch it); its note and every top-level study
+    file (participants.csv, codebook.yaml, insights.yaml, reference.docx …) count as they are.
+    """
+    rows = segments[segments["persona_id"] == persona_id]
+    inputs = {"segments": _table_sha(rows)}
+    transcripts = study.transcripts_for(persona_id)
+    for transcript in transcripts:
+        rel = transcript.path.relative_to(study.root).as_posix()
+        inputs[rel] = files.get(rel, "")
+    note = study.personas.get(persona_id)
+    if note is not None and note.path is not None:
+        rel = Path(note.path).resolve().relative_to(study.root.resolve()).as_posix()
+        inputs[rel] = files.get(rel, "")
+    inputs.update({rel: sha for rel, sha in files.items() if "/" not in rel})
+    return inputs
+
+
+def _table_sha(table: pd.DataFrame) -> str:
+    hashed = pd.util.hash_pandas_object(table.reset_index(drop=True), index=True)
+    return mf.sha_bytes(hashed.to_numpy().tobytes() + ",".join(table.columns).encode())
+
+
+def unchanged_reports(
+    study_dir: Path,
+    out_dir: Path,
+    *,
+    personas: Sequence[str] = (),
+    formats: Sequence[str] = FORMATS,
+    coder: str = "auto",
+    redact: bool = True,
+) -> BatchResult | None:
+    """The last build, as a result, when no input file and nothing in the environment changed.
+
+    This is the cheap check a re-run makes before loading the study: hashing files only. Returns
+    None when anything differs or a report is missing, so the caller runs ``run_reports``.
+    """
+    out_dir = Path(out_dir).resolve()
+    previous = mf.load_manifest(out_dir)
+    files = mf.study_files(Path(study_dir))
+    env = build_environment(coder, formats, redact)
+    if not mf.nothing_changed(previous, out_dir, files, env, personas):
+        return None
+    wanted = sorted(set(personas)) or previous.known
+    results = [
+        PersonaResult(
+            pid, UNCHANGED, 0.0, [str(out_dir / p) for p in previous.personas[pid].outputs]
+        )
+        for pid in wanted
+    ]
+    skipped = previous.extra.get("skipped", [])
+    return BatchResult(out_dir / "segments.parquet", results, list(skipped))
 
 
 def persona_ids(study: Study, wanted: Sequence[str] = ()) -> list[str]:
@@ -317,40 +517,96 @@ def persona_ids(study: Study, wanted: Sequence[str] = ()) -> list[str]:
 
 
 def _run_tasks(
-    tasks: list[PersonaTask], jobs: int, executor: Executor | None, say: Callable[[str], None]
-) -> list[PersonaResult]:
-    own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks) or 1)))
+    tasks: list[PersonaTask],
+    coding_log: CodingLogTask | None,
+    executor: Executor | None,
+    say: Callable[[str], None],
+    *,
+    kind: str = "local",
+    workers: int = 1,
+    scheduler: str = "",
+) -> tuple[list[PersonaResult], PersonaResult | None]:
+    if not tasks and coding_log is None:
+        return [], None
+    if executor is None:
+        with make_executor(kind, workers, scheduler) as pool:
+            return _run_tasks(tasks, coding_log, pool, say)
     results: list[PersonaResult] = []
+    # The coding log goes first so it runs alongside the personas rather than before them.
+    log_future = executor.submit(run_coding_log, coding_log) if coding_log else None
     # A live bar on a terminal; tqdm disables itself elsewhere and the log lines remain.
     bar = tqdm(total=len(tasks), unit="persona", desc="reports", disable=None, file=sys.stderr)
     try:
-        futures = {pool.submit(run_persona, task): task for task in tasks}
+        futures = {executor.submit(run_persona, task): task for task in tasks}
         for done, future in enumerate(as_completed(futures), 1):
             task = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # a worker that died (killed, out of memory)
-                result = PersonaResult(task.persona_id, "failed", 0.0, error=_cause(exc))
+            result = _result(future, task.persona_id)
             results.append(result)
             detail = f" — {result.error}" if result.error else ""
             bar.update()
-            say(
-                f"[{done}/{len(tasks)}] {task.persona_id}: {result.status} "
-                f"({result.seconds:.1f} s){detail}"
-            )
+            if bar.disable:
+                say(
+                    f"[{done}/{len(tasks)}] {task.persona_id}: {result.status} "
+                    f"({result.seconds:.1f} s){detail}"
+                )
+            elif result.error:
+                bar.write(f"{task.persona_id}: {result.status}{detail}", file=sys.stderr)
     finally:
         bar.close()
-        if own:
-            pool.shutdown(wait=True)
-    return sorted(results, key=lambda r: r.persona_id)
+    log_result = _result(log_future, "coding.ipynb") if log_future else None
+    if log_result is not None:
+        say(f"coding log: {log_result.status} ({log_result.seconds:.1f} s) {log_result.error}")
+    return results, log_result
+
+
+def _result(future: Future, name: str) -> PersonaResult:
+    try:
+        return future.result()
+    except Exception as exc:  # a worker that died (killed, out of memory) or a lost cluster
+        return PersonaResult(name, FAILED, 0.0, error=_cause(exc))
+
+
+def summary_table(batch: BatchResult) -> str:
+    """The end-of-run table: persona, status, seconds, outputs; each failure's cause and log."""
+    lines = [f"{'persona':<24}{'status':<11}{'seconds':>8}  outputs"]
+    runs = [*batch.results, *([batch.coding_log] if batch.coding_log else [])]
+    runs += [batch.cross_persona] if batch.cross_persona else []
+    for r in runs:
+        kinds = ", ".join(sorted({Path(p).suffix.lstrip(".") for p in r.outputs}))
+        outputs = f"{len(r.outputs)} files ({kinds})" if r.outputs else "-"
+        lines.append(f"{r.persona_id:<24}{r.status:<11}{r.seconds:>8.1f}  {outputs}")
+        if r.error:
+            lines.append(f"{'':<24}cause: {r.error}")
+        if r.log:
+            lines.append(f"{'':<24}log: {r.log}")
+    return "\n".join(lines)
 
 
 def write_index(
-    out_dir: Path, study: Study, segments: pd.DataFrame, results: list[PersonaResult]
+    out_dir: Path,
+    study: Study,
+    segments: pd.DataFrame,
+    results: list[PersonaResult],
+    cross: PersonaResult | None = None,
 ) -> Path:
-    """``reports/index.html``: every persona's reports with counts and the small journey map."""
+    """``reports/index.html``: every persona's reports with counts and the small journey map.
+
+    ``cross``, the cross-persona report's run, is linked at the top when given.
+    """
     rows = participant_segments(segments)
+    overview = None
+    if cross is not None:
+        compared = rows[rows["persona_id"].isin([r.persona_id for r in results])]
+        overview = html.IndexEntry(
+            persona_id=CROSS_PERSONA,
+            name="Cross-persona comparison",
+            interviews=compared["interview_id"].nunique(),
+            participants=compared["participant_id"].nunique(),
+            segments=len(compared),
+            status=cross.status,
+            error=cross.error,
+            files=[Path(p).relative_to(out_dir).as_posix() for p in cross.outputs],
+        )
     entries = []
     for result in results:
         pid = result.persona_id
@@ -367,24 +623,23 @@ def write_index(
                 files=[Path(p).relative_to(out_dir).as_posix() for p in result.outputs],
             )
         )
-    return write_text(out_dir / "index.html", html.index_page(study.root.name, entries))
+    page = html.index_page(study.root.name, entries, overview)
+    return write_text(out_dir / "index.html", page)
 
 
-def write_manifest(out_dir: Path, study: Study, batch: BatchResult, seconds: float) -> Path:
+def write_manifest(
+    out_dir: Path,
+    study: Study,
+    batch: BatchResult,
+    manifest: mf.Manifest,
+    seconds: dict[str, float],
+) -> Path:
     """``reports/manifest.json``: what was built from what, with versions and timings."""
-    from importlib.metadata import version
-
-    manifest = {
+    manifest.extra = {
         "study": str(study.root),
         "codebook": {"name": study.codebook.name, "version": study.codebook.version},
         "inputs": sorted(str(t.path.relative_to(study.root)) for t in study.transcripts),
         "skipped": batch.skipped_files,
-        "packages": {
-            name: version(name)
-            for name in ("cjm-research", "papermill", "nbconvert", "python-docx", "pandas")
-        },
-        "python": sys.version.split()[0],
-        "seconds": round(seconds, 2),
-        "personas": [asdict(r) for r in batch.results],
+        "seconds": {name: round(value, 2) for name, value in seconds.items()},
     }
-    return write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    return mf.write_manifest(out_dir, manifest)

@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .batch import FORMATS, code_study, run_reports, write_manifest, write_segments
+from .agreement import (
+    UNCODED_POLICIES,
+    compute_agreement,
+    format_agreement,
+    read_coded_table,
+    require_min_alpha,
+    resolve_coders,
+    study_agreement,
+)
+from .batch import (
+    FORMATS,
+    code_study,
+    run_reports,
+    summary_table,
+    unchanged_reports,
+    write_segments,
+)
+from .codebook import load_codebook
 from .coding import coders
+from .evaluate import evaluate, format_evaluation, read_gold
+from .exchange import qdpx, sheets
+from .iorw import write_text
 from .model import CJMInputError
 from .resources import example_study_dir
 from .study import Study, load_study
@@ -28,8 +48,8 @@ def _load(study_dir: str) -> Study:
     if not root.is_dir():
         raise CJMInputError("study folder not found", root, hint="pass --study DIR")
     study = load_study(root)
-    for problem in study.problems:
-        _say(f"{problem.severity}: {problem}")
+    for line in study.problem_lines():
+        _say(line)
     if not study.transcripts:
         raise CJMInputError(
             "no readable transcripts in the study folder",
@@ -71,30 +91,156 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 
 def cmd_reports(args: argparse.Namespace) -> int:
-    """Code the study and build every persona's reports."""
-    started = time.perf_counter()
-    study = _load(args.study)
+    """Code the study and build the reports of every persona whose inputs changed."""
     out = Path(args.out) if args.out else Path(args.study) / "reports"
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    batch = run_reports(
-        study,
-        out,
-        personas=args.persona or (),
-        formats=formats,
-        jobs=args.jobs,
-        coder=args.coder,
-        progress=_say,
-    )
-    write_manifest(out, study, batch, time.perf_counter() - started)
-    _say(f"\n{'persona':<24}{'status':<8}{'seconds':>8}  outputs")
-    for r in batch.results:
-        _say(f"{r.persona_id:<24}{r.status:<8}{r.seconds:>8.1f}  {len(r.outputs)} files {r.error}")
+    if args.min_alpha is not None:
+        _agreement_gate(args)
+    options = {"personas": args.persona or (), "formats": formats, "coder": args.coder}
+    options["redact"] = not args.no_redact
+    # The cheap check first (file hashes against the manifest): no study loading when unchanged.
+    batch = None if args.force else unchanged_reports(Path(args.study), out, **options)
+    if batch is None:
+        study = _load(args.study)
+        batch = run_reports(
+            study,
+            out,
+            **options,
+            jobs=args.jobs,
+            executor_kind=args.executor,
+            scheduler=args.scheduler or "",
+            force=args.force,
+            timeout=args.timeout,
+            progress=_say,
+        )
+    else:
+        _say("nothing changed since the last run: every report is up to date (--force rebuilds)")
+    _say("\n" + summary_table(batch))
     if batch.skipped_files:
         _say(f"skipped (input errors): {', '.join(batch.skipped_files)}")
     _say(f"index: {out / 'index.html'}")
     if not batch.ok:
         return EXIT_FAILED
-    return EXIT_INPUT if study.errors else EXIT_OK
+    return EXIT_INPUT if batch.skipped_files else EXIT_OK
+
+
+def cmd_review_export(args: argparse.Namespace) -> int:
+    """Write the review sheet: current codes, confidence, evidence, drop-downs (XLSX) or CSV."""
+    study = _load(args.study)
+    if args.segments:
+        table = sheets.current_codes(
+            sheets.read_segments(args.segments), study.root, study.codebook
+        )
+    else:
+        table = code_study(study, progress=_say).segments
+    written = sheets.export_review(
+        args.file, table, study.codebook, title=f"Review: {study.root.name}"
+    )
+    flagged = int((written["review"] == sheets.CHECK).sum())
+    _say(
+        f"wrote {args.file}: {len(written)} participant segments, {flagged} flagged "
+        f"'{sheets.CHECK}' (a confidence below {sheets.LOW_CONFIDENCE})"
+    )
+    return EXIT_OK
+
+
+def cmd_review_import(args: argparse.Namespace) -> int:
+    """Record the rows a reviewer changed as their human codes in STUDY/coding/."""
+    study = _load(args.study)
+    segments = code_study(study).segments
+    result = sheets.import_review(args.file, segments, study.codebook, study.root, args.coder)
+    counts = ", ".join(f"{name} {n}" for name, n in result.changed.items())
+    _say(
+        f"{args.file}: {result.rows} rows, {len(result.recorded)} changed rows recorded for "
+        f"{args.coder} in {result.coder_file} ({counts})"
+    )
+    if result.already_recorded:
+        _say(f"{result.already_recorded} changed rows were already recorded; not repeated")
+    if result.unknown_segments:
+        shown = ", ".join(result.unknown_segments[:10])
+        _say(f"warning: {len(result.unknown_segments)} segment ids are not in the study: {shown}")
+    return EXIT_OK
+
+
+def _agreement_gate(args: argparse.Namespace) -> None:
+    """``--min-alpha``: refuse (exit 2) when any dimension's alpha is below the threshold."""
+    study = _load(args.study)
+    machine = code_study(study, args.coder).machine
+    result = study_agreement(study.root, machine, study.codebook)
+    require_min_alpha(result, args.min_alpha, study.root)
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    """Inter-coder agreement between coded tables or coders of a study."""
+    root = Path(args.study)
+    tables = resolve_coders(
+        args.coders, root, lambda: code_study(_load(args.study), args.coder).machine
+    )
+    book = root / "codebook.yaml"
+    result = compute_agreement(
+        tables, load_codebook(book if book.is_file() else None), uncoded=args.uncoded
+    )
+    print(format_agreement(result), end="")
+    if args.json:
+        write_text(Path(args.json), json.dumps(result.to_dict(), indent=2) + "\n")
+        _say(f"wrote {args.json}")
+    return EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Score the machine codes (of ``--segments`` or a fresh coding run) against a gold file."""
+    gold = read_gold(args.gold)
+    if args.segments:
+        machine, coder = read_coded_table(args.segments), str(args.segments)
+    else:
+        machine = code_study(_load(args.study), args.coder).machine
+        coder = str(machine["coder"].replace("", None).dropna().iloc[0]) if len(machine) else ""
+    result = evaluate(gold, machine, gold_name=str(args.gold), coder=coder)
+    if args.json == "-":
+        print(json.dumps(result.to_dict(), indent=2))
+        return EXIT_OK
+    print(format_evaluation(result))
+    if args.json:
+        write_text(Path(args.json), json.dumps(result.to_dict(), indent=2) + "\n")
+        _say(f"wrote {args.json}")
+    return EXIT_OK
+
+
+def cmd_export_qdpx(args: argparse.Namespace) -> int:
+    """Write the study as a REFI-QDA project (.qdpx)."""
+    study = _load(args.study)
+    result = qdpx.export_qdpx(study, code_study(study, args.coder).machine, args.file)
+    for warning in result.warnings:
+        _say(f"warning: not carried: {warning}")
+    _say(
+        f"wrote {result.path}: {result.sources} sources, {result.selections} selections, "
+        f"{result.codings} codings by {', '.join(result.users) or 'nobody'}"
+    )
+    return EXIT_OK
+
+
+def cmd_export_qdc(args: argparse.Namespace) -> int:
+    """Write the study codebook as a REFI-QDA codebook (.qdc)."""
+    book = Path(args.study) / "codebook.yaml"
+    qdpx.write_qdc(load_codebook(book if book.is_file() else None), args.file)
+    _say(f"wrote {args.file}")
+    return EXIT_OK
+
+
+def cmd_import_qdpx(args: argparse.Namespace) -> int:
+    """Create or update a study from a REFI-QDA project (.qdpx) written by another tool."""
+    result = qdpx.import_qdpx(args.file, args.study)
+    for warning in result.warnings:
+        _say(f"warning: {warning}")
+    if result.unmapped:
+        unmapped = ", ".join(f"{name} ({n})" for name, n in sorted(result.unmapped.items()))
+        _say(f"codes not in the study codebook, not imported: {unmapped}")
+    codes = ", ".join(f"{coder} {n}" for coder, n in result.codes.items()) or "none new"
+    _say(
+        f"{args.study}: {len(result.transcripts)} sources ({len(result.written)} new transcripts, "
+        f"{len(result.personas)} new personas); human codes: {codes}"
+    )
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,7 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coder", default="auto", help=coder_help)
     p.add_argument(
         "--out",
-        help="table to write: .parquet (default STUDY/reports/segments.parquet), .csv or .xlsx",
+        help="table to write: .parquet (default STUDY/reports/segments.parquet), .csv or .xlsx; "
+        "it is the researcher's full table, not redacted (README: Privacy)",
     )
     p.set_defaults(func=cmd_code)
 
@@ -128,7 +275,78 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="personas built in parallel (default 1)")
     p.add_argument("--coder", default="auto", help=coder_help)
     p.add_argument("--out", help="output folder (default STUDY/reports)")
+    p.add_argument("--force", action="store_true", help="rebuild every report, changed or not")
+    p.add_argument("--timeout", type=int, default=600, help="seconds per persona (default 600)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local", help="where to run")
+    p.add_argument("--scheduler", help="dask scheduler ADDRESS (tcp://host:8786); none: local")
+    p.add_argument(
+        "--no-redact",
+        action="store_true",
+        help="show real speaker labels, interview ids and contact details in the reports "
+        "(default: pseudonyms, see README: Privacy)",
+    )
+    p.add_argument(
+        "--min-alpha",
+        type=float,
+        help="refuse (exit 2) when Krippendorff's alpha of any dimension is below this",
+    )
     p.set_defaults(func=cmd_reports)
+
+    review = sub.add_parser("review", help="XLSX/CSV round-trip of codes for human review")
+    steps = review.add_subparsers(dest="step", required=True)
+    p = steps.add_parser("export", help="write a review sheet (.xlsx with drop-downs, or .csv)")
+    p.add_argument("file", help="sheet to write: FILE.xlsx or FILE.csv")
+    p.add_argument("--study", default=".")
+    p.add_argument("--segments", help="a coded table (cjm code --out) instead of coding afresh")
+    p.set_defaults(func=cmd_review_export)
+    p = steps.add_parser("import", help="record the changed rows of a review sheet")
+    p.add_argument("file", help="the edited FILE.xlsx or FILE.csv")
+    p.add_argument("--coder", required=True, help="your name: recorded with every changed code")
+    p.add_argument("--study", default=".")
+    p.set_defaults(func=cmd_review_import)
+
+    p = sub.add_parser("agreement", help="inter-coder agreement between coded tables or coders")
+    p.add_argument("coders", nargs="+", metavar="CODER", help="table file, coder name or 'machine'")
+    p.add_argument("--study", default=".", help="study whose coders are named (default: .)")
+    p.add_argument(
+        "--uncoded",
+        choices=UNCODED_POLICIES,
+        default="exclude",
+        help=(
+            "units a coder left uncoded: exclude them (default) or count 'uncoded' as a category"
+        ),
+    )
+    p.add_argument("--json", help="also write the result as JSON to this file")
+    p.add_argument("--coder", default="auto", help="machine coder for 'machine' (default auto)")
+    p.set_defaults(func=cmd_agreement)
+
+    p = sub.add_parser("evaluate", help="score machine codes against a hand-coded gold file")
+    p.add_argument("--gold", required=True, help="gold FILE.csv or .xlsx (README: Evaluating)")
+    p.add_argument("--study", default=".", help="study to code (default: .)")
+    p.add_argument("--coder", default="auto", help=coder_help)
+    p.add_argument("--segments", help="a coded table (cjm code --out) instead of coding afresh")
+    p.add_argument(
+        "--json", nargs="?", const="-", help="JSON instead of the table; with FILE, also to FILE"
+    )
+    p.set_defaults(func=cmd_evaluate)
+
+    export = sub.add_parser("export", help="REFI-QDA export for NVivo, ATLAS.ti, MAXQDA, QualCoder")
+    kinds = export.add_subparsers(dest="kind", required=True)
+    p = kinds.add_parser("qdpx", help="the study as a REFI-QDA project")
+    p.add_argument("file", help="FILE.qdpx to write")
+    p.add_argument("--study", default=".")
+    p.add_argument("--coder", default="auto", help="machine coder whose codes go along")
+    p.set_defaults(func=cmd_export_qdpx)
+    p = kinds.add_parser("qdc", help="the codebook as a REFI-QDA codebook")
+    p.add_argument("file", help="FILE.qdc to write")
+    p.add_argument("--study", default=".")
+    p.set_defaults(func=cmd_export_qdc)
+    imports = sub.add_parser("import", help="REFI-QDA import from another QDA tool")
+    kinds = imports.add_subparsers(dest="kind", required=True)
+    p = kinds.add_parser("qdpx", help="create or update a study from a REFI-QDA project")
+    p.add_argument("file", help="FILE.qdpx to read")
+    p.add_argument("--study", required=True, help="study folder to create or update")
+    p.set_defaults(func=cmd_import_qdpx)
     return parser
 
 

@@ -6,15 +6,27 @@ Notebooks stay thin: each cell is one call here and a ``display``. The same figu
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from . import charts
+from . import charts, privacy
 from .analysis import Journey, build_journey, split_codes
 from .codebook import load_codebook
 from .ingest import load_participants, load_personas
+from .insights import (
+    CURATED,
+    Insight,
+    changes,
+    insights_for,
+    load_insights,
+    opportunities_by_stage,
+    read_snapshot,
+    snapshot,
+)
+from .iorw import write_text
 from .model import Codebook, Persona
 from .render import html
 from .render.docx import write_journey_docx
@@ -32,6 +44,8 @@ class ReportContext:
     codebook: Codebook
     journey: Journey
     participant_labels: dict[str, str] = field(default_factory=dict)
+    insights: list[Insight] = field(default_factory=list)
+    changes: list[str] | None = None  # None: no previous run to compare with
 
 
 def read_segments(path: Path | str) -> pd.DataFrame:
@@ -47,9 +61,17 @@ def read_segments(path: Path | str) -> pd.DataFrame:
 
 
 def load_context(
-    study_dir: Path | str, persona_id: str, segments_path: Path | str
+    study_dir: Path | str,
+    persona_id: str,
+    segments_path: Path | str,
+    previous_dir: Path | str = "",
+    redact: bool = True,
 ) -> ReportContext:
-    """Load the persona, codebook, participant pseudonyms and coded table; build the journey."""
+    """Load the persona, codebook, participant pseudonyms and coded table; build the journey.
+
+    ``previous_dir`` is where the previous run's reports of this persona are: its snapshot says
+    what changed since then. ``redact`` (the default) pseudonymises the table (``privacy.py``).
+    """
     study_dir = Path(study_dir)
     codebook_file = study_dir / "codebook.yaml"
     codebook = load_codebook(codebook_file if codebook_file.exists() else None)
@@ -59,7 +81,13 @@ def load_context(
     participants = load_participants(participants_file) if participants_file.exists() else {}
     labels = {pid: p.pseudonym or pid for pid, p in participants.items()}
     segments = read_segments(segments_path)
+    curated = load_insights(study_dir, codebook)
+    if redact:
+        key = privacy.study_key(study_dir, segments)
+        segments, labels = privacy.redact_segments(segments, key), key.labels
+        curated = privacy.redact_insights(curated, key)
     journey = build_journey(segments, codebook, persona_id, participant_labels=labels)
+    previous = read_snapshot(snapshot_path(previous_dir, persona_id)) if previous_dir else None
     return ReportContext(
         study_dir=study_dir,
         study_name=study_dir.resolve().name,
@@ -67,7 +95,20 @@ def load_context(
         codebook=codebook,
         journey=journey,
         participant_labels=labels,
+        insights=insights_for(journey, curated, codebook, labels),
+        changes=None if previous is None else changes(previous, snapshot(journey), codebook),
     )
+
+
+def snapshot_path(folder: Path | str, persona_id: str) -> Path:
+    """Where a run leaves the snapshot the next run compares with."""
+    return Path(folder) / f"{persona_id}.snapshot.json"
+
+
+def write_snapshot(ctx: ReportContext, out_dir: Path | str) -> Path:
+    """Save this run's snapshot next to the reports (atomically)."""
+    data = json.dumps(snapshot(ctx.journey), indent=2, sort_keys=True) + "\n"
+    return write_text(snapshot_path(out_dir, ctx.persona.id), data)
 
 
 def make_figures(ctx: ReportContext, out_dir: Path | str) -> dict[str, Path]:
@@ -75,7 +116,12 @@ def make_figures(ctx: ReportContext, out_dir: Path | str) -> dict[str, Path]:
     out_dir = Path(out_dir)
     journey, codebook = ctx.journey, ctx.codebook
     drawn = {
-        "journey_map": charts.journey_map(journey, codebook, title=ctx.persona.name),
+        "journey_map": charts.journey_map(
+            journey,
+            codebook,
+            title=ctx.persona.name,
+            opportunities=opportunities_by_stage(ctx.insights, journey.stages),
+        ),
         "emotion_curve": charts.emotion_curve_figure(journey),
         "touchpoint_heatmap": charts.touchpoint_heatmap(journey, codebook),
         "emotion_heatmap": charts.emotion_heatmap(journey, codebook),
@@ -94,6 +140,8 @@ def write_docx(ctx: ReportContext, figures: dict[str, Path], out_path: Path | st
         codebook=ctx.codebook,
         persona=ctx.persona,
         figures=figures,
+        insights=ctx.insights,
+        changes=ctx.changes,
         out_path=Path(out_path),
         study_name=ctx.study_name,
         reference=reference if reference.exists() else None,
@@ -144,8 +192,10 @@ def title_html(ctx: ReportContext) -> str:
         f"{ctx.study_name} · {journey.n_interviews} interviews · "
         f"{journey.n_participants} participants · {journey.n_segments} coded segments"
     )
-    entries = [("summary", "Executive summary"), ("profile", "Persona profile")]
-    entries += [("journey-map", "Journey map"), ("emotion", "Emotion across the journey")]
+    entries = [("summary", "Executive summary"), ("changes", "Changes since the last report")]
+    entries += [("profile", "Persona profile"), ("journey-map", "Journey map")]
+    entries += [("priorities", "What to fix first"), ("insights", "Insights and opportunities")]
+    entries += [("emotion", "Emotion across the journey")]
     entries += [(stage_anchor(s), f"Stage: {journey.stage_labels[s]}") for s in journey.stages]
     entries += [("methodology", "Methodology")]
     return (
@@ -264,3 +314,97 @@ def methodology_html(ctx: ReportContext) -> str:
         + html.heading("Stage definitions", 3)
         + html.table(definitions)
     )
+
+
+def changes_html(ctx: ReportContext) -> str:
+    """What moved since the previous run of this persona's report."""
+    head = html.heading("Changes since the last report", 2, "changes")
+    if ctx.changes is None:
+        return head + html.paragraph("This is the first report for this persona in this folder.")
+    if not ctx.changes:
+        return head + html.paragraph("Nothing moved since the last report.")
+    return head + html.bullets(ctx.changes)
+
+
+def priority_rows(ctx: ReportContext, top: int = 10) -> pd.DataFrame:
+    """The priority table as shown in the HTML report: labels, reach and strength."""
+    table = ctx.journey.priorities.head(top)
+    n = ctx.journey.n_participants
+    return pd.DataFrame(
+        {
+            "#": table["rank"],
+            "Stage": [_label(ctx, "stages", s) for s in table["stage"]],
+            "Touchpoint": [_label(ctx, "touchpoints", t) for t in table["touchpoint"]],
+            "Team": table["owner"],
+            "Participants": [f"{p} of {n}" for p in table["participants"]],
+            "Mean valence": [f"{v:+.2f}" for v in table["mean_valence"]],
+            "Priority": [f"{v:.2f}" for v in table["score"]],
+        }
+    )
+
+
+def priorities_html(ctx: ReportContext) -> str:
+    """What to fix first: ranked pain points, the funnel, and each team's items."""
+    journey = ctx.journey
+    parts = [html.heading("What to fix first", 2, "priorities")]
+    if journey.priorities.empty:
+        parts.append(html.paragraph("No pain points were coded for this persona."))
+    else:
+        parts.append(
+            html.paragraph(
+                "Pain points ranked by priority: the share of participants who raised them "
+                "times how negative they were."
+            )
+        )
+        parts.append(html.table(priority_rows(ctx)))
+    parts.append(html.heading("How far journeys reach", 3))
+    funnel = journey.funnel
+    parts.append(
+        html.table(
+            pd.DataFrame(
+                {
+                    "Stage": [journey.stage_labels[s] for s in funnel.index],
+                    "Participants who spoke of it": [
+                        f"{p} of {journey.n_participants}" for p in funnel["participants"]
+                    ],
+                }
+            )
+        )
+    )
+    teams = team_items(ctx)
+    if teams:
+        parts.append(html.heading("By team", 3))
+        for team, items in teams.items():
+            parts.append(html.paragraph(team.capitalize(), "cjm-team"))
+            parts.append(html.bullets(items))
+    return "".join(parts)
+
+
+def team_items(ctx: ReportContext) -> dict[str, list[str]]:
+    """Each owning team's pain points, in priority order (teams named in the codebook)."""
+    teams: dict[str, list[str]] = {}
+    for row in ctx.journey.priorities.itertuples(index=False):
+        if row.owner and row.owner != "unassigned":
+            teams.setdefault(row.owner, []).append(
+                f"{_label(ctx, 'touchpoints', row.touchpoint)} during "
+                f"{_label(ctx, 'stages', row.stage)}: {row.participants} of "
+                f"{ctx.journey.n_participants} participants (mean valence {row.mean_valence:+.2f})"
+            )
+    return dict(sorted(teams.items()))
+
+
+def insights_html(ctx: ReportContext) -> str:
+    """Curated insights with their evidence, then generated ones, clearly labelled."""
+    parts = [html.heading("Insights and opportunities", 2, "insights")]
+    if not ctx.insights:
+        parts.append(html.paragraph("No insights yet: add them to insights.yaml (see README)."))
+    for insight in ctx.insights:
+        label = "Curated" if insight.kind == CURATED else "Generated from recurring pain points"
+        parts.append(html.heading(insight.title, 3))
+        parts.append(html.paragraph(label, "cjm-provenance"))
+        if insight.detail:
+            parts.append(html.paragraph(insight.detail))
+        if insight.opportunity:
+            parts.append(html.paragraph(f"Opportunity: {insight.opportunity}"))
+        parts += [html.quote_block(q) for q in insight.evidence]
+    return "".join(parts)

@@ -35,6 +35,26 @@ SKIPPED_FOLDERS = frozenset({"personas", "coding", "reports"})
 _UNSUPPORTED = frozenset({".doc", ".rtf", ".odt", ".pdf", ".pages"})
 _LINE = re.compile(r"^line (\d+): (.*)$", re.DOTALL)
 _BAD_ID = re.compile(r"[:/\\\x00-\x1f]|^\.{1,2}$")
+# How to fix the warnings readers and the loader give without a hint, by a part of the message.
+_HINTS: tuple[tuple[str, str], ...] = (
+    (
+        "transcript has no persona",
+        "set 'persona:' in its front matter or persona_id in "
+        "participants.csv; until then it is coded but in no persona's report",
+    ),
+    ("has no note in personas/", "add personas/<id>.md with 'id:' and 'name:' front matter"),
+    ("is not in participants.csv", "add a row for them to participants.csv or fix the id"),
+    ("no speaker labels found", "start each turn with 'Name:' so questions are not coded"),
+    ("no speaker turns found", "start each turn with 'Name: text', or remove the file"),
+    ("no byte-order mark", "save the file as UTF-8"),
+    ("before the first speaker label", "label that text 'Name:' or delete it"),
+    ("outside any cue skipped", "check the subtitle export around that line"),
+    ("start before the previous one ends", "check the export's timings; nothing was dropped"),
+    ("no 'WEBVTT' header", "make 'WEBVTT' the first line"),
+    ("without a 'Speaker' column", "name the table's speaker column 'Speaker'"),
+    ("without a text column", "name the table's text column 'Text'"),
+    ("is not mm:ss or hh:mm:ss", "write times as 12:34 or 01:12:34"),
+)
 
 
 @dataclass(frozen=True)
@@ -48,9 +68,16 @@ class Problem:
     hint: str = ""
 
     def __str__(self) -> str:
+        return self.display()
+
+    def display(self, root: Path | None = None) -> str:
+        """``file:line: what is wrong — how to fix it``, the file relative to ``root`` if inside."""
         where = ""
         if self.path is not None:
-            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+            path = self.path
+            if root is not None and path.is_relative_to(root):
+                path = path.relative_to(root)
+            where = f"{path}:{self.line}: " if self.line else f"{path}: "
         return f"{where}{self.message}" + (f" — {self.hint}" if self.hint else "")
 
     @classmethod
@@ -83,6 +110,17 @@ class Study:
     def warnings(self) -> list[Problem]:
         """Problems worth a look that do not stop anything."""
         return [p for p in self.problems if p.severity == WARNING]
+
+    def problem_lines(self) -> list[str]:
+        """Errors, then warnings, each group under a header; one ``file:line:`` line a problem."""
+        lines: list[str] = []
+        for header, group in (
+            (f"Errors ({len(self.errors)}), these files are skipped:", self.errors),
+            (f"Warnings ({len(self.warnings)}):", self.warnings),
+        ):
+            if group:
+                lines += [header, *(p.display(self.root) for p in group)]
+        return lines
 
 
 def load_study(root: Path | str) -> Study:
@@ -228,9 +266,11 @@ class _TranscriptLoader:
         for warning in transcript.warnings:
             match = _LINE.match(warning)
             line, message = (int(match[1]), match[2]) if match else (None, warning)
-            self.problems.append(Problem(WARNING, path, line, message))
+            message, _, hint = message.partition(" — ")
+            self.problems.append(Problem(WARNING, path, line, message, hint or _hint(message)))
         if not transcript.turns:
-            self.problems.append(Problem(WARNING, path, None, "no speaker turns found"))
+            message = "no speaker turns found"
+            self.problems.append(Problem(WARNING, path, None, message, _hint(message)))
         self.transcripts.append(transcript)
 
     def _read(self, path: Path) -> Transcript:
@@ -294,6 +334,10 @@ class _TranscriptLoader:
         if self.personas and persona_id not in self.personas:
             transcript.warnings.append(f"persona {persona_id!r} has no note in personas/")
         return persona_id
+
+
+def _hint(message: str) -> str:
+    return next((hint for part, hint in _HINTS if part in message), "")
 
 
 def _meta(meta: dict[str, object], key: str) -> str:

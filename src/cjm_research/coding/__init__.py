@@ -7,7 +7,9 @@ transcripts costs only the per-turn work.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
@@ -24,13 +26,20 @@ class TranscriptCoder(Protocol):
     def __call__(self, transcript: Transcript) -> list[dict[str, object]]: ...
 
 
-CoderFactory = Callable[[Codebook], TranscriptCoder]
+CoderFactory = Callable[..., TranscriptCoder]
 _CODERS: dict[str, CoderFactory] = {}
+_CACHED: set[str] = set()  # coders whose factory takes a ``cache_dir`` keyword
+log = logging.getLogger(__name__)
 
 
-def register_coder(name: str, factory: CoderFactory) -> None:
-    """Make a coder available as ``cjm code --coder NAME``."""
+def register_coder(name: str, factory: CoderFactory, *, cache: bool = False) -> None:
+    """Make a coder available as ``cjm code --coder NAME``.
+
+    ``cache``: the factory takes a ``cache_dir`` keyword (a folder it may keep work in).
+    """
     _CODERS[name] = factory
+    if cache:
+        _CACHED.add(name)
 
 
 def coders() -> list[str]:
@@ -38,16 +47,35 @@ def coders() -> list[str]:
     return sorted(_CODERS)
 
 
-def get_coder(name: str, codebook: Codebook) -> TranscriptCoder:
-    """Build the coder ``name`` for ``codebook``; ``auto`` picks the best installed coder."""
+def auto_coder() -> str:
+    """The best coder installed: ``semantic`` with the semantic extra, else ``rules``."""
+    return "semantic" if _embeddings.available() else "rules"
+
+
+def get_coder(
+    name: str, codebook: Codebook, *, cache_dir: Path | str | None = None
+) -> TranscriptCoder:
+    """Build the coder ``name`` for ``codebook``; ``auto`` picks the best installed coder.
+
+    ``cache_dir`` is where a coder may keep reusable work (the semantic coder's embeddings).
+    """
     if name == "auto":
-        name = "rules"
+        name = auto_coder()
+        log.info(
+            "coding with the %s coder%s",
+            name,
+            ""
+            if name == "semantic"
+            else " (pip install 'cjm-research[semantic]' for better codes)",
+        )
     try:
         factory = _CODERS[name]
     except KeyError:
         raise CJMInputError(
             f"unknown coder {name!r}", hint=f"choose one of: auto, {', '.join(coders())}"
         ) from None
+    if name in _CACHED and cache_dir is not None:
+        return factory(codebook, cache_dir=cache_dir)
     return factory(codebook)
 
 
@@ -94,6 +122,16 @@ _FLOAT_COLUMNS = (
 )
 
 
-from . import rules as _rules  # noqa: E402  (registers the built-in coder)
+from . import embeddings as _embeddings  # noqa: E402
+from . import rules as _rules  # noqa: E402  (registers the built-in coders)
+
+
+def _semantic(codebook: Codebook, *, cache_dir: Path | str | None = None) -> TranscriptCoder:
+    _embeddings.require()  # a clear install hint, before importing what is missing
+    from .semantic import SemanticCoder
+
+    return SemanticCoder(codebook, cache_dir=cache_dir)
+
 
 register_coder("rules", _rules.RulesCoder)
+register_coder("semantic", _semantic, cache=True)

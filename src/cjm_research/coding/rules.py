@@ -1,9 +1,9 @@
 """The ``rules`` coder: codebook phrase matching, simple negation, VADER valence, turn context.
 
 It knows no code list of its own: every stage, touchpoint and emotion comes from the codebook's
-``keywords`` (a trailing ``*`` matches any word ending). Stages follow the conversation: a turn with
-no stage cue of its own takes the stage of the interviewer's question that prompted it, else the
-previous participant turn's stage, with lower confidence each step away from its own words.
+``keywords`` (a trailing ``*`` matches any word ending). Stages follow the conversation
+(``context.py``): a turn with no stage cue of its own takes its stage from the interviewer's
+question that prompted it and from its neighbours, with the confidence that context supports.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+import numpy as np
 
 from ..model import INTERVIEWER, Code, Codebook, Transcript, Turn
+from . import context
+from .emotion import CodebookReading, codebook_mapping, shipped_model
 
 VERSION = "1"
 _NEGATIONS = frozenset(
@@ -22,7 +24,7 @@ _NEGATIONS = frozenset(
     "couldn't won't wouldn't shouldn't haven't hasn't hadn't nothing nobody".split()
 )
 _WORD = re.compile(r"[\w']+")
-#: Below this |VADER compound| a turn with no emotion cue is neutral.
+#: With a codebook whose emotions the model cannot name: below this |valence| a turn is neutral.
 _NEUTRAL_BAND = 0.5
 #: How much a keyword-identified emotion pulls the valence towards the codebook's value: a little
 #: when VADER agrees on the sign, most of the way when it does not (VADER scores factual
@@ -32,8 +34,6 @@ _PULL_AGREE, _PULL_DISAGREE = 0.4, 0.7
 _FILLER_LIKE = re.compile(
     r"(?:(?<=,)|(?<=\.\.\.)|^)\s*like\s*(?=,)|\blike\s+(?=you know\b|um\b|uh\b)", re.I
 )
-_QUESTION_CONFIDENCE = 0.45
-_CARRIED_CONFIDENCE = 0.3
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,8 @@ def _best(scores: dict[str, float], order: list[str]) -> tuple[str, float]:
     return code, scores[code] / sum(scores.values())
 
 
-def _phrases(hits: list[Hit], code: str) -> str:
+def phrases(hits: list[Hit], code: str) -> str:
+    """The distinct matched phrases of ``code``, quoted: ``'on hold', 'rang'``."""
     return ", ".join(dict.fromkeys(f"'{h.phrase.lower()}'" for h in hits if h.code == code))
 
 
@@ -161,10 +162,12 @@ class RulesCoder:
         self._touchpoints = _Matcher(codebook.touchpoints)
         self._emotions = _Matcher(codebook.emotions)
         self._stage_order = codebook.stage_ids
+        self._touchpoint_order = [c.id for c in codebook.touchpoints]
         self._emotion_order = [c.id for c in codebook.emotions]
         self._valence = {c.id: c.valence or 0.0 for c in codebook.emotions}
         self._neutral = next((c.id for c in codebook.emotions if c.valence == 0), "")
-        self._vader = SentimentIntensityAnalyzer()
+        self._model = shipped_model()
+        self._mapping = codebook_mapping(codebook)
 
     @property
     def coder_id(self) -> str:
@@ -172,86 +175,147 @@ class RulesCoder:
         return f"auto:{self.name}@{self.version}"
 
     def __call__(self, transcript: Transcript) -> list[dict[str, object]]:
-        """Code every participant turn; interviewer turns are kept uncoded, as context."""
+        """Code every participant turn; interviewer turns are kept uncoded, as context.
+
+        Stages go through the journey context (``context.smooth_transcript``): a turn with no
+        stage words of its own takes its stage from the question that prompted it and from its
+        neighbours, with the confidence the context supports.
+        """
+        evidence = [self.stage_evidence(turn.text) for turn in transcript.turns]
+        smoothed = context.smooth_transcript(
+            transcript.turns, np.array([p for p, _ in evidence]).reshape(len(evidence), -1)
+        )
+        answers = [t.text for t in transcript.turns if t.role != INTERVIEWER]
+        readings = iter(self.read_emotions(answers))
         rows = []
-        # A cue-less follow-up ("And then?") clears the question stage, so the answer inherits
-        # where the participant had got to rather than a stale earlier question.
-        question_stage = ""  # stage cue of the latest interviewer turn, if it had one
-        previous_stage = ""  # stage of the latest coded participant turn
-        for turn in transcript.turns:
+        answer = 0
+        for turn, (own, hits) in zip(transcript.turns, evidence, strict=True):
             if turn.role == INTERVIEWER:
-                stage_hits = [h for h, _ in self._stages.hits(turn.text)]
-                question_stage = _best(_scores(stage_hits), self._stage_order)[0]
-                rows.append(self._row(transcript, turn, {}))
+                rows.append(self.row(transcript, turn, {}))
                 continue
-            codes = self._code_turn(turn.text, question_stage, previous_stage)
-            previous_stage = codes["stage"] or previous_stage
-            rows.append(self._row(transcript, turn, codes))
+            stage, confidence, source = smoothed.stage(answer, self._stage_order)
+            answer += 1
+            codes = self.code_turn(turn.text, next(readings))
+            stage_note = context.stage_evidence(
+                stage, source, phrases(hits, stage) or self._own_note(own, hits)
+            )
+            flag = context.review_flag(
+                stage=confidence if stage else None,
+                touchpoints=float(codes["touchpoint_confidence"]) if codes["touchpoints"] else None,
+            )
+            codes.update(
+                stage=stage,
+                stage_confidence=round(confidence, 3),
+                evidence="; ".join(filter(None, [stage_note, codes["evidence"], flag])),
+            )
+            rows.append(self.row(transcript, turn, codes))
         return rows
 
-    def _code_turn(self, text: str, question_stage: str, previous_stage: str) -> dict[str, object]:
-        evidence: list[str] = []
+    def stage_evidence(
+        self, text: str, words: list[str] | None = None
+    ) -> tuple[np.ndarray, list[Hit]]:
+        """A turn's own stage probabilities from its stage keywords (zeros when it has none).
+
+        The top stage gets the keyword confidence (more and longer matches, more certain); the
+        rest is spread over the other stages by their matches, with a little for every stage.
+        """
+        hits = [h for h, _ in self._stages.hits(text, words)]
+        k = len(self._stage_order)
+        scores = _scores(hits)
+        stage, share = _best(scores, self._stage_order)
+        if not stage:
+            return np.zeros(k), hits
+        top = 0.5 + 0.45 * share * min(1.0, len(hits) / 2)
+        rest = np.array([scores.get(c, 0.0) + 0.1 for c in self._stage_order])
+        rest[self._stage_order.index(stage)] = 0.0
+        probabilities = (1 - top) * rest / max(rest.sum(), 1e-12)
+        probabilities[self._stage_order.index(stage)] = top
+        return probabilities, hits
+
+    def _own_note(self, own: np.ndarray, hits: list[Hit]) -> str:
+        if not hits:
+            return ""
+        stage = self._stage_order[int(own.argmax())]
+        return f"own words suggested {stage}: {phrases(hits, stage)}"
+
+    def code_turn(self, text: str, reading: CodebookReading | None = None) -> dict[str, object]:
+        """Touchpoints, emotion and valence of one turn (stages need the context: see __call__)."""
         words = tokens(text)
-        stage_hits = [h for h, _ in self._stages.hits(text, words)]
-        stage, share = _best(_scores(stage_hits), self._stage_order)
-        if stage:
-            stage_confidence = round(0.5 + 0.45 * share * min(1.0, len(stage_hits) / 2), 3)
-            evidence.append(f"stage {stage}: {_phrases(stage_hits, stage)}")
-        elif question_stage:
-            stage, stage_confidence = question_stage, _QUESTION_CONFIDENCE
-            evidence.append(f"stage {stage}: from the interviewer's question")
-        elif previous_stage:
-            stage, stage_confidence = previous_stage, _CARRIED_CONFIDENCE
-            evidence.append(f"stage {stage}: carried from the previous turn")
-        else:
-            stage_confidence = 0.0
+        touchpoints = self.touchpoint_codes(text, words)
+        emotion = self.emotion_codes(text, words, reading)
+        return {
+            **touchpoints,
+            **emotion,
+            "evidence": "; ".join(filter(None, [touchpoints["evidence"], emotion["evidence"]])),
+        }
 
-        touchpoint_hits = [h for h, _ in self._touchpoints.hits(text, words)]
-        touchpoint_scores = _scores(touchpoint_hits)
-        touchpoints = sorted(
-            touchpoint_scores, key=lambda c: [t.id for t in self.codebook.touchpoints].index(c)
-        )
-        for code in touchpoints:
-            evidence.append(f"touchpoint {code}: {_phrases(touchpoint_hits, code)}")
-        touchpoint_confidence = (
-            round(min(0.95, 0.55 + 0.15 * max(touchpoint_scores.values())), 3)
-            if touchpoints
-            else 0.0
-        )
+    def touchpoint_keywords(
+        self, text: str, words: list[str] | None = None
+    ) -> tuple[dict[str, float], list[Hit]]:
+        """Keyword weight per touchpoint that has a match in ``text``, and the matches."""
+        hits = [h for h, _ in self._touchpoints.hits(text, words)]
+        return dict(_scores(hits)), hits
 
-        compound = self._vader.polarity_scores(_FILLER_LIKE.sub(" ", text))["compound"]
+    def touchpoint_codes(self, text: str, words: list[str] | None = None) -> dict[str, object]:
+        """Touchpoints from keyword matches: every touchpoint with a match, in codebook order."""
+        scores, hits = self.touchpoint_keywords(text, words)
+        touchpoints = sorted(scores, key=self._touchpoint_order.index)
+        return {
+            "touchpoints": ";".join(touchpoints),
+            "touchpoint_confidence": (
+                round(min(0.95, 0.55 + 0.15 * max(scores.values())), 3) if touchpoints else 0.0
+            ),
+            "evidence": "; ".join(
+                f"touchpoint {code}: {phrases(hits, code)}" for code in touchpoints
+            ),
+        }
+
+    def read_emotions(self, texts: list[str]) -> list[CodebookReading]:
+        """The emotion model's readings of many turns at once (batching is what makes it fast)."""
+        return self._model.read([_FILLER_LIKE.sub(" ", t) for t in texts], self._mapping)
+
+    def emotion_codes(
+        self, text: str, words: list[str] | None = None, reading: CodebookReading | None = None
+    ) -> dict[str, object]:
+        """Emotion from keyword matches or the emotion model, whichever is more confident; valence
+        from the model, pulled towards a keyword-named emotion's codebook valence."""
+        words = tokens(text) if words is None else words
+        reading = reading or self.read_emotions([text])[0]
+        score = reading.valence
+        evidence = []
         emotion_hits = [h for h, negated in self._emotions.hits(text, words) if not negated]
         emotion, share = _best(_scores(emotion_hits), self._emotion_order)
-        if emotion:
+        keyword_confidence = 0.45 + 0.45 * share * min(1.0, len(emotion_hits) / 2)
+        if emotion and (keyword_confidence >= reading.confidence or reading.emotion == emotion):
             target = self._valence[emotion]
-            pull = _PULL_AGREE if compound * target > 0 else _PULL_DISAGREE
-            valence = (1 - pull) * compound + pull * target
-            emotion_confidence = round(0.45 + 0.45 * share * min(1.0, len(emotion_hits) / 2), 3)
-            evidence.append(f"emotion {emotion}: {_phrases(emotion_hits, emotion)}")
-        elif abs(compound) >= _NEUTRAL_BAND:
-            # No emotion words, but clearly valenced: the emotion whose codebook valence is nearest.
-            valence = compound
-            emotion = min(self._emotion_order, key=lambda e: abs(self._valence[e] - compound))
+            pull = _PULL_AGREE if score * target > 0 else _PULL_DISAGREE
+            valence = (1 - pull) * score + pull * target
+            emotion_confidence = max(keyword_confidence, reading.confidence)
+            evidence.append(f"emotion {emotion}: {phrases(emotion_hits, emotion)}")
+        elif reading.emotion:
+            valence, emotion, emotion_confidence = score, reading.emotion, reading.confidence
+            evidence.append(f"emotion {emotion}: emotion model ({reading.label})")
+        elif abs(score) >= _NEUTRAL_BAND:
+            # No nameable emotion, but clearly valenced: the emotion whose valence is nearest.
+            valence = score
+            emotion = min(self._emotion_order, key=lambda e: abs(self._valence[e] - score))
             emotion_confidence = 0.3
-            evidence.append(f"emotion {emotion}: nearest to the sentiment score")
+            evidence.append(f"emotion {emotion}: nearest to the valence")
         else:
-            valence, emotion, emotion_confidence = compound, self._neutral, 0.4
-        evidence.append(f"valence: VADER {compound:+.2f}")
+            valence, emotion, emotion_confidence = score, self._neutral, 0.4
+        evidence.append(f"valence: emotion model {score:+.2f}")
         return {
-            "stage": stage,
-            "stage_confidence": stage_confidence,
-            "touchpoints": ";".join(touchpoints),
-            "touchpoint_confidence": touchpoint_confidence,
             "emotion": emotion,
-            "emotion_confidence": emotion_confidence,
+            "emotion_confidence": round(emotion_confidence, 3),
             "valence": round(max(-1.0, min(1.0, valence)), 4),
             "intensity": round(min(1.0, abs(valence)), 4),
             "evidence": "; ".join(evidence),
         }
 
-    def _row(
+    def row(
         self, transcript: Transcript, turn: Turn, codes: dict[str, object]
     ) -> dict[str, object]:
+        """One table row: the turn's provenance and ``codes`` (uncoded when ``codes`` is empty)."""
         return {
             "segment_id": f"{transcript.interview_id}:{turn.index}",
             "interview_id": transcript.interview_id,
@@ -270,3 +334,7 @@ class RulesCoder:
             "coder": self.coder_id if codes else "",
             **codes,
         }
+
+
+#: The keyword matcher, public for analysis (what customers do: matched stage phrases).
+KeywordMatcher = _Matcher

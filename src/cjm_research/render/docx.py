@@ -27,6 +27,15 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from ..analysis import DELIGHT_VALENCE, MIN_EVIDENCE, PAIN_VALENCE, Journey, Quote
+from ..compare import (
+    MIN_PARTICIPANTS,
+    Comparison,
+    alt_texts,
+    stage_table,
+    summary_sentences,
+    touchpoint_table,
+)
+from ..insights import Insight
 from ..iorw import write_bytes
 from ..model import CJMInputError, Codebook, Persona
 from ..resources import templates_dir
@@ -78,8 +87,13 @@ def write_journey_docx(
     out_path: Path,
     study_name: str = "",
     reference: Path | None = None,
+    insights: Sequence[Insight] = (),
+    changes: Sequence[str] | None = None,
 ) -> Path:
     """Write the Word journey report of one persona to ``out_path`` and return the path.
+
+    ``insights`` (curated and generated) and ``changes`` since the previous run (None when there
+    was none) come from :mod:`cjm_research.insights`.
 
     ``figures`` maps ``journey_map``, ``emotion_curve``, ``touchpoint_heatmap`` and optionally
     ``emotion_heatmap`` to image files (see :func:`cjm_research.charts.save_journey_figures`); a
@@ -91,8 +105,12 @@ def write_journey_docx(
     report = _Report(doc, journey, codebook, figures)
     _title_page(report, name, study_name)
     _executive_summary(report)
+    _changes(report, changes)
     _persona_profile(report, persona)
     _figures(report, name)
+    report.doc.add_page_break()
+    _priorities(report)
+    _insights(report, insights)
     report.doc.add_page_break()
     for stage in journey.stages:
         _stage_section(report, stage)
@@ -612,6 +630,91 @@ def _methodology(report: _Report, name: str) -> None:
     _set_widths(table, [Cm(4), Cm(13)])
 
 
+def _changes(report: _Report, changes: Sequence[str] | None) -> None:
+    report.heading("Changes since the last report", 2)
+    if changes is None:
+        report.para("This is the first report for this persona in this folder.")
+    elif not changes:
+        report.para("Nothing moved since the last report.")
+    else:
+        report.bullets(changes)
+
+
+def _priorities(report: _Report) -> None:
+    journey = report.journey
+    report.heading("What to fix first")
+    table = journey.priorities.head(10)
+    if table.empty:
+        report.para("No pain points were coded for this persona.")
+    else:
+        report.para(
+            "Pain points ranked by priority: the share of participants who raised them times how "
+            "negative they were (|mean valence|)."
+        )
+        rows = [
+            (
+                str(r.rank),
+                report.stage(r.stage),
+                report.touchpoint(r.touchpoint),
+                r.owner,
+                f"{r.participants} of {journey.n_participants}",
+                _signed(r.mean_valence),
+                f"{r.score:.2f}",
+            )
+            for r in table.itertuples(index=False)
+        ]
+        grid = _table(
+            report,
+            ["#", "Stage", "Touchpoint", "Team", "Participants", "Valence", "Priority"],
+            rows,
+        )
+        _set_widths(grid, [Cm(0.8), Cm(2.8), Cm(3.2), Cm(2.4), Cm(2.6), Cm(2.2), Cm(2.0)])
+    report.heading("How far journeys reach", 2)
+    funnel = journey.funnel
+    grid = _table(
+        report,
+        ["Stage", "Participants who spoke of it", "Share"],
+        [
+            (report.stage(stage), f"{int(row.participants)} of {journey.n_participants}",
+             f"{row.share:.0%}")
+            for stage, row in zip(funnel.index, funnel.itertuples(index=False), strict=True)
+        ],
+    )  # fmt: skip
+    _set_widths(grid, [Cm(5), Cm(7), Cm(4)])
+    owners = [r for r in table.itertuples(index=False) if r.owner and r.owner != "unassigned"]
+    if owners:
+        report.heading("By team", 2)
+        for team in sorted({r.owner for r in owners}):
+            report.para(team.capitalize(), "Heading 3")
+            report.bullets(
+                f"{report.touchpoint(r.touchpoint)} during {report.stage(r.stage)}: "
+                f"{r.participants} of {journey.n_participants} participants "
+                f"(mean valence {_signed(r.mean_valence)})"
+                for r in owners
+                if r.owner == team
+            )
+
+
+def _insights(report: _Report, insights: Sequence[Insight]) -> None:
+    report.heading("Insights and opportunities")
+    if not insights:
+        report.para("No insights yet: add curated ones to insights.yaml (see the README).")
+    for insight in insights:
+        report.heading(insight.title, 2)
+        kind = (
+            "Curated by the research team"
+            if insight.kind == "curated"
+            else ("Generated from recurring pain points — check it against the quotes")
+        )
+        report.para(kind, "Provenance")
+        if insight.detail:
+            report.para(insight.detail)
+        if insight.opportunity:
+            report.para(f"Opportunity: {insight.opportunity}")
+        for quote in insight.evidence:
+            _quote(report, quote)
+
+
 def _coders(segments: pd.DataFrame) -> list[tuple[str, int]]:
     """Distinct coders with their segment counts, most prolific first, then by name."""
     if segments.empty or "coder" not in segments:
@@ -619,3 +722,201 @@ def _coders(segments: pd.DataFrame) -> list[tuple[str, int]]:
     names = segments["coder"].map(clean_for_word).str.strip()
     counts = names[names != ""].value_counts()
     return sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
+
+
+# ------------------------------------------------------------------------ cross-persona report
+
+
+#: The cross-persona figures by the key ``figures`` holds them under, with their captions.
+CROSS_PERSONA_CAPTIONS: dict[str, str] = {
+    "persona_curves": "Mean valence by stage for every persona (−1 negative to +1 positive) with "
+    f"95 % intervals; hollow markers and grey counts flag fewer than {MIN_EVIDENCE} segments.",
+    "divergence": "Spread of mean valence across personas per stage, widest first; a dark bar "
+    "means the 95 % intervals of the lowest and highest persona do not overlap.",
+    "touchpoint_personas": "Share of each persona's segments that mention each touchpoint, "
+    "largest difference first.",
+}
+
+
+class _CompareReport(_Report):
+    """The cross-persona document: the same helpers, drawn from a :class:`Comparison`."""
+
+    def __init__(
+        self,
+        doc: DocxDocument,
+        comparison: Comparison,
+        codebook: Codebook,
+        figures: dict[str, Path],
+    ) -> None:
+        self.doc = doc
+        self.comparison = comparison
+        self.codebook = codebook
+        self.figures = figures
+        self.figure_count = 0
+        self.alts = alt_texts(comparison, codebook)
+
+    def stage(self, stage: str) -> str:
+        return self.comparison.stage_labels.get(stage, stage)
+
+
+def _fixed_table(
+    report: _Report, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[Length]
+) -> Table:
+    """A :func:`_table` with column widths LibreOffice honours too, rows never split by a page."""
+    table = _table(report, header, rows)
+    _set_widths(table, widths)
+    # Cell widths alone are ignored by LibreOffice, which lays a table out from its grid.
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    for row in table.rows:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    return table
+
+
+def write_cross_persona_docx(
+    comparison: Comparison,
+    *,
+    codebook: Codebook,
+    figures: dict[str, Path],
+    out_path: Path,
+    study_name: str = "",
+    reference: Path | None = None,
+) -> Path:
+    """Write the Word report comparing every persona's journey to ``out_path``; return the path.
+
+    ``figures`` maps ``persona_curves``, ``divergence`` and ``touchpoint_personas`` to image files
+    (see :mod:`cjm_research.report_compare`); a missing one is noted instead of failing the report.
+    """
+    reference = Path(reference) if reference is not None else templates_dir() / "reference.docx"
+    doc = open_reference(reference)
+    report = _CompareReport(doc, comparison, codebook, figures)
+    _compare_title(report, study_name)
+    report.heading("Summary")
+    report.bullets(summary_sentences(comparison, codebook))
+    _compare_emotion(report)
+    _compare_touchpoints(report)
+    _compare_stages(report)
+    _compare_methodology(report)
+    subject = " · ".join(p for p in (study_name, f"{len(comparison.personas)} personas") if p)
+    set_core_properties(doc, title="Cross-persona comparison", subject=subject)
+    return save_docx(doc, Path(out_path))
+
+
+def _compare_title(report: _CompareReport, study_name: str) -> None:
+    totals = report.comparison.totals
+    report.para("Cross-persona comparison", "Title")
+    if study_name:
+        report.para(study_name, "Subtitle")
+    report.para(
+        f"{_plural(len(totals), 'persona')} · "
+        f"{_plural(int(totals['interviews'].sum()), 'interview')} · "
+        f"{_plural(int(totals['participants'].sum()), 'participant')} · "
+        f"{_plural(int(totals['segments'].sum()), 'coded segment')}",
+        "Subtitle",
+    )
+    rows = [
+        (r.name, str(r.interviews), str(r.participants), str(r.segments))
+        for r in totals.itertuples(index=False)
+    ]
+    header = ["Persona", "Interviews", "Participants", "Coded segments"]
+    _fixed_table(report, header, rows, [Cm(8), Cm(3), Cm(3), Cm(3)])
+    report.doc.add_page_break()
+
+
+def _compare_emotion(report: _CompareReport) -> None:
+    report.heading("Emotion across the journeys")
+    _figure(
+        report,
+        "persona_curves",
+        CROSS_PERSONA_CAPTIONS["persona_curves"],
+        report.alts["persona_curves"],
+        reserve=Cm(5),
+    )
+    report.heading("Where the journeys diverge", 2)
+    report.para(
+        "Each bar runs from the persona who feels a stage worst to the one who feels it best, "
+        f"among personas with at least {MIN_EVIDENCE} segments there; stages are ranked by that "
+        "spread."
+    ).paragraph_format.keep_with_next = True
+    _figure(
+        report,
+        "divergence",
+        CROSS_PERSONA_CAPTIONS["divergence"],
+        report.alts["divergence"],
+        reserve=Cm(5),
+    )
+
+
+def _compare_touchpoints(report: _CompareReport) -> None:
+    text = touchpoint_table(report.comparison, report.codebook)
+    report.heading("Touchpoints that set the personas apart")
+    report.para(
+        "For each touchpoint, the persona whose segments mention it most often against the one "
+        "mentioning it least, as a share of each persona's coded segments. Listed when the "
+        f"higher side rests on at least {MIN_EVIDENCE} segments from "
+        f"{_plural(MIN_PARTICIPANTS, 'participant')}; largest difference first."
+    )
+    if text.empty:
+        report.para(
+            "No touchpoint is mentioned often enough by any persona to compare.", "Evidence Warning"
+        )
+    else:
+        rows = list(text.itertuples(index=False, name=None))
+        widths = [Cm(3), Cm(5.2), Cm(5.2), Cm(2), Cm(1.6)]
+        _fixed_table(report, list(text.columns), rows, widths)
+        report.para()
+    _figure(
+        report,
+        "touchpoint_personas",
+        CROSS_PERSONA_CAPTIONS["touchpoint_personas"],
+        report.alts["touchpoint_personas"],
+        reserve=Cm(5),
+    )
+
+
+def _compare_stages(report: _CompareReport) -> None:
+    c = report.comparison
+    report.doc.add_page_break()
+    report.heading("Stage by stage")
+    report.para(
+        "Mean valence, segments (n) and participants per persona and stage. “—”: nobody of "
+        f"that persona spoke of the stage; “low evidence”: fewer than {MIN_EVIDENCE} segments."
+    )
+    text = stage_table(c, sep="\n")
+    width, _ = _usable(report)
+    persona_width = Length(int((width - Cm(3) - Cm(1.8)) / max(1, len(c.personas))))
+    _fixed_table(
+        report,
+        list(text.columns),
+        list(text.itertuples(index=False, name=None)),
+        [Cm(3), *([persona_width] * len(c.personas)), Cm(1.8)],
+    )
+
+
+def _compare_methodology(report: _CompareReport) -> None:
+    c, codebook = report.comparison, report.codebook
+    report.doc.add_page_break()
+    report.heading("Appendix: Methodology")
+    report.heading("Sources", 2)
+    report.bullets(
+        f"{r.name}: {_plural(r.interviews, 'interview')}, "
+        f"{_plural(r.participants, 'participant')}, {_plural(r.segments, 'coded segment')}"
+        for r in c.totals.itertuples(index=False)
+    )
+    report.heading("Measures", 2)
+    report.bullets(
+        [
+            "Valence runs from −1 (very negative) to +1 (very positive); a persona's emotion in "
+            "a stage is the mean valence of its segments there, with the normal-approximation "
+            "95 % interval mean ± 1.96·sd/√n.",
+            f"The spread of a stage is the highest minus the lowest persona mean, among personas "
+            f"with at least {MIN_EVIDENCE} segments in the stage; stages with fewer than two such "
+            "personas are not ranked.",
+            "A touchpoint's share is the fraction of a persona's coded participant segments that "
+            "mention it, so personas interviewed at different lengths compare fairly.",
+            "Every persona's journey is computed exactly as in its own report; the numbers here "
+            "match the per-persona reports.",
+        ]
+    )
+    report.heading("Codebook", 2)
+    report.para(f"{codebook.name}, version {codebook.version}.")

@@ -6,6 +6,7 @@ so a transcript containing ``<script>`` shows that text in the report and never 
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -52,6 +53,20 @@ def quote_block(quote: Quote) -> str:
 def table(frame: pd.DataFrame, *, index: bool = False) -> str:
     """A DataFrame as an escaped HTML table (pandas escapes cell text by default)."""
     return frame.to_html(index=index, escape=True, border=0, na_rep="–")
+
+
+def figure(path: Path | str, alt: str, caption: str = "") -> str:
+    """A PNG embedded as a data URI with its alt text and an optional caption, self-contained.
+
+    Notebook image outputs carry no alt text into the HTML export; this keeps the description
+    that the Word report gives the same figure.
+    """
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    below = f'<figcaption class="cjm-figcaption">{esc(caption)}</figcaption>' if caption else ""
+    return (
+        f'<figure class="cjm-figure"><img src="data:image/png;base64,{data}" alt="{esc(alt)}">'
+        f"{below}</figure>"
+    )
 
 
 def toc(entries: Iterable[tuple[str, str]]) -> str:
@@ -104,15 +119,25 @@ class IndexEntry:
     files: list[str] = field(default_factory=list)
 
 
-def index_page(study_name: str, entries: Iterable[IndexEntry]) -> str:
-    """``reports/index.html``: opens from disk, links every report, shows each small journey map."""
-    cards = []
+def _links(files: Iterable[str]) -> str:
+    """Links to a report's HTML, Word and notebook files, labelled by format."""
+    return " · ".join(
+        f'<a href="{esc(f)}">{esc(Path(f).suffix.lstrip(".").upper() or f)}</a>'
+        for f in files
+        if Path(f).suffix in (".html", ".docx", ".ipynb")
+    )
+
+
+def index_page(
+    study_name: str, entries: Iterable[IndexEntry], overview: IndexEntry | None = None
+) -> str:
+    """``reports/index.html``: opens from disk, links every report, shows each small journey map.
+
+    ``overview`` is the cross-persona report, shown first when there is one.
+    """
+    cards = [_overview_card(overview)] if overview is not None else []
     for e in entries:
-        links = " · ".join(
-            f'<a href="{esc(f)}">{esc(Path(f).suffix.lstrip(".").upper() or f)}</a>'
-            for f in e.files
-            if Path(f).suffix in (".html", ".docx", ".ipynb")
-        )
+        links = _links(e.files)
         thumb = next((f for f in e.files if f.endswith("-journey_map.png")), "")
         image = f'<img src="{esc(thumb)}" alt="Journey map of {esc(e.name)}">' if thumb else ""
         state = "" if e.status == "ok" else f'<p class="failed">Failed: {esc(e.error)}</p>'
@@ -123,6 +148,20 @@ def index_page(study_name: str, entries: Iterable[IndexEntry]) -> str:
             f"{state}<p>{links}</p>{image}</section>"
         )
     return _INDEX.format(title=esc(study_name), cards="\n".join(cards))
+
+
+def _overview_card(e: IndexEntry) -> str:
+    """The cross-persona report's block: its links and the small chart of every emotion curve."""
+    thumb = next((f for f in e.files if f.endswith("-persona_curves.png")), "")
+    image = f'<img src="{esc(thumb)}" alt="Emotion curves of every persona">' if thumb else ""
+    # "unchanged" (an incremental run kept the last report) is as good as "ok".
+    state = f'<p class="failed">Failed: {esc(e.error)}</p>' if e.status == "failed" else ""
+    return (
+        f'<section class="card overview"><h2>{esc(e.name)}</h2>'
+        f'<p class="meta">Every persona side by side: {e.interviews} interviews · '
+        f"{e.participants} participants · {e.segments} coded segments</p>"
+        f"{state}<p>{_links(e.files)}</p>{image}</section>"
+    )
 
 
 _INDEX = """<!DOCTYPE html>
@@ -138,6 +177,8 @@ h1 {{ color: #0f5257; border-bottom: 3px solid #0f5257; }}
 .meta {{ color: #5b6770; margin-top: 0; }}
 .failed {{ color: #b30000; font-weight: bold; }}
 .card img {{ max-width: 100%; border: 1px solid #eee; }}
+.overview {{ background: #f3f6f6; }}
+.overview img {{ max-width: 640px; }}
 a {{ color: #0f5257; font-weight: bold; }}
 </style></head>
 <body><h1>Journey reports: {title}</h1>

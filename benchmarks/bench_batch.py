@@ -1,0 +1,159 @@
+"""Batch report generation, measured against baselines in the same run (machines are noisy).
+
+Prints, from one run:
+1. coding throughput per coder (segments/s, each coder given the same time budget);
+2. 12 personas: ``cjm reports --jobs 2`` against the naive loop a user would write (``cjm code``,
+   then per persona the ``papermill`` CLI and ``jupyter nbconvert --to html --no-input``, one after
+   the other), as a ratio;
+3. a no-change re-run and a one-transcript-changed re-run as fractions of the full run, and which
+   personas the latter rebuilt;
+4. the curve at 100, 300 and 1,000 interviews (40 personas): seconds, seconds per interview, and
+   peak memory of the whole process tree (cjm, workers, kernels).
+
+Studies come from ``benchmarks/generate.py``. ``CJM_BENCH_SIZES=100,300`` shortens the curve.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate  # noqa: E402
+
+from cjm_research.coding import coders, get_coder  # noqa: E402
+from cjm_research.resources import notebooks_dir  # noqa: E402
+from cjm_research.study import load_study  # noqa: E402
+
+BIN = Path(sys.executable).parent
+CODER_BUDGET = 8.0  # seconds of coding per coder
+SIZES = [int(n) for n in os.environ.get("CJM_BENCH_SIZES", "100,300,1000").split(",")]
+
+
+def run(args: list[str], **kwargs) -> tuple[float, float, str]:
+    """Run a command; return (seconds, peak MB of its process tree, stderr). Raises on failure."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    peak = [0.0]
+    done = threading.Event()
+
+    def watch() -> None:
+        root = psutil.Process(proc.pid)
+        while not done.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+                rss = sum(p.memory_info().rss for p in tree if p.is_running())
+                peak[0] = max(peak[0], rss / 2**20)
+            except psutil.Error:
+                pass
+            done.wait(0.2)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    out, err = proc.communicate()
+    done.set()
+    watcher.join()
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, args))} exited {proc.returncode}:\n{err[-3000:]}")
+    return seconds, peak[0], out + err
+
+
+def reports(study: Path, *extra: str) -> tuple[float, float, str]:
+    """``cjm reports --jobs 2 --coder rules`` on ``study``."""
+    cmd = [BIN / "cjm", "reports", "--study", study, "--jobs", "2", "--coder", "rules", *extra]
+    return run([str(c) for c in cmd])
+
+
+def statuses(output: str) -> dict[str, str]:
+    """Persona → status from the summary table ``cjm reports`` prints."""
+    return dict(re.findall(r"^(persona-\d+)\s+(\w+)\s", output, flags=re.MULTILINE))
+
+
+def bench_coders(root: Path) -> None:
+    study = load_study(generate(root / "coders", 60, 6))
+    print(f"{'coder':<12}{'segments/s':>12}{'interviews':>12}")
+    for name in coders():
+        try:
+            coder = get_coder(name, study.codebook)
+        except Exception as exc:  # an optional coder whose extra is not installed
+            print(f"{name:<12}{'n/a':>12}  ({type(exc).__name__}: {exc})")
+            continue
+        started, segments, count = time.perf_counter(), 0, 0
+        for transcript in study.transcripts:
+            segments += sum(1 for row in coder(transcript) if row["role"] == "participant")
+            count += 1
+            if time.perf_counter() - started > CODER_BUDGET:
+                break
+        rate = segments / (time.perf_counter() - started)
+        print(f"{name:<12}{rate:>12,.0f}{count:>12}")
+
+
+def naive_loop(study: Path, out: Path, personas: list[str]) -> float:
+    """What a user would write: code once, then papermill and nbconvert per persona."""
+    started = time.perf_counter()
+    segments = out / "segments.parquet"
+    run([str(BIN / "cjm"), "code", "--study", str(study), "--coder", "rules", "--out", str(segments)])
+    for pid in personas:
+        folder = out / pid
+        folder.mkdir(parents=True)
+        executed = folder / f"{pid}.ipynb"
+        params = {"study_dir": study, "persona_id": pid, "segments_path": segments}
+        params["output_dir"] = folder
+        flags = [x for k, v in params.items() for x in ("-p", k, str(v))]
+        notebook = notebooks_dir() / "journey_report.ipynb"
+        run([str(BIN / "papermill"), str(notebook), str(executed), *flags, "--no-progress-bar"])
+        run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)])
+    return time.perf_counter() - started
+
+
+def bench_twelve(root: Path) -> None:
+    study = generate(root / "twelve", 36, 12)
+    personas = [f"persona-{j:02d}" for j in range(12)]
+    naive = naive_loop(study, root / "naive", personas)
+    full, peak, _ = reports(study, "--force")
+    print(f"12 personas, 36 interviews: naive loop {naive:.1f} s, cjm reports --jobs 2 {full:.1f} s")
+    print(f"  speed-up x{naive / full:.2f} (target >= 3), peak memory {peak:,.0f} MB")
+    again, _, output = reports(study)
+    print(f"  no-change re-run {again:.2f} s = {again / full:.1%} of the full run (target < 5 %)")
+    transcript = study / "persona-05" / "i0005.txt"
+    transcript.write_text(
+        transcript.read_text() + "\nMaya: Anything else?\n\nBo: The app kept logging me out.\n"
+    )
+    changed, _, output = reports(study)
+    rebuilt = sorted(p for p, s in statuses(output).items() if s != "unchanged")
+    print(
+        f"  one transcript changed: {changed:.1f} s = {changed / full:.1%} of the full run, "
+        f"rebuilt {', '.join(rebuilt) or 'nothing'} (expected persona-05 only)"
+    )
+
+
+def bench_curve(root: Path) -> None:
+    print(f"{'interviews':>10}{'personas':>10}{'seconds':>10}{'s/interview':>13}{'peak MB':>10}")
+    for size in SIZES:
+        study = generate(root / f"curve-{size}", size, 40)
+        seconds, peak, _ = reports(study, "--force")
+        print(f"{size:>10}{40:>10}{seconds:>10.1f}{seconds / size:>13.3f}{peak:>10,.0f}", flush=True)
+    print("targets: 1,000 interviews / 40 personas within 180 s, peak under 2,048 MB")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="cjm-bench-") as tmp:
+        root = Path(tmp)
+        bench_coders(root)
+        print()
+        bench_twelve(root)
+        print()
+        bench_curve(root)
+
+
+if __name__ == "__main__":
+    main()

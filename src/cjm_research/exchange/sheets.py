@@ -1,0 +1,670 @@
+"""The review round-trip: codes out to a spreadsheet, a researcher's corrections back in.
+
+``export_review`` writes one row per participant segment with its current codes (human over
+machine), confidences, evidence and the interviewer's question as context; in XLSX the code
+columns carry drop-down lists built from the codebook (a second sheet, ``codebook``). The values
+as exported are kept in hidden columns (visible trailing columns in CSV), so ``import_review``
+records only the rows the researcher changed, as human codes in ``STUDY/coding/<coder>.csv``
+(append-only, see :mod:`cjm_research.coding.human`). Importing is all-or-nothing: one unknown code
+anywhere and nothing is recorded. A row this coder already recorded with the same values is not
+recorded again, so importing the same sheet twice is harmless.
+
+CSV is written as UTF-8 with a byte-order mark, which Excel needs to read UTF-8 and every other
+tool ignores; reading accepts comma-, semicolon- or tab-separated files with or without it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from ..coding import segments_frame
+from ..coding.context import LOW_CONFIDENCE  # a confidence below it is flagged "check"
+from ..coding.human import (
+    append_human_codes,
+    apply_human_codes,
+    coder_file,
+    is_human,
+    latest_human_codes,
+    read_human_codes,
+    text_sha,
+)
+from ..iorw import atomic_path, write_bytes
+from ..model import INTERVIEWER, SEGMENT_COLUMNS, CJMInputError, Code, Codebook
+
+REVIEW_SHEET = "review"
+CODEBOOK_SHEET = "codebook"
+CHECK = "check"
+
+#: What the researcher may change; everything else is context and is ignored on import.
+EDITABLE = ("stage", "touchpoints", "emotion", "valence", "note")
+CONFIDENCES = ("stage_confidence", "touchpoint_confidence", "emotion_confidence")
+#: The values as exported, the baseline an import compares against (hidden in XLSX).
+EXPORTED = ("exported_stage", "exported_touchpoints", "exported_emotion", "exported_valence")
+COLUMNS: tuple[str, ...] = (
+    "segment_id",
+    "participant",
+    "interview",
+    "time",
+    "line",
+    "question",
+    "text",
+    *EDITABLE,
+    "review",
+    "coder",
+    *CONFIDENCES,
+    "evidence",
+    *EXPORTED,
+    "text_sha",
+)
+_HIDDEN = (*EXPORTED, "text_sha")
+_WIDTHS = {"question": 40, "text": 60, "touchpoints": 24, "note": 30, "evidence": 50}
+_WRAPPED = ("question", "text", "note", "evidence")
+# Display-only text a spreadsheet could mistake for a formula when it opens a CSV; never read back.
+_DISPLAY_TEXT = ("participant", "interview", "question", "text", "coder", "evidence")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SEPARATORS = re.compile(r"[;,]")
+_FIXED_DATE = datetime(2000, 1, 1)
+_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
+_DIMENSIONS = {"stage": "stages", "emotion": "emotions", "touchpoints": "touchpoints"}
+
+_BOLD = Font(bold=True)
+_HEADER_EDIT = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_READ = PatternFill("solid", fgColor="D9D9D9")
+_READ_ONLY = PatternFill("solid", fgColor="F2F2F2")
+_FLAG = PatternFill("solid", fgColor="FFD966")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def review_table(segments: pd.DataFrame) -> pd.DataFrame:
+    """One row per participant segment in :data:`COLUMNS` order, sorted by interview and turn.
+
+    ``segments`` is a coded segments table with human codes already laid over the machine's;
+    its interviewer turns supply each row's ``question`` and are not rows themselves.
+    """
+    table = segments.sort_values(["interview_id", "turn", "start"], kind="stable")
+    asked = table["text"].where(table["role"] == INTERVIEWER)
+    question = asked.groupby(table["interview_id"], sort=False).ffill().fillna("")
+    keep = table["role"] != INTERVIEWER
+    rows, question = table[keep], question[keep]
+    confidence = rows[list(CONFIDENCES)].astype("float64").round(2)
+    valence = rows["valence"].astype("float64").round(2)
+    out = pd.DataFrame(
+        {
+            "segment_id": rows["segment_id"],
+            "participant": rows["participant_id"].where(
+                rows["participant_id"] != "", rows["speaker"]
+            ),
+            "interview": rows["interview_id"],
+            "time": rows["time_start"].map(_clock),
+            "line": rows["line"],
+            "question": question,
+            "text": rows["text"],
+            "stage": rows["stage"],
+            "touchpoints": rows["touchpoints"],
+            "emotion": rows["emotion"],
+            "valence": valence,
+            "note": "",
+            "review": (confidence < LOW_CONFIDENCE).any(axis=1).map({True: CHECK, False: ""}),
+            "coder": rows["coder"],
+            **{c: confidence[c] for c in CONFIDENCES},
+            "evidence": rows["evidence"],
+            "exported_stage": rows["stage"],
+            "exported_touchpoints": rows["touchpoints"],
+            "exported_emotion": rows["emotion"],
+            "exported_valence": valence,
+            "text_sha": rows["text"].map(text_sha),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def export_review(
+    path: Path | str, segments: pd.DataFrame, codebook: Codebook, *, title: str = "Code review"
+) -> pd.DataFrame:
+    """Write the review sheet for ``segments`` to ``path`` (``.xlsx`` or ``.csv``, atomically).
+
+    Returns the table written (see :func:`review_table`).
+    """
+    path = Path(path)
+    table = review_table(segments)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        write_bytes(path, _xlsx_bytes(table, codebook, title))
+    elif suffix == ".csv":
+        _write_csv(path, table)
+    else:
+        raise CJMInputError(
+            f"cannot write a review sheet as {path.suffix or 'a file without suffix'}",
+            path,
+            hint="name it .xlsx (drop-down lists) or .csv",
+        )
+    return table
+
+
+def current_codes(table: pd.DataFrame, study_root: Path | str, codebook: Codebook) -> pd.DataFrame:
+    """``table`` with the study's latest human codes laid over it (as ``cjm code`` does)."""
+    valences = {c.id: c.valence or 0.0 for c in codebook.emotions}
+    merged, _ = apply_human_codes(table, read_human_codes(study_root), valences)
+    return merged
+
+
+def read_segments(path: Path | str) -> pd.DataFrame:
+    """Read a coded segments table written by ``cjm code --out`` (.parquet, .csv or .xlsx)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    text_columns = {c: str for c in ("segment_id", "interview_id", "participant_id", "touchpoints")}
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        elif suffix == ".csv":
+            frame = pd.read_csv(path, dtype=text_columns, encoding="utf-8-sig")
+        elif suffix == ".xlsx":
+            frame = pd.read_excel(path, dtype=text_columns)
+        else:
+            raise CJMInputError(
+                "unsupported segments table", path, hint="use .parquet, .csv or .xlsx"
+            )
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        if isinstance(exc, CJMInputError):
+            raise
+        raise CJMInputError(f"cannot read segments table: {exc}", path) from exc
+    missing = [c for c in ("segment_id", "interview_id", "text") if c not in frame.columns]
+    if missing:
+        raise CJMInputError(
+            f"segments table lacks column(s) {', '.join(missing)}",
+            path,
+            1,
+            "write it with `cjm code --out FILE`",
+        )
+    records = frame.reindex(columns=list(SEGMENT_COLUMNS)).to_dict("records")
+    return segments_frame(records)
+
+
+def _clock(seconds: float) -> str:
+    if seconds is None or pd.isna(seconds):
+        return ""
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _xlsx_bytes(table: pd.DataFrame, codebook: Codebook, title: str) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = REVIEW_SHEET
+    _fill_review(sheet, table)
+    lists = _fill_codebook(workbook.create_sheet(CODEBOOK_SHEET), codebook)
+    _add_validations(sheet, len(table), lists, codebook)
+    props = workbook.properties
+    props.title, props.subject = title, "cjm-research review sheet"
+    props.creator = props.lastModifiedBy = "cjm-research"
+    props.created = props.modified = _FIXED_DATE
+    return _save(workbook)
+
+
+def _cell_value(value: object) -> object:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value.item() if hasattr(value, "item") else value
+
+
+def _fill_review(sheet: Worksheet, table: pd.DataFrame) -> None:
+    for col, name in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(1, col, name)
+        cell.font = _BOLD
+        cell.fill = _HEADER_EDIT if name in EDITABLE else _HEADER_READ
+        letter = get_column_letter(col)
+        sheet.column_dimensions[letter].width = _WIDTHS.get(name, max(10, len(name) + 2))
+        sheet.column_dimensions[letter].hidden = name in _HIDDEN
+    for r, values in enumerate(table.itertuples(index=False, name=None), start=2):
+        flagged = values[COLUMNS.index("review")] == CHECK
+        for col, (name, raw) in enumerate(zip(COLUMNS, values, strict=True), start=1):
+            cell = sheet.cell(r, col, _cell_value(raw))
+            if cell.data_type == "f":  # text that starts with "=" is words, not a formula
+                cell.data_type = "s"
+            cell.alignment = _WRAP if name in _WRAPPED else _TOP
+            low = name in CONFIDENCES and raw is not None and raw < LOW_CONFIDENCE
+            if (flagged and name == "review") or low:
+                cell.fill = _FLAG
+            elif name not in EDITABLE:
+                cell.fill = _READ_ONLY
+    sheet.freeze_panes = "B2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToHeight = 0  # as many pages as it takes, one page wide
+    visible = get_column_letter(COLUMNS.index(_HIDDEN[0]))
+    sheet.auto_filter.ref = f"A1:{visible}{len(table) + 1}"
+
+
+def _fill_codebook(sheet: Worksheet, codebook: Codebook) -> dict[str, str]:
+    """Write every code; return each dimension's id range, which the drop-down lists reference."""
+    header = ("dimension", "id", "label", "description", "valence", "owner")
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = _BOLD
+    ranges: dict[str, str] = {}
+    for dimension in ("stages", "touchpoints", "emotions"):
+        first = sheet.max_row + 1
+        for code in codebook.dimension(dimension):
+            sheet.append(
+                [dimension, code.id, code.label, code.description, code.valence, code.owner]
+            )
+        if sheet.max_row >= first:
+            ranges[dimension] = f"{CODEBOOK_SHEET}!$B${first}:$B${sheet.max_row}"
+    for letter, width in zip("ABCDEF", (12, 18, 22, 90, 8, 12), strict=True):
+        sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = _WRAP
+    sheet.freeze_panes = "A2"
+    return ranges
+
+
+def _add_validations(
+    sheet: Worksheet, rows: int, lists: dict[str, str], codebook: Codebook
+) -> None:
+    if rows == 0:
+        return
+
+    def column(name: str) -> str:
+        letter = get_column_letter(COLUMNS.index(name) + 1)
+        return f"{letter}2:{letter}{rows + 1}"
+
+    for name in ("stage", "emotion"):
+        dimension = _DIMENSIONS[name]
+        if dimension not in lists:
+            continue
+        check = DataValidation(
+            type="list",
+            formula1=lists[dimension],
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=f"Unknown {name}",
+            error=f"Choose a {name} from the list (sheet {CODEBOOK_SHEET!r}) or leave it empty.",
+        )
+        check.add(column(name))
+        sheet.add_data_validation(check)
+    ids = ", ".join(c.id for c in codebook.touchpoints)
+    touchpoints = DataValidation(
+        allow_blank=True,
+        showInputMessage=True,
+        promptTitle="Touchpoints (several allowed)",
+        prompt=_shorten(f"Separate with ; or , — ids: {ids}", 255),
+    )
+    touchpoints.add(column("touchpoints"))
+    valence = DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="-1",
+        formula2="1",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Valence",
+        error="A number from -1 (very negative) to 1 (very positive), or empty.",
+    )
+    valence.add(column("valence"))
+    for check in (touchpoints, valence):
+        sheet.add_data_validation(check)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _save(workbook: Workbook) -> bytes:
+    # openpyxl's save() stamps the modification time and every zip entry with "now"; writing
+    # through ExcelWriter and fixing the entry dates makes the same inputs give the same bytes.
+    raw = io.BytesIO()
+    ExcelWriter(workbook, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(raw) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
+
+
+def _write_csv(path: Path, table: pd.DataFrame) -> None:
+    def value(name: str, raw: object) -> str:
+        if raw is None or raw is pd.NA or (isinstance(raw, float) and math.isnan(raw)):
+            return ""
+        text = str(raw)
+        if name in _DISPLAY_TEXT and text.startswith(_FORMULA_START):
+            return "'" + text
+        return text
+
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for values in table.itertuples(index=False, name=None):
+            writer.writerow([value(n, v) for n, v in zip(COLUMNS, values, strict=True)])
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewImport:
+    """What an import found and recorded."""
+
+    path: Path
+    rows: int
+    recorded: pd.DataFrame
+    changed: dict[str, int] = field(default_factory=dict)
+    already_recorded: int = 0
+    unknown_segments: list[str] = field(default_factory=list)
+    coder_file: Path | None = None
+
+
+def read_review(path: Path | str) -> pd.DataFrame:
+    """The rows of a review sheet as text, keyed by header name, with ``_row`` (sheet row number).
+
+    XLSX: the ``review`` sheet (else the first); CSV: comma, semicolon or tab separated. Entirely
+    empty rows are dropped.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        header, rows = _xlsx_rows(path)
+    elif suffix == ".csv":
+        header, rows = _csv_rows(path)
+    else:
+        raise CJMInputError(
+            "not a review sheet", path, hint="import the .xlsx or .csv you exported"
+        )
+    names = [str(h or "").strip().lower() for h in header]
+    missing = [c for c in ("segment_id", "stage", "touchpoints", "emotion") if c not in names]
+    if missing:
+        raise CJMInputError(
+            f"review sheet lacks column(s) {', '.join(missing)}",
+            path,
+            1,
+            "import a sheet written by `cjm review export`, keeping its header row",
+        )
+    records = []
+    for number, values in rows:
+        cells = {n: _text(v) for n, v in zip(names, values, strict=False) if n}
+        if any(cells.values()):
+            records.append(cells | {"_row": number})
+    frame = pd.DataFrame(records, columns=[*dict.fromkeys(n for n in names if n), "_row"])
+    return frame.fillna("")
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _xlsx_rows(path: Path) -> tuple[list[object], list[tuple[int, tuple[object, ...]]]]:
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise CJMInputError(
+            f"cannot read the workbook: {exc}", path, hint="save it as .xlsx"
+        ) from exc
+    try:
+        sheet = (
+            workbook[REVIEW_SHEET]
+            if REVIEW_SHEET in workbook.sheetnames
+            else workbook.worksheets[0]
+        )
+        rows = list(sheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    if not rows:
+        raise CJMInputError("the review sheet is empty", path, hint="import the file you exported")
+    return list(rows[0]), list(enumerate(rows[1:], start=2))
+
+
+def _csv_rows(path: Path) -> tuple[list[object], list[tuple[int, tuple[object, ...]]]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CJMInputError("review sheet is not UTF-8", path, hint="save it as CSV UTF-8") from exc
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    if not rows:
+        raise CJMInputError("the review sheet is empty", path, hint="import the file you exported")
+    # A spreadsheet shows each CSV record as one row, whatever line breaks its cells hold.
+    return list(rows[0]), [(i, tuple(r)) for i, r in enumerate(rows[1:], start=2)]
+
+
+def import_review(
+    path: Path | str,
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    study_root: Path | str,
+    coder: str,
+) -> ReviewImport:
+    """Record the rows of a review sheet that ``coder`` changed, as their human codes.
+
+    ``segments`` is the study's current coded table (for segment ids, interviews and texts).
+    Every code is checked against ``codebook`` first; one bad cell raises
+    :class:`CJMInputError` naming the row and the valid ids, and nothing is recorded.
+    """
+    path = Path(path)
+    coder = coder.strip()
+    if not is_human(coder):
+        raise CJMInputError(
+            f"{coder!r} cannot be a reviewer's name",
+            hint="pass --coder with your name or initials (not auto:...)",
+        )
+    sheet = read_review(path)
+    parsed = _parse(sheet, codebook, path)
+    known = segments.drop_duplicates("segment_id").set_index("segment_id")
+    in_study = parsed["segment_id"].isin(known.index)
+    unknown = parsed.loc[~in_study, "segment_id"].tolist()
+    parsed = parsed[in_study]
+    baseline = _baseline(sheet.loc[parsed.index], known, codebook)
+    diff = pd.DataFrame(
+        {
+            "stage": parsed["stage"] != baseline["stage"],
+            "touchpoints": parsed["touchpoints"].map(_set) != baseline["touchpoints"].map(_set),
+            "emotion": parsed["emotion"] != baseline["emotion"],
+            "valence": [
+                _differs(a, b) for a, b in zip(parsed["valence"], baseline["valence"], strict=True)
+            ],
+            "note": parsed["note"] != "",
+        },
+        index=parsed.index,
+    )
+    changed = parsed[diff.any(axis=1)]
+    records = pd.DataFrame(
+        {
+            "segment_id": changed["segment_id"],
+            "interview_id": changed["segment_id"].map(known["interview_id"]),
+            "stage": changed["stage"],
+            "touchpoints": changed["touchpoints"],
+            "emotion": changed["emotion"],
+            "valence": [
+                "" if not moved else _number(v)
+                for v, moved in zip(
+                    changed["valence"], diff.loc[changed.index, "valence"], strict=True
+                )
+            ],
+            "text_sha": [
+                sha or text_sha(known.at[sid, "text"])
+                for sid, sha in zip(changed["segment_id"], changed["text_sha"], strict=True)
+            ],
+            "note": changed["note"],
+        },
+        index=changed.index,
+    )
+    repeat = _already_recorded(study_root, coder)
+    fresh = pd.Series([not repeat(r) for r in records.to_dict("records")], index=records.index)
+    records = records[fresh.astype(bool)]
+    counts = {name: int(diff.loc[records.index, name].sum()) for name in diff.columns}
+    written = append_human_codes(study_root, coder, records) if len(records) else None
+    return ReviewImport(
+        path=path,
+        rows=len(sheet),
+        recorded=records.reset_index(drop=True),
+        changed=counts,
+        already_recorded=int((~fresh).sum()),
+        unknown_segments=unknown,
+        coder_file=written or coder_file(study_root, coder),
+    )
+
+
+def _parse(sheet: pd.DataFrame, codebook: Codebook, path: Path) -> pd.DataFrame:
+    """Validated, normalised codes per row; raises on the first bad cell, naming how many more."""
+    lookups = {name: _lookup(codebook.dimension(dim)) for name, dim in _DIMENSIONS.items()}
+    errors: list[tuple[int, str, str]] = []
+    seen: dict[str, int] = {}
+    out = []
+    for row in sheet.to_dict("records"):
+        number, segment_id = row["_row"], row["segment_id"]
+        if not segment_id:
+            errors.append((number, "row has codes but no segment_id", "restore the segment_id"))
+        elif segment_id in seen:
+            errors.append(
+                (number, f"segment {segment_id} also on row {seen[segment_id]}", "keep one row")
+            )
+        seen.setdefault(segment_id, number)
+        parsed = {"segment_id": segment_id, "_row": number, "note": row.get("note", "")}
+        parsed["text_sha"] = row.get("text_sha", "")
+        for name in ("stage", "emotion"):
+            value = row.get(name, "")
+            parsed[name] = lookups[name].get(value.lower(), "") if value else ""
+            if value and not parsed[name]:
+                errors.append((number, f"unknown {name} {value!r}", _valid(codebook, name)))
+        touchpoints = [t.strip() for t in _SEPARATORS.split(row.get("touchpoints", ""))]
+        bad = [t for t in touchpoints if t and t.lower() not in lookups["touchpoints"]]
+        if bad:
+            errors.append(
+                (number, f"unknown touchpoint {bad[0]!r}", _valid(codebook, "touchpoints"))
+            )
+        ids = {lookups["touchpoints"][t.lower()] for t in touchpoints if t and t not in bad}
+        parsed["touchpoints"] = ";".join(c.id for c in codebook.touchpoints if c.id in ids)
+        parsed["valence"], problem = _valence(row.get("valence", ""))
+        if problem:
+            errors.append((number, problem, "a number from -1 to 1, or empty"))
+        out.append(parsed)
+    if errors:
+        number, message, hint = errors[0]
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise CJMInputError(
+            f"row {number}: {message}{more}; nothing was recorded", path, number, hint
+        )
+    columns = [
+        "segment_id",
+        "_row",
+        "stage",
+        "touchpoints",
+        "emotion",
+        "valence",
+        "note",
+        "text_sha",
+    ]
+    return pd.DataFrame(out, columns=columns, index=sheet.index)
+
+
+def _lookup(codes: tuple[Code, ...]) -> dict[str, str]:
+    # Ids are what the drop-downs offer; a typed label or different case is what people mean.
+    return {c.label.lower(): c.id for c in codes} | {c.id.lower(): c.id for c in codes}
+
+
+def _valid(codebook: Codebook, name: str) -> str:
+    ids = ", ".join(c.id for c in codebook.dimension(_DIMENSIONS[name]))
+    extra = " (several allowed, separated by ; or ,)" if name == "touchpoints" else ""
+    return f"valid {name} ids{extra}: {ids}; or leave it empty"
+
+
+def _valence(value: str) -> tuple[float | None, str]:
+    if not value:
+        return None, ""
+    try:
+        number = float(value.replace(",", "."))
+    except ValueError:
+        return None, f"valence {value!r} is not a number"
+    if not -1.0 <= number <= 1.0:
+        return None, f"valence {value!r} is outside -1..1"
+    return number, ""
+
+
+def _baseline(sheet: pd.DataFrame, known: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """The codes each row had when exported: the hidden columns, else the current codes."""
+    if all(c in sheet.columns for c in EXPORTED):
+        return pd.DataFrame(
+            {
+                "stage": sheet["exported_stage"],
+                "touchpoints": sheet["exported_touchpoints"],
+                "emotion": sheet["exported_emotion"],
+                "valence": sheet["exported_valence"].map(lambda v: _valence(v)[0]),
+            },
+            index=sheet.index,
+        )
+    rows = known.loc[sheet["segment_id"]]
+    valence = rows["valence"].astype("float64").round(2)
+    return pd.DataFrame(
+        {
+            "stage": rows["stage"].to_numpy(),
+            "touchpoints": rows["touchpoints"].to_numpy(),
+            "emotion": rows["emotion"].to_numpy(),
+            "valence": [None if pd.isna(v) else float(v) for v in valence],
+        },
+        index=sheet.index,
+    )
+
+
+def _set(value: str) -> frozenset[str]:
+    return frozenset(t.strip() for t in _SEPARATORS.split(value or "") if t.strip())
+
+
+def _differs(a: float | None, b: float | None) -> bool:
+    a = None if a is None or pd.isna(a) else a
+    b = None if b is None or pd.isna(b) else b
+    if a is None or b is None:
+        return (a is None) != (b is None)
+    return abs(a - b) > 1e-9
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:g}"
+
+
+def _already_recorded(study_root: Path | str, coder: str) -> Callable[[dict[str, str]], bool]:
+    """A record test: does ``coder``'s latest code for the segment already say exactly this?"""
+    human = latest_human_codes(read_human_codes(study_root))
+    mine = {row["segment_id"]: row for row in human.to_dict("records") if row["coder"] == coder}
+
+    def same(record: dict[str, str]) -> bool:
+        last = mine.get(record["segment_id"])
+        if last is None:
+            return False
+        return (
+            last["stage"] == record["stage"]
+            and _set(last["touchpoints"]) == _set(record["touchpoints"])
+            and last["emotion"] == record["emotion"]
+            and last["note"] == record["note"]
+            and not _differs(_valence(last["valence"])[0], _valence(record["valence"])[0])
+        )
+
+    return same

@@ -1,0 +1,255 @@
+"""Insights, opportunities and what changed: the parts of a report that interpret the journey.
+
+Curated insights come from the researcher's ``insights.yaml`` and are shown with the segments
+they cite as evidence; generated ones come from recurring pain points and are always labelled as
+generated. A snapshot of each run lets the next report say what moved.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from .analysis import MIN_EVIDENCE, Journey, Quote, quote_of
+from .model import CJMInputError, Codebook
+
+CURATED, GENERATED = "curated", "generated"
+#: A stage's mean valence must move at least this much between runs to be reported as a shift.
+SHIFT = 0.15
+_MAX_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Insight:
+    """One finding with the opportunity it suggests and the evidence behind it."""
+
+    title: str
+    detail: str
+    opportunity: str
+    stage: str
+    touchpoint: str
+    owner: str
+    kind: str
+    participants: int
+    evidence: tuple[Quote, ...] = ()
+
+
+def load_insights(study_dir: Path | str, codebook: Codebook) -> list[dict[str, Any]]:
+    """The curated insights of ``STUDY/insights.yaml`` (empty when the file is absent).
+
+    Each entry needs a ``title``; ``persona``, ``stage``, ``touchpoint``, ``detail``,
+    ``opportunity`` and ``segments`` (segment ids) are optional. Unknown stage or touchpoint ids
+    are errors naming the entry, because a typo would silently drop the insight from a report.
+    """
+    path = Path(study_dir) / "insights.yaml"
+    if not path.exists():
+        return []
+    raw = path.read_bytes()
+    if len(raw) > _MAX_BYTES:
+        raise CJMInputError("insights.yaml is larger than 1 MB", path)
+    try:
+        data = yaml.safe_load(raw.decode("utf-8-sig")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise CJMInputError(
+            "insights.yaml is not valid YAML",
+            path,
+            mark.line + 1 if mark is not None else None,
+            "check indentation and quoting",
+        ) from exc
+    entries = data.get("insights") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise CJMInputError(
+            "insights.yaml must hold a list under 'insights:'", path, hint="see README: Insights"
+        )
+    stages = set(codebook.stage_ids)
+    touchpoints = {c.id for c in codebook.touchpoints}
+    checked = []
+    for n, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or not str(entry.get("title") or "").strip():
+            raise CJMInputError(f"insight {n} needs a 'title'", path)
+        for key, known in (("stage", stages), ("touchpoint", touchpoints)):
+            value = str(entry.get(key) or "")
+            if value and value not in known:
+                raise CJMInputError(
+                    f"insight {n} ({entry['title']!r}): unknown {key} {value!r}",
+                    path,
+                    hint=f"use one of: {', '.join(sorted(known))}",
+                )
+        segments = entry.get("segments") or []
+        if not isinstance(segments, list):
+            raise CJMInputError(f"insight {n}: 'segments' must be a list of segment ids", path)
+        checked.append({**entry, "segments": [str(s) for s in segments]})
+    return checked
+
+
+def insights_for(
+    journey: Journey,
+    curated: list[dict[str, Any]],
+    codebook: Codebook,
+    participant_labels: dict[str, str] | None = None,
+) -> list[Insight]:
+    """This persona's curated insights (with their evidence) followed by generated ones."""
+    rows = journey.segments.set_index("segment_id", drop=False)
+    owners = {c.id: c.owner for c in codebook.touchpoints}
+    found: list[Insight] = []
+    for entry in curated:
+        cited = [s for s in entry["segments"] if s in rows.index]
+        persona = str(entry.get("persona") or "")
+        if persona != journey.persona_id and not (not persona and cited):
+            continue
+        evidence = tuple(quote_of(rows.loc[s], participant_labels) for s in cited)
+        touchpoint = str(entry.get("touchpoint") or "")
+        found.append(
+            Insight(
+                title=str(entry["title"]).strip(),
+                detail=str(entry.get("detail") or "").strip(),
+                opportunity=str(entry.get("opportunity") or "").strip(),
+                stage=str(entry.get("stage") or ""),
+                touchpoint=touchpoint,
+                owner=owners.get(touchpoint, ""),
+                kind=CURATED,
+                participants=len({q.participant for q in evidence}),
+                evidence=evidence,
+            )
+        )
+    return found + generated_insights(journey, codebook, participant_labels)
+
+
+def generated_insights(
+    journey: Journey, codebook: Codebook, participant_labels: dict[str, str] | None = None
+) -> list[Insight]:
+    """Insights from recurring pain points: raised by two or more participants.
+
+    When no pain point recurs, the single highest-priority one with several segments stands in,
+    so a small study still gets a lead to follow, clearly labelled as generated.
+    """
+    table = journey.priorities
+    if table.empty:
+        return []
+    recurring = table[table["participants"] >= 2]
+    if recurring.empty:
+        recurring = table[table["segments"] >= 2].head(1)
+    rows = journey.segments.set_index("segment_id", drop=False)
+    found = []
+    for row in recurring.head(5).itertuples(index=False):
+        stage = codebook.label("stages", row.stage)
+        where = codebook.label("touchpoints", row.touchpoint) if row.touchpoint else ""
+        subject = f"{where} during {stage}" if where else stage
+        evidence = ()
+        if row.example in rows.index:
+            evidence = (quote_of(rows.loc[row.example], participant_labels),)
+        found.append(
+            Insight(
+                title=f"{subject} is a recurring pain point",
+                detail=(
+                    f"{row.participants} of {journey.n_participants} participants voiced "
+                    f"negative feelings here in {row.segments} segments "
+                    f"(mean valence {row.mean_valence:+.2f})."
+                ),
+                opportunity=f"Fix {subject.lower()}"
+                + (f" (owner: {row.owner})" if row.owner else ""),
+                stage=row.stage,
+                touchpoint=row.touchpoint,
+                owner=row.owner if row.owner != "unassigned" else "",
+                kind=GENERATED,
+                participants=int(row.participants),
+                evidence=evidence,
+            )
+        )
+    return found
+
+
+def opportunities_by_stage(insights: list[Insight], stages: list[str]) -> dict[str, list[str]]:
+    """Short opportunity lines per stage for the journey map's opportunities lane.
+
+    A map cell holds a few words, so each opportunity is cut to its first clause (before a
+    parenthesis, comma, semicolon or " and "); the report's insights section has the full text.
+    """
+    lanes: dict[str, list[str]] = {s: [] for s in stages}
+    for insight in insights:
+        if insight.stage in lanes and insight.opportunity:
+            lanes[insight.stage].append(short_opportunity(insight.opportunity))
+    return lanes
+
+
+def short_opportunity(text: str) -> str:
+    """The first clause of an opportunity: ``"Offer paid slots and texts (logistics)"`` → slots."""
+    return _CLAUSE.split(text.strip(), maxsplit=1)[0].strip(" .") or text.strip()
+
+
+_CLAUSE = re.compile(r"\s*[(,;:]|\s+and\s+|\s+—\s+")
+
+
+def snapshot(journey: Journey) -> dict[str, Any]:
+    """What the next run compares against: interviews, emotion per stage, pain points."""
+    curve = journey.emotion_curve
+    return {
+        "persona_id": journey.persona_id,
+        "interviews": sorted(journey.segments["interview_id"].unique().tolist()),
+        "stages": {
+            stage: {
+                "mean_valence": _number(curve.at[stage, "mean_valence"]),
+                "n": int(curve.at[stage, "n"]),
+            }
+            for stage in journey.stages
+        },
+        "pain_points": [
+            f"{r.stage}/{r.touchpoint}" for r in journey.priorities.itertuples(index=False)
+        ],
+    }
+
+
+def _number(value: object) -> float | None:
+    return None if pd.isna(value) else round(float(value), 4)
+
+
+def read_snapshot(path: Path | str) -> dict[str, Any] | None:
+    """The previous run's snapshot, or None when there was none (or it is unreadable)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def changes(
+    previous: dict[str, Any] | None, current: dict[str, Any], codebook: Codebook
+) -> list[str]:
+    """Sentences saying what moved since the previous run (empty list: nothing did).
+
+    Only stages with enough evidence in both runs are compared, so a shift is a finding, not
+    noise from one extra segment.
+    """
+    if previous is None:
+        return []
+    said: list[str] = []
+    before, after = set(previous.get("interviews", [])), set(current["interviews"])
+    if after - before:
+        said.append(f"New interviews: {', '.join(sorted(after - before))}.")
+    if before - after:
+        said.append(f"Interviews no longer included: {', '.join(sorted(before - after))}.")
+    for stage, now in current["stages"].items():
+        then = previous.get("stages", {}).get(stage) or {}
+        if now["mean_valence"] is None or then.get("mean_valence") is None:
+            continue
+        if min(now["n"], then.get("n", 0)) < MIN_EVIDENCE:
+            continue
+        delta = now["mean_valence"] - then["mean_valence"]
+        if abs(delta) >= SHIFT:
+            direction = "improved" if delta > 0 else "worsened"
+            said.append(
+                f"Emotion in {codebook.label('stages', stage)} {direction}: "
+                f"{then['mean_valence']:+.2f} → {now['mean_valence']:+.2f}."
+            )
+    new_pains = [p for p in current["pain_points"] if p not in set(previous.get("pain_points", []))]
+    for key in new_pains[:5]:
+        stage, _, touchpoint = key.partition("/")
+        where = codebook.label("touchpoints", touchpoint) if touchpoint else "no touchpoint named"
+        said.append(f"New pain point: {where} during {codebook.label('stages', stage)}.")
+    return said

@@ -1,0 +1,226 @@
+"""Notebook execution with papermill on warm kernels: one kernel per worker, reused per notebook.
+
+Starting a kernel and importing pandas, matplotlib, seaborn and this package costs ~2.5 s, more
+than drawing a persona's report (RESEARCH.md: execution dominates, parallelism alone gains little
+on 2 cores). So each worker thread keeps one kernel on IPC sockets and runs notebook after
+notebook on it. Before every notebook the kernel's user namespace is reset (``%reset`` with a new
+session) and open figures are closed: imported modules stay warm, variables do not leak
+(``tests/test_kernels.py`` builds a persona after another and compares it to a fresh kernel's).
+A failed, timed-out or killed run discards its kernel; the next notebook gets a new one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import math
+import multiprocessing.util
+import os
+import re
+import signal
+import tempfile
+import threading
+from pathlib import Path
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+#: What a new kernel imports before its first notebook (overlaps with coding in the parent).
+PRELOAD = "import cjm_research.report"
+
+# Runs before each notebook. The reset comes last so the helper names go too; modules stay imported.
+_RESET = """\
+import sys as _cjm_sys
+if "matplotlib.pyplot" in _cjm_sys.modules:
+    _cjm_sys.modules["matplotlib.pyplot"].close("all")
+get_ipython().reset(new_session=True)
+"""
+
+
+def check_parameters(parameters: dict[str, object]) -> dict[str, object]:
+    """Refuse anything but identifier names and JSON primitives (RESEARCH.md: papermill injection).
+
+    papermill stringifies non-JSON values without escaping, so a crafted value could run code in
+    the kernel; a name with a newline becomes code. Finite numbers, strings, booleans and None pass.
+    """
+    for name, value in parameters.items():
+        if not isinstance(name, str) or not _IDENTIFIER.match(name):
+            raise ValueError(f"notebook parameter name {name!r} is not an identifier")
+        if value is not None and type(value) not in (str, int, float, bool):
+            raise ValueError(
+                f"notebook parameter {name} must be a JSON primitive, not {type(value)}"
+            )
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"notebook parameter {name} must be finite")
+    return parameters
+
+
+def kernel_manager_class() -> type:
+    """An ``AsyncKernelManager`` on IPC sockets of its own (papermill #511: TCP port races)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            # Without a connection file jupyter_client names every IPC socket "kernel-ipc-N" in
+            # the working directory, so parallel kernels would share sockets; give each its own.
+            return os.path.join(tempfile.mkdtemp(prefix="cjm-kernel-"), "kernel-ipc")
+
+    return IPCKernelManager
+
+
+class NotebookTimeout(TimeoutError):
+    """A notebook ran longer than its time limit; its kernel was killed."""
+
+
+class WarmKernel:
+    """One kernel, started on first use and reused for every notebook run on this thread."""
+
+    def __init__(self, preload: str = PRELOAD) -> None:
+        self.km: object | None = None
+        self.runs = 0
+        self.preload = preload
+
+    def start(self) -> None:
+        """Start the kernel (if not running) and run ``self.preload`` in it."""
+        if self.km is not None:
+            return
+        from jupyter_core.utils import run_sync
+
+        km = kernel_manager_class()(kernel_name="python3")
+        run_sync(km.start_kernel)()
+        self.km = km
+        if self.preload:
+            self._silent(f"{self.preload}\n{_RESET}")
+
+    def run(
+        self, notebook: Path, output: Path, parameters: dict[str, object], timeout: int
+    ) -> None:
+        """Execute ``notebook`` into ``output`` in a fresh namespace; killed after ``timeout`` s."""
+        import papermill
+
+        check_parameters(parameters)
+        if self.km is not None and self.runs:
+            try:
+                self._silent(_RESET)
+            except Exception:  # a kernel that died between runs: start a new one
+                self.close()
+        if self.km is None:
+            self.start()
+        self.runs += 1
+        # The limit covers the notebook, not the kernel start (that has its own 60 s limit).
+        expired = threading.Event()
+        watchdog = threading.Timer(timeout, self._expire, args=(expired,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            papermill.execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=parameters,
+                kernel_name="python3",
+                progress_bar=False,
+                execution_timeout=timeout,
+                km=self.km,
+            )
+        except Exception as exc:
+            self.close()
+            if expired.is_set():
+                raise NotebookTimeout(f"timed out after {timeout} s (kernel killed)") from exc
+            raise
+        finally:
+            watchdog.cancel()
+
+    def close(self) -> None:
+        """Kill the kernel now (no graceful wait: RESEARCH.md, the 2.5 s exit tail)."""
+        km, self.km, self.runs = self.km, None, 0
+        if km is None:
+            return
+        from jupyter_core.utils import run_sync
+
+        try:
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # already dead or half started: make sure the process is gone
+            self._kill(km)
+
+    def _silent(self, code: str) -> None:
+        from jupyter_core.utils import run_sync
+
+        reply = run_sync(self._execute_silently)(code)
+        if reply["content"]["status"] != "ok":
+            self.close()
+            content = reply["content"]
+            raise RuntimeError(f"kernel set-up failed: {content['ename']}: {content['evalue']}")
+
+    async def _execute_silently(self, code: str) -> dict:
+        client = self.km.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=60)
+            return await client.execute_interactive(
+                code, silent=True, store_history=False, timeout=120, output_hook=lambda msg: None
+            )
+        finally:
+            client.stop_channels()
+
+    def _expire(self, expired: threading.Event) -> None:
+        expired.set()
+        if self.km is not None:
+            self._kill(self.km)
+
+    @staticmethod
+    def _kill(km: object) -> None:
+        provisioner = getattr(km, "provisioner", None)
+        pid = getattr(provisioner, "pgid", None) or getattr(provisioner, "pid", None)
+        if pid:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+
+
+_local = threading.local()
+_all: list[WarmKernel] = []
+_lock = threading.Lock()
+
+
+def warm_kernel() -> WarmKernel:
+    """This thread's warm kernel (created on first call; closed when the process exits)."""
+    kernel = getattr(_local, "kernel", None)
+    if kernel is None:
+        kernel = _local.kernel = WarmKernel()
+        with _lock:
+            if not _all:
+                # atexit covers the main process, Finalize a multiprocessing worker (which skips
+                # atexit); a SIGKILLed worker's kernel exits by itself (ipykernel polls its parent).
+                atexit.register(close_all)
+                multiprocessing.util.Finalize(None, close_all, exitpriority=10)
+            _all.append(kernel)
+    return kernel
+
+
+def close_all() -> None:
+    """Shut down every warm kernel of this process."""
+    with _lock:
+        kernels = list(_all)
+    for kernel in kernels:
+        kernel.close()
+
+
+def prestart() -> None:
+    """Pool initializer: start this worker's kernel and its imports before the first task."""
+    warm_kernel().start()
+
+
+def execute(
+    notebook: Path, output: Path, parameters: dict[str, object], timeout: int, *, warm: bool = True
+) -> None:
+    """Execute ``notebook`` into ``output``: on this thread's warm kernel, or a fresh one."""
+    kernel = warm_kernel() if warm else WarmKernel()
+    try:
+        kernel.run(notebook, output, parameters, timeout)
+    finally:
+        if not warm:
+            kernel.close()

@@ -1,0 +1,218 @@
+"""``reports/manifest.json``: what each report was built from; a re-run rebuilds what changed.
+
+Two levels of checking, cheapest first:
+
+1. *Nothing changed* — the content hash of every input file of the study (transcripts, persona
+   notes, human codes, top-level files such as ``participants.csv``, ``codebook.yaml``,
+   ``insights.yaml``, ``reference.docx``) and of the build environment (package version and
+   source, notebooks, templates, library versions, coder, formats) equal the manifest's, and every
+   report is on disk: the run stops before loading the study.
+2. *Something changed* — the study is loaded and coded (per-interview cache); each persona's key
+   hashes what its report is drawn from: its rows of the coded table (its transcripts as coded,
+   with the researchers' codes laid over them), its persona note, the top-level files and the
+   environment. Only personas whose key changed (or whose outputs are missing) are rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from .iorw import write_text
+from .resources import notebooks_dir, templates_dir
+
+NAME = "manifest.json"
+SCHEMA = 2
+_PACKAGE = Path(__file__).resolve().parent
+_LIBRARIES = ("papermill", "nbconvert", "nbclient", "python-docx", "pandas", "matplotlib")
+
+
+def sha_bytes(data: bytes) -> str:
+    """Hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha_json(value: object) -> str:
+    """Hex SHA-256 of a JSON-able value, independent of dict order."""
+    return sha_bytes(json.dumps(value, sort_keys=True, default=str).encode("utf-8"))
+
+
+def file_sha(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    return sha_bytes(Path(path).read_bytes())
+
+
+def tree_sha(root: Path, pattern: str = "*") -> str:
+    """One hash over every file under ``root`` matching ``pattern`` (names and contents)."""
+    files = sorted(
+        p for p in Path(root).rglob(pattern) if p.is_file() and "__pycache__" not in p.parts
+    )
+    return sha_json({p.relative_to(root).as_posix(): file_sha(p) for p in files})
+
+
+def study_files(root: Path) -> dict[str, str]:
+    """``{relative path: sha}`` of every input file of a study.
+
+    Transcripts are found as the loader finds them; persona notes and human codes by folder; every
+    other visible top-level file (participants.csv, codebook.yaml, insights.yaml, reference.docx …)
+    counts too, so a new kind of study-level input cannot go unnoticed.
+    """
+    from .study import find_transcripts
+
+    root = Path(root)
+    paths = set(find_transcripts(root))
+    for folder in ("personas", "coding"):
+        if (root / folder).is_dir():
+            paths.update(p for p in (root / folder).rglob("*") if p.is_file() and _visible(p, root))
+    paths.update(p for p in root.iterdir() if p.is_file() and _visible(p, root))
+    return {p.relative_to(root).as_posix(): file_sha(p) for p in sorted(paths)}
+
+
+def _visible(path: Path, root: Path) -> bool:
+    return not any(part.startswith((".", "~$")) for part in path.relative_to(root).parts)
+
+
+@cache
+def _source_sha(folder: Path) -> str:
+    # Once per process: the code that runs is the code imported when the process started.
+    return tree_sha(folder, "*.py")
+
+
+def environment(coder: str, formats: Iterable[str]) -> dict[str, str]:
+    """What outside the study changes the reports: code, notebooks, templates, versions."""
+    from importlib.metadata import version
+
+    from . import __version__
+
+    return {
+        "cjm-research": __version__,
+        "source": _source_sha(_PACKAGE),
+        "notebooks": tree_sha(notebooks_dir(), "*.ipynb"),
+        "templates": tree_sha(templates_dir()),
+        "python": sys.version.split()[0],
+        **{name: version(name) for name in _LIBRARIES},
+        "coder": coder,
+        "formats": ",".join(sorted(formats)),
+    }
+
+
+def coding_sources() -> str:
+    """Hash of the coders' source: a coder changed without a version bump still invalidates."""
+    return _source_sha(_PACKAGE / "coding")
+
+
+@dataclass
+class PersonaEntry:
+    """One persona's line in the manifest."""
+
+    key: str
+    status: str
+    seconds: float
+    outputs: list[str] = field(default_factory=list)
+    inputs: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+    log: str = ""
+
+
+@dataclass
+class Manifest:
+    """The last build of a reports folder."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
+    coding_key: str = ""
+    known: list[str] = field(default_factory=list)  # every persona with interviews in the study
+    personas: dict[str, PersonaEntry] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def entry_ok(self, persona_id: str, key: str, out_dir: Path) -> bool:
+        """True when ``persona_id`` was built from ``key`` and all its outputs are still there."""
+        entry = self.personas.get(persona_id)
+        return (
+            entry is not None
+            and entry.status in ("ok", "unchanged")
+            and entry.key == key
+            and bool(entry.outputs)
+            and all((out_dir / name).is_file() for name in entry.outputs)
+        )
+
+    def to_json(self) -> dict[str, object]:
+        """The manifest as written: the extra fields first, then what the next run compares."""
+        return {
+            **self.extra,
+            "schema": SCHEMA,
+            "environment": self.environment,
+            "files": self.files,
+            "coding_key": self.coding_key,
+            "known": self.known,
+            "personas": [
+                {"persona_id": pid, **vars(e)} for pid, e in sorted(self.personas.items())
+            ],
+        }
+
+
+def load_manifest(out_dir: Path) -> Manifest:
+    """The manifest of ``out_dir``; an empty one when missing, unreadable or of another schema."""
+    try:
+        data = json.loads((Path(out_dir) / NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Manifest()
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        return Manifest()
+    personas = {}
+    for item in data.get("personas", []):
+        item = dict(item)
+        pid = item.pop("persona_id")
+        personas[pid] = PersonaEntry(**item)
+    return Manifest(
+        files=data.get("files", {}),
+        environment=data.get("environment", {}),
+        coding_key=data.get("coding_key", ""),
+        known=data.get("known", []),
+        personas=personas,
+        extra={k: v for k, v in data.items() if k not in _OWN},
+    )
+
+
+_OWN = ("schema", "environment", "files", "coding_key", "known", "personas")
+
+
+def write_manifest(out_dir: Path, manifest: Manifest) -> Path:
+    """Write ``out_dir/manifest.json`` atomically."""
+    return write_text(Path(out_dir) / NAME, json.dumps(manifest.to_json(), indent=2) + "\n")
+
+
+def nothing_changed(
+    previous: Manifest,
+    out_dir: Path,
+    files: dict[str, str],
+    env: dict[str, str],
+    personas: Iterable[str] = (),
+) -> bool:
+    """Level 1: same files, same environment, and every (or each named) report built and on disk."""
+    if not previous.personas or previous.files != files or previous.environment != env:
+        return False
+    wanted = list(personas) or previous.known
+    return (
+        all(
+            pid in previous.personas and previous.entry_ok(pid, previous.personas[pid].key, out_dir)
+            for pid in wanted
+        )
+        and (Path(out_dir) / "index.html").is_file()
+    )
+
+
+def persona_key(inputs: dict[str, str], env: dict[str, str]) -> str:
+    """The key a persona's report is built from: its input hashes and the environment."""
+    return sha_json({"inputs": inputs, "environment": env})
+
+
+def relative_outputs(outputs: Iterable[str], out_dir: Path) -> list[str]:
+    """Output paths relative to ``out_dir`` (the manifest moves with the folder)."""
+    return sorted(os.path.relpath(p, out_dir) for p in outputs)

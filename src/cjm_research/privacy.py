@@ -1,0 +1,365 @@
+"""Privacy by default: participants under pseudonyms, names and contact details out of quotes.
+
+A :class:`PseudonymKey` is built from the study (``participants.csv``, persona notes, transcript
+front matter and speaker labels) and the coded table; :func:`redact_segments` applies it to a
+copy of the table before anything is drawn or written. Recognisers are offline regular
+expressions (RESEARCH.md: Presidio's regex recognisers find the same things and no NER model may
+be downloaded): e-mail addresses, URLs, payment card numbers (Luhn-checked), phone numbers and
+order/account-style reference numbers. Names are found only from the lists above; a name nobody
+listed (a partner, a child, a colleague) is not caught.
+
+The key itself (real name ↔ pseudonym) stays in the study folder: it is ``participants.csv`` plus
+the deterministic numbering here, and no function of this module writes it anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .ingest import meta_names
+from .ingest.build import INTERVIEWER_LABELS, PARTICIPANT_LABELS
+from .ingest.text import DEFAULT_SPEAKER
+from .model import INTERVIEWER, PARTICIPANT
+from .study import Study, load_study
+
+EMAIL, PHONE, CARD, URL, ID, NAME = "[email]", "[phone]", "[card]", "[url]", "[id]", "[name]"
+#: What an interviewer's name becomes in quotes and speaker labels.
+INTERVIEWER_LABEL = "Interviewer"
+
+_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+# A URL ends before trailing punctuation: "see www.x.com, then" keeps its comma.
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'\[\]]*[^\s<>\"'\[\].,;:!?)]", re.IGNORECASE)
+_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+_PHONE = re.compile(
+    r"(?<![\w+])(?:"
+    r"\+\d{1,3}[\s.-]?(?:\(0?\d{1,4}\)[\s.-]?)?\d(?:[\s.-]?\d){6,13}"  # +44 20 7946 0958
+    r"|\(?0\d{2,4}\)?[\s.-]?\d{3,6}(?:[\s.-]?\d{3,4})?"  # 07700 900123, (020) 7946 0958
+    r"|(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"  # (555) 123-4567, 555.123.4567
+    r")(?!\w)"
+)
+# A reference number after a word that says what it is: "order no. HH-48213", "account 1234567".
+_ID = re.compile(
+    r"\b(?P<what>(?:order|ref(?:erence)?|account|acct|booking|tracking|invoice|customer|"
+    r"membership|case|ticket|claim|policy)(?:\s+(?:no\.?|number|num|id|code))?\s*[:#]?\s*)"
+    r"(?P<id>#?[A-Z0-9][A-Z0-9/-]{3,}[A-Z0-9])\b",
+    re.IGNORECASE,
+)
+_PHONE_DIGITS = range(9, 16)
+# Speaker labels that name a role, not a person: never treated as personal names.
+_GENERIC = frozenset(
+    {
+        *INTERVIEWER_LABELS,
+        *PARTICIPANT_LABELS,
+        DEFAULT_SPEAKER.casefold(),
+        "speaker",
+        "unknown",
+        "host",
+        "guest",
+        "note",
+        "notetaker",
+        "observer",
+    }
+)
+_NUMBERED = re.compile(r"^(?P<base>[^\W\d_]+)[\s_-]*\d+$")
+_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del"})
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx"})
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum every payment card number satisfies."""
+    total = 0
+    for n, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if n % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _card(match: re.Match[str]) -> str:
+    digits = _digits(match[0])
+    return CARD if 13 <= len(digits) <= 19 and luhn_ok(digits) else match[0]
+
+
+def _phone(match: re.Match[str]) -> str:
+    return PHONE if len(_digits(match[0])) in _PHONE_DIGITS else match[0]
+
+
+def _reference(match: re.Match[str]) -> str:
+    # "order 12" or "account settings" are not references: demand a few digits.
+    return f"{match['what']}{ID}" if len(_digits(match["id"])) >= 4 else match[0]
+
+
+def redact_pii(text: str) -> str:
+    """``text`` with e-mails, URLs, card numbers, phone numbers and reference ids replaced.
+
+    E-mails go first (an address may contain a name or digits), cards before phones (a card
+    number also looks like a long phone number).
+    """
+    text = _EMAIL.sub(EMAIL, text)
+    text = _URL.sub(URL, text)
+    text = _CARD.sub(_card, text)
+    text = _PHONE.sub(_phone, text)
+    return _ID.sub(_reference, text)
+
+
+def is_generic_label(label: str) -> bool:
+    """Whether a speaker label names a role ("Interviewer", "Speaker 2", "P01"), not a person."""
+    key = " ".join(label.casefold().split())
+    numbered = _NUMBERED.match(key)
+    return key in _GENERIC or (numbered is not None and numbered["base"] in _GENERIC) or not key
+
+
+def name_variants(name: str) -> list[str]:
+    """A full name and its parts worth matching alone: "Dr. Dana de Vries" → full, Dana, Vries."""
+    words = [w.strip(".,") for w in name.split()]
+    words = [w for w in words if w]
+    if not words or is_generic_label(name):
+        return []
+    parts = [w for w in words if w.casefold() not in _PARTICLES | _TITLES and len(w) > 1]
+    full = " ".join(words)
+    return list(dict.fromkeys([full, *(p for p in parts if not is_generic_label(p))]))
+
+
+@dataclass
+class PseudonymKey:
+    """Real identities → pseudonyms for one study. Personal data: never written into a report."""
+
+    participants: dict[str, str] = field(default_factory=dict)  # participant key → pseudonym
+    interviews: dict[str, str] = field(default_factory=dict)  # interview id → "Interview 04"
+    names: dict[str, str] = field(default_factory=dict)  # casefolded name → its replacement
+    paths: dict[str, str] = field(default_factory=dict)  # a transcript path → interview label
+    _pattern: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Pseudonym → itself: the participant labels of a redacted table."""
+        return {p: p for p in self.participants.values()}
+
+    def pseudonym(self, participant_id: str, interview_id: str = "", speaker: str = "") -> str:
+        """The pseudonym of a participant (by id; by interview and speaker when there is none)."""
+        return self.participants.get(participant_id or _anonymous(interview_id, speaker), NAME)
+
+    def interview(self, interview_id: str) -> str:
+        """The pseudonymous label of an interview."""
+        return self.interviews.get(interview_id, "Interview")
+
+    def segment_id(self, segment_id: str) -> str:
+        """``p04-mark:12`` → ``Interview 04:12`` (interview ids never contain ``:``)."""
+        interview_id, sep, rest = segment_id.partition(":")
+        if sep and interview_id in self.interviews:
+            return f"{self.interviews[interview_id]}:{rest}"
+        return self.redact_text(segment_id)
+
+    def redact_names(self, text: str) -> str:
+        """Every listed name (whole word, also before ``'s``) → its replacement.
+
+        Full names match in any case; a one-word name only when capitalised (``Dana``, ``DANA``).
+        """
+        if not self.names:
+            return text
+        if self._pattern is None:
+            alternatives = sorted(self.names, key=len, reverse=True)
+            body = "|".join(r"\s+".join(map(re.escape, n.split())) for n in alternatives)
+            self._pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+        return self._pattern.sub(self._replace_name, text)
+
+    def _replace_name(self, match: re.Match[str]) -> str:
+        found = match[0]
+        # One-word names must be capitalised: "a little mark" is not Mark, "will" is not Will.
+        if " " not in found and found[0].islower():
+            return found
+        return self.names[" ".join(found.casefold().split())]
+
+    def redact_paths(self, text: str) -> str:
+        """Transcript paths and file names (which often carry first names) → interview labels."""
+        for path in sorted(self.paths, key=len, reverse=True):
+            text = text.replace(path, self.paths[path])
+        return text
+
+    def redact_text(self, text: str) -> str:
+        """Contact details, reference numbers, transcript paths and listed names replaced."""
+        return self.redact_names(self.redact_paths(redact_pii(text)))
+
+
+def _anonymous(interview_id: str, speaker: str) -> str:
+    return f"{interview_id}\x00{speaker}"
+
+
+def _natural(value: str) -> list[object]:
+    return [int(p) if p.isdigit() else p.casefold() for p in re.split(r"(\d+)", value)]
+
+
+def study_key(study: Study | Path | str, segments: pd.DataFrame | None = None) -> PseudonymKey:
+    """The pseudonym key of a study (a loaded :class:`Study` or its folder) and its coded table.
+
+    Pseudonyms come from ``participants.csv`` (``pseudonym``), else P01, P02 … in natural order of
+    participant id; participant speakers without an id get the next numbers in interview order.
+    Interviews are numbered "Interview 01" … in natural order of interview id.
+    """
+    if not isinstance(study, Study):
+        study = load_study(study)
+    rows = segments if segments is not None else pd.DataFrame(columns=["interview_id"])
+    transcripts = {t.interview_id: t for t in study.transcripts}
+    key = PseudonymKey()
+    _number_participants(key, study, rows)
+    interview_ids = sorted(
+        set(transcripts) | set(rows["interview_id"].astype(str)) - {""}, key=_natural
+    )
+    width = max(2, len(str(len(interview_ids))))
+    key.interviews = {i: f"Interview {n:0{width}d}" for n, i in enumerate(interview_ids, 1)}
+    for interview_id, transcript in transcripts.items():
+        label = key.interviews[interview_id]
+        for variant in (
+            str(transcript.path),
+            transcript.path.relative_to(study.root).as_posix(),
+            transcript.path.name,
+        ):
+            key.paths[variant] = label
+    key.names = _name_table(key, study, rows)
+    return key
+
+
+def _participant_speakers(study: Study, rows: pd.DataFrame) -> pd.DataFrame:
+    """Distinct (interview_id, participant_id, speaker) of participant turns, study and table."""
+    columns = ["interview_id", "participant_id", "speaker"]
+    found = [
+        (t.interview_id, t.participant_id, turn.speaker)
+        for t in study.transcripts
+        for turn in t.participant_turns
+    ]
+    frames = [pd.DataFrame(found, columns=columns)]
+    if not rows.empty and {*columns, "role"} <= set(rows.columns):
+        frames.append(rows.loc[rows["role"] == PARTICIPANT, columns].astype(str))
+    return pd.concat(frames, ignore_index=True).drop_duplicates().reset_index(drop=True)
+
+
+def _number_participants(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> None:
+    speakers = _participant_speakers(study, rows)
+    ids = set(study.participants) | {t.participant_id for t in study.transcripts}
+    ids |= set(speakers["participant_id"])
+    ids.discard("")
+    anonymous = speakers[speakers["participant_id"] == ""]
+    anonymous_keys = [
+        _anonymous(i, s)
+        for i, s in sorted(zip(anonymous["interview_id"], anonymous["speaker"], strict=True))
+    ]
+    given = {pid: p.pseudonym for pid, p in study.participants.items() if p.pseudonym}
+    taken = set(given.values())
+    counter = 0
+
+    def next_label() -> str:
+        nonlocal counter
+        while True:
+            counter += 1
+            label = f"P{counter:02d}"
+            if label not in taken:
+                return label
+
+    for pid in [*sorted(ids, key=_natural), *anonymous_keys]:
+        key.participants[pid] = given.get(pid) or next_label()
+
+
+def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str, str]:
+    """Each name variant → the pseudonym of the one person it names, else a generic mark."""
+    claims: dict[str, set[str]] = {}
+
+    def claim(names: Iterable[str], replacement: str) -> None:
+        for name in names:
+            for variant in name_variants(name):
+                claims.setdefault(" ".join(variant.casefold().split()), set()).add(replacement)
+
+    for pid, participant in study.participants.items():
+        claim([participant.name], key.pseudonym(pid))
+        claim(participant.interviewers, INTERVIEWER_LABEL)
+    speakers = _participant_speakers(study, rows)
+    for transcript in study.transcripts:
+        mine = speakers[speakers["interview_id"] == transcript.interview_id]
+        # Without an id, the front-matter name belongs to the interview's only participant.
+        pseudonym = (
+            key.pseudonym(transcript.participant_id)
+            if transcript.participant_id
+            else key.pseudonym("", transcript.interview_id, mine["speaker"].iloc[0])
+            if len(mine) == 1
+            else NAME
+        )
+        claim(meta_names(transcript.meta, "participant_name"), pseudonym)
+        claim(meta_names(transcript.meta, "interviewers"), INTERVIEWER_LABEL)
+        claim([t.speaker for t in transcript.turns if t.role == INTERVIEWER], INTERVIEWER_LABEL)
+    for row in speakers.itertuples():
+        claim([row.speaker], key.pseudonym(row.participant_id, row.interview_id, row.speaker))
+    # Persona notes may list participants by name rather than by id.
+    for persona in study.personas.values():
+        claim([p for p in persona.participants if p not in key.participants], NAME)
+    # A name two people share cannot be attributed: mark it without saying whose it is.
+    return {name: next(iter(r)) if len(r) == 1 else NAME for name, r in claims.items()}
+
+
+def redact_segments(segments: pd.DataFrame, key: PseudonymKey) -> pd.DataFrame:
+    """A copy of the coded table fit for reports: pseudonyms, interview labels, no contact data.
+
+    ``participant_id`` and ``speaker`` become pseudonyms ("Interviewer" for interviewers),
+    ``interview_id``, ``source`` and the interview part of ``segment_id`` become interview labels,
+    and ``text`` and ``evidence`` lose names, e-mails, phones, cards, URLs and reference ids.
+    Offsets no longer slice the transcript: this table is for reports, not for exchange.
+    """
+    out = segments.copy()
+    if out.empty:
+        return out
+    interviews = out["interview_id"].astype(str)
+    speakers = out["speaker"].astype(str) if "speaker" in out else pd.Series("", index=out.index)
+    participant_ids = out["participant_id"].astype(str).replace("nan", "")
+    roles = out["role"].astype(str) if "role" in out else pd.Series(PARTICIPANT, index=out.index)
+    pseudonyms = [
+        key.pseudonym(p, i, s)
+        for p, i, s in zip(participant_ids, interviews, speakers, strict=True)
+    ]
+    out["participant_id"] = [
+        ps if role == PARTICIPANT or p else ""
+        for ps, p, role in zip(pseudonyms, participant_ids, roles, strict=True)
+    ]
+    if "speaker" in out:
+        out["speaker"] = [
+            ps if role == PARTICIPANT else INTERVIEWER_LABEL
+            for ps, role in zip(pseudonyms, roles, strict=True)
+        ]
+    labels = interviews.map(key.interview)
+    if "segment_id" in out:
+        out["segment_id"] = out["segment_id"].astype(str).map(key.segment_id)
+    out["interview_id"] = labels
+    if "source" in out:
+        out["source"] = labels
+    _apply(out, ("text", "evidence"), key.redact_text)
+    return out
+
+
+def _apply(frame: pd.DataFrame, columns: Iterable[str], fn: Callable[[str], str]) -> None:
+    for column in columns:
+        if column in frame:
+            frame[column] = frame[column].map(lambda v: fn(v) if isinstance(v, str) else v)
+
+
+#: Free-text fields of an ``insights.yaml`` entry that a researcher may have written names into.
+INSIGHT_TEXT = ("title", "detail", "opportunity")
+
+
+def redact_insights(entries: list[dict[str, Any]], key: PseudonymKey) -> list[dict[str, Any]]:
+    """Curated insights citing the redacted table's segment ids, their text redacted too."""
+    return [
+        {
+            **entry,
+            **{f: key.redact_text(str(entry[f])) for f in INSIGHT_TEXT if entry.get(f)},
+            "segments": [key.segment_id(str(s)) for s in entry.get("segments") or []],
+        }
+        for entry in entries
+    ]

@@ -1,0 +1,193 @@
+"""What the cross-persona notebook calls: compare every persona's journey, draw it, write it out.
+
+The counterpart of :mod:`report` for ``notebooks/cross_persona.ipynb``. The same figures and the
+same summary sentences (:func:`compare.summary_sentences`) feed the HTML and the Word document.
+The report shows counts and means only, never participants' words, so it holds no quotes to
+pseudonymise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import charts
+from .analysis import MIN_EVIDENCE
+from .codebook import load_codebook
+from .compare import (
+    MIN_PARTICIPANTS,
+    Comparison,
+    alt_texts,
+    compare_personas,
+    stage_table,
+    summary_sentences,
+    touchpoint_table,
+)
+from .ingest import load_personas
+from .model import Codebook
+from .render import html
+from .render.docx import CROSS_PERSONA_CAPTIONS, write_cross_persona_docx
+from .report import read_segments
+
+FILE_STEM = "cross-persona"
+
+
+@dataclass
+class CompareContext:
+    """Everything the cross-persona report is drawn from."""
+
+    study_dir: Path
+    study_name: str
+    codebook: Codebook
+    comparison: Comparison
+
+
+def load_compare_context(
+    study_dir: Path | str, segments_path: Path | str, personas: str = ""
+) -> CompareContext:
+    """Load the codebook, persona names and coded table; compare the personas' journeys.
+
+    ``personas`` is a ``;``-separated list of persona ids (a notebook parameter must be a plain
+    string); empty compares every persona in the table.
+    """
+    study_dir = Path(study_dir)
+    codebook_file = study_dir / "codebook.yaml"
+    codebook = load_codebook(codebook_file if codebook_file.exists() else None)
+    notes = load_personas(study_dir / "personas")
+    comparison = compare_personas(
+        read_segments(segments_path),
+        codebook,
+        [p for p in personas.split(";") if p] or None,
+        names={k: p.name for k, p in notes.items()},
+    )
+    return CompareContext(study_dir, study_dir.resolve().name, codebook, comparison)
+
+
+def make_figures(ctx: CompareContext, out_dir: Path | str) -> dict[str, Path]:
+    """Draw and save the comparison figures as PNG under ``out_dir``; return paths by name."""
+    out_dir = Path(out_dir)
+    comparison = ctx.comparison
+    drawn = {
+        "persona_curves": charts.persona_curves_figure(comparison),
+        "divergence": charts.divergence_figure(comparison),
+        "touchpoint_personas": charts.touchpoint_persona_heatmap(comparison, ctx.codebook),
+    }
+    return {
+        name: charts.save_figure(fig, out_dir / f"{FILE_STEM}-{name}.png")
+        for name, fig in drawn.items()
+    }
+
+
+def write_docx(ctx: CompareContext, figures: dict[str, Path], out_path: Path | str) -> Path:
+    """Write the cross-persona Word report (atomically) on the study's or the packaged styles."""
+    reference = ctx.study_dir / "reference.docx"
+    return write_cross_persona_docx(
+        ctx.comparison,
+        codebook=ctx.codebook,
+        figures=figures,
+        out_path=Path(out_path),
+        study_name=ctx.study_name,
+        reference=reference if reference.exists() else None,
+    )
+
+
+def figure_html(ctx: CompareContext, figures: dict[str, Path], name: str, number: int) -> str:
+    """Figure ``name`` embedded with the Word report's alt text and caption, numbered alike."""
+    alt = alt_texts(ctx.comparison, ctx.codebook)[name]
+    return html.figure(figures[name], alt, f"Figure {number}. {CROSS_PERSONA_CAPTIONS[name]}")
+
+
+def title_html(ctx: CompareContext) -> str:
+    """Title, counts, the personas compared and a table of contents."""
+    totals = ctx.comparison.totals
+    counts = (
+        f"{ctx.study_name} · {len(totals)} personas · {int(totals['interviews'].sum())} "
+        f"interviews · {int(totals['participants'].sum())} participants · "
+        f"{int(totals['segments'].sum())} coded segments"
+    )
+    shown = totals[["name", "interviews", "participants", "segments"]].set_axis(
+        ["Persona", "Interviews", "Participants", "Coded segments"], axis=1
+    )
+    entries = [
+        ("summary", "Summary"),
+        ("emotion", "Emotion across the journeys"),
+        ("divergence", "Where the journeys diverge"),
+        ("touchpoints", "Touchpoints that set the personas apart"),
+        ("stages", "Stage by stage"),
+        ("methodology", "Methodology"),
+    ]
+    return (
+        '<h1 class="cjm-title">Cross-persona comparison</h1>'
+        + html.paragraph(counts, "cjm-subtitle")
+        + html.table(shown)
+        + html.toc(entries)
+    )
+
+
+def summary_html(ctx: CompareContext) -> str:
+    """Where the journeys diverge most and which touchpoints differ, in sentences with numbers."""
+    return html.heading("Summary", 2, "summary") + html.bullets(
+        summary_sentences(ctx.comparison, ctx.codebook)
+    )
+
+
+def emotion_html() -> str:
+    """The heading above the emotion curves of all personas."""
+    return html.heading("Emotion across the journeys", 2, "emotion")
+
+
+def divergence_html() -> str:
+    """The heading and reading guide above the divergence chart."""
+    return html.heading("Where the journeys diverge", 2, "divergence") + html.paragraph(
+        "Each bar runs from the persona who feels a stage worst to the one who feels it best, "
+        f"among personas with at least {MIN_EVIDENCE} segments there; stages are ranked by that "
+        "spread."
+    )
+
+
+def touchpoints_html(ctx: CompareContext) -> str:
+    """The touchpoints that matter to one persona more than another, largest difference first."""
+    table = touchpoint_table(ctx.comparison, ctx.codebook)
+    return (
+        html.heading("Touchpoints that set the personas apart", 2, "touchpoints")
+        + html.paragraph(
+            "For each touchpoint, the persona whose segments mention it most often against the "
+            "one mentioning it least, as a share of each persona's coded segments. Listed when "
+            f"the higher side rests on at least {MIN_EVIDENCE} segments from {MIN_PARTICIPANTS} "
+            "participants."
+        )
+        + (
+            html.table(table)
+            if len(table)
+            else html.paragraph(
+                "No touchpoint is mentioned often enough to compare.", "cjm-warning"
+            )
+        )
+    )
+
+
+def stages_html(ctx: CompareContext) -> str:
+    """The per-stage comparison table."""
+    return (
+        html.heading("Stage by stage", 2, "stages")
+        + html.paragraph(
+            "Mean valence, segments (n) and participants per persona and stage; “—”: nobody of "
+            f"that persona spoke of the stage; low evidence: fewer than {MIN_EVIDENCE} segments."
+        )
+        + html.table(stage_table(ctx.comparison))
+    )
+
+
+def methodology_html(ctx: CompareContext) -> str:
+    """How the comparison is computed, and from what."""
+    return html.heading("Methodology", 2, "methodology") + html.bullets(
+        [
+            "A persona's emotion in a stage is the mean valence (−1 to +1) of its coded "
+            "participant segments there, with the 95 % interval mean ± 1.96·sd/√n, computed "
+            "exactly as in the persona's own report.",
+            "The spread of a stage is the highest minus the lowest persona mean among personas "
+            f"with at least {MIN_EVIDENCE} segments there.",
+            "A touchpoint's share is the fraction of a persona's coded segments that mention it.",
+            f"Codebook: {ctx.codebook.name}, version {ctx.codebook.version}.",
+        ]
+    )

@@ -1,0 +1,81 @@
+"""Code frequency and code co-occurrence tables, for a persona or the whole study.
+
+These are the tables QDA tools show next to the codebook: how often each code was applied, and how
+often two codes were applied to the same participant segment. Pure functions of the coded
+segments table and the codebook, returning DataFrames for the report appendix and for notebooks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .analysis import participant_segments, split_codes
+from .model import Codebook
+
+#: Segments-table column of each codebook dimension.
+COLUMNS = {"stages": "stage", "touchpoints": "touchpoints", "emotions": "emotion"}
+
+
+def code_indicators(segments: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """One row per segment, one boolean column per code, indexed (dimension, code) on columns."""
+    columns = pd.MultiIndex.from_tuples(
+        [(dim, c.id) for dim in COLUMNS for c in codebook.dimension(dim)],
+        names=["dimension", "code"],
+    )
+    flags = np.zeros((len(segments), len(columns)), dtype=bool)
+    position = {key: i for i, key in enumerate(columns)}
+    for dim, column in COLUMNS.items():
+        for row, value in enumerate(segments[column]):
+            for code in split_codes(value):
+                if (dim, code) in position:
+                    flags[row, position[(dim, code)]] = True
+    return pd.DataFrame(flags, index=segments.index, columns=columns)
+
+
+def code_frequency_table(
+    segments: pd.DataFrame, codebook: Codebook, persona_id: str | None = None
+) -> pd.DataFrame:
+    """Every code with the segments, participants and interviews it was applied to.
+
+    Columns: dimension, code, label, segments, share (of the participant segments), participants,
+    interviews. Codes are in codebook order; codes never applied have zeros.
+    """
+    rows = participant_segments(segments, persona_id)
+    flags = code_indicators(rows, codebook)
+    records = []
+    for dim, code in flags.columns:
+        hit = rows[flags[(dim, code)].to_numpy()]
+        records.append(
+            {
+                "dimension": dim,
+                "code": code,
+                "label": codebook.label(dim, code),
+                "segments": len(hit),
+                "share": len(hit) / len(rows) if len(rows) else 0.0,
+                "participants": hit["participant_id"].replace("", pd.NA).nunique(),
+                "interviews": hit["interview_id"].nunique(),
+            }
+        )
+    return pd.DataFrame(records)
+
+
+def code_cooccurrence(
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    persona_id: str | None = None,
+    *,
+    drop_unused: bool = True,
+) -> pd.DataFrame:
+    """How many participant segments carry both codes: a symmetric code x code count table.
+
+    Rows and columns are indexed (dimension, code) in codebook order; the diagonal is each code's
+    own frequency. Codes never applied are dropped unless ``drop_unused`` is false.
+    """
+    flags = code_indicators(participant_segments(segments, persona_id), codebook)
+    matrix = flags.to_numpy(dtype=np.int64)
+    table = pd.DataFrame(matrix.T @ matrix, index=flags.columns, columns=flags.columns)
+    if drop_unused:
+        used = np.diag(table.to_numpy()) > 0
+        table = table.loc[used, used]
+    return table

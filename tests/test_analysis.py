@@ -1,0 +1,113 @@
+"""The journey model on a small hand-built table whose answers can be checked by hand."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from cjm_research.analysis import (
+    build_journey,
+    emotion_curve,
+    funnel,
+    moments,
+    pick_quotes,
+    priorities,
+    split_codes,
+    stage_phrases,
+)
+from cjm_research.model import Code, Codebook
+
+BOOK = Codebook(
+    "t",
+    "1",
+    stages=(
+        Code("buy", "Buy", keywords=("paid", "checkout")),
+        Code("help", "Help", keywords=("on hold", "refund*")),
+        Code("tell", "Tell", keywords=("recommend*",)),
+    ),
+    touchpoints=(Code("web", "Website", owner="web"), Code("phone", "Phone", owner="support")),
+    emotions=(Code("joy", "Joy", valence=0.8), Code("mad", "Anger", valence=-0.8)),
+)
+
+
+def row(seg, person, stage, touch, valence, text="I paid at the checkout, it went fine really."):
+    return {
+        "segment_id": seg, "interview_id": f"i-{person}", "participant_id": person,
+        "persona_id": "p", "speaker": person, "role": "participant", "text": text,
+        "stage": stage, "touchpoints": touch, "emotion": "joy" if valence > 0 else "mad",
+        "valence": valence, "stage_confidence": 0.5, "coder": "auto:rules@1", "line": 3,
+        "time_start": math.nan,
+    }  # fmt: skip
+
+
+@pytest.fixture
+def table():
+    return pd.DataFrame(
+        [
+            row("a:1", "P1", "buy", "web", 0.6),
+            row("b:1", "P2", "buy", "web", 0.4, "I paid, then the checkout broke."),
+            row("a:2", "P1", "help", "phone", -0.8, "On hold for an hour, no refund yet."),
+            row("b:2", "P2", "help", "phone", -0.6, "I was on hold forever waiting for a refund."),
+            row("c:2", "P3", "help", "web", -0.3, "The refund form on the site was broken."),
+            row("c:3", "P3", "tell", "", 0.9, "I would recommend them to anyone honestly."),
+            {**row("x:1", "", "", "", 0.0, "Interviewer question?"), "role": "interviewer"},
+        ]
+    )
+
+
+def test_split_codes_tolerates_blanks_nan_and_lists():
+    assert split_codes("a;b;") == ["a", "b"]
+    assert split_codes(math.nan) == [] and split_codes(None) == []
+    assert split_codes(["a", ""]) == ["a"]
+
+
+def test_coverage_counts_only_participant_segments(table):
+    j = build_journey(table, BOOK, "p")
+    assert j.n_segments == 6 and j.n_participants == 3 and j.n_interviews == 3
+    assert j.coverage.loc["help"].tolist()[:3] == [3, 3, 3]
+    assert j.low_evidence == ["buy", "tell"]
+
+
+def test_emotion_curve_band_is_the_normal_interval(table):
+    curve = emotion_curve(table[table["role"] == "participant"], ["buy", "help", "tell"])
+    help_ = curve.loc["help"]
+    assert help_["n"] == 3
+    assert help_["mean_valence"] == pytest.approx(-0.5667, abs=1e-4)
+    half = 1.96 * pd.Series([-0.8, -0.6, -0.3]).std() / math.sqrt(3)
+    assert help_["ci_low"] == pytest.approx(-0.5667 - half, abs=1e-4)
+    assert math.isnan(curve.loc["tell", "ci_low"])  # one segment: no band
+
+
+def test_pain_points_rank_by_reach_then_strength(table):
+    pains = moments(table, negative=True)
+    assert list(zip(pains["stage"], pains["touchpoint"], pains["participants"], strict=True)) == [
+        ("help", "phone", 2),
+        ("help", "web", 1),
+    ]
+
+
+def test_priorities_score_share_times_negativity_with_owners(table):
+    ranked = priorities(table, BOOK, n_participants=3)
+    top = ranked.iloc[0]
+    assert (top["stage"], top["touchpoint"], top["owner"]) == ("help", "phone", "support")
+    assert top["score"] == pytest.approx(2 / 3 * 0.7, abs=1e-3)
+    assert list(ranked["rank"]) == [1, 2]
+
+
+def test_funnel_counts_participants_per_stage_in_order(table):
+    f = funnel(table[table["role"] == "participant"], ["buy", "help", "tell"], 3)
+    assert f["participants"].tolist() == [2, 3, 1]
+
+
+def test_stage_phrases_are_matched_codebook_phrases_by_reach(table):
+    phrases = stage_phrases(table[table["role"] == "participant"], BOOK)
+    assert phrases["help"][:2] == ["refund", "on hold"]
+    assert phrases["tell"] == ["recommend"]
+
+
+def test_quotes_spread_across_participants_and_carry_provenance(table):
+    rows = table[table["stage"] == "help"]
+    quotes = pick_quotes(rows, 2, {"P1": "Participant 01"})
+    assert len({q.participant for q in quotes}) == 2
+    assert quotes[0].text.startswith("On hold") and quotes[0].participant == "Participant 01"
+    assert quotes[0].provenance == "Participant 01 · i-P1 · line 3"

@@ -1,0 +1,83 @@
+"""The per-interview coding cache: same table as coding afresh, and only new work is done."""
+
+import dataclasses
+import shutil
+
+import pandas as pd
+import pytest
+
+from cjm_research.codecache import code_with_cache
+from cjm_research.coding import code_transcripts, get_coder
+from cjm_research.resources import example_study_dir
+from cjm_research.study import load_study
+
+
+@pytest.fixture
+def study_dir(tmp_path):
+    root = tmp_path / "study"
+    shutil.copytree(example_study_dir(), root)
+    return root
+
+
+class Counting:
+    """A coder that counts the transcripts it was asked to code."""
+
+    def __init__(self, coder):
+        self.coder, self.name, self.version, self.seen = coder, coder.name, coder.version, []
+
+    def __call__(self, transcript):
+        self.seen.append(transcript.interview_id)
+        return self.coder(transcript)
+
+
+def test_a_cached_run_equals_a_fresh_one_and_codes_nothing(study_dir, tmp_path):
+    study = load_study(study_dir)
+    coder = Counting(get_coder("rules", study.codebook))
+    cache = tmp_path / "cache" / "coded.parquet"
+    first, coded = code_with_cache(study.transcripts, coder, study.codebook, cache)
+    assert coded == 9 and len(coder.seen) == 9
+    second, coded = code_with_cache(study.transcripts, coder, study.codebook, cache)
+    assert coded == 0 and len(coder.seen) == 9
+    fresh = code_transcripts(study.transcripts, get_coder("rules", study.codebook))
+    pd.testing.assert_frame_equal(second, fresh)
+    pd.testing.assert_frame_equal(first, fresh)
+
+
+def test_adding_one_interview_codes_one_interview(study_dir, tmp_path):
+    cache = tmp_path / "coded.parquet"
+    study = load_study(study_dir)
+    code_with_cache(study.transcripts, get_coder("rules", study.codebook), study.codebook, cache)
+    extra = study_dir / "first-home" / "p10-new.txt"
+    extra.write_text(
+        "---\nparticipant: P10\npersona: first-home\ninterviewers: [Maya]\n---\n"
+        "Maya: How did delivery go?\nSam: The van came two days late and nobody called me.\n"
+    )
+    study = load_study(study_dir)
+    coder = Counting(get_coder("rules", study.codebook))
+    table, coded = code_with_cache(study.transcripts, coder, study.codebook, cache)
+    assert coder.seen == ["p10-new"] and coded == 1
+    assert list(dict.fromkeys(table["interview_id"])) == [t.interview_id for t in study.transcripts]
+    assert "two days late" in " ".join(table["text"])
+
+
+def test_a_changed_codebook_or_coder_version_recodes_everything(study_dir, tmp_path):
+    cache = tmp_path / "coded.parquet"
+    study = load_study(study_dir)
+    code_with_cache(study.transcripts, get_coder("rules", study.codebook), study.codebook, cache)
+    book = dataclasses.replace(study.codebook, version="2.0")
+    coder = Counting(get_coder("rules", book))
+    assert code_with_cache(study.transcripts, coder, book, cache)[1] == 9
+    coder = Counting(get_coder("rules", book))
+    coder.version = "999"
+    assert code_with_cache(study.transcripts, coder, book, cache)[1] == 9
+
+
+def test_a_damaged_cache_is_only_a_slower_run(study_dir, tmp_path):
+    cache = tmp_path / "coded.parquet"
+    cache.write_bytes(b"not parquet")
+    study = load_study(study_dir)
+    table, coded = code_with_cache(
+        study.transcripts, get_coder("rules", study.codebook), study.codebook, cache
+    )
+    assert coded == 9 and len(table) > 400
+    assert pd.read_parquet(cache)["cache_key"].nunique() == 9

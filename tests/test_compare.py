@@ -1,0 +1,188 @@
+"""The cross-persona comparison: numbers checked by hand on a small table."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from cjm_research.compare import (
+    compare_personas,
+    stage_table,
+    summary_sentences,
+    touchpoint_differences,
+    touchpoint_table,
+)
+from cjm_research.model import SEGMENT_COLUMNS
+from journey_data import make_codebook
+
+# persona, participant, stage, touchpoints, valence
+_ROWS = [
+    ("a", "P1", "awareness", "", 0.2),
+    ("a", "P2", "awareness", "", 0.4),
+    ("a", "P1", "purchase", "delivery", -0.6),
+    ("a", "P2", "purchase", "delivery", -0.4),
+    ("a", "P1", "purchase", "delivery;website", -0.5),
+    ("a", "P1", "support", "", 0.1),
+    ("a", "P2", "support", "", -0.1),
+    ("a", "P2", "support", "", 0.0),
+    ("b", "P3", "awareness", "", 0.3),
+    ("b", "P4", "awareness", "", 0.5),
+    ("b", "P3", "awareness", "", 0.1),
+    ("b", "P3", "purchase", "website", 0.4),
+    ("b", "P4", "purchase", "website", 0.6),
+    ("b", "P3", "purchase", "website", 0.5),
+    ("b", "P4", "support", "website", 0.2),
+    ("b", "P3", "support", "chat", 0.0),
+    ("b", "P4", "support", "", 0.1),
+]
+
+
+def make_table() -> pd.DataFrame:
+    """Two personas of two participants; an interviewer turn that must be ignored."""
+    records = [
+        {
+            "segment_id": f"{participant.lower()}:{i}",
+            "interview_id": participant.lower(),
+            "participant_id": participant,
+            "persona_id": persona,
+            "speaker": participant,
+            "role": "participant",
+            "text": f"turn {i}",
+            "stage": stage,
+            "touchpoints": touchpoints,
+            "emotion": "neutral",
+            "valence": valence,
+            "stage_confidence": 0.8,
+            "coder": "auto:rules@1",
+        }
+        for i, (persona, participant, stage, touchpoints, valence) in enumerate(_ROWS)
+    ]
+    noise = {**records[0], "segment_id": "p1:99", "role": "interviewer", "valence": -1.0}
+    return pd.DataFrame.from_records([*records, noise]).reindex(columns=list(SEGMENT_COLUMNS))
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return compare_personas(make_table(), make_codebook(), names={"a": "Ann", "b": "Bo"})
+
+
+def test_every_persona_found_with_its_totals(comparison):
+    assert comparison.personas == ["a", "b"]
+    assert comparison.totals.to_dict("list") == {
+        "persona": ["a", "b"],
+        "name": ["Ann", "Bo"],
+        "interviews": [2, 2],
+        "participants": [2, 2],
+        "segments": [8, 9],
+    }
+
+
+def test_curves_are_tidy_in_codebook_order_with_low_evidence_flags(comparison):
+    curves = comparison.curves
+    stages = make_codebook().stage_ids
+    assert list(curves["persona"]) == ["a"] * len(stages) + ["b"] * len(stages)
+    assert list(curves["stage"]) == stages * 2
+    row = curves.set_index(["persona", "stage"])
+    assert row.loc[("a", "purchase"), "mean_valence"] == pytest.approx(-0.5)
+    assert row.loc[("a", "purchase"), "n"] == 3
+    assert row.loc[("a", "awareness"), "low_evidence"]  # two segments
+    assert not row.loc[("b", "awareness"), "low_evidence"]
+    assert row.loc[("b", "usage"), "n"] == 0 and math.isnan(row.loc[("b", "usage"), "mean_valence"])
+    half = 1.96 * 0.1 / math.sqrt(3)
+    assert row.loc[("b", "purchase"), "ci_low"] == pytest.approx(0.5 - half)
+
+
+def test_divergence_ranks_stages_by_spread_among_personas_with_evidence(comparison):
+    d = comparison.divergence
+    assert list(d["stage"][:2]) == ["purchase", "support"]
+    purchase = d.iloc[0]
+    assert purchase["spread"] == pytest.approx(1.0)
+    assert (purchase["lowest"], purchase["highest"]) == ("a", "b")
+    assert (purchase["lowest_n"], purchase["highest_n"]) == (3, 3)
+    assert purchase["separated"]  # ±0.11 intervals around −0.5 and +0.5
+    support = d.iloc[1]
+    assert support["spread"] == pytest.approx(0.1)
+    assert not support["separated"]
+    # Awareness: Ann has two segments, so only Bo can be compared there; no spread, ranked last.
+    rest = d.iloc[2:]
+    assert rest["spread"].isna().all()
+    assert list(rest["stage"]) == ["awareness", "consideration", "onboarding", "usage", "advocacy"]
+    assert d.set_index("stage").loc["awareness", "compared"] == 1
+
+
+def test_touchpoint_shares_and_differences(comparison):
+    shares = comparison.touchpoint_shares.set_index(["touchpoint", "persona"])
+    assert shares.loc[("delivery", "a"), "share"] == pytest.approx(3 / 8)
+    assert shares.loc[("website", "b"), "segments"] == 4
+    assert shares.loc[("website", "b"), "participants"] == 2
+    assert set(comparison.touchpoint_shares["touchpoint"]) == {"delivery", "website", "chat"}
+
+    diff = comparison.touchpoint_differences
+    assert list(diff["touchpoint"]) == ["delivery", "website", "chat"]
+    delivery, website, chat = (diff.iloc[i] for i in range(3))
+    assert (delivery["high"], delivery["low"]) == ("a", "b")
+    assert delivery["difference"] == pytest.approx(3 / 8) and math.isinf(delivery["ratio"])
+    assert (website["high"], website["low"]) == ("b", "a")
+    assert website["difference"] == pytest.approx(4 / 9 - 1 / 8)
+    assert website["ratio"] == pytest.approx((4 / 9) / (1 / 8))
+    assert delivery["enough_evidence"] and website["enough_evidence"]
+    # One segment of one participant is an anecdote: listed, but last and not claimed.
+    assert not chat["enough_evidence"]
+
+
+def test_touchpoint_evidence_needs_enough_participants():
+    shares = pd.DataFrame(
+        {
+            "touchpoint": ["email", "email"],
+            "persona": ["a", "b"],
+            "segments": [5, 0],
+            "participants": [1, 0],
+            "share": [0.5, 0.0],
+        }
+    )
+    assert not touchpoint_differences(shares, min_participants=2).loc[0, "enough_evidence"]
+    assert touchpoint_differences(shares, min_participants=1).loc[0, "enough_evidence"]
+
+
+def test_summary_names_the_widest_stage_and_touchpoint_with_numbers(comparison):
+    sentences = summary_sentences(comparison, make_codebook())
+    assert sentences[0] == (
+        "The journeys diverge most in Purchase: Ann at −0.50 (n = 3) against Bo at +0.50 "
+        "(n = 3), a spread of 1.00 on the −1 to +1 scale; their 95 % intervals do not overlap."
+    )
+    assert any(s.startswith("They also differ in Support") for s in sentences)
+    assert (
+        "Delivery matters more to Ann: 38% of their segments mention it (2 participants) "
+        "against 0% for Bo, while Bo never mentions it." in sentences
+    )
+    assert not any(s.startswith("Chat") for s in sentences)
+    assert sentences[-1].startswith("Too little evidence to compare Awareness, Consideration")
+
+
+def test_text_tables_for_word_and_html(comparison):
+    stages = stage_table(comparison).set_index("Stage")
+    assert list(stages.columns) == ["Ann", "Bo", "Spread"]
+    assert stages.loc["Purchase", "Ann"] == "−0.50 (n = 3) · 2 of 2 participants"
+    assert stages.loc["Awareness", "Ann"].endswith("· low evidence")
+    assert stages.loc["Usage", "Bo"] == "—" and stages.loc["Awareness", "Spread"] == "—"
+    assert stages.loc["Purchase", "Spread"] == "1.00"
+    touch = touchpoint_table(comparison, make_codebook())
+    assert list(touch["Touchpoint"]) == ["Delivery", "Website"]
+    assert touch.iloc[0].to_dict() == {
+        "Touchpoint": "Delivery",
+        "Most": "Ann: 38%",
+        "Least": "Bo: 0%",
+        "Difference": "38 pts",
+        "Ratio": "only them",
+    }
+
+
+def test_a_single_persona_has_nothing_to_compare():
+    table = make_table()
+    single = compare_personas(table[table["persona_id"] == "a"], make_codebook())
+    assert single.personas == ["a"]
+    assert single.touchpoint_differences.empty
+    assert single.divergence["spread"].isna().all()
+    assert summary_sentences(single, make_codebook())[0].startswith("No stage has at least 3")

@@ -1,0 +1,167 @@
+"""Evaluation metrics against hand-computed examples, and ``cjm evaluate`` end to end."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from cjm_research.cli import main
+from cjm_research.evaluate import (
+    correlation,
+    evaluate,
+    format_evaluation,
+    label_scores,
+    read_gold,
+    set_scores,
+)
+from cjm_research.model import CJMInputError
+from cjm_research.resources import example_study_dir
+
+GOLD = ["a", "a", "b", "b", "c"]
+MACHINE = ["a", "b", "b", "b", "a"]
+GOLD_SETS = [{"x"}, {"x", "y"}, set(), {"y"}]
+MACHINE_SETS = [{"x"}, {"x"}, {"y"}, {"x", "y"}]
+
+
+def test_single_label_scores_match_hand_computation():
+    s = label_scores(pd.Series(GOLD), pd.Series(MACHINE))
+    assert s.n == 5
+    assert s.accuracy == pytest.approx(0.6)
+    f1 = {c.code: c.f1 for c in s.per_code}
+    assert f1 == pytest.approx({"a": 0.5, "b": 0.8, "c": 0.0})
+    assert s.macro_f1 == pytest.approx((0.5 + 0.8) / 3)
+    # observed 0.6, chance (2*2 + 2*3 + 1*0) / 25 = 0.4
+    assert s.kappa == pytest.approx((0.6 - 0.4) / 0.6)
+    assert sorted(s.confusions) == [("a", "b", 1), ("c", "a", 1)]
+
+
+def test_an_empty_machine_code_is_a_wrong_answer_named_none():
+    s = label_scores(pd.Series(["a", "b"]), pd.Series(["a", ""]))
+    assert s.accuracy == 0.5
+    assert s.confusions == [("b", "(none)", 1)]
+    blank_gold = label_scores(pd.Series(["", "b"]), pd.Series(["", "b"]))
+    assert blank_gold.accuracy == 1.0
+
+
+def test_multi_label_scores_match_hand_computation():
+    s = set_scores([frozenset(g) for g in GOLD_SETS], [frozenset(m) for m in MACHINE_SETS])
+    assert (s.micro_precision, s.micro_recall) == pytest.approx((0.6, 0.75))
+    assert s.micro_f1 == pytest.approx(2 / 3)
+    assert s.macro_f1 == pytest.approx((0.8 + 0.5) / 2)
+    assert s.exact_match == pytest.approx(0.25)
+    assert s.kappa == pytest.approx((0.5 + 0.0) / 2)
+    assert s.missed == [("y", 1)]
+    assert sorted(s.added) == [("x", 1), ("y", 1)]
+
+
+def test_correlations_match_hand_computation():
+    c = correlation(pd.Series([1, 2, 3, 4]), pd.Series([1, 3, 2, 4]))
+    assert (c.pearson, c.spearman) == pytest.approx((0.8, 0.8))
+    monotone = correlation(pd.Series([1, 2, 3, 4]), pd.Series([1, 9, 4, 16]))
+    assert monotone.spearman == pytest.approx(0.8)
+    assert monotone.pearson != pytest.approx(0.8)
+
+
+def test_metrics_agree_with_scikit_learn():
+    metrics = pytest.importorskip("sklearn.metrics")
+    preprocessing = pytest.importorskip("sklearn.preprocessing")
+    s = label_scores(pd.Series(GOLD), pd.Series(MACHINE))
+    assert s.macro_f1 == pytest.approx(metrics.f1_score(GOLD, MACHINE, average="macro"))
+    assert s.kappa == pytest.approx(metrics.cohen_kappa_score(GOLD, MACHINE))
+    binarizer = preprocessing.MultiLabelBinarizer().fit(GOLD_SETS + MACHINE_SETS)
+    g, m = binarizer.transform(GOLD_SETS), binarizer.transform(MACHINE_SETS)
+    t = set_scores([frozenset(x) for x in GOLD_SETS], [frozenset(x) for x in MACHINE_SETS])
+    assert t.micro_f1 == pytest.approx(metrics.f1_score(g, m, average="micro"))
+    assert t.macro_f1 == pytest.approx(metrics.f1_score(g, m, average="macro"))
+
+
+def _segments(tmp_path):
+    table = pd.DataFrame(
+        {
+            "segment_id": ["i:1", "i:2", "i:3", "i:4", "i:5"],
+            "role": ["participant"] * 5,
+            "stage": MACHINE,
+            "touchpoints": ["x", "x", "y", "x;y", ""],
+            "emotion": ["joy", "joy", "anger", "neutral", "joy"],
+            "valence": [0.8, 0.5, -0.7, 0.0, 0.6],
+        }
+    )
+    path = tmp_path / "segments.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_blank_codes_mean_none_but_blank_valence_is_left_out(tmp_path):
+    gold = pd.DataFrame(
+        {
+            "segment_id": ["i:1", "i:2", "i:3", "i:4"],
+            "stage": ["a", "", "b", "b"],
+            "touchpoints": ["x", "x;y", "", "y"],
+            "valence": ["1", "2", "", "4"],
+        }
+    )
+    result = evaluate(gold, pd.read_csv(_segments(tmp_path), dtype={"touchpoints": str}))
+    assert result.stage.n == 4
+    assert ("(none)", "b", 1) in result.stage.confusions
+    assert result.touchpoints.n == 4
+    assert result.touchpoints.micro_f1 == pytest.approx(2 / 3)
+    assert result.valence.n == 3
+
+
+def test_cli_reports_scores_unknown_ids_and_json(tmp_path, capsys):
+    gold = tmp_path / "gold.csv"
+    gold.write_text(
+        "segment_id,stage,touchpoints,emotion,valence\n"
+        "i:1,a,x,joy,0.9\ni:2,a,x;y,joy,0.4\ni:3,b,,anger,-0.8\n"
+        "i:4,b,y,sadness,-0.2\ni:5,c,,joy,0.7\nnowhere:9,a,,joy,0.1\n"
+    )
+    segments = _segments(tmp_path)
+    assert main(["evaluate", "--gold", str(gold), "--segments", str(segments)]) == 0
+    out = capsys.readouterr().out
+    assert "1 gold segment ids not in the coded table: nowhere:9" in out
+    assert "a → b ×1" in out
+    stage_line = next(line for line in out.splitlines() if line.startswith("stage "))
+    assert stage_line.split()[1:4] == ["5", "0.60", "0.43"]
+    assert main(["evaluate", "--gold", str(gold), "--segments", str(segments), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["unknown_ids"] == ["nowhere:9"]
+    assert data["emotion"]["accuracy"] == pytest.approx(0.8)
+    assert data["touchpoints"]["micro_f1"] == pytest.approx(2 / 3)
+    assert data["valence"]["n"] == 5
+
+
+def test_cli_codes_the_study_when_no_table_is_given(tmp_path, capsys):
+    gold = tmp_path / "gold.xlsx"
+    pd.DataFrame({"segment_id": ["p04-mark:2", "missing:1"], "stage": ["awareness", "x"]}).to_excel(
+        gold, index=False
+    )
+    study = str(example_study_dir())
+    assert main(["evaluate", "--gold", str(gold), "--study", study, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["coder"].startswith("auto:")
+    assert data["unknown_ids"] == ["missing:1"]
+    assert data["stage"]["n"] == 1
+
+
+def test_bad_gold_files_name_the_line(tmp_path):
+    no_columns = tmp_path / "a.csv"
+    no_columns.write_text("id,notes\n1,x\n")
+    with pytest.raises(CJMInputError, match="segment_id"):
+        read_gold(no_columns)
+    twice = tmp_path / "b.csv"
+    twice.write_text("segment_id,stage\ni:1,a\ni:2,b\ni:1,c\n")
+    with pytest.raises(CJMInputError) as info:
+        read_gold(twice)
+    assert info.value.line == 4
+    bad_valence = tmp_path / "c.csv"
+    bad_valence.write_text("segment_id,valence\ni:1,0.5\ni:2,happy\n")
+    with pytest.raises(CJMInputError, match="not a number") as info:
+        read_gold(bad_valence)
+    assert info.value.line == 3
+
+
+def test_readable_report_lists_every_dimension(tmp_path):
+    gold = read_gold(_segments(tmp_path))
+    text = format_evaluation(evaluate(gold, pd.read_csv(_segments(tmp_path)), gold_name="g"))
+    for heading in ("stage ", "emotion ", "touchpoints ", "valence ", "Pearson r 1.00"):
+        assert heading in text

@@ -1,0 +1,346 @@
+"""REFI-QDA exchange: exports validate against the official schema, imports take real-world quirks,
+and a study survives export → import → export with the same sources, codes and selections."""
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from lxml import etree
+
+from cjm_research.batch import code_study
+from cjm_research.cli import main
+from cjm_research.codebook import load_codebook
+from cjm_research.coding.human import append_human_codes, latest_human_codes, read_human_codes
+from cjm_research.exchange.qdpx import (
+    CODEBOOK_NS,
+    Selection,
+    export_qdpx,
+    import_qdpx,
+    offsets_to_lf,
+    qdc_bytes,
+)
+from cjm_research.model import CJMInputError
+from cjm_research.resources import example_study_dir
+from cjm_research.study import load_study
+
+DATA = Path(__file__).parent / "data"
+XSD = DATA / "refi-qda" / "Project-mrt2019.xsd"
+Q = "{urn:QDA-XML:project:1.0}"
+
+
+@pytest.fixture(scope="module")
+def project_schema():
+    return etree.XMLSchema(etree.parse(str(XSD)))
+
+
+@pytest.fixture(scope="module")
+def codebook_schema():
+    # The codebook schema is the project schema's CodeBook part in its own namespace.
+    text = XSD.read_text(encoding="utf-8").replace("urn:QDA-XML:project:1.0", CODEBOOK_NS)
+    text = text.replace(
+        "<!-- ===== Type Definitions ===== -->",
+        '<xsd:element name="CodeBook" type="CodeBookType"/>',
+    )
+    return etree.XMLSchema(etree.fromstring(text.encode("utf-8")))
+
+
+def add_human_codes(root):
+    maya = pd.read_csv(DATA / "agreement" / "maya.csv", dtype=str, keep_default_na=False)
+    append_human_codes(
+        root, "Maya", maya.drop(columns="coder").assign(coded_at="2026-03-20T10:00:00Z")
+    )
+    ana = pd.read_csv(DATA / "agreement" / "ana.csv", dtype=str, keep_default_na=False)
+    append_human_codes(root, "Ana", ana.drop(columns="coder").head(10).assign(note="unsure"))
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    base = tmp_path_factory.mktemp("qdpx")
+    root = base / "study"
+    shutil.copytree(example_study_dir(), root)
+    add_human_codes(root)
+    study = load_study(root)
+    machine = code_study(study, "rules").machine
+    result = export_qdpx(study, machine, base / "study.qdpx")
+    return study, machine, result
+
+
+def project_of(path):
+    with zipfile.ZipFile(path) as archive:
+        return etree.fromstring(archive.read("project.qde")), {
+            n: archive.read(n).decode("utf-8") for n in archive.namelist() if n != "project.qde"
+        }
+
+
+def test_export_validates_against_the_official_schema(exported, project_schema):
+    _, _, result = exported
+    root, _ = project_of(result.path)
+    assert project_schema.validate(root), project_schema.error_log
+    # No empty container anywhere (an empty <Sets/> breaks imports in real tools).
+    for element in root.iter():
+        if etree.QName(element).localname in {"Users", "Variables", "Cases", "Sources", "Codes"}:
+            assert len(element), etree.QName(element).localname
+
+
+def test_codebook_is_nested_under_non_codable_dimension_roots(exported):
+    study, _, result = exported
+    root, _ = project_of(result.path)
+    roots = root.findall(f"{Q}CodeBook/{Q}Codes/{Q}Code")
+    assert [(r.get("name"), r.get("isCodable")) for r in roots] == [
+        ("Stage", "false"),
+        ("Touchpoint", "false"),
+        ("Emotion", "false"),
+    ]
+    stages = roots[0].findall(f"{Q}Code")
+    assert [c.get("name") for c in stages] == [c.label for c in study.codebook.stages]
+    first = study.codebook.stages[0]
+    assert stages[0].get("color") == first.color and stages[0].get("isCodable") == "true"
+    assert stages[0].findtext(f"{Q}Description") == first.description
+    assert len(roots[1]) == len(study.codebook.touchpoints)
+
+
+def test_every_selection_is_the_turn_in_its_source_text(exported):
+    study, machine, result = exported
+    root, texts = project_of(result.path)
+    users = {u.get("guid"): u.get("name") for u in root.iter(f"{Q}User")}
+    assert sorted(users.values()) == ["Ana", "Maya", "auto:rules@1"]
+    turns = {f"{t.interview_id}:{turn.index}": turn for t in study.transcripts for turn in t.turns}
+    sources = root.findall(f"{Q}Sources/{Q}TextSource")
+    assert len(sources) == len(study.transcripts) == result.sources == 9
+    seen = {name: 0 for name in users.values()}
+    for source in sources:
+        path = source.get("plainTextPath")
+        assert path == f"internal://{source.get('guid')}.txt"
+        text = texts[f"sources/{source.get('guid')}.txt"]
+        assert "\r" not in text
+        for selection in source.iter(f"{Q}PlainTextSelection"):
+            start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+            assert text[start:end] == turns[selection.get("name")].text
+            seen[users[selection.get("creatingUser")]] += 1
+    coded = machine[(machine["role"] == "participant") & (machine["coder"] != "")]
+    assert seen == {"auto:rules@1": len(coded), "Maya": 60, "Ana": 10}
+
+
+def test_personas_are_cases_with_variables_and_their_sources(exported):
+    study, _, result = exported
+    root, _ = project_of(result.path)
+    variables = {v.get("guid"): v.get("name") for v in root.iter(f"{Q}Variable")}
+    case = next(c for c in root.iter(f"{Q}Case") if c.get("name") == "first-home")
+    values = {
+        variables[v.find(f"{Q}VariableRef").get("targetGUID")]: v.findtext(f"{Q}TextValue")
+        for v in case.findall(f"{Q}VariableValue")
+    }
+    persona = study.personas["first-home"]
+    assert values["Persona name"] == persona.name
+    assert values["Goals"].splitlines() == persona.goals
+    sources = {s.get("guid"): s.get("name") for s in root.iter(f"{Q}TextSource")}
+    refs = sorted(sources[r.get("targetGUID")] for r in case.findall(f"{Q}SourceRef"))
+    assert refs == ["p01-dana", "p02-luis", "p03-priya"]
+
+
+def test_export_is_deterministic_and_says_what_it_cannot_carry(exported, tmp_path):
+    study, machine, result = exported
+    again = export_qdpx(study, machine, tmp_path / "again.qdpx")
+    assert again.path.read_bytes() == result.path.read_bytes()
+    warnings = " | ".join(result.warnings)
+    for lost in ("valence", "confidence", "evidence", "keywords", "10 human notes"):
+        assert lost in warnings
+
+
+def test_qdc_holds_the_codebook_alone_and_validates(codebook_schema):
+    root = etree.fromstring(qdc_bytes(load_codebook()))
+    assert codebook_schema.validate(root), codebook_schema.error_log
+    assert etree.QName(root).namespace == CODEBOOK_NS
+    assert len(root.findall(f"{{{CODEBOOK_NS}}}Codes/{{{CODEBOOK_NS}}}Code")) == 3
+
+
+def selections(path):
+    root, texts = project_of(path)
+    users = {u.get("guid"): u.get("name") for u in root.iter(f"{Q}User")}
+    found = set()
+    for source in root.iter(f"{Q}TextSource"):
+        for selection in source.iter(f"{Q}PlainTextSelection"):
+            codes = frozenset(r.get("targetGUID") for r in selection.iter(f"{Q}CodeRef"))
+            found.add(
+                (
+                    source.get("name"),
+                    int(selection.get("startPosition")),
+                    int(selection.get("endPosition")),
+                    users[selection.get("creatingUser")],
+                    codes,
+                )
+            )
+    codes = {
+        (c.get("guid"), c.get("name"), c.get("isCodable"), c.getparent().get("name"))
+        for c in root.iter(f"{Q}Code")
+    }
+    sources = {
+        s.get("name"): texts[f"sources/{s.get('guid')}.txt"] for s in root.iter(f"{Q}TextSource")
+    }
+    return sources, codes, found
+
+
+def test_round_trip_keeps_sources_codes_and_selections(exported, tmp_path):
+    _, _, first = exported
+    fresh = tmp_path / "fresh"
+    result = import_qdpx(first.path, fresh)
+    assert len(result.written) == 9 and len(result.personas) == 3
+    assert result.codes == {"Ana": 10, "Maya": 60} and not result.unmapped
+    study = load_study(fresh)
+    assert not study.errors
+    assert {t.persona_id for t in study.transcripts} == {
+        "first-home",
+        "busy-parent",
+        "design-lover",
+    }
+    second = export_qdpx(study, code_study(study, "rules").machine, tmp_path / "second.qdpx")
+    assert selections(second.path) == selections(first.path)
+    # Importing the same project again adds nothing: the codes are already there.
+    assert import_qdpx(second.path, fresh).codes == {}
+    assert len(read_human_codes(fresh)) == 70
+
+
+def test_import_into_the_study_it_came_from_reuses_its_transcripts(exported, tmp_path):
+    study, _, result = exported
+    copy = tmp_path / "copy"
+    shutil.copytree(study.root, copy)
+    again = import_qdpx(result.path, copy)
+    assert again.written == [] and again.codes == {} and len(again.transcripts) == 9
+
+
+# --- what other tools write ------------------------------------------------------------------
+
+FOREIGN_TEXT = (
+    "INTERVIEWER (00:00:01):\r\n"
+    "How did you buy the sofa?\r\n"
+    "\r\n"
+    "DANA (00:00:04):\r\n"
+    "On the app, on my phone.\r\n"
+    "The checkout kept logging me out, so annoying.\r\n"
+    "\r\n"
+    "INTERVIEWER (00:00:20):\r\n"
+    "And the delivery?\r\n"
+    "\r\n"
+    "DANA (00:00:22):\r\n"
+    "Nobody came on Saturday. I had taken the morning off.\r\n"
+)
+SOURCE = "{6F9619FF-8B86-D011-B42D-00C04FC964FF}"
+
+
+def foreign_project(counting):
+    """A project as an ATLAS.ti- or NVivo-style export: braced upper-case GUIDs, CRLF text."""
+    lf = FOREIGN_TEXT.replace("\r\n", "\n")
+    text = FOREIGN_TEXT if counting == "crlf" else lf
+    answer = "On the app, on my phone.\r\nThe checkout kept logging me out, so annoying."
+    if counting == "lf":
+        answer = answer.replace("\r\n", "\n")
+    start = text.index(answer[:10])
+    end = start + len(answer)
+    late = text.index("Nobody came")
+    late_end = late + len("Nobody came on Saturday.")
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Sofa study" origin="ATLAS.ti 23">
+  <Users>
+    <User guid="{{A1B2C3D4-0000-0000-0000-0000000000AA}}" name="Ana"/>
+    <User guid="A1B2C3D4-0000-0000-0000-0000000000BB" name="Luc"/>
+  </Users>
+  <CodeBook><Codes>
+    <Code guid="C0DE0000-0000-0000-0000-000000000001" name="Stages" isCodable="false">
+      <Code guid="C0DE0000-0000-0000-0000-000000000002" name="PURCHASE" isCodable="true"/>
+      <Code guid="C0DE0000-0000-0000-0000-000000000003" name="onboarding" isCodable="true"/>
+    </Code>
+    <Code guid="C0DE0000-0000-0000-0000-000000000004" name="Mobile app" isCodable="true"/>
+    <Code guid="C0DE0000-0000-0000-0000-000000000005" name="Frustration" isCodable="true"/>
+    <Code guid="C0DE0000-0000-0000-0000-000000000006" name="Price sensitivity" isCodable="true"/>
+  </Codes></CodeBook>
+  <Sources>
+    <TextSource guid="{SOURCE}" name="Dana interview.docx"
+        plainTextPath="internal://{SOURCE.strip("{}")}.TXT">
+      <PlainTextSelection guid="5E1E0000-0000-0000-0000-000000000001" startPosition="{start}"
+          endPosition="{end}">
+        <Coding guid="C0D10000-0000-0000-0000-000000000001"
+            creatingUser="{{A1B2C3D4-0000-0000-0000-0000000000AA}}">
+          <CodeRef targetGUID="c0de0000-0000-0000-0000-000000000002"/></Coding>
+        <Coding guid="C0D10000-0000-0000-0000-000000000002"
+            creatingUser="A1B2C3D4-0000-0000-0000-0000000000AA">
+          <CodeRef targetGUID="C0DE0000-0000-0000-0000-000000000004"/></Coding>
+        <Coding guid="C0D10000-0000-0000-0000-000000000003"
+            creatingUser="a1b2c3d4-0000-0000-0000-0000000000aa">
+          <CodeRef targetGUID="C0DE0000-0000-0000-0000-000000000005"/></Coding>
+        <Coding guid="C0D10000-0000-0000-0000-000000000004"
+            creatingUser="A1B2C3D4-0000-0000-0000-0000000000BB">
+          <CodeRef targetGUID="C0DE0000-0000-0000-0000-000000000006"/></Coding>
+      </PlainTextSelection>
+      <PlainTextSelection guid="5E1E0000-0000-0000-0000-000000000002" startPosition="{late}"
+          endPosition="{late_end}" creatingUser="A1B2C3D4-0000-0000-0000-0000000000BB">
+        <Coding guid="C0D10000-0000-0000-0000-000000000005">
+          <CodeRef targetGUID="C0DE0000-0000-0000-0000-000000000003"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+  </Sources>
+</Project>"""
+
+
+def write_foreign(path, counting):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", foreign_project(counting))
+        name = SOURCE.strip("{}")
+        archive.writestr(f"Sources/{name}.txt", b"\xef\xbb\xbf" + FOREIGN_TEXT.encode("utf-8"))
+    return path
+
+
+@pytest.mark.parametrize("counting", ["crlf", "lf"])
+def test_import_takes_what_other_tools_write(tmp_path, counting):
+    study = tmp_path / "study"
+    result = import_qdpx(write_foreign(tmp_path / "other.qdpx", counting), study)
+    assert result.transcripts == ["Dana-interview"]
+    assert result.unmapped == {"Price sensitivity": 1}
+    [transcript] = load_study(study).transcripts
+    assert [(t.speaker, t.role) for t in transcript.turns][:2] == [
+        ("INTERVIEWER", "interviewer"),
+        ("DANA", "participant"),
+    ]
+    codes = latest_human_codes(read_human_codes(study)).set_index("coder")
+    assert codes.loc["Ana", ["segment_id", "stage", "touchpoints", "emotion"]].tolist() == [
+        "Dana-interview:2",
+        "purchase",
+        "mobile_app",
+        "frustration",
+    ]
+    assert codes.loc["Luc", ["segment_id", "stage"]].tolist() == ["Dana-interview:4", "onboarding"]
+
+
+def test_crlf_offsets_are_detected_either_way():
+    text = "A: one\r\nB: two words here\r\nA: three\r\n"
+    lf = text.replace("\r\n", "\n")
+    target = "two words here"
+    raw = Selection(text.index(target), text.index(target) + len(target), ())
+    moved, counting = offsets_to_lf(text, [raw])
+    assert counting == "crlf" and lf[moved[0].start : moved[0].end] == target
+    plain = Selection(lf.index(target), lf.index(target) + len(target), ())
+    kept, counting = offsets_to_lf(text, [plain])
+    assert counting == "lf" and lf[kept[0].start : kept[0].end] == target
+
+
+def test_not_a_project_is_an_input_error(tmp_path):
+    (tmp_path / "x.qdpx").write_bytes(b"not a zip")
+    with pytest.raises(CJMInputError, match="not a QDPX"):
+        import_qdpx(tmp_path / "x.qdpx", tmp_path / "s")
+    with zipfile.ZipFile(tmp_path / "y.qdpx", "w") as archive:
+        archive.writestr("sources/a.txt", "hello")
+    with pytest.raises(CJMInputError, match=r"no project\.qde"):
+        import_qdpx(tmp_path / "y.qdpx", tmp_path / "s")
+
+
+def test_cli_export_and_import(exported, tmp_path, capsys, codebook_schema):
+    study, _, _ = exported
+    out = tmp_path / "cli.qdpx"
+    assert main(["export", "qdpx", str(out), "--study", str(study.root), "--coder", "rules"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: not carried" in err and "9 sources" in err
+    assert main(["export", "qdc", str(tmp_path / "book.qdc"), "--study", str(study.root)]) == 0
+    assert codebook_schema.validate(etree.parse(str(tmp_path / "book.qdc")))
+    assert main(["import", "qdpx", str(out), "--study", str(tmp_path / "new")]) == 0
+    assert "9 sources (9 new transcripts, 3 new personas)" in capsys.readouterr().err

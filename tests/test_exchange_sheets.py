@@ -1,0 +1,264 @@
+"""The review round-trip: export, edit in a spreadsheet, import, re-code — the edit survives."""
+
+import csv
+import shutil
+from datetime import datetime
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from cjm_research import coding
+from cjm_research.batch import code_study
+from cjm_research.cli import main
+from cjm_research.codebook import load_codebook
+from cjm_research.coding import segments_frame
+from cjm_research.coding.human import append_human_codes, coder_file, read_human_codes
+from cjm_research.exchange.sheets import (
+    COLUMNS,
+    LOW_CONFIDENCE,
+    current_codes,
+    export_review,
+    import_review,
+    read_review,
+    review_table,
+)
+from cjm_research.model import CJMInputError
+from cjm_research.resources import example_study_dir
+from cjm_research.study import load_study
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """The example study coded once and exported once; tests copy both."""
+    root = tmp_path_factory.mktemp("pristine")
+    shutil.copytree(example_study_dir(), root / "study")
+    study = load_study(root / "study")
+    segments = code_study(study, "rules").segments
+    export_review(root / "review.xlsx", segments, study.codebook)
+    return root, segments, study.codebook
+
+
+@pytest.fixture
+def study(tmp_path, pristine, monkeypatch):
+    # The round trip is the same whichever coder is best installed; the rules coder is fastest.
+    monkeypatch.setattr(coding, "auto_coder", lambda: "rules")
+    root, _, _ = pristine
+    shutil.copytree(root / "study", tmp_path / "study")
+    shutil.copy(root / "review.xlsx", tmp_path / "review.xlsx")
+    return tmp_path / "study"
+
+
+def edit_xlsx(path, edits):
+    """Set cells by (segment_id, column) the way a researcher would, then save."""
+    book = load_workbook(path)
+    sheet = book["review"]
+    header = [c.value for c in sheet[1]]
+    rows = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1)}
+    for (segment_id, column), value in edits.items():
+        sheet.cell(rows[segment_id], header.index(column) + 1, value)
+    book.save(path)
+    return {segment_id: rows[segment_id] for segment_id, _ in edits}
+
+
+def participant_rows(segments):
+    return segments[segments["role"] == "participant"].reset_index(drop=True)
+
+
+def test_round_trip_edits_survive_recoding(study, pristine, capsys):
+    _, segments, _ = pristine
+    rows = participant_rows(segments)
+    first = rows[rows["stage"] != "support"].iloc[3]
+    second = rows[(rows["emotion"] != "anger") & (rows["segment_id"] != first.segment_id)].iloc[9]
+    sheet = study.parent / "review.xlsx"
+    edit_xlsx(
+        sheet, {(first.segment_id, "stage"): "support", (second.segment_id, "emotion"): "anger"}
+    )
+
+    args = ["review", "import", str(sheet), "--coder", "Maya L.", "--study", str(study)]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "2 changed rows recorded for Maya L." in err and "stage 1" in err and "emotion 1" in err
+    human = read_human_codes(study)
+    assert list(human["segment_id"]) == [first.segment_id, second.segment_id]
+    assert set(human["coder"]) == {"Maya L."} and human["coded_at"].str.endswith("Z").all()
+
+    def check(table):
+        table = table.set_index("segment_id")
+        assert table.loc[first.segment_id, "stage"] == "support"
+        assert table.loc[first.segment_id, "emotion"] == first.emotion, "untouched cells kept"
+        assert table.loc[second.segment_id, "emotion"] == "anger"
+        assert table.loc[second.segment_id, "valence"] == -0.8, "codebook valence of anger"
+        assert (table.loc[[first.segment_id, second.segment_id], "coder"] == "Maya L.").all()
+        others = table.drop([first.segment_id, second.segment_id])
+        assert not others["coder"].eq("Maya L.").any()
+
+    check(code_study(load_study(study)).segments)
+    # A second `cjm code` (machine layer rebuilt from scratch) keeps the researcher's codes.
+    assert main(["code", "--study", str(study)]) == 0
+    check(pd.read_parquet(study / "reports" / "segments.parquet"))
+
+    # Importing the very same sheet again records nothing new.
+    before = coder_file(study, "Maya L.").read_bytes()
+    assert main(args) == 0
+    assert "0 changed rows recorded" in capsys.readouterr().err
+    assert coder_file(study, "Maya L.").read_bytes() == before
+
+
+def test_xlsx_has_codebook_dropdowns_flags_and_fixed_metadata(pristine, tmp_path):
+    root, segments, codebook = pristine
+    book = load_workbook(root / "review.xlsx")
+    sheet, codes = book["review"], book["codebook"]
+    header = [c.value for c in sheet[1]]
+    assert header == list(COLUMNS) and all(c.font.b for c in sheet[1])
+    assert sheet.freeze_panes == "B2"
+    assert sheet.column_dimensions["W"].hidden and not sheet.column_dimensions["G"].hidden
+    assert sheet.max_row - 1 == (segments["role"] == "participant").sum()
+
+    def listed(column):
+        letter = chr(ord("A") + header.index(column))
+        [check] = [v for v in sheet.data_validations.dataValidation if letter + "2" in str(v.sqref)]
+        assert check.type == "list" and check.formula1.startswith("codebook!")
+        cells = codes[check.formula1.split("!")[1].replace("$", "")]
+        return [row[0].value for row in cells]
+
+    assert listed("stage") == codebook.stage_ids
+    assert listed("emotion") == [c.id for c in codebook.emotions]
+    described = {row[1].value: row[3].value for row in codes.iter_rows(min_row=2)}
+    assert described["website"] == codebook.touchpoints[0].description
+
+    # Flags: "check" exactly where a confidence is below the threshold, and highlighted.
+    confidence = ("stage_confidence", "touchpoint_confidence", "emotion_confidence")
+    table = participant_rows(segments).set_index("segment_id")
+    low = (table[list(confidence)].round(2) < LOW_CONFIDENCE).any(axis=1)
+    review = header.index("review") + 1
+    for r in range(2, sheet.max_row + 1):
+        flagged = sheet.cell(r, review).value == "check"
+        assert flagged == low[sheet.cell(r, 1).value]
+        assert (sheet.cell(r, review).fill.fgColor.rgb == "00FFD966") == flagged
+    assert 0 < low.sum() < len(low)
+
+    assert book.properties.creator == "cjm-research"
+    assert book.properties.created == book.properties.modified == datetime(2000, 1, 1)
+    export_review(tmp_path / "again.xlsx", segments, codebook)
+    assert (tmp_path / "again.xlsx").read_bytes() == (root / "review.xlsx").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("column", "bad", "named"),
+    [
+        ("stage", "shopping", "awareness, consideration"),
+        ("touchpoints", "website; fax", "website, mobile_app"),
+        ("emotion", "meh", "joy, trust"),
+        ("valence", "2", "-1 to 1"),
+    ],
+)
+def test_an_unknown_code_names_file_row_value_and_records_nothing(
+    study, pristine, column, bad, named
+):
+    _, segments, codebook = pristine
+    table = participant_rows(segments)
+    sheet = study.parent / "review.xlsx"
+    rows = edit_xlsx(
+        sheet,
+        {(table.segment_id[0], "stage"): "advocacy", (table.segment_id[7], column): bad},
+    )
+    with pytest.raises(CJMInputError) as err:
+        import_review(sheet, segments, codebook, study, "Maya")
+    message = str(err.value)
+    assert f"{sheet}:{rows[table.segment_id[7]]}:" in message
+    assert repr(bad.split("; ")[-1]) in message and named in message
+    assert not (study / "coding").exists(), "all or nothing"
+
+
+def test_an_unchanged_sheet_records_nothing_and_labels_are_accepted(study, pristine):
+    _, segments, codebook = pristine
+    sheet = study.parent / "review.xlsx"
+    result = import_review(sheet, segments, codebook, study, "Maya")
+    assert result.recorded.empty and not (study / "coding").exists()
+    assert result.rows == len(participant_rows(segments)) and result.unknown_segments == []
+    target = participant_rows(segments).query("stage != 'purchase'").segment_id.iloc[0]
+    edit_xlsx(sheet, {(target, "stage"): "Purchase", (target, "note"): "typed the label"})
+    result = import_review(sheet, segments, codebook, study, "Maya")
+    assert list(result.recorded["stage"]) == ["purchase"]
+    assert result.changed == {"stage": 1, "touchpoints": 0, "emotion": 0, "valence": 0, "note": 1}
+
+
+def test_csv_round_trip_via_the_cli(study, capsys):
+    table_path, sheet = study / "segments.csv", study / "review.csv"
+    assert main(["code", "--study", str(study), "--out", str(table_path)]) == 0
+    assert (
+        main(["review", "export", str(sheet), "--study", str(study), "--segments", str(table_path)])
+        == 0
+    )
+    assert sheet.read_bytes().startswith(b"\xef\xbb\xbfsegment_id,")
+    with sheet.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == list(COLUMNS)
+    target = rows[4]
+    target["touchpoints"], target["note"] = "chat, website", "re-read the audio"
+    rows.append({c: "" for c in COLUMNS} | {"segment_id": "gone:99", "stage": "usage"})
+    # Saved back the way a European Excel does: semicolons, no byte-order mark.
+    with sheet.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, delimiter=";")
+        writer.writeheader()
+        writer.writerows(rows)
+    capsys.readouterr()
+    assert main(["review", "import", str(sheet), "--study", str(study), "--coder", "Ana"]) == 0
+    err = capsys.readouterr().err
+    assert "1 changed rows recorded" in err and "gone:99" in err
+    coded = code_study(load_study(study)).segments.set_index("segment_id")
+    row = coded.loc[target["segment_id"]]
+    assert row["touchpoints"] == "website;chat" and row["coder"] == "Ana"
+    assert "re-read the audio" in row["evidence"]
+    assert read_human_codes(study)["segment_id"].tolist() == [target["segment_id"]]
+
+
+def test_current_human_codes_are_what_the_reviewer_sees(tmp_path):
+    segments = segments_frame(
+        [
+            turn("a:1", 1, "interviewer", "Where did you buy it?"),
+            turn("a:2", 2, "participant", "=1+1 honestly, online.", stage="purchase", conf=0.9),
+            turn("a:3", 3, "participant", "And then it broke.", stage="usage", conf=0.3),
+            turn("a:4", 4, "interviewer", "What next?"),
+            turn("a:5", 5, "participant", "Called them.", stage="support", conf=0.8),
+        ]
+    )
+    append_human_codes(tmp_path, "Ana", pd.DataFrame([{"segment_id": "a:3", "stage": "support"}]))
+    codebook = load_codebook()
+    table = review_table(current_codes(segments, tmp_path, codebook)).set_index("segment_id")
+    assert list(table.index) == ["a:2", "a:3", "a:5"]
+    assert list(table["question"]) == ["Where did you buy it?"] * 2 + ["What next?"]
+    assert table.loc["a:3", ["stage", "coder", "review"]].tolist() == ["support", "Ana", ""]
+    assert table.loc["a:2", "review"] == "" and table.loc["a:2", "time"] == "0:00:02"
+    export_review(tmp_path / "r.xlsx", segments, codebook)
+    cell = load_workbook(tmp_path / "r.xlsx")["review"]["G2"]
+    assert (cell.value, cell.data_type) == ("=1+1 honestly, online.", "s")
+    export_review(tmp_path / "r.csv", segments, codebook)
+    assert read_review(tmp_path / "r.csv").loc[0, "text"] == "'=1+1 honestly, online."
+
+
+def turn(segment_id, number, role, text, stage="", conf=None):
+    return {
+        "segment_id": segment_id,
+        "interview_id": "a",
+        "participant_id": "P1",
+        "persona_id": "parent",
+        "source": "a.txt",
+        "touchpoints": "",
+        "evidence": "",
+        "speaker": "Interviewer" if role == "interviewer" else "Pat",
+        "role": role,
+        "turn": number,
+        "line": number,
+        "text": text,
+        "start": number * 100,
+        "end": number * 100 + len(text),
+        "time_start": float(number),
+        "stage": stage,
+        "emotion": "neutral" if conf else "",
+        "stage_confidence": conf,
+        "touchpoint_confidence": conf,
+        "emotion_confidence": conf,
+        "coder": "auto:rules@1" if conf else "",
+    }

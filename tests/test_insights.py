@@ -1,0 +1,92 @@
+import pandas as pd
+import pytest
+
+from cjm_research.analysis import build_journey
+from cjm_research.insights import (
+    CURATED,
+    GENERATED,
+    changes,
+    insights_for,
+    load_insights,
+    opportunities_by_stage,
+    short_opportunity,
+    snapshot,
+)
+from cjm_research.model import CJMInputError
+from test_analysis import BOOK, row
+
+
+@pytest.fixture
+def journey():
+    table = pd.DataFrame(
+        [
+            row("a:2", "P1", "help", "phone", -0.8, "On hold for an hour, no refund yet."),
+            row("b:2", "P2", "help", "phone", -0.6, "I was on hold forever."),
+            row("c:3", "P3", "tell", "", 0.9, "I would recommend them."),
+        ]
+    )
+    return build_journey(table, BOOK, "p")
+
+
+def write(tmp_path, text):
+    (tmp_path / "insights.yaml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_curated_insights_carry_their_evidence_then_generated_ones(tmp_path, journey):
+    study = write(
+        tmp_path,
+        "insights:\n  - title: Holds hurt\n    stage: help\n    touchpoint: phone\n"
+        "    opportunity: Call back (support)\n    segments: [a:2, b:2, zz:9]\n",
+    )
+    found = insights_for(journey, load_insights(study, BOOK), BOOK, {"P1": "Participant 01"})
+    curated, generated = found[0], found[1]
+    assert (curated.kind, curated.title, curated.owner) == (CURATED, "Holds hurt", "support")
+    assert [q.segment_id for q in curated.evidence] == ["a:2", "b:2"]
+    assert curated.evidence[0].participant == "Participant 01"
+    assert generated.kind == GENERATED and "recurring" in generated.title
+    assert generated.participants == 2 and generated.evidence
+    assert opportunities_by_stage(found, ["help", "tell"])["help"][0] == "Call back"
+
+
+def test_an_insight_for_another_persona_is_left_out(tmp_path, journey):
+    study = write(tmp_path, "insights:\n  - title: Other\n    persona: q\n    segments: [a:2]\n")
+    assert all(i.kind == GENERATED for i in insights_for(journey, load_insights(study, BOOK), BOOK))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("insights: {}", "list under 'insights:'"),
+        ("insights:\n  - stage: help\n", "needs a 'title'"),
+        ("insights:\n  - title: x\n    stage: helpp\n", "unknown stage 'helpp'"),
+        ("insights: [\n", "not valid YAML"),
+    ],
+)
+def test_bad_insights_files_are_input_errors(tmp_path, text, message):
+    with pytest.raises(CJMInputError, match=message):
+        load_insights(write(tmp_path, text), BOOK)
+
+
+def test_no_file_means_no_curated_insights(tmp_path):
+    assert load_insights(tmp_path, BOOK) == []
+
+
+def test_changes_name_new_interviews_shifts_and_new_pain_points(journey):
+    now = snapshot(journey)
+    assert changes(None, now, BOOK) == []
+    assert changes(now, now, BOOK) == []
+    before = {
+        "interviews": ["a-P1"],
+        "stages": {"help": {"mean_valence": 0.2, "n": 5}},
+        "pain_points": [],
+    }
+    now["stages"]["help"]["n"] = 4  # enough evidence on both sides
+    said = changes(before, now, BOOK)
+    assert any(s.startswith("New interviews: i-P1") for s in said)
+    assert "Emotion in Help worsened: +0.20 → -0.70." in said
+    assert "New pain point: Phone during Help." in said
+
+
+def test_short_opportunity_keeps_the_first_clause():
+    assert short_opportunity("Offer paid slots and texts (logistics).") == "Offer paid slots"

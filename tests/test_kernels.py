@@ -1,0 +1,82 @@
+"""Warm kernels: reused across notebooks, yet each notebook starts from an empty namespace."""
+
+import json
+import time
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from cjm_research.kernels import NotebookTimeout, WarmKernel, check_parameters
+
+
+def _notebook(path, *cells):
+    nb = new_notebook(cells=[new_code_cell("value = 0"), *(new_code_cell(c) for c in cells)])
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def _stdout(path):
+    nb = nbformat.read(path, as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+
+
+@pytest.fixture
+def kernel():
+    warm = WarmKernel(preload="")  # the package's imports are not what is tested here
+    yield warm
+    warm.close()
+
+
+def test_a_kernel_is_reused_and_nothing_leaks_between_notebooks(tmp_path, kernel):
+    sets = _notebook(
+        tmp_path / "sets.ipynb",
+        "import os, matplotlib.pyplot as plt\nleak = value\nplt.figure()\nprint(os.getpid())",
+    )
+    reads = _notebook(
+        tmp_path / "reads.ipynb",
+        "import os, json, matplotlib.pyplot as plt\n"
+        "print(json.dumps({'pid': os.getpid(), 'leak': 'leak' in globals(),"
+        " 'figures': len(plt.get_fignums()), 'value': value}))",
+    )
+    kernel.run(sets, tmp_path / "out1.ipynb", {"value": 41}, timeout=60)
+    kernel.run(reads, tmp_path / "out2.ipynb", {"value": 7}, timeout=60)
+    first_pid = int(_stdout(tmp_path / "out1.ipynb"))
+    second = json.loads(_stdout(tmp_path / "out2.ipynb"))
+    assert second == {"pid": first_pid, "leak": False, "figures": 0, "value": 7}
+    # The second notebook's cells count from 1 again: a new session, not a continuation.
+    counts = [c.execution_count for c in nbformat.read(tmp_path / "out2.ipynb", 4).cells]
+    assert counts[0] == 1
+
+
+def test_a_notebook_over_its_time_limit_is_killed_and_the_next_gets_a_new_kernel(
+    tmp_path, kernel
+):
+    slow = _notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(60)")
+    pid = _notebook(tmp_path / "pid.ipynb", "import os\nprint(os.getpid())")
+    kernel.run(pid, tmp_path / "before.ipynb", {}, timeout=60)
+    started = time.monotonic()
+    with pytest.raises(NotebookTimeout, match="timed out after 2 s"):
+        kernel.run(slow, tmp_path / "slow-out.ipynb", {}, timeout=2)
+    assert time.monotonic() - started < 30
+    assert kernel.km is None
+    kernel.run(pid, tmp_path / "after.ipynb", {}, timeout=60)
+    assert _stdout(tmp_path / "after.ipynb") != _stdout(tmp_path / "before.ipynb")
+
+
+def test_a_failing_notebook_raises_and_discards_its_kernel(tmp_path, kernel):
+    from papermill.exceptions import PapermillExecutionError
+
+    bad = _notebook(tmp_path / "bad.ipynb", "raise KeyError('no such persona')")
+    with pytest.raises(PapermillExecutionError, match="no such persona"):
+        kernel.run(bad, tmp_path / "bad-out.ipynb", {}, timeout=60)
+    assert kernel.km is None
+
+
+def test_parameters_are_checked_before_anything_runs(tmp_path, kernel):
+    with pytest.raises(ValueError):
+        kernel.run(tmp_path / "never.ipynb", tmp_path / "o.ipynb", {"x": ("", '"')}, timeout=5)
+    assert kernel.km is None
+    assert check_parameters({"ok": 1}) == {"ok": 1}

@@ -1,0 +1,192 @@
+"""Pseudonyms and redaction: what is replaced, what is kept, and that the key stays out."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cjm_research.privacy import (
+    CARD,
+    EMAIL,
+    ID,
+    NAME,
+    PHONE,
+    URL,
+    is_generic_label,
+    luhn_ok,
+    name_variants,
+    redact_pii,
+    redact_segments,
+    study_key,
+)
+from study_runs import CANARIES, PERSONA, report_texts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("write to dana.whitfield+x@example.co.uk today", f"write to {EMAIL} today"),
+        ("see https://example.com/a?b=1, then", f"see {URL}, then"),
+        ("or www.hearth.example/path.", f"or {URL}."),
+        ("my mobile 07700 900123.", f"my mobile {PHONE}."),
+        ("call +44 20 7946 0958 now", f"call {PHONE} now"),
+        ("call (555) 123-4567 now", f"call {PHONE} now"),
+        ("call 555.123.4567 now", f"call {PHONE} now"),
+        ("or +1-202-555-0143", f"or {PHONE}"),
+        ("card 4111 1111 1111 1111 ok", f"card {CARD} ok"),
+        ("card 5500-0000-0000-0004 ok", f"card {CARD} ok"),
+        ("order number HH-48213 came", f"order number {ID} came"),
+        ("my account #99812345 was", f"my account #{ID} was"),
+    ],
+)
+def test_pii_is_redacted(text, expected):
+    assert redact_pii(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it was £649, about 2026-03-02 at 10:30",
+        "on hold for 35 minutes, 3 or 4 times in 2025",
+        "a 1234 5678 9012 3456 non-card number",  # fails the Luhn check, 16 digits
+        "order 12 arrived; account settings were fine",
+        "ratio 4:3, 1,200 reviews",
+    ],
+)
+def test_ordinary_numbers_are_kept(text):
+    assert redact_pii(text) == text
+
+
+def test_luhn():
+    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
+
+
+def test_generic_labels_and_name_variants():
+    assert all(is_generic_label(x) for x in ("Interviewer", "Speaker 2", "P01", "Q", "I", ""))
+    assert not is_generic_label("Dana")
+    assert name_variants("Dr. Dana de Vries") == ["Dr Dana de Vries", "Dana", "Vries"]
+    assert name_variants("Moderator") == []
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def study(tmp_path):
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,pseudonym,name,file,interviewers\n"
+        "P07,p,,Dana Whitfield,dana.txt,Maya Lindqvist\n"
+        "P02,p,Blue,Luis Ortega,luis.txt,Maya Lindqvist\n",
+    )
+    write(
+        tmp_path / "personas" / "p.md",
+        "---\nid: p\nname: Sam\nparticipants: [P07, Zed Quill]\n---\n",
+    )
+    write(tmp_path / "dana.txt", "Maya: Hi Dana?\nDana: Hi Maya. Luis's sofa, Zed Quill, mark.\n")
+    write(tmp_path / "luis.txt", "Maya: Hello?\nLuis Ortega: Dana's friend here.\n")
+    write(
+        tmp_path / "anon.txt",
+        "---\nparticipant_name: Kim Ode\ninterviewers: [Ravi]\n---\nRavi: Why?\nKim: Because.\n",
+    )
+    return tmp_path
+
+
+def table(rows):
+    columns = ["segment_id", "interview_id", "participant_id", "speaker", "role", "text", "source"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def test_pseudonyms_from_csv_else_numbered_and_interviews_numbered(study):
+    segments = table(
+        [
+            ["dana:2", "dana", "P07", "Dana", "participant", "x", "dana.txt"],
+            ["anon:2", "anon", "", "Kim", "participant", "x", "anon.txt"],
+        ]
+    )
+    key = study_key(study, segments)
+    assert key.participants == {"P02": "Blue", "P07": "P01", "anon\x00Kim": "P02"}
+    assert key.interviews == {
+        "anon": "Interview 01",
+        "dana": "Interview 02",
+        "luis": "Interview 03",
+    }
+    assert key.labels == {"Blue": "Blue", "P01": "P01", "P02": "P02"}
+
+
+def test_names_in_quotes_are_replaced_whole_word_with_possessives(study):
+    segments = table(
+        [
+            ["dana:2", "dana", "P07", "Dana", "participant",
+             "Hi MAYA. Luis's sofa, zed quill, Dana's mark; Danae.", "dana.txt"],
+            ["luis:2", "luis", "P02", "Luis Ortega", "participant", "Dana’s friend", "luis.txt"],
+            ["luis:1", "luis", "P02", "Maya", "interviewer", "Hello Luis Ortega?", "luis.txt"],
+            ["anon:2", "anon", "", "Kim", "participant", "I'm Kim Ode, kim@x.org", "anon.txt"],
+            ["anon:1", "anon", "", "Ravi", "interviewer", "Ravi here", "anon.txt"],
+        ]
+    )  # fmt: skip
+    out = redact_segments(segments, study_key(study, segments))
+    assert list(out["text"]) == [
+        f"Hi Interviewer. Blue's sofa, {NAME}, P01's mark; Danae.",
+        "P01’s friend",
+        "Hello Blue?",
+        f"I'm P02, {EMAIL}",  # front-matter participant_name of a participant without an id
+        "Interviewer here",
+    ]
+    assert list(out["speaker"]) == ["P01", "Blue", "Interviewer", "P02", "Interviewer"]
+    assert list(out["participant_id"]) == ["P01", "Blue", "Blue", "P02", ""]
+    assert (
+        list(out["interview_id"]) == ["Interview 02"] + ["Interview 03"] * 2 + ["Interview 01"] * 2
+    )
+    assert list(out["segment_id"])[:2] == ["Interview 02:2", "Interview 03:2"]
+    assert set(out["source"]) == {"Interview 01", "Interview 02", "Interview 03"}
+    assert segments.loc[0, "speaker"] == "Dana", "the input table is not modified"
+
+
+def test_a_shared_first_name_is_marked_without_attribution(study):
+    with open(study / "participants.csv", "a", encoding="utf-8") as f:
+        f.write("P09,p,,Dana Stone,,\n")
+    key = study_key(study)
+    assert key.redact_text("Dana and Dana Stone") == f"{NAME} and P02"
+
+
+def test_paths_in_messages_become_interview_labels(study):
+    key = study_key(study)
+    assert key.redact_text(f"{study / 'dana.txt'}:3: odd") == "Interview 02:3: odd"
+
+
+# --- The canary test: personal data planted in the example study (tests/study_runs.py) must not
+# reach any report, and must reach them with --no-redact (so this test can fail).
+
+
+def _real_names(study: Path) -> list[str]:
+    from cjm_research.ingest import load_participants
+
+    people = load_participants(study / "participants.csv").values()
+    return [n for p in people for n in (p.name, *p.interviewers) if n]
+
+
+def test_no_canary_or_real_name_survives_into_any_report(report_runs):
+    texts = report_runs.redacted_texts
+    kinds = {Path(name.split("!")[0]).suffix for name in texts}
+    assert {".docx", ".html", ".ipynb", ".json", ".png"} <= kinds
+    assert {"index.html", "manifest.json", "coding.ipynb"} <= set(texts)
+    # Full names, and capitalised first names as speakers and quotes carry them.
+    forbidden = [*CANARIES, *_real_names(report_runs.study), "Dana", "Maya", "Aisha"]
+    leaks = [(name, word) for name, text in texts.items() for word in forbidden if word in text]
+    assert leaks == []
+    html = texts[f"{PERSONA}/{PERSONA}.html"]
+    assert "Participant 01" in html and "Interview 01" in html and "p01-dana" not in html
+    for mark in (EMAIL, PHONE, CARD, URL, ID):
+        assert mark in html, mark
+
+
+def test_the_canaries_do_appear_without_redaction(report_runs):
+    texts = report_texts(report_runs.out)  # the second run: --no-redact --force
+    html = texts[f"{PERSONA}/{PERSONA}.html"]
+    for word in CANARIES:
+        assert word in html, word
+    docx = "".join(t for n, t in texts.items() if n.startswith(f"{PERSONA}/{PERSONA}.docx!"))
+    assert "zephyrine.canary@example.org" in docx and "p01-dana" in docx
