@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: install demo test lint lab bench clean distclean
+.PHONY: install demo test lint lab bench preview clean distclean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,17 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks tools
 
 lab: $(STAMP)  ## JupyterLab on the notebooks
-	$(BIN)/python -m pip install --quiet -e '.[lab,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[lab,dev,semantic]'
 	$(BIN)/jupyter lab notebooks/
 
 bench: $(STAMP)  ## benchmarks: ratios against baselines measured in the same run
 	$(BIN)/python benchmarks/run.py
+
+preview: demo  ## render every report to PNG pages in reports/preview/ (installs the tools if missing)
+	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null && command -v chromium >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq libreoffice-writer-nogui poppler-utils chromium) \
+	  || (echo "install LibreOffice, poppler-utils and Chromium (Debian packages) and re-run"; exit 2)
+	$(BIN)/python tools/preview.py reports
 
 clean:  ## remove generated reports (keeps reports/.gitkeep)
 	find reports -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

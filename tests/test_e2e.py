@@ -136,3 +136,39 @@ def test_a_failing_persona_is_reported_and_the_others_still_finish(built, tmp_pa
     assert not (out / "first-home" / "first-home.docx").exists()
     assert (out / "first-home" / "failed.ipynb").exists()
     assert "Failed: FileNotFoundError" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_cross_persona_report_is_built_and_linked_first_in_the_index(built):
+    _, _, out = built
+    for suffix in (".docx", ".html", ".ipynb"):
+        assert (out / f"cross-persona{suffix}").stat().st_size > 10_000, suffix
+    assert not list(out.glob(".build-*")), "build folders must be cleaned up"
+    headings = [
+        p.text
+        for p in Document(str(out / "cross-persona.docx")).paragraphs
+        if p.style.name == "Heading 1"
+    ]
+    assert headings[:2] == ["Summary", "Emotion across the journeys"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    first = index.index('href="busy-parent/busy-parent.html"')
+    assert index.index('href="cross-persona.html"') < first
+    assert 'src="cross-persona-persona_curves.png"' in index
+
+
+def test_a_failed_cross_persona_run_keeps_the_last_report(built, tmp_path):
+    from cjm_research import batch, report_compare
+
+    _, study_dir, out = built
+    assert batch.CROSS_PERSONA == report_compare.FILE_STEM
+    for path in out.glob("cross-persona*"):
+        shutil.copy(path, tmp_path / path.name)
+    kept = batch.run_cross_persona(study_dir, out / "segments.parquet", tmp_path, PERSONAS,
+                                   rebuild=False)  # fmt: skip
+    assert kept.status == "unchanged"
+    assert {Path(p).name for p in kept.outputs} >= {"cross-persona.docx", "cross-persona.html"}
+    before = (tmp_path / "cross-persona.docx").read_bytes()
+    failed = batch.run_cross_persona(study_dir, tmp_path / "gone.parquet", tmp_path, PERSONAS)
+    assert failed.status == "failed" and "FileNotFoundError" in failed.error
+    assert (tmp_path / "cross-persona.docx").read_bytes() == before
+    assert failed.log == str(tmp_path / "cross-persona.failed.ipynb")
+    assert not list(tmp_path.glob(".build-*"))

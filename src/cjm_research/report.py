@@ -46,6 +46,7 @@ class ReportContext:
     participant_labels: dict[str, str] = field(default_factory=dict)
     insights: list[Insight] = field(default_factory=list)
     changes: list[str] | None = None  # None: no previous run to compare with
+    period: str = ""  # when the interviews took place, from participants.csv dates
 
 
 def read_segments(path: Path | str) -> pd.DataFrame:
@@ -82,6 +83,9 @@ def load_context(
     labels = {pid: p.pseudonym or pid for pid, p in participants.items()}
     segments = read_segments(segments_path)
     curated = load_insights(study_dir, codebook)
+    # Dates come from participants.csv by participant id, so they are read before redaction.
+    mine = segments.loc[segments["persona_id"] == persona_id, "participant_id"].unique()
+    period = interview_period([participants[p].date for p in mine if p in participants])
     if redact:
         key = privacy.study_key(study_dir, segments)
         segments, labels = privacy.redact_segments(segments, key), key.labels
@@ -97,7 +101,40 @@ def load_context(
         participant_labels=labels,
         insights=insights_for(journey, curated, codebook, labels),
         changes=None if previous is None else changes(previous, snapshot(journey), codebook),
+        period=period,
     )
+
+
+def interview_period(dates: list[str]) -> str:
+    """``"Interviews 2–12 March 2026"`` from ISO dates (empty when none parse)."""
+    parsed = sorted(d for d in pd.to_datetime(pd.Series(dates), errors="coerce") if not pd.isna(d))
+    if not parsed:
+        return ""
+    first, last = parsed[0], parsed[-1]
+    if first == last:
+        return f"Interviews on {first.day} {first:%B %Y}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"Interviews {first.day}–{last.day} {last:%B %Y}"
+    return f"Interviews {first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+
+
+def limitations(ctx: ReportContext) -> list[str]:
+    """What a reader must keep in mind, in sentences with this report's own numbers."""
+    journey = ctx.journey
+    coders = journey.segments["coder"].replace("", pd.NA).dropna()
+    machine = coders.str.startswith("auto:").mean() if len(coders) else 0.0
+    said = [
+        f"{machine:.0%} of the segments were coded by machine and {1 - machine:.0%} by people; "
+        "machine codes are suggestions to review, not findings.",
+        f"{journey.n_participants} participants: counts describe this sample, not a population. "
+        "Read them as signals of how widely something was felt, not as percentages to project.",
+        "Valence is estimated from the words of each turn, not from tone of voice; sarcasm and "
+        "understatement are easily misread.",
+    ]
+    if journey.low_evidence:
+        names = ", ".join(journey.stage_labels[s] for s in journey.low_evidence)
+        said.append(f"Little evidence for: {names}. Statements about these stages are leads.")
+    return said
 
 
 def snapshot_path(folder: Path | str, persona_id: str) -> Path:
@@ -142,6 +179,8 @@ def write_docx(ctx: ReportContext, figures: dict[str, Path], out_path: Path | st
         figures=figures,
         insights=ctx.insights,
         changes=ctx.changes,
+        period=ctx.period,
+        limitations=limitations(ctx),
         out_path=Path(out_path),
         study_name=ctx.study_name,
         reference=reference if reference.exists() else None,
@@ -188,9 +227,16 @@ def stage_anchor(stage: str) -> str:
 def title_html(ctx: ReportContext) -> str:
     """Title block, counts and a table of contents."""
     journey = ctx.journey
-    counts = (
-        f"{ctx.study_name} · {journey.n_interviews} interviews · "
-        f"{journey.n_participants} participants · {journey.n_segments} coded segments"
+    counts = " · ".join(
+        part
+        for part in (
+            ctx.study_name,
+            ctx.period,
+            f"{journey.n_interviews} interviews",
+            f"{journey.n_participants} participants",
+            f"{journey.n_segments} coded segments",
+        )
+        if part
     )
     entries = [("summary", "Executive summary"), ("changes", "Changes since the last report")]
     entries += [("profile", "Persona profile"), ("journey-map", "Journey map")]
@@ -311,6 +357,8 @@ def methodology_html(ctx: ReportContext) -> str:
             f"the codebook “{ctx.codebook.name}” (version {ctx.codebook.version})."
         )
         + html.bullets(f"{coder}: {n} segments" for coder, n in coders.items())
+        + html.heading("Limitations", 3)
+        + html.bullets(limitations(ctx))
         + html.heading("Stage definitions", 3)
         + html.table(definitions)
     )

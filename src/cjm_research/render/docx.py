@@ -89,11 +89,14 @@ def write_journey_docx(
     reference: Path | None = None,
     insights: Sequence[Insight] = (),
     changes: Sequence[str] | None = None,
+    period: str = "",
+    limitations: Sequence[str] = (),
 ) -> Path:
     """Write the Word journey report of one persona to ``out_path`` and return the path.
 
     ``insights`` (curated and generated) and ``changes`` since the previous run (None when there
-    was none) come from :mod:`cjm_research.insights`.
+    was none) come from :mod:`cjm_research.insights`; ``period`` says when the interviews took
+    place and ``limitations`` are the methodology's caveats (see ``report.limitations``).
 
     ``figures`` maps ``journey_map``, ``emotion_curve``, ``touchpoint_heatmap`` and optionally
     ``emotion_heatmap`` to image files (see :func:`cjm_research.charts.save_journey_figures`); a
@@ -103,7 +106,7 @@ def write_journey_docx(
     doc = open_reference(reference)
     name = persona.name if persona is not None and persona.name else journey.persona_id
     report = _Report(doc, journey, codebook, figures)
-    _title_page(report, name, study_name)
+    _title_page(report, name, study_name, period)
     _executive_summary(report)
     _changes(report, changes)
     _persona_profile(report, persona)
@@ -114,7 +117,7 @@ def write_journey_docx(
     report.doc.add_page_break()
     for stage in journey.stages:
         _stage_section(report, stage)
-    _methodology(report, name)
+    _methodology(report, name, limitations)
     title = f"Customer journey: {name}"
     subject = " · ".join(p for p in (study_name, f"persona {journey.persona_id}") if p)
     set_core_properties(doc, title=title, subject=subject)
@@ -334,11 +337,13 @@ def _new_section(report: _Report, *, landscape: bool) -> None:
 # ----------------------------------------------------------------------------------- sections
 
 
-def _title_page(report: _Report, name: str, study_name: str) -> None:
+def _title_page(report: _Report, name: str, study_name: str, period: str = "") -> None:
     journey = report.journey
     report.para(f"Customer journey: {name}", "Title")
     if study_name:
         report.para(study_name, "Subtitle")
+    if period:
+        report.para(period, "Subtitle")
     report.para(
         f"{_plural(journey.n_interviews, 'interview')} · "
         f"{_plural(journey.n_participants, 'participant')} · "
@@ -583,7 +588,7 @@ def _quote(report: _Report, quote: Quote) -> None:
     report.para(f"— {quote.provenance}{feeling}", "Provenance")
 
 
-def _methodology(report: _Report, name: str) -> None:
+def _methodology(report: _Report, name: str, limitations: Sequence[str] = ()) -> None:
     journey, codebook = report.journey, report.codebook
     report.doc.add_page_break()
     report.heading("Appendix: Methodology")
@@ -622,6 +627,9 @@ def _methodology(report: _Report, name: str) -> None:
             ),
         ]
     )
+    if limitations:
+        report.heading("Limitations", 2)
+        report.bullets(limitations)
     report.heading("Codebook", 2)
     report.para(f"{codebook.name}, version {codebook.version}. Stages in journey order:")
     table = _table(
@@ -862,7 +870,7 @@ def _compare_touchpoints(report: _CompareReport) -> None:
         )
     else:
         rows = list(text.itertuples(index=False, name=None))
-        widths = [Cm(3), Cm(5.2), Cm(5.2), Cm(2), Cm(1.6)]
+        widths = [Cm(3), Cm(5), Cm(5), Cm(2.3), Cm(1.7)]
         _fixed_table(report, list(text.columns), rows, widths)
         report.para()
     _figure(

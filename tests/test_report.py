@@ -1,0 +1,75 @@
+"""The report layer on the example study: context, HTML sections, snapshot, limitations."""
+
+import shutil
+
+import pytest
+
+from cjm_research import report
+from cjm_research.batch import code_study, write_segments
+from cjm_research.resources import example_study_dir
+from cjm_research.study import load_study
+
+
+@pytest.fixture(scope="module")
+def study_and_table(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    study = root / "study"
+    shutil.copytree(example_study_dir(), study)
+    table = write_segments(code_study(load_study(study), "rules").segments, root / "seg.parquet")
+    return study, table
+
+
+@pytest.fixture(scope="module")
+def ctx(study_and_table):
+    study, table = study_and_table
+    return report.load_context(study, "busy-parent", table)
+
+
+def test_title_names_persona_period_and_counts(ctx):
+    title = report.title_html(ctx)
+    assert "Customer journey: Alex, the time-poor parent" in title
+    assert "Interviews 3–10 March 2026" in title
+    assert "3 interviews · 3 participants" in title
+    assert 'href="#priorities"' in title and 'href="#stage-support"' in title
+
+
+def test_curated_insights_show_their_quotes_and_generated_ones_are_labelled(ctx):
+    page = report.insights_html(ctx)
+    assert "A delivery “window” that takes the whole day" in page or "window" in page
+    assert "Curated" in page and "Generated from recurring pain points" in page
+    assert "Seven till seven isn&#x27;t a slot" in page  # the cited segment, escaped
+    assert page.count('class="cjm-quote"') >= 3
+
+
+def test_priorities_rank_pain_points_with_teams_and_the_funnel(ctx):
+    page = report.priorities_html(ctx)
+    assert "What to fix first" in page and "How far journeys reach" in page
+    rows = report.priority_rows(ctx)
+    assert list(rows["#"]) == list(range(1, len(rows) + 1))
+    scores = [float(v) for v in rows["Priority"]]
+    assert scores == sorted(scores, reverse=True)
+    assert set(report.team_items(ctx)) <= {
+        "web", "mobile", "retail", "support", "marketing", "logistics", "finance", "community",
+        "product",
+    }  # fmt: skip
+
+
+def test_changes_first_run_then_nothing_moved(ctx, study_and_table, tmp_path):
+    assert "first report" in report.changes_html(ctx)
+    report.write_snapshot(ctx, tmp_path)
+    study, table = study_and_table
+    again = report.load_context(study, "busy-parent", table, previous_dir=tmp_path)
+    assert again.changes == []
+    assert "Nothing moved" in report.changes_html(again)
+
+
+def test_limitations_carry_this_reports_numbers(ctx):
+    said = report.limitations(ctx)
+    assert said[0].startswith("100% of the segments were coded by machine")
+    assert "3 participants" in said[1]
+    assert "Limitations" in report.methodology_html(ctx)
+
+
+def test_stage_sections_use_whole_numbers(ctx):
+    page = report.stage_html(ctx, "support")
+    assert ".0 coded segments" not in page and "coded segments from" in page
