@@ -27,11 +27,11 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate  # noqa: E402
+from generate import generate
 
-from cjm_research.coding import coders, get_coder  # noqa: E402
-from cjm_research.resources import notebooks_dir  # noqa: E402
-from cjm_research.study import load_study  # noqa: E402
+from cjm_research.coding import coders, get_coder
+from cjm_research.resources import notebooks_dir
+from cjm_research.study import load_study
 
 BIN = Path(sys.executable).parent
 CODER_BUDGET = 8.0  # seconds of coding per coder
@@ -41,7 +41,9 @@ SIZES = [int(n) for n in os.environ.get("CJM_BENCH_SIZES", "100,300,1000").split
 def run(args: list[str], **kwargs) -> tuple[float, float, str]:
     """Run a command; return (seconds, peak MB of its process tree, stderr). Raises on failure."""
     started = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs
+    )
     peak = [0.0]
     done = threading.Event()
 
@@ -101,7 +103,18 @@ def naive_loop(study: Path, out: Path, personas: list[str]) -> float:
     """What a user would write: code once, then papermill and nbconvert per persona."""
     started = time.perf_counter()
     segments = out / "segments.parquet"
-    run([str(BIN / "cjm"), "code", "--study", str(study), "--coder", "rules", "--out", str(segments)])
+    run(
+        [
+            str(BIN / "cjm"),
+            "code",
+            "--study",
+            str(study),
+            "--coder",
+            "rules",
+            "--out",
+            str(segments),
+        ]
+    )
     for pid in personas:
         folder = out / pid
         folder.mkdir(parents=True)
@@ -120,7 +133,9 @@ def bench_twelve(root: Path) -> None:
     personas = [f"persona-{j:02d}" for j in range(12)]
     naive = naive_loop(study, root / "naive", personas)
     full, peak, _ = reports(study, "--force")
-    print(f"12 personas, 36 interviews: naive loop {naive:.1f} s, cjm reports --jobs 2 {full:.1f} s")
+    print(
+        f"12 personas, 36 interviews: naive loop {naive:.1f} s, cjm reports --jobs 2 {full:.1f} s"
+    )
     print(f"  speed-up x{naive / full:.2f} (target >= 3), peak memory {peak:,.0f} MB")
     again, _, output = reports(study)
     print(f"  no-change re-run {again:.2f} s = {again / full:.1%} of the full run (target < 5 %)")
@@ -141,7 +156,9 @@ def bench_curve(root: Path) -> None:
     for size in SIZES:
         study = generate(root / f"curve-{size}", size, 40)
         seconds, peak, _ = reports(study, "--force")
-        print(f"{size:>10}{40:>10}{seconds:>10.1f}{seconds / size:>13.3f}{peak:>10,.0f}", flush=True)
+        print(
+            f"{size:>10}{40:>10}{seconds:>10.1f}{seconds / size:>13.3f}{peak:>10,.0f}", flush=True
+        )
     print("targets: 1,000 interviews / 40 personas within 180 s, peak under 2,048 MB")
 
 

@@ -75,7 +75,9 @@ def generate(out: Path, interviews: int, personas: int, seed: int = 0) -> Path:
         rows.append([participant, pid, f"Participant {i:04d}", name, rel, interviewer])
     with open(out / "participants.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["participant_id", "persona_id", "pseudonym", "name", "file", "interviewers"])
+        writer.writerow(
+            ["participant_id", "persona_id", "pseudonym", "name", "file", "interviewers"]
+        )
         writer.writerows(rows)
     return out
 

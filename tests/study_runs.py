@@ -53,7 +53,7 @@ HOSTILE: tuple[tuple[str, bytes, str], ...] = (
     (
         "first-home/tagged.md",
         b"---\nparticipant: !!python/object/apply:os.system [ls]\n---\nA: hi\n",
-        "front matter is not valid YAML",
+        "YAML tags such as '!!python/object' are not allowed",
     ),
     ("notes.rtf", b"{\\rtf1 notes}", ".rtf files are not read"),
     ("stray.txt", b"Q: Where does this belong?\nA: Nowhere yet.\n", "transcript has no persona"),

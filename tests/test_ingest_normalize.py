@@ -210,3 +210,20 @@ def test_front_matter_size_limit():
     text = "---\nnote: " + "x" * (64 * 1024) + "\n---\nMaya: hi\n"
     with pytest.raises(CJMInputError, match="KB"):
         split_front_matter(text, "x.txt")
+
+
+@pytest.mark.parametrize(
+    "value", ["!!python/object/apply:os.system [ls]", "!!python/name:os.system", "!custom x"]
+)
+def test_yaml_tags_are_refused(value):
+    with pytest.raises(CJMInputError, match="YAML tags such as") as info:
+        split_front_matter(f"---\nid: a\nparticipant: {value}\n---\nMaya: hi\n", "x.txt")
+    assert info.value.line == 3 and "remove the '!!…' tag" in info.value.hint
+
+
+def test_bom_before_front_matter_is_read(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_bytes(codecs.BOM_UTF8 + b"---\nparticipant: P01\n---\nMaya: Hi?\nDana: Yes.\n")
+    transcript = read_transcript(path)
+    assert transcript.meta == {"participant": "P01"}
+    assert [t.line for t in transcript.turns] == [4, 5]

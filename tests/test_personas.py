@@ -65,7 +65,11 @@ def test_numeric_looking_id_stays_a_string(tmp_path):
     assert list(load_personas(tmp_path)) == ["0012"]
 
 
-@pytest.mark.parametrize("bad_id", ["../etc", "a/b", "..", "has space", "-lead", "a\\\\b"])
+@pytest.mark.parametrize(
+    "bad_id",
+    ["../etc", "a/b", "..", "has space", "-lead", "a\\\\b", "C:x", "a<b", "a|b", "a?b", "a*b",
+     "CON", "nul", "com1", "Lpt9"],
+)  # fmt: skip
 def test_unsafe_ids_are_rejected(tmp_path, bad_id):
     write(tmp_path / "p.md", f'---\nid: "{bad_id}"\nname: X\n---\n')
     with pytest.raises(CJMInputError, match="not a safe id") as info:

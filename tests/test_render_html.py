@@ -67,11 +67,13 @@ def test_index_without_a_comparison_has_no_overview_block():
 
 def test_figure_embeds_the_png_with_escaped_alt_text_and_caption(tmp_path):
     png = tmp_path / "f.png"
-    png.write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    # The header of a 1000 x 500 pixel PNG: drawn at 200 dpi, shown 600 CSS pixels wide.
+    header = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + (1000).to_bytes(4, "big")
+    png.write_bytes(header + (500).to_bytes(4, "big") + b"rest")
     fragment = html.figure(png, 'Chart of "A" <b>', "Figure 1. <i>x</i>")
     data = base64.b64encode(png.read_bytes()).decode()
     assert fragment == (
-        f'<figure class="cjm-figure"><img src="data:image/png;base64,{data}" '
+        f'<figure class="cjm-figure"><img src="data:image/png;base64,{data}" width="600" '
         'alt="Chart of &quot;A&quot; &lt;b&gt;">'
         '<figcaption class="cjm-figcaption">Figure 1. &lt;i&gt;x&lt;/i&gt;</figcaption></figure>'
     )

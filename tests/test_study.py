@@ -211,3 +211,64 @@ def test_example_study_loads_cleanly():
         assert INTERVIEWER in roles.values()
         for turn in transcript.turns:
             assert transcript.text[turn.start : turn.end] == turn.text
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "severity", "message"),
+    [
+        ("e.txt", b"", "warning", "file is empty"),
+        ("e.md", b"  \n\n", "warning", "no speaker turns found"),
+        ("e.srt", b"", "warning", "file is empty"),
+        ("e.vtt", b"WEBVTT\n\n", "warning", "no speaker turns found"),
+        ("e.docx", b"", "error", "not a Word file"),
+    ],
+)
+def test_empty_files_are_named_and_the_rest_still_loads(study, name, data, severity, message):
+    path = write(study / name, data)
+    loaded = load_study(study)
+    assert any(
+        p.path == path and p.message == message for p in loaded.problems if p.severity == severity
+    )
+    assert {"p01", "p02"} <= {t.interview_id for t in loaded.transcripts}
+
+
+def test_a_3000_turn_transcript_is_read_and_coded(study):
+    from cjm_research.coding import code_transcripts, get_coder
+
+    turns = "".join(
+        f"Maya: Question {n} about the delivery?\nDana: Answer {n}, the sofa came late again.\n"
+        for n in range(1500)
+    )
+    write(study / "first-home" / "long.txt", "---\npersona: first-home\n---\n" + turns)
+    loaded = load_study(study)
+    [long] = [t for t in loaded.transcripts if t.interview_id == "long"]
+    assert len(long.turns) == 3000 and long.turns[-1].line == 3003
+    assert all(long.text[t.start : t.end] == t.text for t in long.turns)
+    rows = code_transcripts([long], get_coder("rules", loaded.codebook))
+    assert (rows["role"] == PARTICIPANT).sum() == 1500
+
+
+@pytest.mark.parametrize("bad", ["../../escape", "a/b", "..\\\\x", "CON", "a:b"])
+def test_unsafe_persona_id_from_a_transcript_skips_the_file(study, bad):
+    path = write(study / "x.txt", f'---\npersona: "{bad}"\n---\nQ: Hi?\nA: Yes.\n')
+    loaded = load_study(study)
+    [error] = [p for p in loaded.errors if p.path == path]
+    assert "is not a safe id" in error.message and "letters, digits" in error.hint
+    assert "x" not in {t.interview_id for t in loaded.transcripts}
+
+
+def test_unsafe_persona_id_in_participants_csv_skips_the_file(study):
+    csv = study / "participants.csv"
+    csv.write_text(csv.read_text().replace("P01,first-home", "P01,../up"), encoding="utf-8")
+    loaded = load_study(study)
+    assert [p.message for p in loaded.errors] == ["persona id '../up' is not a safe id"]
+    assert "p01" not in {t.interview_id for t in loaded.transcripts}
+
+
+def test_problem_lines_group_errors_and_warnings_with_relative_paths(study):
+    write(study / "first-home" / "bad.docx", b"nope")
+    lines = load_study(study).problem_lines()
+    assert lines[0] == "Errors (1), these files are skipped:"
+    assert lines[1].startswith("first-home/bad.docx: not a Word file — save it from Word")
+    assert lines[2].startswith("Warnings (")
+    assert all(" — " in line for line in lines[3:]), "every warning says how to fix it"

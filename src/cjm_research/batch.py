@@ -291,7 +291,9 @@ def code_study(
     With ``cache`` (a parquet file), interviews coded before with the same transcript, codebook
     and coder are taken from it and only the others are coded (``codecache.py``).
     """
-    machine_coder = get_coder(coder, study.codebook)
+    machine_coder = get_coder(coder, study.codebook, cache_dir=cache.parent if cache else None)
+    if progress is not None:
+        progress(f"coding with the {machine_coder.name} coder")
     machine, coded = code_with_cache(
         study.transcripts, machine_coder, study.codebook, cache, say=progress
     )

@@ -54,17 +54,13 @@ def compare_personas(
     personas: list[str] | None = None,
     *,
     names: dict[str, str] | None = None,
-    participant_labels: dict[str, str] | None = None,
     min_participants: int = MIN_PARTICIPANTS,
 ) -> Comparison:
     """Compare the journeys of ``personas`` (default: every persona with participant segments)."""
     rows = participant_segments(segments)
     if personas is None:
         personas = sorted(set(rows["persona_id"].astype(str)) - {""})
-    journeys = {
-        pid: build_journey(segments, codebook, pid, participant_labels=participant_labels)
-        for pid in personas
-    }
+    journeys = {pid: build_journey(segments, codebook, pid) for pid in personas}
     names = {pid: (names or {}).get(pid) or pid for pid in personas}
     curves = persona_curves(journeys)
     shares = touchpoint_shares(journeys, codebook)

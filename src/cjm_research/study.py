@@ -46,6 +46,7 @@ _HINTS: tuple[tuple[str, str], ...] = (
     ("is not in participants.csv", "add a row for them to participants.csv or fix the id"),
     ("no speaker labels found", "start each turn with 'Name:' so questions are not coded"),
     ("no speaker turns found", "start each turn with 'Name: text', or remove the file"),
+    ("file is empty", "export the transcript again, or remove the file"),
     ("no byte-order mark", "save the file as UTF-8"),
     ("before the first speaker label", "label that text 'Name:' or delete it"),
     ("outside any cue skipped", "check the subtitle export around that line"),
@@ -269,7 +270,7 @@ class _TranscriptLoader:
             message, _, hint = message.partition(" — ")
             self.problems.append(Problem(WARNING, path, line, message, hint or _hint(message)))
         if not transcript.turns:
-            message = "no speaker turns found"
+            message = "file is empty" if path.stat().st_size == 0 else "no speaker turns found"
             self.problems.append(Problem(WARNING, path, None, message, _hint(message)))
         self.transcripts.append(transcript)
 

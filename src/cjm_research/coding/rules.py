@@ -283,19 +283,27 @@ class RulesCoder:
         reading = reading or self.read_emotions([text])[0]
         score = reading.valence
         evidence = []
-        emotion_hits = [h for h, negated in self._emotions.hits(text, words) if not negated]
+        hits = self._emotions.hits(text, words)
+        emotion_hits = [h for h, negated in hits if not negated]
         emotion, share = _best(_scores(emotion_hits), self._emotion_order)
+        # A negated emotion word ("not worried") rules that emotion out, whatever the model reads.
+        denied = {h.code for h, negated in hits if negated}
+        model_emotion = "" if reading.emotion in denied else reading.emotion
         keyword_confidence = 0.45 + 0.45 * share * min(1.0, len(emotion_hits) / 2)
-        if emotion and (keyword_confidence >= reading.confidence or reading.emotion == emotion):
+        # The model's "neutral" only means it saw no feeling it knows (Reddit-trained, it reads
+        # factual complaints as neutral): it can override a keyword-named emotion, not erase it.
+        overridden = reading.confidence > keyword_confidence and model_emotion != self._neutral
+        if emotion and (not overridden or model_emotion == emotion):
             target = self._valence[emotion]
             pull = _PULL_AGREE if score * target > 0 else _PULL_DISAGREE
             valence = (1 - pull) * score + pull * target
-            emotion_confidence = max(keyword_confidence, reading.confidence)
+            agree = model_emotion == emotion
+            emotion_confidence = max(keyword_confidence, reading.confidence * agree)
             evidence.append(f"emotion {emotion}: {phrases(emotion_hits, emotion)}")
-        elif reading.emotion:
-            valence, emotion, emotion_confidence = score, reading.emotion, reading.confidence
+        elif model_emotion:
+            valence, emotion, emotion_confidence = score, model_emotion, reading.confidence
             evidence.append(f"emotion {emotion}: emotion model ({reading.label})")
-        elif abs(score) >= _NEUTRAL_BAND:
+        elif abs(score) >= _NEUTRAL_BAND and not denied:
             # No nameable emotion, but clearly valenced: the emotion whose valence is nearest.
             valence = score
             emotion = min(self._emotion_order, key=lambda e: abs(self._valence[e] - score))

@@ -102,21 +102,36 @@ def split_front_matter(text: str, path: Path | str | None) -> tuple[dict[str, An
     return meta, "\n".join(lines[close + 1 :]), close + 2
 
 
+def _invalid(exc: yaml.YAMLError, path: Path | str | None) -> CJMInputError:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return CJMInputError(
+        f"front matter is not valid YAML: {problem}",
+        path,
+        mark.line + 2 if mark is not None else 1,
+        "check indentation, and quote values that contain ':' or '#'",
+    )
+
+
 def _parse(block: str, path: Path | str | None) -> dict[str, Any]:
     try:
         data = load_yaml_strings(block)
     except _RefusedYAML as exc:
         # +2: YAML lines are 0-based and the block starts after the opening '---' line.
         raise CJMInputError(str(exc), path, exc.line + 2, exc.hint) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    except yaml.constructor.ConstructorError as exc:
+        if "tag" not in (exc.problem or ""):
+            raise _invalid(exc, path) from exc
+        # Only the plain YAML tags are read (as text); !!python/object and friends are refused.
+        mark = exc.problem_mark
         raise CJMInputError(
-            f"front matter is not valid YAML: {problem}",
+            "YAML tags such as '!!python/object' are not allowed in front matter",
             path,
             mark.line + 2 if mark is not None else 1,
-            "check indentation, and quote values that contain ':' or '#'",
+            "remove the '!!…' tag and write the plain value",
         ) from exc
+    except yaml.YAMLError as exc:
+        raise _invalid(exc, path) from exc
     if data is None or data == "":
         return {}
     if not isinstance(data, dict):

@@ -13,6 +13,8 @@ from .frontmatter import split_front_matter
 from .normalize import normalize_text, read_text_file
 
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+# Device names Windows will not create as a folder, whatever the case.
+_WINDOWS_RESERVED = re.compile(r"^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$", re.IGNORECASE)
 _LIST_FIELDS = ("goals", "needs", "pain_points", "participants")
 _TEXT_FIELDS = ("summary", "quote")
 _PERSONA_EXAMPLE = "start the file with '---', 'id: first-home', 'name: First-home buyer', '---'"
@@ -20,8 +22,9 @@ _PARTICIPANT_FIELDS = ("participant_id", "persona_id", "pseudonym", "name", "fil
 
 
 def is_safe_id(value: str) -> bool:
-    """Letters, digits, '-' and '_' only (≤ 64, starting with a letter or digit): safe in paths."""
-    return bool(_SLUG.match(value))
+    """Letters, digits, '-' and '_' only (≤ 64, starting with a letter or digit), and not a
+    Windows device name (``con``, ``nul``, ``com1`` …): safe as a folder name everywhere."""
+    return bool(_SLUG.match(value)) and not _WINDOWS_RESERVED.match(value)
 
 
 def read_persona(path: Path) -> Persona:

@@ -55,17 +55,20 @@ def table(frame: pd.DataFrame, *, index: bool = False) -> str:
     return frame.to_html(index=index, escape=True, border=0, na_rep="–")
 
 
-def figure(path: Path | str, alt: str, caption: str = "") -> str:
+def figure(path: Path | str, alt: str, caption: str = "", *, dpi: int = 200) -> str:
     """A PNG embedded as a data URI with its alt text and an optional caption, self-contained.
 
     Notebook image outputs carry no alt text into the HTML export; this keeps the description
-    that the Word report gives the same figure.
+    that the Word report gives the same figure. The image is shown a little above its print size
+    (``dpi`` is the resolution it was saved at), so a narrow chart is not blown up to page width.
     """
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    raw = Path(path).read_bytes()
+    width = round(int.from_bytes(raw[16:20], "big") / dpi * 120)  # the PNG header's pixel width
+    data = base64.b64encode(raw).decode("ascii")
     below = f'<figcaption class="cjm-figcaption">{esc(caption)}</figcaption>' if caption else ""
     return (
-        f'<figure class="cjm-figure"><img src="data:image/png;base64,{data}" alt="{esc(alt)}">'
-        f"{below}</figure>"
+        f'<figure class="cjm-figure"><img src="data:image/png;base64,{data}" width="{width}" '
+        f'alt="{esc(alt)}">{below}</figure>'
     )
 
 
