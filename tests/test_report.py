@@ -73,3 +73,24 @@ def test_limitations_carry_this_reports_numbers(ctx):
 def test_stage_sections_use_whole_numbers(ctx):
     page = report.stage_html(ctx, "support")
     assert ".0 coded segments" not in page and "coded segments from" in page
+
+
+def test_methodology_shows_agreement_once_a_person_has_coded(tmp_path):
+    import pandas as pd
+
+    from cjm_research.coding.human import append_human_codes
+
+    study = tmp_path / "study"
+    shutil.copytree(example_study_dir(), study)
+    coded = code_study(load_study(study), "rules")
+    table = write_segments(coded.segments, tmp_path / "segments.parquet")
+    write_segments(coded.machine, tmp_path / "segments.machine.parquet")
+    assert report.load_context(study, "busy-parent", table).agreement.empty
+    mine = coded.machine[coded.machine["role"] == "participant"].head(30)
+    edits = mine[["segment_id", "stage", "touchpoints", "emotion"]].copy()
+    edits.loc[edits.index[:10], "stage"] = "support"  # disagree on a third
+    append_human_codes(study, "Maya", edits)
+    ctx = report.load_context(study, "busy-parent", table)
+    assert isinstance(ctx.agreement, pd.DataFrame) and len(ctx.agreement) == 3
+    page = report.methodology_html(ctx)
+    assert "Agreement between coders" in page and "Alpha" in page

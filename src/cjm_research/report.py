@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import charts, privacy
+from .agreement import agreement_table
 from .analysis import Journey, build_journey, split_codes
 from .codebook import load_codebook
 from .ingest import load_participants, load_personas
@@ -47,6 +48,7 @@ class ReportContext:
     insights: list[Insight] = field(default_factory=list)
     changes: list[str] | None = None  # None: no previous run to compare with
     period: str = ""  # when the interviews took place, from participants.csv dates
+    agreement: pd.DataFrame = field(default_factory=pd.DataFrame)  # empty: one coder only
 
 
 def read_segments(path: Path | str) -> pd.DataFrame:
@@ -102,7 +104,16 @@ def load_context(
         insights=insights_for(journey, curated, codebook, labels),
         changes=None if previous is None else changes(previous, snapshot(journey), codebook),
         period=period,
+        agreement=_agreement(study_dir, Path(segments_path), codebook),
     )
+
+
+def _agreement(study_dir: Path, segments_path: Path, codebook: Codebook) -> pd.DataFrame:
+    # The machine layer sits beside the merged table (batch writes both); without it, only
+    # human coders can be compared.
+    machine_path = segments_path.with_name("segments.machine.parquet")
+    machine = read_segments(machine_path) if machine_path.exists() else None
+    return agreement_table(study_dir, machine, codebook)
 
 
 def interview_period(dates: list[str]) -> str:
@@ -181,6 +192,7 @@ def write_docx(ctx: ReportContext, figures: dict[str, Path], out_path: Path | st
         changes=ctx.changes,
         period=ctx.period,
         limitations=limitations(ctx),
+        agreement=ctx.agreement,
         out_path=Path(out_path),
         study_name=ctx.study_name,
         reference=reference if reference.exists() else None,
@@ -357,6 +369,7 @@ def methodology_html(ctx: ReportContext) -> str:
             f"the codebook “{ctx.codebook.name}” (version {ctx.codebook.version})."
         )
         + html.bullets(f"{coder}: {n} segments" for coder, n in coders.items())
+        + agreement_html(ctx)
         + html.heading("Limitations", 3)
         + html.bullets(limitations(ctx))
         + html.heading("Stage definitions", 3)
@@ -456,3 +469,17 @@ def insights_html(ctx: ReportContext) -> str:
             parts.append(html.paragraph(f"Opportunity: {insight.opportunity}"))
         parts += [html.quote_block(q) for q in insight.evidence]
     return "".join(parts)
+
+
+def agreement_html(ctx: ReportContext) -> str:
+    """The inter-coder agreement table, when the study has more than one coder."""
+    if ctx.agreement.empty:
+        return ""
+    return (
+        html.heading("Agreement between coders", 3)
+        + html.paragraph(
+            "Krippendorff's alpha and Cohen's kappa over segments coded by more than one coder "
+            "(the machine counts as one); units a coder left uncoded are excluded."
+        )
+        + html.table(ctx.agreement)
+    )

@@ -91,6 +91,7 @@ def write_journey_docx(
     changes: Sequence[str] | None = None,
     period: str = "",
     limitations: Sequence[str] = (),
+    agreement: pd.DataFrame | None = None,
 ) -> Path:
     """Write the Word journey report of one persona to ``out_path`` and return the path.
 
@@ -117,7 +118,7 @@ def write_journey_docx(
     report.doc.add_page_break()
     for stage in journey.stages:
         _stage_section(report, stage)
-    _methodology(report, name, limitations)
+    _methodology(report, name, limitations, agreement)
     title = f"Customer journey: {name}"
     subject = " · ".join(p for p in (study_name, f"persona {journey.persona_id}") if p)
     set_core_properties(doc, title=title, subject=subject)
@@ -282,6 +283,9 @@ def _set_widths(table: Table, widths: Sequence[Length]) -> None:
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width
+    # Cell widths alone are ignored by LibreOffice, which lays a table out from its grid.
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
 
 
 def _usable(report: _Report) -> tuple[Length, Length]:
@@ -588,7 +592,12 @@ def _quote(report: _Report, quote: Quote) -> None:
     report.para(f"— {quote.provenance}{feeling}", "Provenance")
 
 
-def _methodology(report: _Report, name: str, limitations: Sequence[str] = ()) -> None:
+def _methodology(
+    report: _Report,
+    name: str,
+    limitations: Sequence[str] = (),
+    agreement: pd.DataFrame | None = None,
+) -> None:
     journey, codebook = report.journey, report.codebook
     report.doc.add_page_break()
     report.heading("Appendix: Methodology")
@@ -627,6 +636,23 @@ def _methodology(report: _Report, name: str, limitations: Sequence[str] = ()) ->
             ),
         ]
     )
+    if agreement is not None and not agreement.empty:
+        report.heading("Agreement between coders", 2)
+        report.para(
+            "Krippendorff's alpha and Cohen's kappa over the segments coded by more than one "
+            "coder (the machine counts as one); units a coder left uncoded are excluded."
+        )
+        grid = _table(
+            report,
+            ["Dimension", "Coders", "Units", "Agreement", "Kappa", "Alpha", "Weakest codes"],
+            [
+                (str(r["Dimension"]), str(r["Coders"]), str(r["Units"]),
+                 f"{r['Agreement (%)']}%", str(r["Kappa"]), str(r["Alpha"]),
+                 str(r["Weakest codes"]))
+                for _, r in agreement.iterrows()
+            ],
+        )  # fmt: skip
+        _set_widths(grid, [Cm(3.0), Cm(3.0), Cm(1.4), Cm(2.0), Cm(1.5), Cm(1.5), Cm(4.6)])
     if limitations:
         report.heading("Limitations", 2)
         report.bullets(limitations)
@@ -773,9 +799,6 @@ def _fixed_table(
     """A :func:`_table` with column widths LibreOffice honours too, rows never split by a page."""
     table = _table(report, header, rows)
     _set_widths(table, widths)
-    # Cell widths alone are ignored by LibreOffice, which lays a table out from its grid.
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = width
     for row in table.rows:
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     return table
