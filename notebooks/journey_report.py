@@ -74,4 +74,4 @@ display(HTML(report.methodology_html(ctx)))
 
 # %%
 docx_path = report.write_docx(ctx, figures, Path(output_dir) / f"{persona_id}.docx")
-report.write_snapshot(ctx, output_dir)
+snapshot_file = report.write_snapshot(ctx, output_dir)

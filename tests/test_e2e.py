@@ -172,3 +172,10 @@ def test_a_failed_cross_persona_run_keeps_the_last_report(built, tmp_path):
     assert (tmp_path / "cross-persona.docx").read_bytes() == before
     assert failed.log == str(tmp_path / "cross-persona.failed.ipynb")
     assert not list(tmp_path.glob(".build-*"))
+
+
+def test_report_pages_show_no_stray_return_values(built):
+    _, _, out = built
+    for pid in PERSONAS:
+        page = (out / pid / f"{pid}.html").read_text(encoding="utf-8")
+        assert "PosixPath(" not in page and ".build-" not in page, pid
