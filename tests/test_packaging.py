@@ -34,6 +34,9 @@ def test_wheel_carries_every_resource_the_code_looks_for(wheel):
         "cjm_research/example_study/participants.csv",
         "cjm_research/example_study/personas/busy-parent.md",
         "cjm_research/example_study/design-lover/p07-chloe.docx",
+        "cjm_research/coding/data/all-MiniLM-L6-v2-tokenizer.json",
+        "cjm_research/coding/data/NOTICE",
+        "cjm_research/coding/data/emotion-model.npz",
     ):
         assert resource in names, resource
     entry_points = wheel.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()

@@ -195,8 +195,7 @@ class SemanticCoder:
         texts = [t.text for t in turns]
         vectors = self.embedder.encode(texts)
         stage_scores, stage_nearest = self.stages.scores(vectors)
-        stage_scores = _centre(stage_scores)
-        semantic = self._stage_probabilities(stage_scores)
+        semantic = self._stage_probabilities(_centre(stage_scores))
         keyword = [self.rules.stage_evidence(text) for text in texts]
         own = np.array(
             [_combine(semantic[i], p_kw) for i, (p_kw, _) in enumerate(keyword)]
@@ -205,6 +204,7 @@ class SemanticCoder:
         answers = [i for i, t in enumerate(turns) if t.role != INTERVIEWER]
         tp_scores, tp_nearest = self.touchpoints.scores(vectors[answers])
         rows = [self.rules.row(transcript, turn, {}) for turn in turns]
+        readings = self.rules.read_emotions([texts[i] for i in answers])  # one batch: fast
         for j, i in enumerate(answers):
             stage, confidence, source = smoothed.stage(j, self.stages.codes)
             notes = []
@@ -217,7 +217,7 @@ class SemanticCoder:
                 notes.append(context.stage_evidence(stage, source, own_note))
             codes = self._touchpoint_codes(texts[i], tp_scores[j], tp_nearest[j])
             notes.append(str(codes.pop("evidence")))
-            codes.update(self.rules.emotion_codes(texts[i]))
+            codes.update(self.rules.emotion_codes(texts[i], reading=readings[j]))
             notes.append(str(codes.pop("evidence")))
             flag = context.review_flag(
                 stage=confidence if stage else None,
