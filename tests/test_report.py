@@ -94,3 +94,12 @@ def test_methodology_shows_agreement_once_a_person_has_coded(tmp_path):
     assert isinstance(ctx.agreement, pd.DataFrame) and len(ctx.agreement) == 3
     page = report.methodology_html(ctx)
     assert "Agreement between coders" in page and "Alpha" in page
+
+
+def test_appendix_lists_applied_codes_and_telling_pairs(ctx):
+    applied, pairs = ctx.code_tables()
+    assert (applied["Segments"] > 0).all() and "Purchase" in set(applied["Code"])
+    assert not pairs.empty and "Neutral" not in set(pairs["Code"]) | set(pairs["Together with"])
+    assert list(pairs["Segments"]) == sorted(pairs["Segments"], reverse=True)
+    page = report.methodology_html(ctx)
+    assert "Code frequencies" in page and "Codes that occur together" in page

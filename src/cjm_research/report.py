@@ -31,6 +31,7 @@ from .iorw import write_text
 from .model import Codebook, Persona
 from .render import html
 from .render.docx import write_journey_docx
+from .tables import code_cooccurrence, code_frequency_table, top_pairs
 
 FIGURES = ("journey_map", "emotion_curve", "touchpoint_heatmap", "emotion_heatmap")
 
@@ -49,6 +50,23 @@ class ReportContext:
     changes: list[str] | None = None  # None: no previous run to compare with
     period: str = ""  # when the interviews took place, from participants.csv dates
     agreement: pd.DataFrame = field(default_factory=pd.DataFrame)  # empty: one coder only
+
+    def code_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """This persona's applied codes (label, segments, participants) and top code pairs."""
+        rows = self.journey.segments
+        frequency = code_frequency_table(rows, self.codebook)
+        used = frequency[frequency["segments"] > 0]
+        applied = pd.DataFrame(
+            {
+                "Dimension": used["dimension"].str.capitalize(),
+                "Code": used["label"],
+                "Segments": used["segments"],
+                "Participants": used["participants"],
+            }
+        )
+        pairs = top_pairs(code_cooccurrence(rows, self.codebook), self.codebook)
+        pairs.columns = ["Code", "Together with", "Segments"]
+        return applied, pairs
 
 
 def read_segments(path: Path | str) -> pd.DataFrame:
@@ -193,6 +211,7 @@ def write_docx(ctx: ReportContext, figures: dict[str, Path], out_path: Path | st
         period=ctx.period,
         limitations=limitations(ctx),
         agreement=ctx.agreement,
+        code_tables=ctx.code_tables(),
         out_path=Path(out_path),
         study_name=ctx.study_name,
         reference=reference if reference.exists() else None,
@@ -370,6 +389,7 @@ def methodology_html(ctx: ReportContext) -> str:
         )
         + html.bullets(f"{coder}: {n} segments" for coder, n in coders.items())
         + agreement_html(ctx)
+        + code_tables_html(ctx)
         + html.heading("Limitations", 3)
         + html.bullets(limitations(ctx))
         + html.heading("Stage definitions", 3)
@@ -483,3 +503,12 @@ def agreement_html(ctx: ReportContext) -> str:
         )
         + html.table(ctx.agreement)
     )
+
+
+def code_tables_html(ctx: ReportContext) -> str:
+    """How often each code was applied, and which codes most often share a segment."""
+    applied, pairs = ctx.code_tables()
+    parts = [html.heading("Code frequencies", 3), html.table(applied)]
+    if not pairs.empty:
+        parts += [html.heading("Codes that occur together", 3), html.table(pairs)]
+    return "".join(parts)

@@ -79,3 +79,35 @@ def code_cooccurrence(
         used = np.diag(table.to_numpy()) > 0
         table = table.loc[used, used]
     return table
+
+
+def top_pairs(
+    cooccurrence: pd.DataFrame, codebook: Codebook, top: int = 10, *, skip_neutral: bool = True
+) -> pd.DataFrame:
+    """The code pairs from different dimensions that most often share a segment.
+
+    Pairs within one dimension are left out (a segment has one stage and one emotion, so only
+    touchpoint pairs could co-occur there, and those read better across dimensions anyway).
+    Neutral emotions (valence 0) pair with everything and say nothing, so they are skipped.
+    Columns: first, second (code labels), segments.
+    """
+    records = []
+    neutral = {("emotions", c.id) for c in codebook.emotions if skip_neutral and not c.valence}
+    keys = [k for k in cooccurrence.index if k not in neutral]
+    for i, (dim_a, code_a) in enumerate(keys):
+        for dim_b, code_b in keys[i + 1 :]:
+            count = int(cooccurrence.loc[(dim_a, code_a), (dim_b, code_b)])
+            if dim_a != dim_b and count:
+                records.append(
+                    {
+                        "first": codebook.label(dim_a, code_a),
+                        "second": codebook.label(dim_b, code_b),
+                        "segments": count,
+                    }
+                )
+    table = pd.DataFrame(records, columns=["first", "second", "segments"])
+    return (
+        table.sort_values("segments", ascending=False, kind="stable")
+        .head(top)
+        .reset_index(drop=True)
+    )

@@ -92,6 +92,7 @@ def write_journey_docx(
     period: str = "",
     limitations: Sequence[str] = (),
     agreement: pd.DataFrame | None = None,
+    code_tables: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> Path:
     """Write the Word journey report of one persona to ``out_path`` and return the path.
 
@@ -118,7 +119,7 @@ def write_journey_docx(
     report.doc.add_page_break()
     for stage in journey.stages:
         _stage_section(report, stage)
-    _methodology(report, name, limitations, agreement)
+    _methodology(report, name, limitations, agreement, code_tables)
     title = f"Customer journey: {name}"
     subject = " · ".join(p for p in (study_name, f"persona {journey.persona_id}") if p)
     set_core_properties(doc, title=title, subject=subject)
@@ -597,6 +598,7 @@ def _methodology(
     name: str,
     limitations: Sequence[str] = (),
     agreement: pd.DataFrame | None = None,
+    code_tables: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> None:
     journey, codebook = report.journey, report.codebook
     report.doc.add_page_break()
@@ -653,6 +655,15 @@ def _methodology(
             ],
         )  # fmt: skip
         _set_widths(grid, [Cm(3.0), Cm(3.0), Cm(1.4), Cm(2.0), Cm(1.5), Cm(1.5), Cm(4.6)])
+    if code_tables is not None:
+        applied, pairs = code_tables
+        report.heading("Code frequencies", 2)
+        grid = _table(report, list(applied.columns), applied.astype(str).to_numpy().tolist())
+        _set_widths(grid, [Cm(3.5), Cm(6.5), Cm(3.0), Cm(3.0)])
+        if not pairs.empty:
+            report.heading("Codes that occur together", 2)
+            grid = _table(report, list(pairs.columns), pairs.astype(str).to_numpy().tolist())
+            _set_widths(grid, [Cm(6.5), Cm(6.5), Cm(3.0)])
     if limitations:
         report.heading("Limitations", 2)
         report.bullets(limitations)
