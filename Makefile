@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-dev
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,semantic]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,semantic,dask]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,3 +1,4 @@
+import json
 import math
 from pathlib import Path
 
@@ -46,3 +47,254 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
     assert target.read_text() == "good"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
     assert oct(target.stat().st_mode & 0o777) != oct(0o600)
+
+
+# --- incremental rebuilds: the planning, with notebook runs replaced by fast fakes ---------------
+
+
+@pytest.fixture
+def study_dir(tmp_path):
+    import shutil
+
+    from cjm_research.resources import example_study_dir
+
+    root = tmp_path / "study"
+    shutil.copytree(example_study_dir(), root)
+    return root
+
+
+@pytest.fixture
+def fake_runs(monkeypatch):
+    """Replace notebook runs by fakes that write real files; record what was built."""
+    from cjm_research import batch
+
+    built: list[str] = []
+
+    def run_persona(task):
+        if task.persona_id in fail:
+            return batch.PersonaResult(task.persona_id, batch.FAILED, 0.1, error="KeyError: x")
+        built.append(task.persona_id)
+        out = Path(task.out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        names = [f"{task.persona_id}.{s}" for s in ("ipynb", *task.formats)]
+        for name in names:
+            write_text(out / name, f"report of {task.persona_id}")
+        return batch.PersonaResult(task.persona_id, batch.OK, 0.1, [str(out / n) for n in names])
+
+    def run_coding_log(task):
+        built.append("coding.ipynb")
+        write_text(task.output, "coding log")
+        return batch.PersonaResult("coding.ipynb", batch.OK, 0.1, [task.output])
+
+    def run_cross_persona(study_dir, segments_path, out_dir, personas, **kwargs):
+        names = [out_dir / f"{batch.CROSS_PERSONA}.{s}" for s in ("ipynb", "docx", "html")]
+        for name in names:
+            write_text(name, "comparison")
+        return batch.PersonaResult(batch.CROSS_PERSONA, batch.OK, 0.1, [str(n) for n in names])
+
+    fail: set[str] = set()
+    monkeypatch.setattr(batch, "run_persona", run_persona)
+    monkeypatch.setattr(batch, "run_coding_log", run_coding_log)
+    monkeypatch.setattr(batch, "run_cross_persona", run_cross_persona)
+    return built, fail
+
+
+def _build(study_dir, **options):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cjm_research.batch import run_reports
+    from cjm_research.study import load_study
+
+    messages: list[str] = []
+    with ThreadPoolExecutor(2) as pool:
+        result = run_reports(
+            load_study(study_dir),
+            study_dir / "reports",
+            coder="rules",
+            executor=pool,
+            progress=messages.append,
+            **options,
+        )
+    return result, messages
+
+
+def _statuses(result):
+    return {r.persona_id: r.status for r in result.results}
+
+
+def test_a_rerun_with_nothing_changed_builds_nothing(study_dir, fake_runs):
+    from cjm_research.batch import unchanged_reports
+
+    built, _ = fake_runs
+    first, _ = _build(study_dir)
+    assert sorted(built) == ["busy-parent", "coding.ipynb", "design-lover", "first-home"]
+    assert first.ok and set(_statuses(first).values()) == {"ok"}
+    built.clear()
+    again, messages = _build(study_dir)
+    assert built == [] and again.coding_log is None
+    assert set(_statuses(again).values()) == {"unchanged"} and again.ok
+    assert "coded 0 interviews, 9 from the cache" in messages
+    quick = unchanged_reports(study_dir, study_dir / "reports", coder="rules")
+    assert quick is not None and set(_statuses(quick).values()) == {"unchanged"}
+    assert all(Path(p).is_file() for r in quick.results for p in r.outputs)
+    assert unchanged_reports(study_dir, study_dir / "reports", coder="other") is None
+    (study_dir / "reports" / "cross-persona.html").unlink()
+    assert unchanged_reports(study_dir, study_dir / "reports", coder="rules") is None
+
+
+def test_one_changed_transcript_rebuilds_only_its_persona_and_codes_one_interview(
+    study_dir, fake_runs
+):
+    from cjm_research.batch import unchanged_reports
+
+    built, _ = fake_runs
+    _build(study_dir)
+    built.clear()
+    path = study_dir / "busy-parent" / "p05-aisha.txt"
+    path.write_text(path.read_text() + "\nAisha: And the bunk bed wobbled, so I rang again.\n")
+    assert unchanged_reports(study_dir, study_dir / "reports", coder="rules") is None
+    result, messages = _build(study_dir)
+    assert sorted(built) == ["busy-parent", "coding.ipynb"]
+    assert _statuses(result) == {
+        "busy-parent": "ok",
+        "design-lover": "unchanged",
+        "first-home": "unchanged",
+    }
+    assert "coded 1 interviews, 8 from the cache" in messages
+    manifest = json.loads((study_dir / "reports" / "manifest.json").read_text())
+    entry = next(p for p in manifest["personas"] if p["persona_id"] == "busy-parent")
+    assert (
+        "busy-parent/p05-aisha.txt" in entry["inputs"]
+        and "personas/busy-parent.md" in entry["inputs"]
+    )
+    assert manifest["seconds"]["total"] > 0 and manifest["environment"]["coder"] == "rules"
+
+
+def test_missing_outputs_failures_and_force_rebuild(study_dir, fake_runs):
+    built, fail = fake_runs
+    _build(study_dir)
+    built.clear()
+    (study_dir / "reports" / "design-lover" / "design-lover.html").unlink()
+    fail.add("first-home")
+    (study_dir / "participants.csv").write_text(
+        (study_dir / "participants.csv").read_text() + "\n"
+    )  # a shared input: every persona is stale
+    result, _ = _build(study_dir)
+    assert not result.ok and _statuses(result)["first-home"] == "failed"
+    fail.clear()
+    built.clear()
+    result, _ = _build(study_dir)
+    assert built == ["first-home"], "only the failed persona is retried"
+    built.clear()
+    (study_dir / "reports" / "design-lover" / "design-lover.html").unlink()
+    _build(study_dir, personas=["design-lover"])
+    assert built == ["design-lover"]
+    built.clear()
+    _build(study_dir, force=True)
+    assert sorted(built) == ["busy-parent", "coding.ipynb", "design-lover", "first-home"]
+
+
+def test_summary_table_names_status_seconds_outputs_and_causes():
+    from cjm_research.batch import BatchResult, PersonaResult, summary_table
+
+    table = summary_table(
+        BatchResult(
+            Path("s.parquet"),
+            [
+                PersonaResult("a", "ok", 3.25, ["/r/a/a.docx", "/r/a/a.html"]),
+                PersonaResult("b", "failed", 1.0, error="KeyError: 'x'", log="/r/b/failed.ipynb"),
+            ],
+        )
+    )
+    lines = table.splitlines()
+    assert lines[0].split() == ["persona", "status", "seconds", "outputs"]
+    assert lines[1].split() == ["a", "ok", "3.2", "2", "files", "(docx,", "html)"]
+    assert "cause: KeyError: 'x'" in table and "log: /r/b/failed.ipynb" in table
+
+
+# --- real notebook runs: a Dask cluster, a time limit, a killed batch ----------------------------
+
+
+def test_a_dask_local_cluster_builds_a_persona_into_the_reports_folder(study_dir):
+    pytest.importorskip("distributed")
+    from docx import Document
+
+    from cjm_research.batch import run_reports
+    from cjm_research.study import load_study
+
+    out = study_dir / "reports"
+    result = run_reports(
+        load_study(study_dir),
+        out,
+        personas=["first-home"],
+        coder="rules",
+        executor_kind="dask",
+        jobs=1,
+    )
+    assert result.ok, result.results
+    body = "\n".join(
+        p.text for p in Document(str(out / "first-home" / "first-home.docx")).paragraphs
+    )
+    assert load_study(study_dir).personas["first-home"].name in body
+    assert "Journey" in (out / "first-home" / "first-home.html").read_text(encoding="utf-8")
+    assert (out / "coding.ipynb").is_file()
+
+
+def test_a_persona_over_its_time_limit_fails_with_the_cause(study_dir, tmp_path):
+    from cjm_research.batch import PersonaTask, run_persona, write_segments
+    from cjm_research.codecache import code_with_cache
+    from cjm_research.coding import get_coder
+    from cjm_research.study import load_study
+
+    study = load_study(study_dir)
+    table, _ = code_with_cache(
+        study.transcripts, get_coder("rules", study.codebook), study.codebook, None
+    )
+    segments = write_segments(table, tmp_path / "segments.parquet")
+    out = tmp_path / "reports" / "first-home"
+    task = PersonaTask("first-home", "F", str(study_dir), str(segments), str(out), timeout=1)
+    result = run_persona(task)
+    assert result.status == "failed"
+    assert "timed out after 1 s" in result.error
+    assert not (out / "first-home.docx").exists() and not list(out.glob(".build-*"))
+
+
+def test_a_killed_batch_leaves_every_previous_report_intact(study_dir):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import nbformat
+    from docx import Document
+
+    cjm = [sys.executable, "-m", "cjm_research.cli", "reports", "--study", str(study_dir)]
+    cjm += ["--persona", "first-home", "--coder", "rules", "--format", "docx,html"]
+    subprocess.run([*cjm, "--force"], check=True, capture_output=True, timeout=600)
+    folder = study_dir / "reports" / "first-home"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert {"first-home.docx", "first-home.html", "first-home.ipynb"} <= set(before)
+
+    run = subprocess.Popen(
+        [*cjm, "--force"], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 300
+    while not list(folder.glob(".build-*")) and time.monotonic() < deadline:
+        assert run.poll() is None, run.stderr.read().decode()
+        time.sleep(0.1)
+    time.sleep(1.5)  # inside the notebook run: the kernel is drawing the new report
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait(timeout=30)
+    run.stderr.close()
+
+    after = {p.name: p for p in folder.iterdir() if not p.name.startswith(".")}
+    assert set(after) == set(before), "no partial file may look like a report"
+    assert {n: p.read_bytes() for n, p in after.items()} == before
+    headings = [p.text for p in Document(str(after["first-home.docx"])).paragraphs]
+    assert "Executive summary" in headings
+    assert after["first-home.html"].read_text(encoding="utf-8").rstrip().endswith("</html>")
+    nbformat.read(after["first-home.ipynb"], as_version=4)
+    # The interrupted run never reached the manifest, so the next run sees the first build.
+    again = subprocess.run(cjm, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "nothing changed" in again.stderr

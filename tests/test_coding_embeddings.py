@@ -47,6 +47,15 @@ def test_vectors_are_unit_length_in_input_order_whatever_the_batching(embedder):
     assert np.all(np.sum(together[::13] * alone, axis=1) > 0.999)
 
 
+def test_one_model_and_one_memory_per_process(tmp_path):
+    first, second = Embedder(), Embedder(tmp_path)
+    first.encode(["A sentence to remember."])
+    second.encode(["A sentence to remember."])
+    assert second.model_texts == 0
+    second.encode_uncached(["Another one."])
+    assert first._session is second._session
+
+
 def test_similar_sentences_are_closer_than_unrelated_ones(embedder):
     a, b, c = embedder.encode(
         [
@@ -60,9 +69,11 @@ def test_similar_sentences_are_closer_than_unrelated_ones(embedder):
 
 def test_the_disk_cache_makes_a_second_run_skip_the_model(tmp_path):
     texts = ["The courier left it in the rain.", "I paid in three instalments.", ""]
+    embeddings.clear_memory()
     first = Embedder(tmp_path)
     vectors = first.encode(texts)
     assert first.model_texts == 3
+    embeddings.clear_memory()  # as a new process would start
     second = Embedder(tmp_path)
     assert np.array_equal(second.encode(texts), vectors)
     assert second.model_texts == 0
@@ -73,9 +84,11 @@ def test_the_disk_cache_makes_a_second_run_skip_the_model(tmp_path):
 
 def test_many_shards_are_merged_on_load(tmp_path, monkeypatch):
     monkeypatch.setattr(embeddings, "_MAX_SHARDS", 2)
+    embeddings.clear_memory()
     writer = Embedder(tmp_path)
     for n in range(4):
         writer.encode([f"sentence {n}"])
+    embeddings.clear_memory()
     reader = Embedder(tmp_path)
     reader.encode(["sentence 0"])
     assert reader.model_texts == 0

@@ -111,7 +111,7 @@ def test_recoding_a_study_never_loses_a_researchers_code(tmp_path):
     row = coded.segments.set_index("segment_id").loc[target["segment_id"]]
     assert (row["stage"], row["emotion"], row["coder"]) == (new_stage, "relief", "Maya")
     machine = coded.machine.set_index("segment_id").loc[target["segment_id"]]
-    assert machine["coder"] == "auto:rules@1", "the machine layer stays the machine's"
+    assert machine["coder"].startswith("auto:"), "the machine layer stays the machine's"
 
 
 def test_a_researchers_edit_survives_a_forced_rebuild_of_the_reports(report_runs):

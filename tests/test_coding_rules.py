@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from cjm_research.codebook import load_codebook
-from cjm_research.coding import code_transcripts, get_coder
+from cjm_research.coding import auto_coder, code_transcripts, get_coder
 from cjm_research.coding.rules import RulesCoder, tokens
 from cjm_research.model import (
     INTERVIEWER,
@@ -128,7 +128,7 @@ def test_table_has_stable_columns_and_offsets(coder):
 def test_unknown_coder_is_an_input_error():
     with pytest.raises(CJMInputError, match="unknown coder"):
         get_coder("psychic", load_codebook())
-    assert get_coder("auto", load_codebook()).name == "rules"
+    assert get_coder("auto", load_codebook()).name == auto_coder()  # semantic if installed
 
 
 def test_a_named_negative_emotion_outweighs_a_positive_sentiment_score(coder):

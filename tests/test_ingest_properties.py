@@ -4,6 +4,8 @@ other exception."""
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -16,7 +18,8 @@ from cjm_research.ingest import normalize_text, read_transcript
 from cjm_research.model import CJMInputError, Transcript
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-_SCRATCH = Path(tempfile.mkdtemp(prefix="cjm-props-"))
+_SCRATCH = Path(tempfile.mkdtemp(prefix="cjm-props-"))  # one file rewritten per example
+atexit.register(shutil.rmtree, _SCRATCH, True)
 
 # Pieces real transcripts are made of, so generated files hit the parsers' interesting paths.
 _PIECES = st.sampled_from(

@@ -13,7 +13,11 @@ from cjm_research.kernels import NotebookTimeout, WarmKernel, check_parameters
 def _notebook(path, *cells):
     nb = new_notebook(cells=[new_code_cell("value = 0"), *(new_code_cell(c) for c in cells)])
     nb.cells[0].metadata["tags"] = ["parameters"]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)
     return path
 
@@ -51,9 +55,7 @@ def test_a_kernel_is_reused_and_nothing_leaks_between_notebooks(tmp_path, kernel
     assert counts[0] == 1
 
 
-def test_a_notebook_over_its_time_limit_is_killed_and_the_next_gets_a_new_kernel(
-    tmp_path, kernel
-):
+def test_a_notebook_over_its_time_limit_is_killed_and_the_next_gets_a_new_kernel(tmp_path, kernel):
     slow = _notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(60)")
     pid = _notebook(tmp_path / "pid.ipynb", "import os\nprint(os.getpid())")
     kernel.run(pid, tmp_path / "before.ipynb", {}, timeout=60)

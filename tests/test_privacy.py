@@ -190,3 +190,10 @@ def test_the_canaries_do_appear_without_redaction(report_runs):
         assert word in html, word
     docx = "".join(t for n, t in texts.items() if n.startswith(f"{PERSONA}/{PERSONA}.docx!"))
     assert "zephyrine.canary@example.org" in docx and "p01-dana" in docx
+
+
+def test_names_are_hidden_even_when_participants_csv_has_an_error(study):
+    with open(study / "participants.csv", "a", encoding="utf-8") as f:
+        f.write("P07,p,,Kai Duplicate,,\n")  # a duplicate id: the file is refused by the loader
+    key = study_key(study)
+    assert key.redact_text("Luis Ortega met Kai") == f"{NAME} met {NAME}"

@@ -44,25 +44,17 @@ from cjm_research.coding.emotion import (
     EKMAN,
     LABELS,
     MODEL_PATH,
-    SENTIMENT,
-    VALENCE_CLASSES,
     EmotionModel,
+    ekman_targets,
     lexicon_features,
     ngrams,
+    read_split,
+    valence_targets,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 0
 MAX_FEATURES = 40_000
-
-
-def read_split(path: Path) -> pd.DataFrame:
-    """A GoEmotions split: text and the list of label ids per comment."""
-    frame = pd.read_csv(
-        path, sep="\t", header=None, names=["text", "ids", "comment"], quoting=3, dtype=str
-    )
-    frame["labels"] = frame["ids"].map(lambda ids: [int(i) for i in ids.split(",")])
-    return frame
 
 
 def expand(frame: pd.DataFrame) -> tuple[list[str], np.ndarray]:
@@ -107,37 +99,6 @@ def halves(n: int) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(a, b), (b, a)]
 
 
-def ekman_targets(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per comment: whether all its labels share one Ekman class, and that class's index."""
-    group_of = {LABELS.index(lb): g for g, members in enumerate(EKMAN.values()) for lb in members}
-    groups = [{group_of[i] for i in labels} for labels in frame.labels]
-    return np.array([len(g) == 1 for g in groups]), np.array([min(g) for g in groups])
-
-
-def valence_targets(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per comment: whether it has one clear valence, and its VALENCE_CLASSES index."""
-
-    def classes(labels: list[int]) -> set[str]:
-        names = [LABELS[i] for i in labels]
-        return {
-            "positive"
-            if n in SENTIMENT["positive"]
-            else "negative"
-            if n in SENTIMENT["negative"]
-            else "ambiguous"
-            if n in SENTIMENT["ambiguous"]
-            else "neutral"
-            for n in names
-        }
-
-    sets = [classes(labels) for labels in frame.labels]
-    keep = np.array([len(s) == 1 and "ambiguous" not in s for s in sets])
-    y = np.array(
-        [VALENCE_CLASSES.index(min(s)) if k else -1 for s, k in zip(sets, keep, strict=True)]
-    )
-    return keep, y
-
-
 def fit_labels(train: pd.DataFrame, dev: pd.DataFrame, grid: list[float]) -> dict[str, object]:
     """Steps 1-2: vectoriser, the label classifier with the best C on dev, and its temperature."""
     texts, y = expand(train)
@@ -154,8 +115,8 @@ def fit_labels(train: pd.DataFrame, dev: pd.DataFrame, grid: list[float]) -> dic
         ).fit(x, y)
         probabilities = classifier.predict_proba(x_dev)
         group = np.array([[LABELS[i] in m for m in EKMAN.values()] for i in range(len(LABELS))])
-        log_p, y = np.log(probabilities @ group + 1e-9)[keep], y_ekman[keep]
-        score = macro_f1(y, (log_p + tune_offsets(log_p, y)).argmax(1), len(EKMAN))
+        log_p, target = np.log(probabilities @ group + 1e-9)[keep], y_ekman[keep]
+        score = macro_f1(target, (log_p + tune_offsets(log_p, target)).argmax(1), len(EKMAN))
         print(f"  C={c:g}: dev Ekman-7 macro-F1 (tuned offsets) {score:.4f}")
         if not best or score > best["score"]:
             best = {"score": score, "C": c, "classifier": classifier}

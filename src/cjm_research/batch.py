@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -377,10 +378,21 @@ def run_reports(
         )
         for pid in stale
     ]
-    workers = max(1, min(jobs, len(tasks) + (coding_log is not None)))
-    results, log_result = _run_tasks(
-        tasks, coding_log, executor, say, kind=executor_kind, workers=workers, scheduler=scheduler
+    # The coding log and the comparison run on the same workers, alongside the personas.
+    side: dict[str, Callable[[], PersonaResult]] = {}
+    if coding_log is not None:
+        side["coding.ipynb"] = partial(run_coding_log, coding_log)
+    compare = len(selected) >= 2
+    if compare and (stale or personas or force):
+        side[CROSS_PERSONA] = partial(
+            run_cross_persona, study.root, segments_path, out_dir, selected,
+            formats=formats, timeout=timeout,
+        )  # fmt: skip
+    workers = max(1, min(jobs, len(tasks) + len(side)))
+    results, done = _run_tasks(
+        tasks, side, executor, say, kind=executor_kind, workers=workers, scheduler=scheduler
     )
+    log_result = done.get("coding.ipynb")
     results += [
         PersonaResult(
             pid, UNCHANGED, 0.0, [str(out_dir / p) for p in previous.personas[pid].outputs]
@@ -389,19 +401,12 @@ def run_reports(
         if pid not in stale
     ]
     results.sort(key=lambda r: r.persona_id)
-    cross = None
-    if len(selected) >= 2:
+    cross = done.get(CROSS_PERSONA)
+    if compare and cross is None:  # nothing changed for it: kept, or built here if missing
         cross = run_cross_persona(
-            study.root,
-            segments_path,
-            out_dir,
-            selected,
-            formats=formats,
-            timeout=timeout,
-            rebuild=bool(stale or personas or force),
-        )
-        detail = f" — {cross.error}" if cross.error else ""
-        say(f"{CROSS_PERSONA}: {cross.status} ({cross.seconds:.1f} s){detail}")
+            study.root, segments_path, out_dir, selected, formats=formats, timeout=timeout,
+            rebuild=False,
+        )  # fmt: skip
     write_index(out_dir, study, segments, results, cross)
     batch = BatchResult(
         segments_path=segments_path,
@@ -490,10 +495,15 @@ def unchanged_reports(
     """
     out_dir = Path(out_dir).resolve()
     previous = mf.load_manifest(out_dir)
+    if not previous.personas or not Path(study_dir).is_dir():
+        return None
     files = mf.study_files(Path(study_dir))
     env = build_environment(coder, formats, redact)
     if not mf.nothing_changed(previous, out_dir, files, env, personas):
         return None
+    compared = [out_dir / f"{CROSS_PERSONA}.{suffix}" for suffix in ("ipynb", *formats)]
+    if len(previous.known) >= 2 and not all(p.is_file() for p in compared):
+        return None  # the comparison went missing: the full path rebuilds it
     wanted = sorted(set(personas)) or previous.known
     results = [
         PersonaResult(
@@ -520,22 +530,23 @@ def persona_ids(study: Study, wanted: Sequence[str] = ()) -> list[str]:
 
 def _run_tasks(
     tasks: list[PersonaTask],
-    coding_log: CodingLogTask | None,
+    side: dict[str, Callable[[], PersonaResult]],
     executor: Executor | None,
     say: Callable[[str], None],
     *,
     kind: str = "local",
     workers: int = 1,
     scheduler: str = "",
-) -> tuple[list[PersonaResult], PersonaResult | None]:
-    if not tasks and coding_log is None:
-        return [], None
+) -> tuple[list[PersonaResult], dict[str, PersonaResult]]:
+    """Persona runs and ``side`` runs (coding log, comparison) on ``executor`` or a new pool."""
+    if not tasks and not side:
+        return [], {}
     if executor is None:
         with make_executor(kind, workers, scheduler) as pool:
-            return _run_tasks(tasks, coding_log, pool, say)
+            return _run_tasks(tasks, side, pool, say)
     results: list[PersonaResult] = []
-    # The coding log goes first so it runs alongside the personas rather than before them.
-    log_future = executor.submit(run_coding_log, coding_log) if coding_log else None
+    # Side runs go first: each is as long as a persona, and they would otherwise finish last.
+    side_futures = {name: executor.submit(run) for name, run in side.items()}
     # A live bar on a terminal; tqdm disables itself elsewhere and the log lines remain.
     bar = tqdm(total=len(tasks), unit="persona", desc="reports", disable=None, file=sys.stderr)
     try:
@@ -555,10 +566,11 @@ def _run_tasks(
                 bar.write(f"{task.persona_id}: {result.status}{detail}", file=sys.stderr)
     finally:
         bar.close()
-    log_result = _result(log_future, "coding.ipynb") if log_future else None
-    if log_result is not None:
-        say(f"coding log: {log_result.status} ({log_result.seconds:.1f} s) {log_result.error}")
-    return results, log_result
+    side_results = {name: _result(future, name) for name, future in side_futures.items()}
+    for name, result in side_results.items():
+        detail = f" — {result.error}" if result.error else ""
+        say(f"{name}: {result.status} ({result.seconds:.1f} s){detail}")
+    return results, side_results
 
 
 def _result(future: Future, name: str) -> PersonaResult:

@@ -4,9 +4,10 @@ Starting a kernel and importing pandas, matplotlib, seaborn and this package cos
 than drawing a persona's report (RESEARCH.md: execution dominates, parallelism alone gains little
 on 2 cores). So each worker thread keeps one kernel on IPC sockets and runs notebook after
 notebook on it. Before every notebook the kernel's user namespace is reset (``%reset`` with a new
-session) and open figures are closed: imported modules stay warm, variables do not leak
-(``tests/test_kernels.py`` builds a persona after another and compares it to a fresh kernel's).
-A failed, timed-out or killed run discards its kernel; the next notebook gets a new one.
+session) and open figures are closed: imported modules stay warm, variables and figures do not
+leak (``tests/test_kernels.py``). Module-level state is shared, which is safe because a kernel
+lives for one batch, whose inputs do not change. A failed, timed-out or killed run discards its
+kernel; the next notebook gets a new one.
 """
 
 from __future__ import annotations
@@ -214,13 +215,6 @@ def prestart() -> None:
     warm_kernel().start()
 
 
-def execute(
-    notebook: Path, output: Path, parameters: dict[str, object], timeout: int, *, warm: bool = True
-) -> None:
-    """Execute ``notebook`` into ``output``: on this thread's warm kernel, or a fresh one."""
-    kernel = warm_kernel() if warm else WarmKernel()
-    try:
-        kernel.run(notebook, output, parameters, timeout)
-    finally:
-        if not warm:
-            kernel.close()
+def execute(notebook: Path, output: Path, parameters: dict[str, object], timeout: int) -> None:
+    """Execute ``notebook`` into ``output`` on this thread's warm kernel."""
+    warm_kernel().run(notebook, output, parameters, timeout)

