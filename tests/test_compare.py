@@ -186,3 +186,29 @@ def test_a_single_persona_has_nothing_to_compare():
     assert single.touchpoint_differences.empty
     assert single.divergence["spread"].isna().all()
     assert summary_sentences(single, make_codebook())[0].startswith("No stage has at least 3")
+
+
+def test_touchpoint_heatmap_copes_with_forty_personas():
+    import pandas as pd
+
+    from cjm_research import charts
+    from cjm_research.compare import compare_personas
+    from cjm_research.model import Code, Codebook
+
+    book = Codebook(
+        "t", "1", stages=(Code("s", "S"),),
+        touchpoints=(Code("web", "Web"), Code("app", "App")),
+        emotions=(Code("n", "N", valence=0.0),),
+    )  # fmt: skip
+    rows = [
+        {"segment_id": f"i{p}-{k}:1", "interview_id": f"i{p}-{k}", "participant_id": f"P{p}-{k}",
+         "persona_id": f"persona-{p:02d}", "speaker": "x", "role": "participant", "text": "t",
+         "stage": "s", "touchpoints": "web" if (p + k) % 2 else "app", "emotion": "n",
+         "valence": 0.1, "stage_confidence": 0.5, "coder": "auto:rules@1", "line": 1,
+         "time_start": float("nan")}
+        for p in range(40) for k in range(3)
+    ]  # fmt: skip
+    comparison = compare_personas(pd.DataFrame(rows), book)
+    fig = charts.touchpoint_persona_heatmap(comparison, book)
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert len(labels) == 40

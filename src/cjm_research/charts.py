@@ -978,6 +978,9 @@ def touchpoint_persona_heatmap(comparison: Comparison, codebook: Codebook) -> Fi
             vmin=0,
             vmax=max(0.05, float(values.max())),
             annot_kws={"fontsize": 8.5},
+            # Explicit labels: seaborn's "auto" thins them when there are many personas.
+            xticklabels=headers,
+            yticklabels=list(shown.index),
             cbar_kws={
                 "label": "share of the persona's segments",
                 "shrink": 0.8,
@@ -988,7 +991,7 @@ def touchpoint_persona_heatmap(comparison: Comparison, codebook: Codebook) -> Fi
         ax.set_ylabel("")
         ax.tick_params(axis="both", length=0)
         ax.xaxis.tick_top()
-        ax.set_xticks(ax.get_xticks(), headers, rotation=0, fontsize=8.5)
+        ax.tick_params(axis="x", rotation=0, labelsize=8.5)
         ax.tick_params(axis="y", rotation=0)
     return fig
 

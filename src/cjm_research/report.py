@@ -107,7 +107,10 @@ def load_context(
     mine = segments.loc[segments["persona_id"] == persona_id, "participant_id"].unique()
     period = interview_period([participants[p].date for p in mine if p in participants])
     if redact:
+        # The key covers the whole study (stable pseudonyms in every report); only this
+        # persona's rows are redacted, which is all the report reads.
         key = privacy.study_key(study_dir, segments)
+        segments = segments[segments["persona_id"] == persona_id]
         segments, labels = privacy.redact_segments(segments, key), key.labels
         curated = privacy.redact_insights(curated, key)
     journey = build_journey(segments, codebook, persona_id, participant_labels=labels)
