@@ -250,3 +250,13 @@ def test_reports_refuse_below_min_alpha_naming_the_weakest_codes(double_coded_st
     err = capsys.readouterr().err
     assert "below --min-alpha 0.95" in err and "weakest codes" in err
     assert not (double_coded_study / "reports" / "index.html").exists()
+
+
+def test_a_dimension_with_no_comparable_units_does_not_crash():
+    import pandas as pd
+
+    from cjm_research.agreement import ratings_matrix
+
+    empty = pd.DataFrame({"unit": [], "coder": [], "value": []}, dtype=object)
+    matrix, values = ratings_matrix(empty, ["machine", "Maya"])
+    assert matrix.shape == (0, 2) and values == []

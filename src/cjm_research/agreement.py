@@ -226,7 +226,9 @@ def ratings_matrix(values: pd.DataFrame, coders: Sequence[str]) -> tuple[np.ndar
     units, _ = pd.factorize(values["unit"])
     column = {c: i for i, c in enumerate(coders)}
     matrix = np.full((units.max() + 1 if len(units) else 0, len(coders)), -1, dtype=int)
-    matrix[units, values["coder"].map(column).to_numpy()] = codes
+    # dtype=int: an empty long table maps to an empty *object* array, which numpy refuses as
+    # an index (a dimension nobody coded in common, e.g. one human code on one segment).
+    matrix[units, values["coder"].map(column).to_numpy(dtype=int)] = codes
     return matrix, list(uniques)
 
 
