@@ -78,6 +78,14 @@ def test_emotion_curve_band_is_the_normal_interval(table):
     assert math.isnan(curve.loc["tell", "ci_low"])  # one segment: no band
 
 
+def test_short_answers_are_not_pain_points(table):
+    short = pd.concat(
+        [table, pd.DataFrame([row("d:1", "P4", "tell", "web", -0.9, "No. Not really.")])]
+    )
+    pains = moments(short, negative=True)
+    assert "tell" not in set(pains["stage"])
+
+
 def test_pain_points_rank_by_reach_then_strength(table):
     pains = moments(table, negative=True)
     assert list(zip(pains["stage"], pains["touchpoint"], pains["participants"], strict=True)) == [

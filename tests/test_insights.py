@@ -21,7 +21,7 @@ def journey():
     table = pd.DataFrame(
         [
             row("a:2", "P1", "help", "phone", -0.8, "On hold for an hour, no refund yet."),
-            row("b:2", "P2", "help", "phone", -0.6, "I was on hold forever."),
+            row("b:2", "P2", "help", "phone", -0.6, "I was on hold forever, it was awful."),
             row("c:3", "P3", "tell", "", 0.9, "I would recommend them."),
         ]
     )

@@ -19,6 +19,8 @@ MIN_EVIDENCE = 3
 #: Valence at or below this counts as a pain point; at or above the positive twin, a delight.
 PAIN_VALENCE = -0.25
 DELIGHT_VALENCE = 0.35
+#: A pain point or delight rests on turns of at least this many words.
+MIN_MOMENT_WORDS = 6
 
 
 def split_codes(value: object) -> list[str]:
@@ -205,10 +207,13 @@ def moments(coded: pd.DataFrame, *, negative: bool, top: int | None = None) -> p
     people felt comes first.
     """
     columns = ["stage", "touchpoint", "participants", "segments", "mean_valence", "example"]
+    # Short answers ("No. Not really.") carry too little to call a pain point or a delight (and
+    # are where sentiment models misfire); they still count in the emotion curve.
+    substantive = coded[coded["text"].str.split().str.len() >= MIN_MOMENT_WORDS]
     strong = (
-        coded[coded["valence"] <= PAIN_VALENCE]
+        substantive[substantive["valence"] <= PAIN_VALENCE]
         if negative
-        else coded[coded["valence"] >= DELIGHT_VALENCE]
+        else substantive[substantive["valence"] >= DELIGHT_VALENCE]
     )
     if strong.empty:
         return pd.DataFrame(columns=columns)
