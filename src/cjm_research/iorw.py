@@ -6,11 +6,15 @@ target, so a crash or a kill leaves either the previous file or the new one — 
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+FIXED_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 
 
 @contextmanager
@@ -32,6 +36,26 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def reproducible_zip(data: bytes) -> bytes:
+    """``data`` (a zip: .docx, .xlsx) rewritten with fixed entry dates and attributes.
+
+    Office writers stamp every entry with the current time; a fixed one makes the same inputs
+    give the same bytes, so outputs can be compared and committed.
+    """
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_DATE)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.create_system = 0
+            entry.external_attr = 0
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
 
 
 def write_text(path: Path | str, text: str) -> Path:

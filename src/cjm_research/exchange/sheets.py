@@ -46,7 +46,7 @@ from ..coding.human import (
     read_human_codes,
     text_sha,
 )
-from ..iorw import atomic_path, write_bytes
+from ..iorw import atomic_path, reproducible_zip, write_bytes
 from ..model import INTERVIEWER, SEGMENT_COLUMNS, CJMInputError, Code, Codebook
 
 REVIEW_SHEET = "review"
@@ -82,7 +82,6 @@ _DISPLAY_TEXT = ("participant", "interview", "question", "text", "coder", "evide
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SEPARATORS = re.compile(r"[;,]")
 _FIXED_DATE = datetime(2000, 1, 1)
-_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 _DIMENSIONS = {"stage": "stages", "emotion": "emotions", "touchpoints": "touchpoints"}
 
 _BOLD = Font(bold=True)
@@ -339,16 +338,7 @@ def _save(workbook: Workbook) -> bytes:
     # through ExcelWriter and fixing the entry dates makes the same inputs give the same bytes.
     raw = io.BytesIO()
     ExcelWriter(workbook, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(raw) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
+    return reproducible_zip(raw.getvalue())
 
 
 def _write_csv(path: Path, table: pd.DataFrame) -> None:

@@ -36,7 +36,7 @@ from ..compare import (
     touchpoint_table,
 )
 from ..insights import Insight
-from ..iorw import write_bytes
+from ..iorw import reproducible_zip, write_bytes
 from ..model import CJMInputError, Codebook, Persona
 from ..resources import templates_dir
 
@@ -59,7 +59,6 @@ REQUIRED_STYLES: tuple[str, ...] = (
 )
 #: Document dates are fixed so that reports of the same inputs are identical.
 FIXED_DATE = datetime(2000, 1, 1)
-_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 AUTHOR = "cjm-research"
 
 # XML 1.0 forbids these characters; python-docx raises on them (and on lone surrogates).
@@ -173,23 +172,7 @@ def save_docx(doc: DocxDocument, path: Path) -> Path:
     """Save ``doc`` atomically and reproducibly: fixed zip dates, temp file, fsync, replace."""
     buffer = io.BytesIO()
     doc.save(buffer)  # in memory first: a failing save never touches the target
-    return write_bytes(path, _normalise_zip(buffer.getvalue()))
-
-
-def _normalise_zip(data: bytes) -> bytes:
-    # python-docx stamps every zip entry with the current time; a fixed one makes output stable.
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 0
-            entry.external_attr = 0
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
+    return write_bytes(path, reproducible_zip(buffer.getvalue()))
 
 
 def add_field(paragraph: Paragraph, instruction: str, shown: str) -> None:
