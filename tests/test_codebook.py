@@ -40,6 +40,21 @@ emotions: [{id: happy, valence: 0.7}, {id: meh, valence: 0}]
 """
 
 
+def test_guide_questions_and_off_journey_talk_are_read(tmp_path):
+    default = load_codebook()
+    assert all(len(stage.questions) >= 6 for stage in default.stages)
+    assert all(len(stage.examples) >= 14 for stage in default.stages)
+    assert default.off_journey.examples and default.off_journey.questions
+    text = MINIMAL.replace("{id: buy}", "{id: buy, questions: ['How did you pay?']}") + (
+        "\noff_journey: {examples: ['Thanks, bye.'], questions: ['Anything else?']}\n"
+    )
+    custom = load_codebook(_write(tmp_path, text))
+    assert custom.stages[1].questions == ("How did you pay?",)
+    assert custom.off_journey.examples == ("Thanks, bye.",)
+    assert custom.off_journey.questions == ("Anything else?",)
+    assert load_codebook(_write(tmp_path, MINIMAL)).off_journey.examples == ()
+
+
 def test_a_study_codebook_loads_with_its_own_codes(tmp_path):
     cb = load_codebook(_write(tmp_path, MINIMAL))
     assert cb.name == "Tiny" and cb.version.startswith("2+")
@@ -57,6 +72,8 @@ def test_a_study_codebook_loads_with_its_own_codes(tmp_path):
         (MINIMAL.replace("{id: buy}", "{id: browse}"), "duplicate id 'browse'"),
         (MINIMAL.replace("valence: 0.7", "valence: high"), "needs a numeric valence"),
         (MINIMAL.replace("{id: buy}", "{id: 'Buy Now'}"), "not a valid code id"),
+        (MINIMAL + "\noff_journey: [hello]\n", "off_journey must be a mapping"),
+        (MINIMAL + "\noff_journey: {questions: hello}\n", "off_journey.questions must be a list"),
     ],
 )
 def test_bad_codebooks_are_refused_with_the_file_named(tmp_path, text, message):

@@ -60,6 +60,19 @@ def test_the_question_pulls_an_answer_with_no_cues():
     assert (stage, source) == ("consideration", "question")
 
 
+def test_off_journey_turns_get_no_stage_and_say_why():
+    off = np.append(np.full(K, 0.05), 0.8)  # the last column is the off-journey state
+    on = np.append(strong(1), 0.0)
+    smoothed = context.smooth(np.array([off, on, on, off]), off_journey=True)
+    stages = [smoothed.stage(i, ORDER)[0] for i in range(4)]
+    assert stages == ["", "consideration", "consideration", ""]
+    stage, confidence, source = smoothed.stage(0, ORDER)
+    assert source == "off_journey" and confidence > 0.5
+    assert "not about the journey" in context.stage_evidence(stage, source, "")
+    matrix = context.with_off_journey(context.transition_matrix(K))
+    assert matrix.shape == (K + 1, K + 1) and np.allclose(matrix.sum(axis=1), 1)
+
+
 def test_no_evidence_anywhere_leaves_stages_empty():
     smoothed = context.smooth(np.zeros((3, K)))
     assert [smoothed.stage(i, ORDER)[0] for i in range(3)] == ["", "", ""]

@@ -13,6 +13,7 @@ from cjm_research.coding import code_transcripts, get_coder
 from cjm_research.coding.context import LOW_CONFIDENCE
 from cjm_research.coding.embeddings import Embedder, clear_memory
 from cjm_research.coding.semantic import SemanticCoder, shared_embedder
+from cjm_research.evaluate import evaluate, read_gold
 from cjm_research.model import (
     INTERVIEWER,
     PARTICIPANT,
@@ -52,7 +53,7 @@ def test_a_support_call_is_support_over_the_phone(coder):
     )
     assert row["stage"] == "support"
     assert "phone_support" in row["touchpoints"].split(";")
-    assert row["coder"] == "auto:semantic@1"
+    assert row["coder"] == "auto:semantic@2"
     assert "stage support: similarity" in row["evidence"]
     assert "nearest example" in row["evidence"]
 
@@ -110,6 +111,29 @@ def test_a_cueless_answer_follows_the_question_and_its_neighbours(coder):
     )
     assert [r["stage"] for r in rows] == ["support"] * 3
     assert "from neighbouring turns" in rows[1]["evidence"]
+
+
+def test_small_talk_gets_no_stage_and_a_bare_answer_takes_its_questions_stage(coder):
+    rows = answers(
+        coder,
+        (INTERVIEWER, "Thanks for joining. To start, could you tell me a bit about yourself?"),
+        (PARTICIPANT, "Sure, I'm a teacher, I live with my partner and our dog in a small flat."),
+        (INTERVIEWER, "How did the delivery go?"),
+        (PARTICIPANT, "Two weeks late, in the end."),
+        (INTERVIEWER, "Is there anything else you'd like to add?"),
+        (PARTICIPANT, "No, I think that's everything. Thanks!"),
+    )
+    assert [r["stage"] for r in rows] == ["", "onboarding", ""]
+    assert "not about the journey" in rows[0]["evidence"]
+
+
+def test_the_example_study_meets_its_quality_floor(coder):
+    """A regression guard on the hand-coded gold file (the full figures: ``make bench``)."""
+    study = load_study(example_study_dir())
+    gold = read_gold(Path(__file__).parent / "data" / "gold" / "example-gold.csv")
+    result = evaluate(gold, code_transcripts(study.transcripts, coder))
+    assert result.stage.macro_f1 >= 0.65
+    assert result.touchpoints.micro_f1 >= 0.75
 
 
 def test_low_confidence_codes_and_only_those_are_flagged_for_review(coder):

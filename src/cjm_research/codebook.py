@@ -49,7 +49,25 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
         name=str(data.get("name") or path.stem),
         version=f"{data.get('version', '0')}+{hashlib.sha256(raw).hexdigest()[:12]}",
         path=path,
+        off_journey=_off_journey(data.get("off_journey"), path),
         **dims,
+    )
+
+
+def _off_journey(item: object, path: Path) -> Code:
+    """The optional ``off_journey`` mapping: description, examples and questions."""
+    if item is None:
+        return Code("off_journey", "Not about the journey")
+    if not isinstance(item, dict):
+        raise CJMInputError(
+            "off_journey must be a mapping", path, hint="give it 'examples:' and 'questions:' lists"
+        )
+    return Code(
+        id="off_journey",
+        label=str(item.get("label") or "Not about the journey"),
+        description=" ".join(str(item.get("description") or "").split()),
+        examples=_strings(item.get("examples"), "off_journey.examples", path),
+        questions=_strings(item.get("questions"), "off_journey.questions", path),
     )
 
 
@@ -93,6 +111,7 @@ def _codes(data: dict[str, Any], dim: str, path: Path) -> tuple[Code, ...]:
                 description=" ".join(str(item.get("description") or "").split()),
                 keywords=_strings(item.get("keywords"), f"{where}.keywords", path),
                 examples=_strings(item.get("examples"), f"{where}.examples", path),
+                questions=_strings(item.get("questions"), f"{where}.questions", path),
                 valence=valence,
                 owner=str(item.get("owner") or ""),
                 color=str(item.get("color") or ""),

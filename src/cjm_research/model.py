@@ -156,6 +156,8 @@ class Code:
     description: str = ""
     keywords: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    #: stages (and ``off_journey``) only: interview-guide questions that open talk about it
+    questions: tuple[str, ...] = ()
     valence: float | None = None  # emotions only: the sign and rough strength, in [-1, 1]
     owner: str = ""  # touchpoints only: the team that owns it (web, support, logistics ...)
     color: str = ""
@@ -171,6 +173,9 @@ class Codebook:
     touchpoints: tuple[Code, ...]
     emotions: tuple[Code, ...]
     path: Path | None = None
+    #: What is not about the journey (introductions, closing pleasantries): examples and
+    #: questions that let a coder leave such a turn without a stage. Empty: every turn may get one.
+    off_journey: Code = Code("off_journey", "Not about the journey")
 
     def dimension(self, name: str) -> tuple[Code, ...]:
         """The codes of ``name``: ``stages``, ``touchpoints`` or ``emotions``."""

@@ -9,7 +9,10 @@ scores meet three kinds of context:
   early stages (a broad prior, ``POSITION_SIGMA`` stages wide);
 * a hidden-Markov prior over the ORDERED stages: a participant mostly stays in a stage or moves
   on to the next, and rarely goes back;
-* neighbouring turns, both before and after, through that prior (forward-backward).
+* neighbouring turns, both before and after, through that prior (forward-backward);
+* optionally, an *off-journey* state outside the order (introductions, closing thanks): a coder
+  that can tell such talk apart passes it as one extra last column, and turns that end there get
+  no stage.
 
 The most likely stage sequence is found with Viterbi; each turn's confidence is the posterior
 probability of its stage (forward-backward), so a turn the context decided for gets the context's
@@ -30,28 +33,37 @@ LOW_CONFIDENCE = 0.5
 #: Probability that the next participant turn is in the same stage / a later / an earlier one.
 STAY, FORWARD, BACK = 0.70, 0.22, 0.08
 #: How much of an answer's stage evidence the interviewer's question supplies, at most.
-QUESTION_WEIGHT = 0.5
+QUESTION_WEIGHT = 0.7
 #: Interview guides walk the journey in order: turn t of T is expected near stage (t / T) * K,
 #: give or take this many stages (a Gaussian prior on the emission, never on a strong turn).
-POSITION_SIGMA = 1.5
+POSITION_SIGMA = 3.0
 #: A stage whose posterior is below this many times chance (1/K) is left empty: nothing in the
 #: turn or around it points anywhere (small talk before the journey begins, say).
 MIN_STAGE_FACTOR = 1.5
 #: An own-evidence probability at or above this is taken as it is: the context cannot overrule it.
 STRONG = 0.85
+#: Off-journey state: the chance of stepping out of the journey from a stage (a closing
+#: "thanks"), and of staying out once there (two introduction turns in a row).
+OFF_ENTER, OFF_STAY = 0.15, 0.5
 
 
 @dataclass(frozen=True)
 class Smoothed:
     """The stage of each turn after context: index into the stage list, posterior, and why."""
 
-    labels: np.ndarray  # (T,) int
+    labels: np.ndarray  # (T,) int; len(order) is the off-journey state
     confidence: np.ndarray  # (T,) float: posterior probability of the label
     source: tuple[str, ...]  # "own", "question" or "context" per turn
 
     def stage(self, i: int, order: Sequence[str]) -> tuple[str, float, str]:
-        """Turn ``i``'s stage id, confidence and source; no stage when no better than chance."""
+        """Turn ``i``'s stage id, confidence and source; no stage when no better than chance.
+
+        A turn in the off-journey state has no stage and source ``"off_journey"``; its
+        confidence is how sure the context is that the turn is not about the journey.
+        """
         confidence = float(self.confidence[i])
+        if int(self.labels[i]) >= len(order):
+            return "", confidence, "off_journey"
         if confidence < min(MIN_STAGE_FACTOR / len(order), 0.5):
             return "", 0.0, self.source[i]
         return order[int(self.labels[i])], confidence, self.source[i]
@@ -70,6 +82,17 @@ def transition_matrix(n: int) -> np.ndarray:
             matrix[i, :i] = BACK * behind / behind.sum()
         matrix[i] /= matrix[i].sum()
     return matrix
+
+
+def with_off_journey(matrix: np.ndarray) -> np.ndarray:
+    """The stage transitions plus an off-journey state as the last row and column."""
+    k = len(matrix)
+    extended = np.zeros((k + 1, k + 1))
+    extended[:k, :k] = (1 - OFF_ENTER) * matrix
+    extended[:k, k] = OFF_ENTER
+    extended[k, :k] = (1 - OFF_STAY) / k
+    extended[k, k] = OFF_STAY
+    return extended
 
 
 def position_prior(t_len: int, k: int) -> np.ndarray:
@@ -99,13 +122,18 @@ def emissions(own: np.ndarray, question: np.ndarray | None = None) -> np.ndarray
 
 
 def smooth(
-    own: np.ndarray, question: np.ndarray | None = None, *, strong: float = STRONG
+    own: np.ndarray,
+    question: np.ndarray | None = None,
+    *,
+    strong: float = STRONG,
+    off_journey: bool = False,
 ) -> Smoothed:
     """The stage sequence of one transcript's participant turns; see the module docstring.
 
     ``own`` is (T, K): each turn's stage probabilities from its own words, a row of zeros when it
     has none. ``question`` is (T, K) or None: the prompting question's stage probabilities (zeros
-    where there is no question or it names no stage).
+    where there is no question or it names no stage). With ``off_journey`` the last of the K
+    columns is the off-journey state, outside the stage order.
     """
     own = np.asarray(own, dtype=float)
     t_len, k = own.shape
@@ -114,11 +142,16 @@ def smooth(
     has_own = own.sum(axis=1) > 0
     has_question = np.zeros(t_len, dtype=bool) if question is None else question.sum(axis=1) > 0
     own = _rows(np.where(has_own[:, None], own, 1.0))
-    emit = _rows(emissions(own, question) * position_prior(t_len, k))
+    if off_journey:
+        staged = position_prior(t_len, k - 1)
+        prior = np.column_stack([staged, staged.mean(axis=1)])
+        matrix = with_off_journey(transition_matrix(k - 1))
+    else:
+        prior, matrix = position_prior(t_len, k), transition_matrix(k)
+    emit = _rows(emissions(own, question) * prior)
     strong_turns = has_own & (own.max(axis=1) >= strong)
     # A strong turn is pinned to its own stage: the path must pass through it.
     pinned = np.where(strong_turns[:, None], np.eye(k)[own.argmax(axis=1)] + 1e-9, emit)
-    matrix = transition_matrix(k)
     labels = _viterbi(pinned, matrix)
     # Posteriors from the unpinned evidence: a neighbour's own uncertainty carries over.
     posterior = _posterior(emit, matrix)
@@ -187,22 +220,36 @@ def review_flag(**confidences: float | None) -> str:
     return f"review: low confidence ({', '.join(low)})" if low else ""
 
 
-def smooth_transcript(turns: Sequence[Turn], own: np.ndarray) -> Smoothed:
+def smooth_transcript(
+    turns: Sequence[Turn],
+    own: np.ndarray,
+    questions: np.ndarray | None = None,
+    *,
+    off_journey: bool = False,
+) -> Smoothed:
     """Smooth the stages of a transcript's participant turns (in order).
 
     ``own`` has one row per turn of ``turns``, interviewer turns included: an interviewer row is
-    the stage evidence of that question, which pulls the answer right after it.
+    the stage evidence of that question, which pulls the answer right after it. ``questions``,
+    when given, replaces those rows as the questions' evidence (one row per turn, read against
+    the codebook's guide questions). ``off_journey``: see :func:`smooth`.
     """
     answers = [i for i, turn in enumerate(turns) if turn.role != INTERVIEWER]
     k = own.shape[1] if own.ndim == 2 else 0
+    asked = own if questions is None else questions
     question = np.array(
-        [own[i - 1] if i > 0 and turns[i - 1].role == INTERVIEWER else np.zeros(k) for i in answers]
+        [
+            asked[i - 1] if i > 0 and turns[i - 1].role == INTERVIEWER else np.zeros(k)
+            for i in answers
+        ]
     ).reshape(len(answers), k)
-    return smooth(own[answers].reshape(len(answers), k), question)
+    return smooth(own[answers].reshape(len(answers), k), question, off_journey=off_journey)
 
 
 def stage_evidence(stage: str, source: str, own_note: str) -> str:
     """The evidence text of a smoothed stage: its own words, or where the context took it from."""
+    if source == "off_journey":
+        return "no stage: not about the journey (introduction or closing talk)"
     if not stage:
         return ""
     if source == "own":

@@ -26,7 +26,7 @@ from . import context
 from .embeddings import Embedder
 from .rules import RulesCoder, phrases, tokens
 
-VERSION = "1"
+VERSION = "2"
 #: Weight of the nearest example against the centroid in a code's similarity score. Chosen by
 #: leave-one-out accuracy on the default codebook's examples (stages / touchpoints): 0 gives
 #: 0.41 / 0.59, 0.5 gives 0.31 / 0.52, 1 gives 0.25 / 0.42 — the centroid generalises best.
@@ -37,6 +37,9 @@ MAX_TEMPERATURE = 0.1
 #: threshold with the best held-out F1 on the codebook's examples (0.25) coded too much in real
 #: interviews (example study gold: touchpoint micro-F1 0.63 against 0.72 at 0.5).
 TOUCHPOINT_THRESHOLD = 0.5
+#: Softmax temperature of a question's similarity to the guide questions' centroids: a 0.05
+#: lead multiplies the odds by e (questions are short and formulaic, so similarities are sharp).
+QUESTION_TEMPERATURE = 0.05
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _EMBEDDERS: dict[str, Embedder] = {}
 
@@ -60,12 +63,22 @@ class Prototypes:
     centroids: np.ndarray  # (K, D), unit length
 
     @classmethod
-    def build(cls, codes: tuple[Code, ...], embedder: Embedder) -> Prototypes:
-        """Embed every code's examples plus its label and first description sentence."""
+    def build(
+        cls, codes: tuple[Code, ...], embedder: Embedder, *, questions: bool = False
+    ) -> Prototypes:
+        """Embed every code's examples plus its label and first description sentence.
+
+        With ``questions``, embed the codes' interview-guide questions instead.
+        """
         texts, owner = [], []
         for k, code in enumerate(codes):
             first = _SENTENCE.split(code.description, maxsplit=1)[0] if code.description else ""
-            for text in (*code.examples, f"{code.label}: {first}".rstrip(": ")):
+            sentences = (
+                code.questions
+                if questions
+                else (*code.examples, f"{code.label}: {first}".rstrip(": "))
+            )
+            for text in sentences:
                 texts.append(text)
                 owner.append(k)
         vectors = embedder.encode(texts)
@@ -171,12 +184,21 @@ class SemanticCoder:
         self.codebook = codebook
         self.embedder = embedder or shared_embedder(cache_dir)
         self.rules = RulesCoder(codebook)
-        self.stages = Prototypes.build(codebook.stages, self.embedder)
+        # Off-journey talk is one more code beside the stages when the codebook describes it.
+        self.off_journey = bool(codebook.off_journey.examples)
+        stage_codes = codebook.stages + ((codebook.off_journey,) if self.off_journey else ())
+        self.stages = Prototypes.build(stage_codes, self.embedder)
         self.touchpoints = Prototypes.build(codebook.touchpoints, self.embedder)
         held_out, labels = self.stages.leave_one_out(
-            np.array([len(c.examples) for c in codebook.stages])
+            np.array([len(c.examples) for c in stage_codes])
         )
         self.temperature = fit_temperature(held_out, labels)
+        question_codes = stage_codes if codebook.off_journey.questions else codebook.stages
+        self.questions = (
+            Prototypes.build(question_codes, self.embedder, questions=True)
+            if all(c.questions for c in codebook.stages)
+            else None
+        )
         # How strong a similarity is: its rank among the held-out examples' own-code scores.
         self._strength = np.sort(held_out[np.arange(len(labels)), labels])
         tp_held_out, tp_labels = self.touchpoints.leave_one_out(
@@ -197,16 +219,19 @@ class SemanticCoder:
         stage_scores, stage_nearest = self.stages.scores(vectors)
         semantic = self._stage_probabilities(_centre(stage_scores))
         keyword = [self.rules.stage_evidence(text) for text in texts]
+        extra = len(self.stages.codes) - len(self.codebook.stages)  # the off-journey column
         own = np.array(
-            [_combine(semantic[i], p_kw) for i, (p_kw, _) in enumerate(keyword)]
+            [_combine(semantic[i], np.pad(p_kw, (0, extra))) for i, (p_kw, _) in enumerate(keyword)]
         ).reshape(len(turns), -1)
-        smoothed = context.smooth_transcript(turns, own)
+        smoothed = context.smooth_transcript(
+            turns, own, self._question_probabilities(vectors), off_journey=bool(extra)
+        )
         answers = [i for i, t in enumerate(turns) if t.role != INTERVIEWER]
         tp_scores, tp_nearest = self.touchpoints.scores(vectors[answers])
         rows = [self.rules.row(transcript, turn, {}) for turn in turns]
         readings = self.rules.read_emotions([texts[i] for i in answers])  # one batch: fast
         for j, i in enumerate(answers):
-            stage, confidence, source = smoothed.stage(j, self.stages.codes)
+            stage, confidence, source = smoothed.stage(j, self.codebook.stage_ids)
             notes = []
             if stage:
                 k = self.stages.codes.index(stage)
@@ -215,6 +240,8 @@ class SemanticCoder:
                 if matched:
                     own_note += f", keywords {matched}"
                 notes.append(context.stage_evidence(stage, source, own_note))
+            elif source == "off_journey":
+                notes.append(context.stage_evidence(stage, source, ""))
             codes = self._touchpoint_codes(texts[i], tp_scores[j], tp_nearest[j])
             notes.append(str(codes.pop("evidence")))
             codes.update(self.rules.emotion_codes(texts[i], reading=readings[j]))
@@ -244,6 +271,18 @@ class SemanticCoder:
         strength = np.searchsorted(self._strength, scores.max(axis=1)) / self._strength.size
         k = scores.shape[1]
         return strength[:, None] * probabilities + (1 - strength[:, None]) / k
+
+    def _question_probabilities(self, vectors: np.ndarray) -> np.ndarray | None:
+        """Each turn read as an interviewer's question: its stage (and off-journey) probabilities.
+
+        The columns match the stage prototypes'; without guide questions in the codebook, None
+        (the questions are then read like any other turn).
+        """
+        if self.questions is None:
+            return None
+        probabilities = _softmax(self.questions.scores(vectors)[0] / QUESTION_TEMPERATURE)
+        missing = len(self.stages.codes) - probabilities.shape[1]
+        return np.pad(probabilities, ((0, 0), (0, missing)))
 
     def _note(self, prototypes: Prototypes, score: float, nearest: int) -> str:
         text = prototypes.texts[nearest]
