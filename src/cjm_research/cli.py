@@ -27,14 +27,13 @@ from .batch import (
     unchanged_reports,
     write_segments,
 )
-from .codebook import load_codebook
 from .coding import coders
 from .evaluate import evaluate, format_evaluation, read_gold
 from .exchange import qdpx, sheets
 from .iorw import write_text
 from .model import CJMInputError
 from .resources import example_study_dir
-from .study import Study, load_study
+from .study import Study, load_study, study_codebook
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -176,15 +175,8 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     tables = resolve_coders(
         args.coders, root, lambda: code_study(_load(args.study), args.coder).machine
     )
-    book = root / "codebook.yaml"
-    result = compute_agreement(
-        tables, load_codebook(book if book.is_file() else None), uncoded=args.uncoded
-    )
-    print(format_agreement(result), end="")
-    if args.json:
-        write_text(Path(args.json), json.dumps(result.to_dict(), indent=2) + "\n")
-        _say(f"wrote {args.json}")
-    return EXIT_OK
+    result = compute_agreement(tables, study_codebook(root), uncoded=args.uncoded)
+    return _print_result(format_agreement(result), result.to_dict(), args.json)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -196,13 +188,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         machine = code_study(_load(args.study), args.coder).machine
         coder = str(machine["coder"].replace("", None).dropna().iloc[0]) if len(machine) else ""
     result = evaluate(gold, machine, gold_name=str(args.gold), coder=coder)
-    if args.json == "-":
-        print(json.dumps(result.to_dict(), indent=2))
+    return _print_result(format_evaluation(result) + "\n", result.to_dict(), args.json)
+
+
+def _print_result(text: str, data: dict, json_to: str | None) -> int:
+    """Print a result's table, or its JSON for ``-``; with a file name, also write the JSON."""
+    if json_to == "-":
+        print(json.dumps(data, indent=2))
         return EXIT_OK
-    print(format_evaluation(result))
-    if args.json:
-        write_text(Path(args.json), json.dumps(result.to_dict(), indent=2) + "\n")
-        _say(f"wrote {args.json}")
+    print(text, end="")
+    if json_to:
+        write_text(Path(json_to), json.dumps(data, indent=2) + "\n")
+        _say(f"wrote {json_to}")
     return EXIT_OK
 
 
@@ -221,8 +218,7 @@ def cmd_export_qdpx(args: argparse.Namespace) -> int:
 
 def cmd_export_qdc(args: argparse.Namespace) -> int:
     """Write the study codebook as a REFI-QDA codebook (.qdc)."""
-    book = Path(args.study) / "codebook.yaml"
-    qdpx.write_qdc(load_codebook(book if book.is_file() else None), args.file)
+    qdpx.write_qdc(study_codebook(args.study), args.file)
     _say(f"wrote {args.file}")
     return EXIT_OK
 

@@ -177,6 +177,16 @@ def find_transcripts(root: Path, problems: list[Problem] | None = None) -> list[
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
+def study_codebook(root: Path | str) -> Codebook:
+    """The study's own ``codebook.yaml`` when it has one, else the packaged default.
+
+    Raises :class:`CJMInputError` for an invalid study codebook (``load_study`` reports it and
+    falls back instead).
+    """
+    path = Path(root) / "codebook.yaml"
+    return load_codebook(path if path.is_file() else None)
+
+
 def _load_codebook(root: Path, problems: list[Problem]) -> Codebook:
     path = root / "codebook.yaml"
     if path.is_file():
