@@ -1,15 +1,18 @@
 """The semantic coder: throughput against the raw model in the same run, and quality on the gold.
 
 Throughput: participant segments per second of the semantic coder with its embedding cache cold
-(every text goes through the model) and warm (a re-run over unchanged transcripts), beside the
-raw onnxruntime encode of the same texts (the floor the coder pays) and the rules coder. Issue 3
+(every text goes through the model: the process-wide vectors are forgotten first, and the run
+counts the texts the model saw) and warm (a re-run over unchanged transcripts), beside the raw
+onnxruntime encode of the same texts (the floor the coder pays) and the rules coder. Issue 3
 targets: semantic >= 150 segments/s, rules >= 5,000/s on this 2-core machine — read the ratios,
 the machine is shared and noisy.
 
 Quality: stage macro-F1 and touchpoint micro-F1 of rules and semantic against the example study's
 gold file (tests/data/gold/example-gold.csv), scored by ``cjm evaluate``'s functions. Targets 0.80
-and 0.80. Nothing was fitted on the gold file (see semantic.py: every parameter comes from the
-codebook's own examples or is a stated prior).
+and 0.80. No weights are fitted on the gold file, but codebook 1.1 and three context settings
+were revised with its errors in view, the settings chosen on p01-p06 alone
+(tests/data/gold/README.md). So each coder is also scored on p01-p06 ("seen") and on p07-p09
+("held out": the design-lover persona; its errors were read, but nothing was chosen on them).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cjm_research.coding import code_transcripts, get_coder
-from cjm_research.coding.embeddings import Embedder
+from cjm_research.coding.embeddings import Embedder, clear_memory
 from cjm_research.coding.semantic import SemanticCoder
 from cjm_research.evaluate import evaluate, read_gold
 from cjm_research.model import INTERVIEWER
@@ -29,6 +32,7 @@ from cjm_research.study import load_study
 
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "gold" / "example-gold.csv"
 REPEATS = 3
+HELD_OUT = r"p0[789]-"  # interviews no setting was chosen on (see the docstring)
 
 
 def timed(work: Callable[[], object]) -> float:
@@ -44,13 +48,20 @@ def main() -> None:
     texts = [t.text for tr in transcripts for t in tr.turns]
     segments = sum(1 for tr in transcripts for t in tr.turns if t.role != INTERVIEWER)
 
+    # ``make bench`` runs every benchmark in one process and bench_coding has embedded these
+    # texts: forget those vectors, or "cold" would be a memory hit.
+    clear_memory()
     with tempfile.TemporaryDirectory() as cache:
         build_started = time.perf_counter()
         semantic = SemanticCoder(study.codebook, embedder=Embedder(cache))
         build = time.perf_counter() - build_started
         raw = semantic.embedder  # same session, no cache: the model's own cost
         raw_seconds = min(timed(lambda: raw.encode_uncached(texts)) for _ in range(REPEATS))
+        semantic.embedder.model_texts = 0  # count the cold run's texts only
         cold = timed(lambda: code_transcripts(transcripts, semantic))
+        cold_texts = semantic.embedder.model_texts
+        # Only a turn that is word for word a codebook example (embedded at build) may be known.
+        assert cold_texts >= 0.9 * len(set(texts)), "the cold run must run the model"
         warm_coder = SemanticCoder(study.codebook, embedder=Embedder(cache))
         warm = min(timed(lambda: code_transcripts(transcripts, warm_coder)) for _ in range(REPEATS))
         assert warm_coder.embedder.model_texts == 0, "the warm run must not run the model"
@@ -59,6 +70,7 @@ def main() -> None:
 
     raw_rate = segments / raw_seconds
     print(f"{len(texts)} turns ({segments} participant segments); coder built in {build:.1f} s")
+    print(f"cold run: {cold_texts} of {len(set(texts))} distinct turn texts went through the model")
     print(f"{'run':<28}{'segments/s':>12}{'x raw encode':>14}")
     for name, seconds in (
         ("raw onnxruntime encode", raw_seconds),
@@ -73,14 +85,19 @@ def main() -> None:
         print(f"\n(no gold file at {GOLD}: quality skipped)")
         return
     gold = read_gold(GOLD)
-    print(f"\n{'coder':<12}{'stage macro-F1':>16}{'stage acc':>11}{'touchpoints micro-F1':>22}")
+    held_out = gold["segment_id"].str.match(HELD_OUT)
+    parts = (("all", gold), ("seen", gold[~held_out]), ("held out", gold[held_out]))
+    print(f"\n{'coder':<12}{'turns':<10}{'stage macro-F1':>16}{'stage acc':>11}", end="")
+    print(f"{'touchpoints micro-F1':>22}")
     for name, coder in (("rules", rules), ("semantic", semantic)):
-        result = evaluate(gold, code_transcripts(transcripts, coder), coder=name)
-        assert result.stage is not None and result.touchpoints is not None
-        print(
-            f"{name:<12}{result.stage.macro_f1:>16.3f}{result.stage.accuracy:>11.3f}"
-            f"{result.touchpoints.micro_f1:>22.3f}"
-        )
+        coded = code_transcripts(transcripts, coder)
+        for part, rows in parts:
+            result = evaluate(rows, coded, coder=name)
+            assert result.stage is not None and result.touchpoints is not None
+            print(
+                f"{name:<12}{part:<10}{result.stage.macro_f1:>16.3f}"
+                f"{result.stage.accuracy:>11.3f}{result.touchpoints.micro_f1:>22.3f}"
+            )
     print("targets: stage macro-F1 >= 0.80, touchpoints micro-F1 >= 0.80")
 
 

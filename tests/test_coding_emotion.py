@@ -1,6 +1,8 @@
 """The shipped emotion model: loads offline from package data, reads obvious sentences, maps to
 codebooks (the default one by hand, others by name) and leaves unknown emotions to the rules."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -12,10 +14,13 @@ from cjm_research.coding.emotion import (
     MODEL_PATH,
     EmotionModel,
     codebook_mapping,
+    ngrams,
     shipped_model,
 )
 from cjm_research.coding.rules import RulesCoder
 from cjm_research.model import Code, Codebook
+from cjm_research.resources import example_study_dir
+from cjm_research.study import load_study
 
 OBVIOUS = {
     "Thank you so much, I absolutely love it!": "joy",
@@ -115,3 +120,26 @@ def test_rules_coder_uses_the_model_when_no_keyword_names_a_feeling():
     # The model leans neutral here; keywords name the feeling and neutral cannot erase it.
     relief = coder.emotion_codes("Phew, what a relief, it finally arrived.")
     assert relief["emotion"] == "relief" and relief["valence"] > 0
+
+
+def plain_logits(model: EmotionModel, texts: list[str]) -> np.ndarray:
+    """The classifier's scores computed the plain way: a text at a time, terms added one by one."""
+    out = np.tile(model.bias, (len(texts), 1))
+    for row, text in enumerate(texts):
+        found = [model.index[t] for t in ngrams(text) if t in model.index]
+        cols, counts = np.unique(np.array(found, dtype=np.int64), return_counts=True)
+        values = (1.0 + np.log(counts)) * model.idf[cols]
+        values = values / math.sqrt(sum(v * v for v in values.tolist()))  # summed in order
+        for col, value in zip(cols, values, strict=True):
+            out[row] += np.float32(value) * model.weights[col]
+    return out
+
+
+def test_batched_scores_are_the_plain_scores_bit_for_bit(model):
+    # Interview turns, a long one, empty and unknown-word texts: the batching, lookup tables and
+    # row sums are exact, so codes never change with the batch a turn is read in.
+    study = load_study(example_study_dir())
+    texts = [turn.text for tr in study.transcripts[:3] for turn in tr.turns]
+    texts += ["", "zzqx qqzx", "!!", " ".join(texts), "Not happy. NOT happy?!"]
+    assert np.array_equal(model.logits(texts), plain_logits(model, texts))
+    assert np.array_equal(model.logits(texts[5:9]), plain_logits(model, texts[5:9]))

@@ -3,10 +3,19 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cjm_research.codebook import load_codebook
 from cjm_research.coding import auto_coder, code_transcripts, get_coder
-from cjm_research.coding.rules import RulesCoder, tokens
+from cjm_research.coding.rules import (
+    _FILLER_LIKE,
+    _NEGATIONS,
+    KeywordMatcher,
+    RulesCoder,
+    _drop_filler,
+    tokens,
+)
 from cjm_research.model import (
     INTERVIEWER,
     PARTICIPANT,
@@ -17,6 +26,8 @@ from cjm_research.model import (
     Transcript,
     Turn,
 )
+from cjm_research.resources import example_study_dir
+from cjm_research.study import load_study
 
 
 def transcript(*turns: tuple[str, str]) -> Transcript:
@@ -143,3 +154,79 @@ def test_filler_like_is_not_liking(coder):
     [filler] = code_one(coder, (PARTICIPANT, "It was, like, a sofa, like, you know, grey."))
     [liking] = code_one(coder, (PARTICIPANT, "I really like the grey sofa."))
     assert abs(filler["valence"]) < 0.2 < liking["valence"]
+
+
+# The keyword matcher and the filler scan are tuned for speed; these pin them to the plain
+# algorithms they replace, on tricky keywords and generated text.
+
+TRICKY = (
+    Code("a", "A", keywords=("pay*", "pay by card", "check* out", "on hold", "on *", "the app")),
+    Code("b", "B", keywords=("payment", "pay* by", "app", "check out now", "hold*", "* app")),
+    Code("c", "C", keywords=("pay by card", "card", "paym*", "on hold for ages")),
+)
+WORDS = "pay payment paying by card check checked out now on hold holding for ages the app apps"
+WORDS = [*WORDS.split(), "not", "didn't", "never", "i"]
+
+
+def plain_hits(codes: tuple[Code, ...], text: str) -> list[tuple[str, str, float, bool]]:
+    """The matcher's rules spelled out: at each word the longest keyword that fits wins (equal
+    length: an exact first word, then shorter wildcard stems, then codebook order); its words
+    are skipped; a negation among the three words before it marks it negated."""
+    owners: dict[str, list[str]] = {}
+    for code in codes:
+        for keyword in code.keywords:
+            if keyword.strip(" *"):
+                owners.setdefault(" ".join(keyword.lower().split()), []).append(code.id)
+    patterns = [[(w.rstrip("*"), w.endswith("*")) for w in k.split()] for k in owners]
+    words, found, i = tokens(text), [], 0
+    while i < len(words):
+        fits = [
+            (-len(p), p[0][1], len(p[0][0]) * p[0][1], n, keyword)
+            for n, (keyword, p) in enumerate(zip(owners, patterns, strict=True))
+            if p[0][0]
+            and i + len(p) <= len(words)
+            and all(
+                (words[i + k].startswith(t) if w else words[i + k] == t)
+                for k, (t, w) in enumerate(p)
+            )
+        ]
+        if not fits:
+            i += 1
+            continue
+        *_, keyword = min(fits)
+        size = len(keyword.split())
+        before = words[max(0, i - 3) : i]
+        negated = any(w in _NEGATIONS or w.endswith("n't") for w in before)
+        phrase = " ".join(words[i : i + size])
+        found += [(c, phrase, 1.0 + 0.5 * (size - 1), negated) for c in owners[keyword]]
+        i += size
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*WORDS, ",", "...", "!"]), max_size=14))
+def test_matcher_finds_what_the_plain_rules_find(words):
+    text = " ".join(words)
+    matcher = KeywordMatcher(TRICKY)
+    for _ in range(2):  # the second time from the matcher's memos
+        hits = [(h.code, h.phrase, h.weight, negated) for h, negated in matcher.hits(text)]
+        assert hits == plain_hits(TRICKY, text)
+
+
+def test_matcher_agrees_with_the_plain_rules_on_the_example_study():
+    study = load_study(example_study_dir())
+    # Every 16th turn: the plain way is slow.
+    texts = [turn.text for tr in study.transcripts for turn in tr.turns][::16]
+    for codes in (study.codebook.stages, study.codebook.touchpoints, study.codebook.emotions):
+        matcher = KeywordMatcher(codes)
+        for text in texts:
+            hits = [(h.code, h.phrase, h.weight, negated) for h, negated in matcher.hits(text)]
+            assert hits == plain_hits(codes, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["like", "LIKE", "Like", " ", "  ", "\t", ",", "...", ".",
+    "you know", "um", "uh", "umm", "x", "likes", "alike", "I"]), max_size=12))  # fmt: skip
+def test_filler_scan_removes_what_the_pattern_matches(pieces):
+    text = "".join(pieces)
+    assert _drop_filler(text) == _FILLER_LIKE.sub(" ", text)

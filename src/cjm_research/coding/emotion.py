@@ -132,16 +132,20 @@ def lexicon_features(texts: list[str]) -> np.ndarray:
     A cheap stand-in for a VADER call (one dict lookup per word): it gives the valence model
     VADER's prior knowledge of words that are rare on Reddit but common in interviews.
     """
+    return _lexicon_features([words(text) for text in texts])
+
+
+def _lexicon_features(tokenised: list[list[str]]) -> np.ndarray:
     lexicon = _vader_lexicon()
-    out = np.zeros((len(texts), 2))
-    for row, text in enumerate(texts):
-        tokens = words(text)
+    out = np.zeros((len(tokenised), 2))
+    for row, tokens in enumerate(tokenised):
+        values = list(map(lexicon.get, tokens))
         pos = neg = 0.0
-        for i, token in enumerate(tokens):
-            value = lexicon.get(token)
-            if value is None:
-                continue
-            if any(t in _NEGATIONS for t in tokens[max(0, i - 3) : i]):
+        # Only the lexicon's words (most tokens are not): compress skips None, and a 0.0 score
+        # would add nothing either way.
+        for i in itertools.compress(range(len(tokens)), values):
+            value = values[i]
+            if not _NEGATIONS.isdisjoint(tokens[max(0, i - 3) : i]):
                 value *= _NEGATION_SCALAR
             if value > 0:
                 pos += value
@@ -235,6 +239,7 @@ class EmotionModel:
             self.valence_weights = data["valence_weights"].astype(np.float64)  # (k, 3)
             self.valence_bias = data["valence_bias"].astype(np.float64)
         self.index = {term: i for i, term in enumerate(vocabulary)}
+        self._lookup = _TermLookup.build(self.index)
         self._sentiment = np.array(
             [
                 [label in SENTIMENT["negative"] for label in LABELS],
@@ -246,30 +251,40 @@ class EmotionModel:
 
     def logits(self, texts: list[str]) -> np.ndarray:
         """(n, 28) raw label scores: sublinear TF-IDF, L2-normalised, times the weights."""
-        rows: list[int] = []
-        cols: list[int] = []
-        index = self.index
-        for row, text in enumerate(texts):
-            found = [i for i in map(index.get, ngrams(text)) if i is not None]
-            rows += [row] * len(found)
-            cols += found
-        out = np.tile(self.bias, (len(texts), 1))
-        if not cols:
+        return self._logits([words(text) for text in texts])
+
+    def _logits(self, tokenised: list[list[str]]) -> np.ndarray:
+        rows, cols = self._terms(tokenised)
+        out = np.tile(self.bias, (len(tokenised), 1))
+        if not cols.size:
             return out
         # Count repeated (row, term) pairs once each, with sublinear tf as sklearn computes it.
-        keys, counts = np.unique(
-            np.asarray(rows, np.int64) * len(index) + np.asarray(cols, np.int64), return_counts=True
-        )
-        row_ids, col_ids = np.divmod(keys, len(index))
+        keys, counts = np.unique(rows * len(self.index) + cols, return_counts=True)
+        row_ids, col_ids = np.divmod(keys, len(self.index))
         values = (1.0 + np.log(counts)) * self.idf[col_ids]
-        norms = np.sqrt(np.bincount(row_ids, values * values, minlength=len(texts)))
+        norms = np.sqrt(np.bincount(row_ids, values * values, minlength=len(tokenised)))
         values = values / norms[row_ids]
-        np.add.at(out, row_ids, values[:, None].astype(np.float32) * self.weights[col_ids])
-        return out
+        terms = values[:, None].astype(np.float32) * self.weights[col_ids]
+        return _sum_rows(out, row_ids, terms)
+
+    def _terms(self, tokenised: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(text, vocabulary index) of every known unigram and bigram (``ngrams``) of the texts."""
+        flat = list(itertools.chain.from_iterable(tokenised))
+        lengths = np.fromiter(map(len, tokenised), np.int64, len(tokenised))
+        text_of = np.repeat(np.arange(len(tokenised), dtype=np.int64), lengths)
+        unigrams, bigrams = self._lookup.find(flat)
+        bigrams[text_of[:-1] != text_of[1:]] = -1  # a pair spanning two texts is no bigram
+        rows = np.concatenate([text_of, text_of[:-1]])
+        cols = np.concatenate([unigrams, bigrams])
+        known = cols >= 0
+        return rows[known], cols[known]
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """(n, 28) calibrated probabilities of the GoEmotions labels (LABELS order)."""
-        return _softmax(self.logits(texts).astype(np.float64) / self.temperature)
+        return self._probabilities(self.logits(texts))
+
+    def _probabilities(self, logits: np.ndarray) -> np.ndarray:
+        return _softmax(logits.astype(np.float64) / self.temperature)
 
     def valence_probabilities(
         self, texts: list[str], probabilities: np.ndarray | None = None
@@ -277,9 +292,10 @@ class EmotionModel:
         """(n, 3) probabilities of negative, neutral, positive (VALENCE_CLASSES)."""
         if probabilities is None:
             probabilities = self.probabilities(texts)
-        features = np.hstack(
-            [np.log(probabilities @ self._sentiment + 1e-6), lexicon_features(texts)]
-        )
+        return self._valence(probabilities, lexicon_features(texts))
+
+    def _valence(self, probabilities: np.ndarray, lexicon: np.ndarray) -> np.ndarray:
+        features = np.hstack([np.log(probabilities @ self._sentiment + 1e-6), lexicon])
         return _softmax(features @ self.valence_weights + self.valence_bias)
 
     def ekman(self, probabilities: np.ndarray) -> np.ndarray:
@@ -305,8 +321,9 @@ class EmotionModel:
         """Codebook emotion, its probability, the main GoEmotions label and valence per text."""
         if not texts:
             return []
-        probabilities = self.probabilities(texts)
-        valence = self.valence_probabilities(texts, probabilities)
+        tokenised = [words(text) for text in texts]  # once, for the classifier and the lexicon
+        probabilities = self._probabilities(self._logits(tokenised))
+        valence = self._valence(probabilities, _lexicon_features(tokenised))
         if not mapping.emotions:
             return [CodebookReading("", 0.0, float(v[2] - v[0]), "") for v in valence]
         scores = mapping.scores(probabilities)
@@ -315,15 +332,55 @@ class EmotionModel:
         behind = (probabilities * mapping.matrix[:, top].T).argmax(axis=1)
         # When the likeliest label maps to nothing in this codebook, the model has no say.
         named = np.array([bool(t) for t in mapping.targets])[probabilities.argmax(axis=1)]
+        chosen = scores[np.arange(len(top)), top].tolist()
+        valences = (valence[:, 2] - valence[:, 0]).tolist()
         return [
-            CodebookReading(
-                mapping.emotions[k] if named[i] else "",
-                float(scores[i, k]) if named[i] else 0.0,
-                float(v[2] - v[0]),
-                LABELS[behind[i]] if named[i] else "",
+            CodebookReading(mapping.emotions[k], p, v, LABELS[b])
+            if known
+            else CodebookReading("", 0.0, v, "")
+            for k, p, v, b, known in zip(
+                top.tolist(), chosen, valences, behind.tolist(), named.tolist(), strict=True
             )
-            for i, (k, v) in enumerate(zip(top, valence, strict=True))
         ]
+
+
+@dataclass(frozen=True)
+class _TermLookup:
+    """Vocabulary indices of many tokens' unigrams and bigrams at once.
+
+    Every word of the vocabulary (alone or in a bigram) has a word id from 1 (0: unknown): one
+    dict lookup per token, by C-level ``map``. A bigram is then the integer
+    ``id(a) * stride + id(b)``, computed for all pairs by numpy and looked up in an int-keyed
+    dict: no strings or tuples are built per pair.
+    """
+
+    word_ids: dict[str, int]
+    unigram: np.ndarray  # word id -> vocabulary index of the word alone; -1 if none (and at 0)
+    stride: int
+    bigram: dict[int, int]  # id(a) * stride + id(b) -> vocabulary index of the bigram "a b"
+
+    @classmethod
+    def build(cls, index: dict[str, int]) -> _TermLookup:
+        """The lookup of a vocabulary (term → index; a bigram is two words and a space)."""
+        words = sorted({word for term in index for word in term.split(" ")})
+        word_ids = {word: i for i, word in enumerate(words, 1)}
+        unigram = np.array([-1] + [index.get(word, -1) for word in words], dtype=np.int64)
+        stride = len(words) + 1
+        bigram = {
+            word_ids[a] * stride + word_ids[b]: i
+            for (a, b), i in ((term.split(" "), i) for term, i in index.items() if " " in term)
+        }
+        return cls(word_ids, unigram, stride, bigram)
+
+    def find(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Per token its unigram's index, per adjacent pair its bigram's index (-1: unknown)."""
+        ids = np.fromiter(
+            map(self.word_ids.get, tokens, itertools.repeat(0)), np.int64, len(tokens)
+        )
+        # An unknown word (0) makes a key no bigram has: every known key has both ids >= 1.
+        keys = (ids[:-1] * self.stride + ids[1:]).tolist()
+        bigrams = map(self.bigram.get, keys, itertools.repeat(-1))
+        return self.unigram[ids], np.fromiter(bigrams, np.int64, len(keys))
 
 
 @cache
@@ -373,6 +430,31 @@ def valence_targets(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         [VALENCE_CLASSES.index(min(s)) if k else -1 for s, k in zip(sets, keep, strict=True)]
     )
     return keep, y
+
+
+def _sum_rows(out: np.ndarray, rows: np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """``out[r] + terms[i] + terms[j] + ...`` for each row ``r``, term by term in order.
+
+    The same float32 sums as ``np.add.at(out, rows, terms)`` bit for bit (so the scores stay the
+    ones the model was tuned with), three times faster. ``rows`` is sorted, so the terms are laid
+    out as (row, k-th term of the row) after ``out``, zero-padded, and summed along k.
+    """
+    starts = np.searchsorted(rows, np.arange(len(out) + 1))
+    position = np.arange(len(rows)) - starts[rows]
+    for first in range(0, len(out), _SUM_CHUNK):  # bounds the padding in big batches
+        last = min(first + _SUM_CHUNK, len(out))
+        part = slice(starts[first], starts[last])
+        longest = int(position[part].max(initial=-1)) + 1
+        laid = np.zeros((last - first, longest + 1, out.shape[1]), out.dtype)
+        laid[:, 0] = out[first:last]
+        laid[rows[part] - first, position[part] + 1] = terms[part]
+        # Reducing the middle axis adds whole (k-th term) slices in order, not pairwise.
+        out[first:last] = np.add.reduce(laid, axis=1)
+    return out
+
+
+#: Rows summed together in ``_sum_rows``.
+_SUM_CHUNK = 256
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

@@ -8,9 +8,12 @@ question that prompted it and from its neighbours, with the confidence that cont
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -34,6 +37,7 @@ _PULL_AGREE, _PULL_DISAGREE = 0.4, 0.7
 _FILLER_LIKE = re.compile(
     r"(?:(?<=,)|(?<=\.\.\.)|^)\s*like\s*(?=,)|\blike\s+(?=you know\b|um\b|uh\b)", re.I
 )
+_LIKE = re.compile("like", re.I)  # in every filler match, and fast to search for
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,26 @@ class Hit:
 
 
 _Pattern = tuple[tuple[str, bool], ...]  # per word: (text, is a prefix wildcard)
+#: A keyword whose first two words fit two words of a text: its length in words, its words from
+#: the third on as a plain list (compared as one slice; None when one is a wildcard) and as a
+#: pattern, and the keyword.
+_Candidate = tuple[int, list[str] | None, _Pattern, str]
+_Pair = tuple[str, str | None]  # a word and the next one (None at the end of the turn)
+#: Per dimension, the keywords that can start at a word pair.
+_Options = tuple[tuple[_Candidate, ...], ...]
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
+#: The matchers' memos are cleared beyond this many entries (memory stays bounded).
+_MEMO_SIZE = 200_000
 
 
 def _pattern(keyword: str) -> _Pattern:
     return tuple((w.rstrip("*"), w.endswith("*")) for w in keyword.lower().split())
+
+
+def _fits(part: tuple[str, bool], word: str) -> bool:
+    text, wildcard = part
+    return word.startswith(text) if wildcard else word == text
 
 
 def tokens(text: str) -> list[str]:
@@ -57,11 +77,39 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
+def _pairs(words: list[str]) -> Iterator[_Pair]:
+    """Each word with the next one (None after the last)."""
+    return zip(words, [*words[1:], None], strict=False)
+
+
+class _Memo(dict[_Key, _Value]):
+    """A value per word (pair), computed on first sight (``__missing__``), memory bounded.
+
+    Interview vocabulary is small and repetitive (Zipf), so nearly every lookup after the first
+    few transcripts is one C-level dict hit, and a ``map`` over a turn's words does them all.
+    """
+
+    def __init__(self, compute: Callable[[_Key], _Value]) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key: _Key) -> _Value:
+        if len(self) > _MEMO_SIZE:
+            self.clear()
+        found = self[key] = self._compute(key)
+        return found
+
+
+#: Whether a word negates what follows it ("not", "never", "didn't" …).
+_NEGATING: _Memo[str, bool] = _Memo(lambda w: w in _NEGATIONS or w.endswith("n't"))
+
+
 class _Matcher:
     """Finds a dimension's keywords in a text: a token index, greedy longest match from the left.
 
     One big regex alternation over hundreds of phrases costs a scan per phrase at every position;
-    indexing phrases by their first word makes matching linear in the number of tokens.
+    indexing phrases by their first two words makes matching linear in the number of tokens, and
+    most words ("the", "i", "on") start no phrase that the next word continues.
     """
 
     def __init__(self, codes: tuple[Code, ...]) -> None:
@@ -76,58 +124,153 @@ class _Matcher:
             pattern = _pattern(keyword)
             first, wildcard = pattern[0]
             (self._prefix if wildcard else self._exact)[first].append((pattern, keyword))
-        for index in (self._exact, self._prefix):
-            for candidates in index.values():
-                candidates.sort(key=lambda c: -len(c[0]))
         self._owners = dict(owners)
         self._max_prefix = max((len(p) for p in self._prefix), default=0)
-        self._cache: dict[str, list[tuple[_Pattern, str]]] = {}
+        self._by_word: dict[str, list[tuple[_Pattern, str]]] = {}
+        self._by_pair = _Memo(self._starting_alone)
+        self._hits = _Memo(self._found)
         self.empty = not owners
 
-    def _candidates(self, word: str) -> list[tuple[_Pattern, str]]:
-        # Memoised per word: interview vocabulary is small and repetitive (Zipf), so nearly every
-        # lookup after the first few transcripts is one dict hit.
-        found = self._cache.get(word)
+    def _first_word(self, word: str) -> list[tuple[_Pattern, str]]:
+        """The keywords whose first word matches ``word``, longest first, ties in index order.
+
+        So the first candidate whose other words match is the match: the longest, and among
+        equally long ones the exact-word keyword before the wildcards, shorter stems first.
+        """
+        found = self._by_word.get(word)
         if found is None:
             found = list(self._exact.get(word, ()))
             for k in range(1, min(len(word), self._max_prefix) + 1):
                 found += self._prefix.get(word[:k], ())
-            if len(self._cache) > 200_000:
-                self._cache.clear()
-            self._cache[word] = found
+            found.sort(key=lambda c: -len(c[0]))  # stable: ties keep their index order
+            if len(self._by_word) > _MEMO_SIZE:
+                self._by_word.clear()
+            self._by_word[word] = found
         return found
+
+    def _starting(self, pair: _Pair) -> tuple[_Candidate, ...]:
+        """The keywords that can start at ``word`` followed by ``after``, in match order."""
+        word, after = pair
+        first = self._first_word(word)
+        if not first:  # most words: no keyword starts with them
+            return ()
+        return tuple(
+            (
+                len(pattern),
+                None if any(w for _, w in pattern[2:]) else [t for t, _ in pattern[2:]],
+                pattern[2:],
+                keyword,
+            )
+            for pattern, keyword in first
+            if len(pattern) == 1 or (after is not None and _fits(pattern[1], after))
+        )
+
+    def _starting_alone(self, pair: _Pair) -> _Options | None:
+        found = self._starting(pair)
+        return (found,) if found else None
 
     def hits(self, text: str, words: list[str] | None = None) -> list[tuple[Hit, bool]]:
         """Matches in ``text`` with whether a negation word precedes each within three words."""
         if self.empty:
             return []
         words = tokens(text) if words is None else words
+        return self.match(words, list(map(self._by_pair.__getitem__, _pairs(words))), 0)
+
+    def match(
+        self, words: list[str], options: list[_Options | None], dimension: int
+    ) -> list[tuple[Hit, bool]]:
+        """``hits`` given per word the keywords of each dimension that can start there
+        (``_starting``; None: none of any dimension), for this matcher's ``dimension``."""
         found: list[tuple[Hit, bool]] = []
-        i = 0
-        while i < len(words):
-            best: tuple[_Pattern, str] | None = None
-            for pattern, keyword in self._candidates(words[i]):
-                if (best is None or len(pattern) > len(best[0])) and _matches(pattern, words, i):
-                    best = (pattern, keyword)
-            if best is None:
-                i += 1
+        taken = 0  # words before this belong to an earlier match
+        for i in itertools.compress(range(len(words)), options):
+            if i < taken or not options[i][dimension]:
                 continue
-            pattern, keyword = best
-            negated = any(w in _NEGATIONS or w.endswith("n't") for w in words[max(0, i - 3) : i])
-            phrase = " ".join(words[i : i + len(pattern)])
-            weight = 1.0 + 0.5 * (len(pattern) - 1)
-            found += [(Hit(code, phrase, weight), negated) for code in self._owners[keyword]]
-            i += len(pattern)
+            match = _longest(options[i][dimension], words, i)
+            if match is None:
+                continue
+            length, _, _, keyword = match
+            negated = any(map(_NEGATING.__getitem__, words[max(0, i - 3) : i]))
+            phrase = words[i] if length == 1 else " ".join(words[i : i + length])
+            found += [(hit, negated) for hit in self._hits[keyword, phrase]]
+            taken = i + length
         return found
 
+    def _found(self, match: tuple[str, str]) -> tuple[Hit, ...]:
+        """The hits of ``keyword`` matched as ``phrase``: one per code that owns the keyword."""
+        keyword, phrase = match
+        weight = 1.0 + 0.5 * (len(phrase.split(" ")) - 1)
+        return tuple(Hit(code, phrase, weight) for code in self._owners[keyword])
 
-def _matches(pattern: _Pattern, words: list[str], i: int) -> bool:
-    if i + len(pattern) > len(words):
-        return False
-    return all(
-        words[i + k].startswith(text) if wildcard else words[i + k] == text
-        for k, (text, wildcard) in enumerate(pattern)
-    )
+
+class _Keywords:
+    """A codebook's stage, touchpoint and emotion matchers, sharing one index of word pairs.
+
+    One dict lookup per word pair finds the candidates of all three dimensions at once.
+    """
+
+    def __init__(self, codebook: Codebook) -> None:
+        self.stages = _Matcher(codebook.stages)
+        self.touchpoints = _Matcher(codebook.touchpoints)
+        self.emotions = _Matcher(codebook.emotions)
+        self._by_pair = _Memo(self._starting)
+
+    def _starting(self, pair: _Pair) -> _Options | None:
+        found = tuple(m._starting(pair) for m in (self.stages, self.touchpoints, self.emotions))
+        return found if any(found) else None  # most pairs: None, skipped by every dimension
+
+    def find(self, words: list[str], *, stages_only: bool = False) -> tuple[_Found, ...]:
+        """The stage, touchpoint and emotion matches in a turn's words (only stages if asked)."""
+        options = list(map(self._by_pair.__getitem__, _pairs(words)))
+        stages = self.stages.match(words, options, 0)
+        if stages_only:
+            return stages, [], []
+        return (
+            stages,
+            self.touchpoints.match(words, options, 1),
+            self.emotions.match(words, options, 2),
+        )
+
+
+_Found = list[tuple[Hit, bool]]  # matches, each with whether a negation precedes it
+
+
+def _longest(candidates: tuple[_Candidate, ...], words: list[str], i: int) -> _Candidate | None:
+    """The first of ``candidates`` (longest first) whose words from the third on follow ``i``."""
+    for candidate in candidates:
+        length, plain, rest, _ = candidate
+        if length <= 2:
+            return candidate  # its first two words were checked when the pair was indexed
+        if plain is not None:
+            if words[i + 2 : i + length] == plain:
+                return candidate
+        elif i + length <= len(words) and all(
+            _fits(part, words[k]) for k, part in enumerate(rest, i + 2)
+        ):
+            return candidate
+    return None
+
+
+def _drop_filler(text: str) -> str:
+    """``_FILLER_LIKE.sub(" ", text)``, with the pattern tried only where a match can start.
+
+    Scanning every position with the lookbehinds costs ~10 µs a turn; every match contains a
+    "like" and starts at it or at the whitespace run right before it, so trying those two
+    places per "like" finds the same matches (a fuzz test checks it against ``sub``).
+    """
+    found = _LIKE.search(text)
+    parts: list[str] = []
+    done = 0  # the text before this is settled
+    while found is not None:
+        at = start = found.start()
+        while start > done and text[start - 1].isspace():
+            start -= 1
+        match = _FILLER_LIKE.match(text, start) or (start < at and _FILLER_LIKE.match(text, at))
+        if match:
+            parts += [text[done : match.start()], " "]
+            done = match.end()
+        found = _LIKE.search(text, max(done, at + 1))
+    return "".join(parts) + text[done:] if parts else text
 
 
 def _scores(hits: list[Hit]) -> dict[str, float]:
@@ -158,9 +301,10 @@ class RulesCoder:
 
     def __init__(self, codebook: Codebook) -> None:
         self.codebook = codebook
-        self._stages = _Matcher(codebook.stages)
-        self._touchpoints = _Matcher(codebook.touchpoints)
-        self._emotions = _Matcher(codebook.emotions)
+        self._keywords = _Keywords(codebook)
+        self._stages = self._keywords.stages
+        self._touchpoints = self._keywords.touchpoints
+        self._emotions = self._keywords.emotions
         self._stage_order = codebook.stage_ids
         self._touchpoint_order = [c.id for c in codebook.touchpoints]
         self._emotion_order = [c.id for c in codebook.emotions]
@@ -181,7 +325,11 @@ class RulesCoder:
         stage words of its own takes its stage from the question that prompted it and from its
         neighbours, with the confidence the context supports.
         """
-        evidence = [self.stage_evidence(turn.text) for turn in transcript.turns]
+        found = [
+            self._keywords.find(tokens(turn.text), stages_only=turn.role == INTERVIEWER)
+            for turn in transcript.turns
+        ]
+        evidence = [self._own_stage([h for h, _ in stages]) for stages, _, _ in found]
         smoothed = context.smooth_transcript(
             transcript.turns, np.array([p for p, _ in evidence]).reshape(len(evidence), -1)
         )
@@ -189,13 +337,15 @@ class RulesCoder:
         readings = iter(self.read_emotions(answers))
         rows = []
         answer = 0
-        for turn, (own, hits) in zip(transcript.turns, evidence, strict=True):
+        for turn, (_, touchpoints, emotions), (own, hits) in zip(
+            transcript.turns, found, evidence, strict=True
+        ):
             if turn.role == INTERVIEWER:
                 rows.append(self.row(transcript, turn, {}))
                 continue
             stage, confidence, source = smoothed.stage(answer, self._stage_order)
             answer += 1
-            codes = self.code_turn(turn.text, next(readings))
+            codes = self._code_turn(touchpoints, emotions, next(readings))
             stage_note = context.stage_evidence(
                 stage, source, phrases(hits, stage) or self._own_note(own, hits)
             )
@@ -219,12 +369,14 @@ class RulesCoder:
         The top stage gets the keyword confidence (more and longer matches, more certain); the
         rest is spread over the other stages by their matches, with a little for every stage.
         """
-        hits = [h for h, _ in self._stages.hits(text, words)]
+        return self._own_stage([h for h, _ in self._stages.hits(text, words)])
+
+    def _own_stage(self, hits: list[Hit]) -> tuple[np.ndarray, list[Hit]]:
         k = len(self._stage_order)
+        if not hits:  # most turns
+            return np.zeros(k), hits
         scores = _scores(hits)
         stage, share = _best(scores, self._stage_order)
-        if not stage:
-            return np.zeros(k), hits
         top = 0.5 + 0.45 * share * min(1.0, len(hits) / 2)
         rest = np.array([scores.get(c, 0.0) + 0.1 for c in self._stage_order])
         rest[self._stage_order.index(stage)] = 0.0
@@ -238,11 +390,22 @@ class RulesCoder:
         stage = self._stage_order[int(own.argmax())]
         return f"own words suggested {stage}: {phrases(hits, stage)}"
 
-    def code_turn(self, text: str, reading: CodebookReading | None = None) -> dict[str, object]:
+    def code_turn(
+        self, text: str, reading: CodebookReading | None = None, words: list[str] | None = None
+    ) -> dict[str, object]:
         """Touchpoints, emotion and valence of one turn (stages need the context: see __call__)."""
-        words = tokens(text)
-        touchpoints = self.touchpoint_codes(text, words)
-        emotion = self.emotion_codes(text, words, reading)
+        words = tokens(text) if words is None else words
+        return self._code_turn(
+            self._touchpoints.hits(text, words),
+            self._emotions.hits(text, words),
+            reading or self.read_emotions([text])[0],
+        )
+
+    def _code_turn(
+        self, touchpoint_found: _Found, emotion_found: _Found, reading: CodebookReading
+    ) -> dict[str, object]:
+        touchpoints = self._touchpoint_codes([h for h, _ in touchpoint_found])
+        emotion = self._emotion_codes(emotion_found, reading)
         return {
             **touchpoints,
             **emotion,
@@ -258,7 +421,12 @@ class RulesCoder:
 
     def touchpoint_codes(self, text: str, words: list[str] | None = None) -> dict[str, object]:
         """Touchpoints from keyword matches: every touchpoint with a match, in codebook order."""
-        scores, hits = self.touchpoint_keywords(text, words)
+        return self._touchpoint_codes([h for h, _ in self._touchpoints.hits(text, words)])
+
+    def _touchpoint_codes(self, hits: list[Hit]) -> dict[str, object]:
+        if not hits:  # most turns
+            return {"touchpoints": "", "touchpoint_confidence": 0.0, "evidence": ""}
+        scores = _scores(hits)
         touchpoints = sorted(scores, key=self._touchpoint_order.index)
         return {
             "touchpoints": ";".join(touchpoints),
@@ -272,7 +440,7 @@ class RulesCoder:
 
     def read_emotions(self, texts: list[str]) -> list[CodebookReading]:
         """The emotion model's readings of many turns at once (batching is what makes it fast)."""
-        return self._model.read([_FILLER_LIKE.sub(" ", t) for t in texts], self._mapping)
+        return self._model.read([_drop_filler(t) for t in texts], self._mapping)
 
     def emotion_codes(
         self, text: str, words: list[str] | None = None, reading: CodebookReading | None = None
@@ -281,9 +449,11 @@ class RulesCoder:
         from the model, pulled towards a keyword-named emotion's codebook valence."""
         words = tokens(text) if words is None else words
         reading = reading or self.read_emotions([text])[0]
+        return self._emotion_codes(self._emotions.hits(text, words), reading)
+
+    def _emotion_codes(self, hits: _Found, reading: CodebookReading) -> dict[str, object]:
         score = reading.valence
         evidence = []
-        hits = self._emotions.hits(text, words)
         emotion_hits = [h for h, negated in hits if not negated]
         emotion, share = _best(_scores(emotion_hits), self._emotion_order)
         # A negated emotion word ("not worried") rules that emotion out, whatever the model reads.
