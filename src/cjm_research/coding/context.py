@@ -21,6 +21,7 @@ certainty, not a made-up constant. A turn whose own evidence is strong keeps its
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -69,8 +70,12 @@ class Smoothed:
         return order[int(self.labels[i])], confidence, self.source[i]
 
 
+@functools.lru_cache(maxsize=64)
 def transition_matrix(n: int) -> np.ndarray:
-    """Stage-to-stage probabilities: stay, move on (nearer stages likelier), or go back."""
+    """Stage-to-stage probabilities: stay, move on (nearer stages likelier), or go back.
+
+    Built once per size (every transcript of a study uses the same one): read-only.
+    """
     matrix = np.zeros((n, n))
     for i in range(n):
         ahead = np.array([0.5**d for d in range(1, n - i)])
@@ -81,6 +86,15 @@ def transition_matrix(n: int) -> np.ndarray:
         if behind.size:
             matrix[i, :i] = BACK * behind / behind.sum()
         matrix[i] /= matrix[i].sum()
+    matrix.flags.writeable = False
+    return matrix
+
+
+@functools.lru_cache(maxsize=64)
+def off_journey_matrix(k: int) -> np.ndarray:
+    """:func:`transition_matrix` of ``k`` stages with the off-journey state added (read-only)."""
+    matrix = with_off_journey(transition_matrix(k))
+    matrix.flags.writeable = False
     return matrix
 
 
@@ -145,7 +159,7 @@ def smooth(
     if off_journey:
         staged = position_prior(t_len, k - 1)
         prior = np.column_stack([staged, staged.mean(axis=1)])
-        matrix = with_off_journey(transition_matrix(k - 1))
+        matrix = off_journey_matrix(k - 1)
     else:
         prior, matrix = position_prior(t_len, k), transition_matrix(k)
     emit = _rows(emissions(own, question) * prior)
