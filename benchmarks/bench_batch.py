@@ -7,7 +7,8 @@ Prints, from one run:
    the other), as a ratio;
 3. a no-change re-run and a one-transcript-changed re-run as fractions of the full run, and which
    personas the latter rebuilt;
-4. the curve at 100, 300 and 1,000 interviews (40 personas): seconds, seconds per interview, and
+4. the curve at 100, 300 and 1,000 interviews (40 personas, default settings: redaction on):
+   seconds, of which coding, seconds per interview, the marginal seconds per added interview, and
    peak memory of the whole process tree (cjm, workers, kernels).
 
 Studies come from ``benchmarks/generate.py``. ``CJM_BENCH_SIZES=100,300`` shortens the curve.
@@ -15,6 +16,7 @@ Studies come from ``benchmarks/generate.py``. ``CJM_BENCH_SIZES=100,300`` shorte
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -158,39 +160,29 @@ def bench_twelve(root: Path) -> None:
 
 
 def bench_curve(root: Path) -> None:
-    # --no-redact: privacy.redact_segments redacts the whole study table in every persona's
-    # notebook and grows with names x segments, so it would dominate (measured on its own below).
-    print("cjm reports --jobs 2 --coder rules --no-redact, 40 personas:")
-    print(f"{'interviews':>10}{'personas':>10}{'seconds':>10}{'s/interview':>13}{'peak MB':>10}")
+    # Default settings (redaction on), as a researcher runs it. Linear means each added interview
+    # costs the same: the marginal s/interview between sizes stays flat (s/interview itself falls,
+    # since 40 personas' reports cost the same at any size).
+    print("cjm reports --jobs 2 --coder rules (default settings: redaction on), 40 personas:")
+    print(
+        f"{'interviews':>10}{'seconds':>9}{'coding':>8}{'s/interview':>13}"
+        f"{'marginal':>10}{'peak MB':>9}"
+    )
+    previous: tuple[int, float] | None = None
     for size in SIZES:
         study = generate(root / f"curve-{size}", size, 40)
-        seconds, peak, output = reports(study, "--force", "--no-redact", check=False)
+        seconds, peak, output = reports(study, "--force", check=False)
+        timings = json.loads((study / "reports" / "manifest.json").read_text())["seconds"]
         failed = re.findall(r"^(\S+)\s+failed\s+[\d.]+\s", output, flags=re.MULTILINE)
+        marginal = f"{(seconds - previous[1]) / (size - previous[0]):.3f}" if previous else "-"
         print(
-            f"{size:>10}{40:>10}{seconds:>10.1f}{seconds / size:>13.3f}{peak:>10,.0f}"
+            f"{size:>10}{seconds:>9.1f}{timings['coding']:>8.1f}"
+            f"{seconds / size:>13.3f}{marginal:>10}{peak:>9,.0f}"
             + (f"  FAILED: {', '.join(failed)}" if failed else ""),
             flush=True,
         )
+        previous = (size, seconds)
     print("targets: 1,000 interviews / 40 personas within 180 s, peak under 2,048 MB")
-    bench_redaction(root)
-
-
-def bench_redaction(root: Path) -> None:
-    """What one persona's notebook pays for redaction today: the whole study's table."""
-    from cjm_research import privacy
-    from cjm_research.report import read_segments
-
-    print("\nredaction per persona notebook (privacy.study_key + redact_segments, whole table):")
-    for size in [s for s in SIZES if s <= 300]:
-        study = root / f"curve-{size}"
-        segments = read_segments(study / "reports" / "segments.parquet")
-        started = time.perf_counter()
-        privacy.redact_segments(segments, privacy.study_key(study, segments))
-        seconds = time.perf_counter() - started
-        print(
-            f"{size:>10} interviews: {seconds:6.1f} s per persona notebook, "
-            f"x40 personas = {40 * seconds:.0f} s"
-        )
 
 
 def main() -> None:

@@ -40,9 +40,9 @@ if segments_path:
     segments = report.read_segments(segments_path)
 else:
     segments = code_transcripts(study.transcripts, get_coder(coder, study.codebook))
+# Redaction applies to what is shown (the least confident rows, the problems): counts and codes
+# do not change with it, and redacting every row of a large study would cost more than the rest.
 key = privacy.study_key(study, segments) if redact else None
-if key is not None:
-    segments = privacy.redact_segments(segments, key)
 participants = analysis.participant_segments(segments)
 display(HTML(
     f"<p>{len(study.transcripts)} interviews, {len(participants)} participant segments coded by "
@@ -60,6 +60,8 @@ for dimension, counts in frequencies.items():
 # %%
 confidence = participants[["stage_confidence", "touchpoint_confidence", "emotion_confidence"]]
 least = participants.assign(confidence=confidence.min(axis=1)).nsmallest(15, "confidence")
+if key is not None:
+    least = privacy.redact_segments(least, key)
 display(HTML("<h3>Least confident segments (review these first)</h3>"))
 display(least[["segment_id", "text", "stage", "touchpoints", "emotion", "confidence", "evidence"]])
 

@@ -82,3 +82,26 @@ def test_parameters_are_checked_before_anything_runs(tmp_path, kernel):
         kernel.run(tmp_path / "never.ipynb", tmp_path / "o.ipynb", {"x": ("", '"')}, timeout=5)
     assert kernel.km is None
     assert check_parameters({"ok": 1}) == {"ok": 1}
+
+
+def _inherited() -> tuple[bool, int]:
+    from cjm_research import kernels
+
+    return getattr(kernels._local, "kernel", None) is not None, len(kernels._all)
+
+
+def test_a_forked_worker_does_not_inherit_the_parents_kernels():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from cjm_research import kernels
+
+    parent = kernels.warm_kernel()  # not started: only the bookkeeping matters here
+    try:
+        fork = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(1, mp_context=fork) as pool:
+            assert pool.submit(_inherited).result(timeout=60) == (False, 0)
+        assert kernels.warm_kernel() is parent, "the parent keeps its own"
+    finally:
+        kernels._all.remove(parent)
+        del kernels._local.kernel

@@ -12,6 +12,7 @@ from cjm_research.privacy import (
     NAME,
     PHONE,
     URL,
+    PseudonymKey,
     is_generic_label,
     luhn_ok,
     name_variants,
@@ -155,6 +156,16 @@ def test_a_shared_first_name_is_marked_without_attribution(study):
 def test_paths_in_messages_become_interview_labels(study):
     key = study_key(study)
     assert key.redact_text(f"{study / 'dana.txt'}:3: odd") == "Interview 02:3: odd"
+
+
+def test_paths_are_found_with_or_without_a_suffix():
+    key = PseudonymKey(paths={"a/dana.txt": "Interview 01", "dana.txt": "Interview 01"})
+    assert (
+        key.redact_paths("see a/dana.txt, dana.txt; dana") == "see Interview 01, Interview 01; dana"
+    )
+    assert key.redact_paths("no file named here") == "no file named here"
+    bare = PseudonymKey(paths={"notes/dana": "Interview 02", "a/dana.txt": "Interview 01"})
+    assert bare.redact_paths("notes/dana and a/dana.txt") == "Interview 02 and Interview 01"
 
 
 # --- The canary test: personal data planted in the example study (tests/study_runs.py) must not

@@ -122,6 +122,7 @@ def build_journey(
     stages = codebook.stage_ids
     labels = {c.id: c.label for c in codebook.stages}
     coded = rows[rows["stage"].isin(stages)]
+    pains = moments(coded, negative=True)
     return Journey(
         persona_id=persona_id,
         stages=stages,
@@ -133,7 +134,7 @@ def build_journey(
         touchpoint_stage=touchpoint_by_stage(coded, codebook),
         emotion_stage=_crosstab(coded, "emotion", [c.id for c in codebook.emotions], stages),
         emotion_curve=emotion_curve(coded, stages),
-        pain_points=moments(coded, negative=True),
+        pain_points=pains,
         delights=moments(coded, negative=False),
         quotes={
             stage: pick_quotes(coded[coded["stage"] == stage], quotes_per_stage, participant_labels)
@@ -142,7 +143,7 @@ def build_journey(
         low_evidence=[s for s in stages if (coded["stage"] == s).sum() < MIN_EVIDENCE],
         phrases=stage_phrases(coded, codebook),
         funnel=funnel(coded, stages, rows["participant_id"].nunique()),
-        priorities=priorities(coded, codebook, rows["participant_id"].nunique()),
+        priorities=priorities(coded, codebook, rows["participant_id"].nunique(), pains),
     )
 
 
@@ -239,18 +240,24 @@ def moments(coded: pd.DataFrame, *, negative: bool, top: int | None = None) -> p
     return (table if top is None else table.head(top)).reset_index(drop=True)[columns]
 
 
-def priorities(coded: pd.DataFrame, codebook: Codebook, n_participants: int) -> pd.DataFrame:
+def priorities(
+    coded: pd.DataFrame,
+    codebook: Codebook,
+    n_participants: int,
+    pains: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """What to fix first: every pain point with its owning team, reach, and a priority score.
 
     The score is the share of the persona's participants who raised it times how negative it
     was (|mean valence|): a problem many people felt strongly comes first. Ties keep the
-    pain-point order (participants, then segments).
+    pain-point order (participants, then segments). ``pains`` are ``coded``'s pain points
+    (``moments(coded, negative=True)``) when the caller has them already.
     """
     columns = [
         "rank", "stage", "touchpoint", "owner", "participants", "share", "segments",
         "mean_valence", "score", "example",
     ]  # fmt: skip
-    pains = moments(coded, negative=True)
+    pains = moments(coded, negative=True) if pains is None else pains
     if pains.empty or not n_participants:
         return pd.DataFrame(columns=columns)
     owners = {c.id: c.owner for c in codebook.touchpoints}

@@ -187,6 +187,17 @@ _all: list[WarmKernel] = []
 _lock = threading.Lock()
 
 
+def _forget_after_fork() -> None:
+    # A forked pool worker inherits this process's kernels, but their sockets and event loop
+    # belong to the parent: driving them spins the worker forever, and closing them at exit
+    # would kill the parent's kernels. The worker starts its own.
+    global _local, _all, _lock
+    _local, _all, _lock = threading.local(), [], threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 def warm_kernel() -> WarmKernel:
     """This thread's warm kernel (created on first call; closed when the process exits)."""
     kernel = getattr(_local, "kernel", None)

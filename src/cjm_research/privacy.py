@@ -19,7 +19,7 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import pandas as pd
@@ -146,6 +146,8 @@ class PseudonymKey:
     names: dict[str, str] = field(default_factory=dict)  # casefolded name → its replacement
     paths: dict[str, str] = field(default_factory=dict)  # a transcript path → interview label
     _pattern: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    _path_order: list[str] | None = field(default=None, repr=False, compare=False)
+    _suffixes: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -189,7 +191,15 @@ class PseudonymKey:
 
     def redact_paths(self, text: str) -> str:
         """Transcript paths and file names (which often carry first names) → interview labels."""
-        for path in sorted(self.paths, key=len, reverse=True):
+        if self._path_order is None:
+            self._path_order = sorted(self.paths, key=len, reverse=True)
+            self._suffixes = frozenset(PurePath(p).suffix for p in self.paths)
+        # Every variant of a path ends in its file name, so a text without any of their suffixes
+        # (".txt", ".vtt" …: nearly every turn) holds none. Without this guard, redaction costs
+        # turns x transcripts. A path without a suffix gives "", which is in every text.
+        if not any(suffix in text for suffix in self._suffixes):
+            return text
+        for path in self._path_order:
             text = text.replace(path, self.paths[path])
         return text
 
@@ -289,13 +299,15 @@ def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str
         claim([participant.name], key.pseudonym(pid))
         claim(participant.interviewers, INTERVIEWER_LABEL)
     speakers = _participant_speakers(study, rows)
+    # Grouped once: filtering the table per transcript would cost transcripts x turns.
+    by_interview = {i: list(s) for i, s in speakers.groupby("interview_id", sort=False)["speaker"]}
     for transcript in study.transcripts:
-        mine = speakers[speakers["interview_id"] == transcript.interview_id]
+        mine = by_interview.get(transcript.interview_id, [])
         # Without an id, the front-matter name belongs to the interview's only participant.
         pseudonym = (
             key.pseudonym(transcript.participant_id)
             if transcript.participant_id
-            else key.pseudonym("", transcript.interview_id, mine["speaker"].iloc[0])
+            else key.pseudonym("", transcript.interview_id, mine[0])
             if len(mine) == 1
             else NAME
         )

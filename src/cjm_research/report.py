@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, privacy
+from . import charts, memo, privacy
 from .agreement import agreement_table
 from .analysis import Journey, build_journey, split_codes
 from .codebook import load_codebook
@@ -31,6 +31,7 @@ from .iorw import write_text
 from .model import Codebook, Persona
 from .render import html
 from .render.docx import write_journey_docx
+from .resources import default_codebook_path
 from .tables import code_cooccurrence, code_frequency_table, top_pairs
 
 FIGURES = ("journey_map", "emotion_curve", "touchpoint_heatmap", "emotion_heatmap")
@@ -95,8 +96,16 @@ def load_context(
     """
     study_dir = Path(study_dir)
     codebook_file = study_dir / "codebook.yaml"
-    codebook = load_codebook(codebook_file if codebook_file.exists() else None)
-    personas = load_personas(study_dir / "personas")
+    # Every persona of a batch reads the same codebook and notes: a warm kernel keeps them.
+    study_state = memo.study_state(study_dir)
+    codebook, personas = memo.remember(
+        "codebook_and_personas",
+        (study_state, memo.files_state([default_codebook_path()])),
+        lambda: (
+            load_codebook(codebook_file if codebook_file.exists() else None),
+            load_personas(study_dir / "personas"),
+        ),
+    )
     persona = personas.get(persona_id) or Persona(id=persona_id, name=persona_id)
     participants_file = study_dir / "participants.csv"
     participants = load_participants(participants_file) if participants_file.exists() else {}
@@ -108,8 +117,10 @@ def load_context(
     period = interview_period([participants[p].date for p in mine if p in participants])
     if redact:
         # The key covers the whole study (stable pseudonyms in every report); only this
-        # persona's rows are redacted, which is all the report reads.
-        key = privacy.study_key(study_dir, segments)
+        # persona's rows are redacted, which is all the report reads. Building the key loads
+        # every transcript, so a warm kernel keeps it for the batch's next persona (memo.py).
+        state = (study_state, memo.files_state([segments_path]))
+        key = memo.remember("study_key", state, lambda: privacy.study_key(study_dir, segments))
         segments = segments[segments["persona_id"] == persona_id]
         segments, labels = privacy.redact_segments(segments, key), key.labels
         curated = privacy.redact_insights(curated, key)

@@ -94,9 +94,13 @@ def top_pairs(
     records = []
     neutral = {("emotions", c.id) for c in codebook.emotions if skip_neutral and not c.valence}
     keys = [k for k in cooccurrence.index if k not in neutral]
+    # Positional reads: a MultiIndex .loc per pair costs ~0.5 ms, and there are hundreds.
+    counts = cooccurrence.to_numpy()
+    row = {k: i for i, k in enumerate(cooccurrence.index)}
+    column = {k: j for j, k in enumerate(cooccurrence.columns)}
     for i, (dim_a, code_a) in enumerate(keys):
         for dim_b, code_b in keys[i + 1 :]:
-            count = int(cooccurrence.loc[(dim_a, code_a), (dim_b, code_b)])
+            count = int(counts[row[(dim_a, code_a)], column[(dim_b, code_b)]])
             if dim_a != dim_b and count:
                 records.append(
                     {
