@@ -790,11 +790,22 @@ def persona_styles(personas: Sequence[str]) -> dict[str, dict[str, object]]:
     }
 
 
+def _legend_columns(labels: list[str], width: float, size: float = 8.5) -> int:
+    """How many legend entries of ``labels`` fit side by side in ``width`` inches."""
+    widest = max(_width_pt(label, size) for label in labels) / 72 + 0.75
+    return max(1, min(len(labels), int((width - 0.3) // widest)))
+
+
+def _legend_height(labels: list[str], size: float = 8.5) -> float:
+    """Inches a page-wide legend of ``labels`` takes: the figure grows by it, so 40 personas'
+    legend never squeezes the plot under it to nothing."""
+    rows = math.ceil(len(labels) / _legend_columns(labels, _PAGE_WIDTH, size))
+    return rows * size * 1.9 / 72
+
+
 def _persona_legend(fig: Figure, handles: list, size: float = 8.5) -> None:
     """A legend above the plot in as many columns as fit the figure's width (measured text)."""
-    width_in = fig.get_figwidth() - 0.3
-    widest = max(_width_pt(h.get_label(), size) for h in handles) / 72 + 0.75
-    ncol = max(1, min(len(handles), int(width_in // widest)))
+    ncol = _legend_columns([h.get_label() for h in handles], fig.get_figwidth(), size)
     fig.legend(
         handles=handles,
         loc="outside upper center",
@@ -836,7 +847,10 @@ def persona_curves_figure(comparison: Comparison) -> Figure:
     styles = persona_styles(personas)
     curves = comparison.curves
     with matplotlib.rc_context(_RC):
-        fig = _new_figure(_PAGE_WIDTH, 3.6 + 0.2 * len(personas), constrained=True)
+        names = [comparison.name(pid) for pid in personas]
+        fig = _new_figure(
+            _PAGE_WIDTH, 3.3 + 0.2 * len(personas) + _legend_height(names), constrained=True
+        )
         grid = fig.add_gridspec(2, 1, height_ratios=[3.2, 0.3 + 0.2 * len(personas)])
         ax = fig.add_subplot(grid[0], label="curves")
         table = fig.add_subplot(grid[1], sharex=ax, label="n")
@@ -1006,7 +1020,9 @@ def divergence_figure(comparison: Comparison) -> Figure:
     styles = persona_styles(personas)
     curves = comparison.curves.set_index(["persona", "stage"])
     with matplotlib.rc_context(_RC):
-        fig = _new_figure(_PAGE_WIDTH, 1.3 + 0.42 * len(divergence), constrained=True)
+        names = [comparison.name(pid) for pid in personas] + ["95 % intervals apart"] * 2
+        height = 1.0 + 0.42 * len(divergence) + _legend_height(names, 8)
+        fig = _new_figure(_PAGE_WIDTH, height, constrained=True)
         ax = fig.add_subplot()
         ax.set_xlim(*_valence_range(comparison.curves["mean_valence"]))
         ax.set_ylim(len(divergence) - 0.45, -0.55)
