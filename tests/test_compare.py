@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import pandas as pd
 import pytest
@@ -212,3 +213,33 @@ def test_touchpoint_heatmap_copes_with_forty_personas():
     fig = charts.touchpoint_persona_heatmap(comparison, book)
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert len(labels) == 40
+
+
+@pytest.mark.parametrize("n_personas", [3, 40])
+def test_persona_charts_keep_room_for_the_plot(n_personas):
+    """Legends and thin data never squeeze the plot: matplotlib warns "axes sizes collapsed to
+    zero" when constrained layout gives up, and an empty unclipped marker line once left the
+    curves an inch tall above a page-high gap."""
+    from cjm_research import charts
+    from cjm_research.compare import compare_personas
+    from cjm_research.model import Code, Codebook
+
+    book = Codebook(
+        "t", "1", stages=tuple(Code(f"s{k}", f"Stage {k}") for k in range(4)),
+        touchpoints=(Code("web", "Web"),), emotions=(Code("n", "N", valence=0.0),),
+    )  # fmt: skip
+    rows = [
+        {"segment_id": f"i{p}-{k}:1", "interview_id": f"i{p}-{k}", "participant_id": f"P{p}-{k}",
+         "persona_id": f"persona-{p:02d}", "speaker": "x", "role": "participant", "text": "t",
+         "stage": f"s{k % 4}", "touchpoints": "web", "emotion": "n", "valence": (k % 7 - 3) / 4,
+         "stage_confidence": 0.5, "coder": "auto:rules@1", "line": 1, "time_start": float("nan")}
+        for p in range(n_personas) for k in range(12)
+    ]  # fmt: skip
+    comparison = compare_personas(pd.DataFrame(rows), book)  # every point solid: none hollow
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for figure in (charts.persona_curves_figure, charts.divergence_figure):
+            drawn = figure(comparison)
+            drawn.canvas.draw()
+            plot = drawn.axes[0].get_window_extent()
+            assert plot.height > 1.5 * drawn.dpi, figure.__name__  # inches of plot

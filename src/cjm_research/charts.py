@@ -885,7 +885,11 @@ def persona_curves_figure(comparison: Comparison) -> Figure:
             )
             hollow = mine["low_evidence"].fillna(True).to_numpy(bool)
             for filled in (True, False):
-                pick = hollow != filled
+                pick = (hollow != filled) & ~np.isnan(values)
+                if not pick.any():
+                    # An empty unclipped line sits at the figure's corner, and constrained
+                    # layout then leaves a gap the height of the page under the plot.
+                    continue
                 ax.plot(
                     x[pick],
                     values[pick],
