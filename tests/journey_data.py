@@ -6,11 +6,20 @@ Hand-built on purpose: these tests must not depend on templates/codebook.yaml or
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 
 from cjm_research.analysis import Journey, build_journey
-from cjm_research.model import SEGMENT_COLUMNS, Code, Codebook, Persona
+from cjm_research.model import (
+    INTERVIEWER,
+    SEGMENT_COLUMNS,
+    Code,
+    Codebook,
+    Persona,
+    Transcript,
+    Turn,
+)
 
 PERSONA_ID = "busy-parent"
 
@@ -176,3 +185,14 @@ def make_journey(persona_id: str = PERSONA_ID) -> Journey:
     return build_journey(
         make_segments(), make_codebook(), persona_id, participant_labels={"P01": "Alex"}
     )
+
+
+def make_transcript(*turns: tuple[str, str]) -> Transcript:
+    """Turns as (role, text); offsets follow the canonical 'Speaker: text\\n\\n' rendering."""
+    text, built = "", []
+    for index, (role, words) in enumerate(turns, 1):
+        speaker = "Maya" if role == INTERVIEWER else "Dana"
+        text += f"{speaker}: "
+        built.append(Turn(index, speaker, role, words, len(text), len(text) + len(words), index))
+        text += words + "\n\n"
+    return Transcript("t1", Path("t1.txt"), text, built, participant_id="P01", persona_id="p")

@@ -20,21 +20,10 @@ from cjm_research.model import (
     SEGMENT_COLUMNS,
     Code,
     Codebook,
-    Transcript,
-    Turn,
 )
 from cjm_research.resources import example_study_dir
 from cjm_research.study import load_study
-
-
-def transcript(*turns: tuple[str, str]) -> Transcript:
-    text, built = "", []
-    for index, (role, words) in enumerate(turns, 1):
-        speaker = "Maya" if role == INTERVIEWER else "Dana"
-        text += f"{speaker}: "
-        built.append(Turn(index, speaker, role, words, len(text), len(text) + len(words), index))
-        text += words + "\n\n"
-    return Transcript("t1", Path("t1.txt"), text, built, participant_id="P01", persona_id="p")
+from journey_data import make_transcript as transcript
 
 
 @pytest.fixture(scope="module")
