@@ -733,6 +733,13 @@ def save_figure(fig: Figure, path: Path | str, *, dpi: int = 200) -> Path:
     return path
 
 
+def save_figures(drawn: dict[str, Figure], out_dir: Path | str, stem: str) -> dict[str, Path]:
+    """Save each figure as ``<out_dir>/<stem>-<name>.png``; return the paths by name."""
+    return {
+        name: save_figure(fig, Path(out_dir) / f"{stem}-{name}.png") for name, fig in drawn.items()
+    }
+
+
 def _close(fig: Figure) -> None:
     # Figures made here are not registered with pyplot; one a caller made through pyplot is.
     if fig.canvas.manager is not None:

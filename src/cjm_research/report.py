@@ -193,7 +193,6 @@ def write_snapshot(ctx: ReportContext, out_dir: Path | str) -> Path:
 
 def make_figures(ctx: ReportContext, out_dir: Path | str) -> dict[str, Path]:
     """Draw and save every report figure as PNG under ``out_dir``; return their paths by name."""
-    out_dir = Path(out_dir)
     journey, codebook = ctx.journey, ctx.codebook
     drawn = {
         "journey_map": charts.journey_map(
@@ -206,15 +205,17 @@ def make_figures(ctx: ReportContext, out_dir: Path | str) -> dict[str, Path]:
         "touchpoint_heatmap": charts.touchpoint_heatmap(journey, codebook),
         "emotion_heatmap": charts.emotion_heatmap(journey, codebook),
     }
-    return {
-        name: charts.save_figure(fig, out_dir / f"{ctx.persona.id}-{name}.png")
-        for name, fig in drawn.items()
-    }
+    return charts.save_figures(drawn, out_dir, ctx.persona.id)
+
+
+def study_reference(study_dir: Path) -> Path | None:
+    """The study's own ``reference.docx`` (Word styles), or None for the packaged one."""
+    reference = study_dir / "reference.docx"
+    return reference if reference.exists() else None
 
 
 def write_docx(ctx: ReportContext, figures: dict[str, Path], out_path: Path | str) -> Path:
     """Write the persona's Word report (atomically) on the study's or the packaged styles."""
-    reference = ctx.study_dir / "reference.docx"
     return write_journey_docx(
         ctx.journey,
         codebook=ctx.codebook,
@@ -228,7 +229,7 @@ def write_docx(ctx: ReportContext, figures: dict[str, Path], out_path: Path | st
         code_tables=ctx.code_tables(),
         out_path=Path(out_path),
         study_name=ctx.study_name,
-        reference=reference if reference.exists() else None,
+        reference=study_reference(ctx.study_dir),
     )
 
 

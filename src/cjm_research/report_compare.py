@@ -27,7 +27,7 @@ from .ingest import load_personas
 from .model import Codebook
 from .render import html
 from .render.docx import CROSS_PERSONA_CAPTIONS, write_cross_persona_docx
-from .report import read_segments
+from .report import read_segments, study_reference
 
 FILE_STEM = "cross-persona"
 
@@ -65,29 +65,24 @@ def load_compare_context(
 
 def make_figures(ctx: CompareContext, out_dir: Path | str) -> dict[str, Path]:
     """Draw and save the comparison figures as PNG under ``out_dir``; return paths by name."""
-    out_dir = Path(out_dir)
     comparison = ctx.comparison
     drawn = {
         "persona_curves": charts.persona_curves_figure(comparison),
         "divergence": charts.divergence_figure(comparison),
         "touchpoint_personas": charts.touchpoint_persona_heatmap(comparison, ctx.codebook),
     }
-    return {
-        name: charts.save_figure(fig, out_dir / f"{FILE_STEM}-{name}.png")
-        for name, fig in drawn.items()
-    }
+    return charts.save_figures(drawn, out_dir, FILE_STEM)
 
 
 def write_docx(ctx: CompareContext, figures: dict[str, Path], out_path: Path | str) -> Path:
     """Write the cross-persona Word report (atomically) on the study's or the packaged styles."""
-    reference = ctx.study_dir / "reference.docx"
     return write_cross_persona_docx(
         ctx.comparison,
         codebook=ctx.codebook,
         figures=figures,
         out_path=Path(out_path),
         study_name=ctx.study_name,
-        reference=reference if reference.exists() else None,
+        reference=study_reference(ctx.study_dir),
     )
 
 
