@@ -1,11 +1,13 @@
 """The semantic coder: throughput against the raw model in the same run, and quality on the gold.
 
 Throughput: participant segments per second of the semantic coder with its embedding cache cold
-(every text goes through the model: the process-wide vectors are forgotten first, and the run
-counts the texts the model saw) and warm (a re-run over unchanged transcripts), beside the raw
-onnxruntime encode of the same texts (the floor the coder pays) and the rules coder. Issue 3
-targets: semantic >= 150 segments/s, rules >= 5,000/s on this 2-core machine — read the ratios,
-the machine is shared and noisy.
+(the process-wide vectors are forgotten first; the run counts the texts the sentence model saw:
+every question, and the answers the word vectors left unsure) and warm (a re-run over unchanged
+transcripts), beside the raw onnxruntime encode of every turn (what reading them all with the
+sentence model costs: the coder's floor before the word-vector cascade) and the rules coder.
+The word vectors' one-time distillation (once per machine, kept in the user cache) is timed on
+its own. Issue 3 targets: semantic >= 150 segments/s, rules >= 5,000/s on this 2-core machine —
+read the ratios, the machine is shared and noisy.
 
 Quality: stage macro-F1 and touchpoint micro-F1 of rules and semantic against the example study's
 gold file (tests/data/gold/example-gold.csv), scored by ``cjm evaluate``'s functions. Targets 0.80
@@ -23,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cjm_research.coding import code_transcripts, get_coder
-from cjm_research.coding.embeddings import Embedder, clear_memory
+from cjm_research.coding.embeddings import Embedder, WordVectors, clear_memory
 from cjm_research.coding.semantic import SemanticCoder
 from cjm_research.evaluate import evaluate, read_gold
 from cjm_research.model import INTERVIEWER
@@ -51,7 +53,8 @@ def main() -> None:
     # ``make bench`` runs every benchmark in one process and bench_coding has embedded these
     # texts: forget those vectors, or "cold" would be a memory hit.
     clear_memory()
-    with tempfile.TemporaryDirectory() as cache:
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as words:
+        distil = timed(lambda: WordVectors(words).encode(["warm up"]))
         build_started = time.perf_counter()
         semantic = SemanticCoder(study.codebook, embedder=Embedder(cache))
         build = time.perf_counter() - build_started
@@ -60,8 +63,8 @@ def main() -> None:
         semantic.embedder.model_texts = 0  # count the cold run's texts only
         cold = timed(lambda: code_transcripts(transcripts, semantic))
         cold_texts = semantic.embedder.model_texts
-        # Only a turn that is word for word a codebook example (embedded at build) may be known.
-        assert cold_texts >= 0.9 * len(set(texts)), "the cold run must run the model"
+        questions = len({t.text for tr in transcripts for t in tr.turns if t.role == INTERVIEWER})
+        assert cold_texts >= 0.9 * questions, "the cold run must read the questions with the model"
         warm_coder = SemanticCoder(study.codebook, embedder=Embedder(cache))
         warm = min(timed(lambda: code_transcripts(transcripts, warm_coder)) for _ in range(REPEATS))
         assert warm_coder.embedder.model_texts == 0, "the warm run must not run the model"
@@ -70,10 +73,15 @@ def main() -> None:
 
     raw_rate = segments / raw_seconds
     print(f"{len(texts)} turns ({segments} participant segments); coder built in {build:.1f} s")
-    print(f"cold run: {cold_texts} of {len(set(texts))} distinct turn texts went through the model")
+    print(f"word vectors distilled in {distil:.1f} s (once per machine, then read from the cache)")
+    print(
+        f"cold run: {cold_texts} of {len(set(texts))} distinct turn texts went through the"
+        f" sentence model ({questions} questions, {cold_texts - questions} unsure answers"
+        f" of {segments})"
+    )
     print(f"{'run':<28}{'segments/s':>12}{'x raw encode':>14}")
     for name, seconds in (
-        ("raw onnxruntime encode", raw_seconds),
+        ("raw encode of every turn", raw_seconds),
         ("semantic, cache cold", cold),
         ("semantic, cache warm", warm),
         ("rules", rules_seconds),

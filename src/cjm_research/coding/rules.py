@@ -21,7 +21,10 @@ from ..model import INTERVIEWER, Code, Codebook, Transcript, Turn
 from . import context
 from .emotion import CodebookReading, codebook_mapping, shipped_model
 
-VERSION = "1"
+VERSION = "2"
+#: The confidence of a touchpoint that only the question before an answer names ("What happened
+#: with the delivery?" - "Two weeks late."): the lowest a keyword match gets.
+ASKED_CONFIDENCE = 0.55
 _NEGATIONS = frozenset(
     "not no never without hardly barely isn't wasn't aren't weren't don't doesn't didn't can't "
     "couldn't won't wouldn't shouldn't haven't hasn't hadn't nothing nobody".split()
@@ -219,16 +222,13 @@ class _Keywords:
         found = tuple(m._starting(pair) for m in (self.stages, self.touchpoints, self.emotions))
         return found if any(found) else None  # most pairs: None, skipped by every dimension
 
-    def find(self, words: list[str], *, stages_only: bool = False) -> tuple[_Found, ...]:
-        """The stage, touchpoint and emotion matches in a turn's words (only stages if asked)."""
+    def find(self, words: list[str], *, question: bool = False) -> tuple[_Found, ...]:
+        """The stage, touchpoint and emotion matches in a turn's words (a question: no emotions)."""
         options = list(map(self._by_pair.__getitem__, _pairs(words)))
-        stages = self.stages.match(words, options, 0)
-        if stages_only:
-            return stages, [], []
         return (
-            stages,
+            self.stages.match(words, options, 0),
             self.touchpoints.match(words, options, 1),
-            self.emotions.match(words, options, 2),
+            [] if question else self.emotions.match(words, options, 2),
         )
 
 
@@ -323,10 +323,11 @@ class RulesCoder:
 
         Stages go through the journey context (``context.smooth_transcript``): a turn with no
         stage words of its own takes its stage from the question that prompted it and from its
-        neighbours, with the confidence the context supports.
+        neighbours, with the confidence the context supports. Touchpoints the question names
+        count for its answer too (``asked_touchpoints``).
         """
         found = [
-            self._keywords.find(tokens(turn.text), stages_only=turn.role == INTERVIEWER)
+            self._keywords.find(tokens(turn.text), question=turn.role == INTERVIEWER)
             for turn in transcript.turns
         ]
         evidence = [self._own_stage([h for h, _ in stages]) for stages, _, _ in found]
@@ -337,15 +338,16 @@ class RulesCoder:
         readings = iter(self.read_emotions(answers))
         rows = []
         answer = 0
-        for turn, (_, touchpoints, emotions), (own, hits) in zip(
-            transcript.turns, found, evidence, strict=True
+        for i, (turn, (_, touchpoints, emotions), (own, hits)) in enumerate(
+            zip(transcript.turns, found, evidence, strict=True)
         ):
             if turn.role == INTERVIEWER:
                 rows.append(self.row(transcript, turn, {}))
                 continue
             stage, confidence, source = smoothed.stage(answer, self._stage_order)
             answer += 1
-            codes = self._code_turn(touchpoints, emotions, next(readings))
+            asked = found[i - 1][1] if i and transcript.turns[i - 1].role == INTERVIEWER else []
+            codes = self._code_turn(touchpoints, emotions, next(readings), [h for h, _ in asked])
             stage_note = context.stage_evidence(
                 stage, source, phrases(hits, stage) or self._own_note(own, hits)
             )
@@ -402,9 +404,13 @@ class RulesCoder:
         )
 
     def _code_turn(
-        self, touchpoint_found: _Found, emotion_found: _Found, reading: CodebookReading
+        self,
+        touchpoint_found: _Found,
+        emotion_found: _Found,
+        reading: CodebookReading,
+        asked: list[Hit] | None = None,
     ) -> dict[str, object]:
-        touchpoints = self._touchpoint_codes([h for h, _ in touchpoint_found])
+        touchpoints = self._touchpoint_codes([h for h, _ in touchpoint_found], asked or [])
         emotion = self._emotion_codes(emotion_found, reading)
         return {
             **touchpoints,
@@ -419,22 +425,34 @@ class RulesCoder:
         hits = [h for h, _ in self._touchpoints.hits(text, words)]
         return dict(_scores(hits)), hits
 
+    def asked_touchpoints(self, question: str) -> list[Hit]:
+        """The touchpoint keywords of an interviewer's question: they count for its answer too.
+
+        Researchers code the channel under discussion ("What happened with the delivery?" -
+        "Two weeks late." is about delivery), so both coders add these at ASKED_CONFIDENCE.
+        """
+        return [h for h, _ in self._touchpoints.hits(question)]
+
     def touchpoint_codes(self, text: str, words: list[str] | None = None) -> dict[str, object]:
         """Touchpoints from keyword matches: every touchpoint with a match, in codebook order."""
-        return self._touchpoint_codes([h for h, _ in self._touchpoints.hits(text, words)])
+        return self._touchpoint_codes([h for h, _ in self._touchpoints.hits(text, words)], [])
 
-    def _touchpoint_codes(self, hits: list[Hit]) -> dict[str, object]:
-        if not hits:  # most turns
+    def _touchpoint_codes(self, hits: list[Hit], asked: list[Hit]) -> dict[str, object]:
+        if not hits and not asked:  # most turns
             return {"touchpoints": "", "touchpoint_confidence": 0.0, "evidence": ""}
         scores = _scores(hits)
-        touchpoints = sorted(scores, key=self._touchpoint_order.index)
+        only_asked = {h.code for h in asked} - set(scores)
+        touchpoints = sorted([*scores, *only_asked], key=self._touchpoint_order.index)
+        confidence = min(0.95, 0.55 + 0.15 * max(scores.values())) if scores else 1.0
+        if only_asked:
+            confidence = min(confidence, ASKED_CONFIDENCE)
         return {
             "touchpoints": ";".join(touchpoints),
-            "touchpoint_confidence": (
-                round(min(0.95, 0.55 + 0.15 * max(scores.values())), 3) if touchpoints else 0.0
-            ),
+            "touchpoint_confidence": round(confidence, 3),
             "evidence": "; ".join(
-                f"touchpoint {code}: {phrases(hits, code)}" for code in touchpoints
+                f"touchpoint {code}: "
+                + (phrases(hits, code) if code in scores else f"asked about {phrases(asked, code)}")
+                for code in touchpoints
             ),
         }
 

@@ -8,6 +8,13 @@ a temperature (stages, single label) or a logistic curve (touchpoints, each on i
 the codebook's examples leave-one-out when the coder is built. The rules coder's keyword matches
 count as extra evidence; stages then go through the journey context (``context.py``).
 
+Two readings, one pass each (a cascade): every answer is read first with the model's word
+vectors (``WordVectors``, a hundred times faster), and the interviewer's questions — short, and
+what the stages hang on — with the sentence model. Answers whose stage the context then leaves
+unsure (posterior below ``REREAD_BELOW``) are read again with the sentence model and the context
+runs once more. On the example study this reads a fifth of the answers with the model, at the
+stage and touchpoint quality of reading them all (``benchmarks/bench_semantic.py``).
+
 Emotions and valence are the rules coder's (``RulesCoder.emotion_codes``): the one place where
 the emotion model plugs in, for both coders. Their confidences are not calibrated here, so only
 stage and touchpoint codes are flagged for review.
@@ -23,10 +30,10 @@ import numpy as np
 
 from ..model import INTERVIEWER, Code, Codebook, Transcript
 from . import context
-from .embeddings import Embedder
-from .rules import RulesCoder, phrases, tokens
+from .embeddings import Embedder, WordVectors
+from .rules import ASKED_CONFIDENCE, RulesCoder, phrases, tokens
 
-VERSION = "2"
+VERSION = "3"
 #: Weight of the nearest example against the centroid in a code's similarity score. Chosen by
 #: leave-one-out accuracy on the default codebook's examples (stages / touchpoints): 0 gives
 #: 0.41 / 0.59, 0.5 gives 0.31 / 0.52, 1 gives 0.25 / 0.42 — the centroid generalises best.
@@ -40,8 +47,15 @@ TOUCHPOINT_THRESHOLD = 0.5
 #: Softmax temperature of a question's similarity to the guide questions' centroids: a 0.05
 #: lead multiplies the odds by e (questions are short and formulaic, so similarities are sharp).
 QUESTION_TEMPERATURE = 0.05
+#: An answer whose stage posterior (after the context) is below this, read with the word vectors,
+#: is read again with the sentence model. Chosen on the gold file's p01-p06: 0.4 / 0.5 / 0.6 gave
+#: stage macro-F1 within 0.01 of each other, re-reading 7 / 14 / 24 % of the answers.
+REREAD_BELOW = 0.5
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _EMBEDDERS: dict[str, Embedder] = {}
+#: What turns text into unit vectors: the sentence model, or its word vectors.
+Encoder = Embedder | WordVectors
+_WORD_VECTORS: list[WordVectors] = []
 
 
 def shared_embedder(cache_dir: Path | str | None = None) -> Embedder:
@@ -50,6 +64,13 @@ def shared_embedder(cache_dir: Path | str | None = None) -> Embedder:
     if key not in _EMBEDDERS:
         _EMBEDDERS[key] = Embedder(cache_dir)
     return _EMBEDDERS[key]
+
+
+def shared_word_vectors() -> WordVectors:
+    """The process's word vectors (their table is the machine's, in the user cache)."""
+    if not _WORD_VECTORS:
+        _WORD_VECTORS.append(WordVectors())
+    return _WORD_VECTORS[0]
 
 
 @dataclass
@@ -64,7 +85,7 @@ class Prototypes:
 
     @classmethod
     def build(
-        cls, codes: tuple[Code, ...], embedder: Embedder, *, questions: bool = False
+        cls, codes: tuple[Code, ...], embedder: Encoder, *, questions: bool = False
     ) -> Prototypes:
         """Embed every code's examples plus its label and first description sentence.
 
@@ -90,13 +111,13 @@ class Prototypes:
     def scores(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per text and code: the blended similarity, and the index of the nearest sentence."""
         sims = similarity(x, self.vectors)
+        # A code's sentences are contiguous (``build`` appends them code by code).
+        starts = np.searchsorted(self.owner, np.arange(len(self.codes)))
+        ends = np.append(starts[1:], len(self.owner))
         nearest = np.zeros((len(x), len(self.codes)), dtype=int)
-        best = np.zeros((len(x), len(self.codes)))
-        for k in range(len(self.codes)):
-            members = np.flatnonzero(self.owner == k)
-            local = sims[:, members]
-            nearest[:, k] = members[local.argmax(axis=1)]
-            best[:, k] = local.max(axis=1)
+        for k, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            nearest[:, k] = start + sims[:, start:end].argmax(axis=1)
+        best = np.take_along_axis(sims, nearest, axis=1)
         blended = NEAREST_WEIGHT * best + (1 - NEAREST_WEIGHT) * similarity(x, self.centroids)
         return blended, nearest
 
@@ -168,6 +189,79 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+@dataclass(frozen=True)
+class Reading:
+    """The codebook read in one embedding space: its prototypes and their calibration."""
+
+    name: str  # how the evidence names the space: "sentence", "word-vector"
+    embedder: Encoder
+    stages: Prototypes  # the stages, then off-journey talk when the codebook describes it
+    touchpoints: Prototypes
+    questions: Prototypes | None  # the interview-guide questions, when every stage has some
+    temperature: float
+    strength: np.ndarray  # the held-out examples' similarities to their own code, sorted
+    platt: tuple[float, float]
+
+    @classmethod
+    def build(
+        cls, name: str, codebook: Codebook, stage_codes: tuple[Code, ...], embedder: Encoder
+    ) -> Reading:
+        """Embed the codebook with ``embedder`` and calibrate it leave-one-out on its examples."""
+        stages = Prototypes.build(stage_codes, embedder)
+        touchpoints = Prototypes.build(codebook.touchpoints, embedder)
+        held_out, labels = stages.leave_one_out(np.array([len(c.examples) for c in stage_codes]))
+        question_codes = stage_codes if codebook.off_journey.questions else codebook.stages
+        questions = (
+            Prototypes.build(question_codes, embedder, questions=True)
+            if all(c.questions for c in codebook.stages)
+            else None
+        )
+        tp_held_out, tp_labels = touchpoints.leave_one_out(
+            np.array([len(c.examples) for c in codebook.touchpoints])
+        )
+        return cls(
+            name=name,
+            embedder=embedder,
+            stages=stages,
+            touchpoints=touchpoints,
+            questions=questions,
+            temperature=fit_temperature(held_out, labels),
+            strength=np.sort(held_out[np.arange(len(labels)), labels]),
+            platt=fit_platt(tp_held_out, tp_labels),
+        )
+
+    def stage_probabilities(self, scores: np.ndarray) -> np.ndarray:
+        """Calibrated stage probabilities, flattened as far as the best similarity is weak.
+
+        "Mm, yeah" is nearest to *some* example; how near, against how near the codebook's own
+        held-out examples come to their code, says how much that means.
+        """
+        probabilities = _softmax(scores / self.temperature)
+        if not self.strength.size:
+            return probabilities
+        strength = np.searchsorted(self.strength, scores.max(axis=1)) / self.strength.size
+        k = scores.shape[1]
+        return strength[:, None] * probabilities + (1 - strength[:, None]) / k
+
+    def question_probabilities(self, vectors: np.ndarray) -> np.ndarray | None:
+        """Each text read as an interviewer's question: its stage (and off-journey) probabilities.
+
+        The columns match the stage prototypes'; without guide questions in the codebook, None
+        (the questions are then read like any other turn).
+        """
+        if self.questions is None:
+            return None
+        probabilities = _softmax(self.questions.scores(vectors)[0] / QUESTION_TEMPERATURE)
+        missing = len(self.stages.codes) - probabilities.shape[1]
+        return np.pad(probabilities, ((0, 0), (0, missing)))
+
+    def note(self, prototypes: Prototypes, score: float, nearest: int) -> str:
+        """Evidence of a similarity: how strong, in which reading, and the nearest example."""
+        text = prototypes.texts[nearest]
+        short = text if len(text) <= 60 else text[:57].rstrip() + "…"
+        return f"{self.name} similarity {score:.2f}, nearest example '{short}'"
+
+
 class SemanticCoder:
     """Codes transcripts by sentence similarity to the codebook; see the module docstring."""
 
@@ -180,6 +274,7 @@ class SemanticCoder:
         *,
         cache_dir: Path | str | None = None,
         embedder: Embedder | None = None,
+        word_vectors: WordVectors | None = None,
     ) -> None:
         self.codebook = codebook
         self.embedder = embedder or shared_embedder(cache_dir)
@@ -187,24 +282,11 @@ class SemanticCoder:
         # Off-journey talk is one more code beside the stages when the codebook describes it.
         self.off_journey = bool(codebook.off_journey.examples)
         stage_codes = codebook.stages + ((codebook.off_journey,) if self.off_journey else ())
-        self.stages = Prototypes.build(stage_codes, self.embedder)
-        self.touchpoints = Prototypes.build(codebook.touchpoints, self.embedder)
-        held_out, labels = self.stages.leave_one_out(
-            np.array([len(c.examples) for c in stage_codes])
+        self.sentences = Reading.build("sentence", codebook, stage_codes, self.embedder)
+        self.words = Reading.build(
+            "word-vector", codebook, stage_codes, word_vectors or shared_word_vectors()
         )
-        self.temperature = fit_temperature(held_out, labels)
-        question_codes = stage_codes if codebook.off_journey.questions else codebook.stages
-        self.questions = (
-            Prototypes.build(question_codes, self.embedder, questions=True)
-            if all(c.questions for c in codebook.stages)
-            else None
-        )
-        # How strong a similarity is: its rank among the held-out examples' own-code scores.
-        self._strength = np.sort(held_out[np.arange(len(labels)), labels])
-        tp_held_out, tp_labels = self.touchpoints.leave_one_out(
-            np.array([len(c.examples) for c in codebook.touchpoints])
-        )
-        self.platt = fit_platt(tp_held_out, tp_labels)
+        self._touchpoint_has_keywords = np.array([bool(c.keywords) for c in codebook.touchpoints])
 
     @property
     def coder_id(self) -> str:
@@ -215,34 +297,68 @@ class SemanticCoder:
         """Code every participant turn; interviewer turns are kept uncoded, as context."""
         turns = transcript.turns
         texts = [t.text for t in turns]
-        vectors = self.embedder.encode(texts)
-        stage_scores, stage_nearest = self.stages.scores(vectors)
-        semantic = self._stage_probabilities(_centre(stage_scores))
-        keyword = [self.rules.stage_evidence(text) for text in texts]
-        extra = len(self.stages.codes) - len(self.codebook.stages)  # the off-journey column
-        own = np.array(
-            [_combine(semantic[i], np.pad(p_kw, (0, extra))) for i, (p_kw, _) in enumerate(keyword)]
-        ).reshape(len(turns), -1)
-        smoothed = context.smooth_transcript(
-            turns, own, self._question_probabilities(vectors), off_journey=bool(extra)
-        )
         answers = [i for i, t in enumerate(turns) if t.role != INTERVIEWER]
-        tp_scores, tp_nearest = self.touchpoints.scores(vectors[answers])
+        # Only a question right before an answer informs a stage (``context.smooth_transcript``).
+        asked = [i for i in answers if i > 0 and turns[i - 1].role == INTERVIEWER]
+        asked = [i - 1 for i in asked]
+        keyword = [self.rules.stage_evidence(text) for text in texts]
+        k = len(self.sentences.stages.codes)
+        extra = k - len(self.codebook.stages)  # the off-journey column
+        own = np.zeros((len(turns), k))
+        scores = np.zeros((len(turns), k))
+        nearest = np.zeros((len(turns), k), dtype=int)
+        vectors: dict[int, np.ndarray] = {}
+        reading: dict[int, Reading] = {}
+
+        def read(rows: list[int], by: Reading) -> None:
+            if not rows:
+                return
+            vecs = by.embedder.encode([texts[i] for i in rows])
+            raw, near = by.stages.scores(vecs)
+            probabilities = by.stage_probabilities(_centre(raw))
+            for j, i in enumerate(rows):
+                own[i] = _combine(probabilities[j], np.pad(keyword[i][0], (0, extra)))
+                scores[i], nearest[i], vectors[i], reading[i] = raw[j], near[j], vecs[j], by
+
+        read(asked, self.sentences)
+        read(answers, self.words)
+        questions = None
+        if asked and self.sentences.questions is not None:
+            questions = np.zeros((len(turns), k))
+            asked_vectors = np.stack([vectors[i] for i in asked])
+            questions[asked] = self.sentences.question_probabilities(asked_vectors)
+        smoothed = context.smooth_transcript(turns, own, questions, off_journey=self.off_journey)
+        unsure = [i for j, i in enumerate(answers) if smoothed.confidence[j] < REREAD_BELOW]
+        if unsure:
+            read(unsure, self.sentences)
+            smoothed = context.smooth_transcript(
+                turns, own, questions, off_journey=self.off_journey
+            )
+
+        touchpoint_scores = {
+            i: (score, near)
+            for by in (self.words, self.sentences)
+            for i, score, near in self._touchpoint_scores(
+                [i for i in answers if reading[i] is by], vectors, by
+            )
+        }
         rows = [self.rules.row(transcript, turn, {}) for turn in turns]
         readings = self.rules.read_emotions([texts[i] for i in answers])  # one batch: fast
         for j, i in enumerate(answers):
             stage, confidence, source = smoothed.stage(j, self.codebook.stage_ids)
+            by = reading[i]
             notes = []
             if stage:
-                k = self.stages.codes.index(stage)
-                own_note = self._note(self.stages, stage_scores[i, k], stage_nearest[i, k])
+                c = by.stages.codes.index(stage)
+                own_note = by.note(by.stages, scores[i, c], nearest[i, c])
                 matched = phrases(keyword[i][1], stage)
                 if matched:
                     own_note += f", keywords {matched}"
                 notes.append(context.stage_evidence(stage, source, own_note))
             elif source == "off_journey":
                 notes.append(context.stage_evidence(stage, source, ""))
-            codes = self._touchpoint_codes(texts[i], tp_scores[j], tp_nearest[j])
+            question = texts[i - 1] if i and turns[i - 1].role == INTERVIEWER else ""
+            codes = self._touchpoint_codes(texts[i], *touchpoint_scores[i], by, question)
             notes.append(str(codes.pop("evidence")))
             codes.update(self.rules.emotion_codes(texts[i], reading=readings[j]))
             notes.append(str(codes.pop("evidence")))
@@ -259,58 +375,55 @@ class SemanticCoder:
             rows[i]["coder"] = self.coder_id
         return rows
 
-    def _stage_probabilities(self, scores: np.ndarray) -> np.ndarray:
-        """Calibrated stage probabilities, flattened as far as the best similarity is weak.
-
-        "Mm, yeah" is nearest to *some* example; how near, against how near the codebook's own
-        held-out examples come to their code, says how much that means.
-        """
-        probabilities = _softmax(scores / self.temperature)
-        if not self._strength.size:
-            return probabilities
-        strength = np.searchsorted(self._strength, scores.max(axis=1)) / self._strength.size
-        k = scores.shape[1]
-        return strength[:, None] * probabilities + (1 - strength[:, None]) / k
-
-    def _question_probabilities(self, vectors: np.ndarray) -> np.ndarray | None:
-        """Each turn read as an interviewer's question: its stage (and off-journey) probabilities.
-
-        The columns match the stage prototypes'; without guide questions in the codebook, None
-        (the questions are then read like any other turn).
-        """
-        if self.questions is None:
-            return None
-        probabilities = _softmax(self.questions.scores(vectors)[0] / QUESTION_TEMPERATURE)
-        missing = len(self.stages.codes) - probabilities.shape[1]
-        return np.pad(probabilities, ((0, 0), (0, missing)))
-
-    def _note(self, prototypes: Prototypes, score: float, nearest: int) -> str:
-        text = prototypes.texts[nearest]
-        short = text if len(text) <= 60 else text[:57].rstrip() + "…"
-        return f"similarity {score:.2f}, nearest example '{short}'"
+    @staticmethod
+    def _touchpoint_scores(
+        rows: list[int], vectors: dict[int, np.ndarray], by: Reading
+    ) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """Touchpoint similarities of the turns ``rows`` read by ``by``: one product for all."""
+        if not rows:
+            return []
+        scores, nearest = by.touchpoints.scores(np.stack([vectors[i] for i in rows]))
+        return list(zip(rows, scores, nearest, strict=True))
 
     def _touchpoint_codes(
-        self, text: str, scores: np.ndarray, nearest: np.ndarray
+        self, text: str, scores: np.ndarray, nearest: np.ndarray, by: Reading, question: str
     ) -> dict[str, object]:
-        a, b = self.platt
+        a, b = by.platt
         keyword, hits = self.rules.touchpoint_keywords(text, tokens(text))
-        # A named channel decides on its own, as in the rules coder; similarity adds the rest.
+        asked = self.rules.asked_touchpoints(question) if question else []
+        # A named channel decides on its own, as in the rules coder; so does one the question
+        # names, more weakly; similarity adds the rest.
         named = np.array(
-            [min(0.95, 0.55 + 0.15 * keyword.get(c, -10)) for c in self.touchpoints.codes]
+            [
+                min(0.95, 0.55 + 0.15 * keyword[c])
+                if c in keyword
+                else ASKED_CONFIDENCE * any(h.code == c for h in asked)
+                for c in by.touchpoints.codes
+            ]
         )
-        probability = np.maximum(1 / (1 + np.exp(-(a * scores + b))), named)
+        similar = 1 / (1 + np.exp(-(a * scores + b)))
+        if by is self.words:
+            # Word vectors add no touchpoint a keyword does not name (example study gold: micro-F1
+            # 0.74 with them, 0.79 without, at any threshold): they decide only codes that have
+            # no keywords.
+            similar = np.where(self._touchpoint_has_keywords, 0.0, similar)
+        probability = np.maximum(similar, named)
         chosen = np.flatnonzero(probability >= TOUCHPOINT_THRESHOLD)
         notes = []
-        for k in chosen:
-            code = self.touchpoints.codes[k]
-            note = self._note(self.touchpoints, scores[k], nearest[k])
+        for c in chosen:
+            code = by.touchpoints.codes[c]
+            found = []
+            if similar[c] >= TOUCHPOINT_THRESHOLD:
+                found.append(by.note(by.touchpoints, scores[c], nearest[c]))
             if code in keyword:
-                note += f", keywords {phrases(hits, code)}"
-            notes.append(f"touchpoint {code}: {note}")
+                found.append(f"keywords {phrases(hits, code)}")
+            elif similar[c] < TOUCHPOINT_THRESHOLD:
+                found.append(f"asked about {phrases(asked, code)}")
+            notes.append(f"touchpoint {code}: {', '.join(found)}")
         # With none chosen, the confidence is that there is none: 1 - the likeliest touchpoint.
         confidence = probability[chosen].min() if chosen.size else 1 - probability.max()
         return {
-            "touchpoints": ";".join(self.touchpoints.codes[k] for k in chosen),
+            "touchpoints": ";".join(by.touchpoints.codes[c] for c in chosen),
             "touchpoint_confidence": round(float(confidence), 3),
             "evidence": "; ".join(notes),
         }
