@@ -60,6 +60,13 @@ def test_the_question_pulls_an_answer_with_no_cues():
     assert (stage, source) == ("consideration", "question")
 
 
+def test_a_turn_nothing_points_from_gets_no_stage_and_says_why():
+    smoothed = context.smooth(np.zeros((3, K)))  # no evidence anywhere: chance everywhere
+    stage, confidence, source = smoothed.stage(1, ORDER)
+    assert (stage, confidence) == ("", 0.0)
+    assert context.stage_evidence(stage, source, "").startswith("no stage: nothing")
+
+
 def test_off_journey_turns_get_no_stage_and_say_why():
     off = np.append(np.full(K, 0.05), 0.8)  # the last column is the off-journey state
     on = np.append(strong(1), 0.0)

@@ -265,7 +265,7 @@ def stage_evidence(stage: str, source: str, own_note: str) -> str:
     if source == "off_journey":
         return "no stage: not about the journey (introduction or closing talk)"
     if not stage:
-        return ""
+        return "no stage: nothing in the turn or around it points to one"
     if source == "own":
         return f"stage {stage}: {own_note}"
     why = "from the interviewer's question" if source == "question" else "from neighbouring turns"
