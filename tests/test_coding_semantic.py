@@ -183,6 +183,29 @@ def test_the_model_rereads_only_the_answers_word_vectors_leave_unsure(monkeypatc
     clear_memory()
 
 
+def test_a_studys_questions_go_through_the_model_in_one_batch(monkeypatch):
+    study = load_study(example_study_dir())
+    clear_memory()
+    coder = SemanticCoder(study.codebook, embedder=Embedder())
+    batches: list[list[str]] = []
+    real = coder.embedder.encode_uncached
+    monkeypatch.setattr(
+        coder.embedder, "encode_uncached", lambda texts: batches.append(texts) or real(texts)
+    )
+    code_transcripts(study.transcripts, coder)
+    questions = {
+        t.text
+        for tr in study.transcripts
+        for t, after in itertools.pairwise(tr.turns)
+        if t.role == INTERVIEWER and after.role != INTERVIEWER
+    }
+    # prepare(): every question at once, before any answer (a question worded as one of the
+    # codebook's guide questions was read when the coder was built)
+    assert set(batches[0]) <= questions and len(batches[0]) > 0.8 * len(questions)
+    assert not questions & {text for batch in batches[1:] for text in batch}
+    clear_memory()
+
+
 def test_recoding_with_a_cache_runs_no_model(tmp_path):
     book = load_codebook()
     work = transcript((PARTICIPANT, "The delivery driver left the boxes in the rain."))

@@ -18,7 +18,12 @@ from ..model import SEGMENT_COLUMNS, CJMInputError, Codebook, Transcript
 
 
 class TranscriptCoder(Protocol):
-    """Codes one transcript: one row (a dict keyed by SEGMENT_COLUMNS) per turn."""
+    """Codes one transcript: one row (a dict keyed by SEGMENT_COLUMNS) per turn.
+
+    A coder may also have ``prepare(transcripts)``: :func:`code_transcripts` calls it once with
+    every transcript before coding them one by one (the semantic coder batches a study's
+    questions through its model there).
+    """
 
     name: str
     version: str
@@ -90,6 +95,10 @@ def code_transcripts(
     ``progress`` is called after each transcript with it and the number of rows it produced.
     """
     rows: list[dict[str, object]] = []
+    transcripts = list(transcripts)
+    prepare = getattr(coder, "prepare", None)
+    if prepare is not None:
+        prepare(transcripts)
     for transcript in transcripts:
         coded = coder(transcript)
         rows.extend(coded)
