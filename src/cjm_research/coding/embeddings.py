@@ -307,10 +307,10 @@ class WordVectors:
                 return table.astype(np.float32)
         except (OSError, ValueError):
             pass  # missing or damaged: distil again
-        print(
-            "cjm: distilling word vectors from the sentence model (once per machine, ~20 s)",
-            file=sys.stderr,
-        )
+        message = "distilling word vectors from the sentence model (once per machine, ~20 s)"
+        log.info(message)
+        if sys.stderr.isatty():  # a person is waiting at a terminal (as tqdm, silent elsewhere)
+            print(f"cjm: {message}", file=sys.stderr)
         table = distil_token_vectors(self.threads)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
