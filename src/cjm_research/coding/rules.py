@@ -222,7 +222,7 @@ class _Keywords:
         found = tuple(m._starting(pair) for m in (self.stages, self.touchpoints, self.emotions))
         return found if any(found) else None  # most pairs: None, skipped by every dimension
 
-    def find(self, words: list[str], *, question: bool = False) -> tuple[_Found, ...]:
+    def find(self, words: list[str], *, question: bool = False) -> Keywords:
         """The stage, touchpoint and emotion matches in a turn's words (a question: no emotions)."""
         options = list(map(self._by_pair.__getitem__, _pairs(words)))
         return (
@@ -233,6 +233,9 @@ class _Keywords:
 
 
 _Found = list[tuple[Hit, bool]]  # matches, each with whether a negation precedes it
+Matches = _Found  # the public name
+#: A turn's stage, touchpoint and emotion matches (``RulesCoder.keywords``).
+Keywords = tuple[_Found, _Found, _Found]
 
 
 def _longest(candidates: tuple[_Candidate, ...], words: list[str], i: int) -> _Candidate | None:
@@ -346,6 +349,8 @@ class RulesCoder:
                 continue
             stage, confidence, source = smoothed.stage(answer, self._stage_order)
             answer += 1
+            # Researchers code the channel under discussion: "What happened with the delivery?"
+            # - "Two weeks late." is about delivery (at ASKED_CONFIDENCE).
             asked = found[i - 1][1] if i and transcript.turns[i - 1].role == INTERVIEWER else []
             codes = self._code_turn(touchpoints, emotions, next(readings), [h for h, _ in asked])
             stage_note = context.stage_evidence(
@@ -363,15 +368,20 @@ class RulesCoder:
             rows.append(self.row(transcript, turn, codes))
         return rows
 
-    def stage_evidence(
-        self, text: str, words: list[str] | None = None
-    ) -> tuple[np.ndarray, list[Hit]]:
-        """A turn's own stage probabilities from its stage keywords (zeros when it has none).
+    def keywords(self, text: str, *, question: bool = False) -> Keywords:
+        """A turn's stage, touchpoint and emotion keyword matches, in one pass over its words.
+
+        A question's have no emotions. The semantic coder reads these once per turn.
+        """
+        return self._keywords.find(tokens(text), question=question)
+
+    def stage_evidence(self, matches: _Found) -> tuple[np.ndarray, list[Hit]]:
+        """A turn's own stage probabilities from its stage matches (zeros when it has none).
 
         The top stage gets the keyword confidence (more and longer matches, more certain); the
         rest is spread over the other stages by their matches, with a little for every stage.
         """
-        return self._own_stage([h for h, _ in self._stages.hits(text, words)])
+        return self._own_stage([h for h, _ in matches])
 
     def _own_stage(self, hits: list[Hit]) -> tuple[np.ndarray, list[Hit]]:
         k = len(self._stage_order)
@@ -418,20 +428,11 @@ class RulesCoder:
             "evidence": "; ".join(filter(None, [touchpoints["evidence"], emotion["evidence"]])),
         }
 
-    def touchpoint_keywords(
-        self, text: str, words: list[str] | None = None
-    ) -> tuple[dict[str, float], list[Hit]]:
-        """Keyword weight per touchpoint that has a match in ``text``, and the matches."""
-        hits = [h for h, _ in self._touchpoints.hits(text, words)]
+    @staticmethod
+    def touchpoint_keywords(matches: _Found) -> tuple[dict[str, float], list[Hit]]:
+        """Keyword weight per touchpoint of a turn's touchpoint matches, and the matches."""
+        hits = [h for h, _ in matches]
         return dict(_scores(hits)), hits
-
-    def asked_touchpoints(self, question: str) -> list[Hit]:
-        """The touchpoint keywords of an interviewer's question: they count for its answer too.
-
-        Researchers code the channel under discussion ("What happened with the delivery?" -
-        "Two weeks late." is about delivery), so both coders add these at ASKED_CONFIDENCE.
-        """
-        return [h for h, _ in self._touchpoints.hits(question)]
 
     def touchpoint_codes(self, text: str, words: list[str] | None = None) -> dict[str, object]:
         """Touchpoints from keyword matches: every touchpoint with a match, in codebook order."""
@@ -461,13 +462,21 @@ class RulesCoder:
         return self._model.read([_drop_filler(t) for t in texts], self._mapping)
 
     def emotion_codes(
-        self, text: str, words: list[str] | None = None, reading: CodebookReading | None = None
+        self,
+        text: str,
+        words: list[str] | None = None,
+        reading: CodebookReading | None = None,
+        matches: _Found | None = None,
     ) -> dict[str, object]:
         """Emotion from keyword matches or the emotion model, whichever is more confident; valence
-        from the model, pulled towards a keyword-named emotion's codebook valence."""
-        words = tokens(text) if words is None else words
+        from the model, pulled towards a keyword-named emotion's codebook valence.
+
+        ``matches``: the turn's emotion matches when already found (``keywords``).
+        """
+        if matches is None:
+            matches = self._emotions.hits(text, tokens(text) if words is None else words)
         reading = reading or self.read_emotions([text])[0]
-        return self._emotion_codes(self._emotions.hits(text, words), reading)
+        return self._emotion_codes(matches, reading)
 
     def _emotion_codes(self, hits: _Found, reading: CodebookReading) -> dict[str, object]:
         score = reading.valence

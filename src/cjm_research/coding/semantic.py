@@ -32,7 +32,7 @@ import numpy as np
 from ..model import INTERVIEWER, Code, Codebook, Transcript, Turn
 from . import context
 from .embeddings import Embedder, WordVectors
-from .rules import ASKED_CONFIDENCE, RulesCoder, phrases, tokens
+from .rules import ASKED_CONFIDENCE, Matches, RulesCoder, phrases
 
 VERSION = "3"
 #: Weight of the nearest example against the centroid in a code's similarity score. Chosen by
@@ -310,7 +310,8 @@ class SemanticCoder:
         texts = [t.text for t in turns]
         answers = [i for i, t in enumerate(turns) if t.role != INTERVIEWER]
         asked = _questions(turns)
-        keyword = [self.rules.stage_evidence(text) for text in texts]
+        found = [self.rules.keywords(t.text, question=t.role == INTERVIEWER) for t in turns]
+        keyword = [self.rules.stage_evidence(stages) for stages, _, _ in found]
         k = len(self.sentences.stages.codes)
         extra = k - len(self.codebook.stages)  # the off-journey column
         own = np.zeros((len(turns), k))
@@ -373,10 +374,12 @@ class SemanticCoder:
                 notes.append(context.stage_evidence(stage, source, own_note))
             else:
                 notes.append(context.stage_evidence(stage, source, ""))
-            question = texts[i - 1] if i and turns[i - 1].role == INTERVIEWER else ""
-            codes = self._touchpoint_codes(texts[i], *touchpoint_scores[i], by, question)
+            asked = found[i - 1][1] if i and turns[i - 1].role == INTERVIEWER else []
+            codes = self._touchpoint_codes(found[i][1], *touchpoint_scores[i], by, asked)
             notes.append(str(codes.pop("evidence")))
-            codes.update(self.rules.emotion_codes(texts[i], reading=readings[j]))
+            codes.update(
+                self.rules.emotion_codes(texts[i], reading=readings[j], matches=found[i][2])
+            )
             notes.append(str(codes.pop("evidence")))
             flag = context.review_flag(
                 stage=confidence if stage else None,
@@ -402,11 +405,17 @@ class SemanticCoder:
         return list(zip(rows, scores, nearest, strict=True))
 
     def _touchpoint_codes(
-        self, text: str, scores: np.ndarray, nearest: np.ndarray, by: Reading, question: str
+        self,
+        matches: Matches,
+        scores: np.ndarray,
+        nearest: np.ndarray,
+        by: Reading,
+        asked_matches: Matches,
     ) -> dict[str, object]:
+        """A turn's touchpoints from its keyword ``matches``, the question's and similarity."""
         a, b = by.platt
-        keyword, hits = self.rules.touchpoint_keywords(text, tokens(text))
-        asked = self.rules.asked_touchpoints(question) if question else []
+        keyword, hits = self.rules.touchpoint_keywords(matches)
+        asked = [h for h, _ in asked_matches]
         # A named channel decides on its own, as in the rules coder; so does one the question
         # names, more weakly; similarity adds the rest.
         named = np.array(
