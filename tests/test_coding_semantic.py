@@ -32,6 +32,16 @@ def coder() -> SemanticCoder:
     return SemanticCoder(load_codebook(), embedder=shared_embedder())
 
 
+def question_texts(transcripts) -> set[str]:
+    """The interviewer's turns that an answer follows, as texts."""
+    return {
+        t.text
+        for tr in transcripts
+        for t, after in itertools.pairwise(tr.turns)
+        if t.role == INTERVIEWER and after.role != INTERVIEWER
+    }
+
+
 def answers(coder, *turns):
     return [r for r in coder(transcript(*turns)) if r["role"] == PARTICIPANT]
 
@@ -156,11 +166,7 @@ def test_the_model_rereads_only_the_answers_word_vectors_leave_unsure(monkeypatc
     book, below = load_codebook(), semantic.REREAD_BELOW
     work = load_study(example_study_dir()).transcripts[0]
     turns = work.turns
-    questions = {
-        t.text
-        for t, after in itertools.pairwise(turns)
-        if t.role == INTERVIEWER and after.role != INTERVIEWER
-    }
+    questions = question_texts([work])
     answers = {t.text for t in turns if t.role != INTERVIEWER}
 
     def model_texts(below: float) -> tuple[int, list[dict]]:
@@ -193,12 +199,7 @@ def test_a_studys_questions_go_through_the_model_in_one_batch(monkeypatch):
         coder.embedder, "encode_uncached", lambda texts: batches.append(texts) or real(texts)
     )
     code_transcripts(study.transcripts, coder)
-    questions = {
-        t.text
-        for tr in study.transcripts
-        for t, after in itertools.pairwise(tr.turns)
-        if t.role == INTERVIEWER and after.role != INTERVIEWER
-    }
+    questions = question_texts(study.transcripts)
     # prepare(): every question at once, before any answer (a question worded as one of the
     # codebook's guide questions was read when the coder was built)
     assert set(batches[0]) <= questions and len(batches[0]) > 0.8 * len(questions)

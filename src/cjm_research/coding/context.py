@@ -234,6 +234,11 @@ def review_flag(**confidences: float | None) -> str:
     return f"review: low confidence ({', '.join(low)})" if low else ""
 
 
+def follows_question(turns: Sequence[Turn], i: int) -> bool:
+    """Turn ``i`` comes right after an interviewer's turn: that question prompted it."""
+    return i > 0 and turns[i - 1].role == INTERVIEWER
+
+
 def smooth_transcript(
     turns: Sequence[Turn],
     own: np.ndarray,
@@ -252,10 +257,7 @@ def smooth_transcript(
     k = own.shape[1] if own.ndim == 2 else 0
     asked = own if questions is None else questions
     question = np.array(
-        [
-            asked[i - 1] if i > 0 and turns[i - 1].role == INTERVIEWER else np.zeros(k)
-            for i in answers
-        ]
+        [asked[i - 1] if follows_question(turns, i) else np.zeros(k) for i in answers]
     ).reshape(len(answers), k)
     return smooth(own[answers].reshape(len(answers), k), question, off_journey=off_journey)
 

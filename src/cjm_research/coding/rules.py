@@ -232,10 +232,9 @@ class _Keywords:
         )
 
 
-_Found = list[tuple[Hit, bool]]  # matches, each with whether a negation precedes it
-Matches = _Found  # the public name
+Matches = list[tuple[Hit, bool]]  # keyword matches, each with whether a negation precedes it
 #: A turn's stage, touchpoint and emotion matches (``RulesCoder.keywords``).
-Keywords = tuple[_Found, _Found, _Found]
+Keywords = tuple[Matches, Matches, Matches]
 
 
 def _longest(candidates: tuple[_Candidate, ...], words: list[str], i: int) -> _Candidate | None:
@@ -327,7 +326,7 @@ class RulesCoder:
         Stages go through the journey context (``context.smooth_transcript``): a turn with no
         stage words of its own takes its stage from the question that prompted it and from its
         neighbours, with the confidence the context supports. Touchpoints the question names
-        count for its answer too (``asked_touchpoints``).
+        count for its answer too, at ASKED_CONFIDENCE.
         """
         found = [
             self._keywords.find(tokens(turn.text), question=turn.role == INTERVIEWER)
@@ -351,7 +350,7 @@ class RulesCoder:
             answer += 1
             # Researchers code the channel under discussion: "What happened with the delivery?"
             # - "Two weeks late." is about delivery (at ASKED_CONFIDENCE).
-            asked = found[i - 1][1] if i and transcript.turns[i - 1].role == INTERVIEWER else []
+            asked = found[i - 1][1] if context.follows_question(transcript.turns, i) else []
             codes = self._code_turn(touchpoints, emotions, next(readings), [h for h, _ in asked])
             stage_note = context.stage_evidence(
                 stage, source, phrases(hits, stage) or self._own_note(own, hits)
@@ -375,7 +374,7 @@ class RulesCoder:
         """
         return self._keywords.find(tokens(text), question=question)
 
-    def stage_evidence(self, matches: _Found) -> tuple[np.ndarray, list[Hit]]:
+    def stage_evidence(self, matches: Matches) -> tuple[np.ndarray, list[Hit]]:
         """A turn's own stage probabilities from its stage matches (zeros when it has none).
 
         The top stage gets the keyword confidence (more and longer matches, more certain); the
@@ -415,8 +414,8 @@ class RulesCoder:
 
     def _code_turn(
         self,
-        touchpoint_found: _Found,
-        emotion_found: _Found,
+        touchpoint_found: Matches,
+        emotion_found: Matches,
         reading: CodebookReading,
         asked: list[Hit] | None = None,
     ) -> dict[str, object]:
@@ -429,7 +428,7 @@ class RulesCoder:
         }
 
     @staticmethod
-    def touchpoint_keywords(matches: _Found) -> tuple[dict[str, float], list[Hit]]:
+    def touchpoint_keywords(matches: Matches) -> tuple[dict[str, float], list[Hit]]:
         """Keyword weight per touchpoint of a turn's touchpoint matches, and the matches."""
         hits = [h for h, _ in matches]
         return dict(_scores(hits)), hits
@@ -466,7 +465,7 @@ class RulesCoder:
         text: str,
         words: list[str] | None = None,
         reading: CodebookReading | None = None,
-        matches: _Found | None = None,
+        matches: Matches | None = None,
     ) -> dict[str, object]:
         """Emotion from keyword matches or the emotion model, whichever is more confident; valence
         from the model, pulled towards a keyword-named emotion's codebook valence.
@@ -478,7 +477,7 @@ class RulesCoder:
         reading = reading or self.read_emotions([text])[0]
         return self._emotion_codes(matches, reading)
 
-    def _emotion_codes(self, hits: _Found, reading: CodebookReading) -> dict[str, object]:
+    def _emotion_codes(self, hits: Matches, reading: CodebookReading) -> dict[str, object]:
         score = reading.valence
         evidence = []
         emotion_hits = [h for h, negated in hits if not negated]
