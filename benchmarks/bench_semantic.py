@@ -15,6 +15,7 @@ and 0.80. No weights are fitted on the gold file, but codebook 1.1 and three con
 were revised with its errors in view, the settings chosen on p01-p06 alone
 (tests/data/gold/README.md). So each coder is also scored on p01-p06 ("seen") and on p07-p09
 ("held out": the design-lover persona; its errors were read, but nothing was chosen on them).
+An independent second coding of the stages is scored the same way, for scale.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from cjm_research.resources import example_study_dir
 from cjm_research.study import load_study
 
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "gold" / "example-gold.csv"
+#: An independent second coding of the stages (tests/data/gold/README.md, "A second coder").
+SECOND = GOLD.with_name("example-second-coder.csv")
 REPEATS = 3
 HELD_OUT = r"p0[789]-"  # interviews no setting was chosen on (see the docstring)
 
@@ -109,6 +112,15 @@ def main() -> None:
             print(
                 f"{name:<12}{part:<10}{result.stage.macro_f1:>16.3f}"
                 f"{result.stage.accuracy:>11.3f}{result.touchpoints.micro_f1:>22.3f}"
+            )
+    if SECOND.is_file():
+        second = read_gold(SECOND)
+        for part, rows in parts:
+            result = evaluate(rows[["segment_id", "stage"]], second, coder="second")
+            assert result.stage is not None
+            print(
+                f"{'2nd coder':<12}{part:<10}{result.stage.macro_f1:>16.3f}"
+                f"{result.stage.accuracy:>11.3f}{'-':>22}"
             )
     print("targets: stage macro-F1 >= 0.80, touchpoints micro-F1 >= 0.80")
 

@@ -55,6 +55,15 @@ def test_guide_questions_and_off_journey_talk_are_read(tmp_path):
     assert load_codebook(_write(tmp_path, MINIMAL)).off_journey.examples == ()
 
 
+def test_open_questions_are_read(tmp_path):
+    assert load_codebook().open_questions
+    custom = load_codebook(
+        _write(tmp_path, MINIMAL + "\nopen_questions: ['What would you change?']\n")
+    )
+    assert custom.open_questions == ("What would you change?",)
+    assert load_codebook(_write(tmp_path, MINIMAL)).open_questions == ()
+
+
 def test_a_study_codebook_loads_with_its_own_codes(tmp_path):
     cb = load_codebook(_write(tmp_path, MINIMAL))
     assert cb.name == "Tiny" and cb.version.startswith("2+")
@@ -74,6 +83,7 @@ def test_a_study_codebook_loads_with_its_own_codes(tmp_path):
         (MINIMAL.replace("{id: buy}", "{id: 'Buy Now'}"), "not a valid code id"),
         (MINIMAL + "\noff_journey: [hello]\n", "off_journey must be a mapping"),
         (MINIMAL + "\noff_journey: {questions: hello}\n", "off_journey.questions must be a list"),
+        (MINIMAL + "\nopen_questions: hello\n", "open_questions must be a list"),
     ],
 )
 def test_bad_codebooks_are_refused_with_the_file_named(tmp_path, text, message):

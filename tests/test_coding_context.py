@@ -77,7 +77,19 @@ def test_off_journey_turns_get_no_stage_and_say_why():
     assert source == "off_journey" and confidence > 0.5
     assert "not about the journey" in context.stage_evidence(stage, source, "")
     matrix = context.with_off_journey(context.transition_matrix(K))
-    assert matrix.shape == (K + 1, K + 1) and np.allclose(matrix.sum(axis=1), 1)
+    assert matrix.shape == (K + 2, K + 2) and np.allclose(matrix[:-1].sum(axis=1), 1)
+    assert matrix[-1, :-1].sum() == 0  # nothing comes after the closing talk but more of it
+
+
+def test_small_talk_comes_before_or_after_the_journey_never_in_the_middle():
+    off = np.append(np.full(K, 0.02), 0.9)  # sounds like small talk: even strongly so
+    on = np.append(strong(1), 0.0)
+    later = np.append(strong(3), 0.0)
+    smoothed = context.smooth(np.array([off, on, off, later, off]), off_journey=True)
+    stages = [smoothed.stage(i, ORDER)[0] for i in range(5)]
+    assert stages[0] == "" and stages[4] == ""
+    assert stages[2] in ("consideration", ORDER[3])  # between two stages: a stage, not small talk
+    assert smoothed.stage(2, ORDER)[2] != "off_journey"
 
 
 def test_no_evidence_anywhere_leaves_stages_empty():

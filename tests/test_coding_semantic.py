@@ -2,6 +2,7 @@
 
 import itertools
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,27 @@ def test_small_talk_gets_no_stage_and_a_bare_answer_takes_its_questions_stage(co
     )
     assert [r["stage"] for r in rows] == ["", "onboarding", ""]
     assert "not about the journey" in rows[0]["evidence"]
+
+
+def test_an_open_questions_answer_is_not_taken_for_closing_talk(coder):
+    turns = (
+        (INTERVIEWER, "How did the delivery go?"),
+        (PARTICIPANT, "They gave us a day, seven till seven, and turned up at six."),
+        (INTERVIEWER, "Have you used it much since?"),
+        (PARTICIPANT, "Every day, the kids love it."),
+        (INTERVIEWER, "Have you recommended them to anyone?"),
+        (PARTICIPANT, "Yes, I tell everyone at work to go with them."),
+        (INTERVIEWER, "If you could change one thing, what would it be?"),
+        (PARTICIPANT, "The delivery window. A whole day waiting in for them is too much."),
+        (INTERVIEWER, "Thank you so much, that's everything from me."),
+        (PARTICIPANT, "No worries, thanks!"),
+    )
+    stages = [r["stage"] for r in answers(coder, *turns)]
+    assert stages[:3] == ["onboarding", "usage", "advocacy"]
+    assert stages[3] and stages[4] == ""
+    # Without open questions in the codebook, the wrap-up question reads as closing talk.
+    closed = SemanticCoder(replace(coder.codebook, open_questions=()), embedder=coder.embedder)
+    assert [r["stage"] for r in answers(closed, *turns)][3:] == ["", ""]
 
 
 def test_the_example_study_meets_its_quality_floor(coder):

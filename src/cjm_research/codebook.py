@@ -50,6 +50,7 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
         version=f"{data.get('version', '0')}+{hashlib.sha256(raw).hexdigest()[:12]}",
         path=path,
         off_journey=_off_journey(data.get("off_journey"), path),
+        open_questions=_strings(data.get("open_questions"), "open_questions", path),
         **dims,
     )
 

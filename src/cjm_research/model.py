@@ -176,6 +176,9 @@ class Codebook:
     #: What is not about the journey (introductions, closing pleasantries): examples and
     #: questions that let a coder leave such a turn without a stage. Empty: every turn may get one.
     off_journey: Code = Code("off_journey", "Not about the journey")
+    #: Interview-guide questions that let the participant choose the topic ("If you could change
+    #: one thing, what would it be?"): an answer to one takes its stage from its own words.
+    open_questions: tuple[str, ...] = ()
 
     def dimension(self, name: str) -> tuple[Code, ...]:
         """The codes of ``name``: ``stages``, ``touchpoints`` or ``emotions``."""

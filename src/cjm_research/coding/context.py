@@ -10,9 +10,10 @@ scores meet three kinds of context:
 * a hidden-Markov prior over the ORDERED stages: a participant mostly stays in a stage or moves
   on to the next, and rarely goes back;
 * neighbouring turns, both before and after, through that prior (forward-backward);
-* optionally, an *off-journey* state outside the order (introductions, closing thanks): a coder
+* optionally, *off-journey* talk outside the order (introductions, closing thanks): a coder
   that can tell such talk apart passes it as one extra last column, and turns that end there get
-  no stage.
+  no stage. It is two states, before the journey and after it: small talk opens or closes an
+  interview, so a turn between two journey turns always keeps a stage, however chatty it sounds.
 
 The most likely stage sequence is found with Viterbi; each turn's confidence is the posterior
 probability of its stage (forward-backward), so a turn the context decided for gets the context's
@@ -92,20 +93,28 @@ def transition_matrix(n: int) -> np.ndarray:
 
 @functools.lru_cache(maxsize=64)
 def off_journey_matrix(k: int) -> np.ndarray:
-    """:func:`transition_matrix` of ``k`` stages with the off-journey state added (read-only)."""
+    """:func:`transition_matrix` of ``k`` stages with the off-journey states added (read-only)."""
     matrix = with_off_journey(transition_matrix(k))
     matrix.flags.writeable = False
     return matrix
 
 
 def with_off_journey(matrix: np.ndarray) -> np.ndarray:
-    """The stage transitions plus an off-journey state as the last row and column."""
+    """The stage transitions plus the two off-journey states, *before* and *after* the journey.
+
+    Small talk comes before the journey (introductions) or after it (closing thanks), never in
+    the middle: *before* leads into any stage, a stage may end in *after*, and *after* is
+    final. So a mid-interview turn that merely sounds like small talk keeps a stage. Closing
+    talk is short: each further turn in *after* costs OFF_STAY, as staying in *before* does
+    (the row sums to OFF_STAY; were it 1, drifting out of the journey early would cost nothing).
+    """
     k = len(matrix)
-    extended = np.zeros((k + 1, k + 1))
+    extended = np.zeros((k + 2, k + 2))
     extended[:k, :k] = (1 - OFF_ENTER) * matrix
-    extended[:k, k] = OFF_ENTER
+    extended[:k, k + 1] = OFF_ENTER
     extended[k, :k] = (1 - OFF_STAY) / k
     extended[k, k] = OFF_STAY
+    extended[k + 1, k + 1] = OFF_STAY
     return extended
 
 
@@ -164,11 +173,22 @@ def smooth(
         prior, matrix = position_prior(t_len, k), transition_matrix(k)
     emit = _rows(emissions(own, question) * prior)
     strong_turns = has_own & (own.max(axis=1) >= strong)
+    if off_journey:
+        # Sounding like small talk never pins a turn: where it falls decides (see above).
+        strong_turns &= own.argmax(axis=1) < k - 1
     # A strong turn is pinned to its own stage: the path must pass through it.
     pinned = np.where(strong_turns[:, None], np.eye(k)[own.argmax(axis=1)] + 1e-9, emit)
-    labels = _viterbi(pinned, matrix)
-    # Posteriors from the unpinned evidence: a neighbour's own uncertainty carries over.
-    posterior = _posterior(emit, matrix)
+    if off_journey:
+        # One off-journey column, two states (before and after the journey); no path starts
+        # after it.
+        start = np.append(np.ones(k), 1e-9)
+        labels = np.minimum(_viterbi(_off_twice(pinned), matrix, start), k - 1)
+        posterior = _posterior(_off_twice(emit), matrix, start)
+        posterior = np.column_stack([posterior[:, : k - 1], posterior[:, k - 1 :].sum(axis=1)])
+    else:
+        labels = _viterbi(pinned, matrix)
+        # Posteriors from the unpinned evidence: a neighbour's own uncertainty carries over.
+        posterior = _posterior(emit, matrix)
     confidence = posterior[np.arange(t_len), labels]
     confidence = np.where(strong_turns, own.max(axis=1), confidence)
     if not (has_own.any() or has_question.any()):
@@ -189,10 +209,20 @@ def _rows(p: np.ndarray) -> np.ndarray:
     return p / p.sum(axis=1, keepdims=True)
 
 
-def _viterbi(emit: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    log_emit, log_a = np.log(emit), np.log(matrix)
+def _off_twice(emit: np.ndarray) -> np.ndarray:
+    """Emissions with the last (off-journey) column repeated: before and after the journey."""
+    return np.column_stack([emit, emit[:, -1]])
+
+
+def _start(k: int, start: np.ndarray | None) -> np.ndarray:
+    return np.full(k, 1 / k) if start is None else start / start.sum()
+
+
+def _viterbi(emit: np.ndarray, matrix: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
     t_len, k = emit.shape
-    score = log_emit[0] - np.log(k)
+    with np.errstate(divide="ignore"):
+        log_emit, log_a = np.log(emit), np.log(matrix)
+    score = log_emit[0] + np.log(_start(k, start))
     back = np.zeros((t_len, k), dtype=int)
     for t in range(1, t_len):
         candidates = score[:, None] + log_a  # from state i (rows) to state j (columns)
@@ -205,11 +235,11 @@ def _viterbi(emit: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return path
 
 
-def _posterior(emit: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+def _posterior(emit: np.ndarray, matrix: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
     t_len, k = emit.shape
     alpha = np.zeros((t_len, k))
     beta = np.ones((t_len, k))
-    alpha[0] = emit[0] / k
+    alpha[0] = emit[0] * _start(k, start)
     alpha[0] /= alpha[0].sum()
     for t in range(1, t_len):
         alpha[t] = (alpha[t - 1] @ matrix) * emit[t]

@@ -52,6 +52,8 @@ QUESTION_TEMPERATURE = 0.05
 #: is read again with the sentence model. Chosen on the gold file's p01-p06: 0.4 / 0.5 / 0.6 gave
 #: stage macro-F1 within 0.01 of each other, re-reading 7 / 14 / 24 % of the answers.
 REREAD_BELOW = 0.5
+#: The guide-question prototype of the codebook's open questions (``Codebook.open_questions``).
+OPEN = "(open question)"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _EMBEDDERS: dict[str, Embedder] = {}
 #: What turns text into unit vectors: the sentence model, or its word vectors.
@@ -222,6 +224,8 @@ class Reading:
         touchpoints = Prototypes.build(codebook.touchpoints, embedder)
         held_out, labels = stages.leave_one_out(np.array([len(c.examples) for c in stage_codes]))
         question_codes = stage_codes if codebook.off_journey.questions else codebook.stages
+        if codebook.open_questions:
+            question_codes += (Code(OPEN, "Open question", questions=codebook.open_questions),)
         guide = (
             Prototypes.build(question_codes, embedder, questions=True)
             if reads_questions and all(c.questions for c in codebook.stages)
@@ -263,6 +267,10 @@ class Reading:
         if self.questions is None:
             return None
         probabilities = _softmax(self.questions.scores(vectors)[0] / QUESTION_TEMPERATURE)
+        if self.questions.codes[-1] == OPEN:
+            # An open question points nowhere: its share goes to every stage alike.
+            share = probabilities[:, -1:] / (len(self.questions.codes) - 1)
+            probabilities = probabilities[:, :-1] + share
         missing = len(self.stages.codes) - probabilities.shape[1]
         return np.pad(probabilities, ((0, 0), (0, missing)))
 
@@ -359,13 +367,15 @@ class SemanticCoder:
             questions = np.zeros((len(turns), k))
             asked_vectors = np.stack([vectors[i] for i in asked])
             questions[asked] = self.sentences.question_probabilities(asked_vectors)
-        smoothed = context.smooth_transcript(turns, own, questions, off_journey=self.off_journey)
+
+        def smooth() -> context.Smoothed:
+            return context.smooth_transcript(turns, own, questions, off_journey=self.off_journey)
+
+        smoothed = smooth()
         unsure = [i for j, i in enumerate(answers) if smoothed.confidence[j] < REREAD_BELOW]
         if unsure:
             read(unsure, self.sentences)
-            smoothed = context.smooth_transcript(
-                turns, own, questions, off_journey=self.off_journey
-            )
+            smoothed = smooth()
 
         touchpoint_scores = {
             i: (score, near)
