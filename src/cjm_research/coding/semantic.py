@@ -34,7 +34,7 @@ from . import context
 from .embeddings import Embedder, WordVectors
 from .rules import ASKED_CONFIDENCE, Matches, RulesCoder, phrases
 
-VERSION = "3"
+VERSION = "4"
 #: Weight of the nearest example against the centroid in a code's similarity score. Chosen by
 #: leave-one-out accuracy on the default codebook's examples (stages / touchpoints): 0 gives
 #: 0.41 / 0.59, 0.5 gives 0.31 / 0.52, 1 gives 0.25 / 0.42 — the centroid generalises best.
