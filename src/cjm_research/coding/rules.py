@@ -128,8 +128,9 @@ class _Matcher:
             first, wildcard = pattern[0]
             (self._prefix if wildcard else self._exact)[first].append((pattern, keyword))
         self._owners = dict(owners)
-        self._max_prefix = max((len(p) for p in self._prefix), default=0)
-        self._by_word: dict[str, list[tuple[_Pattern, str]]] = {}
+        self._prefix_lengths = sorted({len(p) for p in self._prefix if p})  # "* app" starts nowhere
+        #: Per word, the keywords it can start (``_first_word``).
+        self.by_word = _Memo(self._first_word)
         self._by_pair = _Memo(self._starting_alone)
         self._hits = _Memo(self._found)
         self.empty = not owners
@@ -140,21 +141,19 @@ class _Matcher:
         So the first candidate whose other words match is the match: the longest, and among
         equally long ones the exact-word keyword before the wildcards, shorter stems first.
         """
-        found = self._by_word.get(word)
-        if found is None:
-            found = list(self._exact.get(word, ()))
-            for k in range(1, min(len(word), self._max_prefix) + 1):
-                found += self._prefix.get(word[:k], ())
+        found = list(self._exact.get(word, ()))
+        for k in self._prefix_lengths:  # the stems' lengths, shortest first
+            if k > len(word):
+                break
+            found += self._prefix.get(word[:k], ())
+        if len(found) > 1:
             found.sort(key=lambda c: -len(c[0]))  # stable: ties keep their index order
-            if len(self._by_word) > _MEMO_SIZE:
-                self._by_word.clear()
-            self._by_word[word] = found
         return found
 
     def _starting(self, pair: _Pair) -> tuple[_Candidate, ...]:
         """The keywords that can start at ``word`` followed by ``after``, in match order."""
         word, after = pair
-        first = self._first_word(word)
+        first = self.by_word[word]
         if not first:  # most words: no keyword starts with them
             return ()
         return tuple(
@@ -217,8 +216,14 @@ class _Keywords:
         self.touchpoints = _Matcher(codebook.touchpoints)
         self.emotions = _Matcher(codebook.emotions)
         self._by_pair = _Memo(self._starting)
+        # Most words start no keyword of any dimension: one lookup per new word says so, and
+        # spares every new pair it begins the three matchers' work (a fresh coder's cost).
+        matchers = (self.stages, self.touchpoints, self.emotions)
+        self._starts_any = _Memo(lambda word: any(m.by_word[word] for m in matchers))
 
     def _starting(self, pair: _Pair) -> _Options | None:
+        if not self._starts_any[pair[0]]:
+            return None
         found = tuple(m._starting(pair) for m in (self.stages, self.touchpoints, self.emotions))
         return found if any(found) else None  # most pairs: None, skipped by every dimension
 
