@@ -7,6 +7,7 @@ import pytest
 
 from cjm_research.cli import main
 from cjm_research.evaluate import (
+    calibration,
     correlation,
     evaluate,
     format_evaluation,
@@ -75,6 +76,24 @@ def test_metrics_agree_with_scikit_learn():
     assert t.macro_f1 == pytest.approx(metrics.f1_score(g, m, average="macro"))
 
 
+def test_calibration_bands_count_how_often_each_confidence_was_right():
+    right = [True, False, True, True, False, True, True]
+    given = [0.2, 0.4, 0.6, 0.95, 0.92, 1.0, float("nan")]  # the NaN is left out
+    c = calibration(right, given)
+    assert c.n == 6
+    [low, middle, high, top] = c.bands
+    assert (low.n, low.accuracy, low.confidence) == (2, 0.5, pytest.approx(0.3))
+    assert (middle.n, middle.accuracy) == (1, 1.0)
+    assert high.n == 0
+    assert (top.n, top.accuracy, top.confidence) == (
+        3,
+        pytest.approx(2 / 3),
+        pytest.approx(2.87 / 3),
+    )
+    # |0.3 - 0.5| * 2 + |0.6 - 1| * 1 + |0.9567 - 0.6667| * 3, over 6
+    assert c.ece == pytest.approx((0.4 + 0.4 + abs(2.87 - 2)) / 6)
+
+
 def _segments(tmp_path):
     table = pd.DataFrame(
         {
@@ -84,6 +103,7 @@ def _segments(tmp_path):
             "touchpoints": ["x", "x", "y", "x;y", ""],
             "emotion": ["joy", "joy", "anger", "neutral", "joy"],
             "valence": [0.8, 0.5, -0.7, 0.0, 0.6],
+            "stage_confidence": [0.95, 0.6, 0.3, 0.99, 0.92],
         }
     )
     path = tmp_path / "segments.csv"
@@ -122,12 +142,16 @@ def test_cli_reports_scores_unknown_ids_and_json(tmp_path, capsys):
     assert "a → b ×1" in out
     stage_line = next(line for line in out.splitlines() if line.startswith("stage "))
     assert stage_line.split()[1:4] == ["5", "0.60", "0.43"]
+    # right a, wrong a->b at 0.6, right b at 0.3, right b, wrong c->a at 0.92
+    assert "stage: right by confidence  0.0–0.5: 100% of 1 (mean 0.30), 0.5–0.7: 0% of 1" in out
+    assert "emotion: right by confidence" not in out  # the table has no emotion confidences
     assert main(["evaluate", "--gold", str(gold), "--segments", str(segments), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["unknown_ids"] == ["nowhere:9"]
     assert data["emotion"]["accuracy"] == pytest.approx(0.8)
     assert data["touchpoints"]["micro_f1"] == pytest.approx(2 / 3)
     assert data["valence"]["n"] == 5
+    assert [b["n"] for b in data["calibration"]["stage"]["bands"]] == [1, 1, 0, 3]
 
 
 def test_cli_codes_the_study_when_no_table_is_given(tmp_path, capsys):

@@ -10,13 +10,16 @@ A dimension without a column is not scored. Per dimension it reports:
   or the machine codes, Cohen's kappa, per-code precision/recall/F1 and the commonest confusions;
 - touchpoints (a set each): micro and macro F1, exact-set accuracy, the mean per-code kappa
   (present/absent), per-code precision/recall/F1 and the codes most often missed or added;
-- valence: Pearson and Spearman correlation.
+- valence: Pearson and Spearman correlation;
+- stage and emotion, when the table has their confidences: how often the codes given at each
+  confidence were right (a reliability table), and the expected calibration error.
 
 Metrics are computed with numpy and pandas (no scikit-learn in the default install).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import zipfile
 from collections import Counter
@@ -30,6 +33,8 @@ from .agreement import cohen_kappa
 from .model import CJMInputError
 
 LABEL_DIMENSIONS = ("stage", "emotion")
+#: Confidence bands of the reliability table: [0, 0.5) is what the review sheet flags.
+CONFIDENCE_BANDS = (0.0, 0.5, 0.7, 0.9, 1.0)
 GOLD_COLUMNS = ("stage", "touchpoints", "emotion", "valence")
 NONE = "(none)"  # how an empty code shows in scores and confusions
 
@@ -83,6 +88,26 @@ class Correlation:
 
 
 @dataclass
+class Band:
+    """Codes given with a confidence in [low, high): how many, how sure, how often right."""
+
+    low: float
+    high: float
+    n: int
+    confidence: float  # mean confidence of the codes in the band
+    accuracy: float  # share of them that agree with the gold
+
+
+@dataclass
+class Calibration:
+    """Does a confidence mean what it says? Per band, and the n-weighted mean gap (ECE)."""
+
+    n: int
+    bands: list[Band]
+    ece: float  # expected calibration error: mean |confidence - accuracy|, weighted by n
+
+
+@dataclass
 class Evaluation:
     """Everything ``cjm evaluate`` reports."""
 
@@ -95,6 +120,7 @@ class Evaluation:
     touchpoints: SetScores | None = None
     emotion: LabelScores | None = None
     valence: Correlation | None = None
+    calibration: dict[str, Calibration] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict (NaN becomes null)."""
@@ -143,6 +169,33 @@ def label_scores(gold: pd.Series, machine: pd.Series) -> LabelScores:
         per_code=per_code,
         confusions=[(g, m, n) for (g, m), n in wrong.most_common()],
     )
+
+
+def calibration(right: pd.Series | np.ndarray, confidence: pd.Series | np.ndarray) -> Calibration:
+    """How often codes were ``right`` (bool per code) at each ``confidence`` (CONFIDENCE_BANDS).
+
+    Codes without a confidence (NaN) are left out; the top band includes 1.0.
+    """
+    right = np.asarray(right, dtype=bool)
+    confidence = np.asarray(confidence, dtype=float)
+    known = ~np.isnan(confidence)
+    right, confidence = right[known], np.clip(confidence[known], 0.0, 1.0)
+    band = np.clip(np.searchsorted(CONFIDENCE_BANDS, confidence, side="right") - 1, 0, 3)
+    bands = []
+    for i, (low, high) in enumerate(itertools.pairwise(CONFIDENCE_BANDS)):
+        inside = band == i
+        n = int(inside.sum())
+        bands.append(
+            Band(
+                low,
+                high,
+                n,
+                float(confidence[inside].mean()) if n else math.nan,
+                float(right[inside].mean()) if n else math.nan,
+            )
+        )
+    gaps = [b.n * abs(b.confidence - b.accuracy) for b in bands if b.n]
+    return Calibration(len(right), bands, float(sum(gaps) / len(right)) if len(right) else math.nan)
 
 
 def set_scores(gold: list[frozenset[str]], machine: list[frozenset[str]]) -> SetScores:
@@ -266,6 +319,12 @@ def evaluate(
         if dimension in gold.columns and dimension in machine.columns:
             predicted = machine.loc[gold["segment_id"], dimension].fillna("")
             setattr(result, dimension, label_scores(gold[dimension], predicted))
+            if f"{dimension}_confidence" in machine.columns:
+                given = pd.to_numeric(
+                    machine.loc[gold["segment_id"], f"{dimension}_confidence"], errors="coerce"
+                )
+                right = gold[dimension].astype(str).to_numpy() == predicted.astype(str).to_numpy()
+                result.calibration[dimension] = calibration(right, given.to_numpy())
     if "touchpoints" in gold.columns and "touchpoints" in machine.columns:
         predicted = machine.loc[gold["segment_id"], "touchpoints"].fillna("")
         result.touchpoints = set_scores(
@@ -320,6 +379,8 @@ def format_evaluation(result: Evaluation, *, top: int = 5) -> str:
         if s is None:
             continue
         lines += ["", f"{name}: weakest codes (F1)  " + _weakest(s.per_code, top)]
+        if name in result.calibration:
+            lines.append(f"{name}: right by confidence  " + _bands(result.calibration[name]))
         if s.confusions:
             lines.append(
                 f"{name}: top confusions (gold → machine)  "
@@ -337,6 +398,15 @@ def format_evaluation(result: Evaluation, *, top: int = 5) -> str:
 def _weakest(per_code: list[CodeScore], top: int) -> str:
     scored = sorted((c for c in per_code if c.support), key=lambda c: (c.f1, -c.support))
     return ", ".join(f"{c.code} {c.f1:.2f} (n={c.support})" for c in scored[:top]) or "—"
+
+
+def _bands(calibration: Calibration) -> str:
+    shown = [
+        f"{b.low:.1f}–{b.high:.1f}: {b.accuracy:.0%} of {b.n} (mean {b.confidence:.2f})"
+        for b in calibration.bands
+        if b.n
+    ]
+    return ", ".join(shown) + f"; calibration error {calibration.ece:.2f}"
 
 
 def _counts(items: list[tuple[str, int]]) -> str:
