@@ -14,6 +14,7 @@ from cjm_research.analysis import (
     priorities,
     split_codes,
     stage_phrases,
+    top_counts,
 )
 from cjm_research.model import Code, Codebook
 
@@ -119,3 +120,13 @@ def test_quotes_spread_across_participants_and_carry_provenance(table):
     assert len({q.participant for q in quotes}) == 2
     assert quotes[0].text.startswith("On hold") and quotes[0].participant == "Participant 01"
     assert quotes[0].provenance == "Participant 01 · i-P1 · line 3"
+
+
+def test_top_counts_are_the_largest_non_zero_with_codebook_order_breaking_ties():
+    table = pd.DataFrame(
+        {"buy": [2, 5, 2, 0], "help": [0, 0, 0, 0]}, index=["web", "phone", "app", "store"]
+    )
+    assert top_counts(table, "buy", 3) == [("phone", 5), ("web", 2), ("app", 2)]
+    assert top_counts(table, "buy", 1) == [("phone", 5)]
+    assert top_counts(table, "help", 3) == []
+    assert top_counts(table, "tell", 3) == [] and top_counts(pd.DataFrame(), "buy", 3) == []

@@ -173,6 +173,19 @@ def touchpoint_by_stage(coded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame
     )
 
 
+def top_counts(table: pd.DataFrame, stage: str, k: int) -> list[tuple[str, int]]:
+    """The ``k`` largest non-zero counts in a stage's column of a code-by-stage table.
+
+    Codebook order (the table's row order) breaks ties.
+    """
+    if table.empty or stage not in table.columns:
+        return []
+    column = table[stage]
+    column = column[column > 0]
+    order = sorted(range(len(column)), key=lambda j: (-int(column.iloc[j]), j))
+    return [(str(column.index[j]), int(column.iloc[j])) for j in order[:k]]
+
+
 def _crosstab(
     frame: pd.DataFrame, column: str, index: list[str], stages: list[str]
 ) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import MaxNLocator
 
-from .analysis import MIN_EVIDENCE, Journey
+from .analysis import MIN_EVIDENCE, Journey, top_counts
 from .compare import Comparison
 from .iorw import atomic_path
 from .model import Codebook
@@ -426,23 +426,13 @@ def _header_lane(
         )
 
 
-def _top_counts(table: pd.DataFrame, stage: str, k: int) -> list[tuple[str, int]]:
-    """The ``k`` largest non-zero counts in a stage's column; codebook order breaks ties."""
-    if table.empty or stage not in table.columns:
-        return []
-    column = table[stage]
-    column = column[column > 0]
-    order = sorted(range(len(column)), key=lambda j: (-int(column.iloc[j]), j))
-    return [(str(column.index[j]), int(column.iloc[j])) for j in order[:k]]
-
-
 def _touchpoint_lane(
     ax: Axes, journey: Journey, codebook: Codebook, col_in: float, lane_in: float
 ) -> None:
     _text_lane(ax, len(journey.stages))
     budget = _capacity(lane_in, 8.5)
     for i, stage in enumerate(journey.stages):
-        top = _top_counts(journey.touchpoint_stage, stage, 3)
+        top = top_counts(journey.touchpoint_stage, stage, 3)
         entries = [f"{codebook.label('touchpoints', code)} ({count})" for code, count in top]
         blocks: _Blocks = [(["—"], {"color": MUTED})]
         if entries:

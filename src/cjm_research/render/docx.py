@@ -27,7 +27,14 @@ from docx.shared import Cm, Length
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from ..analysis import DELIGHT_VALENCE, MIN_EVIDENCE, PAIN_VALENCE, Journey, Quote
+from ..analysis import (
+    DELIGHT_VALENCE,
+    MIN_EVIDENCE,
+    PAIN_VALENCE,
+    Journey,
+    Quote,
+    top_counts,
+)
 from ..compare import (
     MIN_PARTICIPANTS,
     Comparison,
@@ -558,8 +565,8 @@ def _stage_section(report: _Report, stage: str) -> None:
 
 def _stage_table(report: _Report, stage: str) -> None:
     journey = report.journey
-    touchpoints = _top(journey.touchpoint_stage, stage, 3)
-    emotions = _top(journey.emotion_stage, stage, 3)
+    touchpoints = top_counts(journey.touchpoint_stage, stage, 3)
+    emotions = top_counts(journey.emotion_stage, stage, 3)
     if not touchpoints and not emotions:
         return
     rows = []
@@ -573,15 +580,6 @@ def _stage_table(report: _Report, stage: str) -> None:
     table = _table(report, ["Top touchpoints", "Segments", "Top emotions", "Segments"], rows)
     _set_widths(table, [Cm(5.5), Cm(2.5), Cm(5.5), Cm(2.5)])
     report.para()  # breathing room: Word glues a following paragraph to the table otherwise
-
-
-def _top(table: pd.DataFrame, stage: str, k: int) -> list[tuple[str, int]]:
-    if table.empty or stage not in table.columns:
-        return []
-    column = table[stage]
-    column = column[column > 0]
-    order = sorted(range(len(column)), key=lambda j: (-int(column.iloc[j]), j))
-    return [(str(column.index[j]), int(column.iloc[j])) for j in order[:k]]
 
 
 def _quote(report: _Report, quote: Quote) -> None:
