@@ -656,47 +656,74 @@ def _code_heatmap(
         fig = _new_figure(_PAGE_WIDTH, max(2.2, 0.3 * len(table) + 1.6), constrained=True)
         ax = fig.add_subplot()
         if table.empty:
-            ax.set_axis_off()
-            ax.text(
-                0.5,
-                0.5,
-                f"No {dimension} coded for this persona",
-                ha="center",
-                va="center",
-                transform=ax.transAxes,
-                color=MUTED,
-                fontsize=10,
-            )
+            _nothing(ax, f"No {dimension} coded for this persona")
             return fig
         shown = table.copy()
         shown.index = [codebook.label(dimension, c) for c in table.index]
         shown.columns = [journey.stage_labels.get(s, s) for s in stages]
         counts = table.to_numpy()
-        # Zeros are left blank so the eye goes to where people actually spoke.
-        annot = np.where(counts > 0, counts.astype(str), "")
-        sns.heatmap(
+        _count_heatmap(
+            ax,
             shown,
-            ax=ax,
-            annot=annot,
-            fmt="",
-            cmap="Blues",
-            linewidths=0.6,
-            linecolor="white",
-            vmin=0,
+            np.where(counts > 0, counts.astype(str), ""),
             vmax=max(1, int(counts.max())),
-            annot_kws={"fontsize": 8.5},
-            cbar_kws={"label": "segments", "shrink": 0.8, "ticks": MaxNLocator(integer=True)},
+            colorbar={"label": "segments", "ticks": MaxNLocator(integer=True)},
         )
-        ax.set_xlabel("")
         ax.set_ylabel(axis_label)
-        ax.tick_params(axis="both", length=0)
         # Slanted stage names on top read like a table header and never collide, however many.
-        ax.xaxis.tick_top()
         ax.set_xticks(
             ax.get_xticks(), list(shown.columns), rotation=35, ha="left", rotation_mode="anchor"
         )
-        ax.tick_params(axis="y", rotation=0)
     return fig
+
+
+def _nothing(ax: Axes, message: str) -> None:
+    """An empty chart's axes: no frame, just ``message`` in the middle."""
+    ax.set_axis_off()
+    ax.text(
+        0.5,
+        0.5,
+        message,
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        color=MUTED,
+        fontsize=10,
+    )
+
+
+def _count_heatmap(
+    ax: Axes,
+    shown: pd.DataFrame,
+    annot: np.ndarray,
+    *,
+    vmax: float,
+    colorbar: dict[str, object],
+    **labels: object,
+) -> None:
+    """The report's heatmap style: blues on a white grid, column names on top like a table.
+
+    ``annot`` is blank where the value is zero, so the eye goes to where people actually spoke.
+    """
+    sns.heatmap(
+        shown,
+        ax=ax,
+        annot=annot,
+        fmt="",
+        cmap="Blues",
+        linewidths=0.6,
+        linecolor="white",
+        vmin=0,
+        vmax=vmax,
+        annot_kws={"fontsize": 8.5},
+        cbar_kws={"shrink": 0.8, **colorbar},
+        **labels,
+    )
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="both", length=0)
+    ax.xaxis.tick_top()
+    ax.tick_params(axis="y", rotation=0)
 
 
 # ------------------------------------------------------------------------------------ saving
@@ -970,8 +997,7 @@ def touchpoint_persona_heatmap(comparison: Comparison, codebook: Codebook) -> Fi
         )
         ax = fig.add_subplot()
         if table.empty:
-            ax.set_axis_off()
-            ax.text(0.5, 0.5, "No touchpoints coded", ha="center", va="center", color=MUTED)
+            _nothing(ax, "No touchpoints coded")
             return fig
         values = table.fillna(0).to_numpy(float)
         annot = np.where(values > 0, [[f"{v:.0%}" for v in row] for row in values], "")
@@ -982,32 +1008,17 @@ def touchpoint_persona_heatmap(comparison: Comparison, codebook: Codebook) -> Fi
         )
         col_in = (fig.get_figwidth() - 2.4) / max(1, len(personas)) - 0.1
         headers = ["\n".join(_wrap(c, col_in, 8.5, max_lines=3)) for c in shown.columns]
-        sns.heatmap(
+        _count_heatmap(
+            ax,
             shown,
-            ax=ax,
-            annot=annot,
-            fmt="",
-            cmap="Blues",
-            linewidths=0.6,
-            linecolor="white",
-            vmin=0,
+            annot,
             vmax=max(0.05, float(values.max())),
-            annot_kws={"fontsize": 8.5},
+            colorbar={"label": "share of the persona's segments", "format": "{x:.0%}"},
             # Explicit labels: seaborn's "auto" thins them when there are many personas.
             xticklabels=headers,
             yticklabels=list(shown.index),
-            cbar_kws={
-                "label": "share of the persona's segments",
-                "shrink": 0.8,
-                "format": "{x:.0%}",
-            },
         )
-        ax.set_xlabel("")
-        ax.set_ylabel("")
-        ax.tick_params(axis="both", length=0)
-        ax.xaxis.tick_top()
         ax.tick_params(axis="x", rotation=0, labelsize=8.5)
-        ax.tick_params(axis="y", rotation=0)
     return fig
 
 
