@@ -15,7 +15,9 @@ and 0.80. No weights are fitted on the gold file, but codebook 1.1 and three con
 were revised with its errors in view, the settings chosen on p01-p06 alone
 (tests/data/gold/README.md). So each coder is also scored on p01-p06 ("seen") and on p07-p09
 ("held out": the design-lover persona; its errors were read, but nothing was chosen on them).
-An independent second coding of the stages is scored the same way, for scale.
+An independent second coding of the stages is scored the same way, for scale. Last, both coders
+are scored on a second study (broadband, six interviews) that was written and hand-coded after
+every setting was fixed, and whose errors are not read: the honest test.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ from cjm_research.study import load_study
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "gold" / "example-gold.csv"
 #: An independent second coding of the stages (tests/data/gold/README.md, "A second coder").
 SECOND = GOLD.with_name("example-second-coder.csv")
+#: A second study, in another industry, that no setting or codebook entry was chosen on.
+BROADBAND = GOLD.with_name("broadband-study")
+BROADBAND_GOLD = GOLD.with_name("broadband-gold.csv")
 REPEATS = 3
 HELD_OUT = r"p0[789]-"  # interviews no setting was chosen on (see the docstring)
 
@@ -123,6 +128,21 @@ def main() -> None:
                 f"{result.stage.accuracy:>11.3f}{'-':>22}"
             )
     print("targets: stage macro-F1 >= 0.80, touchpoints micro-F1 >= 0.80")
+    if BROADBAND_GOLD.is_file():
+        fresh = load_study(BROADBAND)
+        fresh_gold = read_gold(BROADBAND_GOLD)
+        print(
+            f"\nA study nothing was chosen on: {BROADBAND.name}, {len(fresh.transcripts)}"
+            f" interviews, {len(fresh_gold)} turns (tests/data/gold/README.md)"
+        )
+        for name in ("rules", "semantic"):
+            coded = code_transcripts(fresh.transcripts, get_coder(name, fresh.codebook))
+            result = evaluate(fresh_gold, coded, coder=name)
+            assert result.stage is not None and result.touchpoints is not None
+            print(
+                f"{name:<12}{'all':<10}{result.stage.macro_f1:>16.3f}"
+                f"{result.stage.accuracy:>11.3f}{result.touchpoints.micro_f1:>22.3f}"
+            )
 
 
 if __name__ == "__main__":

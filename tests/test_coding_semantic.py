@@ -172,6 +172,17 @@ def test_the_example_study_meets_its_quality_floor(coder):
     assert result.touchpoints.micro_f1 >= 0.75
 
 
+def test_a_study_nothing_was_tuned_on_meets_its_quality_floor(coder):
+    """The broadband study (tests/data/gold/README.md) guards against overfitting the example."""
+    folder = Path(__file__).parent / "data" / "gold"
+    study = load_study(folder / "broadband-study")
+    gold = read_gold(folder / "broadband-gold.csv")
+    result = evaluate(gold, code_transcripts(study.transcripts, coder))
+    assert result.matched == len(gold) == 153
+    assert result.stage.macro_f1 >= 0.5
+    assert result.touchpoints.micro_f1 >= 0.55
+
+
 def test_low_confidence_codes_and_only_those_are_flagged_for_review(coder):
     study = load_study(example_study_dir())
     rows = [r for r in coder(study.transcripts[0]) if r["role"] == PARTICIPANT]
