@@ -7,6 +7,9 @@
   customary +-0.05 cut and at the cut that suits it best on dev, vs the shipped model. Target:
   macro-F1 >= 0.68.
 - The rules coder on the example study's gold file (tests/data/gold/example-gold.csv), if present.
+- Interview talk, on both gold files (the example study, and the broadband study nothing was
+  tuned on): emotion macro-F1 of the coder, and valence correlation of the coder against VADER
+  alone on the same turns.
 
 GoEmotions is read from ../shared/data/goemotions beside the repository (skipped when absent).
 The model's Ekman offsets and valence head were tuned on this dev split, so its scores here are
@@ -40,6 +43,11 @@ from cjm_research.study import load_study
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "goemotions"
 GOLD = ROOT / "tests" / "data" / "gold" / "example-gold.csv"
+#: Interview gold files with emotion and valence, and their studies (None: the example study).
+INTERVIEW_GOLD = (
+    (GOLD, None),
+    (GOLD.with_name("broadband-gold.csv"), GOLD.with_name("broadband-study")),
+)
 #: Default-codebook emotion → Ekman class, for the keyword baseline.
 CODEBOOK_EKMAN = {
     "joy": "joy",
@@ -82,12 +90,12 @@ def vader_valence(compounds: np.ndarray, cut: float) -> np.ndarray:
 
 
 def main() -> None:
+    vader = SentimentIntensityAnalyzer()
     if not (DATA / "dev.tsv").is_file():
         print(f"skipped: GoEmotions dev split not found at {DATA}")
     else:
         dev = read_split(DATA / "dev.tsv")
         texts = dev.text.tolist()
-        vader = SentimentIntensityAnalyzer()
         started = time.perf_counter()
         compounds = np.array([vader.polarity_scores(t)["compound"] for t in texts])
         vader_rate = len(texts) / (time.perf_counter() - started)
@@ -139,6 +147,31 @@ def main() -> None:
         )
     else:
         print(f"\nskipped: no gold file at {GOLD}")
+    interview_talk(vader)
+
+
+def interview_talk(vader: SentimentIntensityAnalyzer) -> None:
+    """Emotion and valence of the rules coder on the interview gold files, VADER alongside."""
+    print(f"\n{'interview gold':<24}{'turns':>6}{'emotion F1':>12}{'valence r':>11}{'VADER r':>9}")
+    for gold_path, folder in INTERVIEW_GOLD:
+        if not gold_path.is_file():
+            continue
+        gold = read_gold(gold_path)
+        if "emotion" not in gold.columns or "valence" not in gold.columns:
+            continue
+        study = load_study(folder or example_study_dir())
+        coder = get_coder("rules", study.codebook)
+        machine = pd.DataFrame([row for t in study.transcripts for row in coder(t)])
+        result = evaluate(gold, machine)
+        assert result.emotion is not None and result.valence is not None
+        texts = machine.set_index("segment_id").loc[gold["segment_id"], "text"]
+        rated = gold["valence"] != ""
+        compounds = [vader.polarity_scores(t)["compound"] for t in texts[rated.to_numpy()]]
+        baseline = np.corrcoef(pd.to_numeric(gold.loc[rated, "valence"]), compounds)[0, 1]
+        print(
+            f"{gold_path.name:<24}{result.emotion.n:>6}{result.emotion.macro_f1:>12.3f}"
+            f"{result.valence.pearson:>11.3f}{baseline:>9.3f}"
+        )
 
 
 if __name__ == "__main__":
