@@ -17,6 +17,7 @@ from cjm_research.coding.human import append_human_codes, coder_file, read_human
 from cjm_research.exchange.sheets import (
     COLUMNS,
     LOW_CONFIDENCE,
+    REVIEW_FLAG,
     current_codes,
     export_review,
     import_review,
@@ -127,16 +128,21 @@ def test_xlsx_has_codebook_dropdowns_flags_and_fixed_metadata(pristine, tmp_path
     described = {row[1].value: row[3].value for row in codes.iter_rows(min_row=2)}
     assert described["website"] == codebook.touchpoints[0].description
 
-    # Flags: "check" exactly where a confidence is below the threshold, and highlighted.
-    confidence = ("stage_confidence", "touchpoint_confidence", "emotion_confidence")
+    # Flags: "check" exactly where the coder flagged a stage or touchpoint code below the
+    # threshold (as the table's evidence says), highlighted with the confidence that raised it.
     table = participant_rows(segments).set_index("segment_id")
-    low = (table[list(confidence)].round(2) < LOW_CONFIDENCE).any(axis=1)
+    low = table["evidence"].str.contains(REVIEW_FLAG, regex=False)
     review = header.index("review") + 1
+    stage_confidence = header.index("stage_confidence") + 1
+    emotion_confidence = header.index("emotion_confidence") + 1
     for r in range(2, sheet.max_row + 1):
         flagged = sheet.cell(r, review).value == "check"
         assert flagged == low[sheet.cell(r, 1).value]
         assert (sheet.cell(r, review).fill.fgColor.rgb == "00FFD966") == flagged
-    assert 0 < low.sum() < len(low)
+        stage_low = flagged and sheet.cell(r, stage_confidence).value < LOW_CONFIDENCE
+        assert (sheet.cell(r, stage_confidence).fill.fgColor.rgb == "00FFD966") == stage_low
+        assert sheet.cell(r, emotion_confidence).fill.fgColor.rgb != "00FFD966"
+    assert 0 < low.sum() < len(low) / 2  # a list to check, not most of the study
 
     assert book.properties.creator == "cjm-research"
     assert book.properties.created == book.properties.modified == datetime(2000, 1, 1)

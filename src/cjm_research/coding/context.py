@@ -32,6 +32,9 @@ from ..model import INTERVIEWER, Turn
 
 #: Codes below this confidence are flagged for review (``review: low confidence`` in evidence).
 LOW_CONFIDENCE = 0.5
+#: How the evidence of a turn with a flagged code says so (``review_flag``); the review sheet's
+#: ``check`` column reads it, so the table and the sheet flag the same turns.
+REVIEW_FLAG = "review: low confidence"
 #: Probability that the next participant turn is in the same stage / a later / an earlier one.
 STAY, FORWARD, BACK = 0.70, 0.22, 0.08
 #: How much of an answer's stage evidence the interviewer's question supplies, at most.
@@ -261,7 +264,7 @@ def review_flag(**confidences: float | None) -> str:
         for name, value in confidences.items()
         if value is not None and value < LOW_CONFIDENCE
     ]
-    return f"review: low confidence ({', '.join(low)})" if low else ""
+    return f"{REVIEW_FLAG} ({', '.join(low)})" if low else ""
 
 
 def follows_question(turns: Sequence[Turn], i: int) -> bool:

@@ -12,7 +12,7 @@ Two readings, one pass each (a cascade): every answer is read first with the mod
 vectors (``WordVectors``, a hundred times faster), and the interviewer's questions — short, and
 what the stages hang on — with the sentence model. Answers whose stage the context then leaves
 unsure (posterior below ``REREAD_BELOW``) are read again with the sentence model, the two
-readings multiplied, and the context runs once more. On the example study this reads an eighth of
+readings multiplied, and the context runs once more. On the example study this reads a tenth of
 the answers with the model, at the stage and touchpoint quality of reading them all
 (``benchmarks/bench_semantic.py``).
 

@@ -36,7 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from ..coding import segments_frame
-from ..coding.context import LOW_CONFIDENCE  # a confidence below it is flagged "check"
+from ..coding.context import LOW_CONFIDENCE, REVIEW_FLAG  # the coder's flag becomes "check"
 from ..coding.human import (
     append_human_codes,
     apply_human_codes,
@@ -56,6 +56,8 @@ CHECK = "check"
 #: What the researcher may change; everything else is context and is ignored on import.
 EDITABLE = ("stage", "touchpoints", "emotion", "valence", "note")
 CONFIDENCES = ("stage_confidence", "touchpoint_confidence", "emotion_confidence")
+#: The confidences a coder flags for review (emotion confidences are not calibrated).
+_FLAGGING = CONFIDENCES[:2]
 #: The values as exported, the baseline an import compares against (hidden in XLSX).
 EXPORTED = ("exported_stage", "exported_touchpoints", "exported_emotion", "exported_valence")
 COLUMNS: tuple[str, ...] = (
@@ -125,7 +127,12 @@ def review_table(segments: pd.DataFrame) -> pd.DataFrame:
             "emotion": rows["emotion"],
             "valence": valence,
             "note": "",
-            "review": (confidence < LOW_CONFIDENCE).any(axis=1).map({True: CHECK, False: ""}),
+            # The coder's own flag: stage and touchpoint codes below LOW_CONFIDENCE (emotion
+            # confidences are not calibrated, so they raise none).
+            "review": rows["evidence"]
+            .fillna("")
+            .str.contains(REVIEW_FLAG, regex=False)
+            .map({True: CHECK, False: ""}),
             "coder": rows["coder"],
             **{c: confidence[c] for c in CONFIDENCES},
             "evidence": rows["evidence"],
@@ -245,7 +252,8 @@ def _fill_review(sheet: Worksheet, table: pd.DataFrame) -> None:
             if cell.data_type == "f":  # text that starts with "=" is words, not a formula
                 cell.data_type = "s"
             cell.alignment = _WRAP if name in _WRAPPED else _TOP
-            low = name in CONFIDENCES and raw is not None and raw < LOW_CONFIDENCE
+            # On a flagged row, the confidences that raised the flag.
+            low = flagged and name in _FLAGGING and raw is not None and raw < LOW_CONFIDENCE
             if (flagged and name == "review") or low:
                 cell.fill = _FLAG
             elif name not in EDITABLE:
