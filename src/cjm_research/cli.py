@@ -138,7 +138,7 @@ def cmd_review_export(args: argparse.Namespace) -> int:
     flagged = int((written["review"] == sheets.CHECK).sum())
     _say(
         f"wrote {args.file}: {len(written)} participant segments, {flagged} flagged "
-        f"'{sheets.CHECK}' (a confidence below {sheets.LOW_CONFIDENCE})"
+        f"'{sheets.CHECK}' (a stage or touchpoint code below confidence {sheets.LOW_CONFIDENCE})"
     )
     return EXIT_OK
 
