@@ -30,7 +30,7 @@ from pathlib import Path
 from cjm_research.coding import code_transcripts, get_coder
 from cjm_research.coding.embeddings import Embedder, WordVectors, clear_memory
 from cjm_research.coding.semantic import SemanticCoder
-from cjm_research.evaluate import evaluate, read_gold
+from cjm_research.evaluate import Evaluation, evaluate, read_gold
 from cjm_research.model import INTERVIEWER
 from cjm_research.resources import example_study_dir
 from cjm_research.study import load_study
@@ -50,6 +50,16 @@ def timed(work: Callable[[], object]) -> float:
     started = time.perf_counter()
     work()
     return time.perf_counter() - started
+
+
+def quality_row(coder: str, part: str, result: Evaluation) -> str:
+    """One line of the quality table: stage macro-F1 and accuracy, touchpoint micro-F1 (or -)."""
+    assert result.stage is not None
+    touchpoints = f"{result.touchpoints.micro_f1:.3f}" if result.touchpoints else "-"
+    return (
+        f"{coder:<12}{part:<10}{result.stage.macro_f1:>16.3f}"
+        f"{result.stage.accuracy:>11.3f}{touchpoints:>22}"
+    )
 
 
 def main() -> None:
@@ -112,21 +122,11 @@ def main() -> None:
     for name, coder in (("rules", rules), ("semantic", semantic)):
         coded = code_transcripts(transcripts, coder)
         for part, rows in parts:
-            result = evaluate(rows, coded, coder=name)
-            assert result.stage is not None and result.touchpoints is not None
-            print(
-                f"{name:<12}{part:<10}{result.stage.macro_f1:>16.3f}"
-                f"{result.stage.accuracy:>11.3f}{result.touchpoints.micro_f1:>22.3f}"
-            )
+            print(quality_row(name, part, evaluate(rows, coded, coder=name)))
     if SECOND.is_file():
         second = read_gold(SECOND)
         for part, rows in parts:
-            result = evaluate(rows[["segment_id", "stage"]], second, coder="second")
-            assert result.stage is not None
-            print(
-                f"{'2nd coder':<12}{part:<10}{result.stage.macro_f1:>16.3f}"
-                f"{result.stage.accuracy:>11.3f}{'-':>22}"
-            )
+            print(quality_row("2nd coder", part, evaluate(rows[["segment_id", "stage"]], second)))
     print("targets: stage macro-F1 >= 0.80, touchpoints micro-F1 >= 0.80")
     if BROADBAND_GOLD.is_file():
         fresh = load_study(BROADBAND)
@@ -137,12 +137,7 @@ def main() -> None:
         )
         for name in ("rules", "semantic"):
             coded = code_transcripts(fresh.transcripts, get_coder(name, fresh.codebook))
-            result = evaluate(fresh_gold, coded, coder=name)
-            assert result.stage is not None and result.touchpoints is not None
-            print(
-                f"{name:<12}{'all':<10}{result.stage.macro_f1:>16.3f}"
-                f"{result.stage.accuracy:>11.3f}{result.touchpoints.micro_f1:>22.3f}"
-            )
+            print(quality_row(name, "all", evaluate(fresh_gold, coded, coder=name)))
 
 
 if __name__ == "__main__":

@@ -89,12 +89,12 @@ def main() -> None:
         x, answers = features(coder, transcript)
         ids = [f"{transcript.interview_id}:{transcript.turns[i].index}" for i in answers]
         y = np.array([codes.index(stage_of[s] or off) for s in ids])
-        data[transcript.interview_id] = (x, y, answers, ids)
+        data[transcript.interview_id] = (x, y, answers)
 
     head: dict[str, np.ndarray] = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for name, (x, _, _, _) in data.items():
+        for name, (x, _, _) in data.items():
             rest = [d for other, d in data.items() if other != name]
             model = LogisticRegression(C=C, max_iter=3000)
             model.fit(np.vstack([d[0] for d in rest]), np.concatenate([d[1] for d in rest]))

@@ -180,7 +180,8 @@ def calibration(right: pd.Series | np.ndarray, confidence: pd.Series | np.ndarra
     confidence = np.asarray(confidence, dtype=float)
     known = ~np.isnan(confidence)
     right, confidence = right[known], np.clip(confidence[known], 0.0, 1.0)
-    band = np.clip(np.searchsorted(CONFIDENCE_BANDS, confidence, side="right") - 1, 0, 3)
+    last = len(CONFIDENCE_BANDS) - 2  # the top band, which takes 1.0 too
+    band = np.clip(np.searchsorted(CONFIDENCE_BANDS, confidence, side="right") - 1, 0, last)
     bands = []
     for i, (low, high) in enumerate(itertools.pairwise(CONFIDENCE_BANDS)):
         inside = band == i

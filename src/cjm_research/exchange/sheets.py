@@ -57,7 +57,7 @@ CHECK = "check"
 EDITABLE = ("stage", "touchpoints", "emotion", "valence", "note")
 CONFIDENCES = ("stage_confidence", "touchpoint_confidence", "emotion_confidence")
 #: The confidences a coder flags for review (emotion confidences are not calibrated).
-_FLAGGING = CONFIDENCES[:2]
+_FLAGGING = ("stage_confidence", "touchpoint_confidence")
 #: The values as exported, the baseline an import compares against (hidden in XLSX).
 EXPORTED = ("exported_stage", "exported_touchpoints", "exported_emotion", "exported_valence")
 COLUMNS: tuple[str, ...] = (
