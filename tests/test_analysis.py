@@ -9,12 +9,14 @@ from cjm_research.analysis import (
     build_journey,
     emotion_curve,
     funnel,
+    moment_text,
     moments,
     pick_quotes,
     priorities,
     split_codes,
     stage_phrases,
     top_counts,
+    where,
 )
 from cjm_research.model import Code, Codebook
 
@@ -130,3 +132,17 @@ def test_top_counts_are_the_largest_non_zero_with_codebook_order_breaking_ties()
     assert top_counts(table, "buy", 1) == [("phone", 5)]
     assert top_counts(table, "help", 3) == []
     assert top_counts(table, "tell", 3) == [] and top_counts(pd.DataFrame(), "buy", 3) == []
+
+
+def test_a_moment_reads_the_same_with_or_without_a_touchpoint():
+    assert where("Support", "Delivery") == "Delivery during Support"
+    assert where("Onboarding", "") == "Onboarding"
+    assert moment_text("Support", "Delivery", -0.494, 3, segments=5) == (
+        "Delivery during Support: 3 participants, 5 segments (mean valence \u22120.49)"
+    )
+    assert moment_text("Onboarding", "", 0.65, 1, segments=1) == (
+        "Onboarding: 1 participant, 1 segment (mean valence +0.65)"
+    )
+    assert moment_text("Usage", "App", -0.3, 1, of=4) == (
+        "App during Usage: 1 of 4 participants (mean valence \u22120.30)"
+    )

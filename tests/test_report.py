@@ -33,6 +33,23 @@ def test_title_names_persona_period_and_counts(ctx):
     assert 'href="#priorities"' in title and 'href="#stage-support"' in title
 
 
+def test_summary_says_in_html_what_the_word_report_says(ctx, tmp_path):
+    from docx import Document
+
+    from cjm_research.render.html import esc
+
+    section = report.summary_html(ctx)
+    figures = report.make_figures(ctx, tmp_path)
+    path = report.write_docx(ctx, figures, tmp_path / "r.docx")
+    paragraphs = [p.text for p in Document(str(path)).paragraphs]
+    start = paragraphs.index("Executive summary")
+    end = paragraphs.index("Changes since the last report")
+    said = [t for t in paragraphs[start + 1 : end] if t]
+    assert "Top pain points" in said and any(" during " in t for t in said)
+    for sentence in said:
+        assert esc(sentence) in section, sentence
+
+
 def test_curated_insights_show_their_quotes_and_generated_ones_are_labelled(ctx):
     page = report.insights_html(ctx)
     assert "A delivery “window” that takes the whole day" in page or "window" in page

@@ -7,6 +7,7 @@ renderers read a :class:`Journey`; notebooks display it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -251,6 +252,112 @@ def moments(coded: pd.DataFrame, *, negative: bool, top: int | None = None) -> p
     )
     table = table.drop(columns="_strength")
     return (table if top is None else table.head(top)).reset_index(drop=True)[columns]
+
+
+def where(stage: str, touchpoint: str) -> str:
+    """Where a moment happened, in a report's words: "Delivery during Support", or the stage alone.
+
+    ``stage`` and ``touchpoint`` are labels; a moment with no touchpoint named is its stage's.
+    """
+    return f"{touchpoint} during {stage}" if touchpoint else stage
+
+
+def moment_text(
+    stage: str,
+    touchpoint: str,
+    mean_valence: float,
+    participants: int,
+    *,
+    segments: int | None = None,
+    of: int | None = None,
+) -> str:
+    """One line on a pain point or delight, the same in every report format.
+
+    "Delivery during Support: 3 participants, 5 segments (mean valence −0.49)"; with ``of``
+    (the persona's participants) and no ``segments``: "…: 3 of 5 participants (…)".
+    """
+    people = f"{participants} of {of}" if of is not None else str(participants)
+    said = f"{people} participant{'' if participants == 1 and of is None else 's'}"
+    if segments is not None:
+        said += f", {segments} segment{'' if segments == 1 else 's'}"
+    return f"{where(stage, touchpoint)}: {said} (mean valence {signed(mean_valence)})"
+
+
+def signed(value: float) -> str:
+    """A valence as a report prints it: two decimals, always signed, a true minus sign."""
+    return f"{value:+.2f}".replace("-", "\u2212")
+
+
+def plural(count: int, noun: str) -> str:
+    """ "1 segment", "3 segments"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A persona's executive summary in words: the same sentences in the Word and HTML reports."""
+
+    counts: str  # what the report rests on
+    lowest: str  # the journey's low point, or why none is named
+    pain_points: list[str]  # the top moments (``moment_text``); empty when none
+    delights: list[str]
+    no_pain_points: str  # what to say instead when there are none
+    no_delights: str
+    low_evidence: str  # "" when every stage has enough evidence
+
+
+def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int = 3) -> Summary:
+    """The executive summary of ``journey``; ``touchpoint_label`` names a touchpoint id."""
+    stage = journey.stage_labels.get
+    lowest = journey.lowest_stage
+    if lowest is None:
+        low = (
+            f"No stage has enough evidence (at least {MIN_EVIDENCE} segments) to name the low "
+            "point of the journey."
+        )
+    else:
+        point = journey.emotion_curve.loc[lowest]
+        low = (
+            f"The journey is at its lowest in {stage(lowest, lowest)}: mean valence "
+            f"{signed(float(point['mean_valence']))} over {plural(int(point['n']), 'segment')}."
+        )
+
+    def lines(table: pd.DataFrame) -> list[str]:
+        return [
+            moment_text(
+                stage(row.stage, row.stage),
+                touchpoint_label(row.touchpoint) if row.touchpoint else "",
+                float(row.mean_valence),
+                int(row.participants),
+                segments=int(row.segments),
+            )
+            for row in table.head(top).itertuples(index=False)
+        ]
+
+    thin = ", ".join(stage(s, s) for s in journey.low_evidence)
+    return Summary(
+        counts=(
+            f"This report rests on {plural(journey.n_segments, 'coded segment')} from "
+            f"{plural(journey.n_participants, 'participant')} in "
+            f"{plural(journey.n_interviews, 'interview')}."
+        ),
+        lowest=low,
+        pain_points=lines(journey.pain_points),
+        delights=lines(journey.delights),
+        no_pain_points=(
+            f"No segment of this persona was coded with valence at or below {signed(PAIN_VALENCE)}."
+        ),
+        no_delights=(
+            "No segment of this persona was coded with valence at or above "
+            f"{signed(DELIGHT_VALENCE)}."
+        ),
+        low_evidence=(
+            f"Low evidence (fewer than {MIN_EVIDENCE} coded segments) for: {thin}. Read what "
+            "this report says about these stages as indicative only."
+            if thin
+            else ""
+        ),
+    )
 
 
 def priorities(

@@ -24,7 +24,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import MaxNLocator
 
-from .analysis import MIN_EVIDENCE, Journey, top_counts
+from .analysis import MIN_EVIDENCE, Journey, plural, signed, top_counts
 from .compare import Comparison
 from .iorw import atomic_path
 from .model import Codebook
@@ -175,15 +175,6 @@ def _curve(journey: Journey) -> pd.DataFrame:
         out[column] = pd.to_numeric(curve.get(column), errors="coerce").astype(float)
     out["n"] = pd.to_numeric(curve.get("n"), errors="coerce").fillna(0).astype(int)
     return out
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _signed(value: float) -> str:
-    """``+0.25`` / ``−0.38`` with a typographic minus."""
-    return f"{value:+.2f}".replace("-", "−")
 
 
 def _marker_color(value: float) -> str:
@@ -349,9 +340,9 @@ def _map_title(fig: Figure, journey: Journey, title: str) -> None:
         color=TITLE_COLOR,
     )
     facts = (
-        f"{_plural(journey.n_participants, 'participant')} · "
-        f"{_plural(journey.n_interviews, 'interview')} · "
-        f"{_plural(journey.n_segments, 'coded segment')}"
+        f"{plural(journey.n_participants, 'participant')} · "
+        f"{plural(journey.n_interviews, 'interview')} · "
+        f"{plural(journey.n_segments, 'coded segment')}"
     )
     key = (
         "Shaded band: 95 % interval of the mean · hollow marker, grey column: low evidence "
@@ -505,7 +496,7 @@ def _emotion_lane(ax: Axes, journey: Journey, low: set[str], col_in: float) -> N
     for i, row in enumerate(curve.itertuples()):
         text, color = "no data", MUTED
         if row.n:
-            text, color = f"{_signed(row.mean_valence)} · n = {row.n}", "#333333"
+            text, color = f"{signed(row.mean_valence)} · n = {row.n}", "#333333"
         line = _wrap(text, col_in - 0.08, 8, max_lines=1)[0]
         ax.text(i, -1.36, line, ha="center", va="bottom", fontsize=8, color=color)
 
@@ -535,7 +526,7 @@ def _pain_lane(
         head = _wrap(label, width, 9, max_lines=2, weight="bold")
         blocks: _Blocks = [
             (head, {"fontsize": 9, "fontweight": "bold", "color": NEGATIVE}),
-            ([_plural(int(row["participants"]), "participant")], {"fontsize": 8}),
+            ([plural(int(row["participants"]), "participant")], {"fontsize": 8}),
         ]
         example = texts.get(str(row["example"]), "")
         room = _capacity(lane_in, 8) - len(head) - 2
@@ -558,7 +549,7 @@ def _evidence_lane(
         segments = int(coverage.loc[stage, "segments"])
         people = int(coverage.loc[stage, "participants"])
         blocks: _Blocks = [
-            (_wrap(_plural(segments, "segment"), width, 8, max_lines=1), {"fontsize": 8}),
+            (_wrap(plural(segments, "segment"), width, 8, max_lines=1), {"fontsize": 8}),
             (_wrap(f"{people} of {total} participants", width, 8, max_lines=2), {"fontsize": 8}),
         ]
         if stage in low:

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .analysis import MIN_EVIDENCE, Journey, build_journey, participant_segments, split_codes
+from .analysis import (
+    MIN_EVIDENCE,
+    Journey,
+    build_journey,
+    participant_segments,
+    signed,
+    split_codes,
+)
 from .model import Codebook
 
 #: A touchpoint difference is reported only when the persona it matters to has this many
@@ -251,10 +258,6 @@ def stage_divergence(curves: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
     return table.drop(columns="_order").reset_index(drop=True)
 
 
-def _signed(value: float) -> str:
-    return f"{value:+.2f}".replace("-", "−")
-
-
 def _percent(share: float) -> str:
     return f"{share:.0%}"
 
@@ -273,8 +276,8 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
         )
         sentences.append(
             f"{opening} {c.stage_labels.get(row.stage, row.stage)}: {c.name(row.lowest)} "
-            f"at {_signed(row.lowest_valence)} (n = {row.lowest_n}) against "
-            f"{c.name(row.highest)} at {_signed(row.highest_valence)} "
+            f"at {signed(row.lowest_valence)} (n = {row.lowest_n}) against "
+            f"{c.name(row.highest)} at {signed(row.highest_valence)} "
             f"(n = {row.highest_n}), a spread of {row.spread:.2f} on the −1 to +1 scale{gap}."
         )
     if diverging.empty:
@@ -343,7 +346,7 @@ def stage_table(comparison: Comparison, sep: str = " · ") -> pd.DataFrame:
             return "—"
         people = int(coverage.loc[(pid, stage), "participants"])
         parts = [
-            f"{_signed(float(point['mean_valence']))} (n = {int(point['n'])})",
+            f"{signed(float(point['mean_valence']))} (n = {int(point['n'])})",
             f"{people} of {int(totals[pid])} participants",
         ]
         return sep.join(parts + (["low evidence"] if point["low_evidence"] else []))
@@ -362,14 +365,14 @@ def alt_texts(comparison: Comparison, codebook: Codebook) -> dict[str, str]:
     for pid in c.personas:
         mine = c.curves[(c.curves["persona"] == pid) & (c.curves["n"] > 0)]
         points = ", ".join(
-            f"{c.stage_labels.get(r.stage, r.stage)} {_signed(r.mean_valence)} (n = {r.n})"
+            f"{c.stage_labels.get(r.stage, r.stage)} {signed(r.mean_valence)} (n = {r.n})"
             for r in mine.itertuples()
         )
         lines.append(f"{c.name(pid)}: {points or 'no data'}")
     ranked = c.divergence.dropna(subset=["spread"])
     bars = "; ".join(
         f"{c.stage_labels.get(r.stage, r.stage)} {r.spread:.2f} ({c.name(r.lowest)} "
-        f"{_signed(r.lowest_valence)} to {c.name(r.highest)} {_signed(r.highest_valence)})"
+        f"{signed(r.lowest_valence)} to {c.name(r.highest)} {signed(r.highest_valence)})"
         for r in ranked.itertuples()
     )
     differences = c.touchpoint_differences

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .analysis import MIN_EVIDENCE, Journey, Quote, quote_of
+from .analysis import MIN_EVIDENCE, Journey, Quote, quote_of, where
 from .model import CJMInputError, Codebook
 
 CURATED, GENERATED = "curated", "generated"
@@ -139,9 +139,8 @@ def generated_insights(
     rows = journey.segments.set_index("segment_id", drop=False)
     found = []
     for row in recurring.head(5).itertuples(index=False):
-        stage = codebook.label("stages", row.stage)
-        where = codebook.label("touchpoints", row.touchpoint) if row.touchpoint else ""
-        subject = f"{where} during {stage}" if where else stage
+        touchpoint = codebook.label("touchpoints", row.touchpoint) if row.touchpoint else ""
+        subject = where(codebook.label("stages", row.stage), touchpoint)
         evidence = ()
         if row.example in rows.index:
             evidence = (quote_of(rows.loc[row.example], participant_labels),)
@@ -250,6 +249,6 @@ def changes(
     new_pains = [p for p in current["pain_points"] if p not in set(previous.get("pain_points", []))]
     for key in new_pains[:5]:
         stage, _, touchpoint = key.partition("/")
-        where = codebook.label("touchpoints", touchpoint) if touchpoint else "no touchpoint named"
-        said.append(f"New pain point: {where} during {codebook.label('stages', stage)}.")
+        label = codebook.label("touchpoints", touchpoint) if touchpoint else ""
+        said.append(f"New pain point: {where(codebook.label('stages', stage), label)}.")
     return said

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import charts, memo, privacy
 from .agreement import agreement_table
-from .analysis import Journey, build_journey, split_codes
+from .analysis import Journey, build_journey, moment_text, split_codes, summarise
 from .codebook import load_codebook
 from .ingest import load_participants, load_personas
 from .insights import (
@@ -234,35 +234,7 @@ def write_docx(ctx: ReportContext, figures: dict[str, Path], out_path: Path | st
 
 
 def _label(ctx: ReportContext, dimension: str, code: str) -> str:
-    return ctx.codebook.label(dimension, code) if code else "unspecified"
-
-
-def summary_points(ctx: ReportContext) -> dict[str, list[str]]:
-    """The executive summary as sentences: pain points, delights, the lowest point."""
-    journey = ctx.journey
-
-    def moment(row: pd.Series) -> str:
-        where = _label(ctx, "stages", row["stage"])
-        if row["touchpoint"]:
-            where += f" · {_label(ctx, 'touchpoints', row['touchpoint'])}"
-        people = "participant" if row["participants"] == 1 else "participants"
-        return (
-            f"{where}: raised by {row['participants']} {people} "
-            f"in {row['segments']} segments (mean valence {row['mean_valence']:+.2f})"
-        )
-
-    lowest = journey.lowest_stage
-    low = []
-    if lowest:
-        value = journey.emotion_curve.loc[lowest, "mean_valence"]
-        low = [
-            f"The lowest point of the journey is {_label(ctx, 'stages', lowest)} ({value:+.2f})."
-        ]
-    return {
-        "pain_points": [moment(r) for _, r in journey.pain_points.head(3).iterrows()],
-        "delights": [moment(r) for _, r in journey.delights.head(3).iterrows()],
-        "lowest": low,
-    }
+    return ctx.codebook.label(dimension, code) if code else ""
 
 
 def stage_anchor(stage: str) -> str:
@@ -298,15 +270,17 @@ def title_html(ctx: ReportContext) -> str:
 
 
 def summary_html(ctx: ReportContext) -> str:
-    """The executive summary section."""
-    points = summary_points(ctx)
+    """The executive summary section: the Word report's sentences (``analysis.summarise``)."""
+    summary = summarise(ctx.journey, lambda code: ctx.codebook.label("touchpoints", code))
     return (
         html.heading("Executive summary", 2, "summary")
-        + "".join(html.paragraph(s) for s in points["lowest"])
-        + html.heading("Largest pain points", 3)
-        + (html.bullets(points["pain_points"]) or html.paragraph("No clear pain points coded."))
-        + html.heading("Strongest positive moments", 3)
-        + (html.bullets(points["delights"]) or html.paragraph("No clear positive moments coded."))
+        + html.paragraph(summary.counts)
+        + html.paragraph(summary.lowest)
+        + html.heading("Top pain points", 3)
+        + (html.bullets(summary.pain_points) or html.paragraph(summary.no_pain_points))
+        + html.heading("Top delights", 3)
+        + (html.bullets(summary.delights) or html.paragraph(summary.no_delights))
+        + (html.paragraph(summary.low_evidence, "cjm-warning") if summary.low_evidence else "")
     )
 
 
@@ -430,7 +404,7 @@ def priority_rows(ctx: ReportContext, top: int = 10) -> pd.DataFrame:
         {
             "#": table["rank"],
             "Stage": [_label(ctx, "stages", s) for s in table["stage"]],
-            "Touchpoint": [_label(ctx, "touchpoints", t) for t in table["touchpoint"]],
+            "Touchpoint": [_label(ctx, "touchpoints", t) or "—" for t in table["touchpoint"]],
             "Team": table["owner"],
             "Participants": [f"{p} of {n}" for p in table["participants"]],
             "Mean valence": [f"{v:+.2f}" for v in table["mean_valence"]],
@@ -482,9 +456,13 @@ def team_items(ctx: ReportContext) -> dict[str, list[str]]:
     for row in ctx.journey.priorities.itertuples(index=False):
         if row.owner and row.owner != "unassigned":
             teams.setdefault(row.owner, []).append(
-                f"{_label(ctx, 'touchpoints', row.touchpoint)} during "
-                f"{_label(ctx, 'stages', row.stage)}: {row.participants} of "
-                f"{ctx.journey.n_participants} participants (mean valence {row.mean_valence:+.2f})"
+                moment_text(
+                    _label(ctx, "stages", row.stage),
+                    _label(ctx, "touchpoints", row.touchpoint),
+                    row.mean_valence,
+                    row.participants,
+                    of=ctx.journey.n_participants,
+                )
             )
     return dict(sorted(teams.items()))
 

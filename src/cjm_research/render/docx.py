@@ -33,6 +33,10 @@ from ..analysis import (
     PAIN_VALENCE,
     Journey,
     Quote,
+    moment_text,
+    plural,
+    signed,
+    summarise,
     top_counts,
 )
 from ..compare import (
@@ -248,18 +252,10 @@ class _Report:
         return self.journey.stage_labels.get(stage, stage)
 
     def touchpoint(self, code: str) -> str:
-        return self.codebook.label("touchpoints", code) if code else "no touchpoint named"
+        return self.codebook.label("touchpoints", code) if code else ""
 
     def emotion(self, code: str) -> str:
         return self.codebook.label("emotions", code) if code else "no emotion"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _signed(value: float) -> str:
-    return f"{value:+.2f}".replace("-", "−")
 
 
 def _table(report: _Report, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
@@ -354,59 +350,40 @@ def _title_page(report: _Report, name: str, study_name: str, period: str = "") -
     if period:
         report.para(period, "Subtitle")
     report.para(
-        f"{_plural(journey.n_interviews, 'interview')} · "
-        f"{_plural(journey.n_participants, 'participant')} · "
-        f"{_plural(journey.n_segments, 'coded segment')}",
+        f"{plural(journey.n_interviews, 'interview')} · "
+        f"{plural(journey.n_participants, 'participant')} · "
+        f"{plural(journey.n_segments, 'coded segment')}",
         "Subtitle",
     )
     report.doc.add_page_break()
 
 
 def _moment_text(report: _Report, row: pd.Series) -> str:
-    return (
-        f"{report.touchpoint(str(row['touchpoint'] or ''))} during {report.stage(row['stage'])}: "
-        f"{_plural(int(row['participants']), 'participant')}, "
-        f"{_plural(int(row['segments']), 'segment')} "
-        f"(mean valence {_signed(float(row['mean_valence']))})"
+    return moment_text(
+        report.stage(row["stage"]),
+        report.touchpoint(str(row["touchpoint"] or "")),
+        float(row["mean_valence"]),
+        int(row["participants"]),
+        segments=int(row["segments"]),
     )
 
 
 def _executive_summary(report: _Report) -> None:
-    journey = report.journey
+    summary = summarise(report.journey, report.touchpoint)
     report.heading("Executive summary")
-    report.para(
-        f"This report rests on {_plural(journey.n_segments, 'coded segment')} from "
-        f"{_plural(journey.n_participants, 'participant')} in "
-        f"{_plural(journey.n_interviews, 'interview')}."
-    )
-    lowest = journey.lowest_stage
-    if lowest is None:
-        report.para(
-            f"No stage has enough evidence (at least {MIN_EVIDENCE} segments) to name the low "
-            "point of the journey."
-        )
-    else:
-        point = journey.emotion_curve.loc[lowest]
-        report.para(
-            f"The journey is at its lowest in {report.stage(lowest)}: mean valence "
-            f"{_signed(float(point['mean_valence']))} over {_plural(int(point['n']), 'segment')}."
-        )
-    for title, table, empty in (
-        ("Top pain points", journey.pain_points, f"valence at or below {_signed(PAIN_VALENCE)}"),
-        ("Top delights", journey.delights, f"valence at or above {_signed(DELIGHT_VALENCE)}"),
+    report.para(summary.counts)
+    report.para(summary.lowest)
+    for title, items, none in (
+        ("Top pain points", summary.pain_points, summary.no_pain_points),
+        ("Top delights", summary.delights, summary.no_delights),
     ):
         report.heading(title, 2)
-        if table.empty:
-            report.para(f"No segment of this persona was coded with {empty}.")
+        if items:
+            report.bullets(items)
         else:
-            report.bullets(_moment_text(report, row) for _, row in table.head(3).iterrows())
-    if journey.low_evidence:
-        names = ", ".join(report.stage(s) for s in journey.low_evidence)
-        report.para(
-            f"Low evidence (fewer than {MIN_EVIDENCE} coded segments) for: {names}. Read what "
-            "this report says about these stages as indicative only.",
-            "Evidence Warning",
-        )
+            report.para(none)
+    if summary.low_evidence:
+        report.para(summary.low_evidence, "Evidence Warning")
 
 
 def _persona_profile(report: _Report, persona: Persona | None) -> None:
@@ -485,8 +462,8 @@ def _journey_alt(report: _Report, name: str) -> str:
         low, high = curve["mean_valence"].idxmin(), curve["mean_valence"].idxmax()
         parts.append(
             f"Mean valence is lowest in {report.stage(low)} "
-            f"({_signed(float(curve.loc[low, 'mean_valence']))}) and highest in "
-            f"{report.stage(high)} ({_signed(float(curve.loc[high, 'mean_valence']))})."
+            f"({signed(float(curve.loc[low, 'mean_valence']))}) and highest in "
+            f"{report.stage(high)} ({signed(float(curve.loc[high, 'mean_valence']))})."
         )
     if not journey.pain_points.empty:
         parts.append(f"Top pain point: {_moment_text(report, journey.pain_points.iloc[0])}.")
@@ -500,7 +477,7 @@ def _curve_alt(report: _Report) -> str:
     points = []
     for stage, row in report.journey.emotion_curve.iterrows():
         n = int(row["n"])
-        value = "no data" if n == 0 else f"{_signed(float(row['mean_valence']))} (n = {n})"
+        value = "no data" if n == 0 else f"{signed(float(row['mean_valence']))} (n = {n})"
         points.append(f"{report.stage(str(stage))} {value}")
     return "Line chart of mean valence by stage: " + "; ".join(points) + "."
 
@@ -528,24 +505,24 @@ def _stage_section(report: _Report, stage: str) -> None:
     segments = int(coverage["segments"]) if coverage is not None else 0
     people = int(coverage["participants"]) if coverage is not None else 0
     sentence = (
-        f"{_plural(segments, 'segment')} from {people} of "
-        f"{_plural(journey.n_participants, 'participant')}."
+        f"{plural(segments, 'segment')} from {people} of "
+        f"{plural(journey.n_participants, 'participant')}."
         if segments
         else "No participant segment was coded with this stage."
     )
     point = journey.emotion_curve.loc[stage] if stage in journey.emotion_curve.index else None
     if point is not None and int(point["n"]) > 0:
-        sentence += f" Mean valence {_signed(float(point['mean_valence']))}"
+        sentence += f" Mean valence {signed(float(point['mean_valence']))}"
         if not math.isnan(float(point["ci_low"])):
             sentence += (
-                f" (95 % interval {_signed(float(point['ci_low']))} to "
-                f"{_signed(float(point['ci_high']))})"
+                f" (95 % interval {signed(float(point['ci_low']))} to "
+                f"{signed(float(point['ci_high']))})"
             )
         sentence += "."
     intro = [report.para(sentence)]
     if stage in journey.low_evidence:
         warning = (
-            f"Low evidence: only {_plural(segments, 'coded segment')} (fewer than "
+            f"Low evidence: only {plural(segments, 'coded segment')} (fewer than "
             f"{MIN_EVIDENCE}). Treat what follows as indicative, not as a finding."
             if segments
             else "No evidence: check whether the interview guide covers this stage and whether "
@@ -600,15 +577,15 @@ def _methodology(
     report.heading("Appendix: Methodology")
     report.heading("Sources", 2)
     report.para(
-        f"{_plural(journey.n_interviews, 'interview')} with "
-        f"{_plural(journey.n_participants, 'participant')} of the persona {name}, giving "
-        f"{_plural(journey.n_segments, 'coded participant segment')}. Interviewer turns are kept "
+        f"{plural(journey.n_interviews, 'interview')} with "
+        f"{plural(journey.n_participants, 'participant')} of the persona {name}, giving "
+        f"{plural(journey.n_segments, 'coded participant segment')}. Interviewer turns are kept "
         "as context and not coded."
     )
     report.heading("Coders", 2)
     coders = _coders(journey.segments)
     if coders:
-        report.bullets(f"{coder}: {_plural(count, 'segment')}" for coder, count in coders)
+        report.bullets(f"{coder}: {plural(count, 'segment')}" for coder, count in coders)
         report.para(
             "Codes from people win over machine codes (auto:<method>@<version>) for the same "
             "segment."
@@ -623,7 +600,7 @@ def _methodology(
             "The 95 % interval is the normal approximation mean ± 1.96·sd/√n; it is not shown "
             "for stages with a single segment.",
             f"Pain points are stage × touchpoint moments with valence at or below "
-            f"{_signed(PAIN_VALENCE)}, delights at or above {_signed(DELIGHT_VALENCE)}; both are "
+            f"{signed(PAIN_VALENCE)}, delights at or above {signed(DELIGHT_VALENCE)}; both are "
             "ranked by how many participants voiced them.",
             f"A stage with fewer than {MIN_EVIDENCE} coded segments is flagged as low evidence"
             + (
@@ -695,10 +672,10 @@ def _priorities(report: _Report) -> None:
             (
                 str(r.rank),
                 report.stage(r.stage),
-                report.touchpoint(r.touchpoint),
+                report.touchpoint(r.touchpoint) or "—",
                 r.owner,
                 f"{r.participants} of {journey.n_participants}",
-                _signed(r.mean_valence),
+                signed(r.mean_valence),
                 f"{r.score:.2f}",
             )
             for r in table.itertuples(index=False)
@@ -727,9 +704,13 @@ def _priorities(report: _Report) -> None:
         for team in sorted({r.owner for r in owners}):
             report.para(team.capitalize(), "Heading 3")
             report.bullets(
-                f"{report.touchpoint(r.touchpoint)} during {report.stage(r.stage)}: "
-                f"{r.participants} of {journey.n_participants} participants "
-                f"(mean valence {_signed(r.mean_valence)})"
+                moment_text(
+                    report.stage(r.stage),
+                    report.touchpoint(r.touchpoint),
+                    r.mean_valence,
+                    r.participants,
+                    of=journey.n_participants,
+                )
                 for r in owners
                 if r.owner == team
             )
@@ -846,10 +827,10 @@ def _compare_title(report: _CompareReport, study_name: str) -> None:
     if study_name:
         report.para(study_name, "Subtitle")
     report.para(
-        f"{_plural(len(totals), 'persona')} · "
-        f"{_plural(int(totals['interviews'].sum()), 'interview')} · "
-        f"{_plural(int(totals['participants'].sum()), 'participant')} · "
-        f"{_plural(int(totals['segments'].sum()), 'coded segment')}",
+        f"{plural(len(totals), 'persona')} · "
+        f"{plural(int(totals['interviews'].sum()), 'interview')} · "
+        f"{plural(int(totals['participants'].sum()), 'participant')} · "
+        f"{plural(int(totals['segments'].sum()), 'coded segment')}",
         "Subtitle",
     )
     rows = [
@@ -892,7 +873,7 @@ def _compare_touchpoints(report: _CompareReport) -> None:
         "For each touchpoint, the persona whose segments mention it most often against the one "
         "mentioning it least, as a share of each persona's coded segments. Listed when the "
         f"higher side rests on at least {MIN_EVIDENCE} segments from "
-        f"{_plural(MIN_PARTICIPANTS, 'participant')}; largest difference first."
+        f"{plural(MIN_PARTICIPANTS, 'participant')}; largest difference first."
     )
     if text.empty:
         report.para(
@@ -937,8 +918,8 @@ def _compare_methodology(report: _CompareReport) -> None:
     report.heading("Appendix: Methodology")
     report.heading("Sources", 2)
     report.bullets(
-        f"{r.name}: {_plural(r.interviews, 'interview')}, "
-        f"{_plural(r.participants, 'participant')}, {_plural(r.segments, 'coded segment')}"
+        f"{r.name}: {plural(r.interviews, 'interview')}, "
+        f"{plural(r.participants, 'participant')}, {plural(r.segments, 'coded segment')}"
         for r in c.totals.itertuples(index=False)
     )
     report.heading("Measures", 2)
