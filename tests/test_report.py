@@ -3,9 +3,11 @@
 import shutil
 
 import pytest
+from docx import Document
 
 from cjm_research import report
 from cjm_research.batch import code_study, write_segments
+from cjm_research.render.html import esc
 from cjm_research.resources import example_study_dir
 from cjm_research.study import load_study
 
@@ -34,10 +36,6 @@ def test_title_names_persona_period_and_counts(ctx):
 
 
 def test_summary_says_in_html_what_the_word_report_says(ctx, tmp_path):
-    from docx import Document
-
-    from cjm_research.render.html import esc
-
     section = report.summary_html(ctx)
     figures = report.make_figures(ctx, tmp_path)
     path = report.write_docx(ctx, figures, tmp_path / "r.docx")

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import charts, memo, privacy
 from .agreement import agreement_table
-from .analysis import Journey, build_journey, moment_text, split_codes, summarise
+from .analysis import Journey, build_journey, moment_text, signed, split_codes, summarise
 from .codebook import load_codebook
 from .ingest import load_participants, load_personas
 from .insights import (
@@ -407,7 +407,7 @@ def priority_rows(ctx: ReportContext, top: int = 10) -> pd.DataFrame:
             "Touchpoint": [_label(ctx, "touchpoints", t) or "—" for t in table["touchpoint"]],
             "Team": table["owner"],
             "Participants": [f"{p} of {n}" for p in table["participants"]],
-            "Mean valence": [f"{v:+.2f}" for v in table["mean_valence"]],
+            "Mean valence": [signed(v) for v in table["mean_valence"]],
             "Priority": [f"{v:.2f}" for v in table["score"]],
         }
     )

@@ -358,16 +358,6 @@ def _title_page(report: _Report, name: str, study_name: str, period: str = "") -
     report.doc.add_page_break()
 
 
-def _moment_text(report: _Report, row: pd.Series) -> str:
-    return moment_text(
-        report.stage(row["stage"]),
-        report.touchpoint(str(row["touchpoint"] or "")),
-        float(row["mean_valence"]),
-        int(row["participants"]),
-        segments=int(row["segments"]),
-    )
-
-
 def _executive_summary(report: _Report) -> None:
     summary = summarise(report.journey, report.touchpoint)
     report.heading("Executive summary")
@@ -465,8 +455,8 @@ def _journey_alt(report: _Report, name: str) -> str:
             f"({signed(float(curve.loc[low, 'mean_valence']))}) and highest in "
             f"{report.stage(high)} ({signed(float(curve.loc[high, 'mean_valence']))})."
         )
-    if not journey.pain_points.empty:
-        parts.append(f"Top pain point: {_moment_text(report, journey.pain_points.iloc[0])}.")
+    top = summarise(journey, report.touchpoint, top=1).pain_points
+    parts += [f"Top pain point: {line}." for line in top]
     if journey.low_evidence:
         names = ", ".join(report.stage(s) for s in journey.low_evidence)
         parts.append(f"Low evidence for {names}.")
