@@ -23,7 +23,7 @@
 
 # %% tags=["parameters"]
 study_dir = "../interviews"
-segments_path = "../reports/segments.parquet"
+segments_path = "../interviews/.cjm/segments.parquet"  # cjm reports keeps the coded table here
 output_dir = "../reports"
 personas = ""  # persona ids separated by ";" (empty: every persona in the table)
 

@@ -23,7 +23,7 @@
 # %% tags=["parameters"]
 study_dir = "../interviews"
 persona_id = "first-home"
-segments_path = "../reports/segments.parquet"
+segments_path = "../interviews/.cjm/segments.parquet"  # cjm reports keeps the coded table here
 output_dir = "../reports/first-home"
 previous_dir = ""
 redact = True  # pseudonyms and no names, e-mails, phones, cards or URLs in quotes (README: Privacy)

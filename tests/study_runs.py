@@ -97,12 +97,11 @@ def plant(study: Path) -> str:
 
 
 def report_texts(out: Path) -> dict[str, str]:
-    """Every file under ``out`` as text, Word files part by part; not the coded tables."""
+    """Every file under ``out`` as text (its path too), Word files part by part as well."""
     texts = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         rel = path.relative_to(out).as_posix()
-        if path.suffix == ".parquet":
-            continue  # the researcher's full coded table: deliberately not redacted
+        texts[f"{rel}!path"] = rel
         if path.suffix == ".docx":
             with zipfile.ZipFile(path) as archive:
                 for name in archive.namelist():
@@ -131,7 +130,7 @@ def build(root: Path) -> Runs:
     args = ["reports", "--study", str(study), "--persona", PERSONA, "--out", str(out)]
     first_status, first_stderr = _run(args)
     redacted_texts = report_texts(out)
-    table = pd.read_parquet(out / "segments.parquet")
+    table = pd.read_parquet(study / ".cjm" / "segments.parquet")
     row = table[(table["role"] == "participant") & (table["persona_id"] == PERSONA)].iloc[3]
     stage = "advocacy" if row["stage"] != "advocacy" else "awareness"
     edit = pd.DataFrame([{"segment_id": row["segment_id"], "stage": stage, "emotion": "relief"}])

@@ -161,7 +161,7 @@ def test_one_changed_transcript_rebuilds_only_its_persona_and_codes_one_intervie
         "first-home": "unchanged",
     }
     assert "coded 1 interviews, 8 from the cache" in messages
-    manifest = json.loads((study_dir / "reports" / "manifest.json").read_text())
+    manifest = json.loads((study_dir / ".cjm" / "manifest.json").read_text())
     entry = next(p for p in manifest["personas"] if p["persona_id"] == "busy-parent")
     assert (
         "busy-parent/p05-aisha.txt" in entry["inputs"]

@@ -80,3 +80,30 @@ def test_reports_are_built_for_the_good_part_of_a_hostile_folder(report_runs):
     for name, _, message in HOSTILE[:4]:
         assert name.split("/")[-1] in skipped
         assert message in runs.first_stderr
+
+
+def test_a_bug_is_exit_1_with_the_traceback_in_a_log_not_blamed_on_the_input(
+    study, capsys, monkeypatch
+):
+    from cjm_research import cli
+
+    def broken(*args, **kwargs):
+        raise ValueError("an internal pandas-like failure")
+
+    monkeypatch.setattr(cli, "code_study", broken)
+    assert main(["code", "--study", str(study)]) == 1
+    err = capsys.readouterr().err
+    assert "internal error: ValueError: an internal pandas-like failure" in err
+    assert "not a problem with your files" in err
+    [log] = (study / ".cjm" / "logs").glob("cjm-error-*.log")
+    assert str(log) in err
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in text and "def broken" not in err
+
+
+def test_bad_options_are_input_errors_naming_the_fix(study, capsys):
+    assert main(["reports", "--study", str(study), "--format", "pdf"]) == 2
+    assert "unknown report format(s) pdf — --format docx,html" in capsys.readouterr().err
+    assert main(["code", "--study", str(study), "--coder", "rules", "--out", "t.json"]) == 2
+    err = capsys.readouterr().err
+    assert "unsupported table format '.json'" in err and ".parquet, .csv or .xlsx" in err

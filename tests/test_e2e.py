@@ -30,21 +30,21 @@ def built(tmp_path_factory):
 
 
 def test_the_run_succeeds_and_writes_every_report(built):
-    status, _, out = built
+    status, study, out = built
     assert status == 0
     for pid in PERSONAS:
         for suffix in (".docx", ".html", ".ipynb"):
             assert (out / pid / f"{pid}{suffix}").stat().st_size > 10_000, (pid, suffix)
         assert not list((out / pid).glob(".build-*")), "build folders must be cleaned up"
     assert (out / "coding.ipynb").exists()
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((study / ".cjm" / "manifest.json").read_text())
     assert [p["status"] for p in manifest["personas"]] == ["ok"] * 3
     assert len(manifest["inputs"]) == 9
 
 
 def test_segments_table_codes_every_participant_turn(built):
-    _, _, out = built
-    table = pd.read_parquet(out / "segments.parquet")
+    _, study, _ = built
+    table = pd.read_parquet(study / ".cjm" / "segments.parquet")
     participants = table[table["role"] == "participant"]
     assert len(participants) >= 200
     assert set(participants["persona_id"]) == set(PERSONAS)
@@ -66,7 +66,7 @@ def _docx_text(path: Path) -> tuple[list[str], str]:
 
 
 def test_word_report_has_stage_sections_figures_and_quotes(built):
-    _, _study, out = built
+    _, study, out = built
     path = out / "busy-parent" / "busy-parent.docx"
     headings, body = _docx_text(path)
     for stage in ("Awareness", "Consideration", "Purchase", "Onboarding", "Usage", "Support",
@@ -78,7 +78,7 @@ def test_word_report_has_stage_sections_figures_and_quotes(built):
     alt = re.findall(r'descr="([^"]+)"', doc.element.body.xml)
     assert any("journey" in a.lower() for a in alt)
     # Quotes are real participant words with their provenance.
-    table = pd.read_parquet(out / "segments.parquet")
+    table = pd.read_parquet(study / ".cjm" / "segments.parquet")
     mark = table[(table["participant_id"] == "P04") & (table["role"] == "participant")]
     quoted = [t for t in mark["text"] if len(t) > 40 and t[:40] in body]
     assert quoted, "expected at least one of P04's turns quoted in the report"
@@ -138,7 +138,8 @@ def test_a_failing_persona_is_reported_and_the_others_still_finish(built, tmp_pa
     assert "FileNotFoundError" in status["first-home"].error
     assert (out / "busy-parent" / "busy-parent.docx").exists()
     assert not (out / "first-home" / "first-home.docx").exists()
-    assert (out / "first-home" / "failed.ipynb").exists()
+    assert (study_dir / ".cjm" / "logs" / "first-home.failed.ipynb").exists()
+    assert not list(out.rglob("*failed*")), "a failure log may quote raw data: not in reports/"
     assert "Failed: FileNotFoundError" in (out / "index.html").read_text(encoding="utf-8")
 
 
@@ -166,7 +167,8 @@ def test_a_failed_cross_persona_run_keeps_the_last_report(built, tmp_path):
     assert batch.CROSS_PERSONA == report_compare.FILE_STEM
     for path in out.glob("cross-persona*"):
         shutil.copy(path, tmp_path / path.name)
-    kept = batch.run_cross_persona(study_dir, out / "segments.parquet", tmp_path, PERSONAS,
+    segments = study_dir / ".cjm" / "segments.parquet"
+    kept = batch.run_cross_persona(study_dir, segments, tmp_path, PERSONAS,
                                    rebuild=False)  # fmt: skip
     assert kept.status == "unchanged"
     assert {Path(p).name for p in kept.outputs} >= {"cross-persona.docx", "cross-persona.html"}

@@ -97,7 +97,7 @@ def test_round_trip_edits_survive_recoding(study, pristine, capsys):
     check(code_study(load_study(study)).segments)
     # A second `cjm code` (machine layer rebuilt from scratch) keeps the researcher's codes.
     assert main(["code", "--study", str(study)]) == 0
-    check(pd.read_parquet(study / "reports" / "segments.parquet"))
+    check(pd.read_parquet(study / ".cjm" / "segments.parquet"))
 
     # Importing the very same sheet again records nothing new.
     before = coder_file(study, "Maya L.").read_bytes()

@@ -183,7 +183,10 @@ def test_no_canary_or_real_name_survives_into_any_report(report_runs):
     texts = report_runs.redacted_texts
     kinds = {Path(name.split("!")[0]).suffix for name in texts}
     assert {".docx", ".html", ".ipynb", ".json", ".png"} <= kinds
-    assert {"index.html", "manifest.json", "coding.ipynb"} <= set(texts)
+    assert {"index.html", "coding.ipynb"} <= set(texts)
+    # The coded tables, the cache and the manifest (it names input files) stay in STUDY/.cjm.
+    assert ".parquet" not in kinds and "manifest.json" not in texts
+    assert (report_runs.study / ".cjm" / "segments.parquet").is_file()
     # Full names, and capitalised first names as speakers and quotes carry them.
     forbidden = [*CANARIES, *_real_names(report_runs.study), "Dana", "Maya", "Aisha"]
     leaks = [(name, word) for name, text in texts.items() for word in forbidden if word in text]

@@ -310,7 +310,10 @@ def dimension_values(
     more coders are kept; under ``uncoded="exclude"`` a unit any of them left uncoded is dropped.
     """
     if uncoded not in UNCODED_POLICIES:
-        raise ValueError(f"uncoded must be one of {', '.join(UNCODED_POLICIES)}, not {uncoded!r}")
+        raise CJMInputError(
+            f"uncoded must be one of {', '.join(UNCODED_POLICIES)}, not {uncoded!r}",
+            hint="--uncoded exclude (the default) or --uncoded category",
+        )
     convert = _to_set if dimension == "touchpoints" else _to_value
     frames = [
         pd.DataFrame(

@@ -34,7 +34,7 @@ from .kernels import check_parameters, execute
 from .model import CJMInputError
 from .render import html
 from .resources import notebooks_dir
-from .study import Study
+from .study import Study, work_dir
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ class PersonaTask:
     formats: tuple[str, ...] = FORMATS
     timeout: int = 600
     redact: bool = True  # pseudonyms and redacted quotes in the reports (privacy.py)
+    log_dir: str = ""  # where a failed run's notebook goes (the working folder, not reports/)
 
 
 @dataclass
@@ -84,10 +85,11 @@ class BatchResult:
         """True when every persona's report (and the coding log, if run) is built and current."""
         runs = [*self.results, *([self.coding_log] if self.coding_log else [])]
         runs += [self.cross_persona] if self.cross_persona else []
-        return all(r.status in (OK, UNCHANGED) for r in runs)
+        return all(r.status in (OK, UNCHANGED, SKIPPED) for r in runs)
 
 
-OK, FAILED, UNCHANGED = "ok", "failed", "unchanged"
+# SKIPPED: not built because an input it needs (its persona note) is bad; named in skipped_files.
+OK, FAILED, UNCHANGED, SKIPPED = "ok", "failed", "unchanged", "skipped"
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ def run_persona(task: PersonaTask) -> PersonaResult:
         formats=task.formats,
         title=f"Journey: {task.persona_name}",
         timeout=task.timeout,
+        failed_log=Path(task.log_dir or task.out_dir) / f"{task.persona_id}.failed.ipynb",
     )
 
 
@@ -158,14 +161,17 @@ def run_notebook(
     formats: Sequence[str] = FORMATS,
     title: str = "",
     timeout: int = 600,
-    failed_log: str = "failed.ipynb",
+    failed_log: Path | None = None,
 ) -> PersonaResult:
     """Run a report notebook into a scratch folder of ``out_dir``; promote only on success.
 
     The notebook gets ``parameters`` plus ``output_dir`` (the scratch folder) and leaves its
     figures and ``<stem>.docx`` there; ``<stem>.ipynb`` and ``<stem>.html`` are added here. A
-    failed run leaves its executed notebook as ``failed_log`` and every earlier report in place.
+    failed run leaves its executed notebook as ``failed_log`` (default ``<stem>.failed.ipynb``
+    in ``out_dir``) and every earlier report in place; it is kept out of ``reports/`` by the batch,
+    since a traceback may quote unredacted data.
     """
+    failed = failed_log or out_dir / f"{stem}.failed.ipynb"
     started = time.perf_counter()
     # A killed run leaves its build folder behind; only one task per folder runs at a time.
     for stale in out_dir.glob(".build-*"):
@@ -184,9 +190,9 @@ def run_notebook(
             html.export_html(executed, build / f"{stem}.html", title=title)
         outputs = _promote(build, out_dir, stem, formats)
     except Exception as exc:  # one report's failure must not stop the batch
-        failed = out_dir / failed_log
         if executed.exists():
-            os.replace(executed, failed)
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(executed, failed)
         return PersonaResult(
             persona_id=stem,
             status=FAILED,
@@ -196,7 +202,7 @@ def run_notebook(
         )
     finally:
         shutil.rmtree(build, ignore_errors=True)
-    (out_dir / failed_log).unlink(missing_ok=True)
+    failed.unlink(missing_ok=True)
     return PersonaResult(stem, OK, time.perf_counter() - started, outputs)
 
 
@@ -209,6 +215,7 @@ def run_cross_persona(
     formats: Sequence[str] = FORMATS,
     timeout: int = 600,
     rebuild: bool = True,
+    log_dir: Path | None = None,
 ) -> PersonaResult:
     """``reports/cross-persona.*``: every persona's journey compared; kept when not ``rebuild``."""
     current = [out_dir / f"{CROSS_PERSONA}.{suffix}" for suffix in ("ipynb", *formats)]
@@ -227,7 +234,7 @@ def run_cross_persona(
         formats=formats,
         title="Cross-persona comparison",
         timeout=timeout,
-        failed_log=f"{CROSS_PERSONA}.failed.ipynb",
+        failed_log=Path(log_dir or out_dir) / f"{CROSS_PERSONA}.failed.ipynb",
     )
 
 
@@ -253,7 +260,10 @@ def safe_child(root: Path, name: str) -> Path:
     """``root/name``, refusing names that would escape ``root`` (``..``, separators, drives)."""
     candidate = (root / name).resolve()
     if candidate.parent != root.resolve() or name in ("", ".", ".."):
-        raise ValueError(f"{name!r} cannot be used as a folder name inside {root}")
+        raise CJMInputError(
+            f"{name!r} cannot be used as a folder name inside {root}",
+            hint="use letters, digits, '-' and '_' only in persona ids",
+        )
     return candidate
 
 
@@ -267,7 +277,11 @@ def write_segments(segments: pd.DataFrame, path: Path) -> Path:
         elif path.suffix == ".xlsx":
             segments.to_excel(tmp, index=False)
         else:
-            raise ValueError(f"unsupported table format {path.suffix!r}: use .parquet, .csv, .xlsx")
+            raise CJMInputError(
+                f"unsupported table format {path.suffix!r}",
+                path,
+                hint="end the file name in .parquet, .csv or .xlsx",
+            )
     return path
 
 
@@ -325,27 +339,50 @@ def run_reports(
     force: bool = False,
     timeout: int = 600,
     progress: Callable[[str], None] | None = None,
+    work: Path | None = None,
 ) -> BatchResult:
     """Code the study (cached per interview), then build the reports whose inputs changed.
 
     Every (or each named) persona is rebuilt when its key differs from the manifest's, its outputs
     are missing, or ``force``; the others are reported ``unchanged``. Runs go to ``executor``
     when given (any ``concurrent.futures.Executor``), else to a ``local`` pool or a ``dask``
-    cluster of ``jobs`` workers. Writes the index and ``manifest.json``.
+    cluster of ``jobs`` workers. Writes the index into ``out_dir``; the coded tables, the coding
+    cache, the manifest and logs of failed runs go to ``work`` (default ``STUDY/.cjm``), so that
+    ``out_dir`` holds only reports, pseudonymised unless ``redact`` is false.
     """
     started = time.perf_counter()
     say = progress or (lambda message: log.info(message))
     out_dir = Path(out_dir).resolve()
+    work = Path(work or work_dir(study.root)).resolve()
+    logs = work / "logs"
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
-        raise ValueError(f"unknown format(s) {', '.join(unknown)}: choose from docx, html")
+        raise CJMInputError(
+            f"unknown report format(s) {', '.join(unknown)}", hint="--format docx,html"
+        )
     selected = persona_ids(study, personas)
+    blocked = blocked_personas(study)
     env = build_environment(coder, formats, redact)
-    previous = mf.Manifest() if force else mf.load_manifest(out_dir)
-    coded = code_study(study, coder, progress=say, cache=out_dir / "cache" / "coded.parquet")
+    previous = mf.Manifest() if force else mf.load_manifest(work, out_dir)
+    last = mf.load_manifest(work, out_dir).personas if force else previous.personas
+    skipped = [
+        PersonaResult(
+            pid,
+            SKIPPED,
+            0.0,
+            [str(out_dir / p) for p in last[pid].outputs if (out_dir / p).is_file()]
+            if pid in last
+            else [],
+            error=blocked[pid],
+        )
+        for pid in selected
+        if pid in blocked
+    ]
+    selected = [pid for pid in selected if pid not in blocked]
+    coded = code_study(study, coder, progress=say, cache=work / "cache" / "coded.parquet")
     segments = coded.segments
-    segments_path = write_segments(segments, out_dir / "segments.parquet")
-    write_segments(coded.machine, out_dir / "segments.machine.parquet")
+    segments_path = write_segments(segments, work / "segments.parquet")
+    write_segments(coded.machine, work / "segments.machine.parquet")
     say(f"wrote {segments_path} ({len(participant_segments(segments))} participant segments)")
     coding_seconds = time.perf_counter() - started
 
@@ -375,6 +412,7 @@ def run_reports(
             formats=tuple(formats),
             timeout=timeout,
             redact=redact,
+            log_dir=str(logs),
         )
         for pid in stale
     ]
@@ -386,7 +424,7 @@ def run_reports(
     if compare and (stale or personas or force):
         side[CROSS_PERSONA] = partial(
             run_cross_persona, study.root, segments_path, out_dir, selected,
-            formats=formats, timeout=timeout,
+            formats=formats, timeout=timeout, log_dir=logs,
         )  # fmt: skip
     workers = max(1, min(jobs, len(tasks) + len(side)))
     results, done = _run_tasks(
@@ -400,12 +438,13 @@ def run_reports(
         for pid in selected
         if pid not in stale
     ]
+    results += skipped
     results.sort(key=lambda r: r.persona_id)
     cross = done.get(CROSS_PERSONA)
     if compare and cross is None:  # nothing changed for it: kept, or built here if missing
         cross = run_cross_persona(
             study.root, segments_path, out_dir, selected, formats=formats, timeout=timeout,
-            rebuild=False,
+            rebuild=False, log_dir=logs,
         )  # fmt: skip
     write_index(out_dir, study, segments, results, cross)
     batch = BatchResult(
@@ -417,7 +456,7 @@ def run_reports(
     )
     entries = dict(previous.personas)
     for result in results:
-        if result.status != UNCHANGED:
+        if result.status not in (UNCHANGED, SKIPPED):
             pid = result.persona_id
             entries[pid] = mf.PersonaEntry(
                 key=mf.persona_key(keys[pid], env) if result.status == OK else "",
@@ -433,11 +472,12 @@ def run_reports(
         files=files,
         environment=env,
         coding_key=coding_key if coding_ok else "",
-        known=persona_ids(study),
+        known=[pid for pid in persona_ids(study) if pid not in blocked],
+        out=str(out_dir),
         personas=entries,
     )
     write_manifest(
-        out_dir,
+        work,
         study,
         batch,
         manifest,
@@ -487,6 +527,7 @@ def unchanged_reports(
     formats: Sequence[str] = FORMATS,
     coder: str = "auto",
     redact: bool = True,
+    work: Path | None = None,
 ) -> BatchResult | None:
     """The last build, as a result, when no input file and nothing in the environment changed.
 
@@ -494,7 +535,7 @@ def unchanged_reports(
     None when anything differs or a report is missing, so the caller runs ``run_reports``.
     """
     out_dir = Path(out_dir).resolve()
-    previous = mf.load_manifest(out_dir)
+    previous = mf.load_manifest(Path(work or work_dir(study_dir)), out_dir)
     if not previous.personas or not Path(study_dir).is_dir():
         return None
     files = mf.study_files(Path(study_dir))
@@ -511,8 +552,23 @@ def unchanged_reports(
         )
         for pid in wanted
     ]
-    skipped = previous.extra.get("skipped", [])
-    return BatchResult(out_dir / "segments.parquet", results, list(skipped))
+    skipped = [str(s) for s in previous.extra.get("skipped", [])]  # type: ignore[union-attr]
+    return BatchResult(Path(work or work_dir(study_dir)) / "segments.parquet", results, skipped)
+
+
+def blocked_personas(study: Study) -> dict[str, str]:
+    """Personas whose note failed to load, by the note's file name, with the problem to show.
+
+    Their reports are not built (a report without its persona's profile would mislead) and the
+    earlier ones stay; every other persona is built as usual.
+    """
+    return {
+        problem.path.stem: problem.display(study.root)
+        for problem in study.errors
+        if problem.path is not None
+        and problem.path.parent.name == "personas"
+        and problem.path.suffix == ".md"
+    }
 
 
 def persona_ids(study: Study, wanted: Sequence[str] = ()) -> list[str]:
@@ -642,13 +698,13 @@ def write_index(
 
 
 def write_manifest(
-    out_dir: Path,
+    work: Path,
     study: Study,
     batch: BatchResult,
     manifest: mf.Manifest,
     seconds: dict[str, float],
 ) -> Path:
-    """``reports/manifest.json``: what was built from what, with versions and timings."""
+    """``work/manifest.json``: what was built from what, with versions and timings."""
     manifest.extra = {
         "study": str(study.root),
         "codebook": {"name": study.codebook.name, "version": study.codebook.version},
@@ -656,4 +712,4 @@ def write_manifest(
         "skipped": batch.skipped_files,
         "seconds": {name: round(value, 2) for name, value in seconds.items()},
     }
-    return mf.write_manifest(out_dir, manifest)
+    return mf.write_manifest(work, manifest)

@@ -6,6 +6,9 @@ import argparse
 import json
 import shutil
 import sys
+import tempfile
+import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,7 +36,7 @@ from .exchange import qdpx, sheets
 from .iorw import write_text
 from .model import CJMInputError
 from .resources import example_study_dir
-from .study import Study, load_study, study_codebook
+from .study import Study, load_study, study_codebook, work_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -83,7 +86,7 @@ def cmd_code(args: argparse.Namespace) -> int:
     """Code all transcripts into the segments table."""
     study = _load(args.study)
     coded = code_study(study, args.coder, progress=_say)
-    out = Path(args.out) if args.out else Path(args.study) / "reports" / "segments.parquet"
+    out = Path(args.out) if args.out else work_dir(args.study) / "segments.parquet"
     write_segments(coded.segments, out)
     _say(f"wrote {out} ({len(coded.segments)} rows)")
     return EXIT_INPUT if study.errors else EXIT_OK
@@ -259,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coder", default="auto", help=coder_help)
     p.add_argument(
         "--out",
-        help="table to write: .parquet (default STUDY/reports/segments.parquet), .csv or .xlsx; "
+        help="table to write: .parquet (default STUDY/.cjm/segments.parquet), .csv or .xlsx; "
         "it is the researcher's full table, not redacted (README: Privacy)",
     )
     p.set_defaults(func=cmd_code)
@@ -354,12 +357,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CJMInputError as exc:
         _say(f"error: {exc}")
         return EXIT_INPUT
-    except ValueError as exc:
-        _say(f"error: {exc}")
-        return EXIT_INPUT
     except KeyboardInterrupt:
         _say("interrupted; finished reports were kept, unfinished ones were not written")
         return EXIT_FAILED
+    except Exception as exc:  # anything else is a bug, not the user's input
+        log = _crash_log(getattr(args, "study", None))
+        _say(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            f"This is a bug in cjm-research, not a problem with your files. The traceback is in "
+            f"{log}; please attach it when you report the bug."
+        )
+        return EXIT_FAILED
+
+
+def _crash_log(study: str | None) -> Path:
+    """Write the current exception's traceback to the study's working folder (else the temp
+    folder); the path to show the user."""
+    folder = work_dir(study) / "logs" if study and Path(study).is_dir() else None
+    if folder is None:
+        folder = Path(tempfile.gettempdir())
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    text = f"cjm-research {__version__}, {' '.join(sys.argv)}\n\n{traceback.format_exc()}"
+    try:
+        return write_text(folder / f"cjm-error-{stamp}.log", text)
+    except OSError:
+        return write_text(Path(tempfile.gettempdir()) / f"cjm-error-{stamp}.log", text)
 
 
 if __name__ == "__main__":

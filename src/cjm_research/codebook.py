@@ -74,9 +74,13 @@ def _off_journey(item: object, path: Path) -> Code:
 
 def _codes(data: dict[str, Any], dim: str, path: Path) -> tuple[Code, ...]:
     items = data.get(dim)
-    if not isinstance(items, list) or not items:
+    # A study may code no touchpoints or no emotions ("touchpoints: []"); a journey needs stages.
+    if not isinstance(items, list) or (dim == "stages" and not items):
         raise CJMInputError(
-            f"codebook has no '{dim}' list", path, hint=f"add '{dim}:' with at least one code"
+            f"codebook has no '{dim}' list",
+            path,
+            hint=f"add '{dim}:' with at least one code"
+            + ("" if dim == "stages" else f", or '{dim}: []' to code no {dim}"),
         )
     codes: list[Code] = []
     seen: set[str] = set()

@@ -148,7 +148,8 @@ def touchpoint_shares(journeys: dict[str, Journey], codebook: Codebook) -> pd.Da
         return pd.DataFrame(columns=columns)
     table = pd.concat(frames, ignore_index=True)[columns]
     mentioned = table.groupby("touchpoint")["segments"].transform("sum") > 0
-    return table[mentioned].reset_index(drop=True)
+    # .loc with a bool array: an empty object-dtype mask given to [] selects columns instead.
+    return table.loc[mentioned.to_numpy(dtype=bool)].reset_index(drop=True)
 
 
 def touchpoint_differences(
@@ -176,7 +177,10 @@ def touchpoint_differences(
         "enough_evidence",
     ]
     if shares.empty or shares["persona"].nunique() < 2:
-        return pd.DataFrame(columns=columns)
+        # Typed, so that filtering on enough_evidence works on the empty table too.
+        return pd.DataFrame(
+            {c: pd.Series(dtype=bool if c == "enough_evidence" else object) for c in columns}
+        )
     # Stable sorts keep the personas' given order as the tie-break for highest and lowest.
     by_share = shares.sort_values("share", ascending=False, kind="stable").groupby(
         "touchpoint", sort=False

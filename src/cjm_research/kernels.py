@@ -23,6 +23,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from .model import CJMInputError
+
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 #: What a new kernel imports before its first notebook (overlaps with coding in the parent).
@@ -45,13 +47,19 @@ def check_parameters(parameters: dict[str, object]) -> dict[str, object]:
     """
     for name, value in parameters.items():
         if not isinstance(name, str) or not _IDENTIFIER.match(name):
-            raise ValueError(f"notebook parameter name {name!r} is not an identifier")
+            raise CJMInputError(
+                f"notebook parameter name {name!r} is not an identifier",
+                hint="use a Python name such as 'persona_id'",
+            )
         if value is not None and type(value) not in (str, int, float, bool):
-            raise ValueError(
-                f"notebook parameter {name} must be a JSON primitive, not {type(value)}"
+            raise CJMInputError(
+                f"notebook parameter {name} must be a JSON primitive, not {type(value)}",
+                hint="pass a string, a number, a boolean or None",
             )
         if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"notebook parameter {name} must be finite")
+            raise CJMInputError(
+                f"notebook parameter {name} must be finite", hint="pass a finite number"
+            )
     return parameters
 
 

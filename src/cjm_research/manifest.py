@@ -1,4 +1,7 @@
-"""``reports/manifest.json``: what each report was built from; a re-run rebuilds what changed.
+"""``STUDY/.cjm/manifest.json``: what each report was built from; a re-run rebuilds what changed.
+
+The manifest lives in the study's working folder, not in ``reports/`` (it names input files), and
+records the reports folder it describes: built into another folder, everything is rebuilt.
 
 Two levels of checking, cheapest first:
 
@@ -28,7 +31,7 @@ from .iorw import write_text
 from .resources import notebooks_dir, templates_dir
 
 NAME = "manifest.json"
-SCHEMA = 2
+SCHEMA = 3
 _PACKAGE = Path(__file__).resolve().parent
 _LIBRARIES = ("papermill", "nbconvert", "nbclient", "python-docx", "pandas", "matplotlib")
 
@@ -128,6 +131,7 @@ class Manifest:
     environment: dict[str, str] = field(default_factory=dict)
     coding_key: str = ""
     known: list[str] = field(default_factory=list)  # every persona with interviews in the study
+    out: str = ""  # the reports folder this build wrote (resolved)
     personas: dict[str, PersonaEntry] = field(default_factory=dict)
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -151,19 +155,23 @@ class Manifest:
             "files": self.files,
             "coding_key": self.coding_key,
             "known": self.known,
+            "out": self.out,
             "personas": [
                 {"persona_id": pid, **vars(e)} for pid, e in sorted(self.personas.items())
             ],
         }
 
 
-def load_manifest(out_dir: Path) -> Manifest:
-    """The manifest of ``out_dir``; an empty one when missing, unreadable or of another schema."""
+def load_manifest(folder: Path, out_dir: Path | None = None) -> Manifest:
+    """The manifest kept in ``folder``; an empty one when missing, unreadable, of another schema,
+    or (given ``out_dir``) written for another reports folder."""
     try:
-        data = json.loads((Path(out_dir) / NAME).read_text(encoding="utf-8"))
+        data = json.loads((Path(folder) / NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return Manifest()
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        return Manifest()
+    if out_dir is not None and data.get("out") != str(Path(out_dir).resolve()):
         return Manifest()
     personas = {}
     for item in data.get("personas", []):
@@ -175,17 +183,18 @@ def load_manifest(out_dir: Path) -> Manifest:
         environment=data.get("environment", {}),
         coding_key=data.get("coding_key", ""),
         known=data.get("known", []),
+        out=data.get("out", ""),
         personas=personas,
         extra={k: v for k, v in data.items() if k not in _OWN},
     )
 
 
-_OWN = ("schema", "environment", "files", "coding_key", "known", "personas")
+_OWN = ("schema", "environment", "files", "coding_key", "known", "out", "personas")
 
 
-def write_manifest(out_dir: Path, manifest: Manifest) -> Path:
-    """Write ``out_dir/manifest.json`` atomically."""
-    return write_text(Path(out_dir) / NAME, json.dumps(manifest.to_json(), indent=2) + "\n")
+def write_manifest(folder: Path, manifest: Manifest) -> Path:
+    """Write ``folder/manifest.json`` atomically."""
+    return write_text(Path(folder) / NAME, json.dumps(manifest.to_json(), indent=2) + "\n")
 
 
 def nothing_changed(

@@ -15,8 +15,7 @@ import pandas as pd
 from . import charts, memo, privacy
 from .agreement import agreement_table
 from .analysis import Journey, build_journey, moment_text, signed, split_codes, summarise
-from .codebook import load_codebook
-from .ingest import load_participants, load_personas
+from .ingest import load_participants
 from .insights import (
     CURATED,
     Insight,
@@ -28,10 +27,11 @@ from .insights import (
     snapshot,
 )
 from .iorw import write_text
-from .model import Codebook, Persona
+from .model import CJMInputError, Codebook, Persona
 from .render import html
 from .render.docx import write_journey_docx
 from .resources import default_codebook_path
+from .study import study_notes
 from .tables import code_cooccurrence, code_frequency_table, top_pairs
 
 FIGURES = ("journey_map", "emotion_curve", "touchpoint_heatmap", "emotion_heatmap")
@@ -79,7 +79,11 @@ def read_segments(path: Path | str) -> pd.DataFrame:
         return pd.read_csv(path, dtype={"touchpoints": str}, keep_default_na=False)
     if path.suffix == ".xlsx":
         return pd.read_excel(path, dtype={"touchpoints": str}).fillna({"touchpoints": ""})
-    raise ValueError(f"unsupported segments table format: {path.suffix}")
+    raise CJMInputError(
+        f"unsupported segments table format {path.suffix!r}",
+        path,
+        hint="use a .parquet, .csv or .xlsx table written by cjm code --out",
+    )
 
 
 def load_context(
@@ -95,16 +99,12 @@ def load_context(
     what changed since then. ``redact`` (the default) pseudonymises the table (``privacy.py``).
     """
     study_dir = Path(study_dir)
-    codebook_file = study_dir / "codebook.yaml"
     # Every persona of a batch reads the same codebook and notes: a warm kernel keeps them.
     study_state = memo.study_state(study_dir)
     codebook, personas = memo.remember(
         "codebook_and_personas",
         (study_state, memo.files_state([default_codebook_path()])),
-        lambda: (
-            load_codebook(codebook_file if codebook_file.exists() else None),
-            load_personas(study_dir / "personas"),
-        ),
+        lambda: study_notes(study_dir),
     )
     persona = personas.get(persona_id) or Persona(id=persona_id, name=persona_id)
     participants_file = study_dir / "participants.csv"

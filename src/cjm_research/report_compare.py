@@ -13,7 +13,6 @@ from pathlib import Path
 
 from . import charts
 from .analysis import MIN_EVIDENCE
-from .codebook import load_codebook
 from .compare import (
     MIN_PARTICIPANTS,
     Comparison,
@@ -23,11 +22,11 @@ from .compare import (
     summary_sentences,
     touchpoint_table,
 )
-from .ingest import load_personas
 from .model import Codebook
 from .render import html
 from .render.docx import CROSS_PERSONA_CAPTIONS, write_cross_persona_docx
 from .report import read_segments, study_reference
+from .study import study_notes
 
 FILE_STEM = "cross-persona"
 
@@ -51,9 +50,7 @@ def load_compare_context(
     string); empty compares every persona in the table.
     """
     study_dir = Path(study_dir)
-    codebook_file = study_dir / "codebook.yaml"
-    codebook = load_codebook(codebook_file if codebook_file.exists() else None)
-    notes = load_personas(study_dir / "personas")
+    codebook, notes = study_notes(study_dir)
     comparison = compare_personas(
         read_segments(segments_path),
         codebook,

@@ -18,8 +18,8 @@ from .ingest import (
     build_transcript,
     is_safe_id,
     load_participants,
+    load_personas,
     meta_names,
-    read_persona,
     read_raw,
     readers,
 )
@@ -29,6 +29,9 @@ Severity = Literal["error", "warning"]
 ERROR: Severity = "error"
 WARNING: Severity = "warning"
 
+#: The researcher's working data inside a study folder (README: Privacy): coded tables, caches,
+#: the build manifest and logs of failed runs. Hidden, so it is never read as transcripts.
+WORK_FOLDER = ".cjm"
 #: Top-level folders of a study that never hold transcripts.
 SKIPPED_FOLDERS = frozenset({"personas", "coding", "reports"})
 # Formats people drop in by mistake: say so instead of silently ignoring the interview.
@@ -177,6 +180,12 @@ def find_transcripts(root: Path, problems: list[Problem] | None = None) -> list[
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
+def work_dir(root: Path | str) -> Path:
+    """``STUDY/.cjm``: where the coded tables, caches, manifest and failure logs are kept, so that
+    ``reports/`` holds only what is safe to share."""
+    return Path(root) / WORK_FOLDER
+
+
 def study_codebook(root: Path | str) -> Codebook:
     """The study's own ``codebook.yaml`` when it has one, else the packaged default.
 
@@ -185,6 +194,15 @@ def study_codebook(root: Path | str) -> Codebook:
     """
     path = Path(root) / "codebook.yaml"
     return load_codebook(path if path.is_file() else None)
+
+
+def study_notes(root: Path | str) -> tuple[Codebook, dict[str, Persona]]:
+    """The codebook and persona notes as :func:`load_study` reads them, without the transcripts:
+    a bad note is skipped and a bad ``codebook.yaml`` gives the default (``cjm validate`` and
+    ``cjm reports`` name them), so one bad file never stops a report that does not need it."""
+    root = Path(root)
+    problems: list[Problem] = []
+    return _load_codebook(root, problems), _load_personas(root, problems)
 
 
 def _load_codebook(root: Path, problems: list[Problem]) -> Codebook:
@@ -199,26 +217,7 @@ def _load_codebook(root: Path, problems: list[Problem]) -> Codebook:
 
 
 def _load_personas(root: Path, problems: list[Problem]) -> dict[str, Persona]:
-    personas: dict[str, Persona] = {}
-    folder = root / "personas"
-    if not folder.is_dir():
-        return personas
-    for path in sorted(folder.glob("*.md")):
-        if path.name.startswith(".") or path.name.upper().startswith("README"):
-            continue
-        try:
-            persona = read_persona(path)
-        except CJMInputError as exc:
-            problems.append(Problem.from_error(exc))
-            continue
-        if persona.id in personas:
-            other = personas[persona.id].path
-            problems.append(
-                Problem(ERROR, path, 1, f"persona id {persona.id!r} is already used by {other}")
-            )
-            continue
-        personas[persona.id] = persona
-    return personas
+    return load_personas(root / "personas", lambda exc: problems.append(Problem.from_error(exc)))
 
 
 def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Participant]:

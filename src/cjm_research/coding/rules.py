@@ -504,7 +504,7 @@ class RulesCoder:
         elif model_emotion:
             valence, emotion, emotion_confidence = score, model_emotion, reading.confidence
             evidence.append(f"emotion {emotion}: emotion model ({reading.label})")
-        elif abs(score) >= _NEUTRAL_BAND and not denied:
+        elif abs(score) >= _NEUTRAL_BAND and not denied and self._emotion_order:
             # No nameable emotion, but clearly valenced: the emotion whose valence is nearest.
             valence = score
             emotion = min(self._emotion_order, key=lambda e: abs(self._valence[e] - score))

@@ -54,7 +54,9 @@ def register_reader(suffix: str, reader: Reader) -> None:
     """
     suffix = suffix.lower()
     if not suffix.startswith(".") or len(suffix) < 2:
-        raise ValueError(f"suffix must look like '.txt', not {suffix!r}")
+        raise CJMInputError(
+            f"reader suffix must look like '.txt', not {suffix!r}", hint="start it with a dot"
+        )
     _READERS[suffix] = reader
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import INTERVIEWER, PARTICIPANT, RawTurn, Transcript, Turn
+from .labels import split_label
 from .normalize import normalize_text
 
 #: Speaker labels that mean "the interviewer" without naming anyone (compared case-insensitively).
@@ -19,7 +20,13 @@ INTERVIEWER_LABELS = frozenset(
 PARTICIPANT_LABELS = frozenset(
     {"participant", "interviewee", "respondent", "customer", "user", "p", "a", "r"}
 )
-_NUMBERED = re.compile(r"^(?P<base>[^\W\d_]+)[\s_-]*\d+$")  # "Interviewer 2", "P01", "Speaker_1"
+# Numbers and separators in a label: "Interviewer 2", "P01", "Speaker_1", "Interviewer2 2".
+_NUMBERS = re.compile(r"[\s_#.-]*\d+")
+#: Words in a label's note that make its speaker the interviewer: "Dana K (UX Research)".
+INTERVIEWER_NOTES = frozenset({"research", "researcher", "ux", "host", *INTERVIEWER_LABELS})
+#: Above these sizes a transcript probably has speaker labels that were not read.
+LONG_TURN_WORDS = 1500
+ONE_SPEAKER_WORDS = 400
 
 
 @dataclass
@@ -52,7 +59,10 @@ def build_transcript(
     cleaned = [_clean(raw) for raw in raw_turns]
     cleaned = [raw for raw in cleaned if raw.text]
     all_warnings = list(warnings)
-    roles = assign_roles(cleaned, interviewers, participant_names, all_warnings)
+    participant_id = _meta_str(meta, "participant")
+    names = [*participant_names, *([participant_id] if participant_id else [])]
+    roles = assign_roles(cleaned, interviewers, names, all_warnings)
+    all_warnings += implausible(cleaned)
     parts: list[str] = []
     turns: list[Turn] = []
     pos = 0
@@ -81,10 +91,32 @@ def build_transcript(
         text="".join(parts),
         turns=turns,
         meta=dict(meta),
-        participant_id=_meta_str(meta, "participant"),
+        participant_id=participant_id,
         persona_id=_meta_str(meta, "persona"),
         warnings=all_warnings,
     )
+
+
+def implausible(turns: Sequence[RawTurn]) -> list[str]:
+    """Warnings for a transcript whose speaker labels were probably not read: one huge turn, or
+    one speaker talking through a long file."""
+    warnings = []
+    for raw in turns:
+        words = len(raw.text.split())
+        if words > LONG_TURN_WORDS:
+            warnings.append(
+                f"line {raw.line}: one turn of {words:,} words by {raw.speaker!r}; speaker labels "
+                "inside it were probably not read — start each turn on its own line as "
+                "'Name: text' (README: Troubleshooting input)"
+            )
+    speakers = {raw.speaker for raw in turns}
+    words = sum(len(raw.text.split()) for raw in turns)
+    if len(speakers) == 1 and words > ONE_SPEAKER_WORDS:
+        warnings.append(
+            f"only one speaker ({next(iter(speakers))!r}) across {words:,} words; the "
+            "interviewer's turns are probably unlabelled or merged — label every turn 'Name: text'"
+        )
+    return warnings
 
 
 def _clean(raw: RawTurn) -> RawTurn:
@@ -109,22 +141,28 @@ def _first(name: str) -> str:
 
 
 def matches_name(speaker: str, names: Iterable[str]) -> bool:
-    """True when ``speaker`` is one of ``names``, in full or by first name, ignoring case."""
-    spk = _key(speaker)
+    """True when ``speaker`` is one of ``names``, in full or by first name, ignoring case and a
+    note in parentheses (``"Dana K (UX Research)"`` is ``"Dana K"``)."""
+    labels = {_key(speaker), _key(split_label(speaker)[0])}
     for name in names:
         full = _key(name)
         if not full:
             continue
         # "Maya" matches "Maya Lindqvist" and vice versa; "Maya L." matches neither on purpose.
-        if spk == full or spk == _first(full) or (" " not in full and _first(spk) == full):
-            return True
+        for spk in labels:
+            if spk == full or spk == _first(full) or (" " not in full and _first(spk) == full):
+                return True
     return False
 
 
 def _label_base(speaker: str) -> str:
-    key = _key(speaker)
-    numbered = _NUMBERED.match(key)
-    return numbered.group("base") if numbered else key
+    """The label without its note and numbers: "Interviewer2 2" → "interviewer"."""
+    return _NUMBERS.sub("", _key(split_label(speaker)[0])).strip()
+
+
+def _sounds_like_interviewer(speaker: str) -> bool:
+    note = set(re.findall(r"[^\W\d_]+", split_label(speaker)[1].casefold()))
+    return _label_base(speaker) in INTERVIEWER_LABELS or bool(note & INTERVIEWER_NOTES)
 
 
 def assign_roles(
@@ -133,13 +171,22 @@ def assign_roles(
     participant_names: Sequence[str],
     warnings: list[str],
 ) -> dict[str, str]:
-    """Map each speaker to ``interviewer`` or ``participant`` (appends a warning when guessing)."""
+    """Map each speaker to ``interviewer`` or ``participant`` (appends a warning when guessing).
+
+    Named interviewers decide: when one of ``interviewers`` speaks, every other speaker is a
+    participant. Only when no named interviewer speaks do labels ("Interviewer", "Q", "Mod 2",
+    a note such as "(UX Research)") decide, and failing those, who asks the most questions.
+    """
     speakers = list(dict.fromkeys(t.speaker for t in turns))
+    named = {_key(n) for n in participant_names}
+    # An exact participant name (or id, "Q010") beats a first-name or label match.
+    is_participant = {s: _key(s) in named or _key(split_label(s)[0]) in named for s in speakers}
+    decided = [s for s in speakers if not is_participant[s] and matches_name(s, interviewers)]
     roles: dict[str, str] = {}
     for speaker in speakers:
-        if _key(speaker) in {_key(n) for n in participant_names}:
-            roles[speaker] = PARTICIPANT  # an exact participant name beats a first-name match
-        elif matches_name(speaker, interviewers) or _label_base(speaker) in INTERVIEWER_LABELS:
+        if is_participant[speaker]:
+            roles[speaker] = PARTICIPANT
+        elif speaker in decided or (not decided and _sounds_like_interviewer(speaker)):
             roles[speaker] = INTERVIEWER
         else:
             roles[speaker] = PARTICIPANT

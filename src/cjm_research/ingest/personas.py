@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,11 +85,14 @@ def _personas_folder(folder: Path) -> Path:
     return nested if folder.name != "personas" and nested.is_dir() else folder
 
 
-def load_personas(folder: Path | str) -> dict[str, Persona]:
+def load_personas(
+    folder: Path | str, on_error: Callable[[CJMInputError], None] | None = None
+) -> dict[str, Persona]:
     """All ``*.md`` persona notes of a ``personas/`` folder (or of a study root holding one).
 
-    Returns personas by id, sorted by file name. Raises :class:`CJMInputError` on the first bad
-    note or on two notes with the same id; a missing folder gives ``{}``.
+    Returns personas by id, sorted by file name; a missing folder gives ``{}``. A bad note, or a
+    second note with an id already used, raises :class:`CJMInputError`; with ``on_error`` it is
+    passed there instead and skipped, so one bad note never hides the others.
     """
     folder = _personas_folder(Path(folder))
     personas: dict[str, Persona] = {}
@@ -97,14 +101,20 @@ def load_personas(folder: Path | str) -> dict[str, Persona]:
     for path in sorted(folder.glob("*.md")):
         if path.name.startswith(".") or path.name.upper().startswith("README"):
             continue
-        persona = read_persona(path)
-        if persona.id in personas:
-            raise CJMInputError(
-                f"persona id {persona.id!r} is already used by {personas[persona.id].path}",
-                path,
-                1,
-                "give each persona a unique id",
-            )
+        try:
+            persona = read_persona(path)
+            if persona.id in personas:
+                raise CJMInputError(
+                    f"persona id {persona.id!r} is already used by {personas[persona.id].path}",
+                    path,
+                    1,
+                    "give each persona a unique id",
+                )
+        except CJMInputError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+            continue
         personas[persona.id] = persona
     return personas
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from ..model import RawTurn
 from .build import ReaderResult
+from .labels import is_speaker_label
 from .normalize import normalize_text, read_text_file
-from .text import DEFAULT_SPEAKER, NO_LABELS_WARNING, is_speaker_label
+from .text import DEFAULT_SPEAKER, NO_LABELS_WARNING
 
 _STAMP = r"(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}"
 _TIMING = re.compile(rf"^\s*(?P<start>{_STAMP})\s*-->\s*(?P<end>{_STAMP})(?:\s.*)?$")
@@ -26,7 +27,7 @@ _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+(?P<name>[^>]*))?>", re.IGNORECASE)
 _VOICE_END = re.compile(r"</v\s*>", re.IGNORECASE)
 # Other markup: <i>, <c.yellow>, <font color=...>, <lang en>, karaoke <00:00:01.000>, {\an8}.
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
-_PREFIX = re.compile(r"^(?:[-–]\s*)?(?P<name>[^:<>]{1,40}?)\s*:\s+(?P<text>.*)$")
+_PREFIX = re.compile(r"^(?:[-–]\s*)?(?P<name>[^:<>]{1,84}?)\s*:\s+(?P<text>.*)$")
 _VTT_BLOCKS = frozenset({"NOTE", "STYLE", "REGION"})
 
 

@@ -3,7 +3,9 @@ with the subtitle and Word readers.
 
 Recognised turn headers, at the start of a line:
 
-- ``Name: text`` (also ``**Name:** text`` in markdown)
+- ``Name: text`` (also ``**Name:** text`` in markdown); the name may carry one note in
+  parentheses or brackets, as Zoom and Teams write them: ``Dana K (UX Research):``,
+  ``Jo (she/her):``, ``Sam [Acme Research]:``
 - ``[hh:mm:ss] Name: text``, ``[mm:ss] Name: text``, ``(hh:mm:ss) Name: text``
 - ``NAME (00:01):`` or ``Name [00:01]:`` with the text on the same or the following lines
 - Otter/Teams header lines ``Name  0:03`` / ``Name 00:01:02``; the text follows on the next lines
@@ -21,6 +23,7 @@ from pathlib import Path
 from ..model import RawTurn
 from .build import ReaderResult
 from .frontmatter import split_front_matter
+from .labels import NOTE, is_speaker_label
 from .normalize import normalize_text, read_text_file
 
 #: The speaker used when a file has no speaker labels at all.
@@ -31,16 +34,11 @@ _TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _NAME = r"[^:\[\]()*]{1,40}?"
 _INLINE = re.compile(
     rf"^(?:[\[(](?P<ts1>{_TS})[\])]\s*)?"  # optional [00:01:02] or (00:01:02) before the name
-    rf"\*{{0,2}}(?P<name>{_NAME})\*{{0,2}}"  # the label, maybe bold in markdown
+    rf"\*{{0,2}}(?P<name>{_NAME}(?:\s*{NOTE})?)\*{{0,2}}"  # the label, maybe bold in markdown
     rf"(?:\s*[\[(](?P<ts2>{_TS})[\])])?"  # optional NAME (00:01)
     r"\s*\*{0,2}:\*{0,2}(?:\s+(?P<text>.*))?$"  # colon, then a space or the end
 )
-_OTTER = re.compile(rf"^(?P<name>{_NAME})\s+[\[(]?(?P<ts>{_TS})[\])]?\s*$")
-_WORD = re.compile(r"^[\w'’.\-&]+$")
-_ABBREVIATION = re.compile(r"^(?:[^\W\d_]{1,3}\.)+$")  # Dr. Mrs. J. — the only dots a label has
-_PARTICLES = frozenset(
-    {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "bin"}
-)
+_OTTER = re.compile(rf"^(?P<name>{_NAME}(?:\s*{NOTE})?)\s+[\[(]?(?P<ts>{_TS})[\])]?\s*$")
 _HEADING = re.compile(r"^#{1,6}(?:\s|$)")
 _RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
 
@@ -52,24 +50,6 @@ class Header:
     speaker: str
     text: str
     time: float | None
-
-
-def is_speaker_label(name: str) -> bool:
-    """Whether ``name`` can be a speaker label: 1–4 words, ≤ 40 chars, no sentence punctuation.
-
-    Multi-word labels must be capitalised ("Maya Lindqvist", "Speaker 2") so that a line such as
-    ``I thought: why not`` continues a turn instead of starting one.
-    """
-    name = name.strip()
-    words = name.split()
-    if not 1 <= len(words) <= 4 or len(name) > 40 or not name[0].isalpha():
-        return False
-    for word in words:
-        if not _WORD.match(word) or ("." in word and not _ABBREVIATION.match(word)):
-            return False
-    if len(words) > 1:
-        return all(w[0].isupper() or w[0].isdigit() or w in _PARTICLES for w in words)
-    return True
 
 
 def parse_timestamp(value: str) -> float | None:

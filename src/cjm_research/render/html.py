@@ -143,12 +143,11 @@ def index_page(
         links = _links(e.files)
         thumb = next((f for f in e.files if f.endswith("-journey_map.png")), "")
         image = f'<img src="{esc(thumb)}" alt="Journey map of {esc(e.name)}">' if thumb else ""
-        state = "" if e.status == "ok" else f'<p class="failed">Failed: {esc(e.error)}</p>'
         cards.append(
             f'<section class="card"><h2>{esc(e.name)}</h2>'
             f'<p class="meta">{esc(e.persona_id)} · {e.interviews} interviews · '
             f"{e.participants} participants · {e.segments} coded segments</p>"
-            f"{state}<p>{links}</p>{image}</section>"
+            f"{_state(e)}<p>{links}</p>{image}</section>"
         )
     return _INDEX.format(title=esc(study_name), cards="\n".join(cards))
 
@@ -157,14 +156,22 @@ def _overview_card(e: IndexEntry) -> str:
     """The cross-persona report's block: its links and the small chart of every emotion curve."""
     thumb = next((f for f in e.files if f.endswith("-persona_curves.png")), "")
     image = f'<img src="{esc(thumb)}" alt="Emotion curves of every persona">' if thumb else ""
-    # "unchanged" (an incremental run kept the last report) is as good as "ok".
-    state = f'<p class="failed">Failed: {esc(e.error)}</p>' if e.status == "failed" else ""
     return (
         f'<section class="card overview"><h2>{esc(e.name)}</h2>'
         f'<p class="meta">Every persona side by side: {e.interviews} interviews · '
         f"{e.participants} participants · {e.segments} coded segments</p>"
-        f"{state}<p>{_links(e.files)}</p>{image}</section>"
+        f"{_state(e)}<p>{_links(e.files)}</p>{image}</section>"
     )
+
+
+def _state(e: IndexEntry) -> str:
+    """A failed or skipped run says why; "unchanged" (the last report kept) is as good as "ok"."""
+    if e.status == "failed":
+        return f'<p class="failed">Failed: {esc(e.error)}</p>'
+    if e.status == "skipped":
+        kept = "; the links are to the last report built" if e.files else ""
+        return f'<p class="failed">Not rebuilt: {esc(e.error)}{kept}</p>'
+    return ""
 
 
 _INDEX = """<!DOCTYPE html>

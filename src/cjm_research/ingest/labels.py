@@ -1,0 +1,47 @@
+"""Speaker labels: what can be one, and its parts (``"Dana K (UX Research)"`` → name and note).
+
+Shared by every reader (text, subtitles, Word) and by role assignment, so a label means the same
+thing in every format.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A note after the name: "(UX Research)", "[Acme]", "(she/her)"; never a time (no colon).
+NOTE = r"[\[(][^\[\]():*]{1,40}[\])]"
+_LABEL_NOTE = re.compile(rf"^(?P<name>.*?)\s*(?P<note>{NOTE})$")
+_WORD = re.compile(r"^[\w'’.\-&]+$")
+_ABBREVIATION = re.compile(r"^(?:[^\W\d_]{1,3}\.)+$")  # Dr. Mrs. J. — the only dots a label has
+_PARTICLES = frozenset(
+    {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "bin"}
+)
+
+
+def split_label(label: str) -> tuple[str, str]:
+    """A speaker label's name and its note: ``"Dana K (UX Research)"`` → ``("Dana K",
+    "UX Research")``; ``("Dana K", "")`` without a note."""
+    label = " ".join(label.split())
+    match = _LABEL_NOTE.match(label)
+    if match is None:
+        return label, ""
+    return match["name"], match["note"][1:-1].strip()
+
+
+def is_speaker_label(label: str) -> bool:
+    """Whether ``label`` can be a speaker label: a name of 1–4 words, ≤ 40 chars, no sentence
+    punctuation, and at most one note in parentheses or brackets (``Jo (she/her)``).
+
+    Multi-word labels must be capitalised ("Maya Lindqvist", "Speaker 2") so that a line such as
+    ``I thought: why not`` continues a turn instead of starting one.
+    """
+    name = split_label(label)[0]
+    words = name.split()
+    if not 1 <= len(words) <= 4 or len(name) > 40 or not name[0].isalpha():
+        return False
+    for word in words:
+        if not _WORD.match(word) or ("." in word and not _ABBREVIATION.match(word)):
+            return False
+    if len(words) > 1:
+        return all(w[0].isupper() or w[0].isdigit() or w in _PARTICLES for w in words)
+    return True

@@ -1,0 +1,135 @@
+"""The interview corpus (tests/data/corpus): list its turns, check a coding file, count it.
+
+    python tools/corpus.py turns FOLDER            participant turns: id, question, answer
+    python tools/corpus.py check CODES.csv FOLDER...  ids exist, every turn coded, codes valid
+    python tools/corpus.py stats [CORPUS]          interviews, turns, industries, code counts
+
+Coding files use the gold format (`segment_id,stage,touchpoints,emotion,valence,note`) and the
+packaged default codebook.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections import Counter
+from pathlib import Path
+
+from cjm_research.codebook import load_codebook
+from cjm_research.resources import default_codebook_path
+from cjm_research.study import load_study
+
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "corpus"
+COLUMNS = ["segment_id", "stage", "touchpoints", "emotion", "valence", "note"]
+
+
+def participant_turns(folder: Path) -> list[tuple[str, str, str]]:
+    """(segment_id, question before it, turn text) for every participant turn under ``folder``."""
+    study = load_study(folder)
+    for problem in study.problems:
+        print(problem.display(study.root), file=sys.stderr)
+    rows = []
+    for transcript in study.transcripts:
+        question = ""
+        for turn in transcript.turns:
+            if turn.role == "participant":
+                rows.append((f"{transcript.interview_id}:{turn.index}", question, turn.text))
+            else:
+                question = turn.text
+    return rows
+
+
+def check(codes_file: Path, folders: list[Path], complete: bool = True) -> list[str]:
+    """Problems with a coding file against the transcripts under ``folders``.
+
+    ``complete``: every participant turn of the folders must be coded (not so for a second coder's
+    subset).
+    """
+    codebook = load_codebook(default_codebook_path())
+    stages = {c.id for c in codebook.stages}
+    touchpoints = {c.id for c in codebook.touchpoints}
+    emotions = {c.id: c for c in codebook.emotions}
+    ids = {row[0] for folder in folders for row in participant_turns(folder)}
+    problems: list[str] = []
+    seen: set[str] = set()
+    with codes_file.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or reader.fieldnames[:5] != COLUMNS[:5]:
+            return [f"{codes_file}: header must start {','.join(COLUMNS[:5])}"]
+        for line, row in enumerate(reader, start=2):
+            where = f"{codes_file}:{line}"
+            sid = row["segment_id"]
+            if sid in seen:
+                problems.append(f"{where}: {sid} coded twice")
+            seen.add(sid)
+            if sid not in ids:
+                problems.append(f"{where}: {sid} is not a participant turn")
+            if row["stage"] and row["stage"] not in stages:
+                problems.append(f"{where}: unknown stage {row['stage']!r}")
+            for tp in filter(None, (row["touchpoints"] or "").split(";")):
+                if tp not in touchpoints:
+                    problems.append(f"{where}: unknown touchpoint {tp!r}")
+            emotion = emotions.get(row["emotion"])
+            if emotion is None:
+                problems.append(f"{where}: unknown emotion {row['emotion']!r}")
+            try:
+                valence = float(row["valence"])
+            except ValueError:
+                problems.append(f"{where}: valence {row['valence']!r} is not a number")
+                continue
+            if not -1 <= valence <= 1:
+                problems.append(f"{where}: valence {valence} outside [-1, 1]")
+            sign = emotion.valence if emotion is not None else 0.0
+            if sign and valence and (sign > 0) != (valence > 0):
+                problems.append(f"{where}: valence {valence} has the wrong sign for {emotion.id}")
+    missing = sorted(ids - seen)
+    if missing and complete:
+        problems.append(f"{codes_file}: {len(missing)} turns not coded, e.g. {missing[:5]}")
+    return problems
+
+
+def stats(corpus: Path) -> None:
+    """Print the corpus's size and code counts."""
+    turns = participant_turns(corpus)
+    industries = Counter(sid.split("-")[0] for sid, _, _ in turns)
+    interviews = {sid.split(":")[0] for sid, _, _ in turns}
+    print(
+        f"{len(interviews)} interviews, {len(turns)} participant turns, "
+        f"{len(industries)} industries"
+    )
+    for name, count in sorted(industries.items()):
+        print(f"  {name:14} {count}")
+    counts: dict[str, Counter[str]] = {
+        "stage": Counter(),
+        "touchpoints": Counter(),
+        "emotion": Counter(),
+    }
+    for codes_file in sorted((corpus / "codes").glob("*.csv")):
+        with codes_file.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                counts["stage"][row["stage"] or "(none)"] += 1
+                counts["emotion"][row["emotion"]] += 1
+                for tp in filter(None, row["touchpoints"].split(";")):
+                    counts["touchpoints"][tp] += 1
+    for dimension, counter in counts.items():
+        print(dimension, dict(counter.most_common()))
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) >= 2 and argv[0] == "turns":
+        for sid, question, text in participant_turns(Path(argv[1])):
+            print(f"{sid}\tQ: {question[:160]}\n\tA: {text}\n")
+        return 0
+    if len(argv) >= 3 and argv[0] == "check":
+        problems = check(Path(argv[1]), [Path(a) for a in argv[2:]])
+        print("\n".join(problems) or "ok")
+        return 1 if problems else 0
+    if argv and argv[0] == "stats":
+        stats(Path(argv[1]) if len(argv) > 1 else CORPUS)
+        return 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
