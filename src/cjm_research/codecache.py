@@ -2,7 +2,7 @@
 
 Machine codes of an interview depend only on the transcript as loaded (its turns, ids, persona),
 the codebook and the coder. The cache keeps each interview's rows under a key hashing exactly
-those, in one parquet table (``reports/cache/coded.parquet``), so a re-run codes only interviews
+those, in one parquet table (``STUDY/.cjm/cache/coded.parquet``), so a re-run codes only interviews
 whose key is new and drops entries no interview uses any more. Human codes are laid over the
 result afterwards (they are cheap and change independently).
 """
