@@ -77,6 +77,10 @@ def test_word_report_has_stage_sections_figures_and_quotes(built):
     assert len(doc.inline_shapes) >= 3
     alt = re.findall(r'descr="([^"]+)"', doc.element.body.xml)
     assert any("journey" in a.lower() for a in alt)
+    # New pages start at a heading (pageBreakBefore): a break paragraph that falls at the top of
+    # a page leaves a blank page behind it.
+    assert 'w:type="page"' not in doc.element.body.xml
+    assert doc.element.body.xml.count("<w:pageBreakBefore/>") >= 4
     # Quotes are real participant words with their provenance.
     table = pd.read_parquet(study / ".cjm" / "segments.parquet")
     mark = table[(table["participant_id"] == "P04") & (table["role"] == "participant")]

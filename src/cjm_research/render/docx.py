@@ -124,10 +124,10 @@ def write_journey_docx(
     _changes(report, changes)
     _persona_profile(report, persona)
     _figures(report, name)
-    report.doc.add_page_break()
+    report.new_page()
     _priorities(report)
     _insights(report, insights)
-    report.doc.add_page_break()
+    report.new_page()
     for stage in journey.stages:
         _stage_section(report, stage)
     _methodology(report, name, limitations, agreement, code_tables)
@@ -219,16 +219,29 @@ class _Report:
     def __init__(
         self, doc: DocxDocument, journey: Journey, codebook: Codebook, figures: dict[str, Path]
     ) -> None:
-        self.doc = doc
+        self._begin(doc, codebook, figures)
         self.journey = journey
+
+    def _begin(self, doc: DocxDocument, codebook: Codebook, figures: dict[str, Path]) -> None:
+        """What every report document starts with (the persona and the comparison report)."""
+        self.doc = doc
         self.codebook = codebook
         self.figures = figures
         self.figure_count = 0
         self._style_ids: dict[str, str | None] = {}
+        self._new_page = False
+
+    def new_page(self) -> None:
+        """Start the next paragraph on a new page. A paragraph's page_break_before, not a break
+        paragraph: a break that lands at the top of a page leaves that page blank."""
+        self._new_page = True
 
     def para(self, text: str = "", style: str = "Normal") -> Paragraph:
         paragraph = self.doc.add_paragraph(clean_for_word(text))
         self.set_style(paragraph, style)
+        if self._new_page:
+            paragraph.paragraph_format.page_break_before = True
+            self._new_page = False
         return paragraph
 
     def set_style(self, paragraph: Paragraph, style: str) -> None:
@@ -355,7 +368,7 @@ def _title_page(report: _Report, name: str, study_name: str, period: str = "") -
         f"{plural(journey.n_segments, 'coded segment')}",
         "Subtitle",
     )
-    report.doc.add_page_break()
+    report.new_page()
 
 
 def _executive_summary(report: _Report) -> None:
@@ -563,7 +576,7 @@ def _methodology(
     code_tables: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> None:
     journey, codebook = report.journey, report.codebook
-    report.doc.add_page_break()
+    report.new_page()
     report.heading("Appendix: Methodology")
     report.heading("Sources", 2)
     report.para(
@@ -759,12 +772,8 @@ class _CompareReport(_Report):
         codebook: Codebook,
         figures: dict[str, Path],
     ) -> None:
-        self.doc = doc
+        self._begin(doc, codebook, figures)
         self.comparison = comparison
-        self.codebook = codebook
-        self.figures = figures
-        self.figure_count = 0
-        self._style_ids: dict[str, str | None] = {}
         self.alts = alt_texts(comparison, codebook)
 
     def stage(self, stage: str) -> str:
@@ -829,7 +838,7 @@ def _compare_title(report: _CompareReport, study_name: str) -> None:
     ]
     header = ["Persona", "Interviews", "Participants", "Coded segments"]
     _fixed_table(report, header, rows, [Cm(8), Cm(3), Cm(3), Cm(3)])
-    report.doc.add_page_break()
+    report.new_page()
 
 
 def _compare_emotion(report: _CompareReport) -> None:
@@ -885,7 +894,7 @@ def _compare_touchpoints(report: _CompareReport) -> None:
 
 def _compare_stages(report: _CompareReport) -> None:
     c = report.comparison
-    report.doc.add_page_break()
+    report.new_page()
     report.heading("Stage by stage")
     report.para(
         "Mean valence, segments (n) and participants per persona and stage. “—”: nobody of "
@@ -904,7 +913,7 @@ def _compare_stages(report: _CompareReport) -> None:
 
 def _compare_methodology(report: _CompareReport) -> None:
     c, codebook = report.comparison, report.codebook
-    report.doc.add_page_break()
+    report.new_page()
     report.heading("Appendix: Methodology")
     report.heading("Sources", 2)
     report.bullets(
