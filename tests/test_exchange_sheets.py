@@ -79,7 +79,8 @@ def test_round_trip_edits_survive_recoding(study, pristine, capsys):
     args = ["review", "import", str(sheet), "--coder", "Maya L.", "--study", str(study)]
     assert main(args) == 0
     err = capsys.readouterr().err
-    assert "2 changed rows recorded for Maya L." in err and "stage 1" in err and "emotion 1" in err
+    assert "recorded for Maya L." in err and "2 changed rows" in err
+    assert "stage 1" in err and "emotion 1" in err and "0 confirmed rows" in err
     human = read_human_codes(study)
     assert list(human["segment_id"]) == [first.segment_id, second.segment_id]
     assert set(human["coder"]) == {"Maya L."} and human["coded_at"].str.endswith("Z").all()
@@ -102,7 +103,7 @@ def test_round_trip_edits_survive_recoding(study, pristine, capsys):
     # Importing the very same sheet again records nothing new.
     before = coder_file(study, "Maya L.").read_bytes()
     assert main(args) == 0
-    assert "0 changed rows recorded" in capsys.readouterr().err
+    assert "0 changed rows" in capsys.readouterr().err
     assert coder_file(study, "Maya L.").read_bytes() == before
 
 
@@ -212,7 +213,7 @@ def test_csv_round_trip_via_the_cli(study, capsys):
     capsys.readouterr()
     assert main(["review", "import", str(sheet), "--study", str(study), "--coder", "Ana"]) == 0
     err = capsys.readouterr().err
-    assert "1 changed rows recorded" in err and "gone:99" in err
+    assert "1 changed rows" in err and "gone:99" in err
     coded = code_study(load_study(study)).segments.set_index("segment_id")
     row = coded.loc[target["segment_id"]]
     assert row["touchpoints"] == "website;chat" and row["coder"] == "Ana"
@@ -268,3 +269,32 @@ def turn(segment_id, number, role, text, stage="", conf=None):
         "emotion_confidence": conf,
         "coder": "auto:rules@1" if conf else "",
     }
+
+
+def test_rows_marked_done_are_recorded_as_confirmed_codes(study, pristine, capsys):
+    _, segments, _ = pristine
+    rows = participant_rows(segments)
+    confirmed, corrected, untouched = rows.iloc[2], rows.iloc[5], rows.iloc[7]
+    sheet = study.parent / "review.xlsx"
+    stage = "usage" if corrected.stage != "usage" else "support"
+    edit_xlsx(
+        sheet,
+        {
+            (confirmed.segment_id, "review"): "Done",
+            (corrected.segment_id, "stage"): stage,
+            (corrected.segment_id, "review"): "done",
+        },
+    )
+    args = ["review", "import", str(sheet), "--coder", "Ines", "--study", str(study)]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "1 changed rows" in err and "1 confirmed rows" in err
+    human = read_human_codes(study).set_index("segment_id")
+    assert set(human.index) == {confirmed.segment_id, corrected.segment_id}
+    assert untouched.segment_id not in human.index
+    # A confirmation records the machine's codes as the reviewer's, valence included.
+    row = human.loc[confirmed.segment_id]
+    assert (row["stage"], row["emotion"]) == (confirmed.stage, confirmed.emotion)
+    assert row["touchpoints"] == confirmed.touchpoints
+    assert float(row["valence"]) == round(float(confirmed.valence), 2)
+    assert human.loc[corrected.segment_id, "stage"] == stage

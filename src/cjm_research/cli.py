@@ -152,9 +152,11 @@ def cmd_review_import(args: argparse.Namespace) -> int:
     segments = code_study(study).segments
     result = sheets.import_review(args.file, segments, study.codebook, study.root, args.coder)
     counts = ", ".join(f"{name} {n}" for name, n in result.changed.items())
+    changed = len(result.recorded) - result.confirmed
     _say(
-        f"{args.file}: {result.rows} rows, {len(result.recorded)} changed rows recorded for "
-        f"{args.coder} in {result.coder_file} ({counts})"
+        f"{args.file}: {result.rows} rows; recorded for {args.coder} in {result.coder_file}: "
+        f"{changed} changed rows ({counts}) and {result.confirmed} confirmed rows "
+        f"(review cell '{sheets.DONE}', codes unchanged)"
     )
     if result.already_recorded:
         _say(f"{result.already_recorded} changed rows were already recorded; not repeated")

@@ -52,6 +52,8 @@ from ..model import INTERVIEWER, SEGMENT_COLUMNS, CJMInputError, Code, Codebook
 REVIEW_SHEET = "review"
 CODEBOOK_SHEET = "codebook"
 CHECK = "check"
+#: What a reviewer writes in the ``review`` cell of a row whose codes they checked (changed or not).
+DONE = "done"
 
 #: What the researcher may change; everything else is context and is ignored on import.
 EDITABLE = ("stage", "touchpoints", "emotion", "valence", "note")
@@ -379,6 +381,7 @@ class ReviewImport:
     already_recorded: int = 0
     unknown_segments: list[str] = field(default_factory=list)
     coder_file: Path | None = None
+    confirmed: int = 0  # rows marked done with no code changed: the machine's codes, confirmed
 
 
 def read_review(path: Path | str) -> pd.DataFrame:
@@ -461,7 +464,9 @@ def import_review(
     study_root: Path | str,
     coder: str,
 ) -> ReviewImport:
-    """Record the rows of a review sheet that ``coder`` changed, as their human codes.
+    """Record the rows of a review sheet that ``coder`` changed or marked ``done``, as their
+    human codes: a confirmed code is evidence too (the coder learns from it, and it counts when
+    the machine is audited as a coder). A done row records every dimension as the sheet shows it.
 
     ``segments`` is the study's current coded table (for segment ids, interviews and texts).
     Every code is checked against ``codebook`` first; one bad cell raises
@@ -493,7 +498,7 @@ def import_review(
         },
         index=parsed.index,
     )
-    changed = parsed[diff.any(axis=1)]
+    changed = parsed[diff.any(axis=1) | parsed["done"]]
     records = pd.DataFrame(
         {
             "segment_id": changed["segment_id"],
@@ -502,9 +507,12 @@ def import_review(
             "touchpoints": changed["touchpoints"],
             "emotion": changed["emotion"],
             "valence": [
-                "" if not moved else _number(v)
-                for v, moved in zip(
-                    changed["valence"], diff.loc[changed.index, "valence"], strict=True
+                _number(v) if moved or done else ""
+                for v, moved, done in zip(
+                    changed["valence"],
+                    diff.loc[changed.index, "valence"],
+                    changed["done"],
+                    strict=True,
                 )
             ],
             "text_sha": [
@@ -519,6 +527,7 @@ def import_review(
     fresh = pd.Series([not repeat(r) for r in records.to_dict("records")], index=records.index)
     records = records[fresh.astype(bool)]
     counts = {name: int(diff.loc[records.index, name].sum()) for name in diff.columns}
+    confirmed = int((~diff.loc[records.index].any(axis=1)).sum())
     written = append_human_codes(study_root, coder, records) if len(records) else None
     return ReviewImport(
         path=path,
@@ -528,6 +537,7 @@ def import_review(
         already_recorded=int((~fresh).sum()),
         unknown_segments=unknown,
         coder_file=written or coder_file(study_root, coder),
+        confirmed=confirmed,
     )
 
 
@@ -547,6 +557,7 @@ def _parse(sheet: pd.DataFrame, codebook: Codebook, path: Path) -> pd.DataFrame:
             )
         seen.setdefault(segment_id, number)
         parsed = {"segment_id": segment_id, "_row": number, "note": row.get("note", "")}
+        parsed["done"] = row.get("review", "").strip().lower() == DONE
         parsed["text_sha"] = row.get("text_sha", "")
         for name in ("stage", "emotion"):
             value = row.get(name, "")
@@ -580,6 +591,7 @@ def _parse(sheet: pd.DataFrame, codebook: Codebook, path: Path) -> pd.DataFrame:
         "valence",
         "note",
         "text_sha",
+        "done",
     ]
     return pd.DataFrame(out, columns=columns, index=sheet.index)
 
