@@ -238,8 +238,17 @@ def test_current_human_codes_are_what_the_reviewer_sees(tmp_path):
     assert list(table["question"]) == ["Where did you buy it?"] * 2 + ["What next?"]
     assert table.loc["a:3", ["stage", "coder", "review"]].tolist() == ["support", "Ana", ""]
     assert table.loc["a:2", "review"] == "" and table.loc["a:2", "time"] == "0:00:02"
+    # The turns around it, so the reviewer needs no transcript.
+    assert table["before"].tolist() == [
+        "",
+        "Pat: =1+1 honestly, online.",
+        "Pat: And then it broke.",
+    ]
+    assert table["after"].tolist() == ["Pat: And then it broke.", "Interviewer: What next?", ""]
     export_review(tmp_path / "r.xlsx", segments, codebook)
-    cell = load_workbook(tmp_path / "r.xlsx")["review"]["G2"]
+    sheet = load_workbook(tmp_path / "r.xlsx")["review"]
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(2, header.index("text") + 1)
     assert (cell.value, cell.data_type) == ("=1+1 honestly, online.", "s")
     export_review(tmp_path / "r.csv", segments, codebook)
     assert read_review(tmp_path / "r.csv").loc[0, "text"] == "'=1+1 honestly, online."
@@ -298,3 +307,27 @@ def test_rows_marked_done_are_recorded_as_confirmed_codes(study, pristine, capsy
     assert row["touchpoints"] == confirmed.touchpoints
     assert float(row["valence"]) == round(float(confirmed.valence), 2)
     assert human.loc[corrected.segment_id, "stage"] == stage
+
+
+def test_next_chooses_uncertain_turns_across_personas_and_never_a_coded_one(study, capsys):
+    from cjm_research.exchange.selection import next_for_review
+
+    segments = code_study(load_study(study)).segments
+    rows = participant_rows(segments)
+    coded = rows.sort_values("stage_confidence").iloc[:3]  # the three least sure: coded by hand
+    append_human_codes(study, "Ana", coded[["segment_id", "stage"]])
+    merged = code_study(load_study(study)).segments
+    picked = next_for_review(merged, 12)
+    assert len(picked) == 12 and picked["segment_id"].is_unique
+    assert not set(picked["segment_id"]) & set(coded["segment_id"])
+    assert set(picked["persona_id"]) == set(rows["persona_id"])
+    assert picked["stage"].nunique() >= 5, "a round covers the stages, not one confusion"
+    assert picked["stage_confidence"].astype(float).mean() < rows["stage_confidence"].mean()
+    # Through the CLI: a sheet of just those turns, in that order, with their context.
+    sheet = study.parent / "next.csv"
+    args = ["review", "export", str(sheet), "--study", str(study), "--next", "12"]
+    assert main(args) == 0
+    assert "the 12 turns that teach the coder most" in capsys.readouterr().err
+    written = read_review(sheet)
+    assert list(written["segment_id"]) == list(picked["segment_id"])
+    assert (written["question"] != "").sum() >= 10 and (written["after"] != "").sum() >= 10

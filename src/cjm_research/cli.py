@@ -33,6 +33,7 @@ from .batch import (
 from .coding import coders
 from .evaluate import evaluate, format_evaluation, read_gold
 from .exchange import qdpx, sheets
+from .exchange.selection import next_for_review
 from .iorw import write_text
 from .model import CJMInputError
 from .resources import example_study_dir
@@ -135,13 +136,22 @@ def cmd_review_export(args: argparse.Namespace) -> int:
         )
     else:
         table = code_study(study, progress=_say).segments
+    chosen = None
+    if args.next is not None:
+        picked = next_for_review(table, args.next)
+        chosen = list(picked["segment_id"])
     written = sheets.export_review(
-        args.file, table, study.codebook, title=f"Review: {study.root.name}"
+        args.file, table, study.codebook, title=f"Review: {study.root.name}", only=chosen
     )
     flagged = int((written["review"] == sheets.CHECK).sum())
+    what = (
+        f"the {len(written)} turns that teach the coder most (of those without a human code)"
+        if chosen is not None
+        else f"{len(written)} participant segments"
+    )
     _say(
-        f"wrote {args.file}: {len(written)} participant segments, {flagged} flagged "
-        f"'{sheets.CHECK}' (a stage or touchpoint code below confidence {sheets.LOW_CONFIDENCE})"
+        f"wrote {args.file}: {what}, {flagged} flagged '{sheets.CHECK}' (a stage or touchpoint "
+        f"code below confidence {sheets.LOW_CONFIDENCE}); mark each row you checked 'done'"
     )
     return EXIT_OK
 
@@ -299,6 +309,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="sheet to write: FILE.xlsx or FILE.csv")
     p.add_argument("--study", default=".")
     p.add_argument("--segments", help="a coded table (cjm code --out) instead of coding afresh")
+    p.add_argument(
+        "--next",
+        type=int,
+        metavar="N",
+        help="only the N turns whose review would teach the coder most (uncertain, rare, spread "
+        "over personas and stages; never a turn you have coded)",
+    )
     p.set_defaults(func=cmd_review_export)
     p = steps.add_parser("import", help="record the changed rows of a review sheet")
     p.add_argument("file", help="the edited FILE.xlsx or FILE.csv")

@@ -32,9 +32,11 @@ import numpy as np
 from ..model import INTERVIEWER, Code, Codebook, Transcript, Turn
 from . import context
 from .embeddings import Embedder, WordVectors
+from .emotion import CodebookReading
+from .heads import NO_STAGE, Heads, features, shipped_heads
 from .rules import ASKED_CONFIDENCE, Matches, RulesCoder, phrases
 
-VERSION = "4"
+VERSION = "5"
 #: Weight of the nearest example against the centroid in a code's similarity score. Chosen by
 #: leave-one-out accuracy on the default codebook's examples (stages / touchpoints): 0 gives
 #: 0.41 / 0.59, 0.5 gives 0.31 / 0.52, 1 gives 0.25 / 0.42 — the centroid generalises best.
@@ -52,6 +54,14 @@ QUESTION_TEMPERATURE = 0.05
 #: is read again with the sentence model. Chosen on the gold file's p01-p06: 0.4 / 0.5 / 0.6 gave
 #: stage macro-F1 within 0.01 of each other, re-reading 7 / 14 / 24 % of the answers.
 REREAD_BELOW = 0.5
+#: How much the interview heads (``heads.py``) count: the stage head's probabilities are an
+#: expert multiplied in with this power; the touchpoint head's probability is averaged with the
+#: similarity with this weight; valence is this mix of the head and the emotion model; the head's
+#: emotion wins when its probability beats the model's confidence times EMOTION_EDGE.
+HEAD_STAGE_WEIGHT = 1.0
+HEAD_TOUCHPOINT_WEIGHT = 0.5
+HEAD_VALENCE_WEIGHT = 0.7
+HEAD_EMOTION_EDGE = 1.0
 #: The guide-question prototype of the codebook's open questions (``Codebook.open_questions``).
 OPEN = "(open question)"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -294,8 +304,11 @@ class SemanticCoder:
         cache_dir: Path | str | None = None,
         embedder: Embedder | None = None,
         word_vectors: WordVectors | None = None,
+        heads: Heads | bool | None = True,
     ) -> None:
         self.codebook = codebook
+        # True: the shipped heads (None when this build has none); False or None: no heads.
+        self.heads = shipped_heads() if heads is True else (heads or None)
         self.embedder = embedder or shared_embedder(cache_dir)
         self.rules = RulesCoder(codebook)
         # Off-journey talk is one more code beside the stages when the codebook describes it.
@@ -362,6 +375,11 @@ class SemanticCoder:
 
         read(asked, self.sentences)
         read(answers, self.words)
+        head = self._read_heads(turns, answers, vectors)
+        if head is not None:
+            for j, i in enumerate(answers):
+                both = own[i] * head.stage[j] ** HEAD_STAGE_WEIGHT
+                own[i] = both / both.sum() if both.sum() > 0 else own[i]
         questions = None
         if asked and self.sentences.questions is not None:
             questions = np.zeros((len(turns), k))
@@ -386,6 +404,8 @@ class SemanticCoder:
         }
         rows = [self.rules.row(transcript, turn, {}) for turn in turns]
         readings = self.rules.read_emotions([texts[i] for i in answers])  # one batch: fast
+        if head is not None:
+            readings = [head.reading(j, r) for j, r in enumerate(readings)]
         for j, i in enumerate(answers):
             stage, confidence, source = smoothed.stage(j, self.codebook.stage_ids)
             by = reading[i]
@@ -400,7 +420,13 @@ class SemanticCoder:
             else:
                 notes.append(context.stage_evidence(stage, source, ""))
             asked = found[i - 1][1] if context.follows_question(turns, i) else []
-            codes = self._touchpoint_codes(found[i][1], *touchpoint_scores[i], by, asked)
+            codes = self._touchpoint_codes(
+                found[i][1],
+                *touchpoint_scores[i],
+                by,
+                asked,
+                None if head is None else head.touchpoints[j],
+            )
             notes.append(str(codes.pop("evidence")))
             codes.update(
                 self.rules.emotion_codes(texts[i], reading=readings[j], matches=found[i][2])
@@ -419,6 +445,40 @@ class SemanticCoder:
             rows[i]["coder"] = self.coder_id
         return rows
 
+    def _read_heads(
+        self, turns: list[Turn], answers: list[int], vectors: dict[int, np.ndarray]
+    ) -> HeadReading | None:
+        """The heads' reading of the answers, from the vectors the coder already has."""
+        if self.heads is None or not answers:
+            return None
+        dimension = vectors[answers[0]].shape[0]
+        asked = [
+            vectors[i - 1] if context.follows_question(turns, i) and i - 1 in vectors
+            else np.zeros(dimension, dtype=np.float32)
+            for i in answers
+        ]  # fmt: skip
+        x = features(
+            np.stack([vectors[i] for i in answers]),
+            np.stack(asked),
+            np.array(answers) / max(1, len(turns) - 1),
+            np.array([len(turns[i].text.split()) for i in answers]),
+        )
+        h = self.heads
+        columns = (*self.codebook.stage_ids, *((NO_STAGE,) if self.off_journey else ()))
+        stage = h.stage.columns(columns, h.stage.softmax(x))
+        # A stage the head does not know keeps the others' evidence: a flat 1 (no opinion).
+        stage = np.where(np.isnan(stage), np.nanmean(stage, axis=1, keepdims=True), stage)
+        emotion_ids = tuple(c.id for c in self.codebook.emotions)
+        return HeadReading(
+            stage=np.nan_to_num(stage, nan=1.0),
+            touchpoints=h.touchpoints.columns(
+                tuple(c.id for c in self.codebook.touchpoints), h.touchpoints.sigmoid(x)
+            ),
+            emotions=h.emotion.columns(emotion_ids, h.emotion.softmax(x)),
+            valence=h.valence_of(x),
+            emotion_ids=emotion_ids,
+        )
+
     @staticmethod
     def _touchpoint_scores(
         rows: list[int], vectors: dict[int, np.ndarray], by: Reading
@@ -436,8 +496,10 @@ class SemanticCoder:
         nearest: np.ndarray,
         by: Reading,
         asked_matches: Matches,
+        head: np.ndarray | None = None,
     ) -> dict[str, object]:
-        """A turn's touchpoints from its keyword ``matches``, the question's and similarity."""
+        """A turn's touchpoints from its keyword ``matches``, the question's, similarity and the
+        touchpoint head (``head``: its probability per touchpoint, NaN where it has none)."""
         a, b = by.platt
         keyword, hits = self.rules.touchpoint_keywords(matches)
         asked = [h for h, _ in asked_matches]
@@ -457,6 +519,10 @@ class SemanticCoder:
             # 0.74 with them, 0.79 without, at any threshold): they decide only codes that have
             # no keywords.
             similar = np.where(self._touchpoint_has_keywords, 0.0, similar)
+        if head is not None:
+            known = ~np.isnan(head)
+            blend = (1 - HEAD_TOUCHPOINT_WEIGHT) * similar + HEAD_TOUCHPOINT_WEIGHT * head
+            similar = np.where(known, blend, similar)
         probability = np.maximum(similar, named)
         chosen = np.flatnonzero(probability >= TOUCHPOINT_THRESHOLD)
         notes = []
@@ -477,6 +543,28 @@ class SemanticCoder:
             "touchpoint_confidence": round(float(confidence), 3),
             "evidence": "; ".join(notes),
         }
+
+
+@dataclass
+class HeadReading:
+    """The interview heads' reading of one transcript's answers, in the codebook's columns."""
+
+    stage: np.ndarray  # answers × the coder's stage columns (stages, then off-journey)
+    touchpoints: np.ndarray  # answers × codebook touchpoints; NaN where the head has none
+    emotions: np.ndarray  # answers × codebook emotions; NaN where the head has none
+    valence: np.ndarray  # per answer
+    emotion_ids: tuple[str, ...]
+
+    def reading(self, j: int, model: CodebookReading) -> CodebookReading:
+        """Answer ``j``'s emotion reading: the emotion model's, with the head mixed in."""
+        valence = (1 - HEAD_VALENCE_WEIGHT) * model.valence + HEAD_VALENCE_WEIGHT * self.valence[j]
+        row = self.emotions[j]
+        if np.isnan(row).all():
+            return CodebookReading(model.emotion, model.confidence, valence, model.label)
+        best = int(np.nanargmax(row))
+        if row[best] >= HEAD_EMOTION_EDGE * model.confidence:
+            return CodebookReading(self.emotion_ids[best], float(row[best]), valence, "interview")
+        return CodebookReading(model.emotion, model.confidence, valence, model.label)
 
 
 def _questions(turns: list[Turn]) -> list[int]:

@@ -20,7 +20,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -65,11 +65,14 @@ EXPORTED = ("exported_stage", "exported_touchpoints", "exported_emotion", "expor
 COLUMNS: tuple[str, ...] = (
     "segment_id",
     "participant",
+    "persona",
     "interview",
     "time",
     "line",
+    "before",
     "question",
     "text",
+    "after",
     *EDITABLE,
     "review",
     "coder",
@@ -79,10 +82,28 @@ COLUMNS: tuple[str, ...] = (
     "text_sha",
 )
 _HIDDEN = (*EXPORTED, "text_sha")
-_WIDTHS = {"question": 40, "text": 60, "touchpoints": 24, "note": 30, "evidence": 50}
-_WRAPPED = ("question", "text", "note", "evidence")
+_WIDTHS = {
+    "before": 30,
+    "question": 40,
+    "text": 60,
+    "after": 30,
+    "touchpoints": 24,
+    "note": 30,
+    "evidence": 50,
+}
+_WRAPPED = ("before", "question", "text", "after", "note", "evidence")
 # Display-only text a spreadsheet could mistake for a formula when it opens a CSV; never read back.
-_DISPLAY_TEXT = ("participant", "interview", "question", "text", "coder", "evidence")
+_DISPLAY_TEXT = (
+    "participant",
+    "persona",
+    "interview",
+    "before",
+    "question",
+    "text",
+    "after",
+    "coder",
+    "evidence",
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SEPARATORS = re.compile(r"[;,]")
 _FIXED_DATE = datetime(2000, 1, 1)
@@ -108,9 +129,19 @@ def review_table(segments: pd.DataFrame) -> pd.DataFrame:
     """
     table = segments.sort_values(["interview_id", "turn", "start"], kind="stable")
     asked = table["text"].where(table["role"] == INTERVIEWER)
-    question = asked.groupby(table["interview_id"], sort=False).ffill().fillna("")
+    by_interview = table["interview_id"]
+    question = asked.groupby(by_interview, sort=False).ffill().fillna("")
+    # Context, so the reviewer needs no transcript: the turn before the question, the turn after.
+    spoken = table["speaker"].astype(str) + ": " + table["text"].astype(str)
+    follows = (table["role"] == INTERVIEWER).groupby(by_interview, sort=False).shift(1)
+    after = spoken.groupby(by_interview, sort=False).shift(-1).fillna("")
+    before = spoken.groupby(by_interview, sort=False).shift(1)
+    before = before.where(
+        ~follows.fillna(False).astype(bool), spoken.groupby(by_interview, sort=False).shift(2)
+    )
     keep = table["role"] != INTERVIEWER
     rows, question = table[keep], question[keep]
+    before, after = before[keep].fillna(""), after[keep]
     confidence = rows[list(CONFIDENCES)].astype("float64").round(2)
     valence = rows["valence"].astype("float64").round(2)
     out = pd.DataFrame(
@@ -119,11 +150,14 @@ def review_table(segments: pd.DataFrame) -> pd.DataFrame:
             "participant": rows["participant_id"].where(
                 rows["participant_id"] != "", rows["speaker"]
             ),
+            "persona": rows["persona_id"],
             "interview": rows["interview_id"],
             "time": rows["time_start"].map(_clock),
             "line": rows["line"],
+            "before": before,
             "question": question,
             "text": rows["text"],
+            "after": after,
             "stage": rows["stage"],
             "touchpoints": rows["touchpoints"],
             "emotion": rows["emotion"],
@@ -149,14 +183,22 @@ def review_table(segments: pd.DataFrame) -> pd.DataFrame:
 
 
 def export_review(
-    path: Path | str, segments: pd.DataFrame, codebook: Codebook, *, title: str = "Code review"
+    path: Path | str,
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    title: str = "Code review",
+    only: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Write the review sheet for ``segments`` to ``path`` (``.xlsx`` or ``.csv``, atomically).
 
-    Returns the table written (see :func:`review_table`).
+    ``only``: just these segments, in this order (``--next``; the context columns still come
+    from the whole table). Returns the table written (see :func:`review_table`).
     """
     path = Path(path)
     table = review_table(segments)
+    if only is not None:
+        table = table.set_index("segment_id").loc[list(only)].reset_index()
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         write_bytes(path, _xlsx_bytes(table, codebook, title))

@@ -1,0 +1,116 @@
+"""Interview heads: small linear models that read a participant turn the way coders of interview
+talk do, trained on the coded interview corpus (``tests/data/corpus``) by ``tools/train_heads.py``.
+
+Each head reads the same features the semantic coder already has for a turn: the answer's word
+vectors, the interviewer's question before it (sentence model), where the turn falls in the
+interview and how long it is. The stage head gives one probability per stage (and "no stage"),
+the touchpoint head one per touchpoint, the emotion head one per emotion, the valence head a
+number in [-1, 1]. Weights ship in ``coding/data/interview-heads.npz`` (numpy only at run time).
+
+The heads know the default codebook's code ids; a study codebook uses them for the codes whose
+ids it shares (a renamed or new code is read from the codebook alone, as before).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+HEADS_PATH = Path(__file__).resolve().parent / "data" / "interview-heads.npz"
+#: The "no stage" class of the stage head (introductions, closing talk, life context).
+NO_STAGE = "(none)"
+
+
+def features(
+    answers: np.ndarray, questions: np.ndarray, position: np.ndarray, words: np.ndarray
+) -> np.ndarray:
+    """The heads' input: answer vectors, question vectors (zeros when no question came before),
+    the relative position in the interview (0 first turn … 1 last) and log word count."""
+    position = np.asarray(position, dtype=np.float32).reshape(-1, 1)
+    length = np.log1p(np.asarray(words, dtype=np.float32)).reshape(-1, 1) / 5
+    edges = np.hstack([position, position**2, (position < 0.08), (position > 0.92)])
+    return np.hstack([answers, questions, edges, length]).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Linear:
+    """One linear head: class names, weights (features × classes) and bias."""
+
+    classes: tuple[str, ...]
+    weights: np.ndarray
+    bias: np.ndarray
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Raw scores, one column per class."""
+        return x @ self.weights + self.bias
+
+    def softmax(self, x: np.ndarray) -> np.ndarray:
+        """Probabilities over the classes (one label per row)."""
+        z = self.logits(x)
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+    def sigmoid(self, x: np.ndarray) -> np.ndarray:
+        """One probability per class (several labels per row)."""
+        return 1 / (1 + np.exp(-self.logits(x)))
+
+    def columns(self, wanted: tuple[str, ...], probabilities: np.ndarray) -> np.ndarray:
+        """``probabilities`` re-ordered to ``wanted``; a class the head does not know is NaN."""
+        index = {c: n for n, c in enumerate(self.classes)}
+        out = np.full((len(probabilities), len(wanted)), np.nan)
+        for j, code in enumerate(wanted):
+            if code in index:
+                out[:, j] = probabilities[:, index[code]]
+        return out
+
+
+@dataclass(frozen=True)
+class Heads:
+    """The four heads, as trained together on the corpus."""
+
+    stage: Linear
+    touchpoints: Linear
+    emotion: Linear
+    valence: Linear  # one "class": the valence, a linear regression clipped to [-1, 1]
+    version: str
+
+    def valence_of(self, x: np.ndarray) -> np.ndarray:
+        """Valence in [-1, 1] per row."""
+        return np.clip(self.valence.logits(x)[:, 0], -1.0, 1.0)
+
+
+def _linear(data: np.lib.npyio.NpzFile, name: str) -> Linear:
+    return Linear(
+        tuple(str(c) for c in data[f"{name}_classes"]),
+        data[f"{name}_weights"].astype(np.float32),
+        data[f"{name}_bias"].astype(np.float32),
+    )
+
+
+@cache
+def shipped_heads(path: Path = HEADS_PATH) -> Heads | None:
+    """The shipped heads, or None when the file is absent (a build without the corpus)."""
+    if not Path(path).is_file():
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        return Heads(
+            stage=_linear(data, "stage"),
+            touchpoints=_linear(data, "touchpoints"),
+            emotion=_linear(data, "emotion"),
+            valence=_linear(data, "valence"),
+            version=str(data["version"]),
+        )
+
+
+def save_heads(heads: Heads, path: Path) -> None:
+    """Write ``heads`` as the npz :func:`shipped_heads` reads."""
+    arrays: dict[str, np.ndarray] = {"version": np.array(heads.version)}
+    for name in ("stage", "touchpoints", "emotion", "valence"):
+        head: Linear = getattr(heads, name)
+        arrays[f"{name}_classes"] = np.array(head.classes)
+        arrays[f"{name}_weights"] = head.weights.astype(np.float32)
+        arrays[f"{name}_bias"] = head.bias.astype(np.float32)
+    np.savez_compressed(path, **arrays)
