@@ -81,7 +81,8 @@ def test_changes_first_run_then_nothing_moved(ctx, study_and_table, tmp_path):
 def test_limitations_carry_this_reports_numbers(ctx):
     said = report.limitations(ctx)
     assert said[0].startswith("100% of the segments were coded by machine")
-    assert "3 participants" in said[1]
+    assert "No turn of this study has been reviewed" in said[1]
+    assert "3 participants" in said[2]
     assert "Limitations" in report.methodology_html(ctx)
 
 

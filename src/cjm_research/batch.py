@@ -26,12 +26,12 @@ from tqdm import tqdm
 from . import manifest as mf
 from .analysis import participant_segments
 from .codecache import code_with_cache
-from .coding import get_coder
-from .coding.human import apply_human_codes, read_human_codes
+from .coding import code_with_review, get_coder
+from .coding.human import apply_human_codes, is_human, read_human_codes
 from .executors import make_executor
 from .iorw import atomic_path, write_text
 from .kernels import check_parameters, execute
-from .model import CJMInputError
+from .model import PARTICIPANT, CJMInputError
 from .render import html
 from .resources import notebooks_dir
 from .study import Study, work_dir
@@ -315,7 +315,15 @@ def code_study(
     if progress is not None and cache is not None:
         progress(f"coded {coded} interviews, {len(study.transcripts) - coded} from the cache")
     valences = {c.id: c.valence or 0.0 for c in study.codebook.emotions}
-    merged, orphans = apply_human_codes(machine, read_human_codes(study.root), valences)
+    human = read_human_codes(study.root)
+    merged, orphans = apply_human_codes(machine, human, valences)
+    reviewed = merged[(merged["role"] == PARTICIPANT) & merged["coder"].map(is_human)]
+    learned = code_with_review(study.transcripts, machine_coder, reviewed)
+    if learned is not None:
+        if progress is not None:
+            progress(f"learned from {len(reviewed)} reviewed turns of this study")
+        machine = learned
+        merged, orphans = apply_human_codes(machine, human, valences)
     if progress is not None and len(orphans):
         progress(
             f"{len(orphans)} human codes refer to segments that no longer exist "

@@ -106,8 +106,14 @@ def environment(coder: str, formats: Iterable[str]) -> dict[str, str]:
 
 
 def coding_sources() -> str:
-    """Hash of the coders' source: a coder changed without a version bump still invalidates."""
-    return _source_sha(_PACKAGE / "coding")
+    """Hash of the coders' source and shipped models (``coding/data``: the emotion model, the
+    interview heads): a coder changed without a version bump still invalidates."""
+    return sha_json([_source_sha(_PACKAGE / "coding"), _data_sha(_PACKAGE / "coding" / "data")])
+
+
+@cache
+def _data_sha(folder: Path) -> str:
+    return tree_sha(folder) if folder.is_dir() else ""
 
 
 @dataclass

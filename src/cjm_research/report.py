@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import charts, memo, privacy
-from .agreement import agreement_table
+from .agreement import Audit, agreement_table, audit_sentence, audit_warning, machine_audit
 from .analysis import Journey, build_journey, moment_text, signed, split_codes, summarise
 from .ingest import load_participants
 from .insights import (
@@ -51,6 +51,7 @@ class ReportContext:
     changes: list[str] | None = None  # None: no previous run to compare with
     period: str = ""  # when the interviews took place, from participants.csv dates
     agreement: pd.DataFrame = field(default_factory=pd.DataFrame)  # empty: one coder only
+    audit: list[Audit] = field(default_factory=list)  # the machine against reviewed turns
 
     def code_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """This persona's applied codes (label, segments, participants) and top code pairs."""
@@ -125,6 +126,10 @@ def load_context(
         segments, labels = privacy.redact_segments(segments, key), key.labels
         curated = privacy.redact_insights(curated, key)
     journey = build_journey(segments, codebook, persona_id, participant_labels=labels)
+    # The machine layer sits beside the merged table (batch writes both); without it, only
+    # human coders can be compared and the machine cannot be audited.
+    machine_path = Path(segments_path).with_name("segments.machine.parquet")
+    machine = read_segments(machine_path) if machine_path.exists() else None
     previous = read_snapshot(snapshot_path(previous_dir, persona_id)) if previous_dir else None
     return ReportContext(
         study_dir=study_dir,
@@ -136,16 +141,9 @@ def load_context(
         insights=insights_for(journey, curated, codebook, labels),
         changes=None if previous is None else changes(previous, snapshot(journey), codebook),
         period=period,
-        agreement=_agreement(study_dir, Path(segments_path), codebook),
+        agreement=agreement_table(study_dir, machine, codebook),
+        audit=machine_audit(study_dir, machine),
     )
-
-
-def _agreement(study_dir: Path, segments_path: Path, codebook: Codebook) -> pd.DataFrame:
-    # The machine layer sits beside the merged table (batch writes both); without it, only
-    # human coders can be compared.
-    machine_path = segments_path.with_name("segments.machine.parquet")
-    machine = read_segments(machine_path) if machine_path.exists() else None
-    return agreement_table(study_dir, machine, codebook)
 
 
 def interview_period(dates: list[str]) -> str:
@@ -169,6 +167,7 @@ def limitations(ctx: ReportContext) -> list[str]:
     said = [
         f"{machine:.0%} of the segments were coded by machine and {1 - machine:.0%} by people; "
         "machine codes are suggestions to review, not findings.",
+        audit_sentence(ctx.audit),
         f"{journey.n_participants} participants: counts describe this sample, not a population. "
         "Read them as signals of how widely something was felt, not as percentages to project.",
         "Valence is estimated from the words of each turn, not from tone of voice; sarcasm and "
@@ -225,6 +224,7 @@ def write_docx(ctx: ReportContext, figures: dict[str, Path], out_path: Path | st
         changes=ctx.changes,
         period=ctx.period,
         limitations=limitations(ctx),
+        warnings=review_warnings(ctx),
         agreement=ctx.agreement,
         code_tables=ctx.code_tables(),
         out_path=Path(out_path),
@@ -281,7 +281,14 @@ def summary_html(ctx: ReportContext) -> str:
         + html.heading("Top delights", 3)
         + (html.bullets(summary.delights) or html.paragraph(summary.no_delights))
         + (html.paragraph(summary.low_evidence, "cjm-warning") if summary.low_evidence else "")
+        + "".join(html.paragraph(w, "cjm-warning") for w in review_warnings(ctx))
     )
+
+
+def review_warnings(ctx: ReportContext) -> list[str]:
+    """The executive summary's warnings about how far the machine's codes were checked."""
+    warning = audit_warning(ctx.audit)
+    return [warning] if warning else []
 
 
 def profile_html(ctx: ReportContext) -> str:

@@ -107,6 +107,35 @@ def code_transcripts(
     return segments_frame(rows)
 
 
+def code_with_review(
+    transcripts: Iterable[Transcript], coder: TranscriptCoder, reviewed: pd.DataFrame
+) -> pd.DataFrame | None:
+    """Code ``transcripts`` again, the coder having learned from the study's ``reviewed`` turns
+    (human-coded participant turns with their text); None when the coder cannot learn.
+
+    A reviewed turn's own row is the coder's *audit* code: learned from every other interview's
+    reviewed turns, never its own interview's, so agreement with the researcher on it is
+    measured on a turn the machine had not seen coded.
+    """
+    teach = getattr(coder, "teach", None)
+    if teach is None or reviewed.empty:
+        return None
+    transcripts = list(transcripts)
+    teach(reviewed, transcripts)
+    prepare = getattr(coder, "prepare", None)
+    if prepare is not None:
+        prepare(transcripts)
+    keep = set(reviewed["segment_id"])
+    rows: list[dict[str, object]] = []
+    for transcript in transcripts:
+        coded = coder(transcript)
+        if keep & {str(r["segment_id"]) for r in coded}:
+            audit = {r["segment_id"]: r for r in coder.audit(transcript)}
+            coded = [audit[r["segment_id"]] if r["segment_id"] in keep else r for r in coded]
+        rows.extend(coded)
+    return segments_frame(rows)
+
+
 def segments_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     """A segments table with the stable column order and dtypes, even when empty."""
     frame = pd.DataFrame(rows, columns=list(SEGMENT_COLUMNS))

@@ -24,16 +24,27 @@ stage and touchpoint codes are flagged for review.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ..model import INTERVIEWER, Code, Codebook, Transcript, Turn
 from . import context
 from .embeddings import Embedder, WordVectors
 from .emotion import CodebookReading
-from .heads import NO_STAGE, Heads, features, shipped_heads
+from .heads import (
+    NO_STAGE,
+    Heads,
+    Targets,
+    features,
+    fine_tune,
+    positions,
+    shipped_heads,
+    targets,
+)
 from .rules import ASKED_CONFIDENCE, Matches, RulesCoder, phrases
 
 VERSION = "5"
@@ -62,6 +73,20 @@ HEAD_STAGE_WEIGHT = 1.0
 HEAD_TOUCHPOINT_WEIGHT = 0.5
 HEAD_VALENCE_WEIGHT = 0.7
 HEAD_EMOTION_EDGE = 1.0
+#: Learning from the researcher's codes of the study (``SemanticCoder.teach``): a reviewed turn's
+#: stage is clamped with this probability in the journey context, so it pulls its neighbours (the
+#: turns between two reviewed support answers are most likely support too); an unreviewed turn
+#: hears its KNN nearest reviewed turns that are near-duplicates (word-vector cosine at least
+#: KNN_MIN), weighted by exp(cosine / KNN_TEMPERATURE), as one more expert with power KNN_WEIGHT;
+#: their touchpoints, emotion and valence are blended in with the weight they carry, up to
+#: KNN_BLEND. Chosen on the example study's simulated review (benchmarks/bench_review.py): looser
+#: neighbours (cosine 0.4-0.7) lowered stage macro-F1 at 10-20 % reviewed; clamping did the work.
+CLAMP = 0.9
+KNN = 5
+KNN_MIN = 0.8
+KNN_TEMPERATURE = 0.05
+KNN_WEIGHT = 1.0
+KNN_BLEND = 0.6
 #: The guide-question prototype of the codebook's open questions (``Codebook.open_questions``).
 OPEN = "(open question)"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -308,7 +333,8 @@ class SemanticCoder:
     ) -> None:
         self.codebook = codebook
         # True: the shipped heads (None when this build has none); False or None: no heads.
-        self.heads = shipped_heads() if heads is True else (heads or None)
+        self.base_heads = shipped_heads() if heads is True else (heads or None)
+        self.heads = self.base_heads
         self.embedder = embedder or shared_embedder(cache_dir)
         self.rules = RulesCoder(codebook)
         # Off-journey talk is one more code beside the stages when the codebook describes it.
@@ -324,11 +350,118 @@ class SemanticCoder:
             reads_questions=False,
         )
         self._touchpoint_has_keywords = np.array([bool(c.keywords) for c in codebook.touchpoints])
+        self.examples: Examples | None = None
+        self.holdout = ""  # an interview whose reviewed turns are set aside (``audit``)
 
     @property
     def coder_id(self) -> str:
-        """The value written to the table's ``coder`` column."""
-        return f"auto:{self.name}@{self.version}"
+        """The value written to the table's ``coder`` column (``+study`` once it learned)."""
+        learned = "+study" if self.examples is not None else ""
+        return f"auto:{self.name}{learned}@{self.version}"
+
+    def teach(self, reviewed: pd.DataFrame, transcripts: Sequence[Transcript] = ()) -> None:
+        """Learn from the researchers' codes of this study: ``reviewed`` has one row per
+        human-coded participant turn (``segment_id``, ``interview_id``, ``text``, ``stage``,
+        ``touchpoints``, ``emotion``, ``valence``). With the study's ``transcripts`` the interview
+        heads are also fine-tuned on those turns. Empty: forget, and code as before."""
+        self.heads = self.base_heads
+        if reviewed.empty:
+            self.examples = None
+            return
+        rows = reviewed.reset_index(drop=True)
+        x, target = self._head_examples(rows, transcripts)
+        self.examples = Examples(
+            rows=rows,
+            vectors=self.words.embedder.encode(list(rows["text"].astype(str))),
+            stages=self._stage_matrix(rows["stage"]),
+            touchpoints=np.array(
+                [
+                    [c.id in set(str(t).split(";")) for c in self.codebook.touchpoints]
+                    for t in rows["touchpoints"]
+                ],
+                dtype=float,
+            ).reshape(len(rows), len(self.codebook.touchpoints)),
+            valence=pd.to_numeric(rows["valence"], errors="coerce").fillna(0.0).to_numpy(),
+            features=x,
+            targets=target,
+        )
+        self.heads = self._tuned()
+
+    def _tuned(self, leave_out: str = "") -> Heads | None:
+        """The heads fine-tuned on the reviewed turns, those of ``leave_out`` set aside."""
+        ex = self.examples
+        if self.base_heads is None or ex is None or ex.features is None or ex.targets is None:
+            return self.base_heads
+        keep = (ex.rows["interview_id"] != leave_out).to_numpy()
+        if not keep.any():
+            return self.base_heads
+        t = ex.targets
+        kept = Targets(t.stage[keep], t.touchpoints[keep], t.emotion[keep], t.valence[keep])
+        return fine_tune(self.base_heads, ex.features[keep], kept)
+
+    def _head_examples(
+        self, rows: pd.DataFrame, transcripts: Sequence[Transcript]
+    ) -> tuple[np.ndarray | None, Targets | None]:
+        """The heads' features of the reviewed turns (read as ``__call__`` reads them) and their
+        codes as targets; None without the transcripts or the heads."""
+        if self.base_heads is None or not transcripts:
+            return None, None
+        where = {
+            f"{t.interview_id}:{turn.index}": (t, n)
+            for t in transcripts
+            for n, turn in enumerate(t.turns)
+        }
+        found = [where.get(str(s)) for s in rows["segment_id"]]
+        if any(f is None for f in found):
+            return None, None
+        answers = [t.turns[n].text for t, n in found]  # type: ignore[misc]
+        asked = [
+            t.turns[n - 1].text if context.follows_question(t.turns, n) else ""  # type: ignore[misc]
+            for t, n in found  # type: ignore[misc]
+        ]
+        vectors = self.words.embedder.encode(answers)
+        questions = np.zeros_like(vectors)
+        have = [i for i, q in enumerate(asked) if q]
+        if have:
+            questions[have] = self.sentences.embedder.encode([asked[i] for i in have])
+        x = features(
+            vectors,
+            questions,
+            np.array([positions(np.array([n]), len(t.turns))[0] for t, n in found]),  # type: ignore[misc]
+            np.array([len(a.split()) for a in answers]),
+        )
+        target = targets(
+            self.base_heads,
+            list(rows["stage"].fillna("").astype(str)),
+            list(rows["touchpoints"].fillna("").astype(str)),
+            list(rows["emotion"].fillna("").astype(str)),
+            list(pd.to_numeric(rows["valence"], errors="coerce").fillna(0.0)),
+        )
+        return x, target
+
+    def _stage_matrix(self, stages: pd.Series) -> np.ndarray:
+        """One-hot rows in the coder's stage columns; "no stage" is the off-journey column (or
+        an even spread when the codebook has none)."""
+        columns = list(self.sentences.stages.codes)
+        out = np.zeros((len(stages), len(columns)))
+        for n, stage in enumerate(stages.fillna("").astype(str)):
+            if stage in columns:
+                out[n, columns.index(stage)] = 1.0
+            elif self.off_journey:
+                out[n, -1] = 1.0
+            else:
+                out[n] = 1.0 / len(columns)
+        return out
+
+    def audit(self, transcript: Transcript) -> list[dict[str, object]]:
+        """Code ``transcript`` as if its own reviewed turns were not yet reviewed (learning from
+        the other interviews only): the machine's honest code for them, to audit it as a coder."""
+        self.holdout = transcript.interview_id
+        tuned, self.heads = self.heads, self._tuned(leave_out=transcript.interview_id)
+        try:
+            return self(transcript)
+        finally:
+            self.holdout, self.heads = "", tuned
 
     def prepare(self, transcripts: list[Transcript]) -> None:
         """Read every question of ``transcripts`` with the sentence model, in one batch.
@@ -380,6 +513,14 @@ class SemanticCoder:
             for j, i in enumerate(answers):
                 both = own[i] * head.stage[j] ** HEAD_STAGE_WEIGHT
                 own[i] = both / both.sum() if both.sum() > 0 else own[i]
+        learned = self._learned(transcript, answers, vectors)
+        if learned is not None:
+            for j, i in enumerate(answers):
+                if learned.clamped[j] is not None:
+                    own[i] = CLAMP * learned.clamped[j] + (1 - CLAMP) / k
+                elif learned.weight[j] > 0:
+                    both = own[i] * learned.stage[j] ** KNN_WEIGHT
+                    own[i] = both / both.sum() if both.sum() > 0 else own[i]
         questions = None
         if asked and self.sentences.questions is not None:
             questions = np.zeros((len(turns), k))
@@ -406,6 +547,8 @@ class SemanticCoder:
         readings = self.rules.read_emotions([texts[i] for i in answers])  # one batch: fast
         if head is not None:
             readings = [head.reading(j, r) for j, r in enumerate(readings)]
+        if learned is not None:
+            readings = [learned.reading(j, r) for j, r in enumerate(readings)]
         for j, i in enumerate(answers):
             stage, confidence, source = smoothed.stage(j, self.codebook.stage_ids)
             by = reading[i]
@@ -419,6 +562,8 @@ class SemanticCoder:
                 notes.append(context.stage_evidence(stage, source, own_note))
             else:
                 notes.append(context.stage_evidence(stage, source, ""))
+            if learned is not None and learned.nearest[j]:
+                notes.append(learned.nearest[j])
             asked = found[i - 1][1] if context.follows_question(turns, i) else []
             codes = self._touchpoint_codes(
                 found[i][1],
@@ -426,6 +571,7 @@ class SemanticCoder:
                 by,
                 asked,
                 None if head is None else head.touchpoints[j],
+                None if learned is None else learned.touchpoint_share(j),
             )
             notes.append(str(codes.pop("evidence")))
             codes.update(
@@ -445,6 +591,63 @@ class SemanticCoder:
             rows[i]["coder"] = self.coder_id
         return rows
 
+    def _learned(
+        self, transcript: Transcript, answers: list[int], vectors: dict[int, np.ndarray]
+    ) -> Learned | None:
+        """What the study's reviewed turns say about this transcript's answers."""
+        ex = self.examples
+        if ex is None or not answers:
+            return None
+        usable = (ex.rows["interview_id"] != self.holdout).to_numpy()
+        own_ids = {
+            f"{transcript.interview_id}:{transcript.turns[i].index}": j
+            for j, i in enumerate(answers)
+        }
+        position = {sid: n for n, sid in enumerate(ex.rows["segment_id"])}
+        answer_vectors = np.stack([vectors[i] for i in answers])
+        similarity = answer_vectors @ ex.vectors.T
+        n, k = len(answers), ex.stages.shape[1]
+        learned = Learned(
+            clamped=[None] * n,
+            stage=np.ones((n, k)),
+            weight=np.zeros(n),
+            touchpoints=np.zeros((n, ex.touchpoints.shape[1])),
+            valence=np.zeros(n),
+            emotion=[""] * n,
+            nearest=[""] * n,
+        )
+        for sid, j in own_ids.items():
+            if sid in position and usable[position[sid]]:
+                p = position[sid]
+                learned.clamped[j] = ex.stages[p]
+                learned.touchpoints[j] = ex.touchpoints[p]
+                learned.valence[j] = ex.valence[p]
+                learned.emotion[j] = str(ex.rows.at[p, "emotion"])
+                learned.weight[j] = 1.0
+                similarity[j, p] = -1.0
+        for j in range(n):
+            if learned.clamped[j] is not None:
+                continue
+            row = np.where(usable, similarity[j], -1.0)
+            top = np.argsort(-row, kind="stable")[:KNN]
+            top = top[row[top] >= KNN_MIN]
+            if not top.size:
+                continue
+            w = np.exp((row[top] - 1) / KNN_TEMPERATURE)
+            share = w / w.sum()
+            stage = share @ ex.stages[top]
+            learned.stage[j] = stage + 1.0 / k  # never rules a stage out on its own
+            learned.weight[j] = KNN_BLEND * min(1.0, w.sum())
+            learned.touchpoints[j] = share @ ex.touchpoints[top]
+            learned.valence[j] = float(share @ ex.valence[top])
+            emotions = ex.rows["emotion"].to_numpy()[top]
+            votes = pd.Series(share, index=emotions).groupby(level=0).sum()
+            learned.emotion[j] = str(votes.idxmax()) if votes.max() >= 0.5 else ""
+            best = top[0]
+            code = str(ex.rows.at[best, "stage"]) or "no stage"
+            learned.nearest[j] = f"nearest reviewed turn {ex.rows.at[best, 'segment_id']}, {code}"
+        return learned
+
     def _read_heads(
         self, turns: list[Turn], answers: list[int], vectors: dict[int, np.ndarray]
     ) -> HeadReading | None:
@@ -460,17 +663,23 @@ class SemanticCoder:
         x = features(
             np.stack([vectors[i] for i in answers]),
             np.stack(asked),
-            np.array(answers) / max(1, len(turns) - 1),
+            positions(np.array(answers), len(turns)),
             np.array([len(turns[i].text.split()) for i in answers]),
         )
         h = self.heads
         columns = (*self.codebook.stage_ids, *((NO_STAGE,) if self.off_journey else ()))
         stage = h.stage.columns(columns, h.stage.softmax(x))
-        # A stage the head does not know keeps the others' evidence: a flat 1 (no opinion).
-        stage = np.where(np.isnan(stage), np.nanmean(stage, axis=1, keepdims=True), stage)
+        # A stage the head does not know gets the mean of the known ones (no opinion about it);
+        # a codebook the head knows nothing of gets no stage opinion at all.
+        known = ~np.isnan(stage)
+        if not known.any():
+            stage = np.ones_like(stage)
+        else:
+            mean = np.nansum(stage, axis=1, keepdims=True) / known.sum(axis=1, keepdims=True)
+            stage = np.where(known, stage, mean)
         emotion_ids = tuple(c.id for c in self.codebook.emotions)
         return HeadReading(
-            stage=np.nan_to_num(stage, nan=1.0),
+            stage=stage,
             touchpoints=h.touchpoints.columns(
                 tuple(c.id for c in self.codebook.touchpoints), h.touchpoints.sigmoid(x)
             ),
@@ -497,6 +706,7 @@ class SemanticCoder:
         by: Reading,
         asked_matches: Matches,
         head: np.ndarray | None = None,
+        learned: tuple[np.ndarray, float] | None = None,
     ) -> dict[str, object]:
         """A turn's touchpoints from its keyword ``matches``, the question's, similarity and the
         touchpoint head (``head``: its probability per touchpoint, NaN where it has none)."""
@@ -523,6 +733,9 @@ class SemanticCoder:
             known = ~np.isnan(head)
             blend = (1 - HEAD_TOUCHPOINT_WEIGHT) * similar + HEAD_TOUCHPOINT_WEIGHT * head
             similar = np.where(known, blend, similar)
+        if learned is not None:
+            share, weight = learned
+            similar = (1 - weight) * similar + weight * share
         probability = np.maximum(similar, named)
         chosen = np.flatnonzero(probability >= TOUCHPOINT_THRESHOLD)
         notes = []
@@ -565,6 +778,46 @@ class HeadReading:
         if row[best] >= HEAD_EMOTION_EDGE * model.confidence:
             return CodebookReading(self.emotion_ids[best], float(row[best]), valence, "interview")
         return CodebookReading(model.emotion, model.confidence, valence, model.label)
+
+
+@dataclass
+class Examples:
+    """The study's reviewed turns, as the coder learns from them (``SemanticCoder.teach``)."""
+
+    rows: pd.DataFrame  # segment_id, interview_id, text, stage, touchpoints, emotion, valence
+    vectors: np.ndarray  # word vectors of the texts
+    stages: np.ndarray  # one-hot in the coder's stage columns
+    touchpoints: np.ndarray  # 0/1 per codebook touchpoint
+    valence: np.ndarray
+    features: np.ndarray | None = None  # the heads' features of the reviewed turns
+    targets: Targets | None = None  # their codes in the heads' classes
+
+
+@dataclass
+class Learned:
+    """What the reviewed turns say about one transcript's answers."""
+
+    clamped: list[np.ndarray | None]  # a reviewed answer's own stage row (None: not reviewed)
+    stage: np.ndarray  # answers × stage columns: the nearest reviewed turns' stages
+    weight: np.ndarray  # per answer, 0..KNN_BLEND: how much the neighbours count
+    touchpoints: np.ndarray  # answers × touchpoints: the neighbours' (or own) touchpoints
+    valence: np.ndarray
+    emotion: list[str]
+    nearest: list[str]  # evidence: the reviewed turn that weighed most
+
+    def touchpoint_share(self, j: int) -> tuple[np.ndarray, float]:
+        """Answer ``j``'s touchpoints as the reviewed turns see them, and how much to trust it."""
+        return self.touchpoints[j], float(self.weight[j])
+
+    def reading(self, j: int, model: CodebookReading) -> CodebookReading:
+        """Answer ``j``'s emotion reading with the neighbours' (or its own reviewed) codes in."""
+        w = float(self.weight[j])
+        if w <= 0:
+            return model
+        valence = (1 - w) * model.valence + w * float(self.valence[j])
+        emotion = self.emotion[j] if self.emotion[j] and w >= KNN_BLEND / 2 else model.emotion
+        label = "reviewed" if emotion != model.emotion else model.label
+        return CodebookReading(emotion, max(model.confidence, w), valence, label)
 
 
 def _questions(turns: list[Turn]) -> list[int]:

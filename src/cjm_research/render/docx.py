@@ -104,12 +104,14 @@ def write_journey_docx(
     limitations: Sequence[str] = (),
     agreement: pd.DataFrame | None = None,
     code_tables: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    warnings: Sequence[str] = (),
 ) -> Path:
     """Write the Word journey report of one persona to ``out_path`` and return the path.
 
     ``insights`` (curated and generated) and ``changes`` since the previous run (None when there
     was none) come from :mod:`cjm_research.insights`; ``period`` says when the interviews took
-    place and ``limitations`` are the methodology's caveats (see ``report.limitations``).
+    place and ``limitations`` are the methodology's caveats (see ``report.limitations``);
+    ``warnings`` close the executive summary (see ``report.review_warnings``).
 
     ``figures`` maps ``journey_map``, ``emotion_curve``, ``touchpoint_heatmap`` and optionally
     ``emotion_heatmap`` to image files (see :func:`cjm_research.charts.save_journey_figures`); a
@@ -120,7 +122,7 @@ def write_journey_docx(
     name = persona.name if persona is not None and persona.name else journey.persona_id
     report = _Report(doc, journey, codebook, figures)
     _title_page(report, name, study_name, period)
-    _executive_summary(report)
+    _executive_summary(report, warnings)
     _changes(report, changes)
     _persona_profile(report, persona)
     _figures(report, name)
@@ -371,7 +373,7 @@ def _title_page(report: _Report, name: str, study_name: str, period: str = "") -
     report.new_page()
 
 
-def _executive_summary(report: _Report) -> None:
+def _executive_summary(report: _Report, warnings: Sequence[str] = ()) -> None:
     summary = summarise(report.journey, report.touchpoint)
     report.heading("Executive summary")
     report.para(summary.counts)
@@ -387,6 +389,8 @@ def _executive_summary(report: _Report) -> None:
             report.para(none)
     if summary.low_evidence:
         report.para(summary.low_evidence, "Evidence Warning")
+    for warning in warnings:
+        report.para(warning, "Evidence Warning")
 
 
 def _persona_profile(report: _Report, persona: Persona | None) -> None:
