@@ -1,0 +1,195 @@
+"""Train the interview heads (``coding/data/interview-heads.npz``) on the coded corpus.
+
+Usage: ``python tools/train_heads.py [--corpus DIR] [--out FILE] [--report]``
+(needs the ``train`` and ``semantic`` extras).
+
+Data: every transcript under ``tests/data/corpus/<industry>/`` and its codes in
+``tests/data/corpus/codes/*.csv`` (the first coder; ``second/`` is only for agreement). Features
+are the semantic coder's own (``heads.features``): the answer's word vectors, the question before
+it read by the sentence model, position and length. Models are scikit-learn logistic
+regressions (stage: multinomial over the stages and "no stage"; touchpoints: one per code;
+emotion: multinomial) and a ridge regression for valence, with balanced classes. Each C is chosen
+by cross-validation grouped by industry (train on the others, score the held-out industry), so
+the choice rewards what carries to a new domain. Nothing here reads the gold studies;
+``--report`` prints the heads alone on them afterwards, for information only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import f1_score
+
+from cjm_research.codebook import load_codebook
+from cjm_research.coding.context import follows_question
+from cjm_research.coding.heads import (
+    HEADS_PATH,
+    NO_STAGE,
+    Heads,
+    Linear,
+    features,
+    positions,
+    save_heads,
+)
+from cjm_research.coding.semantic import shared_embedder, shared_word_vectors
+from cjm_research.model import INTERVIEWER
+from cjm_research.resources import default_codebook_path
+from cjm_research.study import load_study
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "data" / "corpus"
+GOLD = ROOT / "tests" / "data" / "gold"
+VERSION = "1"
+
+
+def turn_table(study: Path) -> pd.DataFrame:
+    """Every participant turn of a study: id, answer, question before it, position, words."""
+    rows = []
+    for transcript in load_study(study).transcripts:
+        turns = transcript.turns
+        for i, turn in enumerate(turns):
+            if turn.role == INTERVIEWER:
+                continue
+            question = turns[i - 1].text if follows_question(turns, i) else ""
+            rows.append(
+                {
+                    "segment_id": f"{transcript.interview_id}:{turn.index}",
+                    "industry": transcript.interview_id.split("-")[0],
+                    "answer": turn.text,
+                    "question": question,
+                    "position": float(positions(np.array([i]), len(turns))[0]),
+                    "words": len(turn.text.split()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def read_codes(files: list[Path]) -> pd.DataFrame:
+    frames = [pd.read_csv(f, dtype=str, keep_default_na=False) for f in files]
+    codes = pd.concat(frames, ignore_index=True)
+    codes["valence"] = pd.to_numeric(codes["valence"], errors="coerce")
+    return codes
+
+
+def feature_matrix(table: pd.DataFrame) -> np.ndarray:
+    words, sentences = shared_word_vectors(), shared_embedder()
+    answers = words.encode(list(table["answer"]))
+    asked = [q for q in table["question"]]
+    questions = np.zeros_like(answers)
+    have = [n for n, q in enumerate(asked) if q]
+    if have:
+        questions[have] = sentences.encode([asked[n] for n in have])
+    return features(answers, questions, table["position"].to_numpy(), table["words"].to_numpy())
+
+
+def grouped_folds(groups: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(np.flatnonzero(groups != g), np.flatnonzero(groups == g)) for g in np.unique(groups)]
+
+
+def fit_stage(x: np.ndarray, y: np.ndarray, c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
+
+
+def cv_stage(x, y, groups, cs) -> float:
+    best = (-1.0, cs[0])
+    for c in cs:
+        predicted = np.empty(len(y), dtype=object)
+        for train, test in grouped_folds(groups):
+            predicted[test] = fit_stage(x[train], y[train], c).predict(x[test])
+        score = f1_score(y, predicted, average="macro")
+        print(f"  stage C={c}: held-out-industry macro-F1 {score:.3f}")
+        best = max(best, (score, c))
+    return best[1]
+
+
+def fit_touchpoints(x, labels: np.ndarray, c: float) -> list[LogisticRegression | float]:
+    models = []
+    for j in range(labels.shape[1]):
+        if labels[:, j].sum() < 3:
+            models.append(float(labels[:, j].mean()))
+            continue
+        models.append(
+            LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, labels[:, j])
+        )
+    return models
+
+
+def predict_touchpoints(models, x) -> np.ndarray:
+    return np.column_stack(
+        [
+            m.predict_proba(x)[:, 1] if not isinstance(m, float) else np.full(len(x), m)
+            for m in models
+        ]
+    )
+
+
+def cv_touchpoints(x, labels, groups, cs) -> float:
+    best = (-1.0, cs[0])
+    for c in cs:
+        probability = np.zeros(labels.shape)
+        for train, test in grouped_folds(groups):
+            probability[test] = predict_touchpoints(
+                fit_touchpoints(x[train], labels[train], c), x[test]
+            )
+        score = f1_score(labels, probability >= 0.5, average="micro")
+        print(f"  touchpoints C={c}: held-out-industry micro-F1 {score:.3f}")
+        best = max(best, (score, c))
+    return best[1]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--out", type=Path, default=HEADS_PATH)
+    parser.add_argument("--C", type=float, nargs="+", default=[0.1, 0.3, 1.0])
+    args = parser.parse_args(argv)
+    codebook = load_codebook(default_codebook_path())
+    table = turn_table(args.corpus)
+    codes = read_codes(sorted((args.corpus / "codes").glob("*.csv")))
+    table = table.merge(codes, on="segment_id", how="inner")
+    print(f"{len(table)} coded turns from {table['industry'].nunique()} industries")
+    x = feature_matrix(table)
+    groups = table["industry"].to_numpy()
+    stages = np.array([s or NO_STAGE for s in table["stage"]])
+    c_stage = cv_stage(x, stages, groups, args.C)
+    stage = fit_stage(x, stages, c_stage)
+    tp_ids = tuple(c.id for c in codebook.touchpoints)
+    tp_labels = np.array(
+        [[code in set(filter(None, t.split(";"))) for code in tp_ids] for t in table["touchpoints"]]
+    ).astype(int)
+    c_tp = cv_touchpoints(x, tp_labels, groups, args.C)
+    tp_models = fit_touchpoints(x, tp_labels, c_tp)
+    emotions = table["emotion"].to_numpy()
+    c_em = cv_stage(x, emotions, groups, args.C)  # same recipe: multinomial, balanced
+    emotion = fit_stage(x, emotions, c_em)
+    valence = Ridge(alpha=10.0).fit(x, table["valence"].fillna(0).to_numpy())
+    tp_weights = np.column_stack(
+        [m.coef_[0] if not isinstance(m, float) else np.zeros(x.shape[1]) for m in tp_models]
+    )
+    tp_bias = np.array(
+        [
+            m.intercept_[0]
+            if not isinstance(m, float)
+            else np.log(max(m, 1e-4) / (1 - max(m, 1e-4)))
+            for m in tp_models
+        ]
+    )
+    heads = Heads(
+        stage=Linear(tuple(stage.classes_), stage.coef_.T, stage.intercept_),
+        touchpoints=Linear(tp_ids, tp_weights, tp_bias),
+        emotion=Linear(tuple(emotion.classes_), emotion.coef_.T, emotion.intercept_),
+        valence=Linear(("valence",), valence.coef_.reshape(-1, 1), np.array([valence.intercept_])),
+        version=VERSION,
+    )
+    save_heads(heads, args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
