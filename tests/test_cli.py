@@ -85,12 +85,12 @@ def test_reports_are_built_for_the_good_part_of_a_hostile_folder(report_runs):
 def test_a_bug_is_exit_1_with_the_traceback_in_a_log_not_blamed_on_the_input(
     study, capsys, monkeypatch
 ):
-    from cjm_research import cli
+    from cjm_research import batch
 
     def broken(*args, **kwargs):
         raise ValueError("an internal pandas-like failure")
 
-    monkeypatch.setattr(cli, "code_study", broken)
+    monkeypatch.setattr(batch, "code_study", broken)
     assert main(["code", "--study", str(study)]) == 1
     err = capsys.readouterr().err
     assert "internal error: ValueError: an internal pandas-like failure" in err
@@ -107,3 +107,16 @@ def test_bad_options_are_input_errors_naming_the_fix(study, capsys):
     assert main(["code", "--study", str(study), "--coder", "rules", "--out", "t.json"]) == 2
     err = capsys.readouterr().err
     assert "unsupported table format '.json'" in err and ".parquet, .csv or .xlsx" in err
+
+
+def test_the_command_starts_without_importing_the_heavy_libraries():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cjm_research.cli as c; c.build_parser(); "
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'onnxruntime', 'papermill', 'numpy') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

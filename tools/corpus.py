@@ -1,7 +1,7 @@
 """The interview corpus (tests/data/corpus): list its turns, check a coding file, count it.
 
     python tools/corpus.py turns FOLDER            participant turns: id, question, answer
-    python tools/corpus.py check CODES.csv FOLDER...  ids exist, every turn coded, codes valid
+    python tools/corpus.py check CODES.csv FOLDER... [--subset]  ids exist, all coded, codes valid
     python tools/corpus.py stats [CORPUS]          interviews, turns, industries, code counts
 
 Coding files use the gold format (`segment_id,stage,touchpoints,emotion,valence,note`) and the
@@ -121,7 +121,9 @@ def main(argv: list[str]) -> int:
             print(f"{sid}\tQ: {question[:160]}\n\tA: {text}\n")
         return 0
     if len(argv) >= 3 and argv[0] == "check":
-        problems = check(Path(argv[1]), [Path(a) for a in argv[2:]])
+        complete = "--subset" not in argv
+        paths = [Path(a) for a in argv[2:] if a != "--subset"]
+        problems = check(Path(argv[1]), paths, complete=complete)
         print("\n".join(problems) or "ok")
         return 1 if problems else 0
     if argv and argv[0] == "stats":

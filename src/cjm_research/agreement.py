@@ -25,7 +25,7 @@ import pandas as pd
 
 from .analysis import split_codes
 from .coding.human import latest_human_codes, read_human_codes
-from .model import PARTICIPANT, CJMInputError, Codebook
+from .model import PARTICIPANT, UNCODED_POLICIES, CJMInputError, Codebook
 
 #: Table columns compared, with the codebook dimension each one draws its codes from.
 DIMENSIONS: dict[str, str] = {
@@ -33,7 +33,6 @@ DIMENSIONS: dict[str, str] = {
     "touchpoints": "touchpoints",
     "emotion": "emotions",
 }
-UNCODED_POLICIES = ("exclude", "as-code")
 #: The category "no code" becomes under ``uncoded="as-code"``.
 UNCODED = "(uncoded)"
 MACHINE = "machine"
@@ -312,7 +311,7 @@ def dimension_values(
     if uncoded not in UNCODED_POLICIES:
         raise CJMInputError(
             f"uncoded must be one of {', '.join(UNCODED_POLICIES)}, not {uncoded!r}",
-            hint="--uncoded exclude (the default) or --uncoded category",
+            hint="--uncoded exclude (the default) or --uncoded as-code",
         )
     convert = _to_set if dimension == "touchpoints" else _to_value
     frames = [

@@ -31,14 +31,14 @@ from .coding.human import apply_human_codes, is_human, read_human_codes
 from .executors import make_executor
 from .iorw import atomic_path, write_text
 from .kernels import check_parameters, execute
-from .model import PARTICIPANT, CJMInputError
+from .model import PARTICIPANT, REPORT_FORMATS, CJMInputError
 from .render import html
 from .resources import notebooks_dir
 from .study import Study, work_dir
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("docx", "html")
+FORMATS = REPORT_FORMATS
 CROSS_PERSONA = "cross-persona"  # the comparison report's file stem in the reports folder
 __all__ = ["check_parameters"]  # re-exported: the parameter check lives with the kernels
 

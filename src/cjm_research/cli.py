@@ -3,41 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
 import sys
 import tempfile
 import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .agreement import (
-    UNCODED_POLICIES,
-    compute_agreement,
-    format_agreement,
-    read_coded_table,
-    require_min_alpha,
-    resolve_coders,
-    study_agreement,
-)
-from .batch import (
-    FORMATS,
-    code_study,
-    run_reports,
-    summary_table,
-    unchanged_reports,
-    write_segments,
-)
-from .coding import coders
-from .evaluate import evaluate, format_evaluation, read_gold
-from .exchange import qdpx, sheets
-from .exchange.selection import next_for_review
-from .iorw import write_text
-from .model import CJMInputError
-from .resources import example_study_dir
-from .study import Study, load_study, study_codebook, work_dir
+from .model import REPORT_FORMATS, UNCODED_POLICIES, CJMInputError
+
+# Each command imports what it needs when it runs: `cjm --help` and a no-change `cjm reports`
+# must not pay for pandas, matplotlib, onnxruntime or papermill.
+if TYPE_CHECKING:
+    from .study import Study
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -47,6 +27,8 @@ def _say(message: str) -> None:
 
 
 def _load(study_dir: str) -> Study:
+    from .study import load_study
+
     root = Path(study_dir)
     if not root.is_dir():
         raise CJMInputError("study folder not found", root, hint="pass --study DIR")
@@ -64,6 +46,10 @@ def _load(study_dir: str) -> Study:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Scaffold a new study folder from the bundled example."""
+    import shutil
+
+    from .resources import example_study_dir
+
     target = Path(args.dir)
     if target.exists() and any(target.iterdir()):
         raise CJMInputError("folder exists and is not empty", target, hint="choose a new folder")
@@ -85,6 +71,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_code(args: argparse.Namespace) -> int:
     """Code all transcripts into the segments table."""
+    from .batch import code_study, write_segments
+    from .study import work_dir
+
     study = _load(args.study)
     coded = code_study(study, args.coder, progress=_say)
     out = Path(args.out) if args.out else work_dir(args.study) / "segments.parquet"
@@ -95,6 +84,8 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 def cmd_reports(args: argparse.Namespace) -> int:
     """Code the study and build the reports of every persona whose inputs changed."""
+    from .batch import run_reports, summary_table, unchanged_reports
+
     out = Path(args.out) if args.out else Path(args.study) / "reports"
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     if args.min_alpha is not None:
@@ -129,6 +120,10 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
 def cmd_review_export(args: argparse.Namespace) -> int:
     """Write the review sheet: current codes, confidence, evidence, drop-downs (XLSX) or CSV."""
+    from .batch import code_study
+    from .exchange import sheets
+    from .exchange.selection import next_for_review
+
     study = _load(args.study)
     if args.segments:
         table = sheets.current_codes(
@@ -158,6 +153,9 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
 def cmd_review_import(args: argparse.Namespace) -> int:
     """Record the rows a reviewer changed as their human codes in STUDY/coding/."""
+    from .batch import code_study
+    from .exchange import sheets
+
     study = _load(args.study)
     segments = code_study(study).segments
     result = sheets.import_review(args.file, segments, study.codebook, study.root, args.coder)
@@ -178,6 +176,9 @@ def cmd_review_import(args: argparse.Namespace) -> int:
 
 def _agreement_gate(args: argparse.Namespace) -> None:
     """``--min-alpha``: refuse (exit 2) when any dimension's alpha is below the threshold."""
+    from .agreement import require_min_alpha, study_agreement
+    from .batch import code_study
+
     study = _load(args.study)
     machine = code_study(study, args.coder).machine
     result = study_agreement(study.root, machine, study.codebook)
@@ -186,6 +187,10 @@ def _agreement_gate(args: argparse.Namespace) -> None:
 
 def cmd_agreement(args: argparse.Namespace) -> int:
     """Inter-coder agreement between coded tables or coders of a study."""
+    from .agreement import compute_agreement, format_agreement, resolve_coders
+    from .batch import code_study
+    from .study import study_codebook
+
     root = Path(args.study)
     tables = resolve_coders(
         args.coders, root, lambda: code_study(_load(args.study), args.coder).machine
@@ -196,6 +201,10 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Score the machine codes (of ``--segments`` or a fresh coding run) against a gold file."""
+    from .agreement import read_coded_table
+    from .batch import code_study
+    from .evaluate import evaluate, format_evaluation, read_gold
+
     gold = read_gold(args.gold)
     if args.segments:
         machine, coder = read_coded_table(args.segments), str(args.segments)
@@ -208,6 +217,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _print_result(text: str, data: dict, json_to: str | None) -> int:
     """Print a result's table, or its JSON for ``-``; with a file name, also write the JSON."""
+    import json
+
+    from .iorw import write_text
+
     if json_to == "-":
         print(json.dumps(data, indent=2))
         return EXIT_OK
@@ -220,6 +233,9 @@ def _print_result(text: str, data: dict, json_to: str | None) -> int:
 
 def cmd_export_qdpx(args: argparse.Namespace) -> int:
     """Write the study as a REFI-QDA project (.qdpx)."""
+    from .batch import code_study
+    from .exchange import qdpx
+
     study = _load(args.study)
     result = qdpx.export_qdpx(study, code_study(study, args.coder).machine, args.file)
     for warning in result.warnings:
@@ -233,6 +249,9 @@ def cmd_export_qdpx(args: argparse.Namespace) -> int:
 
 def cmd_export_qdc(args: argparse.Namespace) -> int:
     """Write the study codebook as a REFI-QDA codebook (.qdc)."""
+    from .exchange import qdpx
+    from .study import study_codebook
+
     qdpx.write_qdc(study_codebook(args.study), args.file)
     _say(f"wrote {args.file}")
     return EXIT_OK
@@ -240,6 +259,8 @@ def cmd_export_qdc(args: argparse.Namespace) -> int:
 
 def cmd_import_qdpx(args: argparse.Namespace) -> int:
     """Create or update a study from a REFI-QDA project (.qdpx) written by another tool."""
+    from .exchange import qdpx
+
     result = qdpx.import_qdpx(args.file, args.study)
     for warning in result.warnings:
         _say(f"warning: {warning}")
@@ -268,7 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--study", default=".", help="study folder (default: current directory)")
     p.set_defaults(func=cmd_validate)
 
-    coder_help = f"coder: auto (default) or one of {', '.join(coders())}"
+    # The built-in coders by name (a registered plug-in coder works too; an unknown name is
+    # refused with the full list when the command runs).
+    coder_help = "coder: auto (default: semantic when installed, else rules), rules or semantic"
     p = sub.add_parser("code", help="code all transcripts into the segments table")
     p.add_argument("--study", default=".")
     p.add_argument("--coder", default="auto", help=coder_help)
@@ -282,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reports", help="build the journey reports of every persona")
     p.add_argument("--study", default=".")
     p.add_argument("--persona", action="append", help="only this persona (repeatable)")
-    p.add_argument("--format", default=",".join(FORMATS), help="docx,html (default both)")
+    p.add_argument("--format", default=",".join(REPORT_FORMATS), help="docx,html (default both)")
     p.add_argument("--jobs", type=int, default=1, help="personas built in parallel (default 1)")
     p.add_argument("--coder", default="auto", help=coder_help)
     p.add_argument("--out", help="output folder (default STUDY/reports)")
@@ -392,6 +415,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _crash_log(study: str | None) -> Path:
     """Write the current exception's traceback to the study's working folder (else the temp
     folder); the path to show the user."""
+    from .iorw import write_text
+    from .study import work_dir
+
     folder = work_dir(study) / "logs" if study and Path(study).is_dir() else None
     if folder is None:
         folder = Path(tempfile.gettempdir())

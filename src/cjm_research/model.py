@@ -42,6 +42,13 @@ SEGMENT_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: The report formats ``cjm reports --format`` accepts (the command line reads them from here, so
+#: that ``cjm --help`` imports nothing heavy).
+REPORT_FORMATS = ("docx", "html")
+#: How agreement treats units a coder left uncoded: drop them, or count "uncoded" as a code.
+UNCODED_POLICIES = ("exclude", "as-code")
+
+
 class CJMInputError(ValueError):
     """A problem with the user's input: names the file, the line where known, and a fix."""
 
