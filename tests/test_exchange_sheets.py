@@ -7,6 +7,7 @@ from datetime import datetime
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from cjm_research import coding
 from cjm_research.batch import code_study
@@ -114,7 +115,9 @@ def test_xlsx_has_codebook_dropdowns_flags_and_fixed_metadata(pristine, tmp_path
     header = [c.value for c in sheet[1]]
     assert header == list(COLUMNS) and all(c.font.b for c in sheet[1])
     assert sheet.freeze_panes == "B2"
-    assert sheet.column_dimensions["W"].hidden and not sheet.column_dimensions["G"].hidden
+    column = {name: get_column_letter(header.index(name) + 1) for name in header}
+    assert sheet.column_dimensions[column["exported_stage"]].hidden
+    assert not sheet.column_dimensions[column["text"]].hidden
     assert sheet.max_row - 1 == (segments["role"] == "participant").sum()
 
     def listed(column):
@@ -124,26 +127,40 @@ def test_xlsx_has_codebook_dropdowns_flags_and_fixed_metadata(pristine, tmp_path
         cells = codes[check.formula1.split("!")[1].replace("$", "")]
         return [row[0].value for row in cells]
 
-    assert listed("stage") == codebook.stage_ids
-    assert listed("emotion") == [c.id for c in codebook.emotions]
+    assert listed("stage") == [f"{c.label} ({c.id})" for c in codebook.stages]
+    assert listed("emotion") == [f"{c.label} ({c.id})" for c in codebook.emotions]
     described = {row[1].value: row[3].value for row in codes.iter_rows(min_row=2)}
     assert described["website"] == codebook.touchpoints[0].description
 
     # Flags: "check" exactly where the coder flagged a stage or touchpoint code below the
-    # threshold (as the table's evidence says), highlighted with the confidence that raised it.
+    # threshold (as the table's evidence says), highlighted by conditional formatting that
+    # clears once the row is done or a code differs from the export, with the confidence that
+    # raised it.
     table = participant_rows(segments).set_index("segment_id")
     low = table["evidence"].str.contains(REVIEW_FLAG, regex=False)
     review = header.index("review") + 1
-    stage_confidence = header.index("stage_confidence") + 1
-    emotion_confidence = header.index("emotion_confidence") + 1
     for r in range(2, sheet.max_row + 1):
         flagged = sheet.cell(r, review).value == "check"
         assert flagged == low[sheet.cell(r, 1).value]
-        assert (sheet.cell(r, review).fill.fgColor.rgb == "00FFD966") == flagged
-        stage_low = flagged and sheet.cell(r, stage_confidence).value < LOW_CONFIDENCE
-        assert (sheet.cell(r, stage_confidence).fill.fgColor.rgb == "00FFD966") == stage_low
-        assert sheet.cell(r, emotion_confidence).fill.fgColor.rgb != "00FFD966"
     assert 0 < low.sum() < len(low) / 2  # a list to check, not most of the study
+    rules = {
+        str(area.sqref): [rule.formula[0] for rule in group]
+        for area, group in sheet.conditional_formatting._cf_rules.items()
+    }
+    letter = {name: get_column_letter(header.index(name) + 1) for name in header}
+    [check] = rules[f"{letter['review']}2:{letter['review']}{sheet.max_row}"]
+    assert f'${letter["review"]}2="check"' in check
+    assert f'${letter["stage"]}2&""=${letter["exported_stage"]}2&""' in check
+    [stage_low] = rules[
+        f"{letter['stage_confidence']}2:{letter['stage_confidence']}{sheet.max_row}"
+    ]
+    assert stage_low.startswith(f"AND({check},") and f"<{LOW_CONFIDENCE}" in stage_low
+    assert not any(letter["emotion_confidence"] in area for area in rules)
+    # Readable outside Excel: rows as tall as their wrapped text, the header on every page.
+    heights = [sheet.row_dimensions[r].height for r in range(2, sheet.max_row + 1)]
+    assert all(h and h >= 15 for h in heights) and max(heights) >= 45
+    assert sheet.print_title_rows == "$1:$1"
+    assert sheet.column_dimensions[letter["stage"]].width >= len("Consideration (consideration)")
 
     assert book.properties.creator == "cjm-research"
     assert book.properties.created == book.properties.modified == datetime(2000, 1, 1)
@@ -290,7 +307,8 @@ def test_rows_marked_done_are_recorded_as_confirmed_codes(study, pristine, capsy
         sheet,
         {
             (confirmed.segment_id, "review"): "Done",
-            (corrected.segment_id, "stage"): stage,
+            # As the drop-down offers it: "Usage (usage)".
+            (corrected.segment_id, "stage"): f"{stage.capitalize()} ({stage})",
             (corrected.segment_id, "review"): "done",
         },
     )

@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -263,7 +264,7 @@ def _xlsx_bytes(table: pd.DataFrame, codebook: Codebook, title: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = REVIEW_SHEET
-    _fill_review(sheet, table)
+    _fill_review(sheet, table, codebook)
     lists = _fill_codebook(workbook.create_sheet(CODEBOOK_SHEET), codebook)
     _add_validations(sheet, len(table), lists, codebook)
     props = workbook.properties
@@ -281,38 +282,90 @@ def _cell_value(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
-def _fill_review(sheet: Worksheet, table: pd.DataFrame) -> None:
+def _fill_review(sheet: Worksheet, table: pd.DataFrame, codebook: Codebook) -> None:
+    widths = _column_widths(table, codebook)
     for col, name in enumerate(COLUMNS, start=1):
         cell = sheet.cell(1, col, name)
         cell.font = _BOLD
         cell.fill = _HEADER_EDIT if name in EDITABLE else _HEADER_READ
         letter = get_column_letter(col)
-        sheet.column_dimensions[letter].width = _WIDTHS.get(name, max(10, len(name) + 2))
+        sheet.column_dimensions[letter].width = widths[name]
         sheet.column_dimensions[letter].hidden = name in _HIDDEN
     for r, values in enumerate(table.itertuples(index=False, name=None), start=2):
-        flagged = values[COLUMNS.index("review")] == CHECK
+        lines = 1
         for col, (name, raw) in enumerate(zip(COLUMNS, values, strict=True), start=1):
             cell = sheet.cell(r, col, _cell_value(raw))
             if cell.data_type == "f":  # text that starts with "=" is words, not a formula
                 cell.data_type = "s"
             cell.alignment = _WRAP if name in _WRAPPED else _TOP
-            # On a flagged row, the confidences that raised the flag.
-            low = flagged and name in _FLAGGING and raw is not None and raw < LOW_CONFIDENCE
-            if (flagged and name == "review") or low:
-                cell.fill = _FLAG
-            elif name not in EDITABLE:
+            if name not in EDITABLE and name != "review":
                 cell.fill = _READ_ONLY
+            if name in _WRAPPED and isinstance(raw, str):
+                lines = max(lines, _lines(raw, widths[name]))
+        # Spreadsheets other than Excel do not grow a row to its wrapped text on their own.
+        sheet.row_dimensions[r].height = min(409, 15 * lines)
+    _flag_rules(sheet, len(table))
     sheet.freeze_panes = "B2"
     sheet.page_setup.orientation = "landscape"
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.page_setup.fitToHeight = 0  # as many pages as it takes, one page wide
+    sheet.print_title_rows = "1:1"  # the header on every printed page
     visible = get_column_letter(COLUMNS.index(_HIDDEN[0]))
     sheet.auto_filter.ref = f"A1:{visible}{len(table) + 1}"
 
 
+def _column_widths(table: pd.DataFrame, codebook: Codebook) -> dict[str, float]:
+    """Fixed widths for the long texts; the code columns as wide as their longest code or value."""
+    widths: dict[str, float] = {}
+    for name in COLUMNS:
+        if name in _WIDTHS:
+            widths[name] = _WIDTHS[name]
+            continue
+        longest = len(name)
+        if name in _DIMENSIONS:
+            longest = max(
+                [longest, *(len(_choice(c)) for c in codebook.dimension(_DIMENSIONS[name]))]
+            )
+        if name in table and len(table):
+            values = table[name].map(lambda v: 0 if v is None or v is pd.NA else len(str(v)))
+            longest = max(longest, int(values.max()))
+        widths[name] = min(40, max(8, longest + 2))
+    return widths
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines ``text`` takes wrapped in a column ``width`` characters wide (a generous guess)."""
+    per_line = max(1, int(width * 1.1))
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+
+
+def _flag_rules(sheet: Worksheet, rows: int) -> None:
+    """ "check" highlighted only while it matters: it clears once the row is marked done or any
+    of its codes differs from what was exported (conditional formatting, not a fixed fill)."""
+    if rows == 0:
+        return
+
+    def letter(name: str) -> str:
+        return get_column_letter(COLUMNS.index(name) + 1)
+
+    unchanged = ",".join(
+        f'${letter(n)}2&""=${letter("exported_" + n)}2&""'
+        for n in ("stage", "touchpoints", "emotion", "valence")
+    )
+    still = f'AND(${letter("review")}2="{CHECK}",{unchanged})'
+    area = f"{letter('review')}2:{letter('review')}{rows + 1}"
+    sheet.conditional_formatting.add(area, FormulaRule(formula=[still], fill=_FLAG))
+    for name in _FLAGGING:
+        column = letter(name)
+        low = f"AND({still},ISNUMBER(${column}2),${column}2<{LOW_CONFIDENCE})"
+        sheet.conditional_formatting.add(
+            f"{column}2:{column}{rows + 1}", FormulaRule(formula=[low], fill=_FLAG)
+        )
+
+
 def _fill_codebook(sheet: Worksheet, codebook: Codebook) -> dict[str, str]:
     """Write every code; return each dimension's id range, which the drop-down lists reference."""
-    header = ("dimension", "id", "label", "description", "valence", "owner")
+    header = ("dimension", "id", "label", "description", "valence", "owner", "choice")
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = _BOLD
@@ -321,17 +374,31 @@ def _fill_codebook(sheet: Worksheet, codebook: Codebook) -> dict[str, str]:
         first = sheet.max_row + 1
         for code in codebook.dimension(dimension):
             sheet.append(
-                [dimension, code.id, code.label, code.description, code.valence, code.owner]
+                [
+                    dimension,
+                    code.id,
+                    code.label,
+                    code.description,
+                    code.valence,
+                    code.owner,
+                    _choice(code),
+                ]
             )
         if sheet.max_row >= first:
-            ranges[dimension] = f"{CODEBOOK_SHEET}!$B${first}:$B${sheet.max_row}"
-    for letter, width in zip("ABCDEF", (12, 18, 22, 90, 8, 12), strict=True):
+            # The drop-downs offer "Label (id)": the words researchers know, the id kept visible.
+            ranges[dimension] = f"{CODEBOOK_SHEET}!$G${first}:$G${sheet.max_row}"
+    for letter, width in zip("ABCDEFG", (12, 18, 22, 90, 8, 12, 30), strict=True):
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = _WRAP
     sheet.freeze_panes = "A2"
     return ranges
+
+
+def _choice(code: Code) -> str:
+    """What a drop-down offers for ``code``: "Consideration (consideration)"."""
+    return code.id if code.label == code.id else f"{code.label} ({code.id})"
 
 
 def _add_validations(
@@ -354,7 +421,8 @@ def _add_validations(
             allow_blank=True,
             showErrorMessage=True,
             errorTitle=f"Unknown {name}",
-            error=f"Choose a {name} from the list (sheet {CODEBOOK_SHEET!r}) or leave it empty.",
+            error=f"Choose {'an' if name[0] in 'aeiou' else 'a'} {name} from the list (sheet "
+            f"{CODEBOOK_SHEET!r}) or leave it empty.",
         )
         check.add(column(name))
         sheet.add_data_validation(check)
@@ -639,8 +707,12 @@ def _parse(sheet: pd.DataFrame, codebook: Codebook, path: Path) -> pd.DataFrame:
 
 
 def _lookup(codes: tuple[Code, ...]) -> dict[str, str]:
-    # Ids are what the drop-downs offer; a typed label or different case is what people mean.
-    return {c.label.lower(): c.id for c in codes} | {c.id.lower(): c.id for c in codes}
+    # The drop-downs offer "Label (id)"; a typed id or label, in any case, is what people mean.
+    return (
+        {_choice(c).lower(): c.id for c in codes}
+        | {c.label.lower(): c.id for c in codes}
+        | {c.id.lower(): c.id for c in codes}
+    )
 
 
 def _valid(codebook: Codebook, name: str) -> str:
