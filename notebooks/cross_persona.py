@@ -19,12 +19,12 @@
 # `cjm reports` runs this notebook once, after the per-persona reports, when the study has two or
 # more personas. Open it in JupyterLab to explore: set the parameters below to a study and its
 # coded segments table, then run all cells. It writes the figures and the Word report into
-# `output_dir`.
+# `output_dir` when you set one, else into a new scratch folder it names.
 
 # %% tags=["parameters"]
 study_dir = "../interviews"
 segments_path = "../interviews/.cjm/segments.parquet"  # cjm reports keeps the coded table here
-output_dir = "../reports"
+output_dir = ""  # empty: a scratch folder (cjm reports sets its own)
 personas = ""  # persona ids separated by ";" (empty: every persona in the table)
 
 # %%
@@ -32,8 +32,10 @@ from pathlib import Path
 
 from IPython.display import HTML, display
 
+from cjm_research import report
 from cjm_research import report_compare as rc
 
+output_dir = report.output_folder(output_dir, "cross-persona")
 ctx = rc.load_compare_context(study_dir, segments_path, personas)
 figures = rc.make_figures(ctx, output_dir)
 display(HTML(rc.title_html(ctx)))

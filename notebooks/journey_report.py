@@ -18,13 +18,15 @@
 #
 # `cjm reports` runs this notebook once per persona with papermill. Open it in JupyterLab to
 # explore: set the parameters below to a study and a persona, then run all cells. It reads the
-# coded segments table (it never re-codes) and writes the Word report next to the figures.
+# coded segments table (it never re-codes) and writes the Word report next to the figures: into
+# `output_dir` when you set one, else into a new scratch folder it names, so exploring never
+# overwrites a report you delivered.
 
 # %% tags=["parameters"]
 study_dir = "../interviews"
 persona_id = "first-home"
 segments_path = "../interviews/.cjm/segments.parquet"  # cjm reports keeps the coded table here
-output_dir = "../reports/first-home"
+output_dir = ""  # empty: a scratch folder (cjm reports sets its own)
 previous_dir = ""
 redact = True  # pseudonyms and no names, e-mails, phones, cards or URLs in quotes (README: Privacy)
 
@@ -35,6 +37,7 @@ from IPython.display import HTML, Image, display
 
 from cjm_research import report
 
+output_dir = report.output_folder(output_dir, persona_id)
 ctx = report.load_context(study_dir, persona_id, segments_path, previous_dir, redact)
 figures = report.make_figures(ctx, output_dir)
 display(HTML(report.title_html(ctx)))

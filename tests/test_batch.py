@@ -302,3 +302,33 @@ def test_a_killed_batch_leaves_every_previous_report_intact(study_dir):
     assert again.returncode == 0, again.stderr
     assert "nothing changed" in again.stderr or "0 of 1 personas to build" in again.stderr
     assert {n: p.read_bytes() for n, p in after.items()} == before
+
+
+def test_a_delivered_report_changed_by_hand_is_rebuilt_and_the_run_says_why(
+    study_dir, fake_runs
+):
+    from cjm_research.batch import unchanged_reports
+
+    built, _ = fake_runs
+    _build(study_dir)
+    built.clear()
+    # A notebook run by hand (or an edit) overwrote one persona's Word report.
+    (study_dir / "reports" / "first-home" / "first-home.docx").write_text("names everyone")
+    assert unchanged_reports(study_dir, study_dir / "reports", coder="rules") is None
+    result, messages = _build(study_dir)
+    assert built == ["first-home"]
+    assert _statuses(result)["first-home"] == "ok"
+    assert "first-home: first-home/first-home.docx changed since it was built" in "\n".join(
+        messages
+    )
+    text = (study_dir / "reports" / "first-home" / "first-home.docx").read_text()
+    assert text == "report of first-home"
+
+
+def test_a_notebook_run_by_hand_writes_into_a_scratch_folder(capsys):
+    from cjm_research.report import output_folder
+
+    scratch = output_folder("", "first-home")
+    assert scratch.is_dir() and scratch.name.startswith("cjm-first-home-")
+    assert str(scratch) in capsys.readouterr().out
+    assert output_folder("somewhere/given", "x") == Path("somewhere/given")

@@ -3,6 +3,7 @@
     python tools/corpus.py turns FOLDER            participant turns: id, question, answer
     python tools/corpus.py check CODES.csv FOLDER... [--subset]  ids exist, all coded, codes valid
     python tools/corpus.py stats [CORPUS]          interviews, turns, industries, code counts
+    python tools/corpus.py agreement [CORPUS]      the first coder against the second (second/)
 
 Coding files use the gold format (`segment_id,stage,touchpoints,emotion,valence,note`) and the
 packaged default codebook.
@@ -115,6 +116,27 @@ def stats(corpus: Path) -> None:
         print(dimension, dict(counter.most_common()))
 
 
+def agreement(corpus: Path) -> str:
+    """Agreement of the double-coded turns: the first coder (codes/) against the second
+    (second/), per dimension (Cohen's kappa, Krippendorff's alpha; MASI for touchpoints), and
+    valence correlation."""
+    import numpy as np
+    import pandas as pd
+
+    from cjm_research.agreement import compute_agreement, format_agreement
+
+    def read(folder: str) -> pd.DataFrame:
+        files = sorted((corpus / folder).glob("*.csv"))
+        return pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in files])
+
+    first, second = read("codes"), read("second")
+    first = first[first["segment_id"].isin(second["segment_id"])]
+    result = compute_agreement({"first coder": first, "second coder": second}, load_codebook(None))
+    both = first.merge(second, on="segment_id", suffixes=("_1", "_2"))
+    r = np.corrcoef(both["valence_1"].astype(float), both["valence_2"].astype(float))[0, 1]
+    return f"{format_agreement(result, codes=False)}valence: Pearson r {r:.3f} (n={len(both)})\n"
+
+
 def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "turns":
         for sid, question, text in participant_turns(Path(argv[1])):
@@ -126,6 +148,9 @@ def main(argv: list[str]) -> int:
         problems = check(Path(argv[1]), paths, complete=complete)
         print("\n".join(problems) or "ok")
         return 1 if problems else 0
+    if argv and argv[0] == "agreement":
+        print(agreement(Path(argv[1]) if len(argv) > 1 else CORPUS), end="")
+        return 0
     if argv and argv[0] == "stats":
         stats(Path(argv[1]) if len(argv) > 1 else CORPUS)
         return 0

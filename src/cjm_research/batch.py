@@ -407,6 +407,9 @@ def run_reports(
         coding_log = CodingLogTask(
             str(study.root), coder, str(segments_path), str(out_dir / "coding.ipynb"), redact
         )
+    for pid in stale:
+        for name in previous.changed_outputs(pid, out_dir):
+            say(f"{pid}: {name} changed since it was built (edited or overwritten); rebuilding")
     say(
         f"{len(stale)} of {len(selected)} personas to build, {len(selected) - len(stale)} unchanged"
     )
@@ -471,6 +474,12 @@ def run_reports(
                 status=result.status,
                 seconds=round(result.seconds, 2),
                 outputs=mf.relative_outputs(result.outputs, out_dir),
+                hashes={
+                    name: mf.file_sha(out_dir / name)
+                    for name in mf.relative_outputs(result.outputs, out_dir)
+                }
+                if result.status == OK
+                else {},
                 inputs=keys[pid],
                 error=result.error,
                 log=result.log,

@@ -127,6 +127,7 @@ class PersonaEntry:
     inputs: dict[str, str] = field(default_factory=dict)
     error: str = ""
     log: str = ""
+    hashes: dict[str, str] = field(default_factory=dict)  # output → sha as promoted
 
 
 @dataclass
@@ -142,7 +143,8 @@ class Manifest:
     extra: dict[str, object] = field(default_factory=dict)
 
     def entry_ok(self, persona_id: str, key: str, out_dir: Path) -> bool:
-        """True when ``persona_id`` was built from ``key`` and all its outputs are still there."""
+        """True when ``persona_id`` was built from ``key`` and all its outputs are still there,
+        as they were built."""
         entry = self.personas.get(persona_id)
         return (
             entry is not None
@@ -150,6 +152,19 @@ class Manifest:
             and entry.key == key
             and bool(entry.outputs)
             and all((out_dir / name).is_file() for name in entry.outputs)
+            and not self.changed_outputs(persona_id, out_dir)
+        )
+
+    def changed_outputs(self, persona_id: str, out_dir: Path) -> list[str]:
+        """Outputs of ``persona_id`` that differ from what the build promoted (edited, or
+        overwritten by a notebook run by hand): they no longer match the rest of the report."""
+        entry = self.personas.get(persona_id)
+        if entry is None:
+            return []
+        return sorted(
+            name
+            for name, sha in entry.hashes.items()
+            if (out_dir / name).is_file() and file_sha(out_dir / name) != sha
         )
 
     def to_json(self) -> dict[str, object]:

@@ -71,6 +71,19 @@ class ReportContext:
         return applied, pairs
 
 
+def output_folder(output_dir: Path | str, name: str) -> Path:
+    """Where a notebook writes: ``output_dir`` when given (``cjm reports`` gives its build
+    folder), else a new scratch folder, so that exploring a notebook by hand never overwrites a
+    delivered report (README: Explore in JupyterLab)."""
+    if str(output_dir):
+        return Path(output_dir)
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix=f"cjm-{name}-"))
+    print(f"Exploring: this run writes into {scratch}; the delivered reports are untouched.")
+    return scratch
+
+
 def read_segments(path: Path | str) -> pd.DataFrame:
     """Read a coded segments table from parquet, CSV or XLSX (by suffix)."""
     path = Path(path)
