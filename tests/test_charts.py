@@ -254,3 +254,14 @@ def test_segments_fixture_has_the_table_columns():
     segments = make_segments()
     assert isinstance(segments, pd.DataFrame)
     assert (segments["role"] == "participant").sum() == len(segments) - 1
+
+
+def test_text_cut_to_fit_ends_on_a_whole_word():
+    from cjm_research.charts import _wrap
+
+    text = "Offer paid two-hour delivery slots for evenings and weekends"
+    for width in (0.8, 1.0, 1.3, 1.6):
+        lines = _wrap(text, width, 8, max_lines=1)
+        assert len(lines) == 1 and lines[0].endswith("…")
+        kept = lines[0].removesuffix("…").split()
+        assert kept == text.split()[: len(kept)], lines

@@ -111,7 +111,8 @@ def _wrap(
 ) -> list[str]:
     """``text`` broken into lines no wider than ``width_in`` inches at ``size`` points.
 
-    With ``max_lines``, the last kept line ends with an ellipsis so a cut is never silent.
+    With ``max_lines``, the last kept line ends with an ellipsis so a cut is never silent; the
+    cut falls between words ("Offer paid two-hour…" would read as a word that does not exist).
     """
     limit = width_in * 72
 
@@ -139,8 +140,10 @@ def _wrap(
     if max_lines and len(lines) > max_lines:
         lines = lines[:max_lines]
         last = lines[-1]
-        while last and not fits(last + "…"):
-            last = last[:-1].rstrip()
+        while " " in last and not fits(last + "…"):
+            last = last.rsplit(" ", 1)[0].rstrip(" ,;:—–-")
+        while last and not fits(last + "…"):  # one word wider than the column
+            last = last[:-1]
         lines[-1] = last + "…"
     return lines
 
