@@ -28,10 +28,9 @@ segments_path = ""
 redact = True  # show pseudonyms and redacted text here too (the coded table itself stays full)
 
 # %%
-import pandas as pd
 from IPython.display import HTML, display
 
-from cjm_research import analysis, privacy, report
+from cjm_research import report
 from cjm_research.coding import code_transcripts, get_coder
 from cjm_research.study import load_study
 
@@ -40,33 +39,19 @@ if segments_path:
     segments = report.read_segments(segments_path)
 else:
     segments = code_transcripts(study.transcripts, get_coder(coder, study.codebook))
-# Redaction applies to what is shown (the least confident rows, the problems): counts and codes
-# do not change with it, and redacting every row of a large study would cost more than the rest.
-key = privacy.study_key(study, segments) if redact else None
-participants = analysis.participant_segments(segments)
-display(HTML(
-    f"<p>{len(study.transcripts)} interviews, {len(participants)} participant segments coded by "
-    f"{', '.join(sorted(set(participants['coder'])))} with “{study.codebook.name}” "
-    f"({study.codebook.version}).</p>"
-))
+overview = report.coding_overview(study, segments, redact=redact)
+display(HTML(overview.intro))
 
 # %%
-frequencies = analysis.code_frequencies(segments, study.codebook)
-for dimension, counts in frequencies.items():
-    labels = [study.codebook.label(dimension, c) for c in counts.index]
+for dimension, table in overview.frequencies.items():
     display(HTML(f"<h3>{dimension.capitalize()}</h3>"))
-    display(pd.DataFrame({"code": labels, "segments": counts.to_numpy()}))
+    display(table)
 
 # %%
-confidence = participants[["stage_confidence", "touchpoint_confidence", "emotion_confidence"]]
-least = participants.assign(confidence=confidence.min(axis=1)).nsmallest(15, "confidence")
-if key is not None:
-    least = privacy.redact_segments(least, key)
-display(HTML("<h3>Least confident segments (review these first)</h3>"))
-display(least[["segment_id", "text", "stage", "touchpoints", "emotion", "confidence", "evidence"]])
+display(HTML("<h3>Least sure stage or touchpoint codes (review these first)</h3>"))
+display(overview.review_first)
 
 # %%
-if study.problems:
+if len(overview.problems):
     display(HTML("<h3>Input problems</h3>"))
-    problems = [key.redact_text(str(p)) if key else str(p) for p in study.problems]
-    display(pd.DataFrame({"problem": problems}))
+    display(overview.problems)

@@ -119,3 +119,24 @@ def test_appendix_lists_applied_codes_and_telling_pairs(ctx):
     assert list(pairs["Segments"]) == sorted(pairs["Segments"], reverse=True)
     page = report.methodology_html(ctx)
     assert "Code frequencies" in page and "Codes that occur together" in page
+
+
+def test_the_coding_overview_escapes_names_and_ranks_by_stage_and_touchpoint_confidence():
+    from dataclasses import replace
+
+    from cjm_research.coding import code_transcripts, get_coder
+    from cjm_research.resources import example_study_dir
+    from cjm_research.study import load_study
+
+    study = load_study(example_study_dir())
+    study.codebook = replace(study.codebook, name="<script>alert(1)</script> book")
+    segments = code_transcripts(study.transcripts[:2], get_coder("rules", study.codebook))
+    segments.loc[segments.index[1], "emotion_confidence"] = 0.0  # emotion: not calibrated
+    overview = report.coding_overview(study, segments, redact=True, review=5)
+    assert "<script>" not in overview.intro and "&lt;script&gt;" in overview.intro
+    shown = overview.review_first
+    participants = segments[segments["role"] == "participant"]
+    floor = participants[["stage_confidence", "touchpoint_confidence"]].min(axis=1)
+    assert list(shown["confidence"]) == sorted(floor.nsmallest(5))
+    assert set(overview.frequencies) == {"stages", "touchpoints", "emotions"}
+    assert "Dana" not in " ".join(shown["text"])

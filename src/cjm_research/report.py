@@ -14,7 +14,16 @@ import pandas as pd
 
 from . import charts, memo, privacy
 from .agreement import Audit, agreement_table, audit_sentence, audit_warning, machine_audit
-from .analysis import Journey, build_journey, moment_text, signed, split_codes, summarise
+from .analysis import (
+    Journey,
+    build_journey,
+    code_frequencies,
+    moment_text,
+    participant_segments,
+    signed,
+    split_codes,
+    summarise,
+)
 from .ingest import load_participants
 from .insights import (
     CURATED,
@@ -31,7 +40,7 @@ from .model import CJMInputError, Codebook, Persona
 from .render import html
 from .render.docx import write_journey_docx
 from .resources import default_codebook_path
-from .study import study_notes
+from .study import Study, study_notes
 from .tables import code_cooccurrence, code_frequency_table, top_pairs
 
 FIGURES = ("journey_map", "emotion_curve", "touchpoint_heatmap", "emotion_heatmap")
@@ -525,3 +534,51 @@ def code_tables_html(ctx: ReportContext) -> str:
     if not pairs.empty:
         parts += [html.heading("Codes that occur together", 3), html.table(pairs)]
     return "".join(parts)
+
+
+@dataclass
+class CodingOverview:
+    """What the coding notebook shows of a coding run (``notebooks/coding.py``)."""
+
+    intro: str  # escaped HTML: interviews, segments, coders, codebook
+    frequencies: dict[str, pd.DataFrame]  # per dimension: code label, segments
+    review_first: pd.DataFrame  # the least sure stage or touchpoint codes, redacted if asked
+    problems: pd.DataFrame  # the study's input problems, redacted if asked
+
+
+def coding_overview(
+    study: Study, segments: pd.DataFrame, *, redact: bool = True, review: int = 15
+) -> CodingOverview:
+    """The coding run at a glance: counts, code frequencies, the ``review`` segments to review
+    first and the input problems. "Review first" ranks by stage and touchpoint confidence only,
+    as the review sheet flags: emotion confidences are not calibrated."""
+    participants = participant_segments(segments)
+    coders = ", ".join(sorted(set(participants["coder"]) - {""})) or "nobody"
+    intro = html.paragraph(
+        f"{len(study.transcripts)} interviews, {len(participants)} participant segments coded "
+        f"by {coders} with “{study.codebook.name}” ({study.codebook.version})."
+    )
+    frequencies = {
+        dimension: pd.DataFrame(
+            {
+                "code": [study.codebook.label(dimension, c) for c in counts.index],
+                "segments": counts.to_numpy(),
+            }
+        )
+        for dimension, counts in code_frequencies(segments, study.codebook).items()
+    }
+    confidence = participants[["stage_confidence", "touchpoint_confidence"]].min(axis=1)
+    least = participants.assign(confidence=confidence).nsmallest(review, "confidence")
+    problems = [str(p) for p in study.problems]
+    if redact:
+        # Only what is shown: redacting every row of a large study would cost more than the rest.
+        key = privacy.study_key(study, segments)
+        least = privacy.redact_segments(least, key)
+        problems = [key.redact_text(p) for p in problems]
+    columns = ["segment_id", "text", "stage", "touchpoints", "emotion", "confidence", "evidence"]
+    return CodingOverview(
+        intro=intro,
+        frequencies=frequencies,
+        review_first=least[columns].reset_index(drop=True),
+        problems=pd.DataFrame({"problem": problems}),
+    )
