@@ -89,6 +89,12 @@ def export_html(notebook_path: Path, out_path: Path, *, title: str = "") -> Path
     from nbconvert import HTMLExporter
 
     notebook = nbformat.read(notebook_path, as_version=4)
+    # The parameter cells show nothing, and papermill gives the injected one a random id: left
+    # in, the same report would differ byte for byte from one run to the next.
+    parameters = {"parameters", "injected-parameters"}
+    notebook.cells = [
+        c for c in notebook.cells if not parameters & set(c.get("metadata", {}).get("tags", []))
+    ]
     if title:
         notebook.metadata["title"] = title
     exporter = HTMLExporter(

@@ -1,0 +1,104 @@
+"""Executors: a real Dask cluster (a scheduler and two worker processes on 127.0.0.1, as a user
+starts them) builds the same reports as the local pool, byte for byte."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cjm_research.cli import main
+from cjm_research.resources import example_study_dir
+
+#: What must come out identical: the reports a stakeholder reads (executed notebooks carry run
+#: times, so they are compared by their outputs only).
+COMPARED = ("*.docx", "*.html", "*.png")
+
+
+@contextlib.contextmanager
+def dask_cluster(folder: Path) -> Iterator[str]:
+    """`dask scheduler` and two `dask worker` processes on 127.0.0.1; the scheduler address."""
+    bin_dir = Path(sys.executable).parent
+    dask = str(bin_dir / "dask")
+    info = folder / "scheduler.json"
+    common = ["--no-dashboard"]
+    procs = [
+        subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+             "--scheduler-file", str(info), *common],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(info.read_text())["address"]
+        for _ in range(2):
+            procs.append(
+                subprocess.Popen(
+                    [dask, "worker", "--scheduler-file", str(info), "--nworkers", "1",
+                     "--nthreads", "1", "--host", "127.0.0.1", *common],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                )  # fmt: skip
+            )
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _run(args: list[str]) -> tuple[int, str]:
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        status = main(args)
+    return status, err.getvalue()
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for pattern in COMPARED
+        for p in out.rglob(pattern)
+        if "preview" not in p.parts
+    }
+
+
+@pytest.mark.slow
+def test_a_real_dask_cluster_builds_the_same_reports_as_the_local_pool(tmp_path):
+    pytest.importorskip("distributed")
+    study = tmp_path / "study"
+    shutil.copytree(example_study_dir(), study, ignore=shutil.ignore_patterns(".cjm", "reports"))
+    base = ["reports", "--study", str(study), "--coder", "rules", "--jobs", "2"]
+    status, said = _run([*base, "--out", str(tmp_path / "local")])
+    assert status == 0, said
+    with dask_cluster(tmp_path) as address:
+        status, said = _run(
+            [*base, "--out", str(tmp_path / "cluster"), "--executor", "dask",
+             "--scheduler", address]
+        )  # fmt: skip
+    assert status == 0, said
+    local, cluster = _outputs(tmp_path / "local"), _outputs(tmp_path / "cluster")
+    assert len(local) >= 10 and set(local) == set(cluster)
+    different = sorted(name for name in local if local[name] != cluster[name])
+    assert different == []
