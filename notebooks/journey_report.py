@@ -78,3 +78,28 @@ display(HTML(report.methodology_html(ctx)))
 # %%
 docx_path = report.write_docx(ctx, figures, Path(output_dir) / f"{persona_id}.docx")
 snapshot_file = report.write_snapshot(ctx, output_dir)
+
+# %% [markdown] tags=["explore"]
+# ## The data behind this report
+#
+# Cells tagged `explore` are left out of the HTML report: they are for you. `tables` holds the
+# report's data as DataFrames (pseudonymised as the report is); the figure below is drawn here, so
+# adapting it is editing this cell.
+
+# %% tags=["explore"]
+tables = report.data_tables(ctx)
+tables["priorities"]
+
+# %% tags=["explore"]
+# %matplotlib inline
+from cjm_research import charts
+
+charts.emotion_curve_figure(ctx.journey)
+
+# %% tags=["explore"]
+# Every quote coded support and frustration, by participant:
+segments = tables["segments"]
+segments[(segments["stage"] == "support") & (segments["emotion"] == "frustration")].sort_values(
+    "participant"
+)[["participant", "segment_id", "text"]]
+

@@ -107,6 +107,14 @@ def test_executed_notebook_is_kept_and_index_links_everything(built):
     _, _, out = built
     nb = nbformat.read(out / "design-lover" / "design-lover.ipynb", as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    # The data behind the report, for a researcher: DataFrames and a figure drawn in the kernel,
+    # kept out of the HTML report.
+    explore = [c for c in nb.cells if "explore" in c.metadata.get("tags", [])]
+    outputs = [o for c in explore if c.cell_type == "code" for o in c.outputs]
+    assert any("<table" in o.get("data", {}).get("text/html", "") for o in outputs)
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    html = (out / "design-lover" / "design-lover.html").read_text(encoding="utf-8")
+    assert "The data behind this report" not in html
     index = (out / "index.html").read_text(encoding="utf-8")
     for pid in PERSONAS:
         assert f'href="{pid}/{pid}.html"' in index and f'href="{pid}/{pid}.docx"' in index

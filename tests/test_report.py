@@ -140,3 +140,17 @@ def test_the_coding_overview_escapes_names_and_ranks_by_stage_and_touchpoint_con
     assert list(shown["confidence"]) == sorted(floor.nsmallest(5))
     assert set(overview.frequencies) == {"stages", "touchpoints", "emotions"}
     assert "Dana" not in " ".join(shown["text"])
+
+
+def test_data_tables_hold_numbers_and_pseudonyms(ctx):
+    tables = report.data_tables(ctx)
+    assert set(tables) == {"segments", "pain_points", "priorities", "quotes"}
+    priorities = tables["priorities"]
+    if len(priorities):
+        assert priorities["share"].between(0, 1).all()
+        assert priorities["mean_valence"].dtype.kind == "f"
+    segments = tables["segments"]
+    assert len(segments) == ctx.journey.n_segments
+    assert set(segments["participant"]) <= set(ctx.participant_labels.values()) | set(
+        ctx.journey.segments["participant_id"]
+    )

@@ -582,3 +582,40 @@ def coding_overview(
         review_first=least[columns].reset_index(drop=True),
         problems=pd.DataFrame({"problem": problems}),
     )
+
+
+def data_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
+    """The data behind a persona's report as numbers, for a researcher exploring the notebook:
+    ``segments`` (one row per coded turn, pseudonymised as the report is), ``pain_points``,
+    ``priorities`` (reach as participants and share, valence and score as numbers) and
+    ``quotes`` (every quote the stage sections draw from, with its provenance)."""
+    journey = ctx.journey
+    label = ctx.participant_labels
+    segments = journey.segments.assign(
+        participant=journey.segments["participant_id"].map(lambda p: label.get(p, p))
+    )[["segment_id", "participant", "stage", "touchpoints", "emotion", "valence", "text"]]
+    priorities = journey.priorities.assign(
+        share=journey.priorities["participants"] / max(1, journey.n_participants)
+    )
+    quotes = pd.DataFrame(
+        [
+            {
+                "stage": stage,
+                "participant": q.participant,
+                "location": q.location,
+                "emotion": q.emotion,
+                "valence": q.valence,
+                "text": q.text,
+                "segment_id": q.segment_id,
+            }
+            for stage, quotes in journey.quotes.items()
+            for q in quotes
+        ],
+        columns=["stage", "participant", "location", "emotion", "valence", "text", "segment_id"],
+    )
+    return {
+        "segments": segments.reset_index(drop=True),
+        "pain_points": journey.pain_points.reset_index(drop=True),
+        "priorities": priorities.reset_index(drop=True),
+        "quotes": quotes,
+    }

@@ -90,8 +90,9 @@ def export_html(notebook_path: Path, out_path: Path, *, title: str = "") -> Path
 
     notebook = nbformat.read(notebook_path, as_version=4)
     # The parameter cells show nothing, and papermill gives the injected one a random id: left
-    # in, the same report would differ byte for byte from one run to the next.
-    parameters = {"parameters", "injected-parameters"}
+    # in, the same report would differ byte for byte from one run to the next. Cells tagged
+    # "explore" are the notebook's data for a researcher, not part of the report.
+    parameters = {"parameters", "injected-parameters", "explore"}
     notebook.cells = [
         c for c in notebook.cells if not parameters & set(c.get("metadata", {}).get("tags", []))
     ]
