@@ -131,7 +131,9 @@ def agreement(corpus: Path) -> str:
 
     first, second = read("codes"), read("second")
     first = first[first["segment_id"].isin(second["segment_id"])]
-    result = compute_agreement({"first coder": first, "second coder": second}, load_codebook(None))
+    result = compute_agreement(
+        {"first coder": first, "second coder": second}, load_codebook(None), uncoded="as-code"
+    )
     both = first.merge(second, on="segment_id", suffixes=("_1", "_2"))
     r = np.corrcoef(both["valence_1"].astype(float), both["valence_2"].astype(float))[0, 1]
     return f"{format_agreement(result, codes=False)}valence: Pearson r {r:.3f} (n={len(both)})\n"
