@@ -122,20 +122,21 @@ def _stamp(seconds: int, comma: bool = False) -> str:
     return text.replace(".", ",") if comma else text
 
 
-def write_interview(path: Path, spec: InterviewSpec, pid: str, persona: str, name: str) -> None:
-    """Write one interview in ``spec.fmt`` with ``spec.style`` labels."""
-    turns = _turns(spec, pid, name)
+def write_turns(path: Path, turns: list[tuple[str, str]], front_matter: str = "") -> None:
+    """Write ``turns`` (speaker, text) as the format of ``path``'s suffix writes them: ``Name:``
+    paragraphs (.txt/.md, after ``front_matter``; .docx), ``<v Name>`` cues (.vtt) or ``Name:``
+    cues with comma times (.srt)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if spec.fmt in (".txt", ".md"):
+    if path.suffix in (".txt", ".md"):
         body = "\n\n".join(f"{speaker}: {text}" for speaker, text in turns)
-        path.write_text(_front_matter(pid, persona) + body + "\n", encoding="utf-8")
-    elif spec.fmt == ".vtt":
+        path.write_text(front_matter + body + "\n", encoding="utf-8")
+    elif path.suffix == ".vtt":
         cues = [
             f"{_stamp(3 * n)} --> {_stamp(3 * n + 2)}\n<v {speaker}>{text}"
             for n, (speaker, text) in enumerate(turns)
         ]
         path.write_text("WEBVTT\n\n" + "\n\n".join(cues) + "\n", encoding="utf-8")
-    elif spec.fmt == ".srt":
+    elif path.suffix == ".srt":
         cues = [
             f"{n + 1}\n{_stamp(3 * n, True)} --> {_stamp(3 * n + 2, True)}\n{speaker}: {text}"
             for n, (speaker, text) in enumerate(turns)
@@ -146,6 +147,11 @@ def write_interview(path: Path, spec: InterviewSpec, pid: str, persona: str, nam
         for speaker, text in turns:
             document.add_paragraph(f"{speaker}: {text}")
         document.save(str(path))
+
+
+def write_interview(path: Path, spec: InterviewSpec, pid: str, persona: str, name: str) -> None:
+    """Write one interview in ``spec.fmt`` with ``spec.style`` labels."""
+    write_turns(path, _turns(spec, pid, name), _front_matter(pid, persona))
 
 
 def write_study(root: Path, spec: StudySpec) -> Expected:

@@ -304,9 +304,7 @@ def test_a_killed_batch_leaves_every_previous_report_intact(study_dir):
     assert {n: p.read_bytes() for n, p in after.items()} == before
 
 
-def test_a_delivered_report_changed_by_hand_is_rebuilt_and_the_run_says_why(
-    study_dir, fake_runs
-):
+def test_a_delivered_report_changed_by_hand_is_rebuilt_and_the_run_says_why(study_dir, fake_runs):
     from cjm_research.batch import unchanged_reports
 
     built, _ = fake_runs

@@ -32,12 +32,12 @@ def dask_cluster(folder: Path) -> Iterator[str]:
     dask = str(bin_dir / "dask")
     info = folder / "scheduler.json"
     common = ["--no-dashboard"]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = [dask, "scheduler", "--host", "127.0.0.1", "--port", "0"]
     procs = [
         subprocess.Popen(
-            [dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
-             "--scheduler-file", str(info), *common],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            [*scheduler, "--scheduler-file", str(info), *common], **quiet, start_new_session=True
+        )
     ]
     try:
         deadline = time.monotonic() + 60
@@ -45,12 +45,13 @@ def dask_cluster(folder: Path) -> Iterator[str]:
             time.sleep(0.2)
         address = json.loads(info.read_text())["address"]
         for _ in range(2):
+            worker = [dask, "worker", "--scheduler-file", str(info), "--nworkers", "1"]
             procs.append(
                 subprocess.Popen(
-                    [dask, "worker", "--scheduler-file", str(info), "--nworkers", "1",
-                     "--nthreads", "1", "--host", "127.0.0.1", *common],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                )  # fmt: skip
+                    [*worker, "--nthreads", "1", "--host", "127.0.0.1", *common],
+                    **quiet,
+                    start_new_session=True,
+                )
             )
         from distributed import Client
 

@@ -3,14 +3,12 @@ warnings for a transcript whose labels were not read."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from docx import Document
 
 from cjm_research.ingest import read_transcript
 from cjm_research.ingest.labels import is_speaker_label, split_label
 from cjm_research.model import INTERVIEWER, PARTICIPANT
+from studygen import write_turns
 
 LABELS = ("Dana K (UX Research)", "Jo (she/her)", "Sam [Acme Research]", "Dr. O'Neil-Smith")
 
@@ -34,30 +32,6 @@ def test_prose_with_parentheses_is_not_a_label(line):
     assert not is_speaker_label(line)
 
 
-def _write(path: Path, turns: list[tuple[str, str]]) -> Path:
-    stamp = "00:00:{:02d}{}000"
-    if path.suffix == ".txt":
-        path.write_text("\n\n".join(f"{s}: {t}" for s, t in turns) + "\n", encoding="utf-8")
-    elif path.suffix == ".vtt":
-        cues = [
-            f"{stamp.format(2 * n, '.')} --> {stamp.format(2 * n + 1, '.')}\n<v {s}>{t}"
-            for n, (s, t) in enumerate(turns)
-        ]
-        path.write_text("WEBVTT\n\n" + "\n\n".join(cues) + "\n", encoding="utf-8")
-    elif path.suffix == ".srt":
-        cues = [
-            f"{n + 1}\n{stamp.format(2 * n, ',')} --> {stamp.format(2 * n + 1, ',')}\n{s}: {t}"
-            for n, (s, t) in enumerate(turns)
-        ]
-        path.write_text("\n\n".join(cues) + "\n", encoding="utf-8")
-    else:
-        document = Document()
-        for s, t in turns:
-            document.add_paragraph(f"{s}: {t}")
-        document.save(str(path))
-    return path
-
-
 @pytest.mark.parametrize("suffix", [".txt", ".vtt", ".srt", ".docx"])
 @pytest.mark.parametrize("interviewer", LABELS)
 def test_every_label_style_starts_a_turn_in_every_format(tmp_path, suffix, interviewer):
@@ -68,9 +42,9 @@ def test_every_label_style_starts_a_turn_in_every_format(tmp_path, suffix, inter
         (interviewer, "And then?"),
         (participant, "I compared two sites."),
     ]
-    transcript = read_transcript(
-        _write(tmp_path / f"t{suffix}", turns), interviewers=[split_label(interviewer)[0]]
-    )
+    path = tmp_path / f"t{suffix}"
+    write_turns(path, turns)
+    transcript = read_transcript(path, interviewers=[split_label(interviewer)[0]])
     assert [(t.speaker, t.text) for t in transcript.turns] == turns
     assert [t.role for t in transcript.turns] == [INTERVIEWER, PARTICIPANT] * 2
 

@@ -587,7 +587,7 @@ def machine_audit(study_root: Path | str, machine: pd.DataFrame | None) -> list[
 
 
 def audit_sentence(audits: Sequence[Audit]) -> str:
-    """"The machine agreed with the researchers on 31 of 40 reviewed stages (κ 0.74), …"."""
+    """ "The machine agreed with the researchers on 31 of 40 reviewed stages (κ 0.74), …"."""
     if not audits:
         return (
             "No turn of this study has been reviewed, so how often the machine agrees with the "
