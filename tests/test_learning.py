@@ -174,3 +174,7 @@ def test_near_duplicates_of_reviewed_turns_take_their_codes_and_name_them():
     assert taught[wrong[0]]["coder"] == "auto:semantic+study@5"
     coder.teach(reviewed.iloc[:0])
     assert [r.get("stage") for r in coder(second)] == [r.get("stage") for r in untaught.values()]
+
+
+def test_the_summary_warning_reads_well_before_any_review():
+    assert audit_warning([]).startswith("No turn of this study has been reviewed by a researcher")

@@ -611,10 +611,13 @@ def audit_warning(audits: Sequence[Audit]) -> str:
     stage = next((a for a in audits if a.dimension == "stage"), None)
     if stage is None or stage.reviewed < MIN_REVIEWED:
         reviewed = stage.reviewed if stage else 0
-        return (
+        done = (
             f"Only {reviewed} turns of this study were reviewed by a researcher (fewer than "
-            f"{MIN_REVIEWED}): how far to trust the machine's codes here is not yet known."
+            f"{MIN_REVIEWED})"
+            if reviewed
+            else "No turn of this study has been reviewed by a researcher yet"
         )
+        return f"{done}: how far to trust the machine's codes here is not yet known."
     if not math.isnan(stage.kappa) and stage.kappa < MIN_STAGE_KAPPA:
         return (
             f"The machine agreed with the researchers on stages with κ {stage.kappa:.2f} "
