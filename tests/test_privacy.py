@@ -211,3 +211,28 @@ def test_names_are_hidden_even_when_participants_csv_has_an_error(study):
         f.write("P07,p,,Kai Duplicate,,\n")  # a duplicate id: the file is refused by the loader
     key = study_key(study)
     assert key.redact_text("Luis Ortega met Kai") == f"{NAME} met {NAME}"
+
+
+def test_segment_ids_quoted_in_evidence_become_interview_labels():
+    import pandas as pd
+
+    from cjm_research.privacy import redact_segments, study_key
+    from cjm_research.resources import example_study_dir
+
+    key = study_key(example_study_dir())
+    row = pd.DataFrame(
+        [
+            {
+                "segment_id": "p02-luis:8",
+                "interview_id": "p02-luis",
+                "participant_id": "P02",
+                "speaker": "Luis",
+                "role": "participant",
+                "text": "Fine.",
+                "evidence": "stage support: nearest reviewed turn p01-dana:12, support",
+            }
+        ]
+    )
+    evidence = redact_segments(row, key).loc[0, "evidence"]
+    assert "p01-dana" not in evidence and "Dana" not in evidence
+    assert f"nearest reviewed turn {key.interview('p01-dana')}:12, support" in evidence

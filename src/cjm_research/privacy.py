@@ -169,6 +169,14 @@ class PseudonymKey:
             return f"{self.interviews[interview_id]}:{rest}"
         return self.redact_text(segment_id)
 
+    def redact_segment_ids(self, text: str) -> str:
+        """Segment ids quoted inside a text ("nearest reviewed turn p04-mark:12") → their
+        labels ("Interview 04:12"): interview ids are file names, which often carry names."""
+        if not self.interviews or ":" not in text:
+            return text
+        ids = "|".join(re.escape(i) for i in sorted(self.interviews, key=len, reverse=True))
+        return re.sub(rf"(?<![\w-])({ids}):(?=\d)", lambda m: f"{self.interviews[m[1]]}:", text)
+
     def redact_names(self, text: str) -> str:
         """Every listed name (whole word, also before ``'s``) → its replacement.
 
@@ -376,6 +384,7 @@ def redact_segments(segments: pd.DataFrame, key: PseudonymKey) -> pd.DataFrame:
     if "source" in out:
         out["source"] = labels
     _apply(out, ("text", "evidence"), key.redact_text)
+    _apply(out, ("evidence",), key.redact_segment_ids)
     return out
 
 
