@@ -13,6 +13,7 @@ ids it shares (a renamed or new code is read from the codebook alone, as before)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -178,6 +179,14 @@ def fine_tune(heads: Heads, x: np.ndarray, targets: Targets) -> Heads:
     )
 
 
+def code_matrix(cells: Iterable[object], codes: tuple[str, ...]) -> np.ndarray:
+    """``;``-joined code cells as a 0/1 matrix over ``codes`` (one row per cell)."""
+    rows = [set(str(cell).split(";")) for cell in cells]
+    return np.array([[c in row for c in codes] for row in rows], dtype=float).reshape(
+        len(rows), len(codes)
+    )
+
+
 def targets(heads: Heads, stages: list[str], touchpoints: list[str], emotions: list[str],
             valences: list[float]) -> Targets:  # fmt: skip
     """Reviewed codes as :class:`Targets` (a code a head does not know leaves its row NaN)."""
@@ -190,13 +199,9 @@ def targets(heads: Heads, stages: list[str], touchpoints: list[str], emotions: l
                 out[n, head.classes.index(value)] = 1.0
         return out
 
-    tps = np.array(
-        [[c in set(t.split(";")) for c in heads.touchpoints.classes] for t in touchpoints],
-        dtype=float,
-    ).reshape(len(touchpoints), len(heads.touchpoints.classes))
     return Targets(
         stage=one_hot(heads.stage, [s or NO_STAGE for s in stages]),
-        touchpoints=tps,
+        touchpoints=code_matrix(touchpoints, heads.touchpoints.classes),
         emotion=one_hot(heads.emotion, emotions),
         valence=np.array(valences, dtype=float).reshape(-1, 1),
     )

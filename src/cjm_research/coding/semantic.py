@@ -39,6 +39,7 @@ from .heads import (
     NO_STAGE,
     Heads,
     Targets,
+    code_matrix,
     features,
     fine_tune,
     positions,
@@ -377,13 +378,9 @@ class SemanticCoder:
             rows=rows,
             vectors=self.words.embedder.encode(list(rows["text"].astype(str))),
             stages=self._stage_matrix(rows["stage"]),
-            touchpoints=np.array(
-                [
-                    [c.id in set(str(t).split(";")) for c in self.codebook.touchpoints]
-                    for t in rows["touchpoints"]
-                ],
-                dtype=float,
-            ).reshape(len(rows), len(self.codebook.touchpoints)),
+            touchpoints=code_matrix(
+                rows["touchpoints"], tuple(c.id for c in self.codebook.touchpoints)
+            ),
             valence=pd.to_numeric(rows["valence"], errors="coerce").fillna(0.0).to_numpy(),
             features=x,
             targets=target,
@@ -503,8 +500,7 @@ class SemanticCoder:
                     # A second reading: the two are experts to multiply (the keywords are in
                     # the first already). Gold p01-p06: stage macro-F1 0.766 against 0.763 with
                     # the sentence model's reading alone; 0.700 against 0.687 on all nine.
-                    both = probabilities[j] * own[i]
-                    own[i] = both / both.sum()
+                    own[i] = _agree(own[i], probabilities[j])
                 else:
                     own[i] = _combine(probabilities[j], np.pad(keyword[i][0], (0, extra)))
                 scores[i], nearest[i], vectors[i], reading[i] = raw[j], near[j], vecs[j], by
@@ -514,16 +510,14 @@ class SemanticCoder:
         head = self._read_heads(turns, answers, vectors)
         if head is not None:
             for j, i in enumerate(answers):
-                both = own[i] * head.stage[j] ** HEAD_STAGE_WEIGHT
-                own[i] = both / both.sum() if both.sum() > 0 else own[i]
+                own[i] = _agree(own[i], head.stage[j] ** HEAD_STAGE_WEIGHT)
         learned = self._learned(transcript, answers, vectors)
         if learned is not None:
             for j, i in enumerate(answers):
                 if learned.clamped[j] is not None:
                     own[i] = CLAMP * learned.clamped[j] + (1 - CLAMP) / k
                 elif learned.weight[j] > 0:
-                    both = own[i] * learned.stage[j] ** KNN_WEIGHT
-                    own[i] = both / both.sum() if both.sum() > 0 else own[i]
+                    own[i] = _agree(own[i], learned.stage[j] ** KNN_WEIGHT)
         questions = None
         if asked and self.sentences.questions is not None:
             questions = np.zeros((len(turns), k))
@@ -844,6 +838,14 @@ def _centre(scores: np.ndarray, prior_turns: float = 10.0) -> np.ndarray:
         return scores
     shift = scores.mean(axis=0) - scores.mean()
     return scores - n / (n + prior_turns) * shift
+
+
+def _agree(own: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Two experts' stage probabilities multiplied and renormalised (``own`` when they share
+    no mass at all)."""
+    both = own * other
+    total = both.sum()
+    return both / total if total > 0 else own
 
 
 def _combine(semantic: np.ndarray, keyword: np.ndarray) -> np.ndarray:
