@@ -5,12 +5,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: install demo test lint lab bench preview clean distclean
+.PHONY: install demo test lint lab lab-flags bench preview clean distclean
+
+# JupyterLab at the repository root, so that the notebooks' default paths (../interviews) and the
+# reports resolve in the file browser; the jupytext sources (*.pct.py) are hidden, since jupytext's
+# contents manager keeps them in step with the .ipynb files. Root needs --allow-root (containers).
+LAB_FLAGS := --ServerApp.root_dir=$(CURDIR) \
+  $(foreach glob,__pycache__ *.pyc *.pyo .DS_Store *~ *.pct.py,'--ContentsManager.hide_globs=$(glob)') \
+  --LabApp.default_url=/lab/tree/notebooks/journey_report.ipynb \
+  $(if $(filter 0,$(shell id -u)),--allow-root)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,semantic,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,semantic,dask,lab]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,9 +33,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
 
-lab: $(STAMP)  ## JupyterLab on the notebooks
-	$(BIN)/python -m pip install --quiet -e '.[lab,dev,semantic]'
-	$(BIN)/jupyter lab notebooks/
+lab: demo  ## JupyterLab on the notebooks, the example study and its reports
+	$(BIN)/jupyter lab $(LAB_FLAGS)
+
+lab-flags:  ## what `make lab` passes to jupyter lab (the lab test starts it the same way)
+	@echo $(LAB_FLAGS)
 
 bench: $(STAMP)  ## benchmarks: ratios against baselines measured in the same run
 	$(BIN)/python benchmarks/run.py

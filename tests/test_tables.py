@@ -3,7 +3,15 @@
 import pandas as pd
 
 from cjm_research.codebook import load_codebook
-from cjm_research.tables import code_cooccurrence, code_frequency_table
+from cjm_research.tables import (
+    code_cooccurrence,
+    code_frequency_table,
+    compare_two_personas,
+    frequencies_by_persona,
+    machine_disagreements,
+    segments_with,
+    stage_by_touchpoint,
+)
 
 
 def segments():
@@ -51,3 +59,56 @@ def test_cooccurrence_is_symmetric_with_frequencies_on_the_diagonal():
     assert ("touchpoints", "store") in full.index and full.shape[0] == full.shape[1] > table.shape[
         0
     ]
+
+
+def test_frequencies_by_persona_count_each_personas_segments():
+    table = frequencies_by_persona(segments(), load_codebook(), "touchpoints")
+    assert table.loc["Website", ["a", "b", "total"]].tolist() == [2, 0, 2]
+    assert table.loc["Billing", "a"] == 2 and table.loc["Store", "b"] == 1
+    stages = frequencies_by_persona(segments(), load_codebook())
+    assert stages.loc["Purchase", "total"] == 3  # the interviewer's purchase turn is not counted
+
+
+def test_stage_by_touchpoint_counts_each_pair_once_per_segment():
+    table = stage_by_touchpoint(segments(), load_codebook())
+    assert table.loc["Website", "Purchase"] == 2
+    assert table.loc["Billing", "Purchase"] == 1 and table.loc["Billing", "Support"] == 1
+    assert table.to_numpy().sum() == 6  # six touchpoint mentions in participant turns
+
+
+def test_segments_with_keeps_turns_carrying_every_code():
+    both = segments_with(with_text(segments()), "purchase", "frustration")
+    assert both["text"].tolist() == ["t0"]
+    billing = segments_with(with_text(segments()), "billing")
+    assert billing["text"].tolist() == ["t0", "t2"]
+    assert segments_with(with_text(segments()), "billing", "joy").empty
+
+
+def test_compare_two_personas_gives_shares_and_the_difference():
+    table = compare_two_personas(segments(), load_codebook(), "a", "b")
+    assert table.loc["Purchase", "a"] == 2 / 3 and table.loc["Purchase", "b"] == 1 / 2
+    assert round(table.loc["Support", "difference_pp"], 1) == 33.3
+    assert abs(table["difference_pp"].iloc[0]) == abs(table["difference_pp"]).max()
+
+
+def test_machine_disagreements_list_reviewed_turns_the_machine_coded_otherwise():
+    machine = with_text(segments()).assign(
+        segment_id=[f"s{i}" for i in range(6)], coder="auto:semantic@5"
+    )
+    human = machine.copy()
+    human.loc[0, ["stage", "coder"]] = ["support", "dana"]  # corrected
+    human.loc[1, "coder"] = "dana"  # confirmed: no disagreement
+    human.loc[2, ["touchpoints", "coder"]] = ["billing;chat", "dana"]  # same set, other order
+    human.loc[4, ["emotion", "coder"]] = ["anxiety", "jo"]
+    table = machine_disagreements(human, machine)
+    assert table["segment_id"].tolist() == ["s0", "s4"]
+    assert table.loc[0, ["stage", "stage_machine"]].tolist() == ["support", "purchase"]
+    assert table.loc[1, ["emotion", "emotion_machine", "coder"]].tolist() == [
+        "anxiety",
+        "joy",
+        "jo",
+    ]
+
+
+def with_text(frame):
+    return frame.assign(text=[f"t{i}" for i in range(len(frame))], segment_id=range(len(frame)))

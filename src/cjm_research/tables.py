@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .analysis import participant_segments, split_codes
+from .analysis import participant_segments, split_codes, touchpoint_by_stage
+from .coding.human import is_human
 from .model import Codebook
 
 #: Segments-table column of each codebook dimension.
@@ -115,3 +116,81 @@ def top_pairs(
         .head(top)
         .reset_index(drop=True)
     )
+
+
+# The queries a researcher runs in a QDA tool, as one call each (notebooks/explore.ipynb).
+
+
+def frequencies_by_persona(
+    segments: pd.DataFrame, codebook: Codebook, dimension: str = "stages"
+) -> pd.DataFrame:
+    """Segments carrying each code of ``dimension`` (rows, codebook order) for each persona
+    (columns), with a ``total`` column."""
+    rows = participant_segments(segments)
+    flags = code_indicators(rows, codebook)[dimension]
+    table = flags.groupby(rows["persona_id"].to_numpy()).sum().T.astype(int)
+    table.index = [codebook.label(dimension, c) for c in table.index]
+    table.index.name, table.columns.name = dimension, "persona"
+    return table.assign(total=table.sum(axis=1))
+
+
+def stage_by_touchpoint(segments: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Co-occurrence of stage and touchpoint: segments naming each touchpoint (rows) in each
+    stage (columns), both labelled as the codebook labels them."""
+    table = touchpoint_by_stage(participant_segments(segments), codebook)
+    table.index = [codebook.label("touchpoints", c) for c in table.index]
+    table.columns = [codebook.label("stages", c) for c in table.columns]
+    table.index.name, table.columns.name = "touchpoint", "stage"
+    return table
+
+
+def segments_with(segments: pd.DataFrame, *codes: str) -> pd.DataFrame:
+    """Participant segments carrying every one of ``codes`` (ids of any dimension: a stage, a
+    touchpoint, an emotion), as quotes with their provenance."""
+    rows = participant_segments(segments)
+    keep = np.ones(len(rows), dtype=bool)
+    for code in codes:
+        keep &= (
+            (rows["stage"] == code).to_numpy()
+            | (rows["emotion"] == code).to_numpy()
+            | rows["touchpoints"].map(lambda value, c=code: c in split_codes(value)).to_numpy()
+        )
+    columns = ["persona_id", "participant_id", "segment_id", "stage", "touchpoints", "emotion"]
+    return rows.loc[keep, [*columns, "text"]].reset_index(drop=True)
+
+
+def compare_two_personas(
+    segments: pd.DataFrame, codebook: Codebook, first: str, second: str, dimension: str = "stages"
+) -> pd.DataFrame:
+    """Each code's share of a persona's participant segments, for two personas side by side,
+    with the difference in percentage points (largest differences first)."""
+    table = frequencies_by_persona(segments, codebook, dimension)
+    totals = participant_segments(segments)["persona_id"].value_counts()
+    shares = pd.DataFrame({p: table[p] / totals[p] if p in table else 0.0 for p in (first, second)})
+    shares["difference_pp"] = 100 * (shares[first] - shares[second])
+    return shares.sort_values("difference_pp", key=abs, ascending=False, kind="stable")
+
+
+def machine_disagreements(segments: pd.DataFrame, machine: pd.DataFrame) -> pd.DataFrame:
+    """The researcher-coded turns where the machine's own code differs, one row per turn, with
+    both codes per dimension (``stage_machine`` beside ``stage``). ``machine`` is the machine
+    layer (``STUDY/.cjm/segments.machine.parquet``), coded before it learned from each turn."""
+    human = participant_segments(segments)
+    human = human[human["coder"].astype(str).map(is_human).to_numpy()]
+    dims = ["stage", "touchpoints", "emotion"]
+    both = human[["segment_id", "participant_id", "coder", *dims, "text"]].merge(
+        machine[["segment_id", *dims]], on="segment_id", suffixes=("", "_machine")
+    )
+    differs = np.zeros(len(both), dtype=bool)
+    for dim in dims:
+        if dim == "touchpoints":
+            same = [
+                set(split_codes(a)) == set(split_codes(b))
+                for a, b in zip(both[dim], both[f"{dim}_machine"], strict=True)
+            ]
+            differs |= ~np.array(same, dtype=bool)
+        else:
+            differs |= (both[dim].astype(str) != both[f"{dim}_machine"].astype(str)).to_numpy()
+    order = ["segment_id", "participant_id", "coder"]
+    order += [c for dim in dims for c in (dim, f"{dim}_machine")] + ["text"]
+    return both.loc[differs, order].reset_index(drop=True)

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,.pct.py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -22,10 +22,10 @@
 # `output_dir` when you set one, else into a new scratch folder it names.
 
 # %% tags=["parameters"]
-study_dir = "../interviews"
-segments_path = "../interviews/.cjm/segments.parquet"  # cjm reports keeps the coded table here
-output_dir = ""  # empty: a scratch folder (cjm reports sets its own)
-personas = ""  # persona ids separated by ";" (empty: every persona in the table)
+study_dir: str = "../interviews"  # the study folder (README: The study folder)
+segments_path: str = "../interviews/.cjm/segments.parquet"  # cjm reports keeps the coded table here
+output_dir: str = ""  # empty: a scratch folder (cjm reports sets its own)
+personas: str = ""  # persona ids separated by ";" (empty: every persona in the table)
 
 # %%
 from pathlib import Path

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,.pct.py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -22,10 +22,10 @@
 # study; leave `segments_path` empty to code the study here with `coder`.
 
 # %% tags=["parameters"]
-study_dir = "../interviews"
-coder = "auto"
-segments_path = ""
-redact = True  # show pseudonyms and redacted text here too (the coded table itself stays full)
+study_dir: str = "../interviews"  # the study folder (README: The study folder)
+coder: str = "auto"  # auto, semantic or rules (README: How coding works)
+segments_path: str = ""  # a coded table to read (empty: code the study here, in memory)
+redact: bool = True  # pseudonyms and redacted text here too (the coded table stays full)
 
 # %%
 from IPython.display import HTML, display

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
+#     formats: ipynb,.pct.py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -23,12 +23,12 @@
 # overwrites a report you delivered.
 
 # %% tags=["parameters"]
-study_dir = "../interviews"
-persona_id = "first-home"
-segments_path = "../interviews/.cjm/segments.parquet"  # cjm reports keeps the coded table here
-output_dir = ""  # empty: a scratch folder (cjm reports sets its own)
-previous_dir = ""
-redact = True  # pseudonyms and no names, e-mails, phones, cards or URLs in quotes (README: Privacy)
+study_dir: str = "../interviews"  # the study folder (README: The study folder)
+persona_id: str = "first-home"  # a persona id from the persona notes
+segments_path: str = "../interviews/.cjm/segments.parquet"  # cjm reports keeps the coded table here
+output_dir: str = ""  # empty: a scratch folder (cjm reports sets its own)
+previous_dir: str = ""  # an earlier round's report folder, for "What changed" (empty: none)
+redact: bool = True  # pseudonyms; no names, e-mails, phones, cards or URLs (README: Privacy)
 
 # %%
 from pathlib import Path
