@@ -9,7 +9,8 @@ STAMP  := $(VENV)/.installed-dev
 
 # JupyterLab at the repository root, so that the notebooks' default paths (../interviews) and the
 # reports resolve in the file browser; the jupytext sources (*.pct.py) are hidden, since jupytext's
-# contents manager keeps them in step with the .ipynb files. Root needs --allow-root (containers).
+# contents manager keeps them in step with the .ipynb files. Offline: no news or update checks.
+# Root needs --allow-root (containers).
 LAB_FLAGS := --ServerApp.root_dir=$(CURDIR) \
   $(foreach glob,__pycache__ *.pyc *.pyo .DS_Store *~ *.pct.py,'--ContentsManager.hide_globs=$(glob)') \
   --LabApp.default_url=/lab/tree/notebooks/journey_report.ipynb \
@@ -33,7 +34,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
 
-lab: demo  ## JupyterLab on the notebooks, the example study and its reports
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+
+$(LAB_SETTINGS): $(STAMP)  # offline: never fetch Jupyter news or check for updates, never ask
+	mkdir -p $(@D)
+	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $@
+
+lab: demo $(LAB_SETTINGS)  ## JupyterLab on the notebooks, the example study and its reports
 	$(BIN)/jupyter lab $(LAB_FLAGS)
 
 lab-flags:  ## what `make lab` passes to jupyter lab (the lab test starts it the same way)
@@ -42,11 +49,15 @@ lab-flags:  ## what `make lab` passes to jupyter lab (the lab test starts it the
 bench: $(STAMP)  ## benchmarks: ratios against baselines measured in the same run
 	$(BIN)/python benchmarks/run.py
 
-preview: demo  ## render every report to PNG pages in reports/preview/ (installs the tools if missing)
+preview: demo  ## every report and a review sheet as PNG pages in reports/preview/ (installs the tools if missing)
 	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null && command -v chromium >/dev/null \
-	  || (apt-get update -qq && apt-get install -y -qq libreoffice-writer-nogui poppler-utils chromium) \
-	  || (echo "install LibreOffice, poppler-utils and Chromium (Debian packages) and re-run"; exit 2)
-	$(BIN)/python tools/preview.py reports
+	  && (command -v localc >/dev/null || dpkg -s libreoffice-calc-nogui >/dev/null 2>&1) \
+	  || (apt-get update -qq && apt-get install -y -qq libreoffice-writer-nogui \
+	      libreoffice-calc-nogui poppler-utils chromium) \
+	  || (echo "install LibreOffice (Writer, Calc), poppler-utils and Chromium and re-run"; exit 2)
+	mkdir -p interviews/.cjm/preview
+	$(BIN)/cjm review export interviews/.cjm/preview/review-sheet.xlsx --study interviews --next 40
+	$(BIN)/python tools/preview.py reports interviews/.cjm/preview/review-sheet.xlsx
 
 clean:  ## remove generated reports (keeps reports/.gitkeep)
 	find reports -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

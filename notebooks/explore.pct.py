@@ -29,25 +29,18 @@ redact: bool = True  # pseudonyms and no names, e-mails, phones, cards or URLs i
 # %%
 import pandas as pd
 
-from cjm_research import privacy, tables
+from cjm_research import tables
 from cjm_research.analysis import participant_segments
-from cjm_research.batch import code_study
-from cjm_research.study import load_study, work_dir
+from cjm_research.batch import explore_study
+from cjm_research.study import load_study
 
 pd.set_option("display.max_colwidth", 120)
 study = load_study(study_dir)
 codebook = study.codebook
-coded = code_study(study, coder, cache=work_dir(study.root) / "cache" / "coded.parquet")
-segments, machine = coded.segments, coded.machine
-if redact:
-    key = privacy.study_key(study, segments)
-    segments = privacy.redact_segments(segments, key)
-    machine = privacy.redact_segments(machine, key)
+coded = explore_study(study, coder, redact=redact)
+segments, machine = coded.segments, coded.machine  # machine: its codes before learning from yours
 turns = participant_segments(segments)
-print(
-    f"{len(turns)} participant turns, {turns['interview_id'].nunique()} interviews, "
-    f"{turns['persona_id'].nunique()} personas"
-)
+print(f"{len(turns)} participant turns, {turns['interview_id'].nunique()} interviews")
 
 # %% [markdown]
 # ## Code frequencies per persona

@@ -1,8 +1,11 @@
 """Render every report as a stakeholder sees it: .docx → PDF → PNG pages, .html → PNG.
 
-Usage: ``python tools/preview.py [REPORTS_DIR]`` (default ``reports``); writes into
-``REPORTS_DIR/preview/``. Needs LibreOffice (``soffice``), ``pdftoppm`` and ``chromium`` on PATH;
-``make preview`` installs them from Debian's packages when missing.
+Usage: ``python tools/preview.py [REPORTS_DIR] [SHEET.xlsx ...]`` (default ``reports``); writes
+into ``REPORTS_DIR/preview/``. Review sheets named after the folder are printed through
+LibreOffice Calc as a reviewer outside Excel sees them, into the sheet's own folder (a review sheet
+holds unredacted turns, so it stays out of ``reports/``). Needs LibreOffice (``soffice``, Writer and
+Calc), ``pdftoppm`` and ``chromium`` on PATH; ``make preview`` installs them from Debian's packages
+when missing.
 """
 
 from __future__ import annotations
@@ -26,19 +29,19 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def docx_pages(docx: Path, out: Path) -> list[Path]:
-    """PDF of ``docx`` next to its PNG pages (60 dpi) in ``out``."""
+def office_pages(document: Path, out: Path) -> list[Path]:
+    """PDF of a Word or Excel ``document`` (LibreOffice Writer or Calc, with the document's own
+    page setup) next to its PNG pages (60 dpi) in ``out``."""
     subprocess.run(
-        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(out), str(docx)],
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(out), str(document)],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    pdf = out / f"{docx.stem}.pdf"
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "60", str(pdf), str(out / docx.stem)], check=True, timeout=300
-    )
-    return sorted(out.glob(f"{docx.stem}-*.png"))
+    pdf = out / f"{document.stem}.pdf"
+    stem = str(out / document.stem)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), stem], check=True, timeout=300)
+    return sorted(out.glob(f"{document.stem}-*.png"))
 
 
 def html_page(page: Path, out: Path, height: int = 9000) -> Path:
@@ -55,8 +58,9 @@ def html_page(page: Path, out: Path, height: int = 9000) -> Path:
     return png
 
 
-def main(reports: Path) -> int:
-    """Render every .docx and .html under ``reports`` (not the preview folder itself)."""
+def main(reports: Path, sheets: list[Path]) -> int:
+    """Render every .docx and .html under ``reports`` (not the preview folder itself), and the
+    review ``sheets``."""
     missing = [tool for tool in ("soffice", "pdftoppm", "chromium") if not shutil.which(tool)]
     if missing:
         print(
@@ -66,8 +70,11 @@ def main(reports: Path) -> int:
     out = reports / "preview"
     out.mkdir(parents=True, exist_ok=True)
     for docx in sorted(p for p in reports.rglob("*.docx") if out not in p.parents):
-        pages = docx_pages(docx, out)
+        pages = office_pages(docx, out)
         print(f"{docx.relative_to(reports)}: {len(pages)} pages")
+    for sheet in sheets:
+        pages = office_pages(sheet, sheet.parent)
+        print(f"{sheet}: {len(pages)} pages (LibreOffice Calc), in {sheet.parent}")
     for page in sorted(p for p in reports.rglob("*.html") if out not in p.parents):
         print(f"{page.relative_to(reports)}: {html_page(page, out).name}")
     print(f"preview: {out}")
@@ -75,4 +82,5 @@ def main(reports: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("reports")))
+    args = [Path(a) for a in sys.argv[1:]]
+    sys.exit(main(args[0] if args else Path("reports"), args[1:]))

@@ -24,6 +24,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from . import manifest as mf
+from . import privacy
 from .analysis import participant_segments
 from .codecache import code_with_cache
 from .coding import code_with_review, get_coder
@@ -330,6 +331,24 @@ def code_study(
             f"(kept in {study.root / 'coding'}): {', '.join(orphans['segment_id'][:5])}"
         )
     return Coded(merged, machine, orphans)
+
+
+def explore_study(study: Study, coder: str = "auto", *, redact: bool = True) -> Coded:
+    """The study's coded turns for exploring in a notebook (``notebooks/explore.ipynb``).
+
+    Coded as ``cjm reports`` codes it, from its cache in ``STUDY/.cjm/`` (seconds after a
+    ``cjm reports`` run), with the researchers' codes laid over the machine's; pseudonymised and
+    redacted as the reports are unless ``redact`` is false. Writes no report.
+    """
+    coded = code_study(study, coder, cache=work_dir(study.root) / "cache" / "coded.parquet")
+    if not redact:
+        return coded
+    key = privacy.study_key(study, coded.segments)
+    return Coded(
+        privacy.redact_segments(coded.segments, key),
+        privacy.redact_segments(coded.machine, key),
+        coded.orphans,
+    )
 
 
 def run_reports(

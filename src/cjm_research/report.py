@@ -538,7 +538,7 @@ def code_tables_html(ctx: ReportContext) -> str:
 
 @dataclass
 class CodingOverview:
-    """What the coding notebook shows of a coding run (``notebooks/coding.py``)."""
+    """What the coding notebook shows of a coding run (``notebooks/coding.ipynb``)."""
 
     intro: str  # escaped HTML: interviews, segments, coders, codebook
     frequencies: dict[str, pd.DataFrame]  # per dimension: code label, segments
