@@ -160,6 +160,9 @@ def test_xlsx_has_codebook_dropdowns_flags_and_fixed_metadata(pristine, tmp_path
     heights = [sheet.row_dimensions[r].height for r in range(2, sheet.max_row + 1)]
     assert all(h and h >= 15 for h in heights) and max(heights) >= 45
     assert sheet.print_title_rows == "$1:$1"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0
+    assert {"persona", "before", "question", "after"} <= set(header)
     assert sheet.column_dimensions[letter["stage"]].width >= len("Consideration (consideration)")
 
     assert book.properties.creator == "cjm-research"

@@ -308,6 +308,7 @@ def _fill_review(sheet: Worksheet, table: pd.DataFrame, codebook: Codebook) -> N
     sheet.freeze_panes = "B2"
     sheet.page_setup.orientation = "landscape"
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0  # as many pages as it takes, one page wide
     sheet.print_title_rows = "1:1"  # the header on every printed page
     visible = get_column_letter(COLUMNS.index(_HIDDEN[0]))
