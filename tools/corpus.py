@@ -4,6 +4,7 @@
     python tools/corpus.py check CODES.csv FOLDER... [--subset]  ids exist, all coded, codes valid
     python tools/corpus.py stats [CORPUS]          interviews, turns, industries, code counts
     python tools/corpus.py agreement [CORPUS]      the first coder against the second (second/)
+    python tools/corpus.py keywords [CORPUS]       touchpoint keywords the coded corpus contradicts
 
 Coding files use the gold format (`segment_id,stage,touchpoints,emotion,valence,note`) and the
 packaged default codebook.
@@ -139,6 +140,35 @@ def agreement(corpus: Path) -> str:
     return f"{format_agreement(result, codes=False)}valence: Pearson r {r:.3f} (n={len(both)})\n"
 
 
+#: A touchpoint keyword is dropped from the default codebook when the corpus turns it matches are
+#: coded with its touchpoint less than this often (among at least KEYWORD_MIN_TURNS turns): "box"
+#: matched 66 turns, 17 % of them about packaging (the rest: routers, street cabinets, boxes of
+#: paperwork), and a keyword decides on its own in both coders.
+KEYWORD_MIN_PRECISION = 0.25
+KEYWORD_MIN_TURNS = 5
+
+
+def keyword_precision(corpus: Path) -> list[tuple[str, str, int, float]]:
+    """(touchpoint, matched words, turns matched, share coded with that touchpoint) for every
+    touchpoint keyword match in the corpus, lowest share first."""
+    import pandas as pd
+
+    from cjm_research.coding.rules import RulesCoder
+
+    matcher = RulesCoder(load_codebook(None))._touchpoints
+    codes = pd.concat(
+        [pd.read_csv(f, dtype=str, keep_default_na=False) for f in (corpus / "codes").glob("*.csv")]
+    ).set_index("segment_id")["touchpoints"]
+    matched, agreed = Counter(), Counter()
+    for sid, _, text in participant_turns(corpus):
+        gold = set(filter(None, codes.get(sid, "").split(";")))
+        for key in {(hit.code, hit.phrase) for hit, _ in matcher.hits(text)}:
+            matched[key] += 1
+            agreed[key] += key[0] in gold
+    rows = [(code, phrase, n, agreed[code, phrase] / n) for (code, phrase), n in matched.items()]
+    return sorted(rows, key=lambda r: (r[3], -r[2]))
+
+
 def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "turns":
         for sid, question, text in participant_turns(Path(argv[1])):
@@ -152,6 +182,13 @@ def main(argv: list[str]) -> int:
         return 1 if problems else 0
     if argv and argv[0] == "agreement":
         print(agreement(Path(argv[1]) if len(argv) > 1 else CORPUS), end="")
+        return 0
+    if argv and argv[0] == "keywords":
+        rows = keyword_precision(Path(argv[1]) if len(argv) > 1 else CORPUS)
+        print(f"{'touchpoint':<15}{'matched words':<22}{'turns':>6}{'coded so':>10}")
+        for code, phrase, n, share in rows:
+            if n >= KEYWORD_MIN_TURNS and share < KEYWORD_MIN_PRECISION:
+                print(f"{code:<15}{phrase:<22}{n:>6}{share:>10.0%}")
         return 0
     if argv and argv[0] == "stats":
         stats(Path(argv[1]) if len(argv) > 1 else CORPUS)

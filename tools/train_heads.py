@@ -6,11 +6,13 @@ Usage: ``python tools/train_heads.py [--corpus DIR] [--out FILE] [--report]``
 Data: every transcript under ``tests/data/corpus/<industry>/`` and its codes in
 ``tests/data/corpus/codes/*.csv`` (the first coder; ``second/`` is only for agreement). Features
 are the semantic coder's own (``heads.features``): the answer's word vectors, the question before
-it read by the sentence model, position and length. Models are scikit-learn logistic
+it read by the sentence model, position and length; the emotion and valence heads also read the
+answer's word uni- and bigrams (TF-IDF, vocabulary from the corpus). Models are scikit-learn logistic
 regressions (stage: multinomial over the stages and "no stage"; touchpoints: one per code;
 emotion: multinomial) and a ridge regression for valence, with balanced classes. Each C is chosen
-by cross-validation grouped by industry (train on the others, score the held-out industry), so
-the choice rewards what carries to a new domain. Nothing here reads the gold studies;
+by cross-validation grouped by industry (train on the others, score the held-out industry; for
+emotion and valence, whose fits carry the GoEmotions comments too, four folds of four industries),
+so the choice rewards what carries to a new domain. Nothing here reads the gold studies;
 ``--report`` prints the heads alone on them afterwards, for information only.
 """
 
@@ -22,18 +24,21 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import f1_score
 
 from cjm_research.codebook import load_codebook
 from cjm_research.coding.context import follows_question
 from cjm_research.coding.embeddings import DIMENSION
-from cjm_research.coding.emotion import DEFAULT_MAPPING, LABELS, read_split
+from cjm_research.coding.emotion import DEFAULT_MAPPING, LABELS, Tfidf, ngrams, read_split
 from cjm_research.coding.heads import (
     HEADS_PATH,
     NO_STAGE,
     Heads,
     Linear,
+    TextTerms,
     features,
     positions,
     save_heads,
@@ -46,7 +51,7 @@ from cjm_research.study import load_study
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "corpus"
 GOLD = ROOT / "tests" / "data" / "gold"
-VERSION = "1"
+VERSION = "2"
 
 
 def turn_table(study: Path) -> pd.DataFrame:
@@ -89,8 +94,12 @@ def feature_matrix(table: pd.DataFrame) -> np.ndarray:
     return features(answers, questions, table["position"].to_numpy(), table["words"].to_numpy())
 
 
-def grouped_folds(groups: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    return [(np.flatnonzero(groups != g), np.flatnonzero(groups == g)) for g in np.unique(groups)]
+def grouped_folds(groups: np.ndarray, k: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One fold per group, or ``k`` folds of whole groups (every k-th group in sorted order)."""
+    unique = np.unique(groups)
+    fold = {g: (n % k if k else n) for n, g in enumerate(unique)}
+    of = np.array([fold[g] for g in groups])
+    return [(np.flatnonzero(of != f), np.flatnonzero(of == f)) for f in np.unique(of)]
 
 
 def fit_stage(x: np.ndarray, y: np.ndarray, c: float) -> LogisticRegression:
@@ -159,10 +168,10 @@ def goemotions_rows(folder: Path, codebook: Codebook) -> pd.DataFrame:
 
 
 def fit_with_comments(
-    x: np.ndarray,
+    x: sp.csr_matrix,
     y: np.ndarray,
     groups: np.ndarray,
-    go_x: np.ndarray | None,
+    go_x: sp.csr_matrix | None,
     go_y: np.ndarray | None,
     go_weight: float,
     settings: list[float],
@@ -176,16 +185,18 @@ def fit_with_comments(
         if go_x is not None and go_y is not None:
             xs, ys, ws = [*xs, go_x], [*ys, go_y], [*ws, np.full(len(go_y), go_weight)]
         model = (
-            LogisticRegression(C=setting, max_iter=3000, class_weight="balanced")
+            LogisticRegression(C=setting, max_iter=1000, class_weight="balanced")
             if kind == "emotion"
             else Ridge(alpha=setting)
         )
-        return model.fit(np.vstack(xs), np.concatenate(ys), sample_weight=np.concatenate(ws))
+        return model.fit(
+            sp.vstack(xs).tocsr(), np.concatenate(ys), sample_weight=np.concatenate(ws)
+        )
 
     best = (-np.inf, settings[0])
     for setting in settings:
         predicted = np.empty(len(y), dtype=object if kind == "emotion" else float)
-        for train, test in grouped_folds(groups):
+        for train, test in grouped_folds(groups, k=4):
             predicted[test] = fit(train, setting).predict(x[test])
         if kind == "emotion":
             score = f1_score(y, predicted, average="macro")
@@ -221,6 +232,10 @@ def main(argv: list[str]) -> int:
     ).astype(int)
     c_tp = cv_touchpoints(x, tp_labels, groups, args.C)
     tp_models = fit_touchpoints(x, tp_labels, c_tp)
+    vectorizer = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2)
+    terms = vectorizer.fit_transform(table["answer"])
+    print(f"{terms.shape[1]} word uni- and bigrams (in at least two corpus turns)")
+    with_terms = sp.hstack([sp.csr_matrix(x), terms]).tocsr()
     emotions = table["emotion"].to_numpy()
     valences = table["valence"].fillna(0).to_numpy()
     go = goemotions_rows(args.goemotions, codebook) if args.goemotions.is_dir() else None
@@ -232,14 +247,15 @@ def main(argv: list[str]) -> int:
             np.full(len(go), 0.5),
             go["text"].str.split().str.len().to_numpy(),
         )
+        go_x = sp.hstack([sp.csr_matrix(go_x), vectorizer.transform(go["text"])]).tocsr()
         print(f"+ {len(go)} GoEmotions comments for emotion and valence (weight {args.go_weight})")
     emotion = fit_with_comments(
-        x, emotions, groups, go_x, None if go is None else go["emotion"].to_numpy(),
-        args.go_weight, args.C, "emotion",
+        with_terms, emotions, groups, go_x, None if go is None else go["emotion"].to_numpy(),
+        args.go_weight, [1.0, 3.0], "emotion",
     )  # fmt: skip
     valence = fit_with_comments(
-        x, valences, groups, go_x, None if go is None else go["valence"].to_numpy(),
-        args.go_weight, [1.0, 10.0, 100.0], "valence",
+        with_terms, valences, groups, go_x, None if go is None else go["valence"].to_numpy(),
+        args.go_weight, [1.0, 3.0, 10.0], "valence",
     )  # fmt: skip
     tp_weights = np.column_stack(
         [m.coef_[0] if not isinstance(m, float) else np.zeros(x.shape[1]) for m in tp_models]
@@ -252,12 +268,16 @@ def main(argv: list[str]) -> int:
             for m in tp_models
         ]
     )
+    d = x.shape[1]  # the features' columns; the word n-grams' follow
+    emotion_w, valence_w = emotion.coef_.T, valence.coef_.reshape(-1, 1)
+    vocabulary = vectorizer.get_feature_names_out().tolist()
     heads = Heads(
         stage=Linear(tuple(stage.classes_), stage.coef_.T, stage.intercept_),
         touchpoints=Linear(tp_ids, tp_weights, tp_bias),
-        emotion=Linear(tuple(emotion.classes_), emotion.coef_.T, emotion.intercept_),
-        valence=Linear(("valence",), valence.coef_.reshape(-1, 1), np.array([valence.intercept_])),
+        emotion=Linear(tuple(emotion.classes_), emotion_w[:d], emotion.intercept_),
+        valence=Linear(("valence",), valence_w[:d], np.array([valence.intercept_])),
         version=VERSION,
+        text=TextTerms(Tfidf.build(vocabulary, vectorizer.idf_), emotion_w[d:], valence_w[d:]),
     )
     save_heads(heads, args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KB)")

@@ -238,8 +238,8 @@ class EmotionModel:
             self.ekman_offsets = data["ekman_offsets"].astype(np.float64)
             self.valence_weights = data["valence_weights"].astype(np.float64)  # (k, 3)
             self.valence_bias = data["valence_bias"].astype(np.float64)
-        self.index = {term: i for i, term in enumerate(vocabulary)}
-        self._lookup = _TermLookup.build(self.index)
+        self.tfidf = Tfidf.build(vocabulary, self.idf)
+        self.index = self.tfidf.index
         self._sentiment = np.array(
             [
                 [label in SENTIMENT["negative"] for label in LABELS],
@@ -254,30 +254,7 @@ class EmotionModel:
         return self._logits([words(text) for text in texts])
 
     def _logits(self, tokenised: list[list[str]]) -> np.ndarray:
-        rows, cols = self._terms(tokenised)
-        out = np.tile(self.bias, (len(tokenised), 1))
-        if not cols.size:
-            return out
-        # Count repeated (row, term) pairs once each, with sublinear tf as sklearn computes it.
-        keys, counts = np.unique(rows * len(self.index) + cols, return_counts=True)
-        row_ids, col_ids = np.divmod(keys, len(self.index))
-        values = (1.0 + np.log(counts)) * self.idf[col_ids]
-        norms = np.sqrt(np.bincount(row_ids, values * values, minlength=len(tokenised)))
-        values = values / norms[row_ids]
-        terms = values[:, None].astype(np.float32) * self.weights[col_ids]
-        return _sum_rows(out, row_ids, terms)
-
-    def _terms(self, tokenised: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """(text, vocabulary index) of every known unigram and bigram (``ngrams``) of the texts."""
-        flat = list(itertools.chain.from_iterable(tokenised))
-        lengths = np.fromiter(map(len, tokenised), np.int64, len(tokenised))
-        text_of = np.repeat(np.arange(len(tokenised), dtype=np.int64), lengths)
-        unigrams, bigrams = self._lookup.find(flat)
-        bigrams[text_of[:-1] != text_of[1:]] = -1  # a pair spanning two texts is no bigram
-        rows = np.concatenate([text_of, text_of[:-1]])
-        cols = np.concatenate([unigrams, bigrams])
-        known = cols >= 0
-        return rows[known], cols[known]
+        return self.tfidf.logits(tokenised, self.weights, self.bias)
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """(n, 28) calibrated probabilities of the GoEmotions labels (LABELS order)."""
@@ -342,6 +319,55 @@ class EmotionModel:
                 top.tolist(), chosen, valences, behind.tolist(), named.tolist(), strict=True
             )
         ]
+
+
+@dataclass(frozen=True)
+class Tfidf:
+    """Word uni- and bigrams (:func:`ngrams`) as scikit-learn's
+    ``TfidfVectorizer(analyzer=ngrams, sublinear_tf=True)`` weighs them (L2-normalised), times a
+    linear model's weights: the text part of the emotion model and of the interview heads."""
+
+    index: dict[str, int]  # term -> column
+    idf: np.ndarray
+    lookup: _TermLookup
+
+    @classmethod
+    def build(cls, vocabulary: list[str], idf: np.ndarray) -> Tfidf:
+        """From the vectorizer's terms (in column order) and idf."""
+        index = {term: i for i, term in enumerate(vocabulary)}
+        return cls(index, idf.astype(np.float32), _TermLookup.build(index))
+
+    @property
+    def size(self) -> int:
+        """Terms in the vocabulary."""
+        return len(self.index)
+
+    def logits(self, tokenised: list[list[str]], weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        """(texts, classes) ``bias`` + TF-IDF of each text's :func:`words` times ``weights``."""
+        rows, cols = self._terms(tokenised)
+        out = np.tile(bias.astype(np.float32), (len(tokenised), 1))
+        if not cols.size:
+            return out
+        # Count repeated (row, term) pairs once each, with sublinear tf as sklearn computes it.
+        keys, counts = np.unique(rows * self.size + cols, return_counts=True)
+        row_ids, col_ids = np.divmod(keys, self.size)
+        values = (1.0 + np.log(counts)) * self.idf[col_ids]
+        norms = np.sqrt(np.bincount(row_ids, values * values, minlength=len(tokenised)))
+        values = values / norms[row_ids]
+        terms = values[:, None].astype(np.float32) * weights[col_ids]
+        return _sum_rows(out, row_ids, terms)
+
+    def _terms(self, tokenised: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(text, vocabulary index) of every known unigram and bigram (``ngrams``) of the texts."""
+        flat = list(itertools.chain.from_iterable(tokenised))
+        lengths = np.fromiter(map(len, tokenised), np.int64, len(tokenised))
+        text_of = np.repeat(np.arange(len(tokenised), dtype=np.int64), lengths)
+        unigrams, bigrams = self.lookup.find(flat)
+        bigrams[text_of[:-1] != text_of[1:]] = -1  # a pair spanning two texts is no bigram
+        rows = np.concatenate([text_of, text_of[:-1]])
+        cols = np.concatenate([unigrams, bigrams])
+        known = cols >= 0
+        return rows[known], cols[known]
 
 
 @dataclass(frozen=True)

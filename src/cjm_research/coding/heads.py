@@ -3,9 +3,12 @@ talk do, trained on the coded interview corpus (``tests/data/corpus``) by ``tool
 
 Each head reads the same features the semantic coder already has for a turn: the answer's word
 vectors, the interviewer's question before it (sentence model), where the turn falls in the
-interview and how long it is. The stage head gives one probability per stage (and "no stage"),
-the touchpoint head one per touchpoint, the emotion head one per emotion, the valence head a
-number in [-1, 1]. Weights ship in ``coding/data/interview-heads.npz`` (numpy only at run time).
+interview and how long it is. The emotion and valence heads also read the answer's words: word
+uni- and bigrams weighed by TF-IDF (``TextTerms``), which carry what averaged word vectors lose
+("nobody told me", "still waiting"). The stage head gives one probability per stage (and "no
+stage"), the touchpoint head one per touchpoint, the emotion head one per emotion, the valence
+head a number in [-1, 1]. Weights ship in ``coding/data/interview-heads.npz`` (numpy only at run
+time).
 
 The heads know the default codebook's code ids; a study codebook uses them for the codes whose
 ids it shares (a renamed or new code is read from the codebook alone, as before).
@@ -19,6 +22,8 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+
+from .emotion import Tfidf, words
 
 HEADS_PATH = Path(__file__).resolve().parent / "data" / "interview-heads.npz"
 #: The "no stage" class of the stage head (introductions, closing talk, life context).
@@ -75,6 +80,23 @@ class Linear:
 
 
 @dataclass(frozen=True)
+class TextTerms:
+    """The word n-gram part of the emotion and valence heads: their weights over the TF-IDF of
+    the answer's uni- and bigrams, added to the weights over the features."""
+
+    tfidf: Tfidf
+    emotion: np.ndarray  # terms × the emotion head's classes
+    valence: np.ndarray  # terms × 1
+
+    def offsets(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Per text, what its words add to the emotion logits and to the valence."""
+        tokenised = [words(t) for t in texts]
+        both = np.hstack([self.emotion, self.valence])
+        out = self.tfidf.logits(tokenised, both, np.zeros(both.shape[1], dtype=np.float32))
+        return out[:, :-1], out[:, -1]
+
+
+@dataclass(frozen=True)
 class Heads:
     """The four heads, as trained together on the corpus."""
 
@@ -83,10 +105,16 @@ class Heads:
     emotion: Linear
     valence: Linear  # one "class": the valence, a linear regression clipped to [-1, 1]
     version: str
+    text: TextTerms | None = None
 
-    def valence_of(self, x: np.ndarray) -> np.ndarray:
-        """Valence in [-1, 1] per row."""
-        return np.clip(self.valence.logits(x)[:, 0], -1.0, 1.0)
+    def emotion_and_valence(self, x: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, the emotion head's probabilities and the valence in [-1, 1]."""
+        z, v = self.emotion.logits(x), self.valence.logits(x)[:, 0]
+        if self.text is not None:
+            dz, dv = self.text.offsets(texts)
+            z, v = z + dz, v + dv
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True), np.clip(v, -1.0, 1.0)
 
 
 def _linear(data: np.lib.npyio.NpzFile, name: str) -> Linear:
@@ -103,12 +131,20 @@ def shipped_heads(path: Path = HEADS_PATH) -> Heads | None:
     if not Path(path).is_file():
         return None
     with np.load(path, allow_pickle=False) as data:
+        text = None
+        if "text_vocabulary" in data:
+            text = TextTerms(
+                Tfidf.build([str(t) for t in data["text_vocabulary"]], data["text_idf"]),
+                data["text_emotion"].astype(np.float32),
+                data["text_valence"].astype(np.float32),
+            )
         return Heads(
             stage=_linear(data, "stage"),
             touchpoints=_linear(data, "touchpoints"),
             emotion=_linear(data, "emotion"),
             valence=_linear(data, "valence"),
             version=str(data["version"]),
+            text=text,
         )
 
 
@@ -120,6 +156,12 @@ def save_heads(heads: Heads, path: Path) -> None:
         arrays[f"{name}_classes"] = np.array(head.classes)
         arrays[f"{name}_weights"] = head.weights.astype(np.float32)
         arrays[f"{name}_bias"] = head.bias.astype(np.float32)
+    if heads.text is not None:
+        vocabulary = sorted(heads.text.tfidf.index, key=heads.text.tfidf.index.__getitem__)
+        arrays["text_vocabulary"] = np.array(vocabulary)
+        arrays["text_idf"] = heads.text.tfidf.idf.astype(np.float32)
+        arrays["text_emotion"] = heads.text.emotion.astype(np.float32)
+        arrays["text_valence"] = heads.text.valence.astype(np.float32)
     np.savez_compressed(path, **arrays)
 
 
@@ -142,16 +184,20 @@ class Targets:
     valence: np.ndarray  # one column
 
 
-def _tune(head: Linear, x: np.ndarray, y: np.ndarray, kind: str) -> Linear:
-    """Maximum a posteriori: the study's examples, with the corpus weights as the prior mean."""
+def _tune(
+    head: Linear, x: np.ndarray, y: np.ndarray, kind: str, offset: np.ndarray | None = None
+) -> Linear:
+    """Maximum a posteriori: the study's examples, with the corpus weights as the prior mean.
+    ``offset``: what the fixed text part adds to each row's logits."""
     rows = ~np.isnan(y).any(axis=1)
     if not rows.any():
         return head
     x, y = x[rows].astype(np.float64), y[rows]
+    offset = np.zeros((len(x), 1)) if offset is None else offset[rows].astype(np.float64)
     w0, b0 = head.weights.astype(np.float64), head.bias.astype(np.float64)
     w, b = w0.copy(), b0.copy()
     for _ in range(TUNE_STEPS):
-        z = x @ w + b
+        z = x @ w + b + offset
         if kind == "softmax":
             p = np.exp(z - z.max(axis=1, keepdims=True))
             p /= p.sum(axis=1, keepdims=True)
@@ -165,17 +211,20 @@ def _tune(head: Linear, x: np.ndarray, y: np.ndarray, kind: str) -> Linear:
     return Linear(head.classes, w.astype(np.float32), b.astype(np.float32))
 
 
-def fine_tune(heads: Heads, x: np.ndarray, targets: Targets) -> Heads:
-    """The heads bent towards a study's reviewed turns (``x``: their features). Deterministic."""
+def fine_tune(heads: Heads, x: np.ndarray, targets: Targets, texts: list[str]) -> Heads:
+    """The heads bent towards a study's reviewed turns (``x``: their features, ``texts``: their
+    words; the text part stays as trained). Deterministic."""
+    emotion_offset = heads.text.offsets(texts)[0] if heads.text is not None else None
     return Heads(
         # Stages are learned through the journey context (reviewed turns clamped there); tuning
         # the stage head on a few dozen turns as well lowered stage F1 on the example study.
         stage=heads.stage,
         touchpoints=_tune(heads.touchpoints, x, targets.touchpoints, "sigmoid"),
-        emotion=_tune(heads.emotion, x, targets.emotion, "softmax"),
+        emotion=_tune(heads.emotion, x, targets.emotion, "softmax", emotion_offset),
         # Valence tuned on a few dozen turns lowered its correlation on the example study.
         valence=heads.valence,
         version=heads.version + "+study",
+        text=heads.text,
     )
 
 
