@@ -7,8 +7,8 @@ from cjm_research.coding.emotion import Tfidf, ngrams
 from cjm_research.coding.heads import (
     Heads,
     Linear,
-    TextTerms,
     Targets,
+    TextTerms,
     fine_tune,
     save_heads,
     shipped_heads,

@@ -7,7 +7,8 @@ Data: every transcript under ``tests/data/corpus/<industry>/`` and its codes in
 ``tests/data/corpus/codes/*.csv`` (the first coder; ``second/`` is only for agreement). Features
 are the semantic coder's own (``heads.features``): the answer's word vectors, the question before
 it read by the sentence model, position and length; the emotion and valence heads also read the
-answer's word uni- and bigrams (TF-IDF, vocabulary from the corpus). Models are scikit-learn logistic
+answer's word uni- and bigrams (TF-IDF, vocabulary from the corpus). Models are scikit-learn
+logistic
 regressions (stage: multinomial over the stages and "no stage"; touchpoints: one per code;
 emotion: multinomial) and a ridge regression for valence, with balanced classes. Each C is chosen
 by cross-validation grouped by industry (train on the others, score the held-out industry; for

@@ -342,7 +342,9 @@ class Tfidf:
         """Terms in the vocabulary."""
         return len(self.index)
 
-    def logits(self, tokenised: list[list[str]], weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    def logits(
+        self, tokenised: list[list[str]], weights: np.ndarray, bias: np.ndarray
+    ) -> np.ndarray:
         """(texts, classes) ``bias`` + TF-IDF of each text's :func:`words` times ``weights``."""
         rows, cols = self._terms(tokenised)
         out = np.tile(bias.astype(np.float32), (len(tokenised), 1))
