@@ -8,8 +8,7 @@ Data: every transcript under ``tests/data/corpus/<industry>/`` and its codes in
 are the semantic coder's own (``heads.features``): the answer's word vectors, the question before
 it read by the sentence model, position and length; the emotion and valence heads also read the
 answer's word uni- and bigrams (TF-IDF, vocabulary from the corpus). Models are scikit-learn
-logistic
-regressions (stage: multinomial over the stages and "no stage"; touchpoints: one per code;
+logistic regressions (stage: multinomial over the stages and "no stage"; touchpoints: one per code;
 emotion: multinomial) and a ridge regression for valence, with balanced classes. Each C is chosen
 by cross-validation grouped by industry (train on the others, score the held-out industry; for
 emotion and valence, whose fits carry the GoEmotions comments too, four folds of four industries),
