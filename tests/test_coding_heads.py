@@ -35,8 +35,11 @@ def small_heads() -> Heads:
     vocabulary = ["late", "nobody", "nobody told", "told", "lovely"]
     text = TextTerms(
         Tfidf.build(vocabulary, np.ones(5)),
-        rng.normal(size=(5, 2)).astype(np.float32),
-        np.array([[-1.0], [-0.5], [-0.5], [0.0], [1.0]], dtype=np.float32),
+        {
+            "touchpoints": np.array([[6.0], [0], [0], [0], [0]], dtype=np.float32),
+            "emotion": rng.normal(size=(5, 2)).astype(np.float32),
+            "valence": np.array([[-1.0], [-0.5], [-0.5], [0.0], [1.0]], dtype=np.float32),
+        },
     )
 
     def linear(classes):
@@ -52,22 +55,23 @@ def small_heads() -> Heads:
 def test_words_move_the_emotion_and_valence_and_survive_saving(tmp_path):
     heads = small_heads()
     x = np.zeros((2, 3), dtype=np.float32)
-    emotions, valence = heads.emotion_and_valence(x, ["Nobody told me it was late", "Lovely"])
+    touchpoints, emotions, valence = heads.read(x, ["Nobody told me it was late", "Lovely"])
     assert valence[0] < 0 < valence[1]
+    assert touchpoints[0, 0] > 0.9 > 0.5 == touchpoints[1, 0]  # "late" names it
     assert emotions.shape == (2, 2) and np.allclose(emotions.sum(axis=1), 1)
     save_heads(heads, tmp_path / "heads.npz")
     loaded = shipped_heads.__wrapped__(tmp_path / "heads.npz")
-    again = loaded.emotion_and_valence(x, ["Nobody told me it was late", "Lovely"])
-    np.testing.assert_allclose(again[0], emotions, atol=1e-6)
-    np.testing.assert_allclose(again[1], valence, atol=1e-6)
+    again = loaded.read(x, ["Nobody told me it was late", "Lovely"])
+    for before, after in zip((touchpoints, emotions, valence), again, strict=True):
+        np.testing.assert_allclose(after, before, atol=1e-6)
     # Fine-tuning bends the feature weights with the words' part held as trained.
     targets = Targets(
         np.full((1, 2), np.nan), np.full((1, 1), np.nan), np.array([[0.0, 1.0]]), np.ones((1, 1))
     )
     tuned = fine_tune(heads, np.ones((1, 3), dtype=np.float32), targets, ["lovely"])
     assert tuned.text is heads.text
-    before = heads.emotion_and_valence(np.ones((1, 3)), ["lovely"])[0][0, 1]
-    assert tuned.emotion_and_valence(np.ones((1, 3)), ["lovely"])[0][0, 1] > before
+    before = heads.read(np.ones((1, 3)), ["lovely"])[1][0, 1]
+    assert tuned.read(np.ones((1, 3)), ["lovely"])[1][0, 1] > before
 
 
 def test_the_shipped_heads_hear_complaints_told_as_facts():
@@ -76,7 +80,13 @@ def test_the_shipped_heads_hear_complaints_told_as_facts():
         pytest.skip("this build ships no interview heads")
     assert heads.text is not None
     zero = np.zeros((2, heads.valence.weights.shape[0]), dtype=np.float32)
-    _, valence = heads.emotion_and_valence(
+    _, _, valence = heads.read(
         zero, ["It came two days late and nobody told me.", "The fitter was lovely and quick."]
     )
     assert valence[0] < 0 < valence[1]
+    # The words alone (no features) name the channel: far likelier phone support than not.
+    [phone] = [j for j, c in enumerate(heads.touchpoints.classes) if c == "phone_support"]
+    touchpoints, _, _ = heads.read(
+        zero, ["I rang them and sat on hold for an hour.", "The fitter was lovely and quick."]
+    )
+    assert touchpoints[0, phone] > 20 * touchpoints[1, phone]

@@ -6,14 +6,15 @@ Usage: ``python tools/train_heads.py [--corpus DIR] [--out FILE] [--report]``
 Data: every transcript under ``tests/data/corpus/<industry>/`` and its codes in
 ``tests/data/corpus/codes/*.csv`` (the first coder; ``second/`` is only for agreement). Features
 are the semantic coder's own (``heads.features``): the answer's word vectors, the question before
-it read by the sentence model, position and length; the emotion and valence heads also read the
-answer's word uni- and bigrams (TF-IDF, vocabulary from the corpus). Models are scikit-learn
-logistic regressions (stage: multinomial over the stages and "no stage"; touchpoints: one per code;
-emotion: multinomial) and a ridge regression for valence, with balanced classes. Each C is chosen
-by cross-validation grouped by industry (train on the others, score the held-out industry; for
-emotion and valence, whose fits carry the GoEmotions comments too, four folds of four industries),
-so the choice rewards what carries to a new domain. Nothing here reads the gold studies;
-``--report`` prints the heads alone on them afterwards, for information only.
+it read by the sentence model, position and length; the touchpoint, emotion and valence heads
+also read the answer's word uni- and bigrams (TF-IDF, vocabulary from the corpus). Models are
+scikit-learn logistic regressions (stage: multinomial over the stages and "no stage";
+touchpoints: one per code; emotion: multinomial) and a ridge regression for valence, with
+balanced classes. Each C is chosen by cross-validation grouped by industry (train on the others,
+score the held-out industry; for emotion and valence, whose fits carry the GoEmotions comments
+too, four folds of four industries), so the choice rewards what carries to a new domain. Nothing
+here reads the gold studies; ``--report`` prints the heads alone on them afterwards, for
+information only.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from cjm_research.study import load_study
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "corpus"
 GOLD = ROOT / "tests" / "data" / "gold"
-VERSION = "2"
+VERSION = "3"
 
 
 def turn_table(study: Path) -> pd.DataFrame:
@@ -230,12 +231,12 @@ def main(argv: list[str]) -> int:
     tp_labels = np.array(
         [[code in set(filter(None, t.split(";"))) for code in tp_ids] for t in table["touchpoints"]]
     ).astype(int)
-    c_tp = cv_touchpoints(x, tp_labels, groups, args.C)
-    tp_models = fit_touchpoints(x, tp_labels, c_tp)
     vectorizer = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2)
     terms = vectorizer.fit_transform(table["answer"])
     print(f"{terms.shape[1]} word uni- and bigrams (in at least two corpus turns)")
     with_terms = sp.hstack([sp.csr_matrix(x), terms]).tocsr()
+    c_tp = cv_touchpoints(with_terms, tp_labels, groups, args.C)
+    tp_models = fit_touchpoints(with_terms, tp_labels, c_tp)
     emotions = table["emotion"].to_numpy()
     valences = table["valence"].fillna(0).to_numpy()
     go = goemotions_rows(args.goemotions, codebook) if args.goemotions.is_dir() else None
@@ -258,7 +259,10 @@ def main(argv: list[str]) -> int:
         args.go_weight, [1.0, 3.0, 10.0], "valence",
     )  # fmt: skip
     tp_weights = np.column_stack(
-        [m.coef_[0] if not isinstance(m, float) else np.zeros(x.shape[1]) for m in tp_models]
+        [
+            m.coef_[0] if not isinstance(m, float) else np.zeros(with_terms.shape[1])
+            for m in tp_models
+        ]
     )
     tp_bias = np.array(
         [
@@ -273,11 +277,14 @@ def main(argv: list[str]) -> int:
     vocabulary = vectorizer.get_feature_names_out().tolist()
     heads = Heads(
         stage=Linear(tuple(stage.classes_), stage.coef_.T, stage.intercept_),
-        touchpoints=Linear(tp_ids, tp_weights, tp_bias),
+        touchpoints=Linear(tp_ids, tp_weights[:d], tp_bias),
         emotion=Linear(tuple(emotion.classes_), emotion_w[:d], emotion.intercept_),
         valence=Linear(("valence",), valence_w[:d], np.array([valence.intercept_])),
         version=VERSION,
-        text=TextTerms(Tfidf.build(vocabulary, vectorizer.idf_), emotion_w[d:], valence_w[d:]),
+        text=TextTerms(
+            Tfidf.build(vocabulary, vectorizer.idf_),
+            {"touchpoints": tp_weights[d:], "emotion": emotion_w[d:], "valence": valence_w[d:]},
+        ),
     )
     save_heads(heads, args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KB)")

@@ -3,12 +3,12 @@ talk do, trained on the coded interview corpus (``tests/data/corpus``) by ``tool
 
 Each head reads the same features the semantic coder already has for a turn: the answer's word
 vectors, the interviewer's question before it (sentence model), where the turn falls in the
-interview and how long it is. The emotion and valence heads also read the answer's words: word
-uni- and bigrams weighed by TF-IDF (``TextTerms``), which carry what averaged word vectors lose
-("nobody told me", "still waiting"). The stage head gives one probability per stage (and "no
-stage"), the touchpoint head one per touchpoint, the emotion head one per emotion, the valence
-head a number in [-1, 1]. Weights ship in ``coding/data/interview-heads.npz`` (numpy only at run
-time).
+interview and how long it is. The touchpoint, emotion and valence heads also read the answer's
+words: uni- and bigrams weighed by TF-IDF (``TextTerms``), which carry what averaged word vectors
+lose ("nobody told me", "still waiting", "rang them"). The stage head gives one probability per
+stage (and "no stage"), the touchpoint head one per touchpoint, the emotion head one per
+emotion, the valence head a number in [-1, 1]. Weights ship in
+``coding/data/interview-heads.npz`` (numpy only at run time).
 
 The heads know the default codebook's code ids; a study codebook uses them for the codes whose
 ids it shares (a renamed or new code is read from the codebook alone, as before).
@@ -79,21 +79,26 @@ class Linear:
         return out
 
 
+#: The heads that also read the answer's words (``TextTerms``), in the order their weights stack.
+TEXT_HEADS = ("touchpoints", "emotion", "valence")
+
+
 @dataclass(frozen=True)
 class TextTerms:
-    """The word n-gram part of the emotion and valence heads: their weights over the TF-IDF of
-    the answer's uni- and bigrams, added to the weights over the features."""
+    """The word n-gram part of the touchpoint, emotion and valence heads: per head, weights over
+    the TF-IDF of the answer's uni- and bigrams, added to its weights over the features."""
 
     tfidf: Tfidf
-    emotion: np.ndarray  # terms × the emotion head's classes
-    valence: np.ndarray  # terms × 1
+    weights: dict[str, np.ndarray]  # head name (TEXT_HEADS) -> terms × the head's classes
 
-    def offsets(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Per text, what its words add to the emotion logits and to the valence."""
+    def offsets(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Per head, what each text's words add to its logits (texts × classes)."""
+        names = [n for n in TEXT_HEADS if n in self.weights]
+        stacked = np.hstack([self.weights[n] for n in names])
         tokenised = [words(t) for t in texts]
-        both = np.hstack([self.emotion, self.valence])
-        out = self.tfidf.logits(tokenised, both, np.zeros(both.shape[1], dtype=np.float32))
-        return out[:, :-1], out[:, -1]
+        out = self.tfidf.logits(tokenised, stacked, np.zeros(stacked.shape[1], dtype=np.float32))
+        bounds = np.cumsum([0] + [self.weights[n].shape[1] for n in names])
+        return {n: out[:, a:b] for n, a, b in zip(names, bounds[:-1], bounds[1:], strict=True)}
 
 
 @dataclass(frozen=True)
@@ -107,14 +112,20 @@ class Heads:
     version: str
     text: TextTerms | None = None
 
-    def emotion_and_valence(self, x: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Per row, the emotion head's probabilities and the valence in [-1, 1]."""
-        z, v = self.emotion.logits(x), self.valence.logits(x)[:, 0]
+    def read(self, x: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row: the touchpoint head's probabilities, the emotion head's, and the valence in
+        [-1, 1], from the features ``x`` and the answers' ``texts``."""
+        logits = {n: getattr(self, n).logits(x) for n in TEXT_HEADS}
         if self.text is not None:
-            dz, dv = self.text.offsets(texts)
-            z, v = z + dz, v + dv
+            for name, offset in self.text.offsets(texts).items():
+                logits[name] = logits[name] + offset
+        z = logits["emotion"]
         z = np.exp(z - z.max(axis=1, keepdims=True))
-        return z / z.sum(axis=1, keepdims=True), np.clip(v, -1.0, 1.0)
+        return (
+            1 / (1 + np.exp(-logits["touchpoints"])),
+            z / z.sum(axis=1, keepdims=True),
+            np.clip(logits["valence"][:, 0], -1.0, 1.0),
+        )
 
 
 def _linear(data: np.lib.npyio.NpzFile, name: str) -> Linear:
@@ -135,8 +146,11 @@ def shipped_heads(path: Path = HEADS_PATH) -> Heads | None:
         if "text_vocabulary" in data:
             text = TextTerms(
                 Tfidf.build([str(t) for t in data["text_vocabulary"]], data["text_idf"]),
-                data["text_emotion"].astype(np.float32),
-                data["text_valence"].astype(np.float32),
+                {
+                    n: data[f"text_{n}"].astype(np.float32)
+                    for n in TEXT_HEADS
+                    if f"text_{n}" in data
+                },
             )
         return Heads(
             stage=_linear(data, "stage"),
@@ -160,8 +174,8 @@ def save_heads(heads: Heads, path: Path) -> None:
         vocabulary = sorted(heads.text.tfidf.index, key=heads.text.tfidf.index.__getitem__)
         arrays["text_vocabulary"] = np.array(vocabulary)
         arrays["text_idf"] = heads.text.tfidf.idf.astype(np.float32)
-        arrays["text_emotion"] = heads.text.emotion.astype(np.float32)
-        arrays["text_valence"] = heads.text.valence.astype(np.float32)
+        for name, weights in heads.text.weights.items():
+            arrays[f"text_{name}"] = weights.astype(np.float32)
     np.savez_compressed(path, **arrays)
 
 
@@ -214,13 +228,15 @@ def _tune(
 def fine_tune(heads: Heads, x: np.ndarray, targets: Targets, texts: list[str]) -> Heads:
     """The heads bent towards a study's reviewed turns (``x``: their features, ``texts``: their
     words; the text part stays as trained). Deterministic."""
-    emotion_offset = heads.text.offsets(texts)[0] if heads.text is not None else None
+    offsets = heads.text.offsets(texts) if heads.text is not None else {}
     return Heads(
         # Stages are learned through the journey context (reviewed turns clamped there); tuning
         # the stage head on a few dozen turns as well lowered stage F1 on the example study.
         stage=heads.stage,
-        touchpoints=_tune(heads.touchpoints, x, targets.touchpoints, "sigmoid"),
-        emotion=_tune(heads.emotion, x, targets.emotion, "softmax", emotion_offset),
+        touchpoints=_tune(
+            heads.touchpoints, x, targets.touchpoints, "sigmoid", offsets.get("touchpoints")
+        ),
+        emotion=_tune(heads.emotion, x, targets.emotion, "softmax", offsets.get("emotion")),
         # Valence tuned on a few dozen turns lowered its correlation on the example study.
         valence=heads.valence,
         version=heads.version + "+study",
