@@ -50,10 +50,7 @@ display(HTML(report.profile_html(ctx)))
 # %%
 display(HTML('<h2 id="journey-map">Journey map</h2>'))
 display(Image(filename=str(figures["journey_map"])))
-display(HTML(report.figure_caption(
-    "Figure 1. The journey by stage: what customers do, touchpoints, mean emotion with its 95% "
-    "band and n, top pain points, opportunities and the evidence behind each stage."
-)))
+display(HTML(report.persona_caption(ctx, "journey_map", 1)))
 
 # %%
 display(HTML(report.priorities_html(ctx)))
@@ -62,11 +59,11 @@ display(HTML(report.insights_html(ctx)))
 # %%
 display(HTML('<h2 id="emotion">Emotion across the journey</h2>'))
 display(Image(filename=str(figures["emotion_curve"])))
-display(HTML(report.figure_caption("Figure 2. Mean valence per stage (−1 to +1) with n.")))
+display(HTML(report.persona_caption(ctx, "emotion_curve", 2)))
 display(Image(filename=str(figures["touchpoint_heatmap"])))
-display(HTML(report.figure_caption("Figure 3. Touchpoint mentions by stage.")))
+display(HTML(report.persona_caption(ctx, "touchpoint_heatmap", 3)))
 display(Image(filename=str(figures["emotion_heatmap"])))
-display(HTML(report.figure_caption("Figure 4. Emotions by stage.")))
+display(HTML(report.persona_caption(ctx, "emotion_heatmap", 4)))
 
 # %%
 for stage in ctx.journey.stages:

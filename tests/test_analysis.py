@@ -6,16 +6,19 @@ import pandas as pd
 import pytest
 
 from cjm_research.analysis import (
+    NEUTRAL_BANDS,
     build_journey,
     emotion_curve,
     funnel,
     moment_text,
     moments,
+    neutral_band,
     pick_quotes,
     priorities,
     split_codes,
     stage_phrases,
     top_counts,
+    valence_reading,
     where,
 )
 from cjm_research.model import Code, Codebook
@@ -79,6 +82,32 @@ def test_emotion_curve_band_is_the_normal_interval(table):
     half = 1.96 * pd.Series([-0.8, -0.6, -0.3]).std() / math.sqrt(3)
     assert help_["ci_low"] == pytest.approx(-0.5667 - half, abs=1e-4)
     assert math.isnan(curve.loc["tell", "ci_low"])  # one segment: no band
+
+
+def test_emotion_curve_shows_the_highs_and_lows_a_mean_hides():
+    valences = [-0.9, -0.8, 0.05, 0.0, 0.1, 0.02, 0.6, 0.04, 0.3]  # a mean near zero
+    coded = pd.DataFrame({"stage": ["help"] * len(valences), "valence": valences})
+    curve = emotion_curve(coded, ["help", "tell"], band=0.075)
+    help_ = curve.loc["help"]
+    assert abs(help_["mean_valence"]) < 0.1
+    assert help_["negative_share"] == pytest.approx(2 / 9)
+    assert help_["positive_share"] == pytest.approx(3 / 9)  # 0.1, 0.6, 0.3; not 0.05
+    assert (help_["lowest"], help_["highest"]) == (-0.9, 0.6)
+    assert math.isnan(curve.loc["tell", "negative_share"])
+    assert emotion_curve(coded, ["help"], band=0.2).loc["help", "positive_share"] == 2 / 9
+
+
+def test_the_neutral_band_is_the_coders():
+    rules = pd.DataFrame({"coder": ["auto:rules@1", "auto:rules@1", "Dana"]})
+    semantic = pd.DataFrame({"coder": ["auto:semantic+study@6", "Dana", "Dana"]})
+    assert neutral_band(rules) == NEUTRAL_BANDS["rules"]
+    assert neutral_band(semantic) == NEUTRAL_BANDS["semantic"] < NEUTRAL_BANDS["rules"]
+    assert neutral_band(pd.DataFrame({"coder": ["Dana"]})) == NEUTRAL_BANDS["semantic"]
+    assert [valence_reading(v, 0.075) for v in (-0.08, 0.07, 0.08)] == [
+        "negative",
+        "neutral",
+        "positive",
+    ]
 
 
 def test_short_answers_are_not_pain_points(table):

@@ -152,7 +152,7 @@ def test_emotion_curve_figure(journey):
     (ax,) = fig.axes
     assert ax.get_ylim() == pytest.approx((-1.05, 1.05))
     ticks = [t.get_text() for t in ax.get_xticklabels()]
-    assert ticks[journey.stages.index("support")] == "Support\n(n = 6)"
+    assert ticks[journey.stages.index("support")] == "Support\n(n = 6)\n83 % neg · 17 % pos"
     assert ticks[journey.stages.index("usage")] == "Usage\n(no data)"
     # the band: one fill for neighbouring stages, a bar for a stage between gaps (Support)
     assert len(ax.collections) >= 2

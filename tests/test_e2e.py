@@ -3,6 +3,7 @@
 One session-wide run (about 20 s) feeds every assertion here, so the suite stays fast.
 """
 
+import html as html_lib
 import json
 import re
 import shutil
@@ -13,8 +14,10 @@ import pandas as pd
 import pytest
 from docx import Document
 
+from cjm_research.analysis import build_journey, figure_captions
 from cjm_research.cli import main
 from cjm_research.resources import example_study_dir
+from cjm_research.study import load_study
 
 PERSONAS = ["busy-parent", "design-lover", "first-home"]
 
@@ -197,3 +200,15 @@ def test_report_pages_show_no_stray_return_values(built):
     for pid in PERSONAS:
         page = (out / pid / f"{pid}.html").read_text(encoding="utf-8")
         assert "PosixPath(" not in page and ".build-" not in page, pid
+
+
+def test_both_formats_give_the_figures_the_same_captions_with_the_neutral_band(built):
+    _, study, out = built
+    table = pd.read_parquet(study / ".cjm" / "segments.parquet")
+    journey = build_journey(table, load_study(study).codebook, "busy-parent")
+    captions = figure_captions(journey)
+    assert f"±{journey.neutral_band:g}" in captions["emotion_curve"]
+    _, body = _docx_text(out / "busy-parent" / "busy-parent.docx")
+    page = html_lib.unescape((out / "busy-parent" / "busy-parent.html").read_text("utf-8"))
+    for text in captions.values():
+        assert text in body and text in page, text

@@ -91,7 +91,10 @@ def test_sections_in_order_with_one_per_stage(document):
 def test_executive_summary(document):
     summary = _sections(document)["Executive summary"]
     text = "\n".join(t for _, t in summary)
-    assert "The journey is at its lowest in Support: mean valence −0.48 over 6 segments." in text
+    assert (
+        "The journey is at its lowest in Support: mean valence −0.48 (negative) over 6 segments, "
+        "83 % of them negative, 17 % positive." in text
+    )
     bullets = [t for style, t in summary if style == "List Bullet"]
     assert len(bullets) == 6  # three pain points, three delights
     assert bullets[0] == (
@@ -138,7 +141,10 @@ def test_stage_sections_have_evidence_tables_and_quotes(document):
     support = sections["Stage: Support"]
     assert ("Normal", "Asks for help when something goes wrong.") in support
     assert any(
-        t.startswith("6 segments from 5 of 5 participants. Mean valence −0.48 (95 % interval")
+        t.startswith(
+            "6 coded segments from 5 of 5 participants (5 interviews). Mean valence −0.48, "
+            "negative (95 % interval"
+        )
         for _, t in support
     )
     for stage in journey.stages:

@@ -17,6 +17,12 @@ from .model import PARTICIPANT, Codebook
 
 #: A stage with fewer coded segments than this is flagged as low-evidence in reports.
 MIN_EVIDENCE = 3
+#: A valence between -band and +band reads as neutral, the band of the coder that coded it: where
+#: its valence best separates negative, neutral and positive on the example study's gold file
+#: (benchmarks/bench_valence_band.py: three-class macro-F1 0.54 at ±0.075 for the semantic coder,
+#: whose interview heads give compressed valences, 0.47 at ±0.2 for the rules coder; the broadband
+#: study agrees within one step). A researcher's own codes use the semantic coder's band.
+NEUTRAL_BANDS = {"semantic": 0.075, "rules": 0.2}
 #: Valence at or below this counts as a pain point; at or above the positive twin, a delight.
 PAIN_VALENCE = -0.25
 DELIGHT_VALENCE = 0.35
@@ -83,6 +89,7 @@ class Journey:
     phrases: dict[str, list[str]] = field(default_factory=dict)
     funnel: pd.DataFrame = field(default_factory=pd.DataFrame)
     priorities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    neutral_band: float = NEUTRAL_BANDS["semantic"]
 
     @property
     def n_segments(self) -> int:
@@ -124,6 +131,7 @@ def build_journey(
     labels = {c.id: c.label for c in codebook.stages}
     coded = rows[rows["stage"].isin(stages)]
     pains = moments(coded, negative=True)
+    band = neutral_band(rows)
     return Journey(
         persona_id=persona_id,
         stages=stages,
@@ -134,7 +142,7 @@ def build_journey(
         coverage=stage_coverage(coded, stages, rows["participant_id"].nunique()),
         touchpoint_stage=touchpoint_by_stage(coded, codebook),
         emotion_stage=_crosstab(coded, "emotion", [c.id for c in codebook.emotions], stages),
-        emotion_curve=emotion_curve(coded, stages),
+        emotion_curve=emotion_curve(coded, stages, band),
         pain_points=pains,
         delights=moments(coded, negative=False),
         quotes={
@@ -145,7 +153,92 @@ def build_journey(
         phrases=stage_phrases(coded, codebook),
         funnel=funnel(coded, stages, rows["participant_id"].nunique()),
         priorities=priorities(coded, codebook, rows["participant_id"].nunique(), pains),
+        neutral_band=band,
     )
+
+
+def figure_captions(journey: Journey) -> dict[str, str]:
+    """The caption of each persona figure (``charts``), the same in the Word and HTML reports."""
+    band = f"neutral within ±{journey.neutral_band:g}"
+    return {
+        "journey_map": (
+            "Stages run left to right; lanes show what customers do, the most mentioned "
+            "touchpoints, the emotion curve (mean valence with its 95 % interval; grey strip: "
+            f"{band}; ▲ ▼ each stage's highest and lowest segment; bar: its shares of negative "
+            "and positive segments), the top pain point, opportunities and the evidence behind "
+            "each stage."
+        ),
+        "emotion_curve": (
+            "Mean valence by stage (−1 negative to +1 positive) with its 95 % interval, each "
+            f"stage's highest and lowest segment (▲ ▼) and its shares of negative and positive "
+            f"segments; grey strip: {band}. Hollow markers flag low evidence and gaps mark "
+            "stages nobody spoke of."
+        ),
+        "touchpoint_heatmap": "Segments naming each touchpoint, by stage.",
+        "emotion_heatmap": "Coded emotions by stage (segments).",
+    }
+
+
+def stage_intro(journey: Journey, stage: str) -> tuple[str, str]:
+    """What a stage section opens with, in every format: what the stage rests on and how it felt
+    (mean valence read with the neutral band, its interval, the shares of negative and positive
+    segments), and the low-evidence warning ("" when the evidence suffices)."""
+    coverage = journey.coverage.loc[stage] if stage in journey.coverage.index else None
+    segments = int(coverage["segments"]) if coverage is not None else 0
+    people = int(coverage["participants"]) if coverage is not None else 0
+    interviews = int(coverage["interviews"]) if coverage is not None else 0
+    if not segments:
+        return (
+            "No participant segment was coded with this stage.",
+            "No evidence: check whether the interview guide covers this stage and whether the "
+            "codebook's keywords for it match how participants talk."
+            if stage in journey.low_evidence
+            else "",
+        )
+    sentence = (
+        f"{plural(segments, 'coded segment')} from {people} of "
+        f"{plural(journey.n_participants, 'participant')} "
+        f"({plural(interviews, 'interview')})."
+    )
+    point = journey.emotion_curve.loc[stage] if stage in journey.emotion_curve.index else None
+    if point is not None and int(point["n"]) > 0:
+        mean = float(point["mean_valence"])
+        sentence += f" Mean valence {signed(mean)}, {valence_reading(mean, journey.neutral_band)}"
+        if not math.isnan(float(point["ci_low"])):
+            sentence += (
+                f" (95 % interval {signed(float(point['ci_low']))} to "
+                f"{signed(float(point['ci_high']))})"
+            )
+        sentence += f"; {share_text(point)}."
+    warning = (
+        f"Low evidence: only {plural(segments, 'coded segment')} (fewer than {MIN_EVIDENCE}). "
+        "Treat what follows as indicative, not as a finding."
+        if stage in journey.low_evidence
+        else ""
+    )
+    return sentence, warning
+
+
+def neutral_band(rows: pd.DataFrame) -> float:
+    """The neutral band (``NEUTRAL_BANDS``) of the coder that coded most of ``rows``."""
+    if "coder" not in rows or rows.empty:
+        return NEUTRAL_BANDS["semantic"]
+    method = rows["coder"].astype(str).str.extract(r"^auto:([a-z_]+)", expand=False).value_counts()
+    most = str(method.index[0]) if len(method) else "semantic"
+    return NEUTRAL_BANDS.get(most, NEUTRAL_BANDS["semantic"])
+
+
+def share_text(point: pd.Series) -> str:
+    """``42 % of them negative, 5 % positive``: a stage's highs and lows (``emotion_curve``)."""
+    negative, positive = float(point["negative_share"]), float(point["positive_share"])
+    return f"{negative:.0%} of them negative, {positive:.0%} positive".replace("%", " %")
+
+
+def valence_reading(value: float, band: float) -> str:
+    """``negative``, ``neutral`` or ``positive``: how a valence reads with the coder's band."""
+    if value < -band:
+        return "negative"
+    return "positive" if value > band else "neutral"
 
 
 def stage_coverage(coded: pd.DataFrame, stages: list[str], n_participants: int) -> pd.DataFrame:
@@ -196,15 +289,28 @@ def _crosstab(
     return table
 
 
-def emotion_curve(coded: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
-    """Mean valence per stage with n, standard deviation and a 95 % confidence band.
+def emotion_curve(
+    coded: pd.DataFrame, stages: list[str], band: float = NEUTRAL_BANDS["semantic"]
+) -> pd.DataFrame:
+    """Mean valence per stage with n, standard deviation and a 95 % confidence band; and the highs
+    and lows a mean hides: the shares of negative and of positive segments (outside the neutral
+    ``band``) and the lowest and highest valence.
 
     The band is a normal approximation of the mean's interval (±1.96·sd/√n), NaN where n < 2: with
     one segment there is no spread to speak of, and the report says so rather than drawing one.
     """
-    grouped = coded.groupby("stage")["valence"]
+    valence = pd.to_numeric(coded["valence"], errors="coerce")
+    grouped = valence.groupby(coded["stage"])
     curve = pd.DataFrame(
-        {"mean_valence": grouped.mean(), "sd": grouped.std(ddof=1), "n": grouped.size()}
+        {
+            "mean_valence": grouped.mean(),
+            "sd": grouped.std(ddof=1),
+            "n": grouped.size(),
+            "negative_share": (valence < -band).groupby(coded["stage"]).mean(),
+            "positive_share": (valence > band).groupby(coded["stage"]).mean(),
+            "lowest": grouped.min(),
+            "highest": grouped.max(),
+        }
     ).reindex(stages)
     curve["n"] = curve["n"].fillna(0).astype(int)
     half = 1.96 * curve["sd"] / curve["n"].where(curve["n"] > 1).pow(0.5)
@@ -317,9 +423,11 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
         )
     else:
         point = journey.emotion_curve.loc[lowest]
+        mean = float(point["mean_valence"])
         low = (
             f"The journey is at its lowest in {stage(lowest, lowest)}: mean valence "
-            f"{signed(float(point['mean_valence']))} over {plural(int(point['n']), 'segment')}."
+            f"{signed(mean)} ({valence_reading(mean, journey.neutral_band)}) over "
+            f"{plural(int(point['n']), 'segment')}, {share_text(point)}."
         )
 
     def lines(table: pd.DataFrame) -> list[str]:

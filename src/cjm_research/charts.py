@@ -174,22 +174,41 @@ def _curve(journey: Journey) -> pd.DataFrame:
     """The emotion curve in stage order with plain float columns (NaN where unknown)."""
     curve = journey.emotion_curve.reindex(journey.stages)
     out = pd.DataFrame(index=journey.stages)
-    for column in ("mean_valence", "ci_low", "ci_high"):
+    for column in (
+        "mean_valence",
+        "ci_low",
+        "ci_high",
+        "negative_share",
+        "positive_share",
+        "lowest",
+        "highest",
+    ):
         out[column] = pd.to_numeric(curve.get(column), errors="coerce").astype(float)
     out["n"] = pd.to_numeric(curve.get("n"), errors="coerce").fillna(0).astype(int)
     return out
 
 
-def _marker_color(value: float) -> str:
-    if value < 0:
+def _marker_color(value: float, band: float) -> str:
+    """A valence's colour as the report reads it: neutral (grey) within the coder's band."""
+    if value < -band:
         return NEGATIVE
-    return POSITIVE if value > 0 else MUTED
+    return POSITIVE if value > band else MUTED
 
 
-def _draw_curve(ax: Axes, curve: pd.DataFrame, low: set[str]) -> None:
-    """Band, line, zero line and markers; NaN stages break the line instead of faking a zero."""
+def _draw_curve(ax: Axes, curve: pd.DataFrame, low: set[str], band: float) -> None:
+    """Neutral band, each stage's range of single segments (its lowest and highest), the mean's
+    95 % interval, line and markers; NaN stages break the line instead of faking a zero."""
     x = np.arange(len(curve))
+    ax.axhspan(-band, band, color=MUTED, alpha=0.12, linewidth=0, zorder=0.6)
     ax.axhline(0, color=MUTED, linewidth=0.8, linestyle=(0, (4, 3)), zorder=1)
+    # The highs and lows a mean hides: a stage where a third were furious must not look neutral.
+    for i, row in enumerate(curve.itertuples()):
+        if math.isnan(row.lowest):
+            continue
+        ax.plot([i, i], [row.lowest, row.highest], color=MUTED, linewidth=0.8, zorder=1.5)
+        for value, marker in ((row.lowest, "v"), (row.highest, "^")):
+            ax.plot([i], [value], marker=marker, markersize=4.5, linestyle="none",
+                    color=_marker_color(value, band), zorder=1.6, clip_on=False)  # fmt: skip
     ax.fill_between(
         x,
         curve["ci_low"].to_numpy(),
@@ -219,7 +238,7 @@ def _draw_curve(ax: Axes, curve: pd.DataFrame, low: set[str]) -> None:
         value = row["mean_valence"]
         if math.isnan(value):
             continue
-        color = _marker_color(value)
+        color = _marker_color(value, band)
         # Hollow markers flag stages resting on too few segments to trust.
         face = "white" if stage in low else color
         ax.plot(
@@ -348,7 +367,8 @@ def _map_title(fig: Figure, journey: Journey, title: str) -> None:
         f"{plural(journey.n_segments, 'coded segment')}"
     )
     key = (
-        "Shaded band: 95 % interval of the mean · hollow marker, grey column: low evidence "
+        f"Blue band: 95 % interval of the mean · grey strip: neutral (±{journey.neutral_band:g}) · "
+        "▲ ▼ highest and lowest segment · hollow marker, grey column: low evidence "
         f"(< {MIN_EVIDENCE} segments)"
     )
     for offset, text, size in ((0.13, facts, 8.5), (0.33, key, 8)):
@@ -474,7 +494,7 @@ def _share_lines(texts: list[str], width_in: float, size: float, budget: int) ->
 
 def _emotion_lane(ax: Axes, journey: Journey, low: set[str], col_in: float) -> None:
     curve = _curve(journey)
-    ax.set_ylim(-1.42, 1.12)
+    ax.set_ylim(-1.8, 1.12)
     for spine in ("top", "right", "bottom"):
         ax.spines[spine].set_visible(False)
     ax.spines["left"].set_bounds(-1, 1)
@@ -484,7 +504,7 @@ def _emotion_lane(ax: Axes, journey: Journey, low: set[str], col_in: float) -> N
         ax.axvline(i + 0.5, color=GRID, linewidth=0.8, zorder=0.5)
     ax.axhline(1.12, color=GRID, linewidth=0.8)
     if len(curve):
-        _draw_curve(ax, curve, low)
+        _draw_curve(ax, curve, low, journey.neutral_band)
     if not (curve["n"] > 0).any():
         ax.text(
             0.5,
@@ -500,8 +520,25 @@ def _emotion_lane(ax: Axes, journey: Journey, low: set[str], col_in: float) -> N
         text, color = "no data", MUTED
         if row.n:
             text, color = f"{signed(row.mean_valence)} · n = {row.n}", "#333333"
+            _share_bar(ax, i, row.negative_share, row.positive_share)
+            neg, pos = round(100 * row.negative_share), round(100 * row.positive_share)
+            line = next(
+                (t for t in (f"{neg} % neg · {pos} % pos", f"{neg} % · {pos} %", f"{neg}·{pos}")
+                 if _width_pt(t, 8) <= (col_in - 0.08) * 72),
+                "",
+            )  # fmt: skip
+            ax.text(i, -1.5, line, ha="center", va="top", fontsize=8, color="#333333")
         line = _wrap(text, col_in - 0.08, 8, max_lines=1)[0]
         ax.text(i, -1.36, line, ha="center", va="bottom", fontsize=8, color=color)
+
+
+def _share_bar(ax: Axes, x: float, negative: float, positive: float) -> None:
+    """A diverging bar under a stage: negative segments' share to the left, positive to the
+    right of the stage's centre (half a column each at 100 %)."""
+    for share, sign, color in ((negative, -1, NEGATIVE), (positive, 1, POSITIVE)):
+        if share > 0:
+            ax.barh(-1.44, sign * 0.42 * share, left=x, height=0.07, color=color, zorder=2)
+    ax.plot([x, x], [-1.48, -1.40], color=MUTED, linewidth=0.8, zorder=2.1)
 
 
 def _segment_texts(journey: Journey) -> dict[str, str]:
@@ -608,12 +645,16 @@ def emotion_curve_figure(journey: Journey) -> Figure:
         size = _fitting_size(names, col_in, 8.5, 6.5)
         labels = [
             "\n".join(_wrap(name, col_in, size, max_lines=2))
-            + ("\n(no data)" if count == 0 else f"\n(n = {count})")
-            for name, count in zip(names, curve["n"], strict=True)
+            + (
+                "\n(no data)"
+                if row.n == 0
+                else f"\n(n = {row.n})\n{row.negative_share:.0%} neg · {row.positive_share:.0%} pos"
+            ).replace("%", " %")
+            for name, row in zip(names, curve.itertuples(), strict=True)
         ]
         ax.set_xticks(range(n), labels, fontsize=size)
         if n:
-            _draw_curve(ax, curve, set(journey.low_evidence))
+            _draw_curve(ax, curve, set(journey.low_evidence), journey.neutral_band)
         if not (curve["n"] > 0).any():
             ax.text(
                 0.5,

@@ -18,10 +18,12 @@ from .analysis import (
     Journey,
     build_journey,
     code_frequencies,
+    figure_captions,
     moment_text,
     participant_segments,
     signed,
     split_codes,
+    stage_intro,
     summarise,
 )
 from .ingest import load_participants
@@ -336,27 +338,22 @@ def figure_caption(text: str) -> str:
     return html.paragraph(text, "cjm-figcaption")
 
 
+def persona_caption(ctx: ReportContext, figure: str, number: int) -> str:
+    """The caption of a persona figure (``charts.captions``, as the Word report has it)."""
+    text = figure_captions(ctx.journey)[figure]
+    if figure == "journey_map":
+        text = f"Journey map of {ctx.persona.name}. {text}"
+    return figure_caption(f"Figure {number}. {text}")
+
+
 def stage_html(ctx: ReportContext, stage: str) -> str:
     """One stage's section: evidence, touchpoints, emotions and quotes with provenance."""
     journey = ctx.journey
-    segments, participants, interviews = (
-        int(journey.coverage.at[stage, c]) for c in ("segments", "participants", "interviews")
-    )
     parts = [html.heading(f"Stage: {journey.stage_labels[stage]}", 2, stage_anchor(stage))]
-    parts.append(
-        html.paragraph(
-            f"{segments} coded segments from {participants} of "
-            f"{journey.n_participants} participants ({interviews} interviews)."
-        )
-    )
-    if stage in journey.low_evidence:
-        parts.append(
-            html.paragraph(
-                "Low evidence: fewer than three segments speak of this stage; "
-                "treat what follows as a lead, not a finding.",
-                "cjm-warning",
-            )
-        )
+    sentence, warning = stage_intro(journey, stage)
+    parts.append(html.paragraph(sentence))
+    if warning:
+        parts.append(html.paragraph(warning, "cjm-warning"))
     mix = stage_mix(ctx, stage)
     if not mix.empty:
         parts.append(html.table(mix))

@@ -33,9 +33,11 @@ from ..analysis import (
     PAIN_VALENCE,
     Journey,
     Quote,
+    figure_captions,
     moment_text,
     plural,
     signed,
+    stage_intro,
     summarise,
     top_counts,
 )
@@ -423,9 +425,7 @@ def _figures(report: _Report, name: str) -> None:
     _figure(
         report,
         "journey_map",
-        f"Journey map of {name}. Stages run left to right; lanes show the most mentioned "
-        "touchpoints, the emotion curve (mean valence with its 95 % interval), the top pain point "
-        "and the evidence behind each stage.",
+        f"Journey map of {name}. {figure_captions(journey)['journey_map']}",
         _journey_alt(report, name),
         reserve=Cm(3.2),
     )
@@ -434,8 +434,7 @@ def _figures(report: _Report, name: str) -> None:
     _figure(
         report,
         "emotion_curve",
-        "Mean valence by stage (−1 negative to +1 positive) with its 95 % interval; hollow "
-        "markers flag low evidence and gaps mark stages nobody spoke of.",
+        figure_captions(journey)["emotion_curve"],
         _curve_alt(report),
         reserve=Cm(4),
     )
@@ -443,7 +442,7 @@ def _figures(report: _Report, name: str) -> None:
         _figure(
             report,
             "emotion_heatmap",
-            "Coded emotions by stage (segments).",
+            figure_captions(journey)["emotion_heatmap"],
             _heatmap_alt(report, journey.emotion_stage, "emotions"),
             reserve=Cm(4),
         )
@@ -451,7 +450,7 @@ def _figures(report: _Report, name: str) -> None:
     _figure(
         report,
         "touchpoint_heatmap",
-        "Segments naming each touchpoint, by stage.",
+        figure_captions(journey)["touchpoint_heatmap"],
         _heatmap_alt(report, journey.touchpoint_stage, "touchpoints"),
         reserve=Cm(4),
     )
@@ -508,33 +507,9 @@ def _stage_section(report: _Report, stage: str) -> None:
     for code in report.codebook.stages:
         if code.id == stage and code.description:
             report.para(code.description).paragraph_format.keep_with_next = True
-    coverage = journey.coverage.loc[stage] if stage in journey.coverage.index else None
-    segments = int(coverage["segments"]) if coverage is not None else 0
-    people = int(coverage["participants"]) if coverage is not None else 0
-    sentence = (
-        f"{plural(segments, 'segment')} from {people} of "
-        f"{plural(journey.n_participants, 'participant')}."
-        if segments
-        else "No participant segment was coded with this stage."
-    )
-    point = journey.emotion_curve.loc[stage] if stage in journey.emotion_curve.index else None
-    if point is not None and int(point["n"]) > 0:
-        sentence += f" Mean valence {signed(float(point['mean_valence']))}"
-        if not math.isnan(float(point["ci_low"])):
-            sentence += (
-                f" (95 % interval {signed(float(point['ci_low']))} to "
-                f"{signed(float(point['ci_high']))})"
-            )
-        sentence += "."
+    sentence, warning = stage_intro(journey, stage)
     intro = [report.para(sentence)]
-    if stage in journey.low_evidence:
-        warning = (
-            f"Low evidence: only {plural(segments, 'coded segment')} (fewer than "
-            f"{MIN_EVIDENCE}). Treat what follows as indicative, not as a finding."
-            if segments
-            else "No evidence: check whether the interview guide covers this stage and whether "
-            "the codebook's keywords for it match how participants talk."
-        )
+    if warning:
         intro.append(report.para(warning, "Evidence Warning"))
     # Pagination, not looks: the stage's figures stay on the page with its heading and table.
     for paragraph in intro:
