@@ -371,7 +371,8 @@ def _map_title(fig: Figure, journey: Journey, title: str) -> None:
         "▲ ▼ highest and lowest segment · hollow marker, grey column: low evidence "
         f"(< {MIN_EVIDENCE} segments)"
     )
-    for offset, text, size in ((0.13, facts, 8.5), (0.33, key, 8)):
+    # The key on its own line under the title: long enough to reach under it.
+    for offset, text, size in ((0.2, facts, 8.5), (0.41, key, 8)):
         fig.text(
             1 - _RIGHT / width,
             1 - offset / height,
