@@ -7,6 +7,7 @@ import pytest
 
 from cjm_research.analysis import (
     NEUTRAL_BANDS,
+    actions_in,
     build_journey,
     emotion_curve,
     funnel,
@@ -16,11 +17,13 @@ from cjm_research.analysis import (
     pick_quotes,
     priorities,
     split_codes,
+    stage_actions,
     stage_phrases,
     top_counts,
     valence_reading,
     where,
 )
+from cjm_research.codebook import load_codebook
 from cjm_research.model import Code, Codebook
 
 BOOK = Codebook(
@@ -108,6 +111,45 @@ def test_the_neutral_band_is_the_coders():
         "neutral",
         "positive",
     ]
+
+
+def test_actions_are_what_customers_say_they_did_in_their_words():
+    text = (
+        "I rang them twice and nobody picked up. Then I just chased the courier on the chat, "
+        "but I didn't complain. I thought it was fine. We compared prices on two sites because "
+        "I wanted the cheapest, and I finally cancelled."
+    )
+    # Four words at most, no dangling "on the"; not what they thought, wanted or did not do, and
+    # not a verb with nothing it acts on ("I finally cancelled").
+    assert actions_in(text) == [
+        ("rang them twice", "rang"),
+        ("chased the courier", "chased"),
+        ("compared prices on two sites", "compared"),
+    ]
+
+
+def test_stage_actions_rank_verbs_many_participants_share():
+    codebook = load_codebook()
+    coded = pd.DataFrame(
+        [
+            ("support", "s1", "P1", "I rang the helpline. I waited ages."),
+            ("support", "s2", "P2", "So I rang them again."),
+            ("support", "s3", "P3", "I emailed the shop and I rang."),
+            ("support", "s4", "P3", "I posted a review."),
+        ],
+        columns=["stage", "segment_id", "participant_id", "text"],
+    )
+    actions = stage_actions(coded, codebook)
+    assert actions["phrase"].tolist()[0] in {"rang the helpline", "rang them again"}
+    assert set(actions["phrase"]) >= {"emailed the shop", "posted a review"}
+    assert (actions["stage"] == "support").all() and set(actions["segment_id"]) <= {
+        "s1",
+        "s2",
+        "s3",
+        "s4",
+    }
+    said = dict(zip(actions["phrase"], actions["segment_id"], strict=True))
+    assert said["emailed the shop"] == "s3"  # where it was said, for its quote
 
 
 def test_short_answers_are_not_pain_points(table):

@@ -584,8 +584,9 @@ def coding_overview(
 def data_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     """The data behind a persona's report as numbers, for a researcher exploring the notebook:
     ``segments`` (one row per coded turn, pseudonymised as the report is), ``pain_points``,
-    ``priorities`` (reach as participants and share, valence and score as numbers) and
-    ``quotes`` (every quote the stage sections draw from, with its provenance)."""
+    ``priorities`` (reach as participants and share, valence and score as numbers),
+    ``quotes`` (every quote the stage sections draw from, with its provenance) and ``actions``
+    (the map's "customer actions" phrases with the turn each was said in)."""
     journey = ctx.journey
     label = ctx.participant_labels
     segments = journey.segments.assign(
@@ -610,7 +611,11 @@ def data_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         ],
         columns=["stage", "participant", "location", "emotion", "valence", "text", "segment_id"],
     )
+    actions = journey.actions.assign(
+        participant=journey.actions["participant_id"].map(lambda p: label.get(p, p))
+    ).drop(columns="participant_id") if len(journey.actions) else journey.actions
     return {
+        "actions": actions,
         "segments": segments.reset_index(drop=True),
         "pain_points": journey.pain_points.reset_index(drop=True),
         "priorities": priorities.reset_index(drop=True),
