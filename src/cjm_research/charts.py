@@ -260,11 +260,12 @@ _Blocks = list[tuple[list[str], dict[str, object]]]
 _LANES: tuple[tuple[str, str, float], ...] = (
     # (key, label on the left, relative height)
     ("header", "", 0.55),
-    ("actions", "Customer\nactions", 0.8),
-    ("touchpoints", "Touch-\npoints", 0.9),
+    # Room for three short action phrases of two lines each ("rang the courier / number").
+    ("actions", "Customer\nactions", 1.15),
+    ("touchpoints", "Touch-\npoints", 0.8),
     ("emotion", "Emotion\n(valence)", 1.6),
-    ("pain", "Pain\npoints", 1.35),
-    ("opportunities", "Opportu-\nnities", 0.9),
+    ("pain", "Pain\npoints", 1.3),
+    ("opportunities", "Opportu-\nnities", 0.75),
     ("evidence", "Evidence", 0.8),
 )
 _LEFT, _RIGHT, _TOP, _BOTTOM, _GAP = 1.05, 0.15, 0.5, 0.1, 0.06  # inches
