@@ -212,3 +212,37 @@ def test_both_formats_give_the_figures_the_same_captions_with_the_neutral_band(b
     page = html_lib.unescape((out / "busy-parent" / "busy-parent.html").read_text("utf-8"))
     for text in captions.values():
         assert text in body and text in page, text
+
+
+def _sentences(units: list[str]) -> set[str]:
+    out = set()
+    for unit in units:
+        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(unit.replace("\u00a0", " ").split())):
+            if len(sentence) > 3:
+                out.add(sentence)
+    return out
+
+
+def _html_units(path: Path) -> list[str]:
+    page = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", path.read_text("utf-8"), flags=re.S)
+    parts = re.split(r"<(?:p|td|th|li|h[1-6]|blockquote|div|caption)[^>]*>", page)
+    return [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", p)).split()) for p in parts]
+
+
+def test_the_word_and_html_persona_reports_say_the_same(built):
+    """Sentences and table cells of one format found in the other. Measured 94 % and 97-99 % on
+    the demo's personas when the shared content moved into analysis (stage intros, stage tables,
+    quote attributions, reach, captions, priority rule); the Word methodology appendix and the
+    insights' attributions are still written twice, hence a floor and not 100 %."""
+    _, _, out = built
+    for persona in ("busy-parent", "first-home"):
+        doc = Document(str(out / persona / f"{persona}.docx"))
+        units = [p.text for p in doc.paragraphs]
+        units += [c.text for t in doc.tables for r in t.rows for c in r.cells]
+        word = _sentences(units)
+        html_units = _html_units(out / persona / f"{persona}.html")
+        page = _sentences(html_units)
+        word_text, page_text = " ".join(" ".join(units).split()), " ".join(html_units)
+        in_html = sum(s in page_text for s in word) / len(word)
+        in_word = sum(s in word_text for s in page) / len(page)
+        assert in_html >= 0.92 and in_word >= 0.95, (persona, in_html, in_word)

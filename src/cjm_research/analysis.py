@@ -223,6 +223,52 @@ def stage_intro(journey: Journey, stage: str) -> tuple[str, str]:
     return sentence, warning
 
 
+def quote_attribution(quote: Quote, codebook: Codebook) -> str:
+    """Under a quote, in every format: ``Participant 04 · Interview 04 · 00:03:03 · Anger``."""
+    feeling = codebook.label("emotions", quote.emotion) if quote.emotion else ""
+    return " · ".join(p for p in (quote.provenance, feeling) if p)
+
+
+def stage_mix(journey: Journey, codebook: Codebook, stage: str, top: int = 3) -> pd.DataFrame:
+    """A stage's top touchpoints and emotions with their segment counts, as every report format
+    shows them (columns: Top touchpoints, Segments, Top emotions, Segments; empty when the stage
+    has neither)."""
+    touchpoints = top_counts(journey.touchpoint_stage, stage, top)
+    emotions = top_counts(journey.emotion_stage, stage, top)
+    rows = []
+    for i in range(max(len(touchpoints), len(emotions))):
+        row = ["", "", "", ""]
+        if i < len(touchpoints):
+            row[0:2] = [codebook.label("touchpoints", touchpoints[i][0]), str(touchpoints[i][1])]
+        if i < len(emotions):
+            row[2:4] = [codebook.label("emotions", emotions[i][0]), str(emotions[i][1])]
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Top touchpoints", "Segments", "Top emotions", "Segments"])
+
+
+#: Sentences and headings every report format uses word for word.
+PRIORITY_RULE = (
+    "Pain points ranked by priority: the share of participants who raised them times how "
+    "negative they were (|mean valence|)."
+)
+PERSONA_SECTIONS = ("Goals", "Needs", "Pain points (from the persona notes)")
+
+
+def reach_table(journey: Journey) -> pd.DataFrame:
+    """How far journeys reach, as every format shows it: per stage, the participants who spoke of
+    it and their share."""
+    funnel = journey.funnel
+    return pd.DataFrame(
+        {
+            "Stage": [journey.stage_labels.get(s, s) for s in funnel.index],
+            "Participants who spoke of it": [
+                f"{int(p)} of {journey.n_participants}" for p in funnel["participants"]
+            ],
+            "Share": [f"{share:.0%}" for share in funnel["share"]],
+        }
+    )
+
+
 def neutral_band(rows: pd.DataFrame) -> float:
     """The neutral band (``NEUTRAL_BANDS``) of the coder that coded most of ``rows``."""
     if "coder" not in rows or rows.empty:

@@ -15,15 +15,20 @@ import pandas as pd
 from . import charts, memo, privacy
 from .agreement import Audit, agreement_table, audit_sentence, audit_warning, machine_audit
 from .analysis import (
+    PERSONA_SECTIONS,
+    PRIORITY_RULE,
     Journey,
     build_journey,
     code_frequencies,
     figure_captions,
     moment_text,
     participant_segments,
+    quote_attribution,
+    reach_table,
     signed,
     split_codes,
     stage_intro,
+    stage_mix,
     summarise,
 )
 from .ingest import load_participants
@@ -321,10 +326,8 @@ def profile_html(ctx: ReportContext) -> str:
     parts = [html.heading("Persona profile", 2, "profile")]
     if persona.summary:
         parts.append(html.paragraph(persona.summary))
-    for title, items in (
-        ("Goals", persona.goals),
-        ("Needs", persona.needs),
-        ("Frustrations", persona.pain_points),
+    for title, items in zip(
+        PERSONA_SECTIONS, (persona.goals, persona.needs, persona.pain_points), strict=True
     ):
         if items:
             parts += [html.heading(title, 3), html.bullets(items)]
@@ -354,34 +357,14 @@ def stage_html(ctx: ReportContext, stage: str) -> str:
     parts.append(html.paragraph(sentence))
     if warning:
         parts.append(html.paragraph(warning, "cjm-warning"))
-    mix = stage_mix(ctx, stage)
+    mix = stage_mix(journey, ctx.codebook, stage)
     if not mix.empty:
         parts.append(html.table(mix))
     quotes = journey.quotes.get(stage, [])
     if quotes:
-        parts.append(html.heading("In their words", 3))
-        parts += [html.quote_block(q) for q in quotes]
+        parts.append(html.heading("What participants said", 3))
+        parts += [html.quote_block(q, quote_attribution(q, ctx.codebook)) for q in quotes]
     return "".join(parts)
-
-
-def stage_mix(ctx: ReportContext, stage: str, top: int = 3) -> pd.DataFrame:
-    """Top touchpoints and emotions of a stage with counts, as a small two-column table."""
-    journey = ctx.journey
-    touch = journey.touchpoint_stage[stage]
-    touch = touch[touch > 0].sort_values(ascending=False, kind="stable").head(top)
-    emo = journey.emotion_stage[stage]
-    emo = emo[emo > 0].sort_values(ascending=False, kind="stable").head(top)
-    rows = max(len(touch), len(emo))
-    if rows == 0:
-        return pd.DataFrame()
-
-    def cells(series: pd.Series, dimension: str) -> list[str]:
-        out = [f"{_label(ctx, dimension, c)} ({n})" for c, n in series.items()]
-        return out + [""] * (rows - len(out))
-
-    return pd.DataFrame(
-        {"Touchpoints": cells(touch, "touchpoints"), "Emotions": cells(emo, "emotions")}
-    )
 
 
 def methodology_html(ctx: ReportContext) -> str:
@@ -446,27 +429,10 @@ def priorities_html(ctx: ReportContext) -> str:
     if journey.priorities.empty:
         parts.append(html.paragraph("No pain points were coded for this persona."))
     else:
-        parts.append(
-            html.paragraph(
-                "Pain points ranked by priority: the share of participants who raised them "
-                "times how negative they were."
-            )
-        )
+        parts.append(html.paragraph(PRIORITY_RULE))
         parts.append(html.table(priority_rows(ctx)))
     parts.append(html.heading("How far journeys reach", 3))
-    funnel = journey.funnel
-    parts.append(
-        html.table(
-            pd.DataFrame(
-                {
-                    "Stage": [journey.stage_labels[s] for s in funnel.index],
-                    "Participants who spoke of it": [
-                        f"{p} of {journey.n_participants}" for p in funnel["participants"]
-                    ],
-                }
-            )
-        )
-    )
+    parts.append(html.table(reach_table(journey)))
     teams = team_items(ctx)
     if teams:
         parts.append(html.heading("By team", 3))
@@ -611,9 +577,13 @@ def data_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
         ],
         columns=["stage", "participant", "location", "emotion", "valence", "text", "segment_id"],
     )
-    actions = journey.actions.assign(
-        participant=journey.actions["participant_id"].map(lambda p: label.get(p, p))
-    ).drop(columns="participant_id") if len(journey.actions) else journey.actions
+    actions = (
+        journey.actions.assign(
+            participant=journey.actions["participant_id"].map(lambda p: label.get(p, p))
+        ).drop(columns="participant_id")
+        if len(journey.actions)
+        else journey.actions
+    )
     return {
         "actions": actions,
         "segments": segments.reset_index(drop=True),

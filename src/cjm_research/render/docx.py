@@ -31,15 +31,19 @@ from ..analysis import (
     DELIGHT_VALENCE,
     MIN_EVIDENCE,
     PAIN_VALENCE,
+    PERSONA_SECTIONS,
+    PRIORITY_RULE,
     Journey,
     Quote,
     figure_captions,
     moment_text,
     plural,
+    quote_attribution,
+    reach_table,
     signed,
     stage_intro,
+    stage_mix,
     summarise,
-    top_counts,
 )
 from ..compare import (
     MIN_PARTICIPANTS,
@@ -405,10 +409,8 @@ def _persona_profile(report: _Report, persona: Persona | None) -> None:
         return
     if persona.summary:
         report.para(persona.summary)
-    for title, items in (
-        ("Goals", persona.goals),
-        ("Needs", persona.needs),
-        ("Pain points (from the persona notes)", persona.pain_points),
+    for title, items in zip(
+        PERSONA_SECTIONS, (persona.goals, persona.needs, persona.pain_points), strict=True
     ):
         if items:
             report.heading(title, 2)
@@ -523,28 +525,17 @@ def _stage_section(report: _Report, stage: str) -> None:
 
 
 def _stage_table(report: _Report, stage: str) -> None:
-    journey = report.journey
-    touchpoints = top_counts(journey.touchpoint_stage, stage, 3)
-    emotions = top_counts(journey.emotion_stage, stage, 3)
-    if not touchpoints and not emotions:
+    mix = stage_mix(report.journey, report.codebook, stage)
+    if mix.empty:
         return
-    rows = []
-    for i in range(max(len(touchpoints), len(emotions))):
-        row = ["", "", "", ""]
-        if i < len(touchpoints):
-            row[0:2] = [report.touchpoint(touchpoints[i][0]), str(touchpoints[i][1])]
-        if i < len(emotions):
-            row[2:4] = [report.emotion(emotions[i][0]), str(emotions[i][1])]
-        rows.append(row)
-    table = _table(report, ["Top touchpoints", "Segments", "Top emotions", "Segments"], rows)
+    table = _table(report, list(mix.columns), mix.to_numpy().tolist())
     _set_widths(table, [Cm(5.5), Cm(2.5), Cm(5.5), Cm(2.5)])
     report.para()  # breathing room: Word glues a following paragraph to the table otherwise
 
 
 def _quote(report: _Report, quote: Quote) -> None:
     report.para(f"“{quote.text}”", "Quote")
-    feeling = f" · {report.emotion(quote.emotion)}" if quote.emotion else ""
-    report.para(f"— {quote.provenance}{feeling}", "Provenance")
+    report.para(f"— {quote_attribution(quote, report.codebook)}", "Provenance")
 
 
 def _methodology(
@@ -646,10 +637,7 @@ def _priorities(report: _Report) -> None:
     if table.empty:
         report.para("No pain points were coded for this persona.")
     else:
-        report.para(
-            "Pain points ranked by priority: the share of participants who raised them times how "
-            "negative they were (|mean valence|)."
-        )
+        report.para(PRIORITY_RULE)
         rows = [
             (
                 str(r.rank),
@@ -669,16 +657,8 @@ def _priorities(report: _Report) -> None:
         )
         _set_widths(grid, [Cm(0.8), Cm(2.8), Cm(3.2), Cm(2.4), Cm(2.6), Cm(2.2), Cm(2.0)])
     report.heading("How far journeys reach", 2)
-    funnel = journey.funnel
-    grid = _table(
-        report,
-        ["Stage", "Participants who spoke of it", "Share"],
-        [
-            (report.stage(stage), f"{int(row.participants)} of {journey.n_participants}",
-             f"{row.share:.0%}")
-            for stage, row in zip(funnel.index, funnel.itertuples(index=False), strict=True)
-        ],
-    )  # fmt: skip
+    reach = reach_table(journey)
+    grid = _table(report, list(reach.columns), reach.to_numpy().tolist())
     _set_widths(grid, [Cm(5), Cm(7), Cm(4)])
     owners = [r for r in table.itertuples(index=False) if r.owner and r.owner != "unassigned"]
     if owners:

@@ -42,11 +42,11 @@ def bullets(items: Iterable[str]) -> str:
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
 
 
-def quote_block(quote: Quote) -> str:
-    """A participant quote with its provenance underneath."""
+def quote_block(quote: Quote, attribution: str = "") -> str:
+    """A participant quote with its provenance (or a fuller ``attribution``) underneath."""
     return (
         f'<blockquote class="cjm-quote">“{esc(quote.text)}”</blockquote>'
-        f'<p class="cjm-provenance">— {esc(quote.provenance)}</p>'
+        f'<p class="cjm-provenance">— {esc(attribution or quote.provenance)}</p>'
     )
 
 
