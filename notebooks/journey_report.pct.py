@@ -33,7 +33,7 @@ redact: bool = True  # pseudonyms; no names, e-mails, phones, cards or URLs (REA
 # %%
 from pathlib import Path
 
-from IPython.display import HTML, Image, display
+from IPython.display import HTML, display
 
 from cjm_research import report
 
@@ -49,8 +49,7 @@ display(HTML(report.profile_html(ctx)))
 
 # %%
 display(HTML('<h2 id="journey-map">Journey map</h2>'))
-display(Image(filename=str(figures["journey_map"])))
-display(HTML(report.persona_caption(ctx, "journey_map", 1)))
+display(HTML(report.persona_figure(ctx, figures, "journey_map", 1)))
 
 # %%
 display(HTML(report.priorities_html(ctx)))
@@ -58,12 +57,10 @@ display(HTML(report.insights_html(ctx)))
 
 # %%
 display(HTML('<h2 id="emotion">Emotion across the journey</h2>'))
-display(Image(filename=str(figures["emotion_curve"])))
-display(HTML(report.persona_caption(ctx, "emotion_curve", 2)))
-display(Image(filename=str(figures["touchpoint_heatmap"])))
-display(HTML(report.persona_caption(ctx, "touchpoint_heatmap", 3)))
-display(Image(filename=str(figures["emotion_heatmap"])))
-display(HTML(report.persona_caption(ctx, "emotion_heatmap", 4)))
+display(HTML(report.persona_figure(ctx, figures, "emotion_curve", 2)))
+display(HTML(report.persona_figure(ctx, figures, "emotion_heatmap", 3)))
+display(HTML('<h2 id="touchpoints">Touchpoints by stage</h2>'))
+display(HTML(report.persona_figure(ctx, figures, "touchpoint_heatmap", 4)))
 
 # %%
 for stage in ctx.journey.stages:

@@ -6,6 +6,7 @@ import pytest
 from docx import Document
 
 from cjm_research import report
+from cjm_research.analysis import team_items
 from cjm_research.batch import code_study, write_segments
 from cjm_research.render.html import esc
 from cjm_research.resources import example_study_dir
@@ -63,7 +64,7 @@ def test_priorities_rank_pain_points_with_teams_and_the_funnel(ctx):
     assert list(rows["#"]) == list(range(1, len(rows) + 1))
     scores = [float(v) for v in rows["Priority"]]
     assert scores == sorted(scores, reverse=True)
-    assert set(report.team_items(ctx)) <= {
+    assert set(team_items(ctx.journey, ctx.codebook)) <= {
         "web", "mobile", "retail", "support", "marketing", "logistics", "finance", "community",
         "product",
     }  # fmt: skip

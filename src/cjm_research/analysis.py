@@ -252,6 +252,12 @@ PRIORITY_RULE = (
     "negative they were (|mean valence|)."
 )
 PERSONA_SECTIONS = ("Goals", "Needs", "Pain points (from the persona notes)")
+PERSONA_QUOTE = "persona notes"  # the attribution of the persona note's quote
+#: How an insight says where it comes from, by kind (``insights.CURATED`` or generated).
+INSIGHT_SOURCES = {
+    "curated": "Curated by the research team",
+    "generated": "Generated from recurring pain points — check it against the quotes",
+}
 
 
 def reach_table(journey: Journey) -> pd.DataFrame:
@@ -267,6 +273,146 @@ def reach_table(journey: Journey) -> pd.DataFrame:
             "Share": [f"{share:.0%}" for share in funnel["share"]],
         }
     )
+
+
+@dataclass(frozen=True)
+class Methodology:
+    """The methodology appendix's own words, the same in every format (the agreement, code
+    tables and limitations come with the report's context)."""
+
+    sources: str
+    coders: list[str]  # "auto:semantic@6: 70 segments", most prolific first
+    coder_rule: str
+    measures: list[str]
+    codebook: str
+    definitions: pd.DataFrame  # Stage, Definition
+
+
+def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Methodology:
+    """What the methodology appendix says of a persona's journey (``Methodology``)."""
+    coders = journey.segments["coder"].astype(str).str.strip() if len(journey.segments) else None
+    counts = coders[coders != ""].value_counts() if coders is not None else pd.Series(dtype=int)
+    ranked = sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
+    flagged = ", ".join(journey.stage_labels.get(s, s) for s in journey.low_evidence)
+    return Methodology(
+        sources=(
+            f"{plural(journey.n_interviews, 'interview')} with "
+            f"{plural(journey.n_participants, 'participant')} of the persona {persona_name}, "
+            f"giving {plural(journey.n_segments, 'coded participant segment')}. Interviewer "
+            "turns are kept as context and not coded."
+        ),
+        coders=[f"{coder}: {plural(n, 'segment')}" for coder, n in ranked],
+        coder_rule=(
+            "Codes from people win over machine codes (auto:<method>@<version>) for the same "
+            "segment."
+            if ranked
+            else "No coded segments."
+        ),
+        measures=[
+            "Valence runs from −1 (very negative) to +1 (very positive); a stage's emotion is "
+            "the mean valence of its segments.",
+            f"A valence between −{journey.neutral_band:g} and +{journey.neutral_band:g} reads "
+            "as neutral (the coder's neutral band); the shares of negative and positive segments "
+            "count those outside it.",
+            "The 95 % interval is the normal approximation mean ± 1.96·sd/√n; it is not shown "
+            "for stages with a single segment.",
+            f"Pain points are stage × touchpoint moments with valence at or below "
+            f"{signed(PAIN_VALENCE)}, delights at or above {signed(DELIGHT_VALENCE)}; both are "
+            "ranked by how many participants voiced them.",
+            f"A stage with fewer than {MIN_EVIDENCE} coded segments is flagged as low evidence"
+            + (f": {flagged}." if flagged else "; no stage is flagged."),
+        ],
+        codebook=f"{codebook.name}, version {codebook.version}. Stages in journey order:",
+        definitions=pd.DataFrame(
+            {
+                "Stage": [c.label for c in codebook.stages],
+                "Definition": [c.description or "—" for c in codebook.stages],
+            }
+        ),
+    )
+
+
+#: The priority table and each team's list show this many pain points, in both formats.
+TOP_PRIORITIES = 10
+
+
+def team_items(journey: Journey, codebook: Codebook) -> dict[str, list[str]]:
+    """Each owning team's pain points among the top priorities, in priority order (teams named
+    in the codebook's ``owner``), as every report format lists them."""
+    teams: dict[str, list[str]] = {}
+    for row in journey.priorities.head(TOP_PRIORITIES).itertuples(index=False):
+        if row.owner and row.owner != "unassigned":
+            teams.setdefault(row.owner, []).append(
+                moment_text(
+                    journey.stage_labels.get(row.stage, row.stage),
+                    codebook.label("touchpoints", row.touchpoint) if row.touchpoint else "",
+                    row.mean_valence,
+                    row.participants,
+                    of=journey.n_participants,
+                )
+            )
+    return dict(sorted(teams.items()))
+
+
+def figure_alts(journey: Journey, codebook: Codebook, name: str) -> dict[str, str]:
+    """The alt text of each persona figure, the same in the Word and HTML reports: what a
+    reader who cannot see the chart needs from it."""
+
+    def stage(code: object) -> str:
+        return journey.stage_labels.get(str(code), str(code))
+
+    curve = journey.emotion_curve.dropna(subset=["mean_valence"])
+    parts = [
+        f"Journey map of {name} across {len(journey.stages)} stages: "
+        + ", ".join(stage(s) for s in journey.stages)
+        + "."
+    ]
+    if not curve.empty:
+        low, high = curve["mean_valence"].idxmin(), curve["mean_valence"].idxmax()
+        parts.append(
+            f"Mean valence is lowest in {stage(low)} "
+            f"({signed(float(curve.loc[low, 'mean_valence']))}) and highest in "
+            f"{stage(high)} ({signed(float(curve.loc[high, 'mean_valence']))})."
+        )
+    top_pain = summarise(journey, lambda t: codebook.label("touchpoints", t), top=1).pain_points
+    parts += [f"Top pain point: {line}." for line in top_pain]
+    if journey.low_evidence:
+        parts.append(f"Low evidence for {', '.join(stage(s) for s in journey.low_evidence)}.")
+    points = []
+    for code, row in journey.emotion_curve.iterrows():
+        n = int(row["n"])
+        value = "no data" if n == 0 else f"{signed(float(row['mean_valence']))} (n = {n})"
+        points.append(f"{stage(code)} {value}")
+
+    def heatmap(table: pd.DataFrame, dimension: str) -> str:
+        cells = table.stack()
+        cells = cells[cells > 0].sort_values(ascending=False, kind="stable").head(3)
+        kind = "touchpoint" if dimension == "touchpoints" else "emotion"
+        if cells.empty:
+            return f"Heatmap of {kind}s by stage: nothing was coded."
+        top = "; ".join(
+            f"{codebook.label(dimension, str(code))} in {stage(s)} ({count})"
+            for (code, s), count in cells.items()
+        )
+        return f"Heatmap of segments per {kind} and stage. Largest cells: {top}."
+
+    return {
+        "journey_map": " ".join(parts),
+        "emotion_curve": "Line chart of mean valence by stage: " + "; ".join(points) + ".",
+        "emotion_heatmap": heatmap(journey.emotion_stage, "emotions"),
+        "touchpoint_heatmap": heatmap(journey.touchpoint_stage, "touchpoints"),
+    }
+
+
+def title_lines(journey: Journey, name: str, study_name: str = "", period: str = "") -> list[str]:
+    """The title block of a persona report, line by line, in every format: the title, the study,
+    the interview period and the counts."""
+    counts = (
+        f"{plural(journey.n_interviews, 'interview')} · "
+        f"{plural(journey.n_participants, 'participant')} · "
+        f"{plural(journey.n_segments, 'coded segment')}"
+    )
+    return [f"Customer journey: {name}", *(t for t in (study_name, period) if t), counts]
 
 
 def neutral_band(rows: pd.DataFrame) -> float:

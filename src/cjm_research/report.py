@@ -15,21 +15,26 @@ import pandas as pd
 from . import charts, memo, privacy
 from .agreement import Audit, agreement_table, audit_sentence, audit_warning, machine_audit
 from .analysis import (
+    INSIGHT_SOURCES,
+    PERSONA_QUOTE,
     PERSONA_SECTIONS,
     PRIORITY_RULE,
+    TOP_PRIORITIES,
     Journey,
     build_journey,
     code_frequencies,
+    figure_alts,
     figure_captions,
-    moment_text,
+    methodology,
     participant_segments,
     quote_attribution,
     reach_table,
     signed,
-    split_codes,
     stage_intro,
     stage_mix,
     summarise,
+    team_items,
+    title_lines,
 )
 from .ingest import load_participants
 from .insights import (
@@ -274,26 +279,17 @@ def stage_anchor(stage: str) -> str:
 def title_html(ctx: ReportContext) -> str:
     """Title block, counts and a table of contents."""
     journey = ctx.journey
-    counts = " · ".join(
-        part
-        for part in (
-            ctx.study_name,
-            ctx.period,
-            f"{journey.n_interviews} interviews",
-            f"{journey.n_participants} participants",
-            f"{journey.n_segments} coded segments",
-        )
-        if part
-    )
+    name = ctx.persona.name or ctx.persona.id
+    title, *lines = title_lines(journey, name, ctx.study_name, ctx.period)
     entries = [("summary", "Executive summary"), ("changes", "Changes since the last report")]
     entries += [("profile", "Persona profile"), ("journey-map", "Journey map")]
     entries += [("priorities", "What to fix first"), ("insights", "Insights and opportunities")]
-    entries += [("emotion", "Emotion across the journey")]
+    entries += [("emotion", "Emotion across the journey"), ("touchpoints", "Touchpoints by stage")]
     entries += [(stage_anchor(s), f"Stage: {journey.stage_labels[s]}") for s in journey.stages]
-    entries += [("methodology", "Methodology")]
+    entries += [("methodology", "Appendix: Methodology")]
     return (
-        f'<h1 class="cjm-title">Customer journey: {html.esc(ctx.persona.name)}</h1>'
-        + html.paragraph(counts, "cjm-subtitle")
+        f'<h1 class="cjm-title">{html.esc(title)}</h1>'
+        + "".join(html.paragraph(line, "cjm-subtitle") for line in lines)
         + html.toc(entries)
     )
 
@@ -333,6 +329,7 @@ def profile_html(ctx: ReportContext) -> str:
             parts += [html.heading(title, 3), html.bullets(items)]
     if persona.quote:
         parts.append(f'<blockquote class="cjm-quote">“{html.esc(persona.quote)}”</blockquote>')
+        parts.append(html.paragraph(f"— {PERSONA_QUOTE}", "cjm-provenance"))
     return "".join(parts)
 
 
@@ -341,12 +338,15 @@ def figure_caption(text: str) -> str:
     return html.paragraph(text, "cjm-figcaption")
 
 
-def persona_caption(ctx: ReportContext, figure: str, number: int) -> str:
-    """The caption of a persona figure (``charts.captions``, as the Word report has it)."""
+def persona_figure(ctx: ReportContext, figures: dict[str, Path], figure: str, number: int) -> str:
+    """A persona figure with the alt text and caption the Word report gives it
+    (``analysis.figure_alts``, ``analysis.figure_captions``)."""
+    name = ctx.persona.name or ctx.persona.id
     text = figure_captions(ctx.journey)[figure]
     if figure == "journey_map":
-        text = f"Journey map of {ctx.persona.name}. {text}"
-    return figure_caption(f"Figure {number}. {text}")
+        text = f"Journey map of {name}. {text}"
+    alt = figure_alts(ctx.journey, ctx.codebook, name)[figure]
+    return html.figure(figures[figure], alt, f"Figure {number}. {text}")
 
 
 def stage_html(ctx: ReportContext, stage: str) -> str:
@@ -368,30 +368,25 @@ def stage_html(ctx: ReportContext, stage: str) -> str:
 
 
 def methodology_html(ctx: ReportContext) -> str:
-    """Sources, coders and the stage definitions used."""
-    journey = ctx.journey
-    coders = journey.segments["coder"].replace("", pd.NA).dropna().value_counts()
-    definitions = pd.DataFrame(
-        {
-            "Stage": [c.label for c in ctx.codebook.stages],
-            "Definition": [c.description for c in ctx.codebook.stages],
-        }
-    )
-    touch_total = journey.segments["touchpoints"].map(split_codes).str.len().sum()
+    """The methodology appendix: sources, coders, measures, agreement, code tables, limitations
+    and the codebook, as the Word report has them."""
+    content = methodology(ctx.journey, ctx.codebook, ctx.persona.name or ctx.persona.id)
     return (
-        html.heading("Methodology", 2, "methodology")
-        + html.paragraph(
-            f"{journey.n_segments} participant turns from {journey.n_interviews} interviews were "
-            f"coded into stages, touchpoints ({touch_total} touchpoint mentions) and emotions with "
-            f"the codebook “{ctx.codebook.name}” (version {ctx.codebook.version})."
-        )
-        + html.bullets(f"{coder}: {n} segments" for coder, n in coders.items())
+        html.heading("Appendix: Methodology", 2, "methodology")
+        + html.heading("Sources", 3)
+        + html.paragraph(content.sources)
+        + html.heading("Coders", 3)
+        + html.bullets(content.coders)
+        + html.paragraph(content.coder_rule)
+        + html.heading("Measures", 3)
+        + html.bullets(content.measures)
         + agreement_html(ctx)
         + code_tables_html(ctx)
         + html.heading("Limitations", 3)
         + html.bullets(limitations(ctx))
-        + html.heading("Stage definitions", 3)
-        + html.table(definitions)
+        + html.heading("Codebook", 3)
+        + html.paragraph(content.codebook)
+        + html.table(content.definitions)
     )
 
 
@@ -405,7 +400,7 @@ def changes_html(ctx: ReportContext) -> str:
     return head + html.bullets(ctx.changes)
 
 
-def priority_rows(ctx: ReportContext, top: int = 10) -> pd.DataFrame:
+def priority_rows(ctx: ReportContext, top: int = TOP_PRIORITIES) -> pd.DataFrame:
     """The priority table as shown in the HTML report: labels, reach and strength."""
     table = ctx.journey.priorities.head(top)
     n = ctx.journey.n_participants
@@ -433,7 +428,7 @@ def priorities_html(ctx: ReportContext) -> str:
         parts.append(html.table(priority_rows(ctx)))
     parts.append(html.heading("How far journeys reach", 3))
     parts.append(html.table(reach_table(journey)))
-    teams = team_items(ctx)
+    teams = team_items(ctx.journey, ctx.codebook)
     if teams:
         parts.append(html.heading("By team", 3))
         for team, items in teams.items():
@@ -442,37 +437,20 @@ def priorities_html(ctx: ReportContext) -> str:
     return "".join(parts)
 
 
-def team_items(ctx: ReportContext) -> dict[str, list[str]]:
-    """Each owning team's pain points, in priority order (teams named in the codebook)."""
-    teams: dict[str, list[str]] = {}
-    for row in ctx.journey.priorities.itertuples(index=False):
-        if row.owner and row.owner != "unassigned":
-            teams.setdefault(row.owner, []).append(
-                moment_text(
-                    _label(ctx, "stages", row.stage),
-                    _label(ctx, "touchpoints", row.touchpoint),
-                    row.mean_valence,
-                    row.participants,
-                    of=ctx.journey.n_participants,
-                )
-            )
-    return dict(sorted(teams.items()))
-
-
 def insights_html(ctx: ReportContext) -> str:
     """Curated insights with their evidence, then generated ones, clearly labelled."""
     parts = [html.heading("Insights and opportunities", 2, "insights")]
     if not ctx.insights:
         parts.append(html.paragraph("No insights yet: add them to insights.yaml (see README)."))
     for insight in ctx.insights:
-        label = "Curated" if insight.kind == CURATED else "Generated from recurring pain points"
+        label = INSIGHT_SOURCES["curated" if insight.kind == CURATED else "generated"]
         parts.append(html.heading(insight.title, 3))
         parts.append(html.paragraph(label, "cjm-provenance"))
         if insight.detail:
             parts.append(html.paragraph(insight.detail))
         if insight.opportunity:
             parts.append(html.paragraph(f"Opportunity: {insight.opportunity}"))
-        parts += [html.quote_block(q) for q in insight.evidence]
+        parts += [html.quote_block(q, quote_attribution(q, ctx.codebook)) for q in insight.evidence]
     return "".join(parts)
 
 

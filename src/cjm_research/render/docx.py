@@ -28,15 +28,17 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from ..analysis import (
-    DELIGHT_VALENCE,
+    INSIGHT_SOURCES,
     MIN_EVIDENCE,
-    PAIN_VALENCE,
+    PERSONA_QUOTE,
     PERSONA_SECTIONS,
     PRIORITY_RULE,
+    TOP_PRIORITIES,
     Journey,
     Quote,
+    figure_alts,
     figure_captions,
-    moment_text,
+    methodology,
     plural,
     quote_attribution,
     reach_table,
@@ -44,6 +46,8 @@ from ..analysis import (
     stage_intro,
     stage_mix,
     summarise,
+    team_items,
+    title_lines,
 )
 from ..compare import (
     MIN_PARTICIPANTS,
@@ -364,18 +368,10 @@ def _new_section(report: _Report, *, landscape: bool) -> None:
 
 
 def _title_page(report: _Report, name: str, study_name: str, period: str = "") -> None:
-    journey = report.journey
-    report.para(f"Customer journey: {name}", "Title")
-    if study_name:
-        report.para(study_name, "Subtitle")
-    if period:
-        report.para(period, "Subtitle")
-    report.para(
-        f"{plural(journey.n_interviews, 'interview')} · "
-        f"{plural(journey.n_participants, 'participant')} · "
-        f"{plural(journey.n_segments, 'coded segment')}",
-        "Subtitle",
-    )
+    title, *lines = title_lines(report.journey, name, study_name, period)
+    report.para(title, "Title")
+    for line in lines:
+        report.para(line, "Subtitle")
     report.new_page()
 
 
@@ -417,7 +413,7 @@ def _persona_profile(report: _Report, persona: Persona | None) -> None:
             report.bullets(items)
     if persona.quote:
         report.para(f"“{persona.quote}”", "Quote")
-        report.para("— persona notes", "Provenance")
+        report.para(f"— {PERSONA_QUOTE}", "Provenance")
 
 
 def _figures(report: _Report, name: str) -> None:
@@ -428,7 +424,7 @@ def _figures(report: _Report, name: str) -> None:
         report,
         "journey_map",
         f"Journey map of {name}. {figure_captions(journey)['journey_map']}",
-        _journey_alt(report, name),
+        figure_alts(journey, report.codebook, name)["journey_map"],
         reserve=Cm(3.2),
     )
     _new_section(report, landscape=False)
@@ -437,7 +433,7 @@ def _figures(report: _Report, name: str) -> None:
         report,
         "emotion_curve",
         figure_captions(journey)["emotion_curve"],
-        _curve_alt(report),
+        figure_alts(journey, report.codebook, name)["emotion_curve"],
         reserve=Cm(4),
     )
     if "emotion_heatmap" in report.figures:
@@ -445,7 +441,7 @@ def _figures(report: _Report, name: str) -> None:
             report,
             "emotion_heatmap",
             figure_captions(journey)["emotion_heatmap"],
-            _heatmap_alt(report, journey.emotion_stage, "emotions"),
+            figure_alts(journey, report.codebook, name)["emotion_heatmap"],
             reserve=Cm(4),
         )
     report.heading("Touchpoints by stage")
@@ -453,54 +449,9 @@ def _figures(report: _Report, name: str) -> None:
         report,
         "touchpoint_heatmap",
         figure_captions(journey)["touchpoint_heatmap"],
-        _heatmap_alt(report, journey.touchpoint_stage, "touchpoints"),
+        figure_alts(journey, report.codebook, name)["touchpoint_heatmap"],
         reserve=Cm(4),
     )
-
-
-def _journey_alt(report: _Report, name: str) -> str:
-    journey = report.journey
-    curve = journey.emotion_curve.dropna(subset=["mean_valence"])
-    parts = [
-        f"Journey map of {name} across {len(journey.stages)} stages: "
-        + ", ".join(report.stage(s) for s in journey.stages)
-        + "."
-    ]
-    if not curve.empty:
-        low, high = curve["mean_valence"].idxmin(), curve["mean_valence"].idxmax()
-        parts.append(
-            f"Mean valence is lowest in {report.stage(low)} "
-            f"({signed(float(curve.loc[low, 'mean_valence']))}) and highest in "
-            f"{report.stage(high)} ({signed(float(curve.loc[high, 'mean_valence']))})."
-        )
-    top = summarise(journey, report.touchpoint, top=1).pain_points
-    parts += [f"Top pain point: {line}." for line in top]
-    if journey.low_evidence:
-        names = ", ".join(report.stage(s) for s in journey.low_evidence)
-        parts.append(f"Low evidence for {names}.")
-    return " ".join(parts)
-
-
-def _curve_alt(report: _Report) -> str:
-    points = []
-    for stage, row in report.journey.emotion_curve.iterrows():
-        n = int(row["n"])
-        value = "no data" if n == 0 else f"{signed(float(row['mean_valence']))} (n = {n})"
-        points.append(f"{report.stage(str(stage))} {value}")
-    return "Line chart of mean valence by stage: " + "; ".join(points) + "."
-
-
-def _heatmap_alt(report: _Report, table: pd.DataFrame, dimension: str) -> str:
-    cells = table.stack()
-    cells = cells[cells > 0].sort_values(ascending=False, kind="stable").head(3)
-    kind = "touchpoint" if dimension == "touchpoints" else "emotion"
-    if cells.empty:
-        return f"Heatmap of {kind}s by stage: nothing was coded."
-    top = "; ".join(
-        f"{report.codebook.label(dimension, str(code))} in {report.stage(str(stage))} ({count})"
-        for (code, stage), count in cells.items()
-    )
-    return f"Heatmap of segments per {kind} and stage. Largest cells: {top}."
 
 
 def _stage_section(report: _Report, stage: str) -> None:
@@ -545,44 +496,16 @@ def _methodology(
     agreement: pd.DataFrame | None = None,
     code_tables: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> None:
-    journey, codebook = report.journey, report.codebook
+    content = methodology(report.journey, report.codebook, name)
     report.new_page()
     report.heading("Appendix: Methodology")
     report.heading("Sources", 2)
-    report.para(
-        f"{plural(journey.n_interviews, 'interview')} with "
-        f"{plural(journey.n_participants, 'participant')} of the persona {name}, giving "
-        f"{plural(journey.n_segments, 'coded participant segment')}. Interviewer turns are kept "
-        "as context and not coded."
-    )
+    report.para(content.sources)
     report.heading("Coders", 2)
-    coders = _coders(journey.segments)
-    if coders:
-        report.bullets(f"{coder}: {plural(count, 'segment')}" for coder, count in coders)
-        report.para(
-            "Codes from people win over machine codes (auto:<method>@<version>) for the same "
-            "segment."
-        )
-    else:
-        report.para("No coded segments.")
+    report.bullets(content.coders)
+    report.para(content.coder_rule)
     report.heading("Measures", 2)
-    report.bullets(
-        [
-            "Valence runs from −1 (very negative) to +1 (very positive); a stage's emotion is "
-            "the mean valence of its segments.",
-            "The 95 % interval is the normal approximation mean ± 1.96·sd/√n; it is not shown "
-            "for stages with a single segment.",
-            f"Pain points are stage × touchpoint moments with valence at or below "
-            f"{signed(PAIN_VALENCE)}, delights at or above {signed(DELIGHT_VALENCE)}; both are "
-            "ranked by how many participants voiced them.",
-            f"A stage with fewer than {MIN_EVIDENCE} coded segments is flagged as low evidence"
-            + (
-                ": " + ", ".join(report.stage(s) for s in journey.low_evidence) + "."
-                if journey.low_evidence
-                else "; no stage is flagged."
-            ),
-        ]
-    )
+    report.bullets(content.measures)
     if agreement is not None and not agreement.empty:
         report.heading("Agreement between coders", 2)
         report.para(
@@ -613,9 +536,9 @@ def _methodology(
         report.heading("Limitations", 2)
         report.bullets(limitations)
     report.heading("Codebook", 2)
-    report.para(f"{codebook.name}, version {codebook.version}. Stages in journey order:")
+    report.para(content.codebook)
     table = _table(
-        report, ["Stage", "Definition"], [(c.label, c.description or "—") for c in codebook.stages]
+        report, list(content.definitions.columns), content.definitions.to_numpy().tolist()
     )
     _set_widths(table, [Cm(4), Cm(13)])
 
@@ -633,7 +556,7 @@ def _changes(report: _Report, changes: Sequence[str] | None) -> None:
 def _priorities(report: _Report) -> None:
     journey = report.journey
     report.heading("What to fix first")
-    table = journey.priorities.head(10)
+    table = journey.priorities.head(TOP_PRIORITIES)
     if table.empty:
         report.para("No pain points were coded for this persona.")
     else:
@@ -660,22 +583,12 @@ def _priorities(report: _Report) -> None:
     reach = reach_table(journey)
     grid = _table(report, list(reach.columns), reach.to_numpy().tolist())
     _set_widths(grid, [Cm(5), Cm(7), Cm(4)])
-    owners = [r for r in table.itertuples(index=False) if r.owner and r.owner != "unassigned"]
-    if owners:
+    teams = team_items(journey, report.codebook)
+    if teams:
         report.heading("By team", 2)
-        for team in sorted({r.owner for r in owners}):
+        for team, items in teams.items():
             report.para(team.capitalize(), "Heading 3")
-            report.bullets(
-                moment_text(
-                    report.stage(r.stage),
-                    report.touchpoint(r.touchpoint),
-                    r.mean_valence,
-                    r.participants,
-                    of=journey.n_participants,
-                )
-                for r in owners
-                if r.owner == team
-            )
+            report.bullets(items)
 
 
 def _insights(report: _Report, insights: Sequence[Insight]) -> None:
@@ -684,27 +597,13 @@ def _insights(report: _Report, insights: Sequence[Insight]) -> None:
         report.para("No insights yet: add curated ones to insights.yaml (see the README).")
     for insight in insights:
         report.heading(insight.title, 2)
-        kind = (
-            "Curated by the research team"
-            if insight.kind == "curated"
-            else ("Generated from recurring pain points — check it against the quotes")
-        )
-        report.para(kind, "Provenance")
+        report.para(INSIGHT_SOURCES[insight.kind], "Provenance")
         if insight.detail:
             report.para(insight.detail)
         if insight.opportunity:
             report.para(f"Opportunity: {insight.opportunity}")
         for quote in insight.evidence:
             _quote(report, quote)
-
-
-def _coders(segments: pd.DataFrame) -> list[tuple[str, int]]:
-    """Distinct coders with their segment counts, most prolific first, then by name."""
-    if segments.empty or "coder" not in segments:
-        return []
-    names = segments["coder"].map(clean_for_word).str.strip()
-    counts = names[names != ""].value_counts()
-    return sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
 
 
 # ------------------------------------------------------------------------ cross-persona report
