@@ -18,6 +18,7 @@ from .analysis import (
     Journey,
     build_journey,
     participant_segments,
+    plural,
     signed,
     split_codes,
 )
@@ -334,10 +335,8 @@ def touchpoint_table(comparison: Comparison, codebook: Codebook, top: int = 10) 
 
 
 def stage_table(comparison: Comparison, sep: str = " · ") -> pd.DataFrame:
-    """Per stage, each persona's mean valence, n and participants, and the spread, as text.
-
-    ``sep`` joins the parts of a cell: a line break in Word, a middle dot in HTML.
-    """
+    """Per stage, each persona's mean valence, n and participants, and the spread, as text
+    (``sep`` joins the parts of a cell)."""
     c = comparison
     curves = c.curves.set_index(["persona", "stage"])
     coverage = c.coverage.set_index(["persona", "stage"])
@@ -396,3 +395,67 @@ def alt_texts(comparison: Comparison, codebook: Codebook) -> dict[str, str]:
         "persona's segments. "
         + (f"Largest differences: {top}." if top else "No touchpoint differs enough to list."),
     }
+
+
+#: The cross-persona report's reading guides, word for word in every format.
+GUIDES = {
+    "divergence": (
+        "Each bar runs from the persona who feels a stage worst to the one who feels it best, "
+        f"among personas with at least {MIN_EVIDENCE} segments there; stages are ranked by that "
+        "spread."
+    ),
+    "touchpoints": (
+        "For each touchpoint, the persona whose segments mention it most often against the one "
+        "mentioning it least, as a share of each persona's coded segments. Listed when the "
+        f"higher side rests on at least {MIN_EVIDENCE} segments from "
+        f"{plural(MIN_PARTICIPANTS, 'participant')}; largest difference first."
+    ),
+    "no_touchpoints": "No touchpoint is mentioned often enough by any persona to compare.",
+    "stages": (
+        "Mean valence, segments (n) and participants per persona and stage. “—”: nobody of "
+        f"that persona spoke of the stage; “low evidence”: fewer than {MIN_EVIDENCE} segments."
+    ),
+}
+
+
+def title_lines(comparison: Comparison, study_name: str = "") -> list[str]:
+    """The comparison's title block, line by line: title, study, counts."""
+    totals = comparison.totals
+    counts = (
+        f"{plural(len(totals), 'persona')} · "
+        f"{plural(int(totals['interviews'].sum()), 'interview')} · "
+        f"{plural(int(totals['participants'].sum()), 'participant')} · "
+        f"{plural(int(totals['segments'].sum()), 'coded segment')}"
+    )
+    return ["Cross-persona comparison", *([study_name] if study_name else []), counts]
+
+
+def persona_totals(comparison: Comparison) -> pd.DataFrame:
+    """The personas compared, with their interviews, participants and coded segments."""
+    return (
+        comparison.totals[["name", "interviews", "participants", "segments"]]
+        .set_axis(["Persona", "Interviews", "Participants", "Coded segments"], axis=1)
+        .astype({"Interviews": str, "Participants": str, "Coded segments": str})
+    )
+
+
+def methodology(comparison: Comparison, codebook: Codebook) -> tuple[list[str], list[str], str]:
+    """The comparison's methodology appendix: sources, measures and the codebook sentence."""
+    sources = [
+        f"{r.name}: {plural(r.interviews, 'interview')}, "
+        f"{plural(r.participants, 'participant')}, {plural(r.segments, 'coded segment')}"
+        for r in comparison.totals.itertuples(index=False)
+    ]
+    measures = [
+        "Valence runs from −1 (very negative) to +1 (very positive); a persona's emotion in a "
+        "stage is the mean valence of its segments there, with the normal-approximation 95 % "
+        "interval mean ± 1.96·sd/√n.",
+        "The spread of a stage is the highest minus the lowest persona mean, among personas with "
+        f"at least {MIN_EVIDENCE} segments in the stage; stages with fewer than two such "
+        "personas are not ranked.",
+        "A touchpoint's share is the fraction of a persona's coded participant segments that "
+        "mention it, so personas interviewed at different lengths compare fairly.",
+        "Every persona's journey is computed exactly as in its own report; the numbers here "
+        "match the per-persona reports.",
+    ]
+    return sources, measures, f"{codebook.name}, version {codebook.version}."

@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import charts
-from .analysis import MIN_EVIDENCE
 from .compare import (
-    MIN_PARTICIPANTS,
+    GUIDES,
     Comparison,
     alt_texts,
     compare_personas,
+    methodology,
+    persona_totals,
     stage_table,
     summary_sentences,
+    title_lines,
     touchpoint_table,
 )
 from .model import Codebook
@@ -91,27 +93,19 @@ def figure_html(ctx: CompareContext, figures: dict[str, Path], name: str, number
 
 def title_html(ctx: CompareContext) -> str:
     """Title, counts, the personas compared and a table of contents."""
-    totals = ctx.comparison.totals
-    counts = (
-        f"{ctx.study_name} · {len(totals)} personas · {int(totals['interviews'].sum())} "
-        f"interviews · {int(totals['participants'].sum())} participants · "
-        f"{int(totals['segments'].sum())} coded segments"
-    )
-    shown = totals[["name", "interviews", "participants", "segments"]].set_axis(
-        ["Persona", "Interviews", "Participants", "Coded segments"], axis=1
-    )
+    title, *lines = title_lines(ctx.comparison, ctx.study_name)
     entries = [
         ("summary", "Summary"),
         ("emotion", "Emotion across the journeys"),
         ("divergence", "Where the journeys diverge"),
         ("touchpoints", "Touchpoints that set the personas apart"),
         ("stages", "Stage by stage"),
-        ("methodology", "Methodology"),
+        ("methodology", "Appendix: Methodology"),
     ]
     return (
-        '<h1 class="cjm-title">Cross-persona comparison</h1>'
-        + html.paragraph(counts, "cjm-subtitle")
-        + html.table(shown)
+        f'<h1 class="cjm-title">{html.esc(title)}</h1>'
+        + "".join(html.paragraph(line, "cjm-subtitle") for line in lines)
+        + html.table(persona_totals(ctx.comparison))
         + html.toc(entries)
     )
 
@@ -131,9 +125,7 @@ def emotion_html() -> str:
 def divergence_html() -> str:
     """The heading and reading guide above the divergence chart."""
     return html.heading("Where the journeys diverge", 2, "divergence") + html.paragraph(
-        "Each bar runs from the persona who feels a stage worst to the one who feels it best, "
-        f"among personas with at least {MIN_EVIDENCE} segments there; stages are ranked by that "
-        "spread."
+        GUIDES["divergence"]
     )
 
 
@@ -142,18 +134,11 @@ def touchpoints_html(ctx: CompareContext) -> str:
     table = touchpoint_table(ctx.comparison, ctx.codebook)
     return (
         html.heading("Touchpoints that set the personas apart", 2, "touchpoints")
-        + html.paragraph(
-            "For each touchpoint, the persona whose segments mention it most often against the "
-            "one mentioning it least, as a share of each persona's coded segments. Listed when "
-            f"the higher side rests on at least {MIN_EVIDENCE} segments from {MIN_PARTICIPANTS} "
-            "participants."
-        )
+        + html.paragraph(GUIDES["touchpoints"])
         + (
             html.table(table)
             if len(table)
-            else html.paragraph(
-                "No touchpoint is mentioned often enough to compare.", "cjm-warning"
-            )
+            else html.paragraph(GUIDES["no_touchpoints"], "cjm-warning")
         )
     )
 
@@ -162,24 +147,20 @@ def stages_html(ctx: CompareContext) -> str:
     """The per-stage comparison table."""
     return (
         html.heading("Stage by stage", 2, "stages")
-        + html.paragraph(
-            "Mean valence, segments (n) and participants per persona and stage; “—”: nobody of "
-            f"that persona spoke of the stage; low evidence: fewer than {MIN_EVIDENCE} segments."
-        )
+        + html.paragraph(GUIDES["stages"])
         + html.table(stage_table(ctx.comparison))
     )
 
 
 def methodology_html(ctx: CompareContext) -> str:
-    """How the comparison is computed, and from what."""
-    return html.heading("Methodology", 2, "methodology") + html.bullets(
-        [
-            "A persona's emotion in a stage is the mean valence (−1 to +1) of its coded "
-            "participant segments there, with the 95 % interval mean ± 1.96·sd/√n, computed "
-            "exactly as in the persona's own report.",
-            "The spread of a stage is the highest minus the lowest persona mean among personas "
-            f"with at least {MIN_EVIDENCE} segments there.",
-            "A touchpoint's share is the fraction of a persona's coded segments that mention it.",
-            f"Codebook: {ctx.codebook.name}, version {ctx.codebook.version}.",
-        ]
+    """How the comparison is computed, and from what, as the Word report has it."""
+    sources, measures, codebook = methodology(ctx.comparison, ctx.codebook)
+    return (
+        html.heading("Appendix: Methodology", 2, "methodology")
+        + html.heading("Sources", 3)
+        + html.bullets(sources)
+        + html.heading("Measures", 3)
+        + html.bullets(measures)
+        + html.heading("Codebook", 3)
+        + html.paragraph(codebook)
     )

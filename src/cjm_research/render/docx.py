@@ -39,7 +39,6 @@ from ..analysis import (
     figure_alts,
     figure_captions,
     methodology,
-    plural,
     quote_attribution,
     reach_table,
     signed,
@@ -50,13 +49,16 @@ from ..analysis import (
     title_lines,
 )
 from ..compare import (
-    MIN_PARTICIPANTS,
+    GUIDES,
     Comparison,
     alt_texts,
+    persona_totals,
     stage_table,
     summary_sentences,
     touchpoint_table,
 )
+from ..compare import methodology as compare_methodology
+from ..compare import title_lines as compare_title_lines
 from ..insights import Insight
 from ..iorw import reproducible_zip, write_bytes
 from ..model import CJMInputError, Codebook, Persona
@@ -679,23 +681,13 @@ def write_cross_persona_docx(
 
 
 def _compare_title(report: _CompareReport, study_name: str) -> None:
-    totals = report.comparison.totals
-    report.para("Cross-persona comparison", "Title")
-    if study_name:
-        report.para(study_name, "Subtitle")
-    report.para(
-        f"{plural(len(totals), 'persona')} · "
-        f"{plural(int(totals['interviews'].sum()), 'interview')} · "
-        f"{plural(int(totals['participants'].sum()), 'participant')} · "
-        f"{plural(int(totals['segments'].sum()), 'coded segment')}",
-        "Subtitle",
-    )
-    rows = [
-        (r.name, str(r.interviews), str(r.participants), str(r.segments))
-        for r in totals.itertuples(index=False)
-    ]
-    header = ["Persona", "Interviews", "Participants", "Coded segments"]
-    _fixed_table(report, header, rows, [Cm(8), Cm(3), Cm(3), Cm(3)])
+    title, *lines = compare_title_lines(report.comparison, study_name)
+    report.para(title, "Title")
+    for line in lines:
+        report.para(line, "Subtitle")
+    totals = persona_totals(report.comparison)
+    rows = totals.to_numpy().tolist()
+    _fixed_table(report, list(totals.columns), rows, [Cm(8), Cm(3), Cm(3), Cm(3)])
     report.new_page()
 
 
@@ -709,11 +701,7 @@ def _compare_emotion(report: _CompareReport) -> None:
         reserve=Cm(5),
     )
     report.heading("Where the journeys diverge", 2)
-    report.para(
-        "Each bar runs from the persona who feels a stage worst to the one who feels it best, "
-        f"among personas with at least {MIN_EVIDENCE} segments there; stages are ranked by that "
-        "spread."
-    ).paragraph_format.keep_with_next = True
+    report.para(GUIDES["divergence"]).paragraph_format.keep_with_next = True
     _figure(
         report,
         "divergence",
@@ -726,16 +714,9 @@ def _compare_emotion(report: _CompareReport) -> None:
 def _compare_touchpoints(report: _CompareReport) -> None:
     text = touchpoint_table(report.comparison, report.codebook)
     report.heading("Touchpoints that set the personas apart")
-    report.para(
-        "For each touchpoint, the persona whose segments mention it most often against the one "
-        "mentioning it least, as a share of each persona's coded segments. Listed when the "
-        f"higher side rests on at least {MIN_EVIDENCE} segments from "
-        f"{plural(MIN_PARTICIPANTS, 'participant')}; largest difference first."
-    )
+    report.para(GUIDES["touchpoints"])
     if text.empty:
-        report.para(
-            "No touchpoint is mentioned often enough by any persona to compare.", "Evidence Warning"
-        )
+        report.para(GUIDES["no_touchpoints"], "Evidence Warning")
     else:
         rows = list(text.itertuples(index=False, name=None))
         widths = [Cm(3), Cm(5), Cm(5), Cm(2.3), Cm(1.7)]
@@ -754,11 +735,8 @@ def _compare_stages(report: _CompareReport) -> None:
     c = report.comparison
     report.new_page()
     report.heading("Stage by stage")
-    report.para(
-        "Mean valence, segments (n) and participants per persona and stage. “—”: nobody of "
-        f"that persona spoke of the stage; “low evidence”: fewer than {MIN_EVIDENCE} segments."
-    )
-    text = stage_table(c, sep="\n")
+    report.para(GUIDES["stages"])
+    text = stage_table(c)
     width, _ = _usable(report)
     persona_width = Length(int((width - Cm(3) - Cm(1.8)) / max(1, len(c.personas))))
     _fixed_table(
@@ -770,29 +748,12 @@ def _compare_stages(report: _CompareReport) -> None:
 
 
 def _compare_methodology(report: _CompareReport) -> None:
-    c, codebook = report.comparison, report.codebook
+    sources, measures, codebook = compare_methodology(report.comparison, report.codebook)
     report.new_page()
     report.heading("Appendix: Methodology")
     report.heading("Sources", 2)
-    report.bullets(
-        f"{r.name}: {plural(r.interviews, 'interview')}, "
-        f"{plural(r.participants, 'participant')}, {plural(r.segments, 'coded segment')}"
-        for r in c.totals.itertuples(index=False)
-    )
+    report.bullets(sources)
     report.heading("Measures", 2)
-    report.bullets(
-        [
-            "Valence runs from −1 (very negative) to +1 (very positive); a persona's emotion in "
-            "a stage is the mean valence of its segments there, with the normal-approximation "
-            "95 % interval mean ± 1.96·sd/√n.",
-            f"The spread of a stage is the highest minus the lowest persona mean, among personas "
-            f"with at least {MIN_EVIDENCE} segments in the stage; stages with fewer than two such "
-            "personas are not ranked.",
-            "A touchpoint's share is the fraction of a persona's coded participant segments that "
-            "mention it, so personas interviewed at different lengths compare fairly.",
-            "Every persona's journey is computed exactly as in its own report; the numbers here "
-            "match the per-persona reports.",
-        ]
-    )
+    report.bullets(measures)
     report.heading("Codebook", 2)
-    report.para(f"{codebook.name}, version {codebook.version}.")
+    report.para(codebook)
