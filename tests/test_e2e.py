@@ -92,6 +92,11 @@ def test_word_report_has_stage_sections_figures_and_quotes(built):
     assert "Participant 04" in body  # provenance under the pseudonym …
     assert "p04-mark" not in body and "Mark Jensen" not in body  # … never the name
     assert "Alex, the time-poor parent" in body
+    # What customers did, in their words and with where they said it (the map's actions lane).
+    assert "What customers did" in headings
+    did = [line for line in body.splitlines() if line.startswith("“") and "” — Participant" in line]
+    said = " ".join(table.loc[table["role"] == "participant", "text"])
+    assert did and all(line[1 : line.index("”")] in said for line in did)
 
 
 def test_html_report_has_no_code_and_loads_nothing_from_the_network(built):

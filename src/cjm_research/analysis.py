@@ -135,6 +135,12 @@ def build_journey(
     pains = moments(coded, negative=True)
     band = neutral_band(rows)
     actions = stage_actions(coded, codebook)
+    if len(actions):
+        # Where each phrase was said, as a quote's provenance: the stage section shows it.
+        by_id = coded.set_index(coded["segment_id"].astype(str), drop=False)
+        actions["provenance"] = [
+            quote_of(by_id.loc[sid], participant_labels).provenance for sid in actions["segment_id"]
+        ]
     return Journey(
         persona_id=persona_id,
         stages=stages,
@@ -413,6 +419,16 @@ def title_lines(journey: Journey, name: str, study_name: str = "", period: str =
         f"{plural(journey.n_segments, 'coded segment')}"
     )
     return [f"Customer journey: {name}", *(t for t in (study_name, period) if t), counts]
+
+
+def stage_doing_lines(journey: Journey, stage: str) -> list[str]:
+    """The stage section's "What customers did": each action phrase of the map with where it was
+    said (“rang the courier number” — Participant 02 · Interview 02 · line 40)."""
+    actions = journey.actions
+    if actions.empty or "provenance" not in actions:
+        return []
+    rows = actions[actions["stage"] == stage]
+    return [f"“{p}” — {where}" for p, where in zip(rows["phrase"], rows["provenance"], strict=True)]
 
 
 def neutral_band(rows: pd.DataFrame) -> float:

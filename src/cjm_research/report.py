@@ -30,6 +30,7 @@ from .analysis import (
     quote_attribution,
     reach_table,
     signed,
+    stage_doing_lines,
     stage_intro,
     stage_mix,
     summarise,
@@ -360,6 +361,9 @@ def stage_html(ctx: ReportContext, stage: str) -> str:
     mix = stage_mix(journey, ctx.codebook, stage)
     if not mix.empty:
         parts.append(html.table(mix))
+    did = stage_doing_lines(journey, stage)
+    if did:
+        parts += [html.heading("What customers did", 3), html.bullets(did)]
     quotes = journey.quotes.get(stage, [])
     if quotes:
         parts.append(html.heading("What participants said", 3))

@@ -42,6 +42,7 @@ from ..analysis import (
     quote_attribution,
     reach_table,
     signed,
+    stage_doing_lines,
     stage_intro,
     stage_mix,
     summarise,
@@ -470,6 +471,10 @@ def _stage_section(report: _Report, stage: str) -> None:
     for paragraph in intro:
         paragraph.paragraph_format.keep_with_next = True
     _stage_table(report, stage)
+    did = stage_doing_lines(journey, stage)
+    if did:
+        report.heading("What customers did", 2)
+        report.bullets(did)
     quotes = journey.quotes.get(stage, [])
     if quotes:
         report.heading("What participants said", 2)
