@@ -165,7 +165,7 @@ def test_summary_names_the_widest_stage_and_touchpoint_with_numbers(comparison):
 def test_text_tables_for_word_and_html(comparison):
     stages = stage_table(comparison).set_index("Stage")
     assert list(stages.columns) == ["Ann", "Bo", "Spread"]
-    assert stages.loc["Purchase", "Ann"] == "−0.50 (n = 3) · 2 of 2 participants"
+    assert stages.loc["Purchase", "Ann"] == "−0.50 negative (n = 3) · 2 of 2 participants"
     assert stages.loc["Awareness", "Ann"].endswith("· low evidence")
     assert stages.loc["Usage", "Bo"] == "—" and stages.loc["Awareness", "Spread"] == "—"
     assert stages.loc["Purchase", "Spread"] == "1.00"

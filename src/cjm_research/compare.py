@@ -21,6 +21,7 @@ from .analysis import (
     plural,
     signed,
     split_codes,
+    valence_reading,
 )
 from .model import Codebook
 
@@ -335,8 +336,8 @@ def touchpoint_table(comparison: Comparison, codebook: Codebook, top: int = 10) 
 
 
 def stage_table(comparison: Comparison, sep: str = " · ") -> pd.DataFrame:
-    """Per stage, each persona's mean valence, n and participants, and the spread, as text
-    (``sep`` joins the parts of a cell)."""
+    """Per stage, each persona's mean valence (read with its coder's neutral band), n and
+    participants, and the spread, as text (``sep`` joins the parts of a cell)."""
     c = comparison
     curves = c.curves.set_index(["persona", "stage"])
     coverage = c.coverage.set_index(["persona", "stage"])
@@ -348,8 +349,10 @@ def stage_table(comparison: Comparison, sep: str = " · ") -> pd.DataFrame:
         if int(point["n"]) == 0:
             return "—"
         people = int(coverage.loc[(pid, stage), "participants"])
+        mean = float(point["mean_valence"])
+        reading = valence_reading(mean, c.journeys[pid].neutral_band)
         parts = [
-            f"{signed(float(point['mean_valence']))} (n = {int(point['n'])})",
+            f"{signed(mean)} {reading} (n = {int(point['n'])})",
             f"{people} of {int(totals[pid])} participants",
         ]
         return sep.join(parts + (["low evidence"] if point["low_evidence"] else []))
