@@ -32,11 +32,12 @@ from IPython.display import HTML, display
 
 from cjm_research import report
 from cjm_research.coding import code_transcripts, get_coder
+from cjm_research.segments import read as read_segments
 from cjm_research.study import load_study
 
 study = load_study(study_dir)
 if segments_path:
-    segments = report.read_segments(segments_path)
+    segments = read_segments(segments_path)
 else:
     segments = code_transcripts(study.transcripts, get_coder(coder, study.codebook))
 overview = report.coding_overview(study, segments, redact=redact)

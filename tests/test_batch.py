@@ -2,11 +2,11 @@ import json
 import math
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from cjm_research.batch import check_parameters, safe_child, write_segments
+from cjm_research.batch import check_parameters, safe_child
 from cjm_research.iorw import atomic_path, write_text
+from cjm_research.segments import write as write_segments
 
 
 def test_parameters_must_be_json_primitives_with_identifier_names():
@@ -26,17 +26,6 @@ def test_safe_child_refuses_names_that_escape(tmp_path, name):
 
 def test_safe_child_accepts_a_plain_id(tmp_path):
     assert safe_child(tmp_path, "busy-parent") == (tmp_path / "busy-parent").resolve()
-
-
-@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".xlsx"])
-def test_segments_round_trip_by_suffix(tmp_path, suffix):
-    from cjm_research.report import read_segments
-
-    table = pd.DataFrame({"segment_id": ["a:1"], "touchpoints": ["web;email"], "valence": [0.5]})
-    path = write_segments(table, tmp_path / f"segments{suffix}")
-    back = read_segments(path)
-    assert back.loc[0, "touchpoints"] == "web;email"
-    assert back.loc[0, "valence"] == 0.5
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
@@ -241,7 +230,7 @@ def test_a_dask_local_cluster_builds_a_persona_into_the_reports_folder(study_dir
 
 
 def test_a_persona_over_its_time_limit_fails_with_the_cause(study_dir, tmp_path):
-    from cjm_research.batch import PersonaTask, run_persona, write_segments
+    from cjm_research.batch import PersonaTask, run_persona
     from cjm_research.codecache import code_with_cache
     from cjm_research.coding import get_coder
     from cjm_research.study import load_study

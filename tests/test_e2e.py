@@ -155,12 +155,12 @@ def test_a_failing_persona_is_reported_and_the_others_still_finish(built, tmp_pa
     status = {r.persona_id: r for r in result.results}
     assert status["busy-parent"].status == "ok"
     assert status["first-home"].status == "failed"
-    assert "FileNotFoundError" in status["first-home"].error
+    assert "segments table not found" in status["first-home"].error
     assert (out / "busy-parent" / "busy-parent.docx").exists()
     assert not (out / "first-home" / "first-home.docx").exists()
     assert (study_dir / ".cjm" / "logs" / "first-home.failed.ipynb").exists()
     assert not list(out.rglob("*failed*")), "a failure log may quote raw data: not in reports/"
-    assert "Failed: FileNotFoundError" in (out / "index.html").read_text(encoding="utf-8")
+    assert "Failed: CJMInputError" in (out / "index.html").read_text(encoding="utf-8")
 
 
 def test_cross_persona_report_is_built_and_linked_first_in_the_index(built):
@@ -194,7 +194,7 @@ def test_a_failed_cross_persona_run_keeps_the_last_report(built, tmp_path):
     assert {Path(p).name for p in kept.outputs} >= {"cross-persona.docx", "cross-persona.html"}
     before = (tmp_path / "cross-persona.docx").read_bytes()
     failed = batch.run_cross_persona(study_dir, tmp_path / "gone.parquet", tmp_path, PERSONAS)
-    assert failed.status == "failed" and "FileNotFoundError" in failed.error
+    assert failed.status == "failed" and "segments table not found" in failed.error
     assert (tmp_path / "cross-persona.docx").read_bytes() == before
     assert failed.log == str(tmp_path / "cross-persona.failed.ipynb")
     assert not list(tmp_path.glob(".build-*"))

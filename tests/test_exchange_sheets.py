@@ -13,7 +13,6 @@ from cjm_research import coding
 from cjm_research.batch import code_study
 from cjm_research.cli import main
 from cjm_research.codebook import load_codebook
-from cjm_research.coding import segments_frame
 from cjm_research.coding.human import append_human_codes, coder_file, read_human_codes
 from cjm_research.exchange.sheets import (
     COLUMNS,
@@ -27,6 +26,7 @@ from cjm_research.exchange.sheets import (
 )
 from cjm_research.model import CJMInputError
 from cjm_research.resources import example_study_dir
+from cjm_research.segments import frame as segments_frame
 from cjm_research.study import load_study
 
 

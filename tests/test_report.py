@@ -7,9 +7,10 @@ from docx import Document
 
 from cjm_research import report
 from cjm_research.analysis import team_items
-from cjm_research.batch import code_study, write_segments
+from cjm_research.batch import code_study
 from cjm_research.render.html import esc
 from cjm_research.resources import example_study_dir
+from cjm_research.segments import write as write_segments
 from cjm_research.study import load_study
 
 

@@ -27,11 +27,12 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from cjm_research.coding import context, segments_frame, semantic
+from cjm_research.coding import context, semantic
 from cjm_research.coding.semantic import SemanticCoder
 from cjm_research.evaluate import evaluate, label_scores, read_gold
 from cjm_research.model import INTERVIEWER, Transcript, Turn
 from cjm_research.resources import example_study_dir
+from cjm_research.segments import frame as segments_frame
 from cjm_research.study import load_study
 
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "gold" / "example-gold.csv"

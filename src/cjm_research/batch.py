@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from . import manifest as mf
 from . import privacy
+from . import segments as segments_table
 from .analysis import participant_segments
 from .codecache import code_with_cache
 from .coding import code_with_review, get_coder
@@ -268,24 +269,6 @@ def safe_child(root: Path, name: str) -> Path:
     return candidate
 
 
-def write_segments(segments: pd.DataFrame, path: Path) -> Path:
-    """Write the coded table atomically, as parquet, CSV or XLSX by suffix."""
-    with atomic_path(path) as tmp:
-        if path.suffix == ".parquet":
-            segments.to_parquet(tmp, index=False)
-        elif path.suffix == ".csv":
-            segments.to_csv(tmp, index=False)
-        elif path.suffix == ".xlsx":
-            segments.to_excel(tmp, index=False)
-        else:
-            raise CJMInputError(
-                f"unsupported table format {path.suffix!r}",
-                path,
-                hint="end the file name in .parquet, .csv or .xlsx",
-            )
-    return path
-
-
 @dataclass
 class Coded:
     """A coding run: the merged table (human over machine), the machine layer, orphaned codes."""
@@ -408,8 +391,8 @@ def run_reports(
     selected = [pid for pid in selected if pid not in blocked]
     coded = code_study(study, coder, progress=say, cache=work / "cache" / "coded.parquet")
     segments = coded.segments
-    segments_path = write_segments(segments, work / "segments.parquet")
-    write_segments(coded.machine, work / "segments.machine.parquet")
+    segments_path = segments_table.write(segments, work / "segments.parquet")
+    segments_table.write(coded.machine, work / "segments.machine.parquet")
     say(f"wrote {segments_path} ({len(participant_segments(segments))} participant segments)")
     coding_seconds = time.perf_counter() - started
 

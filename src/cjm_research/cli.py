@@ -71,13 +71,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_code(args: argparse.Namespace) -> int:
     """Code all transcripts into the segments table."""
-    from .batch import code_study, write_segments
+    from . import segments
+    from .batch import code_study
     from .study import work_dir
 
     study = _load(args.study)
     coded = code_study(study, args.coder, progress=_say)
     out = Path(args.out) if args.out else work_dir(args.study) / "segments.parquet"
-    write_segments(coded.segments, out)
+    segments.write(coded.segments, out)
     _say(f"wrote {out} ({len(coded.segments)} rows)")
     return EXIT_INPUT if study.errors else EXIT_OK
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import charts, memo, privacy
+from . import segments as segments_table
 from .agreement import Audit, agreement_table, audit_sentence, audit_warning, machine_audit
 from .analysis import (
     INSIGHT_SOURCES,
@@ -49,7 +50,7 @@ from .insights import (
     snapshot,
 )
 from .iorw import write_text
-from .model import CJMInputError, Codebook, Persona
+from .model import Codebook, Persona
 from .render import html
 from .render.docx import write_journey_docx
 from .resources import default_codebook_path
@@ -106,22 +107,6 @@ def output_folder(output_dir: Path | str, name: str) -> Path:
     return scratch
 
 
-def read_segments(path: Path | str) -> pd.DataFrame:
-    """Read a coded segments table from parquet, CSV or XLSX (by suffix)."""
-    path = Path(path)
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    if path.suffix == ".csv":
-        return pd.read_csv(path, dtype={"touchpoints": str}, keep_default_na=False)
-    if path.suffix == ".xlsx":
-        return pd.read_excel(path, dtype={"touchpoints": str}).fillna({"touchpoints": ""})
-    raise CJMInputError(
-        f"unsupported segments table format {path.suffix!r}",
-        path,
-        hint="use a .parquet, .csv or .xlsx table written by cjm code --out",
-    )
-
-
 def load_context(
     study_dir: Path | str,
     persona_id: str,
@@ -146,7 +131,7 @@ def load_context(
     participants_file = study_dir / "participants.csv"
     participants = load_participants(participants_file) if participants_file.exists() else {}
     labels = {pid: p.pseudonym or pid for pid, p in participants.items()}
-    segments = read_segments(segments_path)
+    segments = segments_table.read(segments_path)
     curated = load_insights(study_dir, codebook)
     # Dates come from participants.csv by participant id, so they are read before redaction.
     mine = segments.loc[segments["persona_id"] == persona_id, "participant_id"].unique()
@@ -164,7 +149,7 @@ def load_context(
     # The machine layer sits beside the merged table (batch writes both); without it, only
     # human coders can be compared and the machine cannot be audited.
     machine_path = Path(segments_path).with_name("segments.machine.parquet")
-    machine = read_segments(machine_path) if machine_path.exists() else None
+    machine = segments_table.read(machine_path) if machine_path.exists() else None
     previous = read_snapshot(snapshot_path(previous_dir, persona_id)) if previous_dir else None
     return ReportContext(
         study_dir=study_dir,

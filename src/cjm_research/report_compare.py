@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import charts
+from . import segments as segments_table
 from .compare import (
     GUIDES,
     Comparison,
@@ -27,7 +28,7 @@ from .compare import (
 from .model import Codebook
 from .render import html
 from .render.docx import CROSS_PERSONA_CAPTIONS, write_cross_persona_docx
-from .report import read_segments, study_reference
+from .report import study_reference
 from .study import study_notes
 
 FILE_STEM = "cross-persona"
@@ -54,7 +55,7 @@ def load_compare_context(
     study_dir = Path(study_dir)
     codebook, notes = study_notes(study_dir)
     comparison = compare_personas(
-        read_segments(segments_path),
+        segments_table.read(segments_path),
         codebook,
         [p for p in personas.split(";") if p] or None,
         names={k: p.name for k, p in notes.items()},

@@ -14,7 +14,8 @@ from typing import Protocol
 
 import pandas as pd
 
-from ..model import SEGMENT_COLUMNS, CJMInputError, Codebook, Transcript
+from ..model import CJMInputError, Codebook, Transcript
+from ..segments import frame
 
 
 class TranscriptCoder(Protocol):
@@ -104,7 +105,7 @@ def code_transcripts(
         rows.extend(coded)
         if progress is not None:
             progress(transcript, len(coded))
-    return segments_frame(rows)
+    return frame(rows)
 
 
 def code_with_review(
@@ -133,31 +134,7 @@ def code_with_review(
             audit = {r["segment_id"]: r for r in coder.audit(transcript)}
             coded = [audit[r["segment_id"]] if r["segment_id"] in keep else r for r in coded]
         rows.extend(coded)
-    return segments_frame(rows)
-
-
-def segments_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
-    """A segments table with the stable column order and dtypes, even when empty."""
-    frame = pd.DataFrame(rows, columns=list(SEGMENT_COLUMNS))
-    for column in _INT_COLUMNS:
-        frame[column] = frame[column].astype("Int64")
-    for column in _FLOAT_COLUMNS:
-        frame[column] = frame[column].astype("float64")
-    text_columns = [c for c in SEGMENT_COLUMNS if c not in _INT_COLUMNS + _FLOAT_COLUMNS]
-    frame[text_columns] = frame[text_columns].fillna("").astype(str)
-    return frame
-
-
-_INT_COLUMNS = ("start", "end", "turn", "line")
-_FLOAT_COLUMNS = (
-    "time_start",
-    "time_end",
-    "valence",
-    "intensity",
-    "stage_confidence",
-    "touchpoint_confidence",
-    "emotion_confidence",
-)
+    return frame(rows)
 
 
 from . import embeddings as _embeddings  # noqa: E402

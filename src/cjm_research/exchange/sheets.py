@@ -36,7 +36,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from ..coding import segments_frame
+from .. import segments
 from ..coding.context import LOW_CONFIDENCE, REVIEW_FLAG  # the coder's flag becomes "check"
 from ..coding.human import (
     append_human_codes,
@@ -223,25 +223,8 @@ def current_codes(table: pd.DataFrame, study_root: Path | str, codebook: Codeboo
 
 def read_segments(path: Path | str) -> pd.DataFrame:
     """Read a coded segments table written by ``cjm code --out`` (.parquet, .csv or .xlsx)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    text_columns = {c: str for c in ("segment_id", "interview_id", "participant_id", "touchpoints")}
-    try:
-        if suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        elif suffix == ".csv":
-            frame = pd.read_csv(path, dtype=text_columns, encoding="utf-8-sig")
-        elif suffix == ".xlsx":
-            frame = pd.read_excel(path, dtype=text_columns)
-        else:
-            raise CJMInputError(
-                "unsupported segments table", path, hint="use .parquet, .csv or .xlsx"
-            )
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        if isinstance(exc, CJMInputError):
-            raise
-        raise CJMInputError(f"cannot read segments table: {exc}", path) from exc
-    missing = [c for c in ("segment_id", "interview_id", "text") if c not in frame.columns]
+    table = segments.read(path)
+    missing = [c for c in ("segment_id", "interview_id", "text") if c not in table.columns]
     if missing:
         raise CJMInputError(
             f"segments table lacks column(s) {', '.join(missing)}",
@@ -249,8 +232,7 @@ def read_segments(path: Path | str) -> pd.DataFrame:
             1,
             "write it with `cjm code --out FILE`",
         )
-    records = frame.reindex(columns=list(SEGMENT_COLUMNS)).to_dict("records")
-    return segments_frame(records)
+    return segments.frame(table.reindex(columns=list(SEGMENT_COLUMNS)).to_dict("records"))
 
 
 def _clock(seconds: float) -> str:

@@ -1,0 +1,102 @@
+"""The coded segments table, the contract between coding and everything after it.
+
+One row per transcript turn (``model.SEGMENT_COLUMNS``, README: The coded segments table). This
+module owns its dtypes, and its one reader and one writer: parquet, CSV or XLSX by suffix, with
+every id read as text (a persona or participant id like ``0012`` must not become ``12``).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from .iorw import atomic_path
+from .model import SEGMENT_COLUMNS, CJMInputError
+
+COLUMNS = SEGMENT_COLUMNS
+INT_COLUMNS = ("start", "end", "turn", "line")
+FLOAT_COLUMNS = (
+    "time_start",
+    "time_end",
+    "valence",
+    "intensity",
+    "stage_confidence",
+    "touchpoint_confidence",
+    "emotion_confidence",
+)
+TEXT_COLUMNS = tuple(c for c in COLUMNS if c not in INT_COLUMNS + FLOAT_COLUMNS)
+SUFFIXES = (".parquet", ".csv", ".xlsx")
+
+
+def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """A segments table from row dicts, in the stable column order and dtypes, even when empty."""
+    return typed(pd.DataFrame(rows, columns=list(COLUMNS)))
+
+
+def typed(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the contract's dtypes on the columns it has (others kept as they are):
+    nullable integers, floats, and text (missing text as "")."""
+    table = table.copy()
+    for column in INT_COLUMNS:
+        if column in table:
+            table[column] = pd.to_numeric(table[column], errors="coerce").astype("Int64")
+    for column in FLOAT_COLUMNS:
+        if column in table:
+            table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
+    text = [c for c in TEXT_COLUMNS if c in table]
+    table[text] = table[text].astype(object).fillna("").astype(str)
+    return table
+
+
+def read(path: Path | str) -> pd.DataFrame:
+    """Read a coded segments table (``cjm code --out``, ``STUDY/.cjm/segments.parquet``) by suffix.
+
+    CSV and XLSX are read as text and then typed, so ids keep their leading zeros; parquet keeps
+    the types it was written with. Raises ``CJMInputError`` naming the file for a missing file, an
+    unknown suffix, an unreadable file or a table without ``segment_id``.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise CJMInputError(
+            f"unsupported segments table format {suffix!r}",
+            path,
+            hint="use a .parquet, .csv or .xlsx table written by cjm code --out",
+        )
+    if not path.is_file():
+        raise CJMInputError("segments table not found", path, hint="run cjm code --out FILE first")
+    try:
+        if suffix == ".parquet":
+            table = pd.read_parquet(path)
+        elif suffix == ".csv":
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        else:
+            table = pd.read_excel(path, dtype=str).fillna("")
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise CJMInputError(f"cannot read segments table: {exc}", path) from exc
+    if "segment_id" not in table.columns:
+        raise CJMInputError(
+            "segments table lacks a segment_id column", path, 1, "write it with `cjm code --out`"
+        )
+    return typed(table)
+
+
+def write(table: pd.DataFrame, path: Path | str) -> Path:
+    """Write a segments table atomically, as parquet, CSV or XLSX by suffix."""
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise CJMInputError(
+            f"unsupported table format {path.suffix!r}",
+            path,
+            hint="end the file name in .parquet, .csv or .xlsx",
+        )
+    with atomic_path(path) as tmp:
+        if path.suffix.lower() == ".parquet":
+            table.to_parquet(tmp, index=False)
+        elif path.suffix.lower() == ".csv":
+            table.to_csv(tmp, index=False)
+        else:
+            table.to_excel(tmp, index=False)
+    return path
