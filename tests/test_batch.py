@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from cjm_research.batch import check_parameters, safe_child
+from cjm_research.batch import safe_child
 from cjm_research.iorw import atomic_path, write_text
+from cjm_research.kernels import check_parameters
 from cjm_research.segments import write as write_segments
 
 

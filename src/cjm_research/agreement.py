@@ -283,14 +283,6 @@ def kappa_of(matrix: np.ndarray) -> float:
     return float(np.mean(kappas)) if kappas else math.nan
 
 
-def krippendorff_alpha(
-    values: pd.DataFrame, distance: Callable[[Any, Any], float] = nominal_distance
-) -> float:
-    """Krippendorff's alpha of a long table (``unit``, ``coder``, ``value``); NaN if undefined."""
-    matrix, uniques = ratings_matrix(values, list(dict.fromkeys(values["coder"])))
-    return alpha_of(matrix, _distances(uniques, distance))
-
-
 def _distances(uniques: list[object], distance: Callable[[Any, Any], float]) -> np.ndarray:
     return np.array([[distance(a, b) for b in uniques] for a in uniques]).reshape(
         len(uniques), len(uniques)

@@ -32,7 +32,7 @@ from .coding import code_with_review, get_coder
 from .coding.human import apply_human_codes, is_human, read_human_codes
 from .executors import make_executor
 from .iorw import atomic_path, write_text
-from .kernels import check_parameters, execute
+from .kernels import execute
 from .model import PARTICIPANT, REPORT_FORMATS, CJMInputError
 from .render import html
 from .resources import notebooks_dir
@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 
 FORMATS = REPORT_FORMATS
 CROSS_PERSONA = "cross-persona"  # the comparison report's file stem in the reports folder
-__all__ = ["check_parameters"]  # re-exported: the parameter check lives with the kernels
 
 
 @dataclass(frozen=True)

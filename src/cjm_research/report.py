@@ -57,8 +57,6 @@ from .resources import default_codebook_path
 from .study import Study, study_notes
 from .tables import code_cooccurrence, code_frequency_table, top_pairs
 
-FIGURES = ("journey_map", "emotion_curve", "touchpoint_heatmap", "emotion_heatmap")
-
 
 @dataclass
 class ReportContext:

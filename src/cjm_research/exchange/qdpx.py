@@ -47,7 +47,6 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _HEX_COLOUR = re.compile(r"^#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
 _PERSONA_LISTS = {"goals": "Goals", "needs": "Needs", "pain_points": "Pain points"}
 _PERSONA_TEXTS = {"name": "Persona name", "summary": "Summary", "quote": "Quote"}
-_SOURCE_VARIABLES = {"participant": "Participant", "interviewers": "Interviewers"}
 _NOT_CARRIED = (
     "valence, intensity and the stage/touchpoint/emotion confidences are not carried: "
     "REFI-QDA codings have no values",

@@ -20,7 +20,6 @@ MAX_FRONT_MATTER_BYTES = 64 * 1024
 
 _OPEN = re.compile(r"^---[ \t]*$")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
-_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class _RefusedYAML(yaml.YAMLError):
