@@ -126,6 +126,7 @@ def test_actions_are_what_customers_say_they_did_in_their_words():
         ("chased the courier", "chased"),
         ("compared prices on two sites", "compared"),
     ]
+    assert actions_in("I rang the sales line from the car.") == [("rang the sales line", "rang")]
 
 
 def test_stage_actions_rank_verbs_many_participants_share():

@@ -144,15 +144,12 @@ def test_the_coding_overview_escapes_names_and_ranks_by_stage_and_touchpoint_con
     assert "Dana" not in " ".join(shown["text"])
 
 
-def segments_of(ctx):
-    return ctx.journey.segments
-
-
 def test_data_tables_hold_numbers_and_pseudonyms(ctx):
     tables = report.data_tables(ctx)
     assert set(tables) == {"actions", "segments", "pain_points", "priorities", "quotes"}
     actions = tables["actions"]
-    texts = dict(zip(segments_of(ctx)["segment_id"], segments_of(ctx)["text"], strict=True))
+    said = ctx.journey.segments
+    texts = dict(zip(said["segment_id"], said["text"], strict=True))
     assert len(actions) >= 8  # the example persona reports what it did in most stages
     # Every action phrase is the participant's own words, in the turn it names.
     assert all(

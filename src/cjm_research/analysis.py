@@ -738,7 +738,8 @@ _CLAUSE_END = frozenset(
     "was is were i it's there where who like before".split()
 )
 _TRAILING = frozenset(
-    "the a an to it of for on in at with my our their his her some any after about saying".split()
+    "the a an to it of for on in at with from into onto my our their his her some any after about "
+    "saying".split()
 )
 _ACTION = re.compile(
     r"\b(?:I|We|we)\s+(?:(?:then|just|also|finally|eventually|even|actually|immediately|"

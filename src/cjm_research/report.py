@@ -40,7 +40,6 @@ from .analysis import (
 )
 from .ingest import load_participants
 from .insights import (
-    CURATED,
     Insight,
     changes,
     insights_for,
@@ -317,11 +316,6 @@ def profile_html(ctx: ReportContext) -> str:
     return "".join(parts)
 
 
-def figure_caption(text: str) -> str:
-    """A caption paragraph under a figure."""
-    return html.paragraph(text, "cjm-figcaption")
-
-
 def persona_figure(ctx: ReportContext, figures: dict[str, Path], figure: str, number: int) -> str:
     """A persona figure with the alt text and caption the Word report gives it
     (``analysis.figure_alts``, ``analysis.figure_captions``)."""
@@ -430,9 +424,8 @@ def insights_html(ctx: ReportContext) -> str:
     if not ctx.insights:
         parts.append(html.paragraph("No insights yet: add them to insights.yaml (see README)."))
     for insight in ctx.insights:
-        label = INSIGHT_SOURCES["curated" if insight.kind == CURATED else "generated"]
         parts.append(html.heading(insight.title, 3))
-        parts.append(html.paragraph(label, "cjm-provenance"))
+        parts.append(html.paragraph(INSIGHT_SOURCES[insight.kind], "cjm-provenance"))
         if insight.detail:
             parts.append(html.paragraph(insight.detail))
         if insight.opportunity:

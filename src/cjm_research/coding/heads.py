@@ -65,10 +65,6 @@ class Linear:
         z = np.exp(z - z.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)
 
-    def sigmoid(self, x: np.ndarray) -> np.ndarray:
-        """One probability per class (several labels per row)."""
-        return 1 / (1 + np.exp(-self.logits(x)))
-
     def columns(self, wanted: tuple[str, ...], probabilities: np.ndarray) -> np.ndarray:
         """``probabilities`` re-ordered to ``wanted``; a class the head does not know is NaN."""
         index = {c: n for n, c in enumerate(self.classes)}

@@ -232,7 +232,7 @@ def read_segments(path: Path | str) -> pd.DataFrame:
             1,
             "write it with `cjm code --out FILE`",
         )
-    return segments.frame(table.reindex(columns=list(SEGMENT_COLUMNS)).to_dict("records"))
+    return segments.typed(table.reindex(columns=list(SEGMENT_COLUMNS)))
 
 
 def _clock(seconds: float) -> str:

@@ -421,13 +421,14 @@ def _persona_profile(report: _Report, persona: Persona | None) -> None:
 
 def _figures(report: _Report, name: str) -> None:
     journey = report.journey
+    captions, alts = figure_captions(journey), figure_alts(journey, report.codebook, name)
     _new_section(report, landscape=True)
     report.heading("Journey map")
     _figure(
         report,
         "journey_map",
-        f"Journey map of {name}. {figure_captions(journey)['journey_map']}",
-        figure_alts(journey, report.codebook, name)["journey_map"],
+        f"Journey map of {name}. {captions['journey_map']}",
+        alts["journey_map"],
         reserve=Cm(3.2),
     )
     _new_section(report, landscape=False)
@@ -435,24 +436,24 @@ def _figures(report: _Report, name: str) -> None:
     _figure(
         report,
         "emotion_curve",
-        figure_captions(journey)["emotion_curve"],
-        figure_alts(journey, report.codebook, name)["emotion_curve"],
+        captions["emotion_curve"],
+        alts["emotion_curve"],
         reserve=Cm(4),
     )
     if "emotion_heatmap" in report.figures:
         _figure(
             report,
             "emotion_heatmap",
-            figure_captions(journey)["emotion_heatmap"],
-            figure_alts(journey, report.codebook, name)["emotion_heatmap"],
+            captions["emotion_heatmap"],
+            alts["emotion_heatmap"],
             reserve=Cm(4),
         )
     report.heading("Touchpoints by stage")
     _figure(
         report,
         "touchpoint_heatmap",
-        figure_captions(journey)["touchpoint_heatmap"],
-        figure_alts(journey, report.codebook, name)["touchpoint_heatmap"],
+        captions["touchpoint_heatmap"],
+        alts["touchpoint_heatmap"],
         reserve=Cm(4),
     )
 
