@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .analysis import split_codes
-from .coding.human import latest_human_codes, read_human_codes
-from .model import PARTICIPANT, UNCODED_POLICIES, CJMInputError, Codebook
+from cjm_research.analysis import split_codes
+from cjm_research.coding.human import latest_human_codes, read_human_codes
+from cjm_research.model import PARTICIPANT, UNCODED_POLICIES, CJMInputError, Codebook
 
 #: Table columns compared, with the codebook dimension each one draws its codes from.
 DIMENSIONS: dict[str, str] = {

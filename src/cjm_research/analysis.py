@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .coding.rules import KeywordMatcher
-from .model import PARTICIPANT, Codebook
+from cjm_research.coding.rules import KeywordMatcher
+from cjm_research.model import PARTICIPANT, Codebook
 
 #: A stage with fewer coded segments than this is flagged as low-evidence in reports.
 MIN_EVIDENCE = 3

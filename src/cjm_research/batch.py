@@ -23,20 +23,20 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from . import manifest as mf
-from . import privacy
-from . import segments as segments_table
-from .analysis import participant_segments
-from .codecache import code_with_cache
-from .coding import code_with_review, get_coder
-from .coding.human import apply_human_codes, is_human, read_human_codes
-from .executors import make_executor
-from .iorw import atomic_path, write_text
-from .kernels import execute
-from .model import PARTICIPANT, REPORT_FORMATS, CJMInputError
-from .render import html
-from .resources import notebooks_dir
-from .study import Study, work_dir
+from cjm_research import manifest as mf
+from cjm_research import privacy
+from cjm_research import segments as segments_table
+from cjm_research.analysis import participant_segments
+from cjm_research.codecache import code_with_cache
+from cjm_research.coding import code_with_review, get_coder
+from cjm_research.coding.human import apply_human_codes, is_human, read_human_codes
+from cjm_research.executors import make_executor
+from cjm_research.iorw import atomic_path, write_text
+from cjm_research.kernels import execute
+from cjm_research.model import PARTICIPANT, REPORT_FORMATS, CJMInputError
+from cjm_research.render import html
+from cjm_research.resources import notebooks_dir
+from cjm_research.study import Study, work_dir
 
 log = logging.getLogger(__name__)
 

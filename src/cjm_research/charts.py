@@ -24,10 +24,10 @@ from matplotlib.patches import Rectangle
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import MaxNLocator
 
-from .analysis import MIN_EVIDENCE, Journey, plural, signed, top_counts
-from .compare import Comparison
-from .iorw import atomic_path
-from .model import Codebook
+from cjm_research.analysis import MIN_EVIDENCE, Journey, plural, signed, top_counts
+from cjm_research.compare import Comparison
+from cjm_research.iorw import atomic_path
+from cjm_research.model import Codebook
 
 #: Okabe & Ito's colour-blind-safe palette (black last: it is the default text colour).
 OKABE_ITO: tuple[str, ...] = (

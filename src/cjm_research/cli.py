@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .model import REPORT_FORMATS, UNCODED_POLICIES, CJMInputError
+from cjm_research import __version__
+from cjm_research.model import REPORT_FORMATS, UNCODED_POLICIES, CJMInputError
 
 # Each command imports what it needs when it runs: `cjm --help` and a no-change `cjm reports`
 # must not pay for pandas, matplotlib, onnxruntime or papermill.
 if TYPE_CHECKING:
-    from .study import Study
+    from cjm_research.study import Study
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -27,7 +27,7 @@ def _say(message: str) -> None:
 
 
 def _load(study_dir: str) -> Study:
-    from .study import load_study
+    from cjm_research.study import load_study
 
     root = Path(study_dir)
     if not root.is_dir():
@@ -48,7 +48,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     """Scaffold a new study folder from the bundled example."""
     import shutil
 
-    from .resources import example_study_dir
+    from cjm_research.resources import example_study_dir
 
     target = Path(args.dir)
     if target.exists() and any(target.iterdir()):
@@ -71,9 +71,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_code(args: argparse.Namespace) -> int:
     """Code all transcripts into the segments table."""
-    from . import segments
-    from .batch import code_study
-    from .study import work_dir
+    from cjm_research import segments
+    from cjm_research.batch import code_study
+    from cjm_research.study import work_dir
 
     study = _load(args.study)
     coded = code_study(study, args.coder, progress=_say)
@@ -85,7 +85,7 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 def cmd_reports(args: argparse.Namespace) -> int:
     """Code the study and build the reports of every persona whose inputs changed."""
-    from .batch import run_reports, summary_table, unchanged_reports
+    from cjm_research.batch import run_reports, summary_table, unchanged_reports
 
     out = Path(args.out) if args.out else Path(args.study) / "reports"
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
@@ -121,9 +121,9 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
 def cmd_review_export(args: argparse.Namespace) -> int:
     """Write the review sheet: current codes, confidence, evidence, drop-downs (XLSX) or CSV."""
-    from .batch import code_study
-    from .exchange import sheets
-    from .exchange.selection import next_for_review
+    from cjm_research.batch import code_study
+    from cjm_research.exchange import sheets
+    from cjm_research.exchange.selection import next_for_review
 
     study = _load(args.study)
     if args.segments:
@@ -154,8 +154,8 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
 def cmd_review_import(args: argparse.Namespace) -> int:
     """Record the rows a reviewer changed as their human codes in STUDY/coding/."""
-    from .batch import code_study
-    from .exchange import sheets
+    from cjm_research.batch import code_study
+    from cjm_research.exchange import sheets
 
     study = _load(args.study)
     segments = code_study(study).segments
@@ -177,8 +177,8 @@ def cmd_review_import(args: argparse.Namespace) -> int:
 
 def _agreement_gate(args: argparse.Namespace) -> None:
     """``--min-alpha``: refuse (exit 2) when any dimension's alpha is below the threshold."""
-    from .agreement import require_min_alpha, study_agreement
-    from .batch import code_study
+    from cjm_research.agreement import require_min_alpha, study_agreement
+    from cjm_research.batch import code_study
 
     study = _load(args.study)
     machine = code_study(study, args.coder).machine
@@ -188,9 +188,9 @@ def _agreement_gate(args: argparse.Namespace) -> None:
 
 def cmd_agreement(args: argparse.Namespace) -> int:
     """Inter-coder agreement between coded tables or coders of a study."""
-    from .agreement import compute_agreement, format_agreement, resolve_coders
-    from .batch import code_study
-    from .study import study_codebook
+    from cjm_research.agreement import compute_agreement, format_agreement, resolve_coders
+    from cjm_research.batch import code_study
+    from cjm_research.study import study_codebook
 
     root = Path(args.study)
     tables = resolve_coders(
@@ -202,9 +202,9 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Score the machine codes (of ``--segments`` or a fresh coding run) against a gold file."""
-    from .agreement import read_coded_table
-    from .batch import code_study
-    from .evaluate import evaluate, format_evaluation, read_gold
+    from cjm_research.agreement import read_coded_table
+    from cjm_research.batch import code_study
+    from cjm_research.evaluate import evaluate, format_evaluation, read_gold
 
     gold = read_gold(args.gold)
     if args.segments:
@@ -220,7 +220,7 @@ def _print_result(text: str, data: dict, json_to: str | None) -> int:
     """Print a result's table, or its JSON for ``-``; with a file name, also write the JSON."""
     import json
 
-    from .iorw import write_text
+    from cjm_research.iorw import write_text
 
     if json_to == "-":
         print(json.dumps(data, indent=2))
@@ -234,8 +234,8 @@ def _print_result(text: str, data: dict, json_to: str | None) -> int:
 
 def cmd_export_qdpx(args: argparse.Namespace) -> int:
     """Write the study as a REFI-QDA project (.qdpx)."""
-    from .batch import code_study
-    from .exchange import qdpx
+    from cjm_research.batch import code_study
+    from cjm_research.exchange import qdpx
 
     study = _load(args.study)
     result = qdpx.export_qdpx(study, code_study(study, args.coder).machine, args.file)
@@ -250,8 +250,8 @@ def cmd_export_qdpx(args: argparse.Namespace) -> int:
 
 def cmd_export_qdc(args: argparse.Namespace) -> int:
     """Write the study codebook as a REFI-QDA codebook (.qdc)."""
-    from .exchange import qdpx
-    from .study import study_codebook
+    from cjm_research.exchange import qdpx
+    from cjm_research.study import study_codebook
 
     qdpx.write_qdc(study_codebook(args.study), args.file)
     _say(f"wrote {args.file}")
@@ -260,7 +260,7 @@ def cmd_export_qdc(args: argparse.Namespace) -> int:
 
 def cmd_import_qdpx(args: argparse.Namespace) -> int:
     """Create or update a study from a REFI-QDA project (.qdpx) written by another tool."""
-    from .exchange import qdpx
+    from cjm_research.exchange import qdpx
 
     result = qdpx.import_qdpx(args.file, args.study)
     for warning in result.warnings:
@@ -416,8 +416,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _crash_log(study: str | None) -> Path:
     """Write the current exception's traceback to the study's working folder (else the temp
     folder); the path to show the user."""
-    from .iorw import write_text
-    from .study import work_dir
+    from cjm_research.iorw import write_text
+    from cjm_research.study import work_dir
 
     folder = work_dir(study) / "logs" if study and Path(study).is_dir() else None
     if folder is None:

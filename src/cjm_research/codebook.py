@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from .model import CJMInputError, Code, Codebook
-from .resources import default_codebook_path
+from cjm_research.model import CJMInputError, Code, Codebook
+from cjm_research.resources import default_codebook_path
 
 DIMENSIONS = ("stages", "touchpoints", "emotions")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")

@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from .coding import TranscriptCoder, code_transcripts
-from .manifest import coding_sources, sha_json
-from .model import SEGMENT_COLUMNS, Codebook, Transcript
+from cjm_research.coding import TranscriptCoder, code_transcripts
+from cjm_research.manifest import coding_sources, sha_json
+from cjm_research.model import SEGMENT_COLUMNS, Codebook, Transcript
 
 KEY = "cache_key"
 
@@ -64,7 +64,7 @@ def code_with_cache(
     fresh = _code(todo, coder, say).assign(**{KEY: lambda f: f["interview_id"].map(keys)})
     table = pd.concat([hit, fresh], ignore_index=True) if len(hit) else fresh
     if cache_path is not None and (len(todo) or len(hit) != len(cached)):
-        from .iorw import atomic_path
+        from cjm_research.iorw import atomic_path
 
         with atomic_path(cache_path) as tmp:
             table.to_parquet(tmp, index=False)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .analysis import (
+from cjm_research.analysis import (
     MIN_EVIDENCE,
     Journey,
     build_journey,
@@ -23,7 +23,7 @@ from .analysis import (
     split_codes,
     valence_reading,
 )
-from .model import Codebook
+from cjm_research.model import Codebook
 
 #: A touchpoint difference is reported only when the persona it matters to has this many
 #: participants mentioning it: one talkative participant is an anecdote, not a persona trait.

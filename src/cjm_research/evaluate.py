@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .agreement import cohen_kappa
-from .model import CJMInputError
+from cjm_research.agreement import cohen_kappa
+from cjm_research.model import CJMInputError
 
 LABEL_DIMENSIONS = ("stage", "emotion")
 #: Confidence bands of the reliability table: [0, 0.5) is what the review sheet flags.

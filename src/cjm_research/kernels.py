@@ -23,7 +23,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .model import CJMInputError
+from cjm_research.model import CJMInputError
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from .iorw import write_text
-from .resources import notebooks_dir, templates_dir
+from cjm_research.iorw import write_text
+from cjm_research.resources import notebooks_dir, templates_dir
 
 NAME = "manifest.json"
 SCHEMA = 3
@@ -66,7 +66,7 @@ def study_files(root: Path) -> dict[str, str]:
     other visible top-level file (participants.csv, codebook.yaml, insights.yaml, reference.docx …)
     counts too, so a new kind of study-level input cannot go unnoticed.
     """
-    from .study import find_transcripts
+    from cjm_research.study import find_transcripts
 
     root = Path(root)
     paths = set(find_transcripts(root))
@@ -91,7 +91,7 @@ def environment(coder: str, formats: Iterable[str]) -> dict[str, str]:
     """What outside the study changes the reports: code, notebooks, templates, versions."""
     from importlib.metadata import version
 
-    from . import __version__
+    from cjm_research import __version__
 
     return {
         "cjm-research": __version__,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
-from .study import find_transcripts
+from cjm_research.study import find_transcripts
 
 T = TypeVar("T")
 _kept: dict[str, tuple[object, object]] = {}

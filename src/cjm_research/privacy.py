@@ -24,11 +24,11 @@ from typing import Any
 
 import pandas as pd
 
-from .ingest import meta_names
-from .ingest.build import INTERVIEWER_LABELS, PARTICIPANT_LABELS
-from .ingest.text import DEFAULT_SPEAKER
-from .model import INTERVIEWER, PARTICIPANT
-from .study import Study, load_study
+from cjm_research.ingest import meta_names
+from cjm_research.ingest.build import INTERVIEWER_LABELS, PARTICIPANT_LABELS
+from cjm_research.ingest.text import DEFAULT_SPEAKER
+from cjm_research.model import INTERVIEWER, PARTICIPANT
+from cjm_research.study import Study, load_study
 
 EMAIL, PHONE, CARD, URL, ID, NAME = "[email]", "[phone]", "[card]", "[url]", "[id]", "[name]"
 #: What an interviewer's name becomes in quotes and speaker labels.

@@ -12,10 +12,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, memo, privacy
-from . import segments as segments_table
-from .agreement import Audit, agreement_table, audit_sentence, audit_warning, machine_audit
-from .analysis import (
+from cjm_research import charts, memo, privacy
+from cjm_research import segments as segments_table
+from cjm_research.agreement import (
+    Audit,
+    agreement_table,
+    audit_sentence,
+    audit_warning,
+    machine_audit,
+)
+from cjm_research.analysis import (
     INSIGHT_SOURCES,
     PERSONA_QUOTE,
     PERSONA_SECTIONS,
@@ -38,8 +44,8 @@ from .analysis import (
     team_items,
     title_lines,
 )
-from .ingest import load_participants
-from .insights import (
+from cjm_research.ingest import load_participants
+from cjm_research.insights import (
     Insight,
     changes,
     insights_for,
@@ -48,13 +54,13 @@ from .insights import (
     read_snapshot,
     snapshot,
 )
-from .iorw import write_text
-from .model import Codebook, Persona
-from .render import html
-from .render.docx import write_journey_docx
-from .resources import default_codebook_path
-from .study import Study, study_notes
-from .tables import code_cooccurrence, code_frequency_table, top_pairs
+from cjm_research.iorw import write_text
+from cjm_research.model import Codebook, Persona
+from cjm_research.render import html
+from cjm_research.render.docx import write_journey_docx
+from cjm_research.resources import default_codebook_path
+from cjm_research.study import Study, study_notes
+from cjm_research.tables import code_cooccurrence, code_frequency_table, top_pairs
 
 
 @dataclass

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import charts
-from . import segments as segments_table
-from .compare import (
+from cjm_research import charts
+from cjm_research import segments as segments_table
+from cjm_research.compare import (
     GUIDES,
     Comparison,
     alt_texts,
@@ -25,11 +25,11 @@ from .compare import (
     title_lines,
     touchpoint_table,
 )
-from .model import Codebook
-from .render import html
-from .render.docx import CROSS_PERSONA_CAPTIONS, write_cross_persona_docx
-from .report import study_reference
-from .study import study_notes
+from cjm_research.model import Codebook
+from cjm_research.render import html
+from cjm_research.render.docx import CROSS_PERSONA_CAPTIONS, write_cross_persona_docx
+from cjm_research.report import study_reference
+from cjm_research.study import study_notes
 
 FILE_STEM = "cross-persona"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .iorw import atomic_path
-from .model import SEGMENT_COLUMNS, CJMInputError
+from cjm_research.iorw import atomic_path
+from cjm_research.model import SEGMENT_COLUMNS, CJMInputError
 
 COLUMNS = SEGMENT_COLUMNS
 INT_COLUMNS = ("start", "end", "turn", "line")

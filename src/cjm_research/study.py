@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .codebook import load_codebook
-from .ingest import (
+from cjm_research.codebook import load_codebook
+from cjm_research.ingest import (
     build_transcript,
     is_safe_id,
     load_participants,
@@ -23,7 +23,7 @@ from .ingest import (
     read_raw,
     readers,
 )
-from .model import CJMInputError, Codebook, Participant, Persona, Transcript
+from cjm_research.model import CJMInputError, Codebook, Participant, Persona, Transcript
 
 Severity = Literal["error", "warning"]
 ERROR: Severity = "error"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .analysis import participant_segments, split_codes, touchpoint_by_stage
-from .coding.human import is_human
-from .model import Codebook
+from cjm_research.analysis import participant_segments, split_codes, touchpoint_by_stage
+from cjm_research.coding.human import is_human
+from cjm_research.model import Codebook
 
 #: Segments-table column of each codebook dimension.
 COLUMNS = {"stages": "stage", "touchpoints": "touchpoints", "emotions": "emotion"}

@@ -14,8 +14,8 @@ from typing import Protocol
 
 import pandas as pd
 
-from ..model import CJMInputError, Codebook, Transcript
-from ..segments import frame
+from cjm_research.model import CJMInputError, Codebook, Transcript
+from cjm_research.segments import frame
 
 
 class TranscriptCoder(Protocol):
@@ -137,13 +137,13 @@ def code_with_review(
     return frame(rows)
 
 
-from . import embeddings as _embeddings  # noqa: E402
-from . import rules as _rules  # noqa: E402  (registers the built-in coders)
+from cjm_research.coding import embeddings as _embeddings  # noqa: E402
+from cjm_research.coding import rules as _rules  # noqa: E402  (registers the built-in coders)
 
 
 def _semantic(codebook: Codebook, *, cache_dir: Path | str | None = None) -> TranscriptCoder:
     _embeddings.require()  # a clear install hint, before importing what is missing
-    from .semantic import SemanticCoder
+    from cjm_research.coding.semantic import SemanticCoder
 
     return SemanticCoder(codebook, cache_dir=cache_dir)
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import INTERVIEWER, Turn
+from cjm_research.model import INTERVIEWER, Turn
 
 #: Codes below this confidence are flagged for review (``review: low confidence`` in evidence).
 LOW_CONFIDENCE = 0.5

@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from ..iorw import atomic_path
-from ..model import CJMInputError
+from cjm_research.iorw import atomic_path
+from cjm_research.model import CJMInputError
 
 DIMENSION = 384
 MAX_TOKENS = 256

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..model import Codebook
+from cjm_research.model import Codebook
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "emotion-model.npz"
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .emotion import Tfidf, words
+from cjm_research.coding.emotion import Tfidf, words
 
 HEADS_PATH = Path(__file__).resolve().parent / "data" / "interview-heads.npz"
 #: The "no stage" class of the stage head (introductions, closing talk, life context).

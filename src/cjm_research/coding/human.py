@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..model import CJMInputError
+from cjm_research.model import CJMInputError
 
 FOLDER = "coding"
 COLUMNS = (

@@ -17,9 +17,9 @@ from typing import TypeVar
 
 import numpy as np
 
-from ..model import INTERVIEWER, Code, Codebook, Transcript, Turn
-from . import context
-from .emotion import CodebookReading, codebook_mapping, shipped_model
+from cjm_research.coding import context
+from cjm_research.coding.emotion import CodebookReading, codebook_mapping, shipped_model
+from cjm_research.model import INTERVIEWER, Code, Codebook, Transcript, Turn
 
 VERSION = "2"
 #: The confidence of a touchpoint that only the question before an answer names ("What happened

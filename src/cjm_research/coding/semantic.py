@@ -31,11 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..model import INTERVIEWER, Code, Codebook, Transcript, Turn
-from . import context
-from .embeddings import Embedder, WordVectors
-from .emotion import CodebookReading
-from .heads import (
+from cjm_research.coding import context
+from cjm_research.coding.embeddings import Embedder, WordVectors
+from cjm_research.coding.emotion import CodebookReading
+from cjm_research.coding.heads import (
     NO_STAGE,
     Heads,
     Targets,
@@ -46,7 +45,8 @@ from .heads import (
     shipped_heads,
     targets,
 )
-from .rules import ASKED_CONFIDENCE, Matches, RulesCoder, phrases
+from cjm_research.coding.rules import ASKED_CONFIDENCE, Matches, RulesCoder, phrases
+from cjm_research.model import INTERVIEWER, Code, Codebook, Transcript, Turn
 
 VERSION = "6"
 #: Weight of the nearest example against the centroid in a code's similarity score. Chosen by

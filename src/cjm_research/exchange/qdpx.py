@@ -28,13 +28,18 @@ import pandas as pd
 import yaml
 from lxml import etree
 
-from .. import __version__
-from ..analysis import split_codes
-from ..coding.human import append_human_codes, latest_human_codes, read_human_codes, text_sha
-from ..ingest import MAX_TRANSCRIPT_BYTES, is_safe_id, read_transcript
-from ..iorw import write_bytes, write_text
-from ..model import PARTICIPANT, CJMInputError, Codebook, Persona, Transcript
-from ..study import Study, load_study
+from cjm_research import __version__
+from cjm_research.analysis import split_codes
+from cjm_research.coding.human import (
+    append_human_codes,
+    latest_human_codes,
+    read_human_codes,
+    text_sha,
+)
+from cjm_research.ingest import MAX_TRANSCRIPT_BYTES, is_safe_id, read_transcript
+from cjm_research.iorw import write_bytes, write_text
+from cjm_research.model import PARTICIPANT, CJMInputError, Codebook, Persona, Transcript
+from cjm_research.study import Study, load_study
 
 NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"

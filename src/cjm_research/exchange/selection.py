@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..model import PARTICIPANT
+from cjm_research.model import PARTICIPANT
 
 #: How much a pick lowers the worth of others: same persona, same machine stage, same interview
 #: within NEARBY turns. Chosen to spread a 5 % round over every persona and stage of the example

@@ -36,9 +36,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from .. import segments
-from ..coding.context import LOW_CONFIDENCE, REVIEW_FLAG  # the coder's flag becomes "check"
-from ..coding.human import (
+from cjm_research import segments
+from cjm_research.coding.context import (  # the coder's flag becomes "check"
+    LOW_CONFIDENCE,
+    REVIEW_FLAG,
+)
+from cjm_research.coding.human import (
     append_human_codes,
     apply_human_codes,
     coder_file,
@@ -47,8 +50,8 @@ from ..coding.human import (
     read_human_codes,
     text_sha,
 )
-from ..iorw import atomic_path, reproducible_zip, write_bytes
-from ..model import INTERVIEWER, SEGMENT_COLUMNS, CJMInputError, Code, Codebook
+from cjm_research.iorw import atomic_path, reproducible_zip, write_bytes
+from cjm_research.model import INTERVIEWER, SEGMENT_COLUMNS, CJMInputError, Code, Codebook
 
 REVIEW_SHEET = "review"
 CODEBOOK_SHEET = "codebook"

@@ -11,14 +11,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..model import CJMInputError, Transcript
-from .build import ReaderResult, assign_roles, build_transcript, matches_name
-from .docx import read_docx
-from .frontmatter import split_front_matter
-from .normalize import MAX_TRANSCRIPT_BYTES, decode_bytes, normalize_text, read_text_file
-from .personas import is_safe_id, load_participants, load_personas, read_persona
-from .subtitles import read_srt, read_vtt
-from .text import read_text
+from cjm_research.ingest.build import ReaderResult, assign_roles, build_transcript, matches_name
+from cjm_research.ingest.docx import read_docx
+from cjm_research.ingest.frontmatter import split_front_matter
+from cjm_research.ingest.normalize import (
+    MAX_TRANSCRIPT_BYTES,
+    decode_bytes,
+    normalize_text,
+    read_text_file,
+)
+from cjm_research.ingest.personas import is_safe_id, load_participants, load_personas, read_persona
+from cjm_research.ingest.subtitles import read_srt, read_vtt
+from cjm_research.ingest.text import read_text
+from cjm_research.model import CJMInputError, Transcript
 
 Reader = Callable[[Path], ReaderResult]
 

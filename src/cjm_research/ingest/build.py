@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..model import INTERVIEWER, PARTICIPANT, RawTurn, Transcript, Turn
-from .labels import split_label
-from .normalize import normalize_text
+from cjm_research.ingest.labels import split_label
+from cjm_research.ingest.normalize import normalize_text
+from cjm_research.model import INTERVIEWER, PARTICIPANT, RawTurn, Transcript, Turn
 
 #: Speaker labels that mean "the interviewer" without naming anyone (compared case-insensitively).
 INTERVIEWER_LABELS = frozenset(

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..model import CJMInputError, RawTurn
-from .build import ReaderResult
-from .normalize import MAX_TRANSCRIPT_BYTES
-from .text import parse_lines, parse_timestamp
+from cjm_research.ingest.build import ReaderResult
+from cjm_research.ingest.normalize import MAX_TRANSCRIPT_BYTES
+from cjm_research.ingest.text import parse_lines, parse_timestamp
+from cjm_research.model import CJMInputError, RawTurn
 
 #: Refuse a .docx whose parts expand to more than this in total.
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024

@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import RawTurn
-from .build import ReaderResult
-from .labels import is_speaker_label
-from .normalize import normalize_text, read_text_file
-from .text import DEFAULT_SPEAKER, NO_LABELS_WARNING
+from cjm_research.ingest.build import ReaderResult
+from cjm_research.ingest.labels import is_speaker_label
+from cjm_research.ingest.normalize import normalize_text, read_text_file
+from cjm_research.ingest.text import DEFAULT_SPEAKER, NO_LABELS_WARNING
+from cjm_research.model import RawTurn
 
 _STAMP = r"(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}"
 _TIMING = re.compile(rf"^\s*(?P<start>{_STAMP})\s*-->\s*(?P<end>{_STAMP})(?:\s.*)?$")

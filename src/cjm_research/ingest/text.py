@@ -20,11 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import RawTurn
-from .build import ReaderResult
-from .frontmatter import split_front_matter
-from .labels import NOTE, is_speaker_label
-from .normalize import normalize_text, read_text_file
+from cjm_research.ingest.build import ReaderResult
+from cjm_research.ingest.frontmatter import split_front_matter
+from cjm_research.ingest.labels import NOTE, is_speaker_label
+from cjm_research.ingest.normalize import normalize_text, read_text_file
+from cjm_research.model import RawTurn
 
 #: The speaker used when a file has no speaker labels at all.
 DEFAULT_SPEAKER = "Participant"

@@ -27,7 +27,7 @@ from docx.shared import Cm, Length
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from ..analysis import (
+from cjm_research.analysis import (
     INSIGHT_SOURCES,
     MIN_EVIDENCE,
     PERSONA_QUOTE,
@@ -49,7 +49,7 @@ from ..analysis import (
     team_items,
     title_lines,
 )
-from ..compare import (
+from cjm_research.compare import (
     GUIDES,
     Comparison,
     alt_texts,
@@ -58,12 +58,12 @@ from ..compare import (
     summary_sentences,
     touchpoint_table,
 )
-from ..compare import methodology as compare_methodology
-from ..compare import title_lines as compare_title_lines
-from ..insights import Insight
-from ..iorw import reproducible_zip, write_bytes
-from ..model import CJMInputError, Codebook, Persona
-from ..resources import templates_dir
+from cjm_research.compare import methodology as compare_methodology
+from cjm_research.compare import title_lines as compare_title_lines
+from cjm_research.insights import Insight
+from cjm_research.iorw import reproducible_zip, write_bytes
+from cjm_research.model import CJMInputError, Codebook, Persona
+from cjm_research.resources import templates_dir
 
 #: Every style the writer uses; the reference document must define them all.
 REQUIRED_STYLES: tuple[str, ...] = (

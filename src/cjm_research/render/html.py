@@ -15,9 +15,9 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from ..analysis import Quote
-from ..iorw import write_text
-from ..resources import templates_dir
+from cjm_research.analysis import Quote
+from cjm_research.iorw import write_text
+from cjm_research.resources import templates_dir
 
 esc = html.escape
 
