@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 
-from cjm_research.batch import code_study
 from cjm_research.evaluate import evaluate, read_gold
 from cjm_research.exchange.selection import next_for_review
 from cjm_research.exchange.sheets import export_review, import_review
 from cjm_research.resources import example_study_dir
+from cjm_research.run.batch import code_study
 from cjm_research.study import load_study
 
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "gold"

@@ -30,8 +30,8 @@ redact: bool = True  # pseudonyms and redacted text here too (the coded table st
 # %%
 from IPython.display import HTML, display
 
-from cjm_research import report
 from cjm_research.coding import code_transcripts, get_coder
+from cjm_research.report import persona as report
 from cjm_research.segments import read as read_segments
 from cjm_research.study import load_study
 

@@ -32,8 +32,8 @@ from pathlib import Path
 
 from IPython.display import HTML, display
 
-from cjm_research import report
-from cjm_research import report_compare as rc
+from cjm_research.report import compare as rc
+from cjm_research.report import persona as report
 
 output_dir = report.output_folder(output_dir, "cross-persona")
 ctx = rc.load_compare_context(study_dir, segments_path, personas)

@@ -31,7 +31,7 @@ import pandas as pd
 
 from cjm_research import tables
 from cjm_research.analysis import participant_segments
-from cjm_research.batch import explore_study
+from cjm_research.run.batch import explore_study
 from cjm_research.study import load_study
 
 pd.set_option("display.max_colwidth", 120)

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from IPython.display import HTML, display
 
-from cjm_research import report
+from cjm_research.report import persona as report
 
 output_dir = report.output_folder(output_dir, persona_id)
 ctx = report.load_context(study_dir, persona_id, segments_path, previous_dir, redact)
@@ -86,7 +86,7 @@ tables["priorities"]
 
 # %% tags=["explore"]
 # %matplotlib inline
-from cjm_research import charts
+from cjm_research.report import charts
 
 charts.emotion_curve_figure(ctx.journey)
 
@@ -96,4 +96,3 @@ segments = tables["segments"]
 segments[(segments["stage"] == "support") & (segments["emotion"] == "frustration")].sort_values(
     "participant"
 )[["participant", "segment_id", "text"]]
-

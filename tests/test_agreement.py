@@ -34,7 +34,7 @@ from cjm_research.cli import main
 from cjm_research.codebook import load_codebook
 from cjm_research.coding.human import append_human_codes
 from cjm_research.coding.rules import RulesCoder
-from cjm_research.model import CJMInputError
+from cjm_research.exceptions import CJMInputError
 from cjm_research.resources import example_study_dir
 
 DATA = Path(__file__).parent / "data" / "agreement"

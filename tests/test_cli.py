@@ -85,7 +85,7 @@ def test_reports_are_built_for_the_good_part_of_a_hostile_folder(report_runs):
 def test_a_bug_is_exit_1_with_the_traceback_in_a_log_not_blamed_on_the_input(
     study, capsys, monkeypatch
 ):
-    from cjm_research import batch
+    from cjm_research.run import batch
 
     def broken(*args, **kwargs):
         raise ValueError("an internal pandas-like failure")

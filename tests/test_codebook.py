@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from cjm_research.codebook import load_codebook
-from cjm_research.model import CJMInputError
+from cjm_research.exceptions import CJMInputError
 
 DESIGN_STAGES = [
     "awareness", "consideration", "purchase", "onboarding",

@@ -5,7 +5,6 @@ import shutil
 import pandas as pd
 import pytest
 
-from cjm_research.batch import code_study
 from cjm_research.coding.human import (
     COLUMNS,
     append_human_codes,
@@ -15,8 +14,9 @@ from cjm_research.coding.human import (
     latest_human_codes,
     read_human_codes,
 )
-from cjm_research.model import CJMInputError
+from cjm_research.exceptions import CJMInputError
 from cjm_research.resources import example_study_dir
+from cjm_research.run.batch import code_study
 from cjm_research.study import load_study
 
 

@@ -15,14 +15,8 @@ from cjm_research.coding.rules import (
     _drop_filler,
     tokens,
 )
-from cjm_research.model import (
-    INTERVIEWER,
-    PARTICIPANT,
-    SEGMENT_COLUMNS,
-    CJMInputError,
-    Code,
-    Codebook,
-)
+from cjm_research.exceptions import CJMInputError
+from cjm_research.model import INTERVIEWER, PARTICIPANT, SEGMENT_COLUMNS, Code, Codebook
 from cjm_research.resources import example_study_dir
 from cjm_research.study import load_study
 from journey_data import make_transcript as transcript

@@ -192,9 +192,9 @@ def test_a_single_persona_has_nothing_to_compare():
 def test_touchpoint_heatmap_copes_with_forty_personas():
     import pandas as pd
 
-    from cjm_research import charts
     from cjm_research.compare import compare_personas
     from cjm_research.model import Code, Codebook
+    from cjm_research.report import charts
 
     book = Codebook(
         "t", "1", stages=(Code("s", "S"),),
@@ -220,9 +220,9 @@ def test_persona_charts_keep_room_for_the_plot(n_personas):
     """Legends and thin data never squeeze the plot: matplotlib warns "axes sizes collapsed to
     zero" when constrained layout gives up, and an empty unclipped marker line once left the
     curves an inch tall above a page-high gap."""
-    from cjm_research import charts
     from cjm_research.compare import compare_personas
     from cjm_research.model import Code, Codebook
+    from cjm_research.report import charts
 
     book = Codebook(
         "t", "1", stages=tuple(Code(f"s{k}", f"Stage {k}") for k in range(4)),

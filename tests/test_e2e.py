@@ -132,7 +132,7 @@ def test_executed_notebook_is_kept_and_index_links_everything(built):
 def test_a_failing_persona_is_reported_and_the_others_still_finish(built, tmp_path, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
-    from cjm_research import batch
+    from cjm_research.run import batch, notebooks
     from cjm_research.study import load_study
 
     _, study_dir, _ = built
@@ -141,7 +141,7 @@ def test_a_failing_persona_is_reported_and_the_others_still_finish(built, tmp_pa
 
     def breaks_first_home(task):
         if task.persona_id == "first-home":  # its notebook cannot find the coded table
-            task = batch.PersonaTask(
+            task = notebooks.PersonaTask(
                 **{**task.__dict__, "segments_path": str(tmp_path / "gone.parquet")}
             )
         return original(task)
@@ -181,19 +181,20 @@ def test_cross_persona_report_is_built_and_linked_first_in_the_index(built):
 
 
 def test_a_failed_cross_persona_run_keeps_the_last_report(built, tmp_path):
-    from cjm_research import batch, report_compare
+    from cjm_research.report import compare as report_compare
+    from cjm_research.run import notebooks
 
     _, study_dir, out = built
-    assert batch.CROSS_PERSONA == report_compare.FILE_STEM
+    assert notebooks.CROSS_PERSONA == report_compare.FILE_STEM
     for path in out.glob("cross-persona*"):
         shutil.copy(path, tmp_path / path.name)
     segments = study_dir / ".cjm" / "segments.parquet"
-    kept = batch.run_cross_persona(study_dir, segments, tmp_path, PERSONAS,
+    kept = notebooks.run_cross_persona(study_dir, segments, tmp_path, PERSONAS,
                                    rebuild=False)  # fmt: skip
     assert kept.status == "unchanged"
     assert {Path(p).name for p in kept.outputs} >= {"cross-persona.docx", "cross-persona.html"}
     before = (tmp_path / "cross-persona.docx").read_bytes()
-    failed = batch.run_cross_persona(study_dir, tmp_path / "gone.parquet", tmp_path, PERSONAS)
+    failed = notebooks.run_cross_persona(study_dir, tmp_path / "gone.parquet", tmp_path, PERSONAS)
     assert failed.status == "failed" and "segments table not found" in failed.error
     assert (tmp_path / "cross-persona.docx").read_bytes() == before
     assert failed.log == str(tmp_path / "cross-persona.failed.ipynb")

@@ -15,7 +15,7 @@ from cjm_research.evaluate import (
     read_gold,
     set_scores,
 )
-from cjm_research.model import CJMInputError
+from cjm_research.exceptions import CJMInputError
 from cjm_research.resources import example_study_dir
 
 GOLD = ["a", "a", "b", "b", "c"]

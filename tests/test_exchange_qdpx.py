@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from cjm_research.batch import code_study
 from cjm_research.cli import main
 from cjm_research.codebook import load_codebook
 from cjm_research.coding.human import append_human_codes, latest_human_codes, read_human_codes
 from cjm_research.coding.rules import RulesCoder
+from cjm_research.exceptions import CJMInputError
 from cjm_research.exchange.qdpx import (
     CODEBOOK_NS,
     Selection,
@@ -22,8 +22,8 @@ from cjm_research.exchange.qdpx import (
     offsets_to_lf,
     qdc_bytes,
 )
-from cjm_research.model import CJMInputError
 from cjm_research.resources import example_study_dir
+from cjm_research.run.batch import code_study
 from cjm_research.study import load_study
 
 DATA = Path(__file__).parent / "data"

@@ -10,10 +10,10 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from cjm_research import coding
-from cjm_research.batch import code_study
 from cjm_research.cli import main
 from cjm_research.codebook import load_codebook
 from cjm_research.coding.human import append_human_codes, coder_file, read_human_codes
+from cjm_research.exceptions import CJMInputError
 from cjm_research.exchange.sheets import (
     COLUMNS,
     LOW_CONFIDENCE,
@@ -24,8 +24,8 @@ from cjm_research.exchange.sheets import (
     read_review,
     review_table,
 )
-from cjm_research.model import CJMInputError
 from cjm_research.resources import example_study_dir
+from cjm_research.run.batch import code_study
 from cjm_research.segments import frame as segments_frame
 from cjm_research.study import load_study
 

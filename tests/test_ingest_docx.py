@@ -10,9 +10,10 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
+from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest import docx as docx_reader
 from cjm_research.ingest import read_transcript
-from cjm_research.model import INTERVIEWER, PARTICIPANT, CJMInputError
+from cjm_research.model import INTERVIEWER, PARTICIPANT
 
 
 def make_docx(path: Path, build) -> Path:

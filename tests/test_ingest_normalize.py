@@ -6,9 +6,9 @@ import codecs
 
 import pytest
 
+from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest import decode_bytes, normalize_text, read_transcript, split_front_matter
 from cjm_research.ingest import normalize as normalize_module
-from cjm_research.model import CJMInputError
 
 SAMPLE = "Maya: How was it?\nDana: Fine, really.\n"
 

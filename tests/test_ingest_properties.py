@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest import normalize_text, read_transcript
-from cjm_research.model import CJMInputError, Transcript
+from cjm_research.model import Transcript
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 _SCRATCH = Path(tempfile.mkdtemp(prefix="cjm-props-"))  # one file rewritten per example

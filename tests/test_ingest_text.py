@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest import (
     ReaderResult,
     build_transcript,
@@ -16,7 +17,7 @@ from cjm_research.ingest import (
     register_reader,
 )
 from cjm_research.ingest.text import is_speaker_label, parse_header, parse_timestamp
-from cjm_research.model import INTERVIEWER, PARTICIPANT, CJMInputError, RawTurn, Transcript
+from cjm_research.model import INTERVIEWER, PARTICIPANT, RawTurn, Transcript
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -2,6 +2,7 @@ import pandas as pd
 import pytest
 
 from cjm_research.analysis import build_journey
+from cjm_research.exceptions import CJMInputError
 from cjm_research.insights import (
     CURATED,
     GENERATED,
@@ -12,7 +13,6 @@ from cjm_research.insights import (
     short_opportunity,
     snapshot,
 )
-from cjm_research.model import CJMInputError
 from test_analysis import BOOK, row
 
 

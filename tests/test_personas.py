@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest import load_participants, load_personas
-from cjm_research.model import CJMInputError, Participant
+from cjm_research.model import Participant
 
 PERSONA = """---
 id: first-home

@@ -9,8 +9,8 @@ import nbformat
 import pytest
 from docx.oxml.ns import qn
 
-from cjm_research import report_compare as rc
-from cjm_research.render.html import export_html
+from cjm_research.report import compare as rc
+from cjm_research.report.render.html import export_html
 from cjm_research.resources import notebooks_dir
 from journey_data import PERSONA_ID, make_segments
 
@@ -150,7 +150,7 @@ def test_html_figures_carry_the_word_alt_text_and_caption(ctx, figures):
 
 
 def test_notebook_end_to_end_to_self_contained_html(study, tmp_path):
-    from cjm_research.batch import execute
+    from cjm_research.run.kernels import execute
 
     root, segments = study
     executed = tmp_path / "cross-persona.ipynb"

@@ -11,10 +11,10 @@ import shutil
 
 import pytest
 
-from cjm_research import report
-from cjm_research.batch import code_study
-from cjm_research.render import html
+from cjm_research.report import persona as report
+from cjm_research.report.render import html
 from cjm_research.resources import example_study_dir
+from cjm_research.run.batch import code_study
 from cjm_research.segments import write as write_segments
 from cjm_research.study import load_study
 

@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from cjm_research.model import SEGMENT_COLUMNS, CJMInputError
+from cjm_research.exceptions import CJMInputError
+from cjm_research.model import SEGMENT_COLUMNS
 from cjm_research.segments import frame, read, write
 
 

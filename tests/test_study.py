@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cjm_research.model import INTERVIEWER, PARTICIPANT, CJMInputError
+from cjm_research.exceptions import CJMInputError
+from cjm_research.model import INTERVIEWER, PARTICIPANT
 from cjm_research.study import Problem, Study, find_transcripts, load_study
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "interviews"

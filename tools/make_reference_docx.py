@@ -5,7 +5,7 @@ on every run, so the committed file only changes when this script does.
 
 An organisation rebrands the reports by editing the styles of the generated file in Word (or by
 changing the constants below and re-running); the writer uses no direct formatting, only the
-styles listed in ``cjm_research.render.docx.REQUIRED_STYLES``.
+styles listed in ``cjm_research.report.render.docx.REQUIRED_STYLES``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,12 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import BaseStyle
 
-from cjm_research.render.docx import REQUIRED_STYLES, add_field, save_docx, set_core_properties
+from cjm_research.report.render.docx import (
+    REQUIRED_STYLES,
+    add_field,
+    save_docx,
+    set_core_properties,
+)
 
 FONT = "Arial"  # LibreOffice substitutes the metric-compatible Liberation Sans
 ACCENT = "1F4E5A"  # dark teal

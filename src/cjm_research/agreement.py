@@ -25,7 +25,8 @@ import pandas as pd
 
 from cjm_research.analysis import split_codes
 from cjm_research.coding.human import latest_human_codes, read_human_codes
-from cjm_research.model import PARTICIPANT, UNCODED_POLICIES, CJMInputError, Codebook
+from cjm_research.exceptions import CJMInputError
+from cjm_research.model import PARTICIPANT, UNCODED_POLICIES, Codebook
 
 #: Table columns compared, with the codebook dimension each one draws its codes from.
 DIMENSIONS: dict[str, str] = {

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cjm_research import __version__
-from cjm_research.model import REPORT_FORMATS, UNCODED_POLICIES, CJMInputError
+from cjm_research.exceptions import CJMInputError
+from cjm_research.model import REPORT_FORMATS, UNCODED_POLICIES
 
 # Each command imports what it needs when it runs: `cjm --help` and a no-change `cjm reports`
 # must not pay for pandas, matplotlib, onnxruntime or papermill.
@@ -72,7 +73,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_code(args: argparse.Namespace) -> int:
     """Code all transcripts into the segments table."""
     from cjm_research import segments
-    from cjm_research.batch import code_study
+    from cjm_research.run.batch import code_study
     from cjm_research.study import work_dir
 
     study = _load(args.study)
@@ -85,7 +86,8 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 def cmd_reports(args: argparse.Namespace) -> int:
     """Code the study and build the reports of every persona whose inputs changed."""
-    from cjm_research.batch import run_reports, summary_table, unchanged_reports
+    from cjm_research.run.batch import run_reports, unchanged_reports
+    from cjm_research.run.index import summary_table
 
     out = Path(args.out) if args.out else Path(args.study) / "reports"
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
@@ -121,9 +123,9 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
 def cmd_review_export(args: argparse.Namespace) -> int:
     """Write the review sheet: current codes, confidence, evidence, drop-downs (XLSX) or CSV."""
-    from cjm_research.batch import code_study
     from cjm_research.exchange import sheets
     from cjm_research.exchange.selection import next_for_review
+    from cjm_research.run.batch import code_study
 
     study = _load(args.study)
     if args.segments:
@@ -154,8 +156,8 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
 def cmd_review_import(args: argparse.Namespace) -> int:
     """Record the rows a reviewer changed as their human codes in STUDY/coding/."""
-    from cjm_research.batch import code_study
     from cjm_research.exchange import sheets
+    from cjm_research.run.batch import code_study
 
     study = _load(args.study)
     segments = code_study(study).segments
@@ -178,7 +180,7 @@ def cmd_review_import(args: argparse.Namespace) -> int:
 def _agreement_gate(args: argparse.Namespace) -> None:
     """``--min-alpha``: refuse (exit 2) when any dimension's alpha is below the threshold."""
     from cjm_research.agreement import require_min_alpha, study_agreement
-    from cjm_research.batch import code_study
+    from cjm_research.run.batch import code_study
 
     study = _load(args.study)
     machine = code_study(study, args.coder).machine
@@ -189,7 +191,7 @@ def _agreement_gate(args: argparse.Namespace) -> None:
 def cmd_agreement(args: argparse.Namespace) -> int:
     """Inter-coder agreement between coded tables or coders of a study."""
     from cjm_research.agreement import compute_agreement, format_agreement, resolve_coders
-    from cjm_research.batch import code_study
+    from cjm_research.run.batch import code_study
     from cjm_research.study import study_codebook
 
     root = Path(args.study)
@@ -203,8 +205,8 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Score the machine codes (of ``--segments`` or a fresh coding run) against a gold file."""
     from cjm_research.agreement import read_coded_table
-    from cjm_research.batch import code_study
     from cjm_research.evaluate import evaluate, format_evaluation, read_gold
+    from cjm_research.run.batch import code_study
 
     gold = read_gold(args.gold)
     if args.segments:
@@ -234,8 +236,8 @@ def _print_result(text: str, data: dict, json_to: str | None) -> int:
 
 def cmd_export_qdpx(args: argparse.Namespace) -> int:
     """Write the study as a REFI-QDA project (.qdpx)."""
-    from cjm_research.batch import code_study
     from cjm_research.exchange import qdpx
+    from cjm_research.run.batch import code_study
 
     study = _load(args.study)
     result = qdpx.export_qdpx(study, code_study(study, args.coder).machine, args.file)

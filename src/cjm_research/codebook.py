@@ -9,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from cjm_research.model import CJMInputError, Code, Codebook
+from cjm_research.exceptions import CJMInputError
+from cjm_research.model import Code, Codebook
 from cjm_research.resources import default_codebook_path
 
 DIMENSIONS = ("stages", "touchpoints", "emotions")

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from cjm_research.agreement import cohen_kappa
-from cjm_research.model import CJMInputError
+from cjm_research.exceptions import CJMInputError
 
 LABEL_DIMENSIONS = ("stage", "emotion")
 #: Confidence bands of the reliability table: [0, 0.5) is what the review sheet flags.

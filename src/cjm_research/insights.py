@@ -17,7 +17,8 @@ import pandas as pd
 import yaml
 
 from cjm_research.analysis import MIN_EVIDENCE, Journey, Quote, quote_of, where
-from cjm_research.model import CJMInputError, Codebook
+from cjm_research.exceptions import CJMInputError
+from cjm_research.model import Codebook
 
 CURATED, GENERATED = "curated", "generated"
 #: A stage's mean valence must move at least this much between runs to be reported as a shift.

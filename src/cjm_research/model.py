@@ -1,4 +1,4 @@
-"""The shared vocabulary: transcripts, speaker turns, personas, the codebook, and input errors.
+"""The shared vocabulary: transcripts, speaker turns, personas and the codebook.
 
 Everything here is plain data. Every other module speaks in these types, so this module imports
 nothing from the rest of the package.
@@ -47,26 +47,6 @@ SEGMENT_COLUMNS: tuple[str, ...] = (
 REPORT_FORMATS = ("docx", "html")
 #: How agreement treats units a coder left uncoded: drop them, or count "uncoded" as a code.
 UNCODED_POLICIES = ("exclude", "as-code")
-
-
-class CJMInputError(ValueError):
-    """A problem with the user's input: names the file, the line where known, and a fix."""
-
-    def __init__(
-        self, message: str, path: Path | str | None = None, line: int | None = None, hint: str = ""
-    ) -> None:
-        self.message = message
-        self.path = Path(path) if path is not None else None
-        self.line = line
-        self.hint = hint
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = ""
-        if self.path is not None:
-            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
-        hint = f" — {self.hint}" if self.hint else ""
-        return f"{where}{self.message}{hint}"
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from cjm_research.exceptions import CJMInputError
 from cjm_research.iorw import atomic_path
-from cjm_research.model import SEGMENT_COLUMNS, CJMInputError
+from cjm_research.model import SEGMENT_COLUMNS
 
 COLUMNS = SEGMENT_COLUMNS
 INT_COLUMNS = ("start", "end", "turn", "line")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from cjm_research.codebook import load_codebook
+from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest import (
     build_transcript,
     is_safe_id,
@@ -23,7 +24,7 @@ from cjm_research.ingest import (
     read_raw,
     readers,
 )
-from cjm_research.model import CJMInputError, Codebook, Participant, Persona, Transcript
+from cjm_research.model import Codebook, Participant, Persona, Transcript
 
 Severity = Literal["error", "warning"]
 ERROR: Severity = "error"

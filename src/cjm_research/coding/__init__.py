@@ -14,7 +14,8 @@ from typing import Protocol
 
 import pandas as pd
 
-from cjm_research.model import CJMInputError, Codebook, Transcript
+from cjm_research.exceptions import CJMInputError
+from cjm_research.model import Codebook, Transcript
 from cjm_research.segments import frame
 
 

@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from cjm_research.exceptions import CJMInputError
 from cjm_research.iorw import atomic_path
-from cjm_research.model import CJMInputError
 
 DIMENSION = 384
 MAX_TOKENS = 256

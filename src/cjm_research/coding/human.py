@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cjm_research.model import CJMInputError
+from cjm_research.exceptions import CJMInputError
 
 FOLDER = "coding"
 COLUMNS = (

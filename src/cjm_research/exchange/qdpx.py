@@ -36,9 +36,10 @@ from cjm_research.coding.human import (
     read_human_codes,
     text_sha,
 )
+from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest import MAX_TRANSCRIPT_BYTES, is_safe_id, read_transcript
 from cjm_research.iorw import write_bytes, write_text
-from cjm_research.model import PARTICIPANT, CJMInputError, Codebook, Persona, Transcript
+from cjm_research.model import PARTICIPANT, Codebook, Persona, Transcript
 from cjm_research.study import Study, load_study
 
 NS = "urn:QDA-XML:project:1.0"

@@ -50,8 +50,9 @@ from cjm_research.coding.human import (
     read_human_codes,
     text_sha,
 )
+from cjm_research.exceptions import CJMInputError
 from cjm_research.iorw import atomic_path, reproducible_zip, write_bytes
-from cjm_research.model import INTERVIEWER, SEGMENT_COLUMNS, CJMInputError, Code, Codebook
+from cjm_research.model import INTERVIEWER, SEGMENT_COLUMNS, Code, Codebook
 
 REVIEW_SHEET = "review"
 CODEBOOK_SHEET = "codebook"

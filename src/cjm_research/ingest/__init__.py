@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest.build import ReaderResult, assign_roles, build_transcript, matches_name
 from cjm_research.ingest.docx import read_docx
 from cjm_research.ingest.frontmatter import split_front_matter
@@ -23,7 +24,7 @@ from cjm_research.ingest.normalize import (
 from cjm_research.ingest.personas import is_safe_id, load_participants, load_personas, read_persona
 from cjm_research.ingest.subtitles import read_srt, read_vtt
 from cjm_research.ingest.text import read_text
-from cjm_research.model import CJMInputError, Transcript
+from cjm_research.model import Transcript
 
 Reader = Callable[[Path], ReaderResult]
 

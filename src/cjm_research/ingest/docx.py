@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest.build import ReaderResult
 from cjm_research.ingest.normalize import MAX_TRANSCRIPT_BYTES
 from cjm_research.ingest.text import parse_lines, parse_timestamp
-from cjm_research.model import CJMInputError, RawTurn
+from cjm_research.model import RawTurn
 
 #: Refuse a .docx whose parts expand to more than this in total.
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024

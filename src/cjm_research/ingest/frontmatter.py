@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from cjm_research.model import CJMInputError
+from cjm_research.exceptions import CJMInputError
 
 #: Front matter longer than this is refused: metadata is a few lines, not a document.
 MAX_FRONT_MATTER_BYTES = 64 * 1024

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from cjm_research.model import CJMInputError
+from cjm_research.exceptions import CJMInputError
 
 #: Transcripts larger than this are refused: a 20 MB plain-text interview is ~50 hours of talk,
 #: so anything bigger is almost surely the wrong file, and reading it would stall every step.

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest.frontmatter import split_front_matter
 from cjm_research.ingest.normalize import normalize_text, read_text_file
-from cjm_research.model import CJMInputError, Participant, Persona
+from cjm_research.model import Participant, Persona
 
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 # Device names Windows will not create as a folder, whatever the case.

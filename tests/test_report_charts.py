@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from cjm_research import charts
 from cjm_research.analysis import build_journey
 from cjm_research.model import Code, Codebook
+from cjm_research.report import charts
 from journey_data import make_codebook, make_journey, make_segments
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -257,7 +257,7 @@ def test_segments_fixture_has_the_table_columns():
 
 
 def test_text_cut_to_fit_ends_on_a_whole_word():
-    from cjm_research.charts import _wrap
+    from cjm_research.report.charts import _wrap
 
     text = "Offer paid two-hour delivery slots for evenings and weekends"
     for width in (0.8, 1.0, 1.3, 1.6):

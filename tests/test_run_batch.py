@@ -1,22 +1,10 @@
 import json
-import math
 from pathlib import Path
 
 import pytest
 
-from cjm_research.batch import safe_child
-from cjm_research.iorw import atomic_path, write_text
-from cjm_research.kernels import check_parameters
-from cjm_research.segments import write as write_segments
-
-
-def test_parameters_must_be_json_primitives_with_identifier_names():
-    ok = {"study_dir": "/x", "jobs": 2, "ratio": 0.5, "flag": True, "none": None}
-    assert check_parameters(ok) == ok
-    for bad in ({"a\nimport os": "x"}, {"1x": 1}, {"x": ("", '"')}, {"x": [1]},
-                {"x": math.nan}, {"x": Path("/p")}):  # fmt: skip
-        with pytest.raises(ValueError):
-            check_parameters(bad)
+from cjm_research.iorw import write_text
+from cjm_research.run.batch import safe_child
 
 
 @pytest.mark.parametrize("name", ["..", "", ".", "a/b", "../up", "/abs"])
@@ -29,58 +17,41 @@ def test_safe_child_accepts_a_plain_id(tmp_path):
     assert safe_child(tmp_path, "busy-parent") == (tmp_path / "busy-parent").resolve()
 
 
-def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
-    target = write_text(tmp_path / "report.html", "good")
-    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
-        tmp.write_text("half")
-        raise RuntimeError("killed")
-    assert target.read_text() == "good"
-    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
-    assert oct(target.stat().st_mode & 0o777) != oct(0o600)
-
-
 # --- incremental rebuilds: the planning, with notebook runs replaced by fast fakes ---------------
-
-
-@pytest.fixture
-def study_dir(tmp_path):
-    import shutil
-
-    from cjm_research.resources import example_study_dir
-
-    root = tmp_path / "study"
-    shutil.copytree(example_study_dir(), root)
-    return root
 
 
 @pytest.fixture
 def fake_runs(monkeypatch):
     """Replace notebook runs by fakes that write real files; record what was built."""
-    from cjm_research import batch
+    from cjm_research.run import batch, notebooks
 
     built: list[str] = []
 
     def run_persona(task):
         if task.persona_id in fail:
-            return batch.PersonaResult(task.persona_id, batch.FAILED, 0.1, error="KeyError: x")
+            return notebooks.RunResult(task.persona_id, notebooks.FAILED, 0.1, error="KeyError: x")
         built.append(task.persona_id)
         out = Path(task.out_dir)
         out.mkdir(parents=True, exist_ok=True)
         names = [f"{task.persona_id}.{s}" for s in ("ipynb", *task.formats)]
         for name in names:
             write_text(out / name, f"report of {task.persona_id}")
-        return batch.PersonaResult(task.persona_id, batch.OK, 0.1, [str(out / n) for n in names])
+        return notebooks.RunResult(
+            task.persona_id, notebooks.OK, 0.1, [str(out / n) for n in names]
+        )
 
     def run_coding_log(task):
         built.append("coding.ipynb")
         write_text(task.output, "coding log")
-        return batch.PersonaResult("coding.ipynb", batch.OK, 0.1, [task.output])
+        return notebooks.RunResult("coding.ipynb", notebooks.OK, 0.1, [task.output])
 
     def run_cross_persona(study_dir, segments_path, out_dir, personas, **kwargs):
-        names = [out_dir / f"{batch.CROSS_PERSONA}.{s}" for s in ("ipynb", "docx", "html")]
+        names = [out_dir / f"{notebooks.CROSS_PERSONA}.{s}" for s in ("ipynb", "docx", "html")]
         for name in names:
             write_text(name, "comparison")
-        return batch.PersonaResult(batch.CROSS_PERSONA, batch.OK, 0.1, [str(n) for n in names])
+        return notebooks.RunResult(
+            notebooks.CROSS_PERSONA, notebooks.OK, 0.1, [str(n) for n in names]
+        )
 
     fail: set[str] = set()
     monkeypatch.setattr(batch, "run_persona", run_persona)
@@ -92,7 +63,7 @@ def fake_runs(monkeypatch):
 def _build(study_dir, **options):
     from concurrent.futures import ThreadPoolExecutor
 
-    from cjm_research.batch import run_reports
+    from cjm_research.run.batch import run_reports
     from cjm_research.study import load_study
 
     messages: list[str] = []
@@ -113,7 +84,7 @@ def _statuses(result):
 
 
 def test_a_rerun_with_nothing_changed_builds_nothing(study_dir, fake_runs):
-    from cjm_research.batch import unchanged_reports
+    from cjm_research.run.batch import unchanged_reports
 
     built, _ = fake_runs
     first, _ = _build(study_dir)
@@ -135,7 +106,7 @@ def test_a_rerun_with_nothing_changed_builds_nothing(study_dir, fake_runs):
 def test_one_changed_transcript_rebuilds_only_its_persona_and_codes_one_interview(
     study_dir, fake_runs
 ):
-    from cjm_research.batch import unchanged_reports
+    from cjm_research.run.batch import unchanged_reports
 
     built, _ = fake_runs
     _build(study_dir)
@@ -184,24 +155,6 @@ def test_missing_outputs_failures_and_force_rebuild(study_dir, fake_runs):
     assert sorted(built) == ["busy-parent", "coding.ipynb", "design-lover", "first-home"]
 
 
-def test_summary_table_names_status_seconds_outputs_and_causes():
-    from cjm_research.batch import BatchResult, PersonaResult, summary_table
-
-    table = summary_table(
-        BatchResult(
-            Path("s.parquet"),
-            [
-                PersonaResult("a", "ok", 3.25, ["/r/a/a.docx", "/r/a/a.html"]),
-                PersonaResult("b", "failed", 1.0, error="KeyError: 'x'", log="/r/b/failed.ipynb"),
-            ],
-        )
-    )
-    lines = table.splitlines()
-    assert lines[0].split() == ["persona", "status", "seconds", "outputs"]
-    assert lines[1].split() == ["a", "ok", "3.2", "2", "files", "(docx,", "html)"]
-    assert "cause: KeyError: 'x'" in table and "log: /r/b/failed.ipynb" in table
-
-
 # --- real notebook runs: a Dask cluster, a time limit, a killed batch ----------------------------
 
 
@@ -209,7 +162,7 @@ def test_a_dask_local_cluster_builds_a_persona_into_the_reports_folder(study_dir
     pytest.importorskip("distributed")
     from docx import Document
 
-    from cjm_research.batch import run_reports
+    from cjm_research.run.batch import run_reports
     from cjm_research.study import load_study
 
     out = study_dir / "reports"
@@ -228,25 +181,6 @@ def test_a_dask_local_cluster_builds_a_persona_into_the_reports_folder(study_dir
     assert load_study(study_dir).personas["first-home"].name in body
     assert "Journey" in (out / "first-home" / "first-home.html").read_text(encoding="utf-8")
     assert (out / "coding.ipynb").is_file()
-
-
-def test_a_persona_over_its_time_limit_fails_with_the_cause(study_dir, tmp_path):
-    from cjm_research.batch import PersonaTask, run_persona
-    from cjm_research.codecache import code_with_cache
-    from cjm_research.coding import get_coder
-    from cjm_research.study import load_study
-
-    study = load_study(study_dir)
-    table, _ = code_with_cache(
-        study.transcripts, get_coder("rules", study.codebook), study.codebook, None
-    )
-    segments = write_segments(table, tmp_path / "segments.parquet")
-    out = tmp_path / "reports" / "first-home"
-    task = PersonaTask("first-home", "F", str(study_dir), str(segments), str(out), timeout=1)
-    result = run_persona(task)
-    assert result.status == "failed"
-    assert "timed out after 1 s" in result.error
-    assert not (out / "first-home.docx").exists() and not list(out.glob(".build-*"))
 
 
 def test_a_killed_batch_leaves_every_previous_report_intact(study_dir):
@@ -295,7 +229,7 @@ def test_a_killed_batch_leaves_every_previous_report_intact(study_dir):
 
 
 def test_a_delivered_report_changed_by_hand_is_rebuilt_and_the_run_says_why(study_dir, fake_runs):
-    from cjm_research.batch import unchanged_reports
+    from cjm_research.run.batch import unchanged_reports
 
     built, _ = fake_runs
     _build(study_dir)
@@ -311,12 +245,3 @@ def test_a_delivered_report_changed_by_hand_is_rebuilt_and_the_run_says_why(stud
     )
     text = (study_dir / "reports" / "first-home" / "first-home.docx").read_text()
     assert text == "report of first-home"
-
-
-def test_a_notebook_run_by_hand_writes_into_a_scratch_folder(capsys):
-    from cjm_research.report import output_folder
-
-    scratch = output_folder("", "first-home")
-    assert scratch.is_dir() and scratch.name.startswith("cjm-first-home-")
-    assert str(scratch) in capsys.readouterr().out
-    assert output_folder("somewhere/given", "x") == Path("somewhere/given")

@@ -8,253 +8,46 @@ good report with a broken one. A failure is reported with its cause while the ot
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import sys
-import threading
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
-from cjm_research import manifest as mf
 from cjm_research import privacy
 from cjm_research import segments as segments_table
 from cjm_research.analysis import participant_segments
-from cjm_research.codecache import code_with_cache
 from cjm_research.coding import code_with_review, get_coder
 from cjm_research.coding.human import apply_human_codes, is_human, read_human_codes
-from cjm_research.executors import make_executor
-from cjm_research.iorw import atomic_path, write_text
-from cjm_research.kernels import execute
-from cjm_research.model import PARTICIPANT, REPORT_FORMATS, CJMInputError
-from cjm_research.render import html
-from cjm_research.resources import notebooks_dir
+from cjm_research.exceptions import CJMInputError
+from cjm_research.model import PARTICIPANT
+from cjm_research.run import manifest as mf
+from cjm_research.run.codecache import code_with_cache
+from cjm_research.run.executors import make_executor
+from cjm_research.run.index import write_index
+from cjm_research.run.notebooks import (
+    CROSS_PERSONA,
+    FORMATS,
+    OK,
+    SKIPPED,
+    UNCHANGED,
+    BatchResult,
+    CodingLogTask,
+    PersonaTask,
+    RunResult,
+    failed_run,
+    run_coding_log,
+    run_cross_persona,
+    run_persona,
+)
 from cjm_research.study import Study, work_dir
 
 log = logging.getLogger(__name__)
-
-FORMATS = REPORT_FORMATS
-CROSS_PERSONA = "cross-persona"  # the comparison report's file stem in the reports folder
-
-
-@dataclass(frozen=True)
-class PersonaTask:
-    """One persona's report run; plain data so it pickles to a worker process or a cluster."""
-
-    persona_id: str
-    persona_name: str
-    study_dir: str
-    segments_path: str
-    out_dir: str
-    formats: tuple[str, ...] = FORMATS
-    timeout: int = 600
-    redact: bool = True  # pseudonyms and redacted quotes in the reports (privacy.py)
-    log_dir: str = ""  # where a failed run's notebook goes (the working folder, not reports/)
-
-
-@dataclass
-class PersonaResult:
-    """What became of one persona's run."""
-
-    persona_id: str
-    status: str  # "ok" or "failed"
-    seconds: float
-    outputs: list[str] = field(default_factory=list)
-    error: str = ""
-    log: str = ""
-
-
-@dataclass
-class BatchResult:
-    """The whole run: the segments table written and every persona's result."""
-
-    segments_path: Path
-    results: list[PersonaResult]
-    skipped_files: list[str] = field(default_factory=list)
-    coding_log: PersonaResult | None = None  # None when the coding notebook was up to date
-    cross_persona: PersonaResult | None = None  # None with fewer than two personas
-
-    @property
-    def ok(self) -> bool:
-        """True when every persona's report (and the coding log, if run) is built and current."""
-        runs = [*self.results, *([self.coding_log] if self.coding_log else [])]
-        runs += [self.cross_persona] if self.cross_persona else []
-        return all(r.status in (OK, UNCHANGED, SKIPPED) for r in runs)
-
-
-# SKIPPED: not built because an input it needs (its persona note) is bad; named in skipped_files.
-OK, FAILED, UNCHANGED, SKIPPED = "ok", "failed", "unchanged", "skipped"
-
-
-@dataclass(frozen=True)
-class CodingLogTask:
-    """The coding notebook run (``reports/coding.ipynb``), the audit trail of a coding run."""
-
-    study_dir: str
-    coder: str
-    segments_path: str
-    output: str
-    redact: bool = True
-    timeout: int = 600
-
-
-def run_coding_log(task: CodingLogTask) -> PersonaResult:
-    """Execute the coding notebook into ``task.output``; replaced only when it succeeds."""
-    started = time.perf_counter()
-    try:
-        with atomic_path(task.output) as tmp:
-            executed = tmp.with_suffix(".ipynb")
-            try:
-                execute(
-                    notebooks_dir() / "coding.ipynb",
-                    executed,
-                    {
-                        "study_dir": task.study_dir,
-                        "coder": task.coder,
-                        "segments_path": task.segments_path,
-                        "redact": task.redact,
-                    },
-                    task.timeout,
-                )
-                os.replace(executed, tmp)
-            finally:
-                executed.unlink(missing_ok=True)
-    except Exception as exc:
-        return PersonaResult(
-            Path(task.output).name, FAILED, time.perf_counter() - started, error=_cause(exc)
-        )
-    return PersonaResult(Path(task.output).name, OK, time.perf_counter() - started, [task.output])
-
-
-def run_persona(task: PersonaTask) -> PersonaResult:
-    """Build one persona's report in a scratch folder; promote the outputs only on success."""
-    return run_notebook(
-        "journey_report.ipynb",
-        task.persona_id,
-        {
-            "study_dir": task.study_dir,
-            "persona_id": task.persona_id,
-            "segments_path": task.segments_path,
-            "previous_dir": task.out_dir,
-            "redact": task.redact,
-        },
-        Path(task.out_dir),
-        formats=task.formats,
-        title=f"Journey: {task.persona_name}",
-        timeout=task.timeout,
-        failed_log=Path(task.log_dir or task.out_dir) / f"{task.persona_id}.failed.ipynb",
-    )
-
-
-def run_notebook(
-    notebook: str,
-    stem: str,
-    parameters: dict[str, object],
-    out_dir: Path,
-    *,
-    formats: Sequence[str] = FORMATS,
-    title: str = "",
-    timeout: int = 600,
-    failed_log: Path | None = None,
-) -> PersonaResult:
-    """Run a report notebook into a scratch folder of ``out_dir``; promote only on success.
-
-    The notebook gets ``parameters`` plus ``output_dir`` (the scratch folder) and leaves its
-    figures and ``<stem>.docx`` there; ``<stem>.ipynb`` and ``<stem>.html`` are added here. A
-    failed run leaves its executed notebook as ``failed_log`` (default ``<stem>.failed.ipynb``
-    in ``out_dir``) and every earlier report in place; it is kept out of ``reports/`` by the batch,
-    since a traceback may quote unredacted data.
-    """
-    failed = failed_log or out_dir / f"{stem}.failed.ipynb"
-    started = time.perf_counter()
-    # A killed run leaves its build folder behind; only one task per folder runs at a time.
-    for stale in out_dir.glob(".build-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    build = out_dir / f".build-{os.getpid()}-{threading.get_ident()}"
-    build.mkdir(parents=True)
-    executed = build / f"{stem}.ipynb"
-    try:
-        execute(
-            notebooks_dir() / notebook,
-            executed,
-            {**parameters, "output_dir": str(build)},
-            timeout,
-        )
-        if "html" in formats:
-            html.export_html(executed, build / f"{stem}.html", title=title)
-        outputs = _promote(build, out_dir, stem, formats)
-    except Exception as exc:  # one report's failure must not stop the batch
-        if executed.exists():
-            failed.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(executed, failed)
-        return PersonaResult(
-            persona_id=stem,
-            status=FAILED,
-            seconds=time.perf_counter() - started,
-            error=_cause(exc),
-            log=str(failed) if failed.exists() else "",
-        )
-    finally:
-        shutil.rmtree(build, ignore_errors=True)
-    failed.unlink(missing_ok=True)
-    return PersonaResult(stem, OK, time.perf_counter() - started, outputs)
-
-
-def run_cross_persona(
-    study_dir: Path,
-    segments_path: Path,
-    out_dir: Path,
-    personas: Sequence[str],
-    *,
-    formats: Sequence[str] = FORMATS,
-    timeout: int = 600,
-    rebuild: bool = True,
-    log_dir: Path | None = None,
-) -> PersonaResult:
-    """``reports/cross-persona.*``: every persona's journey compared; kept when not ``rebuild``."""
-    current = [out_dir / f"{CROSS_PERSONA}.{suffix}" for suffix in ("ipynb", *formats)]
-    if not rebuild and all(p.is_file() for p in current):
-        current += sorted(out_dir.glob(f"{CROSS_PERSONA}-*.png"))
-        return PersonaResult(CROSS_PERSONA, UNCHANGED, 0.0, [str(p) for p in current])
-    return run_notebook(
-        "cross_persona.ipynb",
-        CROSS_PERSONA,
-        {
-            "study_dir": str(study_dir),
-            "segments_path": str(segments_path),
-            "personas": ";".join(personas),
-        },
-        out_dir,
-        formats=formats,
-        title="Cross-persona comparison",
-        timeout=timeout,
-        failed_log=Path(log_dir or out_dir) / f"{CROSS_PERSONA}.failed.ipynb",
-    )
-
-
-def _promote(build: Path, out_dir: Path, stem: str, formats: Sequence[str]) -> list[str]:
-    keep = [f"{stem}.ipynb", *(f"{stem}.{f}" for f in formats)]
-    keep += [p.name for p in build.glob("*.png")] + [p.name for p in build.glob("*.snapshot.json")]
-    outputs = []
-    for name in keep:
-        if (build / name).exists():
-            os.replace(build / name, out_dir / name)
-            outputs.append(str(out_dir / name))
-    return outputs
-
-
-def _cause(exc: Exception) -> str:
-    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
-    if ename:
-        return f"{ename}: {evalue}"
-    return "".join(traceback.format_exception_only(exc)).strip()
 
 
 def safe_child(root: Path, name: str) -> Path:
@@ -375,7 +168,7 @@ def run_reports(
     previous = mf.Manifest() if force else mf.load_manifest(work, out_dir)
     last = mf.load_manifest(work, out_dir).personas if force else previous.personas
     skipped = [
-        PersonaResult(
+        RunResult(
             pid,
             SKIPPED,
             0.0,
@@ -429,7 +222,7 @@ def run_reports(
         for pid in stale
     ]
     # The coding log and the comparison run on the same workers, alongside the personas.
-    side: dict[str, Callable[[], PersonaResult]] = {}
+    side: dict[str, Callable[[], RunResult]] = {}
     if coding_log is not None:
         side["coding.ipynb"] = partial(run_coding_log, coding_log)
     compare = len(selected) >= 2
@@ -444,9 +237,7 @@ def run_reports(
     )
     log_result = done.get("coding.ipynb")
     results += [
-        PersonaResult(
-            pid, UNCHANGED, 0.0, [str(out_dir / p) for p in previous.personas[pid].outputs]
-        )
+        RunResult(pid, UNCHANGED, 0.0, [str(out_dir / p) for p in previous.personas[pid].outputs])
         for pid in selected
         if pid not in stale
     ]
@@ -565,9 +356,7 @@ def unchanged_reports(
         return None  # the comparison went missing: the full path rebuilds it
     wanted = sorted(set(personas)) or previous.known
     results = [
-        PersonaResult(
-            pid, UNCHANGED, 0.0, [str(out_dir / p) for p in previous.personas[pid].outputs]
-        )
+        RunResult(pid, UNCHANGED, 0.0, [str(out_dir / p) for p in previous.personas[pid].outputs])
         for pid in wanted
     ]
     skipped = [str(s) for s in previous.extra.get("skipped", [])]  # type: ignore[union-attr]
@@ -604,21 +393,21 @@ def persona_ids(study: Study, wanted: Sequence[str] = ()) -> list[str]:
 
 def _run_tasks(
     tasks: list[PersonaTask],
-    side: dict[str, Callable[[], PersonaResult]],
+    side: dict[str, Callable[[], RunResult]],
     executor: Executor | None,
     say: Callable[[str], None],
     *,
     kind: str = "local",
     workers: int = 1,
     scheduler: str = "",
-) -> tuple[list[PersonaResult], dict[str, PersonaResult]]:
+) -> tuple[list[RunResult], dict[str, RunResult]]:
     """Persona runs and ``side`` runs (coding log, comparison) on ``executor`` or a new pool."""
     if not tasks and not side:
         return [], {}
     if executor is None:
         with make_executor(kind, workers, scheduler) as pool:
             return _run_tasks(tasks, side, pool, say)
-    results: list[PersonaResult] = []
+    results: list[RunResult] = []
     # Side runs go first: each is as long as a persona, and they would otherwise finish last.
     side_futures = {name: executor.submit(run) for name, run in side.items()}
     # A live bar on a terminal; tqdm disables itself elsewhere and the log lines remain.
@@ -647,72 +436,11 @@ def _run_tasks(
     return results, side_results
 
 
-def _result(future: Future, name: str) -> PersonaResult:
+def _result(future: Future, name: str) -> RunResult:
     try:
         return future.result()
     except Exception as exc:  # a worker that died (killed, out of memory) or a lost cluster
-        return PersonaResult(name, FAILED, 0.0, error=_cause(exc))
-
-
-def summary_table(batch: BatchResult) -> str:
-    """The end-of-run table: persona, status, seconds, outputs; each failure's cause and log."""
-    lines = [f"{'persona':<24}{'status':<11}{'seconds':>8}  outputs"]
-    runs = [*batch.results, *([batch.coding_log] if batch.coding_log else [])]
-    runs += [batch.cross_persona] if batch.cross_persona else []
-    for r in runs:
-        kinds = ", ".join(sorted({Path(p).suffix.lstrip(".") for p in r.outputs}))
-        outputs = f"{len(r.outputs)} files ({kinds})" if r.outputs else "-"
-        lines.append(f"{r.persona_id:<24}{r.status:<11}{r.seconds:>8.1f}  {outputs}")
-        if r.error:
-            lines.append(f"{'':<24}cause: {r.error}")
-        if r.log:
-            lines.append(f"{'':<24}log: {r.log}")
-    return "\n".join(lines)
-
-
-def write_index(
-    out_dir: Path,
-    study: Study,
-    segments: pd.DataFrame,
-    results: list[PersonaResult],
-    cross: PersonaResult | None = None,
-) -> Path:
-    """``reports/index.html``: every persona's reports with counts and the small journey map.
-
-    ``cross``, the cross-persona report's run, is linked at the top when given.
-    """
-    rows = participant_segments(segments)
-    overview = None
-    if cross is not None:
-        compared = rows[rows["persona_id"].isin([r.persona_id for r in results])]
-        overview = html.IndexEntry(
-            persona_id=CROSS_PERSONA,
-            name="Cross-persona comparison",
-            interviews=compared["interview_id"].nunique(),
-            participants=compared["participant_id"].nunique(),
-            segments=len(compared),
-            status=cross.status,
-            error=cross.error,
-            files=[Path(p).relative_to(out_dir).as_posix() for p in cross.outputs],
-        )
-    entries = []
-    for result in results:
-        pid = result.persona_id
-        mine = rows[rows["persona_id"] == pid]
-        entries.append(
-            html.IndexEntry(
-                persona_id=pid,
-                name=study.personas[pid].name if pid in study.personas else pid,
-                interviews=mine["interview_id"].nunique(),
-                participants=mine["participant_id"].nunique(),
-                segments=len(mine),
-                status=result.status,
-                error=result.error,
-                files=[Path(p).relative_to(out_dir).as_posix() for p in result.outputs],
-            )
-        )
-    page = html.index_page(study.root.name, entries, overview)
-    return write_text(out_dir / "index.html", page)
+        return failed_run(name, exc)
 
 
 def write_manifest(

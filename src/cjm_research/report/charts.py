@@ -809,7 +809,7 @@ def save_journey_figures(
 ) -> dict[str, Path]:
     """Render every journey figure into ``folder``; returns the paths by ``FIGURE_FILES`` key.
 
-    The result is what :func:`cjm_research.render.docx.write_journey_docx` takes as ``figures``.
+    The result is what :func:`cjm_research.report.render.docx.write_journey_docx` takes as ``figures``.
     """
     folder = Path(folder)
     figures = {

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cjm_research import charts, memo, privacy
+from cjm_research import privacy
 from cjm_research import segments as segments_table
 from cjm_research.agreement import (
     Audit,
@@ -56,8 +56,9 @@ from cjm_research.insights import (
 )
 from cjm_research.iorw import write_text
 from cjm_research.model import Codebook, Persona
-from cjm_research.render import html
-from cjm_research.render.docx import write_journey_docx
+from cjm_research.report import charts, memo
+from cjm_research.report.render import html
+from cjm_research.report.render.docx import write_journey_docx
 from cjm_research.resources import default_codebook_path
 from cjm_research.study import Study, study_notes
 from cjm_research.tables import code_cooccurrence, code_frequency_table, top_pairs

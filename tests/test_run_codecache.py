@@ -1,22 +1,12 @@
 """The per-interview coding cache: same table as coding afresh, and only new work is done."""
 
 import dataclasses
-import shutil
 
 import pandas as pd
-import pytest
 
-from cjm_research.codecache import code_with_cache
 from cjm_research.coding import code_transcripts, get_coder
-from cjm_research.resources import example_study_dir
+from cjm_research.run.codecache import code_with_cache
 from cjm_research.study import load_study
-
-
-@pytest.fixture
-def study_dir(tmp_path):
-    root = tmp_path / "study"
-    shutil.copytree(example_study_dir(), root)
-    return root
 
 
 class Counting:

@@ -60,9 +60,10 @@ from cjm_research.compare import (
 )
 from cjm_research.compare import methodology as compare_methodology
 from cjm_research.compare import title_lines as compare_title_lines
+from cjm_research.exceptions import CJMInputError
 from cjm_research.insights import Insight
 from cjm_research.iorw import reproducible_zip, write_bytes
-from cjm_research.model import CJMInputError, Codebook, Persona
+from cjm_research.model import Codebook, Persona
 from cjm_research.resources import templates_dir
 
 #: Every style the writer uses; the reference document must define them all.
@@ -127,7 +128,7 @@ def write_journey_docx(
     ``warnings`` close the executive summary (see ``report.review_warnings``).
 
     ``figures`` maps ``journey_map``, ``emotion_curve``, ``touchpoint_heatmap`` and optionally
-    ``emotion_heatmap`` to image files (see :func:`cjm_research.charts.save_journey_figures`); a
+    ``emotion_heatmap`` to image files (see :func:`cjm_research.report.charts.save_journey_figures`); a
     missing one is noted in the report instead of failing it.
     """
     reference = Path(reference) if reference is not None else templates_dir() / "reference.docx"
@@ -669,7 +670,7 @@ def write_cross_persona_docx(
     """Write the Word report comparing every persona's journey to ``out_path``; return the path.
 
     ``figures`` maps ``persona_curves``, ``divergence`` and ``touchpoint_personas`` to image files
-    (see :mod:`cjm_research.report_compare`); a missing one is noted instead of failing the report.
+    (see :mod:`cjm_research.report.compare`); a missing one is noted instead of failing the report.
     """
     reference = Path(reference) if reference is not None else templates_dir() / "reference.docx"
     doc = open_reference(reference)

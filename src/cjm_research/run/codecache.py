@@ -19,8 +19,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from cjm_research.coding import TranscriptCoder, code_transcripts
-from cjm_research.manifest import coding_sources, sha_json
 from cjm_research.model import SEGMENT_COLUMNS, Codebook, Transcript
+from cjm_research.run.manifest import coding_sources, sha_json
 
 KEY = "cache_key"
 

@@ -1,13 +1,16 @@
 """Warm kernels: reused across notebooks, yet each notebook starts from an empty namespace."""
 
 import json
+import math
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from cjm_research.kernels import NotebookTimeout, WarmKernel, check_parameters
+from cjm_research.exceptions import NotebookTimeout
+from cjm_research.run.kernels import WarmKernel, check_parameters
 
 
 def _notebook(path, *cells):
@@ -85,7 +88,7 @@ def test_parameters_are_checked_before_anything_runs(tmp_path, kernel):
 
 
 def _inherited() -> tuple[bool, int]:
-    from cjm_research import kernels
+    from cjm_research.run import kernels
 
     return getattr(kernels._local, "kernel", None) is not None, len(kernels._all)
 
@@ -94,7 +97,7 @@ def test_a_forked_worker_does_not_inherit_the_parents_kernels():
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from cjm_research import kernels
+    from cjm_research.run import kernels
 
     parent = kernels.warm_kernel()  # not started: only the bookkeeping matters here
     try:
@@ -105,3 +108,12 @@ def test_a_forked_worker_does_not_inherit_the_parents_kernels():
     finally:
         kernels._all.remove(parent)
         del kernels._local.kernel
+
+
+def test_parameters_must_be_json_primitives_with_identifier_names():
+    ok = {"study_dir": "/x", "jobs": 2, "ratio": 0.5, "flag": True, "none": None}
+    assert check_parameters(ok) == ok
+    for bad in ({"a\nimport os": "x"}, {"1x": 1}, {"x": ("", '"')}, {"x": [1]},
+                {"x": math.nan}, {"x": Path("/p")}):  # fmt: skip
+        with pytest.raises(ValueError):
+            check_parameters(bad)

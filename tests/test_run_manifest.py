@@ -1,22 +1,11 @@
 """The manifest: which inputs each report was built from, and the checks a re-run makes."""
 
-import shutil
 from pathlib import Path
 
-import pytest
-
-from cjm_research import manifest as mf
-from cjm_research.batch import _table_sha, code_study, persona_inputs
 from cjm_research.coding.human import append_human_codes
-from cjm_research.resources import example_study_dir
+from cjm_research.run import manifest as mf
+from cjm_research.run.batch import _table_sha, code_study, persona_inputs
 from cjm_research.study import load_study
-
-
-@pytest.fixture
-def study_dir(tmp_path):
-    root = tmp_path / "study"
-    shutil.copytree(example_study_dir(), root)
-    return root
 
 
 def test_study_files_hash_every_input_and_nothing_generated(study_dir):

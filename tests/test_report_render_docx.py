@@ -11,10 +11,10 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from cjm_research import charts
 from cjm_research.analysis import build_journey
-from cjm_research.model import CJMInputError
-from cjm_research.render.docx import REQUIRED_STYLES, clean_for_word, write_journey_docx
+from cjm_research.exceptions import CJMInputError
+from cjm_research.report import charts
+from cjm_research.report.render.docx import REQUIRED_STYLES, clean_for_word, write_journey_docx
 from cjm_research.resources import templates_dir
 from journey_data import PERSONA_ID, make_codebook, make_journey, make_persona, make_segments
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 
-from cjm_research.kernels import prestart
-from cjm_research.model import CJMInputError
+from cjm_research.exceptions import CJMInputError
+from cjm_research.run.kernels import prestart
 
 EXECUTORS = ("local", "dask")
 

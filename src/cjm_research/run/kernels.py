@@ -23,12 +23,12 @@ import tempfile
 import threading
 from pathlib import Path
 
-from cjm_research.model import CJMInputError
+from cjm_research.exceptions import CJMInputError, KernelStartError, NotebookTimeout
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 #: What a new kernel imports before its first notebook (overlaps with coding in the parent).
-PRELOAD = "import cjm_research.report"
+PRELOAD = "import cjm_research.report.persona"
 
 # Runs before each notebook. The reset comes last so the helper names go too; modules stay imported.
 _RESET = """\
@@ -80,10 +80,6 @@ def kernel_manager_class() -> type:
             return os.path.join(tempfile.mkdtemp(prefix="cjm-kernel-"), "kernel-ipc")
 
     return IPCKernelManager
-
-
-class NotebookTimeout(TimeoutError):
-    """A notebook ran longer than its time limit; its kernel was killed."""
 
 
 class WarmKernel:
@@ -163,7 +159,7 @@ class WarmKernel:
         if reply["content"]["status"] != "ok":
             self.close()
             content = reply["content"]
-            raise RuntimeError(f"kernel set-up failed: {content['ename']}: {content['evalue']}")
+            raise KernelStartError(f"kernel set-up failed: {content['ename']}: {content['evalue']}")
 
     async def _execute_silently(self, code: str) -> dict:
         client = self.km.client()

@@ -32,7 +32,7 @@ from cjm_research.resources import notebooks_dir, templates_dir
 
 NAME = "manifest.json"
 SCHEMA = 3
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]  # the whole package, not only run/
 _LIBRARIES = ("papermill", "nbconvert", "nbclient", "python-docx", "pandas", "matplotlib")
 
 

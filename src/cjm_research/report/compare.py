@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cjm_research import charts
 from cjm_research import segments as segments_table
 from cjm_research.compare import (
     GUIDES,
@@ -26,9 +25,10 @@ from cjm_research.compare import (
     touchpoint_table,
 )
 from cjm_research.model import Codebook
-from cjm_research.render import html
-from cjm_research.render.docx import CROSS_PERSONA_CAPTIONS, write_cross_persona_docx
-from cjm_research.report import study_reference
+from cjm_research.report import charts
+from cjm_research.report.persona import study_reference
+from cjm_research.report.render import html
+from cjm_research.report.render.docx import CROSS_PERSONA_CAPTIONS, write_cross_persona_docx
 from cjm_research.study import study_notes
 
 FILE_STEM = "cross-persona"

@@ -1,15 +1,16 @@
 """The report layer on the example study: context, HTML sections, snapshot, limitations."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 from docx import Document
 
-from cjm_research import report
 from cjm_research.analysis import team_items
-from cjm_research.batch import code_study
-from cjm_research.render.html import esc
+from cjm_research.report import persona as report
+from cjm_research.report.render.html import esc
 from cjm_research.resources import example_study_dir
+from cjm_research.run.batch import code_study
 from cjm_research.segments import write as write_segments
 from cjm_research.study import load_study
 
@@ -164,3 +165,12 @@ def test_data_tables_hold_numbers_and_pseudonyms(ctx):
     assert set(segments["participant"]) <= set(ctx.participant_labels.values()) | set(
         ctx.journey.segments["participant_id"]
     )
+
+
+def test_a_notebook_run_by_hand_writes_into_a_scratch_folder(capsys):
+    from cjm_research.report.persona import output_folder
+
+    scratch = output_folder("", "first-home")
+    assert scratch.is_dir() and scratch.name.startswith("cjm-first-home-")
+    assert str(scratch) in capsys.readouterr().out
+    assert output_folder("somewhere/given", "x") == Path("somewhere/given")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from cjm_research.render import html
+from cjm_research.report.render import html
 
 
 def _entry(pid: str, name: str, status: str = "ok", error: str = "") -> html.IndexEntry:

@@ -1,0 +1,82 @@
+"""run.notebooks: one report run, promoted only on success."""
+
+from cjm_research.segments import write as write_segments
+
+
+def test_a_persona_over_its_time_limit_fails_with_the_cause(study_dir, tmp_path):
+    from cjm_research.coding import get_coder
+    from cjm_research.run.codecache import code_with_cache
+    from cjm_research.run.notebooks import PersonaTask, run_persona
+    from cjm_research.study import load_study
+
+    study = load_study(study_dir)
+    table, _ = code_with_cache(
+        study.transcripts, get_coder("rules", study.codebook), study.codebook, None
+    )
+    segments = write_segments(table, tmp_path / "segments.parquet")
+    out = tmp_path / "reports" / "first-home"
+    task = PersonaTask("first-home", "F", str(study_dir), str(segments), str(out), timeout=1)
+    result = run_persona(task)
+    assert result.status == "failed"
+    assert "timed out after 1 s" in result.error
+    assert not (out / "first-home.docx").exists() and not list(out.glob(".build-*"))
+
+
+def test_a_failed_cell_becomes_a_run_error_that_names_report_cell_and_error(tmp_path):
+    import pickle
+
+    import nbformat
+
+    from cjm_research.exceptions import ReportRunError
+    from cjm_research.run import notebooks
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Py"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("output_dir = ''", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("raise KeyError('no such persona: p9')"),
+    ]
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nbformat.write(nb, folder / "broken.ipynb")
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "broken.docx").write_bytes(b"the good report")
+    original = notebooks.notebooks_dir
+    notebooks.notebooks_dir = lambda: folder
+    try:
+        result = notebooks.run_notebook("broken.ipynb", "broken", {}, out, formats=("docx",))
+    finally:
+        notebooks.notebooks_dir = original
+    assert result.status == notebooks.FAILED
+    failure = result.failure
+    assert isinstance(failure, ReportRunError)
+    # The cell counts in the executed notebook (the failure log), where papermill's injected
+    # parameters cell follows the parameters cell.
+    assert (failure.persona, failure.cell, failure.ename) == ("broken", 3, "KeyError")
+    assert "no such persona: p9" in failure.evalue and result.error == str(failure)
+    copy = pickle.loads(pickle.dumps(failure))  # it crosses to the parent from a worker process
+    assert (copy.persona, copy.cell, copy.ename, copy.evalue) == (
+        "broken",
+        3,
+        "KeyError",
+        failure.evalue,
+    )
+    assert (out / "broken.docx").read_bytes() == b"the good report"
+    assert (out / "broken.failed.ipynb").is_file()
+
+
+def test_an_input_error_pickles_with_its_file_line_and_hint():
+    import pickle
+
+    from cjm_research.exceptions import CJMInputError
+
+    error = pickle.loads(pickle.dumps(CJMInputError("bad stage", "codes.csv", 4, hint="use s1")))
+    assert (error.message, error.path.name, error.line, error.hint) == (
+        "bad stage",
+        "codes.csv",
+        4,
+        "use s1",
+    )
+    assert str(error) == "codes.csv:4: bad stage — use s1"
