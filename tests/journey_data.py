@@ -196,3 +196,19 @@ def make_transcript(*turns: tuple[str, str]) -> Transcript:
         built.append(Turn(index, speaker, role, words, len(text), len(text) + len(words), index))
         text += words + "\n\n"
     return Transcript("t1", Path("t1.txt"), text, built, participant_id="P01", persona_id="p")
+
+
+FIGURES = ("journey_map", "emotion_curve", "touchpoint_heatmap", "emotion_heatmap")
+
+
+def save_journey_figures(journey, codebook, folder, *, dpi=200):
+    """The four persona figures, drawn and saved as the report does; their paths by name."""
+    from cjm_research.report import charts
+
+    drawn = {
+        "journey_map": charts.journey_map(journey, codebook),
+        "emotion_curve": charts.emotion_curve_figure(journey),
+        "touchpoint_heatmap": charts.touchpoint_heatmap(journey, codebook),
+        "emotion_heatmap": charts.emotion_heatmap(journey, codebook),
+    }
+    return charts.save_figures(drawn, folder, journey.persona_id, dpi=dpi)

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from cjm_research.analysis import build_journey
 from cjm_research.model import Code, Codebook
 from cjm_research.report import charts
-from journey_data import make_codebook, make_journey, make_segments
+from journey_data import FIGURES, make_codebook, make_journey, make_segments, save_journey_figures
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -186,20 +186,21 @@ def test_empty_journey_draws_every_figure_without_raising(codebook, tmp_path):
     )
     assert "No emotions coded for this persona" in _texts(charts.emotion_heatmap(empty, codebook))
     assert "No coded segments for this persona" in _texts(charts.emotion_curve_figure(empty))
-    paths = charts.save_journey_figures(empty, codebook, tmp_path)
-    assert sorted(paths) == sorted(charts.FIGURE_FILES)
+    paths = save_journey_figures(empty, codebook, tmp_path)
+    assert sorted(paths) == sorted(FIGURES)
     assert all(p.read_bytes().startswith(PNG_MAGIC) for p in paths.values())
 
 
 def test_journey_with_no_stages_in_codebook(journey):
     bare = Codebook("bare", "1", (), (), ())
     empty = build_journey(make_segments(), bare, "busy-parent")
-    for fig in (
-        charts.journey_map(empty, bare),
-        charts.emotion_curve_figure(empty),
-        charts.touchpoint_heatmap(empty, bare),
+    # Segments without a stage of this codebook: each figure says there is nothing to draw.
+    for fig, note in (
+        (charts.journey_map(empty, bare), "No coded segments for this persona"),
+        (charts.emotion_curve_figure(empty), "No coded segments for this persona"),
+        (charts.touchpoint_heatmap(empty, bare), "No touchpoints coded for this persona"),
     ):
-        assert isinstance(fig, Figure)
+        assert note in _texts(fig)
 
 
 def test_save_figure_writes_a_reproducible_png_and_closes(journey, codebook, tmp_path):
@@ -250,18 +251,21 @@ def test_participant_dollars_are_not_mathtext(codebook):
     assert "$5" in pain
 
 
-def test_segments_fixture_has_the_table_columns():
-    segments = make_segments()
-    assert isinstance(segments, pd.DataFrame)
-    assert (segments["role"] == "participant").sum() == len(segments) - 1
+def test_segments_fixture_is_a_segments_table():
+    from cjm_research import segments
+
+    table = make_segments()
+    assert tuple(table.columns) == segments.COLUMNS
+    pd.testing.assert_frame_equal(segments.typed(table), table, check_dtype=False)
+    assert (table["role"] == "participant").sum() == len(table) - 1
 
 
 def test_text_cut_to_fit_ends_on_a_whole_word():
-    from cjm_research.report.charts import _wrap
+    from cjm_research.report.charts.style import wrap
 
     text = "Offer paid two-hour delivery slots for evenings and weekends"
     for width in (0.8, 1.0, 1.3, 1.6):
-        lines = _wrap(text, width, 8, max_lines=1)
+        lines = wrap(text, width, 8, max_lines=1)
         assert len(lines) == 1 and lines[0].endswith("…")
         kept = lines[0].removesuffix("…").split()
         assert kept == text.split()[: len(kept)], lines

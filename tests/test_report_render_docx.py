@@ -13,10 +13,16 @@ from docx.oxml.ns import qn
 
 from cjm_research.analysis import build_journey
 from cjm_research.exceptions import CJMInputError
-from cjm_research.report import charts
 from cjm_research.report.render.docx import REQUIRED_STYLES, clean_for_word, write_journey_docx
 from cjm_research.resources import templates_dir
-from journey_data import PERSONA_ID, make_codebook, make_journey, make_persona, make_segments
+from journey_data import (
+    PERSONA_ID,
+    make_codebook,
+    make_journey,
+    make_persona,
+    make_segments,
+    save_journey_figures,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def figures(tmp_path_factory):
     folder = tmp_path_factory.mktemp("figures")
-    return charts.save_journey_figures(make_journey(), make_codebook(), folder, dpi=60)
+    return save_journey_figures(make_journey(), make_codebook(), folder, dpi=60)
 
 
 def _write(tmp_path, figures, journey=None, **kwargs):
@@ -310,7 +316,7 @@ def test_empty_persona_without_figures_or_notes(tmp_path):
 
 def test_empty_journey_with_its_figures(tmp_path):
     empty = make_journey("nobody-here")
-    figures = charts.save_journey_figures(empty, make_codebook(), tmp_path / "fig", dpi=50)
+    figures = save_journey_figures(empty, make_codebook(), tmp_path / "fig", dpi=50)
     path = _write(tmp_path, figures, empty)
     assert len(docx.Document(str(path)).inline_shapes) == 4
 

@@ -22,7 +22,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import BaseStyle
 
-from cjm_research.report.render.docx import (
+from cjm_research.report.render.docx.base import (
     REQUIRED_STYLES,
     add_field,
     save_docx,

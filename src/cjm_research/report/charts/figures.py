@@ -1,0 +1,157 @@
+"""The persona report's other figures: the emotion curve and the touchpoint and emotion heatmaps."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from cjm_research.analysis import Journey
+from cjm_research.model import Codebook
+from cjm_research.report.charts.journey_map import curve_points, draw_curve
+from cjm_research.report.charts.style import (
+    GRID,
+    MUTED,
+    PAGE_WIDTH,
+    RC,
+    fitting_size,
+    new_figure,
+    wrap,
+)
+
+
+def emotion_curve_figure(journey: Journey) -> Figure:
+    """Mean valence by stage with its 95 % band and n per stage, on a fixed -1..1 scale."""
+    with matplotlib.rc_context(RC):
+        fig = new_figure(PAGE_WIDTH, 3.3, constrained=True)
+        ax = fig.add_subplot()
+        curve = curve_points(journey)
+        n = len(curve)
+        ax.set_xlim(-0.5, max(1, n) - 0.5)
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_yticks([-1, -0.5, 0, 0.5, 1], ["−1", "−0.5", "0", "+0.5", "+1"])
+        ax.set_ylabel("Mean valence (−1 negative … +1 positive)")
+        ax.grid(axis="y", color=GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        for spine in ("top", "right"):
+            ax.spines[spine].set_visible(False)
+        col_in = (PAGE_WIDTH - 1.0) / max(1, n) - 0.08
+        names = [journey.stage_labels.get(s, s) for s in curve.index]
+        size = fitting_size(names, col_in, 8.5, 6.5)
+        labels = [
+            "\n".join(wrap(name, col_in, size, max_lines=2))
+            + (
+                "\n(no data)"
+                if row.n == 0
+                else f"\n(n = {row.n})\n{row.negative_share:.0%} neg · {row.positive_share:.0%} pos"
+            ).replace("%", " %")
+            for name, row in zip(names, curve.itertuples(), strict=True)
+        ]
+        ax.set_xticks(range(n), labels, fontsize=size)
+        if n:
+            draw_curve(ax, curve, set(journey.low_evidence), journey.neutral_band)
+        if not (curve["n"] > 0).any():
+            ax.text(
+                0.5,
+                0.5,
+                "No coded segments for this persona",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color=MUTED,
+            )
+    return fig
+
+
+def touchpoint_heatmap(journey: Journey, codebook: Codebook) -> Figure:
+    """Segments naming each touchpoint in each stage, touchpoints with any mention only."""
+    return _code_heatmap(journey.touchpoint_stage, journey, codebook, "touchpoints", "Touchpoint")
+
+
+def emotion_heatmap(journey: Journey, codebook: Codebook) -> Figure:
+    """Segments coded with each emotion in each stage, emotions that occur only."""
+    return _code_heatmap(journey.emotion_stage, journey, codebook, "emotions", "Emotion")
+
+
+def _code_heatmap(
+    table: pd.DataFrame, journey: Journey, codebook: Codebook, dimension: str, axis_label: str
+) -> Figure:
+    stages = list(journey.stages)
+    table = table.reindex(columns=stages).fillna(0).astype(int)
+    table = table[table.sum(axis=1) > 0]
+    with matplotlib.rc_context(RC):
+        fig = new_figure(PAGE_WIDTH, max(2.2, 0.3 * len(table) + 1.6), constrained=True)
+        ax = fig.add_subplot()
+        if table.empty:
+            empty_note(ax, f"No {dimension} coded for this persona")
+            return fig
+        shown = table.copy()
+        shown.index = [codebook.label(dimension, c) for c in table.index]
+        shown.columns = [journey.stage_labels.get(s, s) for s in stages]
+        counts = table.to_numpy()
+        count_heatmap(
+            ax,
+            shown,
+            np.where(counts > 0, counts.astype(str), ""),
+            vmax=max(1, int(counts.max())),
+            colorbar={"label": "segments", "ticks": MaxNLocator(integer=True)},
+        )
+        ax.set_ylabel(axis_label)
+        # Slanted stage names on top read like a table header and never collide, however many.
+        ax.set_xticks(
+            ax.get_xticks(), list(shown.columns), rotation=35, ha="left", rotation_mode="anchor"
+        )
+    return fig
+
+
+def empty_note(ax: Axes, message: str) -> None:
+    """An empty chart's axes: no frame, just ``message`` in the middle."""
+    ax.set_axis_off()
+    ax.text(
+        0.5,
+        0.5,
+        message,
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        color=MUTED,
+        fontsize=10,
+    )
+
+
+def count_heatmap(
+    ax: Axes,
+    shown: pd.DataFrame,
+    annot: np.ndarray,
+    *,
+    vmax: float,
+    colorbar: dict[str, object],
+    **labels: object,
+) -> None:
+    """The report's heatmap style: blues on a white grid, column names on top like a table.
+
+    ``annot`` is blank where the value is zero, so the eye goes to where people actually spoke.
+    """
+    sns.heatmap(
+        shown,
+        ax=ax,
+        annot=annot,
+        fmt="",
+        cmap="Blues",
+        linewidths=0.6,
+        linecolor="white",
+        vmin=0,
+        vmax=vmax,
+        annot_kws={"fontsize": 8.5},
+        cbar_kws={"shrink": 0.8, **colorbar},
+        **labels,
+    )
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="both", length=0)
+    ax.xaxis.tick_top()
+    ax.tick_params(axis="y", rotation=0)
