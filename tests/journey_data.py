@@ -11,15 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from cjm_research.analysis import Journey, build_journey
-from cjm_research.model import (
-    INTERVIEWER,
-    SEGMENT_COLUMNS,
-    Code,
-    Codebook,
-    Persona,
-    Transcript,
-    Turn,
-)
+from cjm_research.model import INTERVIEWER, Code, Codebook, Persona, Transcript, Turn
+from cjm_research.segments import COLUMNS
 
 PERSONA_ID = "busy-parent"
 
@@ -120,7 +113,7 @@ P03 advocacy word_of_mouth joy 0.8
 
 
 def make_segments() -> pd.DataFrame:
-    """A coded segments table (model.SEGMENT_COLUMNS) for one persona plus interviewer noise."""
+    """A coded segments table (model.COLUMNS) for one persona plus interviewer noise."""
     records = []
     turns: dict[str, int] = {}
     lines = _ROWS.strip().splitlines()
@@ -163,7 +156,7 @@ def make_segments() -> pd.DataFrame:
     uncoded = {"stage": "", "touchpoints": "", "text": "Sorry, the baby is crying, one second."}
     records.append({**records[0], "segment_id": "p01-interview:1", **interviewer})
     records.append({**records[0], "segment_id": "p01-interview:99", **uncoded})
-    return pd.DataFrame.from_records(records, columns=list(SEGMENT_COLUMNS))
+    return pd.DataFrame.from_records(records, columns=list(COLUMNS))
 
 
 def make_persona() -> Persona:

@@ -16,7 +16,6 @@ from cjm_research.analysis import (
     neutral_band,
     pick_quotes,
     priorities,
-    split_codes,
     stage_actions,
     stage_phrases,
     top_counts,
@@ -25,6 +24,7 @@ from cjm_research.analysis import (
 )
 from cjm_research.codebook import load_codebook
 from cjm_research.model import Code, Codebook
+from cjm_research.segments import split_codes
 
 BOOK = Codebook(
     "t",

@@ -16,8 +16,9 @@ from cjm_research.coding.rules import (
     tokens,
 )
 from cjm_research.exceptions import CJMInputError
-from cjm_research.model import INTERVIEWER, PARTICIPANT, SEGMENT_COLUMNS, Code, Codebook
+from cjm_research.model import INTERVIEWER, PARTICIPANT, Code, Codebook
 from cjm_research.resources import example_study_dir
+from cjm_research.segments import COLUMNS
 from cjm_research.study import load_study
 from journey_data import make_transcript as transcript
 
@@ -127,7 +128,7 @@ def test_interviewer_turns_are_kept_uncoded(coder):
 def test_table_has_stable_columns_and_offsets(coder):
     tr = transcript((INTERVIEWER, "And then?"), (PARTICIPANT, "The app crashed at checkout."))
     table = code_transcripts([tr], coder)
-    assert list(table.columns) == list(SEGMENT_COLUMNS)
+    assert list(table.columns) == list(COLUMNS)
     for row in table.itertuples():
         assert tr.text[row.start : row.end] == row.text
     assert list(table["segment_id"]) == ["t1:1", "t1:2"]

@@ -16,14 +16,9 @@ from cjm_research.coding.context import LOW_CONFIDENCE
 from cjm_research.coding.embeddings import Embedder, clear_memory
 from cjm_research.coding.semantic import SemanticCoder, shared_embedder
 from cjm_research.evaluate import evaluate, read_gold
-from cjm_research.model import (
-    INTERVIEWER,
-    PARTICIPANT,
-    SEGMENT_COLUMNS,
-    Code,
-    Codebook,
-)
+from cjm_research.model import INTERVIEWER, PARTICIPANT, Code, Codebook
 from cjm_research.resources import example_study_dir
+from cjm_research.segments import COLUMNS
 from cjm_research.study import load_study
 from journey_data import make_transcript as transcript
 
@@ -64,7 +59,7 @@ def test_rows_have_the_table_columns_and_interviewer_turns_stay_uncoded(coder):
         [transcript((INTERVIEWER, "How did you pay?"), (PARTICIPANT, "On my card, at checkout."))],
         coder,
     )
-    assert list(frame.columns) == list(SEGMENT_COLUMNS)
+    assert list(frame.columns) == list(COLUMNS)
     question, answer = frame.to_dict("records")
     assert question["stage"] == "" and question["coder"] == ""
     assert answer["stage"] == "purchase"

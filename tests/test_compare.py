@@ -15,7 +15,7 @@ from cjm_research.compare import (
     touchpoint_differences,
     touchpoint_table,
 )
-from cjm_research.model import SEGMENT_COLUMNS
+from cjm_research.segments import COLUMNS
 from journey_data import make_codebook
 
 # persona, participant, stage, touchpoints, valence
@@ -61,7 +61,7 @@ def make_table() -> pd.DataFrame:
         for i, (persona, participant, stage, touchpoints, valence) in enumerate(_ROWS)
     ]
     noise = {**records[0], "segment_id": "p1:99", "role": "interviewer", "valence": -1.0}
-    return pd.DataFrame.from_records([*records, noise]).reindex(columns=list(SEGMENT_COLUMNS))
+    return pd.DataFrame.from_records([*records, noise]).reindex(columns=list(COLUMNS))
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from cjm_research.analysis import build_journey, figure_captions
+from cjm_research.analysis import build_journey
 from cjm_research.cli import main
+from cjm_research.report.sections import figure_captions
 from cjm_research.resources import example_study_dir
 from cjm_research.study import load_study
 

@@ -10,10 +10,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from cjm_research.agreement import audit_sentence, audit_warning, machine_audit
 from cjm_research.cli import main
 from cjm_research.coding.human import append_human_codes, read_human_codes
-from cjm_research.evaluate import read_gold
+from cjm_research.evaluate import audit_sentence, audit_warning, machine_audit, read_gold
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.study import load_study

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from cjm_research.analysis import team_items
 from cjm_research.report import persona as report
 from cjm_research.report.render.html import esc
+from cjm_research.report.sections import team_items
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.segments import write as write_segments

@@ -4,8 +4,7 @@ import pandas as pd
 import pytest
 
 from cjm_research.exceptions import CJMInputError
-from cjm_research.model import SEGMENT_COLUMNS
-from cjm_research.segments import frame, read, write
+from cjm_research.segments import COLUMNS, frame, read, write
 
 
 def table():
@@ -30,7 +29,7 @@ def table():
 @pytest.mark.parametrize("suffix", [".parquet", ".csv", ".xlsx"])
 def test_a_table_comes_back_as_it_was_written(tmp_path, suffix):
     back = read(write(table(), tmp_path / f"segments{suffix}"))
-    assert list(back.columns) == list(SEGMENT_COLUMNS)
+    assert list(back.columns) == list(COLUMNS)
     row = back.iloc[0]
     # Ids keep their leading zeros in every format (CSV used to turn "0012" into 12).
     assert (row["participant_id"], row["persona_id"]) == ("0012", "007")

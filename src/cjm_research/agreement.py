@@ -23,10 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjm_research.analysis import split_codes
+from cjm_research import segments
 from cjm_research.coding.human import latest_human_codes, read_human_codes
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import PARTICIPANT, UNCODED_POLICIES, Codebook
+from cjm_research.segments import split_codes
 
 #: Table columns compared, with the codebook dimension each one draws its codes from.
 DIMENSIONS: dict[str, str] = {
@@ -100,22 +101,10 @@ def _json_value(value: object) -> object:
 def read_coded_table(path: Path | str) -> pd.DataFrame:
     """A coded table (CSV, XLSX or parquet, by suffix) as text columns; participant rows only.
 
-    It needs ``segment_id`` and at least one of stage, touchpoints and emotion.
+    It needs ``segment_id`` and at least one of stage, touchpoints and emotion; read as the
+    segments table is (``segments.read``), so ids keep their leading zeros.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise CJMInputError("coded table not found", path, hint="give a CSV, XLSX or parquet file")
-    if suffix == ".csv":
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        table = pd.read_excel(path, dtype=str).fillna("")
-    elif suffix == ".parquet":
-        table = pd.read_parquet(path)
-    else:
-        raise CJMInputError(
-            f"unsupported table format {suffix!r}", path, hint="use .csv, .xlsx or .parquet"
-        )
+    table = segments.read(path)
     dims = [c for c in DIMENSIONS if c in table.columns]
     if "segment_id" not in table.columns or not dims:
         raise CJMInputError(
@@ -306,7 +295,7 @@ def dimension_values(
             f"uncoded must be one of {', '.join(UNCODED_POLICIES)}, not {uncoded!r}",
             hint="--uncoded exclude (the default) or --uncoded as-code",
         )
-    convert = _to_set if dimension == "touchpoints" else _to_value
+    convert = to_set if dimension == "touchpoints" else _to_value
     frames = [
         pd.DataFrame(
             {
@@ -337,8 +326,8 @@ def _to_value(value: object) -> str:
     return codes[0].strip() if codes else ""
 
 
-def _to_set(value: object) -> frozenset[str]:
-    # Review sheets accept "," between touchpoints as well as ";".
+def to_set(value: object) -> frozenset[str]:
+    """A touchpoints cell as a set of codes; review sheets may separate them with "," or ";"."""
     codes = ",".join(split_codes(value)).replace(";", ",").split(",")
     return frozenset(c.strip() for c in codes if c.strip())
 
@@ -534,86 +523,3 @@ def _percent(value: float) -> str:
 
 def _number(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:.3f}"
-
-
-#: The executive summary warns below these: too few reviewed turns to trust the audit, or a
-#: machine that agrees with the researcher on stages less than "substantially" (Landis & Koch).
-MIN_REVIEWED = 20
-MIN_STAGE_KAPPA = 0.6
-
-
-@dataclass(frozen=True)
-class Audit:
-    """The machine as a coder, against the researchers' latest codes of the turns they reviewed.
-
-    The machine's code of a reviewed turn comes from a run that had not learned from that turn
-    (``coding.code_with_review``), so this is its agreement on turns it had not seen coded.
-    """
-
-    dimension: str  # stage, touchpoints, emotion
-    reviewed: int
-    agreed: int
-    kappa: float  # NaN for touchpoints (sets compare as exact matches only)
-
-
-def machine_audit(study_root: Path | str, machine: pd.DataFrame | None) -> list[Audit]:
-    """Per dimension, how often the machine layer agreed with the study's human codes."""
-    human = latest_human_codes(read_human_codes(study_root))
-    if machine is None or human.empty:
-        return []
-    human = human.sort_values("coded_at", kind="stable").drop_duplicates("segment_id", keep="last")
-    _, rows = machine_coder(machine)
-    both = rows.merge(human, on="segment_id", suffixes=("_machine", "_human"))
-    audits = []
-    for dimension in ("stage", "touchpoints", "emotion"):
-        ours, theirs = both[f"{dimension}_machine"].astype(str), both[f"{dimension}_human"]
-        theirs = theirs.astype(str)
-        if dimension == "touchpoints":
-            agreed = [_to_set(a) == _to_set(b) for a, b in zip(ours, theirs, strict=True)]
-            kappa = math.nan
-        else:
-            agreed = list(ours == theirs)
-            labels = {v: n for n, v in enumerate(sorted(set(ours) | set(theirs)))}
-            kappa = cohen_kappa(ours.map(labels).to_numpy(), theirs.map(labels).to_numpy())
-        audits.append(Audit(dimension, len(both), int(sum(agreed)), kappa))
-    return audits
-
-
-def audit_sentence(audits: Sequence[Audit]) -> str:
-    """ "The machine agreed with the researchers on 31 of 40 reviewed stages (κ 0.74), …"."""
-    if not audits:
-        return (
-            "No turn of this study has been reviewed, so how often the machine agrees with the "
-            "researchers here is unknown (README: Teach the coder)."
-        )
-    names = {"stage": "stages", "touchpoints": "touchpoint sets", "emotion": "emotions"}
-    parts = [
-        f"{a.agreed} of {a.reviewed} reviewed {names[a.dimension]}"
-        + ("" if math.isnan(a.kappa) else f" (κ {a.kappa:.2f})")
-        for a in audits
-    ]
-    return (
-        "Audited on the turns the researchers reviewed, coded before the machine learned from "
-        f"them, the machine agreed with the researchers on {', '.join(parts[:-1])} and "
-        f"{parts[-1]}."
-    )
-
-
-def audit_warning(audits: Sequence[Audit]) -> str:
-    """The executive summary's warning about the audit ("" when there is none to give)."""
-    stage = next((a for a in audits if a.dimension == "stage"), None)
-    if stage is None or stage.reviewed < MIN_REVIEWED:
-        reviewed = stage.reviewed if stage else 0
-        done = (
-            f"Only {reviewed} turns of this study were reviewed by a researcher (fewer than "
-            f"{MIN_REVIEWED})"
-            if reviewed
-            else "No turn of this study has been reviewed by a researcher yet"
-        )
-        return f"{done}: how far to trust the machine's codes here is not yet known."
-    if not math.isnan(stage.kappa) and stage.kappa < MIN_STAGE_KAPPA:
-        return (
-            f"The machine agreed with the researchers on stages with κ {stage.kappa:.2f} "
-            f"(below {MIN_STAGE_KAPPA}): review more turns before relying on the stage findings."
-        )
-    return ""

@@ -20,10 +20,10 @@ from cjm_research.analysis import (
     participant_segments,
     plural,
     signed,
-    split_codes,
     valence_reading,
 )
 from cjm_research.model import Codebook
+from cjm_research.segments import split_codes
 
 #: A touchpoint difference is reported only when the persona it matters to has this many
 #: participants mentioning it: one talkative participant is an anecdote, not a persona trait.

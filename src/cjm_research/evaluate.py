@@ -14,6 +14,9 @@ A dimension without a column is not scored. Per dimension it reports:
 - stage and emotion, when the table has their confidences: how often the codes given at each
   confidence were right (a reliability table), and the expected calibration error.
 
+It also audits the machine against the researcher (``machine_audit``): its codes of the turns a
+researcher reviewed, from a run that had not learned from them, for the report's methodology.
+
 Metrics are computed with numpy and pandas (no scikit-learn in the default install).
 """
 
@@ -23,16 +26,22 @@ import itertools
 import math
 import zipfile
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from cjm_research.agreement import cohen_kappa
+from cjm_research.agreement import cohen_kappa, machine_coder, to_set
+from cjm_research.coding.human import latest_human_codes, read_human_codes
 from cjm_research.exceptions import CJMInputError
 
 LABEL_DIMENSIONS = ("stage", "emotion")
+#: The executive summary warns below these: too few reviewed turns to trust the audit, or a
+#: machine that agrees with the researcher on stages less than "substantially" (Landis & Koch).
+MIN_REVIEWED = 20
+MIN_STAGE_KAPPA = 0.6
 #: Confidence bands of the reliability table: [0, 0.5) is what the review sheet flags.
 CONFIDENCE_BANDS = (0.0, 0.5, 0.7, 0.9, 1.0)
 GOLD_COLUMNS = ("stage", "touchpoints", "emotion", "valence")
@@ -412,3 +421,80 @@ def _bands(calibration: Calibration) -> str:
 
 def _counts(items: list[tuple[str, int]]) -> str:
     return ", ".join(f"{code} ×{n}" for code, n in items)
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The machine as a coder, against the researchers' latest codes of the turns they reviewed.
+
+    The machine's code of a reviewed turn comes from a run that had not learned from that turn
+    (``coding.code_with_review``), so this is its agreement on turns it had not seen coded.
+    """
+
+    dimension: str  # stage, touchpoints, emotion
+    reviewed: int
+    agreed: int
+    kappa: float  # NaN for touchpoints (sets compare as exact matches only)
+
+
+def machine_audit(study_root: Path | str, machine: pd.DataFrame | None) -> list[Audit]:
+    """Per dimension, how often the machine layer agreed with the study's human codes."""
+    human = latest_human_codes(read_human_codes(study_root))
+    if machine is None or human.empty:
+        return []
+    human = human.sort_values("coded_at", kind="stable").drop_duplicates("segment_id", keep="last")
+    _, rows = machine_coder(machine)
+    both = rows.merge(human, on="segment_id", suffixes=("_machine", "_human"))
+    audits = []
+    for dimension in ("stage", "touchpoints", "emotion"):
+        ours, theirs = both[f"{dimension}_machine"].astype(str), both[f"{dimension}_human"]
+        theirs = theirs.astype(str)
+        if dimension == "touchpoints":
+            agreed = [to_set(a) == to_set(b) for a, b in zip(ours, theirs, strict=True)]
+            kappa = math.nan
+        else:
+            agreed = list(ours == theirs)
+            labels = {v: n for n, v in enumerate(sorted(set(ours) | set(theirs)))}
+            kappa = cohen_kappa(ours.map(labels).to_numpy(), theirs.map(labels).to_numpy())
+        audits.append(Audit(dimension, len(both), int(sum(agreed)), kappa))
+    return audits
+
+
+def audit_sentence(audits: Sequence[Audit]) -> str:
+    """ "The machine agreed with the researchers on 31 of 40 reviewed stages (κ 0.74), …"."""
+    if not audits:
+        return (
+            "No turn of this study has been reviewed, so how often the machine agrees with the "
+            "researchers here is unknown (README: Teach the coder)."
+        )
+    names = {"stage": "stages", "touchpoints": "touchpoint sets", "emotion": "emotions"}
+    parts = [
+        f"{a.agreed} of {a.reviewed} reviewed {names[a.dimension]}"
+        + ("" if math.isnan(a.kappa) else f" (κ {a.kappa:.2f})")
+        for a in audits
+    ]
+    return (
+        "Audited on the turns the researchers reviewed, coded before the machine learned from "
+        f"them, the machine agreed with the researchers on {', '.join(parts[:-1])} and "
+        f"{parts[-1]}."
+    )
+
+
+def audit_warning(audits: Sequence[Audit]) -> str:
+    """The executive summary's warning about the audit ("" when there is none to give)."""
+    stage = next((a for a in audits if a.dimension == "stage"), None)
+    if stage is None or stage.reviewed < MIN_REVIEWED:
+        reviewed = stage.reviewed if stage else 0
+        done = (
+            f"Only {reviewed} turns of this study were reviewed by a researcher (fewer than "
+            f"{MIN_REVIEWED})"
+            if reviewed
+            else "No turn of this study has been reviewed by a researcher yet"
+        )
+        return f"{done}: how far to trust the machine's codes here is not yet known."
+    if not math.isnan(stage.kappa) and stage.kappa < MIN_STAGE_KAPPA:
+        return (
+            f"The machine agreed with the researchers on stages with κ {stage.kappa:.2f} "
+            f"(below {MIN_STAGE_KAPPA}): review more turns before relying on the stage findings."
+        )
+    return ""

@@ -13,35 +13,6 @@ from typing import Any
 PARTICIPANT = "participant"
 INTERVIEWER = "interviewer"
 
-#: Columns of the coded segments table, in order (see DESIGN.md).
-SEGMENT_COLUMNS: tuple[str, ...] = (
-    "segment_id",
-    "interview_id",
-    "participant_id",
-    "persona_id",
-    "speaker",
-    "role",
-    "turn",
-    "line",
-    "source",
-    "text",
-    "start",
-    "end",
-    "time_start",
-    "time_end",
-    "stage",
-    "touchpoints",
-    "emotion",
-    "valence",
-    "intensity",
-    "stage_confidence",
-    "touchpoint_confidence",
-    "emotion_confidence",
-    "coder",
-    "evidence",
-)
-
-
 #: The report formats ``cjm reports --format`` accepts (the command line reads them from here, so
 #: that ``cjm --help`` imports nothing heavy).
 REPORT_FORMATS = ("docx", "html")

@@ -1,12 +1,14 @@
 """The coded segments table, the contract between coding and everything after it.
 
-One row per transcript turn (``model.SEGMENT_COLUMNS``, README: The coded segments table). This
-module owns its dtypes, and its one reader and one writer: parquet, CSV or XLSX by suffix, with
-every id read as text (a persona or participant id like ``0012`` must not become ``12``).
+One row per transcript turn, in the columns ``COLUMNS`` (README: The coded segments table). This
+module owns the columns, their dtypes, ``split_codes`` for the multi-code cells, and the table's
+one reader and one writer: parquet, CSV or XLSX by suffix, every id read as text (a persona or
+participant id like ``0012`` must not become ``12``).
 """
 
 from __future__ import annotations
 
+import math
 import zipfile
 from pathlib import Path
 
@@ -14,9 +16,34 @@ import pandas as pd
 
 from cjm_research.exceptions import CJMInputError
 from cjm_research.iorw import atomic_path
-from cjm_research.model import SEGMENT_COLUMNS
 
-COLUMNS = SEGMENT_COLUMNS
+#: Columns of the coded segments table, in order (the README's "The coded segments table").
+COLUMNS: tuple[str, ...] = (
+    "segment_id",
+    "interview_id",
+    "participant_id",
+    "persona_id",
+    "speaker",
+    "role",
+    "turn",
+    "line",
+    "source",
+    "text",
+    "start",
+    "end",
+    "time_start",
+    "time_end",
+    "stage",
+    "touchpoints",
+    "emotion",
+    "valence",
+    "intensity",
+    "stage_confidence",
+    "touchpoint_confidence",
+    "emotion_confidence",
+    "coder",
+    "evidence",
+)
 INT_COLUMNS = ("start", "end", "turn", "line")
 FLOAT_COLUMNS = (
     "time_start",
@@ -101,3 +128,12 @@ def write(table: pd.DataFrame, path: Path | str) -> Path:
         else:
             table.to_excel(tmp, index=False)
     return path
+
+
+def split_codes(value: object) -> list[str]:
+    """The codes of a multi-code cell (``"a;b"``), tolerant of NaN, lists and blanks."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if str(v)]
+    return [part for part in str(value).split(";") if part]

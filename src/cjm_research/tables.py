@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cjm_research.analysis import participant_segments, split_codes, touchpoint_by_stage
+from cjm_research.analysis import participant_segments, touchpoint_by_stage
 from cjm_research.coding.human import is_human
 from cjm_research.model import Codebook
+from cjm_research.segments import split_codes
 
 #: Segments-table column of each codebook dimension.
 COLUMNS = {"stages": "stage", "touchpoints": "touchpoints", "emotions": "emotion"}

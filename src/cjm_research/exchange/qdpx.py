@@ -29,7 +29,6 @@ import yaml
 from lxml import etree
 
 from cjm_research import __version__
-from cjm_research.analysis import split_codes
 from cjm_research.coding.human import (
     append_human_codes,
     latest_human_codes,
@@ -40,6 +39,7 @@ from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest import MAX_TRANSCRIPT_BYTES, is_safe_id, read_transcript
 from cjm_research.iorw import write_bytes, write_text
 from cjm_research.model import PARTICIPANT, Codebook, Persona, Transcript
+from cjm_research.segments import split_codes
 from cjm_research.study import Study, load_study
 
 NS = "urn:QDA-XML:project:1.0"

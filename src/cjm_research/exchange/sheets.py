@@ -52,7 +52,7 @@ from cjm_research.coding.human import (
 )
 from cjm_research.exceptions import CJMInputError
 from cjm_research.iorw import atomic_path, reproducible_zip, write_bytes
-from cjm_research.model import INTERVIEWER, SEGMENT_COLUMNS, Code, Codebook
+from cjm_research.model import INTERVIEWER, Code, Codebook
 
 REVIEW_SHEET = "review"
 CODEBOOK_SHEET = "codebook"
@@ -236,7 +236,7 @@ def read_segments(path: Path | str) -> pd.DataFrame:
             1,
             "write it with `cjm code --out FILE`",
         )
-    return segments.typed(table.reindex(columns=list(SEGMENT_COLUMNS)))
+    return segments.typed(table.reindex(columns=list(segments.COLUMNS)))
 
 
 def _clock(seconds: float) -> str:

@@ -14,36 +14,15 @@ import pandas as pd
 
 from cjm_research import privacy
 from cjm_research import segments as segments_table
-from cjm_research.agreement import (
-    Audit,
-    agreement_table,
-    audit_sentence,
-    audit_warning,
-    machine_audit,
-)
+from cjm_research.agreement import agreement_table
 from cjm_research.analysis import (
-    INSIGHT_SOURCES,
-    PERSONA_QUOTE,
-    PERSONA_SECTIONS,
-    PRIORITY_RULE,
-    TOP_PRIORITIES,
     Journey,
     build_journey,
     code_frequencies,
-    figure_alts,
-    figure_captions,
-    methodology,
     participant_segments,
-    quote_attribution,
-    reach_table,
     signed,
-    stage_doing_lines,
-    stage_intro,
-    stage_mix,
-    summarise,
-    team_items,
-    title_lines,
 )
+from cjm_research.evaluate import Audit, audit_sentence, audit_warning, machine_audit
 from cjm_research.ingest import load_participants
 from cjm_research.insights import (
     Insight,
@@ -59,6 +38,24 @@ from cjm_research.model import Codebook, Persona
 from cjm_research.report import charts, memo
 from cjm_research.report.render import html
 from cjm_research.report.render.docx import write_journey_docx
+from cjm_research.report.sections import (
+    INSIGHT_SOURCES,
+    PERSONA_QUOTE,
+    PERSONA_SECTIONS,
+    PRIORITY_RULE,
+    TOP_PRIORITIES,
+    figure_alts,
+    figure_captions,
+    methodology,
+    quote_attribution,
+    reach_table,
+    stage_doing_lines,
+    stage_intro,
+    stage_mix,
+    summarise,
+    team_items,
+    title_lines,
+)
 from cjm_research.resources import default_codebook_path
 from cjm_research.study import Study, study_notes
 from cjm_research.tables import code_cooccurrence, code_frequency_table, top_pairs

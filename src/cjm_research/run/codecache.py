@@ -19,8 +19,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from cjm_research.coding import TranscriptCoder, code_transcripts
-from cjm_research.model import SEGMENT_COLUMNS, Codebook, Transcript
+from cjm_research.model import Codebook, Transcript
 from cjm_research.run.manifest import coding_sources, sha_json
+from cjm_research.segments import COLUMNS
 
 KEY = "cache_key"
 
@@ -77,11 +78,11 @@ def _read(cache_path: Path | None) -> pd.DataFrame:
     if cache_path is not None and cache_path.is_file():
         try:
             table = pd.read_parquet(cache_path)
-            if list(table.columns) == [*SEGMENT_COLUMNS, KEY]:
+            if list(table.columns) == [*COLUMNS, KEY]:
                 return table
         except (OSError, ValueError):  # a damaged cache is only a slower run
             pass
-    return pd.DataFrame(columns=[*SEGMENT_COLUMNS, KEY])
+    return pd.DataFrame(columns=[*COLUMNS, KEY])
 
 
 def _code(

@@ -9,27 +9,7 @@ import pandas as pd
 from docx.document import Document as DocxDocument
 from docx.shared import Cm
 
-from cjm_research.analysis import (
-    INSIGHT_SOURCES,
-    PERSONA_QUOTE,
-    PERSONA_SECTIONS,
-    PRIORITY_RULE,
-    TOP_PRIORITIES,
-    Journey,
-    Quote,
-    figure_alts,
-    figure_captions,
-    methodology,
-    quote_attribution,
-    reach_table,
-    signed,
-    stage_doing_lines,
-    stage_intro,
-    stage_mix,
-    summarise,
-    team_items,
-    title_lines,
-)
+from cjm_research.analysis import Journey, Quote, signed
 from cjm_research.insights import Insight
 from cjm_research.model import Codebook, Persona
 from cjm_research.report.render.docx.base import (
@@ -41,6 +21,24 @@ from cjm_research.report.render.docx.base import (
     save_docx,
     set_core_properties,
     set_widths,
+)
+from cjm_research.report.sections import (
+    INSIGHT_SOURCES,
+    PERSONA_QUOTE,
+    PERSONA_SECTIONS,
+    PRIORITY_RULE,
+    TOP_PRIORITIES,
+    figure_alts,
+    figure_captions,
+    methodology,
+    quote_attribution,
+    reach_table,
+    stage_doing_lines,
+    stage_intro,
+    stage_mix,
+    summarise,
+    team_items,
+    title_lines,
 )
 from cjm_research.resources import templates_dir
 

@@ -1,0 +1,365 @@
+"""What a persona report says, once for both formats: titles, summary, stage texts, captions,
+alt texts, priorities and the methodology. The renderers (Word, HTML) only lay it out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cjm_research.analysis import (
+    DELIGHT_VALENCE,
+    MIN_EVIDENCE,
+    PAIN_VALENCE,
+    Journey,
+    Quote,
+    moment_text,
+    plural,
+    share_text,
+    signed,
+    top_counts,
+    valence_reading,
+)
+from cjm_research.model import Codebook
+
+
+def figure_captions(journey: Journey) -> dict[str, str]:
+    """The caption of each persona figure (``charts``), the same in the Word and HTML reports."""
+    band = f"neutral within ±{journey.neutral_band:g}"
+    return {
+        "journey_map": (
+            "Stages run left to right; lanes show what customers do, the most mentioned "
+            "touchpoints, the emotion curve (mean valence with its 95 % interval; grey strip: "
+            f"{band}; ▲ ▼ each stage's highest and lowest segment; bar: its shares of negative "
+            "and positive segments), the top pain point, opportunities and the evidence behind "
+            "each stage."
+        ),
+        "emotion_curve": (
+            "Mean valence by stage (−1 negative to +1 positive) with its 95 % interval, each "
+            f"stage's highest and lowest segment (▲ ▼) and its shares of negative and positive "
+            f"segments; grey strip: {band}. Hollow markers flag low evidence and gaps mark "
+            "stages nobody spoke of."
+        ),
+        "touchpoint_heatmap": "Segments naming each touchpoint, by stage.",
+        "emotion_heatmap": "Coded emotions by stage (segments).",
+    }
+
+
+def stage_intro(journey: Journey, stage: str) -> tuple[str, str]:
+    """What a stage section opens with, in every format: what the stage rests on and how it felt
+    (mean valence read with the neutral band, its interval, the shares of negative and positive
+    segments), and the low-evidence warning ("" when the evidence suffices)."""
+    coverage = journey.coverage.loc[stage] if stage in journey.coverage.index else None
+    segments = int(coverage["segments"]) if coverage is not None else 0
+    people = int(coverage["participants"]) if coverage is not None else 0
+    interviews = int(coverage["interviews"]) if coverage is not None else 0
+    if not segments:
+        return (
+            "No participant segment was coded with this stage.",
+            "No evidence: check whether the interview guide covers this stage and whether the "
+            "codebook's keywords for it match how participants talk."
+            if stage in journey.low_evidence
+            else "",
+        )
+    sentence = (
+        f"{plural(segments, 'coded segment')} from {people} of "
+        f"{plural(journey.n_participants, 'participant')} "
+        f"({plural(interviews, 'interview')})."
+    )
+    point = journey.emotion_curve.loc[stage] if stage in journey.emotion_curve.index else None
+    if point is not None and int(point["n"]) > 0:
+        mean = float(point["mean_valence"])
+        sentence += f" Mean valence {signed(mean)}, {valence_reading(mean, journey.neutral_band)}"
+        if not math.isnan(float(point["ci_low"])):
+            sentence += (
+                f" (95 % interval {signed(float(point['ci_low']))} to "
+                f"{signed(float(point['ci_high']))})"
+            )
+        sentence += f"; {share_text(point)}."
+    warning = (
+        f"Low evidence: only {plural(segments, 'coded segment')} (fewer than {MIN_EVIDENCE}). "
+        "Treat what follows as indicative, not as a finding."
+        if stage in journey.low_evidence
+        else ""
+    )
+    return sentence, warning
+
+
+def quote_attribution(quote: Quote, codebook: Codebook) -> str:
+    """Under a quote, in every format: ``Participant 04 · Interview 04 · 00:03:03 · Anger``."""
+    feeling = codebook.label("emotions", quote.emotion) if quote.emotion else ""
+    return " · ".join(p for p in (quote.provenance, feeling) if p)
+
+
+def stage_mix(journey: Journey, codebook: Codebook, stage: str, top: int = 3) -> pd.DataFrame:
+    """A stage's top touchpoints and emotions with their segment counts, as every report format
+    shows them (columns: Top touchpoints, Segments, Top emotions, Segments; empty when the stage
+    has neither)."""
+    touchpoints = top_counts(journey.touchpoint_stage, stage, top)
+    emotions = top_counts(journey.emotion_stage, stage, top)
+    rows = []
+    for i in range(max(len(touchpoints), len(emotions))):
+        row = ["", "", "", ""]
+        if i < len(touchpoints):
+            row[0:2] = [codebook.label("touchpoints", touchpoints[i][0]), str(touchpoints[i][1])]
+        if i < len(emotions):
+            row[2:4] = [codebook.label("emotions", emotions[i][0]), str(emotions[i][1])]
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Top touchpoints", "Segments", "Top emotions", "Segments"])
+
+
+#: Sentences and headings every report format uses word for word.
+PRIORITY_RULE = (
+    "Pain points ranked by priority: the share of participants who raised them times how "
+    "negative they were (|mean valence|)."
+)
+
+
+PERSONA_SECTIONS = ("Goals", "Needs", "Pain points (from the persona notes)")
+
+
+PERSONA_QUOTE = "persona notes"  # the attribution of the persona note's quote
+
+
+#: How an insight says where it comes from, by kind (``insights.CURATED`` or generated).
+INSIGHT_SOURCES = {
+    "curated": "Curated by the research team",
+    "generated": "Generated from recurring pain points — check it against the quotes",
+}
+
+
+def reach_table(journey: Journey) -> pd.DataFrame:
+    """How far journeys reach, as every format shows it: per stage, the participants who spoke of
+    it and their share."""
+    funnel = journey.funnel
+    return pd.DataFrame(
+        {
+            "Stage": [journey.stage_labels.get(s, s) for s in funnel.index],
+            "Participants who spoke of it": [
+                f"{int(p)} of {journey.n_participants}" for p in funnel["participants"]
+            ],
+            "Share": [f"{share:.0%}" for share in funnel["share"]],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Methodology:
+    """The methodology appendix's own words, the same in every format (the agreement, code
+    tables and limitations come with the report's context)."""
+
+    sources: str
+    coders: list[str]  # "auto:semantic@6: 70 segments", most prolific first
+    coder_rule: str
+    measures: list[str]
+    codebook: str
+    definitions: pd.DataFrame  # Stage, Definition
+
+
+def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Methodology:
+    """What the methodology appendix says of a persona's journey (``Methodology``)."""
+    coders = journey.segments["coder"].astype(str).str.strip() if len(journey.segments) else None
+    counts = coders[coders != ""].value_counts() if coders is not None else pd.Series(dtype=int)
+    ranked = sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
+    flagged = ", ".join(journey.stage_labels.get(s, s) for s in journey.low_evidence)
+    return Methodology(
+        sources=(
+            f"{plural(journey.n_interviews, 'interview')} with "
+            f"{plural(journey.n_participants, 'participant')} of the persona {persona_name}, "
+            f"giving {plural(journey.n_segments, 'coded participant segment')}. Interviewer "
+            "turns are kept as context and not coded."
+        ),
+        coders=[f"{coder}: {plural(n, 'segment')}" for coder, n in ranked],
+        coder_rule=(
+            "Codes from people win over machine codes (auto:<method>@<version>) for the same "
+            "segment."
+            if ranked
+            else "No coded segments."
+        ),
+        measures=[
+            "Valence runs from −1 (very negative) to +1 (very positive); a stage's emotion is "
+            "the mean valence of its segments.",
+            f"A valence between −{journey.neutral_band:g} and +{journey.neutral_band:g} reads "
+            "as neutral (the coder's neutral band); the shares of negative and positive segments "
+            "count those outside it.",
+            "The 95 % interval is the normal approximation mean ± 1.96·sd/√n; it is not shown "
+            "for stages with a single segment.",
+            f"Pain points are stage × touchpoint moments with valence at or below "
+            f"{signed(PAIN_VALENCE)}, delights at or above {signed(DELIGHT_VALENCE)}; both are "
+            "ranked by how many participants voiced them.",
+            f"A stage with fewer than {MIN_EVIDENCE} coded segments is flagged as low evidence"
+            + (f": {flagged}." if flagged else "; no stage is flagged."),
+        ],
+        codebook=f"{codebook.name}, version {codebook.version}. Stages in journey order:",
+        definitions=pd.DataFrame(
+            {
+                "Stage": [c.label for c in codebook.stages],
+                "Definition": [c.description or "—" for c in codebook.stages],
+            }
+        ),
+    )
+
+
+#: The priority table and each team's list show this many pain points, in both formats.
+TOP_PRIORITIES = 10
+
+
+def team_items(journey: Journey, codebook: Codebook) -> dict[str, list[str]]:
+    """Each owning team's pain points among the top priorities, in priority order (teams named
+    in the codebook's ``owner``), as every report format lists them."""
+    teams: dict[str, list[str]] = {}
+    for row in journey.priorities.head(TOP_PRIORITIES).itertuples(index=False):
+        if row.owner and row.owner != "unassigned":
+            teams.setdefault(row.owner, []).append(
+                moment_text(
+                    journey.stage_labels.get(row.stage, row.stage),
+                    codebook.label("touchpoints", row.touchpoint) if row.touchpoint else "",
+                    row.mean_valence,
+                    row.participants,
+                    of=journey.n_participants,
+                )
+            )
+    return dict(sorted(teams.items()))
+
+
+def figure_alts(journey: Journey, codebook: Codebook, name: str) -> dict[str, str]:
+    """The alt text of each persona figure, the same in the Word and HTML reports: what a
+    reader who cannot see the chart needs from it."""
+
+    def stage(code: object) -> str:
+        return journey.stage_labels.get(str(code), str(code))
+
+    curve = journey.emotion_curve.dropna(subset=["mean_valence"])
+    parts = [
+        f"Journey map of {name} across {len(journey.stages)} stages: "
+        + ", ".join(stage(s) for s in journey.stages)
+        + "."
+    ]
+    if not curve.empty:
+        low, high = curve["mean_valence"].idxmin(), curve["mean_valence"].idxmax()
+        parts.append(
+            f"Mean valence is lowest in {stage(low)} "
+            f"({signed(float(curve.loc[low, 'mean_valence']))}) and highest in "
+            f"{stage(high)} ({signed(float(curve.loc[high, 'mean_valence']))})."
+        )
+    top_pain = summarise(journey, lambda t: codebook.label("touchpoints", t), top=1).pain_points
+    parts += [f"Top pain point: {line}." for line in top_pain]
+    if journey.low_evidence:
+        parts.append(f"Low evidence for {', '.join(stage(s) for s in journey.low_evidence)}.")
+    points = []
+    for code, row in journey.emotion_curve.iterrows():
+        n = int(row["n"])
+        value = "no data" if n == 0 else f"{signed(float(row['mean_valence']))} (n = {n})"
+        points.append(f"{stage(code)} {value}")
+
+    def heatmap(table: pd.DataFrame, dimension: str) -> str:
+        cells = table.stack()
+        cells = cells[cells > 0].sort_values(ascending=False, kind="stable").head(3)
+        kind = "touchpoint" if dimension == "touchpoints" else "emotion"
+        if cells.empty:
+            return f"Heatmap of {kind}s by stage: nothing was coded."
+        top = "; ".join(
+            f"{codebook.label(dimension, str(code))} in {stage(s)} ({count})"
+            for (code, s), count in cells.items()
+        )
+        return f"Heatmap of segments per {kind} and stage. Largest cells: {top}."
+
+    return {
+        "journey_map": " ".join(parts),
+        "emotion_curve": "Line chart of mean valence by stage: " + "; ".join(points) + ".",
+        "emotion_heatmap": heatmap(journey.emotion_stage, "emotions"),
+        "touchpoint_heatmap": heatmap(journey.touchpoint_stage, "touchpoints"),
+    }
+
+
+def title_lines(journey: Journey, name: str, study_name: str = "", period: str = "") -> list[str]:
+    """The title block of a persona report, line by line, in every format: the title, the study,
+    the interview period and the counts."""
+    counts = (
+        f"{plural(journey.n_interviews, 'interview')} · "
+        f"{plural(journey.n_participants, 'participant')} · "
+        f"{plural(journey.n_segments, 'coded segment')}"
+    )
+    return [f"Customer journey: {name}", *(t for t in (study_name, period) if t), counts]
+
+
+def stage_doing_lines(journey: Journey, stage: str) -> list[str]:
+    """The stage section's "What customers did": each action phrase of the map with where it was
+    said (“rang the courier number” — Participant 02 · Interview 02 · line 40)."""
+    actions = journey.actions
+    if actions.empty or "provenance" not in actions:
+        return []
+    rows = actions[actions["stage"] == stage]
+    return [f"“{p}” — {where}" for p, where in zip(rows["phrase"], rows["provenance"], strict=True)]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A persona's executive summary in words: the same sentences in the Word and HTML reports."""
+
+    counts: str  # what the report rests on
+    lowest: str  # the journey's low point, or why none is named
+    pain_points: list[str]  # the top moments (``moment_text``); empty when none
+    delights: list[str]
+    no_pain_points: str  # what to say instead when there are none
+    no_delights: str
+    low_evidence: str  # "" when every stage has enough evidence
+
+
+def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int = 3) -> Summary:
+    """The executive summary of ``journey``; ``touchpoint_label`` names a touchpoint id."""
+    stage = journey.stage_labels.get
+    lowest = journey.lowest_stage
+    if lowest is None:
+        low = (
+            f"No stage has enough evidence (at least {MIN_EVIDENCE} segments) to name the low "
+            "point of the journey."
+        )
+    else:
+        point = journey.emotion_curve.loc[lowest]
+        mean = float(point["mean_valence"])
+        low = (
+            f"The journey is at its lowest in {stage(lowest, lowest)}: mean valence "
+            f"{signed(mean)} ({valence_reading(mean, journey.neutral_band)}) over "
+            f"{plural(int(point['n']), 'segment')}, {share_text(point)}."
+        )
+
+    def lines(table: pd.DataFrame) -> list[str]:
+        return [
+            moment_text(
+                stage(row.stage, row.stage),
+                touchpoint_label(row.touchpoint) if row.touchpoint else "",
+                float(row.mean_valence),
+                int(row.participants),
+                segments=int(row.segments),
+            )
+            for row in table.head(top).itertuples(index=False)
+        ]
+
+    thin = ", ".join(stage(s, s) for s in journey.low_evidence)
+    return Summary(
+        counts=(
+            f"This report rests on {plural(journey.n_segments, 'coded segment')} from "
+            f"{plural(journey.n_participants, 'participant')} in "
+            f"{plural(journey.n_interviews, 'interview')}."
+        ),
+        lowest=low,
+        pain_points=lines(journey.pain_points),
+        delights=lines(journey.delights),
+        no_pain_points=(
+            f"No segment of this persona was coded with valence at or below {signed(PAIN_VALENCE)}."
+        ),
+        no_delights=(
+            "No segment of this persona was coded with valence at or above "
+            f"{signed(DELIGHT_VALENCE)}."
+        ),
+        low_evidence=(
+            f"Low evidence (fewer than {MIN_EVIDENCE} coded segments) for: {thin}. Read what "
+            "this report says about these stages as indicative only."
+            if thin
+            else ""
+        ),
+    )
