@@ -123,14 +123,14 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
 def cmd_review_export(args: argparse.Namespace) -> int:
     """Write the review sheet: current codes, confidence, evidence, drop-downs (XLSX) or CSV."""
-    from cjm_research.exchange import sheets
+    from cjm_research.exchange import review_export
     from cjm_research.exchange.selection import next_for_review
     from cjm_research.run.batch import code_study
 
     study = _load(args.study)
     if args.segments:
-        table = sheets.current_codes(
-            sheets.read_segments(args.segments), study.root, study.codebook
+        table = review_export.current_codes(
+            review_export.read_segments(args.segments), study.root, study.codebook
         )
     else:
         table = code_study(study, progress=_say).segments
@@ -138,36 +138,38 @@ def cmd_review_export(args: argparse.Namespace) -> int:
     if args.next is not None:
         picked = next_for_review(table, args.next)
         chosen = list(picked["segment_id"])
-    written = sheets.export_review(
+    written = review_export.export_review(
         args.file, table, study.codebook, title=f"Review: {study.root.name}", only=chosen
     )
-    flagged = int((written["review"] == sheets.CHECK).sum())
+    flagged = int((written["review"] == review_export.CHECK).sum())
     what = (
         f"the {len(written)} turns that teach the coder most (of those without a human code)"
         if chosen is not None
         else f"{len(written)} participant segments"
     )
     _say(
-        f"wrote {args.file}: {what}, {flagged} flagged '{sheets.CHECK}' (a stage or touchpoint "
-        f"code below confidence {sheets.LOW_CONFIDENCE}); mark each row you checked 'done'"
+        f"wrote {args.file}: {what}, {flagged} flagged '{review_export.CHECK}' (a stage or "
+        f"touchpoint code below confidence {review_export.LOW_CONFIDENCE}); mark each row you "
+        "checked 'done'"
     )
     return EXIT_OK
 
 
 def cmd_review_import(args: argparse.Namespace) -> int:
     """Record the rows a reviewer changed as their human codes in STUDY/coding/."""
-    from cjm_research.exchange import sheets
+    from cjm_research.exchange.review_export import DONE
+    from cjm_research.exchange.review_import import import_review
     from cjm_research.run.batch import code_study
 
     study = _load(args.study)
     segments = code_study(study).segments
-    result = sheets.import_review(args.file, segments, study.codebook, study.root, args.coder)
+    result = import_review(args.file, segments, study.codebook, study.root, args.coder)
     counts = ", ".join(f"{name} {n}" for name, n in result.changed.items())
     changed = len(result.recorded) - result.confirmed
     _say(
         f"{args.file}: {result.rows} rows; recorded for {args.coder} in {result.coder_file}: "
         f"{changed} changed rows ({counts}) and {result.confirmed} confirmed rows "
-        f"(review cell '{sheets.DONE}', codes unchanged)"
+        f"(review cell '{DONE}', codes unchanged)"
     )
     if result.already_recorded:
         _say(f"{result.already_recorded} changed rows were already recorded; not repeated")
@@ -236,11 +238,11 @@ def _print_result(text: str, data: dict, json_to: str | None) -> int:
 
 def cmd_export_qdpx(args: argparse.Namespace) -> int:
     """Write the study as a REFI-QDA project (.qdpx)."""
-    from cjm_research.exchange import qdpx
+    from cjm_research.exchange import qdpx_export
     from cjm_research.run.batch import code_study
 
     study = _load(args.study)
-    result = qdpx.export_qdpx(study, code_study(study, args.coder).machine, args.file)
+    result = qdpx_export.export_qdpx(study, code_study(study, args.coder).machine, args.file)
     for warning in result.warnings:
         _say(f"warning: not carried: {warning}")
     _say(
@@ -252,19 +254,19 @@ def cmd_export_qdpx(args: argparse.Namespace) -> int:
 
 def cmd_export_qdc(args: argparse.Namespace) -> int:
     """Write the study codebook as a REFI-QDA codebook (.qdc)."""
-    from cjm_research.exchange import qdpx
+    from cjm_research.exchange import qdpx_export
     from cjm_research.study import study_codebook
 
-    qdpx.write_qdc(study_codebook(args.study), args.file)
+    qdpx_export.write_qdc(study_codebook(args.study), args.file)
     _say(f"wrote {args.file}")
     return EXIT_OK
 
 
 def cmd_import_qdpx(args: argparse.Namespace) -> int:
     """Create or update a study from a REFI-QDA project (.qdpx) written by another tool."""
-    from cjm_research.exchange import qdpx
+    from cjm_research.exchange.qdpx_import import import_qdpx
 
-    result = qdpx.import_qdpx(args.file, args.study)
+    result = import_qdpx(args.file, args.study)
     for warning in result.warnings:
         _say(f"warning: {warning}")
     if result.unmapped:

@@ -14,16 +14,15 @@ from cjm_research.cli import main
 from cjm_research.codebook import load_codebook
 from cjm_research.coding.human import append_human_codes, coder_file, read_human_codes
 from cjm_research.exceptions import CJMInputError
-from cjm_research.exchange.sheets import (
+from cjm_research.exchange.review_export import (
     COLUMNS,
     LOW_CONFIDENCE,
     REVIEW_FLAG,
     current_codes,
     export_review,
-    import_review,
-    read_review,
     review_table,
 )
+from cjm_research.exchange.review_import import import_review, read_review
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.segments import frame as segments_frame

@@ -1,0 +1,354 @@
+"""Reading a review sheet back: what the reviewer changed or confirmed becomes their code.
+
+Rows the reviewer changed, and rows whose review cell reads ``done``, are appended to
+``STUDY/coding/<coder>.csv`` (append-only, see :mod:`cjm_research.coding.human`). Importing is
+all-or-nothing: one unknown code anywhere and nothing is recorded, with the sheet row named. A row
+this coder already recorded with the same values is not recorded again, so importing the same
+sheet twice is harmless. CSV may be comma-, semicolon- or tab-separated, with or without a BOM.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from cjm_research.coding.human import (
+    append_human_codes,
+    coder_file,
+    is_human,
+    latest_human_codes,
+    read_human_codes,
+    text_sha,
+)
+from cjm_research.exceptions import CJMInputError
+from cjm_research.exchange.review_export import (
+    DIMENSIONS,
+    DONE,
+    EXPORTED,
+    REVIEW_SHEET,
+    SEPARATORS,
+    choice,
+)
+from cjm_research.model import Code, Codebook
+
+
+@dataclass
+class ReviewImport:
+    """What an import found and recorded."""
+
+    path: Path
+    rows: int
+    recorded: pd.DataFrame
+    changed: dict[str, int] = field(default_factory=dict)
+    already_recorded: int = 0
+    unknown_segments: list[str] = field(default_factory=list)
+    coder_file: Path | None = None
+    confirmed: int = 0  # rows marked done with no code changed: the machine's codes, confirmed
+
+
+def read_review(path: Path | str) -> pd.DataFrame:
+    """The rows of a review sheet as text, keyed by header name, with ``_row`` (sheet row number).
+
+    XLSX: the ``review`` sheet (else the first); CSV: comma, semicolon or tab separated. Entirely
+    empty rows are dropped.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        header, rows = _xlsx_rows(path)
+    elif suffix == ".csv":
+        header, rows = _csv_rows(path)
+    else:
+        raise CJMInputError(
+            "not a review sheet", path, hint="import the .xlsx or .csv you exported"
+        )
+    names = [str(h or "").strip().lower() for h in header]
+    missing = [c for c in ("segment_id", "stage", "touchpoints", "emotion") if c not in names]
+    if missing:
+        raise CJMInputError(
+            f"review sheet lacks column(s) {', '.join(missing)}",
+            path,
+            1,
+            "import a sheet written by `cjm review export`, keeping its header row",
+        )
+    records = []
+    for number, values in rows:
+        cells = {n: _text(v) for n, v in zip(names, values, strict=False) if n}
+        if any(cells.values()):
+            records.append(cells | {"_row": number})
+    frame = pd.DataFrame(records, columns=[*dict.fromkeys(n for n in names if n), "_row"])
+    return frame.fillna("")
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _xlsx_rows(path: Path) -> tuple[list[object], list[tuple[int, tuple[object, ...]]]]:
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise CJMInputError(
+            f"cannot read the workbook: {exc}", path, hint="save it as .xlsx"
+        ) from exc
+    try:
+        sheet = (
+            workbook[REVIEW_SHEET]
+            if REVIEW_SHEET in workbook.sheetnames
+            else workbook.worksheets[0]
+        )
+        rows = list(sheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    if not rows:
+        raise CJMInputError("the review sheet is empty", path, hint="import the file you exported")
+    return list(rows[0]), list(enumerate(rows[1:], start=2))
+
+
+def _csv_rows(path: Path) -> tuple[list[object], list[tuple[int, tuple[object, ...]]]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CJMInputError("review sheet is not UTF-8", path, hint="save it as CSV UTF-8") from exc
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    if not rows:
+        raise CJMInputError("the review sheet is empty", path, hint="import the file you exported")
+    # A spreadsheet shows each CSV record as one row, whatever line breaks its cells hold.
+    return list(rows[0]), [(i, tuple(r)) for i, r in enumerate(rows[1:], start=2)]
+
+
+def import_review(
+    path: Path | str,
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    study_root: Path | str,
+    coder: str,
+) -> ReviewImport:
+    """Record the rows of a review sheet that ``coder`` changed or marked ``done``, as their
+    human codes: a confirmed code is evidence too (the coder learns from it, and it counts when
+    the machine is audited as a coder). A done row records every dimension as the sheet shows it.
+
+    ``segments`` is the study's current coded table (for segment ids, interviews and texts).
+    Every code is checked against ``codebook`` first; one bad cell raises
+    :class:`CJMInputError` naming the row and the valid ids, and nothing is recorded.
+    """
+    path = Path(path)
+    coder = coder.strip()
+    if not is_human(coder):
+        raise CJMInputError(
+            f"{coder!r} cannot be a reviewer's name",
+            hint="pass --coder with your name or initials (not auto:...)",
+        )
+    sheet = read_review(path)
+    parsed = _parse(sheet, codebook, path)
+    known = segments.drop_duplicates("segment_id").set_index("segment_id")
+    in_study = parsed["segment_id"].isin(known.index)
+    unknown = parsed.loc[~in_study, "segment_id"].tolist()
+    parsed = parsed[in_study]
+    baseline = _baseline(sheet.loc[parsed.index], known, codebook)
+    diff = pd.DataFrame(
+        {
+            "stage": parsed["stage"] != baseline["stage"],
+            "touchpoints": parsed["touchpoints"].map(_set) != baseline["touchpoints"].map(_set),
+            "emotion": parsed["emotion"] != baseline["emotion"],
+            "valence": [
+                _differs(a, b) for a, b in zip(parsed["valence"], baseline["valence"], strict=True)
+            ],
+            "note": parsed["note"] != "",
+        },
+        index=parsed.index,
+    )
+    changed = parsed[diff.any(axis=1) | parsed["done"]]
+    records = pd.DataFrame(
+        {
+            "segment_id": changed["segment_id"],
+            "interview_id": changed["segment_id"].map(known["interview_id"]),
+            "stage": changed["stage"],
+            "touchpoints": changed["touchpoints"],
+            "emotion": changed["emotion"],
+            "valence": [
+                _number(v) if moved or done else ""
+                for v, moved, done in zip(
+                    changed["valence"],
+                    diff.loc[changed.index, "valence"],
+                    changed["done"],
+                    strict=True,
+                )
+            ],
+            "text_sha": [
+                sha or text_sha(known.at[sid, "text"])
+                for sid, sha in zip(changed["segment_id"], changed["text_sha"], strict=True)
+            ],
+            "note": changed["note"],
+        },
+        index=changed.index,
+    )
+    repeat = _already_recorded(study_root, coder)
+    fresh = pd.Series([not repeat(r) for r in records.to_dict("records")], index=records.index)
+    records = records[fresh.astype(bool)]
+    counts = {name: int(diff.loc[records.index, name].sum()) for name in diff.columns}
+    confirmed = int((~diff.loc[records.index].any(axis=1)).sum())
+    written = append_human_codes(study_root, coder, records) if len(records) else None
+    return ReviewImport(
+        path=path,
+        rows=len(sheet),
+        recorded=records.reset_index(drop=True),
+        changed=counts,
+        already_recorded=int((~fresh).sum()),
+        unknown_segments=unknown,
+        coder_file=written or coder_file(study_root, coder),
+        confirmed=confirmed,
+    )
+
+
+def _parse(sheet: pd.DataFrame, codebook: Codebook, path: Path) -> pd.DataFrame:
+    """Validated, normalised codes per row; raises on the first bad cell, naming how many more."""
+    lookups = {name: _lookup(codebook.dimension(dim)) for name, dim in DIMENSIONS.items()}
+    errors: list[tuple[int, str, str]] = []
+    seen: dict[str, int] = {}
+    out = []
+    for row in sheet.to_dict("records"):
+        number, segment_id = row["_row"], row["segment_id"]
+        if not segment_id:
+            errors.append((number, "row has codes but no segment_id", "restore the segment_id"))
+        elif segment_id in seen:
+            errors.append(
+                (number, f"segment {segment_id} also on row {seen[segment_id]}", "keep one row")
+            )
+        seen.setdefault(segment_id, number)
+        parsed = {"segment_id": segment_id, "_row": number, "note": row.get("note", "")}
+        parsed["done"] = row.get("review", "").strip().lower() == DONE
+        parsed["text_sha"] = row.get("text_sha", "")
+        for name in ("stage", "emotion"):
+            value = row.get(name, "")
+            parsed[name] = lookups[name].get(value.lower(), "") if value else ""
+            if value and not parsed[name]:
+                errors.append((number, f"unknown {name} {value!r}", _valid(codebook, name)))
+        touchpoints = [t.strip() for t in SEPARATORS.split(row.get("touchpoints", ""))]
+        bad = [t for t in touchpoints if t and t.lower() not in lookups["touchpoints"]]
+        if bad:
+            errors.append(
+                (number, f"unknown touchpoint {bad[0]!r}", _valid(codebook, "touchpoints"))
+            )
+        ids = {lookups["touchpoints"][t.lower()] for t in touchpoints if t and t not in bad}
+        parsed["touchpoints"] = ";".join(c.id for c in codebook.touchpoints if c.id in ids)
+        parsed["valence"], problem = _valence(row.get("valence", ""))
+        if problem:
+            errors.append((number, problem, "a number from -1 to 1, or empty"))
+        out.append(parsed)
+    if errors:
+        number, message, hint = errors[0]
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise CJMInputError(
+            f"row {number}: {message}{more}; nothing was recorded", path, number, hint
+        )
+    columns = [
+        "segment_id",
+        "_row",
+        "stage",
+        "touchpoints",
+        "emotion",
+        "valence",
+        "note",
+        "text_sha",
+        "done",
+    ]
+    return pd.DataFrame(out, columns=columns, index=sheet.index)
+
+
+def _lookup(codes: tuple[Code, ...]) -> dict[str, str]:
+    # The drop-downs offer "Label (id)"; a typed id or label, in any case, is what people mean.
+    return (
+        {choice(c).lower(): c.id for c in codes}
+        | {c.label.lower(): c.id for c in codes}
+        | {c.id.lower(): c.id for c in codes}
+    )
+
+
+def _valid(codebook: Codebook, name: str) -> str:
+    ids = ", ".join(c.id for c in codebook.dimension(DIMENSIONS[name]))
+    extra = " (several allowed, separated by ; or ,)" if name == "touchpoints" else ""
+    return f"valid {name} ids{extra}: {ids}; or leave it empty"
+
+
+def _valence(value: str) -> tuple[float | None, str]:
+    if not value:
+        return None, ""
+    try:
+        number = float(value.replace(",", "."))
+    except ValueError:
+        return None, f"valence {value!r} is not a number"
+    if not -1.0 <= number <= 1.0:
+        return None, f"valence {value!r} is outside -1..1"
+    return number, ""
+
+
+def _baseline(sheet: pd.DataFrame, known: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """The codes each row had when exported: the hidden columns, else the current codes."""
+    if all(c in sheet.columns for c in EXPORTED):
+        return pd.DataFrame(
+            {
+                "stage": sheet["exported_stage"],
+                "touchpoints": sheet["exported_touchpoints"],
+                "emotion": sheet["exported_emotion"],
+                "valence": sheet["exported_valence"].map(lambda v: _valence(v)[0]),
+            },
+            index=sheet.index,
+        )
+    rows = known.loc[sheet["segment_id"]]
+    valence = rows["valence"].astype("float64").round(2)
+    return pd.DataFrame(
+        {
+            "stage": rows["stage"].to_numpy(),
+            "touchpoints": rows["touchpoints"].to_numpy(),
+            "emotion": rows["emotion"].to_numpy(),
+            "valence": [None if pd.isna(v) else float(v) for v in valence],
+        },
+        index=sheet.index,
+    )
+
+
+def _set(value: str) -> frozenset[str]:
+    return frozenset(t.strip() for t in SEPARATORS.split(value or "") if t.strip())
+
+
+def _differs(a: float | None, b: float | None) -> bool:
+    a = None if a is None or pd.isna(a) else a
+    b = None if b is None or pd.isna(b) else b
+    if a is None or b is None:
+        return (a is None) != (b is None)
+    return abs(a - b) > 1e-9
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:g}"
+
+
+def _already_recorded(study_root: Path | str, coder: str) -> Callable[[dict[str, str]], bool]:
+    """A record test: does ``coder``'s latest code for the segment already say exactly this?"""
+    human = latest_human_codes(read_human_codes(study_root))
+    mine = {row["segment_id"]: row for row in human.to_dict("records") if row["coder"] == coder}
+
+    def same(record: dict[str, str]) -> bool:
+        last = mine.get(record["segment_id"])
+        if last is None:
+            return False
+        return (
+            last["stage"] == record["stage"]
+            and _set(last["touchpoints"]) == _set(record["touchpoints"])
+            and last["emotion"] == record["emotion"]
+            and last["note"] == record["note"]
+            and not _differs(_valence(last["valence"])[0], _valence(record["valence"])[0])
+        )
+
+    return same
