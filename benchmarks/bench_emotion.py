@@ -35,7 +35,7 @@ from cjm_research.coding.emotion import (
     shipped_model,
     valence_targets,
 )
-from cjm_research.coding.rules import KeywordMatcher, tokens
+from cjm_research.coding.keywords import KeywordMatcher, tokens
 from cjm_research.evaluate import evaluate, format_evaluation, label_scores, read_gold
 from cjm_research.resources import example_study_dir
 from cjm_research.study import load_study

@@ -28,8 +28,9 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from cjm_research.evaluate import evaluate, read_gold
+from cjm_research.exchange.review_export import export_review
+from cjm_research.exchange.review_import import import_review
 from cjm_research.exchange.selection import next_for_review
-from cjm_research.exchange.sheets import export_review, import_review
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.study import load_study

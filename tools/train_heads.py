@@ -32,7 +32,7 @@ from sklearn.metrics import f1_score
 
 from cjm_research.codebook import load_codebook
 from cjm_research.coding.context import follows_question
-from cjm_research.coding.embeddings import DIMENSION
+from cjm_research.coding.embeddings import DIMENSION, shared_embedder, shared_word_vectors
 from cjm_research.coding.emotion import DEFAULT_MAPPING, LABELS, Tfidf, ngrams, read_split
 from cjm_research.coding.heads import (
     HEADS_PATH,
@@ -44,7 +44,6 @@ from cjm_research.coding.heads import (
     positions,
     save_heads,
 )
-from cjm_research.coding.semantic import shared_embedder, shared_word_vectors
 from cjm_research.model import INTERVIEWER, Codebook
 from cjm_research.resources import default_codebook_path
 from cjm_research.study import load_study

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cjm_research.coding.rules import KeywordMatcher
+from cjm_research.coding.keywords import KeywordMatcher
 from cjm_research.model import PARTICIPANT, Codebook
 from cjm_research.segments import split_codes
 

@@ -364,3 +364,24 @@ def distil_token_vectors(threads: int = THREADS, batch: int = 512) -> np.ndarray
             feeds["token_type_ids"] = np.zeros_like(ids)
         table[start : start + len(token)] = session.run(None, feeds)[0].mean(axis=1)
     return table
+
+
+_EMBEDDERS: dict[str, Embedder] = {}
+
+
+_WORD_VECTORS: list[WordVectors] = []
+
+
+def shared_embedder(cache_dir: Path | str | None = None) -> Embedder:
+    """One embedder per cache folder and process: the model loads once however many coders."""
+    key = str(cache_dir or "")
+    if key not in _EMBEDDERS:
+        _EMBEDDERS[key] = Embedder(cache_dir)
+    return _EMBEDDERS[key]
+
+
+def shared_word_vectors() -> WordVectors:
+    """The process's word vectors (their table is the machine's, in the user cache)."""
+    if not _WORD_VECTORS:
+        _WORD_VECTORS.append(WordVectors())
+    return _WORD_VECTORS[0]

@@ -23,11 +23,22 @@ from pathlib import Path
 
 import numpy as np
 
-from cjm_research.coding.emotion import Tfidf, words
+from cjm_research.coding.emotion import CodebookReading, Tfidf, words
 
 HEADS_PATH = Path(__file__).resolve().parent / "data" / "interview-heads.npz"
 #: The "no stage" class of the stage head (introductions, closing talk, life context).
 NO_STAGE = "(none)"
+
+#: How much the interview heads count in the semantic coder: the stage head's probabilities are an
+#: expert multiplied in with this power; the touchpoint head's probability is averaged with the
+#: similarity with this weight; valence is this mix of the head and the emotion model; the head's
+#: emotion wins when its probability beats the model's confidence times EMOTION_EDGE. Chosen on
+#: the example study (the development gold), never on the test gold (``benchmarks/bench_corpus.py``
+#: prints both).
+HEAD_STAGE_WEIGHT = 1.0
+HEAD_TOUCHPOINT_WEIGHT = 0.7
+HEAD_VALENCE_WEIGHT = 0.9
+HEAD_EMOTION_EDGE = 0.7
 
 
 def positions(indices: np.ndarray, turns: int) -> np.ndarray:
@@ -266,3 +277,25 @@ def targets(heads: Heads, stages: list[str], touchpoints: list[str], emotions: l
         emotion=one_hot(heads.emotion, emotions),
         valence=np.array(valences, dtype=float).reshape(-1, 1),
     )
+
+
+@dataclass
+class HeadReading:
+    """The interview heads' reading of one transcript's answers, in the codebook's columns."""
+
+    stage: np.ndarray  # answers × the coder's stage columns (stages, then off-journey)
+    touchpoints: np.ndarray  # answers × codebook touchpoints; NaN where the head has none
+    emotions: np.ndarray  # answers × codebook emotions; NaN where the head has none
+    valence: np.ndarray  # per answer
+    emotion_ids: tuple[str, ...]
+
+    def reading(self, j: int, model: CodebookReading) -> CodebookReading:
+        """Answer ``j``'s emotion reading: the emotion model's, with the head mixed in."""
+        valence = (1 - HEAD_VALENCE_WEIGHT) * model.valence + HEAD_VALENCE_WEIGHT * self.valence[j]
+        row = self.emotions[j]
+        if np.isnan(row).all():
+            return CodebookReading(model.emotion, model.confidence, valence, model.label)
+        best = int(np.nanargmax(row))
+        if row[best] >= HEAD_EMOTION_EDGE * model.confidence:
+            return CodebookReading(self.emotion_ids[best], float(row[best]), valence, "interview")
+        return CodebookReading(model.emotion, model.confidence, valence, model.label)

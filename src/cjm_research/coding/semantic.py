@@ -1,29 +1,25 @@
-"""The ``semantic`` coder: sentence embeddings against the codebook's own descriptions and examples.
+"""The ``semantic`` coder: the codebook's own sentences, interview heads, keywords and context.
 
-Each code is represented by what the codebook says about it (its examples, and its label with the
-first sentence of its description), embedded with the offline MiniLM of ``embeddings.py``. A turn
-scores a code by the blend of its similarity to the nearest of those sentences and to their
-centroid, so a study's own codebook works without any training. Scores become probabilities with
-a temperature (stages, single label) or a logistic curve (touchpoints, each on its own) fitted on
-the codebook's examples leave-one-out when the coder is built. The rules coder's keyword matches
-count as extra evidence; stages then go through the journey context (``context.py``).
+Several experts read each participant turn and their stage probabilities are multiplied: the
+similarity to what the codebook says about each code (``prototypes.py``), the interview heads
+trained on the coded corpus (``heads.py``), the rules coder's keyword matches and the question
+asked; stages then go through the journey context (``context.py``). Touchpoints blend keyword
+matches, similarity and the touchpoint head. Emotions and valence are the emotion model's
+(``RulesCoder.emotion_codes``) with the heads' reading mixed in.
 
 Two readings, one pass each (a cascade): every answer is read first with the model's word
-vectors (``WordVectors``, a hundred times faster), and the interviewer's questions — short, and
-what the stages hang on — with the sentence model. Answers whose stage the context then leaves
-unsure (posterior below ``REREAD_BELOW``) are read again with the sentence model, the two
-readings multiplied, and the context runs once more. On the example study this reads a tenth of
-the answers with the model, at the stage and touchpoint quality of reading them all
-(``benchmarks/bench_semantic.py``).
+vectors (a hundred times faster), and the interviewer's questions with the sentence model.
+Answers whose stage the context leaves unsure (posterior below ``REREAD_BELOW``) are read again
+with the sentence model and the context runs once more.
 
-Emotions and valence are the rules coder's (``RulesCoder.emotion_codes``): the one place where
-the emotion model plugs in, for both coders. Their confidences are not calibrated here, so only
-stage and touchpoint codes are flagged for review.
+With a study's reviewed turns (``teach``) the coder also learns from the researcher: reviewed
+stages are clamped in the context, near-duplicates of reviewed turns take their codes, and the
+heads are fine-tuned towards the study. Only stage and touchpoint confidences are calibrated, so
+only they flag a turn for review.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +28,18 @@ import numpy as np
 import pandas as pd
 
 from cjm_research.coding import context
-from cjm_research.coding.embeddings import Embedder, WordVectors
+from cjm_research.coding.embeddings import (
+    Embedder,
+    WordVectors,
+    shared_embedder,
+    shared_word_vectors,
+)
 from cjm_research.coding.emotion import CodebookReading
 from cjm_research.coding.heads import (
+    HEAD_STAGE_WEIGHT,
+    HEAD_TOUCHPOINT_WEIGHT,
     NO_STAGE,
+    HeadReading,
     Heads,
     Targets,
     code_matrix,
@@ -45,283 +49,31 @@ from cjm_research.coding.heads import (
     shipped_heads,
     targets,
 )
-from cjm_research.coding.rules import ASKED_CONFIDENCE, Matches, RulesCoder, phrases
-from cjm_research.model import INTERVIEWER, Code, Codebook, Transcript, Turn
+from cjm_research.coding.keywords import Matches, phrases
+from cjm_research.coding.prototypes import Reading
+from cjm_research.coding.rules import ASKED_CONFIDENCE, RulesCoder
+from cjm_research.model import INTERVIEWER, Codebook, Transcript, Turn
 
 VERSION = "6"
-#: Weight of the nearest example against the centroid in a code's similarity score. Chosen by
-#: leave-one-out accuracy on the default codebook's examples (stages / touchpoints): 0 gives
-#: 0.41 / 0.59, 0.5 gives 0.31 / 0.52, 1 gives 0.25 / 0.42 — the centroid generalises best.
-NEAREST_WEIGHT = 0.0
-#: The flattest stage softmax allowed: a 0.1 lead in similarity still multiplies the odds by e.
-MAX_TEMPERATURE = 0.1
 #: A touchpoint is coded when its probability reaches this (each touchpoint on its own). The
-#: threshold with the best held-out F1 on the codebook's examples (0.25) coded too much in real
-#: interviews (example study gold: touchpoint micro-F1 0.63 against 0.72 at 0.5).
+#: threshold with the best held-out F1 on the codebook's examples coded too much in interviews.
 TOUCHPOINT_THRESHOLD = 0.5
-#: Softmax temperature of a question's similarity to the guide questions' centroids: a 0.05
-#: lead multiplies the odds by e (questions are short and formulaic, so similarities are sharp).
-QUESTION_TEMPERATURE = 0.05
 #: An answer whose stage posterior (after the context) is below this, read with the word vectors,
-#: is read again with the sentence model. Chosen on the gold file's p01-p06: 0.4 / 0.5 / 0.6 gave
-#: stage macro-F1 within 0.01 of each other, re-reading 7 / 14 / 24 % of the answers.
+#: is read again with the sentence model.
 REREAD_BELOW = 0.5
-#: How much the interview heads (``heads.py``) count: the stage head's probabilities are an
-#: expert multiplied in with this power; the touchpoint head's probability is averaged with the
-#: similarity with this weight; valence is this mix of the head and the emotion model; the head's
-#: emotion wins when its probability beats the model's confidence times EMOTION_EDGE. Chosen on
-#: the example study (the development gold) with the heads trained on the whole corpus: edge 1.0
-#: / 0.7 gave emotion macro-F1 0.362 / 0.382, valence weight 0.7 / 0.9 valence r 0.477 / 0.484;
-#: the touchpoint weight 0.3 / 0.5 / 0.8 gave micro-F1 0.806 / 0.810 / lower. Checked again when
-#: the emotion and valence heads learned to read words (heads v2): edge 0.5 / 0.7 / 1.0 gave
-#: emotion 0.409 / 0.422 / 0.420, valence weight 0.9 / 1.0 valence r 0.549 / 0.555; and when the
-#: touchpoint head did (heads v3, held-out-industry micro-F1 0.50 -> 0.62 on the corpus): weight
-#: 0.3 / 0.5 / 0.7 / 1.0 gave touchpoint micro-F1 0.799 / 0.801 / 0.805 / 0.762.
-HEAD_STAGE_WEIGHT = 1.0
-HEAD_TOUCHPOINT_WEIGHT = 0.7
-HEAD_VALENCE_WEIGHT = 0.9
-HEAD_EMOTION_EDGE = 0.7
 #: Learning from the researcher's codes of the study (``SemanticCoder.teach``): a reviewed turn's
 #: stage is clamped with this probability in the journey context, so it pulls its neighbours (the
 #: turns between two reviewed support answers are most likely support too); an unreviewed turn
 #: hears its KNN nearest reviewed turns that are near-duplicates (word-vector cosine at least
 #: KNN_MIN), weighted by exp(cosine / KNN_TEMPERATURE), as one more expert with power KNN_WEIGHT;
 #: their touchpoints, emotion and valence are blended in with the weight they carry, up to
-#: KNN_BLEND. Chosen on the example study's simulated review (benchmarks/bench_review.py): looser
-#: neighbours (cosine 0.4-0.7) lowered stage macro-F1 at 10-20 % reviewed; clamping did the work.
+#: KNN_BLEND. Chosen on the example study's simulated review (``benchmarks/bench_review.py``).
 CLAMP = 0.9
 KNN = 5
 KNN_MIN = 0.8
 KNN_TEMPERATURE = 0.05
 KNN_WEIGHT = 1.0
 KNN_BLEND = 0.6
-#: The guide-question prototype of the codebook's open questions (``Codebook.open_questions``).
-OPEN = "(open question)"
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-_EMBEDDERS: dict[str, Embedder] = {}
-#: What turns text into unit vectors: the sentence model, or its word vectors.
-Encoder = Embedder | WordVectors
-_WORD_VECTORS: list[WordVectors] = []
-
-
-def shared_embedder(cache_dir: Path | str | None = None) -> Embedder:
-    """One embedder per cache folder and process: the model loads once however many coders."""
-    key = str(cache_dir or "")
-    if key not in _EMBEDDERS:
-        _EMBEDDERS[key] = Embedder(cache_dir)
-    return _EMBEDDERS[key]
-
-
-def shared_word_vectors() -> WordVectors:
-    """The process's word vectors (their table is the machine's, in the user cache)."""
-    if not _WORD_VECTORS:
-        _WORD_VECTORS.append(WordVectors())
-    return _WORD_VECTORS[0]
-
-
-@dataclass
-class Prototypes:
-    """A dimension's codes as sentence vectors: who owns each vector, and each code's centroid."""
-
-    codes: list[str]
-    texts: list[str]
-    owner: np.ndarray  # (E,) index of the code each sentence describes
-    vectors: np.ndarray  # (E, D)
-    centroids: np.ndarray  # (K, D), unit length
-
-    @classmethod
-    def build(
-        cls, codes: tuple[Code, ...], embedder: Encoder, *, questions: bool = False
-    ) -> Prototypes:
-        """Embed every code's examples plus its label and first description sentence.
-
-        With ``questions``, embed the codes' interview-guide questions instead.
-        """
-        texts, owner = [], []
-        for k, code in enumerate(codes):
-            first = _SENTENCE.split(code.description, maxsplit=1)[0] if code.description else ""
-            sentences = (
-                code.questions
-                if questions
-                else (*code.examples, f"{code.label}: {first}".rstrip(": "))
-            )
-            for text in sentences:
-                texts.append(text)
-                owner.append(k)
-        vectors = embedder.encode(texts)
-        owner_array = np.array(owner)
-        centroids = np.stack([vectors[owner_array == k].mean(axis=0) for k in range(len(codes))])
-        centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-        return cls([c.id for c in codes], texts, owner_array, vectors, centroids)
-
-    def scores(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per text and code: the blended similarity, and the index of the nearest sentence."""
-        sims = similarity(x, self.vectors)
-        # A code's sentences are contiguous (``build`` appends them code by code).
-        starts = np.searchsorted(self.owner, np.arange(len(self.codes)))
-        ends = np.append(starts[1:], len(self.owner))
-        nearest = np.zeros((len(x), len(self.codes)), dtype=int)
-        for k, (start, end) in enumerate(zip(starts, ends, strict=True)):
-            nearest[:, k] = start + sims[:, start:end].argmax(axis=1)
-        best = np.take_along_axis(sims, nearest, axis=1)
-        blended = NEAREST_WEIGHT * best + (1 - NEAREST_WEIGHT) * similarity(x, self.centroids)
-        return blended, nearest
-
-    def leave_one_out(self, n_examples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Blended scores of each example against the codes built without it, and its code.
-
-        Only examples are scored (``n_examples[k]`` first sentences of code ``k``); the
-        description sentence is never held out, as a study's codebook always has it.
-        """
-        rows, labels = [], []
-        sims = similarity(self.vectors, self.vectors)
-        for i in range(len(self.texts)):
-            k = self.owner[i]
-            position = i - np.flatnonzero(self.owner == k)[0]
-            if position >= n_examples[k]:
-                continue
-            row = np.zeros(len(self.codes))
-            for j in range(len(self.codes)):
-                members = np.flatnonzero((self.owner == j) & (np.arange(len(self.texts)) != i))
-                centroid = self.vectors[members].mean(axis=0)
-                centroid /= np.linalg.norm(centroid)
-                row[j] = NEAREST_WEIGHT * sims[i, members].max() + (1 - NEAREST_WEIGHT) * float(
-                    self.vectors[i] @ centroid
-                )
-            rows.append(row)
-            labels.append(k)
-        return np.array(rows).reshape(len(rows), len(self.codes)), np.array(labels, dtype=int)
-
-
-def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cosine similarities of unit rows, (n, d) x (m, d) -> (n, m).
-
-    einsum, not ``@``: these products are small, and a multi-threaded BLAS on a busy 2-core
-    machine made them a thousand times slower (threads spinning against each other).
-    """
-    return np.einsum("id,jd->ij", a, b)
-
-
-def fit_temperature(scores: np.ndarray, labels: np.ndarray) -> float:
-    """The softmax temperature that makes ``scores`` best predict ``labels`` (least log-loss).
-
-    At most MAX_TEMPERATURE: with two or three examples a code, leave-one-out cannot tell codes
-    apart as well as the full codebook will, and an unbounded fit would flatten everything.
-    """
-    if len(labels) == 0:
-        return MAX_TEMPERATURE
-    grid = np.geomspace(0.005, MAX_TEMPERATURE, 60)
-    losses = [-np.mean(np.log(_softmax(scores / t)[np.arange(len(labels)), labels])) for t in grid]
-    return float(grid[int(np.argmin(losses))])
-
-
-def fit_platt(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-    """Logistic ``(a, b)`` with P(code) = sigmoid(a * score + b), by a few Newton steps."""
-    x, y = scores.ravel(), (labels[:, None] == np.arange(scores.shape[1])).ravel().astype(float)
-    if not 0 < y.sum() < len(y):
-        return 20.0, -10.0
-    w = np.zeros(2)
-    design = np.column_stack([x, np.ones_like(x)])
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-(design @ w)))
-        hessian = design.T @ (design * (p * (1 - p))[:, None]) + 1e-6 * np.eye(2)
-        w -= np.linalg.solve(hessian, design.T @ (p - y))
-    return float(w[0]), float(w[1])
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-@dataclass(frozen=True)
-class Reading:
-    """The codebook read in one embedding space: its prototypes and their calibration."""
-
-    name: str  # how the evidence names the space: "sentence", "word-vector"
-    embedder: Encoder
-    stages: Prototypes  # the stages, then off-journey talk when the codebook describes it
-    touchpoints: Prototypes
-    questions: Prototypes | None  # the interview-guide questions, when every stage has some
-    temperature: float
-    strength: np.ndarray  # the held-out examples' similarities to their own code, sorted
-    platt: tuple[float, float]
-
-    @classmethod
-    def build(
-        cls,
-        name: str,
-        codebook: Codebook,
-        stage_codes: tuple[Code, ...],
-        embedder: Encoder,
-        *,
-        reads_questions: bool = True,
-    ) -> Reading:
-        """Embed the codebook with ``embedder`` and calibrate it leave-one-out on its examples.
-
-        ``reads_questions``: also embed the stages' guide questions (the interviewer's
-        questions are read in this space).
-        """
-        stages = Prototypes.build(stage_codes, embedder)
-        touchpoints = Prototypes.build(codebook.touchpoints, embedder)
-        held_out, labels = stages.leave_one_out(np.array([len(c.examples) for c in stage_codes]))
-        question_codes = stage_codes if codebook.off_journey.questions else codebook.stages
-        if codebook.open_questions:
-            question_codes += (Code(OPEN, "Open question", questions=codebook.open_questions),)
-        guide = (
-            Prototypes.build(question_codes, embedder, questions=True)
-            if reads_questions and all(c.questions for c in codebook.stages)
-            else None
-        )
-        tp_held_out, tp_labels = touchpoints.leave_one_out(
-            np.array([len(c.examples) for c in codebook.touchpoints])
-        )
-        return cls(
-            name=name,
-            embedder=embedder,
-            stages=stages,
-            touchpoints=touchpoints,
-            questions=guide,
-            temperature=fit_temperature(held_out, labels),
-            strength=np.sort(held_out[np.arange(len(labels)), labels]),
-            platt=fit_platt(tp_held_out, tp_labels),
-        )
-
-    def stage_probabilities(self, scores: np.ndarray) -> np.ndarray:
-        """Calibrated stage probabilities, flattened as far as the best similarity is weak.
-
-        "Mm, yeah" is nearest to *some* example; how near, against how near the codebook's own
-        held-out examples come to their code, says how much that means.
-        """
-        probabilities = _softmax(scores / self.temperature)
-        if not self.strength.size:
-            return probabilities
-        strength = np.searchsorted(self.strength, scores.max(axis=1)) / self.strength.size
-        k = scores.shape[1]
-        return strength[:, None] * probabilities + (1 - strength[:, None]) / k
-
-    def question_probabilities(self, vectors: np.ndarray) -> np.ndarray | None:
-        """Each text read as an interviewer's question: its stage (and off-journey) probabilities.
-
-        The columns match the stage prototypes'; without guide questions in the codebook, None
-        (the questions are then read like any other turn).
-        """
-        if self.questions is None:
-            return None
-        probabilities = _softmax(self.questions.scores(vectors)[0] / QUESTION_TEMPERATURE)
-        if self.questions.codes[-1] == OPEN:
-            # An open question points nowhere: its share goes to every stage alike.
-            share = probabilities[:, -1:] / (len(self.questions.codes) - 1)
-            probabilities = probabilities[:, :-1] + share
-        missing = len(self.stages.codes) - probabilities.shape[1]
-        return np.pad(probabilities, ((0, 0), (0, missing)))
-
-    def note(self, prototypes: Prototypes, score: float, nearest: int) -> str:
-        """Evidence of a similarity: how strong, in which reading, and the nearest example."""
-        text = prototypes.texts[nearest]
-        short = text if len(text) <= 60 else text[:57].rstrip() + "…"
-        return f"{self.name} similarity {score:.2f}, nearest example '{short}'"
 
 
 class SemanticCoder:
@@ -759,28 +511,6 @@ class SemanticCoder:
             "touchpoint_confidence": round(float(confidence), 3),
             "evidence": "; ".join(notes),
         }
-
-
-@dataclass
-class HeadReading:
-    """The interview heads' reading of one transcript's answers, in the codebook's columns."""
-
-    stage: np.ndarray  # answers × the coder's stage columns (stages, then off-journey)
-    touchpoints: np.ndarray  # answers × codebook touchpoints; NaN where the head has none
-    emotions: np.ndarray  # answers × codebook emotions; NaN where the head has none
-    valence: np.ndarray  # per answer
-    emotion_ids: tuple[str, ...]
-
-    def reading(self, j: int, model: CodebookReading) -> CodebookReading:
-        """Answer ``j``'s emotion reading: the emotion model's, with the head mixed in."""
-        valence = (1 - HEAD_VALENCE_WEIGHT) * model.valence + HEAD_VALENCE_WEIGHT * self.valence[j]
-        row = self.emotions[j]
-        if np.isnan(row).all():
-            return CodebookReading(model.emotion, model.confidence, valence, model.label)
-        best = int(np.nanargmax(row))
-        if row[best] >= HEAD_EMOTION_EDGE * model.confidence:
-            return CodebookReading(self.emotion_ids[best], float(row[best]), valence, "interview")
-        return CodebookReading(model.emotion, model.confidence, valence, model.label)
 
 
 @dataclass
