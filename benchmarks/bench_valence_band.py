@@ -10,6 +10,7 @@ development gold; README: How to read a report); this shows why.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,10 +18,13 @@ from sklearn.metrics import f1_score
 
 from cjm_research.analysis import NEUTRAL_BANDS
 from cjm_research.coding import code_transcripts, get_coder
-from cjm_research.coding.emotion import read_split, shipped_model, valence_targets
+from cjm_research.coding.emotion import shipped_model
 from cjm_research.evaluate import read_gold
 from cjm_research.resources import example_study_dir
 from cjm_research.study import load_study
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from goemotions import read_split, valence_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 GOEMOTIONS = ROOT.parent / "shared" / "data" / "goemotions" / "dev.tsv"

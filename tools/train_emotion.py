@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from goemotions import ekman_targets, read_split, valence_targets
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -45,11 +46,8 @@ from cjm_research.coding.emotion import (
     LABELS,
     MODEL_PATH,
     EmotionModel,
-    ekman_targets,
     lexicon_features,
     ngrams,
-    read_split,
-    valence_targets,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

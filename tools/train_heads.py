@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from goemotions import read_split
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import f1_score
@@ -33,7 +34,7 @@ from sklearn.metrics import f1_score
 from cjm_research.codebook import load_codebook
 from cjm_research.coding.context import follows_question
 from cjm_research.coding.embeddings import DIMENSION, shared_embedder, shared_word_vectors
-from cjm_research.coding.emotion import DEFAULT_MAPPING, LABELS, Tfidf, ngrams, read_split
+from cjm_research.coding.emotion import DEFAULT_MAPPING, LABELS, Tfidf, ngrams
 from cjm_research.coding.heads import (
     HEADS_PATH,
     NO_STAGE,
