@@ -7,7 +7,7 @@ exact sets for percent agreement and kappa. Every code also gets a binary presen
 
 Units a coder did not see are *missing* (Krippendorff's alpha uses every unit with two or more
 coders). Units a coder saw but left without a code in a dimension are *uncoded*: by default they are
-excluded from that dimension, because counting "nothing" as agreement inflates kappa (RESEARCH.md);
+excluded from that dimension, because counting "nothing" as agreement inflates kappa;
 ``uncoded="as-code"`` counts them as a category of their own instead. The choice is reported.
 """
 

@@ -20,9 +20,8 @@ from cjm_research.segments import split_codes
 MIN_EVIDENCE = 3
 #: A valence between -band and +band reads as neutral, the band of the coder that coded it: where
 #: its valence best separates negative, neutral and positive on the example study's gold file
-#: (benchmarks/bench_valence_band.py: three-class macro-F1 0.54 at ±0.075 for the semantic coder,
-#: whose interview heads give compressed valences, 0.47 at ±0.2 for the rules coder; the broadband
-#: study agrees within one step). A researcher's own codes use the semantic coder's band.
+#: (``benchmarks/bench_valence_band.py`` prints the sweep; the semantic coder's interview heads
+#: give compressed valences). A researcher's own codes use the semantic coder's band.
 NEUTRAL_BANDS = {"semantic": 0.075, "rules": 0.2}
 #: Valence at or below this counts as a pain point; at or above the positive twin, a delight.
 PAIN_VALENCE = -0.25

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
+import secrets
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,13 +22,7 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     """Yield a temp path to write; on success it replaces ``path``, on error it is removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
-    # mkstemp creates 0600 files; a report should get the permissions of any file the user makes.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    tmp = _new_temp(path)
     try:
         yield tmp
         with open(tmp, "rb+") as handle:
@@ -36,6 +30,19 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _new_temp(path: Path) -> Path:
+    # Created with mode 0o666 so the OS applies the process umask, as for any file the user
+    # makes (mkstemp's 0600 would hide reports from a shared folder; reading the umask means
+    # setting it, which races with other threads).
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
 
 
 def reproducible_zip(data: bytes) -> bytes:

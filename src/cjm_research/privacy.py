@@ -1,11 +1,11 @@
 """Privacy by default: participants under pseudonyms, names and contact details out of quotes.
 
 A :class:`PseudonymKey` is built from the study (``participants.csv``, persona notes, transcript
-front matter and speaker labels) and the coded table; :func:`redact_segments` applies it to a
-copy of the table before anything is drawn or written. Recognisers are offline regular
-expressions (RESEARCH.md: Presidio's regex recognisers find the same things and no NER model may
-be downloaded): e-mail addresses, URLs, payment card numbers (Luhn-checked), phone numbers and
-order/account-style reference numbers. Names are found only from the lists above; a name nobody
+front matter and speaker labels) and the coded table; :func:`redact_segments` applies it to a copy
+of the table before anything is drawn or written. Recognisers are offline regular expressions
+(Presidio's own recognisers for these are regular expressions too, and no NER model may be
+downloaded at run time): e-mail addresses, URLs, payment card numbers (Luhn-checked), phone numbers
+and order/account-style reference numbers. Names are found only from the lists above; a name nobody
 listed (a partner, a child, a colleague) is not caught.
 
 The key itself (real name ↔ pseudonym) stays in the study folder: it is ``participants.csv`` plus

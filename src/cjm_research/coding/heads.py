@@ -189,7 +189,7 @@ def save_heads(heads: Heads, path: Path) -> None:
 #: Fine-tuning on a study's reviewed turns (``fine_tune``): gradient steps, their size, and how
 #: strongly the weights are held to the corpus-trained ones (a handful of reviewed turns must
 #: bend the heads towards the study, not replace what the corpus taught). Chosen on the example
-#: study's simulated review (bench_review): 150 steps of 0.5 lowered emotion macro-F1 there.
+#: study's simulated review (``benchmarks/bench_review.py``); more, larger steps overfit.
 TUNE_STEPS = 60
 TUNE_RATE = 0.1
 TUNE_PRIOR = 0.5

@@ -145,12 +145,48 @@ def run_reports(
 ) -> BatchResult:
     """Code the study (cached per interview), then build the reports whose inputs changed.
 
-    Every (or each named) persona is rebuilt when its key differs from the manifest's, its outputs
-    are missing, or ``force``; the others are reported ``unchanged``. Runs go to ``executor``
-    when given (any ``concurrent.futures.Executor``), else to a ``local`` pool or a ``dask``
-    cluster of ``jobs`` workers. Writes the index into ``out_dir``; the coded tables, the coding
-    cache, the manifest and logs of failed runs go to ``work`` (default ``STUDY/.cjm``), so that
-    ``out_dir`` holds only reports, pseudonymised unless ``redact`` is false.
+    Every (or each named) persona is rebuilt when its inputs differ from the manifest's, its
+    outputs are missing or were edited, or ``force``; the others are reported ``unchanged``.
+    ``out_dir`` ends up holding only reports (and ``index.html``); a failed run never replaces
+    a good report.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (``load_study``).
+    out_dir : Path
+        The reports folder: ``<persona>/<persona>.docx|.html|.ipynb``, ``cross-persona.*``,
+        ``coding.ipynb`` and ``index.html``.
+    personas : sequence of str
+        Persona ids to build; empty builds every persona with interviews.
+    formats : sequence of str
+        ``docx`` and/or ``html``.
+    jobs : int
+        Workers in the local pool or Dask cluster.
+    coder : str
+        A registered coder name (``auto``: semantic when installed, else rules).
+    redact : bool
+        Pseudonyms and redacted quotes in the reports (the default; see ``privacy``).
+    executor : concurrent.futures.Executor, optional
+        Run the notebooks here instead of a pool made from ``executor_kind``.
+    executor_kind : str
+        ``local`` (processes on this machine) or ``dask``.
+    scheduler : str
+        The Dask scheduler address, with ``executor_kind="dask"`` (empty: a local cluster).
+    force : bool
+        Rebuild every selected report even when nothing changed.
+    timeout : int
+        Seconds one notebook may run before its kernel is killed and the run fails.
+    progress : callable, optional
+        Called with one line per step (coding, each persona, the summary); default: logging.
+    work : Path, optional
+        The working folder for the coded tables, the coding cache, the manifest and the logs of
+        failed runs (default ``STUDY/.cjm``).
+
+    Returns
+    -------
+    BatchResult
+        The segments table written and every run's result (``.ok`` when all succeeded).
     """
     started = time.perf_counter()
     say = progress or (lambda message: log.info(message))

@@ -1,13 +1,12 @@
 """Notebook execution with papermill on warm kernels: one kernel per worker, reused per notebook.
 
-Starting a kernel and importing pandas, matplotlib, seaborn and this package costs ~2.5 s, more
-than drawing a persona's report (RESEARCH.md: execution dominates, parallelism alone gains little
-on 2 cores). So each worker thread keeps one kernel on IPC sockets and runs notebook after
-notebook on it. Before every notebook the kernel's user namespace is reset (``%reset`` with a new
-session) and open figures are closed: imported modules stay warm, variables and figures do not
-leak (``tests/test_kernels.py``). Module-level state is shared, which is safe because a kernel
-lives for one batch, whose inputs do not change. A failed, timed-out or killed run discards its
-kernel; the next notebook gets a new one.
+Starting a kernel and importing pandas, matplotlib and this package costs more than drawing a
+persona's report: kernel start-up, not the work, dominates a batch. So each worker thread keeps one
+kernel on IPC sockets and runs notebook after notebook on it. Before every notebook the kernel's
+user namespace is reset (``%reset`` with a new session) and open figures are closed: imported
+modules stay warm, variables and figures do not leak. Module-level state is shared, which is safe
+because a kernel lives for one batch, whose inputs do not change. A failed, timed-out or killed run
+discards its kernel; the next notebook gets a new one.
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ get_ipython().reset(new_session=True)
 
 
 def check_parameters(parameters: dict[str, object]) -> dict[str, object]:
-    """Refuse anything but identifier names and JSON primitives (RESEARCH.md: papermill injection).
+    """Refuse anything but identifier names and JSON primitives (papermill injects them as code).
 
     papermill stringifies non-JSON values without escaping, so a crafted value could run code in
     the kernel; a name with a newline becomes code. Finite numbers, strings, booleans and None pass.
@@ -141,7 +140,7 @@ class WarmKernel:
             watchdog.cancel()
 
     def close(self) -> None:
-        """Kill the kernel now (no graceful wait: RESEARCH.md, the 2.5 s exit tail)."""
+        """Kill the kernel now: a graceful shutdown waits seconds for nothing we need."""
         km, self.km, self.runs = self.km, None, 0
         if km is None:
             return

@@ -1,1 +1,1 @@
-"""Renderers that turn a journey model and its figures into reports (Word, HTML)."""
+"""The two formats: Word (``docx``, python-docx on the reference document) and HTML (``html``)."""
