@@ -1,8 +1,13 @@
-"""Build a synthetic study of any size from the example study's material, deterministically.
+"""Build a synthetic study of any size, with distinct text, deterministically.
 
-Each interview takes one example transcript, keeps its opening exchange, reshuffles the other
-question-and-answer exchanges, renames the participant, and is assigned to one of M personas whose
-notes are the example notes cloned under new ids. Same (N, M, seed) → byte-identical study.
+Each interview takes one transcript of the example study or the interview corpus
+(``tests/data/corpus``: 96 interviews, some 4,500 participant turns in 16 industries), keeps its
+opening exchange, reshuffles the other question-and-answer exchanges, renames the participant,
+and is assigned to one of M personas whose notes are the example notes cloned under new ids.
+Every turn is then said a little differently (an opening word and a time reference drawn per
+interview), so that no two turns of a large study share their text: a study rebuilt from the
+same turns would be served by the embedding and coding caches and flatter the speed. Same
+(N, M, seed) → byte-identical study.
 
 Usage: ``python benchmarks/generate.py OUT --interviews 1000 --personas 40 [--seed 0]``.
 """
@@ -16,10 +21,20 @@ import re
 import shutil
 from pathlib import Path
 
-from cjm_research.model import INTERVIEWER, Turn
+from cjm_research.ingest import read_transcript
+from cjm_research.model import INTERVIEWER, Transcript, Turn
 from cjm_research.resources import example_study_dir
 from cjm_research.study import load_study
 
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "corpus"
+OPENINGS = ["Well, ", "I mean, ", "Honestly, ", "So, ", "Yeah, ", "Right, ", "Um, ", "Look, "]
+ASKING = ["", "So, ", "And ", "Okay, ", "Right, "]
+WHEN = [
+    " That was about {n} weeks ago.",
+    " This was maybe {n} days in.",
+    " Around {n} months back, I think.",
+    " It had been {n} days by then.",
+]
 FIRST = ["Ada", "Bo", "Cem", "Dita", "Eli", "Fay", "Gus", "Hal", "Ines", "Jon", "Kai", "Lia"]
 LAST = ["Arden", "Brook", "Castell", "Dunmore", "Ellery", "Fenwick", "Garrow", "Holt", "Ives"]
 
@@ -34,10 +49,28 @@ def exchanges(turns: list[Turn]) -> list[list[Turn]]:
     return groups
 
 
+def corpus_transcripts() -> list[Transcript]:
+    """The interview corpus's transcripts (empty when the corpus is not in this checkout)."""
+    return [read_transcript(path) for path in sorted(CORPUS.glob("*/*.txt"))]
+
+
+def said_again(turn: Turn, rng: random.Random) -> str:
+    """``turn``'s text said a little differently: an opening word, and for an answer perhaps
+    when it happened, so the same turn in two interviews is two texts."""
+    text = " ".join(turn.text.split())
+    if turn.role == INTERVIEWER:
+        opening = rng.choice(ASKING)
+        return opening + (text[0].lower() + text[1:] if opening and text[:2] != "I " else text)
+    opening = rng.choice(OPENINGS)
+    if opening and text[:2] != "I " and text[:1].isupper():
+        text = text[0].lower() + text[1:]
+    return opening + text + rng.choice(WHEN).format(n=rng.randint(2, 60))
+
+
 def generate(out: Path, interviews: int, personas: int, seed: int = 0) -> Path:
     """Write a study of ``interviews`` transcripts and ``personas`` personas into ``out``."""
     example = load_study(example_study_dir())
-    sources = [t for t in example.transcripts if t.participant_turns]
+    sources = [t for t in [*example.transcripts, *corpus_transcripts()] if t.participant_turns]
     notes = [example.personas[pid] for pid in sorted(example.personas)]
     if out.exists():
         shutil.rmtree(out)
@@ -63,7 +96,7 @@ def generate(out: Path, interviews: int, personas: int, seed: int = 0) -> Path:
         lines = []
         for turn in (t for group in [groups[0], *body] for t in group):
             speaker = turn.speaker if turn.role == INTERVIEWER else name.split()[0]
-            lines.append(f"{speaker}: {' '.join(turn.text.split())}")
+            lines.append(f"{speaker}: {said_again(turn, rng)}")
         interviewer = next((t.speaker for t in source.turns if t.role == INTERVIEWER), "Maya")
         rel = f"{pid}/i{i:04d}.txt"
         (out / pid).mkdir(exist_ok=True)
