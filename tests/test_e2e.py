@@ -46,6 +46,22 @@ def test_the_run_succeeds_and_writes_every_report(built):
     assert len(manifest["inputs"]) == 9
 
 
+def test_a_rerun_with_nothing_changed_loads_neither_pandas_nor_the_coders(built):
+    import subprocess
+    import sys
+
+    _, study, out = built
+    args = ["reports", "--study", str(study), "--out", str(out)]
+    code = (
+        f"import sys; from cjm_research.cli import main; status = main({args!r}); "
+        "print(status, sorted(m for m in ('pandas', 'numpy', 'matplotlib', 'onnxruntime') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "nothing changed since the last run" in done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stdout
+
+
 def test_segments_table_codes_every_participant_turn(built):
     _, study, _ = built
     table = pd.read_parquet(study / ".cjm" / "segments.parquet")

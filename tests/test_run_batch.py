@@ -84,7 +84,7 @@ def _statuses(result):
 
 
 def test_a_rerun_with_nothing_changed_builds_nothing(study_dir, fake_runs):
-    from cjm_research.run.batch import unchanged_reports
+    from cjm_research.run.manifest import unchanged_reports
 
     built, _ = fake_runs
     first, _ = _build(study_dir)
@@ -106,7 +106,7 @@ def test_a_rerun_with_nothing_changed_builds_nothing(study_dir, fake_runs):
 def test_one_changed_transcript_rebuilds_only_its_persona_and_codes_one_interview(
     study_dir, fake_runs
 ):
-    from cjm_research.run.batch import unchanged_reports
+    from cjm_research.run.manifest import unchanged_reports
 
     built, _ = fake_runs
     _build(study_dir)
@@ -229,7 +229,7 @@ def test_a_killed_batch_leaves_every_previous_report_intact(study_dir):
 
 
 def test_a_delivered_report_changed_by_hand_is_rebuilt_and_the_run_says_why(study_dir, fake_runs):
-    from cjm_research.run.batch import unchanged_reports
+    from cjm_research.run.manifest import unchanged_reports
 
     built, _ = fake_runs
     _build(study_dir)

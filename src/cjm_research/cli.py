@@ -86,8 +86,8 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 def cmd_reports(args: argparse.Namespace) -> int:
     """Code the study and build the reports of every persona whose inputs changed."""
-    from cjm_research.run.batch import run_reports, unchanged_reports
     from cjm_research.run.index import summary_table
+    from cjm_research.run.manifest import unchanged_reports
 
     out = Path(args.out) if args.out else Path(args.study) / "reports"
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
@@ -98,6 +98,8 @@ def cmd_reports(args: argparse.Namespace) -> int:
     # The cheap check first (file hashes against the manifest): no study loading when unchanged.
     batch = None if args.force else unchanged_reports(Path(args.study), out, **options)
     if batch is None:
+        from cjm_research.run.batch import run_reports  # pandas, the coders: only with work to do
+
         study = _load(args.study)
         batch = run_reports(
             study,

@@ -30,6 +30,7 @@ from cjm_research.run import manifest as mf
 from cjm_research.run.codecache import code_with_cache
 from cjm_research.run.executors import make_executor
 from cjm_research.run.index import write_index
+from cjm_research.run.manifest import build_environment
 from cjm_research.run.notebooks import (
     CROSS_PERSONA,
     FORMATS,
@@ -331,11 +332,6 @@ def run_reports(
     return batch
 
 
-def build_environment(coder: str, formats: Sequence[str], redact: bool) -> dict[str, str]:
-    """The manifest's environment for these options (see ``manifest.environment``)."""
-    return {**mf.environment(coder, formats), "redact": str(redact)}
-
-
 def persona_inputs(
     study: Study, segments: pd.DataFrame, files: dict[str, str], persona_id: str
 ) -> dict[str, str]:
@@ -362,41 +358,6 @@ def persona_inputs(
 def _table_sha(table: pd.DataFrame) -> str:
     hashed = pd.util.hash_pandas_object(table.reset_index(drop=True), index=True)
     return mf.sha_bytes(hashed.to_numpy().tobytes() + ",".join(table.columns).encode())
-
-
-def unchanged_reports(
-    study_dir: Path,
-    out_dir: Path,
-    *,
-    personas: Sequence[str] = (),
-    formats: Sequence[str] = FORMATS,
-    coder: str = "auto",
-    redact: bool = True,
-    work: Path | None = None,
-) -> BatchResult | None:
-    """The last build, as a result, when no input file and nothing in the environment changed.
-
-    This is the cheap check a re-run makes before loading the study: hashing files only. Returns
-    None when anything differs or a report is missing, so the caller runs ``run_reports``.
-    """
-    out_dir = Path(out_dir).resolve()
-    previous = mf.load_manifest(Path(work or work_dir(study_dir)), out_dir)
-    if not previous.personas or not Path(study_dir).is_dir():
-        return None
-    files = mf.study_files(Path(study_dir))
-    env = build_environment(coder, formats, redact)
-    if not mf.nothing_changed(previous, out_dir, files, env, personas):
-        return None
-    compared = [out_dir / f"{CROSS_PERSONA}.{suffix}" for suffix in ("ipynb", *formats)]
-    if len(previous.known) >= 2 and not all(p.is_file() for p in compared):
-        return None  # the comparison went missing: the full path rebuilds it
-    wanted = sorted(set(personas)) or previous.known
-    results = [
-        RunResult(pid, UNCHANGED, 0.0, [str(out_dir / p) for p in previous.personas[pid].outputs])
-        for pid in wanted
-    ]
-    skipped = [str(s) for s in previous.extra.get("skipped", [])]  # type: ignore[union-attr]
-    return BatchResult(Path(work or work_dir(study_dir)) / "segments.parquet", results, skipped)
 
 
 def blocked_personas(study: Study) -> dict[str, str]:

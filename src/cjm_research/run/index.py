@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from cjm_research.analysis import participant_segments
 from cjm_research.iorw import write_text
-from cjm_research.report.render import html
 from cjm_research.run.notebooks import CROSS_PERSONA, BatchResult, RunResult
-from cjm_research.study import Study
+
+if TYPE_CHECKING:  # the summary table is printed on every run, even one with nothing to do
+    import pandas as pd
+
+    from cjm_research.study import Study
 
 
 def summary_table(batch: BatchResult) -> str:
@@ -40,6 +41,9 @@ def write_index(
 
     ``cross``, the cross-persona report's run, is linked at the top when given.
     """
+    from cjm_research.analysis import participant_segments
+    from cjm_research.report.render import html
+
     rows = participant_segments(segments)
     overview = None
     if cross is not None:

@@ -22,13 +22,14 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from cjm_research.iorw import write_text
 from cjm_research.resources import notebooks_dir, templates_dir
+from cjm_research.run.notebooks import CROSS_PERSONA, FORMATS, UNCHANGED, BatchResult, RunResult
 
 NAME = "manifest.json"
 SCHEMA = 3
@@ -246,3 +247,45 @@ def persona_key(inputs: dict[str, str], env: dict[str, str]) -> str:
 def relative_outputs(outputs: Iterable[str], out_dir: Path) -> list[str]:
     """Output paths relative to ``out_dir`` (the manifest moves with the folder)."""
     return sorted(os.path.relpath(p, out_dir) for p in outputs)
+
+
+def build_environment(coder: str, formats: Sequence[str], redact: bool) -> dict[str, str]:
+    """The manifest's environment for these options (see ``manifest.environment``)."""
+    return {**environment(coder, formats), "redact": str(redact)}
+
+
+def unchanged_reports(
+    study_dir: Path,
+    out_dir: Path,
+    *,
+    personas: Sequence[str] = (),
+    formats: Sequence[str] = FORMATS,
+    coder: str = "auto",
+    redact: bool = True,
+    work: Path | None = None,
+) -> BatchResult | None:
+    """The last build, as a result, when no input file and nothing in the environment changed.
+
+    This is the cheap check a re-run makes before loading the study: hashing files only. Returns
+    None when anything differs or a report is missing, so the caller runs ``run_reports``.
+    """
+    out_dir = Path(out_dir).resolve()
+    from cjm_research.study import work_dir  # the study's loaders: only when asked
+
+    previous = load_manifest(Path(work or work_dir(study_dir)), out_dir)
+    if not previous.personas or not Path(study_dir).is_dir():
+        return None
+    files = study_files(Path(study_dir))
+    env = build_environment(coder, formats, redact)
+    if not nothing_changed(previous, out_dir, files, env, personas):
+        return None
+    compared = [out_dir / f"{CROSS_PERSONA}.{suffix}" for suffix in ("ipynb", *formats)]
+    if len(previous.known) >= 2 and not all(p.is_file() for p in compared):
+        return None  # the comparison went missing: the full path rebuilds it
+    wanted = sorted(set(personas)) or previous.known
+    results = [
+        RunResult(pid, UNCHANGED, 0.0, [str(out_dir / p) for p in previous.personas[pid].outputs])
+        for pid in wanted
+    ]
+    skipped = [str(s) for s in previous.extra.get("skipped", [])]  # type: ignore[union-attr]
+    return BatchResult(Path(work or work_dir(study_dir)) / "segments.parquet", results, skipped)

@@ -19,7 +19,6 @@ from pathlib import Path
 from cjm_research.exceptions import ReportRunError
 from cjm_research.iorw import atomic_path
 from cjm_research.model import REPORT_FORMATS
-from cjm_research.report.render import html
 from cjm_research.resources import notebooks_dir
 from cjm_research.run.kernels import execute
 
@@ -178,6 +177,8 @@ def run_notebook(
             timeout,
         )
         if "html" in formats:
+            from cjm_research.report.render import html  # pandas and nbconvert: only to export
+
             html.export_html(executed, build / f"{stem}.html", title=title)
         outputs = _promote(build, out_dir, stem, formats)
     except Exception as exc:  # one report's failure must not stop the batch

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 
 from cjm_research.analysis import Quote
@@ -86,6 +85,9 @@ def export_html(notebook_path: Path, out_path: Path, *, title: str = "") -> Path
     are embedded as data URIs by the notebook outputs themselves, and the template loads nothing
     from the network.
     """
+    # Deferred: nbformat's schema validation costs most of a second to import (jsonschema's
+    # format checkers), and `cjm reports` with nothing to rebuild must not pay it.
+    import nbformat
     from nbconvert import HTMLExporter
 
     notebook = nbformat.read(notebook_path, as_version=4)
