@@ -244,7 +244,7 @@ def bench_curve(root: Path) -> None:
     for size in SIZES:
         study = generate(root / f"curve-{size}", size, 40)
         seconds, peak, output = reports(study, "--force", check=False)
-        timings = json.loads((study / "reports" / "manifest.json").read_text())["seconds"]
+        timings = json.loads((study / ".cjm" / "manifest.json").read_text())["seconds"]
         failed = re.findall(r"^(\S+)\s+failed\s+[\d.]+\s", output, flags=re.MULTILINE)
         marginal = f"{(seconds - previous[1]) / (size - previous[0]):.3f}" if previous else "-"
         print(

@@ -73,8 +73,8 @@ class Journey:
     touchpoint_stage: pd.DataFrame
     emotion_stage: pd.DataFrame
     emotion_curve: pd.DataFrame
-    pain_points: pd.DataFrame
-    delights: pd.DataFrame
+    pain_points: pd.DataFrame = field(default_factory=pd.DataFrame)
+    delights: pd.DataFrame = field(default_factory=pd.DataFrame)
     quotes: dict[str, list[Quote]] = field(default_factory=dict)
     low_evidence: list[str] = field(default_factory=list)
     phrases: dict[str, list[str]] = field(default_factory=dict)
@@ -112,18 +112,38 @@ def build_journey(
     *,
     quotes_per_stage: int = 3,
     participant_labels: dict[str, str] | None = None,
+    detail: bool = True,
 ) -> Journey:
     """Compute the journey model of ``persona_id`` from the coded segments table.
 
     ``participant_labels`` maps participant ids to the names shown in quotes (pseudonyms); ids are
-    shown when it is missing.
+    shown when it is missing. Without ``detail`` only the counts, curves and code tables are
+    computed (what the cross-persona comparison reads): no pain points, delights, priorities,
+    actions, funnel or quotes.
     """
     rows = participant_segments(segments, persona_id)
     stages = codebook.stage_ids
     labels = {c.id: c.label for c in codebook.stages}
     coded = rows[rows["stage"].isin(stages)]
-    pains = moments(coded, negative=True)
     band = neutral_band(rows)
+    n_participants = rows["participant_id"].nunique()
+    journey = Journey(
+        persona_id=persona_id,
+        stages=stages,
+        stage_labels=labels,
+        segments=rows,
+        n_interviews=rows["interview_id"].nunique(),
+        n_participants=n_participants,
+        coverage=stage_coverage(coded, stages, n_participants),
+        touchpoint_stage=touchpoint_by_stage(coded, codebook),
+        emotion_stage=_crosstab(coded, "emotion", [c.id for c in codebook.emotions], stages),
+        emotion_curve=emotion_curve(coded, stages, band),
+        low_evidence=[s for s in stages if (coded["stage"] == s).sum() < MIN_EVIDENCE],
+        neutral_band=band,
+    )
+    if not detail:
+        return journey
+    pains = moments(coded, negative=True)
     actions = stage_actions(coded, codebook)
     if len(actions):
         # Where each phrase was said, as a quote's provenance: the stage section shows it.
@@ -131,30 +151,17 @@ def build_journey(
         actions["provenance"] = [
             quote_of(by_id.loc[sid], participant_labels).provenance for sid in actions["segment_id"]
         ]
-    return Journey(
-        persona_id=persona_id,
-        stages=stages,
-        stage_labels=labels,
-        segments=rows,
-        n_interviews=rows["interview_id"].nunique(),
-        n_participants=rows["participant_id"].nunique(),
-        coverage=stage_coverage(coded, stages, rows["participant_id"].nunique()),
-        touchpoint_stage=touchpoint_by_stage(coded, codebook),
-        emotion_stage=_crosstab(coded, "emotion", [c.id for c in codebook.emotions], stages),
-        emotion_curve=emotion_curve(coded, stages, band),
-        pain_points=pains,
-        delights=moments(coded, negative=False),
-        quotes={
-            stage: pick_quotes(coded[coded["stage"] == stage], quotes_per_stage, participant_labels)
-            for stage in stages
-        },
-        low_evidence=[s for s in stages if (coded["stage"] == s).sum() < MIN_EVIDENCE],
-        phrases=stage_doings(actions, stage_phrases(coded, codebook)),
-        actions=actions,
-        funnel=funnel(coded, stages, rows["participant_id"].nunique()),
-        priorities=priorities(coded, codebook, rows["participant_id"].nunique(), pains),
-        neutral_band=band,
-    )
+    journey.pain_points = pains
+    journey.delights = moments(coded, negative=False)
+    journey.quotes = {
+        stage: pick_quotes(coded[coded["stage"] == stage], quotes_per_stage, participant_labels)
+        for stage in stages
+    }
+    journey.phrases = stage_doings(actions, stage_phrases(coded, codebook))
+    journey.actions = actions
+    journey.funnel = funnel(coded, stages, n_participants)
+    journey.priorities = priorities(coded, codebook, n_participants, pains)
+    return journey
 
 
 def neutral_band(rows: pd.DataFrame) -> float:

@@ -69,8 +69,9 @@ def compare_personas(
     rows = participant_segments(segments)
     if personas is None:
         personas = sorted(set(rows["persona_id"].astype(str)) - {""})
-    # No quotes: the comparison shows none, and picking them is a fifth of building a journey.
-    journeys = {pid: build_journey(segments, codebook, pid, quotes_per_stage=0) for pid in personas}
+    # Counts, curves and code tables only: the comparison shows no quotes, pain points or
+    # actions, and computing them for 40 personas was most of building the comparison.
+    journeys = {pid: build_journey(segments, codebook, pid, detail=False) for pid in personas}
     names = {pid: (names or {}).get(pid) or pid for pid in personas}
     curves = persona_curves(journeys)
     shares = touchpoint_shares(journeys, codebook)
