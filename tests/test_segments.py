@@ -50,3 +50,18 @@ def test_bad_tables_name_the_file(tmp_path):
     assert "no-ids.csv" in str(info.value)
     with pytest.raises(CJMInputError, match="unsupported"):
         write(table(), tmp_path / "segments.txt")
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".xlsx"])
+def test_read_one_persona_and_some_columns(tmp_path, suffix):
+    from journey_data import make_segments
+
+    table = make_segments()
+    other = table.head(3).assign(persona_id="0012", segment_id=["x:1", "x:2", "x:3"])
+    path = write(pd.concat([table, other]), tmp_path / f"coded{suffix}")
+    mine = read(path, persona_id="0012")
+    assert mine["segment_id"].tolist() == ["x:1", "x:2", "x:3"]
+    assert list(mine.columns) == list(COLUMNS)
+    narrow = read(path, columns=["interview_id", "speaker"])
+    assert list(narrow.columns) == ["segment_id", "interview_id", "speaker"]
+    assert len(narrow) == len(table) + 3

@@ -224,6 +224,10 @@ def _natural(value: str) -> list[object]:
     return [int(p) if p.isdigit() else p.casefold() for p in re.split(r"(\d+)", value)]
 
 
+#: The coded table's columns the key reads: reading only these keeps a 1,000-interview key cheap.
+KEY_COLUMNS = ("interview_id", "participant_id", "speaker", "role")
+
+
 def study_key(study: Study | Path | str, segments: pd.DataFrame | None = None) -> PseudonymKey:
     """The pseudonym key of a study (a loaded :class:`Study` or its folder) and its coded table.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -78,12 +79,17 @@ def typed(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def read(path: Path | str) -> pd.DataFrame:
+def read(
+    path: Path | str, *, persona_id: str | None = None, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Read a coded segments table (``cjm code --out``, ``STUDY/.cjm/segments.parquet``) by suffix.
 
     CSV and XLSX are read as text and then typed, so ids keep their leading zeros; parquet keeps
-    the types it was written with. Raises ``CJMInputError`` naming the file for a missing file, an
-    unknown suffix, an unreadable file or a table without ``segment_id``.
+    the types it was written with. ``persona_id`` keeps that persona's rows only and ``columns``
+    those columns (with ``segment_id``); from parquet, nothing else is read, which is what lets a
+    persona's report at 1,000 interviews load in a fraction of the time and memory. Raises
+    ``CJMInputError`` naming the file for a missing file, an unknown suffix, an unreadable file or
+    a table without ``segment_id``.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -97,7 +103,7 @@ def read(path: Path | str) -> pd.DataFrame:
         raise CJMInputError("segments table not found", path, hint="run cjm code --out FILE first")
     try:
         if suffix == ".parquet":
-            table = pd.read_parquet(path)
+            table = _read_parquet(path, persona_id, columns)
         elif suffix == ".csv":
             table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         else:
@@ -108,7 +114,25 @@ def read(path: Path | str) -> pd.DataFrame:
         raise CJMInputError(
             "segments table lacks a segment_id column", path, 1, "write it with `cjm code --out`"
         )
+    if persona_id is not None and suffix != ".parquet":
+        table = table[table["persona_id"].astype(str) == persona_id]
+    if columns is not None and suffix != ".parquet":
+        table = table[[c for c in table.columns if c == "segment_id" or c in columns]]
     return typed(table)
+
+
+def _read_parquet(
+    path: Path, persona_id: str | None, columns: Sequence[str] | None
+) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(path).names
+    if "segment_id" not in names:
+        return pd.DataFrame(columns=names)  # refused by the caller, naming the file
+    wanted = None if columns is None else [c for c in names if c == "segment_id" or c in columns]
+    if persona_id is None or "persona_id" not in names:
+        return pd.read_parquet(path, columns=wanted)
+    return pd.read_parquet(path, columns=wanted, filters=[("persona_id", "==", persona_id)])
 
 
 def write(table: pd.DataFrame, path: Path | str) -> Path:

@@ -132,7 +132,7 @@ def load_context(
     participants_file = study_dir / "participants.csv"
     participants = load_participants(participants_file) if participants_file.exists() else {}
     labels = {pid: p.pseudonym or pid for pid, p in participants.items()}
-    segments = segments_table.read(segments_path)
+    segments = segments_table.read(segments_path, persona_id=persona_id)
     curated = load_insights(study_dir, codebook)
     # Dates come from participants.csv by participant id, so they are read before redaction.
     mine = segments.loc[segments["persona_id"] == persona_id, "participant_id"].unique()
@@ -142,15 +142,17 @@ def load_context(
         # persona's rows are redacted, which is all the report reads. Building the key loads
         # every transcript, so a warm kernel keeps it for the batch's next persona (memo.py).
         state = (study_state, memo.files_state([segments_path]))
-        key = memo.remember("study_key", state, lambda: privacy.study_key(study_dir, segments))
-        segments = segments[segments["persona_id"] == persona_id]
+        key = memo.remember(
+            "study_key",
+            state,
+            lambda: privacy.study_key(
+                study_dir, segments_table.read(segments_path, columns=privacy.KEY_COLUMNS)
+            ),
+        )
         segments, labels = privacy.redact_segments(segments, key), key.labels
         curated = privacy.redact_insights(curated, key)
     journey = build_journey(segments, codebook, persona_id, participant_labels=labels)
-    # The machine layer sits beside the merged table (batch writes both); without it, only
-    # human coders can be compared and the machine cannot be audited.
-    machine_path = Path(segments_path).with_name("segments.machine.parquet")
-    machine = segments_table.read(machine_path) if machine_path.exists() else None
+    agreement, audit = study_agreement(study_dir, segments_path, codebook)
     previous = read_snapshot(snapshot_path(previous_dir, persona_id)) if previous_dir else None
     return ReportContext(
         study_dir=study_dir,
@@ -162,9 +164,28 @@ def load_context(
         insights=insights_for(journey, curated, codebook, labels),
         changes=None if previous is None else changes(previous, snapshot(journey), codebook),
         period=period,
-        agreement=agreement_table(study_dir, machine, codebook),
-        audit=machine_audit(study_dir, machine),
+        agreement=agreement,
+        audit=audit,
     )
+
+
+def study_agreement(
+    study_dir: Path, segments_path: Path | str, codebook: Codebook
+) -> tuple[pd.DataFrame | None, list[Audit]]:
+    """The study's agreement table and the machine audit: the same in every persona's report, so
+    a warm kernel keeps them while the coded tables, human codes and codebook are unchanged."""
+    # The machine layer sits beside the merged table (batch writes both); without it, only
+    # human coders can be compared and the machine cannot be audited.
+    machine_path = Path(segments_path).with_name("segments.machine.parquet")
+    coding = study_dir / "coding"
+    human = sorted(coding.glob("*.csv")) if coding.is_dir() else []
+    state = (memo.study_state(study_dir), memo.files_state([machine_path, *human]))
+
+    def compute() -> tuple[pd.DataFrame | None, list[Audit]]:
+        machine = segments_table.read(machine_path) if machine_path.exists() else None
+        return agreement_table(study_dir, machine, codebook), machine_audit(study_dir, machine)
+
+    return memo.remember("agreement_and_audit", state, compute)
 
 
 def interview_period(dates: list[str]) -> str:
