@@ -189,17 +189,26 @@ def run_reports(
     BatchResult
         The segments table written and every run's result (``.ok`` when all succeeded).
     """
-    started = time.perf_counter()
-    say = progress or (lambda message: log.info(message))
-    out_dir = Path(out_dir).resolve()
-    work = Path(work or work_dir(study.root)).resolve()
-    logs = work / "logs"
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise CJMInputError(
             f"unknown report format(s) {', '.join(unknown)}", hint="--format docx,html"
         )
     selected = persona_ids(study, personas)
+    if executor is None:
+        # The workers start now, so their kernels boot while the study is coded below.
+        with make_executor(executor_kind, max(1, jobs), scheduler) as pool:
+            pool.submit(int)
+            return run_reports(
+                study, out_dir, personas=personas, formats=formats, jobs=jobs, coder=coder,
+                redact=redact, executor=pool, force=force, timeout=timeout, progress=progress,
+                work=work,
+            )  # fmt: skip
+    started = time.perf_counter()
+    say = progress or (lambda message: log.info(message))
+    out_dir = Path(out_dir).resolve()
+    work = Path(work or work_dir(study.root)).resolve()
+    logs = work / "logs"
     blocked = blocked_personas(study)
     env = build_environment(coder, formats, redact)
     previous = mf.Manifest() if force else mf.load_manifest(work, out_dir)
@@ -268,10 +277,7 @@ def run_reports(
             run_cross_persona, study.root, segments_path, out_dir, selected,
             formats=formats, timeout=timeout, log_dir=logs,
         )  # fmt: skip
-    workers = max(1, min(jobs, len(tasks) + len(side)))
-    results, done = _run_tasks(
-        tasks, side, executor, say, kind=executor_kind, workers=workers, scheduler=scheduler
-    )
+    results, done = _run_tasks(tasks, side, executor, say)
     log_result = done.get("coding.ipynb")
     results += [
         RunResult(pid, UNCHANGED, 0.0, [str(out_dir / p) for p in previous.personas[pid].outputs])
@@ -391,19 +397,12 @@ def persona_ids(study: Study, wanted: Sequence[str] = ()) -> list[str]:
 def _run_tasks(
     tasks: list[PersonaTask],
     side: dict[str, Callable[[], RunResult]],
-    executor: Executor | None,
+    executor: Executor,
     say: Callable[[str], None],
-    *,
-    kind: str = "local",
-    workers: int = 1,
-    scheduler: str = "",
 ) -> tuple[list[RunResult], dict[str, RunResult]]:
-    """Persona runs and ``side`` runs (coding log, comparison) on ``executor`` or a new pool."""
+    """Persona runs and ``side`` runs (coding log, comparison) on ``executor``."""
     if not tasks and not side:
         return [], {}
-    if executor is None:
-        with make_executor(kind, workers, scheduler) as pool:
-            return _run_tasks(tasks, side, pool, say)
     results: list[RunResult] = []
     # Side runs go first: each is as long as a persona, and they would otherwise finish last.
     side_futures = {name: executor.submit(run) for name, run in side.items()}

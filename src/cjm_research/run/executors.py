@@ -9,7 +9,6 @@ kernel as soon as they exist; ``dask`` is
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -21,17 +20,8 @@ EXECUTORS = ("local", "dask")
 
 
 def local_executor(workers: int) -> ProcessPoolExecutor:
-    """A process pool whose workers each start a warm kernel at once.
-
-    Workers come from a fork server, not from this process: forked from a parent that holds the
-    coded study, each worker would soon own a private copy of it (reference counting writes to
-    every page it touches), hundreds of megabytes each at 1,000 interviews, for nothing a worker
-    needs: it only drives a kernel.
-    """
-    context = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor(
-        max_workers=max(1, workers), initializer=prestart, mp_context=context
-    )
+    """A process pool whose workers each start a warm kernel at once (``kernels.prestart``)."""
+    return ProcessPoolExecutor(max_workers=max(1, workers), initializer=prestart)
 
 
 @contextmanager
