@@ -40,6 +40,12 @@ import sys as _cjm_sys
 if "matplotlib.pyplot" in _cjm_sys.modules:
     _cjm_sys.modules["matplotlib.pyplot"].close("all")
 get_ipython().reset(new_session=True)
+try:  # hand the freed heap back to the system (glibc): the last report's table is garbage now
+    import ctypes as _cjm_ctypes
+    _cjm_ctypes.CDLL(None).malloc_trim(0)
+    del _cjm_ctypes
+except (AttributeError, OSError):
+    pass
 """
 
 
