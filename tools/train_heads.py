@@ -10,7 +10,11 @@ it read by the sentence model, position and length; the touchpoint, emotion and 
 also read the answer's word uni- and bigrams (TF-IDF, vocabulary from the corpus). Models are
 scikit-learn logistic regressions (stage: multinomial over the stages and "no stage";
 touchpoints: one per code; emotion: multinomial) and a ridge regression for valence, with
-balanced classes. Each C is chosen by cross-validation grouped by industry (train on the others,
+balanced classes. Since heads v4 the touchpoint, emotion and valence heads also read the
+turn's context (``heads.ContextTerms``: the codebook's keyword matches in the answer, the question
+and the previous answer, and the question's and previous answer's words), and the touchpoints'
+final probability is a per-touchpoint logistic blend of the head with the keyword matches, fitted
+on the head's held-out-industry probabilities (``fit_blend``). Each C is chosen by cross-validation grouped by industry (train on the others,
 score the held-out industry; for emotion and valence, whose fits carry the GoEmotions comments
 too, four folds of four industries), so the choice rewards what carries to a new domain. Nothing
 here reads the gold studies; ``--report`` prints the heads alone on them afterwards, for

@@ -79,6 +79,9 @@ REREAD_BELOW = 0.5
 #: emotion 0.409 / 0.422 / 0.420, valence weight 0.9 / 1.0 valence r 0.549 / 0.555; and when the
 #: touchpoint head did (heads v3, held-out-industry micro-F1 0.50 -> 0.62 on the corpus): weight
 #: 0.3 / 0.5 / 0.7 / 1.0 gave touchpoint micro-F1 0.799 / 0.801 / 0.805 / 0.762.
+#: Heads v4 (``Heads.blended``) give the touchpoints' final probability themselves (the keyword
+#: matches weighed in by a blend fitted on the corpus): HEAD_TOUCHPOINT_WEIGHT and the keyword
+#: rule below then serve only touchpoints the heads do not know.
 HEAD_STAGE_WEIGHT = 1.0
 HEAD_TOUCHPOINT_WEIGHT = 0.7
 HEAD_VALENCE_WEIGHT = 0.9
