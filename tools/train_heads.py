@@ -14,9 +14,10 @@ balanced classes. Since heads v4 the touchpoint, emotion and valence heads also 
 turn's context (``heads.ContextTerms``: the codebook's keyword matches in the answer, the question
 and the previous answer, and the question's and previous answer's words), and the touchpoints'
 final probability is a per-touchpoint logistic blend of the head with the keyword matches, fitted
-on the head's held-out-industry probabilities (``fit_blend``). Each C is chosen by cross-validation grouped by industry (train on the others,
-score the held-out industry; for emotion and valence, whose fits carry the GoEmotions comments
-too, four folds of four industries), so the choice rewards what carries to a new domain. Nothing
+on the head's held-out-industry probabilities (``fit_blend``). Each C is chosen by
+cross-validation grouped by industry (train on the others, score the held-out industry; for
+emotion and valence, whose fits carry the GoEmotions comments too, four folds of four
+industries), so the choice rewards what carries to a new domain. Nothing
 here reads the gold studies; ``--report`` prints the heads alone on them afterwards, for
 information only.
 """
