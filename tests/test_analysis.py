@@ -102,7 +102,7 @@ def test_emotion_curve_shows_the_highs_and_lows_a_mean_hides():
 
 def test_the_neutral_band_is_the_coders():
     rules = pd.DataFrame({"coder": ["auto:rules@1", "auto:rules@1", "Dana"]})
-    semantic = pd.DataFrame({"coder": ["auto:semantic+study@6", "Dana", "Dana"]})
+    semantic = pd.DataFrame({"coder": ["auto:semantic+study@7", "Dana", "Dana"]})
     assert neutral_band(rules) == NEUTRAL_BANDS["rules"]
     assert neutral_band(semantic) == NEUTRAL_BANDS["semantic"] < NEUTRAL_BANDS["rules"]
     assert neutral_band(pd.DataFrame({"coder": ["Dana"]})) == NEUTRAL_BANDS["semantic"]

@@ -5,13 +5,16 @@ import pytest
 
 from cjm_research.coding.emotion import Tfidf, ngrams
 from cjm_research.coding.heads import (
+    ContextTerms,
     Heads,
     Linear,
     Targets,
     TextTerms,
+    TurnContext,
     fine_tune,
     save_heads,
     shipped_heads,
+    turn_context,
 )
 
 
@@ -84,9 +87,47 @@ def test_the_shipped_heads_hear_complaints_told_as_facts():
         zero, ["It came two days late and nobody told me.", "The fitter was lovely and quick."]
     )
     assert valence[0] < 0 < valence[1]
-    # The words alone (no features) name the channel: far likelier phone support than not.
+    # The words (no features) name the channel: far likelier phone support than not.
     [phone] = [j for j, c in enumerate(heads.touchpoints.classes) if c == "phone_support"]
-    touchpoints, _, _ = heads.read(
-        zero, ["I rang them and sat on hold for an hour.", "The fitter was lovely and quick."]
+    texts = ["I rang them and sat on hold for an hour.", "The fitter was lovely and quick."]
+    touchpoints, _, _ = heads.read(zero, texts)
+    if heads.context is None:
+        assert touchpoints[0, phone] > 20 * touchpoints[1, phone]
+    else:  # heads v4 read the keyword matches ("rang", "on hold") as context, not the words
+        from cjm_research.codebook import load_codebook
+        from cjm_research.coding.rules import RulesCoder
+        from cjm_research.model import Turn
+        from cjm_research.resources import default_codebook_path
+
+        rules = RulesCoder(load_codebook(default_codebook_path()))
+        turns = [Turn(n, "P", "participant", t, 0, len(t), 1) for n, t in enumerate(texts)]
+        context = turn_context(heads.classes, rules, turns, [0, 1])
+        touchpoints, _, _ = heads.read(zero, texts, context)
+        assert touchpoints[0, phone] > 20 * touchpoints[1, phone]
+
+
+def test_the_context_part_survives_saving_and_weighs_keywords_in(tmp_path):
+    heads = small_heads()
+    question = Tfidf.build(["rang", "how"], np.ones(2))
+    context = ContextTerms(
+        question,
+        {"touchpoints": np.zeros((4 * 1 + 2 * 2, 1), dtype=np.float32)},
+        {"touchpoints": np.array([[1.0], [0.0]], dtype=np.float32)},
+        {"touchpoints": np.zeros((5, 1), dtype=np.float32)},
+        np.array([[3.0, 0.0, 1.0, 1.0, -1.0]], dtype=np.float32),
     )
-    assert touchpoints[0, phone] > 20 * touchpoints[1, phone]
+    heads = Heads(*[getattr(heads, f) for f in ("stage", "touchpoints", "emotion", "valence")],
+                  version="t", text=heads.text, context=context)  # fmt: skip
+    turn = TurnContext(["how", "how"], ["", ""], np.array([[1.0], [0.0]]), np.zeros((2, 1)),
+                       np.zeros((2, 1)), np.zeros((2, 2)), np.zeros((2, 2)))  # fmt: skip
+    x = np.zeros((2, 3), dtype=np.float32)
+    named, plain = heads.read(x, ["lovely", "lovely"], turn)[0][:, 0]
+    assert named > 0.5 > plain  # the keyword match decides through the blend
+    save_heads(heads, tmp_path / "heads.npz")
+    loaded = shipped_heads.__wrapped__(tmp_path / "heads.npz")
+    assert loaded.blended
+    np.testing.assert_allclose(
+        loaded.read(x, ["lovely", "lovely"], turn)[0],
+        heads.read(x, ["lovely", "lovely"], turn)[0],
+        atol=1e-6,
+    )

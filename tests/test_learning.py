@@ -27,7 +27,7 @@ def test_the_audit_counts_agreement_and_kappa_on_reviewed_turns(tmp_path):
         {
             "segment_id": ids,
             "role": "participant",
-            "coder": "auto:semantic+study@6",
+            "coder": "auto:semantic+study@7",
             "stage": ["purchase", "purchase", "support", "usage"],
             "touchpoints": ["website", "", "chat;email", "app"],
             "emotion": ["joy", "neutral", "anger", "neutral"],
@@ -116,7 +116,7 @@ def test_review_the_next_turns_and_the_coder_learns_the_study(tmp_path, capsys):
         )
     machine = after.machine.set_index("segment_id")
     participants = machine[machine["role"] == "participant"]
-    assert (participants["coder"] == "auto:semantic+study@6").all()
+    assert (participants["coder"] == "auto:semantic+study@7").all()
     # The codes of turns nobody reviewed changed: the coder learned from the study (whether for
     # the better is measured on gold studies by benchmarks/bench_review.py, not on 30 turns).
     old = before.machine.set_index("segment_id")
@@ -170,7 +170,7 @@ def test_near_duplicates_of_reviewed_turns_take_their_codes_and_name_them():
     ]
     assert len(fixed) >= 0.6 * len(wrong)
     assert all("nearest reviewed turn" in taught[sid]["evidence"] for sid in wrong)
-    assert taught[wrong[0]]["coder"] == "auto:semantic+study@6"
+    assert taught[wrong[0]]["coder"] == "auto:semantic+study@7"
     coder.teach(reviewed.iloc[:0])
     assert [r.get("stage") for r in coder(second)] == [r.get("stage") for r in untaught.values()]
 

@@ -93,7 +93,7 @@ def test_compare_two_personas_gives_shares_and_the_difference():
 
 def test_machine_disagreements_list_reviewed_turns_the_machine_coded_otherwise():
     machine = with_text(segments()).assign(
-        segment_id=[f"s{i}" for i in range(6)], coder="auto:semantic@6"
+        segment_id=[f"s{i}" for i in range(6)], coder="auto:semantic@7"
     )
     human = machine.copy()
     human.loc[0, ["stage", "coder"]] = ["support", "dana"]  # corrected

@@ -10,9 +10,14 @@ it read by the sentence model, position and length; the touchpoint, emotion and 
 also read the answer's word uni- and bigrams (TF-IDF, vocabulary from the corpus). Models are
 scikit-learn logistic regressions (stage: multinomial over the stages and "no stage";
 touchpoints: one per code; emotion: multinomial) and a ridge regression for valence, with
-balanced classes. Each C is chosen by cross-validation grouped by industry (train on the others,
-score the held-out industry; for emotion and valence, whose fits carry the GoEmotions comments
-too, four folds of four industries), so the choice rewards what carries to a new domain. Nothing
+balanced classes. Since heads v4 the touchpoint, emotion and valence heads also read the
+turn's context (``heads.ContextTerms``: the codebook's keyword matches in the answer, the question
+and the previous answer, and the question's and previous answer's words), and the touchpoints'
+final probability is a per-touchpoint logistic blend of the head with the keyword matches, fitted
+on the head's held-out-industry probabilities (``fit_blend``). Each C is chosen by
+cross-validation grouped by industry (train on the others, score the held-out industry; for
+emotion and valence, whose fits carry the GoEmotions comments too, four folds of four
+industries), so the choice rewards what carries to a new domain. Nothing
 here reads the gold studies; ``--report`` prints the heads alone on them afterwards, for
 information only.
 """
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,13 +44,20 @@ from cjm_research.coding.emotion import DEFAULT_MAPPING, LABELS, Tfidf, ngrams
 from cjm_research.coding.heads import (
     HEADS_PATH,
     NO_STAGE,
+    PREVIOUS_SCALE,
+    QUESTION_SCALE,
+    TEXT_HEADS,
+    ContextTerms,
     Heads,
     Linear,
     TextTerms,
+    TurnContext,
     features,
     positions,
     save_heads,
+    turn_context,
 )
+from cjm_research.coding.rules import RulesCoder
 from cjm_research.model import INTERVIEWER, Codebook
 from cjm_research.resources import default_codebook_path
 from cjm_research.study import load_study
@@ -52,7 +65,7 @@ from cjm_research.study import load_study
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "corpus"
 GOLD = ROOT / "tests" / "data" / "gold"
-VERSION = "3"
+VERSION = "4"
 
 
 def turn_table(study: Path) -> pd.DataFrame:
@@ -168,7 +181,29 @@ def goemotions_rows(folder: Path, codebook: Codebook) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["text", "emotion", "valence"])
 
 
-def fit_with_comments(
+def fit_with_go(
+    x: sp.csr_matrix,
+    y: np.ndarray,
+    go_x: sp.csr_matrix | None,
+    go_y: np.ndarray | None,
+    go_weight: float,
+    setting: float,
+    kind: str,
+) -> LogisticRegression | Ridge:
+    """Emotion (multinomial logistic, ``setting`` its C) or valence (ridge, ``setting`` its
+    alpha) on corpus turns plus GoEmotions comments down-weighted to ``go_weight``."""
+    xs, ys, ws = [x], [y], [np.ones(len(y))]
+    if go_x is not None and go_y is not None:
+        xs, ys, ws = [*xs, go_x], [*ys, go_y], [*ws, np.full(len(go_y), go_weight)]
+    model = (
+        LogisticRegression(C=setting, max_iter=1000, class_weight="balanced")
+        if kind == "emotion"
+        else Ridge(alpha=setting)
+    )
+    return model.fit(sp.vstack(xs).tocsr(), np.concatenate(ys), sample_weight=np.concatenate(ws))
+
+
+def cv_with_go(
     x: sp.csr_matrix,
     y: np.ndarray,
     groups: np.ndarray,
@@ -177,28 +212,15 @@ def fit_with_comments(
     go_weight: float,
     settings: list[float],
     kind: str,
-) -> LogisticRegression | Ridge:
-    """Emotion (multinomial) or valence (ridge) on the corpus plus down-weighted GoEmotions
-    comments; the setting chosen by held-out-industry macro-F1 or Pearson r on corpus turns."""
-
-    def fit(rows: np.ndarray, setting: float) -> LogisticRegression | Ridge:
-        xs, ys, ws = [x[rows]], [y[rows]], [np.ones(len(rows))]
-        if go_x is not None and go_y is not None:
-            xs, ys, ws = [*xs, go_x], [*ys, go_y], [*ws, np.full(len(go_y), go_weight)]
-        model = (
-            LogisticRegression(C=setting, max_iter=1000, class_weight="balanced")
-            if kind == "emotion"
-            else Ridge(alpha=setting)
-        )
-        return model.fit(
-            sp.vstack(xs).tocsr(), np.concatenate(ys), sample_weight=np.concatenate(ws)
-        )
-
+) -> float:
+    """The emotion C or valence alpha with the best held-out-industry macro-F1 or Pearson r on
+    corpus turns (four folds of four industries; the comments always in training)."""
     best = (-np.inf, settings[0])
     for setting in settings:
         predicted = np.empty(len(y), dtype=object if kind == "emotion" else float)
         for train, test in grouped_folds(groups, k=4):
-            predicted[test] = fit(train, setting).predict(x[test])
+            model = fit_with_go(x[train], y[train], go_x, go_y, go_weight, setting, kind)
+            predicted[test] = model.predict(x[test])
         if kind == "emotion":
             score = f1_score(y, predicted, average="macro")
         else:
@@ -206,63 +228,193 @@ def fit_with_comments(
         measure = "macro-F1" if kind == "emotion" else "r"
         print(f"  {kind} {setting}: held-out-industry {measure} {score:.3f}")
         best = max(best, (score, setting))
-    return fit(np.arange(len(y)), best[1])
+    return best[1]
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--out", type=Path, default=HEADS_PATH)
-    parser.add_argument("--C", type=float, nargs="+", default=[0.3, 1.0, 3.0, 10.0])
-    parser.add_argument("--goemotions", type=Path, default=ROOT.parent / "shared/data/goemotions")
-    parser.add_argument("--go-weight", type=float, default=0.03)
-    args = parser.parse_args(argv)
-    codebook = load_codebook(default_codebook_path())
-    table = turn_table(args.corpus)
-    codes = read_codes(sorted((args.corpus / "codes").glob("*.csv")))
-    table = table.merge(codes, on="segment_id", how="inner")
-    print(f"{len(table)} coded turns from {table['industry'].nunique()} industries")
+@dataclass(frozen=True)
+class Settings:
+    """What the fit of the heads takes beside the data (chosen by grouped CV in ``main``)."""
+
+    stage_c: float = 3.0
+    touchpoint_c: float = 10.0
+    emotion_c: float = 1.0
+    valence_alpha: float = 3.0
+    go_weight: float = 0.03
+    #: The text heads that also read the turn's context (``heads.ContextTerms``).
+    context: tuple[str, ...] = ("touchpoints", "emotion", "valence")
+    #: Fit the touchpoints' final blend with the keywords (``ContextTerms.blend``).
+    blend: bool = True
+
+
+@dataclass
+class Corpus:
+    """The coded corpus turns as the heads read them, and the GoEmotions comments."""
+
+    table: pd.DataFrame
+    x: np.ndarray  # heads.features of every turn
+    context: TurnContext  # what surrounds every turn (question, previous answer, keywords)
+    go: pd.DataFrame | None = None  # GoEmotions comments: text, emotion, valence
+    go_x: np.ndarray | None = None  # their features (no question before a comment)
+
+    @property
+    def groups(self) -> np.ndarray:
+        return self.table["industry"].to_numpy()
+
+
+def head_classes(codebook: Codebook) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The touchpoint head's classes (codebook order) and the emotion head's (sorted, as
+    scikit-learn orders a multinomial's classes)."""
+    return tuple(c.id for c in codebook.touchpoints), tuple(sorted(c.id for c in codebook.emotions))
+
+
+def corpus_context(corpus: Path, codebook: Codebook, ids: list[str]) -> TurnContext:
+    """The context of the corpus turns ``ids`` (segment ids), as the coder reads it."""
+    rules = RulesCoder(codebook)
+    parts, order = [], []
+    for transcript in load_study(corpus).transcripts:
+        rows = [i for i, t in enumerate(transcript.turns) if t.role != INTERVIEWER]
+        parts.append(turn_context(head_classes(codebook), rules, transcript.turns, rows))
+        order += [f"{transcript.interview_id}:{transcript.turns[i].index}" for i in rows]
+    where = {sid: n for n, sid in enumerate(order)}
+    return TurnContext.concat(parts).subset(np.array([where[sid] for sid in ids]))
+
+
+def load_corpus(corpus: Path, codebook: Codebook, goemotions: Path | None) -> Corpus:
+    table = turn_table(corpus)
+    codes = read_codes(sorted((corpus / "codes").glob("*.csv")))
+    table = table.merge(codes, on="segment_id", how="inner").reset_index(drop=True)
     x = feature_matrix(table)
-    groups = table["industry"].to_numpy()
-    stages = np.array([s or NO_STAGE for s in table["stage"]])
-    c_stage = cv_stage(x, stages, groups, args.C)
-    stage = fit_stage(x, stages, c_stage)
-    tp_ids = tuple(c.id for c in codebook.touchpoints)
-    tp_labels = np.array(
-        [[code in set(filter(None, t.split(";"))) for code in tp_ids] for t in table["touchpoints"]]
-    ).astype(int)
-    vectorizer = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2)
-    terms = vectorizer.fit_transform(table["answer"])
-    print(f"{terms.shape[1]} word uni- and bigrams (in at least two corpus turns)")
-    with_terms = sp.hstack([sp.csr_matrix(x), terms]).tocsr()
-    c_tp = cv_touchpoints(with_terms, tp_labels, groups, args.C)
-    tp_models = fit_touchpoints(with_terms, tp_labels, c_tp)
-    emotions = table["emotion"].to_numpy()
-    valences = table["valence"].fillna(0).to_numpy()
-    go = goemotions_rows(args.goemotions, codebook) if args.goemotions.is_dir() else None
-    go_x = None
-    if go is not None:
+    context = corpus_context(corpus, codebook, list(table["segment_id"]))
+    go = go_x = None
+    if goemotions is not None and goemotions.is_dir():
+        go = goemotions_rows(goemotions, codebook)
         go_x = features(
             shared_word_vectors().encode(list(go["text"])),
             np.zeros((len(go), DIMENSION), dtype=np.float32),  # no question before a comment
             np.full(len(go), 0.5),
             go["text"].str.split().str.len().to_numpy(),
         )
-        go_x = sp.hstack([sp.csr_matrix(go_x), vectorizer.transform(go["text"])]).tocsr()
-        print(f"+ {len(go)} GoEmotions comments for emotion and valence (weight {args.go_weight})")
-    emotion = fit_with_comments(
-        with_terms, emotions, groups, go_x, None if go is None else go["emotion"].to_numpy(),
-        args.go_weight, [1.0, 3.0], "emotion",
+    return Corpus(table, x, context, go, go_x)
+
+
+def touchpoint_labels(table: pd.DataFrame, tp_ids: tuple[str, ...]) -> np.ndarray:
+    sets = [set(filter(None, t.split(";"))) for t in table["touchpoints"]]
+    labels = np.array([[code in s for code in tp_ids] for s in sets], dtype=int)
+    return labels.reshape(len(table), len(tp_ids))
+
+
+def vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2)
+
+
+@dataclass
+class Design:
+    """The heads' inputs for some corpus turns: the features with the answer's TF-IDF, and the
+    context part (keyword block, the question's TF-IDF, the previous answer's), as fitted on
+    the training turns."""
+
+    answers: TfidfVectorizer
+    questions: TfidfVectorizer
+    base: sp.csr_matrix  # features + answer terms
+    context: sp.csr_matrix  # keyword block + question terms + previous answer terms
+
+    @classmethod
+    def fit(cls, data: Corpus, rows: np.ndarray) -> Design:
+        answers = vectorizer().fit(data.table["answer"].iloc[rows])
+        questions = vectorizer().fit(data.table["question"].iloc[rows])
+        return cls(answers, questions, *cls.blocks(answers, questions, data, rows))
+
+    @staticmethod
+    def blocks(
+        answers: TfidfVectorizer, questions: TfidfVectorizer, data: Corpus, rows: np.ndarray
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        table, c = data.table.iloc[rows], data.context.subset(rows)
+        base = sp.hstack([sp.csr_matrix(data.x[rows]), answers.transform(table["answer"])])
+        context = sp.hstack(
+            [
+                sp.csr_matrix(c.keyword_block()),
+                QUESTION_SCALE * questions.transform(c.questions),
+                PREVIOUS_SCALE * answers.transform(c.previous),
+            ]
+        )
+        return base.tocsr(), context.tocsr()
+
+    def matrix(self, with_context: bool) -> sp.csr_matrix:
+        return sp.hstack([self.base, self.context]).tocsr() if with_context else self.base
+
+    def go_matrix(self, data: Corpus, with_context: bool) -> sp.csr_matrix | None:
+        if data.go is None or data.go_x is None:
+            return None
+        blocks = [sp.csr_matrix(data.go_x), self.answers.transform(data.go["text"])]
+        if with_context:  # a comment has no question, previous answer or keyword context
+            blocks.append(sp.csr_matrix((len(data.go), self.context.shape[1])))
+        return sp.hstack(blocks).tocsr()
+
+
+def fit_blend(probability: np.ndarray, context: TurnContext, labels: np.ndarray) -> np.ndarray:
+    """Per touchpoint, a logistic over [named in the answer, keyword weight, named by the
+    question, the head's logit] fitted on held-out head probabilities; the bias shifted so that
+    0.5 is the threshold with the best micro-F1 of the blend (``ContextTerms.blend``)."""
+    p = np.clip(probability, 1e-4, 1 - 1e-4)
+    logit = np.log(p / (1 - p))
+    named, asked = context.touchpoints, context.asked
+    blend = np.zeros((labels.shape[1], 5))
+    final = np.zeros(labels.shape)
+    for j in range(labels.shape[1]):
+        x = np.column_stack([named[:, j] > 0, named[:, j], asked[:, j] > 0, logit[:, j]])
+        if 0 < labels[:, j].sum() < len(labels):
+            model = LogisticRegression(C=1.0, max_iter=2000).fit(x, labels[:, j])
+            blend[j] = [*model.coef_[0], model.intercept_[0]]
+        else:
+            blend[j] = [0, 0, 0, 1, 0]
+        final[:, j] = 1 / (1 + np.exp(-(x @ blend[j, :4] + blend[j, 4])))
+    grid = np.arange(0.25, 0.71, 0.025)
+    scores = [f1_score(labels, final >= t, average="micro") for t in grid]
+    threshold = float(grid[int(np.argmax(scores))])
+    blend[:, 4] -= np.log(threshold / (1 - threshold))
+    return blend
+
+
+def fit_heads(
+    data: Corpus, codebook: Codebook, settings: Settings, rows: np.ndarray | None = None
+) -> Heads:
+    """The four heads fitted on the corpus turns ``rows`` (all when None) with ``settings``."""
+    rows = np.arange(len(data.table)) if rows is None else np.asarray(rows)
+    table, x = data.table.iloc[rows].reset_index(drop=True), data.x[rows]
+    stages = np.array([s or NO_STAGE for s in table["stage"]])
+    stage = fit_stage(x, stages, settings.stage_c)
+    tp_ids, emotion_ids = head_classes(codebook)
+    tp_labels = touchpoint_labels(table, tp_ids)
+    design = Design.fit(data, rows)
+    uses = {n: n in settings.context for n in TEXT_HEADS}
+    tp_x = design.matrix(uses["touchpoints"])
+    tp_models = fit_touchpoints(tp_x, tp_labels, settings.touchpoint_c)
+    blend = None
+    if settings.blend and uses["touchpoints"]:
+        held_out = np.zeros(tp_labels.shape)  # the head's probabilities, industries held out
+        for train, test in grouped_folds(data.groups[rows], k=4):
+            inner = Design.fit(data, rows[train])
+            _, context = Design.blocks(inner.answers, inner.questions, data, rows[test])
+            base, _ = Design.blocks(inner.answers, inner.questions, data, rows[test])
+            models = fit_touchpoints(inner.matrix(True), tp_labels[train], settings.touchpoint_c)
+            held_out[test] = predict_touchpoints(models, sp.hstack([base, context]).tocsr())
+        blend = fit_blend(held_out, data.context.subset(rows), tp_labels)
+    emotions = table["emotion"].to_numpy()
+    valences = table["valence"].fillna(0).to_numpy()
+    go_emotion = go_valence = None
+    if data.go is not None:
+        go_emotion, go_valence = data.go["emotion"].to_numpy(), data.go["valence"].to_numpy()
+    emotion = fit_with_go(
+        design.matrix(uses["emotion"]), emotions, design.go_matrix(data, uses["emotion"]),
+        go_emotion, settings.go_weight, settings.emotion_c, "emotion",
     )  # fmt: skip
-    valence = fit_with_comments(
-        with_terms, valences, groups, go_x, None if go is None else go["valence"].to_numpy(),
-        args.go_weight, [1.0, 3.0, 10.0], "valence",
+    assert tuple(emotion.classes_) == emotion_ids, "every emotion must be in the training turns"
+    valence = fit_with_go(
+        design.matrix(uses["valence"]), valences, design.go_matrix(data, uses["valence"]),
+        go_valence, settings.go_weight, settings.valence_alpha, "valence",
     )  # fmt: skip
     tp_weights = np.column_stack(
-        [
-            m.coef_[0] if not isinstance(m, float) else np.zeros(with_terms.shape[1])
-            for m in tp_models
-        ]
+        [m.coef_[0] if not isinstance(m, float) else np.zeros(tp_x.shape[1]) for m in tp_models]
     )
     tp_bias = np.array(
         [
@@ -272,20 +424,86 @@ def main(argv: list[str]) -> int:
             for m in tp_models
         ]
     )
-    d = x.shape[1]  # the features' columns; the word n-grams' follow
-    emotion_w, valence_w = emotion.coef_.T, valence.coef_.reshape(-1, 1)
-    vocabulary = vectorizer.get_feature_names_out().tolist()
-    heads = Heads(
+    weights = {
+        "touchpoints": tp_weights,
+        "emotion": emotion.coef_.T,
+        "valence": valence.coef_.reshape(-1, 1),
+    }
+    d = x.shape[1]  # the features' columns; the answer's n-grams follow, then the context part
+    v = len(design.answers.vocabulary_)
+    k = design.context.shape[1] - len(design.questions.vocabulary_) - v  # the keyword block
+    q = len(design.questions.vocabulary_)
+    context = None
+    if settings.context:
+        parts = {n: w[d + v :] for n, w in weights.items() if uses[n]}
+        context = ContextTerms(
+            Tfidf.build(design.questions.get_feature_names_out().tolist(), design.questions.idf_),
+            {n: w[:k] for n, w in parts.items()},
+            {n: w[k : k + q] for n, w in parts.items()},
+            {n: w[k + q :] for n, w in parts.items()},
+            blend,
+        )
+    return Heads(
         stage=Linear(tuple(stage.classes_), stage.coef_.T, stage.intercept_),
         touchpoints=Linear(tp_ids, tp_weights[:d], tp_bias),
-        emotion=Linear(tuple(emotion.classes_), emotion_w[:d], emotion.intercept_),
-        valence=Linear(("valence",), valence_w[:d], np.array([valence.intercept_])),
+        emotion=Linear(emotion_ids, weights["emotion"][:d], emotion.intercept_),
+        valence=Linear(("valence",), weights["valence"][:d], np.array([valence.intercept_])),
         version=VERSION,
         text=TextTerms(
-            Tfidf.build(vocabulary, vectorizer.idf_),
-            {"touchpoints": tp_weights[d:], "emotion": emotion_w[d:], "valence": valence_w[d:]},
+            Tfidf.build(design.answers.get_feature_names_out().tolist(), design.answers.idf_),
+            {n: w[d : d + v] for n, w in weights.items()},
         ),
+        context=context,
     )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--out", type=Path, default=HEADS_PATH)
+    parser.add_argument("--C", type=float, nargs="+", default=[0.3, 1.0, 3.0, 10.0])
+    parser.add_argument("--goemotions", type=Path, default=ROOT.parent / "shared/data/goemotions")
+    parser.add_argument("--go-weight", type=float, default=Settings.go_weight)
+    parser.add_argument(
+        "--fixed", action="store_true", help="skip the cross-validation: the default Settings"
+    )
+    args = parser.parse_args(argv)
+    codebook = load_codebook(default_codebook_path())
+    data = load_corpus(args.corpus, codebook, args.goemotions)
+    table, x, groups = data.table, data.x, data.groups
+    print(f"{len(table)} coded turns from {table['industry'].nunique()} industries")
+    settings = Settings(go_weight=args.go_weight)
+    if not args.fixed:
+        stages = np.array([s or NO_STAGE for s in table["stage"]])
+        c_stage = cv_stage(x, stages, groups, args.C)
+        # The vocabularies from the whole corpus here (the choice of C only); per fold in
+        # fit_heads' own held-out blend.
+        everything = Design.fit(data, np.arange(len(table)))
+        print(f"{len(everything.answers.vocabulary_)} answer and "
+              f"{len(everything.questions.vocabulary_)} question uni- and bigrams")  # fmt: skip
+        tp_labels = touchpoint_labels(table, head_classes(codebook)[0])
+        uses = {n: n in settings.context for n in TEXT_HEADS}
+        c_tp = cv_touchpoints(everything.matrix(uses["touchpoints"]), tp_labels, groups, args.C)
+        go_emotion = go_valence = None
+        if data.go is not None:
+            go_emotion, go_valence = data.go["emotion"].to_numpy(), data.go["valence"].to_numpy()
+            print(f"+ {len(data.go)} GoEmotions comments for emotion and valence "
+                  f"(weight {args.go_weight})")  # fmt: skip
+        c_emotion = cv_with_go(
+            everything.matrix(uses["emotion"]), table["emotion"].to_numpy(), groups,
+            everything.go_matrix(data, uses["emotion"]), go_emotion, args.go_weight, [1.0, 3.0],
+            "emotion",
+        )  # fmt: skip
+        alpha = cv_with_go(
+            everything.matrix(uses["valence"]), table["valence"].fillna(0).to_numpy(), groups,
+            everything.go_matrix(data, uses["valence"]), go_valence, args.go_weight,
+            [1.0, 3.0, 10.0], "valence",
+        )  # fmt: skip
+        settings = replace(
+            settings, stage_c=c_stage, touchpoint_c=c_tp, emotion_c=c_emotion, valence_alpha=alpha
+        )
+    print(f"fitting on the whole corpus: {settings}")
+    heads = fit_heads(data, codebook, settings)
     save_heads(heads, args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KB)")
     return 0

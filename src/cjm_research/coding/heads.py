@@ -24,6 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from cjm_research.coding.emotion import CodebookReading, Tfidf, words
+from cjm_research.coding.keywords import Keywords
+from cjm_research.coding.rules import RulesCoder
+from cjm_research.model import INTERVIEWER, Turn
 
 HEADS_PATH = Path(__file__).resolve().parent / "data" / "interview-heads.npz"
 #: The "no stage" class of the stage head (introductions, closing talk, life context).
@@ -34,7 +37,9 @@ NO_STAGE = "(none)"
 #: similarity with this weight; valence is this mix of the head and the emotion model; the head's
 #: emotion wins when its probability beats the model's confidence times EMOTION_EDGE. Chosen on
 #: the example study (the development gold), never on the test gold (``benchmarks/bench_corpus.py``
-#: prints both).
+#: prints both). Heads with a fitted blend (``Heads.blended``) give the touchpoints' final
+#: probability themselves (keyword matches weighed in by a blend fitted on the corpus):
+#: HEAD_TOUCHPOINT_WEIGHT then serves only touchpoints the heads do not know.
 HEAD_STAGE_WEIGHT = 1.0
 HEAD_TOUCHPOINT_WEIGHT = 0.7
 HEAD_VALENCE_WEIGHT = 0.9
@@ -108,6 +113,200 @@ class TextTerms:
         return {n: out[:, a:b] for n, a, b in zip(names, bounds[:-1], bounds[1:], strict=True)}
 
 
+#: How much the question's words and the previous answer's words count in the context part,
+#: against the answer's own (their TF-IDF rows are scaled by this). Fixed before training, as in
+#: the held-out-industry runs that chose the context part (``tools/train_heads.py``).
+QUESTION_SCALE = 0.7
+PREVIOUS_SCALE = 0.5
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What surrounds each answer, in the heads' classes: the question before it, the
+    participant's previous answer, and the codebook's keyword matches in them (the rules
+    coder's): ``touchpoints`` / ``previous_touchpoints`` the keyword weight of each touchpoint
+    in the answer / the previous answer, ``asked`` whether the question names it (0/1);
+    ``emotions`` / ``denied`` the weight of each emotion's plain / negated keywords."""
+
+    questions: list[str]
+    previous: list[str]
+    touchpoints: np.ndarray  # answers × the touchpoint head's classes
+    asked: np.ndarray
+    previous_touchpoints: np.ndarray
+    emotions: np.ndarray  # answers × the emotion head's classes
+    denied: np.ndarray
+
+    @classmethod
+    def build(
+        cls,
+        classes: tuple[tuple[str, ...], tuple[str, ...]],
+        questions: list[str],
+        previous: list[str],
+        keywords: list[dict[str, float]],
+        asked: list[set[str]],
+        previous_keywords: list[dict[str, float]],
+        emotions: list[dict[str, float]],
+        denied: list[dict[str, float]],
+    ) -> TurnContext:
+        """From per-answer code -> weight dicts, in ``classes`` (the touchpoint and emotion
+        heads'; a code they do not know is dropped)."""
+
+        def matrix(rows: list[dict[str, float]] | list[set[str]], classes: tuple[str, ...]):
+            out = np.zeros((len(rows), len(classes)), dtype=np.float32)
+            for n, row in enumerate(rows):
+                for j, code in enumerate(classes):
+                    if code in row:
+                        out[n, j] = row[code] if isinstance(row, dict) else 1.0
+            return out
+
+        tp, em = classes
+        return cls(
+            questions,
+            previous,
+            matrix(keywords, tp),
+            matrix(asked, tp),
+            matrix(previous_keywords, tp),
+            matrix(emotions, em),
+            matrix(denied, em),
+        )
+
+    def subset(self, keep: np.ndarray) -> TurnContext:
+        """The rows ``keep`` (a boolean mask or indices) only."""
+        index = np.arange(len(self.questions))[keep]
+        return TurnContext(
+            [self.questions[n] for n in index],
+            [self.previous[n] for n in index],
+            self.touchpoints[index],
+            self.asked[index],
+            self.previous_touchpoints[index],
+            self.emotions[index],
+            self.denied[index],
+        )
+
+    @staticmethod
+    def concat(parts: list[TurnContext]) -> TurnContext:
+        """The rows of ``parts``, one after the other."""
+        return TurnContext(
+            [q for c in parts for q in c.questions],
+            [p for c in parts for p in c.previous],
+            *(
+                np.vstack([getattr(c, name) for c in parts])
+                for name in ("touchpoints", "asked", "previous_touchpoints", "emotions", "denied")
+            ),
+        )
+
+    def keyword_block(self) -> np.ndarray:
+        """The keyword part of the context features (answers × 4 touchpoints + 2 emotions)."""
+        return keyword_block(
+            self.touchpoints, self.asked, self.previous_touchpoints, self.emotions, self.denied
+        )
+
+
+def turn_context(
+    classes: tuple[tuple[str, ...], tuple[str, ...]],
+    rules: RulesCoder,
+    turns: list[Turn],
+    rows: list[int],
+    found: list[Keywords] | None = None,
+) -> TurnContext:
+    """The context of the participant turns ``rows`` of ``turns``: the question right before
+    each, the participant's previous turn, and the rules coder's keyword matches in them
+    (``found``: every turn's ``rules.keywords``, when already read), in ``classes``: the
+    touchpoint and emotion heads' (``Heads.classes``)."""
+    if found is None:
+        found = [rules.keywords(t.text, question=t.role == INTERVIEWER) for t in turns]
+
+    def weights(matches: list, negated: bool | None = None) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for hit, denied in matches:
+            if negated is None or denied == negated:
+                out[hit.code] = out.get(hit.code, 0.0) + hit.weight
+        return out
+
+    questions, previous, keywords, asked, before, emotions, denied = ([] for _ in range(7))
+    for i in rows:
+        q = i > 0 and turns[i - 1].role == INTERVIEWER
+        p = next((k for k in range(i - 1, -1, -1) if turns[k].role != INTERVIEWER), None)
+        questions.append(turns[i - 1].text if q else "")
+        previous.append(turns[p].text if p is not None else "")
+        keywords.append(weights(found[i][1]))
+        asked.append({h.code for h, _ in found[i - 1][1]} if q else set())
+        before.append(weights(found[p][1]) if p is not None else {})
+        emotions.append(weights(found[i][2], negated=False))
+        denied.append(weights(found[i][2], negated=True))
+    return TurnContext.build(
+        classes, questions, previous, keywords, asked, before, emotions, denied
+    )
+
+
+def keyword_block(
+    touchpoints: np.ndarray,
+    asked: np.ndarray,
+    previous_touchpoints: np.ndarray,
+    emotions: np.ndarray,
+    denied: np.ndarray,
+) -> np.ndarray:
+    """Keyword matches as features: per touchpoint, named in the answer (0/1 and weight, capped
+    at 3), named by the question, named in the previous answer; per emotion, its plain and its
+    negated keywords' weight (capped at 2)."""
+    return np.hstack(
+        [
+            touchpoints > 0,
+            np.minimum(touchpoints, 3) / 3,
+            asked > 0,
+            previous_touchpoints > 0,
+            np.minimum(emotions, 2) / 2,
+            np.minimum(denied, 2) / 2,
+        ]
+    ).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class ContextTerms:
+    """The context part of the text heads: per head, weights over the keyword block, the
+    question's uni- and bigrams (their own TF-IDF) and the previous answer's (the answer
+    vocabulary's TF-IDF), added to its logits. ``blend``: the touchpoints' final probability,
+    per touchpoint a logistic over [named in the answer, its keyword weight, named by the
+    question, the head's logit] (rows: touchpoints; columns: those four weights and the bias),
+    fitted on held-out-industry head probabilities and shifted so that 0.5 is the threshold."""
+
+    question: Tfidf
+    keywords: dict[str, np.ndarray]  # head -> block columns × classes
+    questions: dict[str, np.ndarray]  # head -> question terms × classes
+    previous: dict[str, np.ndarray]  # head -> answer terms × classes
+    blend: np.ndarray | None = None
+
+    def offsets(self, context: TurnContext, answer_terms: Tfidf) -> dict[str, np.ndarray]:
+        """Per head, what the context adds to each answer's logits (answers × classes)."""
+        block = context.keyword_block()
+        asked = [words(q) for q in context.questions]
+        before = [words(p) for p in context.previous]
+        out = {}
+        for name in self.keywords:
+            zero = np.zeros(self.keywords[name].shape[1], dtype=np.float32)
+            out[name] = (
+                block @ self.keywords[name]
+                + QUESTION_SCALE * self.question.logits(asked, self.questions[name], zero)
+                + PREVIOUS_SCALE * answer_terms.logits(before, self.previous[name], zero)
+            )
+        return out
+
+    def touchpoints(self, probability: np.ndarray, context: TurnContext) -> np.ndarray:
+        """The touchpoints' final probabilities from the head's and the keywords."""
+        if self.blend is None:
+            return probability
+        p = np.clip(probability, 1e-4, 1 - 1e-4)
+        named = context.touchpoints
+        z = (
+            self.blend[:, 0] * (named > 0)
+            + self.blend[:, 1] * named
+            + self.blend[:, 2] * (context.asked > 0)
+            + self.blend[:, 3] * np.log(p / (1 - p))
+            + self.blend[:, 4]
+        )
+        return 1 / (1 + np.exp(-z))
+
+
 @dataclass(frozen=True)
 class Heads:
     """The four heads, as trained together on the corpus."""
@@ -118,18 +317,45 @@ class Heads:
     valence: Linear  # one "class": the valence, a linear regression clipped to [-1, 1]
     version: str
     text: TextTerms | None = None
+    context: ContextTerms | None = None
 
-    def read(self, x: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per row: the touchpoint head's probabilities, the emotion head's, and the valence in
-        [-1, 1], from the features ``x`` and the answers' ``texts``."""
+    @property
+    def classes(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The touchpoint and the emotion head's classes (what ``TurnContext`` is read in)."""
+        return self.touchpoints.classes, self.emotion.classes
+
+    @property
+    def blended(self) -> bool:
+        """The touchpoint probabilities :meth:`read` gives already weigh the keywords in (the
+        coder takes them as they are for the touchpoints the heads know)."""
+        return self.context is not None and self.context.blend is not None
+
+    def offsets(
+        self, texts: list[str], context: TurnContext | None = None
+    ) -> dict[str, np.ndarray]:
+        """Per text head, what the answers' words and their context add to its logits."""
+        out = self.text.offsets(texts) if self.text is not None else {}
+        if self.context is not None and self.text is not None and context is not None:
+            for name, offset in self.context.offsets(context, self.text.tfidf).items():
+                out[name] = out[name] + offset if name in out else offset
+        return out
+
+    def read(
+        self, x: np.ndarray, texts: list[str], context: TurnContext | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row: the touchpoint probabilities, the emotion head's, and the valence in
+        [-1, 1], from the features ``x``, the answers' ``texts`` and their ``context`` (with it,
+        the touchpoints' are final: the keyword matches are weighed in, see ``ContextTerms``)."""
         logits = {n: getattr(self, n).logits(x) for n in TEXT_HEADS}
-        if self.text is not None:
-            for name, offset in self.text.offsets(texts).items():
-                logits[name] = logits[name] + offset
+        for name, offset in self.offsets(texts, context).items():
+            logits[name] = logits[name] + offset
         z = logits["emotion"]
         z = np.exp(z - z.max(axis=1, keepdims=True))
+        touchpoints = 1 / (1 + np.exp(-logits["touchpoints"]))
+        if self.context is not None and context is not None:
+            touchpoints = self.context.touchpoints(touchpoints, context)
         return (
-            1 / (1 + np.exp(-logits["touchpoints"])),
+            touchpoints,
             z / z.sum(axis=1, keepdims=True),
             np.clip(logits["valence"][:, 0], -1.0, 1.0),
         )
@@ -159,6 +385,20 @@ def shipped_heads(path: Path = HEADS_PATH) -> Heads | None:
                     if f"text_{n}" in data
                 },
             )
+        context = None
+        if "context_question_vocabulary" in data:
+            names = [n for n in TEXT_HEADS if f"context_{n}_keywords" in data]
+            context = ContextTerms(
+                Tfidf.build(
+                    [str(t) for t in data["context_question_vocabulary"]],
+                    data["context_question_idf"],
+                ),
+                *(
+                    {n: data[f"context_{n}_{part}"].astype(np.float32) for n in names}
+                    for part in ("keywords", "questions", "previous")
+                ),
+                data["context_blend"].astype(np.float32) if "context_blend" in data else None,
+            )
         return Heads(
             stage=_linear(data, "stage"),
             touchpoints=_linear(data, "touchpoints"),
@@ -166,6 +406,7 @@ def shipped_heads(path: Path = HEADS_PATH) -> Heads | None:
             valence=_linear(data, "valence"),
             version=str(data["version"]),
             text=text,
+            context=context,
         )
 
 
@@ -183,6 +424,17 @@ def save_heads(heads: Heads, path: Path) -> None:
         arrays["text_idf"] = heads.text.tfidf.idf.astype(np.float32)
         for name, weights in heads.text.weights.items():
             arrays[f"text_{name}"] = weights.astype(np.float32)
+    if heads.context is not None:
+        c = heads.context
+        vocabulary = sorted(c.question.index, key=c.question.index.__getitem__)
+        arrays["context_question_vocabulary"] = np.array(vocabulary)
+        arrays["context_question_idf"] = c.question.idf.astype(np.float32)
+        for part, weights in (("keywords", c.keywords), ("questions", c.questions),
+                              ("previous", c.previous)):  # fmt: skip
+            for name, w in weights.items():
+                arrays[f"context_{name}_{part}"] = w.astype(np.float32)
+        if c.blend is not None:
+            arrays["context_blend"] = c.blend.astype(np.float32)
     np.savez_compressed(path, **arrays)
 
 
@@ -232,10 +484,17 @@ def _tune(
     return Linear(head.classes, w.astype(np.float32), b.astype(np.float32))
 
 
-def fine_tune(heads: Heads, x: np.ndarray, targets: Targets, texts: list[str]) -> Heads:
+def fine_tune(
+    heads: Heads,
+    x: np.ndarray,
+    targets: Targets,
+    texts: list[str],
+    context: TurnContext | None = None,
+) -> Heads:
     """The heads bent towards a study's reviewed turns (``x``: their features, ``texts``: their
-    words; the text part stays as trained). Deterministic."""
-    offsets = heads.text.offsets(texts) if heads.text is not None else {}
+    words, ``context``: what surrounds them; the text and context parts stay as trained).
+    Deterministic."""
+    offsets = heads.offsets(texts, context)
     return Heads(
         # Stages are learned through the journey context (reviewed turns clamped there); tuning
         # the stage head on a few dozen turns as well lowered stage F1 on the example study.
@@ -248,6 +507,7 @@ def fine_tune(heads: Heads, x: np.ndarray, targets: Targets, texts: list[str]) -
         valence=heads.valence,
         version=heads.version + "+study",
         text=heads.text,
+        context=heads.context,
     )
 
 

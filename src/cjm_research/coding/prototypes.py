@@ -236,3 +236,33 @@ class Reading:
         text = prototypes.texts[nearest]
         short = text if len(text) <= 60 else text[:57].rstrip() + "…"
         return f"{self.name} similarity {score:.2f}, nearest example '{short}'"
+
+
+def centre(scores: np.ndarray, prior_turns: float = 10.0) -> np.ndarray:
+    """Remove what every turn of the interview shares with a code (its register, its topic).
+
+    Some codes sit near all conversational speech and attract every turn ("hubs"); what a turn
+    says about a stage is how much nearer it is than the interview's other turns. Shrunk towards
+    no correction for short transcripts, where the mean says little.
+    """
+    n = len(scores)
+    if n == 0:
+        return scores
+    shift = scores.mean(axis=0) - scores.mean()
+    return scores - n / (n + prior_turns) * shift
+
+
+def agree(own: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Two experts' stage probabilities multiplied and renormalised (``own`` when they share
+    no mass at all)."""
+    both = own * other
+    total = both.sum()
+    return both / total if total > 0 else own
+
+
+def combine(semantic: np.ndarray, keyword: np.ndarray) -> np.ndarray:
+    """Keyword evidence as a likelihood ratio on the semantic probabilities (zeros: none)."""
+    if keyword.sum() == 0:
+        return semantic
+    combined = semantic * (1.0 / len(keyword) + keyword)
+    return combined / combined.sum()

@@ -42,19 +42,21 @@ from cjm_research.coding.heads import (
     HeadReading,
     Heads,
     Targets,
+    TurnContext,
     code_matrix,
     features,
     fine_tune,
     positions,
     shipped_heads,
     targets,
+    turn_context,
 )
 from cjm_research.coding.keywords import Matches, phrases
-from cjm_research.coding.prototypes import Reading
+from cjm_research.coding.prototypes import Reading, agree, centre, combine
 from cjm_research.coding.rules import ASKED_CONFIDENCE, RulesCoder
 from cjm_research.model import INTERVIEWER, Codebook, Transcript, Turn
 
-VERSION = "6"
+VERSION = "7"
 #: A touchpoint is coded when its probability reaches this (each touchpoint on its own). The
 #: threshold with the best held-out F1 on the codebook's examples coded too much in interviews.
 TOUCHPOINT_THRESHOLD = 0.5
@@ -129,7 +131,7 @@ class SemanticCoder:
             self.examples = None
             return
         rows = reviewed.reset_index(drop=True)
-        x, target = self._head_examples(rows, transcripts)
+        x, target, surround = self._head_examples(rows, transcripts)
         self.examples = Examples(
             rows=rows,
             vectors=self.words.embedder.encode(list(rows["text"].astype(str))),
@@ -140,6 +142,7 @@ class SemanticCoder:
             valence=pd.to_numeric(rows["valence"], errors="coerce").fillna(0.0).to_numpy(),
             features=x,
             targets=target,
+            context=surround,
         )
         self.heads = self._tuned()
 
@@ -154,15 +157,16 @@ class SemanticCoder:
         t = ex.targets
         kept = Targets(t.stage[keep], t.touchpoints[keep], t.emotion[keep], t.valence[keep])
         texts = list(ex.rows["text"].astype(str).to_numpy()[keep])
-        return fine_tune(self.base_heads, ex.features[keep], kept, texts)
+        surround = None if ex.context is None else ex.context.subset(keep)
+        return fine_tune(self.base_heads, ex.features[keep], kept, texts, surround)
 
     def _head_examples(
         self, rows: pd.DataFrame, transcripts: Sequence[Transcript]
-    ) -> tuple[np.ndarray | None, Targets | None]:
-        """The heads' features of the reviewed turns (read as ``__call__`` reads them) and their
-        codes as targets; None without the transcripts or the heads."""
+    ) -> tuple[np.ndarray | None, Targets | None, TurnContext | None]:
+        """The heads' features of the reviewed turns (read as ``__call__`` reads them), their
+        codes as targets and their context; None without the transcripts or the heads."""
         if self.base_heads is None or not transcripts:
-            return None, None
+            return None, None, None
         where = {
             f"{t.interview_id}:{turn.index}": (t, n)
             for t in transcripts
@@ -170,7 +174,7 @@ class SemanticCoder:
         }
         found = [where.get(str(s)) for s in rows["segment_id"]]
         if any(f is None for f in found):
-            return None, None
+            return None, None, None
         answers = [t.turns[n].text for t, n in found]  # type: ignore[misc]
         asked = [
             t.turns[n - 1].text if context.follows_question(t.turns, n) else ""  # type: ignore[misc]
@@ -187,6 +191,16 @@ class SemanticCoder:
             np.array([positions(np.array([n]), len(t.turns))[0] for t, n in found]),  # type: ignore[misc]
             np.array([len(a.split()) for a in answers]),
         )
+        by_transcript: dict[str, list[int]] = {}
+        for r, (t, _) in enumerate(found):  # type: ignore[misc]
+            by_transcript.setdefault(t.interview_id, []).append(r)
+        parts, order = [], []
+        for rs in by_transcript.values():
+            turns = found[rs[0]][0].turns  # type: ignore[index]
+            rows_n = [found[r][1] for r in rs]  # type: ignore[index]
+            parts.append(turn_context(self.base_heads.classes, self.rules, turns, rows_n))
+            order += rs
+        surround = TurnContext.concat(parts).subset(np.argsort(order))
         target = targets(
             self.base_heads,
             list(rows["stage"].fillna("").astype(str)),
@@ -194,7 +208,7 @@ class SemanticCoder:
             list(rows["emotion"].fillna("").astype(str)),
             list(pd.to_numeric(rows["valence"], errors="coerce").fillna(0.0)),
         )
-        return x, target
+        return x, target, surround
 
     def _stage_matrix(self, stages: pd.Series) -> np.ndarray:
         """One-hot rows in the coder's stage columns; "no stage" is the off-journey column (or
@@ -251,29 +265,29 @@ class SemanticCoder:
                 return
             vecs = by.embedder.encode([texts[i] for i in rows])
             raw, near = by.stages.scores(vecs)
-            probabilities = by.stage_probabilities(_centre(raw))
+            probabilities = by.stage_probabilities(centre(raw))
             for j, i in enumerate(rows):
                 if i in reading:
                     # A second reading: the two are experts to multiply (the keywords are in
                     # the first already); together they beat the sentence model's reading alone.
-                    own[i] = _agree(own[i], probabilities[j])
+                    own[i] = agree(own[i], probabilities[j])
                 else:
-                    own[i] = _combine(probabilities[j], np.pad(keyword[i][0], (0, extra)))
+                    own[i] = combine(probabilities[j], np.pad(keyword[i][0], (0, extra)))
                 scores[i], nearest[i], vectors[i], reading[i] = raw[j], near[j], vecs[j], by
 
         read(asked, self.sentences)
         read(answers, self.words)
-        head = self._read_heads(turns, answers, vectors)
+        head = self._read_heads(turns, answers, vectors, found)
         if head is not None:
             for j, i in enumerate(answers):
-                own[i] = _agree(own[i], head.stage[j] ** HEAD_STAGE_WEIGHT)
+                own[i] = agree(own[i], head.stage[j] ** HEAD_STAGE_WEIGHT)
         learned = self._learned(transcript, answers, vectors)
         if learned is not None:
             for j, i in enumerate(answers):
                 if learned.clamped[j] is not None:
                     own[i] = CLAMP * learned.clamped[j] + (1 - CLAMP) / k
                 elif learned.weight[j] > 0:
-                    own[i] = _agree(own[i], learned.stage[j] ** KNN_WEIGHT)
+                    own[i] = agree(own[i], learned.stage[j] ** KNN_WEIGHT)
         questions = None
         if asked and self.sentences.questions is not None:
             questions = np.zeros((len(turns), k))
@@ -402,7 +416,11 @@ class SemanticCoder:
         return learned
 
     def _read_heads(
-        self, turns: list[Turn], answers: list[int], vectors: dict[int, np.ndarray]
+        self,
+        turns: list[Turn],
+        answers: list[int],
+        vectors: dict[int, np.ndarray],
+        found: list | None = None,
     ) -> HeadReading | None:
         """The heads' reading of the answers, from the vectors the coder already has."""
         if self.heads is None or not answers:
@@ -431,7 +449,8 @@ class SemanticCoder:
             mean = np.nansum(stage, axis=1, keepdims=True) / known.sum(axis=1, keepdims=True)
             stage = np.where(known, stage, mean)
         emotion_ids = tuple(c.id for c in self.codebook.emotions)
-        touchpoints, emotions, valence = h.read(x, [turns[i].text for i in answers])
+        surround = turn_context(h.classes, self.rules, turns, answers, found)
+        touchpoints, emotions, valence = h.read(x, [turns[i].text for i in answers], surround)
         return HeadReading(
             stage=stage,
             touchpoints=h.touchpoints.columns(
@@ -482,24 +501,32 @@ class SemanticCoder:
             # Word vectors find no touchpoint a keyword does not name, and add false ones at any
             # threshold: they decide only codes that have no keywords.
             similar = np.where(self._touchpoint_has_keywords, 0.0, similar)
+        known = np.zeros(len(named), dtype=bool) if head is None else ~np.isnan(head)
+        final = known & (self.heads is not None and self.heads.blended)
         if head is not None:
-            known = ~np.isnan(head)
             blend = (1 - HEAD_TOUCHPOINT_WEIGHT) * similar + HEAD_TOUCHPOINT_WEIGHT * head
-            similar = np.where(known, blend, similar)
+            # Heads that weigh the keywords in (heads v4) give the final probability.
+            similar = np.where(final, head, np.where(known, blend, similar))
         if learned is not None:
             share, weight = learned
             similar = (1 - weight) * similar + weight * share
-        probability = np.maximum(similar, named)
+        probability = np.where(final, similar, np.maximum(similar, named))
         chosen = np.flatnonzero(probability >= TOUCHPOINT_THRESHOLD)
         notes = []
         for c in chosen:
             code = by.touchpoints.codes[c]
             found = []
-            if similar[c] >= TOUCHPOINT_THRESHOLD:
+            if final[c]:  # the heads' blend: what it read, with the keywords it weighed
+                found.append(f"interview heads {probability[c]:.2f}")
+            elif similar[c] >= TOUCHPOINT_THRESHOLD:
                 found.append(by.note(by.touchpoints, scores[c], nearest[c]))
             if code in keyword:
                 found.append(f"keywords {phrases(hits, code)}")
-            elif similar[c] < TOUCHPOINT_THRESHOLD:
+            elif (
+                any(h.code == code for h in asked)
+                if final[c]
+                else similar[c] < TOUCHPOINT_THRESHOLD
+            ):
                 found.append(f"asked about {phrases(asked, code)}")
             notes.append(f"touchpoint {code}: {', '.join(found)}")
         # With none chosen, the confidence is that there is none: 1 - the likeliest touchpoint.
@@ -522,6 +549,7 @@ class Examples:
     valence: np.ndarray
     features: np.ndarray | None = None  # the heads' features of the reviewed turns
     targets: Targets | None = None  # their codes in the heads' classes
+    context: TurnContext | None = None  # what surrounds them (the heads' context part)
 
 
 @dataclass
@@ -558,33 +586,3 @@ def _questions(turns: list[Turn]) -> list[int]:
         for i, turn in enumerate(turns)
         if turn.role != INTERVIEWER and context.follows_question(turns, i)
     ]
-
-
-def _centre(scores: np.ndarray, prior_turns: float = 10.0) -> np.ndarray:
-    """Remove what every turn of the interview shares with a code (its register, its topic).
-
-    Some codes sit near all conversational speech and attract every turn ("hubs"); what a turn
-    says about a stage is how much nearer it is than the interview's other turns. Shrunk towards
-    no correction for short transcripts, where the mean says little.
-    """
-    n = len(scores)
-    if n == 0:
-        return scores
-    shift = scores.mean(axis=0) - scores.mean()
-    return scores - n / (n + prior_turns) * shift
-
-
-def _agree(own: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """Two experts' stage probabilities multiplied and renormalised (``own`` when they share
-    no mass at all)."""
-    both = own * other
-    total = both.sum()
-    return both / total if total > 0 else own
-
-
-def _combine(semantic: np.ndarray, keyword: np.ndarray) -> np.ndarray:
-    """Keyword evidence as a likelihood ratio on the semantic probabilities (zeros: none)."""
-    if keyword.sum() == 0:
-        return semantic
-    combined = semantic * (1.0 / len(keyword) + keyword)
-    return combined / combined.sum()
