@@ -18,6 +18,7 @@ slightly optimistic; tools/train_emotion.py prints the cross-fitted (honest) dev
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -27,18 +28,14 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from cjm_research.codebook import load_codebook
 from cjm_research.coding import get_coder
-from cjm_research.coding.emotion import (
-    EKMAN,
-    VALENCE_CLASSES,
-    ekman_targets,
-    read_split,
-    shipped_model,
-    valence_targets,
-)
+from cjm_research.coding.emotion import EKMAN, VALENCE_CLASSES, shipped_model
 from cjm_research.coding.keywords import KeywordMatcher, tokens
 from cjm_research.evaluate import evaluate, format_evaluation, label_scores, read_gold
 from cjm_research.resources import example_study_dir
 from cjm_research.study import load_study
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from goemotions import ekman_targets, read_split, valence_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "goemotions"
