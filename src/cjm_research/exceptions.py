@@ -71,9 +71,5 @@ class ReportRunError(RuntimeError):
         ename = getattr(exc, "ename", None)
         if ename:
             return cls(persona, getattr(exc, "cell_index", None), ename, str(exc.evalue))
-        text = str(exc).strip()
-        return (
-            cls(persona, None, type(exc).__name__, text)
-            if text
-            else cls(persona, None, "", type(exc).__name__)
-        )
+        text = str(exc).strip()  # no text: the type alone is the message
+        return cls(persona, None, type(exc).__name__ if text else "", text or type(exc).__name__)

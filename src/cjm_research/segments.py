@@ -114,11 +114,17 @@ def read(
         raise CJMInputError(
             "segments table lacks a segment_id column", path, 1, "write it with `cjm code --out`"
         )
-    if persona_id is not None and suffix != ".parquet":
-        table = table[table["persona_id"].astype(str) == persona_id]
-    if columns is not None and suffix != ".parquet":
-        table = table[[c for c in table.columns if c == "segment_id" or c in columns]]
+    if suffix != ".parquet":  # parquet was read filtered; text formats are filtered here
+        if persona_id is not None and "persona_id" in table:
+            table = table[table["persona_id"].astype(str) == persona_id]
+        if columns is not None:
+            table = table[_kept(table.columns, columns)]
     return typed(table)
+
+
+def _kept(names: Sequence[str], columns: Sequence[str]) -> list[str]:
+    """``columns`` among ``names``, in the table's order, with ``segment_id`` always."""
+    return [c for c in names if c == "segment_id" or c in columns]
 
 
 def _read_parquet(
@@ -129,7 +135,7 @@ def _read_parquet(
     names = pq.read_schema(path).names
     if "segment_id" not in names:
         return pd.DataFrame(columns=names)  # refused by the caller, naming the file
-    wanted = None if columns is None else [c for c in names if c == "segment_id" or c in columns]
+    wanted = None if columns is None else _kept(names, columns)
     if persona_id is None or "persona_id" not in names:
         return pd.read_parquet(path, columns=wanted)
     return pd.read_parquet(path, columns=wanted, filters=[("persona_id", "==", persona_id)])

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cjm_research.coding.context import follows_question
 from cjm_research.coding.emotion import CodebookReading, Tfidf, words
 from cjm_research.coding.keywords import Keywords
 from cjm_research.coding.rules import RulesCoder
@@ -225,7 +226,7 @@ def turn_context(
 
     questions, previous, keywords, asked, before, emotions, denied = ([] for _ in range(7))
     for i in rows:
-        q = i > 0 and turns[i - 1].role == INTERVIEWER
+        q = follows_question(turns, i)
         p = next((k for k in range(i - 1, -1, -1) if turns[k].role != INTERVIEWER), None)
         questions.append(turns[i - 1].text if q else "")
         previous.append(turns[p].text if p is not None else "")

@@ -152,7 +152,7 @@ def load_context(
         segments, labels = privacy.redact_segments(segments, key), key.labels
         curated = privacy.redact_insights(curated, key)
     journey = build_journey(segments, codebook, persona_id, participant_labels=labels)
-    agreement, audit = study_agreement(study_dir, segments_path, codebook)
+    agreement, audit = study_agreement(study_dir, segments_path, codebook, study_state)
     previous = read_snapshot(snapshot_path(previous_dir, persona_id)) if previous_dir else None
     return ReportContext(
         study_dir=study_dir,
@@ -170,16 +170,17 @@ def load_context(
 
 
 def study_agreement(
-    study_dir: Path, segments_path: Path | str, codebook: Codebook
+    study_dir: Path, segments_path: Path | str, codebook: Codebook, study_state: object
 ) -> tuple[pd.DataFrame | None, list[Audit]]:
     """The study's agreement table and the machine audit: the same in every persona's report, so
-    a warm kernel keeps them while the coded tables, human codes and codebook are unchanged."""
+    a warm kernel keeps them while the coded tables, human codes and study files
+    (``study_state``, ``memo.study_state``) are unchanged."""
     # The machine layer sits beside the merged table (batch writes both); without it, only
     # human coders can be compared and the machine cannot be audited.
     machine_path = Path(segments_path).with_name("segments.machine.parquet")
     coding = study_dir / "coding"
     human = sorted(coding.glob("*.csv")) if coding.is_dir() else []
-    state = (memo.study_state(study_dir), memo.files_state([machine_path, *human]))
+    state = (study_state, memo.files_state([machine_path, *human]))
 
     def compute() -> tuple[pd.DataFrame | None, list[Audit]]:
         machine = segments_table.read(machine_path) if machine_path.exists() else None

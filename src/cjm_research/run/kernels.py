@@ -91,7 +91,8 @@ def kernel_manager_class() -> type:
             request is answered on shell and publishes its busy/idle status on IOPub, so one
             IOPub message proves the subscription is live; until one arrives, ask again.
             """
-            deadline = time.monotonic() + (timeout or 60)
+            timeout = timeout or 60
+            deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 self.kernel_info()
                 await self.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
@@ -100,7 +101,7 @@ def kernel_manager_class() -> type:
                     return
                 except Empty:
                     continue
-            raise RuntimeError(f"the kernel did not answer within {timeout} s")
+            raise KernelStartError(f"the kernel did not answer within {timeout:.0f} s")
 
     class IPCKernelManager(AsyncKernelManager):
         @default("transport")

@@ -23,9 +23,9 @@ from cjm_research.resources import notebooks_dir
 from cjm_research.run.kernels import execute
 
 FORMATS = REPORT_FORMATS
-
-
 CROSS_PERSONA = "cross-persona"  # the comparison report's file stem in the reports folder
+# SKIPPED: not built because an input it needs (its persona note) is bad; named in skipped_files.
+OK, FAILED, UNCHANGED, SKIPPED = "ok", "failed", "unchanged", "skipped"
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,10 @@ class PersonaTask:
 
 @dataclass
 class RunResult:
-    """What became of one persona's run."""
+    """What became of one run: a persona's report, the coding log or the comparison."""
 
-    persona_id: str
-    status: str  # "ok" or "failed"
+    persona_id: str  # the persona, or "coding.ipynb" / "cross-persona"
+    status: str  # OK, FAILED, UNCHANGED or SKIPPED
     seconds: float
     outputs: list[str] = field(default_factory=list)
     error: str = ""  # one line: why it failed, or why it was skipped
@@ -78,10 +78,6 @@ class BatchResult:
         runs = [*self.results, *([self.coding_log] if self.coding_log else [])]
         runs += [self.cross_persona] if self.cross_persona else []
         return all(r.status in (OK, UNCHANGED, SKIPPED) for r in runs)
-
-
-# SKIPPED: not built because an input it needs (its persona note) is bad; named in skipped_files.
-OK, FAILED, UNCHANGED, SKIPPED = "ok", "failed", "unchanged", "skipped"
 
 
 @dataclass(frozen=True)
