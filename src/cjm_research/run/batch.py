@@ -267,17 +267,20 @@ def run_reports(
         )
         for pid in stale
     ]
-    # The coding log and the comparison run on the same workers, alongside the personas.
-    side: dict[str, Callable[[], RunResult]] = {}
-    if coding_log is not None:
-        side["coding.ipynb"] = partial(run_coding_log, coding_log)
+    # The comparison and the coding log run on the same workers as the personas, longest first so
+    # that no worker idles at the end: the comparison (the longest run) before the personas, the
+    # coding log (shorter than a persona) after them.
+    first: dict[str, Callable[[], RunResult]] = {}
+    last: dict[str, Callable[[], RunResult]] = {}
     compare = len(selected) >= 2
     if compare and (stale or personas or force):
-        side[CROSS_PERSONA] = partial(
+        first[CROSS_PERSONA] = partial(
             run_cross_persona, study.root, segments_path, out_dir, selected,
             formats=formats, timeout=timeout, log_dir=logs,
         )  # fmt: skip
-    results, done = _run_tasks(tasks, side, executor, say)
+    if coding_log is not None:
+        last["coding.ipynb"] = partial(run_coding_log, coding_log)
+    results, done = _run_tasks(tasks, first, last, executor, say)
     log_result = done.get("coding.ipynb")
     results += [
         RunResult(pid, UNCHANGED, 0.0, [str(out_dir / p) for p in previous.personas[pid].outputs])
@@ -396,20 +399,21 @@ def persona_ids(study: Study, wanted: Sequence[str] = ()) -> list[str]:
 
 def _run_tasks(
     tasks: list[PersonaTask],
-    side: dict[str, Callable[[], RunResult]],
+    first: dict[str, Callable[[], RunResult]],
+    last: dict[str, Callable[[], RunResult]],
     executor: Executor,
     say: Callable[[str], None],
 ) -> tuple[list[RunResult], dict[str, RunResult]]:
-    """Persona runs and ``side`` runs (coding log, comparison) on ``executor``."""
-    if not tasks and not side:
+    """Persona runs, with the side runs (comparison, coding log) ``first`` and ``last``."""
+    if not tasks and not first and not last:
         return [], {}
     results: list[RunResult] = []
-    # Side runs go first: each is as long as a persona, and they would otherwise finish last.
-    side_futures = {name: executor.submit(run) for name, run in side.items()}
+    side_futures = {name: executor.submit(run) for name, run in first.items()}
     # A live bar on a terminal; tqdm disables itself elsewhere and the log lines remain.
     bar = tqdm(total=len(tasks), unit="persona", desc="reports", disable=None, file=sys.stderr)
     try:
         futures = {executor.submit(run_persona, task): task for task in tasks}
+        side_futures |= {name: executor.submit(run) for name, run in last.items()}
         for done, future in enumerate(as_completed(futures), 1):
             task = futures[future]
             result = _result(future, task.persona_id)

@@ -259,7 +259,7 @@ def touchpoint_persona_heatmap(comparison: Comparison, codebook: Codebook) -> Fi
             annot,
             vmax=max(0.05, float(values.max())),
             colorbar={"label": "share of the persona's segments", "format": "{x:.0%}"},
-            # Explicit labels: seaborn's "auto" thins them when there are many personas.
+            # Explicit labels, wrapped to the column: every persona named however many there are.
             xticklabels=headers,
             yticklabels=list(shown.index),
         )

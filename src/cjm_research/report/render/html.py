@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import base64
 import html
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from cjm_research.analysis import Quote
 from cjm_research.iorw import write_text
 from cjm_research.resources import templates_dir
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
 
 esc = html.escape
 
@@ -88,7 +93,6 @@ def export_html(notebook_path: Path, out_path: Path, *, title: str = "") -> Path
     # Deferred: nbformat's schema validation costs most of a second to import (jsonschema's
     # format checkers), and `cjm reports` with nothing to rebuild must not pay it.
     import nbformat
-    from nbconvert import HTMLExporter
 
     notebook = nbformat.read(notebook_path, as_version=4)
     # The parameter cells show nothing, and papermill gives the injected one a random id: left
@@ -100,21 +104,37 @@ def export_html(notebook_path: Path, out_path: Path, *, title: str = "") -> Path
     ]
     if title:
         notebook.metadata["title"] = title
-    exporter = HTMLExporter(
-        extra_template_basedirs=[str(templates_dir())],
-        template_name="html",
-        exclude_input=True,
-        exclude_markdown=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-        sanitize_html=False,
-    )
-    # sanitize_html would strip the report's own classes; safety comes from escaping every piece
-    # of user text where the fragments are built (this module) and from code cells emitting no
-    # raw user HTML.
-    body, _ = exporter.from_notebook_node(notebook)
+    body, _ = exporter().from_notebook_node(notebook)
     return write_text(out_path, body)
+
+
+_EXPORTERS = threading.local()
+
+
+def exporter() -> HTMLExporter:
+    """This thread's report exporter, built on first use and reused.
+
+    Building one compiles its Jinja templates, which costs more than an export; a worker exports
+    every persona it builds.
+    """
+    built = getattr(_EXPORTERS, "exporter", None)
+    if built is None:
+        from nbconvert import HTMLExporter
+
+        # sanitize_html would strip the report's own classes; safety comes from escaping every
+        # piece of user text where the fragments are built (this module) and from code cells
+        # emitting no raw user HTML.
+        built = _EXPORTERS.exporter = HTMLExporter(
+            extra_template_basedirs=[str(templates_dir())],
+            template_name="html",
+            exclude_input=True,
+            exclude_markdown=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+            sanitize_html=False,
+        )
+    return built
 
 
 @dataclass
