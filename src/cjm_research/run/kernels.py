@@ -138,7 +138,6 @@ class WarmKernel:
         km = kernel_manager_class()(kernel_name="python3")
         run_sync(km.start_kernel)()
         self.km = km
-        _load_runner()  # while the kernel boots: seconds this process would otherwise sit idle
         if self.preload:
             self._silent(f"{self.preload}\n{_RESET}")
 
@@ -227,15 +226,6 @@ class WarmKernel:
         if pid:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
-
-
-def _load_runner() -> None:
-    # What the first run needs on this side: papermill, and the HTML exporter's Jinja templates.
-    import papermill  # noqa: F401
-
-    from cjm_research.report.render import html
-
-    html.exporter()
 
 
 _local = threading.local()

@@ -156,8 +156,9 @@ def count_heatmap(
     ax.set_xticklabels(list(shown.columns) if xticklabels is None else xticklabels)
     names = list(shown.index) if yticklabels is None else yticklabels
     ax.set_yticklabels(names, va="center", rotation="vertical")
-    # One layout pass where seaborn drew: constrained layout refines the positions it starts
-    # from, so this keeps every pixel of the reports as they were (the labels turn level below).
+    # Vertical labels and one layout pass reproduce the state seaborn drew in: constrained layout
+    # refines the positions it starts from, so every pixel stays as it was. The labels are set
+    # level at the end.
     if (layout := ax.figure.get_layout_engine()) is not None:
         layout.execute(ax.figure)
     mesh.update_scalarmappable()
