@@ -175,12 +175,16 @@ class CodebookReading:
     ``emotion`` is the codebook emotion with the most probability mass ("" when the likeliest
     GoEmotions label maps to no emotion of the codebook), ``confidence`` that mass, ``label`` the
     GoEmotions label that contributed most to it, ``valence`` P(positive) - P(negative).
+    ``keyword_pull``: whether an emotion named by a codebook keyword may pull ``valence`` towards
+    its codebook valence (off once the interview heads read the valence: they count the keyword
+    matches among their features, and pulling again counted them twice).
     """
 
     emotion: str
     confidence: float
     valence: float
     label: str
+    keyword_pull: bool = True
 
 
 @dataclass(frozen=True)

@@ -276,6 +276,7 @@ class RulesCoder:
         if emotion and (not overridden or model_emotion == emotion):
             target = self._valence[emotion]
             pull = _PULL_AGREE if score * target > 0 else _PULL_DISAGREE
+            pull *= reading.keyword_pull
             valence = (1 - pull) * score + pull * target
             agree = model_emotion == emotion
             emotion_confidence = max(keyword_confidence, reading.confidence * agree)
@@ -291,7 +292,8 @@ class RulesCoder:
             evidence.append(f"emotion {emotion}: nearest to the valence")
         else:
             valence, emotion, emotion_confidence = score, self._neutral, 0.4
-        evidence.append(f"valence: emotion model {score:+.2f}")
+        source = "emotion model" if reading.keyword_pull else "interview heads"
+        evidence.append(f"valence: {source} {score:+.2f}")
         return {
             "emotion": emotion,
             "emotion_confidence": round(emotion_confidence, 3),

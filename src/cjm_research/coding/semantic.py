@@ -21,7 +21,7 @@ only they flag a turn for review.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -576,7 +576,13 @@ class Learned:
         valence = (1 - w) * model.valence + w * float(self.valence[j])
         emotion = self.emotion[j] if self.emotion[j] and w >= KNN_BLEND / 2 else model.emotion
         label = "reviewed" if emotion != model.emotion else model.label
-        return CodebookReading(emotion, max(model.confidence, w), valence, label)
+        return replace(
+            model,
+            emotion=emotion,
+            confidence=max(model.confidence, w),
+            valence=valence,
+            label=label,
+        )
 
 
 def _questions(turns: list[Turn]) -> list[int]:
