@@ -117,6 +117,26 @@ def test_pseudonyms_from_csv_else_numbered_and_interviews_numbered(study):
     assert key.labels == {"Blue": "Blue", "P01": "P01", "P02": "P02"}
 
 
+def test_the_study_alone_keys_any_part_of_its_table_and_a_stale_row_is_noticed(study):
+    segments = table(
+        [
+            ["dana:2", "dana", "P07", "Dana", "participant", "x", "dana.txt"],
+            ["anon:2", "anon", "", "Kim", "participant", "x", "anon.txt"],
+            ["anon:1", "anon", "", "Ravi", "interviewer", "x", "anon.txt"],
+        ]
+    )
+    key = study_key(study)
+    # A persona's rows (while a batch streams) or the whole table: the same key either way.
+    assert key.covers(segments) and key.covers(segments.iloc[:1])
+    assert key == study_key(study, segments)
+    # A row from an older state of the study (a speaker since renamed, an interview since
+    # removed) is not covered; keyed with it, its name is hidden too.
+    renamed = table([["anon:2", "anon", "", "Kimberly Ode", "participant", "x", "anon.txt"]])
+    removed = table([["old:2", "old", "P09", "Olga", "participant", "x", "old.txt"]])
+    assert not key.covers(renamed) and not key.covers(removed)
+    assert study_key(study, renamed).redact_text("Kimberly said") != "Kimberly said"
+
+
 def test_names_in_quotes_are_replaced_whole_word_with_possessives(study):
     segments = table(
         [

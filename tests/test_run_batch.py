@@ -20,14 +20,19 @@ def test_safe_child_accepts_a_plain_id(tmp_path):
 # --- incremental rebuilds: the planning, with notebook runs replaced by fast fakes ---------------
 
 
+class Built(list):
+    """The names built, in order; ``tables``: the coded table each persona's run read."""
+
+
 @pytest.fixture
 def fake_runs(monkeypatch):
     """Replace notebook runs by fakes that write real files; record what was built."""
     from cjm_research.run import batch, notebooks
 
-    built: list[str] = []
+    built = Built()
 
     def run_persona(task):
+        tables[task.persona_id] = task.segments_path
         if task.persona_id in fail:
             return notebooks.RunResult(task.persona_id, notebooks.FAILED, 0.1, error="KeyError: x")
         built.append(task.persona_id)
@@ -54,6 +59,8 @@ def fake_runs(monkeypatch):
         )
 
     fail: set[str] = set()
+    tables: dict[str, str] = {}  # the coded table each persona's run was given
+    built.tables = tables
     monkeypatch.setattr(batch, "run_persona", run_persona)
     monkeypatch.setattr(batch, "run_coding_log", run_coding_log)
     monkeypatch.setattr(batch, "run_cross_persona", run_cross_persona)
@@ -245,3 +252,29 @@ def test_a_delivered_report_changed_by_hand_is_rebuilt_and_the_run_says_why(stud
     )
     text = (study_dir / "reports" / "first-home" / "first-home.docx").read_text()
     assert text == "report of first-home"
+
+
+def test_personas_start_while_the_study_is_coded_from_their_final_rows(study_dir, fake_runs):
+    import pandas as pd
+
+    from cjm_research import segments as segments_table
+    from cjm_research.coding.human import append_human_codes
+
+    built, _ = fake_runs
+    result, messages = _build(study_dir)
+    assert (
+        result.ok and "3 of 3 personas to build, 0 unchanged (3 started while coding)" in messages
+    )
+    table = segments_table.read(study_dir / ".cjm" / "segments.parquet")
+    for persona, path in built.tables.items():
+        assert Path(path) == study_dir / ".cjm" / "stream" / persona / "segments.parquet"
+        mine = table[table["persona_id"] == persona].reset_index(drop=True)
+        pd.testing.assert_frame_equal(segments_table.read(path), mine)
+    # With human codes the coder learns from the whole study: no row is final before the end.
+    segment = table[table["role"] == "participant"]["segment_id"].iloc[0]
+    row = pd.DataFrame([{"segment_id": segment, "stage": "support", "emotion": "neutral"}])
+    append_human_codes(study_dir, "Ana", row)
+    built.tables.clear()
+    result, messages = _build(study_dir, force=True)
+    assert result.ok and not any("started while coding" in m for m in messages)
+    assert set(built.tables.values()) == {str(study_dir / ".cjm" / "segments.parquet")}

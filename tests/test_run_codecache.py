@@ -71,3 +71,31 @@ def test_a_damaged_cache_is_only_a_slower_run(study_dir, tmp_path):
     )
     assert coded == 9 and len(table) > 400
     assert pd.read_parquet(cache)["cache_key"].nunique() == 9
+
+
+def test_each_persona_is_ready_with_its_final_rows_while_the_others_are_coded(study_dir, tmp_path):
+    study = load_study(study_dir)
+    coder = Counting(get_coder("rules", study.codebook))
+    cache = tmp_path / "coded.parquet"
+    seen: list[tuple[str, int, pd.DataFrame]] = []
+
+    def ready(persona_id, rows):
+        seen.append((persona_id, len(coder.seen), rows))
+
+    table, _ = code_with_cache(study.transcripts, coder, study.codebook, cache, ready=ready)
+    personas = list(dict.fromkeys(t.persona_id for t in study.transcripts))
+    assert [persona for persona, _, _ in seen] == personas
+    # The first persona is ready after its own interviews, long before the study is coded.
+    assert seen[0][1] == len(study.transcripts_for(personas[0])) < len(study.transcripts)
+    for persona, _, rows in seen:
+        mine = table[table["persona_id"] == persona].reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows, mine)
+    # Served by the cache, every persona is ready at once, with the same rows.
+    again: list[tuple[str, int, pd.DataFrame]] = []
+    code_with_cache(
+        study.transcripts, coder, study.codebook, cache,
+        ready=lambda p, rows: again.append((p, len(coder.seen), rows)),
+    )  # fmt: skip
+    assert [(p, n) for p, n, _ in again] == [(p, len(study.transcripts)) for p in personas]
+    for (_, _, before), (_, _, after) in zip(seen, again, strict=True):
+        pd.testing.assert_frame_equal(before, after)

@@ -145,6 +145,8 @@ class PseudonymKey:
     interviews: dict[str, str] = field(default_factory=dict)  # interview id → "Interview 04"
     names: dict[str, str] = field(default_factory=dict)  # casefolded name → its replacement
     paths: dict[str, str] = field(default_factory=dict)  # a transcript path → interview label
+    # (interview id, participant id, speaker) of every participant turn the key was built from
+    speakers: frozenset[tuple[str, str, str]] = frozenset()
     _pattern: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
     _path_order: list[str] | None = field(default=None, repr=False, compare=False)
     _suffixes: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
@@ -157,6 +159,16 @@ class PseudonymKey:
     def pseudonym(self, participant_id: str, interview_id: str = "", speaker: str = "") -> str:
         """The pseudonym of a participant (by id; by interview and speaker when there is none)."""
         return self.participants.get(participant_id or _anonymous(interview_id, speaker), NAME)
+
+    def covers(self, rows: pd.DataFrame) -> bool:
+        """Whether this key is the one ``rows`` (``KEY_COLUMNS``) would give: their interviews and
+        participant speakers are all among those it was built from (a coded table of the study
+        as it is, or any part of one)."""
+        interviews = set(rows["interview_id"].astype(str)) - {""}
+        participant = rows[rows["role"] == PARTICIPANT]
+        columns = ["interview_id", "participant_id", "speaker"]
+        speakers = set(participant[columns].astype(str).itertuples(index=False, name=None))
+        return interviews <= set(self.interviews) and speakers <= self.speakers
 
     def interview(self, interview_id: str) -> str:
         """The pseudonymous label of an interview."""
@@ -274,6 +286,7 @@ def _participant_speakers(study: Study, rows: pd.DataFrame) -> pd.DataFrame:
 
 def _number_participants(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> None:
     speakers = _participant_speakers(study, rows)
+    key.speakers = frozenset(speakers.itertuples(index=False, name=None))
     ids = set(study.participants) | {t.participant_id for t in study.transcripts}
     ids |= set(speakers["participant_id"])
     ids.discard("")

@@ -90,11 +90,11 @@ def code_transcripts(
     transcripts: Iterable[Transcript],
     coder: TranscriptCoder,
     *,
-    progress: Callable[[Transcript, int], None] | None = None,
+    progress: Callable[[Transcript, list[dict[str, object]]], None] | None = None,
 ) -> pd.DataFrame:
     """Code every transcript into one segments table (rows in transcript, then turn order).
 
-    ``progress`` is called after each transcript with it and the number of rows it produced.
+    ``progress`` is called after each transcript with it and the rows it produced.
     """
     rows: list[dict[str, object]] = []
     transcripts = list(transcripts)
@@ -105,7 +105,7 @@ def code_transcripts(
         coded = coder(transcript)
         rows.extend(coded)
         if progress is not None:
-            progress(transcript, len(coded))
+            progress(transcript, coded)
     return frame(rows)
 
 

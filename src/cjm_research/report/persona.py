@@ -140,15 +140,13 @@ def load_context(
     if redact:
         # The key covers the whole study (stable pseudonyms in every report); only this
         # persona's rows are redacted, which is all the report reads. Building the key loads
-        # every transcript, so a warm kernel keeps it for the batch's next persona (memo.py).
-        state = (study_state, memo.files_state([segments_path]))
-        key = memo.remember(
-            "study_key",
-            state,
-            lambda: privacy.study_key(
-                study_dir, segments_table.read(segments_path, columns=privacy.KEY_COLUMNS)
-            ),
-        )
+        # every transcript, so a warm kernel keeps it for the batch's next persona (memo.py),
+        # whichever table it reads (the study's, or one persona's while the batch streams).
+        # A table holding turns the study no longer has is keyed with its own rows counted.
+        key = memo.remember("study_key", study_state, lambda: privacy.study_key(study_dir))
+        rows = segments_table.read(segments_path, columns=privacy.KEY_COLUMNS)
+        if not key.covers(rows):
+            key = privacy.study_key(study_dir, rows)
         segments, labels = privacy.redact_segments(segments, key), key.labels
         curated = privacy.redact_insights(curated, key)
     journey = build_journey(segments, codebook, persona_id, participant_labels=labels)

@@ -77,22 +77,31 @@ def code_study(
     *,
     progress: Callable[[str], None] | None = None,
     cache: Path | None = None,
+    ready: Callable[[str, pd.DataFrame], None] | None = None,
 ) -> Coded:
     """Code every loaded transcript with ``coder``, then lay the researchers' codes over it.
 
     With ``cache`` (a parquet file), interviews coded before with the same transcript, codebook
-    and coder are taken from it and only the others are coded (``codecache.py``).
+    and coder are taken from it and only the others are coded (``codecache.py``). ``ready``
+    (persona id, rows) is called as each persona's rows are final, while the others are still
+    coded; only in a study without human codes (with them, the coder learns from the whole
+    study's reviewed turns, so no row is final before every interview is coded).
     """
     machine_coder = get_coder(coder, study.codebook, cache_dir=cache.parent if cache else None)
     if progress is not None:
         progress(f"coding with the {machine_coder.name} coder")
+    human = read_human_codes(study.root)
     machine, coded = code_with_cache(
-        study.transcripts, machine_coder, study.codebook, cache, say=progress
+        study.transcripts,
+        machine_coder,
+        study.codebook,
+        cache,
+        say=progress,
+        ready=ready if human.empty else None,
     )
     if progress is not None and cache is not None:
         progress(f"coded {coded} interviews, {len(study.transcripts) - coded} from the cache")
     valences = {c.id: c.valence or 0.0 for c in study.codebook.emotions}
-    human = read_human_codes(study.root)
     merged, orphans = apply_human_codes(machine, human, valences)
     reviewed = merged[(merged["role"] == PARTICIPANT) & merged["coder"].map(is_human)]
     learned = code_with_review(study.transcripts, machine_coder, reviewed)
@@ -227,34 +236,10 @@ def run_reports(
         if pid in blocked
     ]
     selected = [pid for pid in selected if pid not in blocked]
-    coded = code_study(study, coder, progress=say, cache=work / "cache" / "coded.parquet")
-    segments = coded.segments
-    segments_path = segments_table.write(segments, work / "segments.parquet")
-    segments_table.write(coded.machine, work / "segments.machine.parquet")
-    say(f"wrote {segments_path} ({len(participant_segments(segments))} participant segments)")
-    coding_seconds = time.perf_counter() - started
-
     files = mf.study_files(study.root)
-    keys = {pid: persona_inputs(study, segments, files, pid) for pid in selected}
-    stale = [
-        pid
-        for pid in selected
-        if not previous.entry_ok(pid, mf.persona_key(keys[pid], env), out_dir)
-    ]
-    coding_key = mf.sha_json([files, env, _table_sha(segments)])
-    coding_log = None
-    if previous.coding_key != coding_key or not (out_dir / "coding.ipynb").is_file():
-        coding_log = CodingLogTask(
-            str(study.root), coder, str(segments_path), str(out_dir / "coding.ipynb"), redact
-        )
-    for pid in stale:
-        for name in previous.changed_outputs(pid, out_dir):
-            say(f"{pid}: {name} changed since it was built (edited or overwritten); rebuilding")
-    say(
-        f"{len(stale)} of {len(selected)} personas to build, {len(selected) - len(stale)} unchanged"
-    )
-    tasks = [
-        PersonaTask(
+
+    def task(pid: str, segments_path: Path) -> PersonaTask:
+        return PersonaTask(
             persona_id=pid,
             persona_name=study.personas[pid].name if pid in study.personas else pid,
             study_dir=str(study.root),
@@ -265,8 +250,51 @@ def run_reports(
             redact=redact,
             log_dir=str(logs),
         )
-        for pid in stale
-    ]
+
+    # Streaming: a persona whose interviews are all coded starts its report on a free worker
+    # while the others are coded, from its own rows (STUDY/.cjm/stream/<persona>/).
+    streamed: dict[Future, PersonaTask] = {}
+    decided: dict[str, bool] = {}  # persona → to build; decided once (a started run rewrites)
+
+    def to_build(pid: str, rows: pd.DataFrame) -> bool:
+        if pid not in decided:
+            key = mf.persona_key(persona_inputs(study, rows, files, pid), env)
+            decided[pid] = not previous.entry_ok(pid, key, out_dir)
+            for name in previous.changed_outputs(pid, out_dir) if decided[pid] else ():
+                say(f"{pid}: {name} changed since it was built (edited or overwritten); rebuilding")
+        return decided[pid]
+
+    def ready(pid: str, rows: pd.DataFrame) -> None:
+        if pid not in selected or not to_build(pid, rows):
+            return
+        folder = safe_child(work / "stream", pid)
+        folder.mkdir(parents=True, exist_ok=True)
+        started = task(pid, segments_table.write(rows, folder / "segments.parquet"))
+        streamed[executor.submit(run_persona, started)] = started
+
+    coded = code_study(
+        study, coder, progress=say, cache=work / "cache" / "coded.parquet", ready=ready
+    )
+    segments = coded.segments
+    segments_path = segments_table.write(segments, work / "segments.parquet")
+    segments_table.write(coded.machine, work / "segments.machine.parquet")
+    say(f"wrote {segments_path} ({len(participant_segments(segments))} participant segments)")
+    coding_seconds = time.perf_counter() - started
+
+    keys = {pid: persona_inputs(study, segments, files, pid) for pid in selected}
+    stale = [pid for pid in selected if to_build(pid, segments)]
+    coding_key = mf.sha_json([files, env, _table_sha(segments)])
+    coding_log = None
+    if previous.coding_key != coding_key or not (out_dir / "coding.ipynb").is_file():
+        coding_log = CodingLogTask(
+            str(study.root), coder, str(segments_path), str(out_dir / "coding.ipynb"), redact
+        )
+    say(
+        f"{len(stale)} of {len(selected)} personas to build, {len(selected) - len(stale)} unchanged"
+        + (f" ({len(streamed)} started while coding)" if streamed else "")
+    )
+    started_ids = {t.persona_id for t in streamed.values()}
+    tasks = [task(pid, segments_path) for pid in stale if pid not in started_ids]
     # The comparison and the coding log run on the same workers as the personas, longest first so
     # that no worker idles at the end: the comparison (the longest run) before the personas, the
     # coding log (0.3 s on a warm worker at 12 personas, a persona ~2 s) after them.
@@ -280,7 +308,7 @@ def run_reports(
         )  # fmt: skip
     if coding_log is not None:
         last["coding.ipynb"] = partial(run_coding_log, coding_log)
-    results, done = _run_tasks(tasks, first, last, executor, say)
+    results, done = _run_tasks(tasks, first, last, executor, say, streamed)
     log_result = done.get("coding.ipynb")
     results += [
         RunResult(pid, UNCHANGED, 0.0, [str(out_dir / p) for p in previous.personas[pid].outputs])
@@ -403,16 +431,20 @@ def _run_tasks(
     last: dict[str, Callable[[], RunResult]],
     executor: Executor,
     say: Callable[[str], None],
+    started: dict[Future, PersonaTask] | None = None,
 ) -> tuple[list[RunResult], dict[str, RunResult]]:
-    """Persona runs, with the side runs (comparison, coding log) ``first`` and ``last``."""
-    if not tasks and not first and not last:
+    """Persona runs, with the side runs (comparison, coding log) ``first`` and ``last``, and
+    the persona runs ``started`` already (while the study was coded)."""
+    started = started or {}
+    if not tasks and not first and not last and not started:
         return [], {}
     results: list[RunResult] = []
     side_futures = {name: executor.submit(run) for name, run in first.items()}
     # A live bar on a terminal; tqdm disables itself elsewhere and the log lines remain.
-    bar = tqdm(total=len(tasks), unit="persona", desc="reports", disable=None, file=sys.stderr)
+    total = len(tasks) + len(started)
+    bar = tqdm(total=total, unit="persona", desc="reports", disable=None, file=sys.stderr)
     try:
-        futures = {executor.submit(run_persona, task): task for task in tasks}
+        futures = started | {executor.submit(run_persona, task): task for task in tasks}
         side_futures |= {name: executor.submit(run) for name, run in last.items()}
         for done, future in enumerate(as_completed(futures), 1):
             task = futures[future]
@@ -422,7 +454,7 @@ def _run_tasks(
             bar.update()
             if bar.disable:
                 say(
-                    f"[{done}/{len(tasks)}] {task.persona_id}: {result.status} "
+                    f"[{done}/{total}] {task.persona_id}: {result.status} "
                     f"({result.seconds:.1f} s){detail}"
                 )
             elif result.error:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from tqdm import tqdm
 from cjm_research.coding import TranscriptCoder, code_transcripts
 from cjm_research.model import Codebook, Transcript
 from cjm_research.run.manifest import coding_sources, sha_json
-from cjm_research.segments import COLUMNS
+from cjm_research.segments import COLUMNS, frame, typed
 
 KEY = "cache_key"
 
@@ -54,24 +55,57 @@ def code_with_cache(
     cache_path: Path | None,
     *,
     say: Callable[[str], None] | None = None,
+    ready: Callable[[str, pd.DataFrame], None] | None = None,
 ) -> tuple[pd.DataFrame, int]:
-    """The machine-coded table of ``transcripts`` and how many interviews were actually coded."""
+    """The machine-coded table of ``transcripts`` and how many interviews were actually coded.
+
+    ``ready(persona_id, rows)`` is called as soon as every interview of a persona is coded (at
+    once for a persona served wholly by the cache), with that persona's rows exactly as they
+    stand in the returned table: interviews are coded persona after persona for it.
+    """
     shared = coder_key(coder, codebook)
     keys = {t.interview_id: transcript_key(t, shared) for t in transcripts}
+    order = {t.interview_id: i for i, t in enumerate(transcripts)}
     cached = _read(cache_path)
     hit = cached[cached[KEY].isin(set(keys.values()))] if len(cached) else cached
     have = set(hit[KEY])
     todo = [t for t in transcripts if keys[t.interview_id] not in have]
-    fresh = _code(todo, coder, say).assign(**{KEY: lambda f: f["interview_id"].map(keys)})
+    on_coded: Callable[[Transcript, list[dict[str, object]]], None] | None = None
+    if ready is not None:
+        personas = list(dict.fromkeys(t.persona_id for t in transcripts))
+        todo.sort(key=lambda t: personas.index(t.persona_id))  # stable: one persona at a time
+        left = Counter(t.persona_id for t in todo)
+        fresh_rows: dict[str, list[dict[str, object]]] = {p: [] for p in personas}
+
+        def persona_done(persona_id: str) -> None:
+            rows = frame(fresh_rows.pop(persona_id))
+            mine = hit[hit["persona_id"].astype(str) == persona_id].drop(columns=[KEY])
+            parts = [part for part in (mine, rows) if len(part)] or [rows]
+            ready(persona_id, _ordered(pd.concat(parts, ignore_index=True), order))
+
+        def on_coded(transcript: Transcript, rows: list[dict[str, object]]) -> None:
+            fresh_rows[transcript.persona_id].extend(rows)
+            left[transcript.persona_id] -= 1
+            if not left[transcript.persona_id]:
+                persona_done(transcript.persona_id)
+
+        for persona_id in personas:
+            if not left[persona_id]:
+                persona_done(persona_id)
+    fresh = _code(todo, coder, say, on_coded).assign(**{KEY: lambda f: f["interview_id"].map(keys)})
     table = pd.concat([hit, fresh], ignore_index=True) if len(hit) else fresh
     if cache_path is not None and (len(todo) or len(hit) != len(cached)):
         from cjm_research.iorw import atomic_path
 
         with atomic_path(cache_path) as tmp:
             table.to_parquet(tmp, index=False)
-    order = {t.interview_id: i for i, t in enumerate(transcripts)}
+    return _ordered(table.drop(columns=[KEY]), order), len(todo)
+
+
+def _ordered(table: pd.DataFrame, order: dict[str, int]) -> pd.DataFrame:
+    """Rows in transcript order (turn order within one), with the contract's dtypes."""
     table = table.sort_values("interview_id", key=lambda s: s.map(order), kind="stable")
-    return table.drop(columns=[KEY]).reset_index(drop=True), len(todo)
+    return typed(table.reset_index(drop=True))
 
 
 def _read(cache_path: Path | None) -> pd.DataFrame:
@@ -86,20 +120,25 @@ def _read(cache_path: Path | None) -> pd.DataFrame:
 
 
 def _code(
-    todo: list[Transcript], coder: TranscriptCoder, say: Callable[[str], None] | None
+    todo: list[Transcript],
+    coder: TranscriptCoder,
+    say: Callable[[str], None] | None,
+    on_coded: Callable[[Transcript, list[dict[str, object]]], None] | None = None,
 ) -> pd.DataFrame:
     """Code ``todo`` with a live bar (interviews, segments) or, off a terminal, log lines."""
     bar = tqdm(total=len(todo), unit="interview", desc="coding", disable=None, file=sys.stderr)
     done, segments, last = 0, 0, time.monotonic()
 
-    def step(transcript: Transcript, rows: int) -> None:
+    def step(transcript: Transcript, rows: list[dict[str, object]]) -> None:
         nonlocal done, segments, last
-        done, segments = done + 1, segments + rows
+        done, segments = done + 1, segments + len(rows)
         bar.update()
         bar.set_postfix(segments=segments, refresh=False)
         if bar.disable and say is not None and (time.monotonic() - last > 2 or done == len(todo)):
             last = time.monotonic()
             say(f"coded {done}/{len(todo)} interviews, {segments} segments")
+        if on_coded is not None:
+            on_coded(transcript, rows)
 
     try:
         return code_transcripts(todo, coder, progress=step)
