@@ -262,8 +262,10 @@ def test_personas_start_while_the_study_is_coded_from_their_final_rows(study_dir
 
     built, _ = fake_runs
     result, messages = _build(study_dir)
-    assert (
-        result.ok and "3 of 3 personas to build, 0 unchanged (3 started while coding)" in messages
+    # One worker: the first persona starts at once, the others as it finishes or after coding.
+    assert result.ok and any(
+        m.startswith("3 of 3 personas to build, 0 unchanged (") and "started while coding" in m
+        for m in messages
     )
     table = segments_table.read(study_dir / ".cjm" / "segments.parquet")
     for persona, path in built.tables.items():
@@ -278,3 +280,35 @@ def test_personas_start_while_the_study_is_coded_from_their_final_rows(study_dir
     result, messages = _build(study_dir, force=True)
     assert result.ok and not any("started while coding" in m for m in messages)
     assert set(built.tables.values()) == {str(study_dir / ".cjm" / "segments.parquet")}
+
+
+def test_the_stream_feed_starts_no_more_runs_than_workers_and_hands_back_the_rest(monkeypatch):
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cjm_research.run import batch
+    from cjm_research.run.notebooks import PersonaTask
+
+    release, ran = threading.Event(), []
+
+    def run_persona(task):
+        release.wait(10)
+        ran.append(task.persona_id)
+
+    monkeypatch.setattr(batch, "run_persona", run_persona)
+    tasks = [PersonaTask(f"p{n}", f"p{n}", "s", "t", "o") for n in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        feed = batch.StreamFeed(pool, slots=2)
+        for task in tasks[:3]:
+            feed.offer(task)
+        assert len(feed.started) == 2 and [t.persona_id for t in feed.waiting] == ["p2"]
+        release.set()  # a run ends: the waiting task takes its worker
+        for _ in range(500):
+            if len(ran) == 3:
+                break
+            time.sleep(0.01)
+        started, waiting = feed.close()
+        feed.offer(tasks[3])  # after coding: kept for the batch to submit, not started
+        assert sorted(t.persona_id for t in started.values()) == ["p0", "p1", "p2"]
+        assert waiting == [] and len(feed.started) == 3

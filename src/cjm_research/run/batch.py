@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, as_completed
@@ -253,7 +254,7 @@ def run_reports(
 
     # Streaming: a persona whose interviews are all coded starts its report on a free worker
     # while the others are coded, from its own rows (STUDY/.cjm/stream/<persona>/).
-    streamed: dict[Future, PersonaTask] = {}
+    feed = StreamFeed(executor, max(1, jobs))
     decided: dict[str, bool] = {}  # persona → to build; decided once (a started run rewrites)
 
     def to_build(pid: str, rows: pd.DataFrame) -> bool:
@@ -269,8 +270,7 @@ def run_reports(
             return
         folder = safe_child(work / "stream", pid)
         folder.mkdir(parents=True, exist_ok=True)
-        started = task(pid, segments_table.write(rows, folder / "segments.parquet"))
-        streamed[executor.submit(run_persona, started)] = started
+        feed.offer(task(pid, segments_table.write(rows, folder / "segments.parquet")))
 
     coded = code_study(
         study, coder, progress=say, cache=work / "cache" / "coded.parquet", ready=ready
@@ -289,12 +289,13 @@ def run_reports(
         coding_log = CodingLogTask(
             str(study.root), coder, str(segments_path), str(out_dir / "coding.ipynb"), redact
         )
+    streamed, waiting = feed.close()
     say(
         f"{len(stale)} of {len(selected)} personas to build, {len(selected) - len(stale)} unchanged"
         + (f" ({len(streamed)} started while coding)" if streamed else "")
     )
-    started_ids = {t.persona_id for t in streamed.values()}
-    tasks = [task(pid, segments_path) for pid in stale if pid not in started_ids]
+    offered = {t.persona_id for t in [*streamed.values(), *waiting]}
+    tasks = waiting + [task(pid, segments_path) for pid in stale if pid not in offered]
     # The comparison and the coding log run on the same workers as the personas, longest first so
     # that no worker idles at the end: the comparison (the longest run) before the personas, the
     # coding log (0.3 s on a warm worker at 12 personas, a persona ~2 s) after them.
@@ -423,6 +424,52 @@ def persona_ids(study: Study, wanted: Sequence[str] = ()) -> list[str]:
             hint=f"known personas: {', '.join(known) or 'none'}",
         )
     return sorted(set(wanted)) if wanted else known
+
+
+class StreamFeed:
+    """Persona runs started while the study is coded, no more at a time than there are workers.
+
+    The others wait here rather than in the executor's queue, so that once coding ends the
+    comparison (the longest run, which needs the whole table) goes ahead of them: queued behind
+    them, it ran last while the other workers idled.
+    """
+
+    def __init__(self, executor: Executor, slots: int) -> None:
+        self.executor, self.slots = executor, slots
+        self.started: dict[Future, PersonaTask] = {}
+        self.waiting: list[PersonaTask] = []
+        self.running, self.closed = 0, False
+        self.lock = threading.Lock()
+
+    def offer(self, task: PersonaTask) -> None:
+        """Start ``task`` now if a worker is free, else keep it for when one is."""
+        with self.lock:
+            self.waiting.append(task)
+        self._fill()
+
+    def close(self) -> tuple[dict[Future, PersonaTask], list[PersonaTask]]:
+        """Stop starting runs; the runs started and the tasks still waiting."""
+        with self.lock:
+            self.closed = True
+            waiting, self.waiting = self.waiting, []
+            return dict(self.started), waiting
+
+    def _fill(self) -> None:
+        while True:
+            with self.lock:
+                if self.closed or not self.waiting or self.running >= self.slots:
+                    return
+                task = self.waiting.pop(0)
+                self.running += 1
+                future = self.executor.submit(run_persona, task)
+                self.started[future] = task
+            # Outside the lock: a run already finished calls back at once, on this thread.
+            future.add_done_callback(self._finished)
+
+    def _finished(self, future: Future) -> None:
+        with self.lock:
+            self.running -= 1
+        self._fill()
 
 
 def _run_tasks(
