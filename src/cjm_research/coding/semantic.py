@@ -56,7 +56,7 @@ from cjm_research.coding.prototypes import Reading, agree, centre, combine
 from cjm_research.coding.rules import ASKED_CONFIDENCE, RulesCoder
 from cjm_research.model import INTERVIEWER, Codebook, Transcript, Turn
 
-VERSION = "7"
+VERSION = "8"  # 8: with the interview heads, valence is theirs alone (no keyword pull)
 #: A touchpoint is coded when its probability reaches this (each touchpoint on its own). The
 #: threshold with the best held-out F1 on the codebook's examples coded too much in interviews.
 TOUCHPOINT_THRESHOLD = 0.5
