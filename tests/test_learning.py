@@ -18,6 +18,8 @@ from cjm_research.run.batch import code_study
 from cjm_research.study import load_study
 
 pytest.importorskip("onnxruntime")
+from cjm_research.coding.semantic import SemanticCoder  # after the skip: needs onnxruntime
+
 GOLD = example_study_dir().parent / "tests" / "data" / "gold" / "example-gold.csv"
 
 
@@ -116,7 +118,7 @@ def test_review_the_next_turns_and_the_coder_learns_the_study(tmp_path, capsys):
         )
     machine = after.machine.set_index("segment_id")
     participants = machine[machine["role"] == "participant"]
-    assert (participants["coder"] == "auto:semantic+study@7").all()
+    assert (participants["coder"] == f"auto:semantic+study@{SemanticCoder.version}").all()
     # The codes of turns nobody reviewed changed: the coder learned from the study (whether for
     # the better is measured on gold studies by benchmarks/bench_review.py, not on 30 turns).
     old = before.machine.set_index("segment_id")
@@ -130,8 +132,6 @@ def test_review_the_next_turns_and_the_coder_learns_the_study(tmp_path, capsys):
 
 
 def test_near_duplicates_of_reviewed_turns_take_their_codes_and_name_them():
-    from cjm_research.coding.semantic import SemanticCoder
-
     study = load_study(example_study_dir())
     gold = read_gold(GOLD).set_index("segment_id")
     first, second = study.transcripts[0], study.transcripts[1]
@@ -170,7 +170,7 @@ def test_near_duplicates_of_reviewed_turns_take_their_codes_and_name_them():
     ]
     assert len(fixed) >= 0.6 * len(wrong)
     assert all("nearest reviewed turn" in taught[sid]["evidence"] for sid in wrong)
-    assert taught[wrong[0]]["coder"] == "auto:semantic+study@7"
+    assert taught[wrong[0]]["coder"] == f"auto:semantic+study@{SemanticCoder.version}"
     coder.teach(reviewed.iloc[:0])
     assert [r.get("stage") for r in coder(second)] == [r.get("stage") for r in untaught.values()]
 
