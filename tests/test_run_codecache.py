@@ -99,3 +99,18 @@ def test_each_persona_is_ready_with_its_final_rows_while_the_others_are_coded(st
     assert [(p, n) for p, n, _ in again] == [(p, len(study.transcripts)) for p in personas]
     for (_, _, before), (_, _, after) in zip(seen, again, strict=True):
         pd.testing.assert_frame_equal(before, after)
+    # One new interview: its persona mixes cached and fresh rows, the same as the final table.
+    extra = study_dir / "first-home" / "p10-new.txt"
+    extra.write_text(
+        "---\nparticipant: P10\npersona: first-home\ninterviewers: [Maya]\n---\n"
+        "Maya: How did delivery go?\nSam: The van came two days late and nobody called me.\n"
+    )
+    study = load_study(study_dir)
+    mixed: dict[str, pd.DataFrame] = {}
+    table, coded = code_with_cache(
+        study.transcripts, coder, study.codebook, cache, ready=mixed.__setitem__
+    )
+    assert coded == 1 and set(mixed) == set(personas)
+    for persona, rows in mixed.items():
+        mine = table[table["persona_id"] == persona].reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows, mine)
