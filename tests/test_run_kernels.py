@@ -70,7 +70,9 @@ def test_running_notebooks_leaves_no_client_threads_or_sockets_behind(tmp_path, 
     for n in range(1, 4):
         kernel.run(notebook, tmp_path / f"out{n}.ipynb", {"value": n}, timeout=60)
     assert _stdout(tmp_path / "out3.ipynb").strip() == "3"
-    assert (threading.active_count(), me.num_fds()) == (threads, files)
+    # Less than one notebook's worth (3 threads, 14 sockets) over three: other tests' daemon
+    # threads and files may come and go meanwhile.
+    assert threading.active_count() - threads < 3 and me.num_fds() - files < 14
 
 
 def test_a_notebook_over_its_time_limit_is_killed_and_the_next_gets_a_new_kernel(tmp_path, kernel):
