@@ -152,7 +152,15 @@ def test_emotion_curve_figure(journey):
     (ax,) = fig.axes
     assert ax.get_ylim() == pytest.approx((-1.05, 1.05))
     ticks = [t.get_text() for t in ax.get_xticklabels()]
-    assert ticks[journey.stages.index("support")] == "Support\n(n = 6)\n83 % neg · 17 % pos"
+    assert ticks[journey.stages.index("support")] == "Support\n(n = 6)\n83 % neg\n17 % pos"
+    # Every line of every stage's label fits its column (one line of shares ran into the next).
+    from cjm_research.report.charts.style import PAGE_WIDTH, width_pt
+
+    column = ((PAGE_WIDTH - 1.0) / len(ticks) - 0.08) * 72
+    for label in ax.get_xticklabels():
+        assert all(
+            width_pt(line, label.get_fontsize()) <= column for line in label.get_text().split("\n")
+        )
     assert ticks[journey.stages.index("usage")] == "Usage\n(no data)"
     # the band: one fill for neighbouring stages, a bar for a stage between gaps (Support)
     assert len(ax.collections) >= 2

@@ -19,8 +19,18 @@ from cjm_research.report.charts.style import (
     RC,
     fitting_size,
     new_figure,
+    width_pt,
     wrap,
 )
+
+
+def _shares(row: object, width_in: float, size: float) -> str:
+    """ "31 % neg · 31 % pos" under a stage, on two lines when one is wider than its column (eight
+    stages on a page: one line ran into the next stage's)."""
+    neg, pos = f"{row.negative_share:.0%}", f"{row.positive_share:.0%}"
+    neg, pos = f"{neg[:-1]} % neg", f"{pos[:-1]} % pos"
+    line = f"{neg} · {pos}"
+    return line if width_pt(line, size) <= width_in * 72 else f"{neg}\n{pos}"
 
 
 def emotion_curve_figure(journey: Journey) -> Figure:
@@ -43,11 +53,7 @@ def emotion_curve_figure(journey: Journey) -> Figure:
         size = fitting_size(names, col_in, 8.5, 6.5)
         labels = [
             "\n".join(wrap(name, col_in, size, max_lines=2))
-            + (
-                "\n(no data)"
-                if row.n == 0
-                else f"\n(n = {row.n})\n{row.negative_share:.0%} neg · {row.positive_share:.0%} pos"
-            ).replace("%", " %")
+            + ("\n(no data)" if row.n == 0 else f"\n(n = {row.n})\n{_shares(row, col_in, size)}")
             for name, row in zip(names, curve.itertuples(), strict=True)
         ]
         ax.set_xticks(range(n), labels, fontsize=size)
