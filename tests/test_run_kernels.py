@@ -134,3 +134,23 @@ def test_parameters_must_be_json_primitives_with_identifier_names():
                 {"x": math.nan}, {"x": Path("/p")}):  # fmt: skip
         with pytest.raises(ValueError):
             check_parameters(bad)
+
+
+def test_a_pool_worker_skips_the_iri_grammar_and_still_validates_notebooks():
+    # prestart marks rfc3987_syntax missing (0.8 s of import for a format notebooks never use);
+    # nbformat must still load and validate as before.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from cjm_research.run import kernels\n"
+        "kernels.prestart()\n"
+        "import nbformat\n"
+        "nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')]))\n"
+        "print(sys.modules.get('rfc3987_syntax', 'absent'))\n"
+        "kernels.close_all()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() in ("None", "absent")
