@@ -276,7 +276,8 @@ class RulesCoder:
         if emotion and (not overridden or model_emotion == emotion):
             target = self._valence[emotion]
             pull = _PULL_AGREE if score * target > 0 else _PULL_DISAGREE
-            pull *= reading.keyword_pull
+            if not reading.keyword_pull:
+                pull = 0.0
             valence = (1 - pull) * score + pull * target
             agree = model_emotion == emotion
             emotion_confidence = max(keyword_confidence, reading.confidence * agree)

@@ -143,10 +143,15 @@ def load_context(
         # every transcript, so a warm kernel keeps it for the batch's next persona (memo.py),
         # whichever table it reads (the study's, or one persona's while the batch streams).
         # A table holding turns the study no longer has is keyed with its own rows counted.
-        key = memo.remember("study_key", study_state, lambda: privacy.study_key(study_dir))
-        rows = segments_table.read(segments_path, columns=privacy.KEY_COLUMNS)
-        if not key.covers(rows):
-            key = privacy.study_key(study_dir, rows)
+        study_key = memo.remember("study_key", study_state, lambda: privacy.study_key(study_dir))
+
+        def table_key() -> privacy.PseudonymKey:
+            rows = segments_table.read(segments_path, columns=privacy.KEY_COLUMNS)
+            return study_key if study_key.covers(rows) else privacy.study_key(study_dir, rows)
+
+        key = memo.remember(
+            "table_key", (study_state, memo.files_state([segments_path])), table_key
+        )
         segments, labels = privacy.redact_segments(segments, key), key.labels
         curated = privacy.redact_insights(curated, key)
     journey = build_journey(segments, codebook, persona_id, participant_labels=labels)

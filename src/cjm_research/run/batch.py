@@ -257,16 +257,15 @@ def run_reports(
     feed = StreamFeed(executor, max(1, jobs))
     decided: dict[str, bool] = {}  # persona → to build; decided once (a started run rewrites)
 
-    def to_build(pid: str, rows: pd.DataFrame) -> bool:
+    def to_build(pid: str, inputs: dict[str, str]) -> bool:
         if pid not in decided:
-            key = mf.persona_key(persona_inputs(study, rows, files, pid), env)
-            decided[pid] = not previous.entry_ok(pid, key, out_dir)
+            decided[pid] = not previous.entry_ok(pid, mf.persona_key(inputs, env), out_dir)
             for name in previous.changed_outputs(pid, out_dir) if decided[pid] else ():
                 say(f"{pid}: {name} changed since it was built (edited or overwritten); rebuilding")
         return decided[pid]
 
     def ready(pid: str, rows: pd.DataFrame) -> None:
-        if pid not in selected or not to_build(pid, rows):
+        if pid not in selected or not to_build(pid, persona_inputs(study, rows, files, pid)):
             return
         folder = safe_child(work / "stream", pid)
         folder.mkdir(parents=True, exist_ok=True)
@@ -282,7 +281,7 @@ def run_reports(
     coding_seconds = time.perf_counter() - started
 
     keys = {pid: persona_inputs(study, segments, files, pid) for pid in selected}
-    stale = [pid for pid in selected if to_build(pid, segments)]
+    stale = [pid for pid in selected if to_build(pid, keys[pid])]
     coding_key = mf.sha_json([files, env, _table_sha(segments)])
     coding_log = None
     if previous.coding_key != coding_key or not (out_dir / "coding.ipynb").is_file():

@@ -72,15 +72,18 @@ def code_with_cache(
     todo = [t for t in transcripts if keys[t.interview_id] not in have]
     on_coded: Callable[[Transcript, list[dict[str, object]]], None] | None = None
     if ready is not None:
-        personas = list(dict.fromkeys(t.persona_id for t in transcripts))
-        todo.sort(key=lambda t: personas.index(t.persona_id))  # stable: one persona at a time
+        rank = {p: n for n, p in enumerate(dict.fromkeys(t.persona_id for t in transcripts))}
+        todo.sort(key=lambda t: rank[t.persona_id])  # stable: one persona at a time
         left = Counter(t.persona_id for t in todo)
-        fresh_rows: dict[str, list[dict[str, object]]] = {p: [] for p in personas}
+        fresh_rows: dict[str, list[dict[str, object]]] = {p: [] for p in rank}
+        cached_rows = {
+            str(p): rows for p, rows in hit.drop(columns=[KEY]).groupby("persona_id", sort=False)
+        }
 
         def persona_done(persona_id: str) -> None:
             rows = frame(fresh_rows.pop(persona_id))  # typed already
-            mine = hit[hit["persona_id"].astype(str) == persona_id].drop(columns=[KEY])
-            if len(mine):
+            mine = cached_rows.pop(persona_id, None)
+            if mine is not None:
                 mine = typed(mine)
                 rows = pd.concat([mine, rows], ignore_index=True) if len(rows) else mine
             ready(persona_id, _ordered(rows, order, retype=False))
@@ -91,7 +94,7 @@ def code_with_cache(
             if not left[transcript.persona_id]:
                 persona_done(transcript.persona_id)
 
-        for persona_id in personas:
+        for persona_id in rank:
             if not left[persona_id]:
                 persona_done(persona_id)
     fresh = _code(todo, coder, say, on_coded).assign(**{KEY: lambda f: f["interview_id"].map(keys)})

@@ -25,10 +25,9 @@ from cjm_research.report.charts.style import (
 
 
 def _shares(row: object, width_in: float, size: float) -> str:
-    """ "31 % neg · 31 % pos" under a stage, on two lines when one is wider than its column (eight
-    stages on a page: one line ran into the next stage's)."""
-    neg, pos = f"{row.negative_share:.0%}", f"{row.positive_share:.0%}"
-    neg, pos = f"{neg[:-1]} % neg", f"{pos[:-1]} % pos"
+    """A stage's shares under its name ("31 % neg · 31 % pos"), on two lines when one is wider
+    than its column (with eight stages on a page, one line ran into the next stage's)."""
+    neg, pos = f"{100 * row.negative_share:.0f} % neg", f"{100 * row.positive_share:.0f} % pos"
     line = f"{neg} · {pos}"
     return line if width_pt(line, size) <= width_in * 72 else f"{neg}\n{pos}"
 
