@@ -5,7 +5,9 @@ their codes from the gold file through the review sheet (the real export, a fill
 real import), and the study is coded again; after each round the machine's codes of the turns
 *not yet reviewed* are scored against the gold: stage macro-F1, touchpoint micro-F1, emotion
 macro-F1 and valence Pearson r, at 0, 5, 10, 15 and 20 % reviewed. A second arm chooses the same
-number of turns at random (fixed seed) in the same run, to show what choosing buys.
+number of turns at random (fixed seed) in the same run, to show what choosing buys. The rows
+"next untaught" score the codes made before any review on the same turns as "next": the
+difference is what learning bought, apart from which turns are left to score.
 
 Gold studies: every ``tests/data/gold/<name>-gold.csv`` with a study folder (the example study,
 ``broadband-study``), or ``python benchmarks/bench_review.py STUDY GOLD.csv`` for your own gold
@@ -77,13 +79,19 @@ def scores(coded: pd.DataFrame, gold: pd.DataFrame, reviewed: set[str]) -> list[
     ]
 
 
-def curve(root: Path, gold: pd.DataFrame, arm: str) -> list[list[float]]:
+def curve(
+    root: Path, gold: pd.DataFrame, arm: str
+) -> tuple[list[list[float]], list[list[float]]]:
+    """Per step, the scores on the turns not yet reviewed: of the codes after learning, and of
+    the codes before any review on the same turns (what learning itself bought)."""
     rng = np.random.default_rng(SEED)
     reviewed: set[str] = set()
-    rows = []
+    rows, untaught = [], []
+    first = None
     for step in STEPS:
         study = load_study(root)
         coded = code_study(study, "semantic").segments
+        first = coded if first is None else first
         want = round(step * len(gold)) - len(reviewed)
         if want > 0:
             if arm == "next":
@@ -99,7 +107,8 @@ def curve(root: Path, gold: pd.DataFrame, arm: str) -> list[list[float]]:
             reviewed |= set(chosen)
             coded = code_study(load_study(root), "semantic").segments
         rows.append([len(reviewed), *scores(coded, gold, reviewed)])
-    return rows
+        untaught.append([len(reviewed), *scores(first, gold, reviewed)])
+    return rows, untaught
 
 
 def main(argv: list[str]) -> None:
@@ -108,7 +117,7 @@ def main(argv: list[str]) -> None:
             continue
         gold = read_gold(gold_file).set_index("segment_id")
         print(f"\n{name}: {len(gold)} gold turns; scores on the turns not yet reviewed")
-        print(f"{'reviewed':<10}{'arm':<8}{'turns':>6}{'stage':>8}{'touchp.':>9}{'emotion':>9}"
+        print(f"{'reviewed':<10}{'arm':<15}{'turns':>6}{'stage':>8}{'touchp.':>9}{'emotion':>9}"
               f"{'valence r':>11}")  # fmt: skip
         curves = {}
         for arm in ("next", "random"):
@@ -116,13 +125,13 @@ def main(argv: list[str]) -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 root = Path(tmp) / "study"
                 shutil.copytree(study_dir, root, ignore=shutil.ignore_patterns(".cjm", "coding"))
-                curves[arm] = curve(root, gold, arm)
+                curves[arm], curves[arm + " untaught"] = curve(root, gold, arm)
             curves[arm + " seconds"] = time.perf_counter() - started
         for n, step in enumerate(STEPS):
-            for arm in ("next", "random"):
+            for arm in ("next", "random", "next untaught"):
                 turns, *values = curves[arm][n]
                 cells = "".join(f"{v:>9.3f}" for v in values)
-                print(f"{step:<10.0%}{arm:<8}{turns:>6}{cells[1:]}")
+                print(f"{step:<10.0%}{arm:<15}{turns:>6}{cells[1:]}")
         gain = curves["next"][2][1] - curves["random"][2][1]
         print(f"at 10 %: choosing with --next minus random, stage macro-F1 {gain:+.3f}")
         print(f"({curves['next seconds']:.0f} s and {curves['random seconds']:.0f} s per arm)")
