@@ -79,9 +79,7 @@ def scores(coded: pd.DataFrame, gold: pd.DataFrame, reviewed: set[str]) -> list[
     ]
 
 
-def curve(
-    root: Path, gold: pd.DataFrame, arm: str
-) -> tuple[list[list[float]], list[list[float]]]:
+def curve(root: Path, gold: pd.DataFrame, arm: str) -> tuple[list[list[float]], list[list[float]]]:
     """Per step, the scores on the turns not yet reviewed: of the codes after learning, and of
     the codes before any review on the same turns (what learning itself bought)."""
     rng = np.random.default_rng(SEED)
