@@ -67,14 +67,17 @@ def test_words_move_the_emotion_and_valence_and_survive_saving(tmp_path):
     again = loaded.read(x, ["Nobody told me it was late", "Lovely"])
     for before, after in zip((touchpoints, emotions, valence), again, strict=True):
         np.testing.assert_allclose(after, before, atol=1e-6)
-    # Fine-tuning bends the feature weights with the words' part held as trained.
+    # Fine-tuning bends the touchpoint head's feature weights with the words' part held as
+    # trained; emotion and valence stay as trained (tuning them on a few dozen reviewed turns
+    # lowered both on the example study).
     targets = Targets(
-        np.full((1, 2), np.nan), np.full((1, 1), np.nan), np.array([[0.0, 1.0]]), np.ones((1, 1))
+        np.full((1, 2), np.nan), np.ones((1, 1)), np.array([[0.0, 1.0]]), np.ones((1, 1))
     )
     tuned = fine_tune(heads, np.ones((1, 3), dtype=np.float32), targets, ["lovely"])
     assert tuned.text is heads.text
-    before = heads.read(np.ones((1, 3)), ["lovely"])[1][0, 1]
-    assert tuned.read(np.ones((1, 3)), ["lovely"])[1][0, 1] > before
+    assert tuned.emotion is heads.emotion and tuned.valence is heads.valence
+    before = heads.read(np.ones((1, 3)), ["lovely"])[0][0, 0]
+    assert tuned.read(np.ones((1, 3)), ["lovely"])[0][0, 0] > before
 
 
 def test_the_shipped_heads_hear_complaints_told_as_facts():
@@ -103,7 +106,11 @@ def test_the_shipped_heads_hear_complaints_told_as_facts():
         turns = [Turn(n, "P", "participant", t, 0, len(t), 1) for n, t in enumerate(texts)]
         context = turn_context(heads.classes, rules, turns, [0, 1])
         touchpoints, _, _ = heads.read(zero, texts, context)
-        assert touchpoints[0, phone] > 20 * touchpoints[1, phone]
+        assert touchpoints[0, phone] > 10 * touchpoints[1, phone]
+        # Each answer's likeliest channel is the one it names: the phone, then the fitter's
+        # visit (fitters and engineers are delivery in the codebook's conventions).
+        assert touchpoints[0].argmax() == phone
+        assert heads.touchpoints.classes[int(touchpoints[1].argmax())] == "delivery"
 
 
 def test_the_context_part_survives_saving_and_weighs_keywords_in(tmp_path):

@@ -14,8 +14,8 @@ with the sentence model and the context runs once more.
 
 With a study's reviewed turns (``teach``) the coder also learns from the researcher: reviewed
 stages are clamped in the context, near-duplicates of reviewed turns take their codes, and the
-heads are fine-tuned towards the study. Only stage and touchpoint confidences are calibrated, so
-only they flag a turn for review.
+touchpoint head is fine-tuned towards the study. Only stage and touchpoint confidences are
+calibrated, so only they flag a turn for review.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ from cjm_research.coding.prototypes import Reading, agree, centre, combine
 from cjm_research.coding.rules import ASKED_CONFIDENCE, RulesCoder
 from cjm_research.model import INTERVIEWER, Codebook, Transcript, Turn
 
-VERSION = "8"  # 8: with the interview heads, valence is theirs alone (no keyword pull)
+VERSION = "9"  # 9: heads v5, trained on the corpus doubled (32 industries)
 #: A touchpoint is coded when its probability reaches this (each touchpoint on its own). The
 #: threshold with the best held-out F1 on the codebook's examples coded too much in interviews.
 TOUCHPOINT_THRESHOLD = 0.5
@@ -125,7 +125,7 @@ class SemanticCoder:
         """Learn from the researchers' codes of this study: ``reviewed`` has one row per
         human-coded participant turn (``segment_id``, ``interview_id``, ``text``, ``stage``,
         ``touchpoints``, ``emotion``, ``valence``). With the study's ``transcripts`` the interview
-        heads are also fine-tuned on those turns. Empty: forget, and code as before."""
+        touchpoint head is also fine-tuned on those turns. Empty: forget, and code as before."""
         self.heads = self.base_heads
         if reviewed.empty:
             self.examples = None
