@@ -1,5 +1,6 @@
 """The notebooks, templates and example study travel inside the wheel, not only in a checkout."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,11 +14,22 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(ROOT)],
-        check=True,
-    )  # fmt: skip
+    # A checkout that ran `make demo` has the example study's working folder (caches, tables):
+    # plant one when absent (a clean clone), so the wheel is built from what a developer has.
+    work = ROOT / "interviews" / ".cjm"
+    planted = not work.exists()
+    if planted:
+        (work / "cache").mkdir(parents=True)
+        (work / "cache" / "coded.parquet").write_bytes(b"not the package's")
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+             "-w", str(out), str(ROOT)],
+            check=True,
+        )  # fmt: skip
+    finally:
+        if planted:
+            shutil.rmtree(work)
     [path] = out.glob("cjm_research-*.whl")
     return zipfile.ZipFile(path)
 
@@ -37,8 +49,11 @@ def test_wheel_carries_every_resource_the_code_looks_for(wheel):
         "cjm_research/coding/data/all-MiniLM-L6-v2-tokenizer.json",
         "cjm_research/coding/data/NOTICE",
         "cjm_research/coding/data/emotion-model.npz",
+        "cjm_research/coding/data/interview-heads.npz",
     ):
         assert resource in names, resource
+    # The example study travels without this machine's working data.
+    assert not [n for n in names if "/.cjm/" in n]
     entry_points = wheel.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "cjm = cjm_research.cli:main" in entry_points
 
