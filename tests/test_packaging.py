@@ -52,8 +52,14 @@ def test_wheel_carries_every_resource_the_code_looks_for(wheel):
         "cjm_research/coding/data/interview-heads.npz",
     ):
         assert resource in names, resource
-    # The example study travels without this machine's working data.
+    # The example study travels whole (every file in the checkout's), without this machine's
+    # working data.
     assert not [n for n in names if "/.cjm/" in n]
+    study = ROOT / "interviews"
+    for path in study.rglob("*"):
+        inside = path.relative_to(study)
+        if path.is_file() and inside.parts[0] not in (".cjm", "reports"):
+            assert f"cjm_research/example_study/{inside.as_posix()}" in names, inside
     entry_points = wheel.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "cjm = cjm_research.cli:main" in entry_points
 
