@@ -1,7 +1,9 @@
 """Train the interview heads (``coding/data/interview-heads.npz``) on the coded corpus.
 
-Usage: ``python tools/train_heads.py [--corpus DIR] [--out FILE] [--report]``
-(needs the ``train`` and ``semantic`` extras).
+Usage: ``python tools/train_heads.py [--corpus DIR] [--out FILE] [--fixed]``
+(needs the ``train`` and ``semantic`` extras). ``--fixed`` fits with the default ``Settings``,
+which rebuilds the shipped heads (3 minutes); without it each setting is chosen again by
+cross-validation first (30 minutes on this 2-core machine).
 
 Data: every transcript under ``tests/data/corpus/<industry>/`` and its codes in
 ``tests/data/corpus/codes/*.csv`` (the first coder; ``second/`` is only for agreement). Features
@@ -15,11 +17,10 @@ turn's context (``heads.ContextTerms``: the codebook's keyword matches in the an
 and the previous answer, and the question's and previous answer's words), and the touchpoints'
 final probability is a per-touchpoint logistic blend of the head with the keyword matches, fitted
 on the head's held-out-industry probabilities (``fit_blend``). Each C is chosen by
-cross-validation grouped by industry (train on the others, score the held-out industry; for
-emotion and valence, whose fits carry the GoEmotions comments too, four folds of four
-industries), so the choice rewards what carries to a new domain. Nothing
-here reads the gold studies; ``--report`` prints the heads alone on them afterwards, for
-information only.
+cross-validation grouped by industry (folds of whole industries held out: CV_FOLDS for stage and
+touchpoints, four for emotion and valence, whose fits carry the GoEmotions comments too), so the
+choice rewards what carries to a new domain. Nothing here reads the gold studies;
+``benchmarks/bench_corpus.py`` scores the shipped heads on them.
 """
 
 from __future__ import annotations
