@@ -19,17 +19,9 @@ from cjm_research.report.charts.style import (
     RC,
     fitting_size,
     new_figure,
-    width_pt,
+    share_label,
     wrap,
 )
-
-
-def _shares(row: object, width_in: float, size: float) -> str:
-    """A stage's shares under its name ("31 % neg · 31 % pos"), on two lines when one is wider
-    than its column (with eight stages on a page, one line ran into the next stage's)."""
-    neg, pos = f"{100 * row.negative_share:.0f} % neg", f"{100 * row.positive_share:.0f} % pos"
-    line = f"{neg} · {pos}"
-    return line if width_pt(line, size) <= width_in * 72 else f"{neg}\n{pos}"
 
 
 def emotion_curve_figure(journey: Journey) -> Figure:
@@ -50,9 +42,14 @@ def emotion_curve_figure(journey: Journey) -> Figure:
         col_in = (PAGE_WIDTH - 1.0) / max(1, n) - 0.08
         names = [journey.stage_labels.get(s, s) for s in curve.index]
         size = fitting_size(names, col_in, 8.5, 6.5)
+
+        def shares(row: object) -> str:
+            # A tick label may grow downwards: the shares go on two lines when one is too wide.
+            return share_label(row.negative_share, row.positive_share, col_in, size, stacked=True)
+
         labels = [
             "\n".join(wrap(name, col_in, size, max_lines=2))
-            + ("\n(no data)" if row.n == 0 else f"\n(n = {row.n})\n{_shares(row, col_in, size)}")
+            + ("\n(no data)" if row.n == 0 else f"\n(n = {row.n})\n{shares(row)}")
             for name, row in zip(names, curve.itertuples(), strict=True)
         ]
         ax.set_xticks(range(n), labels, fontsize=size)

@@ -31,8 +31,8 @@ from cjm_research.report.charts.style import (
     fitting_size,
     lighten,
     new_figure,
+    share_label,
     stage_colors,
-    width_pt,
     wrap,
 )
 
@@ -391,12 +391,10 @@ def _emotion_lane(ax: Axes, journey: Journey, low: set[str], col_in: float) -> N
         if row.n:
             text, color = f"{signed(row.mean_valence)} · n = {row.n}", "#333333"
             _share_bar(ax, i, row.negative_share, row.positive_share)
-            neg, pos = round(100 * row.negative_share), round(100 * row.positive_share)
-            line = next(
-                (t for t in (f"{neg} % neg · {pos} % pos", f"{neg} % · {pos} %", f"{neg}·{pos}")
-                 if width_pt(t, 8) <= (col_in - 0.08) * 72),
-                "",
-            )  # fmt: skip
+            # One line of room under the curve: a shorter label, never a second line.
+            line = share_label(
+                row.negative_share, row.positive_share, col_in - 0.08, 8, stacked=False
+            )
             ax.text(i, -1.5, line, ha="center", va="top", fontsize=8, color="#333333")
         line = wrap(text, col_in - 0.08, 8, max_lines=1)[0]
         ax.text(i, -1.36, line, ha="center", va="bottom", fontsize=8, color=color)

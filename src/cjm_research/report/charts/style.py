@@ -83,6 +83,23 @@ def width_pt(text: str, size: float, weight: str = "normal", style: str = "norma
     return float(text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0])
 
 
+def share_label(
+    negative: float, positive: float, width_in: float, size: float, *, stacked: bool
+) -> str:
+    """A stage's shares of negative and positive segments, "31 % neg · 31 % pos", as fits
+    ``width_in`` at ``size``: when one line is too wide, on two lines (``stacked``: where the
+    label can grow downwards) or shorter ("31 % · 31 %", "31·31", else nothing)."""
+    neg, pos = round(100 * negative), round(100 * positive)
+    room = width_in * 72
+    line = f"{neg} % neg · {pos} % pos"
+    if width_pt(line, size) <= room:
+        return line
+    if stacked:
+        return f"{neg} % neg\n{pos} % pos"
+    shorter = (f"{neg} % · {pos} %", f"{neg}·{pos}")
+    return next((t for t in shorter if width_pt(t, size) <= room), "")
+
+
 def wrap(
     text: str,
     width_in: float,
