@@ -5,6 +5,7 @@
     python tools/corpus.py stats [CORPUS]          interviews, turns, industries, code counts
     python tools/corpus.py agreement [CORPUS]      the first coder against the second (second/)
     python tools/corpus.py keywords [CORPUS]       touchpoint keywords the coded corpus contradicts
+    python tools/corpus.py transitions [CORPUS]    next staged turn: same, later or earlier stage
 
 Coding files use the gold format (`segment_id,stage,touchpoints,emotion,valence,note`) and the
 packaged default codebook.
@@ -13,6 +14,7 @@ packaged default codebook.
 from __future__ import annotations
 
 import csv
+import itertools
 import sys
 from collections import Counter
 from pathlib import Path
@@ -169,6 +171,28 @@ def keyword_precision(corpus: Path) -> list[tuple[str, str, int, float]]:
     return sorted(rows, key=lambda r: (r[3], -r[2]))
 
 
+def transitions(corpus: Path) -> tuple[int, float, float, float]:
+    """Over consecutive staged participant turns of each interview (turns without a stage
+    skipped), in the default codebook's stage order: how many pairs, and the shares where the
+    next turn stays in the stage, moves to a later one, goes back to an earlier one. The
+    journey context's STAY, FORWARD, BACK (``coding/context.py``) are these."""
+    import pandas as pd
+
+    order = {c.id: n for n, c in enumerate(load_codebook(None).stages)}
+    codes = pd.concat(
+        [pd.read_csv(f, dtype=str, keep_default_na=False) for f in (corpus / "codes").glob("*.csv")]
+    )
+    parts = codes["segment_id"].str.rsplit(":", n=1)
+    codes = codes.assign(interview=parts.str[0], turn=parts.str[1].astype(int))
+    moves = Counter()
+    for _, interview in codes.sort_values(["interview", "turn"]).groupby("interview"):
+        staged = [order[s] for s in interview["stage"] if s in order]
+        for a, b in itertools.pairwise(staged):
+            moves["stay" if a == b else "forward" if b > a else "back"] += 1
+    n = sum(moves.values())
+    return n, moves["stay"] / n, moves["forward"] / n, moves["back"] / n
+
+
 def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "turns":
         for sid, question, text in participant_turns(Path(argv[1])):
@@ -189,6 +213,10 @@ def main(argv: list[str]) -> int:
         for code, phrase, n, share in rows:
             if n >= KEYWORD_MIN_TURNS and share < KEYWORD_MIN_PRECISION:
                 print(f"{code:<15}{phrase:<22}{n:>6}{share:>10.0%}")
+        return 0
+    if argv and argv[0] == "transitions":
+        n, stay, forward, back = transitions(Path(argv[1]) if len(argv) > 1 else CORPUS)
+        print(f"{n} pairs of staged turns: stay {stay:.3f}, forward {forward:.3f}, back {back:.3f}")
         return 0
     if argv and argv[0] == "stats":
         stats(Path(argv[1]) if len(argv) > 1 else CORPUS)
