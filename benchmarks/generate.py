@@ -1,9 +1,10 @@
 """Build a synthetic study of any size, with distinct text, deterministically.
 
 Each interview takes one transcript of the example study or the interview corpus
-(``tests/data/corpus``: 96 interviews, some 4,500 participant turns in 16 industries), keeps its
-opening exchange, reshuffles the other question-and-answer exchanges, renames the participant,
-and is assigned to one of M personas whose notes are the example notes cloned under new ids.
+(``tests/data/corpus``: 168 interviews in 32 industries; with the example's 9, some 7,700
+participant turns to draw from), keeps its opening exchange, reshuffles the other
+question-and-answer exchanges, renames the participant, and is assigned to one of M personas
+whose notes are the example notes cloned under new ids.
 Every turn is then said a little differently (an opening word and a time reference drawn per
 interview), so that no two turns of a large study share their text: a study rebuilt from the
 same turns would be served by the embedding and coding caches and flatter the speed. Same
