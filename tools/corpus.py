@@ -19,10 +19,14 @@ import itertools
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cjm_research.codebook import load_codebook
 from cjm_research.resources import default_codebook_path
 from cjm_research.study import load_study
+
+if TYPE_CHECKING:  # pandas loads only for the commands that read coding files
+    import pandas as pd
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "corpus"
 COLUMNS = ["segment_id", "stage", "touchpoints", "emotion", "valence", "note"]
@@ -120,20 +124,23 @@ def stats(corpus: Path) -> None:
         print(dimension, dict(counter.most_common()))
 
 
+def read_codes(corpus: Path, folder: str = "codes") -> pd.DataFrame:
+    """Every coding file under ``corpus/folder`` in one table, cells as text ("" when empty)."""
+    import pandas as pd
+
+    files = sorted((corpus / folder).glob("*.csv"))
+    return pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in files])
+
+
 def agreement(corpus: Path) -> str:
     """Agreement of the double-coded turns: the first coder (codes/) against the second
     (second/), per dimension (Cohen's kappa, Krippendorff's alpha; MASI for touchpoints), and
     valence correlation."""
     import numpy as np
-    import pandas as pd
 
     from cjm_research.agreement import compute_agreement, format_agreement
 
-    def read(folder: str) -> pd.DataFrame:
-        files = sorted((corpus / folder).glob("*.csv"))
-        return pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in files])
-
-    first, second = read("codes"), read("second")
+    first, second = read_codes(corpus), read_codes(corpus, "second")
     first = first[first["segment_id"].isin(second["segment_id"])]
     result = compute_agreement(
         {"first coder": first, "second coder": second}, load_codebook(None), uncoded="as-code"
@@ -159,15 +166,11 @@ def keyword_precision(
     """(code, matched words, turns matched, share coded with that code) for every keyword match
     of ``dimension`` (``touchpoints`` or ``emotion``; negated matches left out) in the corpus,
     lowest share first."""
-    import pandas as pd
-
     from cjm_research.coding.rules import RulesCoder
 
     rules = RulesCoder(load_codebook(None))
     matcher = rules._touchpoints if dimension == "touchpoints" else rules._emotions
-    codes = pd.concat(
-        [pd.read_csv(f, dtype=str, keep_default_na=False) for f in (corpus / "codes").glob("*.csv")]
-    ).set_index("segment_id")[dimension]
+    codes = read_codes(corpus).set_index("segment_id")[dimension]
     matched, agreed = Counter(), Counter()
     for sid, _, text in participant_turns(corpus):
         gold = set(filter(None, codes.get(sid, "").split(";")))
@@ -182,14 +185,10 @@ def keyword_precision(
 def transitions(corpus: Path) -> tuple[int, float, float, float]:
     """Over consecutive staged participant turns of each interview (turns without a stage
     skipped), in the default codebook's stage order: how many pairs, and the shares where the
-    next turn stays in the stage, moves to a later one, goes back to an earlier one. The
-    journey context's STAY, FORWARD, BACK (``coding/context.py``) are these."""
-    import pandas as pd
-
+    next turn stays in the stage, moves to a later one, goes back to an earlier one: what the
+    journey context's STAY, FORWARD, BACK (``coding/context.py``) are compared with."""
     order = {c.id: n for n, c in enumerate(load_codebook(None).stages)}
-    codes = pd.concat(
-        [pd.read_csv(f, dtype=str, keep_default_na=False) for f in (corpus / "codes").glob("*.csv")]
-    )
+    codes = read_codes(corpus)
     parts = codes["segment_id"].str.rsplit(":", n=1)
     codes = codes.assign(interview=parts.str[0], turn=parts.str[1].astype(int))
     moves = Counter()

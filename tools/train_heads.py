@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from corpus import read_codes
 from goemotions import read_split
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -92,13 +93,6 @@ def turn_table(study: Path) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
-
-
-def read_codes(files: list[Path]) -> pd.DataFrame:
-    frames = [pd.read_csv(f, dtype=str, keep_default_na=False) for f in files]
-    codes = pd.concat(frames, ignore_index=True)
-    codes["valence"] = pd.to_numeric(codes["valence"], errors="coerce")
-    return codes
 
 
 def feature_matrix(table: pd.DataFrame) -> np.ndarray:
@@ -290,7 +284,8 @@ def corpus_context(corpus: Path, codebook: Codebook, ids: list[str]) -> TurnCont
 
 def load_corpus(corpus: Path, codebook: Codebook, goemotions: Path | None) -> Corpus:
     table = turn_table(corpus)
-    codes = read_codes(sorted((corpus / "codes").glob("*.csv")))
+    codes = read_codes(corpus).reset_index(drop=True)
+    codes["valence"] = pd.to_numeric(codes["valence"], errors="coerce")
     table = table.merge(codes, on="segment_id", how="inner").reset_index(drop=True)
     x = feature_matrix(table)
     context = corpus_context(corpus, codebook, list(table["segment_id"]))
