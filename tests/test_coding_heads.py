@@ -12,6 +12,7 @@ from cjm_research.coding.heads import (
     TextTerms,
     TurnContext,
     fine_tune,
+    lean_to_neighbours,
     save_heads,
     shipped_heads,
     turn_context,
@@ -138,3 +139,11 @@ def test_the_context_part_survives_saving_and_weighs_keywords_in(tmp_path):
         heads.read(x, ["lovely", "lovely"], turn)[0],
         atol=1e-6,
     )
+
+
+def test_valence_leans_towards_the_turns_around_it():
+    # The middle turn hears both neighbours, the ends the one they have; a lone turn stays.
+    leaned = lean_to_neighbours(np.array([-1.0, 0.0, 1.0, 1.0]), weight=0.5)
+    np.testing.assert_allclose(leaned, [-0.5, 0.0, 0.75, 1.0])
+    np.testing.assert_allclose(lean_to_neighbours(np.array([0.4]), weight=0.5), [0.4])
+    assert lean_to_neighbours(np.array([]), weight=0.5).size == 0

@@ -46,6 +46,22 @@ HEAD_STAGE_WEIGHT = 1.0
 HEAD_TOUCHPOINT_WEIGHT = 0.7
 HEAD_VALENCE_WEIGHT = 1.0
 HEAD_EMOTION_EDGE = 0.7
+#: A turn's valence leans this far towards its neighbours' (the answers before and after it):
+#: feelings run in episodes (in the corpus a negative turn follows a negative one 54 % of the
+#: time, any other 23 %). Chosen on the corpus's held-out-industry valence predictions (r 0.666
+#: -> 0.681 at 0.2, the best of 0 to 0.4); the example study moved 0.668 -> 0.693.
+NEIGHBOUR_VALENCE = 0.2
+
+
+def lean_to_neighbours(values: np.ndarray, weight: float = NEIGHBOUR_VALENCE) -> np.ndarray:
+    """Each of a transcript's ``values`` (in turn order) moved ``weight`` of the way towards the
+    mean of the values before and after it (the one neighbour at either end)."""
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) < 2:
+        return values
+    before = np.concatenate([values[1:2], values[:-1]])  # the first has only the next
+    after = np.concatenate([values[1:], values[-2:-1]])  # the last only the previous
+    return (1 - weight) * values + weight * (before + after) / 2
 
 
 def positions(indices: np.ndarray, turns: int) -> np.ndarray:

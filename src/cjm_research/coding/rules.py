@@ -293,7 +293,9 @@ class RulesCoder:
             evidence.append(f"emotion {emotion}: nearest to the valence")
         else:
             valence, emotion, emotion_confidence = score, self._neutral, 0.4
-        source = "emotion model" if reading.keyword_pull else "interview heads"
+        source = (
+            "emotion model" if reading.keyword_pull else "interview heads and neighbouring turns"
+        )
         evidence.append(f"valence: {source} {score:+.2f}")
         return {
             "emotion": emotion,

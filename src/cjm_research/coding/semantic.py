@@ -46,6 +46,7 @@ from cjm_research.coding.heads import (
     code_matrix,
     features,
     fine_tune,
+    lean_to_neighbours,
     positions,
     shipped_heads,
     targets,
@@ -56,7 +57,7 @@ from cjm_research.coding.prototypes import Reading, agree, centre, combine
 from cjm_research.coding.rules import ASKED_CONFIDENCE, RulesCoder
 from cjm_research.model import INTERVIEWER, Codebook, Transcript, Turn
 
-VERSION = "9"  # 9: heads v5, trained on the corpus doubled (32 industries)
+VERSION = "10"  # 10: valence leans to the neighbouring turns (heads.NEIGHBOUR_VALENCE)
 #: A touchpoint is coded when its probability reaches this (each touchpoint on its own). The
 #: threshold with the best held-out F1 on the codebook's examples coded too much in interviews.
 TOUCHPOINT_THRESHOLD = 0.5
@@ -457,7 +458,7 @@ class SemanticCoder:
                 tuple(c.id for c in self.codebook.touchpoints), touchpoints
             ),
             emotions=h.emotion.columns(emotion_ids, emotions),
-            valence=valence,
+            valence=lean_to_neighbours(valence),
             emotion_ids=emotion_ids,
         )
 
