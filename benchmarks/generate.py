@@ -1,7 +1,7 @@
 """Build a synthetic study of any size, with distinct text, deterministically.
 
 Each interview takes one transcript of the example study or the interview corpus
-(``tests/data/corpus``: 168 interviews in 32 industries; with the example's 9, some 7,700
+(``tests/data/corpus``: 248 interviews in 48 industries; with the example's 9, some 11,000
 participant turns to draw from), keeps its opening exchange, reshuffles the other
 question-and-answer exchanges, renames the participant, and is assigned to one of M personas
 whose notes are the example notes cloned under new ids.

