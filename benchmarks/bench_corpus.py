@@ -53,20 +53,9 @@ def interval(gold: pd.DataFrame, table: pd.DataFrame, seed: int = 0) -> np.ndarr
     gold's interviews: turns of one interview share a voice, so they are drawn together."""
     interviews = gold["segment_id"].str.rsplit(":", n=1).str[0]
     by_interview = [rows for _, rows in gold.groupby(interviews)]
-    rng = np.random.default_rng(seed)
+    picks = np.random.default_rng(seed).integers(len(by_interview), size=(DRAWS, len(by_interview)))
     draws = [
-        four_scores(
-            evaluate(
-                pd.concat(
-                    [
-                        by_interview[i]
-                        for i in rng.integers(len(by_interview), size=len(by_interview))
-                    ]
-                ),
-                table,
-            )
-        )
-        for _ in range(DRAWS)
+        four_scores(evaluate(pd.concat([by_interview[i] for i in pick]), table)) for pick in picks
     ]
     return np.nanpercentile(np.array(draws), [5, 95], axis=0)
 

@@ -429,8 +429,8 @@ def shipped_heads(path: Path = HEADS_PATH) -> Heads | None:
 
 
 #: The word weights (answer, question and previous-answer terms: nearly all of the file) are
-#: stored at half precision: the file halves (6.7 -> 3.5 MB for heads v5) and both gold studies
-#: score the same to three decimals (``benchmarks/bench_corpus.py``); they load as float32.
+#: stored at half precision: heads v5 went from 6.7 to 3.5 MB and both gold studies scored the
+#: same to three decimals (``benchmarks/bench_corpus.py``); they load as float32.
 WORD_WEIGHTS_DTYPE = np.float16
 
 
