@@ -3,7 +3,8 @@
     python tools/corpus.py turns FOLDER            participant turns: id, question, answer
     python tools/corpus.py check CODES.csv FOLDER... [--subset]  ids exist, all coded, codes valid
     python tools/corpus.py stats [CORPUS]          interviews, turns, industries, code counts
-    python tools/corpus.py agreement [CORPUS]      the first coder against the second (second/)
+    python tools/corpus.py agreement [CORPUS] [--only FILE...]  the first coder against the
+                                                   second (second/; --only: those files)
     python tools/corpus.py keywords [CORPUS]       touchpoint keywords the coded corpus contradicts
     python tools/corpus.py emotion-keywords [CORPUS]   the same for emotion keywords
     python tools/corpus.py transitions [CORPUS]    next staged turn: same, later or earlier stage
@@ -124,23 +125,24 @@ def stats(corpus: Path) -> None:
         print(dimension, dict(counter.most_common()))
 
 
-def read_codes(corpus: Path, folder: str = "codes") -> pd.DataFrame:
-    """Every coding file under ``corpus/folder`` in one table, cells as text ("" when empty)."""
+def read_codes(corpus: Path, folder: str = "codes", only: list[str] | None = None) -> pd.DataFrame:
+    """Every coding file under ``corpus/folder`` (``only``: those file names) in one table, cells
+    as text ("" when empty)."""
     import pandas as pd
 
-    files = sorted((corpus / folder).glob("*.csv"))
+    files = [f for f in sorted((corpus / folder).glob("*.csv")) if not only or f.name in only]
     return pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in files])
 
 
-def agreement(corpus: Path) -> str:
+def agreement(corpus: Path, only: list[str] | None = None) -> str:
     """Agreement of the double-coded turns: the first coder (codes/) against the second
-    (second/), per dimension (Cohen's kappa, Krippendorff's alpha; MASI for touchpoints), and
-    valence correlation."""
+    (second/; ``only``: those files), per dimension (Cohen's kappa, Krippendorff's alpha; MASI
+    for touchpoints), and valence correlation."""
     import numpy as np
 
     from cjm_research.agreement import compute_agreement, format_agreement
 
-    first, second = read_codes(corpus), read_codes(corpus, "second")
+    first, second = read_codes(corpus), read_codes(corpus, "second", only)
     first = first[first["segment_id"].isin(second["segment_id"])]
     result = compute_agreement(
         {"first coder": first, "second coder": second}, load_codebook(None), uncoded="as-code"
@@ -212,7 +214,9 @@ def main(argv: list[str]) -> int:
         print("\n".join(problems) or "ok")
         return 1 if problems else 0
     if argv and argv[0] == "agreement":
-        print(agreement(Path(argv[1]) if len(argv) > 1 else CORPUS), end="")
+        only = argv[argv.index("--only") + 1 :] if "--only" in argv else None
+        rest = argv[1 : argv.index("--only")] if "--only" in argv else argv[1:]
+        print(agreement(Path(rest[0]) if rest else CORPUS, only), end="")
         return 0
     if argv and argv[0] in ("keywords", "emotion-keywords"):
         dimension = "touchpoints" if argv[0] == "keywords" else "emotion"
