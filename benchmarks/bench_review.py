@@ -7,7 +7,9 @@ real import), and the study is coded again; after each round the machine's codes
 macro-F1 and valence Pearson r, at 0, 5, 10, 15 and 20 % reviewed. A second arm chooses the same
 number of turns at random (fixed seed) in the same run, to show what choosing buys. The rows
 "next untaught" score the codes made before any review on the same turns as "next": the
-difference is what learning bought, apart from which turns are left to score.
+difference is what learning bought, apart from which turns are left to score. At 10 and 20 %
+a 90 % interval follows the rows: the "next" arm's scores over resamples of the unreviewed
+turns' interviews (``bench_corpus.interval``), how far a study of that size can move.
 
 Gold studies: every ``tests/data/gold/<name>-gold.csv`` with a study folder (the example study,
 ``broadband-study``), or ``python benchmarks/bench_review.py STUDY GOLD.csv`` for your own gold
@@ -27,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_corpus import four_scores, interval
 from openpyxl import load_workbook
 
 from cjm_research.evaluate import evaluate, read_gold
@@ -68,23 +71,27 @@ def fill_sheet(path: Path, gold: pd.DataFrame) -> None:
     book.save(path)
 
 
-def scores(coded: pd.DataFrame, gold: pd.DataFrame, reviewed: set[str]) -> list[float]:
+def unreviewed(
+    coded: pd.DataFrame, gold: pd.DataFrame, reviewed: set[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The gold rows (``segment_id`` a column) and the coded rows of the turns not yet reviewed."""
     rest = gold.drop(index=[s for s in reviewed if s in gold.index]).reset_index()
-    result = evaluate(rest, coded[~coded["segment_id"].isin(reviewed)])
-    return [
-        result.stage.macro_f1 if result.stage else np.nan,
-        result.touchpoints.micro_f1 if result.touchpoints else np.nan,
-        result.emotion.macro_f1 if result.emotion else np.nan,
-        result.valence.pearson if result.valence else np.nan,
-    ]
+    return rest, coded[~coded["segment_id"].isin(reviewed)]
 
 
-def curve(root: Path, gold: pd.DataFrame, arm: str) -> tuple[list[list[float]], list[list[float]]]:
+def scores(coded: pd.DataFrame, gold: pd.DataFrame, reviewed: set[str]) -> list[float]:
+    return list(four_scores(evaluate(*unreviewed(coded, gold, reviewed))))
+
+
+def curve(
+    root: Path, gold: pd.DataFrame, arm: str
+) -> tuple[list[list[float]], list[list[float]], list[tuple[pd.DataFrame, set[str]]]]:
     """Per step, the scores on the turns not yet reviewed: of the codes after learning, and of
-    the codes before any review on the same turns (what learning itself bought)."""
+    the codes before any review on the same turns (what learning itself bought); and the codes
+    and reviewed turns themselves."""
     rng = np.random.default_rng(SEED)
     reviewed: set[str] = set()
-    rows, untaught = [], []
+    rows, untaught, states = [], [], []
     first = None
     for step in STEPS:
         study = load_study(root)
@@ -106,7 +113,8 @@ def curve(root: Path, gold: pd.DataFrame, arm: str) -> tuple[list[list[float]], 
             coded = code_study(load_study(root), "semantic").segments
         rows.append([len(reviewed), *scores(coded, gold, reviewed)])
         untaught.append([len(reviewed), *scores(first, gold, reviewed)])
-    return rows, untaught
+        states.append((coded, set(reviewed)))
+    return rows, untaught, states
 
 
 def main(argv: list[str]) -> None:
@@ -117,19 +125,27 @@ def main(argv: list[str]) -> None:
         print(f"\n{name}: {len(gold)} gold turns; scores on the turns not yet reviewed")
         print(f"{'reviewed':<10}{'arm':<15}{'turns':>6}{'stage':>8}{'touchp.':>9}{'emotion':>9}"
               f"{'valence r':>11}")  # fmt: skip
-        curves = {}
+        curves, states = {}, {}
         for arm in ("next", "random"):
             started = time.perf_counter()
             with tempfile.TemporaryDirectory() as tmp:
                 root = Path(tmp) / "study"
                 shutil.copytree(study_dir, root, ignore=shutil.ignore_patterns(".cjm", "coding"))
-                curves[arm], curves[arm + " untaught"] = curve(root, gold, arm)
+                curves[arm], curves[arm + " untaught"], states[arm] = curve(root, gold, arm)
             curves[arm + " seconds"] = time.perf_counter() - started
         for n, step in enumerate(STEPS):
             for arm in ("next", "random", "next untaught"):
                 turns, *values = curves[arm][n]
                 cells = "".join(f"{v:>9.3f}" for v in values)
                 print(f"{step:<10.0%}{arm:<15}{turns:>6}{cells[1:]}")
+            if step in (0.10, 0.20):  # the targets' steps: how far a study this size can move
+                coded, reviewed = states["next"][n]
+                low, high = interval(*unreviewed(coded, gold, reviewed))
+                names = ("stage", "touchpoints", "emotion", "valence r")
+                ranges = ", ".join(
+                    f"{name} {a:.2f}-{b:.2f}" for name, a, b in zip(names, low, high, strict=True)
+                )
+                print(f"{'':<10}90 % interval of next: {ranges}")
         gain = curves["next"][2][1] - curves["random"][2][1]
         print(f"at 10 %: choosing with --next minus random, stage macro-F1 {gain:+.3f}")
         print(f"({curves['next seconds']:.0f} s and {curves['random seconds']:.0f} s per arm)")
