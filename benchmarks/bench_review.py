@@ -72,7 +72,7 @@ def fill_sheet(path: Path, gold: pd.DataFrame) -> None:
 
 
 def unreviewed(
-    coded: pd.DataFrame, gold: pd.DataFrame, reviewed: set[str]
+    coded: pd.DataFrame, reviewed: set[str], gold: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The gold rows (``segment_id`` a column) and the coded rows of the turns not yet reviewed."""
     rest = gold.drop(index=[s for s in reviewed if s in gold.index]).reset_index()
@@ -80,23 +80,18 @@ def unreviewed(
 
 
 def scores(coded: pd.DataFrame, gold: pd.DataFrame, reviewed: set[str]) -> list[float]:
-    return list(four_scores(evaluate(*unreviewed(coded, gold, reviewed))))
+    return list(four_scores(evaluate(*unreviewed(coded, reviewed, gold))))
 
 
-def curve(
-    root: Path, gold: pd.DataFrame, arm: str
-) -> tuple[list[list[float]], list[list[float]], list[tuple[pd.DataFrame, set[str]]]]:
-    """Per step, the scores on the turns not yet reviewed: of the codes after learning, and of
-    the codes before any review on the same turns (what learning itself bought); and the codes
-    and reviewed turns themselves."""
+def curve(root: Path, gold: pd.DataFrame, arm: str) -> list[tuple[pd.DataFrame, set[str]]]:
+    """Per step, the study's codes after that round's review and learning, and the turns
+    reviewed so far."""
     rng = np.random.default_rng(SEED)
     reviewed: set[str] = set()
-    rows, untaught, states = [], [], []
-    first = None
+    states = []
     for step in STEPS:
         study = load_study(root)
         coded = code_study(study, "semantic").segments
-        first = coded if first is None else first
         want = round(step * len(gold)) - len(reviewed)
         if want > 0:
             if arm == "next":
@@ -111,10 +106,8 @@ def curve(
             import_review(sheet, coded, study.codebook, root, "simulated researcher")
             reviewed |= set(chosen)
             coded = code_study(load_study(root), "semantic").segments
-        rows.append([len(reviewed), *scores(coded, gold, reviewed)])
-        untaught.append([len(reviewed), *scores(first, gold, reviewed)])
         states.append((coded, set(reviewed)))
-    return rows, untaught, states
+    return states
 
 
 def main(argv: list[str]) -> None:
@@ -125,30 +118,35 @@ def main(argv: list[str]) -> None:
         print(f"\n{name}: {len(gold)} gold turns; scores on the turns not yet reviewed")
         print(f"{'reviewed':<10}{'arm':<15}{'turns':>6}{'stage':>8}{'touchp.':>9}{'emotion':>9}"
               f"{'valence r':>11}")  # fmt: skip
-        curves, states = {}, {}
+        states, seconds = {}, {}
         for arm in ("next", "random"):
             started = time.perf_counter()
             with tempfile.TemporaryDirectory() as tmp:
                 root = Path(tmp) / "study"
                 shutil.copytree(study_dir, root, ignore=shutil.ignore_patterns(".cjm", "coding"))
-                curves[arm], curves[arm + " untaught"], states[arm] = curve(root, gold, arm)
-            curves[arm + " seconds"] = time.perf_counter() - started
+                states[arm] = curve(root, gold, arm)
+            seconds[arm] = time.perf_counter() - started
+        # "next untaught": the codes before any review, on the turns the next arm leaves.
+        untaught = states["next"][0][0]
+        states["next untaught"] = [(untaught, reviewed) for _, reviewed in states["next"]]
+        curves = {
+            arm: [scores(coded, gold, reviewed) for coded, reviewed in steps]
+            for arm, steps in states.items()
+        }
         for n, step in enumerate(STEPS):
             for arm in ("next", "random", "next untaught"):
-                turns, *values = curves[arm][n]
-                cells = "".join(f"{v:>9.3f}" for v in values)
-                print(f"{step:<10.0%}{arm:<15}{turns:>6}{cells[1:]}")
+                cells = "".join(f"{v:>9.3f}" for v in curves[arm][n])
+                print(f"{step:<10.0%}{arm:<15}{len(states[arm][n][1]):>6}{cells[1:]}")
             if step in (0.10, 0.20):  # the targets' steps: how far a study this size can move
-                coded, reviewed = states["next"][n]
-                low, high = interval(*unreviewed(coded, gold, reviewed))
+                low, high = interval(*unreviewed(*states["next"][n], gold))
                 names = ("stage", "touchpoints", "emotion", "valence r")
                 ranges = ", ".join(
                     f"{name} {a:.2f}-{b:.2f}" for name, a, b in zip(names, low, high, strict=True)
                 )
                 print(f"{'':<10}90 % interval of next: {ranges}")
-        gain = curves["next"][2][1] - curves["random"][2][1]
+        gain = curves["next"][2][0] - curves["random"][2][0]
         print(f"at 10 %: choosing with --next minus random, stage macro-F1 {gain:+.3f}")
-        print(f"({curves['next seconds']:.0f} s and {curves['random seconds']:.0f} s per arm)")
+        print(f"({seconds['next']:.0f} s and {seconds['random']:.0f} s per arm)")
 
 
 if __name__ == "__main__":

@@ -158,3 +158,7 @@ def test_valence_leans_towards_the_turns_around_it():
     np.testing.assert_allclose(leaned, [-0.5, 0.0, 0.75, 1.0])
     np.testing.assert_allclose(lean_to_neighbours(np.array([0.4]), weight=0.5), [0.4])
     assert lean_to_neighbours(np.array([]), weight=0.5).size == 0
+    # In a group interview each participant leans towards their own answers, not the next
+    # speaker's: Ana's two answers meet each other across Ben's.
+    group = lean_to_neighbours(np.array([-1.0, 1.0, 0.0]), ["Ana", "Ben", "Ana"], weight=0.5)
+    np.testing.assert_allclose(group, [-0.5, 1.0, -0.5])

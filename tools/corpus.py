@@ -214,8 +214,10 @@ def main(argv: list[str]) -> int:
         print("\n".join(problems) or "ok")
         return 1 if problems else 0
     if argv and argv[0] == "agreement":
-        only = argv[argv.index("--only") + 1 :] if "--only" in argv else None
-        rest = argv[1 : argv.index("--only")] if "--only" in argv else argv[1:]
+        rest, only = argv[1:], None
+        if "--only" in rest:
+            at = rest.index("--only")
+            rest, only = rest[:at], rest[at + 1 :]
         print(agreement(Path(rest[0]) if rest else CORPUS, only), end="")
         return 0
     if argv and argv[0] in ("keywords", "emotion-keywords"):

@@ -53,10 +53,18 @@ HEAD_EMOTION_EDGE = 0.7
 NEIGHBOUR_VALENCE = 0.2
 
 
-def lean_to_neighbours(values: np.ndarray, weight: float = NEIGHBOUR_VALENCE) -> np.ndarray:
+def lean_to_neighbours(
+    values: np.ndarray, speakers: list[str] | None = None, weight: float = NEIGHBOUR_VALENCE
+) -> np.ndarray:
     """Each of a transcript's ``values`` (in turn order) moved ``weight`` of the way towards the
-    mean of the values before and after it (the one neighbour at either end)."""
+    mean of the values before and after it (the one neighbour at either end). With ``speakers``
+    (one per value: a group interview) each participant leans towards their own answers only."""
     values = np.asarray(values, dtype=np.float64)
+    if speakers is not None and len(set(speakers)) > 1:
+        out, who = values.copy(), np.asarray(speakers)
+        for speaker in set(speakers):
+            out[who == speaker] = lean_to_neighbours(values[who == speaker], weight=weight)
+        return out
     if len(values) < 2:
         return values
     before = np.concatenate([values[1:2], values[:-1]])  # the first has only the next

@@ -5,7 +5,8 @@ similarity to what the codebook says about each code (``prototypes.py``), the in
 trained on the coded corpus (``heads.py``), the rules coder's keyword matches and the question
 asked; stages then go through the journey context (``context.py``). Touchpoints blend keyword
 matches, similarity and the touchpoint head. Emotions and valence are the emotion model's
-(``RulesCoder.emotion_codes``) with the heads' reading mixed in.
+(``RulesCoder.emotion_codes``) with the heads' reading mixed in; a turn's valence leans towards
+its neighbouring answers' (``heads.lean_to_neighbours``).
 
 Two readings, one pass each (a cascade): every answer is read first with the model's word
 vectors (a hundred times faster), and the interviewer's questions with the sentence model.
@@ -57,7 +58,7 @@ from cjm_research.coding.prototypes import Reading, agree, centre, combine
 from cjm_research.coding.rules import ASKED_CONFIDENCE, RulesCoder
 from cjm_research.model import INTERVIEWER, Codebook, Transcript, Turn
 
-VERSION = "12"  # 12: heads v6 refitted after the codebook dropped 9 keywords its corpus contradicts
+VERSION = "13"  # 13: in a group interview, valence leans to the same participant's answers only
 #: A touchpoint is coded when its probability reaches this (each touchpoint on its own). The
 #: threshold with the best held-out F1 on the codebook's examples coded too much in interviews.
 TOUCHPOINT_THRESHOLD = 0.5
@@ -458,7 +459,7 @@ class SemanticCoder:
                 tuple(c.id for c in self.codebook.touchpoints), touchpoints
             ),
             emotions=h.emotion.columns(emotion_ids, emotions),
-            valence=lean_to_neighbours(valence),
+            valence=lean_to_neighbours(valence, [turns[i].speaker for i in answers]),
             emotion_ids=emotion_ids,
         )
 
