@@ -105,6 +105,16 @@ def test_review_flag_names_only_low_codes():
     assert context.LOW_CONFIDENCE == 0.5
 
 
+def test_calibration_is_the_identity_by_default_and_otherwise_a_monotone_platt_map():
+    grid = [0.05, 0.3, 0.5, 0.83, 0.98, 1.0]
+    assert [context.calibrated(c) for c in grid] == grid
+    mapped = [context.calibrated(c, 0.37, 0.02) for c in grid]
+    assert mapped == sorted(mapped) and all(0 < m < 1 for m in mapped)
+    # A slope under 1 pulls overconfident posteriors towards a half, from both sides.
+    assert mapped[4] == pytest.approx(1 / (1 + np.exp(-(0.37 * np.log(0.98 / 0.02) + 0.02))))
+    assert 0.8 < mapped[4] < 0.98 and mapped[0] > 0.05
+
+
 def test_rules_coder_fills_a_cueless_turn_from_the_turns_around_it():
     turns = [
         (PARTICIPANT, "I rang them and was on hold for forty minutes."),

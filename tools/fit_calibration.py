@@ -1,0 +1,92 @@
+"""Fit a coder's stage-confidence calibration on a hand-coded study, and check it on another.
+
+    python tools/fit_calibration.py [--coder semantic] [--fit example] [--check broadband]
+
+Codes the ``--fit`` gold study with the coder's calibration off (its raw posteriors), fits a
+Platt map (``context.calibrated``: sigmoid(slope * logit(confidence) + shift), least log-loss)
+of whether each stage code agrees with the gold, and prints the slope and shift to set as the
+coder's ``STAGE_CALIBRATION``, with the calibration bands and error before and after on both
+studies. The check study must not be the one fitted on: the shipped map was fitted on the
+example study (the development gold) and checked on broadband (never tuned on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from cjm_research.coding import code_transcripts, get_coder
+from cjm_research.coding.context import calibrated
+from cjm_research.evaluate import Calibration, calibration, read_gold
+from cjm_research.resources import example_study_dir
+from cjm_research.study import load_study
+
+GOLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "gold"
+STUDIES = {
+    "example": (example_study_dir(), GOLD / "example-gold.csv"),
+    "broadband": (GOLD / "broadband-study", GOLD / "broadband-gold.csv"),
+}
+
+
+def raw_stage_codes(coder_name: str, study_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per gold turn of the study: the coder's raw stage confidence, and whether it was right."""
+    root, gold_file = STUDIES[study_name]
+    study = load_study(root)
+    coder = get_coder(coder_name, study.codebook)
+    if not hasattr(coder, "calibration"):
+        raise SystemExit(f"the {coder_name} coder has no stage calibration to fit")
+    coder.calibration = (1.0, 0.0)
+    table = code_transcripts(study.transcripts, coder)
+    both = read_gold(gold_file).merge(
+        table[["segment_id", "stage", "stage_confidence"]], on="segment_id", suffixes=("", "_m")
+    )
+    right = both["stage"].fillna("").astype(str) == both["stage_m"].fillna("").astype(str)
+    return pd.to_numeric(both["stage_confidence"]).to_numpy(), right.to_numpy()
+
+
+def fit(confidence: np.ndarray, right: np.ndarray) -> tuple[float, float]:
+    """The slope and shift of the Platt map with the least log-loss."""
+
+    def loss(params: np.ndarray) -> float:
+        p = np.array([calibrated(c, *params) for c in confidence])
+        p = np.clip(p, 1e-6, 1 - 1e-6)
+        return float(-np.mean(right * np.log(p) + (1 - right) * np.log(1 - p)))
+
+    slope, shift = minimize(loss, np.array([1.0, 0.0]), method="Nelder-Mead").x
+    return round(float(slope), 3), round(float(shift), 3)
+
+
+def bands(result: Calibration) -> str:
+    parts = [
+        f"{b.low:.1f}-{b.high:.1f}: {b.accuracy:.0%} right of {b.n} (mean {b.confidence:.2f})"
+        for b in result.bands
+        if b.n
+    ]
+    return f"error {result.ece:.3f}; " + ", ".join(parts)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--coder", default="semantic")
+    parser.add_argument("--fit", default="example", choices=sorted(STUDIES))
+    parser.add_argument("--check", default="broadband", choices=sorted(STUDIES))
+    args = parser.parse_args(argv)
+    if args.fit == args.check:
+        parser.error("--check must be another study than --fit")
+    codes = {name: raw_stage_codes(args.coder, name) for name in (args.fit, args.check)}
+    slope, shift = fit(*codes[args.fit])
+    print(f"{args.coder}: STAGE_CALIBRATION = ({slope}, {shift})  (fitted on {args.fit})")
+    for name, (confidence, right) in codes.items():
+        mapped = np.array([calibrated(c, slope, shift) for c in confidence])
+        print(f"{name}\n  raw:        {bands(calibration(right, confidence))}")
+        print(f"  calibrated: {bands(calibration(right, mapped))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
