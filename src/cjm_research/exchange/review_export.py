@@ -54,7 +54,7 @@ DONE = "done"
 #: What the researcher may change; everything else is context and is ignored on import.
 EDITABLE = ("stage", "touchpoints", "emotion", "valence", "note")
 CONFIDENCES = ("stage_confidence", "touchpoint_confidence", "emotion_confidence")
-#: The confidences a coder flags for review (emotion confidences are not calibrated).
+#: The confidences a coder flags for review (emotion's are calibrated only with the heads).
 _FLAGGING = ("stage_confidence", "touchpoint_confidence")
 #: The values as exported, the baseline an import compares against (hidden in XLSX).
 EXPORTED = ("exported_stage", "exported_touchpoints", "exported_emotion", "exported_valence")
@@ -160,7 +160,7 @@ def review_table(segments: pd.DataFrame) -> pd.DataFrame:
             "valence": valence,
             "note": "",
             # The coder's own flag: stage and touchpoint codes below LOW_CONFIDENCE (emotion
-            # confidences are not calibrated, so they raise none).
+            # confidences are calibrated only with the interview heads, so they raise none).
             "review": rows["evidence"]
             .fillna("")
             .str.contains(REVIEW_FLAG, regex=False)

@@ -501,7 +501,7 @@ def coding_overview(
 ) -> CodingOverview:
     """The coding run at a glance: counts, code frequencies, the ``review`` segments to review
     first and the input problems. "Review first" ranks by stage and touchpoint confidence only,
-    as the review sheet flags: emotion confidences are not calibrated."""
+    as the review sheet flags."""
     participants = participant_segments(segments)
     coders = ", ".join(sorted(set(participants["coder"]) - {""})) or "nobody"
     intro = html.paragraph(
