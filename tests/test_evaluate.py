@@ -10,6 +10,8 @@ from cjm_research.evaluate import (
     calibration,
     correlation,
     evaluate,
+    expectation_sentence,
+    expected_stage_accuracy,
     format_evaluation,
     label_scores,
     read_gold,
@@ -189,3 +191,21 @@ def test_readable_report_lists_every_dimension(tmp_path):
     text = format_evaluation(evaluate(gold, pd.read_csv(_segments(tmp_path)), gold_name="g"))
     for heading in ("stage ", "emotion ", "touchpoints ", "valence ", "Pearson r 1.00"):
         assert heading in text
+
+
+def test_the_expected_stage_accuracy_counts_only_calibrated_machine_codes():
+    segments = pd.DataFrame(
+        {
+            "role": ["participant", "participant", "interviewer", "participant", "participant"],
+            "coder": ["auto:semantic+study@14", "auto:semantic@14", "", "Maya", "auto:mine@1"],
+            "stage_confidence": [0.9, 0.6, None, 1.0, 0.99],
+        }
+    )
+    # The person's 1.0 and an unknown coder's uncalibrated 0.99 stay out of the mean.
+    assert expected_stage_accuracy(segments) == (2, pytest.approx(0.75))
+    assert expected_stage_accuracy(segments.iloc[2:4]) is None
+    said = expectation_sentence((2, 0.75), audited=False)
+    assert "right on about 75% of the 2 segments" in said and "within 6 points" in said
+    assert "least sure" not in said
+    assert "least sure of" in expectation_sentence((2, 0.75), audited=True)
+    assert expectation_sentence(None, audited=True) == ""

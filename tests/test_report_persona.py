@@ -85,7 +85,11 @@ def test_limitations_carry_this_reports_numbers(ctx):
     said = report.limitations(ctx)
     assert said[0].startswith("100% of the segments were coded by machine")
     assert "No turn of this study has been reviewed" in said[1]
-    assert "3 participants" in said[2]
+    # The rules coder's calibrated stage confidences, averaged over this persona's segments.
+    segments = ctx.journey.segments
+    mean = segments.loc[segments["role"] == "participant", "stage_confidence"].mean()
+    assert f"right on about {mean:.0%} of the" in said[2]
+    assert "3 participants" in said[3]
     assert "Limitations" in report.methodology_html(ctx)
 
 

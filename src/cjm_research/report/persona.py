@@ -22,7 +22,14 @@ from cjm_research.analysis import (
     participant_segments,
     signed,
 )
-from cjm_research.evaluate import Audit, audit_sentence, audit_warning, machine_audit
+from cjm_research.evaluate import (
+    Audit,
+    audit_sentence,
+    audit_warning,
+    expectation_sentence,
+    expected_stage_accuracy,
+    machine_audit,
+)
 from cjm_research.ingest import load_participants
 from cjm_research.insights import (
     Insight,
@@ -214,6 +221,7 @@ def limitations(ctx: ReportContext) -> list[str]:
         f"{machine:.0%} of the segments were coded by machine and {1 - machine:.0%} by people; "
         "machine codes are suggestions to review, not findings.",
         audit_sentence(ctx.audit),
+        expectation_sentence(expected_stage_accuracy(journey.segments), bool(ctx.audit)),
         f"{journey.n_participants} participants: counts describe this sample, not a population. "
         "Read them as signals of how widely something was felt, not as percentages to project.",
         "Valence is estimated from the words of each turn, not from tone of voice; sarcasm and "
@@ -222,7 +230,7 @@ def limitations(ctx: ReportContext) -> list[str]:
     if journey.low_evidence:
         names = ", ".join(journey.stage_labels[s] for s in journey.low_evidence)
         said.append(f"Little evidence for: {names}. Statements about these stages are leads.")
-    return said
+    return [s for s in said if s]
 
 
 def snapshot_path(folder: Path | str, persona_id: str) -> Path:
