@@ -32,12 +32,17 @@ def test_validate_names_a_bad_file_and_exits_2(study, capsys):
     assert "broken.txt:1:" in err and "1 errors" in err
 
 
-def test_code_writes_the_table_and_still_codes_the_good_files(study, tmp_path):
+def test_code_writes_the_table_and_still_codes_the_good_files(study, tmp_path, capsys):
     (study / "broken.vtt").write_bytes(b"\x00\x01\x02 binary junk" * 50)
     out = tmp_path / "segments.csv"
     assert main(["code", "--study", str(study), "--out", str(out)]) == 2
     table = pd.read_csv(out, keep_default_na=False)
     assert table["interview_id"].nunique() == 9
+    # What the calibrated stage confidences expect, said as the table is written.
+    participants = table[table["role"] == "participant"]
+    expected = pd.to_numeric(participants["stage_confidence"]).mean()
+    said = f"the machine expects about {expected:.0%} of its {len(participants)} stage codes"
+    assert said in capsys.readouterr().err
 
 
 def test_missing_study_and_unknown_persona_are_input_errors(tmp_path, capsys):

@@ -25,6 +25,7 @@ from cjm_research import segments as segments_table
 from cjm_research.analysis import participant_segments
 from cjm_research.coding import code_with_review, get_coder
 from cjm_research.coding.human import apply_human_codes, is_human, read_human_codes
+from cjm_research.evaluate import expected_stage_accuracy
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import PARTICIPANT
 from cjm_research.run import manifest as mf
@@ -111,6 +112,13 @@ def code_study(
             progress(f"learned from {len(reviewed)} reviewed turns of this study")
         machine = learned
         merged, orphans = apply_human_codes(machine, human, valences)
+    expected = expected_stage_accuracy(merged)
+    if progress is not None and expected is not None:
+        n, share = expected
+        progress(
+            f"the machine expects about {share:.0%} of its {n} stage codes to be right "
+            "(its calibrated confidence; review export --next shows those it doubts most)"
+        )
     if progress is not None and len(orphans):
         progress(
             f"{len(orphans)} human codes refer to segments that no longer exist "
