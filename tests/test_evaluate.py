@@ -196,12 +196,15 @@ def test_readable_report_lists_every_dimension(tmp_path):
 def test_the_expected_stage_accuracy_counts_only_calibrated_machine_codes():
     segments = pd.DataFrame(
         {
-            "role": ["participant", "participant", "interviewer", "participant", "participant"],
-            "coder": ["auto:semantic+study@14", "auto:semantic@14", "", "Maya", "auto:mine@1"],
-            "stage_confidence": [0.9, 0.6, None, 1.0, 0.99],
+            "role": ["participant"] * 2 + ["interviewer"] + ["participant"] * 3,
+            "coder": [
+                "auto:semantic+study@14", "auto:rules@3", "", "Maya", "auto:mine@1",
+                "auto:semantic@13",
+            ],
+            "stage_confidence": [0.9, 0.6, None, 1.0, 0.99, 0.98],
         }
-    )
-    # The person's 1.0 and an unknown coder's uncalibrated 0.99 stay out of the mean.
+    )  # fmt: skip
+    # A person's 1.0, an unknown coder's 0.99 and a version before calibration stay out.
     assert expected_stage_accuracy(segments) == (2, pytest.approx(0.75))
     assert expected_stage_accuracy(segments.iloc[2:4]) is None
     said = expectation_sentence((2, 0.75), audited=False)
