@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
 from cjm_research.coding import code_transcripts, get_coder
 from cjm_research.coding.context import calibrated
@@ -50,15 +49,28 @@ def raw_stage_codes(coder_name: str, study_name: str) -> tuple[np.ndarray, np.nd
 
 
 def fit(confidence: np.ndarray, right: np.ndarray) -> tuple[float, float]:
-    """The slope and shift of the Platt map with the least log-loss."""
+    """The slope and shift of the Platt map with the least log-loss: a logistic regression of
+    ``right`` on logit(confidence), by Newton's method with step halving (convex: one optimum)."""
+    p = np.clip(np.asarray(confidence, dtype=float), 1e-4, 1 - 1e-4)
+    x = np.column_stack([np.log(p / (1 - p)), np.ones(len(p))])
+    y = np.asarray(right, dtype=float)
 
-    def loss(params: np.ndarray) -> float:
-        p = np.array([calibrated(c, *params) for c in confidence])
-        p = np.clip(p, 1e-6, 1 - 1e-6)
-        return float(-np.mean(right * np.log(p) + (1 - right) * np.log(1 - p)))
+    def loss(w: np.ndarray) -> float:
+        z = x @ w
+        return float(np.mean(np.logaddexp(0, z) - y * z))
 
-    slope, shift = minimize(loss, np.array([1.0, 0.0]), method="Nelder-Mead").x
-    return round(float(slope), 3), round(float(shift), 3)
+    base = min(max(y.mean(), 1e-3), 1 - 1e-3)
+    w = np.array([0.0, np.log(base / (1 - base))])  # no slope: every code at the base rate
+    for _ in range(100):
+        q = 1 / (1 + np.exp(-(x @ w)))
+        step = np.linalg.solve((x.T * (q * (1 - q))) @ x + 1e-9 * np.eye(2), x.T @ (q - y))
+        size = 1.0
+        while loss(w - size * step) > loss(w) and size > 1e-6:
+            size /= 2
+        w = w - size * step
+        if np.abs(size * step).max() < 1e-10:
+            break
+    return round(float(w[0]), 3), round(float(w[1]), 3)
 
 
 def bands(result: Calibration) -> str:
