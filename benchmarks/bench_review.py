@@ -46,7 +46,12 @@ from generate import generate
 from openpyxl import load_workbook
 
 from cjm_research.coding.human import append_human_codes
-from cjm_research.evaluate import evaluate, expected_stage_accuracy, read_gold
+from cjm_research.evaluate import (
+    evaluate,
+    expected_stage_accuracy,
+    read_gold,
+    right_and_confidence,
+)
 from cjm_research.exchange.review_export import export_review
 from cjm_research.exchange.review_import import import_review
 from cjm_research.exchange.selection import next_for_review
@@ -163,10 +168,8 @@ def main(argv: list[str]) -> None:
         # left, once the coder has learned? Stage accuracy there, beside it.
         for n in (0, len(STEPS) - 1):
             rest, coded = unreviewed(*states["next"][n], gold)
-            machine = coded[coded["segment_id"].isin(rest["segment_id"])].set_index("segment_id")
-            expected = expected_stage_accuracy(machine.reset_index())
-            truth = rest.set_index("segment_id")["stage"].fillna("").reindex(machine.index)
-            right = (machine["stage"].fillna("") == truth).mean()
+            expected = expected_stage_accuracy(coded[coded["segment_id"].isin(rest["segment_id"])])
+            right = right_and_confidence(rest, coded)[0].mean()
             print(
                 f"at {STEPS[n]:.0%} reviewed, next: the machine expected "
                 f"{expected[1] if expected else float('nan'):.1%} of the stages left right; "

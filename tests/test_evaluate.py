@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -15,6 +16,7 @@ from cjm_research.evaluate import (
     format_evaluation,
     label_scores,
     read_gold,
+    right_and_confidence,
     set_scores,
 )
 from cjm_research.exceptions import CJMInputError
@@ -212,3 +214,19 @@ def test_the_expected_stage_accuracy_counts_only_calibrated_machine_codes():
     assert "least sure" not in said
     assert "least sure of" in expectation_sentence((2, 0.75), audited=True)
     assert expectation_sentence(None, audited=True) == ""
+
+
+def test_right_and_confidence_pairs_each_gold_turn_with_the_machines_code():
+    gold = pd.DataFrame(
+        {"segment_id": ["i:1", "i:2", "i:3", "gone:9"], "stage": ["a", "", "b", "a"]}
+    )
+    machine = pd.DataFrame(
+        {
+            "segment_id": ["i:3", "i:1", "i:2", "i:1"],  # any order; a duplicate row is dropped
+            "stage": ["a", "a", None, "b"],
+            "stage_confidence": ["0.6", 0.9, None, 0.1],
+        }
+    )
+    right, confidence = right_and_confidence(gold, machine)
+    assert right.tolist() == [True, True, False]  # "no stage" agrees with an empty gold cell
+    assert confidence[[0, 2]].tolist() == [0.9, 0.6] and np.isnan(confidence[1])

@@ -17,11 +17,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from cjm_research.coding import code_transcripts, get_coder
 from cjm_research.coding.context import calibrated
-from cjm_research.evaluate import Calibration, calibration, read_gold
+from cjm_research.evaluate import (
+    calibration,
+    calibration_bands,
+    read_gold,
+    right_and_confidence,
+)
 from cjm_research.resources import example_study_dir
 from cjm_research.study import load_study
 
@@ -41,11 +45,8 @@ def raw_stage_codes(coder_name: str, study_name: str) -> tuple[np.ndarray, np.nd
         raise SystemExit(f"the {coder_name} coder has no stage calibration to fit")
     coder.calibration = (1.0, 0.0)
     table = code_transcripts(study.transcripts, coder)
-    both = read_gold(gold_file).merge(
-        table[["segment_id", "stage", "stage_confidence"]], on="segment_id", suffixes=("", "_m")
-    )
-    right = both["stage"].fillna("").astype(str) == both["stage_m"].fillna("").astype(str)
-    return pd.to_numeric(both["stage_confidence"]).to_numpy(), right.to_numpy()
+    right, confidence = right_and_confidence(read_gold(gold_file), table, "stage")
+    return confidence, right
 
 
 def fit(confidence: np.ndarray, right: np.ndarray) -> tuple[float, float]:
@@ -73,15 +74,6 @@ def fit(confidence: np.ndarray, right: np.ndarray) -> tuple[float, float]:
     return round(float(w[0]), 3), round(float(w[1]), 3)
 
 
-def bands(result: Calibration) -> str:
-    parts = [
-        f"{b.low:.1f}-{b.high:.1f}: {b.accuracy:.0%} right of {b.n} (mean {b.confidence:.2f})"
-        for b in result.bands
-        if b.n
-    ]
-    return f"error {result.ece:.3f}; " + ", ".join(parts)
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--coder", default="semantic")
@@ -95,8 +87,8 @@ def main(argv: list[str]) -> int:
     print(f"{args.coder}: STAGE_CALIBRATION = ({slope}, {shift})  (fitted on {args.fit})")
     for name, (confidence, right) in codes.items():
         mapped = np.array([calibrated(c, slope, shift) for c in confidence])
-        print(f"{name}\n  raw:        {bands(calibration(right, confidence))}")
-        print(f"  calibrated: {bands(calibration(right, mapped))}")
+        print(f"{name}\n  raw:        {calibration_bands(calibration(right, confidence))}")
+        print(f"  calibrated: {calibration_bands(calibration(right, mapped))}")
     return 0
 
 

@@ -337,11 +337,8 @@ def evaluate(
             predicted = machine.loc[gold["segment_id"], dimension].fillna("")
             setattr(result, dimension, label_scores(gold[dimension], predicted))
             if f"{dimension}_confidence" in machine.columns:
-                given = pd.to_numeric(
-                    machine.loc[gold["segment_id"], f"{dimension}_confidence"], errors="coerce"
-                )
-                right = gold[dimension].astype(str).to_numpy() == predicted.astype(str).to_numpy()
-                result.calibration[dimension] = calibration(right, given.to_numpy())
+                right, given = _right_and_confidence(gold, machine, dimension)
+                result.calibration[dimension] = calibration(right, given)
     if "touchpoints" in gold.columns and "touchpoints" in machine.columns:
         predicted = machine.loc[gold["segment_id"], "touchpoints"].fillna("")
         result.touchpoints = set_scores(
@@ -353,6 +350,25 @@ def evaluate(
         both = predicted.notna().to_numpy()
         result.valence = correlation(rows["valence"][both], predicted[both])
     return result
+
+
+def right_and_confidence(
+    gold: pd.DataFrame, machine: pd.DataFrame, dimension: str = "stage"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per gold turn the ``machine`` table coded: whether its ``dimension`` code (stage or
+    emotion) agrees with the gold's, and the confidence it gave (NaN where none)."""
+    machine = machine.drop_duplicates("segment_id").set_index("segment_id")
+    return _right_and_confidence(gold[gold["segment_id"].isin(machine.index)], machine, dimension)
+
+
+def _right_and_confidence(
+    gold: pd.DataFrame, machine: pd.DataFrame, dimension: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """``right_and_confidence`` of gold rows all in ``machine`` (indexed by segment id)."""
+    rows = machine.loc[gold["segment_id"]]
+    predicted = rows[dimension].fillna("").astype(str).to_numpy()
+    right = gold[dimension].fillna("").astype(str).to_numpy() == predicted
+    return right, pd.to_numeric(rows[f"{dimension}_confidence"], errors="coerce").to_numpy()
 
 
 def _number(value: float) -> str:
@@ -397,7 +413,8 @@ def format_evaluation(result: Evaluation, *, top: int = 5) -> str:
             continue
         lines += ["", f"{name}: weakest codes (F1)  " + _weakest(s.per_code, top)]
         if name in result.calibration:
-            lines.append(f"{name}: right by confidence  " + _bands(result.calibration[name]))
+            bands = calibration_bands(result.calibration[name])
+            lines.append(f"{name}: right by confidence  {bands}")
         if s.confusions:
             lines.append(
                 f"{name}: top confusions (gold → machine)  "
@@ -417,7 +434,8 @@ def _weakest(per_code: list[CodeScore], top: int) -> str:
     return ", ".join(f"{c.code} {c.f1:.2f} (n={c.support})" for c in scored[:top]) or "—"
 
 
-def _bands(calibration: Calibration) -> str:
+def calibration_bands(calibration: Calibration) -> str:
+    """ "0.5–0.7: 62% of 65 (mean 0.62), …; calibration error 0.03": a Calibration in a line."""
     shown = [
         f"{b.low:.1f}–{b.high:.1f}: {b.accuracy:.0%} of {b.n} (mean {b.confidence:.2f})"
         for b in calibration.bands

@@ -112,7 +112,7 @@ def code_study(
             progress(f"learned from {len(reviewed)} reviewed turns of this study")
         machine = learned
         merged, orphans = apply_human_codes(machine, human, valences)
-    expected = expected_stage_accuracy(merged)
+    expected = None if progress is None else expected_stage_accuracy(merged)
     if progress is not None and expected is not None:
         n, share = expected
         progress(
