@@ -3,6 +3,7 @@
 import importlib.util
 import itertools
 import logging
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -51,7 +52,9 @@ def test_a_support_call_is_support_over_the_phone(coder):
     assert row["stage"] == "support"
     assert "phone_support" in row["touchpoints"].split(";")
     assert row["coder"] == f"auto:semantic@{SemanticCoder.version}"
-    assert "stage support: word-vector similarity" in row["evidence"]
+    # A lone answer has no neighbours for the stage head: unsure, it is read again by the
+    # sentence model, and its evidence says which reading decided.
+    assert re.search(r"stage support: (word-vector|sentence) similarity", row["evidence"])
     assert "nearest example" in row["evidence"]
 
 

@@ -16,7 +16,6 @@ ids it shares (a renamed or new code is read from the codebook alone, as before)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -87,6 +86,24 @@ def features(
     length = np.log1p(np.asarray(words, dtype=np.float32)).reshape(-1, 1) / 5
     edges = np.hstack([position, position**2, (position < 0.08), (position > 0.92)])
     return np.hstack([answers, questions, edges, length]).astype(np.float32)
+
+
+#: The stage head (heads v7) also reads the word vectors of the answers just before and after,
+#: at this scale: a stage runs over several answers. On the corpus's held-out industries (eight
+#: folds, each fold's stage head in the whole coder) stage macro-F1 went 0.692 -> 0.700; 1.0, or
+#: two answers either side, gave 0.698.
+NEIGHBOUR_SCALE = 0.5
+
+
+def stage_features(x: np.ndarray, dimension: int, groups: np.ndarray | None = None) -> np.ndarray:
+    """The stage head's input: ``x`` (:func:`features`, rows in turn order) and, scaled, the answer
+    vectors (its first ``dimension`` columns) of the rows before and after; zeros where the
+    interview (``groups``: each row's; None: all one) begins or ends."""
+    answers = x[:, :dimension]
+    same = np.ones(len(x) - 1, bool) if groups is None else groups[1:] == groups[:-1]
+    before, after = np.zeros_like(answers), np.zeros_like(answers)
+    before[1:][same], after[:-1][same] = answers[:-1][same], answers[1:][same]
+    return np.hstack([x, NEIGHBOUR_SCALE * before, NEIGHBOUR_SCALE * after]).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -469,110 +486,6 @@ def save_heads(heads: Heads, path: Path) -> None:
         if c.blend is not None:
             arrays["context_blend"] = c.blend.astype(np.float32)
     np.savez_compressed(path, **arrays)
-
-
-#: Fine-tuning on a study's reviewed turns (``fine_tune``): gradient steps, their size, and how
-#: strongly the weights are held to the corpus-trained ones (a handful of reviewed turns must
-#: bend the heads towards the study, not replace what the corpus taught). Chosen on the example
-#: study's simulated review (``benchmarks/bench_review.py``); more, larger steps overfit.
-TUNE_STEPS = 60
-TUNE_RATE = 0.1
-TUNE_PRIOR = 0.5
-
-
-@dataclass(frozen=True)
-class Targets:
-    """What the reviewed turns say, in each head's classes (rows of NaN: not said)."""
-
-    stage: np.ndarray  # one-hot over the stage head's classes
-    touchpoints: np.ndarray  # 0/1 over the touchpoint head's classes
-    emotion: np.ndarray  # one-hot over the emotion head's classes
-    valence: np.ndarray  # one column
-
-
-def _tune(
-    head: Linear, x: np.ndarray, y: np.ndarray, kind: str, offset: np.ndarray | None = None
-) -> Linear:
-    """Maximum a posteriori: the study's examples, with the corpus weights as the prior mean.
-    ``offset``: what the fixed text part adds to each row's logits."""
-    rows = ~np.isnan(y).any(axis=1)
-    if not rows.any():
-        return head
-    x, y = x[rows].astype(np.float64), y[rows]
-    offset = np.zeros((len(x), 1)) if offset is None else offset[rows].astype(np.float64)
-    w0, b0 = head.weights.astype(np.float64), head.bias.astype(np.float64)
-    w, b = w0.copy(), b0.copy()
-    for _ in range(TUNE_STEPS):
-        z = x @ w + b + offset
-        if kind == "softmax":
-            p = np.exp(z - z.max(axis=1, keepdims=True))
-            p /= p.sum(axis=1, keepdims=True)
-        elif kind == "sigmoid":
-            p = 1 / (1 + np.exp(-z))
-        else:
-            p = z
-        error = (p - y) / len(x)
-        w -= TUNE_RATE * (x.T @ error + TUNE_PRIOR * (w - w0))
-        b -= TUNE_RATE * error.sum(axis=0)
-    return Linear(head.classes, w.astype(np.float32), b.astype(np.float32))
-
-
-def fine_tune(
-    heads: Heads,
-    x: np.ndarray,
-    targets: Targets,
-    texts: list[str],
-    context: TurnContext | None = None,
-) -> Heads:
-    """The heads bent towards a study's reviewed turns (``x``: their features, ``texts``: their
-    words, ``context``: what surrounds them; the text and context parts stay as trained).
-    Deterministic."""
-    offsets = heads.offsets(texts, context)
-    return Heads(
-        # Stages are learned through the journey context (reviewed turns clamped there); tuning
-        # the stage head on a few dozen turns as well lowered stage F1 on the example study.
-        stage=heads.stage,
-        touchpoints=_tune(
-            heads.touchpoints, x, targets.touchpoints, "sigmoid", offsets.get("touchpoints")
-        ),
-        # Emotion and valence tuned on a few dozen turns lowered emotion macro-F1 and valence r
-        # on the example study's unreviewed turns (emotion at 20 % reviewed: 0.397 -> 0.372,
-        # ``benchmarks/bench_review.py``, against the same turns untaught): the reviewed turns
-        # teach emotion through their near-duplicates only.
-        emotion=heads.emotion,
-        valence=heads.valence,
-        version=heads.version + "+study",
-        text=heads.text,
-        context=heads.context,
-    )
-
-
-def code_matrix(cells: Iterable[object], codes: tuple[str, ...]) -> np.ndarray:
-    """``;``-joined code cells as a 0/1 matrix over ``codes`` (one row per cell)."""
-    rows = [set(str(cell).split(";")) for cell in cells]
-    return np.array([[c in row for c in codes] for row in rows], dtype=float).reshape(
-        len(rows), len(codes)
-    )
-
-
-def targets(heads: Heads, stages: list[str], touchpoints: list[str], emotions: list[str],
-            valences: list[float]) -> Targets:  # fmt: skip
-    """Reviewed codes as :class:`Targets` (a code a head does not know leaves its row NaN)."""
-
-    def one_hot(head: Linear, values: list[str]) -> np.ndarray:
-        out = np.full((len(values), len(head.classes)), np.nan)
-        for n, value in enumerate(values):
-            if value in head.classes:
-                out[n] = 0.0
-                out[n, head.classes.index(value)] = 1.0
-        return out
-
-    return Targets(
-        stage=one_hot(heads.stage, [s or NO_STAGE for s in stages]),
-        touchpoints=code_matrix(touchpoints, heads.touchpoints.classes),
-        emotion=one_hot(heads.emotion, emotions),
-        valence=np.array(valences, dtype=float).reshape(-1, 1),
-    )
 
 
 @dataclass

@@ -42,23 +42,21 @@ from cjm_research.coding.heads import (
     NO_STAGE,
     HeadReading,
     Heads,
-    Targets,
     TurnContext,
-    code_matrix,
     features,
-    fine_tune,
     lean_to_neighbours,
     positions,
     shipped_heads,
-    targets,
+    stage_features,
     turn_context,
 )
 from cjm_research.coding.keywords import Matches, phrases
 from cjm_research.coding.prototypes import Reading, agree, centre, combine
 from cjm_research.coding.rules import ASKED_CONFIDENCE, RulesCoder
+from cjm_research.coding.tuning import Targets, code_matrix, fine_tune, targets
 from cjm_research.model import INTERVIEWER, Codebook, Transcript, Turn
 
-VERSION = "14"  # 14: stage confidences calibrated (STAGE_CALIBRATION)
+VERSION = "15"  # 15: heads v7 (the stage head reads the answers around); 14: calibrated
 #: A touchpoint is coded when its probability reaches this (each touchpoint on its own). The
 #: threshold with the best held-out F1 on the codebook's examples coded too much in interviews.
 TOUCHPOINT_THRESHOLD = 0.5
@@ -68,7 +66,7 @@ REREAD_BELOW = 0.5
 #: Stage confidence as reported: a Platt map (``context.calibrated``) of the context's posterior,
 #: which runs high (at 0.98 right 87 times in 100), fitted on the example study's gold turns by
 #: ``tools/fit_calibration.py``; on broadband, unseen, calibration error 0.18 -> 0.06.
-STAGE_CALIBRATION = (0.37, 0.021)
+STAGE_CALIBRATION = (0.482, -0.287)
 #: Learning from the researcher's codes of the study (``SemanticCoder.teach``): a reviewed turn's
 #: stage is clamped with this probability in the journey context, so it pulls its neighbours (the
 #: turns between two reviewed support answers are most likely support too); an unreviewed turn
@@ -449,7 +447,10 @@ class SemanticCoder:
         )
         h = self.heads
         columns = (*self.codebook.stage_ids, *((NO_STAGE,) if self.off_journey else ()))
-        stage = h.stage.columns(columns, h.stage.softmax(x))
+        # Heads before v7 read the answer alone for its stage.
+        read_stage = h.stage.weights.shape[0] > x.shape[1]
+        xs = stage_features(x, dimension) if read_stage else x
+        stage = h.stage.columns(columns, h.stage.softmax(xs))
         # A stage the head does not know gets the mean of the known ones (no opinion about it);
         # a codebook the head knows nothing of gets no stage opinion at all.
         known = ~np.isnan(stage)
