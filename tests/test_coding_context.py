@@ -130,3 +130,34 @@ def test_rules_coder_fills_a_cueless_turn_from_the_turns_around_it():
     assert "from neighbouring turns" in rows[1]["evidence"]
     assert "review" not in rows[1]["evidence"]  # both neighbours agree: no need to review
     assert all(r["role"] != INTERVIEWER for r in rows)
+
+
+def group_transcript(*turns: tuple[str, str]) -> Transcript:
+    """Turns as (speaker, text); "Maya" is the interviewer, everyone else a participant."""
+    text, built = "", []
+    for i, (speaker, words) in enumerate(turns, 1):
+        role = INTERVIEWER if speaker == "Maya" else PARTICIPANT
+        text += f"{speaker}: "
+        built.append(Turn(i, speaker, role, words, len(text), len(text) + len(words), i))
+        text += words + "\n\n"
+    return Transcript("g", Path("g.txt"), text, built)
+
+
+def test_in_a_group_interview_each_participant_answers_the_question_before_the_round():
+    group = group_transcript(
+        ("Maya", "What happened with the delivery?"),
+        ("Anna", "Two weeks late."),
+        ("Ben", "Same for us, a fortnight."),
+        ("Anna", "And the box was soaked."),
+        ("Maya", "How did you pay?"),
+        ("Ben", "On my card."),
+    )
+    turns = group.turns
+    assert [context.question_of(turns, i) for i in range(6)] == [None, 0, 0, None, None, 4]
+    assert context.prompting_questions(turns) == [0, 4]
+    rows = {r["segment_id"]: r for r in RulesCoder(load_codebook())(group)}
+    # Ben answers the delivery question too, though Anna spoke between: the channel asked about.
+    assert "delivery" in rows["g:3"]["touchpoints"].split(";")
+    assert "asked about 'delivery'" in rows["g:3"]["evidence"]
+    # Anna going on is not an answer to a question: nothing is carried over to it.
+    assert "asked about" not in rows["g:4"]["evidence"]

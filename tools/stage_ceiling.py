@@ -44,7 +44,8 @@ def features(coder: SemanticCoder, transcript: Transcript) -> tuple[np.ndarray, 
     """Per participant turn: answer word vectors, question sentence vector, place (and squared)."""
     turns = transcript.turns
     answers = [i for i, t in enumerate(turns) if t.role != INTERVIEWER]
-    asked = [turns[i - 1].text if context.follows_question(turns, i) else "" for i in answers]
+    prompts = [context.question_of(turns, i) for i in answers]
+    asked = ["" if q is None else turns[q].text for q in prompts]
     place = np.arange(len(answers))[:, None] / max(len(answers), 1)
     return (
         np.hstack(

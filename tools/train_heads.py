@@ -42,7 +42,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import f1_score
 
 from cjm_research.codebook import load_codebook
-from cjm_research.coding.context import follows_question
+from cjm_research.coding.context import question_of
 from cjm_research.coding.embeddings import DIMENSION, shared_embedder, shared_word_vectors
 from cjm_research.coding.emotion import DEFAULT_MAPPING, LABELS, Tfidf, ngrams
 from cjm_research.coding.heads import (
@@ -84,7 +84,8 @@ def turn_table(study: Path) -> pd.DataFrame:
         for i, turn in enumerate(turns):
             if turn.role == INTERVIEWER:
                 continue
-            question = turns[i - 1].text if follows_question(turns, i) else ""
+            q = question_of(turns, i)
+            question = "" if q is None else turns[q].text
             rows.append(
                 {
                     "segment_id": f"{transcript.interview_id}:{turn.index}",

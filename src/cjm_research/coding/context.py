@@ -281,18 +281,30 @@ def calibrated(confidence: float, slope: float = 1.0, shift: float = 0.0) -> flo
     return float(1 / (1 + np.exp(-(slope * np.log(p / (1 - p)) + shift))))
 
 
-def follows_question(turns: Sequence[Turn], i: int) -> bool:
-    """Turn ``i`` comes right after an interviewer's turn: that question prompted it."""
-    return i > 0 and turns[i - 1].role == INTERVIEWER
+def question_of(turns: Sequence[Turn], i: int) -> int | None:
+    """The interviewer turn that prompted answer ``i``: the turn right before it or, in a group
+    interview, the question before a round of other participants' answers to it. None when the
+    same participant was already answering (their answer goes on), nothing was asked, or turn
+    ``i`` is the interviewer's own."""
+    if turns[i].role == INTERVIEWER:
+        return None
+    for k in range(i - 1, -1, -1):
+        if turns[k].role == INTERVIEWER:
+            return k
+        if turns[k].speaker == turns[i].speaker:
+            return None
+    return None
 
 
 def prompting_questions(turns: Sequence[Turn]) -> list[int]:
-    """The interviewer turns right before an answer: the only ones that inform a stage."""
-    return [
-        i - 1
-        for i, turn in enumerate(turns)
-        if turn.role != INTERVIEWER and follows_question(turns, i)
-    ]
+    """The interviewer turns that prompted an answer: the only ones that inform a stage."""
+    return sorted(
+        {
+            q
+            for i, turn in enumerate(turns)
+            if turn.role != INTERVIEWER and (q := question_of(turns, i)) is not None
+        }
+    )
 
 
 def smooth_transcript(
@@ -312,9 +324,10 @@ def smooth_transcript(
     answers = [i for i, turn in enumerate(turns) if turn.role != INTERVIEWER]
     k = own.shape[1] if own.ndim == 2 else 0
     asked = own if questions is None else questions
-    question = np.array(
-        [asked[i - 1] if follows_question(turns, i) else np.zeros(k) for i in answers]
-    ).reshape(len(answers), k)
+    prompts = [question_of(turns, i) for i in answers]
+    question = np.array([np.zeros(k) if q is None else asked[q] for q in prompts]).reshape(
+        len(answers), k
+    )
     return smooth(own[answers].reshape(len(answers), k), question, off_journey=off_journey)
 
 

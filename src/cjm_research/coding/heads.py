@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cjm_research.coding.context import follows_question
+from cjm_research.coding.context import question_of
 from cjm_research.coding.emotion import CodebookReading, Tfidf, words
 from cjm_research.coding.keywords import Keywords
 from cjm_research.coding.rules import RulesCoder
@@ -270,12 +270,12 @@ def turn_context(
 
     questions, previous, keywords, asked, before, emotions, denied = ([] for _ in range(7))
     for i in rows:
-        q = follows_question(turns, i)
+        q = question_of(turns, i)
         p = next((k for k in range(i - 1, -1, -1) if turns[k].role != INTERVIEWER), None)
-        questions.append(turns[i - 1].text if q else "")
+        questions.append("" if q is None else turns[q].text)
         previous.append(turns[p].text if p is not None else "")
         keywords.append(weights(found[i][1]))
-        asked.append({h.code for h, _ in found[i - 1][1]} if q else set())
+        asked.append(set() if q is None else {h.code for h, _ in found[q][1]})
         before.append(weights(found[p][1]) if p is not None else {})
         emotions.append(weights(found[i][2], negated=False))
         denied.append(weights(found[i][2], negated=True))

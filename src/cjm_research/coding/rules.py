@@ -141,7 +141,8 @@ class RulesCoder:
             answer += 1
             # Researchers code the channel under discussion: "What happened with the delivery?"
             # - "Two weeks late." is about delivery (at ASKED_CONFIDENCE).
-            asked = found[i - 1][1] if context.follows_question(transcript.turns, i) else []
+            q = context.question_of(transcript.turns, i)
+            asked = [] if q is None else found[q][1]
             codes = self._code_turn(touchpoints, emotions, next(readings), [h for h, _ in asked])
             stage_note = context.stage_evidence(
                 stage, source, phrases(hits, stage) or self._own_note(own, hits)

@@ -181,9 +181,10 @@ class SemanticCoder:
         if any(f is None for f in found):
             return None, None, None
         answers = [t.turns[n].text for t, n in found]  # type: ignore[misc]
+        prompts = [context.question_of(t.turns, n) for t, n in found]  # type: ignore[misc]
         asked = [
-            t.turns[n - 1].text if context.follows_question(t.turns, n) else ""  # type: ignore[misc]
-            for t, n in found  # type: ignore[misc]
+            "" if q is None else t.turns[q].text  # type: ignore[misc]
+            for (t, _), q in zip(found, prompts, strict=True)  # type: ignore[misc]
         ]
         vectors = self.words.embedder.encode(answers)
         questions = np.zeros_like(vectors)
@@ -339,7 +340,8 @@ class SemanticCoder:
                 notes.append(context.stage_evidence(stage, source, ""))
             if learned is not None and learned.nearest[j]:
                 notes.append(learned.nearest[j])
-            asked = found[i - 1][1] if context.follows_question(turns, i) else []
+            q = context.question_of(turns, i)
+            asked = [] if q is None else found[q][1]
             codes = self._touchpoint_codes(
                 found[i][1],
                 *touchpoint_scores[i],
@@ -434,11 +436,10 @@ class SemanticCoder:
         if self.heads is None or not answers:
             return None
         dimension = vectors[answers[0]].shape[0]
+        prompts = [context.question_of(turns, i) for i in answers]
         asked = [
-            vectors[i - 1] if context.follows_question(turns, i) and i - 1 in vectors
-            else np.zeros(dimension, dtype=np.float32)
-            for i in answers
-        ]  # fmt: skip
+            vectors[q] if q in vectors else np.zeros(dimension, dtype=np.float32) for q in prompts
+        ]
         x = features(
             np.stack([vectors[i] for i in answers]),
             np.stack(asked),
