@@ -102,7 +102,7 @@ def stage_features(x: np.ndarray, dimension: int, groups: np.ndarray | None = No
     vectors (its first ``dimension`` columns) of the rows before and after; zeros where the
     interview (``groups``: each row's; None: all one) begins or ends."""
     answers = x[:, :dimension]
-    same = np.ones(len(x) - 1, bool) if groups is None else groups[1:] == groups[:-1]
+    same = np.ones(max(len(x) - 1, 0), bool) if groups is None else groups[1:] == groups[:-1]
     before, after = np.zeros_like(answers), np.zeros_like(answers)
     before[1:][same], after[:-1][same] = answers[:-1][same], answers[1:][same]
     return np.hstack([x, NEIGHBOUR_SCALE * before, NEIGHBOUR_SCALE * after]).astype(np.float32)
