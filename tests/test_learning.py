@@ -177,3 +177,7 @@ def test_near_duplicates_of_reviewed_turns_take_their_codes_and_name_them():
 
 def test_the_summary_warning_reads_well_before_any_review():
     assert audit_warning([]).startswith("No turn of this study has been reviewed by a researcher")
+    assert "not yet known." in audit_warning([])
+    # With calibrated machine codes the warning gives the machine's own expectation.
+    said = audit_warning([], (76, 0.774))
+    assert "not yet known; its own calibrated confidence expects about 77% of its stage" in said

@@ -505,8 +505,10 @@ def audit_sentence(audits: Sequence[Audit]) -> str:
     )
 
 
-def audit_warning(audits: Sequence[Audit]) -> str:
-    """The executive summary's warning about the audit ("" when there is none to give)."""
+def audit_warning(audits: Sequence[Audit], expected: tuple[int, float] | None = None) -> str:
+    """The executive summary's warning about the audit ("" when there is none to give); with
+    too few reviewed turns it gives what the machine ``expected`` of itself
+    (:func:`expected_stage_accuracy`), the one estimate there is until someone reviews."""
     stage = next((a for a in audits if a.dimension == "stage"), None)
     if stage is None or stage.reviewed < MIN_REVIEWED:
         reviewed = stage.reviewed if stage else 0
@@ -516,7 +518,12 @@ def audit_warning(audits: Sequence[Audit]) -> str:
             if reviewed
             else "No turn of this study has been reviewed by a researcher yet"
         )
-        return f"{done}: how far to trust the machine's codes here is not yet known."
+        if expected is None:
+            return f"{done}: how far to trust the machine's codes here is not yet known."
+        return (
+            f"{done}: how often the machine agrees with them here is not yet known; its own "
+            f"calibrated confidence expects about {expected[1]:.0%} of its stage codes to be right."
+        )
     if not math.isnan(stage.kappa) and stage.kappa < MIN_STAGE_KAPPA:
         return (
             f"The machine agreed with the researchers on stages with κ {stage.kappa:.2f} "

@@ -332,7 +332,7 @@ def summary_html(ctx: ReportContext) -> str:
 
 def review_warnings(ctx: ReportContext) -> list[str]:
     """The executive summary's warnings about how far the machine's codes were checked."""
-    warning = audit_warning(ctx.audit)
+    warning = audit_warning(ctx.audit, expected_stage_accuracy(ctx.journey.segments))
     return [warning] if warning else []
 
 
