@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -83,6 +84,12 @@ class ReportContext:
     period: str = ""  # when the interviews took place, from participants.csv dates
     agreement: pd.DataFrame = field(default_factory=pd.DataFrame)  # empty: one coder only
     audit: list[Audit] = field(default_factory=list)  # the machine against reviewed turns
+
+    @cached_property
+    def expected(self) -> tuple[int, float] | None:
+        """What the machine's calibrated stage confidences expect of its codes here (segments,
+        share right), as the summary's warning and the limitations both say it."""
+        return expected_stage_accuracy(self.journey.segments)
 
     def code_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """This persona's applied codes (label, segments, participants) and top code pairs."""
@@ -221,7 +228,7 @@ def limitations(ctx: ReportContext) -> list[str]:
         f"{machine:.0%} of the segments were coded by machine and {1 - machine:.0%} by people; "
         "machine codes are suggestions to review, not findings.",
         audit_sentence(ctx.audit),
-        expectation_sentence(expected_stage_accuracy(journey.segments), bool(ctx.audit)),
+        expectation_sentence(ctx.expected, bool(ctx.audit)),
         f"{journey.n_participants} participants: counts describe this sample, not a population. "
         "Read them as signals of how widely something was felt, not as percentages to project.",
         "Valence is estimated from the words of each turn, not from tone of voice; sarcasm and "
@@ -332,7 +339,7 @@ def summary_html(ctx: ReportContext) -> str:
 
 def review_warnings(ctx: ReportContext) -> list[str]:
     """The executive summary's warnings about how far the machine's codes were checked."""
-    warning = audit_warning(ctx.audit, expected_stage_accuracy(ctx.journey.segments))
+    warning = audit_warning(ctx.audit, ctx.expected)
     return [warning] if warning else []
 
 

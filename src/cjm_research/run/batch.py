@@ -112,8 +112,7 @@ def code_study(
             progress(f"learned from {len(reviewed)} reviewed turns of this study")
         machine = learned
         merged, orphans = apply_human_codes(machine, human, valences)
-    expected = None if progress is None else expected_stage_accuracy(merged)
-    if progress is not None and expected is not None:
+    if progress is not None and (expected := expected_stage_accuracy(merged)) is not None:
         n, share = expected
         progress(
             f"the machine expects about {share:.0%} of its {n} stage codes to be right "
