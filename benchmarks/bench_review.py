@@ -13,6 +13,9 @@ turns' interviews (``bench_corpus.interval``), how far a study of that size can 
 20 % the bench also checks the reports' expectation (``evaluate.expected_stage_accuracy``, the
 mean calibrated stage confidence) against the stage accuracy on the turns left; 2026-12-06, at
 20 %: 81.0 % expected and 81.1 % right on broadband, 83.6 % and 82.7 % on the example study.
+Last per study, the most review can teach an interview nobody reviewed: every gold turn coded as
+the audit codes it once the whole study is reviewed (learned from every *other* interview's
+codes), beside its untaught codes.
 
 Gold studies: every ``tests/data/gold/<name>-gold.csv`` with a study folder (the example study,
 ``broadband-study``), or ``python benchmarks/bench_review.py STUDY GOLD.csv`` for your own gold
@@ -105,6 +108,28 @@ def scores(coded: pd.DataFrame, gold: pd.DataFrame, reviewed: set[str]) -> list[
     return list(four_scores(evaluate(*unreviewed(coded, reviewed, gold))))
 
 
+def review(root: Path, coded: pd.DataFrame, chosen: list[str], gold: pd.DataFrame,
+           sheet: Path) -> None:  # fmt: skip
+    """One round: export the ``chosen`` turns, fill the sheet from the gold, import it."""
+    codebook = load_study(root).codebook
+    export_review(sheet, coded, codebook, only=chosen)
+    fill_sheet(sheet, gold)
+    import_review(sheet, coded, codebook, root, "simulated researcher")
+
+
+def every_other_interview(study_dir: Path, gold: pd.DataFrame) -> tuple[list[float], list[float]]:
+    """The four scores on every gold turn, untaught and as the audit codes them once the whole
+    study is reviewed: each turn coded by a coder that learned from every *other* interview's
+    gold codes. What a study's review can teach the turns of an interview nobody reviewed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "study"
+        shutil.copytree(study_dir, root, ignore=shutil.ignore_patterns(".cjm", "coding"))
+        untaught = code_study(load_study(root), "semantic").segments
+        review(root, untaught, list(gold.index), gold, Path(tmp) / "all.xlsx")
+        audit = code_study(load_study(root), "semantic").machine
+    return scores(untaught, gold, set()), scores(audit, gold, set())
+
+
 def curve(root: Path, gold: pd.DataFrame, arm: str) -> list[tuple[pd.DataFrame, set[str]]]:
     """Per step, the study's codes after that round's review and learning, and the turns
     reviewed so far."""
@@ -122,10 +147,7 @@ def curve(root: Path, gold: pd.DataFrame, arm: str) -> list[tuple[pd.DataFrame, 
                 pool = sorted(set(gold.index) - reviewed)
                 chosen = list(rng.choice(pool, size=want, replace=False))
             chosen = [s for s in chosen if s in gold.index]
-            sheet = root.parent / f"{arm}-{step:.2f}.xlsx"
-            export_review(sheet, coded, study.codebook, only=chosen)
-            fill_sheet(sheet, gold)
-            import_review(sheet, coded, study.codebook, root, "simulated researcher")
+            review(root, coded, chosen, gold, root.parent / f"{arm}-{step:.2f}.xlsx")
             reviewed |= set(chosen)
             coded = code_study(load_study(root), "semantic").segments
         states.append((coded, set(reviewed)))
@@ -178,6 +200,11 @@ def main(study: Path | None = None, gold_path: Path | None = None) -> None:
                 f"{expected[1] if expected else float('nan'):.1%} of the stages left right; "
                 f"{right:.1%} were"
             )
+        before, after = every_other_interview(study_dir, gold)
+        print(
+            "every other interview reviewed (the audit codes), on every gold turn: "
+            + ", ".join(f"{a:.3f} -> {b:.3f}" for a, b in zip(before, after, strict=True))
+        )
         gain = curves["next"][2][0] - curves["random"][2][0]
         print(f"at 10 %: choosing with --next minus random, stage macro-F1 {gain:+.3f}")
         print(f"({seconds['next']:.0f} s and {seconds['random']:.0f} s per arm)")

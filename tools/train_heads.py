@@ -23,6 +23,12 @@ cross-validation grouped by industry (folds of whole industries held out: CV_FOL
 touchpoints, four for emotion and valence, whose fits carry the GoEmotions comments too), so the
 choice rewards what carries to a new domain. Nothing here reads the gold studies;
 ``benchmarks/bench_corpus.py`` scores the shipped heads on them.
+
+How much more corpus would buy (2026-12-06; four folds of held-out industries, each trained on a
+quarter, half, three quarters or all of its training industries): stage head macro-F1 0.653,
+0.669, 0.680, 0.685; an emotion head on the features alone 0.275, 0.296, 0.313, 0.325. Each
+doubling of the corpus adds about 0.015 to stage and 0.03 to emotion as heads alone, less in
+the whole coder.
 """
 
 from __future__ import annotations

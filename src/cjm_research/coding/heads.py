@@ -40,7 +40,10 @@ NO_STAGE = "(none)"
 #: the example study (the development gold), never on the test gold (``benchmarks/bench_corpus.py``
 #: prints both). Heads with a fitted blend (``Heads.blended``) give the touchpoints' final
 #: probability themselves (keyword matches weighed in by a blend fitted on the corpus):
-#: HEAD_TOUCHPOINT_WEIGHT then serves only touchpoints the heads do not know.
+#: HEAD_TOUCHPOINT_WEIGHT then serves only touchpoints the heads do not know. The head's emotion
+#: is its most probable one: deciding the polarity first (negative, neutral or positive emotions'
+#: summed probability), then the emotion within it, gave 0.448 against 0.466 macro-F1 on the
+#: corpus's held-out industries, and called 44 % of turns negative where the coders called 32 %.
 HEAD_STAGE_WEIGHT = 1.0
 HEAD_TOUCHPOINT_WEIGHT = 0.7
 HEAD_VALENCE_WEIGHT = 1.0
