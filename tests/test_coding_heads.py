@@ -60,13 +60,13 @@ def small_heads() -> Heads:
 def test_words_move_the_emotion_and_valence_and_survive_saving(tmp_path):
     heads = small_heads()
     x = np.zeros((2, 3), dtype=np.float32)
-    touchpoints, emotions, valence = heads.read(x, ["Nobody told me it was late", "Lovely"])
+    _, touchpoints, emotions, valence = heads.read(x, ["Nobody told me it was late", "Lovely"])
     assert valence[0] < 0 < valence[1]
     assert touchpoints[0, 0] > 0.9 > 0.5 == touchpoints[1, 0]  # "late" names it
     assert emotions.shape == (2, 2) and np.allclose(emotions.sum(axis=1), 1)
     save_heads(heads, tmp_path / "heads.npz")
     loaded = shipped_heads.__wrapped__(tmp_path / "heads.npz")
-    again = loaded.read(x, ["Nobody told me it was late", "Lovely"])
+    again = loaded.read(x, ["Nobody told me it was late", "Lovely"])[1:]
     # The word weights are stored at half precision (heads.WORD_WEIGHTS_DTYPE).
     for before, after in zip((touchpoints, emotions, valence), again, strict=True):
         np.testing.assert_allclose(after, before, atol=1e-3)
@@ -88,13 +88,13 @@ def test_the_shipped_heads_hear_complaints_told_as_facts():
         return features(vectors, np.zeros_like(vectors), np.full(len(texts), 0.5), lengths)
 
     said = ["It came two days late and nobody told me.", "The fitter was lovely and quick."]
-    _, _, valence = heads.read(as_the_coder_reads(said), said)
+    _, _, _, valence = heads.read(as_the_coder_reads(said), said)
     assert valence[0] < 0 < valence[1]
     # The words name the channel: far likelier phone support than not.
     [phone] = [j for j, c in enumerate(heads.touchpoints.classes) if c == "phone_support"]
     texts = ["I rang them and sat on hold for an hour.", "The fitter was lovely and quick."]
     x = as_the_coder_reads(texts)
-    touchpoints, _, _ = heads.read(x, texts)
+    _, touchpoints, _, _ = heads.read(x, texts)
     if heads.context is None:
         assert touchpoints[0, phone] > 20 * touchpoints[1, phone]
     else:  # heads v4 read the keyword matches ("rang", "on hold") as context, not the words
@@ -106,7 +106,7 @@ def test_the_shipped_heads_hear_complaints_told_as_facts():
         rules = RulesCoder(load_codebook(default_codebook_path()))
         turns = [Turn(n, "P", "participant", t, 0, len(t), 1) for n, t in enumerate(texts)]
         context = turn_context(heads.classes, rules, turns, [0, 1])
-        touchpoints, _, _ = heads.read(x, texts, context)
+        _, touchpoints, _, _ = heads.read(x, texts, context)
         assert touchpoints[0, phone] > 10 * touchpoints[1, phone]
         # Each answer's likeliest channel is the one it names: the phone, then the fitter's
         # visit (fitters and engineers are delivery in the codebook's conventions).
@@ -129,14 +129,14 @@ def test_the_context_part_survives_saving_and_weighs_keywords_in(tmp_path):
     turn = TurnContext(["how", "how"], ["", ""], np.array([[1.0], [0.0]]), np.zeros((2, 1)),
                        np.zeros((2, 1)), np.zeros((2, 2)), np.zeros((2, 2)))  # fmt: skip
     x = np.zeros((2, 3), dtype=np.float32)
-    named, plain = heads.read(x, ["lovely", "lovely"], turn)[0][:, 0]
+    named, plain = heads.read(x, ["lovely", "lovely"], turn)[1][:, 0]
     assert named > 0.5 > plain  # the keyword match decides through the blend
     save_heads(heads, tmp_path / "heads.npz")
     loaded = shipped_heads.__wrapped__(tmp_path / "heads.npz")
     assert loaded.blended
     np.testing.assert_allclose(
-        loaded.read(x, ["lovely", "lovely"], turn)[0],
-        heads.read(x, ["lovely", "lovely"], turn)[0],
+        loaded.read(x, ["lovely", "lovely"], turn)[1],
+        heads.read(x, ["lovely", "lovely"], turn)[1],
         atol=1e-3,
     )
 

@@ -17,8 +17,8 @@ def test_fine_tuning_bends_the_touchpoint_head_only():
     tuned = fine_tune(heads, np.ones((1, 3), dtype=np.float32), targets, ["lovely"])
     assert tuned.text is heads.text
     assert tuned.emotion is heads.emotion and tuned.valence is heads.valence
-    before = heads.read(np.ones((1, 3)), ["lovely"])[0][0, 0]
-    assert tuned.read(np.ones((1, 3)), ["lovely"])[0][0, 0] > before
+    before = heads.read(np.ones((1, 3)), ["lovely"])[1][0, 0]
+    assert tuned.read(np.ones((1, 3)), ["lovely"])[1][0, 0] > before
 
 
 def test_code_cells_become_a_matrix_over_the_codes():

@@ -7,13 +7,15 @@ the stage C of ``train_heads.Settings``), and each fold's interviews are coded w
 head inside the whole coder (keywords, prototypes, question pull, journey context). It judges a
 change to the stage head's input on 10,800 turns no setting was chosen on, where the broadband
 gold study has 153. The other heads stay as shipped (in-sample here); only stages are scored.
-``--answer-only`` fits the head on the answer's own features (heads v6's input).
+The stage head reads what the ``Settings`` give it (since heads v8 the answer's words too, and,
+with ``stage`` in ``Settings.context``, the turn's context); ``--no-words`` fits it on the
+features alone (heads v7's input), ``--answer-only`` on the answer's own features (heads v6's).
 
 2026-12-06: heads v7's input (the answers either side too) stage macro-F1 0.700, accuracy
 0.703; the answer alone 0.692 and 0.696.
 
     .venv/bin/python -m pip install -e '.[train,semantic]'
-    .venv/bin/python tools/stage_heldout.py [--answer-only]    # about 4 minutes
+    .venv/bin/python tools/stage_heldout.py [--no-words] [--answer-only]    # 4-8 minutes
 """
 
 from __future__ import annotations
@@ -37,8 +39,13 @@ from cjm_research.study import load_study
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--no-words", action="store_true", help="heads v7's stage input")
     parser.add_argument("--answer-only", action="store_true", help="heads v6's stage input")
     args = parser.parse_args(argv)
+    settings = train_heads.Settings()
+    if args.no_words or args.answer_only:
+        context = tuple(n for n in settings.context if n != "stage")
+        settings = replace(settings, stage_words=False, context=context)
     codebook = load_codebook(default_codebook_path())
     data = train_heads.load_corpus(train_heads.CORPUS, codebook, None)
     x = data.x if args.answer_only else data.stage_x
@@ -50,9 +57,19 @@ def main(argv: list[str]) -> int:
     coded = []
     folds = train_heads.grouped_folds(data.groups, k=train_heads.CV_FOLDS)
     for n, (train, test) in enumerate(folds, 1):
-        model = train_heads.fit_stage(x[train], stages[train], train_heads.Settings.stage_c)
-        head = Linear(tuple(model.classes_), model.coef_.T, model.intercept_)
-        coder = SemanticCoder(codebook, heads=replace(shipped, stage=head))
+        design = train_heads.Design.fit(data, train)
+        uses = "stage" in settings.context
+        stage_x = design.stage_matrix(x[train], settings.stage_words, uses)
+        model = train_heads.fit_stage(stage_x, stages[train], settings.stage_c)
+        parts = train_heads.split_weights(
+            {"stage": model.coef_.T}, design, settings, {"stage": x.shape[1]}
+        )
+        # The fold's own vocabularies: the other heads lose their words here (only stages are
+        # scored, and nothing else of them reaches a stage).
+        text, context = parts.terms(design, None)
+        head = Linear(tuple(model.classes_), parts.features["stage"], model.intercept_)
+        heads = replace(shipped, stage=head, text=text, context=context)
+        coder = SemanticCoder(codebook, heads=heads)
         held_out = set(data.groups[test])
         mine = [t for t in transcripts if t.interview_id.split("-")[0] in held_out]
         coded.append(code_transcripts(mine, coder))

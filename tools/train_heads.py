@@ -65,6 +65,7 @@ from cjm_research.coding.heads import (
     features,
     positions,
     save_heads,
+    shipped_heads,
     stage_features,
     turn_context,
 )
@@ -76,7 +77,7 @@ from cjm_research.study import load_study
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "corpus"
 GOLD = ROOT / "tests" / "data" / "gold"
-VERSION = "7"
+VERSION = "8"
 #: Folds of whole industries for choosing the stage and touchpoint C (every CV_FOLDS-th industry
 #: in sorted order held out together): with 48 industries, one fold per industry takes too long.
 CV_FOLDS = 8
@@ -262,8 +263,11 @@ class Settings:
     emotion_c: float = 3.0
     valence_alpha: float = 1.0
     go_weight: float = 0.03
-    #: The text heads that also read the turn's context (``heads.ContextTerms``).
-    context: tuple[str, ...] = ("touchpoints", "emotion", "valence")
+    #: The stage head also reads the answer's words (``heads.TextTerms``; since heads v8, as the
+    #: other heads always have).
+    stage_words: bool = True
+    #: The heads that also read the turn's context (``heads.ContextTerms``).
+    context: tuple[str, ...] = ("stage", "touchpoints", "emotion", "valence")
     #: Fit the touchpoints' final blend with the keywords (``ContextTerms.blend``).
     blend: bool = True
 
@@ -371,6 +375,13 @@ class Design:
     def matrix(self, with_context: bool) -> sp.csr_matrix:
         return sp.hstack([self.base, self.context]).tocsr() if with_context else self.base
 
+    def stage_matrix(self, stage_x: np.ndarray, words: bool, with_context: bool) -> sp.csr_matrix:
+        """The stage head's input for the design's rows: ``stage_x`` (``Corpus.stage_x`` of those
+        rows) in place of the features, then the answer's words and the context part."""
+        answer_terms = self.base[:, self.base.shape[1] - len(self.answers.vocabulary_) :]
+        blocks = [sp.csr_matrix(stage_x), *([answer_terms] if words else [])]
+        return sp.hstack(blocks + ([self.context] if with_context else [])).tocsr()
+
     def go_matrix(self, data: Corpus, with_context: bool) -> sp.csr_matrix | None:
         if data.go is None or data.go_x is None:
             return None
@@ -411,11 +422,12 @@ def fit_heads(
     rows = np.arange(len(data.table)) if rows is None else np.asarray(rows)
     table, x = data.table.iloc[rows].reset_index(drop=True), data.x[rows]
     stages = np.array([s or NO_STAGE for s in table["stage"]])
-    stage = fit_stage(data.stage_x[rows], stages, settings.stage_c)
     tp_ids, emotion_ids = head_classes(codebook)
     tp_labels = touchpoint_labels(table, tp_ids)
     design = Design.fit(data, rows)
     uses = {n: n in settings.context for n in TEXT_HEADS}
+    stage_x = design.stage_matrix(data.stage_x[rows], settings.stage_words, uses["stage"])
+    stage = fit_stage(stage_x, stages, settings.stage_c)
     tp_x = design.matrix(uses["touchpoints"])
     tp_models = fit_touchpoints(tp_x, tp_labels, settings.touchpoint_c)
     blend = None
@@ -453,37 +465,116 @@ def fit_heads(
             for m in tp_models
         ]
     )
-    weights = {
-        "touchpoints": tp_weights,
-        "emotion": emotion.coef_.T,
-        "valence": valence.coef_.reshape(-1, 1),
-    }
-    d = x.shape[1]  # the features' columns; the answer's n-grams follow, then the context part
-    v = len(design.answers.vocabulary_)
-    k = design.context.shape[1] - len(design.questions.vocabulary_) - v  # the keyword block
-    q = len(design.questions.vocabulary_)
-    context = None
-    if settings.context:
-        parts = {n: w[d + v :] for n, w in weights.items() if uses[n]}
-        context = ContextTerms(
-            Tfidf.build(design.questions.get_feature_names_out().tolist(), design.questions.idf_),
-            {n: w[:k] for n, w in parts.items()},
-            {n: w[k : k + q] for n, w in parts.items()},
-            {n: w[k + q :] for n, w in parts.items()},
-            blend,
-        )
+    parts = split_weights(
+        {
+            "stage": stage.coef_.T,
+            "touchpoints": tp_weights,
+            "emotion": emotion.coef_.T,
+            "valence": valence.coef_.reshape(-1, 1),
+        },
+        design,
+        settings,
+        {"stage": data.stage_x.shape[1]} | {n: x.shape[1] for n in TEXT_HEADS if n != "stage"},
+    )
+    text, context = parts.terms(design, blend)
     return Heads(
-        stage=Linear(tuple(stage.classes_), stage.coef_.T, stage.intercept_),
-        touchpoints=Linear(tp_ids, tp_weights[:d], tp_bias),
-        emotion=Linear(emotion_ids, weights["emotion"][:d], emotion.intercept_),
-        valence=Linear(("valence",), weights["valence"][:d], np.array([valence.intercept_])),
+        stage=Linear(tuple(stage.classes_), parts.features["stage"], stage.intercept_),
+        touchpoints=Linear(tp_ids, parts.features["touchpoints"], tp_bias),
+        emotion=Linear(emotion_ids, parts.features["emotion"], emotion.intercept_),
+        valence=Linear(("valence",), parts.features["valence"], np.array([valence.intercept_])),
         version=VERSION,
-        text=TextTerms(
-            Tfidf.build(design.answers.get_feature_names_out().tolist(), design.answers.idf_),
-            {n: w[d : d + v] for n, w in weights.items()},
-        ),
+        text=text,
         context=context,
     )
+
+
+def refit_stage(data: Corpus, settings: Settings, heads: Heads) -> Heads:
+    """``heads`` with the stage head refitted on the whole corpus with ``settings``, its word and
+    context parts added to ``heads``' own (same corpus, so the same vocabularies: checked). A
+    change to the stage head alone is measured alone: a full refit moves the other heads too
+    (see ``Settings``)."""
+    rows = np.arange(len(data.table))
+    design = Design.fit(data, rows)
+    stages = np.array([s or NO_STAGE for s in data.table["stage"]])
+    uses = "stage" in settings.context
+    model = fit_stage(
+        design.stage_matrix(data.stage_x, settings.stage_words, uses), stages, settings.stage_c
+    )
+    parts = split_weights(
+        {"stage": model.coef_.T}, design, settings, {"stage": data.stage_x.shape[1]}
+    )
+    text, context = parts.terms(design, None)
+    assert heads.text is not None and text.tfidf.index == heads.text.tfidf.index, "vocabulary"
+    words = {n: w for n, w in heads.text.weights.items() if n != "stage"} | text.weights
+    merged_context = heads.context
+    if heads.context is not None:
+        old = heads.context
+        assert context is None or context.question.index == old.question.index, "vocabulary"
+        new = (
+            [{}, {}, {}]
+            if context is None
+            else [context.keywords, context.questions, context.previous]
+        )
+        merged_context = replace(
+            old,
+            **{
+                part: {n: w for n, w in getattr(old, part).items() if n != "stage"} | extra
+                for part, extra in zip(("keywords", "questions", "previous"), new, strict=True)
+            },
+        )
+    return replace(
+        heads,
+        stage=Linear(tuple(model.classes_), parts.features["stage"], model.intercept_),
+        version=VERSION,
+        text=replace(heads.text, weights=words),
+        context=merged_context,
+    )
+
+
+@dataclass
+class Parts:
+    """A fit's weights split by what they read: the features, the answer's words, the context."""
+
+    features: dict[str, np.ndarray]
+    words: dict[str, np.ndarray]
+    context: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # keywords, question, previous
+
+    def terms(
+        self, design: Design, blend: np.ndarray | None
+    ) -> tuple[TextTerms, ContextTerms | None]:
+        """The heads' word and context parts, in ``design``'s vocabularies."""
+        q = design.questions
+        text = TextTerms(
+            Tfidf.build(design.answers.get_feature_names_out().tolist(), design.answers.idf_),
+            self.words,
+        )
+        if not self.context:
+            return text, None
+        return text, ContextTerms(
+            Tfidf.build(q.get_feature_names_out().tolist(), q.idf_),
+            *({n: c[part] for n, c in self.context.items()} for part in range(3)),
+            blend,
+        )
+
+
+def split_weights(
+    weights: dict[str, np.ndarray], design: Design, settings: Settings, features: dict[str, int]
+) -> Parts:
+    """Each head's fitted weights (rows: its input's columns) split into its parts: the first
+    ``features[name]`` rows, then the answer's n-grams, then the context part (keyword block,
+    question n-grams, previous answer's n-grams) for the heads in ``settings.context``."""
+    v, q = len(design.answers.vocabulary_), len(design.questions.vocabulary_)
+    k = design.context.shape[1] - q - v  # the keyword block
+    out = Parts({}, {}, {})
+    for name, w in weights.items():
+        d = features[name]
+        out.features[name] = w[:d]
+        if name != "stage" or settings.stage_words:
+            out.words[name], d = w[d : d + v], d + v
+        if name in settings.context:
+            c = w[d:]
+            out.context[name] = (c[:k], c[k : k + q], c[k + q :])
+    return out
 
 
 def main(argv: list[str]) -> int:
@@ -496,22 +587,35 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--fixed", action="store_true", help="skip the cross-validation: the default Settings"
     )
+    parser.add_argument(
+        "--only-stage", action="store_true",
+        help="refit the stage head alone (default Settings) into the heads file at --out",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     codebook = load_codebook(default_codebook_path())
+    if args.only_stage:
+        shipped = shipped_heads.__wrapped__(args.out)
+        if shipped is None:
+            parser.error(f"{args.out}: no heads file to refit the stage head of")
+        data = load_corpus(args.corpus, codebook, None)
+        save_heads(refit_stage(data, Settings(), shipped), args.out)
+        print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KB)")
+        return 0
     data = load_corpus(args.corpus, codebook, args.goemotions)
     table, groups = data.table, data.groups
     print(f"{len(table)} coded turns from {table['industry'].nunique()} industries")
     settings = Settings(go_weight=args.go_weight)
     if not args.fixed:
         stages = np.array([s or NO_STAGE for s in table["stage"]])
-        c_stage = cv_stage(data.stage_x, stages, groups, args.C)
         # The vocabularies from the whole corpus here (the choice of C only); per fold in
         # fit_heads' own held-out blend.
         everything = Design.fit(data, np.arange(len(table)))
         print(f"{len(everything.answers.vocabulary_)} answer and "
               f"{len(everything.questions.vocabulary_)} question uni- and bigrams")  # fmt: skip
-        tp_labels = touchpoint_labels(table, head_classes(codebook)[0])
         uses = {n: n in settings.context for n in TEXT_HEADS}
+        stage_x = everything.stage_matrix(data.stage_x, settings.stage_words, uses["stage"])
+        c_stage = cv_stage(stage_x, stages, groups, args.C)
+        tp_labels = touchpoint_labels(table, head_classes(codebook)[0])
         c_tp = cv_touchpoints(everything.matrix(uses["touchpoints"]), tp_labels, groups, args.C)
         go_emotion = go_valence = None
         if data.go is not None:

@@ -264,7 +264,7 @@ class EmotionModel:
         return self._probabilities(self.logits(texts))
 
     def _probabilities(self, logits: np.ndarray) -> np.ndarray:
-        return _softmax(logits.astype(np.float64) / self.temperature)
+        return softmax(logits.astype(np.float64) / self.temperature)
 
     def valence_probabilities(
         self, texts: list[str], probabilities: np.ndarray | None = None
@@ -276,7 +276,7 @@ class EmotionModel:
 
     def _valence(self, probabilities: np.ndarray, lexicon: np.ndarray) -> np.ndarray:
         features = np.hstack([np.log(probabilities @ self._sentiment + 1e-6), lexicon])
-        return _softmax(features @ self.valence_weights + self.valence_bias)
+        return softmax(features @ self.valence_weights + self.valence_bias)
 
     def ekman(self, probabilities: np.ndarray) -> np.ndarray:
         """Ekman class index (EKMAN order) per text, with the per-class offsets tuned on dev."""
@@ -445,7 +445,8 @@ def _sum_rows(out: np.ndarray, rows: np.ndarray, terms: np.ndarray) -> np.ndarra
 _SUM_CHUNK = 256
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Rows of scores as probabilities (each row sums to 1)."""
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)

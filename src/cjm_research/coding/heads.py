@@ -3,9 +3,10 @@ talk do, trained on the coded interview corpus (``tests/data/corpus``) by ``tool
 
 Each head reads the same features the semantic coder already has for a turn: the answer's word
 vectors, the interviewer's question before it (sentence model), where the turn falls in the
-interview and how long it is. The touchpoint, emotion and valence heads also read the answer's
-words: uni- and bigrams weighed by TF-IDF (``TextTerms``), which carry what averaged word vectors
-lose ("nobody told me", "still waiting", "rang them"). The stage head gives one probability per
+interview and how long it is (the stage head also the answers around it). Every head also
+reads the answer's words (the stage head since heads v8): uni- and bigrams weighed by TF-IDF
+(``TextTerms``), which carry what averaged word vectors lose ("nobody told me", "still waiting",
+"rang them"). The stage head gives one probability per
 stage (and "no stage"), the touchpoint head one per touchpoint, the emotion head one per
 emotion, the valence head a number in [-1, 1]. Weights ship in
 ``coding/data/interview-heads.npz`` (numpy only at run time).
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from cjm_research.coding.context import question_of
-from cjm_research.coding.emotion import CodebookReading, Tfidf, words
+from cjm_research.coding.emotion import CodebookReading, Tfidf, softmax, words
 from cjm_research.coding.keywords import Keywords
 from cjm_research.coding.rules import RulesCoder
 from cjm_research.model import INTERVIEWER, Turn
@@ -123,12 +124,6 @@ class Linear:
         """Raw scores, one column per class."""
         return x @ self.weights + self.bias
 
-    def softmax(self, x: np.ndarray) -> np.ndarray:
-        """Probabilities over the classes (one label per row)."""
-        z = self.logits(x)
-        z = np.exp(z - z.max(axis=1, keepdims=True))
-        return z / z.sum(axis=1, keepdims=True)
-
     def columns(self, wanted: tuple[str, ...], probabilities: np.ndarray) -> np.ndarray:
         """``probabilities`` re-ordered to ``wanted``; a class the head does not know is NaN."""
         index = {c: n for n, c in enumerate(self.classes)}
@@ -139,14 +134,15 @@ class Linear:
         return out
 
 
-#: The heads that also read the answer's words (``TextTerms``), in the order their weights stack.
-TEXT_HEADS = ("touchpoints", "emotion", "valence")
+#: The heads that may also read the answer's words (``TextTerms``) and the turn's context
+#: (``ContextTerms``), in the order their weights stack; the stage head does since heads v8.
+TEXT_HEADS = ("stage", "touchpoints", "emotion", "valence")
 
 
 @dataclass(frozen=True)
 class TextTerms:
-    """The word n-gram part of the touchpoint, emotion and valence heads: per head, weights over
-    the TF-IDF of the answer's uni- and bigrams, added to its weights over the features."""
+    """The word n-gram part of the heads: per head, weights over the TF-IDF of the answer's uni-
+    and bigrams, added to its weights over the features."""
 
     tfidf: Tfidf
     weights: dict[str, np.ndarray]  # head name (TEXT_HEADS) -> terms × the head's classes
@@ -390,21 +386,24 @@ class Heads:
 
     def read(
         self, x: np.ndarray, texts: list[str], context: TurnContext | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per row: the touchpoint probabilities, the emotion head's, and the valence in
-        [-1, 1], from the features ``x``, the answers' ``texts`` and their ``context`` (with it,
-        the touchpoints' are final: the keyword matches are weighed in, see ``ContextTerms``)."""
-        logits = {n: getattr(self, n).logits(x) for n in TEXT_HEADS}
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per row: the stage head's probabilities, the touchpoints', the emotion head's, and
+        the valence in [-1, 1], from the features ``x`` of one interview's answers in turn
+        order, their ``texts`` and their ``context`` (with it, the touchpoints' are final: the
+        keyword matches are weighed in, see ``ContextTerms``)."""
+        logits = {n: getattr(self, n).logits(x) for n in TEXT_HEADS if n != "stage"}
+        # Heads before v7 read the answer alone for its stage; since v7 also the answers around.
+        around = (self.stage.weights.shape[0] - x.shape[1]) // 2
+        logits["stage"] = self.stage.logits(stage_features(x, around) if around > 0 else x)
         for name, offset in self.offsets(texts, context).items():
             logits[name] = logits[name] + offset
-        z = logits["emotion"]
-        z = np.exp(z - z.max(axis=1, keepdims=True))
         touchpoints = 1 / (1 + np.exp(-logits["touchpoints"]))
         if self.context is not None and context is not None:
             touchpoints = self.context.touchpoints(touchpoints, context)
         return (
+            softmax(logits["stage"]),
             touchpoints,
-            z / z.sum(axis=1, keepdims=True),
+            softmax(logits["emotion"]),
             np.clip(logits["valence"][:, 0], -1.0, 1.0),
         )
 

@@ -47,7 +47,6 @@ from cjm_research.coding.heads import (
     lean_to_neighbours,
     positions,
     shipped_heads,
-    stage_features,
     turn_context,
 )
 from cjm_research.coding.keywords import Matches, phrases
@@ -56,7 +55,9 @@ from cjm_research.coding.rules import ASKED_CONFIDENCE, RulesCoder
 from cjm_research.coding.tuning import Targets, code_matrix, fine_tune, targets
 from cjm_research.model import INTERVIEWER, Codebook, Transcript, Turn
 
-VERSION = "15"  # 15: heads v7 (the stage head reads the answers around); 14: calibrated
+#: 16: heads v8 (the stage head reads words and context); 15: heads v7 (the answers around);
+#: 14: calibrated stage confidences.
+VERSION = "16"
 #: A touchpoint is coded when its probability reaches this (each touchpoint on its own). The
 #: threshold with the best held-out F1 on the codebook's examples coded too much in interviews.
 TOUCHPOINT_THRESHOLD = 0.5
@@ -64,9 +65,9 @@ TOUCHPOINT_THRESHOLD = 0.5
 #: is read again with the sentence model.
 REREAD_BELOW = 0.5
 #: Stage confidence as reported: a Platt map (``context.calibrated``) of the context's posterior,
-#: which runs high (at 0.98 right 87 times in 100), fitted on the example study's gold turns by
-#: ``tools/fit_calibration.py``; on broadband, unseen, calibration error 0.18 -> 0.05 (heads v7).
-STAGE_CALIBRATION = (0.482, -0.287)
+#: which runs high (at 0.98 right 86 times in 100), fitted on the example study's gold turns by
+#: ``tools/fit_calibration.py``; on broadband, unseen, calibration error 0.14 -> 0.07 (heads v8).
+STAGE_CALIBRATION = (0.436, -0.189)
 #: Learning from the researcher's codes of the study (``SemanticCoder.teach``): a reviewed turn's
 #: stage is clamped with this probability in the journey context, so it pulls its neighbours (the
 #: turns between two reviewed support answers are most likely support too); an unreviewed turn
@@ -324,6 +325,7 @@ class SemanticCoder:
             readings = [head.reading(j, r) for j, r in enumerate(readings)]
         if learned is not None:
             readings = [learned.reading(j, r) for j, r in enumerate(readings)]
+        stage_column = {code: c for c, code in enumerate(self.codebook.stage_ids)}
         for j, i in enumerate(answers):
             stage, confidence, source = smoothed.stage(j, self.codebook.stage_ids)
             confidence = context.calibrated(confidence, *self.calibration)
@@ -335,6 +337,8 @@ class SemanticCoder:
                 matched = phrases(keyword[i][1], stage)
                 if matched:
                     own_note += f", keywords {matched}"
+                if head is not None:  # it reads the words, the question and the answers around
+                    own_note += f", interview heads {head.stage[j, stage_column[stage]]:.2f}"
                 notes.append(context.stage_evidence(stage, source, own_note))
             else:
                 notes.append(context.stage_evidence(stage, source, ""))
@@ -448,10 +452,11 @@ class SemanticCoder:
         )
         h = self.heads
         columns = (*self.codebook.stage_ids, *((NO_STAGE,) if self.off_journey else ()))
-        # Heads before v7 read the answer alone for its stage; v7 also the answers around it.
-        around = h.stage.weights.shape[0] > x.shape[1]
-        stage_x = stage_features(x, dimension) if around else x
-        stage = h.stage.columns(columns, h.stage.softmax(stage_x))
+        surround = turn_context(h.classes, self.rules, turns, answers, found)
+        stage, touchpoints, emotions, valence = h.read(
+            x, [turns[i].text for i in answers], surround
+        )
+        stage = h.stage.columns(columns, stage)
         # A stage the head does not know gets the mean of the known ones (no opinion about it);
         # a codebook the head knows nothing of gets no stage opinion at all.
         known = ~np.isnan(stage)
@@ -461,8 +466,6 @@ class SemanticCoder:
             mean = np.nansum(stage, axis=1, keepdims=True) / known.sum(axis=1, keepdims=True)
             stage = np.where(known, stage, mean)
         emotion_ids = tuple(c.id for c in self.codebook.emotions)
-        surround = turn_context(h.classes, self.rules, turns, answers, found)
-        touchpoints, emotions, valence = h.read(x, [turns[i].text for i in answers], surround)
         return HeadReading(
             stage=stage,
             touchpoints=h.touchpoints.columns(
