@@ -11,8 +11,9 @@ difference is what learning bought, apart from which turns are left to score. At
 a 90 % interval follows the rows: the "next" arm's scores over resamples of the unreviewed
 turns' interviews (``bench_corpus.interval``), how far a study of that size can move. At 0 and
 20 % the bench also checks the reports' expectation (``evaluate.expected_stage_accuracy``, the
-mean calibrated stage confidence) against the stage accuracy on the turns left; 2026-12-06, at
-20 %: 81.0 % expected and 81.1 % right on broadband, 83.6 % and 82.7 % on the example study.
+mean calibrated stage confidence) against the stage accuracy on the turns left; 2026-12-06
+(heads v8), at 20 %: 82.2 % expected and 86.9 % right on broadband, 84.4 % and 84.4 % on the
+example study.
 Last per study, the most review can teach an interview nobody reviewed: every gold turn coded as
 the audit codes it once the whole study is reviewed (learned from every *other* interview's
 codes), beside its untaught codes.
@@ -31,7 +32,7 @@ with and without 200 human codes, the embeddings warm in both (the coder learns,
 interview with a reviewed turn twice: once learned, once for the audit without its own
 interview's codes; without a coding cache, as ``cjm code`` runs, the untaught codes are made
 first too). Target: at most a few seconds longer; 2026-12-06: 1,006 turns in 27 interviews,
-3.2 s with the codes, 0.8 s without (+2.4 s).
+4.4 s with the codes, 0.9 s without (+3.4 s).
 """
 
 from __future__ import annotations

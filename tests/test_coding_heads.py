@@ -167,3 +167,22 @@ def test_the_stage_head_reads_the_answers_either_side_within_an_interview():
         features_in = shipped.touchpoints.weights.shape[0]
         answer = (features_in - 5) // 2  # answer and question vectors, then 5 numbers
         assert shipped.stage.weights.shape[0] == features_in + 2 * answer
+
+
+def test_the_stage_head_reads_the_words_of_the_answer_and_its_context():
+    heads = small_heads()
+    words = {"stage": np.array([[0, 4.0], [0, 0], [0, 0], [0, 0], [0, 0]], dtype=np.float32)}
+    heads = Heads(*[getattr(heads, f) for f in ("stage", "touchpoints", "emotion", "valence")],
+                  "t", TextTerms(heads.text.tfidf, heads.text.weights | words))  # fmt: skip
+    x = np.zeros((2, 3), dtype=np.float32)
+    stage = heads.read(x, ["It was late", "Lovely"])[0]
+    assert stage[0, 1] > 0.95 and stage[1, 1] == pytest.approx(0.5)  # "late" says stage b
+    # Wider stage weights than the features: the head reads the answers around too (v7 on).
+    around = Linear(("a", "b"), np.zeros((3 + 2 * 1, 2), dtype=np.float32), np.zeros(2))
+    wide = Heads(around, *[getattr(heads, f) for f in ("touchpoints", "emotion", "valence")],
+                 "t", heads.text)  # fmt: skip
+    assert wide.read(x, ["It was late", "Lovely"])[0][0, 1] > 0.95
+    shipped = shipped_heads()
+    if shipped is not None:  # heads v8: the stage head reads words and the turn's context
+        assert shipped.text is not None and "stage" in shipped.text.weights
+        assert shipped.context is not None and "stage" in shipped.context.questions
