@@ -65,21 +65,23 @@ TOUCHPOINT_THRESHOLD = 0.5
 #: is read again with the sentence model.
 REREAD_BELOW = 0.5
 #: Stage confidence as reported: a Platt map (``context.calibrated``) of the context's posterior,
-#: which runs high (at 0.98 right 86 times in 100), fitted on the example study's gold turns by
-#: ``tools/fit_calibration.py``; on broadband, unseen, calibration error 0.14 -> 0.07 (heads v8).
-STAGE_CALIBRATION = (0.436, -0.189)
+#: which runs high (at 0.99 right 84 times in 100), fitted on the example study's gold turns by
+#: ``tools/fit_calibration.py``; on broadband, unseen, calibration error 0.16 -> 0.03 (heads v8).
+STAGE_CALIBRATION = (0.448, -0.688)
 #: Learning from the researcher's codes of the study (``SemanticCoder.teach``): a reviewed turn's
 #: stage is clamped with this probability in the journey context, so it pulls its neighbours (the
 #: turns between two reviewed support answers are most likely support too); an unreviewed turn
 #: hears its KNN nearest reviewed turns that are near-duplicates (word-vector cosine at least
 #: KNN_MIN), weighted by exp(cosine / KNN_TEMPERATURE), as one more expert with power KNN_WEIGHT;
 #: their touchpoints, emotion and valence are blended in with the weight they carry, up to
-#: KNN_BLEND. Chosen on the example study's simulated review (``benchmarks/bench_review.py``).
+#: KNN_BLEND. Chosen on the example study's simulated review (``benchmarks/bench_review.py``);
+#: KNN_WEIGHT went from 1 to 3 when the stage head's power went to 2 (``HEAD_STAGE_WEIGHT``),
+#: so that a reviewed turn with the same words still outweighs the head's own reading.
 CLAMP = 0.9
 KNN = 5
 KNN_MIN = 0.8
 KNN_TEMPERATURE = 0.05
-KNN_WEIGHT = 1.0
+KNN_WEIGHT = 3.0
 KNN_BLEND = 0.6
 
 
