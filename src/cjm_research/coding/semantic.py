@@ -55,14 +55,11 @@ from cjm_research.coding.rules import ASKED_CONFIDENCE, RulesCoder
 from cjm_research.coding.tuning import Targets, code_matrix, fine_tune, targets
 from cjm_research.model import INTERVIEWER, Codebook, Transcript, Turn
 
-#: 16: heads v8 (the stage head reads words and context); 15: heads v7 (the answers around);
-#: 14: calibrated stage confidences.
-VERSION = "16"
+VERSION = "16"  # 16: heads v8, stage head squared; 15: heads v7; 14: calibrated stages
 #: A touchpoint is coded when its probability reaches this (each touchpoint on its own). The
 #: threshold with the best held-out F1 on the codebook's examples coded too much in interviews.
 TOUCHPOINT_THRESHOLD = 0.5
-#: An answer whose stage posterior (after the context) is below this, read with the word vectors,
-#: is read again with the sentence model.
+#: An answer read with the word vectors whose stage posterior is below this is read again.
 REREAD_BELOW = 0.5
 #: Stage confidence as reported: a Platt map (``context.calibrated``) of the context's posterior,
 #: which runs high (at 0.99 right 84 times in 100), fitted on the example study's gold turns by
