@@ -325,6 +325,7 @@ class SemanticCoder:
         if learned is not None:
             readings = [learned.reading(j, r) for j, r in enumerate(readings)]
         stage_column = {code: c for c, code in enumerate(self.codebook.stage_ids)}
+        known_stages = set(self.heads.stage.classes) if self.heads is not None else set()
         for j, i in enumerate(answers):
             stage, confidence, source = smoothed.stage(j, self.codebook.stage_ids)
             confidence = context.calibrated(confidence, *self.calibration)
@@ -336,7 +337,7 @@ class SemanticCoder:
                 matched = phrases(keyword[i][1], stage)
                 if matched:
                     own_note += f", keywords {matched}"
-                if head is not None:  # it reads the words, the question and the answers around
+                if head is not None and stage in known_stages:  # a stage the heads were taught
                     own_note += f", interview heads {head.stage[j, stage_column[stage]]:.2f}"
                 notes.append(context.stage_evidence(stage, source, own_note))
             else:
