@@ -64,7 +64,7 @@ from cjm_research.exchange.selection import next_for_review
 from cjm_research.model import PARTICIPANT
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
-from cjm_research.study import load_study
+from cjm_research.study import Study, load_study
 
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "gold"
 STEPS = (0.0, 0.05, 0.10, 0.15, 0.20)
@@ -109,10 +109,10 @@ def scores(coded: pd.DataFrame, gold: pd.DataFrame, reviewed: set[str]) -> list[
     return list(four_scores(evaluate(*unreviewed(coded, reviewed, gold))))
 
 
-def review(root: Path, coded: pd.DataFrame, chosen: list[str], gold: pd.DataFrame,
+def review(study: Study, coded: pd.DataFrame, chosen: list[str], gold: pd.DataFrame,
            sheet: Path) -> None:  # fmt: skip
     """One round: export the ``chosen`` turns, fill the sheet from the gold, import it."""
-    codebook = load_study(root).codebook
+    root, codebook = study.root, study.codebook
     export_review(sheet, coded, codebook, only=chosen)
     fill_sheet(sheet, gold)
     import_review(sheet, coded, codebook, root, "simulated researcher")
@@ -125,8 +125,9 @@ def every_other_interview(study_dir: Path, gold: pd.DataFrame) -> tuple[list[flo
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "study"
         shutil.copytree(study_dir, root, ignore=shutil.ignore_patterns(".cjm", "coding"))
-        untaught = code_study(load_study(root), "semantic").segments
-        review(root, untaught, list(gold.index), gold, Path(tmp) / "all.xlsx")
+        study = load_study(root)
+        untaught = code_study(study, "semantic").segments
+        review(study, untaught, list(gold.index), gold, Path(tmp) / "all.xlsx")
         audit = code_study(load_study(root), "semantic").machine
     return scores(untaught, gold, set()), scores(audit, gold, set())
 
@@ -148,7 +149,7 @@ def curve(root: Path, gold: pd.DataFrame, arm: str) -> list[tuple[pd.DataFrame, 
                 pool = sorted(set(gold.index) - reviewed)
                 chosen = list(rng.choice(pool, size=want, replace=False))
             chosen = [s for s in chosen if s in gold.index]
-            review(root, coded, chosen, gold, root.parent / f"{arm}-{step:.2f}.xlsx")
+            review(study, coded, chosen, gold, root.parent / f"{arm}-{step:.2f}.xlsx")
             reviewed |= set(chosen)
             coded = code_study(load_study(root), "semantic").segments
         states.append((coded, set(reviewed)))

@@ -26,14 +26,13 @@ import argparse
 import sys
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 import train_heads
 from sklearn.metrics import f1_score
 
 from cjm_research.codebook import load_codebook
 from cjm_research.coding import code_transcripts
-from cjm_research.coding.heads import NO_STAGE, Linear, shipped_heads
+from cjm_research.coding.heads import shipped_heads
 from cjm_research.coding.semantic import SemanticCoder
 from cjm_research.resources import default_codebook_path
 from cjm_research.study import load_study
@@ -51,7 +50,6 @@ def main(argv: list[str]) -> int:
     codebook = load_codebook(default_codebook_path())
     data = train_heads.load_corpus(train_heads.CORPUS, codebook, None)
     x = data.x if args.answer_only else data.stage_x
-    stages = np.array([s or NO_STAGE for s in data.table["stage"]])
     industry = dict(zip(data.table["segment_id"], data.groups, strict=True))
     transcripts = load_study(train_heads.CORPUS).transcripts
     shipped = shipped_heads()
@@ -59,17 +57,9 @@ def main(argv: list[str]) -> int:
     coded = []
     folds = train_heads.grouped_folds(data.groups, k=train_heads.CV_FOLDS)
     for n, (train, test) in enumerate(folds, 1):
-        design = train_heads.Design.fit(data, train)
-        uses = "stage" in settings.context
-        stage_x = design.stage_matrix(x[train], settings.stage_words, uses)
-        model = train_heads.fit_stage(stage_x, stages[train], settings.stage_c)
-        parts = train_heads.split_weights(
-            {"stage": model.coef_.T}, design, settings, {"stage": x.shape[1]}
-        )
         # The fold's own vocabularies: the other heads lose their words here (only stages are
         # scored, and nothing else of them reaches a stage).
-        text, context = parts.terms(design, None)
-        head = Linear(tuple(model.classes_), parts.features["stage"], model.intercept_)
+        head, text, context = train_heads.fit_stage_alone(data, settings, train, x)
         heads = replace(shipped, stage=head, text=text, context=context)
         coder = SemanticCoder(codebook, heads=heads)
         held_out = set(data.groups[test])

@@ -495,46 +495,51 @@ def fit_heads(
     )
 
 
+def fit_stage_alone(
+    data: Corpus, settings: Settings, rows: np.ndarray, x: np.ndarray | None = None
+) -> tuple[Linear, TextTerms, ContextTerms | None]:
+    """The stage head fitted on the corpus turns ``rows`` with ``settings``: its feature part
+    (over ``x``, by default ``Corpus.stage_x``), and its word and context parts in the
+    vocabularies of those rows (the parts of no other head)."""
+    x = data.stage_x if x is None else x
+    design = Design.fit(data, rows)
+    stages = np.array([s or NO_STAGE for s in data.table["stage"].iloc[rows]])
+    uses = "stage" in settings.context
+    model = fit_stage(
+        design.stage_matrix(x[rows], settings.stage_words, uses), stages, settings.stage_c
+    )
+    parts = split_weights({"stage": model.coef_.T}, design, settings, {"stage": x.shape[1]})
+    text, context = parts.terms(design, None)
+    return Linear(tuple(model.classes_), parts.features["stage"], model.intercept_), text, context
+
+
 def refit_stage(data: Corpus, settings: Settings, heads: Heads) -> Heads:
     """``heads`` with the stage head refitted on the whole corpus with ``settings``, its word and
     context parts added to ``heads``' own (same corpus, so the same vocabularies: checked). A
     change to the stage head alone is measured alone: a full refit moves the other heads too
     (see ``Settings``)."""
-    rows = np.arange(len(data.table))
-    design = Design.fit(data, rows)
-    stages = np.array([s or NO_STAGE for s in data.table["stage"]])
-    uses = "stage" in settings.context
-    model = fit_stage(
-        design.stage_matrix(data.stage_x, settings.stage_words, uses), stages, settings.stage_c
-    )
-    parts = split_weights(
-        {"stage": model.coef_.T}, design, settings, {"stage": data.stage_x.shape[1]}
-    )
-    text, context = parts.terms(design, None)
+    stage, text, context = fit_stage_alone(data, settings, np.arange(len(data.table)))
     assert heads.text is not None and text.tfidf.index == heads.text.tfidf.index, "vocabulary"
     words = {n: w for n, w in heads.text.weights.items() if n != "stage"} | text.weights
-    merged_context = heads.context
-    if heads.context is not None:
-        old = heads.context
-        assert context is None or context.question.index == old.question.index, "vocabulary"
-        new = (
-            [{}, {}, {}]
-            if context is None
-            else [context.keywords, context.questions, context.previous]
-        )
-        merged_context = replace(
-            old,
+    merged = heads.context
+    if merged is None:
+        merged = context
+    else:  # the other heads' context parts as they were, the stage head's new (or none)
+        assert context is None or context.question.index == merged.question.index, "vocabulary"
+        merged = replace(
+            merged,
             **{
-                part: {n: w for n, w in getattr(old, part).items() if n != "stage"} | extra
-                for part, extra in zip(("keywords", "questions", "previous"), new, strict=True)
+                part: {n: w for n, w in getattr(merged, part).items() if n != "stage"}
+                | (getattr(context, part) if context is not None else {})
+                for part in ("keywords", "questions", "previous")
             },
         )
     return replace(
         heads,
-        stage=Linear(tuple(model.classes_), parts.features["stage"], model.intercept_),
+        stage=stage,
         version=VERSION,
         text=replace(heads.text, weights=words),
-        context=merged_context,
+        context=merged,
     )
 
 

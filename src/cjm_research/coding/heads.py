@@ -405,9 +405,10 @@ class Heads:
         order, their ``texts`` and their ``context`` (with it, the touchpoints' are final: the
         keyword matches are weighed in, see ``ContextTerms``)."""
         logits = {n: getattr(self, n).logits(x) for n in TEXT_HEADS if n != "stage"}
-        # Heads before v7 read the answer alone for its stage; since v7 also the answers around.
-        around = (self.stage.weights.shape[0] - x.shape[1]) // 2
-        logits["stage"] = self.stage.logits(stage_features(x, around) if around > 0 else x)
+        # Heads before v7 read the answer alone for its stage; since v7 also the answers around
+        # (two more answer vectors of ``dimension`` columns each).
+        dimension = (self.stage.weights.shape[0] - x.shape[1]) // 2
+        logits["stage"] = self.stage.logits(stage_features(x, dimension) if dimension else x)
         for name, offset in self.offsets(texts, context).items():
             logits[name] = logits[name] + offset
         touchpoints = 1 / (1 + np.exp(-logits["touchpoints"]))
