@@ -13,6 +13,7 @@ from cjm_research.coding.human import (
     is_human,
     latest_human_codes,
     read_human_codes,
+    text_sha,
 )
 from cjm_research.exceptions import CJMInputError
 from cjm_research.resources import example_study_dir
@@ -130,3 +131,72 @@ def test_a_researchers_edit_survives_a_forced_rebuild_of_the_reports(report_runs
         "segment_id"
     )
     assert machine.loc[runs.human_segment, "coder"].startswith("auto:")
+
+
+def turns_table(texts, interview="a"):
+    """A segments table of one interview: turn n (1, 2, …) says ``texts[n - 1]``."""
+    return pd.DataFrame(
+        {
+            "segment_id": [f"{interview}:{n}" for n in range(1, len(texts) + 1)],
+            "interview_id": interview,
+            "text": texts,
+            "stage": "",
+            "touchpoints": "",
+            "emotion": "neutral",
+            "valence": 0.0,
+            "coder": "auto:rules@1",
+            "stage_confidence": 0.5,
+            "touchpoint_confidence": 0.5,
+            "emotion_confidence": 0.5,
+            "evidence": "",
+        }
+    )
+
+
+def coded_on(sid, text, stage):
+    """Maya's code for ``sid`` as read from her file, given when its words were ``text``."""
+    row = codes(sid, stage, coder="Maya", coded_at="2026-01-01T00:00:00Z", text_sha=text_sha(text))
+    return row.reindex(columns=list(COLUMNS)).astype(object).fillna("")
+
+
+def test_codes_follow_their_words_when_turns_are_added_above():
+    old = ["Hi.", "I saw an advert.", "Yes.", "It broke.", "Yes."]
+    human = pd.concat(
+        [
+            coded_on("a:2", old[1], "awareness"),
+            coded_on("a:4", old[3], "support"),
+            coded_on("a:5", old[4], "retention"),  # "Yes." twice: the shift decides
+        ]
+    )
+    now = turns_table(["Can you hear me?", "Loud and clear.", *old])  # two turns added on top
+    merged, orphans = apply_human_codes(now, human)
+    stages = dict(zip(merged["segment_id"], merged["stage"], strict=True))
+    assert stages == {
+        "a:1": "", "a:2": "", "a:3": "", "a:4": "awareness", "a:5": "", "a:6": "support",
+        "a:7": "retention",
+    }  # fmt: skip
+    assert orphans.empty
+
+
+def test_a_turn_edited_in_place_keeps_its_code_and_says_so():
+    human = coded_on("a:2", "It came late, nobody told me.", "support")
+    now = turns_table(["Hi.", "It came late and nobody told me."])  # a typo fixed
+    merged, orphans = apply_human_codes(now, human)
+    assert merged.loc[1, "stage"] == "support" and orphans.empty
+    assert "words changed since" in merged.loc[1, "evidence"]
+
+
+def test_a_shifted_and_edited_turn_is_an_orphan_not_someone_elses_code():
+    human = pd.concat(
+        [coded_on("a:1", "I saw an advert.", "awareness"), coded_on("a:2", "It broke.", "support")]
+    )
+    now = turns_table(["Hello again.", "I saw an advert.", "It broke, twice."])
+    merged, orphans = apply_human_codes(now, human)
+    assert list(merged["stage"]) == ["", "awareness", ""]
+    assert list(orphans["segment_id"]) == ["a:2 (text changed)"]
+
+
+def test_codes_without_a_fingerprint_stay_on_their_id():
+    human = coded_on("a:2", "", "support").assign(text_sha="")
+    merged, _ = apply_human_codes(turns_table(["Hi.", "Other words."]), human)
+    assert merged.loc[1, "stage"] == "support"

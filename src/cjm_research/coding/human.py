@@ -138,7 +138,7 @@ def apply_human_codes(
     machine's. ``orphans`` are human rows whose segment id is not in ``segments`` (the
     transcript changed): shown to the researcher, kept in the file.
     """
-    latest = latest_human_codes(human)
+    latest = reanchor(latest_human_codes(human), segments)
     if latest.empty:
         return segments, latest
     known = latest["segment_id"].isin(segments["segment_id"])
@@ -157,7 +157,8 @@ def apply_human_codes(
             "touchpoint_confidence": 1.0,
             "emotion_confidence": 1.0,
             "evidence": f"human: {row.coder} at {row.coded_at}"
-            + (f"; {row.note}" if row.note else ""),
+            + (f"; {row.note}" if row.note else "")
+            + ("; the turn's words changed since" if getattr(row, "edited", False) else ""),
         }
         machine_emotion = merged.iat[i, merged.columns.get_loc("emotion")]
         if not row.valence and emotion_valence and row.emotion != machine_emotion:
@@ -175,6 +176,62 @@ def apply_human_codes(
         for column, value in updates.items():
             merged.iat[i, merged.columns.get_loc(column)] = value
     return merged, orphans
+
+
+CHANGED = " (text changed)"
+
+
+def reanchor(latest: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """Human codes moved with the words they were given to, by the ``text_sha`` recorded with
+    them: a turn added or removed above a coded turn shifts its number, and the code must not
+    land on another turn's words. Per interview, a code whose words are no longer at its id moves
+    to the one turn with those words; with several such turns, to the one the interview's other
+    codes shifted to. A code whose words are nowhere stays on its id when nothing in the
+    interview shifted (the turn was edited in place: ``edited`` is set, and the evidence says
+    so), and otherwise becomes an orphan (``<id> (text changed)``): reported, kept in the file."""
+    needed = {"segment_id", "interview_id", "text"}
+    if latest.empty or "text_sha" not in latest.columns or not needed <= set(segments.columns):
+        return latest
+    sha = segments["text"].fillna("").astype(str).map(text_sha)
+    here = dict(zip(segments["segment_id"], sha, strict=True))
+    where: dict[tuple[str, str], list[str]] = {}
+    for sid, interview, digest in zip(
+        segments["segment_id"], segments["interview_id"].astype(str), sha, strict=True
+    ):
+        where.setdefault((interview, digest), []).append(sid)
+    ids, edited = latest["segment_id"].astype(str).tolist(), [False] * len(latest)
+    pending: dict[str, list[int]] = {}  # interview -> rows to settle once its shift is known
+    shifts: dict[str, list[int]] = {}
+    recorded_shas = latest["text_sha"].fillna("").astype(str)
+    for n, (sid, recorded) in enumerate(zip(ids, recorded_shas, strict=True)):
+        if not recorded or sid not in here:
+            continue  # no fingerprint (older files), or an id the study lacks: an orphan as before
+        interview = sid.rsplit(":", 1)[0]
+        found = where.get((interview, recorded), [])
+        if len(found) == 1:  # words said once in the interview: they tell its shift
+            ids[n] = found[0]
+            shifts.setdefault(interview, []).append(_turn(found[0]) - _turn(sid))
+        else:  # said several times ("Yes."), or nowhere: settled by the shift
+            pending.setdefault(interview, []).append(n)
+    for interview, rows in pending.items():
+        moved = shifts.get(interview, [0])
+        shift = max(sorted(set(moved)), key=moved.count)  # the interview's usual shift
+        for n in rows:
+            sid = ids[n]
+            found = where.get((interview, str(latest["text_sha"].iat[n])), [])
+            target = f"{interview}:{_turn(sid) + shift}"
+            if target in found:
+                ids[n] = target
+            elif not found and shift == 0:
+                edited[n] = True
+            else:
+                ids[n] = sid + CHANGED
+    return latest.assign(segment_id=ids, edited=edited)
+
+
+def _turn(segment_id: str) -> int:
+    tail = segment_id.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
 
 
 def is_human(coder: str) -> bool:

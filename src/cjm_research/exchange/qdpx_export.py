@@ -26,6 +26,7 @@ from cjm_research import __version__
 from cjm_research.coding.human import (
     latest_human_codes,
     read_human_codes,
+    reanchor,
 )
 from cjm_research.exchange.qdpx_xml import (
     CODEBOOK_NS,
@@ -133,9 +134,17 @@ def coded_rows(study: Study, machine: pd.DataFrame) -> tuple[pd.DataFrame, list[
     if len(machine):
         rows = machine[(machine["role"] == PARTICIPANT) & (machine["coder"] != "")]
         frames.append(rows.assign(coded_at="").reindex(columns=columns))
-    human = latest_human_codes(read_human_codes(study.root))
+    turns = pd.DataFrame(
+        [
+            (f"{t.interview_id}:{turn.index}", t.interview_id, turn.text)
+            for t in study.transcripts
+            for turn in t.turns
+        ],
+        columns=["segment_id", "interview_id", "text"],
+    )
+    human = reanchor(latest_human_codes(read_human_codes(study.root)), turns)
     if len(human):
-        known = {f"{t.interview_id}:{turn.index}" for t in study.transcripts for turn in t.turns}
+        known = set(turns["segment_id"])
         orphans = ~human["segment_id"].isin(known)
         if orphans.any():
             warnings.append(
