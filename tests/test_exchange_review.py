@@ -353,3 +353,27 @@ def test_next_chooses_uncertain_turns_across_personas_and_never_a_coded_one(stud
     written = read_review(sheet)
     assert list(written["segment_id"]) == list(picked["segment_id"])
     assert (written["question"] != "").sum() >= 10 and (written["after"] != "").sum() >= 10
+
+
+def test_ids_a_spreadsheet_mangled_are_found_again_by_their_words(study, capsys):
+    """Excel saves ``01:2`` back as the time ``01:02:00``: the row's words still say which turn."""
+    table_path, sheet = study / "segments.csv", study / "review.csv"
+    assert main(["code", "--study", str(study), "--out", str(table_path)]) == 0
+    argv = ["review", "export", str(sheet), "--study", str(study), "--segments", str(table_path)]
+    assert main(argv) == 0
+    with sheet.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    target = rows[3]  # the sheet holds participant turns only
+    real_id = target["segment_id"]
+    target["segment_id"], target["stage"] = (
+        "01:02:00",
+        "usage" if target["stage"] != "usage" else "support",
+    )
+    with sheet.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    assert main(["review", "import", str(sheet), "--study", str(study), "--coder", "Ana"]) == 0
+    recorded = read_human_codes(study)
+    assert recorded["segment_id"].tolist() == [real_id]
+    assert recorded["stage"].tolist() == [target["stage"]]

@@ -152,6 +152,7 @@ def import_review(
     sheet = read_review(path)
     parsed = _parse(sheet, codebook, path)
     known = segments.drop_duplicates("segment_id").set_index("segment_id")
+    parsed = _recover_ids(parsed, known)
     in_study = parsed["segment_id"].isin(known.index)
     unknown = parsed.loc[~in_study, "segment_id"].tolist()
     parsed = parsed[in_study]
@@ -209,6 +210,25 @@ def import_review(
         coder_file=written or coder_file(study_root, coder),
         confirmed=confirmed,
     )
+
+
+def _recover_ids(parsed: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    """A row whose segment_id is not in the study (a spreadsheet turned ``01:2`` into the time
+    ``01:02:00``) is matched back by its ``text_sha`` when exactly one segment has that text."""
+    unknown = ~parsed["segment_id"].isin(known.index) & (parsed["text_sha"].astype(str) != "")
+    if not unknown.any():
+        return parsed
+    owners: dict[str, list[str]] = {}
+    for sid, text in known["text"].fillna("").astype(str).items():
+        owners.setdefault(text_sha(text), []).append(str(sid))
+    taken = set(parsed["segment_id"])
+    fixed = parsed["segment_id"].copy()
+    for index in parsed.index[unknown]:
+        found = owners.get(str(parsed.at[index, "text_sha"]), [])
+        if len(found) == 1 and found[0] not in taken:
+            fixed[index] = found[0]
+            taken.add(found[0])
+    return parsed.assign(segment_id=fixed)
 
 
 def _parse(sheet: pd.DataFrame, codebook: Codebook, path: Path) -> pd.DataFrame:
