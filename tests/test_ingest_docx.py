@@ -201,3 +201,54 @@ def test_docx_file_size_is_limited(tmp_path, monkeypatch):
     good = make_docx(tmp_path / "good.docx", paragraphs_doc)
     with pytest.raises(CJMInputError, match="larger than"):
         read_transcript(good)
+
+
+def bold_names_doc(document) -> None:
+    document.add_heading("Interview with Priya", level=1)
+    for name, words in [
+        ("Maya", "How did you find us?"),
+        ("Priya", "On the website."),
+        ("Maya", "And the delivery?"),
+        ("Priya", "It came late."),
+    ]:
+        document.add_paragraph().add_run(name).bold = True  # the name alone, in bold
+        document.add_paragraph(words)
+
+
+def test_bold_name_lines_are_speaker_labels(tmp_path):
+    transcript = read_transcript(
+        make_docx(tmp_path / "p.docx", bold_names_doc), interviewers=["Maya"]
+    )
+    assert [(t.speaker, t.text) for t in transcript.turns] == [
+        ("Maya", "How did you find us?"),
+        ("Priya", "On the website."),
+        ("Maya", "And the delivery?"),
+        ("Priya", "It came late."),
+    ]
+
+
+def test_a_name_and_dialogue_table_is_read_but_not_a_name_and_age_table(tmp_path):
+    def build(document):
+        table = document.add_table(rows=3, cols=3)
+        for row, cells in zip(
+            table.rows,
+            [
+                ("Timestamp", "Name", "Dialogue"),
+                ("00:00:05", "Maya", "Hi?"),
+                ("00:00:09", "Tomás", "Hello."),
+            ],
+            strict=True,
+        ):
+            for cell, text in zip(row.cells, cells, strict=True):
+                cell.text = text
+        people = document.add_table(rows=2, cols=2)
+        for cell, text in zip(
+            people.rows[0].cells + people.rows[1].cells, ["Name", "Age", "Tomás", "41"], strict=True
+        ):
+            cell.text = text
+
+    transcript = read_transcript(make_docx(tmp_path / "t.docx", build), interviewers=["Maya"])
+    assert [(t.speaker, t.text, t.time_start) for t in transcript.turns] == [
+        ("Maya", "Hi?", 5.0),
+        ("Tomás", "Hello.", 9.0),
+    ]

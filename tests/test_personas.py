@@ -171,3 +171,16 @@ def test_participants_csv_must_be_utf8(tmp_path):
     with pytest.raises(CJMInputError, match="not UTF-8") as info:
         load_participants(path)
     assert "CSV UTF-8" in info.value.hint
+
+
+def test_interviewers_may_be_listed_with_commas_as_in_front_matter(tmp_path):
+    path = tmp_path / "participants.csv"
+    path.write_text(
+        "participant_id,file,interviewers\n"
+        'P01,p01.txt,"Maya Lindqvist, Tom Hart"\n'
+        'P02,p02.txt,"Smith, Jane"\n',  # Teams writes "Last, First": the whole cell names her too
+        encoding="utf-8",
+    )
+    participants = load_participants(path)
+    assert {"Maya Lindqvist", "Tom Hart"} <= set(participants["P01"].interviewers)
+    assert "Smith, Jane" in participants["P02"].interviewers

@@ -178,3 +178,12 @@ def test_a_notebook_run_by_hand_writes_into_a_scratch_folder(capsys):
     assert scratch.is_dir() and scratch.name.startswith("cjm-first-home-")
     assert str(scratch) in capsys.readouterr().out
     assert output_folder("somewhere/given", "x") == Path("somewhere/given")
+
+
+def test_the_interview_period_reads_iso_dates_only():
+    # 12/03/2026 is 12 March to a British researcher and 3 December to pandas: neither is guessed.
+    assert report.interview_period(["2026-03-02", "2026-03-12"]) == report.interview_period(
+        ["2026-03-02", "12/03/2026", "2026-03-12"]
+    )
+    assert report.interview_period(["12/03/2026", "15/03/2026"]) == ""
+    assert "March 2026" in report.interview_period(["2026-03-02", "2026-03-12"])

@@ -273,3 +273,47 @@ def test_problem_lines_group_errors_and_warnings_with_relative_paths(study):
     assert lines[1].startswith("first-home/bad.docx: not a Word file — save it from Word")
     assert lines[2].startswith("Warnings (")
     assert all(" — " in line for line in lines[3:]), "every warning says how to fix it"
+
+
+def test_dates_that_are_not_iso_are_warned_about(study):
+    path = study / "participants.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        .replace(
+            "participant_id,persona_id,name,file,interviewers\n",
+            "participant_id,persona_id,name,file,interviewers,date\n",
+        )
+        .replace("Maya Lindqvist\nP02", "Maya Lindqvist,12/03/2026\nP02"),
+        encoding="utf-8",
+    )
+    [warning] = [p for p in load_study(study).warnings if "date" in p.message]
+    assert warning.path == path and "12/03/2026" in warning.message
+    assert "2026-03-12" in warning.hint
+
+
+def test_a_file_name_spelled_with_decomposed_accents_is_found(study):
+    import unicodedata
+
+    name = unicodedata.normalize("NFD", "lucía.txt")  # as macOS writes it
+    write(study / "first-home" / name, "Maya: Hi?\nLucía: Hola, hi.\n")
+    path = study / "participants.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "P04,first-home,Lucía,first-home/lucía.txt,Maya\n",
+        encoding="utf-8",
+    )
+    loaded = load_study(study)
+    assert not [p for p in loaded.warnings if "does not exist" in p.message and "P04" in p.message]
+    [lucia] = [t for t in loaded.transcripts if t.participant_id == "P04"]
+    assert lucia.persona_id == "first-home"
+
+
+def test_an_interview_in_another_language_and_one_with_no_participant_are_warned_about(study):
+    write(
+        study / "es.txt", "---\nlanguage: es\n---\nMaya: ¿Qué tal?\nLucía: Frustrada, la verdad.\n"
+    )
+    write(study / "noshow.txt", "---\ninterviewers: Maya\n---\nMaya: Hello? Are you there?\n")
+    warnings = {(p.path.name, p.message.split(":")[0]) for p in load_study(study).warnings}
+    assert ("es.txt", "language 'es'") in warnings
+    assert ("noshow.txt", "every speaker was read as an interviewer, so nothing here is coded") in {
+        (p.path.name, p.message) for p in load_study(study).warnings
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -24,7 +25,7 @@ from cjm_research.ingest import (
     read_raw,
     readers,
 )
-from cjm_research.model import Codebook, Participant, Persona, Transcript
+from cjm_research.model import PARTICIPANT, Codebook, Participant, Persona, Transcript
 
 Severity = Literal["error", "warning"]
 ERROR: Severity = "error"
@@ -231,7 +232,18 @@ def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Partici
         problems.append(Problem.from_error(exc))
         return {}
     for participant in participants.values():
-        if participant.file and not (root / _posix(participant.file)).is_file():
+        if participant.date and not _ISO_DATE.match(participant.date):
+            problems.append(
+                Problem(
+                    WARNING,
+                    path,
+                    None,
+                    f"participant {participant.participant_id}: date {participant.date!r} is "
+                    "not YYYY-MM-DD; reports leave it out",
+                    "write dates as 2026-03-12 (12/03/2026 could be March or December)",
+                )
+            )
+        if participant.file and not _exists(root, _posix(participant.file)):
             problems.append(
                 Problem(
                     WARNING,
@@ -245,8 +257,23 @@ def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Partici
     return participants
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$")
+
+
 def _posix(value: str) -> str:
-    return value.strip().replace("\\", "/").removeprefix("./")
+    # NFC: macOS writes file names decomposed ("lucía" as "luci" + U+0301), editors compose them.
+    return unicodedata.normalize("NFC", value.strip().replace("\\", "/").removeprefix("./"))
+
+
+def _exists(root: Path, rel: str) -> bool:
+    """Whether ``rel`` names a file under ``root``, however either spells its accents."""
+    if (root / rel).is_file():
+        return True
+    parent = (root / rel).parent
+    name = unicodedata.normalize("NFC", Path(rel).name)
+    return parent.is_dir() and any(
+        unicodedata.normalize("NFC", p.name) == name and p.is_file() for p in parent.iterdir()
+    )
 
 
 class _TranscriptLoader:
@@ -300,7 +327,7 @@ class _TranscriptLoader:
                 path,
                 hint="rename the file or set a unique 'interview_id:' in its front matter",
             )
-        rel = path.relative_to(self.root).as_posix()
+        rel = _posix(path.relative_to(self.root).as_posix())
         participant_id = _meta(meta, "participant")
         if not participant_id and rel in self.by_file:
             participant_id = self.by_file[rel].participant_id
@@ -318,6 +345,17 @@ class _TranscriptLoader:
         )
         transcript.participant_id = participant_id
         transcript.persona_id = self._persona_for(path, meta, participant_id, row, transcript)
+        language = _meta(meta, "language")
+        if language and not language.casefold().startswith("en"):
+            transcript.warnings.append(
+                f"language {language!r}: the machine coder reads English, so its codes of this "
+                "interview are guesses — review them (cjm review export) or code it by hand"
+            )
+        if transcript.turns and not any(t.role == PARTICIPANT for t in transcript.turns):
+            transcript.warnings.append(
+                "every speaker was read as an interviewer, so nothing here is coded — name the "
+                "interviewers in front matter ('interviewers:') or participants.csv"
+            )
         self.ids[interview_id] = path
         return transcript
 

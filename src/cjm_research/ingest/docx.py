@@ -15,6 +15,7 @@ from typing import Any
 
 from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest.build import ReaderResult
+from cjm_research.ingest.labels import is_speaker_label
 from cjm_research.ingest.normalize import MAX_TRANSCRIPT_BYTES
 from cjm_research.ingest.text import parse_lines, parse_timestamp
 from cjm_research.model import RawTurn
@@ -33,6 +34,8 @@ _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fal
 _SKIP = frozenset({f"{_W}del", f"{_W}moveFrom", f"{_W}txbxContent", _MC_FALLBACK})
 _PREAMBLE_STYLES = re.compile(r"^(?:title|subtitle|heading\b)", re.IGNORECASE)
 _SPEAKER_COLS = frozenset({"speaker", "speaker name"})
+# Only beside a named text column (Name | Dialogue): a Name | Age table is not a transcript.
+_NAME_COLS = frozenset({"name", "who"})
 _TIME_COLS = frozenset({"time", "timestamp", "start", "time start", "timecode"})
 _TEXT_COLS = frozenset({"text", "utterance", "transcript", "content", "dialogue", "said"})
 _NOT_WORD = "not a Word file"
@@ -130,6 +133,7 @@ class _Body:
         self.preamble: list[tuple[int, str]] = []
         self.table_turns: list[tuple[int, RawTurn]] = []
         self.warnings: list[str] = []
+        self.bold_labels: list[tuple[int, str]] = []  # (index in lines, name)
 
     def paragraph(self, paragraph: Any) -> None:
         """Add a paragraph: headings go to the preamble, other text to the line stream."""
@@ -139,6 +143,11 @@ class _Body:
             if text.strip():
                 self.preamble.append((self.ordinal, " ".join(text.split())))
             return
+        name = text.strip().rstrip(":").strip()
+        if name and "\n" not in name and _bold_only(paragraph) and is_speaker_label(name):
+            # A bold name alone on its line, its words in the next paragraph(s): a label if the
+            # document uses it so more than once (read_docx decides; one bold line is a heading).
+            self.bold_labels.append((len(self.lines), name))
         # A paragraph is a paragraph: the blank separator makes continuation paragraphs "\n".
         self.lines.extend((self.ordinal, line) for line in text.split("\n"))
         self.lines.append((self.ordinal, ""))
@@ -150,6 +159,8 @@ class _Body:
         self.ordinal += len(rows)
         headers = [h.casefold().rstrip(":") for h in rows[0]] if rows else []
         speaker_col = _column(headers, _SPEAKER_COLS)
+        if speaker_col is None and _column(headers, _TEXT_COLS) is not None:
+            speaker_col = _column(headers, _NAME_COLS)
         if speaker_col is None:
             self.warnings.append(f"line {first}: table without a 'Speaker' column ignored")
             return
@@ -180,6 +191,21 @@ class _Body:
             self.table_turns.append((line, RawTurn(speaker, words, line, time)))
 
 
+def _bold_only(paragraph: Any) -> bool:
+    runs = [r for r in paragraph.runs if r.text.strip()]
+    return bool(runs) and all(r.bold for r in runs)
+
+
+def _mark_bold_labels(body: _Body) -> None:
+    """Turn bold-only name paragraphs into ``Name:`` lines when a name recurs as one."""
+    counts: dict[str, int] = {}
+    for _, name in body.bold_labels:
+        counts[name] = counts.get(name, 0) + 1
+    for index, name in body.bold_labels:
+        if counts[name] >= 2:
+            body.lines[index] = (body.lines[index][0], f"{name}:")
+
+
 def _iter_body(document: Any) -> Iterator[tuple[str, Any]]:
     from docx.table import Table
 
@@ -201,6 +227,7 @@ def read_docx(path: Path) -> ReaderResult:
     body = _Body()
     for kind, block in _iter_body(document):
         getattr(body, kind)(block)
+    _mark_bold_labels(body)
     # Speaker tables are labelled turns, so unlabelled paragraphs beside them are preamble. A
     # Word transcript usually opens with a title and an intro: keep those in meta, unwarned.
     parsed = parse_lines(body.lines, fallback=not body.table_turns, warn_preamble=False)

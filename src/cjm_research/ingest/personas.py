@@ -172,8 +172,21 @@ def load_participants(csv_path: Path | str) -> dict[str, Participant]:
     return participants
 
 
+def _interviewers(cell: str) -> tuple[str, ...]:
+    """Names in an ``interviewers`` cell, split on ``;`` or, as front matter is, on ``,``
+    ("Maya Lindqvist, Tom Hart"). A comma list also keeps the whole cell, so a Teams-style
+    "Smith, Jane" still names the one interviewer it is."""
+    if ";" in cell:
+        parts = cell.split(";")
+    else:
+        parts = cell.split(",")
+        if len(parts) > 1:
+            parts = [cell, *parts]
+    return tuple(dict.fromkeys(n.strip() for n in parts if n.strip()))
+
+
 def _participant(row: dict[str, str]) -> Participant:
-    interviewers = tuple(n.strip() for n in row.get("interviewers", "").split(";") if n.strip())
+    interviewers = _interviewers(row.get("interviewers", ""))
     known = {*_PARTICIPANT_FIELDS, "interviewers", "persona"}
     return Participant(
         participant_id=row.get("participant_id", ""),

@@ -208,7 +208,9 @@ def study_agreement(
 
 def interview_period(dates: list[str]) -> str:
     """``"Interviews 2–12 March 2026"`` from ISO dates (empty when none parse)."""
-    parsed = sorted(d for d in pd.to_datetime(pd.Series(dates), errors="coerce") if not pd.isna(d))
+    # ISO dates only: "12/03/2026" is 12 March to a British researcher and 3 December to pandas.
+    stamps = pd.to_datetime(pd.Series(dates, dtype=object), errors="coerce", format="ISO8601")
+    parsed = sorted(d for d in stamps if not pd.isna(d))
     if not parsed:
         return ""
     first, last = parsed[0], parsed[-1]
