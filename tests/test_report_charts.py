@@ -277,3 +277,20 @@ def test_text_cut_to_fit_ends_on_a_whole_word():
         assert len(lines) == 1 and lines[0].endswith("…")
         kept = lines[0].removesuffix("…").split()
         assert kept == text.split()[: len(kept)], lines
+
+
+def test_an_emoji_the_font_lacks_warns_nobody(tmp_path):
+    # In a report notebook the warning (with a path of this package) prints above the title.
+    import warnings
+
+    from cjm_research.report.charts.saving import save_figure
+    from cjm_research.report.charts.style import width_pt
+
+    fig = Figure(figsize=(2, 1))
+    fig.text(0.1, 0.5, "Loved it \U0001f642")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        width_pt("So slow \U0001f624", 9.0)
+        save_figure(fig, tmp_path / "emoji.png")
+    assert (tmp_path / "emoji.png").stat().st_size > 0
+    assert not [w for w in caught if "missing from font" in str(w.message)]

@@ -8,7 +8,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from cjm_research.iorw import atomic_path
-from cjm_research.report.charts.style import RC
+from cjm_research.report.charts.style import RC, glyphs_quiet
 
 
 def _metadata(fmt: str) -> dict[str, None]:
@@ -25,7 +25,7 @@ def save_figure(fig: Figure, path: Path | str, *, dpi: int = 200) -> Path:
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower() or "png"
     try:
-        with atomic_path(path) as tmp, matplotlib.rc_context(RC):
+        with atomic_path(path) as tmp, matplotlib.rc_context(RC), glyphs_quiet():
             fig.savefig(tmp, format=fmt, dpi=dpi, facecolor="white", metadata=_metadata(fmt))
     finally:
         _close(fig)

@@ -8,7 +8,9 @@ Every style setting is fixed here (``RC``) so the same journey always gives the 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 
 import matplotlib
@@ -18,6 +20,20 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 
 from cjm_research.model import Codebook
+
+# A quote with an emoji or a script the font lacks draws a box; matplotlib also warns, and in a
+# report notebook the warning (with this package's path) would print above the report's title.
+MISSING_GLYPH = r"Glyph \d+ .* missing from font"
+warnings.filterwarnings("ignore", message=MISSING_GLYPH, category=UserWarning)
+
+
+@contextmanager
+def glyphs_quiet() -> Iterator[None]:
+    """No missing-glyph warnings inside, whatever filters the caller runs under."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=MISSING_GLYPH, category=UserWarning)
+        yield
+
 
 #: Okabe & Ito's colour-blind-safe palette (black last: it is the default text colour).
 OKABE_ITO: tuple[str, ...] = (
@@ -80,7 +96,8 @@ def new_figure(width: float, height: float, *, constrained: bool = False) -> Fig
 def width_pt(text: str, size: float, weight: str = "normal", style: str = "normal") -> float:
     """The rendered width of ``text`` in points (measured, not guessed from character counts)."""
     prop = FontProperties(family=_FONT, size=size, weight=weight, style=style)
-    return float(text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0])
+    with glyphs_quiet():
+        return float(text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0])
 
 
 def share_label(
