@@ -125,3 +125,24 @@ def test_the_command_starts_without_importing_the_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_terminated_run_stops_as_an_interrupted_one(study, monkeypatch, capsys):
+    """`kill PID` (SIGTERM) goes the way of Ctrl-C: workers shut down, a clear message, and
+    the handler the caller had is back afterwards."""
+    import os
+    import signal
+    import time
+
+    from cjm_research import cli
+
+    def killed(args):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the signal interrupts this
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_validate", killed)
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["validate", "--study", str(study)]) == cli.EXIT_FAILED
+    assert "interrupted" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) == before

@@ -7,7 +7,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -401,6 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``cjm``; returns the exit status."""
     args = build_parser().parse_args(argv)
+    # `kill PID` (SIGTERM, also what CI and schedulers send) ends a run as Ctrl-C does: the pool's
+    # workers and their kernels are shut down instead of being left running without a parent.
+    restore = _sigterm_interrupts()
     try:
         return args.func(args)
     except CJMInputError as exc:
@@ -417,6 +420,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{log}; please attach it when you report the bug."
         )
         return EXIT_FAILED
+    finally:
+        restore()
+
+
+def _sigterm_interrupts() -> Callable[[], None]:
+    """Make SIGTERM raise KeyboardInterrupt (main thread only); returns what undoes it."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupted(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupted)
+    return lambda: signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)  # type: ignore[arg-type]
 
 
 def _crash_log(study: str | None) -> Path:

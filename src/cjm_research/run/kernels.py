@@ -327,7 +327,25 @@ def prestart() -> None:
     # CPU in every worker, for a string format no notebook schema uses. Marked missing here, so
     # jsonschema skips it as when it is not installed; only this worker process is affected.
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    # A worker forked from `cjm` inherits its SIGTERM handler (which raises KeyboardInterrupt);
+    # the pool terminates workers with SIGTERM, so restore the default here.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _exit_with_parent()
     warm_kernel().start()
+
+
+def _exit_with_parent() -> None:
+    """End this worker (and its kernel) when the process that started it is gone: a killed
+    `cjm reports` must not leave workers and kernels running for ever."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        close_all()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="cjm-parent-watch", daemon=True).start()
 
 
 def execute(notebook: Path, output: Path, parameters: dict[str, object], timeout: int) -> None:
