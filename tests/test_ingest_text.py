@@ -389,3 +389,22 @@ def test_unknown_suffix_is_an_input_error(tmp_path):
     with pytest.raises(CJMInputError, match="no reader") as info:
         read_transcript(write(tmp_path, "x.pdf", "%PDF"))
     assert ".docx" in info.value.hint
+
+
+def test_generic_interviewer_labels_hold_beside_named_interviewers(tmp_path):
+    path = write(
+        tmp_path,
+        "p.txt",
+        "Maya Lindqvist: Hi?\nSarah: Hello.\nInt: Did you compare them?\nSarah J.: I did.\n"
+        "Maya L: And then?\nSarah: Then I bought it.\n",
+    )
+    transcript = read_transcript(path, interviewers=["Maya Lindqvist"])
+    assert roles(transcript) == {
+        "Maya Lindqvist": INTERVIEWER, "Sarah": PARTICIPANT, "Int": INTERVIEWER,
+        "Sarah J.": PARTICIPANT, "Maya L": INTERVIEWER,
+    }  # fmt: skip
+    other = write(tmp_path, "q.txt", "Maya L.: Hi?\nMaya K.: Hello.\n")
+    assert roles(read_transcript(other, interviewers=["Maya Lindqvist"])) == {
+        "Maya L.": INTERVIEWER,
+        "Maya K.": PARTICIPANT,
+    }

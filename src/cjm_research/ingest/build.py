@@ -148,11 +148,22 @@ def matches_name(speaker: str, names: Iterable[str]) -> bool:
         full = _key(name)
         if not full:
             continue
-        # "Maya" matches "Maya Lindqvist" and vice versa; "Maya L." matches neither on purpose.
+        # "Maya" matches "Maya Lindqvist" and vice versa, and "Maya L." her too; "Maya K." (a
+        # participant Maya Kowalski, say) does not.
         for spk in labels:
             if spk == full or spk == _first(full) or (" " not in full and _first(spk) == full):
                 return True
+            if _initialled(spk, full):
+                return True
     return False
+
+
+def _initialled(label: str, full: str) -> bool:
+    """``"maya l."`` for ``"maya lindqvist"``: the first name and the surname's initial."""
+    words, names = label.split(), full.split()
+    if len(words) != 2 or len(names) < 2 or len(words[1].rstrip(".")) != 1:
+        return False
+    return words[0] == names[0] and names[-1].startswith(words[1].rstrip("."))
 
 
 def _label_base(speaker: str) -> str:
@@ -165,6 +176,13 @@ def _sounds_like_interviewer(speaker: str) -> bool:
     return _label_base(speaker) in INTERVIEWER_LABELS or bool(note & INTERVIEWER_NOTES)
 
 
+def _spelled_out_interviewer(speaker: str) -> bool:
+    """ "Int", "Interviewer 2", "Moderator": a label no participant carries. Not "Q" or "I",
+    which may be a participant's initial when the interviewers are named."""
+    base = _label_base(speaker)
+    return len(base) > 1 and base in INTERVIEWER_LABELS
+
+
 def assign_roles(
     turns: Sequence[RawTurn],
     interviewers: Sequence[str],
@@ -174,8 +192,10 @@ def assign_roles(
     """Map each speaker to ``interviewer`` or ``participant`` (appends a warning when guessing).
 
     Named interviewers decide: when one of ``interviewers`` speaks, every other speaker is a
-    participant. Only when no named interviewer speaks do labels ("Interviewer", "Q", "Mod 2",
-    a note such as "(UX Research)") decide, and failing those, who asks the most questions.
+    participant, except those labelled as interviewers ("Interviewer", "Int", "Mod 2", not the
+    single letters: a transcript may mix names and labels). Notes such as "(UX Research)"
+    decide only when no named interviewer speaks, and failing those, who asks the most
+    questions.
     """
     speakers = list(dict.fromkeys(t.speaker for t in turns))
     named = {_key(n) for n in participant_names}
@@ -186,7 +206,11 @@ def assign_roles(
     for speaker in speakers:
         if is_participant[speaker]:
             roles[speaker] = PARTICIPANT
-        elif speaker in decided or (not decided and _sounds_like_interviewer(speaker)):
+        elif (
+            speaker in decided
+            or _spelled_out_interviewer(speaker)
+            or (not decided and _sounds_like_interviewer(speaker))
+        ):
             roles[speaker] = INTERVIEWER
         else:
             roles[speaker] = PARTICIPANT
