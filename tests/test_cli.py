@@ -146,3 +146,21 @@ def test_a_terminated_run_stops_as_an_interrupted_one(study, monkeypatch, capsys
     assert main(["validate", "--study", str(study)]) == cli.EXIT_FAILED
     assert "interrupted" in capsys.readouterr().err
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_validate_checks_the_insights_the_reports_would_stop_on(study, capsys):
+    (study / "insights.yaml").write_text(
+        "insights:\n"
+        "  - title: Evening drop-outs\n    stage: usage\n    segments: ['nope:1']\n"
+        "  - title: Bad stage\n    stage: not_a_stage\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", "--study", str(study)]) == 2
+    err = capsys.readouterr().err
+    assert "insights.yaml" in err and "unknown stage 'not_a_stage'" in err
+    (study / "insights.yaml").write_text(
+        "insights:\n  - title: Evening drop-outs\n    stage: usage\n    segments: ['nope:1']\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", "--study", str(study)]) == 0
+    assert "cites segments the study does not have: nope:1" in capsys.readouterr().err
