@@ -317,3 +317,9 @@ def test_an_interview_in_another_language_and_one_with_no_participant_are_warned
     assert ("noshow.txt", "every speaker was read as an interviewer, so nothing here is coded") in {
         (p.path.name, p.message) for p in load_study(study).warnings
     }
+
+
+def test_persona_ids_that_differ_only_in_case_are_warned_about(study):
+    write(study / "x.txt", "---\npersona: First-Home\ninterviewers: Maya\n---\nMaya: Hi?\nX: Yo.\n")
+    [warning] = [p for p in load_study(study).warnings if "only in case" in p.message]
+    assert warning.path.name == "x.txt" and "'First-Home'" in warning.message

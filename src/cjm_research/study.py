@@ -413,3 +413,20 @@ def _cross_check(
                         "add them to participants.csv or fix the id",
                     )
                 )
+    spellings: dict[str, dict[str, Path]] = {}
+    for t in transcripts:
+        if t.persona_id:
+            spellings.setdefault(t.persona_id.casefold(), {}).setdefault(t.persona_id, t.path)
+    for ids in spellings.values():
+        (first, _), *others = ids.items()  # the first spelling met; each other one is warned
+        problems += [
+            Problem(
+                WARNING,
+                path,
+                None,
+                f"persona {other!r} differs from {first!r} only in case: two reports, and on "
+                "macOS or Windows one folder that each overwrites",
+                "spell the persona id the same way everywhere",
+            )
+            for other, path in others
+        ]
