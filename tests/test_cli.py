@@ -164,3 +164,16 @@ def test_validate_checks_the_insights_the_reports_would_stop_on(study, capsys):
     )
     assert main(["validate", "--study", str(study)]) == 0
     assert "cites segments the study does not have: nope:1" in capsys.readouterr().err
+
+
+def test_commands_share_the_studys_coding_cache(study, tmp_path, capsys):
+    """`cjm code`, then `cjm review export` (or `cjm reports`): the second codes nothing again."""
+    assert main(["code", "--study", str(study), "--coder", "rules"]) == 0
+    assert "coded 9 interviews, 0 from the cache" in capsys.readouterr().err
+    assert main(["code", "--study", str(study), "--coder", "rules"]) == 0
+    assert "coded 0 interviews, 9 from the cache" in capsys.readouterr().err
+
+
+def test_report_formats_are_read_in_any_case(study, capsys):
+    assert main(["reports", "--study", str(study), "--format", "DOCX,Pdf"]) == 2
+    assert "unknown report format(s) pdf —" in capsys.readouterr().err  # DOCX is known

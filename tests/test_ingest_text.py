@@ -100,7 +100,9 @@ def test_otter_and_teams_headers_put_text_on_following_lines(tmp_path):
         "and our two kids.\n"
         "\n"
         "Maya Lindqvist 00:01:02\n"
-        "Thanks.\n",
+        "Thanks.\n"
+        "\n"
+        "Transcribed by https://otter.ai\n",  # Otter's footer: not the interviewer's words
     )
     turns = read_transcript(path).turns
     assert [(t.speaker, t.text, t.line, t.time_start) for t in turns] == [

@@ -107,11 +107,11 @@ def insight_problems(study: Study) -> list[Problem]:
 def cmd_code(args: argparse.Namespace) -> int:
     """Code all transcripts into the segments table."""
     from cjm_research import segments
-    from cjm_research.run.batch import code_study
+    from cjm_research.run.batch import code_study, study_cache
     from cjm_research.study import work_dir
 
     study = _load(args.study)
-    coded = code_study(study, args.coder, progress=_say)
+    coded = code_study(study, args.coder, progress=_say, cache=study_cache(study.root))
     out = Path(args.out) if args.out else work_dir(args.study) / "segments.parquet"
     segments.write(coded.segments, out)
     _say(f"wrote {out} ({len(coded.segments)} rows)")
@@ -124,7 +124,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
     from cjm_research.run.manifest import unchanged_reports
 
     out = Path(args.out) if args.out else Path(args.study) / "reports"
-    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
     if args.min_alpha is not None:
         _agreement_gate(args)
     options = {"personas": args.persona or (), "formats": formats, "coder": args.coder}
@@ -161,7 +161,7 @@ def cmd_review_export(args: argparse.Namespace) -> int:
     """Write the review sheet: current codes, confidence, evidence, drop-downs (XLSX) or CSV."""
     from cjm_research.exchange import review_export
     from cjm_research.exchange.selection import next_for_review
-    from cjm_research.run.batch import code_study
+    from cjm_research.run.batch import code_study, study_cache
 
     study = _load(args.study)
     if args.segments:
@@ -169,7 +169,7 @@ def cmd_review_export(args: argparse.Namespace) -> int:
             review_export.read_segments(args.segments), study.root, study.codebook
         )
     else:
-        table = code_study(study, progress=_say).segments
+        table = code_study(study, progress=_say, cache=study_cache(study.root)).segments
     chosen = None
     if args.next is not None:
         picked = next_for_review(table, args.next)
@@ -195,10 +195,10 @@ def cmd_review_import(args: argparse.Namespace) -> int:
     """Record the rows a reviewer changed as their human codes in STUDY/coding/."""
     from cjm_research.exchange.review_export import DONE
     from cjm_research.exchange.review_import import import_review
-    from cjm_research.run.batch import code_study
+    from cjm_research.run.batch import code_study, study_cache
 
     study = _load(args.study)
-    segments = code_study(study).segments
+    segments = code_study(study, cache=study_cache(study.root)).segments
     result = import_review(args.file, segments, study.codebook, study.root, args.coder)
     counts = ", ".join(f"{name} {n}" for name, n in result.changed.items())
     changed = len(result.recorded) - result.confirmed
@@ -218,10 +218,10 @@ def cmd_review_import(args: argparse.Namespace) -> int:
 def _agreement_gate(args: argparse.Namespace) -> None:
     """``--min-alpha``: refuse (exit 2) when any dimension's alpha is below the threshold."""
     from cjm_research.agreement import require_min_alpha, study_agreement
-    from cjm_research.run.batch import code_study
+    from cjm_research.run.batch import code_study, study_cache
 
     study = _load(args.study)
-    machine = code_study(study, args.coder).machine
+    machine = code_study(study, args.coder, cache=study_cache(study.root)).machine
     result = study_agreement(study.root, machine, study.codebook)
     require_min_alpha(result, args.min_alpha, study.root)
 
@@ -229,12 +229,14 @@ def _agreement_gate(args: argparse.Namespace) -> None:
 def cmd_agreement(args: argparse.Namespace) -> int:
     """Inter-coder agreement between coded tables or coders of a study."""
     from cjm_research.agreement import compute_agreement, format_agreement, resolve_coders
-    from cjm_research.run.batch import code_study
+    from cjm_research.run.batch import code_study, study_cache
     from cjm_research.study import study_codebook
 
     root = Path(args.study)
     tables = resolve_coders(
-        args.coders, root, lambda: code_study(_load(args.study), args.coder).machine
+        args.coders,
+        root,
+        lambda: code_study(_load(args.study), args.coder, cache=study_cache(args.study)).machine,
     )
     result = compute_agreement(tables, study_codebook(root), uncoded=args.uncoded)
     return _print_result(format_agreement(result), result.to_dict(), args.json)
@@ -244,13 +246,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """Score the machine codes (of ``--segments`` or a fresh coding run) against a gold file."""
     from cjm_research.agreement import read_coded_table
     from cjm_research.evaluate import evaluate, format_evaluation, read_gold
-    from cjm_research.run.batch import code_study
+    from cjm_research.run.batch import code_study, study_cache
 
     gold = read_gold(args.gold)
     if args.segments:
         machine, coder = read_coded_table(args.segments), str(args.segments)
     else:
-        machine = code_study(_load(args.study), args.coder).machine
+        machine = code_study(_load(args.study), args.coder, cache=study_cache(args.study)).machine
         coder = str(machine["coder"].replace("", None).dropna().iloc[0]) if len(machine) else ""
     result = evaluate(gold, machine, gold_name=str(args.gold), coder=coder)
     return _print_result(format_evaluation(result) + "\n", result.to_dict(), args.json)
@@ -275,10 +277,12 @@ def _print_result(text: str, data: dict, json_to: str | None) -> int:
 def cmd_export_qdpx(args: argparse.Namespace) -> int:
     """Write the study as a REFI-QDA project (.qdpx)."""
     from cjm_research.exchange import qdpx_export
-    from cjm_research.run.batch import code_study
+    from cjm_research.run.batch import code_study, study_cache
 
     study = _load(args.study)
-    result = qdpx_export.export_qdpx(study, code_study(study, args.coder).machine, args.file)
+    result = qdpx_export.export_qdpx(
+        study, code_study(study, args.coder, cache=study_cache(study.root)).machine, args.file
+    )
     for warning in result.warnings:
         _say(f"warning: not carried: {warning}")
     _say(

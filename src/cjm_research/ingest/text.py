@@ -38,6 +38,7 @@ _INLINE = re.compile(
     rf"(?:\s*[\[(](?P<ts2>{_TS})[\])])?"  # optional NAME (00:01)
     r"\s*\*{0,2}:\*{0,2}(?:\s+(?P<text>.*))?$"  # colon, then a space or the end
 )
+_EXPORT_FOOTER = re.compile(r"^transcribed by https?://(?:www\.)?otter\.ai/?\s*$", re.IGNORECASE)
 _OTTER = re.compile(rf"^(?P<name>{_NAME}(?:\s*{NOTE})?)\s+[\[(]?(?P<ts>{_TS})[\])]?\s*$")
 _HEADING = re.compile(r"^#{1,6}(?:\s|$)")
 _RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
@@ -131,6 +132,8 @@ def parse_lines(
                 continue
             line = "" if _RULE.match(line) else line.removeprefix(">").strip()
         header = parse_header(line) if line else None
+        if _EXPORT_FOOTER.match(line):
+            continue  # "Transcribed by https://otter.ai": the tool's, not the speaker's words
         if header:
             turns.append(_Turn(header.speaker, lineno, header.time))
             if header.text:

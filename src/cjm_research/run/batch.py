@@ -126,6 +126,12 @@ def code_study(
     return Coded(merged, machine, orphans)
 
 
+def study_cache(root: Path | str) -> Path:
+    """``STUDY/.cjm/cache/coded.parquet``: the interviews the machine coded, shared by every
+    command (``cjm code`` after ``cjm reports``, or the other way round, codes nothing again)."""
+    return work_dir(root) / "cache" / "coded.parquet"
+
+
 def explore_study(study: Study, coder: str = "auto", *, redact: bool = True) -> Coded:
     """The study's coded turns for exploring in a notebook (``notebooks/explore.ipynb``).
 
@@ -133,7 +139,7 @@ def explore_study(study: Study, coder: str = "auto", *, redact: bool = True) -> 
     ``cjm reports`` run), with the researchers' codes laid over the machine's; pseudonymised and
     redacted as the reports are unless ``redact`` is false. Writes no report.
     """
-    coded = code_study(study, coder, cache=work_dir(study.root) / "cache" / "coded.parquet")
+    coded = code_study(study, coder, cache=study_cache(study.root))
     if not redact:
         return coded
     key = privacy.study_key(study, coded.segments)
@@ -278,9 +284,7 @@ def run_reports(
         folder.mkdir(parents=True, exist_ok=True)
         feed.offer(task(pid, segments_table.write(rows, folder / "segments.parquet")))
 
-    coded = code_study(
-        study, coder, progress=say, cache=work / "cache" / "coded.parquet", ready=ready
-    )
+    coded = code_study(study, coder, progress=say, cache=study_cache(study.root), ready=ready)
     segments = coded.segments
     segments_path = segments_table.write(segments, work / "segments.parquet")
     segments_table.write(coded.machine, work / "segments.machine.parquet")
