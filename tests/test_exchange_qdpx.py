@@ -339,3 +339,23 @@ def test_cli_export_and_import(exported, tmp_path, capsys, codebook_schema):
     assert codebook_schema.validate(etree.parse(str(tmp_path / "book.qdc")))
     assert main(["import", "qdpx", str(out), "--study", str(tmp_path / "new")]) == 0
     assert "9 sources (9 new transcripts, 3 new personas)" in capsys.readouterr().err
+
+
+def test_a_teams_surname_first_speaker_survives_the_round_trip(tmp_path):
+    """Teams writes "Smith, Jane": exported as the label of her turns, it must read back as one."""
+    study_dir = tmp_path / "teams"
+    study_dir.mkdir()
+    (study_dir / "zoe.vtt").write_text(
+        "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n<v Smith, Jane>How did you hear of them?</v>\n\n"
+        "00:00:02.500 --> 00:00:05.000\n<v Zoë O'Neill>A friend at work.</v>\n\n"
+        "00:00:05.500 --> 00:00:07.000\n<v Smith, Jane>And then?</v>\n\n"
+        "00:00:07.500 --> 00:00:09.000\n<v Zoë O'Neill>I ordered online.</v>\n",
+        encoding="utf-8",
+    )
+    study = load_study(study_dir)
+    before = [(t.speaker, t.text) for t in study.transcripts[0].turns]
+    exported = export_qdpx(study, code_study(study, "rules").machine, tmp_path / "t.qdpx")
+    import_qdpx(exported.path, tmp_path / "back")
+    [back] = load_study(tmp_path / "back").transcripts
+    assert [(t.speaker, t.text) for t in back.turns] == before
+    assert len(before) == 4

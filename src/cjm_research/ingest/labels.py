@@ -18,6 +18,12 @@ _PARTICLES = frozenset(
 )
 
 
+_OPENERS = frozenset(
+    {"yes", "yeah", "no", "well", "so", "right", "ok", "okay", "anyway", "honestly", "sure", "oh",
+     "and", "but", "then", "now", "look", "listen", "sorry", "thanks", "hi", "hello", "because"}
+)  # fmt: skip
+
+
 def split_label(label: str) -> tuple[str, str]:
     """A speaker label's name and its note: ``"Dana K (UX Research)"`` → ``("Dana K",
     "UX Research")``; ``("Dana K", "")`` without a note."""
@@ -39,6 +45,12 @@ def is_speaker_label(label: str) -> bool:
     words = name.split()
     if not 1 <= len(words) <= 4 or len(name) > 40 or not name[0].isalpha():
         return False
+    if 2 <= len(words) <= 3 and words[0].endswith(","):
+        # "Smith, Jane" (Teams, and the QDPX export of a Teams transcript): surname first.
+        # Not "Yes, Maya" or "Well, honestly": words that open a sentence are no surname.
+        if words[0][:-1].casefold() in _OPENERS:
+            return False
+        words = [words[0][:-1], *words[1:]]
     for word in words:
         if not _WORD.match(word) or ("." in word and not _ABBREVIATION.match(word)):
             return False
