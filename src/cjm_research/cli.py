@@ -212,6 +212,14 @@ def cmd_review_import(args: argparse.Namespace) -> int:
     if result.unknown_segments:
         shown = ", ".join(result.unknown_segments[:10])
         _say(f"warning: {len(result.unknown_segments)} segment ids are not in the study: {shown}")
+    if result.unknown_edited:
+        _say(
+            f"error: {len(result.unknown_edited)} rows you changed or marked done were NOT "
+            f"recorded, their segment ids not being in the study: "
+            f"{', '.join(result.unknown_edited[:10])} — keep the segment_id column as exported "
+            "(a spreadsheet may turn ids into times), or export a fresh sheet and redo them"
+        )
+        return EXIT_INPUT
     return EXIT_OK
 
 

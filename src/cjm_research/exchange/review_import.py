@@ -52,6 +52,8 @@ class ReviewImport:
     unknown_segments: list[str] = field(default_factory=list)
     coder_file: Path | None = None
     confirmed: int = 0  # rows marked done with no code changed: the machine's codes, confirmed
+    #: Of ``unknown_segments``, the rows the reviewer changed or marked done: work not recorded.
+    unknown_edited: list[str] = field(default_factory=list)
 
 
 def read_review(path: Path | str) -> pd.DataFrame:
@@ -155,6 +157,7 @@ def import_review(
     parsed = _recover_ids(parsed, known)
     in_study = parsed["segment_id"].isin(known.index)
     unknown = parsed.loc[~in_study, "segment_id"].tolist()
+    unknown_edited = _edited_ids(parsed[~in_study], sheet.loc[parsed.index[~in_study]])
     parsed = parsed[in_study]
     baseline = _baseline(sheet.loc[parsed.index], known, codebook)
     diff = pd.DataFrame(
@@ -209,7 +212,25 @@ def import_review(
         unknown_segments=unknown,
         coder_file=written or coder_file(study_root, coder),
         confirmed=confirmed,
+        unknown_edited=unknown_edited,
     )
+
+
+def _edited_ids(parsed: pd.DataFrame, sheet: pd.DataFrame) -> list[str]:
+    """The ids of ``parsed`` rows the reviewer changed (against the sheet's hidden exported
+    codes) or marked done; without those columns, every row (nothing says it was untouched)."""
+    if parsed.empty:
+        return []
+    if not all(c in sheet.columns for c in EXPORTED):
+        return parsed["segment_id"].tolist()
+    edited = (
+        parsed["done"]
+        | (parsed["note"] != "")
+        | (parsed["stage"] != sheet["exported_stage"])
+        | (parsed["emotion"] != sheet["exported_emotion"])
+        | (parsed["touchpoints"].map(_set) != sheet["exported_touchpoints"].map(_set))
+    )
+    return parsed.loc[edited, "segment_id"].tolist()
 
 
 def _recover_ids(parsed: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
