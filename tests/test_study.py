@@ -262,7 +262,10 @@ def test_unsafe_persona_id_in_participants_csv_skips_the_file(study):
     csv = study / "participants.csv"
     csv.write_text(csv.read_text().replace("P01,first-home", "P01,../up"), encoding="utf-8")
     loaded = load_study(study)
-    assert [p.message for p in loaded.errors] == ["persona id '../up' is not a safe id"]
+    assert [p.message for p in loaded.errors] == [
+        "persona id '../up' (from participants.csv) is not a safe id"
+    ]
+    assert "'up'" in loaded.errors[0].hint
     assert "p01" not in {t.interview_id for t in loaded.transcripts}
 
 

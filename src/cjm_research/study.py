@@ -375,10 +375,13 @@ class _TranscriptLoader:
             transcript.warnings.append("transcript has no persona")
             return ""
         if not is_safe_id(persona_id):
+            where = "front matter" if _meta(meta, "persona") else "participants.csv"
+            safe = re.sub(r"[^A-Za-z0-9_]+", "-", persona_id).strip("-").lower()
             raise CJMInputError(
-                f"persona id {persona_id!r} is not a safe id",
+                f"persona id {persona_id!r} (from {where}) is not a safe id",
                 path,
-                hint="use letters, digits, '-' and '_' only",
+                hint="use letters, digits, '-' and '_' only"
+                + (f", e.g. {safe!r}, in {where} and personas/" if safe else ""),
             )
         if self.personas and persona_id not in self.personas:
             transcript.warnings.append(f"persona {persona_id!r} has no note in personas/")
