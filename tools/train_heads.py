@@ -30,6 +30,11 @@ quarter, half, three quarters or all of its training industries): stage head mac
 0.669, 0.680, 0.685; an emotion head on the features alone 0.275, 0.296, 0.313, 0.325. Each
 doubling of the corpus adds about 0.015 to stage and 0.03 to emotion as heads alone, less in
 the whole coder.
+
+Character n-grams (3-5 within words, 60,000 of them) beside the word n-grams, measured the same
+way (four folds of held-out industries, heads alone, with the context part): touchpoint
+micro-F1 0.710 -> 0.713, emotion macro-F1 0.470 -> 0.480. Not adopted: it would need a second
+vocabulary at run time and a larger heads file for gains within a fold's noise.
 """
 
 from __future__ import annotations
