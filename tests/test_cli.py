@@ -177,3 +177,12 @@ def test_commands_share_the_studys_coding_cache(study, tmp_path, capsys):
 def test_report_formats_are_read_in_any_case(study, capsys):
     assert main(["reports", "--study", str(study), "--format", "DOCX,Pdf"]) == 2
     assert "unknown report format(s) pdf —" in capsys.readouterr().err  # DOCX is known
+
+
+def test_a_study_folder_that_cannot_hold_the_cache_is_still_coded(study, tmp_path, capsys):
+    assert not (study / ".cjm").exists(), "init copies no working folder"
+    (study / ".cjm").write_text("not a folder", encoding="utf-8")  # as a read-only share would
+    out = tmp_path / "segments.csv"
+    assert main(["code", "--study", str(study), "--coder", "rules", "--out", str(out)]) == 0
+    assert "the coding cache was not saved" in capsys.readouterr().err
+    assert pd.read_csv(out)["interview_id"].nunique() == 9

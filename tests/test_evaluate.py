@@ -1,6 +1,7 @@
 """Evaluation metrics against hand-computed examples, and ``cjm evaluate`` end to end."""
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -163,7 +164,7 @@ def test_cli_codes_the_study_when_no_table_is_given(tmp_path, capsys):
     pd.DataFrame({"segment_id": ["p04-mark:2", "missing:1"], "stage": ["awareness", "x"]}).to_excel(
         gold, index=False
     )
-    study = str(example_study_dir())
+    study = str(shutil.copytree(example_study_dir(), tmp_path / "study"))  # its cache goes there
     assert main(["evaluate", "--gold", str(gold), "--study", study, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["coder"].startswith("auto:")

@@ -54,7 +54,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     target = Path(args.dir)
     if target.exists() and any(target.iterdir()):
         raise CJMInputError("folder exists and is not empty", target, hint="choose a new folder")
-    shutil.copytree(example_study_dir(), target, dirs_exist_ok=True)
+    # Not the example's own working folder or reports (a demo run leaves them in a checkout).
+    ignored = shutil.ignore_patterns(".cjm", "reports")
+    shutil.copytree(example_study_dir(), target, dirs_exist_ok=True, ignore=ignored)
     _say(f"created {target} from the example study; edit or replace its interviews and personas")
     return EXIT_OK
 

@@ -100,11 +100,22 @@ def code_with_cache(
     fresh = _code(todo, coder, say, on_coded).assign(**{KEY: lambda f: f["interview_id"].map(keys)})
     table = pd.concat([hit, fresh], ignore_index=True) if len(hit) else fresh
     if cache_path is not None and (len(todo) or len(hit) != len(cached)):
-        from cjm_research.iorw import atomic_path
+        _write(table, cache_path, say)
+    return _ordered(table.drop(columns=[KEY]), order), len(todo)
 
+
+def _write(table: pd.DataFrame, cache_path: Path, say: Callable[[str], None] | None) -> None:
+    """Keep the coded table for the next run; a study folder one cannot write to (a read-only
+    share) only makes the next run code again."""
+    from cjm_research.iorw import atomic_path
+
+    try:
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(cache_path) as tmp:
             table.to_parquet(tmp, index=False)
-    return _ordered(table.drop(columns=[KEY]), order), len(todo)
+    except OSError as exc:
+        if say is not None:
+            say(f"warning: the coding cache was not saved ({exc}); the next run codes again")
 
 
 def _ordered(table: pd.DataFrame, order: dict[str, int], *, retype: bool = True) -> pd.DataFrame:
