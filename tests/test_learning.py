@@ -181,3 +181,34 @@ def test_the_summary_warning_reads_well_before_any_review():
     # With calibrated machine codes the warning gives the machine's own expectation.
     said = audit_warning([], (76, 0.774))
     assert "not yet known; its own calibrated confidence expects about 77% of its stage" in said
+
+
+def test_the_audit_compares_codes_on_the_words_they_were_given_to(tmp_path):
+    """A turn added above the reviewed ones shifts their numbers: the audit must still compare
+    each human code with the machine's code of the same words."""
+    from cjm_research.coding.human import text_sha
+
+    said = ["I saw an advert.", "It broke."]
+    machine = pd.DataFrame(
+        {
+            "segment_id": ["a:1", "a:2", "a:3"],
+            "interview_id": "a",
+            "text": ["Hello again.", *said],  # one turn added on top since the review
+            "role": "participant",
+            "coder": "auto:semantic+study@7",
+            "stage": ["", "awareness", "support"],
+            "touchpoints": "",
+            "emotion": "neutral",
+        }
+    )
+    human = pd.DataFrame(
+        {
+            "segment_id": ["a:1", "a:2"],
+            "stage": ["awareness", "support"],
+            "emotion": "neutral",
+            "text_sha": [text_sha(t) for t in said],
+        }
+    )
+    append_human_codes(tmp_path, "Ana", human)
+    stage, _, _ = machine_audit(tmp_path, machine)
+    assert (stage.reviewed, stage.agreed) == (2, 2)

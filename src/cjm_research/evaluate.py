@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from cjm_research.agreement import cohen_kappa, machine_coder, to_set
-from cjm_research.coding.human import latest_human_codes, read_human_codes
+from cjm_research.coding.human import latest_human_codes, read_human_codes, reanchor
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import PARTICIPANT
 
@@ -467,6 +467,7 @@ def machine_audit(study_root: Path | str, machine: pd.DataFrame | None) -> list[
     human = latest_human_codes(read_human_codes(study_root))
     if machine is None or human.empty:
         return []
+    human = reanchor(human, machine)  # codes follow their words when turn numbers shifted
     human = human.sort_values("coded_at", kind="stable").drop_duplicates("segment_id", keep="last")
     _, rows = machine_coder(machine)
     both = rows.merge(human, on="segment_id", suffixes=("_machine", "_human"))
