@@ -38,6 +38,10 @@ from study_runs import CANARIES, PERSONA, report_texts
         ("card 5500-0000-0000-0004 ok", f"card {CARD} ok"),
         ("order number HH-48213 came", f"order number {ID} came"),
         ("my account #99812345 was", f"my account #{ID} was"),
+        ("My account number is ACC-553201 if", f"My account number is {ID} if"),
+        ("My order reference is HH-99120.", f"My order reference is {ID}."),
+        ("my customer ID is SJ-20931 and", f"my customer ID is {ID} and"),
+        ("the booking was BK77120 then", f"the booking was {ID} then"),
     ],
 )
 def test_pii_is_redacted(text, expected):

@@ -45,10 +45,12 @@ _PHONE = re.compile(
     r"|(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"  # (555) 123-4567, 555.123.4567
     r")(?!\w)"
 )
-# A reference number after a word that says what it is: "order no. HH-48213", "account 1234567".
+# A reference number after a word that says what it is: "order no. HH-48213", "account 1234567",
+# "my account number is ACC-553201", "order reference is HH-99120".
 _ID = re.compile(
     r"\b(?P<what>(?:order|ref(?:erence)?|account|acct|booking|tracking|invoice|customer|"
-    r"membership|case|ticket|claim|policy)(?:\s+(?:no\.?|number|num|id|code))?\s*[:#]?\s*)"
+    r"membership|case|ticket|claim|policy)(?:\s+(?:no\.?|number|num|id|code|ref(?:erence)?))?"
+    r"(?:\s+(?:is|was))?\s*[:#]?\s*)"
     r"(?P<id>#?[A-Z0-9][A-Z0-9/-]{3,}[A-Z0-9])\b",
     re.IGNORECASE,
 )
