@@ -34,6 +34,9 @@ from study_runs import CANARIES, PERSONA, report_texts
         ("call (555) 123-4567 now", f"call {PHONE} now"),
         ("call 555.123.4567 now", f"call {PHONE} now"),
         ("or +1-202-555-0143", f"or {PHONE}"),
+        ("then 0044 20 7946 0958, and", f"then {PHONE}, and"),
+        ("and facebook.com/sarah.jones.5 is me", f"and {URL} is me"),
+        ("at instagram.com/zoeoneill too", f"at {URL} too"),
         ("card 4111 1111 1111 1111 ok", f"card {CARD} ok"),
         ("card 5500-0000-0000-0004 ok", f"card {CARD} ok"),
         ("order number HH-48213 came", f"order number {ID} came"),
@@ -56,6 +59,7 @@ def test_pii_is_redacted(text, expected):
         "a 1234 5678 9012 3456 non-card number",  # fails the Luhn check, 16 digits
         "order 12 arrived; account settings were fine",
         "ratio 4:3, 1,200 reviews",
+        "a 50/50 split, either/or, 3.5/5 stars",
     ],
 )
 def test_ordinary_numbers_are_kept(text):

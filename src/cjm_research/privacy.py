@@ -36,11 +36,18 @@ INTERVIEWER_LABEL = "Interviewer"
 
 _EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
 # A URL ends before trailing punctuation: "see www.x.com, then" keeps its comma.
-_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'\[\]]*[^\s<>\"'\[\].,;:!?)]", re.IGNORECASE)
+# A bare domain followed by a path ("facebook.com/sarah.jones.5", "instagram.com/zoeoneill") is a
+# URL too: profile links carry names.
+_URL = re.compile(
+    r"\b(?:https?://|www\.|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,6}/)"
+    r"[^\s<>\"'\[\]]*[^\s<>\"'\[\].,;:!?)]",
+    re.IGNORECASE,
+)
+_URL_HINT = re.compile(r"://|www\.|\.[a-z]{2,6}/", re.IGNORECASE)
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _PHONE = re.compile(
     r"(?<![\w+])(?:"
-    r"\+\d{1,3}[\s.-]?(?:\(0?\d{1,4}\)[\s.-]?)?\d(?:[\s.-]?\d){6,13}"  # +44 20 7946 0958
+    r"(?:\+|00)\d{1,3}[\s.-]?(?:\(0?\d{1,4}\)[\s.-]?)?\d(?:[\s.-]?\d){6,13}"  # +44 20 7946 0958, 0044 …
     r"|\(?0\d{2,4}\)?[\s.-]?\d{3,6}(?:[\s.-]?\d{3,4})?"  # 07700 900123, (020) 7946 0958
     r"|(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"  # (555) 123-4567, 555.123.4567
     r")(?!\w)"
@@ -113,7 +120,7 @@ def redact_pii(text: str) -> str:
     # Cheap guards first: most turns hold no "@", no URL and too few digits for any recogniser.
     if "@" in text:
         text = _EMAIL.sub(EMAIL, text)
-    if "://" in text or "www." in text.lower():
+    if _URL_HINT.search(text):
         text = _URL.sub(URL, text)
     digits = sum(ch.isdigit() for ch in text)
     if digits >= min(_PHONE_DIGITS):
