@@ -264,3 +264,23 @@ def test_segment_ids_quoted_in_evidence_become_interview_labels():
     evidence = redact_segments(row, key).loc[0, "evidence"]
     assert "p01-dana" not in evidence and "Dana" not in evidence
     assert f"nearest reviewed turn {key.interview('p01-dana')}:12, support" in evidence
+
+
+def test_names_match_typographic_apostrophes_and_missing_accents():
+    key = PseudonymKey(
+        names={"zoë o'neill": "P10", "zoë": "P10", "o'neill": "P10", "zoe": "P10",
+               "zoe o'neill": "P10"}
+    )  # fmt: skip
+    assert key.redact_names("O’Neill family and Zoe, and ZOË O’NEILL.") == (
+        "P10 family and P10, and P10."
+    )
+
+
+def test_study_names_are_claimed_without_accents(tmp_path):
+    write(tmp_path / "participants.csv",
+          "participant_id,persona_id,name,file\nP10,p,Zoë O'Neill,a.txt\nP11,p,José García,b.txt\n")
+    write(tmp_path / "personas" / "p.md", "---\nid: p\nname: P\n---\n")
+    write(tmp_path / "a.txt", "Interviewer: Hi\nZoë O'Neill: Zoe here, the O’Neills.\n")
+    write(tmp_path / "b.txt", "Interviewer: Hi\nJosé García: They wrote Garcia, and Jose.\n")
+    key = study_key(tmp_path)
+    assert key.redact_names("Zoe and O’Neill; Garcia and Jose") == "P01 and P01; P02 and P02"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -135,6 +136,22 @@ def is_generic_label(label: str) -> bool:
     return key in _GENERIC or (numbered is not None and numbered["base"] in _GENERIC) or not key
 
 
+# Word and most transcription tools write O’Neill with a typographic apostrophe; lists often have '.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+
+
+def name_key(name: str) -> str:
+    """How a name is looked up: NFC, apostrophes unified, casefolded, single spaces."""
+    text = unicodedata.normalize("NFC", name).translate(_APOSTROPHES)
+    return " ".join(text.casefold().split())
+
+
+def unaccented(text: str) -> str:
+    """``text`` without its accents: "Zoë García" → "Zoe Garcia" (how names are often typed)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
 def name_variants(name: str) -> list[str]:
     """A full name and its parts worth matching alone: "Dr. Dana de Vries" → full, Dana, Vries."""
     words = [w.strip(".,") for w in name.split()]
@@ -207,7 +224,10 @@ class PseudonymKey:
             return text
         if self._pattern is None:
             alternatives = sorted(self.names, key=len, reverse=True)
-            body = "|".join(r"\s+".join(map(re.escape, n.split())) for n in alternatives)
+            body = "|".join(
+                r"\s+".join(re.escape(w).replace("'", "['\u2019\u2018\u02bc`]") for w in n.split())
+                for n in alternatives
+            )
             self._pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
         return self._pattern.sub(self._replace_name, text)
 
@@ -216,7 +236,7 @@ class PseudonymKey:
         # One-word names must be capitalised: "a little mark" is not Mark, "will" is not Will.
         if " " not in found and found[0].islower():
             return found
-        return self.names[" ".join(found.casefold().split())]
+        return self.names.get(name_key(found), NAME)
 
     def redact_paths(self, text: str) -> str:
         """Transcript paths and file names (which often carry first names) → interview labels."""
@@ -327,7 +347,9 @@ def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str
     def claim(names: Iterable[str], replacement: str) -> None:
         for name in names:
             for variant in name_variants(name):
-                claims.setdefault(" ".join(variant.casefold().split()), set()).add(replacement)
+                # The name as listed and as often typed without its accents ("Zoe", "Garcia").
+                for form in {name_key(variant), name_key(unaccented(variant))}:
+                    claims.setdefault(form, set()).add(replacement)
 
     for pid, participant in study.participants.items():
         claim([participant.name], key.pseudonym(pid))
