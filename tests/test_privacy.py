@@ -116,13 +116,13 @@ def test_pseudonyms_from_csv_else_numbered_and_interviews_numbered(study):
         ]
     )
     key = study_key(study, segments)
-    assert key.participants == {"P02": "Blue", "P07": "P01", "anon\x00Kim": "P02"}
+    assert key.participants == {"P02": "Blue", "P07": "P01", "anon\x00Kim": "P03"}
     assert key.interviews == {
         "anon": "Interview 01",
         "dana": "Interview 02",
         "luis": "Interview 03",
     }
-    assert key.labels == {"Blue": "Blue", "P01": "P01", "P02": "P02"}
+    assert key.labels == {"Blue": "Blue", "P01": "P01", "P03": "P03"}
 
 
 def test_the_study_alone_keys_any_part_of_its_table_and_a_stale_row_is_noticed(study):
@@ -161,11 +161,11 @@ def test_names_in_quotes_are_replaced_whole_word_with_possessives(study):
         f"Hi Interviewer. Blue's sofa, {NAME}, P01's mark; Danae.",
         "P01’s friend",
         "Hello Blue?",
-        f"I'm P02, {EMAIL}",  # front-matter participant_name of a participant without an id
+        f"I'm P03, {EMAIL}",  # front-matter participant_name of a participant without an id
         "Interviewer here",
     ]
-    assert list(out["speaker"]) == ["P01", "Blue", "Interviewer", "P02", "Interviewer"]
-    assert list(out["participant_id"]) == ["P01", "Blue", "Blue", "P02", ""]
+    assert list(out["speaker"]) == ["P01", "Blue", "Interviewer", "P03", "Interviewer"]
+    assert list(out["participant_id"]) == ["P01", "Blue", "Blue", "P03", ""]
     assert (
         list(out["interview_id"]) == ["Interview 02"] + ["Interview 03"] * 2 + ["Interview 01"] * 2
     )
@@ -178,7 +178,7 @@ def test_a_shared_first_name_is_marked_without_attribution(study):
     with open(study / "participants.csv", "a", encoding="utf-8") as f:
         f.write("P09,p,,Dana Stone,,\n")
     key = study_key(study)
-    assert key.redact_text("Dana and Dana Stone") == f"{NAME} and P02"
+    assert key.redact_text("Dana and Dana Stone") == f"{NAME} and P03"
 
 
 def test_paths_in_messages_become_interview_labels(study):
@@ -284,3 +284,14 @@ def test_study_names_are_claimed_without_accents(tmp_path):
     write(tmp_path / "b.txt", "Interviewer: Hi\nJosé García: They wrote Garcia, and Jose.\n")
     key = study_key(tmp_path)
     assert key.redact_names("Zoe and O’Neill; Garcia and Jose") == "P01 and P01; P02 and P02"
+
+
+def test_generated_pseudonyms_do_not_reuse_the_ids_of_participants_with_given_ones(tmp_path):
+    write(tmp_path / "participants.csv",
+          "participant_id,persona_id,pseudonym,name,file\n"
+          "P01,p,Participant 01,Dana Whitfield,a.txt\nP02,p,,Zoë Hart,b.txt\n")
+    write(tmp_path / "personas" / "p.md", "---\nid: p\nname: P\n---\n")
+    write(tmp_path / "a.txt", "Interviewer: Hi\nDana Whitfield: Hello.\n")
+    write(tmp_path / "b.txt", "Interviewer: Hi\nZoë Hart: Hello.\n")
+    key = study_key(tmp_path)
+    assert key.participants == {"P01": "Participant 01", "P02": "P02"}

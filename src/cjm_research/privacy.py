@@ -325,7 +325,9 @@ def _number_participants(key: PseudonymKey, study: Study, rows: pd.DataFrame) ->
         for i, s in sorted(zip(anonymous["interview_id"], anonymous["speaker"], strict=True))
     ]
     given = {pid: p.pseudonym for pid, p in study.participants.items() if p.pseudonym}
-    taken = set(given.values())
+    # A participant shown under a given pseudonym must not lend their id to someone else: with
+    # P01-P09 named "Participant 01"..., a generated "P01" for P10 reads as the same person.
+    taken = set(given.values()) | set(given)
     counter = 0
 
     def next_label() -> str:
