@@ -8,6 +8,7 @@ or a cluster.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -110,6 +111,7 @@ def run_coding_log(task: CodingLogTask) -> RunResult:
                     },
                     task.timeout,
                 )
+                strip_paths(executed, task.study_dir, Path(task.output).parent)
                 os.replace(executed, tmp)
             finally:
                 executed.unlink(missing_ok=True)
@@ -172,6 +174,7 @@ def run_notebook(
             {**parameters, "output_dir": str(build)},
             timeout,
         )
+        strip_paths(executed, str(parameters.get("study_dir", "")), out_dir)
         if "html" in formats:
             from cjm_research.report.render import html  # pandas and nbconvert: only to export
 
@@ -187,6 +190,29 @@ def run_notebook(
         shutil.rmtree(build, ignore_errors=True)
     failed.unlink(missing_ok=True)
     return RunResult(stem, OK, time.perf_counter() - started, outputs)
+
+
+def strip_paths(notebook: Path, study_dir: str, out_dir: Path) -> None:
+    """The executed notebook without the absolute paths papermill records (its parameters and
+    ``metadata.papermill``): they name the researcher's folders (``/Users/sarah.jones/acme-study``)
+    and the notebook goes into the shareable ``reports/``."""
+    places: dict[str, str] = {}
+    for path, label in (
+        (Path.home(), "~"),
+        (notebooks_dir(), "notebooks"),
+        (Path(study_dir) if study_dir else None, "STUDY"),
+        (out_dir, "."),
+    ):
+        if path is None:
+            continue
+        for form in {str(path), str(path.resolve())}:
+            if Path(form).is_absolute() and len(form) > 1:
+                places[form] = label
+    text = notebook.read_text(encoding="utf-8")
+    for form in sorted(places, key=len, reverse=True):
+        for escaped in {json.dumps(form)[1:-1], json.dumps(form, ensure_ascii=False)[1:-1]}:
+            text = text.replace(escaped, places[form])
+    notebook.write_text(text, encoding="utf-8")
 
 
 def run_cross_persona(
