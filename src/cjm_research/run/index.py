@@ -74,5 +74,5 @@ def write_index(
                 files=[Path(p).relative_to(out_dir).as_posix() for p in result.outputs],
             )
         )
-    page = html.index_page(study.root.name, entries, overview)
+    page = html.index_page(study.root.resolve().name, entries, overview)
     return write_text(out_dir / "index.html", page)
