@@ -80,3 +80,20 @@ def test_an_input_error_pickles_with_its_file_line_and_hint():
         "use s1",
     )
     assert str(error) == "codes.csv:4: bad stage — use s1"
+
+
+def test_strip_paths_leaves_no_absolute_path_in_the_executed_notebook(tmp_path):
+    import json as json_lib
+
+    from cjm_research.run.notebooks import strip_paths
+
+    study = tmp_path / "sarah.jones" / "acme-study"
+    out = study / "reports" / "p"
+    nb = tmp_path / "x.ipynb"
+    nb.write_text(json_lib.dumps({"metadata": {"papermill": {"parameters": {
+        "study_dir": str(study), "segments_path": str(study / ".cjm" / "s.parquet"),
+        "output_dir": str(out / ".build-1"), "previous_dir": str(out)}}}}), encoding="utf-8")  # fmt: skip
+    strip_paths(nb, str(study), out)
+    params = json_lib.loads(nb.read_text(encoding="utf-8"))["metadata"]["papermill"]["parameters"]
+    assert params == {"study_dir": "STUDY", "segments_path": "STUDY/.cjm/s.parquet",
+                      "output_dir": "./.build-1", "previous_dir": "."}  # fmt: skip
