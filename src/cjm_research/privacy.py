@@ -254,7 +254,8 @@ class PseudonymKey:
 
     def redact_text(self, text: str) -> str:
         """Contact details, reference numbers, transcript paths and listed names replaced."""
-        return self.redact_names(self.redact_paths(redact_pii(text)))
+        # Paths first: a folder such as "sarah.jones/" would otherwise read as a URL.
+        return self.redact_names(redact_pii(self.redact_paths(text)))
 
 
 def _anonymous(interview_id: str, speaker: str) -> str:

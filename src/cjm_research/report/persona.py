@@ -536,7 +536,8 @@ def coding_overview(
     }
     confidence = participants[["stage_confidence", "touchpoint_confidence"]].min(axis=1)
     least = participants.assign(confidence=confidence).nsmallest(review, "confidence")
-    problems = [str(p) for p in study.problems]
+    # Relative to the study: an absolute path names the researcher's folders.
+    problems = [p.display(study.root) for p in study.problems]
     if redact:
         # Only what is shown: redacting every row of a large study would cost more than the rest.
         key = privacy.study_key(study, segments)
