@@ -380,3 +380,19 @@ def test_ids_a_spreadsheet_mangled_are_found_again_by_their_words(study, capsys)
     recorded = read_human_codes(study)
     assert recorded["segment_id"].tolist() == [real_id]
     assert recorded["stage"].tolist() == [target["stage"]]
+
+
+def test_a_done_row_whose_emotion_changed_takes_the_new_emotions_valence(study, pristine):
+    # Marking a row done must not pin the machine's valence to an emotion the reviewer replaced:
+    # "relief" at the machine's -0.2 would put a relieved turn among the pain points.
+    _, segments, codebook = pristine
+    rows = participant_rows(segments)
+    row = rows[rows["emotion"] != "relief"].iloc[0]
+    sheet = study.parent / "review.xlsx"
+    edit_xlsx(sheet, {(row.segment_id, "emotion"): "relief", (row.segment_id, "review"): "done"})
+    assert main(["review", "import", str(sheet), "--coder", "Ines", "--study", str(study)]) == 0
+    human = read_human_codes(study).set_index("segment_id")
+    assert human.loc[row.segment_id, "valence"] == ""
+    merged = code_study(load_study(study)).segments.set_index("segment_id")
+    relief = next(c.valence for c in codebook.emotions if c.id == "relief")
+    assert merged.loc[row.segment_id, "valence"] == pytest.approx(relief)

@@ -180,12 +180,16 @@ def import_review(
             "stage": changed["stage"],
             "touchpoints": changed["touchpoints"],
             "emotion": changed["emotion"],
+            # A done row keeps the valence the sheet shows, unless the reviewer changed the
+            # emotion and left the valence alone: then the new emotion's codebook valence applies
+            # (left empty here, filled in where the codes are merged), as for a changed row.
             "valence": [
-                _number(v) if moved or done else ""
-                for v, moved, done in zip(
+                _number(v) if moved or (done and not felt) else ""
+                for v, moved, done, felt in zip(
                     changed["valence"],
                     diff.loc[changed.index, "valence"],
                     changed["done"],
+                    diff.loc[changed.index, "emotion"],
                     strict=True,
                 )
             ],
