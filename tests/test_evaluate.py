@@ -15,6 +15,7 @@ from cjm_research.evaluate import (
     expectation_sentence,
     expected_stage_accuracy,
     format_evaluation,
+    gold_ids,
     label_scores,
     read_gold,
     right_and_confidence,
@@ -231,3 +232,30 @@ def test_right_and_confidence_pairs_each_gold_turn_with_the_machines_code():
     right, confidence = right_and_confidence(gold, machine)
     assert right.tolist() == [True, True, False]  # "no stage" agrees with an empty gold cell
     assert confidence[[0, 2]].tolist() == [0.9, 0.6] and np.isnan(confidence[1])
+
+
+def test_gold_codes_are_read_as_the_review_sheet_reads_them(tmp_path):
+    from cjm_research.codebook import load_codebook
+
+    codebook = load_codebook()
+    gold = tmp_path / "gold.csv"
+    gold.write_text(
+        "segment_id,stage,touchpoints,emotion\n"
+        'a:1,Support,"Website, phone_support",Frustration\n'
+        "a:2,Purchase (purchase),,neutral\n",
+        encoding="utf-8",
+    )
+    read = gold_ids(read_gold(gold), codebook, gold)
+    assert read["stage"].tolist() == ["support", "purchase"]
+    assert read["emotion"].tolist() == ["frustration", "neutral"]
+    assert read.at[0, "touchpoints"] in {"website;phone_support", "phone_support;website"}
+
+
+def test_an_unknown_gold_code_names_its_row(tmp_path):
+    from cjm_research.codebook import load_codebook
+
+    gold = tmp_path / "gold.csv"
+    gold.write_text("segment_id,stage\na:1,support\na:2,renwal\n", encoding="utf-8")
+    with pytest.raises(CJMInputError, match="renwal") as caught:
+        gold_ids(read_gold(gold), load_codebook(), gold)
+    assert caught.value.line == 3

@@ -255,15 +255,18 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Score the machine codes (of ``--segments`` or a fresh coding run) against a gold file."""
     from cjm_research.agreement import read_coded_table
-    from cjm_research.evaluate import evaluate, format_evaluation, read_gold
+    from cjm_research.evaluate import evaluate, format_evaluation, gold_ids, read_gold
     from cjm_research.run.batch import code_study, study_cache
+    from cjm_research.study import study_codebook
 
-    gold = read_gold(args.gold)
+    gold, study = read_gold(args.gold), args.study or "."
     if args.segments:
         machine, coder = read_coded_table(args.segments), str(args.segments)
     else:
-        machine = code_study(_load(args.study), args.coder, cache=study_cache(args.study)).machine
+        machine = code_study(_load(study), args.coder, cache=study_cache(study)).machine
         coder = str(machine["coder"].replace("", None).dropna().iloc[0]) if len(machine) else ""
+    if not args.segments or args.study:  # the codes are the study's: read them as its codebook's
+        gold = gold_ids(gold, study_codebook(study), args.gold, set(machine["segment_id"]))
     result = evaluate(gold, machine, gold_name=str(args.gold), coder=coder)
     return _print_result(format_evaluation(result) + "\n", result.to_dict(), args.json)
 
@@ -418,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="score machine codes against a hand-coded gold file")
     p.add_argument("--gold", required=True, help="gold FILE.csv or .xlsx (README: Evaluating)")
-    p.add_argument("--study", default=".", help="study to code (default: .)")
+    p.add_argument("--study", help="study to code; its codebook reads the gold (default: .)")
     p.add_argument("--coder", default="auto", help=coder_help)
     p.add_argument("--segments", help="a coded table (cjm code --out) instead of coding afresh")
     p.add_argument(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ import pandas as pd
 from cjm_research.agreement import cohen_kappa, machine_coder, to_set
 from cjm_research.coding.human import latest_human_codes, read_human_codes, reanchor
 from cjm_research.exceptions import CJMInputError
-from cjm_research.model import PARTICIPANT
+from cjm_research.model import PARTICIPANT, Codebook
 
 LABEL_DIMENSIONS = ("stage", "emotion")
 #: The executive summary warns below these: too few reviewed turns to trust the audit, or a
@@ -312,6 +313,32 @@ def read_gold(path: Path | str) -> pd.DataFrame:
                 "write a number between -1 and 1, or leave the cell blank",
             )
     return gold.reset_index(drop=True)
+
+
+def gold_ids(
+    gold: pd.DataFrame, codebook: Codebook, path: Path | str, known: set[str] | None = None
+) -> pd.DataFrame:
+    """Gold codes read as the review sheet reads them (id, label or "Label (id)", any case;
+    touchpoints split on ``;`` or ``,``) and stored as ids. An unknown code of a row in ``known``
+    (default: every row) raises with its row, rather than scoring as a machine miss."""
+    gold = gold.copy()
+    dims = (("stage", "stages"), ("emotion", "emotions"), ("touchpoints", "touchpoints"))
+    for column, dim in dims:
+        codes = codebook.dimension(dim) if column in gold.columns else ()
+        lookup = {k.lower(): c.id for c in codes for k in (f"{c.label} ({c.id})", c.label, c.id)}
+        for index, cell in gold[column].items() if codes else ():
+            parts = [p.strip() for p in re.split(r"[;,]" if column == "touchpoints" else "$", cell)]
+            bad = [p for p in parts if p and p.lower() not in lookup]
+            if bad and (known is None or gold.at[index, "segment_id"] in known):
+                raise CJMInputError(
+                    f"unknown {column} {bad[0]!r} for segment {gold.at[index, 'segment_id']}",
+                    path,
+                    int(index) + 2,
+                    f"use one of {', '.join(c.id for c in codes)} (or a label), or leave it blank",
+                )
+            ids = dict.fromkeys(lookup.get(p.lower(), p) for p in parts if p)
+            gold.at[index, column] = ";".join(ids)
+    return gold
 
 
 def _code_set(value: object) -> frozenset[str]:
