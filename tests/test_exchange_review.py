@@ -396,3 +396,23 @@ def test_a_done_row_whose_emotion_changed_takes_the_new_emotions_valence(study, 
     merged = code_study(load_study(study)).segments.set_index("segment_id")
     relief = next(c.valence for c in codebook.emotions if c.id == "relief")
     assert merged.loc[row.segment_id, "valence"] == pytest.approx(relief)
+
+
+def test_a_code_the_codebook_lost_does_not_block_an_import_when_left_as_exported(study):
+    # Ana coded a stage the codebook later dropped; her code shows in every export. Ines's
+    # sheet must still import, and Ana's cell (untouched, not done) records nothing for Ines.
+    sheet = study.parent / "review.csv"
+    segments = code_study(load_study(study)).segments
+    rows = participant_rows(segments)
+    stale, mine = rows.iloc[0], rows.iloc[1]
+    append_human_codes(
+        study, "Ana", pd.DataFrame({"segment_id": [stale.segment_id], "stage": ["trial"]})
+    )
+    export_review(sheet, code_study(load_study(study)).segments, load_codebook())
+    table = pd.read_csv(sheet, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert table.set_index("segment_id").at[stale.segment_id, "stage"] == "trial"
+    table.loc[table["segment_id"] == mine.segment_id, "review"] = "done"
+    table.to_csv(sheet, index=False, encoding="utf-8-sig")
+    assert main(["review", "import", str(sheet), "--coder", "Ines", "--study", str(study)]) == 0
+    ines = read_human_codes(study).query("coder == 'Ines'")
+    assert ines["segment_id"].tolist() == [mine.segment_id]

@@ -274,19 +274,35 @@ def _parse(sheet: pd.DataFrame, codebook: Codebook, path: Path) -> pd.DataFrame:
         parsed = {"segment_id": segment_id, "_row": number, "note": row.get("note", "")}
         parsed["done"] = row.get("review", "").strip().lower() == DONE
         parsed["text_sha"] = row.get("text_sha", "")
+        # A code the codebook has since lost, exported and left as it was on a row not marked
+        # done, is someone's earlier code, not this reviewer's: it must not block the import.
+        stale = {
+            name: not parsed["done"] and row.get(name) == row.get(f"exported_{name}")
+            for name in ("stage", "emotion", "touchpoints")
+        }
         for name in ("stage", "emotion"):
             value = row.get(name, "")
             parsed[name] = lookups[name].get(value.lower(), "") if value else ""
-            if value and not parsed[name]:
+            if value and not parsed[name] and stale[name]:
+                parsed[name] = value
+            elif value and not parsed[name]:
                 errors.append((number, f"unknown {name} {value!r}", _valid(codebook, name)))
         touchpoints = [t.strip() for t in SEPARATORS.split(row.get("touchpoints", ""))]
         bad = [t for t in touchpoints if t and t.lower() not in lookups["touchpoints"]]
+        if bad and stale["touchpoints"]:
+            bad, kept = [], row.get("touchpoints", "")
+        else:
+            kept = None
         if bad:
             errors.append(
                 (number, f"unknown touchpoint {bad[0]!r}", _valid(codebook, "touchpoints"))
             )
-        ids = {lookups["touchpoints"][t.lower()] for t in touchpoints if t and t not in bad}
-        parsed["touchpoints"] = ";".join(c.id for c in codebook.touchpoints if c.id in ids)
+        ids = {lookups["touchpoints"].get(t.lower()) for t in touchpoints if t and t not in bad}
+        parsed["touchpoints"] = (
+            kept
+            if kept is not None
+            else ";".join(c.id for c in codebook.touchpoints if c.id in ids)
+        )
         parsed["valence"], problem = _valence(row.get("valence", ""))
         if problem:
             errors.append((number, problem, "a number from -1 to 1, or empty"))
