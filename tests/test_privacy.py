@@ -277,8 +277,10 @@ def test_names_match_typographic_apostrophes_and_missing_accents():
 
 
 def test_study_names_are_claimed_without_accents(tmp_path):
-    write(tmp_path / "participants.csv",
-          "participant_id,persona_id,name,file\nP10,p,Zoë O'Neill,a.txt\nP11,p,José García,b.txt\n")
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,name,file\nP10,p,Zoë O'Neill,a.txt\nP11,p,José García,b.txt\n",
+    )
     write(tmp_path / "personas" / "p.md", "---\nid: p\nname: P\n---\n")
     write(tmp_path / "a.txt", "Interviewer: Hi\nZoë O'Neill: Zoe here, the O’Neills.\n")
     write(tmp_path / "b.txt", "Interviewer: Hi\nJosé García: They wrote Garcia, and Jose.\n")
@@ -287,11 +289,30 @@ def test_study_names_are_claimed_without_accents(tmp_path):
 
 
 def test_generated_pseudonyms_do_not_reuse_the_ids_of_participants_with_given_ones(tmp_path):
-    write(tmp_path / "participants.csv",
-          "participant_id,persona_id,pseudonym,name,file\n"
-          "P01,p,Participant 01,Dana Whitfield,a.txt\nP02,p,,Zoë Hart,b.txt\n")
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,pseudonym,name,file\n"
+        "P01,p,Participant 01,Dana Whitfield,a.txt\nP02,p,,Zoë Hart,b.txt\n",
+    )
     write(tmp_path / "personas" / "p.md", "---\nid: p\nname: P\n---\n")
     write(tmp_path / "a.txt", "Interviewer: Hi\nDana Whitfield: Hello.\n")
     write(tmp_path / "b.txt", "Interviewer: Hi\nZoë Hart: Hello.\n")
     key = study_key(tmp_path)
     assert key.participants == {"P01": "Participant 01", "P02": "P02"}
+
+
+def test_a_name_that_is_also_a_word_is_hidden_but_pinned_on_nobody(tmp_path):
+    """Interviewer Bill Evans and participant Hope Wills: "Bill me later" and "I said to Hope"
+    must not put the words in the interviewer's or another participant's mouth."""
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,name,file,interviewers\n"
+        "P01,p,Hope Wills,hope.txt,Bill Evans\nP02,p,Dana Kerr,dana.txt,Bill Evans\n",
+    )
+    write(tmp_path / "hope.txt", "Bill: Hi?\nHope: Hi.\n")
+    write(tmp_path / "dana.txt", "Bill: Hi?\nDana: Bill me later, they said. Hope said so too.\n")
+    key = study_key(tmp_path)
+    assert key.redact_text("Bill me later. Hope said so. Dana Kerr too.") == (
+        f"{NAME} me later. {NAME} said so. P02 too."
+    )
+    assert key.redact_text("Hope Wills and Bill Evans") == "P01 and Interviewer"

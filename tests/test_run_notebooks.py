@@ -90,9 +90,15 @@ def test_strip_paths_leaves_no_absolute_path_in_the_executed_notebook(tmp_path):
     study = tmp_path / "sarah.jones" / "acme-study"
     out = study / "reports" / "p"
     nb = tmp_path / "x.ipynb"
-    nb.write_text(json_lib.dumps({"metadata": {"papermill": {"parameters": {
-        "study_dir": str(study), "segments_path": str(study / ".cjm" / "s.parquet"),
-        "output_dir": str(out / ".build-1"), "previous_dir": str(out)}}}}), encoding="utf-8")  # fmt: skip
+    parameters = {
+        "study_dir": str(study),
+        "segments_path": str(study / ".cjm" / "s.parquet"),
+        "output_dir": str(out / ".build-1"),
+        "previous_dir": str(out),
+    }
+    nb.write_text(
+        json_lib.dumps({"metadata": {"papermill": {"parameters": parameters}}}), encoding="utf-8"
+    )
     strip_paths(nb, str(study), out)
     params = json_lib.loads(nb.read_text(encoding="utf-8"))["metadata"]["papermill"]["parameters"]
     assert params == {"study_dir": "STUDY", "segments_path": "STUDY/.cjm/s.parquet",

@@ -48,7 +48,8 @@ _URL_HINT = re.compile(r"://|www\.|\.[a-z]{2,6}/", re.IGNORECASE)
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _PHONE = re.compile(
     r"(?<![\w+])(?:"
-    r"(?:\+|00)\d{1,3}[\s.-]?(?:\(0?\d{1,4}\)[\s.-]?)?\d(?:[\s.-]?\d){6,13}"  # +44 20 7946 0958, 0044 …
+    # +44 20 7946 0958, 0044 20 7946 0958
+    r"(?:\+|00)\d{1,3}[\s.-]?(?:\(0?\d{1,4}\)[\s.-]?)?\d(?:[\s.-]?\d){6,13}"
     r"|\(?0\d{2,4}\)?[\s.-]?\d{3,6}(?:[\s.-]?\d{3,4})?"  # 07700 900123, (020) 7946 0958
     r"|(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"  # (555) 123-4567, 555.123.4567
     r")(?!\w)"
@@ -149,7 +150,9 @@ def name_key(name: str) -> str:
 def unaccented(text: str) -> str:
     """``text`` without its accents: "Zoë García" → "Zoe Garcia" (how names are often typed)."""
     decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
 
 
 def name_variants(name: str) -> list[str]:
@@ -381,8 +384,23 @@ def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str
     # Persona notes may list participants by name rather than by id.
     for persona in study.personas.values():
         claim([p for p in persona.participants if p not in key.participants], NAME)
-    # A name two people share cannot be attributed: mark it without saying whose it is.
-    return {name: next(iter(r)) if len(r) == 1 else NAME for name, r in claims.items()}
+    # A name two people share cannot be attributed: mark it without saying whose it is. Nor can
+    # a name that is also a word ("Bill me later", "our son Will", "22 Rose Lane"): it is
+    # hidden, but a pseudonym there would pin the words on a person who never said them.
+    return {
+        name: next(iter(r)) if len(r) == 1 and name not in WORD_NAMES else NAME
+        for name, r in claims.items()
+    }
+
+
+#: One-word names that are also everyday words or street and place words: replaced by
+#: ``[name]``, never by a pseudonym (see ``_name_table``).
+WORD_NAMES = frozenset(
+    "will bill hope rose amber mark grace faith joy dawn april may june summer frank jack pat "
+    "sue penny ruby holly ivy iris lily daisy rob sandy chase hunter cash baker cook page price "
+    "rich hill wood brown green white black young long king hall lane stone ray drew guy sky "
+    "star miles don gene bud bell ash river glen dale clay reed".split()
+)
 
 
 def _csv_names(path: Path) -> list[str]:
