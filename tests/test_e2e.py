@@ -280,3 +280,17 @@ def test_the_word_and_html_reports_say_the_same(built, report):
     page = _html_units(out / f"{report}.html")
     assert _unsaid(word, page) == []
     assert _unsaid(page, word) == []
+    # Headings in the same order (levels may differ): a stakeholder switching formats finds
+    # each section where it was.
+    assert _docx_sections(out / f"{report}.docx") == _html_sections(out / f"{report}.html")
+
+
+def _docx_sections(path: Path) -> list[str]:
+    doc = Document(str(path))
+    return [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+
+
+def _html_sections(path: Path) -> list[str]:
+    page = re.sub(r"<nav[^>]*>.*?</nav>", " ", path.read_text("utf-8"), flags=re.S)
+    found = re.findall(r"<h[2-6][^>]*>(.*?)</h[2-6]>", page, flags=re.S)  # h1: the title
+    return [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", h)).split()) for h in found]

@@ -85,10 +85,10 @@ def test_sections_in_order_with_one_per_stage(document):
         "Executive summary",
         "Persona profile",
         "Journey map",
-        "Emotion across the journey",
-        "Touchpoints by stage",
         "What to fix first",
         "Insights and opportunities",
+        "Emotion across the journey",
+        "Touchpoints by stage",
         *stages,
         "Appendix: Methodology",
     ]

@@ -377,6 +377,11 @@ def stage_html(ctx: ReportContext, stage: str) -> str:
     """One stage's section: evidence, touchpoints, emotions and quotes with provenance."""
     journey = ctx.journey
     parts = [html.heading(f"Stage: {journey.stage_labels[stage]}", 2, stage_anchor(stage))]
+    parts += [
+        html.paragraph(c.description)
+        for c in ctx.codebook.stages
+        if c.id == stage and c.description
+    ]
     sentence, warning = stage_intro(journey, stage)
     parts.append(html.paragraph(sentence))
     if warning:
@@ -459,7 +464,7 @@ def priorities_html(ctx: ReportContext) -> str:
     if teams:
         parts.append(html.heading("By team", 3))
         for team, items in teams.items():
-            parts.append(html.paragraph(team.capitalize(), "cjm-team"))
+            parts.append(html.heading(team.capitalize(), 4))  # Word: Heading 3
             parts.append(html.bullets(items))
     return "".join(parts)
 

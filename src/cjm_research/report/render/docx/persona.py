@@ -94,10 +94,12 @@ def write_journey_docx(
     _executive_summary(report, warnings)
     _changes(report, changes)
     _persona_profile(report, persona)
-    _figures(report, name)
-    report.new_page()
+    # The order of the HTML report (the notebook's cells): the map, what to fix, then the detail.
+    _journey_map(report, name)
     _priorities(report)
     _insights(report, insights)
+    report.new_page()
+    _emotion_and_touchpoints(report, name)
     report.new_page()
     for stage in journey.stages:
         _stage_section(report, stage)
@@ -157,7 +159,7 @@ def _persona_profile(report: PersonaWriter, persona: Persona | None) -> None:
         report.para(f"— {PERSONA_QUOTE}", "Provenance")
 
 
-def _figures(report: PersonaWriter, name: str) -> None:
+def _journey_map(report: PersonaWriter, name: str) -> None:
     journey = report.journey
     captions, alts = figure_captions(journey), figure_alts(journey, report.codebook, name)
     new_section(report, landscape=True)
@@ -170,6 +172,11 @@ def _figures(report: PersonaWriter, name: str) -> None:
         reserve=Cm(3.2),
     )
     new_section(report, landscape=False)
+
+
+def _emotion_and_touchpoints(report: PersonaWriter, name: str) -> None:
+    journey = report.journey
+    captions, alts = figure_captions(journey), figure_alts(journey, report.codebook, name)
     report.heading("Emotion across the journey")
     add_figure(
         report,
@@ -321,7 +328,7 @@ def _priorities(report: PersonaWriter) -> None:
         ]
         grid = add_table(
             report,
-            ["#", "Stage", "Touchpoint", "Team", "Participants", "Valence", "Priority"],
+            ["#", "Stage", "Touchpoint", "Team", "Participants", "Mean valence", "Priority"],
             rows,
         )
         set_widths(grid, [Cm(0.8), Cm(2.8), Cm(3.2), Cm(2.4), Cm(2.6), Cm(2.2), Cm(2.0)])
