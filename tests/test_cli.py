@@ -186,3 +186,14 @@ def test_a_study_folder_that_cannot_hold_the_cache_is_still_coded(study, tmp_pat
     assert main(["code", "--study", str(study), "--coder", "rules", "--out", str(out)]) == 0
     assert "the coding cache was not saved" in capsys.readouterr().err
     assert pd.read_csv(out)["interview_id"].nunique() == 9
+
+
+def test_an_invalid_study_codebook_stops_coding_instead_of_using_the_default(study, capsys):
+    (study / "codebook.yaml").write_text(
+        "stages: [{id: evaluate}, {id: evaluate}]\ntouchpoints: []\nemotions: []\n",
+        encoding="utf-8",
+    )
+    assert main(["code", "--study", str(study), "--coder", "rules"]) == 2
+    err = capsys.readouterr().err
+    assert "codebook.yaml" in err and "nothing is coded with another codebook" in err
+    assert not (study / ".cjm" / "segments.parquet").exists()

@@ -192,7 +192,7 @@ def study_codebook(root: Path | str) -> Codebook:
     """The study's own ``codebook.yaml`` when it has one, else the packaged default.
 
     Raises :class:`CJMInputError` for an invalid study codebook (``load_study`` reports it and
-    falls back instead).
+    falls back, so that ``cjm validate`` lists every problem; ``code_study`` then refuses).
     """
     path = Path(root) / "codebook.yaml"
     return load_codebook(path if path.is_file() else None)
@@ -213,8 +213,8 @@ def _load_codebook(root: Path, problems: list[Problem]) -> Codebook:
         try:
             return load_codebook(path)
         except CJMInputError as exc:
+            # An error: listed with the others, and no coding runs on the default instead.
             problems.append(Problem.from_error(exc))
-            problems.append(Problem(WARNING, path, None, "using the default codebook instead"))
     return load_codebook(None)
 
 

@@ -88,7 +88,18 @@ def code_study(
     (persona id, rows) is called as each persona's rows are final, while the others are still
     coded; only in a study without human codes (with them, the coder learns from the whole
     study's reviewed turns, so no row is final before every interview is coded).
+
+    Raises :class:`CJMInputError` when the study's own ``codebook.yaml`` is invalid: coding it
+    with the default codebook instead would give reports that look complete and are not its.
     """
+    for problem in study.errors:
+        if problem.path == study.root / "codebook.yaml":
+            raise CJMInputError(
+                f"{problem.message}; nothing is coded with another codebook",
+                problem.path,
+                problem.line,
+                problem.hint or "fix codebook.yaml (cjm validate lists every problem)",
+            )
     machine_coder = get_coder(coder, study.codebook, cache_dir=cache.parent if cache else None)
     if progress is not None:
         progress(f"coding with the {machine_coder.name} coder")
