@@ -10,6 +10,7 @@ from cjm_research.coding.human import (
     append_human_codes,
     apply_human_codes,
     coder_file,
+    codes_outside,
     is_human,
     latest_human_codes,
     read_human_codes,
@@ -200,3 +201,21 @@ def test_codes_without_a_fingerprint_stay_on_their_id():
     human = coded_on("a:2", "", "support").assign(text_sha="")
     merged, _ = apply_human_codes(turns_table(["Hi.", "Other words."]), human)
     assert merged.loc[1, "stage"] == "support"
+
+
+def test_codes_the_codebook_no_longer_has_are_named():
+    from cjm_research.codebook import load_codebook
+
+    human = pd.concat(
+        [
+            coded_on("a:1", "x", "trial").assign(touchpoints="website;sales-rep"),
+            coded_on("a:2", "y", "trial"),
+            coded_on("a:3", "z", "support"),
+        ]
+    )
+    assert codes_outside(latest_human_codes(human), load_codebook(None)) == [
+        "coding/Maya.csv: stage 'trial' is not in the codebook (2 turns) — add it back to "
+        "codebook.yaml, or recode those turns",
+        "coding/Maya.csv: touchpoints 'sales-rep' is not in the codebook (1 turns) — add it back "
+        "to codebook.yaml, or recode those turns",
+    ]

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from cjm_research.exceptions import CJMInputError
+from cjm_research.model import Codebook
 
 FOLDER = "coding"
 COLUMNS = (
@@ -232,6 +233,27 @@ def reanchor(latest: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
 def _turn(segment_id: str) -> int:
     tail = segment_id.rsplit(":", 1)[-1]
     return int(tail) if tail.isdigit() else 0
+
+
+def codes_outside(latest: pd.DataFrame, codebook: Codebook) -> list[str]:
+    """Human codes the codebook no longer has (a code removed or renamed after review), one line
+    per coder and code: the reports cannot place them, and say nothing of them otherwise."""
+    found: dict[tuple[str, str, str], int] = {}
+    columns = {"stages": "stage", "touchpoints": "touchpoints", "emotions": "emotion"}
+    for dimension, column in columns.items():
+        known = {c.id for c in codebook.dimension(dimension)}
+        for coder, value in zip(
+            latest["coder"], latest[column].fillna("").astype(str), strict=True
+        ):
+            for code in filter(None, value.split(";")):
+                if code not in known:
+                    key = (str(coder), column, code)
+                    found[key] = found.get(key, 0) + 1
+    return [
+        f"{coder_file(Path('.'), coder).as_posix()}: {column} {code!r} is not in the codebook "
+        f"({n} turns) — add it back to codebook.yaml, or recode those turns"
+        for (coder, column, code), n in sorted(found.items())
+    ]
 
 
 def is_human(coder: str) -> bool:

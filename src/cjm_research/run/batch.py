@@ -24,7 +24,13 @@ from cjm_research import privacy
 from cjm_research import segments as segments_table
 from cjm_research.analysis import participant_segments
 from cjm_research.coding import code_with_review, get_coder
-from cjm_research.coding.human import apply_human_codes, is_human, read_human_codes
+from cjm_research.coding.human import (
+    apply_human_codes,
+    codes_outside,
+    is_human,
+    latest_human_codes,
+    read_human_codes,
+)
 from cjm_research.evaluate import expected_stage_accuracy
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import PARTICIPANT
@@ -104,6 +110,9 @@ def code_study(
     if progress is not None:
         progress(f"coding with the {machine_coder.name} coder")
     human = read_human_codes(study.root)
+    if progress is not None and len(human):
+        for line in codes_outside(latest_human_codes(human), study.codebook):
+            progress(f"warning: {line}")
     machine, coded = code_with_cache(
         study.transcripts,
         machine_coder,
