@@ -54,6 +54,7 @@ from cjm_research.report.sections import (
     TOP_PRIORITIES,
     figure_alts,
     figure_captions,
+    interview_period,
     methodology,
     quote_attribution,
     reach_table,
@@ -204,21 +205,6 @@ def study_agreement(
         return agreement_table(study_dir, machine, codebook), machine_audit(study_dir, machine)
 
     return memo.remember("agreement_and_audit", state, compute)
-
-
-def interview_period(dates: list[str]) -> str:
-    """``"Interviews 2–12 March 2026"`` from ISO dates (empty when none parse)."""
-    # ISO dates only: "12/03/2026" is 12 March to a British researcher and 3 December to pandas.
-    stamps = pd.to_datetime(pd.Series(dates, dtype=object), errors="coerce", format="ISO8601")
-    parsed = sorted(d for d in stamps if not pd.isna(d))
-    if not parsed:
-        return ""
-    first, last = parsed[0], parsed[-1]
-    if first == last:
-        return f"Interviews on {first.day} {first:%B %Y}"
-    if (first.year, first.month) == (last.year, last.month):
-        return f"Interviews {first.day}–{last.day} {last:%B %Y}"
-    return f"Interviews {first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
 
 
 def limitations(ctx: ReportContext) -> list[str]:

@@ -363,3 +363,18 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
             else ""
         ),
     )
+
+
+def interview_period(dates: list[str]) -> str:
+    """``"Interviews 2–12 March 2026"`` from ISO dates (empty when none parse)."""
+    # ISO dates only: "12/03/2026" is 12 March to a British researcher and 3 December to pandas.
+    stamps = pd.to_datetime(pd.Series(dates, dtype=object), errors="coerce", format="ISO8601")
+    parsed = sorted(d for d in stamps if not pd.isna(d))
+    if not parsed:
+        return ""
+    first, last = parsed[0], parsed[-1]
+    if first == last:
+        return f"Interviews on {first.day} {first:%B %Y}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"Interviews {first.day}–{last.day} {last:%B %Y}"
+    return f"Interviews {first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
