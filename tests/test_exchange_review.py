@@ -416,3 +416,24 @@ def test_a_code_the_codebook_lost_does_not_block_an_import_when_left_as_exported
     assert main(["review", "import", str(sheet), "--coder", "Ines", "--study", str(study)]) == 0
     ines = read_human_codes(study).query("coder == 'Ines'")
     assert ines["segment_id"].tolist() == [mine.segment_id]
+
+
+def test_a_sheet_whose_words_differ_from_the_study_is_imported_with_a_warning(study, capsys):
+    table_path, sheet = study / "segments.csv", study / "review.csv"
+    assert main(["code", "--study", str(study), "--out", str(table_path)]) == 0
+    argv = ["review", "export", str(sheet), "--study", str(study), "--segments", str(table_path)]
+    assert main(argv) == 0
+    with sheet.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    target = rows[2]
+    target["review"] = "done"
+    target["text_sha"] = "0123456789ab"  # the words of another study's turn with this id
+    with sheet.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    capsys.readouterr()
+    assert main(["review", "import", str(sheet), "--study", str(study), "--coder", "Ana"]) == 0
+    err = capsys.readouterr().err
+    said = "1 recorded rows show words the study's turn of that id no longer has"
+    assert f"{said}: {target['segment_id']}" in err

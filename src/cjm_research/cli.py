@@ -214,6 +214,13 @@ def cmd_review_import(args: argparse.Namespace) -> int:
     if result.unknown_segments:
         shown = ", ".join(result.unknown_segments[:10])
         _say(f"warning: {len(result.unknown_segments)} segment ids are not in the study: {shown}")
+    if result.reworded:
+        _say(
+            f"warning: {len(result.reworded)} recorded rows show words the study's turn of that "
+            f"id no longer has: {', '.join(result.reworded[:10])} — a sheet of another study, or "
+            "exported before a transcript changed; each code follows the words it was given to, "
+            "and `cjm code` lists any it cannot place"
+        )
     if result.unknown_edited:
         _say(
             f"error: {len(result.unknown_edited)} rows you changed or marked done were NOT "

@@ -54,6 +54,9 @@ class ReviewImport:
     confirmed: int = 0  # rows marked done with no code changed: the machine's codes, confirmed
     #: Of ``unknown_segments``, the rows the reviewer changed or marked done: work not recorded.
     unknown_edited: list[str] = field(default_factory=list)
+    #: Recorded rows whose words differ from the study's turn of that id (a sheet of another
+    #: study, or exported before the transcript changed): their codes follow their words.
+    reworded: list[str] = field(default_factory=list)
 
 
 def read_review(path: Path | str) -> pd.DataFrame:
@@ -207,6 +210,12 @@ def import_review(
     counts = {name: int(diff.loc[records.index, name].sum()) for name in diff.columns}
     confirmed = int((~diff.loc[records.index].any(axis=1)).sum())
     written = append_human_codes(study_root, coder, records) if len(records) else None
+    now = [text_sha(known.at[sid, "text"]) for sid in records["segment_id"]]
+    reworded = [
+        sid
+        for sid, sha, current in zip(records["segment_id"], records["text_sha"], now, strict=True)
+        if sha != current
+    ]
     return ReviewImport(
         path=path,
         rows=len(sheet),
@@ -217,6 +226,7 @@ def import_review(
         coder_file=written or coder_file(study_root, coder),
         confirmed=confirmed,
         unknown_edited=unknown_edited,
+        reworded=reworded,
     )
 
 
