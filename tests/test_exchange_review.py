@@ -358,24 +358,34 @@ def test_next_chooses_uncertain_turns_across_personas_and_never_a_coded_one(stud
     assert (written["question"] != "").sum() >= 10 and (written["after"] != "").sum() >= 10
 
 
-def test_ids_a_spreadsheet_mangled_are_found_again_by_their_words(study, capsys):
-    """Excel saves ``01:2`` back as the time ``01:02:00``: the row's words still say which turn."""
+def exported_csv_rows(study):
+    """The study coded and exported as a CSV review sheet through the CLI: (path, rows)."""
     table_path, sheet = study / "segments.csv", study / "review.csv"
     assert main(["code", "--study", str(study), "--out", str(table_path)]) == 0
     argv = ["review", "export", str(sheet), "--study", str(study), "--segments", str(table_path)]
     assert main(argv) == 0
     with sheet.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+        return sheet, list(csv.DictReader(handle))
+
+
+def save_csv_rows(sheet, rows):
+    """Write ``rows`` back as a spreadsheet would, every column kept."""
+    with sheet.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_ids_a_spreadsheet_mangled_are_found_again_by_their_words(study, capsys):
+    """Excel saves ``01:2`` back as the time ``01:02:00``: the row's words still say which turn."""
+    sheet, rows = exported_csv_rows(study)
     target = rows[3]  # the sheet holds participant turns only
     real_id = target["segment_id"]
     target["segment_id"], target["stage"] = (
         "01:02:00",
         "usage" if target["stage"] != "usage" else "support",
     )
-    with sheet.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    save_csv_rows(sheet, rows)
     assert main(["review", "import", str(sheet), "--study", str(study), "--coder", "Ana"]) == 0
     recorded = read_human_codes(study)
     assert recorded["segment_id"].tolist() == [real_id]
@@ -419,19 +429,11 @@ def test_a_code_the_codebook_lost_does_not_block_an_import_when_left_as_exported
 
 
 def test_a_sheet_whose_words_differ_from_the_study_is_imported_with_a_warning(study, capsys):
-    table_path, sheet = study / "segments.csv", study / "review.csv"
-    assert main(["code", "--study", str(study), "--out", str(table_path)]) == 0
-    argv = ["review", "export", str(sheet), "--study", str(study), "--segments", str(table_path)]
-    assert main(argv) == 0
-    with sheet.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    sheet, rows = exported_csv_rows(study)
     target = rows[2]
     target["review"] = "done"
     target["text_sha"] = "0123456789ab"  # the words of another study's turn with this id
-    with sheet.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    save_csv_rows(sheet, rows)
     capsys.readouterr()
     assert main(["review", "import", str(sheet), "--study", str(study), "--coder", "Ana"]) == 0
     err = capsys.readouterr().err
