@@ -219,7 +219,7 @@ def reanchor(latest: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
         shift = max(sorted(set(moved)), key=moved.count)  # the interview's usual shift
         for n in rows:
             sid = ids[n]
-            found = where.get((interview, str(latest["text_sha"].iat[n])), [])
+            found = where.get((interview, recorded_shas.iat[n]), [])
             target = f"{interview}:{_turn(sid) + shift}"
             if target in found:
                 ids[n] = target

@@ -160,22 +160,11 @@ def import_review(
     parsed = _recover_ids(parsed, known)
     in_study = parsed["segment_id"].isin(known.index)
     unknown = parsed.loc[~in_study, "segment_id"].tolist()
-    unknown_edited = _edited_ids(parsed[~in_study], sheet.loc[parsed.index[~in_study]])
+    unknown_edited = _edited_ids(parsed[~in_study], sheet)
     parsed = parsed[in_study]
-    baseline = _baseline(sheet.loc[parsed.index], known, codebook)
-    diff = pd.DataFrame(
-        {
-            "stage": parsed["stage"] != baseline["stage"],
-            "touchpoints": parsed["touchpoints"].map(_set) != baseline["touchpoints"].map(_set),
-            "emotion": parsed["emotion"] != baseline["emotion"],
-            "valence": [
-                _differs(a, b) for a, b in zip(parsed["valence"], baseline["valence"], strict=True)
-            ],
-            "note": parsed["note"] != "",
-        },
-        index=parsed.index,
-    )
+    diff = _changes(parsed, _baseline(sheet.loc[parsed.index], known))
     changed = parsed[diff.any(axis=1) | parsed["done"]]
+    current = changed["segment_id"].map(lambda sid: text_sha(known.at[sid, "text"]))
     records = pd.DataFrame(
         {
             "segment_id": changed["segment_id"],
@@ -196,10 +185,7 @@ def import_review(
                     strict=True,
                 )
             ],
-            "text_sha": [
-                sha or text_sha(known.at[sid, "text"])
-                for sid, sha in zip(changed["segment_id"], changed["text_sha"], strict=True)
-            ],
+            "text_sha": changed["text_sha"].where(changed["text_sha"] != "", current),
             "note": changed["note"],
         },
         index=changed.index,
@@ -210,12 +196,7 @@ def import_review(
     counts = {name: int(diff.loc[records.index, name].sum()) for name in diff.columns}
     confirmed = int((~diff.loc[records.index].any(axis=1)).sum())
     written = append_human_codes(study_root, coder, records) if len(records) else None
-    now = [text_sha(known.at[sid, "text"]) for sid in records["segment_id"]]
-    reworded = [
-        sid
-        for sid, sha, current in zip(records["segment_id"], records["text_sha"], now, strict=True)
-        if sha != current
-    ]
+    reworded = records.loc[records["text_sha"] != current[records.index], "segment_id"].tolist()
     return ReviewImport(
         path=path,
         rows=len(sheet),
@@ -230,20 +211,33 @@ def import_review(
     )
 
 
+def _changes(parsed: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
+    """Per row and dimension, whether the reviewer changed the code from ``baseline`` (a note
+    counts as a change)."""
+    return pd.DataFrame(
+        {
+            "stage": parsed["stage"] != baseline["stage"],
+            "touchpoints": parsed["touchpoints"].map(_set) != baseline["touchpoints"].map(_set),
+            "emotion": parsed["emotion"] != baseline["emotion"],
+            "valence": [
+                _differs(a, b) for a, b in zip(parsed["valence"], baseline["valence"], strict=True)
+            ],
+            "note": parsed["note"] != "",
+        },
+        index=parsed.index,
+    )
+
+
 def _edited_ids(parsed: pd.DataFrame, sheet: pd.DataFrame) -> list[str]:
-    """The ids of ``parsed`` rows the reviewer changed (against the sheet's hidden exported
-    codes) or marked done; without those columns, every row (nothing says it was untouched)."""
+    """The ids of ``parsed`` rows (segments the study lacks) the reviewer changed from the
+    sheet's hidden exported codes or marked done; without those columns, every row (nothing
+    says it was untouched)."""
     if parsed.empty:
         return []
     if not all(c in sheet.columns for c in EXPORTED):
         return parsed["segment_id"].tolist()
-    edited = (
-        parsed["done"]
-        | (parsed["note"] != "")
-        | (parsed["stage"] != sheet["exported_stage"])
-        | (parsed["emotion"] != sheet["exported_emotion"])
-        | (parsed["touchpoints"].map(_set) != sheet["exported_touchpoints"].map(_set))
-    )
+    exported = _baseline(sheet.loc[parsed.index], pd.DataFrame())
+    edited = _changes(parsed, exported).any(axis=1) | parsed["done"]
     return parsed.loc[edited, "segment_id"].tolist()
 
 
@@ -293,26 +287,22 @@ def _parse(sheet: pd.DataFrame, codebook: Codebook, path: Path) -> pd.DataFrame:
         for name in ("stage", "emotion"):
             value = row.get(name, "")
             parsed[name] = lookups[name].get(value.lower(), "") if value else ""
-            if value and not parsed[name] and stale[name]:
-                parsed[name] = value
-            elif value and not parsed[name]:
-                errors.append((number, f"unknown {name} {value!r}", _valid(codebook, name)))
+            if value and not parsed[name]:
+                if stale[name]:
+                    parsed[name] = value
+                else:
+                    errors.append((number, f"unknown {name} {value!r}", _valid(codebook, name)))
         touchpoints = [t.strip() for t in SEPARATORS.split(row.get("touchpoints", ""))]
         bad = [t for t in touchpoints if t and t.lower() not in lookups["touchpoints"]]
         if bad and stale["touchpoints"]:
-            bad, kept = [], row.get("touchpoints", "")
+            parsed["touchpoints"] = row.get("touchpoints", "")
         else:
-            kept = None
-        if bad:
-            errors.append(
-                (number, f"unknown touchpoint {bad[0]!r}", _valid(codebook, "touchpoints"))
-            )
-        ids = {lookups["touchpoints"].get(t.lower()) for t in touchpoints if t and t not in bad}
-        parsed["touchpoints"] = (
-            kept
-            if kept is not None
-            else ";".join(c.id for c in codebook.touchpoints if c.id in ids)
-        )
+            if bad:
+                errors.append(
+                    (number, f"unknown touchpoint {bad[0]!r}", _valid(codebook, "touchpoints"))
+                )
+            ids = {lookups["touchpoints"][t.lower()] for t in touchpoints if t and t not in bad}
+            parsed["touchpoints"] = ";".join(c.id for c in codebook.touchpoints if c.id in ids)
         parsed["valence"], problem = _valence(row.get("valence", ""))
         if problem:
             errors.append((number, problem, "a number from -1 to 1, or empty"))
@@ -364,7 +354,7 @@ def _valence(value: str) -> tuple[float | None, str]:
     return number, ""
 
 
-def _baseline(sheet: pd.DataFrame, known: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+def _baseline(sheet: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
     """The codes each row had when exported: the hidden columns, else the current codes."""
     if all(c in sheet.columns for c in EXPORTED):
         return pd.DataFrame(
