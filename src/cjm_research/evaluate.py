@@ -325,9 +325,10 @@ def gold_ids(
     dims = (("stage", "stages"), ("emotion", "emotions"), ("touchpoints", "touchpoints"))
     for column, dim in dims:
         codes = codebook.dimension(dim) if column in gold.columns else ()
-        lookup = {k.lower(): c.id for c in codes for k in (f"{c.label} ({c.id})", c.label, c.id)}
+        lookup = codebook.lookup(dim)
         for index, cell in gold[column].items() if codes else ():
-            parts = [p.strip() for p in re.split(r"[;,]" if column == "touchpoints" else "$", cell)]
+            several = column == "touchpoints"
+            parts = [p.strip() for p in (re.split(r"[;,]", cell) if several else [cell])]
             bad = [p for p in parts if p and p.lower() not in lookup]
             if bad and (known is None or gold.at[index, "segment_id"] in known):
                 raise CJMInputError(

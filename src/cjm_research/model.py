@@ -144,6 +144,16 @@ class Codebook:
             raise KeyError(f"unknown codebook dimension {name!r}")
         return getattr(self, name)
 
+    def lookup(self, dimension: str) -> dict[str, str]:
+        """Lower-cased id, label and "Label (id)" (what a review sheet's drop-down offers) →
+        id, for the codes of ``dimension``: how people write a code, read as the code."""
+        codes = self.dimension(dimension)
+        return (
+            {f"{c.label} ({c.id})".lower(): c.id for c in codes}
+            | {c.label.lower(): c.id for c in codes}
+            | {c.id.lower(): c.id for c in codes}
+        )
+
     def label(self, dimension: str, code_id: str) -> str:
         """The human label of a code id (the id itself when unknown)."""
         for code in self.dimension(dimension):

@@ -35,9 +35,8 @@ from cjm_research.exchange.review_export import (
     EXPORTED,
     REVIEW_SHEET,
     SEPARATORS,
-    choice,
 )
-from cjm_research.model import Code, Codebook
+from cjm_research.model import Codebook
 
 
 @dataclass
@@ -262,7 +261,7 @@ def _recover_ids(parsed: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
 
 def _parse(sheet: pd.DataFrame, codebook: Codebook, path: Path) -> pd.DataFrame:
     """Validated, normalised codes per row; raises on the first bad cell, naming how many more."""
-    lookups = {name: _lookup(codebook.dimension(dim)) for name, dim in DIMENSIONS.items()}
+    lookups = {name: codebook.lookup(dim) for name, dim in DIMENSIONS.items()}
     errors: list[tuple[int, str, str]] = []
     seen: dict[str, int] = {}
     out = []
@@ -325,15 +324,6 @@ def _parse(sheet: pd.DataFrame, codebook: Codebook, path: Path) -> pd.DataFrame:
         "done",
     ]
     return pd.DataFrame(out, columns=columns, index=sheet.index)
-
-
-def _lookup(codes: tuple[Code, ...]) -> dict[str, str]:
-    # The drop-downs offer "Label (id)"; a typed id or label, in any case, is what people mean.
-    return (
-        {choice(c).lower(): c.id for c in codes}
-        | {c.label.lower(): c.id for c in codes}
-        | {c.id.lower(): c.id for c in codes}
-    )
 
 
 def _valid(codebook: Codebook, name: str) -> str:
