@@ -61,7 +61,7 @@ def main(argv: list[str]) -> int:
         context = tuple(n for n in settings.context if n != "stage")
         settings = replace(settings, stage_words=False, context=context)
     codebook = load_codebook(default_codebook_path())
-    go = train_heads.ROOT.parent / "shared/data/goemotions" if args.all_heads else None
+    go = train_heads.GOEMOTIONS if args.all_heads else None
     data = train_heads.load_corpus(train_heads.CORPUS, codebook, go)
     x = data.x if args.answer_only else data.stage_x
     industry = dict(zip(data.table["segment_id"], data.groups, strict=True))

@@ -83,6 +83,7 @@ from cjm_research.study import load_study
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "corpus"
 GOLD = ROOT / "tests" / "data" / "gold"
+GOEMOTIONS = ROOT.parent / "shared" / "data" / "goemotions"
 VERSION = "8"
 #: Folds of whole industries for choosing the stage and touchpoint C (every CV_FOLDS-th industry
 #: in sorted order held out together): with 48 industries, one fold per industry takes too long.
@@ -599,7 +600,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--out", type=Path, default=HEADS_PATH)
     parser.add_argument("--C", type=float, nargs="+", default=[0.3, 1.0, 3.0, 10.0])
-    parser.add_argument("--goemotions", type=Path, default=ROOT.parent / "shared/data/goemotions")
+    parser.add_argument("--goemotions", type=Path, default=GOEMOTIONS)
     parser.add_argument("--go-weight", type=float, default=Settings.go_weight)
     parser.add_argument(
         "--fixed", action="store_true", help="skip the cross-validation: the default Settings"
