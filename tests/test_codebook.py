@@ -92,3 +92,39 @@ def test_bad_codebooks_are_refused_with_the_file_named(tmp_path, text, message):
         load_codebook(path)
     assert message in str(err.value)
     assert str(path) in str(err.value)
+
+
+BLOCK = """name: Block
+stages:
+  - id: browse
+    keywords: [look*]
+  - id: buy
+    examples: one example, not a list
+touchpoints: []
+emotions:
+  - id: happy
+    valence: 0.7
+  - id: meh
+    label: Meh
+    valence: none
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (BLOCK, 6, "stages[2].examples must be a list"),
+        (BLOCK.replace("one example, not a list", "[one]"), 13, "emotion 'meh' needs"),
+        (BLOCK.replace("id: buy", "id: browse").replace("one example, not a list", "[x]"), 5,
+         "duplicate id 'browse'"),
+        (BLOCK.replace("one example, not a list", "[x]").replace(
+            "- id: happy\n    valence: 0.7", "- happy"), 9, "emotions[1] must be a mapping"),
+    ],
+)  # fmt: skip
+def test_a_codebook_problem_names_its_line(tmp_path, text, line, message):
+    """A researcher editing a 900-line codebook is sent to the line, as a YAML error does."""
+    path = _write(tmp_path, text)
+    with pytest.raises(CJMInputError) as err:
+        load_codebook(path)
+    assert err.value.line == line, str(err.value)
+    assert f"{path}:{line}: " in str(err.value) and message in str(err.value)
