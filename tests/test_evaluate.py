@@ -2,12 +2,14 @@
 
 import json
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from cjm_research.cli import main
+from cjm_research.codebook import load_codebook
 from cjm_research.evaluate import (
     calibration,
     correlation,
@@ -209,8 +211,12 @@ def test_the_expected_stage_accuracy_counts_only_calibrated_machine_codes():
         }
     )  # fmt: skip
     # A person's 1.0, an unknown coder's 0.99 and a version before calibration stay out.
-    assert expected_stage_accuracy(segments) == (2, pytest.approx(0.75))
-    assert expected_stage_accuracy(segments.iloc[2:4]) is None
+    default = load_codebook(None)
+    assert expected_stage_accuracy(segments, default) == (2, pytest.approx(0.75))
+    assert expected_stage_accuracy(segments.iloc[2:4], default) is None
+    # Fitted on the default stages: among a study's own stages it claims nothing.
+    own = replace(default, stages=default.stages[:3])
+    assert expected_stage_accuracy(segments, own) is None
     said = expectation_sentence((2, 0.75), audited=False)
     assert "right on about 75% of the 2 segments" in said and "within 6 points" in said
     assert "least sure" not in said

@@ -90,7 +90,7 @@ class ReportContext:
     def expected(self) -> tuple[int, float] | None:
         """What the machine's calibrated stage confidences expect of its codes here (segments,
         share right), as the summary's warning and the limitations both say it."""
-        return expected_stage_accuracy(self.journey.segments)
+        return expected_stage_accuracy(self.journey.segments, self.codebook)
 
     def code_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """This persona's applied codes (label, segments, participants) and top code pairs."""

@@ -132,7 +132,10 @@ def code_study(
             progress(f"learned from {len(reviewed)} reviewed turns of this study")
         machine = learned
         merged, orphans = apply_human_codes(machine, human, valences)
-    if progress is not None and (expected := expected_stage_accuracy(merged)) is not None:
+    if (
+        progress is not None
+        and (expected := expected_stage_accuracy(merged, study.codebook)) is not None
+    ):
         n, share = expected
         progress(
             f"the machine expects about {share:.0%} of its {n} stage codes to be right "
