@@ -43,7 +43,7 @@ def participant_turns(folder: Path) -> list[tuple[str, str, str]]:
         question = ""
         for turn in transcript.turns:
             if turn.role == "participant":
-                rows.append((f"{transcript.interview_id}:{turn.index}", question, turn.text))
+                rows.append((transcript.segment_id(turn), question, turn.text))
             else:
                 question = turn.text
     return rows

@@ -89,7 +89,7 @@ def main() -> None:
     data = {}
     for transcript in study.transcripts:
         x, answers = features(coder, transcript)
-        ids = [f"{transcript.interview_id}:{transcript.turns[i].index}" for i in answers]
+        ids = [transcript.segment_id(transcript.turns[i]) for i in answers]
         y = np.array([codes.index(stage_of[s] or off) for s in ids])
         data[transcript.interview_id] = (x, y, answers)
 

@@ -102,7 +102,7 @@ def turn_table(study: Path) -> pd.DataFrame:
             question = "" if q is None else turns[q].text
             rows.append(
                 {
-                    "segment_id": f"{transcript.interview_id}:{turn.index}",
+                    "segment_id": transcript.segment_id(turn),
                     "industry": transcript.interview_id.split("-")[0],
                     "answer": turn.text,
                     "question": question,
@@ -319,7 +319,7 @@ def corpus_context(corpus: Path, codebook: Codebook, ids: list[str]) -> TurnCont
     for transcript in load_study(corpus).transcripts:
         rows = [i for i, t in enumerate(transcript.turns) if t.role != INTERVIEWER]
         parts.append(turn_context(head_classes(codebook), rules, transcript.turns, rows))
-        order += [f"{transcript.interview_id}:{transcript.turns[i].index}" for i in rows]
+        order += [transcript.segment_id(transcript.turns[i]) for i in rows]
     where = {sid: n for n, sid in enumerate(order)}
     return TurnContext.concat(parts).subset(np.array([where[sid] for sid in ids]))
 

@@ -88,7 +88,7 @@ def insight_problems(study: Study) -> list[Problem]:
         curated = load_insights(study.root, study.codebook)
     except CJMInputError as exc:
         return [Problem.from_error(exc)]
-    known = {f"{t.interview_id}:{turn.index}" for t in study.transcripts for turn in t.turns}
+    known = {t.segment_id(turn) for t in study.transcripts for turn in t.turns}
     problems = []
     for n, entry in enumerate(curated, 1):
         missing = [s for s in entry["segments"] if s not in known]

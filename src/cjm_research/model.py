@@ -73,6 +73,10 @@ class Transcript:
         """Turns spoken by participants: the units the coders code."""
         return [t for t in self.turns if t.role == PARTICIPANT]
 
+    def segment_id(self, turn: Turn) -> str:
+        """The id of ``turn``'s segment in every table, file and sheet: ``<interview>:<index>``."""
+        return f"{self.interview_id}:{turn.index}"
+
 
 @dataclass
 class Persona:

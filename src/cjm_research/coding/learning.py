@@ -94,9 +94,7 @@ def learned_from_review(
     if ex is None or not answers:
         return None
     usable = (ex.rows["interview_id"] != holdout).to_numpy()
-    own_ids = {
-        f"{transcript.interview_id}:{transcript.turns[i].index}": j for j, i in enumerate(answers)
-    }
+    own_ids = {transcript.segment_id(transcript.turns[i]): j for j, i in enumerate(answers)}
     position = {sid: n for n, sid in enumerate(ex.rows["segment_id"])}
     answer_vectors = np.stack([vectors[i] for i in answers])
     similarity = answer_vectors @ ex.vectors.T

@@ -318,7 +318,7 @@ class RulesCoder:
     ) -> dict[str, object]:
         """One table row: the turn's provenance and ``codes`` (uncoded when ``codes`` is empty)."""
         return {
-            "segment_id": f"{transcript.interview_id}:{turn.index}",
+            "segment_id": transcript.segment_id(turn),
             "interview_id": transcript.interview_id,
             "participant_id": transcript.participant_id if turn.role != INTERVIEWER else "",
             "persona_id": transcript.persona_id,

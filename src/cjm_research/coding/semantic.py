@@ -156,11 +156,7 @@ class SemanticCoder:
         codes as targets and their context; None without the transcripts or the heads."""
         if self.base_heads is None or not transcripts:
             return None, None, None
-        where = {
-            f"{t.interview_id}:{turn.index}": (t, n)
-            for t in transcripts
-            for n, turn in enumerate(t.turns)
-        }
+        where = {t.segment_id(turn): (t, n) for t in transcripts for n, turn in enumerate(t.turns)}
         found = [where.get(str(s)) for s in rows["segment_id"]]
         if any(f is None for f in found):
             return None, None, None

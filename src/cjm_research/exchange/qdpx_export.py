@@ -136,7 +136,7 @@ def coded_rows(study: Study, machine: pd.DataFrame) -> tuple[pd.DataFrame, list[
         frames.append(rows.assign(coded_at="").reindex(columns=columns))
     turns = pd.DataFrame(
         [
-            (f"{t.interview_id}:{turn.index}", t.interview_id, turn.text)
+            (t.segment_id(turn), t.interview_id, turn.text)
             for t in study.transcripts
             for turn in t.turns
         ],
@@ -264,7 +264,7 @@ def _source(
         plainTextPath=f"internal://{source_guid}.txt",
     )
     for turn in transcript.turns:
-        segment_id = f"{transcript.interview_id}:{turn.index}"
+        segment_id = transcript.segment_id(turn)
         group = by_segment.get(segment_id)
         if group is None:
             continue

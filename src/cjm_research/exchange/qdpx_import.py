@@ -444,7 +444,7 @@ def _row(transcript: Transcript, coder: str, entry: dict[str, object]) -> dict[s
 
     touchpoints = dict.fromkeys(code for _, code in entry.get("touchpoints") or [])
     return {
-        "segment_id": f"{transcript.interview_id}:{turn.index}",
+        "segment_id": transcript.segment_id(turn),
         "interview_id": transcript.interview_id,
         "coder": coder,
         "coded_at": _stamp(str(entry["stamp"])),
