@@ -35,6 +35,13 @@ Character n-grams (3-5 within words, 60,000 of them) beside the word n-grams, me
 way (four folds of held-out industries, heads alone, with the context part): touchpoint
 micro-F1 0.710 -> 0.713, emotion macro-F1 0.470 -> 0.480. Not adopted: it would need a second
 vocabulary at run time and a larger heads file for gains within a fold's noise.
+
+The answer read by the sentence model instead of its word vectors (2026-12-06; heads alone,
+held-out industries: touchpoints eight folds, emotion and valence four; same C): touchpoint
+micro-F1 0.711 -> 0.707, emotion macro-F1 0.463 -> 0.463, valence r 0.661 -> 0.670; both vectors
+side by side 0.705 / 0.465 / 0.671. Not adopted: what the frozen sentence model adds to the
+words and the context is within a fold's noise, and the coder would have to run it on every
+answer (the word-vector cascade halves the cold cost).
 """
 
 from __future__ import annotations
