@@ -177,6 +177,7 @@ def test_a_notebook_run_by_hand_writes_into_a_scratch_folder(capsys):
     scratch = output_folder("", "first-home")
     assert scratch.is_dir() and scratch.name.startswith("cjm-first-home-")
     assert str(scratch) in capsys.readouterr().out
+    scratch.rmdir()
     assert output_folder("somewhere/given", "x") == Path("somewhere/given")
 
 

@@ -75,6 +75,16 @@ def test_running_notebooks_leaves_no_client_threads_or_sockets_behind(tmp_path, 
     assert threading.active_count() - threads < 3 and me.num_fds() - files < 14
 
 
+def test_a_closed_kernel_leaves_no_socket_folder_behind(tmp_path):
+    # One folder of IPC sockets per kernel start, never removed, filled /tmp run after run.
+    warm = WarmKernel(preload="")
+    warm.start()
+    folder = Path(warm.km.ip).parent
+    assert folder.is_dir() and folder.name.startswith("cjm-kernel-")
+    warm.close()
+    assert not folder.exists()
+
+
 def test_a_notebook_over_its_time_limit_is_killed_and_the_next_gets_a_new_kernel(tmp_path, kernel):
     slow = _notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(60)")
     pid = _notebook(tmp_path / "pid.ipynb", "import os\nprint(os.getpid())")

@@ -20,6 +20,7 @@ import math
 import multiprocessing.util
 import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -35,6 +36,8 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: imported modules are then frozen out of the garbage collector's view: every reset collects
 #: garbage, and walking the tens of thousands of objects of pandas and matplotlib each time costs
 #: more than the rest of the reset.
+#: Each kernel's IPC sockets live in a temporary folder of this prefix, removed when it closes.
+IPC_PREFIX = "cjm-kernel-"
 PRELOAD = "import cjm_research.report.persona\nimport gc\ngc.collect()\ngc.freeze()"
 
 # Runs before each notebook. The reset comes last so the helper names go too; modules stay imported.
@@ -115,7 +118,7 @@ def kernel_manager_class() -> type:
         def _default_ip(self) -> str:
             # Without a connection file jupyter_client names every IPC socket "kernel-ipc-N" in
             # the working directory, so parallel kernels would share sockets; give each its own.
-            return os.path.join(tempfile.mkdtemp(prefix="cjm-kernel-"), "kernel-ipc")
+            return os.path.join(tempfile.mkdtemp(prefix=IPC_PREFIX), "kernel-ipc")
 
         @default("client_factory")
         def _default_client_factory(self) -> type:
@@ -198,6 +201,11 @@ class WarmKernel:
             run_sync(km.shutdown_kernel)(now=True)
         except Exception:  # already dead or half started: make sure the process is gone
             self._kill(km)
+        # The kernel's folder of IPC sockets (``_default_ip``): one per kernel start, which
+        # filled /tmp with empty folders run after run.
+        folder = os.path.dirname(str(getattr(km, "ip", "")))
+        if os.path.basename(folder).startswith(IPC_PREFIX):
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _silent(self, code: str) -> None:
         from jupyter_core.utils import run_sync
