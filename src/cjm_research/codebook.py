@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -54,6 +55,12 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
         open_questions=_strings(data.get("open_questions"), source, "open_questions"),
         **dims,
     )
+
+
+@functools.cache
+def default_stage_ids() -> tuple[str, ...]:
+    """The packaged default codebook's stage ids (what the shipped calibration was fitted on)."""
+    return tuple(load_codebook(None).stage_ids)
 
 
 @dataclass(frozen=True)

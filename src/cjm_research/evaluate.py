@@ -22,7 +22,6 @@ Metrics are computed with numpy and pandas (no scikit-learn in the default insta
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 import re
@@ -36,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from cjm_research.agreement import cohen_kappa, machine_coder, to_set
-from cjm_research.codebook import load_codebook
+from cjm_research.codebook import default_stage_ids
 from cjm_research.coding.human import latest_human_codes, read_human_codes, reanchor
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import PARTICIPANT, Codebook
@@ -568,7 +567,7 @@ def expected_stage_accuracy(segments: pd.DataFrame, codebook: Codebook) -> tuple
     out), and the share whose stage its own confidence expects to be right (None: none, or a
     ``codebook`` whose stages are not the default's: the calibration was fitted and checked on
     those, and says nothing of how sure the machine is among other stages)."""
-    if tuple(codebook.stage_ids) != _default_stage_ids():
+    if tuple(codebook.stage_ids) != default_stage_ids():
         return None
     parts = segments["coder"].fillna("").astype(str).str.extract(r"^auto:(\w+)(?:\+\w+)?@(\d+)$")
     since = parts[0].map(CALIBRATED_SINCE)
@@ -578,11 +577,6 @@ def expected_stage_accuracy(segments: pd.DataFrame, codebook: Codebook) -> tuple
     if confidence.empty:
         return None
     return len(confidence), float(confidence.mean())
-
-
-@functools.cache
-def _default_stage_ids() -> tuple[str, ...]:
-    return tuple(load_codebook(None).stage_ids)
 
 
 def expectation_sentence(expected: tuple[int, float] | None, audited: bool) -> str:
