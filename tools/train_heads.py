@@ -50,9 +50,8 @@ environment; the top two of MiniLM's six layers trained, question [SEP] answer, 
 heads, six epochs chosen on an inner fold; the same four folds of held-out industries): emotion
 macro-F1 0.425 (heads 0.463), valence r 0.676 (0.661), touchpoint micro-F1 0.60 (0.709), stage
 0.65 (0.72); averaged with a TF-IDF model's emotions 0.461. The whole model trains at about six
-minutes an epoch per fold here and gained 0.003-0.01 an epoch at the end: not pursued. What
-the heads lack is not in a re-read of the words: the corpus's own coders agree at kappa 0.84
-on emotion from the same transcripts, so the rest is in judgement the words underdetermine.
+minutes an epoch per fold here and gained 0.003-0.01 an epoch at the end: not pursued (the
+gaps to the heads on touchpoints and stage are too wide for it to close).
 """
 
 from __future__ import annotations
