@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,3 +104,23 @@ def test_a_real_dask_cluster_builds_the_same_reports_as_the_local_pool(tmp_path)
     assert len(local) >= 10 and set(local) == set(cluster)
     different = sorted(name for name in local if local[name] != cluster[name])
     assert different == []
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_killed_pool_worker_leaves_no_socket_folder_behind():
+    # A worker killed by a signal never closes its kernel; its socket folder stayed in /tmp.
+    from concurrent.futures.process import BrokenProcessPool
+
+    from cjm_research.run.executors import make_executor
+    from cjm_research.run.kernels import IPC_PREFIX
+
+    mine = f"{IPC_PREFIX}{os.getpid()}-*"
+    with make_executor("local", 1) as pool:
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(_die).result(timeout=120)
+        # The worker started its kernel (prestart) before it was killed: its folder is there.
+        assert list(Path(tempfile.gettempdir()).glob(mine))
+    assert not list(Path(tempfile.gettempdir()).glob(mine))

@@ -9,19 +9,23 @@ kernel as soon as they exist; ``dask`` is
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 
 from cjm_research.exceptions import CJMInputError
-from cjm_research.run.kernels import prestart
+from cjm_research.run.kernels import prestart, sweep_socket_folders
 
 EXECUTORS = ("local", "dask")
 
 
 def local_executor(workers: int) -> ProcessPoolExecutor:
-    """A process pool whose workers each start a warm kernel at once (``kernels.prestart``)."""
-    return ProcessPoolExecutor(max_workers=max(1, workers), initializer=prestart)
+    """A process pool whose workers each start a warm kernel at once (``kernels.prestart``),
+    their socket folders marked as this process's."""
+    return ProcessPoolExecutor(
+        max_workers=max(1, workers), initializer=prestart, initargs=(str(os.getpid()),)
+    )
 
 
 @contextmanager
@@ -72,3 +76,4 @@ def make_executor(kind: str, workers: int, scheduler: str = "") -> Iterator[Exec
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        sweep_socket_folders(str(os.getpid()))

@@ -36,8 +36,11 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: imported modules are then frozen out of the garbage collector's view: every reset collects
 #: garbage, and walking the tens of thousands of objects of pandas and matplotlib each time costs
 #: more than the rest of the reset.
-#: Each kernel's IPC sockets live in a temporary folder of this prefix, removed when it closes.
+#: Each kernel's IPC sockets live in a temporary folder of this prefix, removed when it closes;
+#: a pool worker's also carry its pool owner's id (``prestart``), so that the owner can sweep the
+#: folders of workers killed before they could close their kernel (``sweep_socket_folders``).
 IPC_PREFIX = "cjm-kernel-"
+_owner = ""
 PRELOAD = "import cjm_research.report.persona\nimport gc\ngc.collect()\ngc.freeze()"
 
 # Runs before each notebook. The reset comes last so the helper names go too; modules stay imported.
@@ -118,7 +121,7 @@ def kernel_manager_class() -> type:
         def _default_ip(self) -> str:
             # Without a connection file jupyter_client names every IPC socket "kernel-ipc-N" in
             # the working directory, so parallel kernels would share sockets; give each its own.
-            return os.path.join(tempfile.mkdtemp(prefix=IPC_PREFIX), "kernel-ipc")
+            return os.path.join(tempfile.mkdtemp(prefix=IPC_PREFIX + _owner), "kernel-ipc")
 
         @default("client_factory")
         def _default_client_factory(self) -> type:
@@ -322,8 +325,16 @@ def close_all() -> None:
         kernel.close()
 
 
-def prestart() -> None:
-    """Pool initializer: start this worker's kernel and its imports before the first task.
+def sweep_socket_folders(owner: str) -> None:
+    """Remove the IPC socket folders of ``owner``'s pool workers (``prestart(owner)``) that are
+    still there: a worker killed by a signal never closed its kernel."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{IPC_PREFIX}{owner}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def prestart(owner: str = "") -> None:
+    """Pool initializer: start this worker's kernel and its imports before the first task;
+    ``owner`` (the pool owner's id) marks the kernel's socket folder for ``sweep_socket_folders``.
 
     A worker forked from the batch inherits the parent's objects (the loaded and coded study);
     freezing them out of the garbage collector keeps it from walking them, which would copy every
@@ -339,6 +350,8 @@ def prestart() -> None:
     # the pool terminates workers with SIGTERM, so restore the default here.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _exit_with_parent()
+    global _owner
+    _owner = f"{owner}-" if owner else ""
     warm_kernel().start()
 
 
