@@ -32,15 +32,15 @@ from cjm_research.exceptions import CJMInputError, KernelStartError, NotebookTim
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-#: What a new kernel imports before its first notebook (overlaps with coding in the parent). The
-#: imported modules are then frozen out of the garbage collector's view: every reset collects
-#: garbage, and walking the tens of thousands of objects of pandas and matplotlib each time costs
-#: more than the rest of the reset.
 #: Each kernel's IPC sockets live in a temporary folder of this prefix, removed when it closes;
 #: a pool worker's also carry its pool owner's id (``prestart``), so that the owner can sweep the
 #: folders of workers killed before they could close their kernel (``sweep_socket_folders``).
 IPC_PREFIX = "cjm-kernel-"
-_owner = ""
+_owner = ""  # this worker's "<owner>-" part of the prefix; empty outside a pool
+#: What a new kernel imports before its first notebook (overlaps with coding in the parent). The
+#: imported modules are then frozen out of the garbage collector's view: every reset collects
+#: garbage, and walking the tens of thousands of objects of pandas and matplotlib each time costs
+#: more than the rest of the reset.
 PRELOAD = "import cjm_research.report.persona\nimport gc\ngc.collect()\ngc.freeze()"
 
 # Runs before each notebook. The reset comes last so the helper names go too; modules stay imported.
