@@ -18,7 +18,7 @@ from cjm_research.model import REPORT_FORMATS, UNCODED_POLICIES
 # Each command imports what it needs when it runs: `cjm --help` and a no-change `cjm reports`
 # must not pay for pandas, matplotlib, onnxruntime or papermill.
 if TYPE_CHECKING:
-    from cjm_research.study import Problem, Study
+    from cjm_research.study import Study
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -63,6 +63,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check every input; exit 2 when there are errors."""
+    from cjm_research.insights import insight_problems
+
     study = _load(args.study)
     errors, warnings = len(study.errors), len(study.warnings)
     for problem in insight_problems(study):  # reports fail on these: say so before they run
@@ -74,36 +76,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{errors} errors, {warnings} warnings"
     )
     return EXIT_INPUT if errors else EXIT_OK
-
-
-def insight_problems(study: Study) -> list[Problem]:
-    """What is wrong with ``STUDY/insights.yaml``: an entry the reports would stop on (an
-    error), and segment ids it cites that the study does not have (warnings: they are left out
-    of the insight's evidence)."""
-    from cjm_research.insights import load_insights
-    from cjm_research.study import Problem
-
-    path = study.root / "insights.yaml"
-    try:
-        curated = load_insights(study.root, study.codebook)
-    except CJMInputError as exc:
-        return [Problem.from_error(exc)]
-    known = {t.segment_id(turn) for t in study.transcripts for turn in t.turns}
-    problems = []
-    for n, entry in enumerate(curated, 1):
-        missing = [s for s in entry["segments"] if s not in known]
-        if missing:
-            problems.append(
-                Problem(
-                    "warning",
-                    path,
-                    None,
-                    f"insight {n} ({entry['title']!r}) cites segments the study does not have: "
-                    + ", ".join(missing),
-                    "segment ids are <interview id>:<turn>, as `cjm review export` lists them",
-                )
-            )
-    return problems
 
 
 def cmd_code(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ import yaml
 from cjm_research.analysis import MIN_EVIDENCE, Journey, Quote, quote_of, where
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import Codebook
+from cjm_research.study import WARNING, Problem, Study
 
 CURATED, GENERATED = "curated", "generated"
 #: A stage's mean valence must move at least this much between runs to be reported as a shift.
@@ -253,3 +254,30 @@ def changes(
         label = codebook.label("touchpoints", touchpoint) if touchpoint else ""
         said.append(f"New pain point: {where(codebook.label('stages', stage), label)}.")
     return said
+
+
+def insight_problems(study: Study) -> list[Problem]:
+    """What is wrong with ``STUDY/insights.yaml``: an entry the reports would stop on (an
+    error), and segment ids it cites that the study does not have (warnings: they are left out
+    of the insight's evidence)."""
+    path = study.root / "insights.yaml"
+    try:
+        curated = load_insights(study.root, study.codebook)
+    except CJMInputError as exc:
+        return [Problem.from_error(exc)]
+    known = {t.segment_id(turn) for t in study.transcripts for turn in t.turns}
+    problems = []
+    for n, entry in enumerate(curated, 1):
+        missing = [s for s in entry["segments"] if s not in known]
+        if missing:
+            problems.append(
+                Problem(
+                    WARNING,
+                    path,
+                    None,
+                    f"insight {n} ({entry['title']!r}) cites segments the study does not have: "
+                    + ", ".join(missing),
+                    "segment ids are <interview id>:<turn>, as `cjm review export` lists them",
+                )
+            )
+    return problems
