@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from cjm_research import segments
-from cjm_research.coding.human import latest_human_codes, read_human_codes, reanchor
+from cjm_research.coding.human import study_human_codes
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import PARTICIPANT, UNCODED_POLICIES, Codebook
 from cjm_research.segments import split_codes
@@ -124,9 +124,7 @@ def study_coders(study_root: Path | str, machine: pd.DataFrame | None) -> dict[s
     if machine is not None and len(machine):
         name, rows = machine_coder(machine)
         tables[name] = rows
-    human = latest_human_codes(read_human_codes(study_root))
-    if machine is not None:  # codes follow their words when turn numbers shifted
-        human = reanchor(human, machine)
+    human = study_human_codes(study_root, machine)  # codes follow their words
     for coder, rows in human.groupby("coder", sort=True):
         tables[str(coder)] = rows.reset_index(drop=True)
     return tables

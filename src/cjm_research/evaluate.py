@@ -36,7 +36,7 @@ import pandas as pd
 
 from cjm_research.agreement import cohen_kappa, machine_coder, to_set
 from cjm_research.codebook import default_stage_ids
-from cjm_research.coding.human import latest_human_codes, read_human_codes, reanchor
+from cjm_research.coding.human import study_human_codes
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import PARTICIPANT, Codebook
 
@@ -493,10 +493,11 @@ class Audit:
 
 def machine_audit(study_root: Path | str, machine: pd.DataFrame | None) -> list[Audit]:
     """Per dimension, how often the machine layer agreed with the study's human codes."""
-    human = latest_human_codes(read_human_codes(study_root))
-    if machine is None or human.empty:
+    if machine is None:
         return []
-    human = reanchor(human, machine)  # codes follow their words when turn numbers shifted
+    human = study_human_codes(study_root, machine)  # codes follow their words
+    if human.empty:
+        return []
     human = human.sort_values("coded_at", kind="stable").drop_duplicates("segment_id", keep="last")
     _, rows = machine_coder(machine)
     both = rows.merge(human, on="segment_id", suffixes=("_machine", "_human"))

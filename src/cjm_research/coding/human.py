@@ -179,6 +179,13 @@ def apply_human_codes(
     return merged, orphans
 
 
+def study_human_codes(study_root: Path | str, segments: pd.DataFrame | None) -> pd.DataFrame:
+    """Each coder's latest code per segment under ``STUDY/coding/``, moved with their words onto
+    the turns of ``segments`` (``reanchor``; as recorded when None)."""
+    latest = latest_human_codes(read_human_codes(study_root))
+    return latest if segments is None else reanchor(latest, segments)
+
+
 CHANGED = " (text changed)"
 
 

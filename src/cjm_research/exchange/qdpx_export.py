@@ -23,11 +23,7 @@ import pandas as pd
 from lxml import etree
 
 from cjm_research import __version__
-from cjm_research.coding.human import (
-    latest_human_codes,
-    read_human_codes,
-    reanchor,
-)
+from cjm_research.coding.human import study_human_codes
 from cjm_research.exchange.qdpx_xml import (
     CODEBOOK_NS,
     COLUMNS,
@@ -142,7 +138,7 @@ def coded_rows(study: Study, machine: pd.DataFrame) -> tuple[pd.DataFrame, list[
         ],
         columns=["segment_id", "interview_id", "text"],
     )
-    human = reanchor(latest_human_codes(read_human_codes(study.root)), turns)
+    human = study_human_codes(study.root, turns)
     if len(human):
         known = set(turns["segment_id"])
         orphans = ~human["segment_id"].isin(known)
