@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
@@ -38,7 +37,7 @@ from cjm_research.agreement import cohen_kappa, machine_coder, to_set
 from cjm_research.codebook import default_stage_ids
 from cjm_research.coding.human import study_human_codes
 from cjm_research.exceptions import CJMInputError
-from cjm_research.model import PARTICIPANT, Codebook
+from cjm_research.model import CODE_SEPARATORS, PARTICIPANT, Codebook
 
 LABEL_DIMENSIONS = ("stage", "emotion")
 #: The executive summary warns below these: too few reviewed turns to trust the audit, or a
@@ -329,7 +328,7 @@ def gold_ids(
         lookup = codebook.lookup(dim)
         for index, cell in gold[column].items() if codes else ():
             several = column == "touchpoints"
-            parts = [p.strip() for p in (re.split(r"[;,]", cell) if several else [cell])]
+            parts = [p.strip() for p in (CODE_SEPARATORS.split(cell) if several else [cell])]
             bad = [p for p in parts if p and p.lower() not in lookup]
             if bad and (known is None or gold.at[index, "segment_id"] in known):
                 raise CJMInputError(

@@ -6,6 +6,7 @@ nothing from the rest of the package.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,10 @@ INTERVIEWER = "interviewer"
 REPORT_FORMATS = ("docx", "html")
 #: How agreement treats units a coder left uncoded: drop them, or count "uncoded" as a code.
 UNCODED_POLICIES = ("exclude", "as-code")
+
+
+#: How people separate several codes in one cell (a review sheet, a gold file): ``;`` or ``,``.
+CODE_SEPARATORS = re.compile(r"[;,]")
 
 
 @dataclass(frozen=True)

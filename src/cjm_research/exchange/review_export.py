@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 import zipfile
 from collections.abc import Sequence
 from datetime import datetime
@@ -101,7 +100,6 @@ _DISPLAY_TEXT = (
     "evidence",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-SEPARATORS = re.compile(r"[;,]")
 _FIXED_DATE = datetime(2000, 1, 1)
 DIMENSIONS = {"stage": "stages", "emotion": "emotions", "touchpoints": "touchpoints"}
 

@@ -34,9 +34,8 @@ from cjm_research.exchange.review_export import (
     DONE,
     EXPORTED,
     REVIEW_SHEET,
-    SEPARATORS,
 )
-from cjm_research.model import Codebook
+from cjm_research.model import CODE_SEPARATORS, Codebook
 
 
 @dataclass
@@ -291,7 +290,7 @@ def _parse(sheet: pd.DataFrame, codebook: Codebook, path: Path) -> pd.DataFrame:
                     parsed[name] = value
                 else:
                     errors.append((number, f"unknown {name} {value!r}", _valid(codebook, name)))
-        touchpoints = [t.strip() for t in SEPARATORS.split(row.get("touchpoints", ""))]
+        touchpoints = [t.strip() for t in CODE_SEPARATORS.split(row.get("touchpoints", ""))]
         bad = [t for t in touchpoints if t and t.lower() not in lookups["touchpoints"]]
         if bad and stale["touchpoints"]:
             parsed["touchpoints"] = row.get("touchpoints", "")
@@ -370,7 +369,7 @@ def _baseline(sheet: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
 
 
 def _set(value: str) -> frozenset[str]:
-    return frozenset(t.strip() for t in SEPARATORS.split(value or "") if t.strip())
+    return frozenset(t.strip() for t in CODE_SEPARATORS.split(value or "") if t.strip())
 
 
 def _differs(a: float | None, b: float | None) -> bool:
