@@ -96,3 +96,20 @@ def test_an_implausible_transcript_is_a_warning_that_says_what_to_fix(tmp_path):
     path.write_text("Ana: " + "\n".join(["It was fine, really it was."] * 80) + "\n")
     [warning] = read_transcript(path).warnings
     assert "only one speaker ('Ana') across" in warning and "label every turn" in warning
+
+
+def test_a_name_typed_with_another_apostrophe_still_names_the_interviewer():
+    # Word writes "O’Neill" (U+2019); participants.csv and front matter are usually typed "O'Neill".
+    from cjm_research.ingest.build import assign_roles
+    from cjm_research.model import RawTurn
+
+    turns = [
+        RawTurn("Siobhán O’Neill", "Tell me what happened next.", 1),
+        RawTurn("Ana", "Why would I? Who rings on a Sunday?", 2),
+        RawTurn("Siobhán O’Neill", "Go on.", 3),
+        RawTurn("Ana", "Nothing, for a week. Would you wait?", 4),
+    ]
+    # Ana asks more questions than the interviewer: only the name (decomposed accent, straight
+    # apostrophe) can decide.
+    roles = assign_roles(turns, ["Siobha\u0301n O'Neill"], [], [])
+    assert roles["Siobhán O’Neill"] == INTERVIEWER and roles["Ana"] == PARTICIPANT

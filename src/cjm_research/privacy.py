@@ -27,6 +27,7 @@ import pandas as pd
 
 from cjm_research.ingest import meta_names
 from cjm_research.ingest.build import INTERVIEWER_LABELS, PARTICIPANT_LABELS
+from cjm_research.ingest.labels import name_key
 from cjm_research.ingest.text import DEFAULT_SPEAKER
 from cjm_research.model import INTERVIEWER, PARTICIPANT
 from cjm_research.study import Study, load_study
@@ -135,16 +136,6 @@ def is_generic_label(label: str) -> bool:
     key = " ".join(label.casefold().split())
     numbered = _NUMBERED.match(key)
     return key in _GENERIC or (numbered is not None and numbered["base"] in _GENERIC) or not key
-
-
-# Word and most transcription tools write O’Neill with a typographic apostrophe; lists often have '.
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
-
-
-def name_key(name: str) -> str:
-    """How a name is looked up: NFC, apostrophes unified, casefolded, single spaces."""
-    text = unicodedata.normalize("NFC", name).translate(_APOSTROPHES)
-    return " ".join(text.casefold().split())
 
 
 def unaccented(text: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cjm_research.ingest.labels import split_label
+from cjm_research.ingest.labels import name_key, split_label
 from cjm_research.ingest.normalize import normalize_text
 from cjm_research.model import INTERVIEWER, PARTICIPANT, RawTurn, Transcript, Turn
 
@@ -131,10 +131,6 @@ def _meta_str(meta: dict[str, Any], key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _key(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
 def _first(name: str) -> str:
     words = name.split()
     return words[0] if words else ""
@@ -143,9 +139,9 @@ def _first(name: str) -> str:
 def matches_name(speaker: str, names: Iterable[str]) -> bool:
     """True when ``speaker`` is one of ``names``, in full or by first name, ignoring case and a
     note in parentheses (``"Dana K (UX Research)"`` is ``"Dana K"``)."""
-    labels = {_key(speaker), _key(split_label(speaker)[0])}
+    labels = {name_key(speaker), name_key(split_label(speaker)[0])}
     for name in names:
-        full = _key(name)
+        full = name_key(name)
         if not full:
             continue
         # "Maya" matches "Maya Lindqvist" and vice versa, and "Maya L." her too; "Maya K." (a
@@ -168,7 +164,7 @@ def _initialled(label: str, full: str) -> bool:
 
 def _label_base(speaker: str) -> str:
     """The label without its note and numbers: "Interviewer2 2" → "interviewer"."""
-    return _NUMBERS.sub("", _key(split_label(speaker)[0])).strip()
+    return _NUMBERS.sub("", name_key(split_label(speaker)[0])).strip()
 
 
 def _sounds_like_interviewer(speaker: str) -> bool:
@@ -198,9 +194,11 @@ def assign_roles(
     questions.
     """
     speakers = list(dict.fromkeys(t.speaker for t in turns))
-    named = {_key(n) for n in participant_names}
+    named = {name_key(n) for n in participant_names}
     # An exact participant name (or id, "Q010") beats a first-name or label match.
-    is_participant = {s: _key(s) in named or _key(split_label(s)[0]) in named for s in speakers}
+    is_participant = {
+        s: name_key(s) in named or name_key(split_label(s)[0]) in named for s in speakers
+    }
     decided = [s for s in speakers if not is_participant[s] and matches_name(s, interviewers)]
     roles: dict[str, str] = {}
     for speaker in speakers:

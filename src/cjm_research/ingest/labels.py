@@ -7,6 +7,7 @@ thing in every format.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # A note after the name: "(UX Research)", "[Acme]", "(she/her)"; never a time (no colon).
 NOTE = r"[\[(][^\[\]():*]{1,40}[\])]"
@@ -57,3 +58,13 @@ def is_speaker_label(label: str) -> bool:
     if len(words) > 1:
         return all(w[0].isupper() or w[0].isdigit() or w in _PARTICLES for w in words)
     return True
+
+
+# Word and most transcription tools write O’Neill with a typographic apostrophe; lists often have '.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+
+
+def name_key(name: str) -> str:
+    """How a name is looked up: NFC, apostrophes unified, casefolded, single spaces."""
+    text = unicodedata.normalize("NFC", name).translate(_APOSTROPHES)
+    return " ".join(text.casefold().split())
