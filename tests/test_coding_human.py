@@ -43,6 +43,14 @@ def codes(segment_id, stage, emotion="neutral", **extra):
     return pd.DataFrame([{"segment_id": segment_id, "stage": stage, "emotion": emotion, **extra}])
 
 
+def test_coder_files_keep_a_name_in_any_script(tmp_path):
+    assert coder_file(tmp_path, "Zoë R.").name == "Zoë-R.csv"
+    assert coder_file(tmp_path, "Zoe\u0308 R.") == coder_file(tmp_path, "Zoë R.")  # NFD = NFC
+    assert coder_file(tmp_path, "Zoé R.") != coder_file(tmp_path, "Zoë R.")
+    assert coder_file(tmp_path, "张伟 / auto").name == "张伟-auto.csv"
+    assert coder_file(tmp_path, "../..").name == "coder.csv"
+
+
 def test_append_never_rewrites_and_latest_row_wins(tmp_path):
     append_human_codes(
         tmp_path, "Maya L.", codes("a:2", "consideration", coded_at="2026-01-01T00:00:00Z")

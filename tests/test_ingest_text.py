@@ -414,3 +414,41 @@ def test_generic_interviewer_labels_hold_beside_named_interviewers(tmp_path):
         "Maya L.": INTERVIEWER,
         "Maya K.": PARTICIPANT,
     }
+
+
+def test_a_one_word_label_met_once_inside_an_answer_stays_in_that_answer(tmp_path):
+    path = write(
+        tmp_path,
+        "list.txt",
+        "Interviewer: How did you choose a provider?\n"
+        "Maya: I made a list of three things.\n"
+        "Price: too high everywhere\n"
+        "Speed: fine\n"
+        "Interviewer: And then?\n"
+        "Maya: I signed up.\n"
+        "Interviewer: How was the install?\n"
+        "Maya: Late, twice.\n"
+        "Interviewer: Anything else?\n"
+        "Maya: No.\n",
+    )
+    transcript = read_transcript(path)
+    assert {t.speaker for t in transcript.turns} == {"Interviewer", "Maya"}
+    assert transcript.turns[1].text == (
+        "I made a list of three things.\nPrice: too high everywhere\nSpeed: fine"
+    )
+    assert_offsets(transcript)
+    assert any(w.startswith("line 3: 'Price:' occurs once") for w in transcript.warnings)
+
+
+def test_a_listed_or_timed_speaker_who_speaks_once_stays_a_speaker(tmp_path):
+    turns = "".join(
+        f"[00:0{n}:00] Interviewer: Question {n}?\n[00:0{n}:30] Maya: Answer {n}.\n"
+        for n in range(1, 5)
+    )
+    timed = write(tmp_path, "timed.txt", turns + "[00:09:00] Sam: One thing from me.\n")
+    assert read_transcript(timed).turns[-1].speaker == "Sam"
+    untimed = "".join(f"Interviewer: Question {n}?\nMaya: Answer {n}.\n" for n in range(1, 5))
+    path = write(tmp_path, "named.txt", untimed + "Sam: One thing from me.\n")
+    assert read_transcript(path).turns[-1].speaker == "Maya"  # folded: nobody named Sam
+    named = read_transcript(path, participant_names=["Sam"])
+    assert named.turns[-1].speaker == "Sam"

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import os
 import re
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,7 +36,8 @@ COLUMNS = (
     "note",
 )
 _REQUIRED = ("segment_id", "coder", "coded_at")
-_CODER_FILE = re.compile(r"[^A-Za-z0-9_.-]+")
+# Letters of any script stay (Zoë-R.csv, not Zo-R.csv); the rest of a name becomes "-".
+_CODER_FILE = re.compile(r"[^\w.-]+")
 
 
 def text_sha(text: str) -> str:
@@ -45,7 +47,8 @@ def text_sha(text: str) -> str:
 
 def coder_file(study_root: Path | str, coder: str) -> Path:
     """``STUDY/coding/<coder>.csv``; the name is made file-safe, the coder column keeps it as is."""
-    name = _CODER_FILE.sub("-", coder.strip()).strip("-.") or "coder"
+    name = _CODER_FILE.sub("-", unicodedata.normalize("NFC", coder.strip())).strip("-.")
+    name = name or "coder"
     return Path(study_root) / FOLDER / f"{name}.csv"
 
 

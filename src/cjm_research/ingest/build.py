@@ -27,6 +27,10 @@ INTERVIEWER_NOTES = frozenset({"research", "researcher", "ux", "host", *INTERVIE
 #: Above these sizes a transcript probably has speaker labels that were not read.
 LONG_TURN_WORDS = 1500
 ONE_SPEAKER_WORDS = 400
+#: A one-word label met once is read as part of the turn before it (``fold_stray_labels``) when
+#: it heads at most this many words, among at least this many turns of the other speakers.
+STRAY_WORDS = 40
+STRAY_CONVERSATION = 6
 
 
 @dataclass
@@ -61,6 +65,7 @@ def build_transcript(
     all_warnings = list(warnings)
     participant_id = _meta_str(meta, "participant")
     names = [*participant_names, *([participant_id] if participant_id else [])]
+    cleaned = fold_stray_labels(cleaned, interviewers, names, all_warnings)
     roles = assign_roles(cleaned, interviewers, names, all_warnings)
     all_warnings += implausible(cleaned)
     parts: list[str] = []
@@ -95,6 +100,72 @@ def build_transcript(
         persona_id=_meta_str(meta, "persona"),
         warnings=all_warnings,
     )
+
+
+def fold_stray_labels(
+    turns: Sequence[RawTurn],
+    interviewers: Sequence[str],
+    names: Sequence[str],
+    warnings: list[str],
+) -> list[RawTurn]:
+    """Turns whose one-word label occurs once in a conversation of regular speakers, put back
+    into the turn before them: in ``Price: too high`` inside an answer, "Price" is no speaker.
+
+    Only a label that no listed name matches, that is no interviewer or participant label, that
+    no other turn says as a word (people are greeted by name: "Hi Katarzyna"), that carries no
+    timestamp of its own (a timed turn is a speaker's), with at most :data:`STRAY_WORDS` words,
+    after a turn that is not the interviewer's, in a transcript where the other speakers have
+    :data:`STRAY_CONVERSATION` turns or more. Each fold is warned, with the fix for a speaker
+    who really speaks once.
+    """
+    counts: dict[str, int] = {}
+    for raw in turns:
+        counts[raw.speaker] = counts.get(raw.speaker, 0) + 1
+    out: list[RawTurn] = []
+    for raw in turns:
+        host = out[-1] if out else None
+        if host is None or not _stray(raw, host, turns, counts, interviewers, names):
+            out.append(raw)
+            continue
+        out[-1] = RawTurn(
+            host.speaker,
+            f"{host.text}\n{raw.speaker}: {raw.text}",
+            host.line,
+            host.time_start,
+            raw.time_end if raw.time_end is not None else host.time_end,
+        )
+        warnings.append(
+            f"line {raw.line}: '{raw.speaker}:' occurs once and was read as part of "
+            f"{host.speaker}'s turn, not as a speaker — if {raw.speaker} speaks here, list the "
+            "name in participants.csv or the front matter"
+        )
+    return out
+
+
+def _stray(
+    raw: RawTurn,
+    host: RawTurn,
+    turns: Sequence[RawTurn],
+    counts: dict[str, int],
+    interviewers: Sequence[str],
+    names: Sequence[str],
+) -> bool:
+    speaker = raw.speaker
+    if counts[speaker] != 1 or " " in speaker or any(c.isdigit() for c in speaker):
+        return False
+    if len(turns) - 1 < STRAY_CONVERSATION or len(raw.text.split()) > STRAY_WORDS:
+        return False
+    if raw.time_start is not None:  # a timed turn is a speaker's, as the transcriber heard it
+        return False
+    base = _label_base(speaker)
+    if base in INTERVIEWER_LABELS or base in PARTICIPANT_LABELS or base in {"speaker", "unknown"}:
+        return False
+    if matches_name(speaker, [*interviewers, *names]):
+        return False
+    if matches_name(host.speaker, interviewers) or _sounds_like_interviewer(host.speaker):
+        return False
+    named = re.compile(rf"\b{re.escape(speaker)}\b")
+    return not any(named.search(t.text) for t in turns if t is not raw)
 
 
 def implausible(turns: Sequence[RawTurn]) -> list[str]:
