@@ -124,3 +124,22 @@ def test_a_killed_pool_worker_leaves_no_socket_folder_behind():
         # The worker started its kernel (prestart) before it was killed: its folder is there.
         assert list(Path(tempfile.gettempdir()).glob(mine))
     assert not list(Path(tempfile.gettempdir()).glob(mine))
+
+
+def test_a_dead_owners_socket_folders_are_swept_when_a_pool_starts():
+    # A cjm killed with SIGKILL cannot sweep its workers' folders; the next pool does.
+    from cjm_research.run.executors import make_executor
+    from cjm_research.run.kernels import IPC_PREFIX
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    dead = [Path(tempfile.mkdtemp(prefix=f"{IPC_PREFIX}{gone}{s}-")) for s in ("", "s")]
+    alive = [Path(tempfile.mkdtemp(prefix=f"{IPC_PREFIX}{os.getppid()}{s}-")) for s in ("", "s")]
+    try:
+        with make_executor("local", 1):
+            pass
+        assert not any(folder.exists() for folder in dead)
+        assert all(folder.exists() for folder in alive)
+    finally:
+        for folder in dead + alive:
+            shutil.rmtree(folder, ignore_errors=True)

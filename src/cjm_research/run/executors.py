@@ -15,7 +15,11 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 
 from cjm_research.exceptions import CJMInputError
-from cjm_research.run.kernels import prestart, sweep_socket_folders
+from cjm_research.run.kernels import (
+    prestart,
+    sweep_orphaned_socket_folders,
+    sweep_socket_folders,
+)
 
 EXECUTORS = ("local", "dask")
 
@@ -71,6 +75,7 @@ def make_executor(kind: str, workers: int, scheduler: str = "") -> Iterator[Exec
         with dask_executor(workers, scheduler) as executor:
             yield executor
         return
+    sweep_orphaned_socket_folders()
     pool = local_executor(workers)
     try:
         yield pool

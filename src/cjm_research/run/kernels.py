@@ -36,7 +36,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: a pool worker's also carry its pool owner's id (``prestart``), so that the owner can sweep the
 #: folders of workers killed before they could close their kernel (``sweep_socket_folders``).
 IPC_PREFIX = "cjm-kernel-"
-_owner = ""  # this worker's "<owner>-" part of the prefix; empty outside a pool
+_owner = ""  # a pool worker's "<owner>-" part of the prefix (its pool owner's pid)
 #: What a new kernel imports before its first notebook (overlaps with coding in the parent). The
 #: imported modules are then frozen out of the garbage collector's view: every reset collects
 #: garbage, and walking the tens of thousands of objects of pandas and matplotlib each time costs
@@ -121,7 +121,10 @@ def kernel_manager_class() -> type:
         def _default_ip(self) -> str:
             # Without a connection file jupyter_client names every IPC socket "kernel-ipc-N" in
             # the working directory, so parallel kernels would share sockets; give each its own.
-            return os.path.join(tempfile.mkdtemp(prefix=IPC_PREFIX + _owner), "kernel-ipc")
+            # Outside a pool the kernel's own process is its owner ("<pid>s-": never swept by a
+            # pool of the same process, only once that process is gone).
+            owner = _owner or f"{os.getpid()}s-"
+            return os.path.join(tempfile.mkdtemp(prefix=IPC_PREFIX + owner), "kernel-ipc")
 
         @default("client_factory")
         def _default_client_factory(self) -> type:
@@ -330,6 +333,25 @@ def sweep_socket_folders(owner: str) -> None:
     still there: a worker killed by a signal never closed its kernel."""
     for folder in Path(tempfile.gettempdir()).glob(f"{IPC_PREFIX}{owner}-*"):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def sweep_orphaned_socket_folders() -> None:
+    """Remove the IPC socket folders of owners that are no longer running: a ``cjm`` killed
+    outright (SIGKILL, a closed terminal) could not remove its kernels' folders itself."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{IPC_PREFIX}*-*"):
+        owner = folder.name[len(IPC_PREFIX) :].partition("-")[0].removesuffix("s")
+        if owner.isdigit() and not _running(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or no pid at all: leave its folder alone
+    return True
 
 
 def prestart(owner: str = "") -> None:
