@@ -114,8 +114,8 @@ def fold_stray_labels(
     Only a label that no listed name matches, that is no interviewer or participant label, that
     no other turn says as a word (people are greeted by name: "Hi Katarzyna"), that carries no
     timestamp of its own (a timed turn is a speaker's), with at most :data:`STRAY_WORDS` words,
-    after a turn that is not the interviewer's, in a transcript where the other speakers have
-    :data:`STRAY_CONVERSATION` turns or more. Each fold is warned, with the fix for a speaker
+    after a turn that is not the interviewer's, in a conversation of two speakers or more who
+    have :data:`STRAY_CONVERSATION` turns or more. Each fold is warned, with the fix for a speaker
     who really speaks once.
     """
     counts: dict[str, int] = {}
@@ -154,6 +154,8 @@ def _stray(
     if counts[speaker] != 1 or " " in speaker or any(c.isdigit() for c in speaker):
         return False
     if len(turns) - 1 < STRAY_CONVERSATION or len(raw.text.split()) > STRAY_WORDS:
+        return False
+    if sum(n >= 2 for n in counts.values()) < 2:  # a monologue: a second voice is a speaker
         return False
     if raw.time_start is not None:  # a timed turn is a speaker's, as the transcriber heard it
         return False
