@@ -265,3 +265,12 @@ def test_an_unknown_gold_code_names_its_row(tmp_path):
     with pytest.raises(CJMInputError, match="renwal") as caught:
         gold_ids(read_gold(gold), load_codebook(), gold)
     assert caught.value.line == 3
+
+
+def test_a_gold_file_saved_by_a_european_excel_is_read(tmp_path):
+    # Semicolons, a BOM, comma decimals and the minus sign the reports print.
+    path = tmp_path / "gold.csv"
+    path.write_text("segment_id;stage;valence\ni:1;a;\u22120,5\ni:2;b;0,25\n", encoding="utf-8-sig")
+    gold = read_gold(path)
+    assert list(gold["segment_id"]) == ["i:1", "i:2"]
+    assert list(gold["valence"].astype(float)) == [-0.5, 0.25]

@@ -439,3 +439,11 @@ def test_a_sheet_whose_words_differ_from_the_study_is_imported_with_a_warning(st
     err = capsys.readouterr().err
     said = "1 recorded rows show words the study's turn of that id no longer has"
     assert f"{said}: {target['segment_id']}" in err
+
+
+def test_a_valence_copied_from_a_report_is_read():
+    from cjm_research.exchange.review_import import _valence
+
+    assert _valence("\u22120.5") == (-0.5, "")
+    assert _valence("-0,3") == (-0.3, "")
+    assert _valence("minus") == (None, "valence 'minus' is not a number")

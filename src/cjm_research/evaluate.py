@@ -37,6 +37,7 @@ from cjm_research.agreement import cohen_kappa, machine_coder, to_set
 from cjm_research.codebook import default_stage_ids
 from cjm_research.coding.human import study_human_codes
 from cjm_research.exceptions import CJMInputError
+from cjm_research.iorw import read_csv_table
 from cjm_research.model import CODE_SEPARATORS, PARTICIPANT, Codebook
 
 LABEL_DIMENSIONS = ("stage", "emotion")
@@ -272,7 +273,7 @@ def read_gold(path: Path | str) -> pd.DataFrame:
         raise CJMInputError("gold file not found", path, hint="give a .csv or .xlsx file")
     try:
         if path.suffix.lower() == ".csv":
-            gold = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            gold = read_csv_table(path)
         elif path.suffix.lower() == ".xlsx":
             gold = pd.read_excel(path, dtype=str).fillna("")
         else:
@@ -302,6 +303,10 @@ def read_gold(path: Path | str) -> pd.DataFrame:
             "keep one row per segment",
         )
     if "valence" in gold.columns:
+        # "−0.5" as the reports print it (U+2212), "-0,5" as a European spreadsheet saves it.
+        gold["valence"] = (
+            gold["valence"].str.strip().str.replace("\u2212", "-").str.replace(",", ".")
+        )
         numbers = pd.to_numeric(gold["valence"].replace("", np.nan), errors="coerce")
         bad = numbers.isna() & (gold["valence"] != "")
         if bad.any():

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
+
 FIXED_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 
 
@@ -77,3 +79,17 @@ def write_bytes(path: Path | str, data: bytes) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
     return Path(path)
+
+
+def csv_delimiter(text: str) -> str:
+    """The separator of a CSV file whose text starts with ``text``: comma, semicolon (Excel in
+    much of Europe) or tab, whichever its header line holds most."""
+    return max(",;\t", key=text.split("\n", 1)[0].count)
+
+
+def read_csv_table(path: Path | str) -> pd.DataFrame:
+    """A CSV file as text cells ("" when empty), UTF-8 with or without a BOM, its separator
+    found by :func:`csv_delimiter`."""
+    with open(path, encoding="utf-8-sig") as file:
+        delimiter = csv_delimiter(file.readline())
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=delimiter)

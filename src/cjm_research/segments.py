@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from cjm_research.exceptions import CJMInputError
-from cjm_research.iorw import atomic_path
+from cjm_research.iorw import atomic_path, read_csv_table
 
 #: Columns of the coded segments table, in order (the README's "The coded segments table").
 COLUMNS: tuple[str, ...] = (
@@ -105,7 +105,7 @@ def read(
         if suffix == ".parquet":
             table = _read_parquet(path, persona_id, columns)
         elif suffix == ".csv":
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            table = read_csv_table(path)
         else:
             table = pd.read_excel(path, dtype=str).fillna("")
     except (OSError, ValueError, zipfile.BadZipFile) as exc:

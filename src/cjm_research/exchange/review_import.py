@@ -35,6 +35,7 @@ from cjm_research.exchange.review_export import (
     EXPORTED,
     REVIEW_SHEET,
 )
+from cjm_research.iorw import csv_delimiter
 from cjm_research.model import CODE_SEPARATORS, Codebook
 
 
@@ -121,9 +122,7 @@ def _csv_rows(path: Path) -> tuple[list[object], list[tuple[int, tuple[object, .
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CJMInputError("review sheet is not UTF-8", path, hint="save it as CSV UTF-8") from exc
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text)))
     if not rows:
         raise CJMInputError("the review sheet is empty", path, hint="import the file you exported")
     # A spreadsheet shows each CSV record as one row, whatever line breaks its cells hold.
@@ -335,7 +334,8 @@ def _valence(value: str) -> tuple[float | None, str]:
     if not value:
         return None, ""
     try:
-        number = float(value.replace(",", "."))
+        # As reports print it: "−0.5" with a minus sign (U+2212); "0,5" as much of Europe types it.
+        number = float(value.replace(",", ".").replace("\u2212", "-"))
     except ValueError:
         return None, f"valence {value!r} is not a number"
     if not -1.0 <= number <= 1.0:
