@@ -324,5 +324,34 @@ def test_an_interview_in_another_language_and_one_with_no_participant_are_warned
 
 def test_persona_ids_that_differ_only_in_case_are_warned_about(study):
     write(study / "x.txt", "---\npersona: First-Home\ninterviewers: Maya\n---\nMaya: Hi?\nX: Yo.\n")
+    loaded = load_study(study)
+    # The note personas/first-home.md decides the spelling: one persona, one report.
+    [x] = [t for t in loaded.transcripts if t.path.name == "x.txt"]
+    assert x.persona_id == "first-home"
+    [warning] = [p for p in loaded.warnings if "'First-Home' is 'first-home'" in p.message]
+    assert warning.path.name == "x.txt"
+    # Without a note to decide, two spellings are two reports: warned.
+    (study / "personas" / "first-home.md").unlink()
     [warning] = [p for p in load_study(study).warnings if "only in case" in p.message]
     assert warning.path.name == "x.txt" and "'First-Home'" in warning.message
+
+
+def test_participant_rows_that_count_people_wrongly_are_warned_about(tmp_path):
+    write(tmp_path / "participants.csv",
+          "participant_id,persona_id,file\nK1,a,k1.txt\nK2,a,k1.txt\nk1,a,\nG40,a,g.txt\n")  # fmt: skip
+    write(tmp_path / "k1.txt", "---\nparticipant: K9\n---\nMaya: Hi?\nKim: Yo.\n")
+    write(tmp_path / "g.txt", "---\nparticipant: g40\n---\nMaya: Hi?\nGus: Yo.\n")
+    loaded = load_study(tmp_path)
+    messages = [p.message for p in loaded.warnings]
+    assert "participants 'K1' and 'k1' differ only in case: two people in every count" in messages
+    assert any(m.startswith("participants 'K1' and 'K2' both name the file") for m in messages)
+    assert any(m.startswith("front matter says participant 'K9'") for m in messages)
+    g = next(t for t in loaded.transcripts if t.path.name == "g.txt")
+    assert g.participant_id == "G40"
+    assert any("'g40' is listed as 'G40'" in m for m in messages)
+
+
+def test_a_persona_nobody_was_interviewed_for_is_warned_about(study):
+    write(study / "personas" / "lapsed.md", "---\nid: lapsed\nname: Lapsed member\n---\nGone.\n")
+    [warning] = [p for p in load_study(study).warnings if "has no transcript" in p.message]
+    assert warning.path.name == "lapsed.md" and "no report is built" in warning.message

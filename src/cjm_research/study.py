@@ -254,7 +254,34 @@ def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Partici
                     "paths are relative to the study folder, with '/'",
                 )
             )
+    problems += _participant_conflicts(path, participants)
     return participants
+
+
+def _participant_conflicts(path: Path, participants: dict[str, Participant]) -> list[Problem]:
+    """Rows that would count one person twice or two people as one: ids that differ only in
+    case, and one transcript given to two participants."""
+    found: list[Problem] = []
+    ids: dict[str, str] = {}
+    files: dict[str, str] = {}
+    for pid, row in participants.items():
+        other = ids.setdefault(pid.casefold(), pid)
+        if other != pid:
+            found.append(
+                Problem(WARNING, path, None,
+                        f"participants {other!r} and {pid!r} differ only in case: two people "
+                        "in every count", "spell one participant's id the same way everywhere")
+            )  # fmt: skip
+        if row.file:
+            owner = files.setdefault(_posix(row.file).casefold(), pid)
+            if owner != pid:
+                found.append(
+                    Problem(WARNING, path, None,
+                            f"participants {owner!r} and {pid!r} both name the file "
+                            f"{row.file!r}; it is read as {owner!r}'s",
+                            "give each transcript to one participant")
+                )  # fmt: skip
+    return found
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$")
@@ -329,8 +356,15 @@ class _TranscriptLoader:
             )
         rel = _posix(path.relative_to(self.root).as_posix())
         participant_id = _meta(meta, "participant")
-        if not participant_id and rel in self.by_file:
-            participant_id = self.by_file[rel].participant_id
+        listed = self.by_file.get(rel)
+        if not participant_id and listed is not None:
+            participant_id = listed.participant_id
+        participant_id = self._listed_spelling(participant_id, result.warnings)
+        if listed is not None and participant_id and listed.participant_id != participant_id:
+            result.warnings.append(
+                f"front matter says participant {participant_id!r}, participants.csv gives this "
+                f"file to {listed.participant_id!r}; read as {participant_id!r}'s"
+            )
         row = self.participants.get(participant_id)
         if participant_id and row is None and self.participants:
             result.warnings.append(f"participant {participant_id!r} is not in participants.csv")
@@ -359,6 +393,19 @@ class _TranscriptLoader:
         self.ids[interview_id] = path
         return transcript
 
+    def _listed_spelling(self, participant_id: str, warnings: list[str]) -> str:
+        """``participant_id`` as participants.csv spells it, when only the case differs."""
+        if not participant_id or participant_id in self.participants:
+            return participant_id
+        same = [p for p in self.participants if p.casefold() == participant_id.casefold()]
+        if len(same) != 1:
+            return participant_id
+        warnings.append(
+            f"participant {participant_id!r} is listed as {same[0]!r} in participants.csv; read "
+            "as that one — spell the id the same way in both"
+        )
+        return same[0]
+
     def _persona_for(
         self,
         path: Path,
@@ -384,6 +431,13 @@ class _TranscriptLoader:
                 + (f", e.g. {safe!r}, in {where} and personas/" if safe else ""),
             )
         if self.personas and persona_id not in self.personas:
+            same = [p for p in self.personas if p.casefold() == persona_id.casefold()]
+            if len(same) == 1:
+                transcript.warnings.append(
+                    f"persona {persona_id!r} is {same[0]!r} in personas/; read as that one — "
+                    "spell the persona id the same way everywhere"
+                )
+                return same[0]
             transcript.warnings.append(f"persona {persona_id!r} has no note in personas/")
         return persona_id
 
@@ -416,6 +470,15 @@ def _cross_check(
                         "add them to participants.csv or fix the id",
                     )
                 )
+    interviewed = {t.persona_id for t in transcripts}
+    problems += [
+        Problem(WARNING, persona.path, None,
+                f"persona {persona.id!r} has no transcript: no report is built for it",
+                "set 'persona:' in its transcripts' front matter or persona_id in "
+                "participants.csv")
+        for persona in personas.values()
+        if persona.id not in interviewed
+    ]  # fmt: skip
     spellings: dict[str, dict[str, Path]] = {}
     for t in transcripts:
         if t.persona_id:
