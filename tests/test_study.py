@@ -337,8 +337,8 @@ def test_persona_ids_that_differ_only_in_case_are_warned_about(study):
 
 
 def test_participant_rows_that_count_people_wrongly_are_warned_about(tmp_path):
-    write(tmp_path / "participants.csv",
-          "participant_id,persona_id,file\nK1,a,k1.txt\nK2,a,k1.txt\nk1,a,\nG40,a,g.txt\n")  # fmt: skip
+    rows = "K1,a,k1.txt\nK2,a,k1.txt\nk1,a,\nG40,a,g.txt\n"
+    write(tmp_path / "participants.csv", "participant_id,persona_id,file\n" + rows)
     write(tmp_path / "k1.txt", "---\nparticipant: K9\n---\nMaya: Hi?\nKim: Yo.\n")
     write(tmp_path / "g.txt", "---\nparticipant: g40\n---\nMaya: Hi?\nGus: Yo.\n")
     loaded = load_study(tmp_path)
