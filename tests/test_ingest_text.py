@@ -173,9 +173,13 @@ def test_markdown_headings_bold_labels_and_rules(tmp_path):
         ("Maya", "What happened next?", 3),
         ("Tom", "It came late. Quoted line.", 7),
     ]
-    # In a .txt the same heading line is text, not ignored.
-    txt = read_transcript(write(tmp_path, "p.txt", "Maya: Hi?\n# not a heading\n")).turns
+    # In a .txt a one-hash line is text, not ignored; a deeper heading is the researcher's.
+    txt = read_transcript(
+        write(tmp_path, "p.txt", "Maya: Hi?\n# not a heading\n### Q2: First visit\n")
+    ).turns
     assert txt[0].text == "Hi? # not a heading"
+    table = "**Tom**: Cheap.\n\n| Gym | Price |\n|-----|-------|\n| A | 20 |\n"
+    assert read_transcript(write(tmp_path, "t.md", table)).turns[0].text == "Cheap."
 
 
 def test_line_numbers_count_front_matter(tmp_path):

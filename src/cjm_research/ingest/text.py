@@ -10,7 +10,8 @@ Recognised turn headers, at the start of a line:
 - ``NAME (00:01):`` or ``Name [00:01]:`` with the text on the same or the following lines
 - Otter/Teams header lines ``Name  0:03`` / ``Name 00:01:02``; the text follows on the next lines
 
-Lines without a header continue the current turn.
+Lines without a header continue the current turn; Markdown headings (``### Q2: First visit``; in
+``.txt`` from ``##`` on) and, in Markdown, table rows are the researcher's notes and are left out.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ _INLINE = re.compile(
 _EXPORT_FOOTER = re.compile(r"^transcribed by https?://(?:www\.)?otter\.ai/?\s*$", re.IGNORECASE)
 _OTTER = re.compile(rf"^(?P<name>{_NAME}(?:\s*{NOTE})?)\s+[\[(]?(?P<ts>{_TS})[\])]?\s*$")
 _HEADING = re.compile(r"^#{1,6}(?:\s|$)")
+# Outside Markdown only "## " and deeper: "# 1 thing" may be someone's words.
+_SUBHEADING = re.compile(r"^#{2,6}\s")
+_TABLE_ROW = re.compile(r"^\|.*\|$")
 _RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
 
 
@@ -127,9 +131,11 @@ def parse_lines(
     before: list[tuple[int, str]] = []
     for lineno, raw_line in lines:
         line = raw_line.strip()
+        if (_HEADING if markdown else _SUBHEADING).match(line):
+            continue  # "### Q2: First visit": the researcher's heading, not anyone's words
         if markdown:
-            if _HEADING.match(line):
-                continue
+            if _TABLE_ROW.match(line):
+                continue  # a table of notes, not anyone's words
             line = "" if _RULE.match(line) else line.removeprefix(">").strip()
         header = parse_header(line) if line else None
         if _EXPORT_FOOTER.match(line):
