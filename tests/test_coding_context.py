@@ -64,7 +64,16 @@ def test_a_turn_nothing_points_from_gets_no_stage_and_says_why():
     smoothed = context.smooth(np.zeros((3, K)))  # no evidence anywhere: chance everywhere
     stage, confidence, source = smoothed.stage(1, ORDER)
     assert (stage, confidence) == ("", 0.0)
-    assert context.stage_evidence(stage, source, "").startswith("no stage: nothing")
+    assert context.stage_evidence(stage, source, "").startswith("no stage: none stands out")
+
+
+def test_with_three_stages_a_clear_lead_is_a_stage():
+    # 1.5 times chance is 0.5 with three stages; a posterior of 0.45 there is a clear lead.
+    smoothed = context.Smoothed(np.array([1]), np.array([0.45]), ("own",))
+    assert smoothed.stage(0, ("a", "b", "c"))[0] == "b"
+    assert smoothed.stage(0, ("a", "b", "c", "d", "e", "f", "g"))[0] == "b"
+    weak = context.Smoothed(np.array([1]), np.array([0.2]), ("own",))
+    assert weak.stage(0, ("a", "b", "c", "d", "e", "f", "g"))[0] == ""
 
 
 def test_off_journey_turns_get_no_stage_and_say_why():

@@ -303,10 +303,8 @@ def read_gold(path: Path | str) -> pd.DataFrame:
             "keep one row per segment",
         )
     if "valence" in gold.columns:
-        # "−0.5" as the reports print it (U+2212), "-0,5" as a European spreadsheet saves it.
-        gold["valence"] = (
-            gold["valence"].str.strip().str.replace("\u2212", "-").str.replace(",", ".")
-        )
+        # "−0.5" as the reports print it, "-0,5" as a European spreadsheet saves it
+        gold["valence"] = gold["valence"].str.strip().str.translate({0x2212: "-", 44: "."})
         numbers = pd.to_numeric(gold["valence"].replace("", np.nan), errors="coerce")
         bad = numbers.isna() & (gold["valence"] != "")
         if bad.any():

@@ -13,8 +13,10 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 FIXED_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 
@@ -90,6 +92,8 @@ def csv_delimiter(text: str) -> str:
 def read_csv_table(path: Path | str) -> pd.DataFrame:
     """A CSV file as text cells ("" when empty), UTF-8 with or without a BOM, its separator
     found by :func:`csv_delimiter`."""
+    import pandas as pd  # here: a re-run with nothing to do never loads pandas
+
     with open(path, encoding="utf-8-sig") as file:
         delimiter = csv_delimiter(file.readline())
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=delimiter)

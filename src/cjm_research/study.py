@@ -211,10 +211,20 @@ def _load_codebook(root: Path, problems: list[Problem]) -> Codebook:
     path = root / "codebook.yaml"
     if path.is_file():
         try:
-            return load_codebook(path)
+            codebook = load_codebook(path)
         except CJMInputError as exc:
             # An error: listed with the others, and no coding runs on the default instead.
             problems.append(Problem.from_error(exc))
+        else:
+            problems += [
+                Problem(WARNING, path, None,
+                        f"stage {code.id!r} has no examples: the semantic coder knows it by its "
+                        "label and description alone and will seldom choose it",
+                        "add three to five example answers under 'examples:'")
+                for code in codebook.stages
+                if not code.examples
+            ]  # fmt: skip
+            return codebook
     return load_codebook(None)
 
 

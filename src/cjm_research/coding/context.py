@@ -53,6 +53,8 @@ POSITION_SIGMA = 3.0
 #: A stage whose posterior is below this many times chance (1/K) is left empty: nothing in the
 #: turn or around it points anywhere (small talk before the journey begins, say).
 MIN_STAGE_FACTOR = 1.5
+#: ... and never asks more than this: with three stages, 0.45 is well above chance (0.33).
+MIN_STAGE_CAP = 0.4
 #: An own-evidence probability at or above this is taken as it is: the context cannot overrule it.
 STRONG = 0.85
 #: Off-journey state: the chance of stepping out of the journey from a stage (a closing
@@ -77,8 +79,8 @@ class Smoothed:
         confidence = float(self.confidence[i])
         if int(self.labels[i]) >= len(order):
             return "", confidence, "off_journey"
-        if confidence < min(MIN_STAGE_FACTOR / len(order), 0.5):
-            return "", 0.0, self.source[i]
+        if confidence < min(MIN_STAGE_FACTOR / len(order), MIN_STAGE_CAP):
+            return "", 0.0, "weak"
         return order[int(self.labels[i])], confidence, self.source[i]
 
 
@@ -340,7 +342,7 @@ def stage_evidence(stage: str, source: str, own_note: str) -> str:
     if source == "off_journey":
         return "no stage: not about the journey (introduction or closing talk)"
     if not stage:
-        return "no stage: nothing in the turn or around it points to one"
+        return "no stage: none stands out from the others in the turn or around it"
     if source == "own":
         return f"stage {stage}: {own_note}"
     why = "from the interviewer's question" if source == "question" else "from neighbouring turns"

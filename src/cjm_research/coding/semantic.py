@@ -434,7 +434,8 @@ class SemanticCoder:
                 for c in by.touchpoints.codes
             ]
         )
-        similar = 1 / (1 + np.exp(-(a * scores + b)))
+        # clipped: a Platt slope fitted on a code or two without examples can be steep
+        similar = 1 / (1 + np.exp(-np.clip(a * scores + b, -50.0, 50.0)))
         if by is self.words:
             # Word vectors find no touchpoint a keyword does not name, and add false ones at any
             # threshold: they decide only codes that have no keywords.
