@@ -143,7 +143,7 @@ def test_a_terminated_run_stops_as_an_interrupted_one(study, monkeypatch, capsys
 
     monkeypatch.setattr(cli, "cmd_validate", killed)
     before = signal.getsignal(signal.SIGTERM)
-    assert main(["validate", "--study", str(study)]) == cli.EXIT_FAILED
+    assert main(["validate", "--study", str(study)]) == cli.EXIT_INTERRUPTED == 130
     assert "interrupted" in capsys.readouterr().err
     assert signal.getsignal(signal.SIGTERM) == before
 

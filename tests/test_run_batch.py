@@ -312,3 +312,31 @@ def test_the_stream_feed_starts_no_more_runs_than_workers_and_hands_back_the_res
         feed.offer(tasks[3])  # after coding: kept for the batch to submit, not started
         assert sorted(t.persona_id for t in started.values()) == ["p0", "p1", "p2"]
         assert waiting == [] and len(feed.started) == 3
+
+
+def test_ctrl_c_keeps_the_reports_and_leaves_no_scratch_folder(study_dir):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cjm = [sys.executable, "-m", "cjm_research.cli", "reports", "--study", str(study_dir)]
+    cjm += ["--persona", "first-home", "--coder", "rules", "--format", "docx", "--jobs", "2"]
+    subprocess.run(cjm, check=True, capture_output=True, timeout=600)
+    folder = study_dir / "reports" / "first-home"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    run = subprocess.Popen(
+        [*cjm, "--force"], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 300
+    while not list(folder.glob(".build-*")) and time.monotonic() < deadline:
+        assert run.poll() is None, run.stderr.read().decode()
+        time.sleep(0.1)
+    time.sleep(1.0)
+    os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole group
+    assert run.wait(timeout=120) == 130
+    assert "interrupted" in run.stderr.read().decode()
+    run.stderr.close()
+    assert not list((study_dir / "reports").glob("*/.build-*"))
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from cjm_research.study import Study
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+#: Interrupted (Ctrl-C, SIGTERM): 128 + SIGINT, as shells report it.
+EXIT_INTERRUPTED = 130
 
 
 def _say(message: str) -> None:
@@ -441,7 +443,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except KeyboardInterrupt:
         _say("interrupted; finished reports were kept, unfinished ones were not written")
-        return EXIT_FAILED
+        return EXIT_INTERRUPTED
     except Exception as exc:  # anything else is a bug, not the user's input
         log = _crash_log(getattr(args, "study", None))
         _say(

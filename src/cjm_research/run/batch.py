@@ -8,6 +8,7 @@ good report with a broken one. A failure is reported with its cause while the ot
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 import threading
 import time
@@ -243,13 +244,20 @@ def run_reports(
     selected = persona_ids(study, personas)
     if executor is None:
         # The workers start now, so their kernels boot while the study is coded below.
-        with make_executor(executor_kind, max(1, jobs), scheduler) as pool:
-            pool.submit(int)
-            return run_reports(
-                study, out_dir, personas=personas, formats=formats, jobs=jobs, coder=coder,
-                redact=redact, executor=pool, force=force, timeout=timeout, progress=progress,
-                work=work,
-            )  # fmt: skip
+        try:
+            with make_executor(executor_kind, max(1, jobs), scheduler) as pool:
+                pool.submit(int)
+                return run_reports(
+                    study, out_dir, personas=personas, formats=formats, jobs=jobs, coder=coder,
+                    redact=redact, executor=pool, force=force, timeout=timeout,
+                    progress=progress, work=work,
+                )  # fmt: skip
+        except KeyboardInterrupt:
+            # The workers are gone now; the scratch folders of the reports they were building
+            # must not stay in the folder a researcher shares.
+            for scratch in Path(out_dir).glob("*/.build-*"):
+                shutil.rmtree(scratch, ignore_errors=True)
+            raise
     started = time.perf_counter()
     say = progress or (lambda message: log.info(message))
     out_dir = Path(out_dir).resolve()
