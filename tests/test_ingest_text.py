@@ -456,3 +456,26 @@ def test_a_listed_or_timed_speaker_who_speaks_once_stays_a_speaker(tmp_path):
     assert read_transcript(path).turns[-1].speaker == "Maya"  # folded: nobody named Sam
     named = read_transcript(path, participant_names=["Sam"])
     assert named.turns[-1].speaker == "Sam"
+
+
+def test_an_interview_pasted_as_one_paragraph_is_split_into_its_turns(tmp_path):
+    path = write(
+        tmp_path,
+        "oneline.txt",
+        "Interviewer: How did you hear about FitHub? Bilal: My cousin works there. "
+        "Interviewer: And the app? Bilal: It logs me out. I said: never again. "
+        "Interviewer: Would you stay? Bilal: Probably not.\n",
+    )
+    transcript = read_transcript(path)
+    assert [(t.speaker, t.role) for t in transcript.turns] == [
+        ("Interviewer", INTERVIEWER), ("Bilal", PARTICIPANT)
+    ] * 3  # fmt: skip
+    assert transcript.turns[3].text == "It logs me out. I said: never again."
+    assert_offsets(transcript)
+    assert any("5 speaker labels inside one turn" in w for w in transcript.warnings)
+
+
+def test_a_label_like_phrase_inside_an_answer_does_not_split_it(tmp_path):
+    text = "Maya: Why?\nTom: It was late. Time: ten past. Reason: none given. Fine.\nMaya: Ok.\n"
+    turns = read_transcript(write(tmp_path, "a.txt", text)).turns
+    assert [t.speaker for t in turns] == ["Maya", "Tom", "Maya"]

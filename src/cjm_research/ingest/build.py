@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cjm_research.ingest.labels import name_key, split_label
+from cjm_research.ingest.labels import is_speaker_label, name_key, split_label
 from cjm_research.ingest.normalize import normalize_text
 from cjm_research.model import INTERVIEWER, PARTICIPANT, RawTurn, Transcript, Turn
 
@@ -31,6 +32,8 @@ ONE_SPEAKER_WORDS = 400
 #: it heads at most this many words, among at least this many turns of the other speakers.
 STRAY_WORDS = 40
 STRAY_CONVERSATION = 6
+#: Speaker labels inside one turn that make it a run of turns (``split_run_on_turns``).
+RUN_ON_LABELS = 2
 
 
 @dataclass
@@ -65,6 +68,7 @@ def build_transcript(
     all_warnings = list(warnings)
     participant_id = _meta_str(meta, "participant")
     names = [*participant_names, *([participant_id] if participant_id else [])]
+    cleaned = split_run_on_turns(cleaned, all_warnings)
     cleaned = fold_stray_labels(cleaned, interviewers, names, all_warnings)
     roles = assign_roles(cleaned, interviewers, names, all_warnings)
     all_warnings += implausible(cleaned)
@@ -100,6 +104,44 @@ def build_transcript(
         persona_id=_meta_str(meta, "persona"),
         warnings=all_warnings,
     )
+
+
+# "… about FitHub? Bilal: My cousin …": a label after the end of a sentence, inside a turn.
+_INNER_LABEL = re.compile(r"(?<=[.?!…\"”)])\s+([A-Z][\w'’.\-]*(?: [A-Z][\w'’.\-]*){0,2}):\s")
+
+
+def split_run_on_turns(turns: Sequence[RawTurn], warnings: list[str]) -> list[RawTurn]:
+    """Turns whose text holds other turns, as when a whole interview was pasted as one
+    paragraph ("Interviewer: How? Bilal: Like this. Interviewer: …"), split at those labels.
+
+    A label inside a turn counts when a turn is already headed by it, or when it heads
+    :data:`RUN_ON_LABELS` or more sentences of the transcript; a turn is split only when at
+    least :data:`RUN_ON_LABELS` such labels are inside it, with a warning.
+    """
+    found = [list(_INNER_LABEL.finditer(raw.text)) for raw in turns]
+    inner = Counter(m[1] for matches in found for m in matches)
+    speakers = {raw.speaker for raw in turns}
+    labels = {
+        label for label, n in inner.items()
+        if is_speaker_label(label) and (label in speakers or n >= RUN_ON_LABELS)
+    }  # fmt: skip
+    out: list[RawTurn] = []
+    for raw, matches in zip(turns, found, strict=True):
+        cuts = [m for m in matches if m[1] in labels]
+        if len(cuts) < RUN_ON_LABELS:
+            out.append(raw)
+            continue
+        speaker, start = raw.speaker, 0
+        for m in cuts:
+            out.append(RawTurn(speaker, raw.text[start : m.start()].strip(), raw.line,
+                               raw.time_start if start == 0 else None))  # fmt: skip
+            speaker, start = m[1], m.end()
+        out.append(RawTurn(speaker, raw.text[start:].strip(), raw.line, None, raw.time_end))
+        warnings.append(
+            f"line {raw.line}: {len(cuts)} speaker labels inside one turn were read as turns "
+            "of their own — start each turn on its own line as 'Name: text'"
+        )
+    return [raw for raw in out if raw.text]
 
 
 def fold_stray_labels(
