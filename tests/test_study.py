@@ -357,3 +357,16 @@ def test_a_persona_nobody_was_interviewed_for_is_warned_about(study):
     write(study / "personas" / "lapsed.md", "---\nid: lapsed\nname: Lapsed member\n---\nGone.\n")
     [warning] = [p for p in load_study(study).warnings if "has no transcript" in p.message]
     assert warning.path.name == "lapsed.md" and "no report is built" in warning.message
+
+
+def test_a_participants_file_spelled_in_another_case_is_found(tmp_path):
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,file\nP1,a,interviews/wave1/k.txt\n",
+    )
+    write(tmp_path / "Interviews" / "Wave1" / "k.txt", "Maya: Hi?\nKim: Yo.\n")
+    loaded = load_study(tmp_path)
+    [k] = loaded.transcripts
+    assert k.participant_id == "P1"
+    [warning] = [p for p in loaded.warnings if "on disk" in p.message]
+    assert "'Interviews/Wave1/k.txt' on disk" in warning.message

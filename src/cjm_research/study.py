@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -241,7 +241,16 @@ def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Partici
     except CJMInputError as exc:
         problems.append(Problem.from_error(exc))
         return {}
-    for participant in participants.values():
+    for pid, participant in list(participants.items()):
+        if participant.file and not _exists(root, _posix(participant.file)):
+            on_disk = _case_match(root, _posix(participant.file))
+            if on_disk:
+                problems.append(
+                    Problem(WARNING, path, None,
+                            f"participant {pid}: file {participant.file!r} is {on_disk!r} on "
+                            "disk; read as that", "spell it as on disk: Linux tells case apart")
+                )  # fmt: skip
+                participant = participants[pid] = replace(participant, file=on_disk)
         if participant.date and not _ISO_DATE.match(participant.date):
             problems.append(
                 Problem(
@@ -300,6 +309,22 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$")
 def _posix(value: str) -> str:
     # NFC: macOS writes file names decomposed ("lucía" as "luci" + U+0301), editors compose them.
     return unicodedata.normalize("NFC", value.strip().replace("\\", "/").removeprefix("./"))
+
+
+def _case_match(root: Path, rel: str) -> str:
+    """The one file under ``root`` that ``rel`` names when case is ignored, as on disk ("")."""
+    folder, parts = root, Path(rel).parts
+    for n, part in enumerate(parts):
+        if not folder.is_dir():
+            return ""
+        want = unicodedata.normalize("NFC", part).casefold()
+        same = [
+            p for p in folder.iterdir() if unicodedata.normalize("NFC", p.name).casefold() == want
+        ]
+        if len(same) != 1 or (n == len(parts) - 1) != same[0].is_file():
+            return ""
+        folder = same[0]
+    return folder.relative_to(root).as_posix()
 
 
 def _exists(root: Path, rel: str) -> bool:
