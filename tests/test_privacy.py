@@ -73,7 +73,10 @@ def test_luhn():
 def test_generic_labels_and_name_variants():
     assert all(is_generic_label(x) for x in ("Interviewer", "Speaker 2", "P01", "Q", "I", ""))
     assert not is_generic_label("Dana")
-    assert name_variants("Dr. Dana de Vries") == ["Dr Dana de Vries", "Dana", "Vries"]
+    assert name_variants("Dr. Dana de Vries") == ["Dr Dana de Vries", "de Vries", "Dana", "Vries"]
+    # A surname with its particles goes whole: "Ó Briain is on the list", not "Ó P01 is …".
+    assert "Ó Briain" in name_variants("Siobhán Ó Briain")
+    assert "van der Berg" in name_variants("Jan van der Berg")
     assert name_variants("Moderator") == []
 
 

@@ -81,7 +81,11 @@ _GENERIC = frozenset(
     }
 )
 _NUMBERED = re.compile(r"^(?P<base>[^\W\d_]+)[\s_-]*\d+$")
-_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del"})
+_PARTICLES = frozenset(
+    {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "della", "dos", "das",
+     "do", "ter", "ten", "zu", "af", "st", "ó", "o", "ní", "nic", "uí", "mac", "mc", "bin", "bint",
+     "ibn", "al", "el", "ben"}
+)  # fmt: skip
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx"})
 
 
@@ -153,8 +157,17 @@ def name_variants(name: str) -> list[str]:
     if not words or is_generic_label(name):
         return []
     parts = [w for w in words if w.casefold() not in _PARTICLES | _TITLES and len(w) > 1]
+    # "Ó Briain", "de la Cruz": a surname with its particles is replaced whole, not leaving "Ó".
+    prefixed = []
+    for i, word in enumerate(words[1:], 1):
+        start = i
+        while start > 1 and words[start - 1].casefold() in _PARTICLES:
+            start -= 1
+        if start < i and word.casefold() not in _PARTICLES:
+            prefixed.append(" ".join(words[start : i + 1]))
     full = " ".join(words)
-    return list(dict.fromkeys([full, *(p for p in parts if not is_generic_label(p))]))
+    alone = (p for p in parts if not is_generic_label(p))
+    return list(dict.fromkeys([full, *prefixed, *alone]))
 
 
 @dataclass
