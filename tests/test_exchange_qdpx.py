@@ -359,3 +359,10 @@ def test_a_teams_surname_first_speaker_survives_the_round_trip(tmp_path):
     [back] = load_study(tmp_path / "back").transcripts
     assert [(t.speaker, t.text) for t in back.turns] == before
     assert len(before) == 4
+
+
+def test_an_imported_source_name_keeps_its_letters_without_accents():
+    from cjm_research.exchange.qdpx_import import _safe_id
+
+    assert _safe_id("p21 Zoë Müller 🏋️.txt", "fallback") == "p21-Zoe-Muller"
+    assert _safe_id("张伟.docx", "source-1234") == "source-1234"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -234,6 +235,8 @@ def _front_matter(meta: dict[str, object]) -> str:
 
 def _safe_id(name: str, fallback: str) -> str:
     stem = re.sub(r"\.(txt|docx?|rtf|pdf|odt|vtt|srt|md)$", "", name.strip(), flags=re.I)
+    # "Zoë Müller" → "Zoe-Muller", not "Zo-M-ller": accents go, their letters stay.
+    stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[:64]
     return slug if slug and is_safe_id(slug) else fallback
 
