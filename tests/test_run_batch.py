@@ -190,12 +190,28 @@ def test_a_dask_local_cluster_builds_a_persona_into_the_reports_folder(study_dir
     assert (out / "coding.ipynb").is_file()
 
 
+def _inside_a_notebook_run(command: list[str], folder: Path):
+    """``command`` started in its own process group, returned once a report of ``folder`` is
+    being built: inside the notebook run, the kernel drawing the new report."""
+    import subprocess
+    import time
+
+    run = subprocess.Popen(
+        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 300
+    while not list(folder.glob(".build-*")) and time.monotonic() < deadline:
+        assert run.poll() is None, run.stderr.read().decode()
+        time.sleep(0.1)
+    time.sleep(1.5)
+    return run
+
+
 def test_a_killed_batch_leaves_every_previous_report_intact(study_dir):
     import os
     import signal
     import subprocess
     import sys
-    import time
 
     import nbformat
     from docx import Document
@@ -207,14 +223,7 @@ def test_a_killed_batch_leaves_every_previous_report_intact(study_dir):
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     assert {"first-home.docx", "first-home.html", "first-home.ipynb"} <= set(before)
 
-    run = subprocess.Popen(
-        [*cjm, "--force"], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 300
-    while not list(folder.glob(".build-*")) and time.monotonic() < deadline:
-        assert run.poll() is None, run.stderr.read().decode()
-        time.sleep(0.1)
-    time.sleep(1.5)  # inside the notebook run: the kernel is drawing the new report
+    run = _inside_a_notebook_run([*cjm, "--force"], folder)
     os.killpg(run.pid, signal.SIGKILL)
     run.wait(timeout=30)
     run.stderr.close()
@@ -319,21 +328,13 @@ def test_ctrl_c_keeps_the_reports_and_leaves_no_scratch_folder(study_dir):
     import signal
     import subprocess
     import sys
-    import time
 
     cjm = [sys.executable, "-m", "cjm_research.cli", "reports", "--study", str(study_dir)]
     cjm += ["--persona", "first-home", "--coder", "rules", "--format", "docx", "--jobs", "2"]
     subprocess.run(cjm, check=True, capture_output=True, timeout=600)
     folder = study_dir / "reports" / "first-home"
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    run = subprocess.Popen(
-        [*cjm, "--force"], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 300
-    while not list(folder.glob(".build-*")) and time.monotonic() < deadline:
-        assert run.poll() is None, run.stderr.read().decode()
-        time.sleep(0.1)
-    time.sleep(1.0)
+    run = _inside_a_notebook_run([*cjm, "--force"], folder)
     os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole group
     assert run.wait(timeout=120) == 130
     assert "interrupted" in run.stderr.read().decode()
