@@ -1,4 +1,5 @@
-"""Atomic file writes: every report and table goes through here.
+"""Atomic file writes (every report and table goes through here), and CSV files read as
+spreadsheets save them (``read_csv_table``: comma, semicolon or tab).
 
 A write goes to a temp file in the destination folder, is fsynced, then ``os.replace``d over the
 target, so a crash or a kill leaves either the previous file or the new one — never half of one.
