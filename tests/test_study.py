@@ -348,6 +348,7 @@ def test_participant_rows_that_count_people_wrongly_are_warned_about(tmp_path):
     assert "participants 'K1' and 'k1' differ only in case: two people in every count" in messages
     assert any(m.startswith("participants 'K1' and 'K2' both name the file") for m in messages)
     assert any(m.startswith("front matter says participant 'K9'") for m in messages)
+    assert "file to 'K1'" in next(m for m in messages if m.startswith("front matter says"))
     g = next(t for t in loaded.transcripts if t.path.name == "g.txt")
     assert g.participant_id == "G40"
     assert any("'g40' is listed as 'G40'" in m for m in messages)

@@ -354,7 +354,10 @@ class _TranscriptLoader:
         self.problems = problems
         self.transcripts: list[Transcript] = []
         self.ids: dict[str, Path] = {}
-        self.by_file = {_posix(p.file): p for p in participants.values() if p.file}
+        self.by_file: dict[str, Participant] = {}
+        for row in participants.values():  # a file listed twice is the first row's (warned)
+            if row.file:
+                self.by_file.setdefault(_posix(row.file), row)
 
     def load(self, path: Path) -> None:
         """Read ``path``; on bad input record an error Problem and skip the file."""
