@@ -371,3 +371,11 @@ def test_a_participants_file_spelled_in_another_case_is_found(tmp_path):
     assert k.participant_id == "P1"
     [warning] = [p for p in loaded.warnings if "on disk" in p.message]
     assert "'Interviews/Wave1/k.txt' on disk" in warning.message
+
+
+def test_a_persona_listing_a_participant_in_another_case_is_told_the_spelling(tmp_path):
+    write(tmp_path / "participants.csv", "participant_id,persona_id,file\ng22,a,k.txt\n")
+    write(tmp_path / "personas" / "a.md", "---\nid: a\nname: A\nparticipants: [G22]\n---\n")
+    write(tmp_path / "k.txt", "Maya: Hi?\nKim: Yo.\n")
+    [warning] = [p for p in load_study(tmp_path).warnings if "lists unknown" in p.message]
+    assert "(the study spells it 'g22')" in warning.message and warning.hint == "write 'g22'"

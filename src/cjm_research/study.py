@@ -496,18 +496,19 @@ def _cross_check(
     problems: list[Problem],
 ) -> None:
     known = set(participants) | {t.participant_id for t in transcripts if t.participant_id}
+    spelled = {k.casefold(): k for k in known}
     for persona in personas.values():
         for pid in persona.participants:
-            if pid not in known:
-                problems.append(
-                    Problem(
-                        WARNING,
-                        persona.path,
-                        None,
-                        f"persona {persona.id!r} lists unknown participant {pid!r}",
-                        "add them to participants.csv or fix the id",
-                    )
-                )
+            if pid in known:
+                continue
+            other = spelled.get(pid.casefold())
+            message = f"persona {persona.id!r} lists unknown participant {pid!r}"
+            problems.append(
+                Problem(WARNING, persona.path, None,
+                        message + (f" (the study spells it {other!r})" if other else ""),
+                        f"write {other!r}" if other else "add them to participants.csv or fix "
+                        "the id")
+            )  # fmt: skip
     interviewed = {t.persona_id for t in transcripts}
     problems += [
         Problem(WARNING, persona.path, None,
