@@ -338,7 +338,17 @@ def test_cli_export_and_import(exported, tmp_path, capsys, codebook_schema):
     assert main(["export", "qdc", str(tmp_path / "book.qdc"), "--study", str(study.root)]) == 0
     assert codebook_schema.validate(etree.parse(str(tmp_path / "book.qdc")))
     assert main(["import", "qdpx", str(out), "--study", str(tmp_path / "new")]) == 0
-    assert "9 sources (9 new transcripts, 3 new personas)" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "9 sources (9 new transcripts, 3 new personas, participants.csv)" in said
+    # The participants' pseudonyms and interview dates come back; their real names never left.
+    listed = (tmp_path / "new" / "participants.csv").read_text(encoding="utf-8")
+    assert listed.splitlines()[0] == "participant_id,persona_id,pseudonym,date,file"
+    assert "P01,first-home,Participant 01,2026-03-02,imported/p01-dana.txt" in listed
+    project, _ = project_of(out)
+    assert b"Participant 01" in etree.tostring(project)
+    assert b"Dana Whitfield" not in etree.tostring(project)
+    again = load_study(tmp_path / "new")
+    assert again.participants["P04"].pseudonym == "Participant 04" and not again.problems
 
 
 def test_a_teams_surname_first_speaker_survives_the_round_trip(tmp_path):

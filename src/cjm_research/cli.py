@@ -309,7 +309,8 @@ def cmd_import_qdpx(args: argparse.Namespace) -> int:
     codes = ", ".join(f"{coder} {n}" for coder, n in result.codes.items()) or "none new"
     _say(
         f"{args.study}: {len(result.transcripts)} sources ({len(result.written)} new transcripts, "
-        f"{len(result.personas)} new personas); human codes: {codes}"
+        f"{len(result.personas)} new personas"
+        f"{', participants.csv' if result.participants_file else ''}); human codes: {codes}"
     )
     return EXIT_OK
 

@@ -180,7 +180,8 @@ def project_xml(study: Study, machine: pd.DataFrame) -> tuple[bytes, dict[str, s
             _sub(users, "User", guid=guid("user", coder), name=coder)
     _sub(project, "CodeBook").append(codes_element(codebook))
     personas = _personas(study)
-    variables = _variables(personas, study.transcripts)
+    source_values = {t.interview_id: _source_values(t, study) for t in study.transcripts}
+    variables = _variables(personas, list(source_values.values()))
     if variables:
         element = _sub(project, "Variables")
         for name in variables:
@@ -198,6 +199,7 @@ def project_xml(study: Study, machine: pd.DataFrame) -> tuple[bytes, dict[str, s
             source_guid = guid("source", transcript.interview_id)
             texts[source_guid] = transcript.text
             _source(sources, transcript, source_guid, by_segment, known, unknown)
+            _variable_values(sources[-1], source_values[transcript.interview_id])
     if unknown:
         warnings.append(f"codes not in the codebook are not exported: {', '.join(sorted(unknown))}")
     return _serialise(project), texts, warnings
@@ -217,15 +219,23 @@ def _persona_values(persona: Persona) -> dict[str, str]:
     return {k: v for k, v in values.items() if v}
 
 
-def _source_values(transcript: Transcript) -> dict[str, str]:
+def _source_values(transcript: Transcript, study: Study) -> dict[str, str]:
+    """A source's variables: its participant, their pseudonym and interview date (so an import
+    can write participants.csv again; never the real name), and its interviewers."""
     interviewers = sorted({t.speaker for t in transcript.turns if t.role != PARTICIPANT})
-    values = {"Participant": transcript.participant_id, "Interviewers": "\n".join(interviewers)}
+    row = study.participants.get(transcript.participant_id)
+    values = {
+        "Participant": transcript.participant_id,
+        "Pseudonym": row.pseudonym if row else "",
+        "Date": row.date if row else "",
+        "Interviewers": "\n".join(interviewers),
+    }
     return {k: v for k, v in values.items() if v}
 
 
-def _variables(personas: list[Persona], transcripts: list[Transcript]) -> list[str]:
+def _variables(personas: list[Persona], sources: list[dict[str, str]]) -> list[str]:
     names = [n for p in personas for n in _persona_values(p)]
-    names += [n for t in transcripts for n in _source_values(t)]
+    names += [n for values in sources for n in values]
     return list(dict.fromkeys(names))
 
 
@@ -295,7 +305,6 @@ def _source(
                     **stamp,
                 )
                 _sub(coding, "CodeRef", targetGUID=known[(dim, code)])
-    _variable_values(source, _source_values(transcript))
 
 
 def export_qdpx(study: Study, machine: pd.DataFrame, path: Path | str) -> ExportResult:

@@ -44,6 +44,8 @@ class ImportResult:
     transcripts: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     personas: list[Path] = field(default_factory=list)
+    participants: list[dict[str, str]] = field(default_factory=list)  # rows for participants.csv
+    participants_file: Path | None = None  # written when the study had none
     codes: dict[str, int] = field(default_factory=dict)
     unmapped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -139,7 +141,21 @@ def import_qdpx(path: Path | str, study_root: Path | str) -> ImportResult:
         if skipped:
             result.warnings.append(f"{skipped} picture, PDF, audio or video sources skipped")
     _append(study_root, rows, result)
+    _write_participants(study_root, result)
     return result
+
+
+def _write_participants(study_root: Path, result: ImportResult) -> None:
+    """participants.csv from the sources' participant variables (pseudonyms and dates kept),
+    in a study that has none; a study's own list is never touched."""
+    target = study_root / "participants.csv"
+    rows = list({r["participant_id"]: r for r in result.participants}.values())
+    if not rows or target.exists():
+        return
+    frame = pd.DataFrame(rows)
+    frame = frame.loc[:, [c for c in frame.columns if c == "participant_id" or frame[c].any()]]
+    write_text(target, frame.to_csv(index=False))
+    result.participants_file = target
 
 
 _OTHER_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
@@ -295,6 +311,12 @@ def _write_source(
     persona = persona_of.get(normal_guid(source.get("guid")))
     if persona:
         meta["persona"] = persona
+    if values.get("participant"):
+        result.participants.append(
+            {"participant_id": values["participant"], "persona_id": persona or "",
+             "pseudonym": values.get("pseudonym", ""), "date": values.get("date", ""),
+             "file": f"{IMPORT_FOLDER}/{interview_id}.txt"}
+        )  # fmt: skip
     if values.get("interviewers"):
         meta["interviewers"] = values["interviewers"].splitlines()
     target = study_root / IMPORT_FOLDER / f"{interview_id}.txt"
