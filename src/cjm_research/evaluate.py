@@ -38,7 +38,7 @@ from cjm_research.codebook import default_stage_ids
 from cjm_research.coding.human import study_human_codes
 from cjm_research.exceptions import CJMInputError
 from cjm_research.iorw import read_csv_table
-from cjm_research.model import CODE_SEPARATORS, PARTICIPANT, Codebook
+from cjm_research.model import CODE_SEPARATORS, PARTICIPANT, TYPED_NUMBER, Codebook
 
 LABEL_DIMENSIONS = ("stage", "emotion")
 #: The executive summary warns below these: too few reviewed turns to trust the audit, or a
@@ -303,8 +303,7 @@ def read_gold(path: Path | str) -> pd.DataFrame:
             "keep one row per segment",
         )
     if "valence" in gold.columns:
-        # "−0.5" as the reports print it, "-0,5" as a European spreadsheet saves it
-        gold["valence"] = gold["valence"].str.strip().str.translate({0x2212: "-", 44: "."})
+        gold["valence"] = gold["valence"].str.strip().str.translate(TYPED_NUMBER)
         numbers = pd.to_numeric(gold["valence"].replace("", np.nan), errors="coerce")
         bad = numbers.isna() & (gold["valence"] != "")
         if bad.any():

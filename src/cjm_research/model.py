@@ -23,6 +23,9 @@ UNCODED_POLICIES = ("exclude", "as-code")
 
 #: How people separate several codes in one cell (a review sheet, a gold file): ``;`` or ``,``.
 CODE_SEPARATORS = re.compile(r"[;,]")
+#: A number as people type or copy it (a valence in a review sheet, a gold file): the minus sign
+#: the reports print ("−0.5", U+2212) and a decimal comma ("-0,5") read as "-0.5".
+TYPED_NUMBER = str.maketrans({"\u2212": "-", ",": "."})
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import pandas as pd
 
 from cjm_research.ingest import meta_names
 from cjm_research.ingest.build import INTERVIEWER_LABELS, PARTICIPANT_LABELS
-from cjm_research.ingest.labels import name_key
+from cjm_research.ingest.labels import NAME_PARTICLES, name_key
 from cjm_research.ingest.text import DEFAULT_SPEAKER
 from cjm_research.model import INTERVIEWER, PARTICIPANT
 from cjm_research.study import Study, load_study
@@ -81,11 +81,6 @@ _GENERIC = frozenset(
     }
 )
 _NUMBERED = re.compile(r"^(?P<base>[^\W\d_]+)[\s_-]*\d+$")
-_PARTICLES = frozenset(
-    {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "della", "dos", "das",
-     "do", "ter", "ten", "zu", "af", "st", "ó", "o", "ní", "nic", "uí", "mac", "mc", "bin", "bint",
-     "ibn", "al", "el", "ben"}
-)  # fmt: skip
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx"})
 
 
@@ -156,14 +151,14 @@ def name_variants(name: str) -> list[str]:
     words = [w for w in words if w]
     if not words or is_generic_label(name):
         return []
-    parts = [w for w in words if w.casefold() not in _PARTICLES | _TITLES and len(w) > 1]
+    parts = [w for w in words if w.casefold() not in NAME_PARTICLES | _TITLES and len(w) > 1]
     # "Ó Briain", "de la Cruz": a surname with its particles is replaced whole, not leaving "Ó".
     prefixed = []
     for i, word in enumerate(words[1:], 1):
         start = i
-        while start > 1 and words[start - 1].casefold() in _PARTICLES:
+        while start > 1 and words[start - 1].casefold() in NAME_PARTICLES:
             start -= 1
-        if start < i and word.casefold() not in _PARTICLES:
+        if start < i and word.casefold() not in NAME_PARTICLES:
             prefixed.append(" ".join(words[start : i + 1]))
     full = " ".join(words)
     alone = (p for p in parts if not is_generic_label(p))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -433,16 +434,14 @@ class _TranscriptLoader:
 
     def _listed_spelling(self, participant_id: str, warnings: list[str]) -> str:
         """``participant_id`` as participants.csv spells it, when only the case differs."""
-        if not participant_id or participant_id in self.participants:
-            return participant_id
-        same = [p for p in self.participants if p.casefold() == participant_id.casefold()]
-        if len(same) != 1:
+        listed = _same_but_case(participant_id, self.participants)
+        if not listed:
             return participant_id
         warnings.append(
-            f"participant {participant_id!r} is listed as {same[0]!r} in participants.csv; read "
+            f"participant {participant_id!r} is listed as {listed!r} in participants.csv; read "
             "as that one — spell the id the same way in both"
         )
-        return same[0]
+        return listed
 
     def _persona_for(
         self,
@@ -469,15 +468,24 @@ class _TranscriptLoader:
                 + (f", e.g. {safe!r}, in {where} and personas/" if safe else ""),
             )
         if self.personas and persona_id not in self.personas:
-            same = [p for p in self.personas if p.casefold() == persona_id.casefold()]
-            if len(same) == 1:
+            noted = _same_but_case(persona_id, self.personas)
+            if noted:
                 transcript.warnings.append(
-                    f"persona {persona_id!r} is {same[0]!r} in personas/; read as that one — "
+                    f"persona {persona_id!r} is {noted!r} in personas/; read as that one — "
                     "spell the persona id the same way everywhere"
                 )
-                return same[0]
+                return noted
             transcript.warnings.append(f"persona {persona_id!r} has no note in personas/")
         return persona_id
+
+
+def _same_but_case(value: str, known: Collection[str]) -> str:
+    """How ``known`` spells ``value`` when only the case differs ("" when it spells it the
+    same, not at all, or in several ways)."""
+    if not value or value in known:
+        return ""
+    same = [k for k in known if k.casefold() == value.casefold()]
+    return same[0] if len(same) == 1 else ""
 
 
 def _hint(message: str) -> str:
@@ -496,12 +504,11 @@ def _cross_check(
     problems: list[Problem],
 ) -> None:
     known = set(participants) | {t.participant_id for t in transcripts if t.participant_id}
-    spelled = {k.casefold(): k for k in known}
     for persona in personas.values():
         for pid in persona.participants:
             if pid in known:
                 continue
-            other = spelled.get(pid.casefold())
+            other = _same_but_case(pid, known)
             message = f"persona {persona.id!r} lists unknown participant {pid!r}"
             problems.append(
                 Problem(WARNING, persona.path, None,

@@ -36,7 +36,7 @@ from cjm_research.exchange.review_export import (
     REVIEW_SHEET,
 )
 from cjm_research.iorw import csv_delimiter
-from cjm_research.model import CODE_SEPARATORS, Codebook
+from cjm_research.model import CODE_SEPARATORS, TYPED_NUMBER, Codebook
 
 
 @dataclass
@@ -334,8 +334,7 @@ def _valence(value: str) -> tuple[float | None, str]:
     if not value:
         return None, ""
     try:
-        # As reports print it: "−0.5" with a minus sign (U+2212); "0,5" as much of Europe types it.
-        number = float(value.replace(",", ".").replace("\u2212", "-"))
+        number = float(value.translate(TYPED_NUMBER))
     except ValueError:
         return None, f"valence {value!r} is not a number"
     if not -1.0 <= number <= 1.0:

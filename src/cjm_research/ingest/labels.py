@@ -14,9 +14,15 @@ NOTE = r"[\[(][^\[\]():*]{1,40}[\])]"
 _LABEL_NOTE = re.compile(rf"^(?P<name>.*?)\s*(?P<note>{NOTE})$")
 _WORD = re.compile(r"^[\w'’.\-&]+$")
 _ABBREVIATION = re.compile(r"^(?:[^\W\d_]{1,3}\.)+$")  # Dr. Mrs. J. — the only dots a label has
-_PARTICLES = frozenset(
-    {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "bin"}
-)
+#: The lower-case words inside a surname ("de Vries", "Ó Briain", "bin Omar"): the redaction
+#: replaces them with the surname they precede, and a speaker label may carry most uncapitalised.
+NAME_PARTICLES = frozenset(
+    {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "della", "dos", "das",
+     "do", "ter", "ten", "zu", "af", "st", "ó", "o", "ní", "nic", "uí", "mac", "mc", "bin", "bint",
+     "ibn", "al", "el", "ben"}
+)  # fmt: skip
+# Those a sentence may hold in lower case ("Yes I do: …") never pass as part of a speaker label.
+_LABEL_PARTICLES = NAME_PARTICLES - {"do", "o", "ten", "st", "al", "el", "ben", "af", "mac"}
 
 
 _OPENERS = frozenset(
@@ -56,7 +62,7 @@ def is_speaker_label(label: str) -> bool:
         if not _WORD.match(word) or ("." in word and not _ABBREVIATION.match(word)):
             return False
     if len(words) > 1:
-        return all(w[0].isupper() or w[0].isdigit() or w in _PARTICLES for w in words)
+        return all(w[0].isupper() or w[0].isdigit() or w in _LABEL_PARTICLES for w in words)
     return True
 
 
