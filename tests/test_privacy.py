@@ -5,6 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cjm_research.coding import code_transcripts
+from cjm_research.coding.rules import RulesCoder
 from cjm_research.privacy import (
     CARD,
     EMAIL,
@@ -20,6 +22,7 @@ from cjm_research.privacy import (
     redact_segments,
     study_key,
 )
+from cjm_research.study import load_study
 from study_runs import CANARIES, PERSONA, report_texts
 
 
@@ -319,3 +322,21 @@ def test_a_name_that_is_also_a_word_is_hidden_but_pinned_on_nobody(tmp_path):
         f"{NAME} me later. {NAME} said so. P02 too."
     )
     assert key.redact_text("Hope Wills and Bill Evans") == "P01 and Interviewer"
+
+
+def test_a_group_interviews_speakers_are_each_their_own_pseudonym(tmp_path):
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,pseudonym,name,file,speaker\n"
+        "G1,p,Ada,Anna Kowalska,group.txt,Anna\nG2,p,Bo,Ben Otieno,group.txt,Ben\n",
+    )
+    write(
+        tmp_path / "group.txt",
+        "Moderator: Hi all?\nAnna: Hello, I'm Anna Kowalska.\nBen: Ben, hi. Anna said it.\n",
+    )
+    study = load_study(tmp_path)
+    key = study_key(study)
+    rows = code_transcripts(study.transcripts, RulesCoder(study.codebook))
+    said = redact_segments(rows, key).query("role == 'participant'")
+    assert list(said["participant_id"]) == ["Ada", "Bo"] and list(said["speaker"]) == ["Ada", "Bo"]
+    assert list(said["text"]) == ["Hello, I'm Ada.", "Bo, hi. Ada said it."]

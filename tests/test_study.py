@@ -379,3 +379,48 @@ def test_a_persona_listing_a_participant_in_another_case_is_told_the_spelling(tm
     write(tmp_path / "k.txt", "Maya: Hi?\nKim: Yo.\n")
     [warning] = [p for p in load_study(tmp_path).warnings if "lists unknown" in p.message]
     assert "(the study spells it 'g22')" in warning.message and warning.hint == "write 'g22'"
+
+
+GROUP = (
+    "Moderator: How did you hear about FitHub?\n"
+    "Anna: My sister told me.\nBen: A colleague.\nCarla: An advert.\n"
+    "Moderator: And joining?\n"
+    "Anna: Quick.\nBen: The card was rejected.\nCarla: Fine.\n"
+    "Moderator: And since?\n"
+    "Anna: Love it.\nBen: Crowded.\nCarla: Cold showers.\n"
+)
+
+
+def test_a_group_interview_counts_each_speaker_as_their_participant(tmp_path):
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,name,file,speaker\n"
+        "G1,member,Anna Kowalska,group.txt,anna\n"  # the label in another case
+        "G2,member,Ben Otieno,group.txt,Ben\n"
+        "G3,member,Dee Smith,group.txt,Dee\n",  # nobody speaks as Dee
+    )
+    write(tmp_path / "group.txt", GROUP)
+    loaded = load_study(tmp_path)
+    [group] = loaded.transcripts
+    assert group.speakers == {"Anna": "G1", "Ben": "G2"}
+    assert group.persona_id == "member"
+    who = {t.speaker: group.participant_of(t) for t in group.turns}
+    assert who == {"Moderator": "", "Anna": "G1", "Ben": "G2", "Carla": ""}
+    messages = [p.message for p in loaded.warnings]
+    assert not any("both name the file" in m for m in messages)
+    dee = "gives speaker 'Dee' to 'G3', but no participant speaks as 'Dee'"
+    assert any(dee in m for m in messages)
+    [carla] = [p for p in loaded.warnings if "'Carla' has no row" in p.message]
+    assert "speaker 'Carla'" in carla.hint
+
+
+def test_several_voices_under_one_participant_id_are_warned_about(tmp_path):
+    write(tmp_path / "participants.csv", "participant_id,persona_id,file\nG1,member,group.txt\n")
+    write(tmp_path / "group.txt", GROUP)
+    write(tmp_path / "one.txt", "Maya: Hi?\nKim: Yo.\nMaya: And?\nKim: Yes.\nMaya: So?\nKim: No.\n")
+    loaded = load_study(tmp_path)
+    [warning] = [p for p in loaded.warnings if "counted as one participant" in p.message]
+    assert warning.path.name == "group.txt"
+    assert "3 speakers (Anna, Ben, Carla)" in warning.message and "'speaker'" in warning.hint
+    group = next(t for t in loaded.transcripts if t.path.name == "group.txt")
+    assert {group.participant_of(t) for t in group.participant_turns} == {"G1"}

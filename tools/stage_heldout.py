@@ -55,6 +55,7 @@ def main(argv: list[str]) -> int:
         "--all-heads", action="store_true", help="refit every head per fold; score all four"
     )
     parser.add_argument("--cache", type=Path, help="keep (and reuse) the fold heads here")
+    parser.add_argument("--save", type=Path, help="write the held-out coded table (CSV) here")
     args = parser.parse_args(argv)
     settings = train_heads.Settings()
     if args.no_words or args.answer_only:
@@ -91,6 +92,8 @@ def main(argv: list[str]) -> int:
         print(f"fold {n}/{len(folds)}: {', '.join(sorted(held_out))}", file=sys.stderr)
     table = pd.concat(coded)
     table = table[table["segment_id"].isin(industry)]
+    if args.save is not None:
+        table.to_csv(args.save, index=False)
     gold = data.table.set_index("segment_id")["stage"].reindex(table["segment_id"]).fillna("")
     truth, machine = gold.replace("", "-").to_numpy(), table["stage"].fillna("").replace("", "-")
     print(

@@ -75,11 +75,22 @@ class Transcript:
     participant_id: str = ""
     persona_id: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: A group interview's speaker labels (as in ``turns``) → participant ids, from the
+    #: ``speaker`` column of participants.csv. Empty: every participant turn is
+    #: ``participant_id``'s.
+    speakers: dict[str, str] = field(default_factory=dict)
 
     @property
     def participant_turns(self) -> list[Turn]:
         """Turns spoken by participants: the units the coders code."""
         return [t for t in self.turns if t.role == PARTICIPANT]
+
+    def participant_of(self, turn: Turn) -> str:
+        """Who spoke ``turn``: its speaker's id in a group interview, else the interview's
+        participant ("" for interviewers, and for a group's speaker with no row)."""
+        if turn.role != PARTICIPANT:
+            return ""
+        return self.speakers.get(turn.speaker, "") if self.speakers else self.participant_id
 
     def segment_id(self, turn: Turn) -> str:
         """The id of ``turn``'s segment in every table, file and sheet: ``<interview>:<index>``."""
@@ -115,6 +126,8 @@ class Participant:
     date: str = ""
     interviewers: tuple[str, ...] = ()
     extra: tuple[tuple[str, str], ...] = ()
+    #: Their speaker label in a group interview (several rows then share ``file``).
+    speaker: str = ""
 
 
 @dataclass(frozen=True)

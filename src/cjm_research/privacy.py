@@ -306,7 +306,7 @@ def _participant_speakers(study: Study, rows: pd.DataFrame) -> pd.DataFrame:
     """Distinct (interview_id, participant_id, speaker) of participant turns, study and table."""
     columns = ["interview_id", "participant_id", "speaker"]
     found = [
-        (t.interview_id, t.participant_id, turn.speaker)
+        (t.interview_id, t.participant_of(turn), turn.speaker)
         for t in study.transcripts
         for turn in t.participant_turns
     ]

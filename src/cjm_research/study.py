@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -293,13 +294,16 @@ def _participant_conflicts(path: Path, participants: dict[str, Participant]) -> 
                         "in every count", "spell one participant's id the same way everywhere")
             )  # fmt: skip
         if row.file:
-            owner = files.setdefault(_posix(row.file).casefold(), pid)
+            # A group interview's rows share the file, one speaker each.
+            owner = files.setdefault(f"{_posix(row.file).casefold()}\0{_fold(row.speaker)}", pid)
             if owner != pid:
                 found.append(
                     Problem(WARNING, path, None,
                             f"participants {owner!r} and {pid!r} both name the file "
-                            f"{row.file!r}; it is read as {owner!r}'s",
-                            "give each transcript to one participant")
+                            f"{row.file!r}" + (f" and speaker {row.speaker!r}" if row.speaker
+                                               else f"; it is read as {owner!r}'s"),
+                            "give each transcript to one participant, or in a group interview "
+                            "each participant their label in the 'speaker' column")
                 )  # fmt: skip
     return found
 
@@ -355,10 +359,12 @@ class _TranscriptLoader:
         self.problems = problems
         self.transcripts: list[Transcript] = []
         self.ids: dict[str, Path] = {}
-        self.by_file: dict[str, Participant] = {}
-        for row in participants.values():  # a file listed twice is the first row's (warned)
+        # A file's rows: one, or a group interview's (one row per speaker). A file listed
+        # twice without speakers is the first row's (warned).
+        self.by_file: dict[str, list[Participant]] = {}
+        for row in participants.values():
             if row.file:
-                self.by_file.setdefault(_posix(row.file), row)
+                self.by_file.setdefault(_posix(row.file), []).append(row)
 
     def load(self, path: Path) -> None:
         """Read ``path``; on bad input record an error Problem and skip the file."""
@@ -395,11 +401,13 @@ class _TranscriptLoader:
             )
         rel = _posix(path.relative_to(self.root).as_posix())
         participant_id = _meta(meta, "participant")
-        listed = self.by_file.get(rel)
+        rows = self.by_file.get(rel, [])
+        group = [r for r in rows if r.speaker]
+        listed = (group or rows)[0] if rows else None
         if not participant_id and listed is not None:
             participant_id = listed.participant_id
         participant_id = self._listed_spelling(participant_id, result.warnings)
-        if listed is not None and participant_id and listed.participant_id != participant_id:
+        if listed and participant_id and participant_id not in {r.participant_id for r in rows}:
             result.warnings.append(
                 f"front matter says participant {participant_id!r}, participants.csv gives this "
                 f"file to {listed.participant_id!r}; read as {participant_id!r}'s"
@@ -407,16 +415,33 @@ class _TranscriptLoader:
         row = self.participants.get(participant_id)
         if participant_id and row is None and self.participants:
             result.warnings.append(f"participant {participant_id!r} is not in participants.csv")
+        people = group or ([row] if row else [])
         transcript = build_transcript(
             interview_id,
             path,
             result.raw_turns,
             meta,
-            interviewers=[*meta_names(meta, "interviewers"), *(row.interviewers if row else ())],
-            participant_names=[*meta_names(meta, "participant_name"), *([row.name] if row else [])],
+            interviewers=[
+                *meta_names(meta, "interviewers"),
+                *(i for p in people for i in p.interviewers),
+            ],
+            participant_names=[
+                *meta_names(meta, "participant_name"),
+                *(n for p in people for n in (p.name, p.speaker) if n),
+            ],
             warnings=result.warnings,
         )
         transcript.participant_id = participant_id
+        if group:
+            transcript.speakers = _group_speakers(transcript, group)
+            transcript.warnings += [
+                f"participants.csv lists this file for {r.participant_id!r} without a speaker, "
+                "beside a group's rows: left out — give them their label in 'speaker'"
+                for r in rows
+                if not r.speaker
+            ]
+        else:
+            transcript.warnings += _unlisted_group(transcript)
         transcript.persona_id = self._persona_for(path, meta, participant_id, row, transcript)
         language = _meta(meta, "language")
         if language and not language.casefold().startswith("en"):
@@ -477,6 +502,62 @@ class _TranscriptLoader:
                 return noted
             transcript.warnings.append(f"persona {persona_id!r} has no note in personas/")
         return persona_id
+
+
+def _group_speakers(transcript: Transcript, group: list[Participant]) -> dict[str, str]:
+    """A group interview's speaker labels → participant ids, from the rows that give this file
+    a ``speaker``; a row whose label nobody speaks, a participant without a row and rows of
+    other personas are warned."""
+    spoken = {_fold(t.speaker): t.speaker for t in transcript.participant_turns}
+    speakers: dict[str, str] = {}
+    for row in group:
+        label = spoken.get(_fold(row.speaker))
+        if label is None:
+            transcript.warnings.append(
+                f"participants.csv gives speaker {row.speaker!r} to {row.participant_id!r}, but "
+                f"no participant speaks as {row.speaker!r} here — write the label as the "
+                f"transcript does ({', '.join(map(repr, spoken.values())) or 'no participant'})"
+            )
+        else:
+            speakers.setdefault(label, row.participant_id)
+    transcript.warnings += [
+        f"speaker {label!r} has no row in participants.csv: counted as a participant without an "
+        f"id — add a row with this file and speaker {label!r}"
+        for label in spoken.values()
+        if label not in speakers
+    ]
+    personas = dict.fromkeys(r.persona_id for r in group if r.persona_id)
+    if len(personas) > 1:
+        first = next(iter(personas))
+        transcript.warnings.append(
+            f"participants.csv gives this group interview's speakers the personas "
+            f"{', '.join(map(repr, personas))}; it is read as {first!r}'s — a transcript goes in "
+            "one persona's report: give its rows one persona"
+        )
+    return speakers
+
+
+#: Turns a speaker needs before a second participant voice reads as a group interview.
+GROUP_TURNS = 3
+
+
+def _unlisted_group(transcript: Transcript) -> list[str]:
+    """The warning for a transcript whose one participant id covers several voices."""
+    if not transcript.participant_id:
+        return []  # without an id each voice is counted as its own participant already
+    turns = Counter(t.speaker for t in transcript.participant_turns)
+    voices = [label for label, n in turns.items() if n >= GROUP_TURNS]
+    if len(voices) < 2:
+        return []
+    return [
+        f"{len(voices)} speakers ({', '.join(voices)}) are counted as one participant, "
+        f"{transcript.participant_id!r} — for a group interview give each a row in "
+        "participants.csv with this file and their label in a 'speaker' column"
+    ]
+
+
+def _fold(label: str) -> str:
+    return unicodedata.normalize("NFC", label.strip()).casefold()
 
 
 def _same_but_case(value: str, known: Collection[str]) -> str:

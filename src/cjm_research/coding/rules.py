@@ -320,7 +320,7 @@ class RulesCoder:
         return {
             "segment_id": transcript.segment_id(turn),
             "interview_id": transcript.interview_id,
-            "participant_id": transcript.participant_id if turn.role != INTERVIEWER else "",
+            "participant_id": transcript.participant_of(turn),
             "persona_id": transcript.persona_id,
             "speaker": turn.speaker,
             "role": turn.role,

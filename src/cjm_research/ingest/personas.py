@@ -20,7 +20,15 @@ _WINDOWS_RESERVED = re.compile(r"^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$", re.IG
 _LIST_FIELDS = ("goals", "needs", "pain_points", "participants")
 _TEXT_FIELDS = ("summary", "quote")
 _PERSONA_EXAMPLE = "start the file with '---', 'id: first-home', 'name: First-home buyer', '---'"
-_PARTICIPANT_FIELDS = ("participant_id", "persona_id", "pseudonym", "name", "file", "date")
+_PARTICIPANT_FIELDS = (
+    "participant_id",
+    "persona_id",
+    "pseudonym",
+    "name",
+    "file",
+    "date",
+    "speaker",
+)
 
 
 def is_safe_id(value: str) -> bool:
@@ -197,4 +205,5 @@ def _participant(row: dict[str, str]) -> Participant:
         date=row.get("date", ""),
         interviewers=interviewers,
         extra=tuple((k, v) for k, v in row.items() if k not in known and k),
+        speaker=row.get("speaker", ""),
     )

@@ -40,6 +40,7 @@ def transcript_key(transcript: Transcript, shared: str) -> str:
             shared,
             transcript.interview_id,
             transcript.participant_id,
+            transcript.speakers,
             transcript.persona_id,
             transcript.path.name,
             transcript.meta,
