@@ -25,6 +25,8 @@ emotion macro-F1 0.473, valence r 0.682 (broadband, the test gold study: 0.760, 
     .venv/bin/python -m pip install -e '.[train,semantic]'
     .venv/bin/python tools/stage_heldout.py [--no-words] [--answer-only]    # 4-8 minutes
     .venv/bin/python tools/stage_heldout.py --all-heads [--cache DIR]       # 30 minutes
+
+``--save FILE`` writes the held-out coded table (one row per corpus turn) for a closer look.
 """
 
 from __future__ import annotations
