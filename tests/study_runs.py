@@ -35,12 +35,14 @@ CANARIES = (
     "4539 1488 0343 6467",
     "https://canary.example.net/zq",
     "HH-77331",
+    "BK-99172",
 )
 PLANTED = (
     "I was furious, honestly the worst delivery ever. I'm Zephyrine Quackenbush, Aisha's "
     "cousin, so write to zephyrine.canary@example.org or ring 07700 900987, +44 20 7946 0123 "
     "or (555) 010-4477. They charged my card 4539 1488 0343 6467 twice, see "
-    "https://canary.example.net/zq about order number HH-77331."
+    "https://canary.example.net/zq about order number HH-77331. My booking reference, BK-99172, "
+    "still shows."
 )
 HUMAN_CODER = "Maya"
 

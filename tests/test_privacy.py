@@ -48,6 +48,8 @@ from study_runs import CANARIES, PERSONA, report_texts
         ("My order reference is HH-99120.", f"My order reference is {ID}."),
         ("my customer ID is SJ-20931 and", f"my customer ID is {ID} and"),
         ("the booking was BK77120 then", f"the booking was {ID} then"),
+        ("with the order number, HH-4471902, and", f"with the order number, {ID}, and"),
+        ("my order, which was 2 days late", "my order, which was 2 days late"),
     ],
 )
 def test_pii_is_redacted(text, expected):
