@@ -1,6 +1,7 @@
 """The report layer on the example study: context, HTML sections, snapshot, limitations."""
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -8,11 +9,12 @@ from docx import Document
 
 from cjm_research.report import persona as report
 from cjm_research.report.render.html import esc
-from cjm_research.report.sections import team_items
+from cjm_research.report.sections import summarise, team_items
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.segments import write as write_segments
 from cjm_research.study import load_study
+from journey_data import make_journey
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +190,19 @@ def test_the_interview_period_reads_iso_dates_only():
     )
     assert report.interview_period(["12/03/2026", "15/03/2026"]) == ""
     assert "March 2026" in report.interview_period(["2026-03-02", "2026-03-12"])
+
+
+def test_the_summary_never_calls_a_stage_that_reads_fine_the_low_point():
+    journey = make_journey()
+    curve = journey.emotion_curve.copy()
+    curve.loc[["awareness", "consideration", "purchase", "support"], "mean_valence"] = [
+        0.25, 0.10, 0.2, 0.3
+    ]  # fmt: skip
+    curve.loc["onboarding", "mean_valence"] = -0.6  # on 2 segments: too few to name
+    low = summarise(replace(journey, emotion_curve=curve), str).lowest
+    assert low.startswith(
+        "No stage with at least 3 segments is negative on average; the lowest is Consideration: "
+        "mean valence +0.10 (neutral) over 5 segments"
+    )
+    assert low.endswith(" Onboarding reads lower (−0.60) on only 2 segments.")
+    assert summarise(journey, str).lowest.startswith("The journey is at its lowest in Support")

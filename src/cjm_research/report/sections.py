@@ -321,10 +321,25 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
     else:
         point = journey.emotion_curve.loc[lowest]
         mean = float(point["mean_valence"])
+        reading = valence_reading(mean, journey.neutral_band)
+        opening = (
+            f"The journey is at its lowest in {stage(lowest, lowest)}"
+            if reading == "negative"
+            # "Lowest" must not make a stage the stakeholder reads as fine sound like a trough.
+            else f"No stage with at least {MIN_EVIDENCE} segments is negative on average; the "
+            f"lowest is {stage(lowest, lowest)}"
+        )
         low = (
-            f"The journey is at its lowest in {stage(lowest, lowest)}: mean valence "
-            f"{signed(mean)} ({valence_reading(mean, journey.neutral_band)}) over "
+            f"{opening}: mean valence {signed(mean)} ({reading}) over "
             f"{plural(int(point['n']), 'segment')}, {share_text(point)}."
+        )
+        curve = journey.emotion_curve
+        thin = curve[(curve["n"] > 0) & (curve["n"] < MIN_EVIDENCE)]
+        thin = thin[thin["mean_valence"] < min(mean, -journey.neutral_band)]
+        low += "".join(
+            f" {stage(s, s)} reads lower ({signed(float(r['mean_valence']))}) on only "
+            f"{plural(int(r['n']), 'segment')}."
+            for s, r in thin.sort_values("mean_valence").iterrows()
         )
 
     def lines(table: pd.DataFrame) -> list[str]:
