@@ -77,13 +77,14 @@ def test_coverage_counts_only_participant_segments(table):
     assert j.low_evidence == ["buy", "tell"]
 
 
-def test_emotion_curve_band_is_the_normal_interval(table):
+def test_emotion_curve_band_is_students_t_interval(table):
     curve = emotion_curve(table[table["role"] == "participant"], ["buy", "help", "tell"])
     help_ = curve.loc["help"]
     assert help_["n"] == 3
     assert help_["mean_valence"] == pytest.approx(-0.5667, abs=1e-4)
-    half = 1.96 * pd.Series([-0.8, -0.6, -0.3]).std() / math.sqrt(3)
-    assert help_["ci_low"] == pytest.approx(-0.5667 - half, abs=1e-4)
+    half = 4.303 * pd.Series([-0.8, -0.6, -0.3]).std() / math.sqrt(3)  # Student t, 2 df
+    assert help_["ci_high"] == pytest.approx(-0.5667 + half, abs=1e-4)
+    assert help_["ci_low"] == -1  # -1.19, clipped to the scale
     assert math.isnan(curve.loc["tell", "ci_low"])  # one segment: no band
 
 

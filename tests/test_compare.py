@@ -91,7 +91,7 @@ def test_curves_are_tidy_in_codebook_order_with_low_evidence_flags(comparison):
     assert row.loc[("a", "awareness"), "low_evidence"]  # two segments
     assert not row.loc[("b", "awareness"), "low_evidence"]
     assert row.loc[("b", "usage"), "n"] == 0 and math.isnan(row.loc[("b", "usage"), "mean_valence"])
-    half = 1.96 * 0.1 / math.sqrt(3)
+    half = 4.303 * 0.1 / math.sqrt(3)  # Student t, 2 df
     assert row.loc[("b", "purchase"), "ci_low"] == pytest.approx(0.5 - half)
 
 

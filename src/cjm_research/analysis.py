@@ -243,8 +243,10 @@ def emotion_curve(
     and lows a mean hides: the shares of negative and of positive segments (outside the neutral
     ``band``) and the lowest and highest valence.
 
-    The band is a normal approximation of the mean's interval (±1.96·sd/√n), NaN where n < 2: with
-    one segment there is no spread to speak of, and the report says so rather than drawing one.
+    The band is Student's t interval of the mean (±t·sd/√n, t for n − 1 degrees of freedom), NaN
+    where n < 2: with one segment there is no spread to speak of, and the report says so rather
+    than drawing one. (A stage rests on a handful of segments: the normal approximation's ±1.96
+    made two segments look conclusive.)
     """
     valence = pd.to_numeric(coded["valence"], errors="coerce")
     grouped = valence.groupby(coded["stage"])
@@ -260,11 +262,57 @@ def emotion_curve(
         }
     ).reindex(stages)
     curve["n"] = curve["n"].fillna(0).astype(int)
-    half = 1.96 * curve["sd"] / curve["n"].where(curve["n"] > 1).pow(0.5)
+    n = curve["n"].where(curve["n"] > 1)
+    half = (n - 1).map(t_critical, na_action="ignore") * curve["sd"] / n.pow(0.5)
     curve["ci_low"] = (curve["mean_valence"] - half).clip(lower=-1)
     curve["ci_high"] = (curve["mean_valence"] + half).clip(upper=1)
     curve.index.name = "stage"
     return curve
+
+
+# Student's t, two-sided 95 %, for 1 … 30 degrees of freedom.
+_T95 = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+)
+
+
+def t_critical(df: float) -> float:
+    """The two-sided 95 % critical value of Student's t with ``df`` degrees of freedom (≥ 1):
+    the table to 30, then the Cornish-Fisher expansion around 1.96 (within 0.001)."""
+    df = int(df)
+    if df <= len(_T95):
+        return _T95[df - 1]
+    z = 1.959964
+    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
 
 
 def moments(coded: pd.DataFrame, *, negative: bool, top: int | None = None) -> pd.DataFrame:

@@ -452,8 +452,8 @@ def methodology(comparison: Comparison, codebook: Codebook) -> tuple[list[str], 
     ]
     measures = [
         "Valence runs from −1 (very negative) to +1 (very positive); a persona's emotion in a "
-        "stage is the mean valence of its segments there, with the normal-approximation 95 % "
-        "interval mean ± 1.96·sd/√n.",
+        "stage is the mean valence of its segments there, with Student's t 95 % interval "
+        "mean ± t·sd/√n (n − 1 degrees of freedom).",
         "The spread of a stage is the highest minus the lowest persona mean, among personas with "
         f"at least {MIN_EVIDENCE} segments in the stage; stages with fewer than two such "
         "personas are not ranked.",

@@ -185,8 +185,9 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             f"A valence between −{journey.neutral_band:g} and +{journey.neutral_band:g} reads "
             "as neutral (the coder's neutral band); the shares of negative and positive segments "
             "count those outside it.",
-            "The 95 % interval is the normal approximation mean ± 1.96·sd/√n; it is not shown "
-            "for stages with a single segment.",
+            "The 95 % interval is Student's t interval of the mean, mean ± t·sd/√n with n − 1 "
+            "degrees of freedom (wide on few segments, as it should be); it is not shown for "
+            "stages with a single segment.",
             f"Pain points are stage × touchpoint moments with valence at or below "
             f"{signed(PAIN_VALENCE)}, delights at or above {signed(DELIGHT_VALENCE)}; both are "
             "ranked by how many participants voiced them.",
