@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -155,8 +156,8 @@ def test_summary_names_the_widest_stage_and_touchpoint_with_numbers(comparison):
     )
     assert any(s.startswith("They also differ in Support") for s in sentences)
     assert (
-        "Delivery matters more to Ann: 38% of their segments mention it (2 participants) "
-        "against 0% for Bo, while Bo never mentions it." in sentences
+        "Delivery matters more to Ann: 38% of their segments mention it (3 segments from 2 "
+        "participants) against 0% (0 segments) for Bo, while Bo never mentions it." in sentences
     )
     assert not any(s.startswith("Chat") for s in sentences)
     assert sentences[-1].startswith("Too little evidence to compare Awareness, Consideration")
@@ -243,3 +244,17 @@ def test_persona_charts_keep_room_for_the_plot(n_personas):
             drawn.canvas.draw()
             plot = drawn.axes[0].get_window_extent()
             assert plot.height > 1.5 * drawn.dpi, figure.__name__  # inches of plot
+
+
+def test_the_same_count_is_no_difference_to_claim(comparison):
+    shares = pd.DataFrame(
+        {
+            "touchpoint": ["delivery"] * 2,
+            "persona": ["a", "b"],
+            "segments": [4, 4],
+            "participants": [3, 2],
+            "share": [4 / 17, 4 / 21],
+        }
+    )
+    same = replace(comparison, touchpoint_differences=touchpoint_differences(shares))
+    assert not any("matters more" in s for s in summary_sentences(same, make_codebook()))

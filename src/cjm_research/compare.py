@@ -28,6 +28,9 @@ from cjm_research.segments import split_codes
 #: A touchpoint difference is reported only when the persona it matters to has this many
 #: participants mentioning it: one talkative participant is an anecdote, not a persona trait.
 MIN_PARTICIPANTS = 2
+#: ... and said "matters more" only when it is this many times as common in that persona's
+#: segments and named in more of them: 4 against 4 segments (24 % against 19 %) is no difference.
+MIN_RATIO = 1.5
 
 
 @dataclass
@@ -293,7 +296,10 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
             "difference in emotion can be claimed yet."
         )
     differences = c.touchpoint_differences
-    for row in differences[differences["enough_evidence"]].head(top).itertuples():
+    material = (differences["ratio"] >= MIN_RATIO) & (
+        differences["high_segments"] > differences["low_segments"]
+    )
+    for row in differences[differences["enough_evidence"] & material].head(top).itertuples():
         label = codebook.label("touchpoints", row.touchpoint)
         times = (
             f"{row.ratio:.1f} times as often"
@@ -302,8 +308,9 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
         )
         sentences.append(
             f"{label} matters more to {c.name(row.high)}: {_percent(row.high_share)} of their "
-            f"segments mention it ({row.high_participants} participants) against "
-            f"{_percent(row.low_share)} for {c.name(row.low)}, {times}."
+            f"segments mention it ({plural(int(row.high_segments), 'segment')} from "
+            f"{row.high_participants} participants) against {_percent(row.low_share)} "
+            f"({plural(int(row.low_segments), 'segment')}) for {c.name(row.low)}, {times}."
         )
     thin = c.divergence[c.divergence["compared"] < 2]["stage"]
     if len(thin):
