@@ -16,6 +16,7 @@ from cjm_research.analysis import (
     neutral_band,
     pick_quotes,
     priorities,
+    signed,
     stage_actions,
     stage_phrases,
     top_counts,
@@ -219,3 +220,7 @@ def test_a_moment_reads_the_same_with_or_without_a_touchpoint():
     assert moment_text("Usage", "App", -0.3, 1, of=4) == (
         "App during Usage: 1 of 4 participants (mean valence \u22120.30)"
     )
+
+
+def test_a_valence_that_rounds_to_zero_has_no_minus_sign():
+    assert [signed(v) for v in (-0.001, 0.0, -0.37, 0.5)] == ["+0.00", "+0.00", "−0.37", "+0.50"]

@@ -84,7 +84,7 @@ def test_changes_name_new_interviews_shifts_and_new_pain_points(journey):
     now["stages"]["help"]["n"] = 4  # enough evidence on both sides
     said = changes(before, now, BOOK)
     assert any(s.startswith("New interviews: i-P1") for s in said)
-    assert "Emotion in Help worsened: +0.20 → -0.70." in said
+    assert "Emotion in Help worsened: +0.20 → −0.70." in said  # the reports' minus sign
     assert "New pain point: Phone during Help." in said
 
 

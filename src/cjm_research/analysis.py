@@ -385,8 +385,9 @@ def moment_text(
 
 
 def signed(value: float) -> str:
-    """A valence as a report prints it: two decimals, always signed, a true minus sign."""
-    return f"{value:+.2f}".replace("-", "\u2212")
+    """A valence as a report prints it: two decimals, always signed, a true minus sign ("+0.00",
+    never "−0.00", for what rounds to zero)."""
+    return f"{round(value, 2) + 0.0:+.2f}".replace("-", "\u2212")
 
 
 def plural(count: int, noun: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from cjm_research.analysis import MIN_EVIDENCE, Journey, Quote, quote_of, where
+from cjm_research.analysis import MIN_EVIDENCE, Journey, Quote, quote_of, signed, where
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import Codebook
 from cjm_research.study import WARNING, Problem, Study
@@ -152,7 +152,7 @@ def generated_insights(
                 detail=(
                     f"{row.participants} of {journey.n_participants} participants voiced "
                     f"negative feelings here in {row.segments} segments "
-                    f"(mean valence {row.mean_valence:+.2f})."
+                    f"(mean valence {signed(row.mean_valence)})."
                 ),
                 opportunity=f"Fix {subject.lower()}"
                 + (f" (owner: {row.owner})" if row.owner else ""),
@@ -246,7 +246,7 @@ def changes(
             direction = "improved" if delta > 0 else "worsened"
             said.append(
                 f"Emotion in {codebook.label('stages', stage)} {direction}: "
-                f"{then['mean_valence']:+.2f} → {now['mean_valence']:+.2f}."
+                f"{signed(then['mean_valence'])} → {signed(now['mean_valence'])}."
             )
     new_pains = [p for p in current["pain_points"] if p not in set(previous.get("pain_points", []))]
     for key in new_pains[:5]:

@@ -48,6 +48,7 @@ from cjm_research.report.render import html
 from cjm_research.report.render.docx import write_journey_docx
 from cjm_research.report.sections import (
     INSIGHT_SOURCES,
+    NO_INSIGHTS,
     PERSONA_QUOTE,
     PERSONA_SECTIONS,
     PRIORITY_RULE,
@@ -459,7 +460,7 @@ def insights_html(ctx: ReportContext) -> str:
     """Curated insights with their evidence, then generated ones, clearly labelled."""
     parts = [html.heading("Insights and opportunities", 2, "insights")]
     if not ctx.insights:
-        parts.append(html.paragraph("No insights yet: add them to insights.yaml (see README)."))
+        parts.append(html.paragraph(NO_INSIGHTS))
     for insight in ctx.insights:
         parts.append(html.heading(insight.title, 3))
         parts.append(html.paragraph(INSIGHT_SOURCES[insight.kind], "cjm-provenance"))

@@ -125,6 +125,11 @@ PERSONA_QUOTE = "persona notes"  # the attribution of the persona note's quote
 
 
 #: How an insight says where it comes from, by kind (``insights.CURATED`` or generated).
+#: The insights section when there are none, in both formats.
+NO_INSIGHTS = (
+    "No insights for this persona yet: the research team has curated none, and no pain point "
+    "in the coded interviews recurs enough to suggest one."
+)
 INSIGHT_SOURCES = {
     "curated": "Curated by the research team",
     "generated": "Generated from recurring pain points — check it against the quotes",

@@ -24,6 +24,7 @@ from cjm_research.report.render.docx.base import (
 )
 from cjm_research.report.sections import (
     INSIGHT_SOURCES,
+    NO_INSIGHTS,
     PERSONA_QUOTE,
     PERSONA_SECTIONS,
     PRIORITY_RULE,
@@ -347,7 +348,7 @@ def _priorities(report: PersonaWriter) -> None:
 def _insights(report: PersonaWriter, insights: Sequence[Insight]) -> None:
     report.heading("Insights and opportunities")
     if not insights:
-        report.para("No insights yet: add curated ones to insights.yaml (see the README).")
+        report.para(NO_INSIGHTS)
     for insight in insights:
         report.heading(insight.title, 2)
         report.para(INSIGHT_SOURCES[insight.kind], "Provenance")
