@@ -163,7 +163,7 @@ def test_short_answers_are_not_pain_points(table):
     assert "tell" not in set(pains["stage"])
 
 
-def test_pain_points_rank_by_reach_then_strength(table):
+def test_pain_points_name_stage_touchpoint_and_reach(table):
     pains = moments(table, negative=True)
     assert list(zip(pains["stage"], pains["touchpoint"], pains["participants"], strict=True)) == [
         ("help", "phone", 2),
@@ -224,3 +224,41 @@ def test_a_moment_reads_the_same_with_or_without_a_touchpoint():
 
 def test_a_valence_that_rounds_to_zero_has_no_minus_sign():
     assert [signed(v) for v in (-0.001, 0.0, -0.37, 0.5)] == ["+0.00", "+0.00", "−0.37", "+0.50"]
+
+
+def test_one_complaint_naming_two_channels_is_one_pain_point_for_both_teams(table):
+    both = pd.concat(
+        [
+            table,
+            pd.DataFrame(
+                [row("d:2", "P4", "help", "phone;web", -0.9, "I emailed, then rang, then waited.")]
+            ),
+        ]
+    )
+    pains = moments(both, negative=True)
+    merged = pains[pains["touchpoint"] == "web;phone"]
+    assert len(merged) == 0  # web also rests on c:2, so web and phone keep their own rows
+    alone = moments(both[both["segment_id"] == "d:2"], negative=True)
+    assert list(alone["touchpoint"]) == ["phone;web"] and list(alone["segments"]) == [1]
+    ranked = priorities(both[both["segment_id"] == "d:2"], BOOK, n_participants=1)
+    assert ranked.loc[0, "owner"] == "support, web"
+    assert BOOK.label("touchpoints", "phone;web") == "Phone and Website"
+
+
+def test_pain_points_rank_by_priority_as_what_to_fix_first_does(table):
+    # One participant at -1.0 outranks two at -0.3: 1 x 1.0 > 2 x 0.3.
+    sharp = pd.concat(
+        [
+            table[table["stage"] != "help"],
+            pd.DataFrame(
+                [
+                    row("a:2", "P1", "help", "phone", -0.3, "On hold for an hour, no refund yet."),
+                    row("b:2", "P2", "help", "phone", -0.3, "On hold forever for a refund here."),
+                    row("c:2", "P3", "help", "web", -1.0, "The refund form on the site was dead."),
+                ]
+            ),
+        ]
+    )
+    pains = moments(sharp, negative=True)
+    assert list(pains["touchpoint"]) == ["web", "phone"]
+    assert list(priorities(sharp, BOOK, 3, pains)["touchpoint"]) == ["web", "phone"]

@@ -319,8 +319,11 @@ def moments(coded: pd.DataFrame, *, negative: bool, top: int | None = None) -> p
     """Pain points (``negative``) or delights: stage x touchpoint cells ranked by reach, strength.
 
     A moment is a (stage, touchpoint) pair where participants voiced clearly negative (or positive)
-    feelings. Ranked by how many participants raised it, then by mean valence, so that what many
-    people felt comes first.
+    feelings. Touchpoints of a stage that rest on exactly the same turns are one moment, their ids
+    ``;``-joined ("phone_support;email"): one complaint that names two channels is one problem,
+    not two. Pain points are ranked by priority, how many participants raised it times how
+    negative it was (``priorities`` ranks the same way), delights by participants; then by
+    segments and strength, so that what many people felt comes first.
     """
     columns = ["stage", "touchpoint", "participants", "segments", "mean_valence", "example"]
     # Short answers ("No. Not really.") carry too little to call a pain point or a delight (and
@@ -337,6 +340,17 @@ def moments(coded: pd.DataFrame, *, negative: bool, top: int | None = None) -> p
         touchpoint=strong["touchpoints"].map(lambda v: split_codes(v) or [""])
     ).explode("touchpoint")
     exploded = exploded.sort_values("valence", ascending=negative, kind="stable")
+    turns = exploded.groupby(["stage", "touchpoint"], sort=False)["segment_id"].agg(
+        lambda ids: tuple(sorted(set(ids)))
+    )
+    together: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for (stage, touchpoint), ids in turns.items():
+        together.setdefault((stage, ids), []).append(touchpoint)
+    joined = {(s, t): ";".join(tps) for (s, _), tps in together.items() for t in tps}
+    exploded["touchpoint"] = [
+        joined[key] for key in zip(exploded["stage"], exploded["touchpoint"], strict=True)
+    ]
+    exploded = exploded.drop_duplicates(["stage", "touchpoint", "segment_id"])
     table = (
         exploded.groupby(["stage", "touchpoint"], sort=False)
         .agg(
@@ -348,10 +362,11 @@ def moments(coded: pd.DataFrame, *, negative: bool, top: int | None = None) -> p
         .reset_index()
     )
     strength = table["mean_valence"] if negative else -table["mean_valence"]
-    table = table.assign(_strength=strength).sort_values(
-        ["participants", "segments", "_strength"], ascending=[False, False, True], kind="stable"
+    reach = table["participants"] * -table["mean_valence"] if negative else table["participants"]
+    table = table.assign(_reach=reach, _strength=strength).sort_values(
+        ["_reach", "segments", "_strength"], ascending=[False, False, True], kind="stable"
     )
-    table = table.drop(columns="_strength")
+    table = table.drop(columns=["_reach", "_strength"])
     return (table if top is None else table.head(top)).reset_index(drop=True)[columns]
 
 
@@ -416,8 +431,13 @@ def priorities(
     if pains.empty or not n_participants:
         return pd.DataFrame(columns=columns)
     owners = {c.id: c.owner for c in codebook.touchpoints}
+
+    def owner(touchpoints: str) -> str:
+        named = dict.fromkeys(owners.get(t, "") for t in split_codes(touchpoints))
+        return ", ".join(o for o in named if o) or "unassigned"
+
     table = pains.assign(
-        owner=pains["touchpoint"].map(lambda t: owners.get(t, "") or "unassigned"),
+        owner=pains["touchpoint"].map(owner),
         share=pains["participants"] / n_participants,
     )
     table["score"] = (table["share"] * -table["mean_valence"]).round(3)

@@ -180,11 +180,13 @@ class Codebook:
         )
 
     def label(self, dimension: str, code_id: str) -> str:
-        """The human label of a code id (the id itself when unknown)."""
-        for code in self.dimension(dimension):
-            if code.id == code_id:
-                return code.label
-        return code_id
+        """The human label of a code id (the id itself when unknown); of ``;``-joined ids (a
+        moment on several touchpoints), the labels joined: "Phone support and Email"."""
+        labels = {code.id: code.label for code in self.dimension(dimension)}
+        parts = [labels.get(c, c) for c in code_id.split(";")]
+        if len(parts) < 3:
+            return " and ".join(parts)
+        return f"{', '.join(parts[:-1])} and {parts[-1]}"
 
     @property
     def stage_ids(self) -> list[str]:

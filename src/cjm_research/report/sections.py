@@ -194,8 +194,11 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             "degrees of freedom (wide on few segments, as it should be); it is not shown for "
             "stages with a single segment.",
             f"Pain points are stage × touchpoint moments with valence at or below "
-            f"{signed(PAIN_VALENCE)}, delights at or above {signed(DELIGHT_VALENCE)}; both are "
-            "ranked by how many participants voiced them.",
+            f"{signed(PAIN_VALENCE)}, delights at or above {signed(DELIGHT_VALENCE)}; "
+            "touchpoints named in exactly the same segments make one moment. Pain points are "
+            "ranked by priority (the share of participants who voiced one times how negative it "
+            "was), in the summary, the map and What to fix first alike; delights by how many "
+            "participants voiced them.",
             f"A stage with fewer than {MIN_EVIDENCE} coded segments is flagged as low evidence"
             + (f": {flagged}." if flagged else "; no stage is flagged."),
         ],
@@ -218,16 +221,16 @@ def team_items(journey: Journey, codebook: Codebook) -> dict[str, list[str]]:
     in the codebook's ``owner``), as every report format lists them."""
     teams: dict[str, list[str]] = {}
     for row in journey.priorities.head(TOP_PRIORITIES).itertuples(index=False):
-        if row.owner and row.owner != "unassigned":
-            teams.setdefault(row.owner, []).append(
-                moment_text(
-                    journey.stage_labels.get(row.stage, row.stage),
-                    codebook.label("touchpoints", row.touchpoint) if row.touchpoint else "",
-                    row.mean_valence,
-                    row.participants,
-                    of=journey.n_participants,
-                )
-            )
+        text = moment_text(
+            journey.stage_labels.get(row.stage, row.stage),
+            codebook.label("touchpoints", row.touchpoint) if row.touchpoint else "",
+            row.mean_valence,
+            row.participants,
+            of=journey.n_participants,
+        )
+        for team in row.owner.split(", "):  # a moment on two teams' touchpoints is both's
+            if team and team != "unassigned":
+                teams.setdefault(team, []).append(text)
     return dict(sorted(teams.items()))
 
 
