@@ -206,3 +206,13 @@ def test_the_summary_never_calls_a_stage_that_reads_fine_the_low_point():
     )
     assert low.endswith(" Onboarding reads lower (−0.60) on only 2 segments.")
     assert summarise(journey, str).lowest.startswith("The journey is at its lowest in Support")
+
+
+def test_the_summary_says_how_many_segments_the_stage_counts_leave_out():
+    journey = make_journey()
+    counts = summarise(journey, str).counts
+    assert counts.startswith("This report rests on 24 coded segments from 5 participants")
+    assert counts.endswith(
+        "(23 of them in a journey stage, 1 not about the journey: introductions and closing talk)."
+    )
+    assert int(journey.coverage["segments"].sum()) == 23  # what the stage sections add up to

@@ -364,11 +364,20 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
         ]
 
     thin = ", ".join(stage(s, s) for s in journey.low_evidence)
+    staged = int(journey.segments["stage"].isin(journey.stages).sum())
+    # The stage counts further on add up to the staged ones: say where the others went.
+    other = journey.n_segments - staged
+    aside = (
+        f" ({staged} of them in a journey stage, {other} not about the journey: introductions "
+        "and closing talk)"
+        if other
+        else ""
+    )
     return Summary(
         counts=(
             f"This report rests on {plural(journey.n_segments, 'coded segment')} from "
             f"{plural(journey.n_participants, 'participant')} in "
-            f"{plural(journey.n_interviews, 'interview')}."
+            f"{plural(journey.n_interviews, 'interview')}{aside}."
         ),
         lowest=low,
         pain_points=lines(journey.pain_points),
