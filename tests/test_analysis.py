@@ -262,3 +262,12 @@ def test_pain_points_rank_by_priority_as_what_to_fix_first_does(table):
     pains = moments(sharp, negative=True)
     assert list(pains["touchpoint"]) == ["web", "phone"]
     assert list(priorities(sharp, BOOK, 3, pains)["touchpoint"]) == ["web", "phone"]
+
+
+def test_pain_points_and_delights_follow_the_coders_valence_scale(table):
+    mild = table.assign(valence=table["valence"].where(table["valence"] >= 0, -0.2))
+    assert moments(mild, negative=True).empty  # the rules coder's -0.25
+    semantic = mild.assign(coder="auto:semantic@16")
+    assert list(moments(semantic, negative=True)["touchpoint"]) == ["phone", "web"]
+    journey = build_journey(semantic, BOOK, "p")
+    assert journey.moment_valences == (-0.15, 0.2) and len(journey.pain_points) == 2

@@ -25,9 +25,13 @@ MIN_EVIDENCE = 3
 #: valence leans to the neighbouring turns (heads v6) the example study gives 0.608 at 0.075 and
 #: 0.621 at 0.1 (broadband 0.550 and 0.552): within what 224 turns tell apart, so it stays.
 NEUTRAL_BANDS = {"semantic": 0.075, "rules": 0.2}
-#: Valence at or below this counts as a pain point; at or above the positive twin, a delight.
-PAIN_VALENCE = -0.25
-DELIGHT_VALENCE = 0.35
+#: A turn at or below the first valence can make a pain point, at or above the second a delight,
+#: by the coder that coded it. The semantic coder's valences are compressed as its neutral band is
+#: narrow: on the example study's gold (development) turns of six words or more, telling those a
+#: person scored -0.4 or lower, -0.15 gives F1 0.72 and -0.25 0.52 (recall 0.74 against 0.37);
+#: telling +0.5 or higher, +0.2 gives 0.65 and +0.35 0.25 (broadband, for information: 0.63 /
+#: 0.55 and 0.42 / 0.34). The rules coder's wider scale keeps -0.25 / +0.35.
+MOMENT_VALENCES = {"semantic": (-0.15, 0.2), "rules": (-0.25, 0.35)}
 #: A pain point or delight rests on turns of at least this many words.
 MIN_MOMENT_WORDS = 6
 
@@ -84,6 +88,8 @@ class Journey:
     funnel: pd.DataFrame = field(default_factory=pd.DataFrame)
     priorities: pd.DataFrame = field(default_factory=pd.DataFrame)
     neutral_band: float = NEUTRAL_BANDS["semantic"]
+    #: the valences at or beyond which a turn makes a pain point or a delight (its coder's)
+    moment_valences: tuple[float, float] = MOMENT_VALENCES["semantic"]
 
     @property
     def n_segments(self) -> int:
@@ -142,10 +148,12 @@ def build_journey(
         emotion_curve=emotion_curve(coded, stages, band),
         low_evidence=[s for s in stages if (coded["stage"] == s).sum() < MIN_EVIDENCE],
         neutral_band=band,
+        moment_valences=MOMENT_VALENCES[coder_method(rows)],
     )
     if not detail:
         return journey
-    pains = moments(coded, negative=True)
+    pain, delight = journey.moment_valences
+    pains = moments(coded, negative=True, threshold=pain)
     actions = stage_actions(coded, codebook)
     if len(actions):
         # Where each phrase was said, as a quote's provenance: the stage section shows it.
@@ -154,7 +162,7 @@ def build_journey(
             quote_of(by_id.loc[sid], participant_labels).provenance for sid in actions["segment_id"]
         ]
     journey.pain_points = pains
-    journey.delights = moments(coded, negative=False)
+    journey.delights = moments(coded, negative=False, threshold=delight)
     journey.quotes = {
         stage: pick_quotes(coded[coded["stage"] == stage], quotes_per_stage, participant_labels)
         for stage in stages
@@ -166,13 +174,19 @@ def build_journey(
     return journey
 
 
-def neutral_band(rows: pd.DataFrame) -> float:
-    """The neutral band (``NEUTRAL_BANDS``) of the coder that coded most of ``rows``."""
+def coder_method(rows: pd.DataFrame) -> str:
+    """The machine coder that coded most of ``rows`` (``semantic`` or ``rules``; ``semantic``
+    for a researcher's own codes, which the valence scales follow)."""
     if "coder" not in rows or rows.empty:
-        return NEUTRAL_BANDS["semantic"]
+        return "semantic"
     method = rows["coder"].astype(str).str.extract(r"^auto:([a-z_]+)", expand=False).value_counts()
     most = str(method.index[0]) if len(method) else "semantic"
-    return NEUTRAL_BANDS.get(most, NEUTRAL_BANDS["semantic"])
+    return most if most in NEUTRAL_BANDS else "semantic"
+
+
+def neutral_band(rows: pd.DataFrame) -> float:
+    """The neutral band (``NEUTRAL_BANDS``) of the coder that coded most of ``rows``."""
+    return NEUTRAL_BANDS[coder_method(rows)]
 
 
 def share_text(point: pd.Series) -> str:
@@ -315,7 +329,13 @@ def t_critical(df: float) -> float:
     return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
 
 
-def moments(coded: pd.DataFrame, *, negative: bool, top: int | None = None) -> pd.DataFrame:
+def moments(
+    coded: pd.DataFrame,
+    *,
+    negative: bool,
+    top: int | None = None,
+    threshold: float | None = None,
+) -> pd.DataFrame:
     """Pain points (``negative``) or delights: stage x touchpoint cells ranked by reach, strength.
 
     A moment is a (stage, touchpoint) pair where participants voiced clearly negative (or positive)
@@ -323,16 +343,19 @@ def moments(coded: pd.DataFrame, *, negative: bool, top: int | None = None) -> p
     ``;``-joined ("phone_support;email"): one complaint that names two channels is one problem,
     not two. Pain points are ranked by priority, how many participants raised it times how
     negative it was (``priorities`` ranks the same way), delights by participants; then by
-    segments and strength, so that what many people felt comes first.
+    segments and strength, so that what many people felt comes first. A turn counts at or beyond
+    ``threshold``, by default its coder's (``MOMENT_VALENCES``).
     """
     columns = ["stage", "touchpoint", "participants", "segments", "mean_valence", "example"]
     # Short answers ("No. Not really.") carry too little to call a pain point or a delight (and
     # are where sentiment models misfire); they still count in the emotion curve.
     substantive = coded[coded["text"].str.split().str.len() >= MIN_MOMENT_WORDS]
+    if threshold is None:
+        threshold = MOMENT_VALENCES[coder_method(coded)][0 if negative else 1]
     strong = (
-        substantive[substantive["valence"] <= PAIN_VALENCE]
+        substantive[substantive["valence"] <= threshold]
         if negative
-        else substantive[substantive["valence"] >= DELIGHT_VALENCE]
+        else substantive[substantive["valence"] >= threshold]
     )
     if strong.empty:
         return pd.DataFrame(columns=columns)

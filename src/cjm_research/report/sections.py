@@ -11,9 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cjm_research.analysis import (
-    DELIGHT_VALENCE,
     MIN_EVIDENCE,
-    PAIN_VALENCE,
     Journey,
     Quote,
     moment_text,
@@ -194,7 +192,8 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             "degrees of freedom (wide on few segments, as it should be); it is not shown for "
             "stages with a single segment.",
             f"Pain points are stage × touchpoint moments with valence at or below "
-            f"{signed(PAIN_VALENCE)}, delights at or above {signed(DELIGHT_VALENCE)}; "
+            f"{signed(journey.moment_valences[0])}, delights at or above "
+            f"{signed(journey.moment_valences[1])} (set for the coder that coded them); "
             "touchpoints named in exactly the same segments make one moment. Pain points are "
             "ranked by priority (the share of participants who voiced one times how negative it "
             "was), in the summary, the map and What to fix first alike; delights by how many "
@@ -383,11 +382,12 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
         pain_points=lines(journey.pain_points),
         delights=lines(journey.delights),
         no_pain_points=(
-            f"No segment of this persona was coded with valence at or below {signed(PAIN_VALENCE)}."
+            "No segment of this persona was coded with valence at or below "
+            f"{signed(journey.moment_valences[0])}."
         ),
         no_delights=(
             "No segment of this persona was coded with valence at or above "
-            f"{signed(DELIGHT_VALENCE)}."
+            f"{signed(journey.moment_valences[1])}."
         ),
         low_evidence=(
             f"Low evidence (fewer than {MIN_EVIDENCE} coded segments) for: {thin}. Read what "
