@@ -9,7 +9,7 @@ from docx import Document
 
 from cjm_research.report import persona as report
 from cjm_research.report.render.html import esc
-from cjm_research.report.sections import summarise, team_items
+from cjm_research.report.sections import stage_definition, summarise, team_items
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.segments import write as write_segments
@@ -216,3 +216,11 @@ def test_the_summary_says_how_many_segments_the_stage_counts_leave_out():
         "(23 of them in a journey stage, 1 not about the journey: introductions and closing talk)."
     )
     assert int(journey.coverage["segments"].sum()) == 23  # what the stage sections add up to
+
+
+def test_a_stage_section_defines_the_stage_without_the_coders_rules(ctx):
+    definition = stage_definition(ctx.codebook, "awareness")
+    assert definition.startswith("The moment the customer first hears of")
+    assert definition.endswith("walking past a shop.") and "Code here" not in definition
+    section = report.stage_html(ctx, "awareness")
+    assert esc(definition) in section and "Code here only" not in section

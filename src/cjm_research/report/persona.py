@@ -59,6 +59,7 @@ from cjm_research.report.sections import (
     methodology,
     quote_attribution,
     reach_table,
+    stage_definition,
     stage_doing_lines,
     stage_intro,
     stage_mix,
@@ -364,11 +365,8 @@ def stage_html(ctx: ReportContext, stage: str) -> str:
     """One stage's section: evidence, touchpoints, emotions and quotes with provenance."""
     journey = ctx.journey
     parts = [html.heading(f"Stage: {journey.stage_labels[stage]}", 2, stage_anchor(stage))]
-    parts += [
-        html.paragraph(c.description)
-        for c in ctx.codebook.stages
-        if c.id == stage and c.description
-    ]
+    definition = stage_definition(ctx.codebook, stage)
+    parts += [html.paragraph(definition)] if definition else []
     sentence, warning = stage_intro(journey, stage)
     parts.append(html.paragraph(sentence))
     if warning:

@@ -5,6 +5,7 @@ alt texts, priorities and the methodology. The renderers (Word, HTML) only lay i
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -44,6 +45,16 @@ def figure_captions(journey: Journey) -> dict[str, str]:
         "touchpoint_heatmap": "Segments naming each touchpoint, by stage.",
         "emotion_heatmap": "Coded emotions by stage (segments).",
     }
+
+
+def stage_definition(codebook: Codebook, stage: str) -> str:
+    """What a stage is, for a reader: the first sentence of its codebook description. The rest
+    tells coders where the boundaries run ("Code here only the first contact…"); the methodology
+    keeps the whole description."""
+    for code in codebook.stages:
+        if code.id == stage:
+            return re.split(r"(?<=[.!?])\s+(?=[A-Z])", code.description.strip(), maxsplit=1)[0]
+    return ""
 
 
 def stage_intro(journey: Journey, stage: str) -> tuple[str, str]:
@@ -112,7 +123,7 @@ def stage_mix(journey: Journey, codebook: Codebook, stage: str, top: int = 3) ->
 #: Sentences and headings every report format uses word for word.
 PRIORITY_RULE = (
     "Pain points ranked by priority: the share of participants who raised them times how "
-    "negative they were (|mean valence|)."
+    "negative they were (|mean valence|), from 0 to 1 (1 would be every participant at −1)."
 )
 
 

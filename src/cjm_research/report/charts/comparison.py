@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from cjm_research.analysis import MIN_EVIDENCE
 from cjm_research.compare import Comparison
@@ -258,7 +259,13 @@ def touchpoint_persona_heatmap(comparison: Comparison, codebook: Codebook) -> Fi
             shown,
             annot,
             vmax=max(0.05, float(values.max())),
-            colorbar={"label": "share of the persona's segments", "format": "{x:.0%}"},
+            # Ticks on whole steps (5 %, 10 % …): 2.5 % steps printed as "2 %, 8 %, 12 %" read
+            # as an uneven scale.
+            colorbar={
+                "label": "share of the persona's segments",
+                "format": "{x:.0%}",
+                "ticks": MaxNLocator(nbins=5, steps=[1, 2, 5, 10]),
+            },
             # Explicit labels, wrapped to the column: every persona named however many there are.
             xticklabels=headers,
             yticklabels=list(shown.index),

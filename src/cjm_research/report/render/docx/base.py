@@ -194,8 +194,14 @@ class Writer:
         return self.codebook.label("emotions", code) if code else "no emotion"
 
 
+#: A table of at most this many rows is kept on one page (a three-row table split with its last
+#: row alone under a repeated header); a longer one may break, its header repeated.
+KEEP_TOGETHER_ROWS = 12
+
+
 def add_table(report: Writer, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
-    """A table in the reference's table style whose header row repeats on every page."""
+    """A table in the reference's table style whose header row repeats on every page; a short
+    one is kept on one page."""
     table = report.doc.add_table(rows=1, cols=len(header))
     table.style = "CJM Table"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
@@ -204,6 +210,12 @@ def add_table(report: Writer, header: Sequence[str], rows: Sequence[Sequence[str
     for values in rows:
         for cell, text in zip(table.add_row().cells, values, strict=True):
             add_cell_text(report, cell, text, "Table Text")
+    if len(rows) <= KEEP_TOGETHER_ROWS:
+        for row in table.rows[:-1]:  # each row keeps with the next: Word's way to hold a table
+            row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
     return table
 
 

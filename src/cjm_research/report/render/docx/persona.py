@@ -34,6 +34,7 @@ from cjm_research.report.sections import (
     methodology,
     quote_attribution,
     reach_table,
+    stage_definition,
     stage_doing_lines,
     stage_intro,
     stage_mix,
@@ -207,9 +208,9 @@ def _emotion_and_touchpoints(report: PersonaWriter, name: str) -> None:
 def _stage_section(report: PersonaWriter, stage: str) -> None:
     journey = report.journey
     report.heading(f"Stage: {report.stage(stage)}")
-    for code in report.codebook.stages:
-        if code.id == stage and code.description:
-            report.para(code.description).paragraph_format.keep_with_next = True
+    definition = stage_definition(report.codebook, stage)
+    if definition:
+        report.para(definition).paragraph_format.keep_with_next = True
     sentence, warning = stage_intro(journey, stage)
     intro = [report.para(sentence)]
     if warning:
