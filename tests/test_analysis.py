@@ -129,6 +129,11 @@ def test_actions_are_what_customers_say_they_did_in_their_words():
         ("compared prices on two sites", "compared"),
     ]
     assert actions_in("I rang the sales line from the car.") == [("rang the sales line", "rang")]
+    # Cut at four words in the middle of a phrase, the phrase ends a word earlier.
+    assert actions_in("I got an email the next day.") == [("got an email", "got")]
+    assert actions_in("I got the bookshelf with fifteen percent off.") == [
+        ("got the bookshelf", "got")
+    ]
 
 
 def test_stage_actions_rank_verbs_many_participants_share():

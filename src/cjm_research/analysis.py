@@ -496,8 +496,8 @@ _CLAUSE_END = frozenset(
     "was is were i it's there where who like before".split()
 )
 _TRAILING = frozenset(
-    "the a an to it of for on in at with from into onto my our their his her some any after about "
-    "saying".split()
+    "the a an to it of for on in at with within from into onto my our their his her some any "
+    "after about saying would could should will be been being all".split()
 )
 _ACTION = re.compile(
     r"\b(?:I|We|we)\s+(?:(?:then|just|also|finally|eventually|even|actually|immediately|"
@@ -517,11 +517,17 @@ def actions_in(text: str) -> list[tuple[str, str]]:
         ):
             continue
         words: list[str] = []
-        for word in rest.split():
+        following = rest.split()
+        for n, word in enumerate(following):
             if word.lower() in _CLAUSE_END:
                 break
             words.append(word)
             if len(words) == 4:
+                # Cut mid-phrase ("got an email the next [day]", "bought my first flat last
+                # [year]"): its last word belongs to what follows.
+                after = following[n + 1].lower() if n + 1 < len(following) else ""
+                if after and after not in _CLAUSE_END and after not in _TRAILING:
+                    words.pop()
                 break
         while words and words[-1].lower() in _TRAILING:
             words.pop()
