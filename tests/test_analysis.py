@@ -215,12 +215,12 @@ def test_top_counts_are_the_largest_non_zero_with_codebook_order_breaking_ties()
 
 def test_a_moment_reads_the_same_with_or_without_a_touchpoint():
     assert where("Support", "Delivery") == "Delivery during Support"
-    assert where("Onboarding", "") == "Onboarding"
+    assert where("Onboarding", "") == "Onboarding, no touchpoint named"
     assert moment_text("Support", "Delivery", -0.494, 3, segments=5) == (
         "Delivery during Support: 3 participants, 5 segments (mean valence \u22120.49)"
     )
     assert moment_text("Onboarding", "", 0.65, 1, segments=1) == (
-        "Onboarding: 1 participant, 1 segment (mean valence +0.65)"
+        "Onboarding, no touchpoint named: 1 participant, 1 segment (mean valence +0.65)"
     )
     assert moment_text("Usage", "App", -0.3, 1, of=4) == (
         "App during Usage: 1 of 4 participants (mean valence \u22120.30)"

@@ -44,7 +44,11 @@ def test_curated_insights_carry_their_evidence_then_generated_ones(tmp_path, jou
     assert (curated.kind, curated.title, curated.owner) == (CURATED, "Holds hurt", "support")
     assert [q.segment_id for q in curated.evidence] == ["a:2", "b:2"]
     assert curated.evidence[0].participant == "Participant 01"
-    assert generated.kind == GENERATED and "recurring" in generated.title
+    assert generated.kind == GENERATED
+    assert generated.title == "Recurring pain point: Phone during Help"
+    assert generated.opportunity == (
+        "Read the quotes with the support team and decide what would help"
+    )
     assert generated.participants == 2 and generated.evidence
     assert opportunities_by_stage(found, ["help", "tell"])["help"][0] == "Call back"
 

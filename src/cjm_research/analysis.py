@@ -34,6 +34,8 @@ NEUTRAL_BANDS = {"semantic": 0.075, "rules": 0.2}
 MOMENT_VALENCES = {"semantic": (-0.15, 0.2), "rules": (-0.25, 0.35)}
 #: A pain point or delight rests on turns of at least this many words.
 MIN_MOMENT_WORDS = 6
+#: How a moment without a touchpoint is named, in every section and on the map.
+NO_TOUCHPOINT = "no touchpoint named"
 
 
 @dataclass(frozen=True)
@@ -396,9 +398,10 @@ def moments(
 def where(stage: str, touchpoint: str) -> str:
     """Where a moment happened, in a report's words: "Delivery during Support", or the stage alone.
 
-    ``stage`` and ``touchpoint`` are labels; a moment with no touchpoint named is its stage's.
+    ``stage`` and ``touchpoint`` are labels; a moment with no touchpoint named is its stage's,
+    and says so ("Support, no touchpoint named"): the stage alone reads as the team.
     """
-    return f"{touchpoint} during {stage}" if touchpoint else stage
+    return f"{touchpoint} during {stage}" if touchpoint else f"{stage}, {NO_TOUCHPOINT}"
 
 
 def moment_text(

@@ -148,14 +148,22 @@ def generated_insights(
             evidence = (quote_of(rows.loc[row.example], participant_labels),)
         found.append(
             Insight(
-                title=f"{subject} is a recurring pain point",
+                title=(
+                    f"Recurring pain point: {subject}"
+                    if row.participants >= 2
+                    else f"Pain point to look into: {subject}"
+                ),
                 detail=(
                     f"{row.participants} of {journey.n_participants} participants voiced "
                     f"negative feelings here in {row.segments} segments "
                     f"(mean valence {signed(row.mean_valence)})."
                 ),
-                opportunity=f"Fix {subject.lower()}"
-                + (f" (owner: {row.owner})" if row.owner else ""),
+                # A lead, not a solution: the data says where it hurts, not what would help.
+                opportunity=(
+                    f"Read the quotes with the {row.owner} team and decide what would help"
+                    if row.owner and row.owner != "unassigned"
+                    else "Name an owner, read the quotes and decide what would help"
+                ),
                 stage=row.stage,
                 touchpoint=row.touchpoint,
                 owner=row.owner if row.owner != "unassigned" else "",

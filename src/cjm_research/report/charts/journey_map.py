@@ -15,7 +15,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from cjm_research.analysis import MIN_EVIDENCE, Journey, plural, signed, top_counts
+from cjm_research.analysis import (
+    MIN_EVIDENCE,
+    NO_TOUCHPOINT,
+    Journey,
+    plural,
+    signed,
+    top_counts,
+)
 from cjm_research.model import Codebook
 from cjm_research.report.charts.style import (
     GRID,
@@ -430,7 +437,7 @@ def _pain_lane(
             continue
         row = rows.iloc[0]
         touchpoint = str(row["touchpoint"] or "")
-        label = codebook.label("touchpoints", touchpoint) if touchpoint else "(no touchpoint)"
+        label = codebook.label("touchpoints", touchpoint) if touchpoint else NO_TOUCHPOINT
         head = wrap(label, width, 9, max_lines=2, weight="bold")
         blocks: _Blocks = [
             (head, {"fontsize": 9, "fontweight": "bold", "color": NEGATIVE}),
