@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,12 +19,15 @@ from cjm_research.codebook import load_codebook
 from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest import (
     build_transcript,
+    fold_label,
+    group_speakers,
     is_safe_id,
     load_participants,
     load_personas,
     meta_names,
     read_raw,
     readers,
+    unlisted_group,
 )
 from cjm_research.model import PARTICIPANT, Codebook, Participant, Persona, Transcript
 
@@ -295,7 +297,8 @@ def _participant_conflicts(path: Path, participants: dict[str, Participant]) -> 
             )  # fmt: skip
         if row.file:
             # A group interview's rows share the file, one speaker each.
-            owner = files.setdefault(f"{_posix(row.file).casefold()}\0{_fold(row.speaker)}", pid)
+            key = f"{_posix(row.file).casefold()}\0{fold_label(row.speaker)}"
+            owner = files.setdefault(key, pid)
             if owner != pid:
                 found.append(
                     Problem(WARNING, path, None,
@@ -433,7 +436,7 @@ class _TranscriptLoader:
         )
         transcript.participant_id = participant_id
         if group:
-            transcript.speakers = _group_speakers(transcript, group)
+            transcript.speakers = group_speakers(transcript, group)
             transcript.warnings += [
                 f"participants.csv lists this file for {r.participant_id!r} without a speaker, "
                 "beside a group's rows: left out — give them their label in 'speaker'"
@@ -441,7 +444,7 @@ class _TranscriptLoader:
                 if not r.speaker
             ]
         else:
-            transcript.warnings += _unlisted_group(transcript)
+            transcript.warnings += unlisted_group(transcript)
         transcript.persona_id = self._persona_for(path, meta, participant_id, row, transcript)
         language = _meta(meta, "language")
         if language and not language.casefold().startswith("en"):
@@ -502,62 +505,6 @@ class _TranscriptLoader:
                 return noted
             transcript.warnings.append(f"persona {persona_id!r} has no note in personas/")
         return persona_id
-
-
-def _group_speakers(transcript: Transcript, group: list[Participant]) -> dict[str, str]:
-    """A group interview's speaker labels → participant ids, from the rows that give this file
-    a ``speaker``; a row whose label nobody speaks, a participant without a row and rows of
-    other personas are warned."""
-    spoken = {_fold(t.speaker): t.speaker for t in transcript.participant_turns}
-    speakers: dict[str, str] = {}
-    for row in group:
-        label = spoken.get(_fold(row.speaker))
-        if label is None:
-            transcript.warnings.append(
-                f"participants.csv gives speaker {row.speaker!r} to {row.participant_id!r}, but "
-                f"no participant speaks as {row.speaker!r} here — write the label as the "
-                f"transcript does ({', '.join(map(repr, spoken.values())) or 'no participant'})"
-            )
-        else:
-            speakers.setdefault(label, row.participant_id)
-    transcript.warnings += [
-        f"speaker {label!r} has no row in participants.csv: counted as a participant without an "
-        f"id — add a row with this file and speaker {label!r}"
-        for label in spoken.values()
-        if label not in speakers
-    ]
-    personas = dict.fromkeys(r.persona_id for r in group if r.persona_id)
-    if len(personas) > 1:
-        first = next(iter(personas))
-        transcript.warnings.append(
-            f"participants.csv gives this group interview's speakers the personas "
-            f"{', '.join(map(repr, personas))}; it is read as {first!r}'s — a transcript goes in "
-            "one persona's report: give its rows one persona"
-        )
-    return speakers
-
-
-#: Turns a speaker needs before a second participant voice reads as a group interview.
-GROUP_TURNS = 3
-
-
-def _unlisted_group(transcript: Transcript) -> list[str]:
-    """The warning for a transcript whose one participant id covers several voices."""
-    if not transcript.participant_id:
-        return []  # without an id each voice is counted as its own participant already
-    turns = Counter(t.speaker for t in transcript.participant_turns)
-    voices = [label for label, n in turns.items() if n >= GROUP_TURNS]
-    if len(voices) < 2:
-        return []
-    return [
-        f"{len(voices)} speakers ({', '.join(voices)}) are counted as one participant, "
-        f"{transcript.participant_id!r} — for a group interview give each a row in "
-        "participants.csv with this file and their label in a 'speaker' column"
-    ]
-
-
-def _fold(label: str) -> str:
-    return unicodedata.normalize("NFC", label.strip()).casefold()
 
 
 def _same_but_case(value: str, known: Collection[str]) -> str:

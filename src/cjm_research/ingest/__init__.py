@@ -22,6 +22,7 @@ from cjm_research.ingest.normalize import (
     read_text_file,
 )
 from cjm_research.ingest.personas import is_safe_id, load_participants, load_personas, read_persona
+from cjm_research.ingest.speakers import fold_label, group_speakers, unlisted_group
 from cjm_research.ingest.subtitles import read_srt, read_vtt
 from cjm_research.ingest.text import read_text
 from cjm_research.model import Transcript
@@ -35,6 +36,8 @@ __all__ = [
     "assign_roles",
     "build_transcript",
     "decode_bytes",
+    "fold_label",
+    "group_speakers",
     "is_safe_id",
     "load_participants",
     "load_personas",
@@ -48,6 +51,7 @@ __all__ = [
     "readers",
     "register_reader",
     "split_front_matter",
+    "unlisted_group",
 ]
 
 _READERS: dict[str, Reader] = {}

@@ -7,12 +7,11 @@ renderers read a :class:`Journey`; notebooks display it.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cjm_research.coding.keywords import KeywordMatcher
+from cjm_research.analysis.actions import stage_actions, stage_doings, stage_phrases
 from cjm_research.model import PARTICIPANT, Codebook
 from cjm_research.segments import split_codes
 
@@ -479,124 +478,6 @@ def funnel(coded: pd.DataFrame, stages: list[str], n_participants: int) -> pd.Da
     table["share"] = table["participants"] / n_participants if n_participants else 0.0
     table.index.name = "stage"
     return table
-
-
-#: Past-tense verbs that are not "-ed" words, for the actions customers report ("I rang them").
-_IRREGULAR = frozenset(
-    "rang ran went got paid bought called sent took told found saw made gave left came spoke "
-    "wrote read chose kept brought put set drove sold spent met sat stood swapped rebooked won "
-    "lost fought threw tore".split()
-)
-#: Verbs of thinking, feeling and being: what customers felt or were, not what they did.
-_NOT_ACTIONS = frozenset(
-    "was were had did thought felt liked loved hated wanted needed wished hoped guessed supposed "
-    "seemed realised realized assumed expected meant used mentioned said guessed worried "
-    "enjoyed preferred noticed remembered forgot imagined reckoned".split()
-)
-#: Words that end the object of an action: a new clause starts.
-_CLAUSE_END = frozenset(
-    "and but because so which that when then if until as while or though although since cause "
-    "was is were i it's there where who like before".split()
-)
-_TRAILING = frozenset(
-    "the a an to it of for on in at with within from into onto my our their his her some any "
-    "after about saying would could should will be been being all".split()
-)
-_ACTION = re.compile(
-    r"\b(?:I|We|we)\s+(?:(?:then|just|also|finally|eventually|even|actually|immediately|"
-    r"literally|basically|only|already|first|still)\s+)?([a-z]+)\b([^.,;!?—–:()\"“”…]*)"
-)
-
-
-def actions_in(text: str) -> list[tuple[str, str]]:
-    """(phrase, verb) of every first-person past action in ``text``: a verb and up to four
-    words of what it acts on, cut where a new clause starts ("I rang them twice and …" →
-    "rang them twice"). Negated or thought-and-feeling verbs are not actions."""
-    found = []
-    for match in _ACTION.finditer(text.replace("\u2019", "'")):
-        verb, rest = match.group(1), match.group(2)
-        if verb in _NOT_ACTIONS or not (
-            verb in _IRREGULAR or (verb.endswith("ed") and len(verb) > 4)
-        ):
-            continue
-        words: list[str] = []
-        following = rest.split()
-        for n, word in enumerate(following):
-            if word.lower() in _CLAUSE_END:
-                break
-            words.append(word)
-            if len(words) == 4:
-                # Cut mid-phrase ("got an email the next [day]", "bought my first flat last
-                # [year]"): its last word belongs to what follows.
-                after = following[n + 1].lower() if n + 1 < len(following) else ""
-                if after and after not in _CLAUSE_END and after not in _TRAILING:
-                    words.pop()
-                break
-        while words and words[-1].lower() in _TRAILING:
-            words.pop()
-        if words:
-            found.append((" ".join([verb, *words]), verb))
-    return found
-
-
-def stage_actions(coded: pd.DataFrame, codebook: Codebook, top: int = 3) -> pd.DataFrame:
-    """What customers did in each stage, in their own words (``actions_in``): per stage, one
-    phrase per verb, the verbs most participants used first, a phrase naming a touchpoint
-    preferred. Columns: stage, phrase, segment_id, participant_id (where it was said)."""
-    touchpoints = KeywordMatcher(codebook.touchpoints)
-    acts = pd.DataFrame(
-        [
-            (stage, phrase, verb, str(sid), str(person))
-            for stage, sid, person, text in coded[
-                ["stage", "segment_id", "participant_id", "text"]
-            ].itertuples(index=False)
-            for phrase, verb in actions_in(str(text))
-        ],
-        columns=["stage", "phrase", "verb", "segment_id", "participant_id"],
-    )
-    if acts.empty:
-        return acts.drop(columns="verb")
-    acts["named"] = [bool(touchpoints.hits(p)) for p in acts["phrase"]]
-    acts["people"] = acts.groupby(["stage", "verb"])["participant_id"].transform("nunique")
-    acts["words"] = acts["phrase"].str.split().str.len()
-    # The best phrase of each verb, then the verbs most participants share.
-    best = acts.sort_values(["named", "words"], ascending=[False, True], kind="stable")
-    best = best.drop_duplicates(["stage", "verb"])
-    best = best.sort_values(
-        ["people", "named", "verb"], ascending=[False, False, True], kind="stable"
-    )
-    chosen = best.groupby("stage", sort=False).head(top)
-    return chosen[["stage", "phrase", "segment_id", "participant_id"]].reset_index(drop=True)
-
-
-def stage_doings(actions: pd.DataFrame, fallback: dict[str, list[str]]) -> dict[str, list[str]]:
-    """The map's "customer actions" lane: each stage's action phrases, else the codebook phrases
-    its turns used (``stage_phrases``)."""
-    said = actions.groupby("stage")["phrase"].agg(list).to_dict() if len(actions) else {}
-    return {stage: said.get(stage) or phrases for stage, phrases in fallback.items()}
-
-
-def stage_phrases(coded: pd.DataFrame, codebook: Codebook, top: int = 3) -> dict[str, list[str]]:
-    """What customers say they do in each stage: the codebook's stage phrases they used.
-
-    Counted once per participant (one talkative person cannot dominate) and ranked by how many
-    participants used the phrase, then how often; ``compar*`` shows as the words said.
-    """
-    matcher = KeywordMatcher(codebook.stages)
-    found: dict[str, list[str]] = {}
-    for stage in codebook.stage_ids:
-        people: dict[str, set[str]] = {}
-        counts: dict[str, int] = {}
-        rows = coded.loc[coded["stage"] == stage, ["participant_id", "text"]]
-        for person, text in rows.itertuples(index=False):
-            # Negation does not matter here: "no refund yet" is still about refunds.
-            for hit, _ in matcher.hits(str(text)):
-                if hit.code == stage:
-                    people.setdefault(hit.phrase, set()).add(person)
-                    counts[hit.phrase] = counts.get(hit.phrase, 0) + 1
-        ranked = sorted(people, key=lambda p: (-len(people[p]), -counts[p], p))
-        found[stage] = ranked[:top]
-    return found
 
 
 def pick_quotes(
