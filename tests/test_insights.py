@@ -94,3 +94,22 @@ def test_changes_name_new_interviews_shifts_and_new_pain_points(journey):
 
 def test_short_opportunity_keeps_the_first_clause():
     assert short_opportunity("Offer paid slots and texts (logistics).") == "Offer paid slots"
+
+
+def test_generated_insights_quote_each_participant_once_and_never_repeat_a_quote():
+    table = pd.DataFrame(
+        [
+            row("a:2", "P1", "help", "phone;web", -0.9, "On hold for an hour, then the form died."),
+            row("b:2", "P2", "help", "phone", -0.6, "I was on hold forever, it was awful."),
+            row("b:3", "P2", "help", "phone", -0.5, "And then on hold again the next day too."),
+            row("c:2", "P3", "help", "web", -0.5, "The refund form on the site would not load."),
+        ]
+    )
+    journey = build_journey(table, BOOK, "p")
+    web, phone = insights_for(journey, [], BOOK)  # 2 x 0.70 before 2 x 0.67
+    assert (web.title, phone.title) == (
+        "Recurring pain point: Website during Help",
+        "Recurring pain point: Phone during Help",
+    )
+    assert [q.segment_id for q in web.evidence] == ["a:2", "c:2"]  # one per participant
+    assert [q.segment_id for q in phone.evidence] == ["b:2"]  # a:2 is quoted above already

@@ -124,6 +124,27 @@ def insights_for(
     return found + generated_insights(journey, codebook, participant_labels)
 
 
+#: Quotes under a generated insight: one per participant, at most this many.
+GENERATED_QUOTES = 2
+
+
+def _evidence(ids: tuple[str, ...], rows: pd.DataFrame, shown: set[str]) -> list[str]:
+    """The segments to quote under a generated insight, from those its pain point rests on
+    (the strongest first): one per participant, none another insight already quoted (two pain
+    points on one turn would show the same words twice) unless nothing else is left."""
+    ids = tuple(sid for sid in ids if sid in rows.index)
+    fresh = [sid for sid in ids if sid not in shown] or list(ids[:1])
+    chosen: list[str] = []
+    people: set[str] = set()
+    for sid in fresh:
+        person = str(rows.loc[sid, "participant_id"])
+        if person not in people and len(chosen) < GENERATED_QUOTES:
+            chosen.append(sid)
+            people.add(person)
+    shown.update(chosen)
+    return chosen
+
+
 def generated_insights(
     journey: Journey, codebook: Codebook, participant_labels: dict[str, str] | None = None
 ) -> list[Insight]:
@@ -140,12 +161,14 @@ def generated_insights(
         recurring = table[table["segments"] >= 2].head(1)
     rows = journey.segments.set_index("segment_id", drop=False)
     found = []
+    shown: set[str] = set()
     for row in recurring.head(5).itertuples(index=False):
         touchpoint = codebook.label("touchpoints", row.touchpoint) if row.touchpoint else ""
         subject = where(codebook.label("stages", row.stage), touchpoint)
-        evidence = ()
-        if row.example in rows.index:
-            evidence = (quote_of(rows.loc[row.example], participant_labels),)
+        evidence = tuple(
+            quote_of(rows.loc[sid], participant_labels)
+            for sid in _evidence(row.evidence, rows, shown)
+        )
         found.append(
             Insight(
                 title=(

@@ -347,7 +347,9 @@ def moments(
     segments and strength, so that what many people felt comes first. A turn counts at or beyond
     ``threshold``, by default its coder's (``MOMENT_VALENCES``).
     """
-    columns = ["stage", "touchpoint", "participants", "segments", "mean_valence", "example"]
+    columns = [
+        "stage", "touchpoint", "participants", "segments", "mean_valence", "example", "evidence"
+    ]  # fmt: skip
     # Short answers ("No. Not really.") carry too little to call a pain point or a delight (and
     # are where sentiment models misfire); they still count in the emotion curve.
     substantive = coded[coded["text"].str.split().str.len() >= MIN_MOMENT_WORDS]
@@ -382,6 +384,8 @@ def moments(
             segments=("segment_id", "nunique"),
             mean_valence=("valence", "mean"),
             example=("segment_id", "first"),
+            # every segment it rests on, the strongest first (``example`` is the first)
+            evidence=("segment_id", lambda ids: tuple(dict.fromkeys(ids))),
         )
         .reset_index()
     )
@@ -450,7 +454,7 @@ def priorities(
     """
     columns = [
         "rank", "stage", "touchpoint", "owner", "participants", "share", "segments",
-        "mean_valence", "score", "example",
+        "mean_valence", "score", "example", "evidence",
     ]  # fmt: skip
     pains = moments(coded, negative=True) if pains is None else pains
     if pains.empty or not n_participants:
