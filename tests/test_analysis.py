@@ -276,3 +276,22 @@ def test_pain_points_and_delights_follow_the_coders_valence_scale(table):
     assert list(moments(semantic, negative=True)["touchpoint"]) == ["phone", "web"]
     journey = build_journey(semantic, BOOK, "p")
     assert journey.moment_valences == (-0.15, 0.2) and len(journey.pain_points) == 2
+
+
+def test_a_stage_coded_all_neutral_has_no_negative_or_positive_share():
+    rows = pd.DataFrame(
+        {
+            "stage": ["buy"] * 4,
+            "emotion": ["neutral", "neutral", "mad", "joy"],
+            "valence": [-0.18, 0.2, -0.6, 0.5],
+        }
+    )
+    signs = {"neutral": 0.0, "mad": -0.8, "joy": 0.8}
+    by_emotion = emotion_curve(rows, ["buy"], 0.075, signs).loc["buy"]
+    assert (by_emotion["negative_share"], by_emotion["positive_share"]) == (0.25, 0.25)
+    by_valence = emotion_curve(rows, ["buy"], 0.075).loc["buy"]  # no codebook: the band decides
+    assert (by_valence["negative_share"], by_valence["positive_share"]) == (0.5, 0.5)
+    journey = build_journey(
+        pd.DataFrame([row("a:1", "P1", "buy", "web", -0.3)]).assign(emotion="neutral"), BOOK, "p"
+    )
+    assert journey.emotion_curve.loc["buy", "negative_share"] == 0.0

@@ -198,7 +198,8 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             "the mean valence of its segments.",
             f"A valence between −{journey.neutral_band:g} and +{journey.neutral_band:g} reads "
             "as neutral (the coder's neutral band); the shares of negative and positive segments "
-            "count those outside it.",
+            "count those coded with a negative emotion (such as frustration or anxiety) or a "
+            "positive one (such as joy or trust).",
             "The 95 % interval is Student's t interval of the mean, mean ± t·sd/√n with n − 1 "
             "degrees of freedom (wide on few segments, as it should be); it is not shown for "
             "stages with a single segment.",
