@@ -342,3 +342,16 @@ def test_a_group_interviews_speakers_are_each_their_own_pseudonym(tmp_path):
     said = redact_segments(rows, key).query("role == 'participant'")
     assert list(said["participant_id"]) == ["Ada", "Bo"] and list(said["speaker"]) == ["Ada", "Bo"]
     assert list(said["text"]) == ["Hello, I'm Ada.", "Bo, hi. Ada said it."]
+
+
+def test_two_participants_sharing_a_pseudonym_stay_two_people(tmp_path):
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,pseudonym,file\nN02,p,Saver B,a.txt\nN03,p,Saver B,b.txt\n",
+    )
+    write(tmp_path / "a.txt", "Interviewer: Hi\nAnna: Hello.\n")
+    write(tmp_path / "b.txt", "Interviewer: Hi\nJose: Hello.\n")
+    study = load_study(tmp_path)
+    assert study_key(study).participants == {"N02": "Saver B", "N03": "Saver B (2)"}
+    [warning] = [p for p in study.warnings if "share the pseudonym" in p.message]
+    assert "participants 'N02' and 'N03' share the pseudonym 'Saver B'" in warning.message

@@ -224,3 +224,16 @@ def test_a_stage_section_defines_the_stage_without_the_coders_rules(ctx):
     assert definition.endswith("walking past a shop.") and "Code here" not in definition
     section = report.stage_html(ctx, "awareness")
     assert esc(definition) in section and "Code here only" not in section
+
+
+def test_an_interviews_own_date_counts_in_the_period(tmp_path):
+    study = tmp_path / "study"
+    shutil.copytree(example_study_dir(), study)
+    aisha = study / "busy-parent" / "p05-aisha.txt"  # a follow-up, dated in its front matter
+    aisha.write_text(
+        aisha.read_text(encoding="utf-8").replace("date: 2026-03-05", "date: 2026-04-20"),
+        encoding="utf-8",
+    )
+    table = write_segments(code_study(load_study(study), "rules").segments, tmp_path / "s.parquet")
+    ctx = report.load_context(study, "busy-parent", table)
+    assert "Interviews 3 Mar 2026 – 20 Apr 2026" in report.title_html(ctx)

@@ -309,7 +309,8 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
         sentences.append(
             f"{label} matters more to {c.name(row.high)}: {_percent(row.high_share)} of their "
             f"segments mention it ({plural(int(row.high_segments), 'segment')} from "
-            f"{row.high_participants} participants) against {_percent(row.low_share)} "
+            f"{plural(int(row.high_participants), 'participant')}) against "
+            f"{_percent(row.low_share)} "
             f"({plural(int(row.low_segments), 'segment')}) for {c.name(row.low)}, {times}."
         )
     thin = c.divergence[c.divergence["compared"] < 2]["stage"]

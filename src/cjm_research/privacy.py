@@ -342,8 +342,17 @@ def _number_participants(key: PseudonymKey, study: Study, rows: pd.DataFrame) ->
             if label not in taken:
                 return label
 
+    used: set[str] = set()
     for pid in [*sorted(ids, key=_natural), *anonymous_keys]:
-        key.participants[pid] = given.get(pid) or next_label()
+        label = given.get(pid) or next_label()
+        # Two people under one pseudonym would be one in every count (validate warns): the
+        # second is told apart.
+        n = 1
+        while label in used:
+            n += 1
+            label = f"{given.get(pid)} ({n})"
+        used.add(label)
+        key.participants[pid] = label
 
 
 def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str, str]:

@@ -287,7 +287,17 @@ def _participant_conflicts(path: Path, participants: dict[str, Participant]) -> 
     found: list[Problem] = []
     ids: dict[str, str] = {}
     files: dict[str, str] = {}
+    pseudonyms: dict[str, str] = {}
     for pid, row in participants.items():
+        if row.pseudonym:
+            other = pseudonyms.setdefault(row.pseudonym.casefold(), pid)
+            if other != pid:
+                found.append(
+                    Problem(WARNING, path, None,
+                            f"participants {other!r} and {pid!r} share the pseudonym "
+                            f"{row.pseudonym!r}; reports tell them apart as {row.pseudonym!r} and "
+                            f"'{row.pseudonym} (2)'", "give each participant their own pseudonym")
+                )  # fmt: skip
         other = ids.setdefault(pid.casefold(), pid)
         if other != pid:
             found.append(
@@ -407,6 +417,14 @@ class _TranscriptLoader:
         rows = self.by_file.get(rel, [])
         group = [r for r in rows if r.speaker]
         listed = (group or rows)[0] if rows else None
+        if group and participant_id not in {"", *(r.participant_id for r in group)}:
+            # A group's voices are its rows' people: a session id would be one more person.
+            result.warnings.append(
+                f"front matter says participant {participant_id!r}, but participants.csv maps "
+                "this group interview's voices to their participants (the 'speaker' column); "
+                "the front matter's is set aside — remove 'participant:' from it"
+            )
+            participant_id = ""
         if not participant_id and listed is not None:
             participant_id = listed.participant_id
         participant_id = self._listed_spelling(participant_id, result.warnings)

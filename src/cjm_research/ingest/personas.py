@@ -174,7 +174,8 @@ def load_participants(csv_path: Path | str) -> dict[str, Participant]:
                 f"participant_id {pid!r} already used on line {lines[pid]}",
                 path,
                 start,
-                "give each participant one row",
+                "give each participant one row; for their second interview (a follow-up after a "
+                f"group) write 'participant: {pid}' in that transcript's front matter instead",
             )
         participants[pid], lines[pid] = participant, start
     return participants

@@ -7,55 +7,79 @@ without it, several voices under one participant id are warned about.
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections import Counter
 
 from cjm_research.model import Participant, Transcript
 
 
 def group_speakers(transcript: Transcript, group: list[Participant]) -> dict[str, str]:
     """A group interview's speaker labels → participant ids, from the rows that give this file
-    a ``speaker``; a row whose label nobody speaks, a participant without a row and rows of
-    other personas are warned."""
+    a ``speaker`` (several labels of one person separated by ``;``).
+
+    Labels compare without case, accents or a note in brackets ("José (she/her)" is "jose"); a
+    row whose label is the start of exactly one voice's ("Anna" for "Anna K.") takes it, warned.
+    A listed participant who never speaks, a voice without a row (with the row it may be) and
+    rows of other personas are warned."""
     spoken = {fold_label(t.speaker): t.speaker for t in transcript.participant_turns}
     speakers: dict[str, str] = {}
+    unmatched: list[Participant] = []
     for row in group:
-        label = spoken.get(fold_label(row.speaker))
-        if label is None:
-            transcript.warnings.append(
-                f"participants.csv gives speaker {row.speaker!r} to {row.participant_id!r}, but "
-                f"no participant speaks as {row.speaker!r} here — write the label as the "
-                f"transcript does ({', '.join(map(repr, spoken.values())) or 'no participant'})"
-            )
-        else:
+        found = [spoken[k] for k in map(fold_label, row.speaker.split(";")) if k in spoken]
+        if not found:
+            unmatched.append(row)
+        for label in found:
             speakers.setdefault(label, row.participant_id)
+    for row in list(unmatched):
+        want = fold_label(row.speaker)
+        left = [label for key, label in spoken.items() if label not in speakers]
+        near = [label for label in left if _starts(fold_label(label), want)]
+        if len(near) == 1:
+            speakers[near[0]] = row.participant_id
+            unmatched.remove(row)
+            transcript.warnings.append(
+                f"participants.csv gives speaker {row.speaker!r} to {row.participant_id!r}; read "
+                f"as the voice {near[0]!r} — write {near[0]!r} in 'speaker' if that is right"
+            )
+    left = [label for label in spoken.values() if label not in speakers]
+    for row in unmatched:
+        maybe = f"; is it {' or '.join(map(repr, left))}?" if left else ""
+        transcript.warnings.append(
+            f"{row.participant_id!r} (speaker {row.speaker!r} in participants.csv) says nothing "
+            f"here under that label and is not counted in it{maybe} — write the label as the "
+            "transcript does"
+        )
+    rows = ", ".join(repr(r.participant_id) for r in unmatched)
     transcript.warnings += [
         f"speaker {label!r} has no row in participants.csv: counted as a participant without an "
-        f"id — add a row with this file and speaker {label!r}"
-        for label in spoken.values()
-        if label not in speakers
+        + (
+            f"id — if it is {rows}, write {label!r} in their 'speaker' cell"
+            if unmatched
+            else f"id — add a row with this file and speaker {label!r}"
+        )
+        for label in left
     ]
     personas = dict.fromkeys(r.persona_id for r in group if r.persona_id)
     if len(personas) > 1:
         first = next(iter(personas))
         transcript.warnings.append(
             f"participants.csv gives this group interview's speakers the personas "
-            f"{', '.join(map(repr, personas))}; it is read as {first!r}'s — a transcript goes in "
+            f"{', '.join(personas)}; it goes in the report of {first} — a transcript goes in "
             "one persona's report: give its rows one persona"
         )
     return speakers
 
 
-#: Turns a speaker needs before a second participant voice reads as a group interview.
-GROUP_TURNS = 3
+def _starts(label: str, prefix: str) -> bool:
+    return bool(prefix) and (label.startswith(prefix + " ") or prefix.startswith(label + " "))
 
 
 def unlisted_group(transcript: Transcript) -> list[str]:
     """The warning for a transcript whose one participant id covers several voices."""
     if not transcript.participant_id:
         return []  # without an id each voice is counted as its own participant already
-    turns = Counter(t.speaker for t in transcript.participant_turns)
-    voices = [label for label, n in turns.items() if n >= GROUP_TURNS]
+    # Every voice: a group has one who talks and several who say a line or two.
+    voices = list(dict.fromkeys(t.speaker for t in transcript.participant_turns))
     if len(voices) < 2:
         return []
     return [
@@ -66,5 +90,12 @@ def unlisted_group(transcript: Transcript) -> list[str]:
 
 
 def fold_label(label: str) -> str:
-    """A speaker label as two spellings of it compare ("Anna " and "anna" alike)."""
-    return unicodedata.normalize("NFC", label.strip()).casefold()
+    """A speaker label as two spellings of it compare: case, accents, spacing and a note in
+    brackets aside ("José (she/her)", "jose" and "JOSE" alike)."""
+    label = _NOTE.sub(" ", label)
+    plain = "".join(c for c in unicodedata.normalize("NFKD", label) if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
+# A note after a name in a call's speaker label: "(she/her)", "[Northbank customer]".
+_NOTE = re.compile(r"\s*[(\[][^)\]]*[)\]]")

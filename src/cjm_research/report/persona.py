@@ -21,6 +21,7 @@ from cjm_research.analysis import (
     build_journey,
     code_frequencies,
     participant_segments,
+    plural,
     signed,
 )
 from cjm_research.evaluate import (
@@ -68,7 +69,7 @@ from cjm_research.report.sections import (
     title_lines,
 )
 from cjm_research.resources import default_codebook_path
-from cjm_research.study import Study, study_notes
+from cjm_research.study import Study, load_study, study_notes
 from cjm_research.tables import code_cooccurrence, code_frequency_table, top_pairs
 
 
@@ -151,16 +152,23 @@ def load_context(
     labels = {pid: p.pseudonym or pid for pid, p in participants.items()}
     segments = segments_table.read(segments_path, persona_id=persona_id)
     curated = load_insights(study_dir, codebook)
-    # Dates come from participants.csv by participant id, so they are read before redaction.
-    mine = segments.loc[segments["persona_id"] == persona_id, "participant_id"].unique()
-    period = interview_period([participants[p].date for p in mine if p in participants])
+    # The whole study (every transcript) serves the dates and the pseudonym key; a warm kernel
+    # keeps it for the batch's next persona (memo.py).
+    study = memo.remember("study", study_state, lambda: load_study(study_dir))
+    # An interview's date is its front matter's, else its participant's in participants.csv;
+    # read before redaction, by the real ids.
+    mine = segments[segments["persona_id"] == persona_id]
+    dated = {t.interview_id: str(t.meta.get("date") or "") for t in study.transcripts}
+    period = interview_period(
+        [dated.get(i) or "" for i in mine["interview_id"].unique()]
+        + [participants[p].date for p in mine["participant_id"].unique() if p in participants]
+    )
     if redact:
         # The key covers the whole study (stable pseudonyms in every report); only this
-        # persona's rows are redacted, which is all the report reads. Building the key loads
-        # every transcript, so a warm kernel keeps it for the batch's next persona (memo.py),
-        # whichever table it reads (the study's, or one persona's while the batch streams).
-        # A table holding turns the study no longer has is keyed with its own rows counted.
-        study_key = memo.remember("study_key", study_state, lambda: privacy.study_key(study_dir))
+        # persona's rows are redacted, which is all the report reads, whichever table it reads
+        # (the study's, or one persona's while the batch streams). A table holding turns the
+        # study no longer has is keyed with its own rows counted.
+        study_key = memo.remember("study_key", study_state, lambda: privacy.study_key(study))
 
         def table_key() -> privacy.PseudonymKey:
             rows = segments_table.read(segments_path, columns=privacy.KEY_COLUMNS)
@@ -219,7 +227,8 @@ def limitations(ctx: ReportContext) -> list[str]:
         "machine codes are suggestions to review, not findings.",
         audit_sentence(ctx.audit),
         expectation_sentence(ctx.expected, bool(ctx.audit)),
-        f"{journey.n_participants} participants: counts describe this sample, not a population. "
+        f"{plural(journey.n_participants, 'participant')}: counts describe this sample, not a "
+        "population. "
         "Read them as signals of how widely something was felt, not as percentages to project.",
         "Valence is estimated from the words of each turn, not from tone of voice; sarcasm and "
         "understatement are easily misread.",
@@ -512,7 +521,8 @@ def coding_overview(
     participants = participant_segments(segments)
     coders = ", ".join(sorted(set(participants["coder"]) - {""})) or "nobody"
     intro = html.paragraph(
-        f"{len(study.transcripts)} interviews, {len(participants)} participant segments coded "
+        f"{plural(len(study.transcripts), 'interview')}, "
+        f"{plural(len(participants), 'participant segment')} coded "
         f"by {coders} with “{study.codebook.name}” ({study.codebook.version})."
     )
     frequencies = {

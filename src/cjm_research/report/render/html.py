@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cjm_research.analysis import Quote
+from cjm_research.analysis import Quote, plural
 from cjm_research.iorw import write_text
 from cjm_research.resources import templates_dir
 
@@ -174,11 +174,17 @@ def index_page(
         image = f'<img src="{esc(thumb)}" alt="Journey map of {esc(e.name)}">' if thumb else ""
         cards.append(
             f'<section class="card"><h2>{esc(e.name)}</h2>'
-            f'<p class="meta">{esc(e.persona_id)} · {e.interviews} interviews · '
-            f"{e.participants} participants · {e.segments} coded segments</p>"
+            f'<p class="meta">{esc(e.persona_id)} · {_counts(e)}</p>'
             f"{_state(e)}<p>{links}</p>{image}</section>"
         )
     return _INDEX.format(title=esc(study_name), cards="\n".join(cards))
+
+
+def _counts(e: IndexEntry) -> str:
+    return (
+        f"{plural(e.interviews, 'interview')} · {plural(e.participants, 'participant')} · "
+        f"{plural(e.segments, 'coded segment')}"
+    )
 
 
 def _overview_card(e: IndexEntry) -> str:
@@ -187,8 +193,7 @@ def _overview_card(e: IndexEntry) -> str:
     image = f'<img src="{esc(thumb)}" alt="Emotion curves of every persona">' if thumb else ""
     return (
         f'<section class="card overview"><h2>{esc(e.name)}</h2>'
-        f'<p class="meta">Every persona side by side: {e.interviews} interviews · '
-        f"{e.participants} participants · {e.segments} coded segments</p>"
+        f'<p class="meta">Every persona side by side: {_counts(e)}</p>'
         f"{_state(e)}<p>{_links(e.files)}</p>{image}</section>"
     )
 
