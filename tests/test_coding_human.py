@@ -224,6 +224,30 @@ def test_codes_the_codebook_no_longer_has_are_named():
     assert codes_outside(latest_human_codes(human), load_codebook(None)) == [
         "coding/Maya.csv: stage 'trial' is not in the codebook (2 turns) — add it back to "
         "codebook.yaml, or recode those turns",
-        "coding/Maya.csv: touchpoints 'sales-rep' is not in the codebook (1 turns) — add it back "
-        "to codebook.yaml, or recode those turns",
+        "coding/Maya.csv: touchpoints 'sales-rep' is not in the codebook (1 turn) — add it back "
+        "to codebook.yaml, or recode that turn",
     ]
+
+
+def test_in_a_group_a_code_stays_with_the_speaker_of_its_words():
+    """Raj's "Yeah." coded; a missed "Yeah." by Priya is added above it: the code is Raj's."""
+    human = coded_on("a:3", "Yeah.", "support").assign(speaker="Raj")
+    now = turns_table(["How was the call?", "Slow.", "Yeah.", "Yeah."]).assign(
+        speaker=["Moderator", "Tom", "Priya", "Raj"]
+    )
+    merged, orphans = apply_human_codes(now, human)
+    assert list(merged["stage"]) == ["", "", "", "support"] and orphans.empty
+    # Files from before the speaker was recorded: the words alone decide, as they did.
+    merged, _ = apply_human_codes(now, human.assign(speaker=""))
+    assert list(merged["stage"]) == ["", "", "support", ""]
+
+
+def test_a_file_begun_before_the_speaker_column_keeps_its_header(tmp_path):
+    old = "segment_id,interview_id,coder,coded_at,stage,touchpoints,emotion,valence,text_sha,note\n"
+    path = tmp_path / "coding" / "Maya.csv"
+    path.parent.mkdir()
+    path.write_text(old + "a:1,a,Maya,2026-01-01T00:00:00Z,support,,,,abc,\n", encoding="utf-8")
+    append_human_codes(tmp_path, "Maya", codes("a:2", "usage").assign(speaker="Raj"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == old.strip() and lines[2].count(",") == lines[1].count(",")
+    assert list(read_human_codes(tmp_path)["stage"]) == ["support", "usage"]

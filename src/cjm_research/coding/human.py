@@ -34,6 +34,9 @@ COLUMNS = (
     "valence",
     "text_sha",
     "note",
+    # who said the coded words: in a group, "Yeah." is several people's, and a code must stay
+    # with its speaker's when the turns shift (files from before it lack it: words alone decide)
+    "speaker",
 )
 _REQUIRED = ("segment_id", "coder", "coded_at")
 # Letters of any script stay (Zoë-R.csv, not Zo-R.csv); the rest of a name becomes "-".
@@ -119,14 +122,21 @@ def append_human_codes(study_root: Path | str, coder: str, rows: pd.DataFrame) -
     frame["coder"] = coder
     frame["coded_at"] = frame["coded_at"].where(frame["coded_at"] != "", now)
     new_file = not path.exists() or path.stat().st_size == 0
+    # A file begun before a column existed keeps its header: its rows keep to it.
+    header = list(COLUMNS) if new_file else _header(path)
     with path.open("a", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         if new_file:
             writer.writerow(COLUMNS)
-        writer.writerows(frame.itertuples(index=False, name=None))
+        writer.writerows(frame.reindex(columns=header).fillna("").itertuples(index=False))
         handle.flush()
         os.fsync(handle.fileno())
     return path
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle), []) or list(COLUMNS)
 
 
 def apply_human_codes(
@@ -205,6 +215,15 @@ def reanchor(latest: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
         return latest
     sha = segments["text"].fillna("").astype(str).map(text_sha)
     here = dict(zip(segments["segment_id"], sha, strict=True))
+    said_by = dict(
+        zip(segments["segment_id"], segments.get("speaker", pd.Series("", index=segments.index))
+            .fillna("").astype(str), strict=True)
+    )  # fmt: skip
+    speakers = (
+        latest["speaker"].fillna("").astype(str)
+        if "speaker" in latest
+        else pd.Series("", index=latest.index)
+    )
     where: dict[tuple[str, str], list[str]] = {}
     for sid, interview, digest in zip(
         segments["segment_id"], segments["interview_id"].astype(str), sha, strict=True
@@ -214,11 +233,18 @@ def reanchor(latest: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     pending: dict[str, list[int]] = {}  # interview -> rows to settle once its shift is known
     shifts: dict[str, list[int]] = {}
     recorded_shas = latest["text_sha"].fillna("").astype(str)
+
+    def places(n: int, interview: str) -> list[str]:
+        """The turns with row ``n``'s words, and its speaker's where it was recorded."""
+        found = where.get((interview, recorded_shas.iat[n]), [])
+        speaker = speakers.iat[n]
+        return [f for f in found if said_by.get(f) == speaker] if speaker else found
+
     for n, (sid, recorded) in enumerate(zip(ids, recorded_shas, strict=True)):
         if not recorded or sid not in here:
             continue  # no fingerprint (older files), or an id the study lacks: an orphan as before
         interview = sid.rsplit(":", 1)[0]
-        found = where.get((interview, recorded), [])
+        found = places(n, interview)
         if len(found) == 1:  # words said once in the interview: they tell its shift
             ids[n] = found[0]
             shifts.setdefault(interview, []).append(_turn(found[0]) - _turn(sid))
@@ -229,7 +255,7 @@ def reanchor(latest: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
         shift = max(sorted(set(moved)), key=moved.count)  # the interview's usual shift
         for n in rows:
             sid = ids[n]
-            found = where.get((interview, recorded_shas.iat[n]), [])
+            found = places(n, interview)
             target = f"{interview}:{_turn(sid) + shift}"
             if target in found:
                 ids[n] = target
@@ -261,7 +287,8 @@ def codes_outside(latest: pd.DataFrame, codebook: Codebook) -> list[str]:
                     found[key] = found.get(key, 0) + 1
     return [
         f"{coder_file(Path('.'), coder).as_posix()}: {column} {code!r} is not in the codebook "
-        f"({n} turns) — add it back to codebook.yaml, or recode those turns"
+        f"({n} turn{'' if n == 1 else 's'}) — add it back to codebook.yaml, or recode "
+        f"{'that turn' if n == 1 else 'those turns'}"
         for (coder, column, code), n in sorted(found.items())
     ]
 

@@ -477,6 +477,7 @@ def _row(transcript: Transcript, coder: str, entry: dict[str, object]) -> dict[s
         "touchpoints": ";".join(touchpoints),
         "emotion": single("emotions"),
         "text_sha": text_sha(turn.text),
+        "speaker": turn.speaker,
     }
 
 

@@ -183,6 +183,7 @@ def import_review(
                 )
             ],
             "text_sha": changed["text_sha"].where(changed["text_sha"] != "", current),
+            "speaker": changed["segment_id"].map(known["speaker"]) if "speaker" in known else "",
             "note": changed["note"],
         },
         index=changed.index,
