@@ -376,3 +376,32 @@ def test_an_imported_source_name_keeps_its_letters_without_accents():
 
     assert _safe_id("p21 Zoë Müller 🏋️.txt", "fallback") == "p21-Zoe-Muller"
     assert _safe_id("张伟.docx", "source-1234") == "source-1234"
+
+
+def test_a_group_interview_keeps_each_voice_through_the_round_trip(tmp_path):
+    source = tmp_path / "bank"
+    source.mkdir()
+    (source / "participants.csv").write_text(
+        "participant_id,persona_id,pseudonym,name,file,speaker\n"
+        "N01,saver,Saver A,Tom Hargreaves,group.txt,Tom\n"
+        "N02,saver,Saver B,Anna Kowalska,group.txt,Anna\n"
+        "N03,saver,Saver C,Priya Nair,one.txt,\n",
+        encoding="utf-8",
+    )
+    (source / "group.txt").write_text(
+        "Moderator: How do you bank?\nTom: The app, mostly.\nAnna: Same, the app.\n"
+        "Moderator: And branches?\nTom: Never.\nAnna: Once a year.\n",
+        encoding="utf-8",
+    )
+    (source / "one.txt").write_text("Interviewer: Hi?\nPriya: Hello there.\n", encoding="utf-8")
+    study = load_study(source)
+    exported = export_qdpx(study, code_study(study, "rules").machine, tmp_path / "b.qdpx")
+    project, _ = project_of(exported.path)
+    assert b"Anna: N02 (Saver B)" in etree.tostring(project)
+    assert b"Kowalska" not in etree.tostring(project)
+    import_qdpx(exported.path, tmp_path / "back")
+    back = load_study(tmp_path / "back")
+    group = next(t for t in back.transcripts if t.interview_id == "group")
+    assert group.speakers == {"Tom": "N01", "Anna": "N02"}
+    assert back.participants["N02"].pseudonym == "Saver B"
+    assert back.participants["N03"].speaker == "" and not back.warnings

@@ -229,6 +229,13 @@ def _source_values(transcript: Transcript, study: Study) -> dict[str, str]:
         "Pseudonym": row.pseudonym if row else "",
         "Date": row.date if row else "",
         "Interviewers": "\n".join(interviewers),
+        # A group's voices, one line each ("Anna: N02 (Saver B)"), so that an import counts
+        # each person again.
+        "Speakers": "\n".join(
+            f"{label}: {pid}"
+            + (f" ({p.pseudonym})" if (p := study.participants.get(pid)) and p.pseudonym else "")
+            for label, pid in transcript.speakers.items()
+        ),
     }
     return {k: v for k, v in values.items() if v}
 

@@ -149,7 +149,14 @@ def _write_participants(study_root: Path, result: ImportResult) -> None:
     """participants.csv from the sources' participant variables (pseudonyms and dates kept),
     in a study that has none; a study's own list is never touched."""
     target = study_root / "participants.csv"
-    rows = list({r["participant_id"]: r for r in result.participants}.values())
+    # One row per person: a group's row (with its speaker) before another interview's, whose
+    # transcript names them in its front matter.
+    in_group = {r["participant_id"] for r in result.participants if r.get("speaker")}
+    by_id: dict[str, dict[str, str]] = {}
+    for r in result.participants:
+        if r.get("speaker") or r["participant_id"] not in in_group:
+            by_id.setdefault(r["participant_id"], r)
+    rows = list(by_id.values())
     if not rows or target.exists():
         return
     frame = pd.DataFrame(rows)
@@ -306,16 +313,25 @@ def _write_source(
 ) -> Transcript:
     values = {k.casefold(): v for k, v in _values(source, variable_names).items()}
     meta: dict[str, object] = {"interview_id": interview_id}
-    if values.get("participant"):
+    voices = [m for line in values.get("speakers", "").splitlines() if (m := _VOICE.match(line))]
+    if values.get("participant") and not voices:
         meta["participant"] = values["participant"]
     persona = persona_of.get(normal_guid(source.get("guid")))
     if persona:
         meta["persona"] = persona
-    if values.get("participant"):
+    file = f"{IMPORT_FOLDER}/{interview_id}.txt"
+    if voices:  # a group interview: one row per voice, as the study had them
+        result.participants += [
+            {"participant_id": m["id"], "persona_id": persona or "",
+             "pseudonym": m["pseudonym"] or "", "date": values.get("date", ""), "file": file,
+             "speaker": m["label"]}
+            for m in voices
+        ]  # fmt: skip
+    elif values.get("participant"):
         result.participants.append(
             {"participant_id": values["participant"], "persona_id": persona or "",
              "pseudonym": values.get("pseudonym", ""), "date": values.get("date", ""),
-             "file": f"{IMPORT_FOLDER}/{interview_id}.txt"}
+             "file": file}
         )  # fmt: skip
     if values.get("interviewers"):
         meta["interviewers"] = values["interviewers"].splitlines()
@@ -323,6 +339,10 @@ def _write_source(
     write_text(target, _front_matter(meta) + lf_text(text))
     result.written.append(target)
     return read_transcript(target)
+
+
+# One voice of a group in the "Speakers" source variable: "Anna: N02 (Saver B)".
+_VOICE = re.compile(r"^\s*(?P<label>.+?):\s+(?P<id>\S+)(?:\s+\((?P<pseudonym>.*)\))?\s*$")
 
 
 def lf_text(text: str) -> str:
