@@ -237,3 +237,12 @@ def test_an_interviews_own_date_counts_in_the_period(tmp_path):
     table = write_segments(code_study(load_study(study), "rules").segments, tmp_path / "s.parquet")
     ctx = report.load_context(study, "busy-parent", table)
     assert "Interviews 3 Mar 2026 – 20 Apr 2026" in report.title_html(ctx)
+
+
+def test_an_unreadable_participants_file_does_not_stop_the_report(study_and_table, tmp_path):
+    source, table = study_and_table
+    study = tmp_path / "study"
+    shutil.copytree(source, study)
+    (study / "participants.csv").write_bytes("participant_id,name\nP01,José\n".encode("cp1252"))
+    ctx = report.load_context(study, "busy-parent", table)
+    assert ctx.journey.n_participants == 3

@@ -32,6 +32,7 @@ from cjm_research.evaluate import (
     expected_stage_accuracy,
     machine_audit,
 )
+from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest import load_participants
 from cjm_research.insights import (
     Insight,
@@ -148,7 +149,12 @@ def load_context(
     )
     persona = personas.get(persona_id) or Persona(id=persona_id, name=persona_id)
     participants_file = study_dir / "participants.csv"
-    participants = load_participants(participants_file) if participants_file.exists() else {}
+    try:
+        participants = load_participants(participants_file) if participants_file.exists() else {}
+    except CJMInputError:
+        # Read as the study reads it: an error `cjm validate` and the batch name; its names are
+        # still hidden (privacy reads the raw file), and the report is built without it.
+        participants = {}
     labels = {pid: p.pseudonym or pid for pid, p in participants.items()}
     segments = segments_table.read(segments_path, persona_id=persona_id)
     curated = load_insights(study_dir, codebook)
