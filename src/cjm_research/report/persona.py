@@ -151,24 +151,19 @@ def load_context(
     participants_file = study_dir / "participants.csv"
     try:
         participants = load_participants(participants_file) if participants_file.exists() else {}
-    except CJMInputError:
-        # Read as the study reads it: an error `cjm validate` and the batch name; its names are
-        # still hidden (privacy reads the raw file), and the report is built without it.
+    except CJMInputError:  # as the study reads it: an error the batch names; names still hidden
         participants = {}
     labels = {pid: p.pseudonym or pid for pid, p in participants.items()}
     segments = segments_table.read(segments_path, persona_id=persona_id)
     curated = load_insights(study_dir, codebook)
-    # The whole study (every transcript) serves the dates and the pseudonym key; a warm kernel
-    # keeps it for the batch's next persona (memo.py).
+    # The whole study serves the dates and the pseudonym key; a warm kernel keeps it (memo.py).
     study = memo.remember("study", study_state, lambda: load_study(study_dir))
-    # An interview's date is its front matter's, else its participant's in participants.csv;
-    # read before redaction, by the real ids.
+    # Each interview's own (front-matter) date and its participant's, by the real ids.
     mine = segments[segments["persona_id"] == persona_id]
     dated = {t.interview_id: str(t.meta.get("date") or "") for t in study.transcripts}
-    period = interview_period(
-        [dated.get(i) or "" for i in mine["interview_id"].unique()]
-        + [participants[p].date for p in mine["participant_id"].unique() if p in participants]
-    )
+    dates = [dated.get(i, "") for i in mine["interview_id"].unique()]
+    dates += [participants[p].date for p in mine["participant_id"].unique() if p in participants]
+    period = interview_period(dates)
     if redact:
         # The key covers the whole study (stable pseudonyms in every report); only this
         # persona's rows are redacted, which is all the report reads, whichever table it reads
