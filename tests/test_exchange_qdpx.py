@@ -351,24 +351,33 @@ def test_cli_export_and_import(exported, tmp_path, capsys, codebook_schema):
     assert again.participants["P04"].pseudonym == "Participant 04" and not again.problems
 
 
+def round_trip(files: dict[str, str], tmp_path: Path) -> tuple[Path, Path]:
+    """A study of ``files`` (name -> text) exported with the rules coder's codes and imported
+    into a new folder: the project file and that folder."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name, text in files.items():
+        (source / name).write_text(text, encoding="utf-8")
+    study = load_study(source)
+    exported = export_qdpx(study, code_study(study, "rules").machine, tmp_path / "t.qdpx")
+    import_qdpx(exported.path, tmp_path / "back")
+    return exported.path, tmp_path / "back"
+
+
 def test_a_teams_surname_first_speaker_survives_the_round_trip(tmp_path):
     """Teams writes "Smith, Jane": exported as the label of her turns, it must read back as one."""
-    study_dir = tmp_path / "teams"
-    study_dir.mkdir()
-    (study_dir / "zoe.vtt").write_text(
+    vtt = (
         "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n<v Smith, Jane>How did you hear of them?</v>\n\n"
         "00:00:02.500 --> 00:00:05.000\n<v Zoë O'Neill>A friend at work.</v>\n\n"
         "00:00:05.500 --> 00:00:07.000\n<v Smith, Jane>And then?</v>\n\n"
-        "00:00:07.500 --> 00:00:09.000\n<v Zoë O'Neill>I ordered online.</v>\n",
-        encoding="utf-8",
+        "00:00:07.500 --> 00:00:09.000\n<v Zoë O'Neill>I ordered online.</v>\n"
     )
-    study = load_study(study_dir)
-    before = [(t.speaker, t.text) for t in study.transcripts[0].turns]
-    exported = export_qdpx(study, code_study(study, "rules").machine, tmp_path / "t.qdpx")
-    import_qdpx(exported.path, tmp_path / "back")
-    [back] = load_study(tmp_path / "back").transcripts
-    assert [(t.speaker, t.text) for t in back.turns] == before
-    assert len(before) == 4
+    _, back = round_trip({"zoe.vtt": vtt}, tmp_path)
+    [turns] = [t.turns for t in load_study(back).transcripts]
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("Smith, Jane", "How did you hear of them?"), ("Zoë O'Neill", "A friend at work."),
+        ("Smith, Jane", "And then?"), ("Zoë O'Neill", "I ordered online."),
+    ]  # fmt: skip
 
 
 def test_an_imported_source_name_keeps_its_letters_without_accents():
@@ -379,28 +388,22 @@ def test_an_imported_source_name_keeps_its_letters_without_accents():
 
 
 def test_a_group_interview_keeps_each_voice_through_the_round_trip(tmp_path):
-    source = tmp_path / "bank"
-    source.mkdir()
-    (source / "participants.csv").write_text(
-        "participant_id,persona_id,pseudonym,name,file,speaker\n"
-        "N01,saver,Saver A,Tom Hargreaves,group.txt,Tom\n"
-        "N02,saver,Saver B,Anna Kowalska,group.txt,Anna\n"
-        "N03,saver,Saver C,Priya Nair,one.txt,\n",
-        encoding="utf-8",
+    exported, folder = round_trip(
+        {
+            "participants.csv": "participant_id,persona_id,pseudonym,name,file,speaker\n"
+            "N01,saver,Saver A,Tom Hargreaves,group.txt,Tom\n"
+            "N02,saver,Saver B,Anna Kowalska,group.txt,Anna\n"
+            "N03,saver,Saver C,Priya Nair,one.txt,\n",
+            "group.txt": "Moderator: How do you bank?\nTom: The app, mostly.\n"
+            "Anna: Same, the app.\nModerator: And branches?\nTom: Never.\nAnna: Once a year.\n",
+            "one.txt": "Interviewer: Hi?\nPriya: Hello there.\n",
+        },
+        tmp_path,
     )
-    (source / "group.txt").write_text(
-        "Moderator: How do you bank?\nTom: The app, mostly.\nAnna: Same, the app.\n"
-        "Moderator: And branches?\nTom: Never.\nAnna: Once a year.\n",
-        encoding="utf-8",
-    )
-    (source / "one.txt").write_text("Interviewer: Hi?\nPriya: Hello there.\n", encoding="utf-8")
-    study = load_study(source)
-    exported = export_qdpx(study, code_study(study, "rules").machine, tmp_path / "b.qdpx")
-    project, _ = project_of(exported.path)
+    project, _ = project_of(exported)
     assert b"Anna: N02 (Saver B)" in etree.tostring(project)
     assert b"Kowalska" not in etree.tostring(project)
-    import_qdpx(exported.path, tmp_path / "back")
-    back = load_study(tmp_path / "back")
+    back = load_study(folder)
     group = next(t for t in back.transcripts if t.interview_id == "group")
     assert group.speakers == {"Tom": "N01", "Anna": "N02"}
     assert back.participants["N02"].pseudonym == "Saver B"
