@@ -448,7 +448,7 @@ class _TranscriptLoader:
             ],
             participant_names=[
                 *meta_names(meta, "participant_name"),
-                *(n for p in people for n in (p.name, p.speaker) if n),
+                *(n.strip() for p in people for n in (p.name, *p.speaker.split(";")) if n.strip()),
             ],
             warnings=result.warnings,
         )

@@ -234,11 +234,16 @@ def reanchor(latest: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     shifts: dict[str, list[int]] = {}
     recorded_shas = latest["text_sha"].fillna("").astype(str)
 
+    voices = {(sid.rsplit(":", 1)[0], who) for sid, who in said_by.items()}
+
     def places(n: int, interview: str) -> list[str]:
-        """The turns with row ``n``'s words, and its speaker's where it was recorded."""
+        """The turns with row ``n``'s words, and its speaker's where it was recorded (unless the
+        interview no longer has that speaker: a label renamed)."""
         found = where.get((interview, recorded_shas.iat[n]), [])
         speaker = speakers.iat[n]
-        return [f for f in found if said_by.get(f) == speaker] if speaker else found
+        if not speaker or (interview, speaker) not in voices:
+            return found
+        return [f for f in found if said_by.get(f) == speaker]
 
     for n, (sid, recorded) in enumerate(zip(ids, recorded_shas, strict=True)):
         if not recorded or sid not in here:
