@@ -52,6 +52,17 @@ macro-F1 0.425 (heads 0.463), valence r 0.676 (0.661), touchpoint micro-F1 0.60 
 0.65 (0.72); averaged with a TF-IDF model's emotions 0.461. The whole model trains at about six
 minutes an epoch per fold here and gained 0.003-0.01 an epoch at the end: not pursued (the
 gaps to the heads on touchpoints and stage are too wide for it to close).
+
+Does grouping the folds by industry flatter the heads? Each corpus coding file is one writer's
+and coder's two industries, and industry folds can put a writer's two industries on both sides
+(2026-12-06; heads alone, four folds, same C): grouped by writer instead, emotion macro-F1
+0.465 (by industry 0.465 at C 3 in ``cv_with_go``), valence r 0.655 (0.661). The question's
+words still earn their place across writers: without the question's vector and words, emotion
+0.454 and valence 0.642; without the whole context part 0.437 and 0.632. So the interviewer's
+phrasing is not a writer's habit the heads memorised, and the settings chosen by industry hold.
+Per-touchpoint thresholds instead of the blend's one (each chosen for micro-F1 on seven folds'
+held-out probabilities in the whole coder, applied to the eighth, nested): 0.712 -> 0.714, not
+adopted.
 """
 
 from __future__ import annotations
