@@ -295,3 +295,10 @@ def test_a_stage_coded_all_neutral_has_no_negative_or_positive_share():
         pd.DataFrame([row("a:1", "P1", "buy", "web", -0.3)]).assign(emotion="neutral"), BOOK, "p"
     )
     assert journey.emotion_curve.loc["buy", "negative_share"] == 0.0
+
+
+def test_a_doubted_stage_code_does_not_stand_for_its_stage_before_a_sure_one(table):
+    rows = table[table["stage"] == "help"].copy()
+    rows.loc[rows["segment_id"] == "a:2", "stage_confidence"] = 0.3  # the strongest, doubted
+    quotes = pick_quotes(rows, 3)
+    assert [q.segment_id for q in quotes] == ["b:2", "c:2", "a:2"]

@@ -33,6 +33,9 @@ NEUTRAL_BANDS = {"semantic": 0.075, "rules": 0.2}
 MOMENT_VALENCES = {"semantic": (-0.15, 0.2), "rules": (-0.25, 0.35)}
 #: A pain point or delight rests on turns of at least this many words.
 MIN_MOMENT_WORDS = 6
+#: A stage code at this confidence or more may stand for its stage in the quotes before others;
+#: below it the coder is right less than half the time (README: the review flag).
+SURE_STAGE = 0.5
 #: How a moment without a touchpoint is named, in every section and on the map.
 NO_TOUCHPOINT = "no touchpoint named"
 
@@ -507,14 +510,20 @@ def pick_quotes(
     """Up to ``limit`` quotes: the most emotionally intense, spread across participants first.
 
     Very short turns ("Yeah.") make poor evidence, so turns under six words are used only when
-    nothing longer exists.
+    nothing longer exists; nor does a turn whose stage the coder doubts (confidence under
+    ``SURE_STAGE``: right less than half the time) stand for the stage while a surer one can.
     """
     if rows.empty or limit <= 0:
         return []
     words = rows["text"].str.split().str.len()
+    confidence = rows["stage_confidence"].fillna(0)
     ranked = rows.assign(
-        _long=words >= 6, _strength=rows["valence"].abs() + rows["stage_confidence"].fillna(0) / 2
-    ).sort_values(["_long", "_strength", "segment_id"], ascending=[False, False, True])
+        _long=words >= 6,
+        _sure=confidence >= SURE_STAGE,
+        _strength=rows["valence"].abs() + confidence / 2,
+    ).sort_values(
+        ["_long", "_sure", "_strength", "segment_id"], ascending=[False, False, False, True]
+    )
     chosen: list[pd.Series] = []
     seen: set[str] = set()
     for spread_first in (True, False):
