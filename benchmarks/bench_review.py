@@ -64,7 +64,7 @@ from cjm_research.exchange.selection import next_for_review
 from cjm_research.model import PARTICIPANT
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
-from cjm_research.study import Study, load_study
+from cjm_research.study import Study, load_study, study_codebook
 
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "gold"
 STEPS = (0.0, 0.05, 0.10, 0.15, 0.20)
@@ -195,7 +195,9 @@ def main(study: Path | None = None, gold_path: Path | None = None) -> None:
         # left, once the coder has learned? Stage accuracy there, beside it.
         for n in (0, len(STEPS) - 1):
             rest, coded = unreviewed(*states["next"][n], gold)
-            expected = expected_stage_accuracy(coded[coded["segment_id"].isin(rest["segment_id"])])
+            expected = expected_stage_accuracy(
+                coded[coded["segment_id"].isin(rest["segment_id"])], study_codebook(study_dir)
+            )
             right = right_and_confidence(rest, coded)[0].mean()
             print(
                 f"at {STEPS[n]:.0%} reviewed, next: the machine expected "
