@@ -302,3 +302,14 @@ def test_a_doubted_stage_code_does_not_stand_for_its_stage_before_a_sure_one(tab
     rows.loc[rows["segment_id"] == "a:2", "stage_confidence"] = 0.3  # the strongest, doubted
     quotes = pick_quotes(rows, 3)
     assert [q.segment_id for q in quotes] == ["b:2", "c:2", "a:2"]
+
+
+def test_a_turn_coded_neutral_is_no_pain_point_for_the_semantic_coder(table):
+    semantic = table.assign(coder="auto:semantic@16")
+    said = semantic["segment_id"] == "c:2"  # Website during Help, -0.3
+    assert "web" in set(build_journey(semantic, BOOK, "p").pain_points["touchpoint"])
+    described = semantic.assign(emotion=semantic["emotion"].where(~said, "neutral"))
+    assert "web" not in set(build_journey(described, BOOK, "p").pain_points["touchpoint"])
+    # The rules coder's keyword emotions leave most complaints Neutral: valence alone decides.
+    rules = described.assign(coder="auto:rules@3")
+    assert "web" in set(build_journey(rules, BOOK, "p").pain_points["touchpoint"])

@@ -149,9 +149,7 @@ def build_journey(
         coverage=stage_coverage(coded, stages, n_participants),
         touchpoint_stage=touchpoint_by_stage(coded, codebook),
         emotion_stage=_crosstab(coded, "emotion", [c.id for c in codebook.emotions], stages),
-        emotion_curve=emotion_curve(
-            coded, stages, band, {c.id: c.valence or 0.0 for c in codebook.emotions}
-        ),
+        emotion_curve=emotion_curve(coded, stages, band, emotion_signs(codebook)),
         low_evidence=[s for s in stages if (coded["stage"] == s).sum() < MIN_EVIDENCE],
         neutral_band=band,
         moment_valences=MOMENT_VALENCES[coder_method(rows)],
@@ -159,7 +157,8 @@ def build_journey(
     if not detail:
         return journey
     pain, delight = journey.moment_valences
-    pains = moments(coded, negative=True, threshold=pain)
+    signs = moment_signs(rows, codebook)
+    pains = moments(coded, negative=True, threshold=pain, signs=signs)
     actions = stage_actions(coded, codebook)
     if len(actions):
         # Where each phrase was said, as a quote's provenance: the stage section shows it.
@@ -168,7 +167,7 @@ def build_journey(
             quote_of(by_id.loc[sid], participant_labels).provenance for sid in actions["segment_id"]
         ]
     journey.pain_points = pains
-    journey.delights = moments(coded, negative=False, threshold=delight)
+    journey.delights = moments(coded, negative=False, threshold=delight, signs=signs)
     journey.quotes = {
         stage: pick_quotes(coded[coded["stage"] == stage], quotes_per_stage, participant_labels)
         for stage in stages
@@ -178,6 +177,18 @@ def build_journey(
     journey.funnel = funnel(coded, stages, n_participants)
     journey.priorities = priorities(coded, codebook, n_participants, pains)
     return journey
+
+
+def emotion_signs(codebook: Codebook) -> dict[str, float]:
+    """Each emotion's codebook valence, whose sign says whether it is negative or positive."""
+    return {c.id: c.valence or 0.0 for c in codebook.emotions}
+
+
+def moment_signs(rows: pd.DataFrame, codebook: Codebook) -> dict[str, float] | None:
+    """The emotion valences a pain point's or delight's emotion must agree with, for a coder
+    whose emotions are read with its valence (the semantic coder's heads, and people); None for
+    the rules coder, whose keyword emotions leave most strongly negative turns Neutral."""
+    return emotion_signs(codebook) if coder_method(rows) != "rules" else None
 
 
 def coder_method(rows: pd.DataFrame) -> str:
@@ -356,6 +367,7 @@ def moments(
     negative: bool,
     top: int | None = None,
     threshold: float | None = None,
+    signs: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Pain points (``negative``) or delights: stage x touchpoint cells ranked by reach, strength.
 
@@ -365,7 +377,10 @@ def moments(
     not two. Pain points are ranked by priority, how many participants raised it times how
     negative it was (``priorities`` ranks the same way), delights by participants; then by
     segments and strength, so that what many people felt comes first. A turn counts at or beyond
-    ``threshold``, by default its coder's (``MOMENT_VALENCES``).
+    ``threshold``, by default its coder's (``MOMENT_VALENCES``), and, given the codebook's
+    emotion valences (``signs``: ``moment_signs``), only when coded with an emotion of that sign:
+    a description coded Neutral at -0.17 is no pain point (example gold, semantic coder: pain
+    points' precision 0.71 -> 0.83, F1 0.72 -> 0.73; broadband 0.63 -> 0.62).
     """
     columns = [
         "stage", "touchpoint", "participants", "segments", "mean_valence", "example", "evidence"
@@ -380,6 +395,9 @@ def moments(
         if negative
         else substantive[substantive["valence"] >= threshold]
     )
+    if signs is not None:
+        sign = strong["emotion"].map(signs).fillna(0.0)
+        strong = strong[sign < 0] if negative else strong[sign > 0]
     if strong.empty:
         return pd.DataFrame(columns=columns)
     exploded = strong.assign(
@@ -476,7 +494,8 @@ def priorities(
         "rank", "stage", "touchpoint", "owner", "participants", "share", "segments",
         "mean_valence", "score", "example", "evidence",
     ]  # fmt: skip
-    pains = moments(coded, negative=True) if pains is None else pains
+    if pains is None:
+        pains = moments(coded, negative=True, signs=moment_signs(coded, codebook))
     if pains.empty or not n_participants:
         return pd.DataFrame(columns=columns)
     owners = {c.id: c.owner for c in codebook.touchpoints}

@@ -205,7 +205,8 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             "stages with a single segment.",
             f"Pain points are stage × touchpoint moments with valence at or below "
             f"{signed(journey.moment_valences[0])}, delights at or above "
-            f"{signed(journey.moment_valences[1])} (set for the coder that coded them); "
+            f"{signed(journey.moment_valences[1])} (set for the coder that coded them), coded "
+            "with a negative (or positive) emotion unless the rules coder coded them; "
             "touchpoints named in exactly the same segments make one moment. Pain points are "
             "ranked by priority (the share of participants who voiced one times how negative it "
             "was), in the summary, the map and What to fix first alike; delights by how many "
