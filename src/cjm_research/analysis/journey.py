@@ -207,9 +207,12 @@ def neutral_band(rows: pd.DataFrame) -> float:
 
 
 def share_text(point: pd.Series) -> str:
-    """``42 % of them negative, 5 % positive``: a stage's highs and lows (``emotion_curve``)."""
+    """``42 % of them with a negative emotion, 5 % with a positive one``: a stage's highs and lows
+    (``emotion_curve``). Said of the emotions, which decide the shares, so that a mean that leans
+    positive beside "0 % with a positive emotion" reads as what it is, not a contradiction."""
     negative, positive = float(point["negative_share"]), float(point["positive_share"])
-    return f"{negative:.0%} of them negative, {positive:.0%} positive".replace("%", " %")
+    said = f"{negative:.0%} of them with a negative emotion, {positive:.0%} with a positive one"
+    return said.replace("%", " %")
 
 
 def valence_reading(value: float, band: float) -> str:
