@@ -113,3 +113,10 @@ def test_generated_insights_quote_each_participant_once_and_never_repeat_a_quote
     )
     assert [q.segment_id for q in web.evidence] == ["a:2", "c:2"]  # one per participant
     assert [q.segment_id for q in phone.evidence] == ["b:2"]  # a:2 is quoted above already
+
+
+def test_a_generated_insight_does_not_repeat_a_curated_insights_quote(tmp_path, journey):
+    study = write(tmp_path, "insights:\n  - title: Holds hurt\n    segments: [a:2]\n")
+    curated, generated = insights_for(journey, load_insights(study, BOOK), BOOK)
+    assert [q.segment_id for q in curated.evidence] == ["a:2"]
+    assert [q.segment_id for q in generated.evidence] == ["b:2"]

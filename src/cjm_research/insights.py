@@ -121,7 +121,8 @@ def insights_for(
                 evidence=evidence,
             )
         )
-    return found + generated_insights(journey, codebook, participant_labels)
+    quoted = {q.segment_id for insight in found for q in insight.evidence}
+    return found + generated_insights(journey, codebook, participant_labels, quoted)
 
 
 #: Quotes under a generated insight: one per participant, at most this many.
@@ -131,9 +132,8 @@ GENERATED_QUOTES = 2
 def _evidence(ids: tuple[str, ...], rows: pd.DataFrame, shown: set[str]) -> list[str]:
     """The segments to quote under a generated insight, from those its pain point rests on
     (the strongest first): one per participant, none another insight already quoted (two pain
-    points on one turn would show the same words twice) unless nothing else is left."""
-    ids = tuple(sid for sid in ids if sid in rows.index)
-    fresh = [sid for sid in ids if sid not in shown] or list(ids[:1])
+    points on one turn, or a curated insight citing it, would show the same words twice)."""
+    fresh = [sid for sid in ids if sid in rows.index and sid not in shown]
     chosen: list[str] = []
     people: set[str] = set()
     for sid in fresh:
@@ -146,7 +146,10 @@ def _evidence(ids: tuple[str, ...], rows: pd.DataFrame, shown: set[str]) -> list
 
 
 def generated_insights(
-    journey: Journey, codebook: Codebook, participant_labels: dict[str, str] | None = None
+    journey: Journey,
+    codebook: Codebook,
+    participant_labels: dict[str, str] | None = None,
+    quoted: set[str] | None = None,
 ) -> list[Insight]:
     """Insights from recurring pain points: raised by two or more participants.
 
@@ -161,7 +164,7 @@ def generated_insights(
         recurring = table[table["segments"] >= 2].head(1)
     rows = journey.segments.set_index("segment_id", drop=False)
     found = []
-    shown: set[str] = set()
+    shown = set(quoted or ())  # turns the curated insights quote already
     for row in recurring.head(5).itertuples(index=False):
         touchpoint = codebook.label("touchpoints", row.touchpoint) if row.touchpoint else ""
         subject = where(codebook.label("stages", row.stage), touchpoint)
