@@ -37,12 +37,12 @@ def test_curated_insights_carry_their_evidence_then_generated_ones(tmp_path, jou
     study = write(
         tmp_path,
         "insights:\n  - title: Holds hurt\n    stage: help\n    touchpoint: phone\n"
-        "    opportunity: Call back (support)\n    segments: [a:2, b:2, zz:9]\n",
+        "    opportunity: Call back (support)\n    segments: [a:2, zz:9]\n",
     )
     found = insights_for(journey, load_insights(study, BOOK), BOOK, {"P1": "Participant 01"})
     curated, generated = found[0], found[1]
     assert (curated.kind, curated.title, curated.owner) == (CURATED, "Holds hurt", "support")
-    assert [q.segment_id for q in curated.evidence] == ["a:2", "b:2"]
+    assert [q.segment_id for q in curated.evidence] == ["a:2"]
     assert curated.evidence[0].participant == "Participant 01"
     assert generated.kind == GENERATED
     assert generated.title == "Recurring pain point: Phone during Help"
@@ -120,3 +120,8 @@ def test_a_generated_insight_does_not_repeat_a_curated_insights_quote(tmp_path, 
     curated, generated = insights_for(journey, load_insights(study, BOOK), BOOK)
     assert [q.segment_id for q in curated.evidence] == ["a:2"]
     assert [q.segment_id for q in generated.evidence] == ["b:2"]
+
+
+def test_a_pain_point_a_curated_insight_quotes_whole_is_not_generated_again(tmp_path, journey):
+    study = write(tmp_path, "insights:\n  - title: Holds hurt\n    segments: [a:2, b:2]\n")
+    assert [i.kind for i in insights_for(journey, load_insights(study, BOOK), BOOK)] == [CURATED]

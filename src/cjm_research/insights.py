@@ -151,7 +151,8 @@ def generated_insights(
     participant_labels: dict[str, str] | None = None,
     quoted: set[str] | None = None,
 ) -> list[Insight]:
-    """Insights from recurring pain points: raised by two or more participants.
+    """Insights from recurring pain points: raised by two or more participants, each with a
+    turn no insight before it quotes (one whose turns are all quoted above adds nothing).
 
     When no pain point recurs, the single highest-priority one with several segments stands in,
     so a small study still gets a lead to follow, clearly labelled as generated.
@@ -172,6 +173,8 @@ def generated_insights(
             quote_of(rows.loc[sid], participant_labels)
             for sid in _evidence(row.evidence, rows, shown)
         )
+        if not evidence:  # every turn it rests on is quoted above: a curated insight covers it
+            continue
         found.append(
             Insight(
                 title=(
