@@ -50,6 +50,11 @@ from study_runs import CANARIES, PERSONA, report_texts
         ("the booking was BK77120 then", f"the booking was {ID} then"),
         ("with the order number, HH-4471902, and", f"with the order number, {ID}, and"),
         ("my order, which was 2 days late", "my order, which was 2 days late"),
+        ("the order number was, um, HH-4471902, so", f"the order number was, um, {ID}, so"),
+        ("my confirmation code — XK-77812", f"my confirmation code — {ID}"),
+        ("member number 55128830 and", f"member number {ID} and"),
+        ("the receipt number: RC-88123", f"the receipt number: {ID}"),
+        ("a member of staff, 2024 model", "a member of staff, 2024 model"),
     ],
 )
 def test_pii_is_redacted(text, expected):

@@ -57,11 +57,13 @@ _PHONE = re.compile(
 )
 # A reference number after a word that says what it is: "order no. HH-48213", "account 1234567",
 # "my account number is ACC-553201", "order reference is HH-99120", and as people say them, with
-# a comma: "with the order number, HH-4471902, …".
+# a comma, a dash, a pause or a filler: "with the order number, HH-4471902, …", "the booking
+# reference was, um, BK-99172", "confirmation code — XK-7781".
 _ID = re.compile(
     r"\b(?P<what>(?:order|ref(?:erence)?|account|acct|booking|tracking|invoice|customer|"
-    r"membership|case|ticket|claim|policy)(?:\s+(?:no\.?|number|num|id|code|ref(?:erence)?))?"
-    r"(?:\s+(?:is|was))?\s*[:#,]?\s*)"
+    r"membership|member|case|ticket|claim|policy|confirmation|receipt|reservation|transaction)"
+    r"(?:\s+(?:no\.?|number|num|id|code|ref(?:erence)?))?(?:\s+(?:is|was))?"
+    r"(?:\s*(?:[:#,—–-]|…|\.\.\.)|\s+(?:um+|uh+|erm+|er|like)\b)*\s*)"
     r"(?P<id>#?[A-Z0-9][A-Z0-9/-]{3,}[A-Z0-9])\b",
     re.IGNORECASE,
 )
