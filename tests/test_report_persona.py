@@ -9,7 +9,7 @@ from docx import Document
 
 from cjm_research.report import persona as report
 from cjm_research.report.render.html import esc
-from cjm_research.report.sections import stage_definition, summarise, team_items
+from cjm_research.report.sections import stage_definition, stage_intro, summarise, team_items
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.segments import write as write_segments
@@ -246,3 +246,12 @@ def test_an_unreadable_participants_file_does_not_stop_the_report(study_and_tabl
     (study / "participants.csv").write_bytes("participant_id,name\nP01,José\n".encode("cp1252"))
     ctx = report.load_context(study, "busy-parent", table)
     assert ctx.journey.n_participants == 3
+
+
+def test_an_interval_as_wide_as_the_scale_is_not_printed_as_one():
+    journey = make_journey()
+    curve = journey.emotion_curve.copy()
+    curve.loc["onboarding", ["ci_low", "ci_high"]] = [-1.0, 1.0]
+    sentence, _ = stage_intro(replace(journey, emotion_curve=curve), "onboarding")
+    assert "too few segments for a 95 % interval narrower than the whole scale" in sentence
+    assert "interval −1.00 to +1.00" not in sentence

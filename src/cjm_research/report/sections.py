@@ -82,11 +82,11 @@ def stage_intro(journey: Journey, stage: str) -> tuple[str, str]:
     if point is not None and int(point["n"]) > 0:
         mean = float(point["mean_valence"])
         sentence += f" Mean valence {signed(mean)}, {valence_reading(mean, journey.neutral_band)}"
-        if not math.isnan(float(point["ci_low"])):
-            sentence += (
-                f" (95 % interval {signed(float(point['ci_low']))} to "
-                f"{signed(float(point['ci_high']))})"
-            )
+        low, high = float(point["ci_low"]), float(point["ci_high"])
+        if low <= -1 and high >= 1:
+            sentence += " (too few segments for a 95 % interval narrower than the whole scale)"
+        elif not math.isnan(low):
+            sentence += f" (95 % interval {signed(low)} to {signed(high)})"
         sentence += f"; {share_text(point)}."
     warning = (
         f"Low evidence: only {plural(segments, 'coded segment')} (fewer than {MIN_EVIDENCE}). "
@@ -201,8 +201,8 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             "count those coded with a negative emotion (such as frustration or anxiety) or a "
             "positive one (such as joy or trust).",
             "The 95 % interval is Student's t interval of the mean, mean ± t·sd/√n with n − 1 "
-            "degrees of freedom (wide on few segments, as it should be); it is not shown for "
-            "stages with a single segment.",
+            "degrees of freedom (wide on few segments, as it should be), cut at the −1 and +1 "
+            "ends of the scale; it is not shown for stages with a single segment.",
             f"Pain points are stage × touchpoint moments with valence at or below "
             f"{signed(journey.moment_valences[0])}, delights at or above "
             f"{signed(journey.moment_valences[1])} (set for the coder that coded them), coded "
