@@ -156,8 +156,9 @@ def test_summary_names_the_widest_stage_and_touchpoint_with_numbers(comparison):
     )
     assert any(s.startswith("They also differ in Support") for s in sentences)
     assert (
-        "Delivery matters more to Ann: 38% of their segments mention it (3 segments from 2 "
-        "participants) against 0% (0 segments) for Bo, while Bo never mentions it." in sentences
+        "Delivery matters more to Ann than to Bo: 38% of their segments mention it (3 segments "
+        "from 2 participants) against 0% (0 segments) for Bo, while Bo never mentions it."
+        in sentences
     )
     assert not any(s.startswith("Chat") for s in sentences)
     assert sentences[-1].startswith("Too little evidence to compare Awareness, Consideration")
@@ -258,3 +259,4 @@ def test_the_same_count_is_no_difference_to_claim(comparison):
     )
     same = replace(comparison, touchpoint_differences=touchpoint_differences(shares))
     assert not any("matters more" in s for s in summary_sentences(same, make_codebook()))
+    assert touchpoint_table(same, make_codebook()).empty  # nor a row "setting them apart"

@@ -295,11 +295,7 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
             f"No stage has at least {MIN_EVIDENCE} coded segments for two personas, so no "
             "difference in emotion can be claimed yet."
         )
-    differences = c.touchpoint_differences
-    material = (differences["ratio"] >= MIN_RATIO) & (
-        differences["high_segments"] > differences["low_segments"]
-    )
-    for row in differences[differences["enough_evidence"] & material].head(top).itertuples():
+    for row in _apart(c.touchpoint_differences).head(top).itertuples():
         label = codebook.label("touchpoints", row.touchpoint)
         times = (
             f"{row.ratio:.1f} times as often"
@@ -307,7 +303,8 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
             else f"while {c.name(row.low)} never mentions it"
         )
         sentences.append(
-            f"{label} matters more to {c.name(row.high)}: {_percent(row.high_share)} of their "
+            f"{label} matters more to {c.name(row.high)} than to {c.name(row.low)}: "
+            f"{_percent(row.high_share)} of their "
             f"segments mention it ({plural(int(row.high_segments), 'segment')} from "
             f"{plural(int(row.high_participants), 'participant')}) against "
             f"{_percent(row.low_share)} "
@@ -323,10 +320,20 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
     return sentences
 
 
+def _apart(differences: pd.DataFrame) -> pd.DataFrame:
+    """The touchpoint differences a report may call a difference: enough evidence, named in more
+    segments by the persona it matters to, and ``MIN_RATIO`` times as often."""
+    material = (differences["ratio"] >= MIN_RATIO) & (
+        differences["high_segments"] > differences["low_segments"]
+    )
+    return differences[differences["enough_evidence"] & material]
+
+
 def touchpoint_table(comparison: Comparison, codebook: Codebook, top: int = 10) -> pd.DataFrame:
-    """The touchpoint differences with enough evidence as display text (Word and HTML)."""
+    """The touchpoint differences a report may claim (``_apart``) as display text (Word and
+    HTML)."""
     c = comparison
-    strong = c.touchpoint_differences[c.touchpoint_differences["enough_evidence"]].head(top)
+    strong = _apart(c.touchpoint_differences).head(top)
     return pd.DataFrame(
         {
             "Touchpoint": [codebook.label("touchpoints", t) for t in strong["touchpoint"]],

@@ -140,7 +140,8 @@ def _compare_emotion(report: ComparisonWriter) -> None:
 def _compare_touchpoints(report: ComparisonWriter) -> None:
     text = touchpoint_table(report.comparison, report.codebook)
     report.heading("Touchpoints that set the personas apart")
-    report.para(GUIDES["touchpoints"])
+    # The guide stays with the table it explains (a table kept whole would leave it stranded).
+    report.para(GUIDES["touchpoints"]).paragraph_format.keep_with_next = True
     if text.empty:
         report.para(GUIDES["no_touchpoints"], "Evidence Warning")
     else:
@@ -161,7 +162,7 @@ def _compare_stages(report: ComparisonWriter) -> None:
     c = report.comparison
     report.new_page()
     report.heading("Stage by stage")
-    report.para(GUIDES["stages"])
+    report.para(GUIDES["stages"]).paragraph_format.keep_with_next = True
     text = stage_table(c)
     width, _ = usable_size(report)
     persona_width = Length(int((width - Cm(3) - Cm(1.8)) / max(1, len(c.personas))))
