@@ -228,6 +228,10 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
 TOP_PRIORITIES = 10
 
 
+#: The "By team" group of top priorities no team owns (no touchpoint named, or no ``owner``).
+UNASSIGNED = "unassigned"
+
+
 def team_items(journey: Journey, codebook: Codebook) -> dict[str, list[str]]:
     """Each owning team's pain points among the top priorities, in priority order (teams named
     in the codebook's ``owner``), as every report format lists them."""
@@ -241,9 +245,10 @@ def team_items(journey: Journey, codebook: Codebook) -> dict[str, list[str]]:
             of=journey.n_participants,
         )
         for team in row.owner.split(", "):  # a moment on two teams' touchpoints is both's
-            if team and team != "unassigned":
-                teams.setdefault(team, []).append(text)
-    return dict(sorted(teams.items()))
+            teams.setdefault(team or UNASSIGNED, []).append(text)
+    # Last, not left out: a top priority nobody owns is the one most likely to be dropped.
+    unowned = teams.pop(UNASSIGNED, [])
+    return dict(sorted(teams.items())) | ({UNASSIGNED: unowned} if unowned else {})
 
 
 def figure_alts(journey: Journey, codebook: Codebook, name: str) -> dict[str, str]:

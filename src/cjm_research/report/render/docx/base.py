@@ -37,6 +37,7 @@ REQUIRED_STYLES: tuple[str, ...] = (
     "Subtitle",
     "Heading 1",
     "Heading 2",
+    "Heading 3",
     "List Bullet",
     "Caption",
     "Quote",
