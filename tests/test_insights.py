@@ -125,3 +125,17 @@ def test_a_generated_insight_does_not_repeat_a_curated_insights_quote(tmp_path, 
 def test_a_pain_point_a_curated_insight_quotes_whole_is_not_generated_again(tmp_path, journey):
     study = write(tmp_path, "insights:\n  - title: Holds hurt\n    segments: [a:2, b:2]\n")
     assert [i.kind for i in insights_for(journey, load_insights(study, BOOK), BOOK)] == [CURATED]
+
+
+def test_changes_see_a_split_moment_as_no_news_and_say_what_went_and_moved(journey):
+    now = snapshot(journey)
+    before = {
+        **now,
+        "pain_points": ["help/phone;web", "tell/"],
+        "lowest": "tell",
+    }
+    now = {**now, "pain_points": ["help/phone", "help/web"], "lowest": "help"}
+    said = changes(before, now, BOOK)
+    assert not any(s.startswith("New pain point") for s in said)  # the same two, split
+    assert "No longer a pain point: Tell, no touchpoint named." in said
+    assert "The journey's low point moved: Tell → Help." in said

@@ -241,6 +241,7 @@ def snapshot(journey: Journey) -> dict[str, Any]:
         "pain_points": [
             f"{r.stage}/{r.touchpoint}" for r in journey.priorities.itertuples(index=False)
         ],
+        "lowest": journey.lowest_stage,
     }
 
 
@@ -285,12 +286,31 @@ def changes(
                 f"Emotion in {codebook.label('stages', stage)} {direction}: "
                 f"{signed(then['mean_valence'])} → {signed(now['mean_valence'])}."
             )
-    new_pains = [p for p in current["pain_points"] if p not in set(previous.get("pain_points", []))]
-    for key in new_pains[:5]:
-        stage, _, touchpoint = key.partition("/")
-        label = codebook.label("touchpoints", touchpoint) if touchpoint else ""
-        said.append(f"New pain point: {where(codebook.label('stages', stage), label)}.")
+    then_low, now_low = previous.get("lowest"), current.get("lowest")
+    if then_low and now_low and then_low != now_low:
+        said.append(
+            f"The journey's low point moved: {codebook.label('stages', then_low)} → "
+            f"{codebook.label('stages', now_low)}."
+        )
+    # By stage and touchpoint, not by the moment's key: "Phone support and Email" splitting in
+    # two is no new problem.
+    then_pairs = {pair for key in previous.get("pain_points", []) for pair in _pairs(key)}
+    now_pairs = {pair for key in current["pain_points"] for pair in _pairs(key)}
+    for heading, keys, known in (
+        ("New pain point", current["pain_points"], then_pairs),
+        ("No longer a pain point", previous.get("pain_points", []), now_pairs),
+    ):
+        for key in [k for k in keys if not _pairs(k) & known][:5]:
+            stage, _, touchpoint = key.partition("/")
+            label = codebook.label("touchpoints", touchpoint) if touchpoint else ""
+            said.append(f"{heading}: {where(codebook.label('stages', stage), label)}.")
     return said
+
+
+def _pairs(key: str) -> set[tuple[str, str]]:
+    """A snapshot's pain point ("support/phone_support;email") as (stage, touchpoint) pairs."""
+    stage, _, touchpoints = key.partition("/")
+    return {(stage, t) for t in touchpoints.split(";")}
 
 
 def insight_problems(study: Study) -> list[Problem]:
