@@ -4,9 +4,11 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from docx import Document
 
+from cjm_research.analysis import build_journey
 from cjm_research.report import persona as report
 from cjm_research.report.render.html import esc
 from cjm_research.report.sections import stage_definition, stage_intro, summarise, team_items
@@ -15,6 +17,7 @@ from cjm_research.run.batch import code_study
 from cjm_research.segments import write as write_segments
 from cjm_research.study import load_study
 from journey_data import make_journey
+from test_analysis import BOOK, row
 
 
 @pytest.fixture(scope="module")
@@ -256,3 +259,16 @@ def test_an_interval_as_wide_as_the_scale_is_not_printed_as_one():
     sentence, _ = stage_intro(replace(journey, emotion_curve=curve), "onboarding")
     assert "too few segments for a 95 % interval narrower than the whole scale" in sentence
     assert "interval −1.00 to +1.00" not in sentence
+
+
+def test_a_delight_that_is_also_a_pain_point_says_so():
+    table = pd.DataFrame(
+        [
+            row("a:1", "P1", "help", "phone", -0.6, "On hold for an hour and nobody helped."),
+            row("b:1", "P2", "help", "phone", 0.7, "They rang back the same day, brilliant."),
+            row("c:1", "P3", "buy", "web", 0.7, "The checkout was lovely and so quick."),
+        ]
+    )
+    summary = summarise(build_journey(table, BOOK, "p"), str)
+    assert summary.delights[0].endswith("— also a pain point: experiences differed")
+    assert not summary.delights[1].endswith("experiences differed")

@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -368,7 +369,12 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
             for s, r in thin.sort_values("mean_valence").iterrows()
         )
 
-    def lines(table: pd.DataFrame) -> list[str]:
+    def pairs(row: Any) -> set[tuple[str, str]]:
+        return {(row.stage, t) for t in str(row.touchpoint).split(";")}
+
+    painful = {p for row in journey.pain_points.itertuples(index=False) for p in pairs(row)}
+
+    def lines(table: pd.DataFrame, mixed: set[tuple[str, str]] | None = None) -> list[str]:
         return [
             moment_text(
                 stage(row.stage, row.stage),
@@ -377,6 +383,8 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
                 int(row.participants),
                 segments=int(row.segments),
             )
+            # A moment both painful and delightful for some: fix it or protect it? Both.
+            + (" — also a pain point: experiences differed" if mixed and pairs(row) & mixed else "")
             for row in table.head(top).itertuples(index=False)
         ]
 
@@ -398,7 +406,7 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
         ),
         lowest=low,
         pain_points=lines(journey.pain_points),
-        delights=lines(journey.delights),
+        delights=lines(journey.delights, painful),
         no_pain_points=(
             "No segment of this persona was coded with valence at or below "
             f"{signed(journey.moment_valences[0])}."
