@@ -134,6 +134,9 @@ def test_actions_are_what_customers_say_they_did_in_their_words():
     assert actions_in("I got the bookshelf with fifteen percent off.") == [
         ("got the bookshelf", "got")
     ]
+    assert actions_in("I got charged the joining fee twice.") == [
+        ("got charged the joining fee", "got")
+    ]
 
 
 def test_stage_actions_rank_verbs_many_participants_share():

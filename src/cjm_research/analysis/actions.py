@@ -35,6 +35,12 @@ _TRAILING = frozenset(
     "the a an to it of for on in at with within from into onto my our their his her some any "
     "after about saying would could should will be been being all".split()
 )
+#: Words that modify the word after them: cut after one, a phrase is missing its noun.
+_MODIFIERS = frozenset(
+    "next last first second straight new old whole same other few more less several couple "
+    "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
+    "fifty hundred".split()
+)
 _ACTION = re.compile(
     r"\b(?:I|We|we)\s+(?:(?:then|just|also|finally|eventually|even|actually|immediately|"
     r"literally|basically|only|already|first|still)\s+)?([a-z]+)\b([^.,;!?—–:()\"“”…]*)"
@@ -59,10 +65,11 @@ def actions_in(text: str) -> list[tuple[str, str]]:
                 break
             words.append(word)
             if len(words) == 4:
-                # Cut mid-phrase ("got an email the next [day]", "bought my first flat last
-                # [year]"): its last word belongs to what follows.
+                # Cut mid-phrase ("got an email the next [day]", "gave it four [stars]"): a last
+                # word that modifies what follows belongs to it ("the joining fee [twice]" stays).
                 after = following[n + 1].lower() if n + 1 < len(following) else ""
-                if after and after not in _CLAUSE_END and after not in _TRAILING:
+                last = words[-1].lower()
+                if after and after not in _CLAUSE_END and (last in _MODIFIERS or last.isdigit()):
                     words.pop()
                 break
         while words and words[-1].lower() in _TRAILING:
