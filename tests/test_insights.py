@@ -139,3 +139,9 @@ def test_changes_see_a_split_moment_as_no_news_and_say_what_went_and_moved(journ
     assert not any(s.startswith("New pain point") for s in said)  # the same two, split
     assert "No longer a pain point: Tell, no touchpoint named." in said
     assert "The journey's low point moved: Tell → Help." in said
+
+
+def test_the_map_shows_the_research_teams_opportunities_only(journey):
+    generated = insights_for(journey, [], BOOK)
+    assert generated and all(i.kind == GENERATED for i in generated)
+    assert opportunities_by_stage(generated, ["help", "tell"]) == {"help": [], "tell": []}

@@ -209,10 +209,12 @@ def opportunities_by_stage(insights: list[Insight], stages: list[str]) -> dict[s
 
     A map cell holds a few words, so each opportunity is cut to its first clause (before a
     parenthesis, comma, semicolon or " and "); the report's insights section has the full text.
+    Only the research team's (curated) opportunities: a generated insight offers a lead to read
+    ("Read the quotes…"), which on the map would crowd out what the team proposes.
     """
     lanes: dict[str, list[str]] = {s: [] for s in stages}
     for insight in insights:
-        if insight.stage in lanes and insight.opportunity:
+        if insight.kind == CURATED and insight.stage in lanes and insight.opportunity:
             lanes[insight.stage].append(short_opportunity(insight.opportunity))
     return lanes
 
