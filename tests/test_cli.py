@@ -41,7 +41,7 @@ def test_code_writes_the_table_and_still_codes_the_good_files(study, tmp_path, c
     # What the calibrated stage confidences expect, said as the table is written.
     participants = table[table["role"] == "participant"]
     expected = pd.to_numeric(participants["stage_confidence"]).mean()
-    said = f"the machine expects about {expected:.0%} of its {len(participants)} stage codes"
+    said = f"the machine expects about {expected:.0%} of its {len(participants)} stage decisions"
     assert said in capsys.readouterr().err
 
 

@@ -554,7 +554,8 @@ def audit_warning(audits: Sequence[Audit], expected: tuple[int, float] | None = 
             return f"{done}: how far to trust the machine's codes here is not yet known."
         return (
             f"{done}: how often the machine agrees with them here is not yet known; its own "
-            f"calibrated confidence expects about {expected[1]:.0%} of its stage codes to be right."
+            f"calibrated confidence expects about {expected[1]:.0%} of its stage decisions (a "
+            "stage, or none for small talk) to be right."
         )
     if not math.isnan(stage.kappa) and stage.kappa < MIN_STAGE_KAPPA:
         return (
@@ -587,8 +588,9 @@ def expectation_sentence(expected: tuple[int, float] | None, audited: bool) -> s
         return ""
     n, share = expected
     said = (
-        f"The machine's calibrated confidence expects its stage to be right on about {share:.0%} "
-        f"of the {n} segments it coded here (on a hand-coded study nothing was tuned on, such "
+        f"The machine's calibrated confidence expects its stage decision (a stage, or none for "
+        f"small talk) to be right on about {share:.0%} of the {n} segments it coded here (on a "
+        "hand-coded study nothing was tuned on, such "
         f"expectations came within {ESTIMATE_WITHIN * 100:.0f} points of the truth)."
     )
     if audited:

@@ -139,7 +139,7 @@ def code_study(
     ):
         n, share = expected
         progress(
-            f"the machine expects about {share:.0%} of its {n} stage codes to be right "
+            f"the machine expects about {share:.0%} of its {n} stage decisions to be right "
             "(its calibrated confidence; review export --next shows those it doubts most)"
         )
     if progress is not None and len(orphans):
