@@ -8,10 +8,16 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from cjm_research.analysis import build_journey
+from cjm_research.analysis import build_journey, quote_of
 from cjm_research.report import persona as report
 from cjm_research.report.render.html import esc
-from cjm_research.report.sections import stage_definition, stage_intro, summarise, team_items
+from cjm_research.report.sections import (
+    quote_attribution,
+    stage_definition,
+    stage_intro,
+    summarise,
+    team_items,
+)
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.segments import write as write_segments
@@ -272,3 +278,11 @@ def test_a_delight_that_is_also_a_pain_point_says_so():
     summary = summarise(build_journey(table, BOOK, "p"), str)
     assert summary.delights[0].endswith("— also a pain point: experiences differed")
     assert not summary.delights[1].endswith("experiences differed")
+
+
+def test_a_quote_shows_its_emotion_only_when_the_machine_is_sure_of_it():
+    said = row("a:1", "P1", "help", "phone", -0.6, "On hold for an hour and nobody helped.")
+    sure = quote_of(pd.Series({**said, "emotion_confidence": 0.8}))
+    doubted = quote_of(pd.Series({**said, "emotion_confidence": 0.3}))
+    assert quote_attribution(sure, BOOK).endswith("· Anger")
+    assert quote_attribution(doubted, BOOK) == "P1 · i-P1 · line 3"

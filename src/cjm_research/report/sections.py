@@ -14,6 +14,7 @@ import pandas as pd
 
 from cjm_research.analysis import (
     MIN_EVIDENCE,
+    SURE_EMOTION,
     Journey,
     Quote,
     moment_text,
@@ -100,7 +101,7 @@ def stage_intro(journey: Journey, stage: str) -> tuple[str, str]:
 
 def quote_attribution(quote: Quote, codebook: Codebook) -> str:
     """Under a quote, in every format: ``Participant 04 · Interview 04 · 00:03:03 · Anger``."""
-    feeling = codebook.label("emotions", quote.emotion) if quote.emotion else ""
+    feeling = codebook.label("emotions", quote.shown_emotion) if quote.shown_emotion else ""
     return " · ".join(p for p in (quote.provenance, feeling) if p)
 
 
@@ -212,6 +213,9 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             "ranked by priority (the share of participants who voiced one times how negative it "
             "was), in the summary, the map and What to fix first alike; delights by how many "
             "participants voiced them.",
+            f"A quote shows its emotion when a person coded it or the machine is at least "
+            f"{SURE_EMOTION:.0%} sure of it (below that its labels are right about one time in "
+            "three).".replace("%", " %"),
             f"A stage with fewer than {MIN_EVIDENCE} coded segments is flagged as low evidence"
             + (f": {flagged}." if flagged else "; no stage is flagged."),
         ],
