@@ -16,7 +16,6 @@ A dimension without a column is not scored. Per dimension it reports:
 
 It also audits the machine against the researcher (``machine_audit``): its codes of the turns a
 researcher reviewed, from a run that had not learned from them, for the report's methodology.
-
 Metrics are computed with numpy and pandas (no scikit-learn in the default install).
 """
 
@@ -552,10 +551,10 @@ def audit_warning(audits: Sequence[Audit], expected: tuple[int, float] | None = 
         )
         if expected is None:
             return f"{done}: how far to trust the machine's codes here is not yet known."
+        share = f"{expected[1]:.0%} of its stage decisions (a stage, or none for small talk)"
         return (
             f"{done}: how often the machine agrees with them here is not yet known; its own "
-            f"calibrated confidence expects about {expected[1]:.0%} of its stage decisions (a "
-            "stage, or none for small talk) to be right."
+            f"calibrated confidence expects about {share} to be right."
         )
     if not math.isnan(stage.kappa) and stage.kappa < MIN_STAGE_KAPPA:
         return (
@@ -583,15 +582,15 @@ def expected_stage_accuracy(segments: pd.DataFrame, codebook: Codebook) -> tuple
 
 
 def expectation_sentence(expected: tuple[int, float] | None, audited: bool) -> str:
-    """ "The machine's calibrated confidence expects its stage to be right on about 77% of …"."""
+    """ "The machine's calibrated confidence expects its stage decision … right on about 77% …"."""
     if expected is None:
         return ""
     n, share = expected
     said = (
         f"The machine's calibrated confidence expects its stage decision (a stage, or none for "
         f"small talk) to be right on about {share:.0%} of the {n} segments it coded here (on a "
-        "hand-coded study nothing was tuned on, such "
-        f"expectations came within {ESTIMATE_WITHIN * 100:.0f} points of the truth)."
+        f"hand-coded study nothing was tuned on, such expectations came within "
+        f"{ESTIMATE_WITHIN * 100:.0f} points of the truth)."
     )
     if audited:
         said += (

@@ -1,6 +1,7 @@
-"""The journey model of one persona (``journey``) and what customers did in each stage
-(``actions``), computed from the coded segments table: pure functions of the table and the
-codebook, no I/O, no plotting. Charts and renderers read a :class:`Journey`; notebooks display it.
+"""The journey model of one persona (``journey``), what customers did in each stage
+(``actions``) and the quotes that evidence it (``quotes``), computed from the coded segments
+table: pure functions of the table and the codebook, no I/O, no plotting. Charts and renderers
+read a :class:`Journey`; notebooks display it.
 """
 
 from cjm_research.analysis.actions import actions_in, stage_actions, stage_doings, stage_phrases
@@ -10,10 +11,7 @@ from cjm_research.analysis.journey import (
     MOMENT_VALENCES,
     NEUTRAL_BANDS,
     NO_TOUCHPOINT,
-    SURE_EMOTION,
-    SURE_STAGE,
     Journey,
-    Quote,
     build_journey,
     code_frequencies,
     coder_method,
@@ -25,10 +23,8 @@ from cjm_research.analysis.journey import (
     moments,
     neutral_band,
     participant_segments,
-    pick_quotes,
     plural,
     priorities,
-    quote_of,
     share_text,
     signed,
     stage_coverage,
@@ -38,6 +34,7 @@ from cjm_research.analysis.journey import (
     valence_reading,
     where,
 )
+from cjm_research.analysis.quotes import SURE_EMOTION, SURE_STAGE, Quote, pick_quotes, quote_of
 
 __all__ = [
     "MIN_EVIDENCE",
