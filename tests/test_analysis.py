@@ -16,6 +16,7 @@ from cjm_research.analysis import (
     neutral_band,
     pick_quotes,
     priorities,
+    share_text,
     signed,
     stage_actions,
     stage_phrases,
@@ -316,3 +317,10 @@ def test_a_turn_coded_neutral_is_no_pain_point_for_the_semantic_coder(table):
     # The rules coder's keyword emotions leave most complaints Neutral: valence alone decides.
     rules = described.assign(coder="auto:rules@3")
     assert "web" in set(build_journey(rules, BOOK, "p").pain_points["touchpoint"])
+
+
+def test_the_share_of_one_segment_is_not_a_percentage():
+    one = pd.Series({"n": 1, "negative_share": 1.0, "positive_share": 0.0})
+    assert share_text(one) == "coded with a negative emotion"
+    two = pd.Series({"n": 2, "negative_share": 0.5, "positive_share": 0.0})
+    assert share_text(two) == "50 % of them with a negative emotion, 0 % with a positive one"

@@ -74,7 +74,7 @@ def test_priorities_rank_pain_points_with_teams_and_the_funnel(ctx):
     page = report.priorities_html(ctx)
     assert "What to fix first" in page and "How far journeys reach" in page
     rows = report.priority_rows(ctx)
-    assert list(rows["#"]) == list(range(1, len(rows) + 1))
+    assert list(rows["#"]) == [str(n) for n in range(1, len(rows) + 1)]
     scores = [float(v) for v in rows["Priority"]]
     assert scores == sorted(scores, reverse=True)
     assert set(team_items(ctx.journey, ctx.codebook)) <= {

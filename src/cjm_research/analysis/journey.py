@@ -179,6 +179,9 @@ def share_text(point: pd.Series) -> str:
     (``emotion_curve``). Said of the emotions, which decide the shares, so that a mean that leans
     positive beside "0 % with a positive emotion" reads as what it is, not a contradiction."""
     negative, positive = float(point["negative_share"]), float(point["positive_share"])
+    if int(point.get("n", 0)) == 1:  # "100 % of them" of one segment overstates it
+        sign = "a negative" if negative else "a positive" if positive else "no negative or positive"
+        return f"coded with {sign} emotion"
     said = f"{negative:.0%} of them with a negative emotion, {positive:.0%} with a positive one"
     return said.replace("%", " %")
 

@@ -22,7 +22,6 @@ from cjm_research.analysis import (
     code_frequencies,
     participant_segments,
     plural,
-    signed,
 )
 from cjm_research.evaluate import (
     Audit,
@@ -59,6 +58,7 @@ from cjm_research.report.sections import (
     figure_captions,
     interview_period,
     methodology,
+    priority_table,
     quote_attribution,
     reach_table,
     stage_definition,
@@ -429,19 +429,7 @@ def changes_html(ctx: ReportContext) -> str:
 
 def priority_rows(ctx: ReportContext, top: int = TOP_PRIORITIES) -> pd.DataFrame:
     """The priority table as shown in the HTML report: labels, reach and strength."""
-    table = ctx.journey.priorities.head(top)
-    n = ctx.journey.n_participants
-    return pd.DataFrame(
-        {
-            "#": table["rank"],
-            "Stage": [_label(ctx, "stages", s) for s in table["stage"]],
-            "Touchpoint": [_label(ctx, "touchpoints", t) or "—" for t in table["touchpoint"]],
-            "Team": table["owner"],
-            "Participants": [f"{p} of {n}" for p in table["participants"]],
-            "Mean valence": [signed(v) for v in table["mean_valence"]],
-            "Priority": [f"{v:.2f}" for v in table["score"]],
-        }
-    )
+    return priority_table(ctx.journey, ctx.codebook, top)
 
 
 def priorities_html(ctx: ReportContext) -> str:

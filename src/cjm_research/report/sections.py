@@ -14,6 +14,7 @@ import pandas as pd
 
 from cjm_research.analysis import (
     MIN_EVIDENCE,
+    NO_TOUCHPOINT,
     SURE_EMOTION,
     Journey,
     Quote,
@@ -231,6 +232,26 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
 
 #: The priority table and each team's list show this many pain points, in both formats.
 TOP_PRIORITIES = 10
+
+
+def priority_table(journey: Journey, codebook: Codebook, top: int = TOP_PRIORITIES) -> pd.DataFrame:
+    """What to fix first as every format shows it: rank, labels, team, reach, valence, priority."""
+    table, n = journey.priorities.head(top), journey.n_participants
+    return pd.DataFrame(
+        {
+            "#": [str(r) for r in table["rank"]],
+            "Stage": [journey.stage_labels.get(s, s) for s in table["stage"]],
+            "Touchpoint": [
+                codebook.label("touchpoints", t) if t else NO_TOUCHPOINT
+                for t in table["touchpoint"]
+            ],
+            "Team": table["owner"],
+            "Participants": [f"{p} of {n}" for p in table["participants"]],
+            "Mean valence": [signed(v) for v in table["mean_valence"]],
+            "Priority": [f"{v:.2f}" for v in table["score"]],
+        },
+        columns=["#", "Stage", "Touchpoint", "Team", "Participants", "Mean valence", "Priority"],
+    )
 
 
 #: The "By team" group of top priorities no team owns (no touchpoint named, or no ``owner``).

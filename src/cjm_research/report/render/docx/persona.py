@@ -9,7 +9,7 @@ import pandas as pd
 from docx.document import Document as DocxDocument
 from docx.shared import Cm
 
-from cjm_research.analysis import Journey, Quote, signed
+from cjm_research.analysis import Journey, Quote
 from cjm_research.insights import Insight
 from cjm_research.model import Codebook, Persona
 from cjm_research.report.render.docx.base import (
@@ -28,10 +28,10 @@ from cjm_research.report.sections import (
     PERSONA_QUOTE,
     PERSONA_SECTIONS,
     PRIORITY_RULE,
-    TOP_PRIORITIES,
     figure_alts,
     figure_captions,
     methodology,
+    priority_table,
     quote_attribution,
     reach_table,
     stage_definition,
@@ -311,28 +311,13 @@ def _changes(report: PersonaWriter, changes: Sequence[str] | None) -> None:
 def _priorities(report: PersonaWriter) -> None:
     journey = report.journey
     report.heading("What to fix first")
-    table = journey.priorities.head(TOP_PRIORITIES)
+    table = priority_table(journey, report.codebook)
     if table.empty:
         report.para("No pain points were coded for this persona.")
     else:
         report.para(PRIORITY_RULE)
-        rows = [
-            (
-                str(r.rank),
-                report.stage(r.stage),
-                report.touchpoint(r.touchpoint) or "—",
-                r.owner,
-                f"{r.participants} of {journey.n_participants}",
-                signed(r.mean_valence),
-                f"{r.score:.2f}",
-            )
-            for r in table.itertuples(index=False)
-        ]
-        grid = add_table(
-            report,
-            ["#", "Stage", "Touchpoint", "Team", "Participants", "Mean valence", "Priority"],
-            rows,
-        )
+        rows = [tuple(map(str, r)) for r in table.itertuples(index=False)]
+        grid = add_table(report, list(table.columns), rows)
         set_widths(grid, [Cm(0.8), Cm(2.8), Cm(3.2), Cm(2.4), Cm(2.6), Cm(2.2), Cm(2.0)])
     report.heading("How far journeys reach", 2)
     reach = reach_table(journey)
