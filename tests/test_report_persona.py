@@ -12,6 +12,7 @@ from cjm_research.analysis import build_journey, quote_of
 from cjm_research.report import persona as report
 from cjm_research.report.render.html import esc
 from cjm_research.report.sections import (
+    figure_alts,
     quote_attribution,
     stage_definition,
     stage_intro,
@@ -22,7 +23,7 @@ from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.segments import write as write_segments
 from cjm_research.study import load_study
-from journey_data import make_journey
+from journey_data import make_codebook, make_journey
 from test_analysis import BOOK, row
 
 
@@ -286,3 +287,13 @@ def test_a_quote_shows_its_emotion_only_when_the_machine_is_sure_of_it():
     doubted = quote_of(pd.Series({**said, "emotion_confidence": 0.3}))
     assert quote_attribution(sure, BOOK).endswith("· Anger")
     assert quote_attribution(doubted, BOOK) == "P1 · i-P1 · line 3"
+
+
+def test_the_maps_alt_text_names_the_summarys_low_point():
+    journey = make_journey()
+    curve = journey.emotion_curve.copy()
+    curve.loc["onboarding", "mean_valence"] = -0.9  # lower, on 2 segments
+    alt = figure_alts(replace(journey, emotion_curve=curve), make_codebook(), "Alex")
+    assert (
+        "lowest in Support (−0.48) (Onboarding reads lower on fewer segments)" in alt["journey_map"]
+    )

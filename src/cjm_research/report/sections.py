@@ -291,10 +291,13 @@ def figure_alts(journey: Journey, codebook: Codebook, name: str) -> dict[str, st
         + "."
     ]
     if not curve.empty:
-        low, high = curve["mean_valence"].idxmin(), curve["mean_valence"].idxmax()
+        # The summary's low point (enough evidence) when there is one, so both say the same.
+        lowest = curve["mean_valence"].idxmin()
+        low, high = journey.lowest_stage or lowest, curve["mean_valence"].idxmax()
+        thin = f" ({stage(lowest)} reads lower on fewer segments)" if lowest != low else ""
         parts.append(
             f"Mean valence is lowest in {stage(low)} "
-            f"({signed(float(curve.loc[low, 'mean_valence']))}) and highest in "
+            f"({signed(float(curve.loc[low, 'mean_valence']))}){thin} and highest in "
             f"{stage(high)} ({signed(float(curve.loc[high, 'mean_valence']))})."
         )
     top_pain = summarise(journey, lambda t: codebook.label("touchpoints", t), top=1).pain_points
