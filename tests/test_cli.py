@@ -197,3 +197,20 @@ def test_an_invalid_study_codebook_stops_coding_instead_of_using_the_default(stu
     err = capsys.readouterr().err
     assert "codebook.yaml" in err and "nothing is coded with another codebook" in err
     assert not (study / ".cjm" / "segments.parquet").exists()
+
+
+def test_validate_warns_of_an_insight_placed_where_its_quotes_are_not(study, capsys):
+    assert main(["code", "--study", str(study), "--coder", "rules"]) == 0
+    coded = pd.read_parquet(study / ".cjm" / "segments.parquet")
+    turn = coded[coded["stage"].fillna("") != ""].iloc[0]
+    elsewhere = next(s for s in ("advocacy", "awareness") if s != turn["stage"])
+    (study / "insights.yaml").write_text(
+        f"insights:\n  - title: Misplaced\n    stage: {elsewhere}\n"
+        f"    segments: ['{turn['segment_id']}']\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert main(["validate", "--study", str(study)]) == 0
+    said = capsys.readouterr().err
+    assert f"insight 1 ('Misplaced') is placed in stage '{elsewhere}'" in said
+    assert f"coded there ({turn['stage']})" in said

@@ -19,7 +19,8 @@ import yaml
 from cjm_research.analysis import MIN_EVIDENCE, Journey, Quote, quote_of, signed, where
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import Codebook
-from cjm_research.study import WARNING, Problem, Study
+from cjm_research.segments import read as read_segments
+from cjm_research.study import WARNING, Problem, Study, work_dir
 
 CURATED, GENERATED = "curated", "generated"
 #: A stage's mean valence must move at least this much between runs to be reported as a shift.
@@ -309,6 +310,30 @@ def changes(
     return said
 
 
+def _placement_problems(
+    path: Path, curated: list[dict[str, Any]], coded_path: Path
+) -> list[Problem]:
+    """Curated insights placed in a stage none of their cited turns is coded with, by the
+    study's last coded table (none when it has not been coded)."""
+    try:
+        coded = read_segments(coded_path, columns=["stage"]).set_index("segment_id")
+    except CJMInputError:
+        return []
+    found = []
+    for n, entry in enumerate(curated, 1):
+        cited = coded.loc[coded.index.intersection(entry["segments"]), "stage"]
+        stages = set(cited.fillna("").astype(str)) - {""}
+        if entry.get("stage") and len(cited) and entry["stage"] not in stages:
+            found.append(
+                Problem(WARNING, path, None,
+                        f"insight {n} ({entry['title']!r}) is placed in stage {entry['stage']!r}, "
+                        "but none of the turns it cites is coded there "
+                        f"({', '.join(sorted(stages)) or 'no stage'})",
+                        "check its 'stage', or cite the turns that show it")
+            )  # fmt: skip
+    return found
+
+
 def _pairs(key: str) -> set[tuple[str, str]]:
     """A snapshot's pain point ("support/phone_support;email") as (stage, touchpoint) pairs."""
     stage, _, touchpoints = key.partition("/")
@@ -317,15 +342,17 @@ def _pairs(key: str) -> set[tuple[str, str]]:
 
 def insight_problems(study: Study) -> list[Problem]:
     """What is wrong with ``STUDY/insights.yaml``: an entry the reports would stop on (an
-    error), and segment ids it cites that the study does not have (warnings: they are left out
-    of the insight's evidence)."""
+    error), segment ids it cites that the study does not have (warnings: they are left out of
+    the insight's evidence), and, once the study is coded, a ``stage`` none of the cited turns
+    carries (the map would put the opportunity where its quotes are not; a ``touchpoint`` is
+    the channel to fix, which the quotes need not name)."""
     path = study.root / "insights.yaml"
     try:
         curated = load_insights(study.root, study.codebook)
     except CJMInputError as exc:
         return [Problem.from_error(exc)]
     known = {t.segment_id(turn) for t in study.transcripts for turn in t.turns}
-    problems = []
+    problems = _placement_problems(path, curated, work_dir(study.root) / "segments.parquet")
     for n, entry in enumerate(curated, 1):
         missing = [s for s in entry["segments"] if s not in known]
         if missing:
