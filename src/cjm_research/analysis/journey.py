@@ -105,7 +105,8 @@ def build_journey(
     stages = codebook.stage_ids
     labels = {c.id: c.label for c in codebook.stages}
     coded = rows[rows["stage"].isin(stages)]
-    band = neutral_band(rows)
+    method = coder_method(rows)
+    band = NEUTRAL_BANDS[method]
     n_participants = rows["participant_id"].nunique()
     journey = Journey(
         persona_id=persona_id,
@@ -120,12 +121,12 @@ def build_journey(
         emotion_curve=emotion_curve(coded, stages, band, emotion_signs(codebook)),
         low_evidence=[s for s in stages if (coded["stage"] == s).sum() < MIN_EVIDENCE],
         neutral_band=band,
-        moment_valences=MOMENT_VALENCES[coder_method(rows)],
+        moment_valences=MOMENT_VALENCES[method],
     )
     if not detail:
         return journey
     pain, delight = journey.moment_valences
-    signs = moment_signs(rows, codebook)
+    signs = moment_signs(method, codebook)
     pains = moments(coded, negative=True, threshold=pain, signs=signs)
     actions = stage_actions(coded, codebook)
     if len(actions):
@@ -152,11 +153,12 @@ def emotion_signs(codebook: Codebook) -> dict[str, float]:
     return {c.id: c.valence or 0.0 for c in codebook.emotions}
 
 
-def moment_signs(rows: pd.DataFrame, codebook: Codebook) -> dict[str, float] | None:
+def moment_signs(method: str, codebook: Codebook) -> dict[str, float] | None:
     """The emotion valences a pain point's or delight's emotion must agree with, for a coder
-    whose emotions are read with its valence (the semantic coder's heads, and people); None for
-    the rules coder, whose keyword emotions leave most strongly negative turns Neutral."""
-    return emotion_signs(codebook) if coder_method(rows) != "rules" else None
+    (``coder_method``) whose emotions are read with its valence (the semantic coder's heads, and
+    people); None for the rules coder, whose keyword emotions leave most strongly negative turns
+    Neutral."""
+    return emotion_signs(codebook) if method != "rules" else None
 
 
 def coder_method(rows: pd.DataFrame) -> str:
@@ -469,7 +471,7 @@ def priorities(
         "mean_valence", "score", "example", "evidence",
     ]  # fmt: skip
     if pains is None:
-        pains = moments(coded, negative=True, signs=moment_signs(coded, codebook))
+        pains = moments(coded, negative=True, signs=moment_signs(coder_method(coded), codebook))
     if pains.empty or not n_participants:
         return pd.DataFrame(columns=columns)
     owners = {c.id: c.owner for c in codebook.touchpoints}

@@ -31,8 +31,6 @@ from cjm_research.evaluate import (
     expected_stage_accuracy,
     machine_audit,
 )
-from cjm_research.exceptions import CJMInputError
-from cjm_research.ingest import load_participants
 from cjm_research.insights import (
     Insight,
     changes,
@@ -86,7 +84,7 @@ class ReportContext:
     participant_labels: dict[str, str] = field(default_factory=dict)
     insights: list[Insight] = field(default_factory=list)
     changes: list[str] | None = None  # None: no previous run to compare with
-    period: str = ""  # when the interviews took place, from participants.csv dates
+    period: str = ""  # when the interviews took place: front-matter and participants.csv dates
     agreement: pd.DataFrame = field(default_factory=pd.DataFrame)  # empty: one coder only
     audit: list[Audit] = field(default_factory=list)  # the machine against reviewed turns
 
@@ -148,16 +146,13 @@ def load_context(
         lambda: study_notes(study_dir),
     )
     persona = personas.get(persona_id) or Persona(id=persona_id, name=persona_id)
-    participants_file = study_dir / "participants.csv"
-    try:
-        participants = load_participants(participants_file) if participants_file.exists() else {}
-    except CJMInputError:  # as the study reads it: an error the batch names; names still hidden
-        participants = {}
+    # The whole study serves the participants, the dates and the pseudonym key; a warm kernel
+    # keeps it (memo.py). An unreadable participants.csv reads as none, as the batch names it.
+    study = memo.remember("study", study_state, lambda: load_study(study_dir))
+    participants = study.participants
     labels = {pid: p.pseudonym or pid for pid, p in participants.items()}
     segments = segments_table.read(segments_path, persona_id=persona_id)
     curated = load_insights(study_dir, codebook)
-    # The whole study serves the dates and the pseudonym key; a warm kernel keeps it (memo.py).
-    study = memo.remember("study", study_state, lambda: load_study(study_dir))
     # Each interview's own (front-matter) date and its participant's, by the real ids.
     mine = segments[segments["persona_id"] == persona_id]
     dated = {t.interview_id: str(t.meta.get("date") or "") for t in study.transcripts}
@@ -173,7 +168,7 @@ def load_context(
 
         def table_key() -> privacy.PseudonymKey:
             rows = segments_table.read(segments_path, columns=privacy.KEY_COLUMNS)
-            return study_key if study_key.covers(rows) else privacy.study_key(study_dir, rows)
+            return study_key if study_key.covers(rows) else privacy.study_key(study, rows)
 
         key = memo.remember(
             "table_key", (study_state, memo.files_state([segments_path])), table_key
@@ -292,10 +287,6 @@ def write_docx(ctx: ReportContext, figures: dict[str, Path], out_path: Path | st
         study_name=ctx.study_name,
         reference=study_reference(ctx.study_dir),
     )
-
-
-def _label(ctx: ReportContext, dimension: str, code: str) -> str:
-    return ctx.codebook.label(dimension, code) if code else ""
 
 
 def stage_anchor(stage: str) -> str:
