@@ -16,7 +16,15 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from cjm_research.analysis import MIN_EVIDENCE, Journey, Quote, quote_of, signed, where
+from cjm_research.analysis import (
+    MIN_EVIDENCE,
+    Journey,
+    Quote,
+    moment_pairs,
+    quote_of,
+    signed,
+    where,
+)
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import Codebook
 from cjm_research.segments import read as read_segments
@@ -337,7 +345,7 @@ def _placement_problems(
 def _pairs(key: str) -> set[tuple[str, str]]:
     """A snapshot's pain point ("support/phone_support;email") as (stage, touchpoint) pairs."""
     stage, _, touchpoints = key.partition("/")
-    return {(stage, t) for t in touchpoints.split(";")}
+    return moment_pairs(stage, touchpoints)
 
 
 def insight_problems(study: Study) -> list[Problem]:

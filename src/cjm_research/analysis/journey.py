@@ -412,6 +412,12 @@ def moments(
     return (table if top is None else table.head(top)).reset_index(drop=True)[columns]
 
 
+def moment_pairs(stage: str, touchpoint: str) -> set[tuple[str, str]]:
+    """A moment as (stage, touchpoint) pairs: "phone_support;email" is two, "" (no touchpoint
+    named) one. How moments are compared when one splits or merges between runs or tables."""
+    return {(stage, t) for t in str(touchpoint).split(";")}
+
+
 def where(stage: str, touchpoint: str) -> str:
     """Where a moment happened, in a report's words: "Delivery during Support", or the stage alone.
 

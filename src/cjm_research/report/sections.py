@@ -8,7 +8,6 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
@@ -18,6 +17,7 @@ from cjm_research.analysis import (
     SURE_EMOTION,
     Journey,
     Quote,
+    moment_pairs,
     moment_text,
     plural,
     share_text,
@@ -397,10 +397,11 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
             for s, r in thin.sort_values("mean_valence").iterrows()
         )
 
-    def pairs(row: Any) -> set[tuple[str, str]]:
-        return {(row.stage, t) for t in str(row.touchpoint).split(";")}
-
-    painful = {p for row in journey.pain_points.itertuples(index=False) for p in pairs(row)}
+    painful = {
+        pair
+        for row in journey.pain_points.itertuples(index=False)
+        for pair in moment_pairs(row.stage, row.touchpoint)
+    }
 
     def lines(table: pd.DataFrame, mixed: set[tuple[str, str]] | None = None) -> list[str]:
         return [
@@ -412,7 +413,11 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
                 segments=int(row.segments),
             )
             # A moment both painful and delightful for some: fix it or protect it? Both.
-            + (" — also a pain point: experiences differed" if mixed and pairs(row) & mixed else "")
+            + (
+                " — also a pain point: experiences differed"
+                if mixed and moment_pairs(row.stage, row.touchpoint) & mixed
+                else ""
+            )
             for row in table.head(top).itertuples(index=False)
         ]
 
