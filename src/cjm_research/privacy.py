@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -27,7 +26,7 @@ import pandas as pd
 
 from cjm_research.ingest import meta_names
 from cjm_research.ingest.build import INTERVIEWER_LABELS, PARTICIPANT_LABELS
-from cjm_research.ingest.labels import NAME_PARTICLES, name_key
+from cjm_research.ingest.labels import NAME_PARTICLES, name_key, unaccented
 from cjm_research.ingest.text import DEFAULT_SPEAKER
 from cjm_research.model import INTERVIEWER, PARTICIPANT
 from cjm_research.study import Study, load_study
@@ -138,14 +137,6 @@ def is_generic_label(label: str) -> bool:
     key = " ".join(label.casefold().split())
     numbered = _NUMBERED.match(key)
     return key in _GENERIC or (numbered is not None and numbered["base"] in _GENERIC) or not key
-
-
-def unaccented(text: str) -> str:
-    """``text`` without its accents: "Zoë García" → "Zoe Garcia" (how names are often typed)."""
-    decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize(
-        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
-    )
 
 
 def name_variants(name: str) -> list[str]:

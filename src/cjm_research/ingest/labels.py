@@ -70,6 +70,14 @@ def is_speaker_label(label: str) -> bool:
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 
 
+def unaccented(text: str) -> str:
+    """``text`` without its accents: "Zoë García" → "Zoe Garcia" (how names are often typed)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
 def name_key(name: str) -> str:
     """How a name is looked up: NFC, apostrophes unified, casefolded, single spaces."""
     text = unicodedata.normalize("NFC", name).translate(_APOSTROPHES)

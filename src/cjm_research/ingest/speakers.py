@@ -8,8 +8,8 @@ without it, several voices under one participant id are warned about.
 from __future__ import annotations
 
 import re
-import unicodedata
 
+from cjm_research.ingest.labels import name_key, unaccented
 from cjm_research.model import Participant, Transcript
 
 
@@ -92,9 +92,7 @@ def unlisted_group(transcript: Transcript) -> list[str]:
 def fold_label(label: str) -> str:
     """A speaker label as two spellings of it compare: case, accents, spacing and a note in
     brackets aside ("José (she/her)", "jose" and "JOSE" alike)."""
-    label = _NOTE.sub(" ", label)
-    plain = "".join(c for c in unicodedata.normalize("NFKD", label) if not unicodedata.combining(c))
-    return " ".join(plain.casefold().split())
+    return name_key(unaccented(_NOTE.sub(" ", label)))
 
 
 # A note after a name in a call's speaker label: "(she/her)", "[Northbank customer]".
