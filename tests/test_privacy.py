@@ -1,5 +1,6 @@
 """Pseudonyms and redaction: what is replaced, what is kept, and that the key stays out."""
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -299,6 +300,28 @@ def test_study_names_are_claimed_without_accents(tmp_path):
     write(tmp_path / "b.txt", "Interviewer: Hi\nJosé García: They wrote Garcia, and Jose.\n")
     key = study_key(tmp_path)
     assert key.redact_names("Zoe and O’Neill; Garcia and Jose") == "P01 and P01; P02 and P02"
+
+
+def test_labels_stay_with_their_people_when_interviews_come_and_go(study):
+    segments = table([["anon:2", "anon", "", "Kim", "participant", "x", "anon.txt"]])
+    study_key(study, segments)
+    assert not (study / ".cjm").exists()  # nothing is written into a study never coded
+    (study / ".cjm").mkdir()
+    first = study_key(study, segments)
+    # an interview whose ids sort first arrives: nobody's label moves, it takes the next ones
+    write(study / "aaa.txt", "---\nparticipant: A1\npersona: p\n---\nMaya: Hi?\nAl: Hi.\n")
+    second = study_key(study, segments)
+    assert second.participants == {**first.participants, "A1": "P04"}
+    assert second.interviews == {**first.interviews, "aaa": "Interview 04"}
+    # one leaves and one more arrives: a number is never given to somebody else
+    (study / "dana.txt").unlink()
+    write(study / "zed.txt", "---\nparticipant: Z9\npersona: p\n---\nMaya: Hi?\nZed: Hi.\n")
+    third = study_key(study, segments)
+    assert third.participants["Z9"] == "P05" and third.participants["P02"] == "Blue"
+    assert third.interviews["zed"] == "Interview 05"
+    assert third.interviews["luis"] == first.interviews["luis"]
+    saved = json.loads((study / ".cjm" / "pseudonyms.json").read_text(encoding="utf-8"))
+    assert saved["participants"]["P07"] == "P01" and "P02" not in saved["participants"]
 
 
 def test_generated_pseudonyms_do_not_reuse_the_ids_of_participants_with_given_ones(tmp_path):

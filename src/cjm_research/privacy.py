@@ -14,8 +14,10 @@ the deterministic numbering here, and no function of this module writes it anywh
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,8 +30,9 @@ from cjm_research.ingest import meta_names
 from cjm_research.ingest.build import INTERVIEWER_LABELS, PARTICIPANT_LABELS
 from cjm_research.ingest.labels import NAME_PARTICLES, name_key, unaccented
 from cjm_research.ingest.text import DEFAULT_SPEAKER
+from cjm_research.iorw import write_text
 from cjm_research.model import INTERVIEWER, PARTICIPANT
-from cjm_research.study import Study, load_study
+from cjm_research.study import Study, load_study, work_dir
 
 EMAIL, PHONE, CARD, URL, ID, NAME = "[email]", "[phone]", "[card]", "[url]", "[id]", "[name]"
 #: What an interviewer's name becomes in quotes and speaker labels.
@@ -271,19 +274,23 @@ def study_key(study: Study | Path | str, segments: pd.DataFrame | None = None) -
 
     Pseudonyms come from ``participants.csv`` (``pseudonym``), else P01, P02 … in natural order of
     participant id; participant speakers without an id get the next numbers in interview order.
-    Interviews are numbered "Interview 01" … in natural order of interview id.
+    Interviews are numbered "Interview 01" … in natural order of interview id. A number once
+    given stays with its person and interview (``STUDY/.cjm/pseudonyms.json``, kept once the
+    study has a working folder): an interview added later takes the next free number, so "P05"
+    in last month's report is still P05, and a number is never given to somebody else.
     """
     if not isinstance(study, Study):
         study = load_study(study)
     rows = segments if segments is not None else pd.DataFrame(columns=["interview_id"])
     transcripts = {t.interview_id: t for t in study.transcripts}
     key = PseudonymKey()
-    _number_participants(key, study, rows)
+    before = _remembered(study.root)
+    generated = _number_participants(key, study, rows, before["participants"])
     interview_ids = sorted(
         set(transcripts) | set(rows["interview_id"].astype(str)) - {""}, key=_natural
     )
-    width = max(2, len(str(len(interview_ids))))
-    key.interviews = {i: f"Interview {n:0{width}d}" for n, i in enumerate(interview_ids, 1)}
+    key.interviews = _numbered(interview_ids, "Interview ", before["interviews"])
+    _remember(study.root, before, {"participants": generated, "interviews": key.interviews})
     for interview_id, transcript in transcripts.items():
         label = key.interviews[interview_id]
         for variant in (
@@ -294,6 +301,56 @@ def study_key(study: Study | Path | str, segments: pd.DataFrame | None = None) -
             key.paths[variant] = label
     key.names = _name_table(key, study, rows)
     return key
+
+
+#: The labels given so far (participant key or interview id → label), in the working folder:
+#: they hold real ids, so they never go into ``reports/``.
+PSEUDONYMS_FILE = "pseudonyms.json"
+_Labels = dict[str, dict[str, str]]
+
+
+def _remembered(root: Path) -> _Labels:
+    """The labels earlier runs gave (none when the file is missing or unreadable: the numbers
+    then start again from the study as it is)."""
+    found: _Labels = {"participants": {}, "interviews": {}}
+    try:
+        data = json.loads((work_dir(root) / PSEUDONYMS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return found
+    for part, table in found.items():
+        given = data.get(part) if isinstance(data, dict) else None
+        if isinstance(given, dict):
+            table.update({str(k): str(v) for k, v in given.items()})
+    return found
+
+
+def _remember(root: Path, before: _Labels, now: _Labels) -> None:
+    """Keep this run's labels beside the earlier ones (an id gone from the study keeps its
+    label, so that it is never given to somebody else)."""
+    merged = {part: {**before[part], **now[part]} for part in before}
+    if merged == before or not work_dir(root).is_dir():
+        return
+    with contextlib.suppress(OSError):  # a read-only study: the labels hold for this run
+        write_text(work_dir(root) / PSEUDONYMS_FILE, json.dumps(merged, indent=1, sort_keys=True))
+
+
+def _number(label: str) -> int:
+    found = re.search(r"(\d+)$", label)
+    return int(found[1]) if found else 0
+
+
+def _numbered(ids: list[str], prefix: str, before: dict[str, str]) -> dict[str, str]:
+    """``prefix`` + a number for each id: the label it had before, else the next free number."""
+    top = max((_number(v) for v in before.values() if v.startswith(prefix)), default=0)
+    width = max(2, len(str(top + len(ids))))
+    labels = {}
+    for i in ids:
+        if before.get(i, "").startswith(prefix):
+            labels[i] = before[i]
+        else:
+            top += 1
+            labels[i] = f"{prefix}{top:0{width}d}"
+    return labels
 
 
 def _participant_speakers(study: Study, rows: pd.DataFrame) -> pd.DataFrame:
@@ -310,7 +367,11 @@ def _participant_speakers(study: Study, rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 
-def _number_participants(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> None:
+def _number_participants(
+    key: PseudonymKey, study: Study, rows: pd.DataFrame, before: dict[str, str]
+) -> dict[str, str]:
+    """Fill ``key.participants``; return the generated labels (P01 …) by participant key, the
+    ones ``before`` gave kept."""
     speakers = _participant_speakers(study, rows)
     key.speakers = frozenset(speakers.itertuples(index=False, name=None))
     ids = set(study.participants) | {t.participant_id for t in study.transcripts}
@@ -325,7 +386,12 @@ def _number_participants(key: PseudonymKey, study: Study, rows: pd.DataFrame) ->
     # A participant shown under a given pseudonym must not lend their id to someone else: with
     # P01-P09 named "Participant 01"..., a generated "P01" for P10 reads as the same person.
     taken = set(given.values()) | set(given)
-    counter = 0
+    kept: dict[str, str] = {}
+    for pid, label in before.items():  # a label twice (an edited file) stays with the first
+        if re.fullmatch(r"P\d+", label) and label not in taken and label not in kept.values():
+            kept[pid] = label
+    counter = max((_number(v) for v in kept.values()), default=0)
+    generated: dict[str, str] = {}
 
     def next_label() -> str:
         nonlocal counter
@@ -337,7 +403,9 @@ def _number_participants(key: PseudonymKey, study: Study, rows: pd.DataFrame) ->
 
     used: set[str] = set()
     for pid in [*sorted(ids, key=_natural), *anonymous_keys]:
-        label = given.get(pid) or next_label()
+        if pid not in given:
+            generated[pid] = kept.get(pid) or next_label()
+        label = given.get(pid) or generated[pid]
         # Two people under one pseudonym would be one in every count (validate warns): the
         # second is told apart.
         n = 1
@@ -346,6 +414,7 @@ def _number_participants(key: PseudonymKey, study: Study, rows: pd.DataFrame) ->
             label = f"{given.get(pid)} ({n})"
         used.add(label)
         key.participants[pid] = label
+    return generated
 
 
 def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str, str]:
