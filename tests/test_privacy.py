@@ -324,6 +324,22 @@ def test_labels_stay_with_their_people_when_interviews_come_and_go(study):
     assert saved["participants"]["P07"] == "P01" and "P02" not in saved["participants"]
 
 
+def test_a_name_in_a_role_labels_note_is_hidden_but_not_a_team_or_pronouns(tmp_path):
+    write(tmp_path / "personas" / "p.md", "---\nid: p\nname: P\n---\n")
+    write(
+        tmp_path / "a.txt",
+        "Interviewer (Jane Whitlock): How was it?\nOlu (she/her): Jane, you remember? "
+        "Whitlock rang me. Sam Ortiz too.\nModerator (Sam Ortiz): And then?\n"
+        "Olu (she/her): Research and Team were fine, she said.\n",
+    )
+    key = study_key(tmp_path)
+    text = "Jane, you remember? Whitlock rang me. Sam Ortiz too. Olu said Research and Team."
+    assert key.redact_text(text) == (
+        "Interviewer, you remember? Interviewer rang me. Interviewer too. "
+        "P01 said Research and Team."
+    )
+
+
 def test_generated_pseudonyms_do_not_reuse_the_ids_of_participants_with_given_ones(tmp_path):
     write(
         tmp_path / "participants.csv",

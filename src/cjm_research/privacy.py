@@ -28,7 +28,7 @@ import pandas as pd
 
 from cjm_research.ingest import meta_names
 from cjm_research.ingest.build import INTERVIEWER_LABELS, PARTICIPANT_LABELS
-from cjm_research.ingest.labels import NAME_PARTICLES, name_key, unaccented
+from cjm_research.ingest.labels import NAME_PARTICLES, name_key, split_label, unaccented
 from cjm_research.ingest.text import DEFAULT_SPEAKER
 from cjm_research.iorw import write_text
 from cjm_research.model import INTERVIEWER, PARTICIPANT
@@ -142,8 +142,34 @@ def is_generic_label(label: str) -> bool:
     return key in _GENERIC or (numbered is not None and numbered["base"] in _GENERIC) or not key
 
 
+#: A speaker label's note that names a person: "Interviewer (Jane Whitlock)", not "(UX Research)"
+#: or "(she/her)".
+_NOTE_NAME = re.compile(r"^(?:[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*\s?){1,3}$")
+_NOTE_WORDS = frozenset(
+    "research researcher team design designer product support marketing sales lead manager notes "
+    "note observer host guest customer client user ux cx ui host moderator interviewer".split()
+)
+
+
+def _note_name(label: str) -> str:
+    """The person a role label's note names ("Interviewer (Jane Whitlock)" → "Jane Whitlock"),
+    else "": Zoom and Teams labels carry the interviewer's name there."""
+    base, note = split_label(label)
+    words = note.split()
+    if not (base and note and is_generic_label(base) and _NOTE_NAME.match(note)):
+        return ""
+    if any(not w[0].isupper() or w.casefold() in _NOTE_WORDS for w in words):
+        return ""
+    return note
+
+
 def name_variants(name: str) -> list[str]:
-    """A full name and its parts worth matching alone: "Dr. Dana de Vries" → full, Dana, Vries."""
+    """A full name and its parts worth matching alone: "Dr. Dana de Vries" → full, Dana, Vries;
+    a speaker label's note is left out ("Dana K (she/her)" → Dana K …), unless it is the name of
+    a role ("Interviewer (Jane Whitlock)" → Jane Whitlock …)."""
+    base, note = split_label(name)
+    if note:
+        return name_variants(_note_name(name) or base)
     words = [w.strip(".,") for w in name.split()]
     words = [w for w in words if w]
     if not words or is_generic_label(name):
