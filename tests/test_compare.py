@@ -154,7 +154,9 @@ def test_summary_names_the_widest_stage_and_touchpoint_with_numbers(comparison):
         "The journeys diverge most in Purchase: Ann at −0.50 (n = 3) against Bo at +0.50 "
         "(n = 3), a spread of 1.00 on the −1 to +1 scale; their 95 % intervals do not overlap."
     )
-    assert any(s.startswith("They also differ in Support") for s in sentences)
+    # Support's intervals overlap: a gap, not a difference
+    assert any(s.startswith("A narrower gap is in Support") for s in sentences)
+    assert not any("also differ" in s for s in sentences)
     assert (
         "Delivery matters more to Ann than to Bo: 38% of their segments mention it (3 segments "
         "from 2 participants) against 0% (0 segments) for Bo, while Bo never mentions it."
@@ -177,7 +179,7 @@ def test_text_tables_for_word_and_html(comparison):
         "Touchpoint": "Delivery",
         "Most": "Ann: 38%",
         "Least": "Bo: 0%",
-        "Difference": "38 pts",
+        "Difference": "38 points",
         "Ratio": "only them",
     }
 

@@ -278,12 +278,13 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
     sentences = []
     diverging = c.divergence.dropna(subset=["spread"]).head(top)
     for rank, row in enumerate(diverging.itertuples()):
-        opening = "The journeys diverge most in" if rank == 0 else "They also differ in"
-        gap = (
-            "; their 95 % intervals do not overlap"
-            if row.separated
-            else "; the intervals overlap, so treat the gap as a lead"
-        )
+        # "Differ" only where the intervals say so: a gap within the noise is a lead.
+        if row.separated:
+            opening = "The journeys diverge most in" if rank == 0 else "They also differ in"
+            gap = "; their 95 % intervals do not overlap"
+        else:
+            opening = "The widest gap is in" if rank == 0 else "A narrower gap is in"
+            gap = "; the intervals overlap, so treat the gap as a lead, not a difference"
         sentences.append(
             f"{opening} {c.stage_labels.get(row.stage, row.stage)}: {c.name(row.lowest)} "
             f"at {signed(row.lowest_valence)} (n = {row.lowest_n}) against "
@@ -345,7 +346,11 @@ def touchpoint_table(comparison: Comparison, codebook: Codebook, top: int = 10) 
                 f"{c.name(p)}: {_percent(s)}"
                 for p, s in zip(strong["low"], strong["low_share"], strict=True)
             ],
-            "Difference": [f"{d * 100:.0f} pts" for d in strong["difference"]],
+            # from the shares as printed, so that the columns add up for the reader
+            "Difference": [
+                plural(round(h * 100) - round(lo * 100), "point")
+                for h, lo in zip(strong["high_share"], strong["low_share"], strict=True)
+            ],
             "Ratio": [f"{r:.1f}×" if math.isfinite(r) else "only them" for r in strong["ratio"]],
         }
     )
@@ -427,7 +432,9 @@ GUIDES = {
         "For each touchpoint, the persona whose segments mention it most often against the one "
         "mentioning it least, as a share of each persona's coded segments. Listed when the "
         f"higher side rests on at least {MIN_EVIDENCE} segments from "
-        f"{plural(MIN_PARTICIPANTS, 'participant')}; largest difference first."
+        f"{plural(MIN_PARTICIPANTS, 'participant')}, in more segments than the lower side and at "
+        f"least {MIN_RATIO:g} times as often (a small difference between large shares is left "
+        "out); largest difference first."
     ),
     "no_touchpoints": "No touchpoint is mentioned often enough by any persona to compare.",
     "stages": (
