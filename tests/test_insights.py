@@ -88,7 +88,12 @@ def test_changes_name_new_interviews_shifts_and_new_pain_points(journey):
     now["stages"]["help"]["n"] = 4  # enough evidence on both sides
     said = changes(before, now, BOOK)
     assert any(s.startswith("New interviews: i-P1") for s in said)
-    assert "Emotion in Help worsened: +0.20 → −0.70." in said  # the reports' minus sign
+    assert (  # the reports' minus sign
+        "Emotion in Help now reads −0.70 (was +0.20), with the interviews added or removed: a "
+        "different sample, not a change in the same people's experience." in said
+    )
+    before["interviews"] = now["interviews"]
+    assert "the same interviews, coded differently" in " ".join(changes(before, now, BOOK))
     assert "New pain point: Phone during Help." in said
 
 

@@ -292,10 +292,17 @@ def changes(
             continue
         delta = now["mean_valence"] - then["mean_valence"]
         if abs(delta) >= SHIFT:
-            direction = "improved" if delta > 0 else "worsened"
+            # Not "improved": the people did not feel differently. The sample changed, or the
+            # same words were coded differently (a review, a new coder).
+            cause = (
+                "with the interviews added or removed: a different sample, not a change in "
+                "the same people's experience"
+                if before != after
+                else "the same interviews, coded differently (a review or a coder update)"
+            )
             said.append(
-                f"Emotion in {codebook.label('stages', stage)} {direction}: "
-                f"{signed(then['mean_valence'])} → {signed(now['mean_valence'])}."
+                f"Emotion in {codebook.label('stages', stage)} now reads "
+                f"{signed(now['mean_valence'])} (was {signed(then['mean_valence'])}), {cause}."
             )
     then_low, now_low = previous.get("lowest"), current.get("lowest")
     if then_low and now_low and then_low != now_low:
