@@ -12,7 +12,9 @@ from cjm_research.analysis import build_journey, quote_of
 from cjm_research.report import persona as report
 from cjm_research.report.render.html import esc
 from cjm_research.report.sections import (
+    PRIORITY_RULE,
     figure_alts,
+    priority_rule,
     quote_attribution,
     stage_definition,
     stage_intro,
@@ -73,7 +75,11 @@ def test_curated_insights_show_their_quotes_and_generated_ones_are_labelled(ctx)
 
 def test_priorities_rank_pain_points_with_teams_and_the_funnel(ctx):
     page = report.priorities_html(ctx)
-    assert "What to fix first" in page and "How far journeys reach" in page
+    assert "What to fix first" in page and "Stages participants spoke about" in page
+    assert "not a conversion funnel" in page
+    # the example study uses the packaged codebook: its owners are said to be defaults
+    assert "default codebook&#x27;s owners" in page or "default codebook's owners" in page
+    assert priority_rule(make_codebook()) == PRIORITY_RULE
     rows = report.priority_rows(ctx)
     assert list(rows["#"]) == [str(n) for n in range(1, len(rows) + 1)]
     scores = [float(v) for v in rows["Priority"]]

@@ -50,12 +50,14 @@ from cjm_research.report.sections import (
     NO_INSIGHTS,
     PERSONA_QUOTE,
     PERSONA_SECTIONS,
-    PRIORITY_RULE,
+    REACH_GUIDE,
+    REACH_HEADING,
     TOP_PRIORITIES,
     figure_alts,
     figure_captions,
     interview_period,
     methodology,
+    priority_rule,
     priority_table,
     quote_attribution,
     reach_table,
@@ -424,15 +426,17 @@ def priority_rows(ctx: ReportContext, top: int = TOP_PRIORITIES) -> pd.DataFrame
 
 
 def priorities_html(ctx: ReportContext) -> str:
-    """What to fix first: ranked pain points, the funnel, and each team's items."""
+    """What to fix first: ranked pain points, the stages participants spoke about, and each
+    team's items."""
     journey = ctx.journey
     parts = [html.heading("What to fix first", 2, "priorities")]
     if journey.priorities.empty:
         parts.append(html.paragraph("No pain points were coded for this persona."))
     else:
-        parts.append(html.paragraph(PRIORITY_RULE))
+        parts.append(html.paragraph(priority_rule(ctx.codebook)))
         parts.append(html.table(priority_rows(ctx)))
-    parts.append(html.heading("How far journeys reach", 3))
+    parts.append(html.heading(REACH_HEADING, 3))
+    parts.append(html.paragraph(REACH_GUIDE))
     parts.append(html.table(reach_table(journey)))
     teams = team_items(ctx.journey, ctx.codebook)
     if teams:

@@ -26,6 +26,7 @@ from cjm_research.analysis import (
     valence_reading,
 )
 from cjm_research.model import Codebook
+from cjm_research.resources import default_codebook_path
 
 
 def figure_captions(journey: Journey) -> dict[str, str]:
@@ -128,6 +129,25 @@ PRIORITY_RULE = (
     "Pain points ranked by priority: the share of participants who raised them times how "
     "negative they were (|mean valence|), from 0 to 1 (1 would be every participant at −1)."
 )
+#: Said when the teams are the packaged codebook's: they are a retail guess, not the reader's
+#: organisation.
+DEFAULT_OWNERS = (
+    " Teams are the default codebook's owners of each touchpoint: set `owner` in the study's "
+    "codebook.yaml to route them to your own."
+)
+
+
+def priority_rule(codebook: Codebook) -> str:
+    """The sentence above What to fix first (with the default-owners caveat when it applies)."""
+    default = codebook.path is not None and codebook.path.resolve() == default_codebook_path()
+    return PRIORITY_RULE + (DEFAULT_OWNERS if default else "")
+
+
+REACH_HEADING = "Stages participants spoke about"
+REACH_GUIDE = (
+    "How many participants spoke of each stage: what the interviews covered, not a conversion "
+    "funnel (a stage the interview guide did not ask about reads low here)."
+)
 
 
 PERSONA_SECTIONS = ("Goals", "Needs", "Pain points (from the persona notes)")
@@ -149,8 +169,8 @@ INSIGHT_SOURCES = {
 
 
 def reach_table(journey: Journey) -> pd.DataFrame:
-    """How far journeys reach, as every format shows it: per stage, the participants who spoke of
-    it and their share."""
+    """Stages participants spoke about, as every format shows it: per stage, the participants who
+    spoke of it and their share."""
     funnel = journey.funnel
     return pd.DataFrame(
         {

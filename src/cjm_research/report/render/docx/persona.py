@@ -27,10 +27,12 @@ from cjm_research.report.sections import (
     NO_INSIGHTS,
     PERSONA_QUOTE,
     PERSONA_SECTIONS,
-    PRIORITY_RULE,
+    REACH_GUIDE,
+    REACH_HEADING,
     figure_alts,
     figure_captions,
     methodology,
+    priority_rule,
     priority_table,
     quote_attribution,
     reach_table,
@@ -315,11 +317,12 @@ def _priorities(report: PersonaWriter) -> None:
     if table.empty:
         report.para("No pain points were coded for this persona.")
     else:
-        report.para(PRIORITY_RULE)
+        report.para(priority_rule(report.codebook))
         rows = [tuple(map(str, r)) for r in table.itertuples(index=False)]
         grid = add_table(report, list(table.columns), rows)
         set_widths(grid, [Cm(0.8), Cm(2.8), Cm(3.2), Cm(2.4), Cm(2.6), Cm(2.2), Cm(2.0)])
-    report.heading("How far journeys reach", 2)
+    report.heading(REACH_HEADING, 2)
+    report.para(REACH_GUIDE)
     reach = reach_table(journey)
     grid = add_table(report, list(reach.columns), reach.to_numpy().tolist())
     set_widths(grid, [Cm(5), Cm(7), Cm(4)])
