@@ -127,7 +127,7 @@ def test_word_tables_repeat_their_header_rows(document):
     assert [c.text for c in stages.rows[0].cells] == ["Stage", "Busy parent", HOSTILE, "Spread"]
     assert len(stages.rows) == 1 + 8  # the default codebook's stages
     purchase = next(r for r in stages.rows if r.cells[0].text == "Purchase")
-    assert purchase.cells[1].text == "−0.38 negative (n = 5) · 5 of 5 participants"
+    assert purchase.cells[1].text == "−0.38 leans negative (n = 5) · 5 of 5 participants"
     assert [c.text for c in touch.rows[0].cells][:3] == ["Touchpoint", "Most", "Least"]
     for table in document.tables:
         header = table.rows[0]._tr

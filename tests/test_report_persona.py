@@ -212,17 +212,32 @@ def test_the_interview_period_reads_iso_dates_only():
 def test_the_summary_never_calls_a_stage_that_reads_fine_the_low_point():
     journey = make_journey()
     curve = journey.emotion_curve.copy()
-    curve.loc[["awareness", "consideration", "purchase", "support"], "mean_valence"] = [
-        0.25, 0.10, 0.2, 0.3
-    ]  # fmt: skip
-    curve.loc["onboarding", "mean_valence"] = -0.6  # on 2 segments: too few to name
+    means = {"awareness": 0.25, "consideration": 0.10, "purchase": 0.2, "support": 0.3}
+    means["onboarding"] = -0.6  # on 2 segments: too few to name
+    for stage, mean in means.items():  # the intervals move with their means
+        shift = mean - curve.loc[stage, "mean_valence"]
+        curve.loc[stage, ["mean_valence", "ci_low", "ci_high"]] += shift
     low = summarise(replace(journey, emotion_curve=curve), str).lowest
     assert low.startswith(
-        "No stage with at least 3 segments is negative on average; the lowest is Consideration: "
+        "No stage with at least 3 segments is clearly negative; the lowest is Consideration: "
         "mean valence +0.10 (neutral) over 5 segments"
     )
     assert low.endswith(" Onboarding reads lower (−0.60) on only 2 segments.")
     assert summarise(journey, str).lowest.startswith("The journey is at its lowest in Support")
+
+
+def test_the_low_point_is_the_stage_surely_lowest_not_a_thin_one_reaching_neutral():
+    journey = make_journey()
+    curve = journey.emotion_curve.copy()
+    curve.loc["onboarding", ["n", "mean_valence", "ci_low", "ci_high"]] = [5, -0.60, -1.0, 0.02]
+    curve.loc["support", ["n", "mean_valence", "ci_low", "ci_high"]] = [81, -0.48, -0.6, -0.36]
+    thin = replace(journey, emotion_curve=curve)
+    assert thin.lowest_stage == "support"
+    low = summarise(thin, str).lowest
+    assert low.startswith("The journey is at its lowest in Support: mean valence −0.48 (negative)")
+    assert low.endswith(
+        " Onboarding reads lower (−0.60) on 5 segments, but its 95 % interval reaches neutral."
+    )
 
 
 def test_the_summary_says_how_many_segments_the_stage_counts_leave_out():
@@ -301,5 +316,6 @@ def test_the_maps_alt_text_names_the_summarys_low_point():
     curve.loc["onboarding", "mean_valence"] = -0.9  # lower, on 2 segments
     alt = figure_alts(replace(journey, emotion_curve=curve), make_codebook(), "Alex")
     assert (
-        "lowest in Support (−0.48) (Onboarding reads lower on fewer segments)" in alt["journey_map"]
+        "lowest in Support (−0.48) (Onboarding reads lower on less sure evidence)"
+        in alt["journey_map"]
     )

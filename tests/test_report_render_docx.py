@@ -98,7 +98,8 @@ def test_executive_summary(document):
     summary = _sections(document)["Executive summary"]
     text = "\n".join(t for _, t in summary)
     assert (
-        "The journey is at its lowest in Support: mean valence −0.48 (negative) over 6 segments, "
+        "The journey is at its lowest in Support: mean valence −0.48 (leans negative) over 6 "
+        "segments, "
         "83 % of them with a negative emotion, 17 % with a positive one." in text
     )
     bullets = [t for style, t in summary if style == "List Bullet"]
@@ -149,7 +150,7 @@ def test_stage_sections_have_evidence_tables_and_quotes(document):
     assert any(
         t.startswith(
             "6 coded segments from 5 of 5 participants (5 interviews). Mean valence −0.48, "
-            "negative (95 % interval"
+            "leans negative (95 % interval"
         )
         for _, t in support
     )

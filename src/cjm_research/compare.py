@@ -17,10 +17,10 @@ from cjm_research.analysis import (
     MIN_EVIDENCE,
     Journey,
     build_journey,
+    curve_reading,
     participant_segments,
     plural,
     signed,
-    valence_reading,
 )
 from cjm_research.model import Codebook
 from cjm_research.segments import split_codes
@@ -371,7 +371,7 @@ def stage_table(comparison: Comparison, sep: str = " · ") -> pd.DataFrame:
             return "—"
         people = int(coverage.loc[(pid, stage), "participants"])
         mean = float(point["mean_valence"])
-        reading = valence_reading(mean, c.journeys[pid].neutral_band)
+        reading = curve_reading(point, c.journeys[pid].neutral_band)
         parts = [
             f"{signed(mean)} {reading} (n = {int(point['n'])})",
             f"{people} of {int(totals[pid])} participants",

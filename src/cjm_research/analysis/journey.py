@@ -6,6 +6,7 @@ renderers read a :class:`Journey`; notebooks display it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -70,11 +71,14 @@ class Journey:
 
     @property
     def lowest_stage(self) -> str | None:
-        """The stage with the lowest mean valence among stages with enough evidence."""
+        """The journey's low point: among stages with enough evidence, the one surely lowest —
+        whose 95 % interval reaches least high (then the lowest mean). Five segments at −0.20
+        whose interval reaches neutral do not outrank eighty at −0.11 that stay negative."""
         curve = self.emotion_curve[self.emotion_curve["n"] >= MIN_EVIDENCE]
         if curve.empty:
             return None
-        return str(curve["mean_valence"].idxmin())
+        ranked = curve.assign(bound=curve["ci_high"].fillna(curve["mean_valence"]))
+        return str(ranked.sort_values(["bound", "mean_valence"], kind="stable").index[0])
 
 
 def participant_segments(segments: pd.DataFrame, persona_id: str | None = None) -> pd.DataFrame:
@@ -193,6 +197,16 @@ def valence_reading(value: float, band: float) -> str:
     if value < -band:
         return "negative"
     return "positive" if value > band else "neutral"
+
+
+def curve_reading(point: pd.Series, band: float) -> str:
+    """How a stage's mean valence reads (``valence_reading``), "leaning" when its 95 % interval
+    reaches the neutral band: the sign is a lead, not a finding."""
+    reading = valence_reading(float(point["mean_valence"]), band)
+    low, high = float(point.get("ci_low", math.nan)), float(point.get("ci_high", math.nan))
+    if (reading == "negative" and high >= -band) or (reading == "positive" and low <= band):
+        return f"leans {reading}"
+    return reading
 
 
 def stage_coverage(coded: pd.DataFrame, stages: list[str], n_participants: int) -> pd.DataFrame:

@@ -17,13 +17,13 @@ from cjm_research.analysis import (
     SURE_EMOTION,
     Journey,
     Quote,
+    curve_reading,
     moment_pairs,
     moment_text,
     plural,
     share_text,
     signed,
     top_counts,
-    valence_reading,
 )
 from cjm_research.model import Codebook
 from cjm_research.resources import default_codebook_path
@@ -85,7 +85,7 @@ def stage_intro(journey: Journey, stage: str) -> tuple[str, str]:
     point = journey.emotion_curve.loc[stage] if stage in journey.emotion_curve.index else None
     if point is not None and int(point["n"]) > 0:
         mean = float(point["mean_valence"])
-        sentence += f" Mean valence {signed(mean)}, {valence_reading(mean, journey.neutral_band)}"
+        sentence += f" Mean valence {signed(mean)}, {curve_reading(point, journey.neutral_band)}"
         low, high = float(point["ci_low"]), float(point["ci_high"])
         if low <= -1 and high >= 1:
             sentence += " (too few segments for a 95 % interval narrower than the whole scale)"
@@ -314,7 +314,7 @@ def figure_alts(journey: Journey, codebook: Codebook, name: str) -> dict[str, st
         # The summary's low point (enough evidence) when there is one, so both say the same.
         lowest = curve["mean_valence"].idxmin()
         low, high = journey.lowest_stage or lowest, curve["mean_valence"].idxmax()
-        thin = f" ({stage(lowest)} reads lower on fewer segments)" if lowest != low else ""
+        thin = f" ({stage(lowest)} reads lower on less sure evidence)" if lowest != low else ""
         parts.append(
             f"Mean valence is lowest in {stage(low)} "
             f"({signed(float(curve.loc[low, 'mean_valence']))}){thin} and highest in "
@@ -396,25 +396,28 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
     else:
         point = journey.emotion_curve.loc[lowest]
         mean = float(point["mean_valence"])
-        reading = valence_reading(mean, journey.neutral_band)
+        reading = curve_reading(point, journey.neutral_band)
         opening = (
             f"The journey is at its lowest in {stage(lowest, lowest)}"
-            if reading == "negative"
+            if reading.endswith("negative")
             # "Lowest" must not make a stage the stakeholder reads as fine sound like a trough.
-            else f"No stage with at least {MIN_EVIDENCE} segments is negative on average; the "
+            else f"No stage with at least {MIN_EVIDENCE} segments is clearly negative; the "
             f"lowest is {stage(lowest, lowest)}"
         )
         low = (
             f"{opening}: mean valence {signed(mean)} ({reading}) over "
             f"{plural(int(point['n']), 'segment')}, {share_text(point)}."
         )
+        # Stages whose mean is lower but less sure (``Journey.lowest_stage``), with why.
         curve = journey.emotion_curve
-        thin = curve[(curve["n"] > 0) & (curve["n"] < MIN_EVIDENCE)]
-        thin = thin[thin["mean_valence"] < min(mean, -journey.neutral_band)]
+        lower = curve[(curve["n"] > 0) & (curve["mean_valence"] < min(mean, -journey.neutral_band))]
         low += "".join(
             f" {stage(s, s)} reads lower ({signed(float(r['mean_valence']))}) on only "
             f"{plural(int(r['n']), 'segment')}."
-            for s, r in thin.sort_values("mean_valence").iterrows()
+            if r["n"] < MIN_EVIDENCE
+            else f" {stage(s, s)} reads lower ({signed(float(r['mean_valence']))}) on "
+            f"{plural(int(r['n']), 'segment')}, but its 95 % interval reaches neutral."
+            for s, r in lower.sort_values("mean_valence").iterrows()
         )
 
     painful = {
