@@ -319,3 +319,15 @@ def test_the_maps_alt_text_names_the_summarys_low_point():
         "lowest in Support (−0.48) (Onboarding reads lower on less sure evidence)"
         in alt["journey_map"]
     )
+
+
+def test_a_turn_quoted_under_an_insight_is_not_quoted_again_in_its_stage(ctx):
+    quoted = {q.segment_id for insight in ctx.insights for q in insight.evidence}
+    assert quoted  # the example study has curated and generated insights with quotes
+    staged = {q.segment_id for quotes in ctx.journey.quotes.values() for q in quotes}
+    assert staged and not quoted & staged
+    # without the insights the stage sections would have quoted some of the same turns
+    untouched = build_journey(
+        ctx.journey.segments, ctx.codebook, "busy-parent", participant_labels=ctx.participant_labels
+    )
+    assert quoted & {q.segment_id for qs in untouched.quotes.values() for q in qs}

@@ -7,6 +7,7 @@ renderers read a :class:`Journey`; notebooks display it.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -81,6 +82,21 @@ class Journey:
         return str(ranked.sort_values(["bound", "mean_valence"], kind="stable").index[0])
 
 
+def stage_quotes(
+    journey: Journey,
+    participant_labels: dict[str, str] | None = None,
+    limit: int = 3,
+    avoid: Collection[str] = (),
+) -> dict[str, list[Quote]]:
+    """The quotes that stand for each stage (``pick_quotes``); ``avoid``: turns the report quotes
+    elsewhere (its insights), used only when a stage has nothing else as good."""
+    rows = journey.segments
+    return {
+        stage: pick_quotes(rows[rows["stage"] == stage], limit, participant_labels, avoid)
+        for stage in journey.stages
+    }
+
+
 def participant_segments(segments: pd.DataFrame, persona_id: str | None = None) -> pd.DataFrame:
     """Participant rows of the coded table, for one persona when ``persona_id`` is given."""
     rows = segments[segments["role"] == PARTICIPANT]
@@ -141,10 +157,7 @@ def build_journey(
         ]
     journey.pain_points = pains
     journey.delights = moments(coded, negative=False, threshold=delight, signs=signs)
-    journey.quotes = {
-        stage: pick_quotes(coded[coded["stage"] == stage], quotes_per_stage, participant_labels)
-        for stage in stages
-    }
+    journey.quotes = stage_quotes(journey, participant_labels, quotes_per_stage)
     journey.phrases = stage_doings(actions, stage_phrases(coded, codebook))
     journey.actions = actions
     journey.funnel = funnel(coded, stages, n_participants)

@@ -5,6 +5,7 @@ a stage.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pandas as pd
@@ -57,13 +58,17 @@ class Quote:
 
 
 def pick_quotes(
-    rows: pd.DataFrame, limit: int, participant_labels: dict[str, str] | None = None
+    rows: pd.DataFrame,
+    limit: int,
+    participant_labels: dict[str, str] | None = None,
+    avoid: Collection[str] = (),
 ) -> list[Quote]:
     """Up to ``limit`` quotes: the most emotionally intense, spread across participants first.
 
     Very short turns ("Yeah.") make poor evidence, so turns under six words are used only when
     nothing longer exists; nor does a turn whose stage the coder doubts (confidence under
     ``SURE_STAGE``: right less than half the time) stand for the stage while a surer one can.
+    Turns in ``avoid`` (quoted elsewhere in the report) come after every other long, sure one.
     """
     if rows.empty or limit <= 0:
         return []
@@ -72,9 +77,11 @@ def pick_quotes(
     ranked = rows.assign(
         _long=words >= 6,
         _sure=confidence >= SURE_STAGE,
+        _fresh=~rows["segment_id"].isin(list(avoid)),
         _strength=rows["valence"].abs() + confidence / 2,
     ).sort_values(
-        ["_long", "_sure", "_strength", "segment_id"], ascending=[False, False, False, True]
+        ["_long", "_sure", "_fresh", "_strength", "segment_id"],
+        ascending=[False, False, False, False, True],
     )
     chosen: list[pd.Series] = []
     seen: set[str] = set()

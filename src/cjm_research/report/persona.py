@@ -22,6 +22,7 @@ from cjm_research.analysis import (
     code_frequencies,
     participant_segments,
     plural,
+    stage_quotes,
 )
 from cjm_research.evaluate import (
     Audit,
@@ -180,6 +181,10 @@ def load_context(
     journey = build_journey(segments, codebook, persona_id, participant_labels=labels)
     agreement, audit = study_agreement(study_dir, segments_path, codebook, study_state)
     previous = read_snapshot(snapshot_path(previous_dir, persona_id)) if previous_dir else None
+    insights = insights_for(journey, curated, codebook, labels)
+    # A turn quoted under an insight is not quoted again in its stage's section.
+    quoted = {q.segment_id for insight in insights for q in insight.evidence}
+    journey.quotes = stage_quotes(journey, labels, avoid=quoted)
     return ReportContext(
         study_dir=study_dir,
         study_name=study_dir.resolve().name,
@@ -187,7 +192,7 @@ def load_context(
         codebook=codebook,
         journey=journey,
         participant_labels=labels,
-        insights=insights_for(journey, curated, codebook, labels),
+        insights=insights,
         changes=None if previous is None else changes(previous, snapshot(journey), codebook),
         period=period,
         agreement=agreement,
