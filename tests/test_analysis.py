@@ -138,6 +138,17 @@ def test_actions_are_what_customers_say_they_did_in_their_words():
     assert actions_in("I got charged the joining fee twice.") == [
         ("got charged the joining fee", "got")
     ]
+    # Phrases read in a stakeholder audit, cut mid-phrase or not actions at all.
+    for text, phrase in [
+        ("I sent the plumber's invoice by post.", "sent the plumber's invoice"),
+        ("I waited on hold for twenty-five minutes.", "waited on hold"),
+        ("I made a TikTok about getting dengue.", "made a TikTok"),
+        ("I went to bed thinking about it.", "went to bed"),
+        ("I cancelled the booking online.", "cancelled the booking online"),
+        ("I got really ill there.", None),
+        ("I contacted you many times.", None),
+    ]:
+        assert actions_in(text) == ([(phrase, phrase.split()[0])] if phrase else [])
 
 
 def test_stage_actions_rank_verbs_many_participants_share():

@@ -33,18 +33,32 @@ _CLAUSE_END = frozenset(
 )
 _TRAILING = frozenset(
     "the a an to it of for on in at with within from into onto my our their his her some any "
-    "after about saying would could should will be been being all".split()
+    "after about saying would could should will be been being all by via through than".split()
+)
+#: Before a closing "-ing" word these make it a noun ("cancelled the booking"); after anything
+#: else it starts a new thought ("went to bed thinking …", "made a video about getting …").
+_DETERMINERS = frozenset("the a an my our their his her your this that its".split())
+#: After "got": a state, not an action ("got really ill", "got so annoyed").
+_STATES = frozenset(
+    "really so very quite bit ill sick angry annoyed worried upset confused nervous scared cross "
+    "fed bored tired lucky stuck frustrated excited married pregnant older".split()
 )
 #: Words that modify the word after them: cut after one, a phrase is missing its noun.
 _MODIFIERS = frozenset(
     "next last first second straight new old whole same other few more less several couple "
     "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
-    "fifty hundred".split()
+    "fifty sixty seventy eighty ninety hundred".split()
 )
 _ACTION = re.compile(
     r"\b(?:I|We|we)\s+(?:(?:then|just|also|finally|eventually|even|actually|immediately|"
     r"literally|basically|only|already|first|still)\s+)?([a-z]+)\b([^.,;!?—–:()\"“”…]*)"
 )
+
+
+def _modifies(word: str) -> bool:
+    """Whether ``word`` belongs to the word after it: a number ("twenty-five [minutes]") or a
+    modifier ("the next [day]")."""
+    return word.isdigit() or all(part in _MODIFIERS for part in word.split("-"))
 
 
 def actions_in(text: str) -> list[tuple[str, str]]:
@@ -60,6 +74,10 @@ def actions_in(text: str) -> list[tuple[str, str]]:
             continue
         words: list[str] = []
         following = rest.split()
+        first = following[0].lower() if following else ""
+        # "got really ill" is a state; "I contacted you" speaks to the interviewer's company.
+        if (verb == "got" and first in _STATES) or first == "you":
+            continue
         for n, word in enumerate(following):
             if word.lower() in _CLAUSE_END:
                 break
@@ -69,10 +87,17 @@ def actions_in(text: str) -> list[tuple[str, str]]:
                 # word that modifies what follows belongs to it ("the joining fee [twice]" stays).
                 after = following[n + 1].lower() if n + 1 < len(following) else ""
                 last = words[-1].lower()
-                if after and after not in _CLAUSE_END and (last in _MODIFIERS or last.isdigit()):
+                if after and after not in _CLAUSE_END and _modifies(last):
                     words.pop()
                 break
-        while words and words[-1].lower() in _TRAILING:
+        while words and (
+            words[-1].lower() in _TRAILING
+            or (
+                words[-1].lower().endswith("ing")
+                and len(words) > 1
+                and words[-2].lower() not in _DETERMINERS
+            )
+        ):
             words.pop()
         if words:
             found.append((" ".join([verb, *words]), verb))
