@@ -331,3 +331,14 @@ def test_a_turn_quoted_under_an_insight_is_not_quoted_again_in_its_stage(ctx):
         ctx.journey.segments, ctx.codebook, "busy-parent", participant_labels=ctx.participant_labels
     )
     assert quoted & {q.segment_id for qs in untouched.quotes.values() for q in qs}
+
+
+def test_a_stage_without_touchpoints_says_so_in_its_mix_table():
+    from cjm_research.report.sections import stage_mix
+
+    journey = make_journey()
+    touchpoints = journey.touchpoint_stage.copy()
+    touchpoints["support"] = 0
+    mix = stage_mix(replace(journey, touchpoint_stage=touchpoints), make_codebook(), "support")
+    assert list(mix.iloc[:, 0]) == ["No touchpoint named"] + [""] * (len(mix) - 1)
+    assert mix.iloc[0, 2]  # the emotions are still listed beside it

@@ -115,7 +115,10 @@ def stage_mix(journey: Journey, codebook: Codebook, stage: str, top: int = 3) ->
     emotions = top_counts(journey.emotion_stage, stage, top)
     rows = []
     for i in range(max(len(touchpoints), len(emotions))):
-        row = ["", "", "", ""]
+        # an empty column reads as a rendering fault: say none was named
+        row = (
+            ["" if touchpoints else NO_TOUCHPOINT.capitalize(), "", "", ""] if i == 0 else [""] * 4
+        )
         if i < len(touchpoints):
             row[0:2] = [codebook.label("touchpoints", touchpoints[i][0]), str(touchpoints[i][1])]
         if i < len(emotions):

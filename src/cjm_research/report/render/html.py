@@ -151,13 +151,18 @@ class IndexEntry:
     files: list[str] = field(default_factory=list)
 
 
+#: The formats an index links, in the order a stakeholder wants them (the notebook is last: it
+#: is the researcher's).
+_LINKED = {".html": "HTML", ".docx": "Word", ".ipynb": "Notebook"}
+
+
 def _links(files: Iterable[str]) -> str:
-    """Links to a report's HTML, Word and notebook files, labelled by format."""
-    return " · ".join(
-        f'<a href="{esc(f)}">{esc(Path(f).suffix.lstrip(".").upper() or f)}</a>'
-        for f in files
-        if Path(f).suffix in (".html", ".docx", ".ipynb")
+    """Links to a report's HTML, Word and notebook files, labelled by format, in that order."""
+    order = list(_LINKED)
+    shown = sorted(
+        (f for f in files if Path(f).suffix in _LINKED), key=lambda f: order.index(Path(f).suffix)
     )
+    return " · ".join(f'<a href="{esc(f)}">{_LINKED[Path(f).suffix]}</a>' for f in shown)
 
 
 def index_page(
