@@ -342,3 +342,13 @@ def test_a_stage_without_touchpoints_says_so_in_its_mix_table():
     mix = stage_mix(replace(journey, touchpoint_stage=touchpoints), make_codebook(), "support")
     assert list(mix.iloc[:, 0]) == ["No touchpoint named"] + [""] * (len(mix) - 1)
     assert mix.iloc[0, 2]  # the emotions are still listed beside it
+
+
+def test_a_stage_whose_mean_and_emotions_point_different_ways_says_so():
+    journey = make_journey()
+    curve = journey.emotion_curve.copy()
+    curve.loc["support", ["mean_valence", "negative_share", "positive_share"]] = [0.06, 0.5, 0.08]
+    said, _ = stage_intro(replace(journey, emotion_curve=curve), "support")
+    assert "Mean valence +0.06, " in said and "50 % of them with a negative emotion" in said
+    assert said.endswith("The emotions and the valence disagree here: read the quotes.")
+    assert "disagree" not in stage_intro(journey, "support")[0]

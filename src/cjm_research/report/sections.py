@@ -24,6 +24,7 @@ from cjm_research.analysis import (
     share_text,
     signed,
     top_counts,
+    valence_reading,
 )
 from cjm_research.model import Codebook
 from cjm_research.resources import default_codebook_path
@@ -92,6 +93,8 @@ def stage_intro(journey: Journey, stage: str) -> tuple[str, str]:
         elif not math.isnan(low):
             sentence += f" (95 % interval {signed(low)} to {signed(high)})"
         sentence += f"; {share_text(point)}."
+        if _disagree(point, journey.neutral_band):
+            sentence += " The emotions and the valence disagree here: read the quotes."
     warning = (
         f"Low evidence: only {plural(segments, 'coded segment')} (fewer than {MIN_EVIDENCE}). "
         "Treat what follows as indicative, not as a finding."
@@ -105,6 +108,21 @@ def quote_attribution(quote: Quote, codebook: Codebook) -> str:
     """Under a quote, in every format: ``Participant 04 · Interview 04 · 00:03:03 · Anger``."""
     feeling = codebook.label("emotions", quote.shown_emotion) if quote.shown_emotion else ""
     return " · ".join(p for p in (quote.provenance, feeling) if p)
+
+
+#: A stage whose mean reads one way while this share of its segments carries an emotion of the
+#: other sign looks contradictory on the page: the report says so.
+DISAGREE_SHARE = 0.4
+
+
+def _disagree(point: pd.Series, band: float) -> bool:
+    """Whether a stage's mean and its shares of emotions point different ways (a neutral or
+    positive mean over 40 % negative emotions, or the reverse)."""
+    reading = valence_reading(float(point["mean_valence"]), band)
+    negative, positive = float(point["negative_share"]), float(point["positive_share"])
+    return (reading != "negative" and negative >= DISAGREE_SHARE > positive) or (
+        reading != "positive" and positive >= DISAGREE_SHARE > negative
+    )
 
 
 def stage_mix(journey: Journey, codebook: Codebook, stage: str, top: int = 3) -> pd.DataFrame:
