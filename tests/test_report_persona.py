@@ -245,7 +245,8 @@ def test_the_summary_says_how_many_segments_the_stage_counts_leave_out():
     counts = summarise(journey, str).counts
     assert counts.startswith("This report rests on 24 coded segments from 5 participants")
     assert counts.endswith(
-        "(23 of them in a journey stage, 1 not about the journey: introductions and closing talk)."
+        "(23 of them in a journey stage, 1 in none: introductions, closing talk and other turns "
+        "coded as not about the journey)."
     )
     assert int(journey.coverage["segments"].sum()) == 23  # what the stage sections add up to
 

@@ -470,8 +470,8 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
     # The stage counts further on add up to the staged ones: say where the others went.
     other = journey.n_segments - staged
     aside = (
-        f" ({staged} of them in a journey stage, {other} not about the journey: introductions "
-        "and closing talk)"
+        f" ({staged} of them in a journey stage, {other} in none: introductions, closing talk "
+        "and other turns coded as not about the journey)"
         if other
         else ""
     )
