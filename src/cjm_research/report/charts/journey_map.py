@@ -183,6 +183,7 @@ def journey_map(
             col_in,
             heights["opportunities"],
             color=POSITIVE,
+            empty="No opportunities curated yet: the research team adds them in insights.yaml",
         )
         _evidence_lane(axes["evidence"], journey, low, col_in, heights["evidence"])
         for key, label, _ in _LANES:
@@ -340,9 +341,16 @@ def _list_lane(
     lane_in: float,
     *,
     color: str = "#1d2528",
+    empty: str = "",
 ) -> None:
-    """A lane of short text items per stage (a dash where a stage has none)."""
+    """A lane of short text items per stage (a dash where a stage has none; ``empty``, when
+    given, once across the lane when no stage has any: a row of dashes reads as a fault)."""
     _text_lane(ax, len(stages))
+    if empty and not any(items.get(stage) for stage in stages):
+        box = {"facecolor": "white", "edgecolor": "none"}  # over the column lines
+        ax.text((len(stages) - 1) / 2, 0.5, empty, ha="center", va="center", fontsize=8.5,
+                color=MUTED, style="italic", bbox=box)  # fmt: skip
+        return
     budget = _capacity(lane_in, 8.5)
     for i, stage in enumerate(stages):
         entries = [str(t) for t in items.get(stage, [])][:3]
