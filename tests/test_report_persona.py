@@ -297,3 +297,15 @@ def test_the_maps_alt_text_names_the_summarys_low_point():
     assert (
         "lowest in Support (−0.48) (Onboarding reads lower on fewer segments)" in alt["journey_map"]
     )
+
+
+def test_the_summary_does_not_call_a_removed_stages_turns_small_talk():
+    """Turns a researcher coded with a stage since removed from the codebook are said apart."""
+    journey = make_journey()
+    stages = journey.segments["stage"].copy()
+    stages.iloc[:2] = "onboarding-old"
+    counts = summarise(replace(journey, segments=journey.segments.assign(stage=stages)), str)
+    assert counts.counts.endswith(
+        "(21 of them in a journey stage, 1 not about the journey: introductions and closing talk, "
+        "2 coded with a stage no longer in the codebook, left out)."
+    )
