@@ -335,3 +335,15 @@ def test_the_share_of_one_segment_is_not_a_percentage():
     assert share_text(one) == "coded with a negative emotion"
     two = pd.Series({"n": 2, "negative_share": 0.5, "positive_share": 0.0})
     assert share_text(two) == "50 % of them with a negative emotion, 0 % with a positive one"
+
+
+def test_a_code_the_codebook_no_longer_has_is_left_out_stage_and_touchpoint_alike(table):
+    """A researcher's code from before a codebook edit: its stage counts in no stage, its
+    touchpoint in no count (shown under its raw id before), both warned of by coding.human."""
+    edited = pd.concat(
+        [table, pd.DataFrame([row("d:1", "P4", "onboard", "store;phone", -0.9, "Awful ID check.")])]
+    )
+    journey = build_journey(edited, BOOK, "p")
+    assert "onboard" not in journey.coverage.index and int(journey.coverage["segments"].sum()) == 6
+    assert "store" not in set(journey.touchpoint_stage.index)
+    assert journey.segments.set_index("segment_id").at["d:1", "touchpoints"] == "phone"

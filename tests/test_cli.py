@@ -214,3 +214,26 @@ def test_validate_warns_of_an_insight_placed_where_its_quotes_are_not(study, cap
     said = capsys.readouterr().err
     assert f"insight 1 ('Misplaced') is placed in stage '{elsewhere}'" in said
     assert f"coded there ({turn['stage']})" in said
+
+
+def test_validate_lists_the_human_codes_a_report_would_leave_out(study, capsys):
+    """A code the codebook lost, and a code of an interview renamed since: warnings that name
+    the coder file, line, the code or the interview, and the fix."""
+    (study / "coding").mkdir()
+    (study / "coding" / "Maya-L.csv").write_text(
+        "segment_id,interview_id,coder,coded_at,stage,touchpoints,emotion,valence,text_sha,note\n"
+        "p01-dana:2,p01-dana,Maya L.,2026-01-01T00:00:00Z,trial,,,,,\n"
+        "p99-old:4,p99-old,Maya L.,2026-01-01T00:00:00Z,usage,,,,0123456789ab,\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", "--study", str(study)]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "coding/Maya-L.csv:2: stage 'trial' is not in the codebook (1 turn; the reports leave it "
+        "out) — add it back to codebook.yaml, or recode that turn"
+    ) in err
+    assert (
+        "coding/Maya-L.csv:3: 1 human code refers to interview 'p99-old', which no longer exists "
+        "(p99-old:4); kept in the file, applied nowhere — was its transcript renamed?"
+    ) in err
+    assert "0 errors, 2 warnings" in err

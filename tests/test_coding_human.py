@@ -11,9 +11,12 @@ from cjm_research.coding.human import (
     apply_human_codes,
     coder_file,
     codes_outside,
+    follow_words,
     is_human,
     latest_human_codes,
+    placement_problems,
     read_human_codes,
+    study_problems,
     text_sha,
 )
 from cjm_research.exceptions import CJMInputError
@@ -222,10 +225,10 @@ def test_codes_the_codebook_no_longer_has_are_named():
         ]
     )
     assert codes_outside(latest_human_codes(human), load_codebook(None)) == [
-        "coding/Maya.csv: stage 'trial' is not in the codebook (2 turns) — add it back to "
-        "codebook.yaml, or recode those turns",
-        "coding/Maya.csv: touchpoints 'sales-rep' is not in the codebook (1 turn) — add it back "
-        "to codebook.yaml, or recode that turn",
+        "coding/Maya.csv: stage 'trial' is not in the codebook (2 turns; the reports leave it "
+        "out) — add it back to codebook.yaml, or recode those turns",
+        "coding/Maya.csv: touchpoints 'sales-rep' is not in the codebook (1 turn; the reports "
+        "leave it out) — add it back to codebook.yaml, or recode that turn",
     ]
 
 
@@ -253,3 +256,90 @@ def test_a_file_begun_before_the_speaker_column_keeps_its_header(tmp_path):
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0] == old.strip() and lines[2].count(",") == lines[1].count(",")
     assert list(read_human_codes(tmp_path)["stage"]) == ["support", "usage"]
+
+
+def test_codes_of_a_renamed_transcript_follow_their_words_to_the_new_interview():
+    """p04-otter.txt renamed p04-hiroshi.txt after review: its codes move there, and say so."""
+    human = pd.concat(
+        [
+            coded_on("p04-otter:2", "The branch was shut.", "usage").assign(speaker="Hiroshi"),
+            coded_on("p04-otter:4", "Yes.", "support").assign(speaker="Hiroshi"),
+            coded_on("other:1", "Fine.", "usage"),  # an interview with codes: not a renamed one
+        ]
+    )
+    now = pd.concat(
+        [
+            turns_table(["Hi.", "The branch was shut.", "And then?", "Yes."], "p04-hiroshi"),
+            turns_table(["Fine.", "Yes."], "other"),
+            turns_table(["Yes."], "p09-new").assign(speaker="Hiroshi"),
+        ],
+        ignore_index=True,
+    )
+    now["speaker"] = now["speaker"].fillna("Hiroshi")
+    merged, orphans = apply_human_codes(now, human)
+    stages = dict(zip(merged["segment_id"], merged["stage"], strict=True))
+    assert stages["p04-hiroshi:2"] == "usage" and stages["p04-hiroshi:4"] == "support"
+    assert stages["p09-new:1"] == "" and orphans.empty
+    [said] = [str(p) for p in placement_problems(human, now)]
+    assert said == (
+        "coding/Maya.csv: 2 human codes of interview 'p04-otter', which no longer exists, moved to "
+        "'p04-hiroshi', where their words are now (p04-otter:2 → p04-hiroshi:2, p04-otter:4 → "
+        "p04-hiroshi:4) — nothing to do if 'p04-otter' was renamed 'p04-hiroshi'; the file keeps "
+        "the old ids"
+    )
+
+
+def test_codes_of_a_gone_interview_whose_words_are_nowhere_say_how_to_fix_it():
+    human = coded_on("p04-otter:4", "The app froze.", "usage").assign(_line=3)
+    now = pd.concat(  # two new interviews with words alike: which one is p04-otter is unknowable
+        [turns_table(["Hi.", "Yes."], "p04-a"), turns_table(["Hi.", "No."], "p04-b")],
+        ignore_index=True,
+    )
+    merged, orphans = apply_human_codes(now, human)
+    assert list(orphans["segment_id"]) == ["p04-otter:4"] and set(merged["stage"]) == {""}
+    assert [str(p) for p in placement_problems(human, now)] == [
+        "coding/Maya.csv:3: 1 human code refers to interview 'p04-otter', which no longer exists "
+        "(p04-otter:4); kept in the file, applied nowhere — was its transcript renamed? give it "
+        "its old name back, or set 'interview_id: p04-otter' in its front matter (.txt, .md)"
+    ]
+    # A word said in two new interviews alike is no evidence of which one was renamed.
+    human = coded_on("p04-otter:2", "Hi.", "usage")
+    assert list(apply_human_codes(now, human)[1]["segment_id"]) == ["p04-otter:2"]
+
+
+def test_validate_finds_the_codes_a_report_could_not_place(tmp_path):
+    """study_problems: codes the codebook lacks and codes of a gone interview, without coding."""
+    root = tmp_path / "s"
+    shutil.copytree(example_study_dir(), root, ignore=shutil.ignore_patterns(".cjm", "reports"))
+    study = load_study(root)
+    transcript = study.transcripts[0]
+    turn = transcript.participant_turns[0]
+    append_human_codes(
+        root,
+        "Maya L.",
+        pd.DataFrame(
+            [
+                {"segment_id": transcript.segment_id(turn), "stage": "trial",
+                 "text_sha": text_sha(turn.text), "speaker": turn.speaker},
+                {"segment_id": "gone:2", "stage": "usage", "text_sha": text_sha("Not said.")},
+            ]
+        ),
+    )  # fmt: skip
+    said = [p.display(root) for p in study_problems(load_study(root))]
+    assert said == [
+        "coding/Maya-L.csv:2: stage 'trial' is not in the codebook (1 turn; the reports "
+        "leave it out) — add it back to codebook.yaml, or recode that turn",
+        "coding/Maya-L.csv:3: 1 human code refers to interview 'gone', which no longer exists "
+        "(gone:2); kept in the file, applied nowhere — was its transcript renamed? give it its "
+        "old name back, or set 'interview_id: gone' in its front matter (.txt, .md)",
+    ]
+
+
+def test_a_gold_sheet_follows_its_words_like_human_codes():
+    gold = pd.DataFrame(
+        {"segment_id": ["a:1", "a:2", "a:3"], "text": ["I saw an advert.", "It broke.", "Gone."]}
+    )
+    now = turns_table(["Can you hear me?", "Yes.", "I saw an advert.", "It broke."])
+    placed = follow_words(gold, now)
+    assert list(placed["segment_id"]) == ["a:3", "a:4", "a:3 (text changed)"]
+    assert list(placed["moved_from"]) == ["a:1", "a:2", ""]

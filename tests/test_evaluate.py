@@ -146,7 +146,7 @@ def test_cli_reports_scores_unknown_ids_and_json(tmp_path, capsys):
     segments = _segments(tmp_path)
     assert main(["evaluate", "--gold", str(gold), "--segments", str(segments)]) == 0
     out = capsys.readouterr().out
-    assert "1 gold segment ids not in the coded table: nowhere:9" in out
+    assert "1 gold segment ids not in the coded table, left out: nowhere:9" in out
     assert "a → b ×1" in out
     stage_line = next(line for line in out.splitlines() if line.startswith("stage "))
     assert stage_line.split()[1:4] == ["5", "0.60", "0.43"]
@@ -274,3 +274,32 @@ def test_a_gold_file_saved_by_a_european_excel_is_read(tmp_path):
     gold = read_gold(path)
     assert list(gold["segment_id"]) == ["i:1", "i:2"]
     assert list(gold["valence"].astype(float)) == [-0.5, 0.25]
+
+
+def test_gold_rows_follow_their_words_when_a_transcript_gained_turns(tmp_path, capsys):
+    """A review sheet used as gold, then two turns inserted at the top of the transcript: the
+    gold rows are scored on the turns now holding their words, and the moves are listed."""
+    machine = pd.DataFrame(
+        {
+            "segment_id": [f"i:{n}" for n in range(1, 6)],
+            "interview_id": "i",
+            "role": "participant",
+            "text": ["Can you hear me?", "Yes.", "I saw an advert.", "Then I paid.", "Hi."],
+            "stage": ["", "", "awareness", "purchase", "purchase"],
+        }
+    )
+    gold_rows = {"segment_id": ["i:1", "i:2"], "text": ["I saw an advert.", "Then I paid."]}
+    gold = pd.DataFrame({**gold_rows, "stage": ["awareness", "purchase"]})
+    result = evaluate(gold, machine)
+    assert result.matched == 2 and result.stage.accuracy == 1.0
+    assert result.moved == ["i:1 → i:3", "i:2 → i:4"] and result.unknown_ids == []
+    # Words that are nowhere now: left out and listed, not scored against another turn.
+    result = evaluate(gold.assign(text=["I saw an advert.", "Gone words."]), machine)
+    assert result.matched == 1 and result.unknown_ids == ["i:2 (text changed)"]
+    said = format_evaluation(result)
+    assert "1 gold rows moved with their words (a transcript changed): i:1 → i:3" in said
+    assert "1 gold segment ids not in the coded table, left out: i:2 (text changed)" in said
+    # The sheet's own columns, as read: text_sha and text are kept.
+    path = tmp_path / "gold.csv"
+    gold.assign(text_sha="abc").to_csv(path, index=False)
+    assert {"text", "text_sha"} <= set(read_gold(path).columns)

@@ -150,3 +150,14 @@ def test_the_map_shows_the_research_teams_opportunities_only(journey):
     generated = insights_for(journey, [], BOOK)
     assert generated and all(i.kind == GENERATED for i in generated)
     assert opportunities_by_stage(generated, ["help", "tell"]) == {"help": [], "tell": []}
+
+
+def test_a_pain_point_gone_with_its_code_is_not_reported_as_a_finding(journey):
+    now = snapshot(journey)
+    before = {**now, "pain_points": [*now["pain_points"], "onboard/", "help/store"]}
+    said = changes(before, now, BOOK)
+    assert said == [
+        "No longer a pain point: onboard, no touchpoint named (its code is no longer in the "
+        "codebook).",
+        "No longer a pain point: store during Help (its code is no longer in the codebook).",
+    ]

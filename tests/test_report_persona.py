@@ -353,3 +353,15 @@ def test_a_stage_whose_mean_and_emotions_point_different_ways_says_so():
     assert "Mean valence +0.06, " in said and "50 % of them with a negative emotion" in said
     assert said.endswith("The emotions and the valence disagree here: read the quotes.")
     assert "disagree" not in stage_intro(journey, "support")[0]
+
+
+def test_the_summary_does_not_call_a_removed_stages_turns_small_talk():
+    """Turns a researcher coded with a stage since removed from the codebook are said apart."""
+    journey = make_journey()
+    stages = journey.segments["stage"].copy()
+    stages.iloc[:2] = "onboarding-old"
+    counts = summarise(replace(journey, segments=journey.segments.assign(stage=stages)), str)
+    assert counts.counts.endswith(
+        "(21 of them in a journey stage, 1 in none: introductions, closing talk and other turns "
+        "coded as not about the journey, 2 coded with a stage no longer in the codebook, left out)."
+    )

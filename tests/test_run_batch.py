@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cjm_research.iorw import write_text
@@ -341,3 +342,22 @@ def test_ctrl_c_keeps_the_reports_and_leaves_no_scratch_folder(study_dir):
     run.stderr.close()
     assert not list((study_dir / "reports").glob("*/.build-*"))
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_a_rerun_with_nothing_to_build_still_warns_of_the_codes_it_left_out(study_dir, fake_runs):
+    """The warning of a researcher's code the codebook lost is said by the run that built the
+    reports and again by every re-run that finds nothing changed (from the manifest)."""
+    from cjm_research.coding.human import append_human_codes
+    from cjm_research.run.manifest import unchanged_reports
+
+    append_human_codes(
+        study_dir, "Maya L.", pd.DataFrame([{"segment_id": "x:1", "stage": "trial"}])
+    )
+    _, messages = _build(study_dir)
+    warning = (
+        "warning: coding/Maya-L.csv:2: stage 'trial' is not in the codebook (1 turn; the reports "
+        "leave it out) — add it back to codebook.yaml, or recode that turn"
+    )
+    assert warning in messages
+    quick = unchanged_reports(study_dir, study_dir / "reports", coder="rules")
+    assert quick is not None and f"warning: {quick.warnings[0]}" == warning

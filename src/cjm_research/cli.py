@@ -65,11 +65,13 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check every input; exit 2 when there are errors."""
+    from cjm_research.coding.human import study_problems
     from cjm_research.insights import insight_problems
 
     study = _load(args.study)
     errors, warnings = len(study.errors), len(study.warnings)
-    for problem in insight_problems(study):  # reports fail on these: say so before they run
+    # reports fail on insights' problems, and leave out human codes they cannot place
+    for problem in [*insight_problems(study), *study_problems(study)]:
         _say(problem.display(study.root))
         errors += problem.severity == "error"
         warnings += problem.severity == "warning"
@@ -124,6 +126,8 @@ def cmd_reports(args: argparse.Namespace) -> int:
         )
     else:
         _say("nothing changed since the last run: every report is up to date (--force rebuilds)")
+        for line in batch.warnings:  # said when the reports were built: still true
+            _say(f"warning: {line}")
     _say("\n" + summary_table(batch))
     if batch.skipped_files:
         _say(f"skipped (input errors): {', '.join(batch.skipped_files)}")

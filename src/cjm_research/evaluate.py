@@ -4,19 +4,14 @@ The gold file (CSV or XLSX) has a ``segment_id`` column and any of ``stage``, ``
 (codes joined by ``;``), ``emotion`` and ``valence`` (a number in [-1, 1]). A blank stage, emotion
 or touchpoints cell is a code too: "none" (the turn is not about the journey, shows no feeling,
 names no touchpoint), and a machine code there counts as wrong. A blank valence cell is left out.
-A dimension without a column is not scored. Per dimension it reports:
+A dimension without a column is not scored. Stage and emotion get accuracy, macro-F1, Cohen's
+kappa, per-code precision/recall/F1 and the commonest confusions; touchpoints micro and macro F1,
+exact-set accuracy, the mean per-code kappa, the codes most often missed or added; valence Pearson
+and Spearman; with confidences, how often codes at each confidence were right (reliability, ECE).
 
-- stage and emotion (one label each): accuracy, macro-F1 over every code that occurs in the gold
-  or the machine codes, Cohen's kappa, per-code precision/recall/F1 and the commonest confusions;
-- touchpoints (a set each): micro and macro F1, exact-set accuracy, the mean per-code kappa
-  (present/absent), per-code precision/recall/F1 and the codes most often missed or added;
-- valence: Pearson and Spearman correlation;
-- stage and emotion, when the table has their confidences: how often the codes given at each
-  confidence were right (a reliability table), and the expected calibration error.
-
-It also audits the machine against the researcher (``machine_audit``): its codes of the turns a
-researcher reviewed, from a run that had not learned from them, for the report's methodology.
-Metrics are computed with numpy and pandas (no scikit-learn in the default install).
+It also audits the machine against the researcher (``machine_audit``, for the methodology): its
+codes of the turns a researcher reviewed, from a run that had not learned from them. Metrics use
+numpy and pandas only (no scikit-learn in the default install); a gold row follows its words.
 """
 
 from __future__ import annotations
@@ -34,7 +29,7 @@ import pandas as pd
 
 from cjm_research.agreement import cohen_kappa, machine_coder, to_set
 from cjm_research.codebook import default_stage_ids
-from cjm_research.coding.human import study_human_codes
+from cjm_research.coding.human import follow_words, study_human_codes
 from cjm_research.exceptions import CJMInputError
 from cjm_research.iorw import read_csv_table
 from cjm_research.model import CODE_SEPARATORS, PARTICIPANT, TYPED_NUMBER, Codebook
@@ -133,6 +128,7 @@ class Evaluation:
     gold_segments: int
     matched: int
     unknown_ids: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)  # "old → new": gold turns that shifted
     stage: LabelScores | None = None
     touchpoints: SetScores | None = None
     emotion: LabelScores | None = None
@@ -290,7 +286,8 @@ def read_gold(path: Path | str) -> pd.DataFrame:
             1,
             "see README: Evaluating the machine codes",
         )
-    gold = gold[["segment_id", *present]].apply(lambda s: s.astype(str).str.strip())
+    words = [c for c in ("text_sha", "text") if c in gold.columns]  # to follow shifted turns
+    gold = gold[["segment_id", *present, *words]].apply(lambda s: s.astype(str).str.strip())
     gold = gold[gold["segment_id"] != ""]
     duplicated = gold["segment_id"].duplicated()
     if duplicated.any():
@@ -350,16 +347,17 @@ def _code_set(value: object) -> frozenset[str]:
 def evaluate(
     gold: pd.DataFrame, machine: pd.DataFrame, *, gold_name: str = "", coder: str = ""
 ) -> Evaluation:
-    """Score the ``machine`` coded table against ``gold`` (both keyed by ``segment_id``)."""
+    """Score the ``machine`` coded table against ``gold`` (both keyed by ``segment_id``). Gold
+    rows that record their words (``text_sha`` or ``text``) follow them to the turn now holding
+    them, as human codes do (``moved``); those that cannot be placed safely are left out."""
+    moved: list[str] = []
+    if {"text", "interview_id"} <= set(machine.columns):  # the gold's words, where they are now
+        gold = follow_words(gold, machine)
+        moved = [f"{a} → {b}" for a, b in gold[["moved_from", "segment_id"]].to_numpy() if a]
     machine = machine.drop_duplicates("segment_id").set_index("segment_id")
     known = gold["segment_id"].isin(machine.index)
-    result = Evaluation(
-        gold=gold_name,
-        coder=coder,
-        gold_segments=len(gold),
-        matched=int(known.sum()),
-        unknown_ids=gold.loc[~known, "segment_id"].tolist(),
-    )
+    unknown = gold.loc[~known, "segment_id"].tolist()
+    result = Evaluation(gold_name, coder, len(gold), int(known.sum()), unknown, moved)
     gold = gold[known]
     for dimension in LABEL_DIMENSIONS:
         if dimension in gold.columns and dimension in machine.columns:
@@ -410,9 +408,12 @@ def format_evaluation(result: Evaluation, *, top: int = 5) -> str:
         f"gold: {result.gold} ({result.gold_segments} segments, {result.matched} matched)"
         + (f"; coder: {result.coder}" if result.coder else ""),
     ]
-    if result.unknown_ids:
-        shown = ", ".join(result.unknown_ids[:5]) + (" …" if len(result.unknown_ids) > 5 else "")
-        lines.append(f"{len(result.unknown_ids)} gold segment ids not in the coded table: {shown}")
+    for ids, said in (
+        (result.moved, "gold rows moved with their words (a transcript changed)"),
+        (result.unknown_ids, "gold segment ids not in the coded table, left out"),
+    ):
+        if ids:
+            lines.append(f"{len(ids)} {said}: {', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}")
     lines += [
         "",
         f"{'dimension':<13}{'n':>5}{'accuracy':>10}{'macro-F1':>10}{'micro-F1':>10}{'kappa':>8}",
@@ -503,8 +504,7 @@ def machine_audit(study_root: Path | str, machine: pd.DataFrame | None) -> list[
     both = rows.merge(human, on="segment_id", suffixes=("_machine", "_human"))
     audits = []
     for dimension in ("stage", "touchpoints", "emotion"):
-        ours, theirs = both[f"{dimension}_machine"].astype(str), both[f"{dimension}_human"]
-        theirs = theirs.astype(str)
+        ours, theirs = (both[f"{dimension}_{who}"].astype(str) for who in ("machine", "human"))
         if dimension == "touchpoints":
             agreed = [to_set(a) == to_set(b) for a, b in zip(ours, theirs, strict=True)]
             kappa = math.nan

@@ -312,6 +312,7 @@ def changes(
         )
     # By stage and touchpoint, not by the moment's key: "Phone support and Email" splitting in
     # two is no new problem.
+    touchpoints = {c.id for c in codebook.touchpoints}
     then_pairs = {pair for key in previous.get("pain_points", []) for pair in _pairs(key)}
     now_pairs = {pair for key in current["pain_points"] for pair in _pairs(key)}
     for heading, keys, known in (
@@ -321,7 +322,12 @@ def changes(
         for key in [k for k in keys if not _pairs(k) & known][:5]:
             stage, _, touchpoint = key.partition("/")
             label = codebook.label("touchpoints", touchpoint) if touchpoint else ""
-            said.append(f"{heading}: {where(codebook.label('stages', stage), label)}.")
+            # gone because its code left the codebook, not because customers stopped saying it
+            removed = stage not in codebook.stage_ids or touchpoint not in {"", *touchpoints}
+            said.append(
+                f"{heading}: {where(codebook.label('stages', stage), label)}"
+                + (" (its code is no longer in the codebook)." if removed else ".")
+            )
     return said
 
 

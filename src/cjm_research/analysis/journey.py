@@ -122,6 +122,15 @@ def build_journey(
     actions, funnel or quotes.
     """
     rows = participant_segments(segments, persona_id)
+    # A code the codebook no longer has (a researcher's, from before the edit) is left out, a
+    # touchpoint as a stage is: both are warned of with their coder file (coding.human)
+    known = {c.id for c in codebook.touchpoints}
+    rows["touchpoints"] = (
+        rows["touchpoints"]
+        .fillna("")
+        .astype(str)
+        .map(lambda value: ";".join(t for t in split_codes(value) if t in known))
+    )
     stages = codebook.stage_ids
     labels = {c.id: c.label for c in codebook.stages}
     coded = rows[rows["stage"].isin(stages)]

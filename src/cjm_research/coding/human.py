@@ -21,6 +21,7 @@ import pandas as pd
 
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import Codebook
+from cjm_research.study import WARNING, Problem, Study
 
 FOLDER = "coding"
 COLUMNS = (
@@ -209,7 +210,12 @@ def reanchor(latest: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     to the one turn with those words; with several such turns, to the one the interview's other
     codes shifted to. A code whose words are nowhere stays on its id when nothing in the
     interview shifted (the turn was edited in place: ``edited`` is set, and the evidence says
-    so), and otherwise becomes an orphan (``<id> (text changed)``): reported, kept in the file."""
+    so), and otherwise becomes an orphan (``<id> (text changed)``): reported, kept in the file.
+
+    A code whose interview id is gone (the file renamed) follows its words to an interview no
+    human code refers to yet, the one holding most of the gone interview's coded words said by
+    their recorded speakers; ``moved_from`` keeps the id it had. Unsure (no such interview, or
+    two alike): it stays an orphan."""
     needed = {"segment_id", "interview_id", "text"}
     if latest.empty or "text_sha" not in latest.columns or not needed <= set(segments.columns):
         return latest
@@ -235,6 +241,7 @@ def reanchor(latest: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     recorded_shas = latest["text_sha"].fillna("").astype(str)
 
     voices = {(sid.rsplit(":", 1)[0], who) for sid, who in said_by.items()}
+    moved_from = _follow_renamed(ids, recorded_shas, speakers, where, said_by)
 
     def places(n: int, interview: str) -> list[str]:
         """The turns with row ``n``'s words, and its speaker's where it was recorded (unless the
@@ -246,7 +253,7 @@ def reanchor(latest: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
         return [f for f in found if said_by.get(f) == speaker]
 
     for n, (sid, recorded) in enumerate(zip(ids, recorded_shas, strict=True)):
-        if not recorded or sid not in here:
+        if not recorded or (sid not in here and not moved_from[n]):
             continue  # no fingerprint (older files), or an id the study lacks: an orphan as before
         interview = sid.rsplit(":", 1)[0]
         found = places(n, interview)
@@ -268,7 +275,62 @@ def reanchor(latest: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
                 edited[n] = True
             else:
                 ids[n] = sid + CHANGED
-    return latest.assign(segment_id=ids, edited=edited)
+    return latest.assign(segment_id=ids, edited=edited, moved_from=moved_from)
+
+
+def _follow_renamed(
+    ids: list[str],
+    shas: pd.Series,
+    speakers: pd.Series,
+    where: dict[tuple[str, str], list[str]],
+    said_by: dict[str, str],
+) -> list[str]:
+    """Give the codes of each interview id the segments lack the id of the new interview that
+    holds their words (renaming ``ids`` in place; turn numbers are settled after, as for a
+    shift); return each row's old id where it moved, else ""."""
+    interviews = {interview for interview, _ in where}
+    gone: dict[str, list[int]] = {}
+    for n, sid in enumerate(ids):
+        interview = sid.rsplit(":", 1)[0]
+        if interview not in interviews and shas.iat[n]:
+            gone.setdefault(interview, []).append(n)
+    # Only interviews nobody has coded: an interview with codes of its own is not a renamed one.
+    new = interviews - {sid.rsplit(":", 1)[0] for sid in ids}
+    moved_from = [""] * len(ids)
+    for rows in gone.values():
+        found = {
+            candidate: sum(
+                any(
+                    # the speaker must match where one was recorded: "Yes." is said everywhere
+                    not speakers.iat[n] or said_by.get(sid) == speakers.iat[n]
+                    for sid in where.get((candidate, shas.iat[n]), [])
+                )
+                for n in rows
+            )
+            for candidate in sorted(new)
+        }
+        best = max(found.values(), default=0)
+        winners = [c for c, count in found.items() if count == best]
+        if best and len(winners) == 1:
+            for n in rows:
+                moved_from[n] = ids[n]
+                ids[n] = f"{winners[0]}:{_turn(ids[n])}"
+    return moved_from
+
+
+def follow_words(rows: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` of another table keyed by segment id that records each row's words (``text_sha``,
+    or the ``text`` itself: a gold file, a filled-in review sheet), their ids moved with those
+    words onto the turns of ``segments`` as human codes are (``reanchor``). ``moved_from`` keeps
+    an id that changed; an id whose words cannot be placed safely ends in " (text changed)"."""
+    sha = rows.get("text_sha", pd.Series("", index=rows.index)).fillna("").astype(str)
+    if "text" in rows:  # a sheet without the fingerprint: the words themselves
+        words = rows["text"].fillna("").astype(str)
+        sha = sha.where(sha != "", words.map(lambda text: text_sha(text) if text else ""))
+    placed = reanchor(rows.assign(text_sha=sha), segments)["segment_id"].astype(str)
+    was = rows["segment_id"].astype(str)
+    moved = was.where((placed != was) & ~placed.str.endswith(CHANGED), "")
+    return rows.assign(segment_id=placed, moved_from=moved)
 
 
 def _turn(segment_id: str) -> int:
@@ -277,25 +339,138 @@ def _turn(segment_id: str) -> int:
 
 
 def codes_outside(latest: pd.DataFrame, codebook: Codebook) -> list[str]:
-    """Human codes the codebook no longer has (a code removed or renamed after review), one line
-    per coder and code: the reports cannot place them, and say nothing of them otherwise."""
-    found: dict[tuple[str, str, str], int] = {}
+    """Human codes the codebook no longer has, one ``file: message — fix`` line per coder and
+    code (``outside_problems``)."""
+    return [str(problem) for problem in outside_problems(latest, codebook)]
+
+
+def outside_problems(
+    latest: pd.DataFrame, codebook: Codebook, root: Path | str = "."
+) -> list[Problem]:
+    """Human codes the codebook no longer has (a code removed or renamed after review), one
+    warning per coder and code, on the line of its first turn: the reports leave those codes out
+    (a stage's turns are in no stage, a touchpoint is in no count), and say so nowhere else."""
+    found: dict[tuple[str, str, str], list[int | None]] = {}
     columns = {"stages": "stage", "touchpoints": "touchpoints", "emotions": "emotion"}
+    lines = latest["_line"] if "_line" in latest else pd.Series(None, index=latest.index)
     for dimension, column in columns.items():
         known = {c.id for c in codebook.dimension(dimension)}
-        for coder, value in zip(
-            latest["coder"], latest[column].fillna("").astype(str), strict=True
+        for coder, value, line in zip(
+            latest["coder"], latest[column].fillna("").astype(str), lines, strict=True
         ):
             for code in filter(None, value.split(";")):
                 if code not in known:
-                    key = (str(coder), column, code)
-                    found[key] = found.get(key, 0) + 1
+                    found.setdefault((str(coder), column, code), []).append(line)
     return [
-        f"{coder_file(Path('.'), coder).as_posix()}: {column} {code!r} is not in the codebook "
-        f"({n} turn{'' if n == 1 else 's'}) — add it back to codebook.yaml, or recode "
-        f"{'that turn' if n == 1 else 'those turns'}"
-        for (coder, column, code), n in sorted(found.items())
+        Problem(
+            WARNING,
+            coder_file(root, coder),
+            min((n for n in map(_line_of, at) if n), default=None),
+            f"{column} {code!r} is not in the codebook ({len(at)} turn{'' if len(at) == 1 else 's'}"
+            "; the reports leave it out)",
+            "add it back to codebook.yaml, or recode "
+            + ("that turn" if len(at) == 1 else "those turns"),
+        )
+        for (coder, column, code), at in sorted(found.items())
     ]
+
+
+def placement_problems(
+    human: pd.DataFrame, segments: pd.DataFrame, root: Path | str = "."
+) -> list[Problem]:
+    """Human codes (``human`` as read) not applied where they were recorded in ``segments``, one
+    warning per coder file and interview: codes that followed a renamed interview's words (what
+    moved where), codes of an interview the study no longer has, codes whose turn is gone. They
+    stay in the file either way."""
+    latest = reanchor(latest_human_codes(human), segments)
+    if latest.empty:
+        return []
+    interviews, known = set(segments["interview_id"].astype(str)), set(segments["segment_id"])
+    groups: dict[tuple[str, str, str, str], list[tuple[str, int | None]]] = {}
+    for row in latest.to_dict("records"):
+        sid, moved = str(row["segment_id"]), str(row.get("moved_from") or "")
+        interview = sid.rsplit(":", 1)[0]
+        if sid in known and moved:
+            key = (str(row["coder"]), "moved", moved.rsplit(":", 1)[0], interview)
+            sid = f"{moved} → {sid}"
+        elif sid in known:
+            continue
+        else:
+            kind = "gone" if interview not in interviews else "lost"
+            key = (str(row["coder"]), kind, interview, "")
+        line = _line_of(row.get("_line"))
+        groups.setdefault(key, []).append((sid, line))
+    return [_placement(coder_file(root, key[0]), *key[1:], found) for key, found in groups.items()]
+
+
+def _line_of(value: object) -> int | None:
+    """The file line a row was read from (None for rows not read from a file)."""
+    text = str(value if value is not None else "").removesuffix(".0")
+    return int(text) if text.isdigit() else None
+
+
+def _placement(
+    path: Path, kind: str, interview: str, moved_to: str, found: list[tuple[str, int | None]]
+) -> Problem:
+    n, ids = len(found), ", ".join(sid for sid, _ in found[:5]) + (", …" if len(found) > 5 else "")
+    codes = f"{n} human code{'' if n == 1 else 's'}"
+    refer = f"{codes} refer{'s' if n == 1 else ''}"
+    line = min((at for _, at in found if at), default=None)
+    if kind == "moved":
+        return Problem(
+            WARNING,
+            path,
+            line,
+            f"{codes} of interview {interview!r}, which no longer exists, moved to "
+            f"{moved_to!r}, where {'its' if n == 1 else 'their'} words are now ({ids})",
+            f"nothing to do if {interview!r} was renamed {moved_to!r}; the file keeps the old ids",
+        )
+    if kind == "gone":
+        return Problem(
+            WARNING,
+            path,
+            line,
+            f"{refer} to interview {interview!r}, which no longer exists ({ids}); kept in the "
+            "file, applied nowhere",
+            f"was its transcript renamed? give it its old name back, or set 'interview_id: "
+            f"{interview}' in its front matter (.txt, .md)",
+        )
+    return Problem(
+        WARNING,
+        path,
+        line,
+        f"{refer} to turns interview {interview!r} no longer has ({ids}); kept in the file, "
+        "applied nowhere",
+        "the transcript changed: code those turns again (cjm review export --next)",
+    )
+
+
+def study_problems(study: Study) -> list[Problem]:
+    """What ``cjm validate`` says of the human layer without coding anything: codes the codebook
+    lacks, codes moved with a renamed interview's words, codes that can be applied nowhere."""
+    try:
+        human = read_human_codes(study.root)
+    except CJMInputError as exc:
+        return [Problem.from_error(exc)]
+    if human.empty:
+        return []
+    turns = pd.DataFrame(
+        [
+            {
+                "segment_id": transcript.segment_id(turn),
+                "interview_id": transcript.interview_id,
+                "speaker": turn.speaker,
+                "text": turn.text,
+            }
+            for transcript in study.transcripts
+            for turn in transcript.turns
+        ],
+        columns=["segment_id", "interview_id", "speaker", "text"],
+    )
+    latest = latest_human_codes(human)
+    return outside_problems(latest, study.codebook, study.root) + placement_problems(
+        human, turns, study.root
+    )
 
 
 def is_human(coder: str) -> bool:

@@ -466,15 +466,22 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
         ]
 
     thin = ", ".join(stage(s, s) for s in journey.low_evidence)
-    staged = int(journey.segments["stage"].isin(journey.stages).sum())
-    # The stage counts further on add up to the staged ones: say where the others went.
-    other = journey.n_segments - staged
-    aside = (
-        f" ({staged} of them in a journey stage, {other} in none: introductions, closing talk "
-        "and other turns coded as not about the journey)"
+    coded = journey.segments["stage"].fillna("").astype(str)
+    staged = int(coded.isin(journey.stages).sum())
+    # The stage counts further on add up to the staged ones: say where the others went. A stage
+    # the codebook no longer has (a researcher's code from before an edit) is not small talk.
+    removed = int(((coded != "") & ~coded.isin(journey.stages)).sum())
+    other = journey.n_segments - staged - removed
+    parts = [f"{staged} of them in a journey stage"]
+    parts += (
+        [f"{other} in none: introductions, closing talk and other turns coded as not about the "
+         "journey"]
         if other
-        else ""
-    )
+        else []
+    )  # fmt: skip
+    if removed:
+        parts.append(f"{removed} coded with a stage no longer in the codebook, left out")
+    aside = f" ({', '.join(parts)})" if other or removed else ""
     return Summary(
         counts=(
             f"This report rests on {plural(journey.n_segments, 'coded segment')} from "

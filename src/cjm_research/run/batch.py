@@ -27,10 +27,12 @@ from cjm_research.analysis import participant_segments
 from cjm_research.coding import code_with_review, get_coder
 from cjm_research.coding.human import (
     apply_human_codes,
-    codes_outside,
     is_human,
     latest_human_codes,
+    outside_problems,
+    placement_problems,
     read_human_codes,
+    study_problems,
 )
 from cjm_research.evaluate import expected_stage_accuracy
 from cjm_research.exceptions import CJMInputError
@@ -112,8 +114,8 @@ def code_study(
         progress(f"coding with the {machine_coder.name} coder")
     human = read_human_codes(study.root)
     if progress is not None and len(human):
-        for line in codes_outside(latest_human_codes(human), study.codebook):
-            progress(f"warning: {line}")
+        for problem in outside_problems(latest_human_codes(human), study.codebook, study.root):
+            progress(f"warning: {problem.display(study.root)}")
     machine, coded = code_with_cache(
         study.transcripts,
         machine_coder,
@@ -142,11 +144,9 @@ def code_study(
             f"the machine expects about {share:.0%} of its {n} stage decisions to be right "
             "(its calibrated confidence; review export --next shows those it doubts most)"
         )
-    if progress is not None and len(orphans):
-        progress(
-            f"{len(orphans)} human codes refer to segments that no longer exist "
-            f"(kept in {study.root / 'coding'}): {', '.join(orphans['segment_id'][:5])}"
-        )
+    if progress is not None and len(human):  # moved with a renamed file's words, or placed nowhere
+        for problem in placement_problems(human, machine, study.root):
+            progress(f"warning: {problem.display(study.root)}")
     return Coded(merged, machine, orphans)
 
 
@@ -576,6 +576,8 @@ def write_manifest(
         "codebook": {"name": study.codebook.name, "version": study.codebook.version},
         "inputs": sorted(str(t.path.relative_to(study.root)) for t in study.transcripts),
         "skipped": batch.skipped_files,
+        # the same files give the same warnings: a re-run with nothing to build says them again
+        "human_codes": [p.display(study.root) for p in study_problems(study)],
         "seconds": {name: round(value, 2) for name, value in seconds.items()},
     }
     return mf.write_manifest(work, manifest)

@@ -288,4 +288,6 @@ def unchanged_reports(
         for pid in wanted
     ]
     skipped = [str(s) for s in previous.extra.get("skipped", [])]  # type: ignore[union-attr]
-    return BatchResult(Path(work or work_dir(study_dir)) / "segments.parquet", results, skipped)
+    warned = [str(s) for s in previous.extra.get("human_codes", [])]  # type: ignore[union-attr]
+    segments = Path(work or work_dir(study_dir)) / "segments.parquet"
+    return BatchResult(segments, results, skipped, warnings=warned)

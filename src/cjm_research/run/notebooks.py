@@ -72,6 +72,8 @@ class BatchResult:
     skipped_files: list[str] = field(default_factory=list)
     coding_log: RunResult | None = None  # None when the coding notebook was up to date
     cross_persona: RunResult | None = None  # None with fewer than two personas
+    # What the run warned of the researchers' codes, said again by a re-run with nothing to do
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
