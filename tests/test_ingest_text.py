@@ -374,6 +374,39 @@ def test_question_heuristic_when_nobody_is_named(tmp_path):
     assert len(transcript.warnings) == 1 and "guessed 'Sam'" in transcript.warnings[0]
 
 
+def test_a_listed_interviewer_who_speaks_under_another_label_is_named_in_the_warning(tmp_path):
+    # Descript and Otter write "Speaker 1": the listed name never appears as a label.
+    path = write(
+        tmp_path,
+        "p08-descript.txt",
+        "Speaker 1: How did you choose the provider?\nSpeaker 2: A friend recommended it.\n"
+        "Speaker 1: And the setup?\nSpeaker 2: Slow.\n",
+    )
+    transcript = read_transcript(path, interviewers=["Maya Lindqvist"])
+    assert roles(transcript) == {"Speaker 1": INTERVIEWER, "Speaker 2": PARTICIPANT}
+    assert transcript.warnings == [
+        "the listed interviewer 'Maya Lindqvist' never speaks under that name; guessed "
+        "'Speaker 1' (asks the most questions) — if 'Speaker 1' is the interviewer, add "
+        "'Speaker 1' to 'interviewers' (e.g. 'Maya Lindqvist; Speaker 1' in participants.csv), "
+        "or rename the label in the transcript"
+    ]
+    # The fix it names works.
+    mapped = read_transcript(path, interviewers=["Maya Lindqvist", "Speaker 1"])
+    assert roles(mapped) == roles(transcript) and mapped.warnings == []
+
+
+def test_listed_interviewers_who_never_speak_and_no_guess(tmp_path):
+    path = write(tmp_path, "p.txt", "Dana: Why? Why?\nSam: Because.\n")
+    transcript = read_transcript(
+        path, interviewers=["Maya", "Tom"], participant_names=["Dana", "Sam"]
+    )
+    assert transcript.warnings == [
+        "no interviewer recognised; every speaker is treated as a participant — the listed "
+        "interviewers 'Maya', 'Tom' never speak under that name: add the label they speak under "
+        "to 'interviewers'"
+    ]
+
+
 def test_participant_names_are_never_guessed_interviewers(tmp_path):
     path = write(tmp_path, "p.txt", "Dana: Why? Why?\nSam: Because.\nDana: Really?\n")
     transcript = read_transcript(path, participant_names=["Dana Whitfield"])
