@@ -252,3 +252,44 @@ def test_a_name_and_dialogue_table_is_read_but_not_a_name_and_age_table(tmp_path
         ("Maya", "Hi?", 5.0),
         ("Tomás", "Hello.", 9.0),
     ]
+
+
+def test_older_teams_timing_name_text_paragraphs(tmp_path):
+    # Older Teams: a cue timing, the speaker's name, then the words, one paragraph each.
+    def build(document) -> None:
+        for timing, name, words in (
+            ("0:0:0.0 --> 0:0:5.170", "Maya Lindqvist", "How did you hear about the gym?"),
+            ("0:0:5.170 --> 0:0:12.400", "Fatima Rahman", "My sister got me a free pass."),
+            ("0:0:12.400 --> 0:0:15.000", "Maya Lindqvist", "How did joining go?"),
+            ("0:0:15.000 --> 0:0:25.000", "Fatima Rahman", "Yes"),
+        ):
+            for text in (timing, name, words):
+                document.add_paragraph(text)
+
+    transcript = read_transcript(make_docx(tmp_path / "b-teams-old.docx", build))
+    assert [(t.speaker, t.text, t.line, t.time_start, t.role) for t in transcript.turns] == [
+        ("Maya Lindqvist", "How did you hear about the gym?", 2, 0.0, INTERVIEWER),
+        ("Fatima Rahman", "My sister got me a free pass.", 5, 5.17, PARTICIPANT),
+        ("Maya Lindqvist", "How did joining go?", 8, 12.4, INTERVIEWER),
+        ("Fatima Rahman", "Yes", 11, 15.0, PARTICIPANT),
+    ]
+    assert not any("no speaker labels" in w for w in transcript.warnings)
+
+
+def test_timing_paragraphs_without_names_never_become_turns(tmp_path):
+    # Timings followed by the words themselves: one participant, but no timing is anyone's words.
+    def build(document) -> None:
+        document.add_paragraph("0:0:0.0 --> 0:0:5.170")
+        document.add_paragraph("I joined because my sister goes there.")
+        document.add_paragraph("0:0:5.170 --> 0:0:9.000")
+        document.add_paragraph("Yes")
+        document.add_paragraph("0:0:9.000 --> 0:0:12.000")
+        document.add_paragraph("The contract was long and confusing.")
+
+    transcript = read_transcript(make_docx(tmp_path / "t.docx", build))
+    assert [t.text for t in transcript.turns] == [
+        "I joined because my sister goes there.",
+        "Yes",
+        "The contract was long and confusing.",
+    ]
+    assert {t.speaker for t in transcript.turns} == {"Participant"}

@@ -1,4 +1,4 @@
-"""WebVTT and SubRip transcripts."""
+"""WebVTT, SubRip and SubViewer (.sbv) transcripts."""
 
 from __future__ import annotations
 
@@ -217,3 +217,75 @@ def test_srt_crlf_and_bom(tmp_path):
     messy = read_transcript(path)
     assert turns(messy) == turns(clean)
     assert messy.text == clean.text
+
+
+def test_srt_bracketed_name_prefixes_are_speakers_but_sound_tags_are_not(tmp_path):
+    # Descript and Sonix write "[Name] text"; "[Music]" and "[laughs]" are sounds, not voices.
+    path = write(
+        tmp_path,
+        "p07-brackets.srt",
+        "1\n00:00:01,000 --> 00:00:04,000\n[Maya Lindqvist] How did you get broadband set up?\n\n"
+        "2\n00:00:05,000 --> 00:00:14,000\n[Carlos Mendes] I kept the previous owners' provider.\n"
+        "[laughs] It was easy.\n\n"
+        "3\n00:00:15,000 --> 00:00:18,000\n[Music] \n[Maya Lindqvist] Has it been reliable?\n",
+    )
+    transcript = read_transcript(path, interviewers=["Maya Lindqvist"])
+    assert turns(transcript) == [
+        ("Maya Lindqvist", "How did you get broadband set up?", 1.0, 4.0),
+        (
+            "Carlos Mendes",
+            "I kept the previous owners' provider. [laughs] It was easy. [Music]",
+            5.0,
+            18.0,
+        ),
+        ("Maya Lindqvist", "Has it been reliable?", 15.0, 18.0),
+    ]
+    assert [t.role for t in transcript.turns] == [INTERVIEWER, PARTICIPANT, INTERVIEWER]
+    assert transcript.warnings == []
+
+
+def test_dialogue_dashes_are_one_participant_and_the_warning_names_the_layout(tmp_path):
+    path = write(
+        tmp_path,
+        "j-dash.srt",
+        "1\n00:00:01,000 --> 00:00:04,000\n- How do you book classes?\n- Through the app.\n\n"
+        "2\n00:00:05,000 --> 00:00:10,000\n- Is it reliable?\n- Not really.\n",
+    )
+    transcript = read_transcript(path)
+    assert [t.speaker for t in transcript.turns] == ["Participant"]
+    assert transcript.warnings == [
+        "line 1: no speaker labels found; treated as one participant (the cues use '- ' "
+        "dialogue dashes, 2 of 2 cues: they mark a change of speaker but not who speaks) — "
+        "export the captions with speaker names ('Name: text' in each cue)"
+    ]
+
+
+def test_sbv_captions_are_read_with_times_and_speakers(tmp_path):
+    # Google Meet and YouTube: "H:MM:SS.mmm,H:MM:SS.mmm", the text, a blank line between cues.
+    path = write(
+        tmp_path,
+        "p06-meet.sbv",
+        "Captions exported 2026-04-06\n\n"
+        "0:00:01.000,0:00:05.000\nMaya Lindqvist: Hi Ingrid, how did you first join the gym?\n\n"
+        "0:00:06.000,0:00:15.000\nIngrid Svensson: My doctor suggested swimming,\n"
+        "so I searched for pools nearby.\n\n"
+        "0:00:16.000,0:00:19.000\nand this one had the best reviews.\n\n"
+        "1:02:03.500,1:02:05.000\nMaya Lindqvist: Why have you stayed?\n",
+    )
+    transcript = read_transcript(path, interviewers=["Maya Lindqvist"])
+    assert turns(transcript) == [
+        ("Maya Lindqvist", "Hi Ingrid, how did you first join the gym?", 1.0, 5.0),
+        (
+            "Ingrid Svensson",
+            "My doctor suggested swimming, so I searched for pools nearby. "
+            "and this one had the best reviews.",
+            6.0,
+            19.0,
+        ),
+        ("Maya Lindqvist", "Why have you stayed?", 3723.5, 3725.0),
+    ]
+    assert [t.line for t in transcript.turns] == [3, 6, 13]
+    assert transcript.warnings == [
+        "line 1: 1 line(s) outside any cue skipped: 'Captions exported 2026-04-06'"
+    ]
+    assert_offsets(transcript)

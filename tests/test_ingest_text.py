@@ -114,6 +114,84 @@ def test_otter_and_teams_headers_put_text_on_following_lines(tmp_path):
     assert [t.role for t in turns] == [INTERVIEWER, PARTICIPANT, INTERVIEWER]
 
 
+def test_google_meet_time_markers_time_the_next_turn_and_its_footer_is_dropped(tmp_path):
+    # A Google Meet "Transcript" saved as .txt: a timestamp alone on its line every five
+    # minutes, and a closing line of the tool's own.
+    path = write(
+        tmp_path,
+        "p02-meet.txt",
+        "Member interview - Piotr (2026-04-10 14:00 GMT+1) - Transcript\n"
+        "Transcript\n"
+        "00:00:00\n"
+        " \n"
+        "Maya Lindqvist: Hi Rosa, how did you find the gym?\n"
+        "Rosa Diaz: They charged me the full fee. I noticed when my bank statement came.\n"
+        "00:05:00\n"
+        " \n"
+        "Maya Lindqvist: How did you feel about that?\n"
+        "Rosa Diaz: Cheated, honestly. They refunded half.\n"
+        "Meeting ended after 00:06:12 \U0001f44b\n",
+    )
+    transcript = read_transcript(path)
+    assert [(t.speaker, t.text, t.time_start) for t in transcript.turns] == [
+        ("Maya Lindqvist", "Hi Rosa, how did you find the gym?", 0.0),
+        ("Rosa Diaz", "They charged me the full fee. I noticed when my bank statement came.", None),
+        ("Maya Lindqvist", "How did you feel about that?", 300.0),
+        ("Rosa Diaz", "Cheated, honestly. They refunded half.", None),
+    ]
+    # The title lines are preamble; the markers are not counted among them.
+    assert "line 1: 2 line(s) before the first speaker label ignored" in transcript.warnings
+
+
+def test_a_time_marker_inside_a_turn_is_dropped_and_times_nothing_later(tmp_path):
+    path = write(
+        tmp_path,
+        "t.txt",
+        "Maya: What happened?\nDana: First the sofa came late.\n[00:05:00]\nThen it was the "
+        "wrong colour.\nMaya: And then?\n",
+    )
+    assert [(t.speaker, t.text, t.time_start) for t in read_transcript(path).turns] == [
+        ("Maya", "What happened?", None),
+        ("Dana", "First the sofa came late. Then it was the wrong colour.", None),
+        ("Maya", "And then?", None),
+    ]
+
+
+def test_rev_footer_is_dropped_not_glued_to_the_last_turn(tmp_path):
+    path = write(
+        tmp_path,
+        "p02-rev.txt",
+        "Maya Lindqvist (00:01):\nAnything you would change?\n\n"
+        "Ana Souza (00:04):\nThe app should show pending payments.\n\n"
+        "This transcript was exported on Apr 10, 2026 - view latest version here.\n",
+    )
+    assert summary(read_transcript(path))[-1] == (
+        "Ana Souza",
+        "The app should show pending payments.",
+        4,
+    )
+
+
+def test_zoom_saved_captions_bracketed_name_and_clock_time_headers(tmp_path):
+    path = write(
+        tmp_path,
+        "h-zoomcc.txt",
+        "[Maya Lindqvist] 14:02:03\nHow did you find out about the gym?\n"
+        "[Lena Fischer] 14:02:07\nInstagram. A reel of the spin studio.\n",
+    )
+    transcript = read_transcript(path, interviewers=["Maya Lindqvist"])
+    assert [(t.speaker, t.text, t.time_start, t.role) for t in transcript.turns] == [
+        ("Maya Lindqvist", "How did you find out about the gym?", 50523.0, INTERVIEWER),
+        (
+            "Lena Fischer",
+            "Instagram. A reel of the spin studio.",
+            50527.0,
+            PARTICIPANT,
+        ),
+    ]
+    assert not any("no speaker labels" in w for w in transcript.warnings)
+
+
 def test_sentences_with_colons_continue_the_turn(tmp_path):
     path = write(
         tmp_path,
@@ -294,6 +372,39 @@ def test_question_heuristic_when_nobody_is_named(tmp_path):
     transcript = read_transcript(path)
     assert roles(transcript) == {"Dana": PARTICIPANT, "Sam": INTERVIEWER}
     assert len(transcript.warnings) == 1 and "guessed 'Sam'" in transcript.warnings[0]
+
+
+def test_a_listed_interviewer_who_speaks_under_another_label_is_named_in_the_warning(tmp_path):
+    # Descript and Otter write "Speaker 1": the listed name never appears as a label.
+    path = write(
+        tmp_path,
+        "p08-descript.txt",
+        "Speaker 1: How did you choose the provider?\nSpeaker 2: A friend recommended it.\n"
+        "Speaker 1: And the setup?\nSpeaker 2: Slow.\n",
+    )
+    transcript = read_transcript(path, interviewers=["Maya Lindqvist"])
+    assert roles(transcript) == {"Speaker 1": INTERVIEWER, "Speaker 2": PARTICIPANT}
+    assert transcript.warnings == [
+        "the listed interviewer 'Maya Lindqvist' never speaks under that name; guessed "
+        "'Speaker 1' (asks the most questions) — if 'Speaker 1' is the interviewer, add "
+        "'Speaker 1' to 'interviewers' (e.g. 'Maya Lindqvist; Speaker 1' in participants.csv), "
+        "or rename the label in the transcript"
+    ]
+    # The fix it names works.
+    mapped = read_transcript(path, interviewers=["Maya Lindqvist", "Speaker 1"])
+    assert roles(mapped) == roles(transcript) and mapped.warnings == []
+
+
+def test_listed_interviewers_who_never_speak_and_no_guess(tmp_path):
+    path = write(tmp_path, "p.txt", "Dana: Why? Why?\nSam: Because.\n")
+    transcript = read_transcript(
+        path, interviewers=["Maya", "Tom"], participant_names=["Dana", "Sam"]
+    )
+    assert transcript.warnings == [
+        "no interviewer recognised; every speaker is treated as a participant — the listed "
+        "interviewers 'Maya', 'Tom' never speak under that name: add the label they speak under "
+        "to 'interviewers'"
+    ]
 
 
 def test_participant_names_are_never_guessed_interviewers(tmp_path):

@@ -131,6 +131,8 @@ def test_participants(tmp_path):
     assert participants["P02"].name == "Ortega, Luis"
     assert participants["P02"].interviewers == ()
     assert participants["P02"].extra == (("role_in_household", "parent, of two"),)
+    # Each row knows its line in the file (blank lines counted), for problems to name.
+    assert [p.line for p in participants.values()] == [2, 4]
 
 
 def test_semicolon_separated_csv(tmp_path):

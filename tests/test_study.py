@@ -264,11 +264,76 @@ def test_unsafe_persona_id_in_participants_csv_skips_the_file(study):
     csv = study / "participants.csv"
     csv.write_text(csv.read_text().replace("P01,first-home", "P01,../up"), encoding="utf-8")
     loaded = load_study(study)
-    assert [p.message for p in loaded.errors] == [
-        "persona id '../up' (from participants.csv) is not a safe id"
-    ]
-    assert "'up'" in loaded.errors[0].hint
+    # Reported where it is fixed: participants.csv, on P01's line, naming the skipped file.
+    [error] = loaded.errors
+    assert (error.path, error.line) == (csv, 2)
+    assert error.message == (
+        "persona id '../up' (from participants.csv) is not a safe id; first-home/p01.txt is skipped"
+    )
+    assert "'up'" in error.hint
+    assert error.display(study).startswith("participants.csv:2: persona id '../up'")
     assert "p01" not in {t.interview_id for t in loaded.transcripts}
+
+
+def test_a_listed_file_cjm_does_not_read_is_warned_about_on_its_line(study):
+    csv = study / "participants.csv"
+    csv.write_text(csv.read_text() + "P04,first-home,Ingrid,first-home/p04.mp4,\n", "utf-8")
+    write(study / "first-home" / "p04.mp4", b"\x00\x01")
+    [problem] = [p for p in load_study(study).warnings if "P04" in p.message]
+    assert (problem.path, problem.line) == (csv, 5)
+    assert problem.message == (
+        "participant P04: file 'first-home/p04.mp4' is not a transcript cjm reads (.docx .md "
+        ".sbv .srt .txt .vtt); the interview is left out"
+    )
+    # A missing file is named on its row's line too.
+    [missing] = [p for p in load_study(study).warnings if "does not exist" in p.message]
+    assert (missing.path, missing.line) == (csv, 4)
+
+
+def test_an_sbv_file_listed_in_participants_csv_is_read_as_its_interview(study):
+    csv = study / "participants.csv"
+    csv.write_text(csv.read_text() + "P04,first-home,Ingrid,first-home/p04.sbv,Maya\n", "utf-8")
+    write(
+        study / "first-home" / "p04.sbv",
+        "0:00:01.000,0:00:05.000\nMaya: How did you first join?\n\n"
+        "0:00:06.000,0:00:15.000\nIngrid: My doctor suggested swimming.\n",
+    )
+    loaded = load_study(study)
+    [ingrid] = [t for t in loaded.transcripts if t.interview_id == "p04"]
+    assert (ingrid.participant_id, ingrid.persona_id) == ("P04", "first-home")
+    assert [(t.speaker, t.role, t.text) for t in ingrid.turns] == [
+        ("Maya", INTERVIEWER, "How did you first join?"),
+        ("Ingrid", PARTICIPANT, "My doctor suggested swimming."),
+    ]
+    assert not [p for p in loaded.problems if "p04" in str(p.path) or "P04" in p.message]
+
+
+def test_a_copy_of_a_transcript_is_warned_about_naming_both_files(study):
+    text = (study / "first-home" / "p01.txt").read_text()
+    # A browser's second download, saved with Windows line ends: the same interview.
+    write(study / "first-home" / "p01 (1).txt", text.replace("\n", "\r\n").encode())
+    loaded = load_study(study)
+    [copy] = [p for p in loaded.warnings if "same content" in p.message]
+    assert copy.display(study) == (
+        "first-home/p01 (1).txt: same content as first-home/p01.txt: one interview counted "
+        "twice, each quote twice — remove one of the two files"
+    )
+    # Both are still loaded, in path order.
+    assert [t.interview_id for t in loaded.transcripts] == ["p01 (1)", "p01", "p02"]
+
+
+def test_of_two_files_with_one_interview_id_the_shallower_wins(study):
+    # "archive/p05.txt" sorts before "p05.txt", but the top-level file is the current one.
+    write(study / "archive" / "p05.txt", "Maya: An old draft?\nKofi: Yes.\n")
+    write(study / "p05.txt", "Maya: How did you switch?\nKofi: Online, in ten minutes.\n")
+    loaded = load_study(study)
+    [error] = loaded.errors
+    assert error.path == study / "archive" / "p05.txt"
+    assert error.message == "interview id 'p05' is already used by p05.txt"
+    [p05] = [t for t in loaded.transcripts if t.interview_id == "p05"]
+    assert p05.turns[1].text == "Online, in ten minutes."
+    # Loaded shallow first, still listed in path order.
+    assert [t.interview_id for t in loaded.transcripts] == ["p01", "p02", "p05"]
 
 
 def test_problem_lines_group_errors_and_warnings_with_relative_paths(study):

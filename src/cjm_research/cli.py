@@ -42,7 +42,7 @@ def _load(study_dir: str) -> Study:
         raise CJMInputError(
             "no readable transcripts in the study folder",
             root,
-            hint="add .txt, .md, .vtt, .srt or .docx interviews (see README: study folder)",
+            hint="add .txt, .md, .vtt, .srt, .sbv or .docx interviews (see README: study folder)",
         )
     return study
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +27,13 @@ from cjm_research.ingest import (
     read_raw,
     readers,
     unlisted_group,
+)
+from cjm_research.ingest.files import (
+    case_match,
+    duplicate_transcripts,
+    names_a_file,
+    posix_name,
+    shallow_first,
 )
 from cjm_research.model import PARTICIPANT, Codebook, Participant, Persona, Transcript
 
@@ -146,8 +152,16 @@ def load_study(root: Path | str) -> Study:
     personas = _load_personas(root, problems)
     participants = _load_participants(root, problems)
     loader = _TranscriptLoader(root, personas, participants, problems)
-    for path in find_transcripts(root, problems):
+    paths = find_transcripts(root, problems)
+    for path in shallow_first(paths, root):  # of two with one interview id, the top file wins
         loader.load(path)
+    order = {path: n for n, path in enumerate(paths)}
+    loader.transcripts.sort(key=lambda t: order[t.path])
+    problems += [
+        Problem(WARNING, copy.path, None, f"same content as {kept.path.relative_to(root)}: one "
+                "interview counted twice, each quote twice", "remove one of the two files")
+        for kept, copy in duplicate_transcripts(loader.transcripts, root)
+    ]  # fmt: skip
     _cross_check(loader.transcripts, personas, participants, problems)
     return Study(root, loader.transcripts, personas, participants, codebook, problems)
 
@@ -246,11 +260,11 @@ def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Partici
         problems.append(Problem.from_error(exc))
         return {}
     for pid, participant in list(participants.items()):
-        if participant.file and not _exists(root, _posix(participant.file)):
-            on_disk = _case_match(root, _posix(participant.file))
+        if participant.file and not names_a_file(root, posix_name(participant.file)):
+            on_disk = case_match(root, posix_name(participant.file))
             if on_disk:
                 problems.append(
-                    Problem(WARNING, path, None,
+                    Problem(WARNING, path, participant.line or None,
                             f"participant {pid}: file {participant.file!r} is {on_disk!r} on "
                             "disk; read as that", "spell it as on disk: Linux tells case apart")
                 )  # fmt: skip
@@ -260,23 +274,30 @@ def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Partici
                 Problem(
                     WARNING,
                     path,
-                    None,
+                    participant.line or None,
                     f"participant {participant.participant_id}: date {participant.date!r} is "
                     "not YYYY-MM-DD; reports leave it out",
                     "write dates as 2026-03-12 (12/03/2026 could be March or December)",
                 )
             )
-        if participant.file and not _exists(root, _posix(participant.file)):
+        if participant.file and not names_a_file(root, posix_name(participant.file)):
             problems.append(
                 Problem(
                     WARNING,
                     path,
-                    None,
+                    participant.line or None,
                     f"participant {participant.participant_id}: file "
                     f"{participant.file!r} does not exist",
                     "paths are relative to the study folder, with '/'",
                 )
             )
+        elif participant.file and Path(participant.file).suffix.lower() not in readers():
+            problems.append(
+                Problem(WARNING, path, participant.line or None,
+                        f"participant {pid}: file {participant.file!r} is not a transcript cjm "
+                        f"reads ({' '.join(sorted(readers()))}); the interview is left out",
+                        "save or export it in one of those formats and name that file here")
+            )  # fmt: skip
     problems += _participant_conflicts(path, participants)
     return participants
 
@@ -307,7 +328,7 @@ def _participant_conflicts(path: Path, participants: dict[str, Participant]) -> 
             )  # fmt: skip
         if row.file:
             # A group interview's rows share the file, one speaker each.
-            key = f"{_posix(row.file).casefold()}\0{fold_label(row.speaker)}"
+            key = f"{posix_name(row.file).casefold()}\0{fold_label(row.speaker)}"
             owner = files.setdefault(key, pid)
             if owner != pid:
                 found.append(
@@ -322,38 +343,6 @@ def _participant_conflicts(path: Path, participants: dict[str, Participant]) -> 
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$")
-
-
-def _posix(value: str) -> str:
-    # NFC: macOS writes file names decomposed ("lucía" as "luci" + U+0301), editors compose them.
-    return unicodedata.normalize("NFC", value.strip().replace("\\", "/").removeprefix("./"))
-
-
-def _case_match(root: Path, rel: str) -> str:
-    """The one file under ``root`` that ``rel`` names when case is ignored, as on disk ("")."""
-    folder, parts = root, Path(rel).parts
-    for n, part in enumerate(parts):
-        if not folder.is_dir():
-            return ""
-        want = unicodedata.normalize("NFC", part).casefold()
-        same = [
-            p for p in folder.iterdir() if unicodedata.normalize("NFC", p.name).casefold() == want
-        ]
-        if len(same) != 1 or (n == len(parts) - 1) != same[0].is_file():
-            return ""
-        folder = same[0]
-    return folder.relative_to(root).as_posix()
-
-
-def _exists(root: Path, rel: str) -> bool:
-    """Whether ``rel`` names a file under ``root``, however either spells its accents."""
-    if (root / rel).is_file():
-        return True
-    parent = (root / rel).parent
-    name = unicodedata.normalize("NFC", Path(rel).name)
-    return parent.is_dir() and any(
-        unicodedata.normalize("NFC", p.name) == name and p.is_file() for p in parent.iterdir()
-    )
 
 
 class _TranscriptLoader:
@@ -377,7 +366,7 @@ class _TranscriptLoader:
         self.by_file: dict[str, list[Participant]] = {}
         for row in participants.values():
             if row.file:
-                self.by_file.setdefault(_posix(row.file), []).append(row)
+                self.by_file.setdefault(posix_name(row.file), []).append(row)
 
     def load(self, path: Path) -> None:
         """Read ``path``; on bad input record an error Problem and skip the file."""
@@ -408,11 +397,12 @@ class _TranscriptLoader:
             )
         if interview_id in self.ids:
             raise CJMInputError(
-                f"interview id {interview_id!r} is already used by {self.ids[interview_id]}",
+                f"interview id {interview_id!r} is already used by "
+                f"{self.ids[interview_id].relative_to(self.root)}",
                 path,
                 hint="rename the file or set a unique 'interview_id:' in its front matter",
             )
-        rel = _posix(path.relative_to(self.root).as_posix())
+        rel = posix_name(path.relative_to(self.root).as_posix())
         participant_id = _meta(meta, "participant")
         rows = self.by_file.get(rel, [])
         group = [r for r in rows if r.speaker]
@@ -505,12 +495,16 @@ class _TranscriptLoader:
             transcript.warnings.append("transcript has no persona")
             return ""
         if not is_safe_id(persona_id):
-            where = "front matter" if _meta(meta, "persona") else "participants.csv"
+            in_csv = row is not None and not _meta(meta, "persona")
+            where = "participants.csv" if in_csv else "front matter"
             safe = re.sub(r"[^A-Za-z0-9_]+", "-", persona_id).strip("-").lower()
             raise CJMInputError(
-                f"persona id {persona_id!r} (from {where}) is not a safe id",
-                path,
-                hint="use letters, digits, '-' and '_' only"
+                f"persona id {persona_id!r} (from {where}) is not a safe id"
+                # The fix is on participants.csv's row: point there, naming the skipped file.
+                + (f"; {path.relative_to(self.root)} is skipped" if in_csv and row else ""),
+                self.root / "participants.csv" if in_csv and row else path,
+                row.line or None if in_csv and row else None,
+                "use letters, digits, '-' and '_' only"
                 + (f", e.g. {safe!r}, in {where} and personas/" if safe else ""),
             )
         if self.personas and persona_id not in self.personas:

@@ -23,7 +23,7 @@ from cjm_research.ingest.normalize import (
 )
 from cjm_research.ingest.personas import is_safe_id, load_participants, load_personas, read_persona
 from cjm_research.ingest.speakers import fold_label, group_speakers, unlisted_group
-from cjm_research.ingest.subtitles import read_srt, read_vtt
+from cjm_research.ingest.subtitles import read_sbv, read_srt, read_vtt
 from cjm_research.ingest.text import read_text
 from cjm_research.model import Transcript
 
@@ -135,6 +135,7 @@ for _suffix, _reader in (
     (".md", read_text),
     (".vtt", read_vtt),
     (".srt", read_srt),
+    (".sbv", read_sbv),
     (".docx", read_docx),
 ):
     register_reader(_suffix, _reader)

@@ -329,7 +329,22 @@ def assign_roles(
             roles[speaker] = PARTICIPANT
     if len(speakers) >= 2 and INTERVIEWER not in roles.values():
         guess = _most_questions(turns, participant_names)
-        if guess:
+        names = list(dict.fromkeys(interviewers))
+        listed = ("the listed interviewer " if len(names) == 1 else "the listed interviewers ") + (
+            ", ".join(repr(n) for n in names)
+            + (" never speaks" if len(names) == 1 else " never speak")
+        )
+        if guess and names:
+            # The names are listed, so "list interviewers" would send the user in a circle:
+            # the export wrote another label ("Speaker 1") for the same person.
+            roles[guess] = INTERVIEWER
+            warnings.append(
+                f"{listed} under that name; guessed {guess!r} (asks the most questions) — if "
+                f"{guess!r} is the interviewer, add {guess!r} to 'interviewers' (e.g. "
+                f"'{'; '.join([*names, guess])}' in participants.csv), or rename the label in the "
+                "transcript"
+            )
+        elif guess:
             roles[guess] = INTERVIEWER
             warnings.append(
                 f"no interviewer named; guessed {guess!r} (asks the most questions) — "
@@ -338,7 +353,11 @@ def assign_roles(
         else:
             warnings.append(
                 "no interviewer recognised; every speaker is treated as a participant — "
-                "list interviewers in front matter or participants.csv"
+                + (
+                    f"{listed} under that name: add the label they speak under to 'interviewers'"
+                    if names
+                    else "list interviewers in front matter or participants.csv"
+                )
             )
     return roles
 

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +164,8 @@ def load_participants(csv_path: Path | str) -> dict[str, Participant]:
         start, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
-        participant = _participant(dict(zip(columns, (c.strip() for c in row), strict=False)))
+        cells = dict(zip(columns, (c.strip() for c in row), strict=False))
+        participant = replace(_participant(cells), line=start)
         pid = participant.participant_id
         if not pid:
             raise CJMInputError(

@@ -1,10 +1,13 @@
-"""WebVTT (``.vtt``) and SubRip (``.srt``) transcripts, parsed line by line.
+"""WebVTT (``.vtt``), SubRip (``.srt``) and SubViewer (``.sbv``, Google Meet and YouTube)
+transcripts, parsed line by line.
 
 Own parsers rather than webvtt-py/srt: those drop a cue with a comma timestamp or merge a cue
 that follows a garbage line into the previous one. Here a garbage line is skipped with a warning,
-comma milliseconds are accepted (warned in VTT), speakers come from ``<v Name>`` voice tags or a
-``Name:`` prefix, a cue without a speaker continues the previous one, and consecutive cues of the
-same speaker merge into one turn.
+comma milliseconds are accepted (warned in VTT), speakers come from ``<v Name>`` voice tags, a
+``Name:`` prefix or a ``[Name]`` prefix (Descript, Sonix), a cue without a speaker continues the
+previous one, and consecutive cues of the same speaker merge into one turn. Dialogue dashes
+(``- text`` for each voice in a cue) say that the speaker changes, not who speaks: such a file is
+read as one participant and the warning says why.
 """
 
 from __future__ import annotations
@@ -28,7 +31,18 @@ _VOICE_END = re.compile(r"</v\s*>", re.IGNORECASE)
 # Other markup: <i>, <c.yellow>, <font color=...>, <lang en>, karaoke <00:00:01.000>, {\an8}.
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
 _PREFIX = re.compile(r"^(?:[-–]\s*)?(?P<name>[^:<>]{1,84}?)\s*:\s+(?P<text>.*)$")
+# "[Carlos Mendes] I just kept…": Descript's and Sonix's speaker prefix. Text must follow, and
+# the sound tags subtitles bracket the same way are no speakers.
+_BRACKETED = re.compile(r"^\[(?P<name>[^\[\]:<>]{1,84}?)\]\s+(?P<text>\S.*)$")
+_SOUNDS = frozenset(
+    {"music", "applause", "laughter", "laughs", "laughing", "inaudible", "crosstalk", "silence",
+     "noise", "pause", "coughs", "sighs", "chuckles", "indistinct", "unintelligible", "foreign",
+     "background noise", "no audio", "cheering", "sound"}
+)  # fmt: skip
+_DASH = re.compile(r"^[-–]\s+\S")
 _VTT_BLOCKS = frozenset({"NOTE", "STYLE", "REGION"})
+_SBV_STAMP = r"\d{1,2}:\d{2}:\d{2}\.\d{1,3}"
+_SBV_TIMING = re.compile(rf"^\s*(?P<start>{_SBV_STAMP}),(?P<end>{_SBV_STAMP})\s*$")
 
 
 @dataclass
@@ -131,12 +145,24 @@ def _pieces(cue: Cue) -> list[_Piece]:
         speaker = voice
         for line in html.unescape(_TAG.sub("", text[begin:stop])).split("\n"):
             line = " ".join(line.split())
-            prefix = None if voice else _PREFIX.match(line)
-            if prefix and is_speaker_label(prefix["name"]):
-                speaker, line = " ".join(prefix["name"].split()), prefix["text"].strip()
+            label = None if voice else _label_prefix(line)
+            if label:
+                speaker, line = label
             if line:
                 pieces.append(_Piece(speaker, line, cue))
     return pieces
+
+
+def _label_prefix(line: str) -> tuple[str, str] | None:
+    """``(speaker, rest)`` of a line opening with ``Name:`` or ``[Name]``, else None."""
+    match = _PREFIX.match(line)
+    if match and is_speaker_label(match["name"]):
+        return " ".join(match["name"].split()), match["text"].strip()
+    match = _BRACKETED.match(line)
+    name = " ".join(match["name"].split()) if match else ""
+    if match and name[:1].isupper() and name.casefold() not in _SOUNDS and is_speaker_label(name):
+        return name, match["text"].strip()
+    return None
 
 
 def cues_to_turns(cues: list[Cue]) -> tuple[list[RawTurn], list[str]]:
@@ -144,7 +170,16 @@ def cues_to_turns(cues: list[Cue]) -> tuple[list[RawTurn], list[str]]:
     pieces = [piece for cue in cues for piece in _pieces(cue)]
     if pieces and all(p.speaker is None for p in pieces):
         pieces = [_Piece(DEFAULT_SPEAKER, p.text, p.cue) for p in pieces]
-        return _merge(pieces), [f"line {pieces[0].cue.line}: {NO_LABELS_WARNING}"]
+        warning = f"line {pieces[0].cue.line}: {NO_LABELS_WARNING}"
+        dashed = [c for c in cues if any(_DASH.match(line) for line in c.lines)]
+        if len(dashed) * 2 >= len(cues):
+            # Dashes mark a change of voice inside a cue, never whose voice: not guessable.
+            warning += (
+                f" (the cues use '- ' dialogue dashes, {len(dashed)} of {len(cues)} cues: they "
+                "mark a change of speaker but not who speaks) — export the captions with "
+                "speaker names ('Name: text' in each cue)"
+            )
+        return _merge(pieces), [warning]
     warnings: list[str] = []
     orphans = 0
     while pieces and pieces[0].speaker is None:
@@ -209,5 +244,43 @@ def read_vtt(path: Path) -> ReaderResult:
 
 
 def read_srt(path: Path) -> ReaderResult:
-    """Read a SubRip transcript (speakers from ``Name:`` prefixes)."""
+    """Read a SubRip transcript (speakers from ``Name:`` or ``[Name]`` prefixes)."""
     return _read(path, vtt=False)
+
+
+def parse_sbv(lines: list[str]) -> tuple[list[Cue], list[str]]:
+    """The cues of a SubViewer file (``0:00:01.000,0:00:05.000`` then the text lines, a blank
+    line between cues) and warnings; a line outside any cue is skipped with a warning."""
+    warnings: list[str] = []
+    cues: list[Cue] = []
+    current: Cue | None = None
+    skipped: tuple[int, str, int] | None = None  # (first line, its text, how many)
+    for number, raw_line in enumerate(lines, 1):
+        line = raw_line.strip()
+        timing = _SBV_TIMING.match(line)
+        if timing:
+            current = Cue(number, _seconds(timing["start"]), _seconds(timing["end"]))
+            cues.append(current)
+        elif not line:
+            current = None
+        elif current is not None:
+            current.lines.append(line)
+        elif skipped is None:
+            skipped = (number, line, 1)
+        else:
+            skipped = (skipped[0], skipped[1], skipped[2] + 1)
+    if skipped:
+        first, text, count = skipped
+        warnings.append(f"line {first}: {count} line(s) outside any cue skipped: {text!r}")
+    return cues, warnings
+
+
+def read_sbv(path: Path) -> ReaderResult:
+    """Read a SubViewer transcript, as Google Meet and YouTube save captions (speakers from
+    ``Name:`` or ``[Name]`` prefixes)."""
+    text, warnings = read_text_file(path)
+    lines = normalize_text(text).split("\n")
+    cues, cue_warnings = parse_sbv(lines)
+    turns, turn_warnings = cues_to_turns(cues)
+    overlaps = _timing_warnings(cues, lines, vtt=False)
+    return ReaderResult(turns, {}, warnings + cue_warnings + overlaps + turn_warnings)

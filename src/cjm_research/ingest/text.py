@@ -8,10 +8,16 @@ Recognised turn headers, at the start of a line:
   ``Jo (she/her):``, ``Sam [Acme Research]:``
 - ``[hh:mm:ss] Name: text``, ``[mm:ss] Name: text``, ``(hh:mm:ss) Name: text``
 - ``NAME (00:01):`` or ``Name [00:01]:`` with the text on the same or the following lines
-- Otter/Teams header lines ``Name  0:03`` / ``Name 00:01:02``; the text follows on the next lines
+- Otter/Teams header lines ``Name  0:03`` / ``Name 00:01:02``, and Zoom's saved captions
+  ``[Name] 14:02:03``; the text follows on the next lines
+- a cue timing ``0:0:0.0 --> 0:0:5.170`` and the speaker's name alone on the next line (older
+  Teams transcripts), when most timings in the file are followed so
 
 Lines without a header continue the current turn; Markdown headings (``### Q2: First visit``; in
 ``.txt`` from ``##`` on) and, in Markdown, table rows are the researcher's notes and are left out.
+A line holding only a timestamp (``00:05:00``, Google Meet's marker) or a cue timing is a time
+marker, never anyone's words: it gives the next turn its time when that turn has none. Known
+export footers (Otter, Rev, Google Meet) are dropped.
 """
 
 from __future__ import annotations
@@ -39,8 +45,20 @@ _INLINE = re.compile(
     rf"(?:\s*[\[(](?P<ts2>{_TS})[\])])?"  # optional NAME (00:01)
     r"\s*\*{0,2}:\*{0,2}(?:\s+(?P<text>.*))?$"  # colon, then a space or the end
 )
-_EXPORT_FOOTER = re.compile(r"^transcribed by https?://(?:www\.)?otter\.ai/?\s*$", re.IGNORECASE)
+# The transcription tool's lines, never a speaker's words: Otter's, Rev's and Google Meet's.
+_EXPORT_FOOTER = re.compile(
+    r"^(?:transcribed by https?://(?:www\.)?otter\.ai/?"
+    r"|this transcript was exported on .{1,40}?\s[-–—]\s*view latest version here\.?"
+    r"|meeting ended after \d{1,2}:\d{2}(?::\d{2})?\W{0,8})\s*$",
+    re.IGNORECASE,
+)
 _OTTER = re.compile(rf"^(?P<name>{_NAME}(?:\s*{NOTE})?)\s+[\[(]?(?P<ts>{_TS})[\])]?\s*$")
+# Zoom's "save captions": "[Maya Lindqvist] 14:02:03", the words on the next lines.
+_BRACKET_HEADER = re.compile(rf"^\[(?P<name>{_NAME})\]\s+(?P<ts>{_TS})\s*$")
+# Looser than _TS: older Teams writes "0:0:5.170".
+_LOOSE_TS = r"\d{1,2}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?"
+_TIME_MARKER = re.compile(rf"^[\[(]?(?P<ts>{_LOOSE_TS})[\])]?$")
+_CUE_TIMING = re.compile(rf"^(?P<ts>{_LOOSE_TS})\s*-->\s*{_LOOSE_TS}$")
 _HEADING = re.compile(r"^#{1,6}(?:\s|$)")
 # Outside Markdown only "## " and deeper: "# 1 thing" may be someone's words.
 _SUBHEADING = re.compile(r"^#{2,6}\s")
@@ -79,10 +97,18 @@ def parse_header(line: str) -> Header | None:
         stamp = match["ts1"] or match["ts2"]
         time = parse_timestamp(stamp) if stamp else None
         return Header(" ".join(match["name"].split()), (match["text"] or "").strip(), time)
-    match = _OTTER.match(line)
-    if match and is_speaker_label(match["name"]):
-        return Header(" ".join(match["name"].split()), "", parse_timestamp(match["ts"]))
+    for pattern in (_OTTER, _BRACKET_HEADER):
+        match = pattern.match(line)
+        if match and is_speaker_label(match["name"]):
+            return Header(" ".join(match["name"].split()), "", parse_timestamp(match["ts"]))
     return None
+
+
+def time_marker(line: str) -> float | None:
+    """The time of a line holding only a timestamp (``00:05:00``, ``[00:05:00]``) or a cue timing
+    (``0:0:0.0 --> 0:0:5.170``: its start); None for any other line."""
+    match = _TIME_MARKER.match(line) or _CUE_TIMING.match(line)
+    return parse_timestamp(match["ts"]) if match else None
 
 
 @dataclass
@@ -127,8 +153,12 @@ def parse_lines(
     true, each paragraph becomes a turn of :data:`DEFAULT_SPEAKER` (with a warning); otherwise
     text before the first label is returned as ``preamble`` (with a warning if ``warn_preamble``).
     """
+    lines = list(lines)
+    names_after_timings = _names_after_timings(lines)
     turns: list[_Turn] = []
     before: list[tuple[int, str]] = []
+    pending: float | None = None  # a time marker's time, for the turn that follows it
+    after_timing = False
     for lineno, raw_line in lines:
         line = raw_line.strip()
         if (_HEADING if markdown else _SUBHEADING).match(line):
@@ -137,11 +167,20 @@ def parse_lines(
             if _TABLE_ROW.match(line):
                 continue  # a table of notes, not anyone's words
             line = "" if _RULE.match(line) else line.removeprefix(">").strip()
-        header = parse_header(line) if line else None
         if _EXPORT_FOOTER.match(line):
             continue  # "Transcribed by https://otter.ai": the tool's, not the speaker's words
+        marker = time_marker(line) if line else None
+        if marker is not None:
+            pending, after_timing = marker, bool(_CUE_TIMING.match(line))
+            continue
+        header = parse_header(line) if line else None
+        if header is None and line and after_timing and names_after_timings:
+            header = Header(line, "", None) if is_speaker_label(line) else None
+        if line:
+            after_timing = False
         if header:
-            turns.append(_Turn(header.speaker, lineno, header.time))
+            time = header.time if header.time is not None else pending
+            turns.append(_Turn(header.speaker, lineno, time))
             if header.text:
                 turns[-1].add(header.text)
         elif not line:
@@ -153,6 +192,8 @@ def parse_lines(
             turns[-1].add(line)
         else:
             before.append((lineno, line))
+        if line:
+            pending = None  # a marker inside a turn times no later turn
     content = [(n, s) for n, s in before if s]
     if not turns and fallback:
         return ParsedLines(_unlabelled(before), [], _no_labels(content))
@@ -162,6 +203,22 @@ def parse_lines(
             f"line {content[0][0]}: {len(content)} line(s) before the first speaker label ignored"
         )
     return ParsedLines([t.raw() for t in turns], content, warnings)
+
+
+def _names_after_timings(lines: list[tuple[int, str]]) -> bool:
+    """Whether most cue timings are followed by a name alone on its line (older Teams): only
+    then is such a line a speaker, not someone's one-word answer ("Yes")."""
+    timings = named = 0
+    following = False
+    for _, raw_line in lines:
+        line = raw_line.strip()
+        if not line:
+            continue
+        if following:
+            named += is_speaker_label(line) and parse_header(line) is None
+        following = bool(_CUE_TIMING.match(line))
+        timings += following
+    return named >= 2 and 2 * named >= timings
 
 
 def _no_labels(content: list[tuple[int, str]]) -> list[str]:
