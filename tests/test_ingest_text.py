@@ -395,6 +395,30 @@ def test_a_listed_interviewer_who_speaks_under_another_label_is_named_in_the_war
     assert roles(mapped) == roles(transcript) and mapped.warnings == []
 
 
+def test_a_shared_account_that_asks_the_questions_is_an_interviewer_beside_named_ones(tmp_path):
+    # Zoom shows a shared account's name; the listed note-taker asks once; the participant is named.
+    path = write(
+        tmp_path,
+        "p01-account.txt",
+        "UX Research Team: How did you first hear of them?\nGrace Adeyemi: A leaflet.\n"
+        "UX Research Team: What happened at installation?\nGrace Adeyemi: He was late.\n"
+        "Sam Ortiz: Sorry, late by how much?\nGrace Adeyemi: Two hours. Then fine.\n"
+        "Tom Grey: She was fuming, honestly.\n",
+    )
+    transcript = read_transcript(
+        path, interviewers=["Maya Lindqvist", "Sam Ortiz"], participant_names=["Grace Adeyemi"]
+    )
+    assert roles(transcript) == {
+        "UX Research Team": INTERVIEWER,
+        "Grace Adeyemi": PARTICIPANT,
+        "Sam Ortiz": INTERVIEWER,
+        "Tom Grey": PARTICIPANT,  # says, does not ask: a second voice, warned elsewhere
+    }
+    assert transcript.warnings[0].startswith(
+        "'UX Research Team' asks 2 questions and is taken as an interviewer"
+    )
+
+
 def test_listed_interviewers_who_never_speak_and_no_guess(tmp_path):
     path = write(tmp_path, "p.txt", "Dana: Why? Why?\nSam: Because.\n")
     transcript = read_transcript(

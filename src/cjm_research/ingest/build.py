@@ -327,6 +327,18 @@ def assign_roles(
             roles[speaker] = INTERVIEWER
         else:
             roles[speaker] = PARTICIPANT
+    if decided and any(is_participant.values()):
+        # The named participant speaks, so another voice that mostly asks is no second
+        # participant: a shared account ("UX Research Team") or a device name interviewing.
+        for speaker in speakers:
+            asked = _questions(turns, speaker)
+            if roles[speaker] == PARTICIPANT and not is_participant[speaker] and asked:
+                roles[speaker] = INTERVIEWER
+                warnings.append(
+                    f"{speaker!r} asks {asked} questions and is taken as an interviewer (the "
+                    "listed participant speaks too) — add it to 'interviewers' to say so, or "
+                    "give it a row in participants.csv if it is a participant"
+                )
     if len(speakers) >= 2 and INTERVIEWER not in roles.values():
         guess = _most_questions(turns, participant_names)
         names = list(dict.fromkeys(interviewers))
@@ -360,6 +372,14 @@ def assign_roles(
                 )
             )
     return roles
+
+
+def _questions(turns: Sequence[RawTurn], speaker: str) -> int:
+    """How many questions ``speaker`` asks when most of their turns are questions (two at
+    least), else 0."""
+    said = [t.text.rstrip() for t in turns if t.speaker == speaker]
+    asked = sum(text.endswith("?") for text in said)
+    return asked if asked >= 2 and asked * 2 >= len(said) else 0
 
 
 def _most_questions(turns: Sequence[RawTurn], participant_names: Sequence[str]) -> str:
