@@ -128,6 +128,8 @@ class Participant:
     extra: tuple[tuple[str, str], ...] = ()
     #: Their speaker label in a group interview (several rows then share ``file``).
     speaker: str = ""
+    #: Other people their interview names (a partner, a colleague): hidden in reports as [name].
+    mentioned: tuple[str, ...] = ()
     #: The row's line in participants.csv (0: not from a file), for problems to point at.
     line: int = field(default=0, compare=False)
 

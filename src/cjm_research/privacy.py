@@ -29,10 +29,11 @@ import pandas as pd
 from cjm_research.ingest import meta_names
 from cjm_research.ingest.build import INTERVIEWER_LABELS, PARTICIPANT_LABELS
 from cjm_research.ingest.labels import NAME_PARTICLES, name_key, split_label, unaccented
+from cjm_research.ingest.mentions import unlisted_mentions
 from cjm_research.ingest.text import DEFAULT_SPEAKER
 from cjm_research.iorw import write_text
 from cjm_research.model import INTERVIEWER, PARTICIPANT
-from cjm_research.study import Study, load_study, work_dir
+from cjm_research.study import WARNING, Problem, Study, load_study, work_dir
 
 EMAIL, PHONE, CARD, URL, ID, NAME = "[email]", "[phone]", "[card]", "[url]", "[id]", "[name]"
 #: What an interviewer's name becomes in quotes and speaker labels.
@@ -361,8 +362,7 @@ def _remember(root: Path, before: _Labels, now: _Labels) -> None:
 
 
 def _number(label: str) -> int:
-    found = re.search(r"(\d+)$", label)
-    return int(found[1]) if found else 0
+    return int(found[1]) if (found := re.search(r"(\d+)$", label)) else 0
 
 
 def _numbered(ids: list[str], prefix: str, before: dict[str, str]) -> dict[str, str]:
@@ -457,6 +457,7 @@ def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str
     for pid, participant in study.participants.items():
         claim([participant.name], key.pseudonym(pid))
         claim(participant.interviewers, INTERVIEWER_LABEL)
+        claim(participant.mentioned, NAME)
     speakers = _participant_speakers(study, rows)
     # Grouped once: filtering the table per transcript would cost transcripts x turns.
     by_interview = {i: list(s) for i, s in speakers.groupby("interview_id", sort=False)["speaker"]}
@@ -472,6 +473,7 @@ def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str
         )
         claim(meta_names(transcript.meta, "participant_name"), pseudonym)
         claim(meta_names(transcript.meta, "interviewers"), INTERVIEWER_LABEL)
+        claim(meta_names(transcript.meta, "mentioned"), NAME)
         claim([t.speaker for t in transcript.turns if t.role == INTERVIEWER], INTERVIEWER_LABEL)
     for row in speakers.itertuples():
         claim([row.speaker], key.pseudonym(row.participant_id, row.interview_id, row.speaker))
@@ -488,6 +490,28 @@ def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str
         name: next(iter(r)) if len(r) == 1 and name not in WORD_NAMES else NAME
         for name, r in claims.items()
     }
+
+
+#: At most this many unlisted names are named in the warning (the most frequent).
+UNLISTED_SHOWN = 12
+MENTIONED_HINT = "list them in the 'mentioned' column of the participant's row (';' between \
+names) or in 'mentioned:' in the transcript's front matter; they then read [name]"
+
+
+def unlisted_names(study: Study, key: PseudonymKey | None = None) -> list[Problem]:
+    """A warning naming the people participants mention whom no list names (``ingest.mentions``):
+    the reports print them as said. Empty when there are none."""
+    names = (key or study_key(study)).names
+    found = unlisted_mentions(
+        study.transcripts, lambda n: name_key(n) in names or name_key(unaccented(n)) in names
+    )
+    if not found:
+        return []
+    listed = ", ".join(f"{name} ({first}{f', {n} times' if n > 1 else ''})"
+                       for name, n, first in found[:UNLISTED_SHOWN])  # fmt: skip
+    more = f" and {len(found) - UNLISTED_SHOWN} more" if len(found) > UNLISTED_SHOWN else ""
+    message = f"participants name people nobody listed; reports print them: {listed}{more}"
+    return [Problem(WARNING, study.root / "participants.csv", None, message, MENTIONED_HINT)]
 
 
 #: One-word names that are also everyday words or street and place words: replaced by

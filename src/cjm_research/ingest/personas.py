@@ -132,8 +132,9 @@ def load_personas(
 def load_participants(csv_path: Path | str) -> dict[str, Participant]:
     """Rows of ``participants.csv`` by ``participant_id`` (UTF-8, header row, ``,`` or ``;``).
 
-    Column names are case-insensitive; ``interviewers`` is split on ``;``; unknown columns go to
-    ``Participant.extra``. Raises :class:`CJMInputError` with the line of a duplicate or empty id.
+    Column names are case-insensitive; ``interviewers`` and ``mentioned`` are split on ``;``;
+    unknown columns go to ``Participant.extra``. Raises :class:`CJMInputError` with the line of a
+    duplicate or empty id.
     """
     path = Path(csv_path)
     try:
@@ -198,7 +199,7 @@ def _interviewers(cell: str) -> tuple[str, ...]:
 
 def _participant(row: dict[str, str]) -> Participant:
     interviewers = _interviewers(row.get("interviewers", ""))
-    known = {*_PARTICIPANT_FIELDS, "interviewers", "persona"}
+    known = {*_PARTICIPANT_FIELDS, "interviewers", "persona", "mentioned"}
     return Participant(
         participant_id=row.get("participant_id", ""),
         persona_id=row.get("persona_id") or row.get("persona", ""),
@@ -209,4 +210,5 @@ def _participant(row: dict[str, str]) -> Participant:
         interviewers=interviewers,
         extra=tuple((k, v) for k, v in row.items() if k not in known and k),
         speaker=row.get("speaker", ""),
+        mentioned=_interviewers(row.get("mentioned", "")),
     )

@@ -320,6 +320,10 @@ def run_reports(
     segments_path = segments_table.write(segments, work / "segments.parquet")
     segments_table.write(coded.machine, work / "segments.machine.parquet")
     say(f"wrote {segments_path} ({len(participant_segments(segments))} participant segments)")
+    # Nobody asked to hide them, but a researcher about to share the reports should know.
+    named = [p.display(study.root) for p in (privacy.unlisted_names(study) if redact else [])]
+    for line in named:
+        say(line)
     coding_seconds = time.perf_counter() - started
 
     keys = {pid: persona_inputs(study, segments, files, pid) for pid in selected}
@@ -407,6 +411,7 @@ def run_reports(
         batch,
         manifest,
         {"coding": coding_seconds, "total": time.perf_counter() - started},
+        named,
     )
     return batch
 
@@ -569,15 +574,17 @@ def write_manifest(
     batch: BatchResult,
     manifest: mf.Manifest,
     seconds: dict[str, float],
+    warnings: Sequence[str] = (),
 ) -> Path:
-    """``work/manifest.json``: what was built from what, with versions and timings."""
+    """``work/manifest.json``: what was built from what, with versions and timings, and the
+    warnings (beside the human codes' ``warnings``) a re-run with nothing to build says again."""
     manifest.extra = {
         "study": str(study.root),
         "codebook": {"name": study.codebook.name, "version": study.codebook.version},
         "inputs": sorted(str(t.path.relative_to(study.root)) for t in study.transcripts),
         "skipped": batch.skipped_files,
         # the same files give the same warnings: a re-run with nothing to build says them again
-        "human_codes": [p.display(study.root) for p in study_problems(study)],
+        "warnings": [p.display(study.root) for p in study_problems(study)] + list(warnings),
         "seconds": {name: round(value, 2) for name, value in seconds.items()},
     }
     return mf.write_manifest(work, manifest)

@@ -288,6 +288,7 @@ def unchanged_reports(
         for pid in wanted
     ]
     skipped = [str(s) for s in previous.extra.get("skipped", [])]  # type: ignore[union-attr]
-    warned = [str(s) for s in previous.extra.get("human_codes", [])]  # type: ignore[union-attr]
+    said = previous.extra.get("warnings", previous.extra.get("human_codes", []))
+    warned = [str(s) for s in said]  # type: ignore[union-attr]
     segments = Path(work or work_dir(study_dir)) / "segments.parquet"
     return BatchResult(segments, results, skipped, warnings=warned)

@@ -1,0 +1,80 @@
+"""People named in what participants said: the names a report would print because nobody listed
+them (``participants.csv``, front matter). There is no NER; a name is found only where the words
+around it say a person is meant ("my wife Pat", "spoke to Hao", "a guy called Alan",
+"Bernadette from support"), so that the list a researcher reads holds few false alarms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+from cjm_research.model import INTERVIEWER, Transcript
+
+# A title before the name is skipped ("Dr Patel", "Mrs. Khan"): the name is what identifies.
+_NAME = r"(?:(?:Dr|Mr|Mrs|Ms|Miss)\.?\s+)?([A-Z][a-z]+(?:[-'][A-Z][a-z]+)?)"
+_KIN = (
+    r"(?:wife|husband|partner|boyfriend|girlfriend|fiancée?|son|daughter|mum|mom|mother|dad|"
+    r"father|brother|sister|nan|gran|grandma|grandad|grandpa|grandson|granddaughter|aunt|uncle|"
+    r"cousin|niece|nephew|friend|mate|colleague|boss|manager|neighbour|neighbor|flatmate|"
+    r"housemate|landlord|landlady|kid|kids|child|baby|dog|cat)"
+)
+_CUES = [
+    re.compile(rf"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir)\s+(?:\w+\s+)?{_KIN},?\s+{_NAME}\b"),
+    re.compile(rf"\b(?:called|named)\s+{_NAME}\b(?!\s+(?:me|them|us|him|her|it|back|up))"),
+    re.compile(rf"\b(?:spoke|talked|speaking|talking|chatted)\s+(?:to|with)\s+{_NAME}\b"),
+    re.compile(rf"\b(?:asked|told|emailed|texted|messaged|rang|phoned)\s+{_NAME}\b"),
+    re.compile(
+        rf"\b{_NAME}\s+(?:from|at|in)\s+(?:the\s+)?(?:support|shop|store|branch|bank|"
+        r"office|team|reception|desk|call centre|customer service)\b"
+    ),
+    re.compile(
+        rf"(?<![.!?]\s)(?<!^)\b{_NAME}\s+(?:said|says|told me|asked me|explained|"
+        r"rang me|called me|emailed me)\b"
+    ),
+]
+#: Capitalised words the cues catch that are never people.
+_NOT_NAMES = frozenset(
+    "I Mum Mom Dad Nan Gran Monday Tuesday Wednesday Thursday Friday Saturday Sunday January "
+    "February March April May June July August September October November December Christmas "
+    "Easter God Google Amazon Apple Facebook Instagram Twitter Reddit Trustpilot Which Then "
+    "And But So Yes No Yeah Okay Oh Well The This That They She He We You It Customer Support "
+    "Service Sales Team Someone Somebody Everyone Nobody English Dr Mr Mrs Ms Miss".split()
+)
+
+
+def mentioned_names(texts: Iterable[str]) -> Counter[str]:
+    """Names that turn up where a person is meant, with how often, across ``texts``."""
+    found: Counter[str] = Counter()
+    for text in texts:
+        # one mention however many cues frame it ("my husband Tom said")
+        places = {(m.group(1), m.start(1)) for cue in _CUES for m in cue.finditer(text)}
+        found.update(name for name, _ in places if name not in _NOT_NAMES)
+    return found
+
+
+def unlisted_mentions(
+    transcripts: Iterable[Transcript], known: Callable[[str], bool]
+) -> list[tuple[str, int, str]]:
+    """(name, times, first segment id) of every person participants mention whom ``known`` does
+    not know, most mentioned first. A word the interviewers also say is left out: they name the
+    brand and the product ("How did you find Brightwave?"), not the participant's family."""
+    transcripts = list(transcripts)
+    asked = {
+        word
+        for t in transcripts
+        for turn in t.turns
+        if turn.role == INTERVIEWER
+        for word in re.findall(r"[A-Z][a-z]+", turn.text)
+    }
+    found: dict[str, tuple[int, str]] = {}
+    for transcript in transcripts:
+        for turn in transcript.participant_turns:
+            for name, n in mentioned_names([turn.text]).items():
+                if name in asked or known(name):
+                    continue
+                count, first = found.get(name, (0, transcript.segment_id(turn)))
+                found[name] = (count + n, first)
+    ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
+    return [(name, n, first) for name, (n, first) in ranked]

@@ -1,0 +1,33 @@
+"""People named in participants' words: found only where the words say a person is meant."""
+
+from __future__ import annotations
+
+from cjm_research.ingest import read_transcript
+from cjm_research.ingest.mentions import mentioned_names, unlisted_mentions
+
+
+def test_names_are_found_where_a_person_is_meant_and_titles_are_skipped():
+    found = mentioned_names(
+        [
+            "My wife Pat sorted it. I spoke to Hao twice, then a guy called Alan rang back.",
+            "Bernadette from support was lovely. I asked Dr Okafor. Then Sam said no. Jo said so.",
+            "It was Monday. I rang Virgin. So I called them back. Called it a day.",
+        ]
+    )
+    assert set(found) == {"Pat", "Hao", "Alan", "Bernadette", "Okafor", "Virgin", "Sam"}
+    # "Jo said" opens a sentence, where a capital says nothing ("Nobody said"): not taken
+    assert "Jo" not in found and "Monday" not in found
+
+
+def test_unlisted_mentions_leave_out_known_names_and_what_the_interviewer_also_says(tmp_path):
+    path = tmp_path / "p01.txt"
+    path.write_text(
+        "Interviewer: Why did you ring Virgin?\n"
+        "Dana: I rang Virgin because my husband Tom said so. My son Tom agreed, and I told Ann.\n"
+        "Interviewer: And then?\nDana: I spoke to Ann again.\n",
+        encoding="utf-8",
+    )
+    transcript = read_transcript(path)
+    found = unlisted_mentions([transcript], known=lambda name: name == "Dana")
+    assert found == [("Ann", 2, "p01:2"), ("Tom", 2, "p01:2")]  # then by name
+    assert unlisted_mentions([transcript], known=lambda name: name in {"Tom", "Ann"}) == []
