@@ -347,3 +347,16 @@ def test_a_code_the_codebook_no_longer_has_is_left_out_stage_and_touchpoint_alik
     assert "onboard" not in journey.coverage.index and int(journey.coverage["segments"].sum()) == 6
     assert "store" not in set(journey.touchpoint_stage.index)
     assert journey.segments.set_index("segment_id").at["d:1", "touchpoints"] == "phone"
+
+
+def test_a_stage_leans_negative_only_when_its_interval_crosses_zero():
+    from cjm_research.analysis import curve_reading
+
+    def point(mean, low, high):
+        return pd.Series({"mean_valence": mean, "ci_low": low, "ci_high": high})
+
+    assert curve_reading(point(-0.17, -0.28, -0.06), 0.075) == "negative"  # reaches the band only
+    assert curve_reading(point(-0.20, -0.42, 0.02), 0.075) == "leans negative"
+    assert curve_reading(point(0.30, -0.05, 0.65), 0.075) == "leans positive"
+    assert curve_reading(point(0.02, -0.3, 0.3), 0.075) == "neutral"
+    assert curve_reading(point(-0.5, float("nan"), float("nan")), 0.075) == "negative"  # n = 1

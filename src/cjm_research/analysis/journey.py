@@ -223,10 +223,12 @@ def valence_reading(value: float, band: float) -> str:
 
 def curve_reading(point: pd.Series, band: float) -> str:
     """How a stage's mean valence reads (``valence_reading``), "leaning" when its 95 % interval
-    reaches the neutral band: the sign is a lead, not a finding."""
+    crosses zero: the sign itself is then a lead, not a finding. (Reaching the neutral band is
+    not enough: the semantic coder's valences are modest, and fifteen segments nearly all coded
+    with a negative emotion read "leans negative" at −0.17.)"""
     reading = valence_reading(float(point["mean_valence"]), band)
     low, high = float(point.get("ci_low", math.nan)), float(point.get("ci_high", math.nan))
-    if (reading == "negative" and high >= -band) or (reading == "positive" and low <= band):
+    if (reading == "negative" and high >= 0) or (reading == "positive" and low <= 0):
         return f"leans {reading}"
     return reading
 
