@@ -9,6 +9,7 @@ from cjm_research.analysis import (
     NEUTRAL_BANDS,
     actions_in,
     build_journey,
+    curve_reading,
     emotion_curve,
     funnel,
     moment_text,
@@ -350,8 +351,6 @@ def test_a_code_the_codebook_no_longer_has_is_left_out_stage_and_touchpoint_alik
 
 
 def test_a_stage_leans_negative_only_when_its_interval_crosses_zero():
-    from cjm_research.analysis import curve_reading
-
     def point(mean, low, high):
         return pd.Series({"mean_valence": mean, "ci_low": low, "ci_high": high})
 

@@ -18,6 +18,7 @@ from cjm_research.report.sections import (
     quote_attribution,
     stage_definition,
     stage_intro,
+    stage_mix,
     summarise,
     team_items,
 )
@@ -335,8 +336,6 @@ def test_a_turn_quoted_under_an_insight_is_not_quoted_again_in_its_stage(ctx):
 
 
 def test_a_stage_without_touchpoints_says_so_in_its_mix_table():
-    from cjm_research.report.sections import stage_mix
-
     journey = make_journey()
     touchpoints = journey.touchpoint_stage.copy()
     touchpoints["support"] = 0
