@@ -120,6 +120,18 @@ def test_generated_insights_quote_each_participant_once_and_never_repeat_a_quote
     assert [q.segment_id for q in phone.evidence] == ["b:2"]  # a:2 is quoted above already
 
 
+def test_a_generated_insight_without_a_channel_says_the_event_itself_may_hurt():
+    table = pd.DataFrame(
+        [
+            row("a:2", "P1", "help", "", -0.8, "The pipe burst and I stood there in my socks."),
+            row("b:2", "P2", "help", "", -0.7, "The crash, my neck, the kids crying in the back."),
+        ]
+    )
+    (insight,) = insights_for(build_journey(table, BOOK, "p"), [], BOOK)
+    assert insight.title == "Recurring pain point: Help, no touchpoint named"
+    assert insight.opportunity.startswith("Read the quotes first: they name no channel")
+
+
 def test_a_generated_insight_does_not_repeat_a_curated_insights_quote(tmp_path, journey):
     study = write(tmp_path, "insights:\n  - title: Holds hurt\n    segments: [a:2]\n")
     curated, generated = insights_for(journey, load_insights(study, BOOK), BOOK)

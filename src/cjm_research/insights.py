@@ -201,6 +201,11 @@ def generated_insights(
                     f"Read the quotes with the {row.owner} team and decide what would help"
                     if row.owner and row.owner != "unassigned"
                     else "Name an owner, read the quotes and decide what would help"
+                    if row.touchpoint
+                    # No channel named: the problem itself, or the event that brought them
+                    # (the crash an insurance claim follows), may be what hurts, not a service.
+                    else "Read the quotes first: they name no channel, so what hurts may be the "
+                    "problem or event itself rather than something the company did"
                 ),
                 stage=row.stage,
                 touchpoint=row.touchpoint,
