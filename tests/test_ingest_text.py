@@ -614,3 +614,18 @@ def test_a_label_like_phrase_inside_an_answer_does_not_split_it(tmp_path):
     text = "Maya: Why?\nTom: It was late. Time: ten past. Reason: none given. Fine.\nMaya: Ok.\n"
     turns = read_transcript(write(tmp_path, "a.txt", text)).turns
     assert [t.speaker for t in turns] == ["Maya", "Tom", "Maya"]
+
+
+def test_a_voice_the_transcription_tool_could_not_name_is_warned_about(tmp_path):
+    path = write(
+        tmp_path,
+        "p03-otter.txt",
+        "Maya Lindqvist: How was the wait?\nIngrid Svensson: Long.\n"
+        "Unknown Speaker: Sorry, is this room booked?\nIngrid Svensson: It was an hour.\n",
+    )
+    transcript = read_transcript(path, interviewers=["Maya Lindqvist"])
+    assert roles(transcript)["Unknown Speaker"] == PARTICIPANT
+    assert any(
+        w.startswith("'Unknown Speaker' (a voice the transcription tool could not name)")
+        for w in transcript.warnings
+    )

@@ -339,6 +339,13 @@ def assign_roles(
                     "listed participant speaks too) — add it to 'interviewers' to say so, or "
                     "give it a row in participants.csv if it is a participant"
                 )
+    for speaker in speakers:
+        if roles[speaker] == PARTICIPANT and _UNNAMED.match(speaker.strip()):
+            warnings.append(
+                f"{speaker!r} (a voice the transcription tool could not name) is counted as a "
+                "participant — rename it in the transcript to who it is (a listed name, or the "
+                "interviewer's)"
+            )
     if len(speakers) >= 2 and INTERVIEWER not in roles.values():
         guess = _most_questions(turns, participant_names)
         names = list(dict.fromkeys(interviewers))
@@ -372,6 +379,12 @@ def assign_roles(
                 )
             )
     return roles
+
+
+#: Labels transcription tools give a voice they could not tell apart (Otter, Teams, Zoom).
+_UNNAMED = re.compile(
+    r"(?i)^(?:unknown|unidentified|unrecogni[sz]ed)(?:\s+(?:speaker|person))?(?:\s*\d+)?$"
+)
 
 
 def _questions(turns: Sequence[RawTurn], speaker: str) -> int:
