@@ -147,6 +147,7 @@ def test_actions_are_what_customers_say_they_did_in_their_words():
         ("I went to bed thinking about it.", "went to bed"),
         ("I cancelled the booking online.", "cancelled the booking online"),
         ("I got really ill there.", None),
+        ("I started actually, then stopped.", None),  # a verb and a filler act on nothing
         ("I contacted you many times.", None),
     ]:
         assert actions_in(text) == ([(phrase, phrase.split()[0])] if phrase else [])

@@ -33,7 +33,8 @@ _CLAUSE_END = frozenset(
 )
 _TRAILING = frozenset(
     "the a an to it of for on in at with within from into onto my our their his her some any "
-    "after about saying would could should will be been being all by via through than".split()
+    "after about saying would could should will be been being all by via through than "
+    "actually really basically literally honestly obviously probably maybe definitely".split()
 )
 #: Before a closing "-ing" word these make it a noun ("cancelled the booking"); after anything
 #: else it starts a new thought ("went to bed thinking …", "made a video about getting …").
