@@ -74,7 +74,7 @@ def _sections(document):
 def test_title_page(document):
     assert _styled(document, "Title") == ["Customer journey: Busy parent"]
     assert _styled(document, "Subtitle") == [
-        "Grocery delivery study",
+        "Study: Grocery delivery study",
         "5 interviews · 5 participants · 24 coded segments",
     ]
 
@@ -256,7 +256,7 @@ def test_control_characters_in_quotes_do_not_break_the_writer(tmp_path, figures)
     document = docx.Document(str(path))
     quotes = _styled(document, "Quote")
     assert "“On hold for forty minutes, R&D <team> said no.”" in quotes
-    assert _styled(document, "Subtitle")[0] == "Study one"
+    assert _styled(document, "Subtitle")[0] == "Study: Study one"
 
 
 def test_failed_write_leaves_the_previous_report_intact(tmp_path, figures, monkeypatch):

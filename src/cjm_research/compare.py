@@ -453,7 +453,7 @@ def title_lines(comparison: Comparison, study_name: str = "") -> list[str]:
         f"{plural(int(totals['participants'].sum()), 'participant')} · "
         f"{plural(int(totals['segments'].sum()), 'coded segment')}"
     )
-    return ["Cross-persona comparison", *([study_name] if study_name else []), counts]
+    return ["Cross-persona comparison", *([f"Study: {study_name}"] if study_name else []), counts]
 
 
 def persona_totals(comparison: Comparison) -> pd.DataFrame:

@@ -379,7 +379,9 @@ def title_lines(journey: Journey, name: str, study_name: str = "", period: str =
         f"{plural(journey.n_participants, 'participant')} · "
         f"{plural(journey.n_segments, 'coded segment')}"
     )
-    return [f"Customer journey: {name}", *(t for t in (study_name, period) if t), counts]
+    # "Study: interviews" — the folder's name alone under the title read as a stray word
+    study = f"Study: {study_name}" if study_name else ""
+    return [f"Customer journey: {name}", *(t for t in (study, period) if t), counts]
 
 
 def stage_doing_lines(journey: Journey, stage: str) -> list[str]:
