@@ -307,6 +307,31 @@ def test_codes_of_a_gone_interview_whose_words_are_nowhere_say_how_to_fix_it():
     assert list(apply_human_codes(now, human)[1]["segment_id"]) == ["p04-otter:2"]
 
 
+def test_a_withdrawn_interviews_codes_do_not_move_to_a_new_one_on_a_shared_yes():
+    """P08 withdraws (file deleted); P09's new interview also has a "Yes, definitely.": one of
+    three coded turns is no rename, and no code lands on a turn by its number."""
+    human = pd.concat(
+        [
+            coded_on("p08:3", "The branch closed, sadly.", "onboarding").assign(speaker="S2"),
+            coded_on("p08:4", "Yes, definitely.", "onboarding").assign(speaker="S2"),
+            coded_on("p08:6", "They really looked after me.", "retention").assign(speaker="S2"),
+        ]
+    )
+    now = turns_table(
+        ["Hi.", "Hello.", "Would you recommend them?", "Yes, definitely.", "Why?", "Frustrating."],
+        "p09",
+    ).assign(speaker="S2")
+    merged, orphans = apply_human_codes(now, human)
+    assert set(merged["stage"]) == {""}
+    assert sorted(orphans["segment_id"]) == ["p08:3", "p08:4", "p08:6"]
+    # Two of three found: a rename, and only the codes whose words are there move.
+    now.loc[2, "text"] = "The branch closed, sadly."
+    merged, orphans = apply_human_codes(now, human)
+    stages = dict(zip(merged["segment_id"], merged["stage"], strict=True))
+    assert stages["p09:3"] == "onboarding" and stages["p09:4"] == "onboarding"
+    assert stages["p09:6"] == "" and list(orphans["segment_id"]) == ["p08:6"]
+
+
 def test_validate_finds_the_codes_a_report_could_not_place(tmp_path):
     """study_problems: codes the codebook lacks and codes of a gone interview, without coding."""
     root = tmp_path / "s"

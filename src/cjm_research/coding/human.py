@@ -311,10 +311,17 @@ def _follow_renamed(
         }
         best = max(found.values(), default=0)
         winners = [c for c, count in found.items() if count == best]
-        if best and len(winners) == 1:
+        # Most of the gone interview's coded words must be there (one "Yes, definitely." in a
+        # new interview is no rename), and only the codes whose words are found move: the
+        # others stay applied nowhere rather than land on whatever turn has their number.
+        if best * 2 > len(rows) and len(winners) == 1:
             for n in rows:
-                moved_from[n] = ids[n]
-                ids[n] = f"{winners[0]}:{_turn(ids[n])}"
+                if any(
+                    not speakers.iat[n] or said_by.get(sid) == speakers.iat[n]
+                    for sid in where.get((winners[0], shas.iat[n]), [])
+                ):
+                    moved_from[n] = ids[n]
+                    ids[n] = f"{winners[0]}:{_turn(ids[n])}"
     return moved_from
 
 
