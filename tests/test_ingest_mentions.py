@@ -27,7 +27,15 @@ def test_unlisted_mentions_leave_out_known_names_and_what_the_interviewer_also_s
         "Interviewer: And then?\nDana: I spoke to Ann again.\n",
         encoding="utf-8",
     )
-    transcript = read_transcript(path)
-    found = unlisted_mentions([transcript], known=lambda name: name == "Dana")
+    other = tmp_path / "p02.txt"  # the guide's brand asked in a second interview
+    other.write_text(
+        "Interviewer: What about Virgin?\nEd: I rang Virgin.\nInterviewer: And Tom?\n"
+        "Ed: Fine.\n",
+        encoding="utf-8",
+    )
+    both = [read_transcript(path), read_transcript(other)]
+    found = unlisted_mentions(both, known=lambda name: name == "Dana")
+    # Tom is echoed by the interviewer in p02 only: still a person, still listed
     assert found == [("Ann", 2, "p01:2"), ("Tom", 2, "p01:2")]  # then by name
-    assert unlisted_mentions([transcript], known=lambda name: name in {"Tom", "Ann"}) == []
+    assert ("Virgin", 1, "p01:2") in unlisted_mentions(both[:1], known=lambda name: False)
+    assert unlisted_mentions(both, known=lambda name: name in {"Tom", "Ann"}) == []

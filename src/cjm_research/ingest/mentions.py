@@ -24,7 +24,10 @@ _CUES = [
     re.compile(rf"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir)\s+(?:\w+\s+)?{_KIN},?\s+{_NAME}\b"),
     re.compile(rf"\b(?:called|named)\s+{_NAME}\b(?!\s+(?:me|them|us|him|her|it|back|up))"),
     re.compile(rf"\b(?:spoke|talked|speaking|talking|chatted)\s+(?:to|with)\s+{_NAME}\b"),
-    re.compile(rf"\b(?:asked|told|emailed|texted|messaged|rang|phoned)\s+{_NAME}\b"),
+    re.compile(
+        rf"\b(?:asked|told|emailed|texted|messaged|rang|phoned|gave|showed|sent|helped|thanked|"
+        rf"met)\s+{_NAME}\b"
+    ),
     re.compile(
         rf"\b{_NAME}\s+(?:from|at|in)\s+(?:the\s+)?(?:support|shop|store|branch|bank|"
         r"office|team|reception|desk|call centre|customer service)\b"
@@ -58,21 +61,25 @@ def unlisted_mentions(
     transcripts: Iterable[Transcript], known: Callable[[str], bool]
 ) -> list[tuple[str, int, str]]:
     """(name, times, first segment id) of every person participants mention whom ``known`` does
-    not know, most mentioned first. A word the interviewers also say is left out: they name the
-    brand and the product ("How did you find Brightwave?"), not the participant's family."""
+    not know, most mentioned first. A word the interviewers say in two interviews or more is
+    left out: that is the brand or product of the guide ("How did you find Brightwave?"); a
+    name they echo in one interview ("What happened after Pat died?") is the participant's."""
     transcripts = list(transcripts)
-    asked = {
+    asked = Counter(
         word
         for t in transcripts
-        for turn in t.turns
-        if turn.role == INTERVIEWER
-        for word in re.findall(r"[A-Z][a-z]+", turn.text)
-    }
+        for word in {
+            w
+            for turn in t.turns
+            if turn.role == INTERVIEWER
+            for w in re.findall(r"[A-Z][a-z]+", turn.text)
+        }
+    )
     found: dict[str, tuple[int, str]] = {}
     for transcript in transcripts:
         for turn in transcript.participant_turns:
             for name, n in mentioned_names([turn.text]).items():
-                if name in asked or known(name):
+                if asked[name] >= 2 or known(name):
                     continue
                 count, first = found.get(name, (0, transcript.segment_id(turn)))
                 found[name] = (count + n, first)
