@@ -29,8 +29,7 @@ def test_unlisted_mentions_leave_out_known_names_and_what_the_interviewer_also_s
     )
     other = tmp_path / "p02.txt"  # the guide's brand asked in a second interview
     other.write_text(
-        "Interviewer: What about Virgin?\nEd: I rang Virgin.\nInterviewer: And Tom?\n"
-        "Ed: Fine.\n",
+        "Interviewer: What about Virgin?\nEd: I rang Virgin.\nInterviewer: And Tom?\nEd: Fine.\n",
         encoding="utf-8",
     )
     both = [read_transcript(path), read_transcript(other)]

@@ -166,10 +166,15 @@ def test_the_map_shows_the_research_teams_opportunities_only(journey):
 
 def test_a_pain_point_gone_with_its_code_is_not_reported_as_a_finding(journey):
     now = snapshot(journey)
-    before = {**now, "pain_points": [*now["pain_points"], "onboard/", "help/store"]}
+    before = {
+        **now,
+        "pain_points": [*now["pain_points"], "onboard/", "help/store", "tell/phone;web"],
+    }
     said = changes(before, now, BOOK)
     assert said == [
         "No longer a pain point: onboard, no touchpoint named (its code is no longer in the "
         "codebook).",
         "No longer a pain point: store during Help (its code is no longer in the codebook).",
+        # two known touchpoints: gone because customers stopped, not because of the codebook
+        "No longer a pain point: Phone and Website during Tell.",
     ]

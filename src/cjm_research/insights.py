@@ -28,6 +28,7 @@ from cjm_research.analysis import (
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import Codebook
 from cjm_research.segments import read as read_segments
+from cjm_research.segments import split_codes
 from cjm_research.study import WARNING, Problem, Study, work_dir
 
 CURATED, GENERATED = "curated", "generated"
@@ -328,7 +329,9 @@ def changes(
             stage, _, touchpoint = key.partition("/")
             label = codebook.label("touchpoints", touchpoint) if touchpoint else ""
             # gone because its code left the codebook, not because customers stopped saying it
-            removed = stage not in codebook.stage_ids or touchpoint not in {"", *touchpoints}
+            removed = stage not in codebook.stage_ids or bool(
+                set(split_codes(touchpoint)) - touchpoints
+            )
             said.append(
                 f"{heading}: {where(codebook.label('stages', stage), label)}"
                 + (" (its code is no longer in the codebook)." if removed else ".")
