@@ -237,7 +237,8 @@ def test_the_low_point_is_the_stage_surely_lowest_not_a_thin_one_reaching_neutra
     low = summarise(thin, str).lowest
     assert low.startswith("The journey is at its lowest in Support: mean valence −0.48 (negative)")
     assert low.endswith(
-        " Onboarding reads lower (−0.60) on 5 segments, but its 95 % interval reaches neutral."
+        " Onboarding reads lower (−0.60) on 5 segments, less surely: its 95 % interval reaches "
+        "+0.02, against −0.36 here."
     )
 
 

@@ -439,7 +439,8 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
             f"{plural(int(r['n']), 'segment')}."
             if r["n"] < MIN_EVIDENCE
             else f" {stage(s, s)} reads lower ({signed(float(r['mean_valence']))}) on "
-            f"{plural(int(r['n']), 'segment')}, but its 95 % interval reaches neutral."
+            f"{plural(int(r['n']), 'segment')}, less surely: its 95 % interval reaches "
+            f"{signed(float(r['ci_high']))}, against {signed(float(point['ci_high']))} here."
             for s, r in lower.sort_values("mean_valence").iterrows()
         )
 
