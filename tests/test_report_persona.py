@@ -81,6 +81,12 @@ def test_priorities_rank_pain_points_with_teams_and_the_funnel(ctx):
     # the example study uses the packaged codebook: its owners are said to be defaults
     assert "default codebook&#x27;s owners" in page or "default codebook's owners" in page
     assert priority_rule(make_codebook()) == PRIORITY_RULE
+    assert "`" not in priority_rule(ctx.codebook)
+    # a copy of the packaged codebook keeps its owners, and the caveat; one re-routed, none
+    copy = replace(ctx.codebook, path=None)
+    assert priority_rule(copy) == priority_rule(ctx.codebook) != PRIORITY_RULE
+    routed = replace(copy, touchpoints=(replace(copy.touchpoints[0], owner="ours"),))
+    assert priority_rule(routed) == PRIORITY_RULE
     rows = report.priority_rows(ctx)
     assert list(rows["#"]) == [str(n) for n in range(1, len(rows) + 1)]
     scores = [float(v) for v in rows["Priority"]]

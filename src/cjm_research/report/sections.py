@@ -4,6 +4,7 @@ alt texts, priorities and the methodology. The renderers (Word, HTML) only lay i
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from cjm_research.analysis import (
     top_counts,
     valence_reading,
 )
+from cjm_research.codebook import load_codebook
 from cjm_research.model import Codebook
 from cjm_research.resources import default_codebook_path
 
@@ -153,14 +155,21 @@ PRIORITY_RULE = (
 #: Said when the teams are the packaged codebook's: they are a retail guess, not the reader's
 #: organisation.
 DEFAULT_OWNERS = (
-    " Teams are the default codebook's owners of each touchpoint: set `owner` in the study's "
-    "codebook.yaml to route them to your own."
+    " Teams are the default codebook's owners of each touchpoint: set each touchpoint's owner "
+    "in the study's codebook.yaml to route them to your own."
 )
 
 
+@functools.cache
+def _default_owners() -> dict[str, str]:
+    return {c.id: c.owner for c in load_codebook(default_codebook_path()).touchpoints}
+
+
 def priority_rule(codebook: Codebook) -> str:
-    """The sentence above What to fix first (with the default-owners caveat when it applies)."""
-    default = codebook.path is not None and codebook.path.resolve() == default_codebook_path()
+    """The sentence above What to fix first, with the default-owners caveat when every owner is
+    the packaged codebook's (its own file, or a copy nobody re-routed)."""
+    owners = {c.id: c.owner for c in codebook.touchpoints}
+    default = bool(owners) and all(_default_owners().get(k) == v for k, v in owners.items())
     return PRIORITY_RULE + (DEFAULT_OWNERS if default else "")
 
 
