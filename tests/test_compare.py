@@ -15,6 +15,7 @@ from cjm_research.compare import (
     summary_sentences,
     touchpoint_differences,
     touchpoint_table,
+    touchpoints_apart,
 )
 from cjm_research.segments import COLUMNS
 from journey_data import make_codebook
@@ -262,3 +263,19 @@ def test_the_same_count_is_no_difference_to_claim(comparison):
     same = replace(comparison, touchpoint_differences=touchpoint_differences(shares))
     assert not any("matters more" in s for s in summary_sentences(same, make_codebook()))
     assert touchpoint_table(same, make_codebook()).empty  # nor a row "setting them apart"
+
+
+def test_touchpoints_apart_are_ordered_by_the_difference_as_printed():
+    differences = pd.DataFrame(
+        {
+            "touchpoint": ["b", "a"],  # b leads unrounded (3.49 points) but prints 3 against 4
+            "high_share": [0.0349, 0.086],
+            "low_share": [0.0, 0.052],
+            "difference": [0.0349, 0.034],
+            "ratio": [math.inf, 1.65],
+            "high_segments": [3, 9],
+            "low_segments": [0, 5],
+            "enough_evidence": [True, True],
+        }
+    )
+    assert list(touchpoints_apart(differences)["touchpoint"]) == ["a", "b"]

@@ -296,7 +296,7 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
             f"No stage has at least {MIN_EVIDENCE} coded segments for two personas, so no "
             "difference in emotion can be claimed yet."
         )
-    for row in _apart(c.touchpoint_differences).head(top).itertuples():
+    for row in touchpoints_apart(c.touchpoint_differences).head(top).itertuples():
         label = codebook.label("touchpoints", row.touchpoint)
         times = (
             f"{row.ratio:.1f} times as often"
@@ -321,20 +321,23 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
     return sentences
 
 
-def _apart(differences: pd.DataFrame) -> pd.DataFrame:
+def touchpoints_apart(differences: pd.DataFrame) -> pd.DataFrame:
     """The touchpoint differences a report may call a difference: enough evidence, named in more
     segments by the persona it matters to, and ``MIN_RATIO`` times as often."""
     material = (differences["ratio"] >= MIN_RATIO) & (
         differences["high_segments"] > differences["low_segments"]
     )
-    return differences[differences["enough_evidence"] & material]
+    apart = differences[differences["enough_evidence"] & material]
+    # Largest difference first as the reader sees it: in points of the shares as printed.
+    printed = (apart["high_share"] * 100).round() - (apart["low_share"] * 100).round()
+    return apart.loc[printed.sort_values(ascending=False, kind="stable").index]
 
 
 def touchpoint_table(comparison: Comparison, codebook: Codebook, top: int = 10) -> pd.DataFrame:
-    """The touchpoint differences a report may claim (``_apart``) as display text (Word and
-    HTML)."""
+    """The touchpoint differences a report may claim (``touchpoints_apart``) as display text
+    (Word and HTML)."""
     c = comparison
-    strong = _apart(c.touchpoint_differences).head(top)
+    strong = touchpoints_apart(c.touchpoint_differences).head(top)
     return pd.DataFrame(
         {
             "Touchpoint": [codebook.label("touchpoints", t) for t in strong["touchpoint"]],
