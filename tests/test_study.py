@@ -523,6 +523,17 @@ def test_a_quiet_second_voice_under_one_participant_id_is_warned_about(tmp_path)
     assert warning.message.startswith("2 speakers (Dom, Aoife) are counted as one participant")
 
 
+def test_an_unnamed_voice_gets_its_own_warning_not_the_group_interview_fix(tmp_path):
+    write(
+        tmp_path / "otter.txt",
+        "---\nparticipant: P3\n---\nMod: Hi?\nDom: Hello.\nMod: And?\nDom: Well.\n"
+        "Unknown Speaker: Sorry, is this room booked?\nMod: So?\nDom: Fine.\n",
+    )
+    said = [p.message for p in load_study(tmp_path).warnings]
+    assert not any("counted as one participant" in m for m in said)
+    assert any(m.startswith("'Unknown Speaker' (a voice the transcription tool") for m in said)
+
+
 def test_a_session_id_in_a_group_interviews_front_matter_is_set_aside(tmp_path):
     write(
         tmp_path / "participants.csv",

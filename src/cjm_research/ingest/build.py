@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cjm_research.ingest.labels import is_speaker_label, name_key, split_label
+from cjm_research.ingest.labels import is_speaker_label, is_unnamed_voice, name_key, split_label
 from cjm_research.ingest.normalize import normalize_text
 from cjm_research.model import INTERVIEWER, PARTICIPANT, RawTurn, Transcript, Turn
 
@@ -340,7 +340,7 @@ def assign_roles(
                     "give it a row in participants.csv if it is a participant"
                 )
     for speaker in speakers:
-        if roles[speaker] == PARTICIPANT and _UNNAMED.match(speaker.strip()):
+        if roles[speaker] == PARTICIPANT and is_unnamed_voice(speaker):
             warnings.append(
                 f"{speaker!r} (a voice the transcription tool could not name) is counted as a "
                 "participant — rename it in the transcript to who it is (a listed name, or the "
@@ -379,12 +379,6 @@ def assign_roles(
                 )
             )
     return roles
-
-
-#: Labels transcription tools give a voice they could not tell apart (Otter, Teams, Zoom).
-_UNNAMED = re.compile(
-    r"(?i)^(?:unknown|unidentified|unrecogni[sz]ed)(?:\s+(?:speaker|person))?(?:\s*\d+)?$"
-)
 
 
 def _questions(turns: Sequence[RawTurn], speaker: str) -> int:

@@ -82,3 +82,15 @@ def name_key(name: str) -> str:
     """How a name is looked up: NFC, apostrophes unified, casefolded, single spaces."""
     text = unicodedata.normalize("NFC", name).translate(_APOSTROPHES)
     return " ".join(text.casefold().split())
+
+
+#: Labels transcription tools give a voice they could not tell apart (Otter, Teams, Zoom).
+_UNNAMED = re.compile(
+    r"(?i)^(?:unknown|unidentified|unrecogni[sz]ed)(?:\s+(?:speaker|person))?(?:\s*\d+)?$"
+)
+
+
+def is_unnamed_voice(label: str) -> bool:
+    """Whether ``label`` is a transcription tool's name for a voice it could not tell
+    ("Unknown Speaker", "Unidentified 2"): a person nobody knows yet, not a participant's name."""
+    return bool(_UNNAMED.match(label.strip()))

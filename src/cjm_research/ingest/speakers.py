@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from cjm_research.ingest.labels import name_key, unaccented
+from cjm_research.ingest.labels import is_unnamed_voice, name_key, unaccented
 from cjm_research.model import Participant, Transcript
 
 
@@ -79,7 +79,13 @@ def unlisted_group(transcript: Transcript) -> list[str]:
     if not transcript.participant_id:
         return []  # without an id each voice is counted as its own participant already
     # Every voice: a group has one who talks and several who say a line or two.
-    voices = list(dict.fromkeys(t.speaker for t in transcript.participant_turns))
+    # An unnamed voice ("Unknown Speaker") has its own warning, to rename it: a speaker row
+    # would be the wrong fix.
+    voices = [
+        v
+        for v in dict.fromkeys(t.speaker for t in transcript.participant_turns)
+        if not is_unnamed_voice(v)
+    ]
     if len(voices) < 2:
         return []
     return [
