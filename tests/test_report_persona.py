@@ -348,6 +348,8 @@ def test_a_stage_without_touchpoints_says_so_in_its_mix_table():
     touchpoints["support"] = 0
     mix = stage_mix(replace(journey, touchpoint_stage=touchpoints), make_codebook(), "support")
     assert list(mix.iloc[:, 0]) == ["No touchpoint named"] + [""] * (len(mix) - 1)
+    support = journey.segments[journey.segments["stage"] == "support"]
+    assert mix.iloc[0, 1] == str(len(support))  # every segment of the stage names none
     assert mix.iloc[0, 2]  # the emotions are still listed beside it
 
 

@@ -135,10 +135,10 @@ def stage_mix(journey: Journey, codebook: Codebook, stage: str, top: int = 3) ->
     emotions = top_counts(journey.emotion_stage, stage, top)
     rows = []
     for i in range(max(len(touchpoints), len(emotions))):
-        # an empty column reads as a rendering fault: say none was named
-        row = (
-            ["" if touchpoints else NO_TOUCHPOINT.capitalize(), "", "", ""] if i == 0 else [""] * 4
-        )
+        row = ["", "", "", ""]
+        if i == 0 and not touchpoints:  # an empty column reads as a rendering fault
+            rows_here = journey.segments[journey.segments["stage"] == stage]
+            row[0:2] = [NO_TOUCHPOINT.capitalize(), str(len(rows_here))]
         if i < len(touchpoints):
             row[0:2] = [codebook.label("touchpoints", touchpoints[i][0]), str(touchpoints[i][1])]
         if i < len(emotions):
