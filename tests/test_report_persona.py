@@ -13,6 +13,7 @@ from cjm_research.report import persona as report
 from cjm_research.report.render.html import esc
 from cjm_research.report.sections import (
     PRIORITY_RULE,
+    agreement_display,
     figure_alts,
     priority_rule,
     quote_attribution,
@@ -373,3 +374,19 @@ def test_the_summary_does_not_call_a_removed_stages_turns_small_talk():
         "(21 of them in a journey stage, 1 in none: introductions, closing talk and other turns "
         "coded as not about the journey, 2 coded with a stage no longer in the codebook, left out)."
     )
+
+
+def test_both_formats_show_the_agreement_table_with_the_same_numbers():
+    table = pd.DataFrame(
+        {
+            "Dimension": ["Stage (nominal)"], "Coders": ["2"], "Units": [40], "Excluded": [3],
+            "Agreement (%)": [77.5], "Kappa": [0.7412], "Alpha": [-0.0451],
+            "Weakest codes": ["Onboarding (-0.37), Store (0.00)"],
+        }
+    )  # fmt: skip
+    shown = agreement_display(table).iloc[0].to_dict()
+    assert shown == {
+        "Dimension": "Stage (nominal)", "Coders": "2", "Units": "40", "Excluded": "3",
+        "Agreement": "77.5 %", "Kappa": "0.74", "Alpha": "−0.05",
+        "Weakest codes": "Onboarding (−0.37), Store (0.00)",
+    }  # fmt: skip

@@ -47,6 +47,7 @@ from cjm_research.report import charts, memo
 from cjm_research.report.render import html
 from cjm_research.report.render.docx import write_journey_docx
 from cjm_research.report.sections import (
+    AGREEMENT_GUIDE,
     INSIGHT_SOURCES,
     NO_INSIGHTS,
     PERSONA_QUOTE,
@@ -54,6 +55,7 @@ from cjm_research.report.sections import (
     REACH_GUIDE,
     REACH_HEADING,
     TOP_PRIORITIES,
+    agreement_display,
     figure_alts,
     figure_captions,
     interview_period,
@@ -474,11 +476,8 @@ def agreement_html(ctx: ReportContext) -> str:
         return ""
     return (
         html.heading("Agreement between coders", 3)
-        + html.paragraph(
-            "Krippendorff's alpha and Cohen's kappa over segments coded by more than one coder "
-            "(the machine counts as one); units a coder left uncoded are excluded."
-        )
-        + html.table(ctx.agreement)
+        + html.paragraph(AGREEMENT_GUIDE)
+        + html.table(agreement_display(ctx.agreement))
     )
 
 

@@ -213,6 +213,33 @@ def reach_table(journey: Journey) -> pd.DataFrame:
     )
 
 
+AGREEMENT_GUIDE = (
+    "Krippendorff's alpha and Cohen's kappa over the segments coded by more than one coder (the "
+    "machine counts as one); units a coder left uncoded are excluded."
+)
+
+
+def agreement_display(agreement: pd.DataFrame) -> pd.DataFrame:
+    """The methodology's agreement table (``agreement.agreement_table``) as every format shows
+    it: the same columns and the same numbers, with the reports' minus sign."""
+
+    def number(value: object, digits: int) -> str:
+        return "—" if pd.isna(value) else f"{float(value):.{digits}f}".replace("-", "−")
+
+    return pd.DataFrame(
+        {
+            "Dimension": agreement["Dimension"].astype(str),
+            "Coders": agreement["Coders"].astype(str),
+            "Units": agreement["Units"].astype(str),
+            "Excluded": agreement["Excluded"].astype(str),
+            "Agreement": [f"{number(v, 1)} %" for v in agreement["Agreement (%)"]],
+            "Kappa": [number(v, 2) for v in agreement["Kappa"]],
+            "Alpha": [number(v, 2) for v in agreement["Alpha"]],
+            "Weakest codes": agreement["Weakest codes"].astype(str).str.replace("(-", "(−"),
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Methodology:
     """The methodology appendix's own words, the same in every format (the agreement, code

@@ -23,12 +23,14 @@ from cjm_research.report.render.docx.base import (
     set_widths,
 )
 from cjm_research.report.sections import (
+    AGREEMENT_GUIDE,
     INSIGHT_SOURCES,
     NO_INSIGHTS,
     PERSONA_QUOTE,
     PERSONA_SECTIONS,
     REACH_GUIDE,
     REACH_HEADING,
+    agreement_display,
     figure_alts,
     figure_captions,
     methodology,
@@ -265,21 +267,10 @@ def _methodology(
     report.bullets(content.measures)
     if agreement is not None and not agreement.empty:
         report.heading("Agreement between coders", 2)
-        report.para(
-            "Krippendorff's alpha and Cohen's kappa over the segments coded by more than one "
-            "coder (the machine counts as one); units a coder left uncoded are excluded."
-        )
-        grid = add_table(
-            report,
-            ["Dimension", "Coders", "Units", "Agreement", "Kappa", "Alpha", "Weakest codes"],
-            [
-                (str(r["Dimension"]), str(r["Coders"]), str(r["Units"]),
-                 f"{r['Agreement (%)']}%", str(r["Kappa"]), str(r["Alpha"]),
-                 str(r["Weakest codes"]))
-                for _, r in agreement.iterrows()
-            ],
-        )  # fmt: skip
-        set_widths(grid, [Cm(3.0), Cm(3.0), Cm(1.4), Cm(2.0), Cm(1.5), Cm(1.5), Cm(4.6)])
+        report.para(AGREEMENT_GUIDE)
+        shown = agreement_display(agreement)
+        grid = add_table(report, list(shown.columns), shown.to_numpy().tolist())
+        set_widths(grid, [Cm(2.8), Cm(2.8), Cm(1.3), Cm(1.6), Cm(1.9), Cm(1.3), Cm(1.3), Cm(4.0)])
     if code_tables is not None:
         applied, pairs = code_tables
         report.heading("Code frequencies", 2)
