@@ -360,3 +360,12 @@ def test_a_stage_leans_negative_only_when_its_interval_crosses_zero():
     assert curve_reading(point(0.30, -0.05, 0.65), 0.075) == "leans positive"
     assert curve_reading(point(0.02, -0.3, 0.3), 0.075) == "neutral"
     assert curve_reading(point(-0.5, float("nan"), float("nan")), 0.075) == "negative"  # n = 1
+
+
+def test_a_mostly_negative_stage_is_quoted_mostly_negatively():
+    rows = pd.DataFrame(
+        [row(f"n{i}", f"P{i}", "help", "", -0.3) for i in range(4)]
+        + [row(f"p{i}", f"Q{i}", "help", "", 0.9) for i in range(2)]
+    )
+    quotes = pick_quotes(rows, 3)  # by strength alone: both +0.9 turns first
+    assert sorted(q.valence for q in quotes) == [-0.3, -0.3, 0.9]

@@ -8,6 +8,7 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 #: A stage code at this confidence or more may stand for its stage in the quotes before others;
@@ -69,6 +70,8 @@ def pick_quotes(
     nothing longer exists; nor does a turn whose stage the coder doubts (confidence under
     ``SURE_STAGE``: right less than half the time) stand for the stage while a surer one can.
     Turns in ``avoid`` (quoted elsewhere in the report) come after every other long, sure one.
+    The quotes' signs follow the stage's shares of negative and positive segments while its
+    long, sure turns allow.
     """
     if rows.empty or limit <= 0:
         return []
@@ -83,14 +86,25 @@ def pick_quotes(
         ["_long", "_sure", "_fresh", "_strength", "segment_id"],
         ascending=[False, False, False, False, True],
     )
+    # The quotes' signs in proportion to the stage's (two of three negative where most is):
+    # ranked by strength alone, two relieved quotes stood for a stage mostly negative.
+    sign = np.sign(pd.to_numeric(rows["valence"], errors="coerce").fillna(0.0))
+    quota = {s: round(limit * float((sign == s).mean())) for s in (-1.0, 1.0)}
     chosen: list[pd.Series] = []
     seen: set[str] = set()
-    for spread_first in (True, False):
-        for _, row in ranked.iterrows():
+    # Relaxed one by one: spread across participants, the signs' shares, and long, sure turns
+    # not quoted elsewhere; last, the ranking alone (a long, sure quote repeated before "Yeah.").
+    passes = ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
+    for spread_first, by_sign, good_only in passes:
+        for key, row in ranked.iterrows():
             if len(chosen) == limit:
                 break
             taken = any(row["segment_id"] == c["segment_id"] for c in chosen)
-            if taken or (spread_first and row["participant_id"] in seen):
+            full = by_sign and sum(sign[c.name] == sign[key] for c in chosen) >= quota.get(
+                sign[key], limit
+            )
+            weak = good_only and not (row["_long"] and row["_sure"] and row["_fresh"])
+            if taken or full or weak or (spread_first and row["participant_id"] in seen):
                 continue
             chosen.append(row)
             seen.add(row["participant_id"])
