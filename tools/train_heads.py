@@ -63,6 +63,13 @@ phrasing is not a writer's habit the heads memorised, and the settings chosen by
 Per-touchpoint thresholds instead of the blend's one (each chosen for micro-F1 on seven folds'
 held-out probabilities in the whole coder, applied to the eighth, nested): 0.712 -> 0.714, not
 adopted.
+
+Do the writers' own neutral boundaries blur the emotion head (the later batches left more turns
+neutral)? Each writer's coding file as a one-hot column beside the features, GoEmotions as one
+more writer, so the head can put a writer's habit there and not in the words; at prediction the
+columns are zero or their mean (2026-12-06; heads alone, four folds of held-out writers, C 3):
+emotion macro-F1 0.465 -> 0.465 (zero) / 0.467 (mean), valence r 0.655 -> 0.655. Not adopted:
+the writers' habits cost the head nothing it could learn back.
 """
 
 from __future__ import annotations
