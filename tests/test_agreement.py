@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from nltk.metrics.agreement import AnnotationTask
 from nltk.metrics.distance import binary_distance
 from nltk.metrics.distance import masi_distance as nltk_masi
@@ -35,7 +36,7 @@ from cjm_research.codebook import load_codebook
 from cjm_research.coding.human import append_human_codes
 from cjm_research.coding.rules import RulesCoder
 from cjm_research.exceptions import CJMInputError
-from cjm_research.resources import example_study_dir
+from cjm_research.resources import default_codebook_path, example_study_dir
 
 DATA = Path(__file__).parent / "data" / "agreement"
 
@@ -243,6 +244,16 @@ def test_cli_agreement_on_files_and_on_study_coders(double_coded_study, tmp_path
     printed = capsys.readouterr().out
     assert f"coders: auto:rules@{RulesCoder.version}, Maya" in printed
     assert main(["agreement", "machine", "Nobody", "--study", study, "--coder", "rules"]) == 2
+    capsys.readouterr()
+    # a code the study's codebook lost still counts in the agreement, and the run says so
+    book = yaml.safe_load(default_codebook_path().read_text(encoding="utf-8"))
+    book["stages"] = [c for c in book["stages"] if c["id"] != "onboarding"]
+    (double_coded_study / "codebook.yaml").write_text(yaml.safe_dump(book), encoding="utf-8")
+    try:
+        assert main(["agreement", "machine", "maya", "--study", study, "--coder", "rules"]) == 0
+        assert "note: Maya: stage 'onboarding' is not in the codebook (" in capsys.readouterr().err
+    finally:
+        (double_coded_study / "codebook.yaml").unlink()
 
 
 def test_reports_refuse_below_min_alpha_naming_the_weakest_codes(double_coded_study, capsys):
