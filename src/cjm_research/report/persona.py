@@ -140,7 +140,7 @@ def load_context(
     """Load the persona, codebook, participant pseudonyms and coded table; build the journey.
 
     ``previous_dir`` is where the previous run's reports of this persona are: its snapshot says
-    what changed since then. ``redact`` (the default) pseudonymises the table (``privacy.py``).
+    what changed since then. ``redact`` (the default) pseudonymises the table (``privacy``).
     """
     study_dir = Path(study_dir)
     # Every persona of a batch reads the same codebook and notes: a warm kernel keeps them.

@@ -40,7 +40,7 @@ class PersonaTask:
     out_dir: str
     formats: tuple[str, ...] = FORMATS
     timeout: int = 600
-    redact: bool = True  # pseudonyms and redacted quotes in the reports (privacy.py)
+    redact: bool = True  # pseudonyms and redacted quotes in the reports (privacy)
     log_dir: str = ""  # where a failed run's notebook goes (the working folder, not reports/)
 
 

@@ -1,0 +1,89 @@
+"""Contact and payment details and reference numbers out of a text, by offline regular
+expressions (Presidio's own recognisers for these are regular expressions too, and no NER model
+may be downloaded at run time): e-mail addresses, URLs, payment card numbers (Luhn-checked),
+phone numbers and order/account-style reference numbers."""
+
+from __future__ import annotations
+
+import re
+
+EMAIL, PHONE, CARD, URL, ID, NAME = "[email]", "[phone]", "[card]", "[url]", "[id]", "[name]"
+
+_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+# A URL ends before trailing punctuation: "see www.x.com, then" keeps its comma.
+# A bare domain followed by a path ("facebook.com/sarah.jones.5", "instagram.com/zoeoneill") is a
+# URL too: profile links carry names.
+_URL = re.compile(
+    r"\b(?:https?://|www\.|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,6}/)"
+    r"[^\s<>\"'\[\]]*[^\s<>\"'\[\].,;:!?)]",
+    re.IGNORECASE,
+)
+_URL_HINT = re.compile(r"://|www\.|\.[a-z]{2,6}/", re.IGNORECASE)
+_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+_PHONE = re.compile(
+    r"(?<![\w+])(?:"
+    # +44 20 7946 0958, 0044 20 7946 0958
+    r"(?:\+|00)\d{1,3}[\s.-]?(?:\(0?\d{1,4}\)[\s.-]?)?\d(?:[\s.-]?\d){6,13}"
+    r"|\(?0\d{2,4}\)?[\s.-]?\d{3,6}(?:[\s.-]?\d{3,4})?"  # 07700 900123, (020) 7946 0958
+    r"|(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"  # (555) 123-4567, 555.123.4567
+    r")(?!\w)"
+)
+# A reference number after a word that says what it is: "order no. HH-48213", "account 1234567",
+# "my account number is ACC-553201", "order reference is HH-99120", and as people say them, with
+# a comma, a dash, a pause or a filler: "with the order number, HH-4471902, …", "the booking
+# reference was, um, BK-99172", "confirmation code — XK-7781".
+_ID = re.compile(
+    r"\b(?P<what>(?:order|ref(?:erence)?|account|acct|booking|tracking|invoice|customer|"
+    r"membership|member|case|ticket|claim|policy|confirmation|receipt|reservation|transaction)"
+    r"(?:\s+(?:no\.?|number|num|id|code|ref(?:erence)?))?(?:\s+(?:is|was))?"
+    r"(?:\s*(?:[:#,—–-]|…|\.\.\.)|\s+(?:um+|uh+|erm+|er|like)\b)*\s*)"
+    r"(?P<id>#?[A-Z0-9][A-Z0-9/-]{3,}[A-Z0-9])\b",
+    re.IGNORECASE,
+)
+_PHONE_DIGITS = range(9, 16)
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum every payment card number satisfies."""
+    total = 0
+    for n, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if n % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _card(match: re.Match[str]) -> str:
+    digits = _digits(match[0])
+    return CARD if 13 <= len(digits) <= 19 and luhn_ok(digits) else match[0]
+
+
+def _phone(match: re.Match[str]) -> str:
+    return PHONE if len(_digits(match[0])) in _PHONE_DIGITS else match[0]
+
+
+def _reference(match: re.Match[str]) -> str:
+    # "order 12" or "account settings" are not references: demand a few digits.
+    return f"{match['what']}{ID}" if len(_digits(match["id"])) >= 4 else match[0]
+
+
+def redact_pii(text: str) -> str:
+    """``text`` with e-mails, URLs, card numbers, phone numbers and reference ids replaced.
+
+    E-mails go first (an address may contain a name or digits), cards before phones (a card
+    number also looks like a long phone number).
+    """
+    # Cheap guards first: most turns hold no "@", no URL and too few digits for any recogniser.
+    if "@" in text:
+        text = _EMAIL.sub(EMAIL, text)
+    if _URL_HINT.search(text):
+        text = _URL.sub(URL, text)
+    digits = sum(ch.isdigit() for ch in text)
+    if digits >= min(_PHONE_DIGITS):
+        text = _PHONE.sub(_phone, _CARD.sub(_card, text))
+    return _ID.sub(_reference, text) if digits >= 4 else text
