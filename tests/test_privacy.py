@@ -172,9 +172,11 @@ def test_names_in_quotes_are_replaced_whole_word_with_possessives(study):
         ]
     )  # fmt: skip
     out = redact_segments(segments, study_key(study, segments))
+    # A participant named in someone else's interview is [name]: who says it is them and not
+    # a namesake (a cousin, a support agent with the same first name)?
     assert list(out["text"]) == [
-        f"Hi Interviewer. Blue's sofa, {NAME}, P01's mark; Danae.",
-        "P01’s friend",
+        f"Hi Interviewer. {NAME}'s sofa, {NAME}, P01's mark; Danae.",
+        f"{NAME}’s friend",
         "Hello Blue?",
         f"I'm P03, {EMAIL}",  # front-matter participant_name of a participant without an id
         "Interviewer here",
@@ -187,6 +189,30 @@ def test_names_in_quotes_are_replaced_whole_word_with_possessives(study):
     assert list(out["segment_id"])[:2] == ["Interview 02:2", "Interview 03:2"]
     assert set(out["source"]) == {"Interview 01", "Interview 02", "Interview 03"}
     assert segments.loc[0, "speaker"] == "Dana", "the input table is not modified"
+
+
+def test_a_name_is_a_persons_pseudonym_only_where_that_person_speaks(tmp_path):
+    """The audit's case: Anjali, a cousin in one interview and the interviewer of another; Kasia,
+    a chat agent in one and a participant of another."""
+    write(tmp_path / "personas" / "p.md", "---\nid: p\nname: P\n---\n")
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,name,file,interviewers,speaker\n"
+        "P1,p,Priya Shah,s1.txt,Maya Lind,\nP2,p,Katarzyna Nowak,b2.txt,Anjali Rao,Kasia\n",
+    )
+    write(
+        tmp_path / "s1.txt", "Maya: Who told you?\nPriya: My cousin Anjali. Then Kasia in chat.\n"
+    )
+    write(tmp_path / "b2.txt", "Anjali: Hi Kasia?\nKasia: Hi Anjali. Priya is not here.\n")
+    study = load_study(tmp_path)
+    key = study_key(study)
+    said = "My cousin Anjali. Then Kasia in chat."
+    assert key.redact_text(said, "s1") == f"My cousin {NAME}. Then {NAME} in chat."
+    assert (
+        key.redact_text("Hi Anjali. Priya is not here.", "b2")
+        == f"Hi Interviewer. {NAME} is not here."
+    )
+    assert key.redact_text("Hi Kasia?", "b2") == "Hi P02?"
 
 
 def test_a_shared_first_name_is_marked_without_attribution(study):

@@ -128,6 +128,8 @@ class PseudonymKey:
     participants: dict[str, str] = field(default_factory=dict)  # participant key → pseudonym
     interviews: dict[str, str] = field(default_factory=dict)  # interview id → "Interview 04"
     names: dict[str, str] = field(default_factory=dict)  # casefolded name → its replacement
+    # a name → the interviews its person speaks in: elsewhere it is somebody else's namesake
+    present: dict[str, frozenset[str]] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)  # a transcript path → interview label
     # (interview id, participant id, speaker) of every participant turn the key was built from
     speakers: frozenset[tuple[str, str, str]] = frozenset()
@@ -173,10 +175,12 @@ class PseudonymKey:
         ids = "|".join(re.escape(i) for i in sorted(self.interviews, key=len, reverse=True))
         return re.sub(rf"(?<![\w-])({ids}):(?=\d)", lambda m: f"{self.interviews[m[1]]}:", text)
 
-    def redact_names(self, text: str) -> str:
+    def redact_names(self, text: str, interview: str = "") -> str:
         """Every listed name (whole word, also before ``'s``) → its replacement.
 
         Full names match in any case; a one-word name only when capitalised (``Dana``, ``DANA``).
+        Said in ``interview``, a name whose person does not speak there is a namesake ("my
+        cousin Anjali", not the interviewer Anjali of another interview): ``[name]``.
         """
         if not self.names:
             return text
@@ -187,14 +191,17 @@ class PseudonymKey:
                 for n in alternatives
             )
             self._pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
-        return self._pattern.sub(self._replace_name, text)
+        return self._pattern.sub(lambda match: self._replace_name(match, interview), text)
 
-    def _replace_name(self, match: re.Match[str]) -> str:
+    def _replace_name(self, match: re.Match[str], interview: str = "") -> str:
         found = match[0]
         # One-word names must be capitalised: "a little mark" is not Mark, "will" is not Will.
         if " " not in found and found[0].islower():
             return found
-        return self.names.get(name_key(found), NAME)
+        key = name_key(found)
+        if interview and key in self.present and interview not in self.present[key]:
+            return NAME
+        return self.names.get(key, NAME)
 
     def redact_paths(self, text: str) -> str:
         """Transcript paths and file names (which often carry first names) → interview labels."""
@@ -210,10 +217,11 @@ class PseudonymKey:
             text = text.replace(path, self.paths[path])
         return text
 
-    def redact_text(self, text: str) -> str:
-        """Contact details, reference numbers, transcript paths and listed names replaced."""
+    def redact_text(self, text: str, interview: str = "") -> str:
+        """Contact details, reference numbers, transcript paths and listed names replaced (as
+        said in ``interview``, when given: see ``redact_names``)."""
         # Paths first: a folder such as "sarah.jones/" would otherwise read as a URL.
-        return self.redact_names(redact_pii(self.redact_paths(text)))
+        return self.redact_names(redact_pii(self.redact_paths(text)), interview)
 
 
 def _anonymous(interview_id: str, speaker: str) -> str:
@@ -378,19 +386,27 @@ def _number_participants(
 def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str, str]:
     """Each name variant → the pseudonym of the one person it names, else a generic mark."""
     claims: dict[str, set[str]] = {}
+    present: dict[str, set[str]] = {}
 
-    def claim(names: Iterable[str], replacement: str) -> None:
+    def claim(names: Iterable[str], replacement: str, where: Iterable[str] = ()) -> None:
         for name in names:
             for variant in name_variants(name):
                 # The name as listed and as often typed without its accents ("Zoe", "Garcia").
                 for form in {name_key(variant), name_key(unaccented(variant))}:
                     claims.setdefault(form, set()).add(replacement)
+                    if replacement != NAME:
+                        present.setdefault(form, set()).update(where)
 
-    for pid, participant in study.participants.items():
-        claim([participant.name], key.pseudonym(pid))
-        claim(participant.interviewers, INTERVIEWER_LABEL)
-        claim(participant.mentioned, NAME)
     speakers = _participant_speakers(study, rows)
+    interviews_of: dict[str, set[str]] = {}
+    for interview_id, pid in zip(speakers["interview_id"], speakers["participant_id"], strict=True):
+        interviews_of.setdefault(pid, set()).add(interview_id)
+    for transcript in study.transcripts:
+        interviews_of.setdefault(transcript.participant_id, set()).add(transcript.interview_id)
+    for pid, participant in study.participants.items():
+        claim([participant.name], key.pseudonym(pid), interviews_of.get(pid, ()))
+        claim(participant.interviewers, INTERVIEWER_LABEL, interviews_of.get(pid, ()))
+        claim(participant.mentioned, NAME)
     # Grouped once: filtering the table per transcript would cost transcripts x turns.
     by_interview = {i: list(s) for i, s in speakers.groupby("interview_id", sort=False)["speaker"]}
     for transcript in study.transcripts:
@@ -403,12 +419,15 @@ def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str
             if len(mine) == 1
             else NAME
         )
-        claim(meta_names(transcript.meta, "participant_name"), pseudonym)
-        claim(meta_names(transcript.meta, "interviewers"), INTERVIEWER_LABEL)
+        here = [transcript.interview_id]
+        claim(meta_names(transcript.meta, "participant_name"), pseudonym, here)
+        claim(meta_names(transcript.meta, "interviewers"), INTERVIEWER_LABEL, here)
         claim(meta_names(transcript.meta, "mentioned"), NAME)
-        claim([t.speaker for t in transcript.turns if t.role == INTERVIEWER], INTERVIEWER_LABEL)
+        interviewers = [t.speaker for t in transcript.turns if t.role == INTERVIEWER]
+        claim(interviewers, INTERVIEWER_LABEL, here)
     for row in speakers.itertuples():
-        claim([row.speaker], key.pseudonym(row.participant_id, row.interview_id, row.speaker))
+        pseudonym = key.pseudonym(row.participant_id, row.interview_id, row.speaker)
+        claim([row.speaker], pseudonym, [row.interview_id])
     if not study.participants:
         # participants.csv with an error loads as nothing; its names must still be hidden.
         claim(_csv_names(study.root / "participants.csv"), NAME)
@@ -418,6 +437,7 @@ def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str
     # A name two people share cannot be attributed: mark it without saying whose it is. Nor can
     # a name that is also a word ("Bill me later", "our son Will", "22 Rose Lane"): it is
     # hidden, but a pseudonym there would pin the words on a person who never said them.
+    key.present = {form: frozenset(where) for form, where in present.items()}
     return {
         name: next(iter(r)) if len(r) == 1 and name not in WORD_NAMES else NAME
         for name, r in claims.items()
@@ -505,7 +525,12 @@ def redact_segments(segments: pd.DataFrame, key: PseudonymKey) -> pd.DataFrame:
     out["interview_id"] = labels
     if "source" in out:
         out["source"] = labels
-    _apply(out, ("text", "evidence"), key.redact_text)
+    for column in ("text", "evidence"):
+        if column in out:
+            out[column] = [
+                key.redact_text(v, i) if isinstance(v, str) else v
+                for v, i in zip(out[column], interviews, strict=True)
+            ]
     _apply(out, ("evidence",), key.redact_segment_ids)
     return out
 
