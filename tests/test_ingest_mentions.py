@@ -15,6 +15,12 @@ def test_names_are_found_where_a_person_is_meant_and_titles_are_skipped():
         ]
     )
     assert set(found) == {"Pat", "Hao", "Alan", "Bernadette", "Okafor", "Virgin", "Sam"}
+    # named after their role, or by their name; a contraction is no name
+    more = mentioned_names(
+        ["Then an agent, Mateo, came. The trainer, Tayo, was great. Her name was Lurdes.",
+         "One called Don't Touch. I asked Pat's sister."]
+    )  # fmt: skip
+    assert set(more) == {"Mateo", "Tayo", "Lurdes", "Pat"}
     # "Jo said" opens a sentence, where a capital says nothing ("Nobody said"): not taken
     assert "Jo" not in found and "Monday" not in found
 
@@ -36,5 +42,6 @@ def test_unlisted_mentions_leave_out_known_names_and_what_the_interviewer_also_s
     found = unlisted_mentions(both, known=lambda name: name == "Dana")
     # Tom is echoed by the interviewer in p02 only: still a person, still listed
     assert found == [("Ann", 2, "p01:2"), ("Tom", 2, "p01:2")]  # then by name
+    # every time a flagged name is said counts, cue or not ("Tom agreed" after "my son Tom")
     assert ("Virgin", 1, "p01:2") in unlisted_mentions(both[:1], known=lambda name: False)
     assert unlisted_mentions(both, known=lambda name: name in {"Tom", "Ann"}) == []

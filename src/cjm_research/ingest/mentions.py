@@ -13,7 +13,18 @@ from collections.abc import Callable, Iterable
 from cjm_research.model import INTERVIEWER, Transcript
 
 # A title before the name is skipped ("Dr Patel", "Mrs. Khan"): the name is what identifies.
-_NAME = r"(?:(?:Dr|Mr|Mrs|Ms|Miss)\.?\s+)?([A-Z][a-z]+(?:[-'][A-Z][a-z]+)?)"
+# Not a contraction's first part ("Don't", "Won't"); a possessive ("Pat's") is a name.
+_NAME = (
+    r"(?:(?:Dr|Mr|Mrs|Ms|Miss)\.?\s+)?([A-Z][a-z]+(?:[-'][A-Z][a-z]+)?)"
+    r"(?!['’](?:t|ll|re|ve|d|m)\b)"
+)
+#: People met in a service, named after the role ("an agent, Mateo, came", "the trainer, Tayo").
+_ROLE = (
+    r"(?:agent|adviser|advisor|trainer|instructor|coach|person|lady|man|woman|girl|guy|bloke|"
+    r"chap|rep|representative|manager|nurse|driver|engineer|technician|receptionist|consultant|"
+    r"clerk|assistant|banker|teller|doctor|dentist|vet|therapist|physio|designer|fitter|"
+    r"installer|courier|planner|broker|surveyor|estate agent)"
+)
 _KIN = (
     r"(?:wife|husband|partner|boyfriend|girlfriend|fiancée?|son|daughter|mum|mom|mother|dad|"
     r"father|brother|sister|nan|gran|grandma|grandad|grandpa|grandson|granddaughter|aunt|uncle|"
@@ -23,6 +34,8 @@ _KIN = (
 _CUES = [
     re.compile(rf"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir)\s+(?:\w+\s+)?{_KIN},?\s+{_NAME}\b"),
     re.compile(rf"\b(?:called|named)\s+{_NAME}\b(?!\s+(?:me|them|us|him|her|it|back|up))"),
+    re.compile(rf"\b{_ROLE},\s+{_NAME}\b"),
+    re.compile(rf"\b(?:[Nn]ame was|[Nn]ame is|[Nn]ame's)\s+{_NAME}\b"),
     re.compile(rf"\b(?:spoke|talked|speaking|talking|chatted)\s+(?:to|with)\s+{_NAME}\b"),
     re.compile(
         rf"\b(?:asked|told|emailed|texted|messaged|rang|phoned|gave|showed|sent|helped|thanked|"
@@ -75,13 +88,16 @@ def unlisted_mentions(
             for w in re.findall(r"[A-Z][a-z]+", turn.text)
         }
     )
-    found: dict[str, tuple[int, str]] = {}
-    for transcript in transcripts:
-        for turn in transcript.participant_turns:
-            for name, n in mentioned_names([turn.text]).items():
-                if asked[name] >= 2 or known(name):
-                    continue
-                count, first = found.get(name, (0, transcript.segment_id(turn)))
-                found[name] = (count + n, first)
-    ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
-    return [(name, n, first) for name, (n, first) in ranked]
+    first: dict[str, str] = {}
+    said = [(t, turn) for t in transcripts for turn in t.participant_turns]
+    for transcript, turn in said:
+        for name in mentioned_names([turn.text]):
+            if asked[name] < 2 and not known(name):
+                first.setdefault(name, transcript.segment_id(turn))
+    if not first:
+        return []
+    # Once a name is known to be a person's, every time it is said counts, cue or not.
+    every = re.compile(rf"\b({'|'.join(map(re.escape, first))})\b(?!['’](?:t|ll|re|ve|d|m)\b)")
+    times = Counter(m[1] for _, turn in said for m in every.finditer(turn.text))
+    ranked = sorted(first, key=lambda name: (-times[name], name))
+    return [(name, times[name], first[name]) for name in ranked]

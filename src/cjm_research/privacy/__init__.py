@@ -444,8 +444,6 @@ def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str
     }
 
 
-#: At most this many unlisted names are named in the warning (the most frequent).
-UNLISTED_SHOWN = 12
 MENTIONED_HINT = "list them in the 'mentioned' column of the participant's row (';' between \
 names) or in 'mentioned:' in the transcript's front matter; they then read [name]"
 
@@ -459,10 +457,10 @@ def unlisted_names(study: Study, key: PseudonymKey | None = None) -> list[Proble
     )
     if not found:
         return []
+    # every one of them: a name left out of the list is a name left in the reports
     listed = ", ".join(f"{name} ({first}{f', {n} times' if n > 1 else ''})"
-                       for name, n, first in found[:UNLISTED_SHOWN])  # fmt: skip
-    more = f" and {len(found) - UNLISTED_SHOWN} more" if len(found) > UNLISTED_SHOWN else ""
-    message = f"participants name people nobody listed; reports print them: {listed}{more}"
+                       for name, n, first in found)  # fmt: skip
+    message = f"participants name people nobody listed; reports print them: {listed}"
     return [Problem(WARNING, study.root / "participants.csv", None, message, MENTIONED_HINT)]
 
 
