@@ -368,4 +368,14 @@ def test_a_mostly_negative_stage_is_quoted_mostly_negatively():
         + [row(f"p{i}", f"Q{i}", "help", "", 0.9) for i in range(2)]
     )
     quotes = pick_quotes(rows, 3)  # by strength alone: both +0.9 turns first
-    assert sorted(q.valence for q in quotes) == [-0.3, -0.3, 0.9]
+    assert [q.valence for q in quotes] == [-0.3, -0.3, 0.9]  # the larger side first
+    # By the emotion's sign when known, as the stage's shares count: turns coded Neutral at
+    # +0.05 are no positive ones (by valence, five of seven would be).
+    mixed = pd.DataFrame(
+        [row(f"n{i}", f"P{i}", "help", "", -0.3) for i in range(2)]
+        + [row(f"p{i}", f"Q{i}", "help", "", 0.9) for i in range(2)]
+        + [{**row(f"z{i}", f"Z{i}", "help", "", 0.05), "emotion": "neutral"} for i in range(3)]
+    )
+    signs = {"mad": -0.8, "joy": 0.8, "neutral": 0.0}
+    assert [q.valence for q in pick_quotes(mixed, 3)] == [0.9, 0.9, -0.3]
+    assert [q.valence for q in pick_quotes(mixed, 3, signs=signs)] == [-0.3, 0.9, 0.05]

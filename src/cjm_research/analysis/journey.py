@@ -64,6 +64,8 @@ class Journey:
     neutral_band: float = NEUTRAL_BANDS["semantic"]
     #: the valences at or beyond which a turn makes a pain point or a delight (its coder's)
     moment_valences: tuple[float, float] = MOMENT_VALENCES["semantic"]
+    #: emotion id → its codebook valence: the sign that counts a segment negative or positive
+    emotion_signs: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_segments(self) -> int:
@@ -90,9 +92,9 @@ def stage_quotes(
 ) -> dict[str, list[Quote]]:
     """The quotes that stand for each stage (``pick_quotes``); ``avoid``: turns the report quotes
     elsewhere (its insights), used only when a stage has nothing else as good."""
-    rows = journey.segments
+    rows, signs = journey.segments, journey.emotion_signs or None
     return {
-        stage: pick_quotes(rows[rows["stage"] == stage], limit, participant_labels, avoid)
+        stage: pick_quotes(rows[rows["stage"] == stage], limit, participant_labels, avoid, signs)
         for stage in journey.stages
     }
 
@@ -148,6 +150,7 @@ def build_journey(
         touchpoint_stage=touchpoint_by_stage(coded, codebook),
         emotion_stage=_crosstab(coded, "emotion", [c.id for c in codebook.emotions], stages),
         emotion_curve=emotion_curve(coded, stages, band, emotion_signs(codebook)),
+        emotion_signs=emotion_signs(codebook),
         low_evidence=[s for s in stages if (coded["stage"] == s).sum() < MIN_EVIDENCE],
         neutral_band=band,
         moment_valences=MOMENT_VALENCES[method],

@@ -63,6 +63,7 @@ def pick_quotes(
     limit: int,
     participant_labels: dict[str, str] | None = None,
     avoid: Collection[str] = (),
+    signs: dict[str, float] | None = None,
 ) -> list[Quote]:
     """Up to ``limit`` quotes: the most emotionally intense, spread across participants first.
 
@@ -71,7 +72,8 @@ def pick_quotes(
     ``SURE_STAGE``: right less than half the time) stand for the stage while a surer one can.
     Turns in ``avoid`` (quoted elsewhere in the report) come after every other long, sure one.
     The quotes' signs follow the stage's shares of negative and positive segments while its
-    long, sure turns allow.
+    long, sure turns allow (by the emotion's sign in ``signs``, as the stage's shares count
+    them; by the valence's without), the larger side first.
     """
     if rows.empty or limit <= 0:
         return []
@@ -88,7 +90,8 @@ def pick_quotes(
     )
     # The quotes' signs in proportion to the stage's (two of three negative where most is):
     # ranked by strength alone, two relieved quotes stood for a stage mostly negative.
-    sign = np.sign(pd.to_numeric(rows["valence"], errors="coerce").fillna(0.0))
+    valence = pd.to_numeric(rows["valence"], errors="coerce").fillna(0.0)
+    sign = np.sign(rows["emotion"].map(signs).fillna(0.0) if signs else valence)
     quota = {s: round(limit * float((sign == s).mean())) for s in (-1.0, 1.0)}
     chosen: list[pd.Series] = []
     seen: set[str] = set()
@@ -108,6 +111,8 @@ def pick_quotes(
                 continue
             chosen.append(row)
             seen.add(row["participant_id"])
+    larger = -1.0 if (sign < 0).sum() >= (sign > 0).sum() else 1.0
+    chosen.sort(key=lambda row: sign[row.name] != larger)  # stable: by rank within each side
     return [quote_of(row, participant_labels) for row in chosen]
 
 
