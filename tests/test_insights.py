@@ -178,3 +178,23 @@ def test_a_pain_point_gone_with_its_code_is_not_reported_as_a_finding(journey):
         # two known touchpoints: gone because customers stopped, not because of the codebook
         "No longer a pain point: Phone and Website during Tell.",
     ]
+
+
+def test_changes_name_a_turned_verdict_and_a_top_pain_points_wider_reach(journey):
+    now = snapshot(journey)
+    stage = "help"
+    now["stages"][stage]["n"] = 4  # enough evidence on both sides
+    point = now["stages"][stage]
+    top = now["pain_points"][0]
+    before = {
+        **now,
+        "stages": {stage: {**point, "mean_valence": point["mean_valence"] + 0.05,
+                           "reading": "neutral" if point["reading"] != "neutral" else "negative"}},
+        "pain_participants": {top: now["pain_participants"][top] + 1},
+    }  # fmt: skip
+    said = " ".join(changes(before, now, BOOK))
+    label = BOOK.label("stages", stage)
+    assert f"Emotion in {label} now reads {point['reading']} " in said  # moved only 0.05
+    assert "the same interviews, coded differently" in said
+    assert f"(was {now['pain_participants'][top] + 1})." in said
+    assert changes(now, now, BOOK) == []

@@ -20,7 +20,9 @@ from cjm_research.analysis import (
     MIN_EVIDENCE,
     Journey,
     Quote,
+    curve_reading,
     moment_pairs,
+    plural,
     quote_of,
     signed,
     where,
@@ -252,12 +254,20 @@ def snapshot(journey: Journey) -> dict[str, Any]:
             stage: {
                 "mean_valence": _number(curve.at[stage, "mean_valence"]),
                 "n": int(curve.at[stage, "n"]),
+                "reading": curve_reading(curve.loc[stage], journey.neutral_band)
+                if int(curve.at[stage, "n"])
+                else "",
             }
             for stage in journey.stages
         },
         "pain_points": [
             f"{r.stage}/{r.touchpoint}" for r in journey.priorities.itertuples(index=False)
         ],
+        # how many raised each, for the top ones' reach to be compared
+        "pain_participants": {
+            f"{r.stage}/{r.touchpoint}": int(r.participants)
+            for r in journey.priorities.itertuples(index=False)
+        },
         "lowest": journey.lowest_stage,
     }
 
@@ -297,7 +307,9 @@ def changes(
         if min(now["n"], then.get("n", 0)) < MIN_EVIDENCE:
             continue
         delta = now["mean_valence"] - then["mean_valence"]
-        if abs(delta) >= SHIFT:
+        # A verdict that changed (neutral → negative) is news even when the mean moved little.
+        turned = bool(then.get("reading")) and then.get("reading") != now.get("reading")
+        if abs(delta) >= SHIFT or turned:
             # Not "improved": the people did not feel differently. The sample changed, or the
             # same words were coded differently (a review, a new coder).
             cause = (
@@ -306,9 +318,11 @@ def changes(
                 if before != after
                 else "the same interviews, coded differently (a review or a coder update)"
             )
+            words = (f"{now['reading']} ", f"{then['reading']} ") if turned else ("", "")
             said.append(
-                f"Emotion in {codebook.label('stages', stage)} now reads "
-                f"{signed(now['mean_valence'])} (was {signed(then['mean_valence'])}), {cause}."
+                f"Emotion in {codebook.label('stages', stage)} now reads {words[0]}"
+                f"{signed(now['mean_valence'])} (was {words[1]}{signed(then['mean_valence'])}), "
+                f"{cause}."
             )
     then_low, now_low = previous.get("lowest"), current.get("lowest")
     if then_low and now_low and then_low != now_low:
@@ -316,6 +330,17 @@ def changes(
             f"The journey's low point moved: {codebook.label('stages', then_low)} → "
             f"{codebook.label('stages', now_low)}."
         )
+    # The top pain points' reach, when it changed: the figure the summary leads with.
+    then_reach = previous.get("pain_participants", {})
+    for key in current["pain_points"][:3]:
+        now_n, then_n = current.get("pain_participants", {}).get(key), then_reach.get(key)
+        if then_n is not None and now_n is not None and now_n != then_n:
+            stage, _, touchpoint = key.partition("/")
+            label = codebook.label("touchpoints", touchpoint) if touchpoint else ""
+            said.append(
+                f"{where(codebook.label('stages', stage), label)} is now raised by "
+                f"{plural(now_n, 'participant')} (was {then_n})."
+            )
     # By stage and touchpoint, not by the moment's key: "Phone support and Email" splitting in
     # two is no new problem.
     touchpoints = {c.id for c in codebook.touchpoints}
