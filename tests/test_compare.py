@@ -279,3 +279,20 @@ def test_touchpoints_apart_are_ordered_by_the_difference_as_printed():
         }
     )
     assert list(touchpoints_apart(differences)["touchpoint"]) == ["a", "b"]
+
+
+def test_a_persona_that_names_a_touchpoint_as_often_as_the_highest_is_named_with_it():
+    # "c" copies "a" (Delivery in 3 of 8 segments each), so Delivery is not Ann's alone
+    table = make_table()
+    twin = table[table["persona_id"] == "a"].assign(
+        persona_id="c",
+        participant_id=lambda t: t["participant_id"] + "c",
+        segment_id=lambda t: "c" + t["segment_id"],
+        interview_id=lambda t: "c" + t["interview_id"],
+    )
+    both = pd.concat([table, twin], ignore_index=True)
+    c = compare_personas(both, make_codebook(), names={"a": "Ann", "b": "Bo", "c": "Cy"})
+    said = " ".join(summary_sentences(c, make_codebook()))
+    assert "Delivery matters more to Ann and Cy (38% of their segments each) than to Bo" in said
+    row = touchpoint_table(c, make_codebook()).set_index("Touchpoint").loc["Delivery"]
+    assert row["Most"] == "Ann and Cy: 38%"

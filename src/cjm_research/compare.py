@@ -298,18 +298,31 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
         )
     for row in touchpoints_apart(c.touchpoint_differences).head(top).itertuples():
         label = codebook.label("touchpoints", row.touchpoint)
+        high, low = (
+            _alike(c, row.touchpoint, row.high_share),
+            _alike(c, row.touchpoint, row.low_share),
+        )
         times = (
             f"{row.ratio:.1f} times as often"
             if math.isfinite(row.ratio)
-            else f"while {c.name(row.low)} never mentions it"
+            else f"while {_names(c, low)} never mention{'s' if len(low) == 1 else ''} it"
         )
+        if len(high) > 1:  # "more to Pat than to Sam" while Jo names it as often as Pat
+            sentences.append(
+                f"{label} matters more to {_names(c, high)} ({_percent(row.high_share)} of "
+                f"their segments each) than to {_names(c, low)} "
+                f"({_percent(row.low_share)}), {times}."
+            )
+            continue
         sentences.append(
-            f"{label} matters more to {c.name(row.high)} than to {c.name(row.low)}: "
+            f"{label} matters more to {c.name(row.high)} than to {_names(c, low)}: "
             f"{_percent(row.high_share)} of their "
             f"segments mention it ({plural(int(row.high_segments), 'segment')} from "
             f"{plural(int(row.high_participants), 'participant')}) against "
             f"{_percent(row.low_share)} "
-            f"({plural(int(row.low_segments), 'segment')}) for {c.name(row.low)}, {times}."
+            f"({plural(int(row.low_segments), 'segment')}) for {c.name(row.low)}"
+            f"{_also(c, low, row.low)}, "
+            f"{times}."
         )
     thin = c.divergence[c.divergence["compared"] < 2]["stage"]
     if len(thin):
@@ -319,6 +332,24 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
             + f" (fewer than two personas with {MIN_EVIDENCE} or more segments)."
         )
     return sentences
+
+
+def _alike(c: Comparison, touchpoint: str, share: float) -> list[str]:
+    """The personas whose share of ``touchpoint`` prints as ``share`` does (ties named alike)."""
+    rows = c.touchpoint_shares[c.touchpoint_shares["touchpoint"] == touchpoint]
+    return [p for p, s in zip(rows["persona"], rows["share"], strict=True)
+            if _percent(s) == _percent(share)]  # fmt: skip
+
+
+def _also(c: Comparison, alike: list[str], named: str) -> str:
+    """ " (as little for Jo)": the others ``alike`` beside the one ``named``."""
+    others = [p for p in alike if p != named]
+    return f" (as little for {_names(c, others)})" if others else ""
+
+
+def _names(c: Comparison, personas: list[str]) -> str:
+    names = [c.name(p) for p in personas]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def touchpoints_apart(differences: pd.DataFrame) -> pd.DataFrame:
@@ -342,12 +373,12 @@ def touchpoint_table(comparison: Comparison, codebook: Codebook, top: int = 10) 
         {
             "Touchpoint": [codebook.label("touchpoints", t) for t in strong["touchpoint"]],
             "Most": [
-                f"{c.name(p)}: {_percent(s)}"
-                for p, s in zip(strong["high"], strong["high_share"], strict=True)
+                f"{_names(c, _alike(c, t, s))}: {_percent(s)}"
+                for t, s in zip(strong["touchpoint"], strong["high_share"], strict=True)
             ],
             "Least": [
-                f"{c.name(p)}: {_percent(s)}"
-                for p, s in zip(strong["low"], strong["low_share"], strict=True)
+                f"{_names(c, _alike(c, t, s))}: {_percent(s)}"
+                for t, s in zip(strong["touchpoint"], strong["low_share"], strict=True)
             ],
             # from the shares as printed, so that the columns add up for the reader
             "Difference": [
