@@ -148,6 +148,9 @@ def test_actions_are_what_customers_say_they_did_in_their_words():
         ("I cancelled the booking online.", "cancelled the booking online"),
         ("I got really ill there.", None),
         ("I started actually, then stopped.", None),  # a verb and a filler act on nothing
+        ("I sat down one evening and compared.", "sat down one evening"),
+        ("I went on one of the comparison sites.", None),  # "went on one" says nothing
+        ("I got straight through.", "got straight through"),
         ("I contacted you many times.", None),
     ]:
         assert actions_in(text) == ([(phrase, phrase.split()[0])] if phrase else [])

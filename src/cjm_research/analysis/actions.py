@@ -39,6 +39,8 @@ _TRAILING = frozenset(
 #: Before a closing "-ing" word these make it a noun ("cancelled the booking"); after anything
 #: else it starts a new thought ("went to bed thinking …", "made a video about getting …").
 _DETERMINERS = frozenset("the a an my our their his her your this that its".split())
+#: Adverbs that leave a phrase hanging when they end it ("got straight [through]").
+_HANGING = frozenset("straight right just even still only".split())
 #: After "got": a state, not an action ("got really ill", "got so annoyed").
 _STATES = frozenset(
     "really so very quite bit ill sick angry annoyed worried upset confused nervous scared cross "
@@ -92,11 +94,14 @@ def actions_in(text: str) -> list[tuple[str, str]]:
                     words.pop()
                 break
         while words and (
-            words[-1].lower() in _TRAILING
+            words[-1].lower() in _TRAILING | _HANGING
+            or (_modifies(words[-1].lower()) and len(words) > 1)  # "sat down one [evening]"
             or (
                 words[-1].lower().endswith("ing")
                 and len(words) > 1
+                # after "the" or "one" it is a noun: "the booking", "one evening"
                 and words[-2].lower() not in _DETERMINERS
+                and not _modifies(words[-2].lower())
             )
         ):
             words.pop()
@@ -124,9 +129,11 @@ def stage_actions(coded: pd.DataFrame, codebook: Codebook, top: int = 3) -> pd.D
         return acts.drop(columns="verb")
     acts["named"] = [bool(touchpoints.hits(p)) for p in acts["phrase"]]
     acts["people"] = acts.groupby(["stage", "verb"])["participant_id"].transform("nunique")
-    acts["words"] = acts["phrase"].str.split().str.len()
+    # Three words say what was done and fit a map cell ("rang the helpline"): the shortest
+    # phrase was often a stub ("went on one", "watched a lot").
+    acts["fit"] = (acts["phrase"].str.split().str.len() - 3).abs()
     # The best phrase of each verb, then the verbs most participants share.
-    best = acts.sort_values(["named", "words"], ascending=[False, True], kind="stable")
+    best = acts.sort_values(["named", "fit"], ascending=[False, True], kind="stable")
     best = best.drop_duplicates(["stage", "verb"])
     best = best.sort_values(
         ["people", "named", "verb"], ascending=[False, False, True], kind="stable"
