@@ -33,7 +33,7 @@ _CLAUSE_END = frozenset(
 )
 _TRAILING = frozenset(
     "the a an to it of for on in at with within from into onto my our their his her some any "
-    "after about saying would could should will be been being all by via through than "
+    "after about saying would could should will be been being all by via than "
     "actually really basically literally honestly obviously probably maybe definitely".split()
 )
 #: Before a closing "-ing" word these make it a noun ("cancelled the booking"); after anything
