@@ -521,6 +521,16 @@ def test_a_quiet_second_voice_under_one_participant_id_is_warned_about(tmp_path)
     )
     [warning] = [p for p in load_study(tmp_path).warnings if "counted as one" in p.message]
     assert warning.message.startswith("2 speakers (Dom, Aoife) are counted as one participant")
+    assert "one person under two labels" not in warning.hint  # Aoife speaks twice
+    write(
+        tmp_path / "quiet.txt",
+        "---\nparticipant: B2\n---\nMod: Hi?\nKatarzyna: Hello.\nMod: And?\nKasia: Well.\n"
+        "Mod: So?\nKasia: Fine.\n",
+    )
+    [warning] = [p for p in load_study(tmp_path).warnings if "counted as one" in p.message]
+    assert warning.hint.endswith(
+        "or, if they are one person under two labels, give its row 'speaker' = 'Katarzyna; Kasia'"
+    )
 
 
 def test_an_unnamed_voice_gets_its_own_warning_not_the_group_interview_fix(tmp_path):

@@ -88,10 +88,19 @@ def unlisted_group(transcript: Transcript) -> list[str]:
     ]
     if len(voices) < 2:
         return []
+    # Two labels, one of them heard once: as likely one person renamed mid-call ("Katarzyna",
+    # then "Kasia") as a second voice. Say both fixes.
+    turns = [t.speaker for t in transcript.participant_turns]
+    renamed = (
+        f", or, if they are one person under two labels, give its row 'speaker' = "
+        f"'{'; '.join(voices)}'"
+        if len(voices) == 2 and min(turns.count(v) for v in voices) == 1
+        else ""
+    )
     return [
         f"{len(voices)} speakers ({', '.join(voices)}) are counted as one participant, "
         f"{transcript.participant_id!r} — for a group interview give each a row in "
-        "participants.csv with this file and their label in a 'speaker' column"
+        f"participants.csv with this file and their label in a 'speaker' column{renamed}"
     ]
 
 
