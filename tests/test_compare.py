@@ -181,7 +181,7 @@ def test_text_tables_for_word_and_html(comparison):
         "Most": "Ann: 38%",
         "Least": "Bo: 0%",
         "Difference": "38 points",
-        "Ratio": "only them",
+        "Ratio": "none for Bo",
     }
 
 
@@ -295,4 +295,13 @@ def test_a_persona_that_names_a_touchpoint_as_often_as_the_highest_is_named_with
     said = " ".join(summary_sentences(c, make_codebook()))
     assert "Delivery matters more to Ann and Cy (38% of their segments each) than to Bo" in said
     row = touchpoint_table(c, make_codebook()).set_index("Touchpoint").loc["Delivery"]
-    assert row["Most"] == "Ann and Cy: 38%"
+    assert row["Most"] == "Ann and Cy: 38%" and row["Ratio"] == "none for Bo"
+    # a third persona between the two a sentence compares is given with its share
+    twin.loc[twin["touchpoints"] == "delivery", "touchpoints"] = ["", "delivery"]
+    c = compare_personas(
+        pd.concat([table, twin], ignore_index=True), make_codebook(),
+        names={"a": "Ann", "b": "Bo", "c": "Cy"},
+    )  # fmt: skip
+    delivery = next(s for s in summary_sentences(c, make_codebook()) if s.startswith("Delivery"))
+    assert delivery.startswith("Delivery matters more to Ann than to Bo")
+    assert delivery.endswith("while Bo never mentions it (Cy: 25%).")

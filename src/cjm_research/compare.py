@@ -322,7 +322,7 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
             f"{_percent(row.low_share)} "
             f"({plural(int(row.low_segments), 'segment')}) for {c.name(row.low)}"
             f"{_also(c, low, row.low)}, "
-            f"{times}."
+            f"{times}{_between(c, row.touchpoint, high + low)}."
         )
     thin = c.divergence[c.divergence["compared"] < 2]["stage"]
     if len(thin):
@@ -345,6 +345,14 @@ def _also(c: Comparison, alike: list[str], named: str) -> str:
     """ " (as little for Jo)": the others ``alike`` beside the one ``named``."""
     others = [p for p in alike if p != named]
     return f" (as little for {_names(c, others)})" if others else ""
+
+
+def _between(c: Comparison, touchpoint: str, named: list[str]) -> str:
+    """The personas a sentence did not name, with their shares: "(Sam: 12%)"."""
+    rows = c.touchpoint_shares[c.touchpoint_shares["touchpoint"] == touchpoint]
+    shares = zip(rows["persona"], rows["share"], strict=True)
+    rest = [f"{c.name(p)}: {_percent(s)}" for p, s in shares if p not in named]
+    return f" ({'; '.join(rest)})" if rest else ""
 
 
 def _names(c: Comparison, personas: list[str]) -> str:
@@ -385,7 +393,11 @@ def touchpoint_table(comparison: Comparison, codebook: Codebook, top: int = 10) 
                 plural(round(h * 100) - round(lo * 100), "point")
                 for h, lo in zip(strong["high_share"], strong["low_share"], strict=True)
             ],
-            "Ratio": [f"{r:.1f}×" if math.isfinite(r) else "only them" for r in strong["ratio"]],
+            # infinite: the least persona never names it (a third may well: not "only them")
+            "Ratio": [
+                f"{r:.1f}×" if math.isfinite(r) else f"none for {_names(c, _alike(c, t, 0.0))}"
+                for t, r in zip(strong["touchpoint"], strong["ratio"], strict=True)
+            ],
         }
     )
 
