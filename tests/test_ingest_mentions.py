@@ -41,7 +41,7 @@ def test_unlisted_mentions_leave_out_known_names_and_what_the_interviewer_also_s
     both = [read_transcript(path), read_transcript(other)]
     found = unlisted_mentions(both, known=lambda name: name == "Dana")
     # Tom is echoed by the interviewer in p02 only: still a person, still listed
-    assert found == [("Ann", 2, "p01:2"), ("Tom", 2, "p01:2")]  # then by name
+    assert found == [("Ann", 2, "p01.txt:2"), ("Tom", 2, "p01.txt:2")]  # then by name
     # every time a flagged name is said counts, cue or not ("Tom agreed" after "my son Tom")
-    assert ("Virgin", 1, "p01:2") in unlisted_mentions(both[:1], known=lambda name: False)
+    assert ("Virgin", 1, "p01.txt:2") in unlisted_mentions(both[:1], known=lambda name: False)
     assert unlisted_mentions(both, known=lambda name: name in {"Tom", "Ann"}) == []

@@ -446,7 +446,7 @@ def test_people_a_participant_mentions_are_warned_about_until_listed_then_hidden
     )
     (problem,) = unlisted_names(load_study(tmp_path))
     assert problem.path.name == "participants.csv" and problem.severity == "warning"
-    assert "Aoife (a:2)" in problem.message and "Tom (a:2)" in problem.message
+    assert "Aoife (a.txt:2)" in problem.message and "Tom (a.txt:2)" in problem.message
     assert "Imre" not in problem.message  # listed in b.txt's front matter
     assert "'mentioned' column" in problem.hint
     write(

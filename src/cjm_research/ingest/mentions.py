@@ -73,10 +73,10 @@ def mentioned_names(texts: Iterable[str]) -> Counter[str]:
 def unlisted_mentions(
     transcripts: Iterable[Transcript], known: Callable[[str], bool]
 ) -> list[tuple[str, int, str]]:
-    """(name, times, first segment id) of every person participants mention whom ``known`` does
-    not know, most mentioned first. A word the interviewers say in two interviews or more is
-    left out: that is the brand or product of the guide ("How did you find Brightwave?"); a
-    name they echo in one interview ("What happened after Pat died?") is the participant's."""
+    """(name, times, ``file:line`` where first said) of every person participants mention whom
+    ``known`` does not know, most mentioned first. A word the interviewers say in two interviews
+    or more is left out: that is the brand or product of the guide ("How did you find
+    Brightwave?"); a name they echo in one interview ("after Pat died?") is the participant's."""
     transcripts = list(transcripts)
     asked = Counter(
         word
@@ -93,7 +93,8 @@ def unlisted_mentions(
     for transcript, turn in said:
         for name in mentioned_names([turn.text]):
             if asked[name] < 2 and not known(name):
-                first.setdefault(name, transcript.segment_id(turn))
+                # where a researcher opens the file to look: its name and line
+                first.setdefault(name, f"{transcript.path.name}:{turn.line}")
     if not first:
         return []
     # Once a name is known to be a person's, every time it is said counts, cue or not.
