@@ -249,6 +249,8 @@ def test_a_moment_reads_the_same_with_or_without_a_touchpoint():
 
 def test_a_valence_that_rounds_to_zero_has_no_minus_sign():
     assert [signed(v) for v in (-0.001, 0.0, -0.37, 0.5)] == ["+0.00", "+0.00", "−0.37", "+0.50"]
+    # an interval bound keeps the sign that says whether it crosses zero
+    assert [signed(v, keep_sign=True) for v in (-0.004, 0.0, -0.37)] == ["−0.004", "+0.00", "−0.37"]
 
 
 def test_one_complaint_naming_two_channels_is_one_pain_point_for_both_teams(table):

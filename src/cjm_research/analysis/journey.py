@@ -489,9 +489,12 @@ def moment_text(
     return f"{where(stage, touchpoint)}: {said} (mean valence {signed(mean_valence)})"
 
 
-def signed(value: float) -> str:
+def signed(value: float, keep_sign: bool = False) -> str:
     """A valence as a report prints it: two decimals, always signed, a true minus sign ("+0.00",
-    never "−0.00", for what rounds to zero)."""
+    never "−0.00", for what rounds to zero). ``keep_sign``: a value that rounds to zero keeps a
+    third decimal and its sign ("−0.005"), for an interval bound whose sign is the point."""
+    if keep_sign and value and round(value, 2) == 0:
+        return f"{value:+.3f}".replace("-", "\u2212")
     return f"{round(value, 2) + 0.0:+.2f}".replace("-", "\u2212")
 
 

@@ -93,7 +93,8 @@ def stage_intro(journey: Journey, stage: str) -> tuple[str, str]:
         if low <= -1 and high >= 1:
             sentence += " (too few segments for a 95 % interval narrower than the whole scale)"
         elif not math.isnan(low):
-            sentence += f" (95 % interval {signed(low)} to {signed(high)})"
+            # a bound that rounds to zero keeps its sign: "+0.00" hid an interval crossing zero
+            sentence += f" (95 % interval {signed(low, True)} to {signed(high, True)})"
         sentence += f"; {share_text(point)}."
         if _disagree(point, journey.neutral_band):
             sentence += " The emotions and the valence disagree here: read the quotes."
