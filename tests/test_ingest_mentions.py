@@ -18,9 +18,9 @@ def test_names_are_found_where_a_person_is_meant_and_titles_are_skipped():
     # named after their role, or by their name; a contraction is no name
     more = mentioned_names(
         ["Then an agent, Mateo, came. The trainer, Tayo, was great. Her name was Lurdes.",
-         "One called Don't Touch. I asked Pat's sister."]
+         "One called Don't Touch. I asked Pat's sister. The girls on the counter, Linda and Sue."]
     )  # fmt: skip
-    assert set(more) == {"Mateo", "Tayo", "Lurdes", "Pat"}
+    assert set(more) == {"Mateo", "Tayo", "Lurdes", "Pat", "Linda", "Sue"}
     # "Jo said" opens a sentence, where a capital says nothing ("Nobody said"): not taken
     assert "Jo" not in found and "Monday" not in found
 

@@ -31,10 +31,17 @@ _KIN = (
     r"cousin|niece|nephew|friend|mate|colleague|boss|manager|neighbour|neighbor|flatmate|"
     r"housemate|landlord|landlady|kid|kids|child|baby|dog|cat)"
 )
+_GROUP = (
+    r"(?:girls|ladies|guys|lads|staff|women|men|people|agents|advisers|advisors|team|nurses)"
+    r"(?:\s+(?:on|at|in|behind)\s+the\s+\w+)?"
+)
 _CUES = [
     re.compile(rf"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir)\s+(?:\w+\s+)?{_KIN},?\s+{_NAME}\b"),
     re.compile(rf"\b(?:called|named)\s+{_NAME}\b(?!\s+(?:me|them|us|him|her|it|back|up))"),
     re.compile(rf"\b{_ROLE},\s+{_NAME}\b"),
+    # "the girls on the counter, Linda and Pat": both names
+    re.compile(rf"\b{_GROUP},\s+{_NAME}\s+and\s+[A-Z]"),
+    re.compile(rf"\b{_GROUP},\s+[A-Z][a-z]+\s+and\s+{_NAME}\b"),
     re.compile(rf"\b(?:[Nn]ame was|[Nn]ame is|[Nn]ame's)\s+{_NAME}\b"),
     re.compile(rf"\b(?:spoke|talked|speaking|talking|chatted)\s+(?:to|with)\s+{_NAME}\b"),
     re.compile(
