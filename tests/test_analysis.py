@@ -367,6 +367,16 @@ def test_a_stage_leans_negative_only_when_its_interval_crosses_zero():
     assert curve_reading(point(-0.5, float("nan"), float("nan")), 0.075) == "negative"  # n = 1
 
 
+def test_a_short_answer_that_needs_its_question_is_quoted_last():
+    rows = pd.DataFrame(
+        [
+            row("a", "P1", "usage", "", -0.9, "Every day. Sometimes two times a day."),
+            row("b", "P2", "usage", "", -0.2, "The app logs me out every time I switch."),
+        ]
+    )
+    assert [q.segment_id for q in pick_quotes(rows, 2)] == ["b", "a"]
+
+
 def test_a_mostly_negative_stage_is_quoted_mostly_negatively():
     rows = pd.DataFrame(
         [row(f"n{i}", f"P{i}", "help", "", -0.3) for i in range(4)]

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+#: Fewer words than this and a quote needs its question to be understood: used last.
+QUOTE_WORDS = 8
 #: A stage code at this confidence or more may stand for its stage in the quotes before others;
 #: below it the coder is right less than half the time (README: the review flag).
 SURE_STAGE = 0.5
@@ -67,7 +69,8 @@ def pick_quotes(
 ) -> list[Quote]:
     """Up to ``limit`` quotes: the most emotionally intense, spread across participants first.
 
-    Very short turns ("Yeah.") make poor evidence, so turns under six words are used only when
+    Short turns ("Yeah.", "Every day. Sometimes two times a day.": they need their question)
+    make poor evidence, so turns under ``QUOTE_WORDS`` words are used only when
     nothing longer exists; nor does a turn whose stage the coder doubts (confidence under
     ``SURE_STAGE``: right less than half the time) stand for the stage while a surer one can.
     Turns in ``avoid`` (quoted elsewhere in the report) come after every other long, sure one.
@@ -80,7 +83,7 @@ def pick_quotes(
     words = rows["text"].str.split().str.len()
     confidence = rows["stage_confidence"].fillna(0)
     ranked = rows.assign(
-        _long=words >= 6,
+        _long=words >= QUOTE_WORDS,
         _sure=confidence >= SURE_STAGE,
         _fresh=~rows["segment_id"].isin(list(avoid)),
         _strength=rows["valence"].abs() + confidence / 2,
