@@ -198,3 +198,11 @@ def test_changes_name_a_turned_verdict_and_a_top_pain_points_wider_reach(journey
     assert "the same interviews, coded differently" in said
     assert f"(was {now['pain_participants'][top] + 1})." in said
     assert changes(now, now, BOOK) == []
+
+
+def test_a_verdict_only_more_or_less_sure_is_no_news(journey):
+    now = snapshot(journey)
+    now["stages"]["help"].update(n=4, reading="leans negative")
+    point = now["stages"]["help"]
+    before = {**now, "stages": {"help": {**point, "reading": "negative"}}}
+    assert changes(before, now, BOOK) == []

@@ -308,7 +308,10 @@ def changes(
             continue
         delta = now["mean_valence"] - then["mean_valence"]
         # A verdict that changed (neutral → negative) is news even when the mean moved little.
-        turned = bool(then.get("reading")) and then.get("reading") != now.get("reading")
+        # ("negative" and "leans negative" are one verdict, less or more sure)
+        verdict_then = str(then.get("reading") or "").removeprefix("leans ")
+        verdict_now = str(now.get("reading") or "").removeprefix("leans ")
+        turned = bool(verdict_then) and verdict_then != verdict_now
         if abs(delta) >= SHIFT or turned:
             # Not "improved": the people did not feel differently. The sample changed, or the
             # same words were coded differently (a review, a new coder).
