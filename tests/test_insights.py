@@ -206,3 +206,13 @@ def test_a_verdict_only_more_or_less_sure_is_no_news(journey):
     point = now["stages"]["help"]
     before = {**now, "stages": {"help": {**point, "reading": "negative"}}}
     assert changes(before, now, BOOK) == []
+
+
+def test_changes_say_when_another_moment_leads_what_to_fix_first(journey):
+    now = snapshot(journey)
+    before = {**now, "pain_points": ["tell/web", *now["pain_points"]]}
+    assert "The top pain point is now Phone during Help (was Website during Tell)." in changes(
+        before, now, BOOK
+    )
+    split = {**now, "pain_points": ["help/phone;web"]}  # the same moment, split: no news
+    assert not any(s.startswith("The top pain point") for s in changes(split, now, BOOK))

@@ -333,16 +333,23 @@ def changes(
             f"The journey's low point moved: {codebook.label('stages', then_low)} → "
             f"{codebook.label('stages', now_low)}."
         )
+
+    def moment(key: str) -> str:
+        stage, _, touchpoint = key.partition("/")
+        label = codebook.label("touchpoints", touchpoint) if touchpoint else ""
+        return where(codebook.label("stages", stage), label)
+
+    # What What to fix first leads with, when it is another moment now.
+    then_top, now_top = previous.get("pain_points", [])[:1], current["pain_points"][:1]
+    if then_top and now_top and not _pairs(then_top[0]) & _pairs(now_top[0]):
+        said.append(f"The top pain point is now {moment(now_top[0])} (was {moment(then_top[0])}).")
     # The top pain points' reach, when it changed: the figure the summary leads with.
     then_reach = previous.get("pain_participants", {})
     for key in current["pain_points"][:3]:
         now_n, then_n = current.get("pain_participants", {}).get(key), then_reach.get(key)
         if then_n is not None and now_n is not None and now_n != then_n:
-            stage, _, touchpoint = key.partition("/")
-            label = codebook.label("touchpoints", touchpoint) if touchpoint else ""
             said.append(
-                f"{where(codebook.label('stages', stage), label)} is now raised by "
-                f"{plural(now_n, 'participant')} (was {then_n})."
+                f"{moment(key)} is now raised by {plural(now_n, 'participant')} (was {then_n})."
             )
     # By stage and touchpoint, not by the moment's key: "Phone support and Email" splitting in
     # two is no new problem.
