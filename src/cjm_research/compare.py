@@ -311,7 +311,7 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
             sentences.append(
                 f"{label} matters more to {_names(c, high)} ({_percent(row.high_share)} of "
                 f"their segments each) than to {_names(c, low)} "
-                f"({_percent(row.low_share)}), {times}."
+                f"({_percent(row.low_share)}), {times}{_between(c, row.touchpoint, high + low)}."
             )
             continue
         sentences.append(
@@ -342,7 +342,8 @@ def _alike(c: Comparison, touchpoint: str, share: float) -> list[str]:
 
 
 def _also(c: Comparison, alike: list[str], named: str) -> str:
-    """ " (as little for Jo)": the others ``alike`` beside the one ``named``."""
+    """The others ``alike`` beside the one ``named``, as a sentence adds them ("as little for
+    Jo")."""
     others = [p for p in alike if p != named]
     return f" (as little for {_names(c, others)})" if others else ""
 
