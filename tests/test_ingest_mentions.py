@@ -21,6 +21,8 @@ def test_names_are_found_where_a_person_is_meant_and_titles_are_skipped():
          "One called Don't Touch. I asked Pat's sister. The girls on the counter, Linda and Sue."]
     )  # fmt: skip
     assert set(more) == {"Mateo", "Tayo", "Lurdes", "Pat", "Linda", "Sue"}
+    # opening a sentence, before what people do ("Nobody would" is no one)
+    assert set(mentioned_names(["Ok. Deji would never ring you. Nobody would."])) == {"Deji"}
     # "Jo said" opens a sentence, where a capital says nothing ("Nobody said"): not taken
     assert "Jo" not in found and "Monday" not in found
 
@@ -45,3 +47,14 @@ def test_unlisted_mentions_leave_out_known_names_and_what_the_interviewer_also_s
     # every time a flagged name is said counts, cue or not ("Tom agreed" after "my son Tom")
     assert ("Virgin", 1, "p01.txt:2") in unlisted_mentions(both[:1], known=lambda name: False)
     assert unlisted_mentions(both, known=lambda name: name in {"Tom", "Ann"}) == []
+
+
+def test_a_word_also_written_in_lower_case_is_no_name(tmp_path):
+    path = tmp_path / "p03.txt"
+    path.write_text(
+        "Interviewer: Which pot?\nAmy: The one called Car. I saved for a car, a new car.\n"
+        "Interviewer: And?\nAmy: My boss Imre helped.\n",
+        encoding="utf-8",
+    )
+    found = unlisted_mentions([read_transcript(path)], known=lambda name: False)
+    assert [name for name, _, _ in found] == ["Imre"]

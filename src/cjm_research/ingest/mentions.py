@@ -56,6 +56,12 @@ _CUES = [
         rf"(?<![.!?]\s)(?<!^)\b{_NAME}\s+(?:said|says|told me|asked me|explained|"
         r"rang me|called me|emailed me)\b"
     ),
+    # "Pat would never ring you": opening a sentence too, where "Nobody said" is weeded out by
+    # the words it is also written as in lower case (``unlisted_mentions``)
+    re.compile(
+        rf"(?:^|[.!?]\s+){_NAME}\s+(?:would|wouldn't|never|always|told|asked|rang|called|"
+        r"emailed|texted|helped|sorted|explained|showed|promised|kept)\b"
+    ),
 ]
 #: Capitalised words the cues catch that are never people.
 _NOT_NAMES = frozenset(
@@ -63,7 +69,9 @@ _NOT_NAMES = frozenset(
     "February March April May June July August September October November December Christmas "
     "Easter God Google Amazon Apple Facebook Instagram Twitter Reddit Trustpilot Which Then "
     "And But So Yes No Yeah Okay Oh Well The This That They She He We You It Customer Support "
-    "Service Sales Team Someone Somebody Everyone Nobody English Dr Mr Mrs Ms Miss".split()
+    "Service Sales Team Someone Somebody Everyone Nobody English Dr Mr Mrs Ms Miss One Two "
+    "Three Four Five Anyone Anybody Everybody Nothing Something Everything Who What Where When "
+    "Why How There Here Mine Nobody Neither Both Each Either Staff People".split()
 )
 
 
@@ -97,9 +105,11 @@ def unlisted_mentions(
     )
     first: dict[str, str] = {}
     said = [(t, turn) for t in transcripts for turn in t.participant_turns]
+    # A word also written in lower case twice is a word, not a name ("Car", "Loop", "Delivery").
+    lower = Counter(w for _, turn in said for w in re.findall(r"\b[a-z]+\b", turn.text))
     for transcript, turn in said:
         for name in mentioned_names([turn.text]):
-            if asked[name] < 2 and not known(name):
+            if asked[name] < 2 and lower[name.lower()] < 2 and not known(name):
                 # where a researcher opens the file to look: its name and line
                 first.setdefault(name, f"{transcript.path.name}:{turn.line}")
     if not first:
