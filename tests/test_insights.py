@@ -216,3 +216,13 @@ def test_changes_say_when_another_moment_leads_what_to_fix_first(journey):
     )
     split = {**now, "pain_points": ["help/phone;web"]}  # the same moment, split: no news
     assert not any(s.startswith("The top pain point") for s in changes(split, now, BOOK))
+
+
+def test_changes_name_delights_that_came_or_went(journey):
+    now = {**snapshot(journey), "delights": ["tell/"]}
+    before = {**now, "delights": ["help/web"]}
+    said = changes(before, now, BOOK)
+    assert "New delight: Tell, no touchpoint named." in said
+    assert "No longer a delight: Website during Help." in said
+    older = {k: v for k, v in now.items() if k != "delights"}  # a snapshot from before
+    assert not any("delight" in s for s in changes(older, now, BOOK))

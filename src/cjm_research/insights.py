@@ -263,6 +263,7 @@ def snapshot(journey: Journey) -> dict[str, Any]:
         "pain_points": [
             f"{r.stage}/{r.touchpoint}" for r in journey.priorities.itertuples(index=False)
         ],
+        "delights": [f"{r.stage}/{r.touchpoint}" for r in journey.delights.itertuples(index=False)],
         # how many raised each, for the top ones' reach to be compared
         "pain_participants": {
             f"{r.stage}/{r.touchpoint}": int(r.participants)
@@ -356,6 +357,15 @@ def changes(
     touchpoints = {c.id for c in codebook.touchpoints}
     then_pairs = {pair for key in previous.get("pain_points", []) for pair in _pairs(key)}
     now_pairs = {pair for key in current["pain_points"] for pair in _pairs(key)}
+    # Delights by the same rule, the top ones only (an older snapshot has none: nothing said).
+    if "delights" in previous:
+        then_joy = {pair for key in previous["delights"] for pair in _pairs(key)}
+        now_joy = {pair for key in current.get("delights", []) for pair in _pairs(key)}
+        for heading, keys, known in (
+            ("New delight", current.get("delights", [])[:3], then_joy),
+            ("No longer a delight", previous["delights"][:3], now_joy),
+        ):
+            said += [f"{heading}: {moment(k)}." for k in keys if not _pairs(k) & known]
     for heading, keys, known in (
         ("New pain point", current["pain_points"], then_pairs),
         ("No longer a pain point", previous.get("pain_points", []), now_pairs),
