@@ -21,6 +21,11 @@ def test_names_are_found_where_a_person_is_meant_and_titles_are_skipped():
          "One called Don't Touch. I asked Pat's sister. The girls on the counter, Linda and Sue."]
     )  # fmt: skip
     assert set(more) == {"Mateo", "Tayo", "Lurdes", "Pat", "Linda", "Sue"}
+    # any script; staff named after a role with words between; "Bill" after a husband
+    assert set(
+        mentioned_names(["My daughter Siân came. Different girl this time, Amira. A young lad, "
+                         "Jordan, fixed it. Then Ayşe from the shop rang."])
+    ) == {"Siân", "Amira", "Jordan", "Ayşe"}  # fmt: skip
     # opening a sentence, before what people do ("Nobody would" is no one)
     assert set(mentioned_names(["Ok. Deji would never ring you. Nobody would."])) == {"Deji"}
     # "Jo said" opens a sentence, where a capital says nothing ("Nobody said"): not taken
@@ -58,3 +63,11 @@ def test_a_word_also_written_in_lower_case_is_no_name(tmp_path):
     )
     found = unlisted_mentions([read_transcript(path)], known=lambda name: False)
     assert [name for name, _, _ in found] == ["Imre"]
+    # a cue that leaves no doubt wins over the word: "my husband Bill", though bills are paid
+    path.write_text(
+        "Interviewer: And?\nAmy: My husband Bill paid the bill, the second bill.\n",
+        encoding="utf-8",
+    )
+    assert [n for n, _, _ in unlisted_mentions([read_transcript(path)], lambda n: False)] == [
+        "Bill"
+    ]

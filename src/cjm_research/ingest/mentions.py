@@ -14,8 +14,9 @@ from cjm_research.model import INTERVIEWER, Transcript
 
 # A title before the name is skipped ("Dr Patel", "Mrs. Khan"): the name is what identifies.
 # Not a contraction's first part ("Don't", "Won't"); a possessive ("Pat's") is a name.
+# Letters of any script ("Siân", "Ayşe"); that it is capitalised is checked after (``_is_name``).
 _NAME = (
-    r"(?:(?:Dr|Mr|Mrs|Ms|Miss)\.?\s+)?([A-Z][a-z]+(?:[-'][A-Z][a-z]+)?)"
+    r"(?:(?:Dr|Mr|Mrs|Ms|Miss)\.?\s+)?([^\W\d_]+(?:[-'](?=[A-ZÀ-ÖØ-Þ])[^\W\d_]+)?)"
     r"(?!['’](?:t|ll|re|ve|d|m)\b)"
 )
 #: People met in a service, named after the role ("an agent, Mateo, came", "the trainer, Tayo").
@@ -23,7 +24,7 @@ _ROLE = (
     r"(?:agent|adviser|advisor|trainer|instructor|coach|person|lady|man|woman|girl|guy|bloke|"
     r"chap|rep|representative|manager|nurse|driver|engineer|technician|receptionist|consultant|"
     r"clerk|assistant|banker|teller|doctor|dentist|vet|therapist|physio|designer|fitter|"
-    r"installer|courier|planner|broker|surveyor|estate agent)"
+    r"installer|courier|planner|broker|surveyor|estate agent|lad|boy|fella|fellow|gentleman)"
 )
 _KIN = (
     r"(?:wife|husband|partner|boyfriend|girlfriend|fiancée?|son|daughter|mum|mom|mother|dad|"
@@ -35,14 +36,20 @@ _GROUP = (
     r"(?:girls|ladies|guys|lads|staff|women|men|people|agents|advisers|advisors|team|nurses)"
     r"(?:\s+(?:on|at|in|behind)\s+the\s+\w+)?"
 )
-_CUES = [
+#: Cues that leave no doubt a person is meant: their names are reported even when the word is
+#: also an everyday one ("my husband Bill").
+_STRONG = [
     re.compile(rf"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir)\s+(?:\w+\s+)?{_KIN},?\s+{_NAME}\b"),
-    re.compile(rf"\b(?:called|named)\s+{_NAME}\b(?!\s+(?:me|them|us|him|her|it|back|up))"),
-    re.compile(rf"\b{_ROLE},\s+{_NAME}\b"),
+    # "an agent, Mateo,", "a young lad, Jordan,", "different girl this time, Amira"
+    re.compile(rf"\b{_ROLE}(?:\s+\w+){{0,3}},\s+{_NAME}\b"),
     # "the girls on the counter, Linda and Pat": both names
-    re.compile(rf"\b{_GROUP},\s+{_NAME}\s+and\s+[A-Z]"),
-    re.compile(rf"\b{_GROUP},\s+[A-Z][a-z]+\s+and\s+{_NAME}\b"),
+    re.compile(rf"\b{_GROUP},\s+{_NAME}\s+and\s+\w"),
+    re.compile(rf"\b{_GROUP},\s+\w+\s+and\s+{_NAME}\b"),
     re.compile(rf"\b(?:[Nn]ame was|[Nn]ame is|[Nn]ame's)\s+{_NAME}\b"),
+]
+_CUES = [
+    *_STRONG,
+    re.compile(rf"\b(?:called|named)\s+{_NAME}\b(?!\s+(?:me|them|us|him|her|it|back|up))"),
     re.compile(rf"\b(?:spoke|talked|speaking|talking|chatted)\s+(?:to|with)\s+{_NAME}\b"),
     re.compile(
         rf"\b(?:asked|told|emailed|texted|messaged|rang|phoned|gave|showed|sent|helped|thanked|"
@@ -75,13 +82,18 @@ _NOT_NAMES = frozenset(
 )
 
 
-def mentioned_names(texts: Iterable[str]) -> Counter[str]:
-    """Names that turn up where a person is meant, with how often, across ``texts``."""
+def _is_name(word: str) -> bool:
+    """Capitalised and no more ("Siân", "O'Neill"; not "it", "BBC")."""
+    return word[0].isupper() and word[1:2].islower() and word not in _NOT_NAMES
+
+
+def mentioned_names(texts: Iterable[str], cues: list[re.Pattern[str]] = _CUES) -> Counter[str]:
+    """Names that turn up where a person is meant (``cues``), with how often, across ``texts``."""
     found: Counter[str] = Counter()
     for text in texts:
         # one mention however many cues frame it ("my husband Tom said")
-        places = {(m.group(1), m.start(1)) for cue in _CUES for m in cue.finditer(text)}
-        found.update(name for name, _ in places if name not in _NOT_NAMES)
+        places = {(m.group(1), m.start(1)) for cue in cues for m in cue.finditer(text)}
+        found.update(name for name, _ in places if _is_name(name))
     return found
 
 
@@ -100,16 +112,19 @@ def unlisted_mentions(
             w
             for turn in t.turns
             if turn.role == INTERVIEWER
-            for w in re.findall(r"[A-Z][a-z]+", turn.text)
+            for w in re.findall(r"[^\W\d_]+", turn.text)
+            if _is_name(w)
         }
     )
     first: dict[str, str] = {}
     said = [(t, turn) for t in transcripts for turn in t.participant_turns]
     # A word also written in lower case twice is a word, not a name ("Car", "Loop", "Delivery").
-    lower = Counter(w for _, turn in said for w in re.findall(r"\b[a-z]+\b", turn.text))
+    lower = Counter(w for _, turn in said for w in re.findall(r"\b[^\W\d_A-Z]+\b", turn.text))
     for transcript, turn in said:
+        sure = mentioned_names([turn.text], _STRONG)
         for name in mentioned_names([turn.text]):
-            if asked[name] < 2 and lower[name.lower()] < 2 and not known(name):
+            common = asked[name] >= 2 or lower[name.lower()] >= 2
+            if (name in sure or not common) and not known(name):
                 # where a researcher opens the file to look: its name and line
                 first.setdefault(name, f"{transcript.path.name}:{turn.line}")
     if not first:
