@@ -14,6 +14,7 @@ import pandas as pd
 
 from cjm_research.analysis import (
     MIN_EVIDENCE,
+    MIN_MOMENT_WORDS,
     NO_TOUCHPOINT,
     SURE_EMOTION,
     Journey,
@@ -287,8 +288,10 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             f"Pain points are stage × touchpoint moments with valence at or below "
             f"{signed(journey.moment_valences[0])}, delights at or above "
             f"{signed(journey.moment_valences[1])} (set for the coder that coded them), coded "
-            "with a negative (or positive) emotion unless the rules coder coded them; "
-            "touchpoints named in exactly the same segments make one moment. Pain points are "
+            "with a negative (or positive) emotion unless the rules coder coded them, from "
+            f'turns of {MIN_MOMENT_WORDS} words or more (a "Yeah." is no evidence of a '
+            "moment); touchpoints named in exactly the same segments make one moment. Pain "
+            "points are "
             "ranked by priority (the share of participants who voiced one times how negative it "
             "was), in the summary, the map and What to fix first alike; delights by how many "
             "participants voiced them.",
