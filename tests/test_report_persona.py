@@ -310,6 +310,12 @@ def test_a_delight_that_is_also_a_pain_point_says_so():
     summary = summarise(build_journey(table, BOOK, "p"), str)
     assert summary.delights[0].endswith("— also a pain point: experiences differed")
     assert not summary.delights[1].endswith("experiences differed")
+    # one person on both sides: no two experiences to tell apart
+    table.loc[1, "participant_id"] = "P1"
+    summary = summarise(build_journey(table, BOOK, "p"), str)
+    assert summary.delights[0].endswith(
+        "— also a pain point, for the same participants: mixed feelings"
+    )
 
 
 def test_a_quote_shows_its_emotion_only_when_the_machine_is_sure_of_it():

@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -484,13 +485,25 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
             for s, r in lower.sort_values("mean_valence").iterrows()
         )
 
-    painful = {
-        pair
-        for row in journey.pain_points.itertuples(index=False)
-        for pair in moment_pairs(row.stage, row.touchpoint)
-    }
+    segments = journey.segments
+    person = dict(zip(segments["segment_id"], segments["participant_id"], strict=True))
+    painful: dict[tuple[str, str], set[str]] = {}  # each painful pair → who voiced it
+    for row in journey.pain_points.itertuples(index=False):
+        for pair in moment_pairs(row.stage, row.touchpoint):
+            painful.setdefault(pair, set()).update(str(person.get(s)) for s in row.evidence)
 
-    def lines(table: pd.DataFrame, mixed: set[tuple[str, str]] | None = None) -> list[str]:
+    def also_painful(row: Any) -> str:
+        """A moment both painful and delightful: fix it or protect it? Both. For whom?"""
+        pairs = moment_pairs(row.stage, row.touchpoint) & set(painful)
+        if not pairs:
+            return ""
+        pained = set().union(*(painful[p] for p in pairs))
+        pleased = {str(person.get(s)) for s in row.evidence}
+        if pained == pleased:  # the same people felt both: no two groups to tell apart
+            return " — also a pain point, for the same participants: mixed feelings"
+        return " — also a pain point: experiences differed"
+
+    def lines(table: pd.DataFrame, mixed: bool = False) -> list[str]:
         return [
             moment_text(
                 stage(row.stage, row.stage),
@@ -499,12 +512,7 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
                 int(row.participants),
                 segments=int(row.segments),
             )
-            # A moment both painful and delightful for some: fix it or protect it? Both.
-            + (
-                " — also a pain point: experiences differed"
-                if mixed and moment_pairs(row.stage, row.touchpoint) & mixed
-                else ""
-            )
+            + (also_painful(row) if mixed else "")
             for row in table.head(top).itertuples(index=False)
         ]
 
@@ -533,7 +541,7 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
         ),
         lowest=low,
         pain_points=lines(journey.pain_points),
-        delights=lines(journey.delights, painful),
+        delights=lines(journey.delights, mixed=True),
         no_pain_points=(
             "No segment of this persona was coded with valence at or below "
             f"{signed(journey.moment_valences[0])}."
