@@ -353,34 +353,30 @@ def changes(
                 f"{moment(key)} is now raised by {plural(now_n, 'participant')} (was {then_n})."
             )
     # By stage and touchpoint, not by the moment's key: "Phone support and Email" splitting in
-    # two is no new problem.
+    # two is no new problem. Delights the same way, the top ones only (an older snapshot has
+    # none: nothing said of them).
     touchpoints = {c.id for c in codebook.touchpoints}
-    then_pairs = {pair for key in previous.get("pain_points", []) for pair in _pairs(key)}
-    now_pairs = {pair for key in current["pain_points"] for pair in _pairs(key)}
-    # Delights by the same rule, the top ones only (an older snapshot has none: nothing said).
-    if "delights" in previous:
-        then_joy = {pair for key in previous["delights"] for pair in _pairs(key)}
-        now_joy = {pair for key in current.get("delights", []) for pair in _pairs(key)}
+
+    def came_and_went(
+        kind: str, then_keys: list[str], now_keys: list[str], top: int | None = None
+    ) -> None:
+        """Moments of ``kind`` new or gone (among the ``top`` of each run, when given)."""
+        then_pairs = {pair for key in then_keys for pair in _pairs(key)}
+        now_pairs = {pair for key in now_keys for pair in _pairs(key)}
         for heading, keys, known in (
-            ("New delight", current.get("delights", [])[:3], then_joy),
-            ("No longer a delight", previous["delights"][:3], now_joy),
+            (f"New {kind}", now_keys[:top], then_pairs),
+            (f"No longer a {kind}", then_keys[:top], now_pairs),
         ):
-            said += [f"{heading}: {moment(k)}." for k in keys if not _pairs(k) & known]
-    for heading, keys, known in (
-        ("New pain point", current["pain_points"], then_pairs),
-        ("No longer a pain point", previous.get("pain_points", []), now_pairs),
-    ):
-        for key in [k for k in keys if not _pairs(k) & known][:5]:
-            stage, _, touchpoint = key.partition("/")
-            label = codebook.label("touchpoints", touchpoint) if touchpoint else ""
-            # gone because its code left the codebook, not because customers stopped saying it
-            removed = stage not in codebook.stage_ids or bool(
-                set(split_codes(touchpoint)) - touchpoints
-            )
-            said.append(
-                f"{heading}: {where(codebook.label('stages', stage), label)}"
-                + (" (its code is no longer in the codebook)." if removed else ".")
-            )
+            for key in [k for k in keys if not _pairs(k) & known][:5]:
+                stage, _, named = key.partition("/")
+                # gone because its code left the codebook, not because customers stopped
+                lost = stage not in codebook.stage_ids or set(split_codes(named)) - touchpoints
+                gone = " (its code is no longer in the codebook)" if lost else ""
+                said.append(f"{heading}: {moment(key)}{gone}.")
+
+    if "delights" in previous:
+        came_and_went("delight", previous["delights"], current.get("delights", []), top=3)
+    came_and_went("pain point", previous.get("pain_points", []), current["pain_points"])
     return said
 
 
