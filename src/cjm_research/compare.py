@@ -334,11 +334,15 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
     return sentences
 
 
+def _shares(c: Comparison, touchpoint: str) -> list[tuple[str, float]]:
+    """(persona, share of its segments) for ``touchpoint``, in the personas' order."""
+    rows = c.touchpoint_shares[c.touchpoint_shares["touchpoint"] == touchpoint]
+    return list(zip(rows["persona"], rows["share"], strict=True))
+
+
 def _alike(c: Comparison, touchpoint: str, share: float) -> list[str]:
     """The personas whose share of ``touchpoint`` prints as ``share`` does (ties named alike)."""
-    rows = c.touchpoint_shares[c.touchpoint_shares["touchpoint"] == touchpoint]
-    return [p for p, s in zip(rows["persona"], rows["share"], strict=True)
-            if _percent(s) == _percent(share)]  # fmt: skip
+    return [p for p, s in _shares(c, touchpoint) if _percent(s) == _percent(share)]
 
 
 def _also(c: Comparison, alike: list[str], named: str) -> str:
@@ -350,9 +354,7 @@ def _also(c: Comparison, alike: list[str], named: str) -> str:
 
 def _between(c: Comparison, touchpoint: str, named: list[str]) -> str:
     """The personas a sentence did not name, with their shares: "(Sam: 12%)"."""
-    rows = c.touchpoint_shares[c.touchpoint_shares["touchpoint"] == touchpoint]
-    shares = zip(rows["persona"], rows["share"], strict=True)
-    rest = [f"{c.name(p)}: {_percent(s)}" for p, s in shares if p not in named]
+    rest = [f"{c.name(p)}: {_percent(s)}" for p, s in _shares(c, touchpoint) if p not in named]
     return f" ({'; '.join(rest)})" if rest else ""
 
 

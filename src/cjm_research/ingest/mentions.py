@@ -47,8 +47,8 @@ _STRONG = [
     re.compile(rf"\b{_GROUP},\s+\w+\s+and\s+{_NAME}\b"),
     re.compile(rf"\b(?:[Nn]ame was|[Nn]ame is|[Nn]ame's)\s+{_NAME}\b"),
 ]
-_CUES = [
-    *_STRONG,
+#: Cues that usually mean a person ("spoke to Hao"), but may frame a thing ("called Car").
+_LOOSE = [
     re.compile(rf"\b(?:called|named)\s+{_NAME}\b(?!\s+(?:me|them|us|him|her|it|back|up))"),
     re.compile(rf"\b(?:spoke|talked|speaking|talking|chatted)\s+(?:to|with)\s+{_NAME}\b"),
     re.compile(
@@ -70,6 +70,7 @@ _CUES = [
         r"emailed|texted|helped|sorted|explained|showed|promised|kept)\b"
     ),
 ]
+_CUES = [*_STRONG, *_LOOSE]
 #: Capitalised words the cues catch that are never people.
 _NOT_NAMES = frozenset(
     "I Mum Mom Dad Nan Gran Monday Tuesday Wednesday Thursday Friday Saturday Sunday January "
@@ -121,8 +122,8 @@ def unlisted_mentions(
     # A word also written in lower case twice is a word, not a name ("Car", "Loop", "Delivery").
     lower = Counter(w for _, turn in said for w in re.findall(r"\b[^\W\d_A-Z]+\b", turn.text))
     for transcript, turn in said:
-        sure = mentioned_names([turn.text], _STRONG)
-        for name in mentioned_names([turn.text]):
+        sure, loose = mentioned_names([turn.text], _STRONG), mentioned_names([turn.text], _LOOSE)
+        for name in sure | loose:
             common = asked[name] >= 2 or lower[name.lower()] >= 2
             if (name in sure or not common) and not known(name):
                 # where a researcher opens the file to look: its name and line
