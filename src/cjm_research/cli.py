@@ -226,9 +226,8 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     """Inter-coder agreement between coded tables or coders of a study."""
     from collections import Counter
 
-    import pandas as pd
-
     from cjm_research.agreement import compute_agreement, format_agreement, resolve_coders
+    from cjm_research.coding.human import unknown_codes
     from cjm_research.run.batch import code_study, study_cache
     from cjm_research.study import study_codebook
 
@@ -241,14 +240,10 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     codebook = study_codebook(root)
     result = compute_agreement(tables, codebook, uncoded=args.uncoded)
     for name, table in tables.items():  # a code the codebook lost still counts: say so
-        for column, dimension in (("stage", "stages"), ("touchpoints", "touchpoints"),
-                                  ("emotion", "emotions")):  # fmt: skip
-            known = {c.id for c in codebook.dimension(dimension)}
-            cells = table.get(column, pd.Series(dtype=str)).fillna("").astype(str)
-            for code, n in Counter(c for v in cells for c in v.split(";") if c).items():
-                if code not in known:
-                    _say(f"note: {name}: {column} {code!r} is not in the codebook ({n} turns); "
-                         "counted as a category of its own")  # fmt: skip
+        unknown = Counter((column, code) for _, column, code in unknown_codes(table, codebook))
+        for (column, code), n in unknown.items():
+            _say(f"note: {name}: {column} {code!r} is not in the codebook ({n} turns); "
+                 "counted as a category of its own")  # fmt: skip
     return _print_result(format_agreement(result), result.to_dict(), args.json)
 
 

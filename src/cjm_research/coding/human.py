@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -351,6 +352,22 @@ def codes_outside(latest: pd.DataFrame, codebook: Codebook) -> list[str]:
     return [str(problem) for problem in outside_problems(latest, codebook)]
 
 
+#: The code columns of a coded table, by codebook dimension.
+CODE_COLUMNS = {"stages": "stage", "touchpoints": "touchpoints", "emotions": "emotion"}
+
+
+def unknown_codes(table: pd.DataFrame, codebook: Codebook) -> Iterator[tuple[int, str, str]]:
+    """(row position, column, code) of every code in ``table`` that ``codebook`` lacks."""
+    for dimension, column in CODE_COLUMNS.items():
+        if column not in table:
+            continue
+        known = {c.id for c in codebook.dimension(dimension)}
+        for n, value in enumerate(table[column].fillna("").astype(str)):
+            yield from (
+                (n, column, code) for code in value.split(";") if code and code not in known
+            )
+
+
 def outside_problems(
     latest: pd.DataFrame, codebook: Codebook, root: Path | str = "."
 ) -> list[Problem]:
@@ -358,16 +375,10 @@ def outside_problems(
     warning per coder and code, on the line of its first turn: the reports leave those codes out
     (a stage's turns are in no stage, a touchpoint is in no count), and say so nowhere else."""
     found: dict[tuple[str, str, str], list[int | None]] = {}
-    columns = {"stages": "stage", "touchpoints": "touchpoints", "emotions": "emotion"}
-    lines = latest["_line"] if "_line" in latest else pd.Series(None, index=latest.index)
-    for dimension, column in columns.items():
-        known = {c.id for c in codebook.dimension(dimension)}
-        for coder, value, line in zip(
-            latest["coder"], latest[column].fillna("").astype(str), lines, strict=True
-        ):
-            for code in filter(None, value.split(";")):
-                if code not in known:
-                    found.setdefault((str(coder), column, code), []).append(line)
+    coders = latest["coder"].astype(str).to_numpy()
+    lines = latest["_line"].to_numpy() if "_line" in latest else [None] * len(latest)
+    for n, column, code in unknown_codes(latest, codebook):
+        found.setdefault((coders[n], column, code), []).append(lines[n])
     return [
         Problem(
             WARNING,

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -32,7 +32,6 @@ from cjm_research.coding.human import (
     outside_problems,
     placement_problems,
     read_human_codes,
-    study_problems,
 )
 from cjm_research.evaluate import expected_stage_accuracy
 from cjm_research.exceptions import CJMInputError
@@ -57,7 +56,7 @@ from cjm_research.run.notebooks import (
     run_cross_persona,
     run_persona,
 )
-from cjm_research.study import Study, work_dir
+from cjm_research.study import Problem, Study, work_dir
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +79,8 @@ class Coded:
     segments: pd.DataFrame
     machine: pd.DataFrame
     orphans: pd.DataFrame
+    #: what it warned of the researchers' codes (codes the codebook lacks, codes placed nowhere)
+    warnings: list[str] = field(default_factory=list)
 
 
 def code_study(
@@ -113,9 +114,16 @@ def code_study(
     if progress is not None:
         progress(f"coding with the {machine_coder.name} coder")
     human = read_human_codes(study.root)
-    if progress is not None and len(human):
-        for problem in outside_problems(latest_human_codes(human), study.codebook, study.root):
-            progress(f"warning: {problem.display(study.root)}")
+    warned: list[str] = []
+
+    def warn(problems: list[Problem]) -> None:
+        for problem in problems:
+            warned.append(problem.display(study.root))
+            if progress is not None:
+                progress(f"warning: {warned[-1]}")
+
+    if len(human):
+        warn(outside_problems(latest_human_codes(human), study.codebook, study.root))
     machine, coded = code_with_cache(
         study.transcripts,
         machine_coder,
@@ -144,10 +152,9 @@ def code_study(
             f"the machine expects about {share:.0%} of its {n} stage decisions to be right "
             "(its calibrated confidence; review export --next shows those it doubts most)"
         )
-    if progress is not None and len(human):  # moved with a renamed file's words, or placed nowhere
-        for problem in placement_problems(human, machine, study.root):
-            progress(f"warning: {problem.display(study.root)}")
-    return Coded(merged, machine, orphans)
+    if len(human):  # codes moved with a renamed file's words, or placed nowhere
+        warn(placement_problems(human, machine, study.root))
+    return Coded(merged, machine, orphans, warned)
 
 
 def study_cache(root: Path | str) -> Path:
@@ -411,7 +418,7 @@ def run_reports(
         batch,
         manifest,
         {"coding": coding_seconds, "total": time.perf_counter() - started},
-        named,
+        [*coded.warnings, *named],
     )
     return batch
 
@@ -577,14 +584,14 @@ def write_manifest(
     warnings: Sequence[str] = (),
 ) -> Path:
     """``work/manifest.json``: what was built from what, with versions and timings, and the
-    warnings (beside the human codes' ``warnings``) a re-run with nothing to build says again."""
+    ``warnings`` the run gave, which a re-run with nothing to build says again."""
     manifest.extra = {
         "study": str(study.root),
         "codebook": {"name": study.codebook.name, "version": study.codebook.version},
         "inputs": sorted(str(t.path.relative_to(study.root)) for t in study.transcripts),
         "skipped": batch.skipped_files,
         # the same files give the same warnings: a re-run with nothing to build says them again
-        "warnings": [p.display(study.root) for p in study_problems(study)] + list(warnings),
+        "warnings": list(warnings),
         "seconds": {name: round(value, 2) for name, value in seconds.items()},
     }
     return mf.write_manifest(work, manifest)
