@@ -84,10 +84,9 @@ _NOTE_WORDS = frozenset(
 )
 
 
-def _note_name(label: str) -> str:
-    """The person a role label's note names ("Interviewer (Jane Whitlock)" → "Jane Whitlock"),
-    else "": Zoom and Teams labels carry the interviewer's name there."""
-    base, note = split_label(label)
+def _note_name(base: str, note: str) -> str:
+    """The person a role label's ``note`` names ("Interviewer (Jane Whitlock)" → "Jane
+    Whitlock"), else "": Zoom and Teams labels carry the interviewer's name there."""
     words = note.split()
     if not (base and note and is_generic_label(base) and _NOTE_NAME.match(note)):
         return ""
@@ -102,7 +101,7 @@ def name_variants(name: str) -> list[str]:
     a role ("Interviewer (Jane Whitlock)" → Jane Whitlock …)."""
     base, note = split_label(name)
     if note:
-        return name_variants(_note_name(name) or base)
+        return name_variants(_note_name(base, note) or base)
     words = [w.strip(".,") for w in name.split()]
     words = [w for w in words if w]
     if not words or is_generic_label(name):
