@@ -18,6 +18,7 @@ import yaml
 
 from cjm_research.analysis import (
     MIN_EVIDENCE,
+    UNASSIGNED,
     Journey,
     Quote,
     curve_reading,
@@ -202,7 +203,7 @@ def generated_insights(
                 # A lead, not a solution: the data says where it hurts, not what would help.
                 opportunity=(
                     f"Read the quotes with the {row.owner} team and decide what would help"
-                    if row.owner and row.owner != "unassigned"
+                    if row.owner and row.owner != UNASSIGNED
                     else "Name an owner, read the quotes and decide what would help"
                     if row.touchpoint
                     # No channel named: the problem itself, or the event that brought them
@@ -212,7 +213,7 @@ def generated_insights(
                 ),
                 stage=row.stage,
                 touchpoint=row.touchpoint,
-                owner=row.owner if row.owner != "unassigned" else "",
+                owner=row.owner if row.owner != UNASSIGNED else "",
                 kind=GENERATED,
                 participants=int(row.participants),
                 evidence=evidence,

@@ -35,6 +35,8 @@ NEUTRAL_BANDS = {"semantic": 0.075, "rules": 0.2}
 MOMENT_VALENCES = {"semantic": (-0.15, 0.2), "rules": (-0.25, 0.35)}
 #: A pain point or delight rests on turns of at least this many words.
 MIN_MOMENT_WORDS = 6
+#: The owner of a pain point no team owns (no touchpoint named, or no ``owner`` in the codebook).
+UNASSIGNED = "unassigned"
 #: How a moment without a touchpoint is named, in every section and on the map.
 NO_TOUCHPOINT = "no touchpoint named"
 
@@ -528,7 +530,7 @@ def priorities(
 
     def owner(touchpoints: str) -> str:
         named = dict.fromkeys(owners.get(t, "") for t in split_codes(touchpoints))
-        return ", ".join(o for o in named if o) or "unassigned"
+        return ", ".join(o for o in named if o) or UNASSIGNED
 
     table = pains.assign(
         owner=pains["touchpoint"].map(owner),

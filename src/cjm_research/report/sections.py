@@ -18,6 +18,7 @@ from cjm_research.analysis import (
     MIN_MOMENT_WORDS,
     NO_TOUCHPOINT,
     SURE_EMOTION,
+    UNASSIGNED,
     Journey,
     Quote,
     curve_reading,
@@ -334,10 +335,6 @@ def priority_table(journey: Journey, codebook: Codebook, top: int = TOP_PRIORITI
         },
         columns=["#", "Stage", "Touchpoint", "Team", "Participants", "Mean valence", "Priority"],
     )
-
-
-#: The "By team" group of top priorities no team owns (no touchpoint named, or no ``owner``).
-UNASSIGNED = "unassigned"
 
 
 def team_items(journey: Journey, codebook: Codebook) -> dict[str, list[str]]:
