@@ -260,8 +260,10 @@ def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Partici
         problems.append(Problem.from_error(exc))
         return {}
     for pid, participant in list(participants.items()):
-        if participant.file and not names_a_file(root, posix_name(participant.file)):
+        found = not participant.file or names_a_file(root, posix_name(participant.file))
+        if not found:
             on_disk = case_match(root, posix_name(participant.file))
+            found = bool(on_disk)
             if on_disk:
                 problems.append(
                     Problem(WARNING, path, participant.line or None,
@@ -280,7 +282,7 @@ def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Partici
                     "write dates as 2026-03-12 (12/03/2026 could be March or December)",
                 )
             )
-        if participant.file and not names_a_file(root, posix_name(participant.file)):
+        if not found:
             problems.append(
                 Problem(
                     WARNING,
