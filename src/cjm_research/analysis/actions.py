@@ -23,7 +23,7 @@ _IRREGULAR = frozenset(
 #: Verbs of thinking, feeling and being: what customers felt or were, not what they did.
 _NOT_ACTIONS = frozenset(
     "was were had did thought felt liked loved hated wanted needed wished hoped guessed supposed "
-    "seemed realised realized assumed expected meant used mentioned said guessed worried "
+    "seemed realised realized assumed expected meant used mentioned said worried "
     "enjoyed preferred noticed remembered forgot imagined reckoned".split()
 )
 #: Words that end the object of an action: a new clause starts.
@@ -41,6 +41,7 @@ _TRAILING = frozenset(
 _DETERMINERS = frozenset("the a an my our their his her your this that its".split())
 #: Adverbs that leave a phrase hanging when they end it ("got straight [through]").
 _HANGING = frozenset("straight right just even still only".split())
+_NO_END = _TRAILING | _HANGING  # words no phrase ends on
 #: After "got": a state, not an action ("got really ill", "got so annoyed").
 _STATES = frozenset(
     "really so very quite bit ill sick angry annoyed worried upset confused nervous scared cross "
@@ -94,7 +95,7 @@ def actions_in(text: str) -> list[tuple[str, str]]:
                     words.pop()
                 break
         while words and (
-            words[-1].lower() in _TRAILING | _HANGING
+            words[-1].lower() in _NO_END
             or (_modifies(words[-1].lower()) and len(words) > 1)  # "sat down one [evening]"
             or (
                 words[-1].lower().endswith("ing")
