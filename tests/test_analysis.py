@@ -91,6 +91,44 @@ def test_emotion_curve_band_is_students_t_interval(table):
     assert math.isnan(curve.loc["tell", "ci_low"])  # one segment: no band
 
 
+def test_the_interval_counts_people_not_segments():
+    # The audit's case: three segments, two of them one person's, within 0.04 of each other:
+    # a segment-level t (2 df) called it sure; two people give one degree of freedom.
+    valences = [-0.17, -0.14, -0.13]
+    coded = pd.DataFrame(
+        {"stage": ["use"] * 3, "valence": valences, "participant_id": ["a", "b", "b"]}
+    )
+    point = emotion_curve(coded, ["use"]).loc["use"]
+    mean = sum(valences) / 3
+    summed = [valences[0] - mean, valences[1] + valences[2] - 2 * mean]  # per person
+    half = 12.706 * math.sqrt(sum(d * d for d in summed) * 2 / 1 / 9)
+    assert point["participants"] == 2
+    assert point["ci_high"] == pytest.approx(mean + half)
+    assert point["ci_high"] > 0  # no longer "surely negative"
+    one = coded.assign(participant_id="a")  # one person: no interval at all
+    assert math.isnan(emotion_curve(one, ["use"]).loc["use", "ci_high"])
+    # One segment per person is Student's t interval of the mean, as before.
+    each = coded.assign(participant_id=["a", "b", "c"])
+    sd = pd.Series(valences).std()
+    expected = mean + 4.303 * sd / math.sqrt(3)
+    assert emotion_curve(each, ["use"]).loc["use", "ci_high"] == pytest.approx(expected)
+
+
+def test_the_low_point_is_not_two_peoples_few_turns():
+    # "buy": three close segments from two people; "help": fourteen from seven, a little higher.
+    rows = [row("a:1", "P1", "buy", "web", -0.17)]
+    rows += [row(f"b:{n}", "P2", "buy", "web", v) for n, v in ((1, -0.14), (2, -0.13))]
+    valences = (-0.2, -0.05, -0.15, -0.1, -0.2, -0.05, -0.1) * 2
+    people = [f"Q{n % 7}" for n in range(14)]
+    pairs = enumerate(zip(people, valences, strict=True))
+    rows += [row(f"h:{n}", p, "help", "phone", v) for n, (p, v) in pairs]
+    journey = build_journey(pd.DataFrame(rows), BOOK, "p")
+    curve = journey.emotion_curve
+    assert curve.loc["buy", "mean_valence"] < curve.loc["help", "mean_valence"]
+    assert curve.loc["buy", "participants"] == 2 and curve.loc["help", "participants"] == 7
+    assert journey.lowest_stage == "help"
+
+
 def test_emotion_curve_shows_the_highs_and_lows_a_mean_hides():
     valences = [-0.9, -0.8, 0.05, 0.0, 0.1, 0.02, 0.6, 0.04, 0.3]  # a mean near zero
     coded = pd.DataFrame({"stage": ["help"] * len(valences), "valence": valences})

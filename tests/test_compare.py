@@ -42,6 +42,29 @@ _ROWS = [
 ]
 
 
+def _records(rows: list[tuple[str, str, str, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(
+        [
+            {
+                "segment_id": f"{participant.lower()}:{i}",
+                "interview_id": participant.lower(),
+                "participant_id": participant,
+                "persona_id": persona,
+                "speaker": participant,
+                "role": "participant",
+                "text": f"turn {i}",
+                "stage": stage,
+                "touchpoints": touchpoints,
+                "emotion": "neutral",
+                "valence": valence,
+                "stage_confidence": 0.8,
+                "coder": "auto:rules@1",
+            }
+            for i, (persona, participant, stage, touchpoints, valence) in enumerate(rows)
+        ]
+    ).reindex(columns=list(COLUMNS))
+
+
 def make_table() -> pd.DataFrame:
     """Two personas of two participants; an interviewer turn that must be ignored."""
     records = [
@@ -93,7 +116,8 @@ def test_curves_are_tidy_in_codebook_order_with_low_evidence_flags(comparison):
     assert row.loc[("a", "awareness"), "low_evidence"]  # two segments
     assert not row.loc[("b", "awareness"), "low_evidence"]
     assert row.loc[("b", "usage"), "n"] == 0 and math.isnan(row.loc[("b", "usage"), "mean_valence"])
-    half = 4.303 * 0.1 / math.sqrt(3)  # Student t, 2 df
+    # P3's two segments and P4's one: two voices, t with 1 df, cluster-robust variance
+    half = 12.706 * math.sqrt(((0.4 - 0.5) + (0.5 - 0.5)) ** 2 * 2 * 2 / 9)
     assert row.loc[("b", "purchase"), "ci_low"] == pytest.approx(0.5 - half)
 
 
@@ -104,7 +128,9 @@ def test_divergence_ranks_stages_by_spread_among_personas_with_evidence(comparis
     assert purchase["spread"] == pytest.approx(1.0)
     assert (purchase["lowest"], purchase["highest"]) == ("a", "b")
     assert (purchase["lowest_n"], purchase["highest_n"]) == (3, 3)
-    assert purchase["separated"]  # ±0.11 intervals around −0.5 and +0.5
+    # ±0.11 around −0.5 and +0.5 if segments were the units; two people each are two voices,
+    # one degree of freedom: the intervals overlap however close each person's segments are
+    assert not purchase["separated"]
     support = d.iloc[1]
     assert support["spread"] == pytest.approx(0.1)
     assert not support["separated"]
@@ -113,6 +139,15 @@ def test_divergence_ranks_stages_by_spread_among_personas_with_evidence(comparis
     assert rest["spread"].isna().all()
     assert list(rest["stage"]) == ["awareness", "consideration", "onboarding", "usage", "advocacy"]
     assert d.set_index("stage").loc["awareness", "compared"] == 1
+
+
+def test_divergence_separates_what_enough_people_say_apart():
+    rows = [("a", f"A{n}", "purchase", "", v) for n, v in enumerate((-0.6, -0.4, -0.5, -0.45))]
+    rows += [("b", f"B{n}", "purchase", "", v) for n, v in enumerate((0.4, 0.6, 0.5, 0.55))]
+    table = make_table()
+    table = pd.concat([table.iloc[:0], _records(rows)], ignore_index=True)
+    divergence = compare_personas(table, make_codebook()).divergence.set_index("stage")
+    assert divergence.loc["purchase", "separated"]
 
 
 def test_touchpoint_shares_and_differences(comparison):
@@ -151,17 +186,21 @@ def test_touchpoint_evidence_needs_enough_participants():
 
 def test_summary_names_the_widest_stage_and_touchpoint_with_numbers(comparison):
     sentences = summary_sentences(comparison, make_codebook())
+    # two people each side: the intervals overlap however far apart the means
     assert sentences[0] == (
-        "The journeys diverge most in Purchase: Ann at −0.50 (n = 3) against Bo at +0.50 "
-        "(n = 3), a spread of 1.00 on the −1 to +1 scale; their 95 % intervals do not overlap."
+        "The widest gap is in Purchase: Ann at −0.50 (n = 3) against Bo at +0.50 (n = 3), a "
+        "spread of 1.00 on the −1 to +1 scale; the intervals overlap, so treat the gap as a "
+        "lead, not a difference."
     )
-    # Support's intervals overlap: a gap, not a difference
-    assert any(s.startswith("A narrower gap is in Support") for s in sentences)
-    assert not any("also differ" in s for s in sentences)
+    # Support's spread (0.10) is narrower than the neutral band (±0.075): no gap at all
+    assert "Support: the personas' means spread less than the neutral band's width" in " ".join(
+        sentences
+    )
+    assert not any("also differ" in s or "narrower gap" in s for s in sentences)
     assert (
-        "Delivery matters more to Ann than to Bo: 38% of their segments mention it (3 segments "
-        "from 2 participants) against 0% (0 segments) for Bo, while Bo never mentions it."
-        in sentences
+        "Delivery comes up more often for Ann than for Bo: 38% of their segments mention it "
+        "(3 segments from 2 participants) against 0% (0 segments) for Bo, while Bo never "
+        "mentions it." in sentences
     )
     assert not any(s.startswith("Chat") for s in sentences)
     assert sentences[-1].startswith("Too little evidence to compare Awareness, Consideration")
@@ -170,7 +209,7 @@ def test_summary_names_the_widest_stage_and_touchpoint_with_numbers(comparison):
 def test_text_tables_for_word_and_html(comparison):
     stages = stage_table(comparison).set_index("Stage")
     assert list(stages.columns) == ["Ann", "Bo", "Spread"]
-    assert stages.loc["Purchase", "Ann"] == "−0.50 negative (n = 3) · 2 of 2 participants"
+    assert stages.loc["Purchase", "Ann"] == "−0.50 leans negative (n = 3) · 2 of 2 participants"
     assert stages.loc["Awareness", "Ann"].endswith("· low evidence")
     assert stages.loc["Usage", "Bo"] == "—" and stages.loc["Awareness", "Spread"] == "—"
     assert stages.loc["Purchase", "Spread"] == "1.00"
@@ -181,7 +220,7 @@ def test_text_tables_for_word_and_html(comparison):
         "Most": "Ann: 38%",
         "Least": "Bo: 0%",
         "Difference": "38 points",
-        "Ratio": "none for Bo",
+        "Ratio": "—",
     }
 
 
@@ -261,8 +300,17 @@ def test_the_same_count_is_no_difference_to_claim(comparison):
         }
     )
     same = replace(comparison, touchpoint_differences=touchpoint_differences(shares))
-    assert not any("matters more" in s for s in summary_sentences(same, make_codebook()))
+    assert not any("comes up more" in s for s in summary_sentences(same, make_codebook()))
     assert touchpoint_table(same, make_codebook()).empty  # nor a row "setting them apart"
+    # The same count in a persona of 50 segments and one of 170 is a difference of shares: the
+    # audit's Delivery, in a figure ranked second and missing from the table and summary.
+    shares["segments"], shares["share"] = [7, 7], [7 / 50, 7 / 170]
+    small = replace(
+        comparison, touchpoint_shares=shares, touchpoint_differences=touchpoint_differences(shares)
+    )
+    said = " ".join(summary_sentences(small, make_codebook()))
+    assert "Delivery comes up more often for Ann than for Bo: 14% of their segments" in said
+    assert list(touchpoint_table(small, make_codebook())["Touchpoint"]) == ["Delivery"]
 
 
 def test_touchpoints_apart_are_ordered_by_the_difference_as_printed():
@@ -293,9 +341,12 @@ def test_a_persona_that_names_a_touchpoint_as_often_as_the_highest_is_named_with
     both = pd.concat([table, twin], ignore_index=True)
     c = compare_personas(both, make_codebook(), names={"a": "Ann", "b": "Bo", "c": "Cy"})
     said = " ".join(summary_sentences(c, make_codebook()))
-    assert "Delivery matters more to Ann and Cy (38% of their segments each) than to Bo" in said
+    assert (
+        "Delivery comes up more often for Ann and Cy (38% of their segments each) than for Bo"
+        in said
+    )
     row = touchpoint_table(c, make_codebook()).set_index("Touchpoint").loc["Delivery"]
-    assert row["Most"] == "Ann and Cy: 38%" and row["Ratio"] == "none for Bo"
+    assert row["Most"] == "Ann and Cy: 38%" and row["Least"] == "Bo: 0%" and row["Ratio"] == "—"
     # a third persona between the two a sentence compares is given with its share
     twin.loc[twin["touchpoints"] == "delivery", "touchpoints"] = ["", "delivery"]
     c = compare_personas(
@@ -303,5 +354,5 @@ def test_a_persona_that_names_a_touchpoint_as_often_as_the_highest_is_named_with
         names={"a": "Ann", "b": "Bo", "c": "Cy"},
     )  # fmt: skip
     delivery = next(s for s in summary_sentences(c, make_codebook()) if s.startswith("Delivery"))
-    assert delivery.startswith("Delivery matters more to Ann than to Bo")
+    assert delivery.startswith("Delivery comes up more often for Ann than for Bo")
     assert delivery.endswith("while Bo never mentions it (Cy: 25%).")

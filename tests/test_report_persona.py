@@ -244,8 +244,8 @@ def test_the_low_point_is_the_stage_surely_lowest_not_a_thin_one_reaching_neutra
     low = summarise(thin, str).lowest
     assert low.startswith("The journey is at its lowest in Support: mean valence −0.48 (negative)")
     assert low.endswith(
-        " Onboarding reads lower (−0.60) on 5 segments, less surely: its 95 % interval reaches "
-        "+0.02, against −0.36 here."
+        " Onboarding reads lower (−0.60) on 5 segments from 2 participants, less surely: its "
+        "95 % interval reaches +0.02, against −0.36 here."
     )
 
 
@@ -295,7 +295,7 @@ def test_an_interval_as_wide_as_the_scale_is_not_printed_as_one():
     curve = journey.emotion_curve.copy()
     curve.loc["onboarding", ["ci_low", "ci_high"]] = [-1.0, 1.0]
     sentence, _ = stage_intro(replace(journey, emotion_curve=curve), "onboarding")
-    assert "too few segments for a 95 % interval narrower than the whole scale" in sentence
+    assert "too few participants for a 95 % interval narrower than the whole scale" in sentence
     assert "interval −1.00 to +1.00" not in sentence
 
 

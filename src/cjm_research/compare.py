@@ -28,8 +28,10 @@ from cjm_research.segments import split_codes
 #: A touchpoint difference is reported only when the persona it matters to has this many
 #: participants mentioning it: one talkative participant is an anecdote, not a persona trait.
 MIN_PARTICIPANTS = 2
-#: ... and said "matters more" only when it is this many times as common in that persona's
-#: segments and named in more of them: 4 against 4 segments (24 % against 19 %) is no difference.
+#: ... and said to come up more often only when it is this many times as common in that
+#: persona's segments: 4 against 4 segments (24 % against 19 %) is no difference. (Not also "in
+#: more segments than the other side": that held a small persona's 7 of 50 segments to a large
+#: one's 7 of 170, against the shares the comparison is made of.)
 MIN_RATIO = 1.5
 
 
@@ -277,19 +279,35 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
     c = comparison
     sentences = []
     diverging = c.divergence.dropna(subset=["spread"]).head(top)
+    # A spread narrower than the neutral band (−band … +band) is no gap: both means could read
+    # neutral. The widest is still named, as such; the others are only listed.
+    width = 2 * max((j.neutral_band for j in c.journeys.values()), default=0.0)
+    within: list[str] = []
     for rank, row in enumerate(diverging.itertuples()):
+        label = c.stage_labels.get(row.stage, row.stage)
         # "Differ" only where the intervals say so: a gap within the noise is a lead.
         if row.separated:
             opening = "The journeys diverge most in" if rank == 0 else "They also differ in"
             gap = "; their 95 % intervals do not overlap"
+        elif row.spread < width and rank > 0:
+            within.append(label)
+            continue
+        elif row.spread < width:
+            opening = "The widest spread is in"
+            gap = f", narrower than the neutral band ({width:.2f} wide): no gap to speak of"
         else:
             opening = "The widest gap is in" if rank == 0 else "A narrower gap is in"
             gap = "; the intervals overlap, so treat the gap as a lead, not a difference"
         sentences.append(
-            f"{opening} {c.stage_labels.get(row.stage, row.stage)}: {c.name(row.lowest)} "
+            f"{opening} {label}: {c.name(row.lowest)} "
             f"at {signed(row.lowest_valence)} (n = {row.lowest_n}) against "
             f"{c.name(row.highest)} at {signed(row.highest_valence)} "
             f"(n = {row.highest_n}), a spread of {row.spread:.2f} on the −1 to +1 scale{gap}."
+        )
+    if within:
+        sentences.append(
+            f"{' and '.join(within)}: the personas' means spread less than the neutral band's "
+            f"width ({width:.2f}), no gap to speak of."
         )
     if diverging.empty:
         sentences.append(
@@ -307,15 +325,15 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
             if math.isfinite(row.ratio)
             else f"while {_names(c, low)} never mention{'s' if len(low) == 1 else ''} it"
         )
-        if len(high) > 1:  # "more to Pat than to Sam" while Jo names it as often as Pat
+        if len(high) > 1:  # "more for Pat than for Sam" while Jo names it as often as Pat
             sentences.append(
-                f"{label} matters more to {_names(c, high)} ({_percent(row.high_share)} of "
-                f"their segments each) than to {_names(c, low)} "
+                f"{label} comes up more often for {_names(c, high)} ({_percent(row.high_share)} "
+                f"of their segments each) than for {_names(c, low)} "
                 f"({_percent(row.low_share)}), {times}{_between(c, row.touchpoint, high + low)}."
             )
             continue
         sentences.append(
-            f"{label} matters more to {c.name(row.high)} than to {_names(c, low)}: "
+            f"{label} comes up more often for {c.name(row.high)} than for {_names(c, low)}: "
             f"{_percent(row.high_share)} of their "
             f"segments mention it ({plural(int(row.high_segments), 'segment')} from "
             f"{plural(int(row.high_participants), 'participant')}) against "
@@ -364,12 +382,9 @@ def _names(c: Comparison, personas: list[str]) -> str:
 
 
 def touchpoints_apart(differences: pd.DataFrame) -> pd.DataFrame:
-    """The touchpoint differences a report may call a difference: enough evidence, named in more
-    segments by the persona it matters to, and ``MIN_RATIO`` times as often."""
-    material = (differences["ratio"] >= MIN_RATIO) & (
-        differences["high_segments"] > differences["low_segments"]
-    )
-    apart = differences[differences["enough_evidence"] & material]
+    """The touchpoint differences a report may call a difference: enough evidence on the side it
+    comes up more for, and ``MIN_RATIO`` times as often there."""
+    apart = differences[differences["enough_evidence"] & (differences["ratio"] >= MIN_RATIO)]
     # Largest difference first as the reader sees it: in points of the shares as printed.
     printed = (apart["high_share"] * 100).round() - (apart["low_share"] * 100).round()
     return apart.loc[printed.sort_values(ascending=False, kind="stable").index]
@@ -396,11 +411,9 @@ def touchpoint_table(comparison: Comparison, codebook: Codebook, top: int = 10) 
                 plural(round(h * 100) - round(lo * 100), "point")
                 for h, lo in zip(strong["high_share"], strong["low_share"], strict=True)
             ],
-            # infinite: the least persona never names it (a third may well: not "only them")
-            "Ratio": [
-                f"{r:.1f}×" if math.isfinite(r) else f"none for {_names(c, _alike(c, t, 0.0))}"
-                for t, r in zip(strong["touchpoint"], strong["ratio"], strict=True)
-            ],
+            # infinite: the least persona never names it (its 0 % is in Least; a third persona
+            # may name it, so not "only them"), and a persona's name wrapped the narrow column
+            "Ratio": [f"{r:.1f}×" if math.isfinite(r) else "—" for r in strong["ratio"]],
         }
     )
 
@@ -481,9 +494,10 @@ GUIDES = {
         "For each touchpoint, the persona whose segments mention it most often against the one "
         "mentioning it least, as a share of each persona's coded segments. Listed when the "
         f"higher side rests on at least {MIN_EVIDENCE} segments from "
-        f"{plural(MIN_PARTICIPANTS, 'participant')}, in more segments than the lower side and at "
-        f"least {MIN_RATIO:g} times as often (a small difference between large shares is left "
-        "out); largest difference first."
+        f"{plural(MIN_PARTICIPANTS, 'participant')} and it comes up at least {MIN_RATIO:g} times "
+        "as often there (a small difference between large shares is left out); largest "
+        "difference first. How often a touchpoint comes up is not how much it hurts: see each "
+        "persona's What to fix first."
     ),
     "no_touchpoints": "No touchpoint is mentioned often enough by any persona to compare.",
     "stages": (
@@ -524,7 +538,8 @@ def methodology(comparison: Comparison, codebook: Codebook) -> tuple[list[str], 
     measures = [
         "Valence runs from −1 (very negative) to +1 (very positive); a persona's emotion in a "
         "stage is the mean valence of its segments there, with Student's t 95 % interval "
-        "mean ± t·sd/√n (n − 1 degrees of freedom).",
+        "over its participants (cluster-robust: one person's many segments are one voice; "
+        "one degree of freedom fewer than the participants).",
         "The spread of a stage is the highest minus the lowest persona mean, among personas with "
         f"at least {MIN_EVIDENCE} segments in the stage; stages with fewer than two such "
         "personas are not ranked.",

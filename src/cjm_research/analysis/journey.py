@@ -82,7 +82,9 @@ class Journey:
         curve = self.emotion_curve[self.emotion_curve["n"] >= MIN_EVIDENCE]
         if curve.empty:
             return None
-        ranked = curve.assign(bound=curve["ci_high"].fillna(curve["mean_valence"]))
+        # One participant's stage has no interval: it is sure of nothing, so it ranks last
+        # (among stages all of one participant, as when a persona has one, the mean decides).
+        ranked = curve.assign(bound=curve["ci_high"].fillna(1.0))
         return str(ranked.sort_values(["bound", "mean_valence"], kind="stable").index[0])
 
 
@@ -219,6 +221,15 @@ def share_text(point: pd.Series) -> str:
     return said.replace("%", " %")
 
 
+def evidence(point: pd.Series) -> str:
+    """``3 segments from 2 participants``: what a stage's reading (``emotion_curve``) rests on,
+    the people beside the segments, since two people's turns are two voices however many."""
+    said = plural(int(point["n"]), "segment")
+    if "participants" in point.index and int(point["participants"]) > 0:
+        said += f" from {plural(int(point['participants']), 'participant')}"
+    return said
+
+
 def valence_reading(value: float, band: float) -> str:
     """``negative``, ``neutral`` or ``positive``: how a valence reads with the coder's band."""
     if value < -band:
@@ -303,10 +314,12 @@ def emotion_curve(
     on average, against 0.09 by valence outside the band; positive 0.09 against 0.20). Without
     ``signs``, valence outside the neutral ``band`` decides.
 
-    The band is Student's t interval of the mean (±t·sd/√n, t for n − 1 degrees of freedom), NaN
-    where n < 2: with one segment there is no spread to speak of, and the report says so rather
-    than drawing one. (A stage rests on a handful of segments: the normal approximation's ±1.96
-    made two segments look conclusive.)
+    The band is Student's t interval of the mean with the participants as its units
+    (:func:`people_interval`): three segments from two people are two voices, not three, and
+    a stage one person spoke of has no interval at all. (A stage rests on a handful of segments:
+    the normal approximation's ±1.96 made two segments look conclusive, and counting one
+    person's turns as independent made two people look like a finding.) Without a
+    ``participant_id`` column each segment counts as its own participant.
     """
     valence = pd.to_numeric(coded["valence"], errors="coerce")
     if signs is None:
@@ -327,12 +340,33 @@ def emotion_curve(
         }
     ).reindex(stages)
     curve["n"] = curve["n"].fillna(0).astype(int)
-    n = curve["n"].where(curve["n"] > 1)
-    half = (n - 1).map(t_critical, na_action="ignore") * curve["sd"] / n.pow(0.5)
+    people = coded["participant_id"] if "participant_id" in coded else coded.index.to_series()
+    half, voices = people_interval(valence, coded["stage"], people)
+    curve["participants"] = voices.reindex(stages).fillna(0).astype(int)
+    half = half.reindex(stages)
     curve["ci_low"] = (curve["mean_valence"] - half).clip(lower=-1)
     curve["ci_high"] = (curve["mean_valence"] + half).clip(upper=1)
     curve.index.name = "stage"
     return curve
+
+
+def people_interval(
+    valence: pd.Series, stage: pd.Series, people: pd.Series
+) -> tuple[pd.Series, pd.Series]:
+    """Per stage, the half-width of the 95 % interval of the mean valence with participants as
+    the units, and how many participants that is. The variance is the cluster-robust one (CR1:
+    each participant's summed deviations from the stage mean, squared, × G/(G − 1) / n²) and t
+    has G − 1 degrees of freedom, G the participants; NaN where G < 2. When every participant
+    gave one segment it is Student's t interval of the mean, ±t·sd/√n."""
+    rows = pd.DataFrame({"stage": stage.to_numpy(), "who": people.to_numpy(), "v": valence})
+    rows = rows.dropna(subset=["v"])
+    deviation = rows["v"] - rows.groupby("stage")["v"].transform("mean")
+    summed = deviation.groupby([rows["stage"], rows["who"]]).sum()
+    g = summed.groupby(level=0).size().astype(float)
+    n = rows.groupby("stage").size().astype(float)
+    variance = (summed**2).groupby(level=0).sum() * g / (g - 1) / n**2
+    critical = (g - 1).where(g > 1).map(t_critical, na_action="ignore")
+    return critical * variance.pow(0.5), g.astype(int)
 
 
 # Student's t, two-sided 95 %, for 1 … 30 degrees of freedom.

@@ -22,6 +22,7 @@ from cjm_research.analysis import (
     Journey,
     Quote,
     curve_reading,
+    evidence,
     moment_pairs,
     moment_text,
     plural,
@@ -94,7 +95,9 @@ def stage_intro(journey: Journey, stage: str) -> tuple[str, str]:
         sentence += f" Mean valence {signed(mean)}, {curve_reading(point, journey.neutral_band)}"
         low, high = float(point["ci_low"]), float(point["ci_high"])
         if low <= -1 and high >= 1:
-            sentence += " (too few segments for a 95 % interval narrower than the whole scale)"
+            sentence += " (too few participants for a 95 % interval narrower than the whole scale)"
+        elif math.isnan(low) and int(point["n"]) > 1:
+            sentence += " (all from one participant: no interval)"
         elif not math.isnan(low):
             # a bound that rounds to zero keeps its sign: "+0.00" hid an interval crossing zero
             sentence += f" (95 % interval {signed(low, True)} to {signed(high, True)})"
@@ -284,9 +287,11 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             "as neutral (the coder's neutral band); the shares of negative and positive segments "
             "count those coded with a negative emotion (such as frustration or anxiety) or a "
             "positive one (such as joy or trust).",
-            "The 95 % interval is Student's t interval of the mean, mean ± t·sd/√n with n − 1 "
-            "degrees of freedom (wide on few segments, as it should be), cut at the −1 and +1 "
-            "ends of the scale; it is not shown for stages with a single segment.",
+            "The 95 % interval is Student's t interval of the mean with the participants as its "
+            "units (cluster-robust: one person's many segments are one voice), with one degree "
+            "of freedom fewer than the participants who spoke of the stage (wide on few people, "
+            "as it should be), cut at the −1 and +1 ends of the scale; it is not shown for "
+            "stages one participant spoke of.",
             f"Pain points are stage × touchpoint moments with valence at or below "
             f"{signed(journey.moment_valences[0])}, delights at or above "
             f"{signed(journey.moment_valences[1])} (set for the coder that coded them), coded "
@@ -466,8 +471,8 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
             f"lowest is {stage(lowest, lowest)}"
         )
         low = (
-            f"{opening}: mean valence {signed(mean)} ({reading}) over "
-            f"{plural(int(point['n']), 'segment')}, {share_text(point)}."
+            f"{opening}: mean valence {signed(mean)} ({reading}) over {evidence(point)}, "
+            f"{share_text(point)}."
         )
         # Stages whose mean is lower but less sure (``Journey.lowest_stage``), with why.
         curve = journey.emotion_curve
@@ -475,9 +480,9 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
         low += "".join(
             f" {stage(s, s)} reads lower ({signed(float(r['mean_valence']))}) on only "
             f"{plural(int(r['n']), 'segment')}."
-            if r["n"] < MIN_EVIDENCE
+            if r["n"] < MIN_EVIDENCE or math.isnan(float(r["ci_high"]))
             else f" {stage(s, s)} reads lower ({signed(float(r['mean_valence']))}) on "
-            f"{plural(int(r['n']), 'segment')}, less surely: its 95 % interval reaches "
+            f"{evidence(r)}, less surely: its 95 % interval reaches "
             f"{signed(float(r['ci_high']))}, against {signed(float(point['ci_high']))} here."
             for s, r in lower.sort_values("mean_valence").iterrows()
         )
