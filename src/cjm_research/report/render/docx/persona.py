@@ -61,6 +61,7 @@ class PersonaWriter(Writer):
         self.journey = journey
 
     def stage(self, stage: str) -> str:
+        """A stage's label as the persona's journey names it."""
         return self.journey.stage_labels.get(stage, stage)
 
 
