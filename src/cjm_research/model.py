@@ -196,3 +196,8 @@ class Codebook:
     def stage_ids(self) -> list[str]:
         """Stage ids in journey order."""
         return [c.id for c in self.stages]
+
+    @property
+    def valences(self) -> dict[str, float]:
+        """Each emotion's valence, 0 where the codebook gives none."""
+        return {c.id: c.valence or 0.0 for c in self.emotions}

@@ -98,7 +98,7 @@ class RulesCoder:
         self._stage_order = codebook.stage_ids
         self._touchpoint_order = [c.id for c in codebook.touchpoints]
         self._emotion_order = [c.id for c in codebook.emotions]
-        self._valence = {c.id: c.valence or 0.0 for c in codebook.emotions}
+        self._valence = codebook.valences
         self._neutral = next((c.id for c in codebook.emotions if c.valence == 0), "")
         self._model = shipped_model()
         self._mapping = codebook_mapping(codebook)

@@ -134,7 +134,7 @@ def code_study(
     )
     if progress is not None and cache is not None:
         progress(f"coded {coded} interviews, {len(study.transcripts) - coded} from the cache")
-    valences = {c.id: c.valence or 0.0 for c in study.codebook.emotions}
+    valences = study.codebook.valences
     merged, orphans = apply_human_codes(machine, human, valences)
     reviewed = merged[(merged["role"] == PARTICIPANT) & merged["coder"].map(is_human)]
     learned = code_with_review(study.transcripts, machine_coder, reviewed)
