@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from cjm_research import __version__
 from cjm_research.exceptions import CJMInputError
-from cjm_research.model import REPORT_FORMATS, UNCODED_POLICIES
+from cjm_research.model import EXECUTORS, REPORT_FORMATS, UNCODED_POLICIES
 
 # Each command imports what it needs when it runs: `cjm --help` and a no-change `cjm reports`
 # must not pay for pandas, matplotlib, onnxruntime or papermill.
@@ -370,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default STUDY/reports)")
     p.add_argument("--force", action="store_true", help="rebuild every report, changed or not")
     p.add_argument("--timeout", type=int, default=600, help="seconds per persona (default 600)")
-    p.add_argument("--executor", choices=("local", "dask"), default="local", help="where to run")
+    p.add_argument("--executor", choices=EXECUTORS, default="local", help="where to run")
     p.add_argument("--scheduler", help="dask scheduler ADDRESS (tcp://host:8786); none: local")
     p.add_argument(
         "--no-redact",

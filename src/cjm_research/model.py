@@ -19,6 +19,8 @@ INTERVIEWER = "interviewer"
 REPORT_FORMATS = ("docx", "html")
 #: How agreement treats units a coder left uncoded: drop them, or count "uncoded" as a code.
 UNCODED_POLICIES = ("exclude", "as-code")
+#: Where ``cjm reports --executor`` runs the notebooks (``run/executors.make_executor``).
+EXECUTORS = ("local", "dask")
 
 
 #: How people separate several codes in one cell (a review sheet, a gold file): ``;`` or ``,``.
