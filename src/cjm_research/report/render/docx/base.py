@@ -293,9 +293,3 @@ def new_section(report: Writer, *, landscape: bool) -> None:
         first = report.doc.sections[0]
         for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
             setattr(section, side, getattr(first, side))
-
-
-# ----------------------------------------------------------------------------------- sections
-
-
-# ------------------------------------------------------------------------ cross-persona report
