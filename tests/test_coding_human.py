@@ -10,10 +10,10 @@ from cjm_research.coding.human import (
     append_human_codes,
     apply_human_codes,
     coder_file,
-    codes_outside,
     follow_words,
     is_human,
     latest_human_codes,
+    outside_problems,
     placement_problems,
     read_human_codes,
     study_problems,
@@ -224,7 +224,8 @@ def test_codes_the_codebook_no_longer_has_are_named():
             coded_on("a:3", "z", "support"),
         ]
     )
-    assert codes_outside(latest_human_codes(human), load_codebook(None)) == [
+    problems = outside_problems(latest_human_codes(human), load_codebook(None))
+    assert [str(problem) for problem in problems] == [
         "coding/Maya.csv: stage 'trial' is not in the codebook (2 turns; the reports leave it "
         "out) — add it back to codebook.yaml, or recode those turns",
         "coding/Maya.csv: touchpoints 'sales-rep' is not in the codebook (1 turn; the reports "

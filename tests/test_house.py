@@ -9,6 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "cjm_research"
 # Lower layers never import higher ones (ingest → coding → analysis → report → run / cli); the
 # shared vocabulary (model, exceptions, iorw, resources) is below them all.
 LAYERS = (
+    ("model", "exceptions", "iorw", "resources"),
     ("ingest", "codebook", "study", "segments"),
     ("coding",),
     ("analysis", "compare", "insights", "tables", "agreement", "evaluate", "privacy", "exchange"),

@@ -223,7 +223,7 @@ def cv_touchpoints(x: np.ndarray, labels: np.ndarray, groups: np.ndarray, cs: li
 def goemotions_rows(folder: Path, codebook: Codebook) -> pd.DataFrame:
     """GoEmotions train comments whose labels all map to one codebook emotion, with its valence."""
     split = read_split(folder / "train.tsv")
-    valence = {c.id: c.valence or 0.0 for c in codebook.emotions}
+    valence = codebook.valences
     rows = []
     for text, labels in zip(split["text"], split["labels"], strict=True):
         mapped = {DEFAULT_MAPPING.get(LABELS[i], "") for i in labels}

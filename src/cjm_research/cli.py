@@ -1,4 +1,5 @@
-"""The ``cjm`` command. Exit status: 0 success, 2 bad input (file:line messages), 1 failure."""
+"""The ``cjm`` command. Exit status: 0 success, 2 bad input (file:line messages), 1 failure,
+130 interrupted."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from cjm_research import __version__
 from cjm_research.exceptions import CJMInputError
-from cjm_research.model import REPORT_FORMATS, UNCODED_POLICIES
+from cjm_research.model import EXECUTORS, REPORT_FORMATS, UNCODED_POLICIES
 
 # Each command imports what it needs when it runs: `cjm --help` and a no-change `cjm reports`
 # must not pay for pandas, matplotlib, onnxruntime or papermill.
@@ -329,6 +330,10 @@ def cmd_import_qdpx(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_study(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--study", default=".", help="study folder (default: current directory)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``cjm``."""
     parser = argparse.ArgumentParser(prog="cjm", description=__doc__)
@@ -340,14 +345,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("validate", help="check every input of a study")
-    p.add_argument("--study", default=".", help="study folder (default: current directory)")
+    _add_study(p)
     p.set_defaults(func=cmd_validate)
 
     # The built-in coders by name (a registered plug-in coder works too; an unknown name is
     # refused with the full list when the command runs).
     coder_help = "coder: auto (default: semantic when installed, else rules), rules or semantic"
     p = sub.add_parser("code", help="code all transcripts into the segments table")
-    p.add_argument("--study", default=".")
+    _add_study(p)
     p.add_argument("--coder", default="auto", help=coder_help)
     p.add_argument(
         "--out",
@@ -357,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_code)
 
     p = sub.add_parser("reports", help="build the journey reports of every persona")
-    p.add_argument("--study", default=".")
+    _add_study(p)
     p.add_argument("--persona", action="append", help="only this persona (repeatable)")
     p.add_argument("--format", default=",".join(REPORT_FORMATS), help="docx,html (default both)")
     p.add_argument("--jobs", type=int, default=1, help="personas built in parallel (default 1)")
@@ -365,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default STUDY/reports)")
     p.add_argument("--force", action="store_true", help="rebuild every report, changed or not")
     p.add_argument("--timeout", type=int, default=600, help="seconds per persona (default 600)")
-    p.add_argument("--executor", choices=("local", "dask"), default="local", help="where to run")
+    p.add_argument("--executor", choices=EXECUTORS, default="local", help="where to run")
     p.add_argument("--scheduler", help="dask scheduler ADDRESS (tcp://host:8786); none: local")
     p.add_argument(
         "--no-redact",
@@ -384,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     steps = review.add_subparsers(dest="step", required=True)
     p = steps.add_parser("export", help="write a review sheet (.xlsx with drop-downs, or .csv)")
     p.add_argument("file", help="sheet to write: FILE.xlsx or FILE.csv")
-    p.add_argument("--study", default=".")
+    _add_study(p)
     p.add_argument("--segments", help="a coded table (cjm code --out) instead of coding afresh")
     p.add_argument(
         "--next",
@@ -397,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = steps.add_parser("import", help="record the changed rows of a review sheet")
     p.add_argument("file", help="the edited FILE.xlsx or FILE.csv")
     p.add_argument("--coder", required=True, help="your name: recorded with every changed code")
-    p.add_argument("--study", default=".")
+    _add_study(p)
     p.set_defaults(func=cmd_review_import)
 
     p = sub.add_parser("agreement", help="inter-coder agreement between coded tables or coders")
@@ -429,12 +434,12 @@ def build_parser() -> argparse.ArgumentParser:
     kinds = export.add_subparsers(dest="kind", required=True)
     p = kinds.add_parser("qdpx", help="the study as a REFI-QDA project")
     p.add_argument("file", help="FILE.qdpx to write")
-    p.add_argument("--study", default=".")
+    _add_study(p)
     p.add_argument("--coder", default="auto", help="machine coder whose codes go along")
     p.set_defaults(func=cmd_export_qdpx)
     p = kinds.add_parser("qdc", help="the codebook as a REFI-QDA codebook")
     p.add_argument("file", help="FILE.qdc to write")
-    p.add_argument("--study", default=".")
+    _add_study(p)
     p.set_defaults(func=cmd_export_qdc)
     imports = sub.add_parser("import", help="REFI-QDA import from another QDA tool")
     kinds = imports.add_subparsers(dest="kind", required=True)

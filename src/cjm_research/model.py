@@ -19,6 +19,8 @@ INTERVIEWER = "interviewer"
 REPORT_FORMATS = ("docx", "html")
 #: How agreement treats units a coder left uncoded: drop them, or count "uncoded" as a code.
 UNCODED_POLICIES = ("exclude", "as-code")
+#: Where ``cjm reports --executor`` runs the notebooks (``run/executors.make_executor``).
+EXECUTORS = ("local", "dask")
 
 
 #: How people separate several codes in one cell (a review sheet, a gold file): ``;`` or ``,``.
@@ -196,3 +198,8 @@ class Codebook:
     def stage_ids(self) -> list[str]:
         """Stage ids in journey order."""
         return [c.id for c in self.stages]
+
+    @property
+    def valences(self) -> dict[str, float]:
+        """Each emotion's valence, 0 where the codebook gives none."""
+        return {c.id: c.valence or 0.0 for c in self.emotions}

@@ -183,7 +183,7 @@ def build_journey(
 
 def emotion_signs(codebook: Codebook) -> dict[str, float]:
     """Each emotion's codebook valence, whose sign says whether it is negative or positive."""
-    return {c.id: c.valence or 0.0 for c in codebook.emotions}
+    return codebook.valences
 
 
 def moment_signs(method: str, codebook: Codebook) -> dict[str, float] | None:

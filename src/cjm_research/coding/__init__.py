@@ -20,7 +20,7 @@ from cjm_research.segments import frame
 
 
 class TranscriptCoder(Protocol):
-    """Codes one transcript: one row (a dict keyed by SEGMENT_COLUMNS) per turn.
+    """Codes one transcript: one row (a dict keyed by ``segments.COLUMNS``) per turn.
 
     A coder may also have ``prepare(transcripts)``: :func:`code_transcripts` calls it once with
     every transcript before coding them one by one (the semantic coder batches a study's
@@ -97,11 +97,7 @@ def code_transcripts(
     ``progress`` is called after each transcript with it and the rows it produced.
     """
     rows: list[dict[str, object]] = []
-    transcripts = list(transcripts)
-    prepare = getattr(coder, "prepare", None)
-    if prepare is not None:
-        prepare(transcripts)
-    for transcript in transcripts:
+    for transcript in _prepared(coder, list(transcripts)):
         coded = coder(transcript)
         rows.extend(coded)
         if progress is not None:
@@ -124,18 +120,23 @@ def code_with_review(
         return None
     transcripts = list(transcripts)
     teach(reviewed, transcripts)
-    prepare = getattr(coder, "prepare", None)
-    if prepare is not None:
-        prepare(transcripts)
     keep = set(reviewed["segment_id"])
     rows: list[dict[str, object]] = []
-    for transcript in transcripts:
+    for transcript in _prepared(coder, transcripts):
         coded = coder(transcript)
         if keep & {str(r["segment_id"]) for r in coded}:
             audit = {r["segment_id"]: r for r in coder.audit(transcript)}
             coded = [audit[r["segment_id"]] if r["segment_id"] in keep else r for r in coded]
         rows.extend(coded)
     return frame(rows)
+
+
+def _prepared(coder: TranscriptCoder, transcripts: list[Transcript]) -> list[Transcript]:
+    """``transcripts``, once the coder's optional study-wide ``prepare`` has seen them all."""
+    prepare = getattr(coder, "prepare", None)
+    if prepare is not None:
+        prepare(transcripts)
+    return transcripts
 
 
 from cjm_research.coding import embeddings as _embeddings  # noqa: E402

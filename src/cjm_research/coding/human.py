@@ -346,12 +346,6 @@ def _turn(segment_id: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def codes_outside(latest: pd.DataFrame, codebook: Codebook) -> list[str]:
-    """Human codes the codebook no longer has, one ``file: message — fix`` line per coder and
-    code (``outside_problems``)."""
-    return [str(problem) for problem in outside_problems(latest, codebook)]
-
-
 #: The code columns of a coded table, by codebook dimension.
 CODE_COLUMNS = {"stages": "stage", "touchpoints": "touchpoints", "emotions": "emotion"}
 

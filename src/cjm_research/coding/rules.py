@@ -93,13 +93,12 @@ class RulesCoder:
     def __init__(self, codebook: Codebook) -> None:
         self.codebook = codebook
         self._keywords = CodebookKeywords(codebook)
-        self._stages = self._keywords.stages
         self._touchpoints = self._keywords.touchpoints
         self._emotions = self._keywords.emotions
         self._stage_order = codebook.stage_ids
         self._touchpoint_order = [c.id for c in codebook.touchpoints]
         self._emotion_order = [c.id for c in codebook.emotions]
-        self._valence = {c.id: c.valence or 0.0 for c in codebook.emotions}
+        self._valence = codebook.valences
         self._neutral = next((c.id for c in codebook.emotions if c.valence == 0), "")
         self._model = shipped_model()
         self._mapping = codebook_mapping(codebook)
@@ -193,25 +192,14 @@ class RulesCoder:
         stage = self._stage_order[int(own.argmax())]
         return f"own words suggested {stage}: {phrases(hits, stage)}"
 
-    def code_turn(
-        self, text: str, reading: CodebookReading | None = None, words: list[str] | None = None
-    ) -> dict[str, object]:
-        """Touchpoints, emotion and valence of one turn (stages need the context: see __call__)."""
-        words = tokens(text) if words is None else words
-        return self._code_turn(
-            self._touchpoints.hits(text, words),
-            self._emotions.hits(text, words),
-            reading or self.read_emotions([text])[0],
-        )
-
     def _code_turn(
         self,
         touchpoint_found: Matches,
         emotion_found: Matches,
         reading: CodebookReading,
-        asked: list[Hit] | None = None,
+        asked: list[Hit],
     ) -> dict[str, object]:
-        touchpoints = self._touchpoint_codes([h for h, _ in touchpoint_found], asked or [])
+        touchpoints = self._touchpoint_codes([h for h, _ in touchpoint_found], asked)
         emotion = self._emotion_codes(emotion_found, reading)
         return {
             **touchpoints,
@@ -224,10 +212,6 @@ class RulesCoder:
         """Keyword weight per touchpoint of a turn's touchpoint matches, and the matches."""
         hits = [h for h, _ in matches]
         return dict(_scores(hits)), hits
-
-    def touchpoint_codes(self, text: str, words: list[str] | None = None) -> dict[str, object]:
-        """Touchpoints from keyword matches: every touchpoint with a match, in codebook order."""
-        return self._touchpoint_codes([h for h, _ in self._touchpoints.hits(text, words)], [])
 
     def _touchpoint_codes(self, hits: list[Hit], asked: list[Hit]) -> dict[str, object]:
         if not hits and not asked:  # most turns

@@ -1,7 +1,8 @@
 """What the cross-persona notebook calls: compare every persona's journey, draw it, write it out.
 
-The counterpart of :mod:`report` for ``notebooks/cross_persona.ipynb``. The same figures and the
-same summary sentences (:func:`compare.summary_sentences`) feed the HTML and the Word document.
+The counterpart of :mod:`report.persona` for ``notebooks/cross_persona.ipynb``. The same figures
+and the same summary sentences (:func:`compare.summary_sentences`) feed the HTML and the Word
+document.
 The report shows counts and means only, never participants' words, so it holds no quotes to
 pseudonymise.
 """

@@ -322,7 +322,7 @@ def title_html(ctx: ReportContext) -> str:
 
 
 def summary_html(ctx: ReportContext) -> str:
-    """The executive summary section: the Word report's sentences (``analysis.summarise``)."""
+    """The executive summary section: the Word report's sentences (``sections.summarise``)."""
     summary = summarise(ctx.journey, lambda code: ctx.codebook.label("touchpoints", code))
     return (
         html.heading("Executive summary", 2, "summary")
@@ -362,7 +362,7 @@ def profile_html(ctx: ReportContext) -> str:
 
 def persona_figure(ctx: ReportContext, figures: dict[str, Path], figure: str, number: int) -> str:
     """A persona figure with the alt text and caption the Word report gives it
-    (``analysis.figure_alts``, ``analysis.figure_captions``)."""
+    (``sections.figure_alts``, ``sections.figure_captions``)."""
     name = ctx.persona.name or ctx.persona.id
     text = figure_captions(ctx.journey)[figure]
     if figure == "journey_map":

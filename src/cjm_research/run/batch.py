@@ -134,7 +134,7 @@ def code_study(
     )
     if progress is not None and cache is not None:
         progress(f"coded {coded} interviews, {len(study.transcripts) - coded} from the cache")
-    valences = {c.id: c.valence or 0.0 for c in study.codebook.emotions}
+    valences = study.codebook.valences
     merged, orphans = apply_human_codes(machine, human, valences)
     reviewed = merged[(merged["role"] == PARTICIPANT) & merged["coder"].map(is_human)]
     learned = code_with_review(study.transcripts, machine_coder, reviewed)
@@ -273,14 +273,14 @@ def run_reports(
     blocked = blocked_personas(study)
     env = build_environment(coder, formats, redact)
     previous = mf.Manifest() if force else mf.load_manifest(work, out_dir)
-    last = mf.load_manifest(work, out_dir).personas if force else previous.personas
+    last_built = mf.load_manifest(work, out_dir).personas if force else previous.personas
     skipped = [
         RunResult(
             pid,
             SKIPPED,
             0.0,
-            [str(out_dir / p) for p in last[pid].outputs if (out_dir / p).is_file()]
-            if pid in last
+            [str(out_dir / p) for p in last_built[pid].outputs if (out_dir / p).is_file()]
+            if pid in last_built
             else [],
             error=blocked[pid],
         )

@@ -15,13 +15,12 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 
 from cjm_research.exceptions import CJMInputError
+from cjm_research.model import EXECUTORS
 from cjm_research.run.kernels import (
     prestart,
     sweep_orphaned_socket_folders,
     sweep_socket_folders,
 )
-
-EXECUTORS = ("local", "dask")
 
 
 def local_executor(workers: int) -> ProcessPoolExecutor:

@@ -86,6 +86,7 @@ PAGE_WIDTH = 6.7  # inches of text width on A4 portrait with 2 cm margins
 
 
 def new_figure(width: float, height: float, *, constrained: bool = False) -> Figure:
+    """A white ``width`` x ``height`` inch figure on its own Agg canvas (no pyplot state)."""
     fig = Figure(figsize=(width, height), layout="constrained" if constrained else None)
     FigureCanvasAgg(fig)
     fig.patch.set_facecolor("white")
@@ -183,14 +184,6 @@ def stage_colors(codebook: Codebook, stages: Sequence[str]) -> dict[str, str]:
 
 
 def lighten(color: str, amount: float) -> tuple[float, float, float]:
+    """``color`` moved ``amount`` (0 to 1) of the way towards white, as RGB."""
     r, g, b = matplotlib.colors.to_rgb(color)
     return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
-
-
-# ----------------------------------------------------------------------------------- heatmaps
-
-
-# ------------------------------------------------------------------------------------ saving
-
-
-# ------------------------------------------------------------------------- cross-persona figures

@@ -160,6 +160,7 @@ class Writer:
         self._new_page = True
 
     def para(self, text: str = "", style: str = "Normal") -> Paragraph:
+        """A paragraph of ``text`` (cleaned for Word) in ``style``, on a new page if asked."""
         paragraph = self.doc.add_paragraph(clean_for_word(text))
         self.set_style(paragraph, style)
         if self._new_page:
@@ -178,9 +179,11 @@ class Writer:
         paragraph._p.style = self._style_ids[style]
 
     def heading(self, text: str, level: int = 1) -> Paragraph:
+        """A heading paragraph of ``level`` (the reference's "Heading N" style)."""
         return self.para(text, f"Heading {level}")
 
     def bullets(self, items: Iterable[str]) -> None:
+        """One "List Bullet" paragraph per item."""
         for item in items:
             self.para(item, "List Bullet")
 
@@ -189,9 +192,11 @@ class Writer:
         return self.codebook.label("stages", stage) if stage else ""
 
     def touchpoint(self, code: str) -> str:
+        """A touchpoint's codebook label ("" for none)."""
         return self.codebook.label("touchpoints", code) if code else ""
 
     def emotion(self, code: str) -> str:
+        """An emotion's codebook label ("no emotion" for none)."""
         return self.codebook.label("emotions", code) if code else "no emotion"
 
 
@@ -221,6 +226,7 @@ def add_table(report: Writer, header: Sequence[str], rows: Sequence[Sequence[str
 
 
 def add_cell_text(report: Writer, cell: _Cell, text: str, style: str) -> None:
+    """``text`` (cleaned for Word) as ``cell``'s paragraph, in the paragraph style ``style``."""
     # Cell text gets a paragraph style of its own: in Word, Normal's spacing and size would
     # otherwise override the table style's, and LibreOffice ignores a table style's run formatting.
     paragraph = cell.paragraphs[0]
@@ -229,6 +235,7 @@ def add_cell_text(report: Writer, cell: _Cell, text: str, style: str) -> None:
 
 
 def set_widths(table: Table, widths: Sequence[Length]) -> None:
+    """Fix the width of every column of ``table``, one width per column."""
     table.autofit = False
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
@@ -286,9 +293,3 @@ def new_section(report: Writer, *, landscape: bool) -> None:
         first = report.doc.sections[0]
         for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
             setattr(section, side, getattr(first, side))
-
-
-# ----------------------------------------------------------------------------------- sections
-
-
-# ------------------------------------------------------------------------ cross-persona report

@@ -63,6 +63,7 @@ class ComparisonWriter(Writer):
         self.alts = alt_texts(comparison, codebook)
 
     def stage(self, stage: str) -> str:
+        """A stage's label as the comparison names it."""
         return self.comparison.stage_labels.get(stage, stage)
 
 

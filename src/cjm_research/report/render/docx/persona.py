@@ -61,6 +61,7 @@ class PersonaWriter(Writer):
         self.journey = journey
 
     def stage(self, stage: str) -> str:
+        """A stage's label as the persona's journey names it."""
         return self.journey.stage_labels.get(stage, stage)
 
 
@@ -85,8 +86,8 @@ def write_journey_docx(
 
     ``insights`` (curated and generated) and ``changes`` since the previous run (None when there
     was none) come from :mod:`cjm_research.insights`; ``period`` says when the interviews took
-    place and ``limitations`` are the methodology's caveats (see ``report.limitations``);
-    ``warnings`` close the executive summary (see ``report.review_warnings``).
+    place and ``limitations`` are the methodology's caveats (see ``report.persona.limitations``);
+    ``warnings`` close the executive summary (see ``report.persona.review_warnings``).
 
     ``figures`` maps ``journey_map``, ``emotion_curve``, ``touchpoint_heatmap`` and optionally
     ``emotion_heatmap`` to image files (``report.persona.make_figures``); a missing
