@@ -329,6 +329,11 @@ def cmd_import_qdpx(args: argparse.Namespace) -> int:
     if result.unmapped:
         unmapped = ", ".join(f"{name} ({n})" for name, n in sorted(result.unmapped.items()))
         _say(f"codes not in the study codebook, not imported: {unmapped}")
+    if result.kept_out:
+        _say(
+            f"{result.kept_out} coded turns not imported: some of their codes are not in the "
+            "study codebook — add those codes to codebook.yaml (by id or label) and import again"
+        )
     codes = ", ".join(f"{coder} {n}" for coder, n in result.codes.items()) or "none new"
     _say(
         f"{args.study}: {len(result.transcripts)} sources ({len(result.written)} new transcripts, "
