@@ -272,3 +272,18 @@ def test_a_dimension_with_no_comparable_units_does_not_crash():
     empty = pd.DataFrame({"unit": [], "coder": [], "value": []}, dtype=object)
     matrix, values = ratings_matrix(empty, ["machine", "Maya"])
     assert matrix.shape == (0, 2) and values == []
+
+
+def test_tables_of_a_study_codebook_read_outside_the_study_say_to_pass_study(
+    tmp_path, monkeypatch, capsys
+):
+    """Run from elsewhere, --study is the current folder: the packaged default codebook knows
+    none of a study codebook's codes, so the run says how to read them right."""
+    table = pd.DataFrame({"segment_id": ["p01:2", "p01:4"], "stage": ["discover", "leave"]})
+    table.to_csv(tmp_path / "a.csv", index=False)
+    table.to_csv(tmp_path / "b.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["agreement", "a.csv", "b.csv"]) == 0
+    err = capsys.readouterr().err
+    assert "has no codebook.yaml, so the tables are read against the packaged default" in err
+    assert "pass --study with the study folder whose codebook they use" in err

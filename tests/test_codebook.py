@@ -128,3 +128,59 @@ def test_a_codebook_problem_names_its_line(tmp_path, text, line, message):
         load_codebook(path)
     assert err.value.line == line, str(err.value)
     assert f"{path}:{line}: " in str(err.value) and message in str(err.value)
+
+
+FIXED = BLOCK.replace("one example, not a list", "[x]").replace("valence: none", "valence: 0")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message", "hint"),
+    [
+        (BLOCK.replace("    keywords: [look*]", "    keyword: [look*]"), 4,
+         "stages[1]: unknown key 'keyword' (did you mean 'keywords'?)", "rename it to 'keywords:'"),
+        (BLOCK.replace("touchpoints: []", "touchpoint: []"), 7,
+         "unknown key 'touchpoint' (did you mean 'touchpoints'?)", "rename it to 'touchpoints:'"),
+        (FIXED.replace("    label: Meh", "    colour: '#fff'"), 12, "unknown key 'colour'",
+         "rename it to 'color:'"),
+        (BLOCK.replace("id: buy", "id: browse").replace("one example, not a list", "[x]"), 5,
+         "duplicate id 'browse'", "stages[1] on line 3 has it already"),
+        (FIXED.replace("  - id: meh\n    label: Meh", "  - label: So So"), 11,
+         "emotions[2] must be a mapping",
+         "start it with '- id: so_so'"),
+        (BLOCK.replace("    keywords: [look*]", "\tkeywords: [look*]"), 4,
+         "a tab character in the indentation", "indent with spaces, not tabs"),
+        (BLOCK.replace("  - id: buy", "  - id: buy\n    description: Paying: card or cash"), 6,
+         "mapping values are not allowed here", "put a text that contains ': ' in quotes"),
+    ],
+)  # fmt: skip
+def test_a_codebook_mistake_says_what_to_change(tmp_path, text, line, message, hint):
+    """A typo'd key would drop its codes or keywords without a word; each mistake is named on
+    its line with the change that fixes it."""
+    path = _write(tmp_path, text)
+    with pytest.raises(CJMInputError) as err:
+        load_codebook(path)
+    assert err.value.line == line, str(err.value)
+    assert message in err.value.message and hint in err.value.hint, str(err.value)
+
+
+def test_a_codebook_of_its_own_keys_is_still_read(tmp_path):
+    """Keys that are no typo of a codebook key are the researcher's own notes, not a mistake."""
+    cb = load_codebook(_write(tmp_path, MINIMAL.replace("{id: buy}", "{id: buy, notes: ask Jo}")))
+    assert cb.stage_ids == ["browse", "buy"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "warned"),
+    [("utf-16-le", b"\xff\xfe", False), ("cp1252", b"", True), ("utf-8", b"\xef\xbb\xbf", False)],
+)
+def test_a_codebook_saved_by_notepad_is_read(tmp_path, encoding, bom, warned):
+    """Notepad's "Unicode" is UTF-16 and "ANSI" Windows-1252: read as transcripts are, the
+    second with a warning, never refused as invalid YAML."""
+    text = MINIMAL.replace("{id: buy}", "{id: buy, description: 'Paying — the “checkout”'}")
+    path = tmp_path / "codebook.yaml"
+    path.write_bytes(bom + text.replace("\n", "\r\n").encode(encoding))
+    cb = load_codebook(path)
+    assert cb.stages[1].description == "Paying — the “checkout”"
+    assert bool(cb.warnings) is warned
+    if warned:
+        assert "decoded as Windows-1252" in cb.warnings[0]

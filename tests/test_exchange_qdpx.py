@@ -408,3 +408,41 @@ def test_a_group_interview_keeps_each_voice_through_the_round_trip(tmp_path):
     assert group.speakers == {"Tom": "N01", "Anna": "N02"}
     assert back.participants["N02"].pseudonym == "Saver B"
     assert back.participants["N03"].speaker == "" and not back.warnings
+
+
+def test_a_reimport_never_takes_a_coders_own_codes_away(tmp_path):
+    """Coded further in another tool (a touchpoint only, a code the codebook lacks), a turn keeps
+    the coder's own stage and emotion; a turn with only codes the codebook lacks is left out and
+    counted, never recorded as "no stage" over the machine's."""
+    study = tmp_path / "study"
+    import_qdpx(write_foreign(tmp_path / "first.qdpx", "lf"), study)
+    project = foreign_project("lf")
+    for coding in ("0001", "0003"):  # Ana's stage and emotion codings are gone in the new project
+        start = project.index(f'<Coding guid="C0D10000-0000-0000-0000-00000000{coding}"')
+        project = project[:start] + project[project.index("</Coding>", start) + 9 :]
+    project = project.replace(
+        'creatingUser="A1B2C3D4-0000-0000-0000-0000000000BB">\n          <CodeRef targetGUID='
+        '"C0DE0000-0000-0000-0000-000000000006"/>',
+        'creatingUser="A1B2C3D4-0000-0000-0000-0000000000AA">\n          <CodeRef targetGUID='
+        '"C0DE0000-0000-0000-0000-000000000006"/>',
+    ).replace('name="Luc"', 'name="Zoe"')
+    second = tmp_path / "second.qdpx"
+    with zipfile.ZipFile(second, "w") as archive:
+        archive.writestr("project.qde", project)
+        archive.writestr(f"Sources/{SOURCE.strip('{}')}.txt", FOREIGN_TEXT.encode("utf-8"))
+    result = import_qdpx(second, study)
+    codes = latest_human_codes(read_human_codes(study)).set_index(["coder", "segment_id"])
+    ana = codes.loc[("Ana", "Dana-interview:2"), ["stage", "touchpoints", "emotion"]].tolist()
+    assert ana == ["purchase", "mobile_app", "frustration"]
+    assert result.unmapped == {"Price sensitivity": 1} and result.codes.get("Ana") is None
+    # Zoe (Luc's user renamed) coded onboarding on turn 4: recorded, as before
+    assert codes.loc[("Zoe", "Dana-interview:4"), "stage"] == "onboarding"
+
+
+def test_a_turn_coded_only_with_unknown_codes_is_not_recorded_as_uncoded(tmp_path):
+    study = tmp_path / "study"
+    result = import_qdpx(write_foreign(tmp_path / "other.qdpx", "lf"), study)
+    codes = latest_human_codes(read_human_codes(study))
+    # Luc coded turn 2 only with "Price sensitivity": no row saying he gave it no stage
+    assert codes.query("coder == 'Luc'")["segment_id"].tolist() == ["Dana-interview:4"]
+    assert result.kept_out == 1

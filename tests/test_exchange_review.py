@@ -1,6 +1,7 @@
 """The review round-trip: export, edit in a spreadsheet, import, re-code — the edit survives."""
 
 import csv
+import io
 import shutil
 from datetime import datetime
 
@@ -243,6 +244,28 @@ def test_csv_round_trip_via_the_cli(study, capsys):
     assert row["touchpoints"] == "website;chat" and row["coder"] == "Ana"
     assert "re-read the audio" in row["evidence"]
     assert read_human_codes(study)["segment_id"].tolist() == [target["segment_id"]]
+
+
+def test_a_sheet_saved_as_plain_csv_by_excel_on_windows_is_imported(study, capsys):
+    """Excel's plain "CSV" on a European Windows: Windows-1252, semicolons, CRLF."""
+    table_path, sheet = study / "segments.csv", study / "review.csv"
+    assert main(["code", "--study", str(study), "--out", str(table_path)]) == 0
+    args = ["review", "export", str(sheet), "--study", str(study), "--segments", str(table_path)]
+    assert main(args) == 0
+    with sheet.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    target = rows[3]
+    target["stage"], target["note"] = "Support", "café — checked"
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=COLUMNS, delimiter=";", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    sheet.write_bytes(text.getvalue().encode("cp1252", errors="replace"))
+    capsys.readouterr()
+    assert main(["review", "import", str(sheet), "--study", str(study), "--coder", "Ana"]) == 0
+    [recorded] = read_human_codes(study).to_dict("records")
+    assert recorded["segment_id"] == target["segment_id"] and recorded["stage"] == "support"
+    assert recorded["note"] == "café — checked"
 
 
 def test_current_human_codes_are_what_the_reviewer_sees(tmp_path):

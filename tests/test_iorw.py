@@ -2,7 +2,7 @@
 
 import pytest
 
-from cjm_research.iorw import atomic_path, write_text
+from cjm_research.iorw import atomic_path, read_csv_table, write_text
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
@@ -40,3 +40,19 @@ def test_atomic_writes_follow_the_umask_without_changing_it(tmp_path):
     assert all((tmp_path / f"r{i}.txt").stat().st_mode & 0o777 == 0o640 for i in range(50))
     assert set(seen) == {0o027}
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "delimiter"),
+    [("cp1252", b"", ";"), ("utf-16-le", b"\xff\xfe", "\t"), ("utf-8", b"\xef\xbb\xbf", ",")],
+)
+def test_a_csv_table_saved_by_excel_on_windows_is_read(tmp_path, encoding, bom, delimiter):
+    """Excel saves a plain "CSV" in the Windows code page (semicolons in much of Europe) and
+    "Unicode text" as UTF-16 with tabs: gold files, coded tables and review sheets alike."""
+    rows = [["segment_id", "text", "stage"], ["p01:2", "Café — “fine”", "use"]]
+    text = "\r\n".join(delimiter.join(row) for row in rows) + "\r\n"
+    path = tmp_path / "gold.csv"
+    path.write_bytes(bom + text.encode(encoding))
+    table = read_csv_table(path)
+    assert list(table.columns) == ["segment_id", "text", "stage"]
+    assert table.iloc[0].tolist() == ["p01:2", "Café — “fine”", "use"]

@@ -9,12 +9,14 @@ import pytest
 from docx import Document
 
 from cjm_research.analysis import build_journey, quote_of
+from cjm_research.model import Code
 from cjm_research.report import persona as report
 from cjm_research.report.render.html import esc
 from cjm_research.report.sections import (
     PRIORITY_RULE,
     agreement_display,
     figure_alts,
+    methodology,
     priority_rule,
     quote_attribution,
     stage_definition,
@@ -396,3 +398,23 @@ def test_both_formats_show_the_agreement_table_with_the_same_numbers():
         "Agreement": "77.5 %", "Kappa": "0.74", "Alpha": "−0.05",
         "Weakest codes": "Onboarding (−0.37), Store (0.00)",
     }  # fmt: skip
+
+
+def test_the_methodology_names_the_study_codebooks_own_emotions():
+    """A study codebook of its own emotions: the measures name those, not the default's."""
+    codebook = make_codebook()
+    emotions = (
+        Code("annoyed", "Annoyed", valence=-0.7),
+        Code("puzzled", "Puzzled", valence=-0.3),
+        Code("calm", "Calm", valence=0.0),
+        Code("pleased", "Pleased", valence=0.6),
+    )
+    words = " ".join(
+        methodology(make_journey(), replace(codebook, emotions=emotions), "P").measures
+    )
+    assert (
+        "negative emotion (such as annoyed or puzzled) or a positive one (such as pleased)" in words
+    )
+    assert "frustration" not in words and "joy" not in words
+    none = " ".join(methodology(make_journey(), replace(codebook, emotions=()), "P").measures)
+    assert "negative emotion or a positive one." in none

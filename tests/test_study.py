@@ -183,6 +183,18 @@ def test_bad_study_files_become_problems(study):
     assert loaded.codebook.name != "tiny"  # fell back to the packaged default
 
 
+def test_a_codebook_saved_as_ansi_is_read_and_warned(study):
+    """Notepad's "ANSI" (Windows-1252): the study's codebook is used, and validate says so."""
+    text = CODEBOOK + "# Café — “draft”\n"
+    write(study / "codebook.yaml", text.replace("\n", "\r\n").encode("cp1252"))
+    loaded = load_study(study)
+    assert loaded.codebook.name == "tiny" and not loaded.errors
+    [warned] = [
+        p for p in loaded.warnings if p.path == study / "codebook.yaml" and "1252" in p.message
+    ]
+    assert warned.message.startswith("file is not UTF-8")
+
+
 def test_study_uses_default_codebook(study):
     (study / "codebook.yaml").unlink()
     loaded = load_study(study)

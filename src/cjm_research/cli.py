@@ -240,9 +240,18 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     )
     codebook = study_codebook(root)
     result = compute_agreement(tables, codebook, uncoded=args.uncoded)
-    for name, table in tables.items():  # a code the codebook lost still counts: say so
-        unknown = Counter((column, code) for _, column, code in unknown_codes(table, codebook))
-        for (column, code), n in unknown.items():
+    unknown = {
+        name: Counter((column, code) for _, column, code in unknown_codes(table, codebook))
+        for name, table in tables.items()
+    }
+    if any(unknown.values()) and not (root / "codebook.yaml").is_file():
+        # Run outside the study (--study defaults to here), own codes read as "not in the codebook".
+        _say(
+            f"note: {root.resolve()} has no codebook.yaml, so the tables are read against the "
+            "packaged default codebook — pass --study with the study folder whose codebook they use"
+        )
+    for name in tables:  # a code the codebook lost still counts: say so
+        for (column, code), n in unknown[name].items():
             _say(f"note: {name}: {column} {code!r} is not in the codebook ({n} turns); "
                  "counted as a category of its own")  # fmt: skip
     return _print_result(format_agreement(result), result.to_dict(), args.json)
@@ -321,6 +330,11 @@ def cmd_import_qdpx(args: argparse.Namespace) -> int:
     if result.unmapped:
         unmapped = ", ".join(f"{name} ({n})" for name, n in sorted(result.unmapped.items()))
         _say(f"codes not in the study codebook, not imported: {unmapped}")
+    if result.kept_out:
+        _say(
+            f"{result.kept_out} coded turns not imported: some of their codes are not in the "
+            "study codebook — add those codes to codebook.yaml (by id or label) and import again"
+        )
     codes = ", ".join(f"{coder} {n}" for coder, n in result.codes.items()) or "none new"
     _say(
         f"{args.study}: {len(result.transcripts)} sources ({len(result.written)} new transcripts, "

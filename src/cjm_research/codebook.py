@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import re
@@ -12,12 +13,18 @@ from typing import Any
 import yaml
 
 from cjm_research.exceptions import CJMInputError
+from cjm_research.ingest.normalize import decode_bytes
 from cjm_research.model import Code, Codebook
 from cjm_research.resources import default_codebook_path
 
 DIMENSIONS = ("stages", "touchpoints", "emotions")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 _MAX_BYTES = 2_000_000
+#: The keys a codebook reads, at the top and in each code: a key close to one of these is a typo
+#: whose codes or keywords would otherwise be dropped without a word.
+_TOP_KEYS = ("name", "version", *DIMENSIONS, "off_journey", "open_questions")
+_CODE_KEYS = ("id", "label", "description", "keywords", "examples", "questions", "valence")
+_CODE_KEYS += ("owner", "color")
 
 
 def load_codebook(path: Path | str | None = None) -> Codebook:
@@ -33,19 +40,17 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
         raise CJMInputError(f"cannot read codebook ({exc.strerror})", path) from exc
     if len(raw) > _MAX_BYTES:
         raise CJMInputError("codebook is larger than 2 MB", path, hint="is this the right file?")
+    # Notepad saves "Unicode" as UTF-16 and "ANSI" as Windows-1252: read them as transcripts are.
+    text, warnings = decode_bytes(raw, path)
+    text = text.removeprefix("\ufeff")
     try:
-        data = yaml.safe_load(raw.decode("utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise CJMInputError(
-            f"codebook is not valid YAML: {exc}".splitlines()[0],
-            path,
-            line + 1 if line is not None else None,
-            "check indentation and quoting",
-        ) from exc
-    source = _Source(path, raw.decode("utf-8-sig"))
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, path) from exc
+    source = _Source(path, text)
     if not isinstance(data, dict):
         raise source.error("codebook must be a mapping with stages, touchpoints and emotions")
+    _check_keys(data, _TOP_KEYS, source)
     dims = {dim: _codes(data, dim, source) for dim in DIMENSIONS}
     return Codebook(
         name=str(data.get("name") or path.stem),
@@ -53,8 +58,52 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
         path=path,
         off_journey=_off_journey(data.get("off_journey"), source),
         open_questions=_strings(data.get("open_questions"), source, "open_questions"),
+        warnings=tuple(warnings),
         **dims,
     )
+
+
+def _yaml_error(exc: yaml.YAMLError, path: Path) -> CJMInputError:
+    """A YAML syntax error as the researcher can act on it: what is wrong, its line, the fix."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    hint = "check indentation and quoting"
+    if "'\\t'" in problem:
+        problem, hint = "a tab character in the indentation", "indent with spaces, not tabs"
+    elif "mapping values are not allowed" in problem:
+        hint = "put a text that contains ': ' in quotes, e.g. description: \"Help: chat, email\""
+    return CJMInputError(
+        f"codebook is not valid YAML: {problem}",
+        path,
+        mark.line + 1 if mark is not None else None,
+        hint,
+    )
+
+
+def _check_keys(
+    item: dict[Any, Any], known: tuple[str, ...], source: _Source, *key: str | int
+) -> None:
+    """Refuse a key that is a typo of a known one (``keyword:``, ``colour:``, ``touchpoint:``):
+    read as an extra field, it would silently drop what it holds. Other extra keys are kept out
+    of the way, as notes of the researcher's own."""
+    for name in item:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(str(name).lower(), known, n=1, cutoff=0.75)
+        if close and close[0] not in item:
+            where = _where(key)
+            raise source.error(
+                f"{where + ': ' if where else ''}unknown key {str(name)!r} "
+                f"(did you mean {close[0]!r}?)",
+                *key,
+                str(name),
+                hint=f"rename it to '{close[0]}:'",
+            )
+
+
+def _where(key: tuple[str | int, ...]) -> str:
+    """``stages[2].keywords`` for the key path ``("stages", 2, "keywords")``."""
+    return ".".join(f"[{k}]" if isinstance(k, int) else k for k in key).replace(".[", "[")
 
 
 @functools.cache
@@ -76,7 +125,8 @@ class _Source:
         return CJMInputError(message, self.path, self.line(key), hint)
 
     def line(self, key: tuple[str | int, ...]) -> int | None:
-        """The 1-based line of ``key``'s value, or of the deepest part of it the file has (only
+        """The 1-based line of ``key`` (of its last mapping key, or list item), or of the deepest
+        part of it the file has (only
         computed for an error: composing the file again costs a parse)."""
         try:
             node = yaml.compose(self.text)
@@ -84,16 +134,18 @@ class _Source:
             return None
         line = None
         for part in key:
+            at = node
             if isinstance(node, yaml.MappingNode):
-                found = [v for k, v in node.value if getattr(k, "value", None) == part]
-                node = found[0] if found else None
+                found = [(k, v) for k, v in node.value if getattr(k, "value", None) == part]
+                # The key's line: a block list under 'touchpoint:' starts on the line after it.
+                at, node = found[0] if found else (None, None)
             elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                node = node.value[part - 1] if 0 < part <= len(node.value) else None
+                node = at = node.value[part - 1] if 0 < part <= len(node.value) else None
             else:
                 node = None
-            if node is None:
+            if node is None or at is None:
                 break
-            line = node.start_mark.line + 1
+            line = at.start_mark.line + 1
         return line
 
 
@@ -127,11 +179,21 @@ def _codes(data: dict[str, Any], dim: str, source: _Source) -> tuple[Code, ...]:
             + ("" if dim == "stages" else f", or '{dim}: []' to code no {dim}"),
         )
     codes: list[Code] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for n, item in enumerate(items, 1):
         where = f"{dim}[{n}]"
+        if isinstance(item, dict):
+            _check_keys(item, _CODE_KEYS, source, dim, n)
         if not isinstance(item, dict) or "id" not in item:
-            raise source.error(f"{where} must be a mapping with an 'id'", dim, n)
+            label = item.get("label") if isinstance(item, dict) else None
+            slug = re.sub(r"[^a-z0-9]+", "_", str(label or "").lower()).strip("_")
+            raise source.error(
+                f"{where} must be a mapping with an 'id'",
+                dim,
+                n,
+                hint=f"start it with '- id: {slug or 'my_code'}' "
+                "(lower-case letters, digits, '_' or '-')",
+            )
         code_id = str(item["id"])
         if not _ID.match(code_id):
             raise source.error(
@@ -142,8 +204,17 @@ def _codes(data: dict[str, Any], dim: str, source: _Source) -> tuple[Code, ...]:
                 hint="use lower-case letters, digits, '_' or '-'",
             )
         if code_id in seen:
-            raise source.error(f"{where}: duplicate id {code_id!r}", dim, n, "id")
-        seen.add(code_id)
+            first = source.line((dim, seen[code_id], "id"))
+            raise source.error(
+                f"{where}: duplicate id {code_id!r}",
+                dim,
+                n,
+                "id",
+                hint=f"{dim}[{seen[code_id]}]"
+                + (f" on line {first}" if first else "")
+                + " has it already; give each code its own id",
+            )
+        seen[code_id] = n
         valence = item.get("valence")
         if dim == "emotions":
             if not isinstance(valence, int | float) or not -1 <= valence <= 1:
@@ -177,8 +248,7 @@ def _strings(value: object, source: _Source, *key: str | int) -> tuple[str, ...]
     if value is None:
         return ()
     if not isinstance(value, list):
-        where = ".".join(f"[{k}]" if isinstance(k, int) else k for k in key).replace(".[", "[")
         raise source.error(
-            f"{where} must be a list", *key, hint="write it as [a, b] or '- a' lines"
+            f"{_where(key)} must be a list", *key, hint="write it as [a, b] or '- a' lines"
         )
     return tuple(str(v).strip() for v in value if str(v).strip())

@@ -168,6 +168,8 @@ class Codebook:
     #: Interview-guide questions that let the participant choose the topic ("If you could change
     #: one thing, what would it be?"): an answer to one takes its stage from its own words.
     open_questions: tuple[str, ...] = ()
+    #: What reading the file warned about (not UTF-8, decoded as Windows-1252), for validate.
+    warnings: tuple[str, ...] = ()
 
     def dimension(self, name: str) -> tuple[Code, ...]:
         """The codes of ``name``: ``stages``, ``touchpoints`` or ``emotions``."""

@@ -234,6 +234,7 @@ def _load_codebook(root: Path, problems: list[Problem]) -> Codebook:
             # An error: listed with the others, and no coding runs on the default instead.
             problems.append(Problem.from_error(exc))
         else:
+            problems += [Problem(WARNING, path, None, warning) for warning in codebook.warnings]
             problems += [
                 Problem(WARNING, path, None,
                         f"stage {code.id!r} has no examples: the semantic coder knows it by its "

@@ -48,6 +48,7 @@ class ImportResult:
     participants_file: Path | None = None  # written when the study had none
     codes: dict[str, int] = field(default_factory=dict)
     unmapped: dict[str, int] = field(default_factory=dict)
+    kept_out: int = 0  # coded turns whose codes in a dimension were all unmapped, none kept
     warnings: list[str] = field(default_factory=list)
 
 
@@ -125,6 +126,7 @@ def import_qdpx(path: Path | str, study_root: Path | str) -> ImportResult:
         users = {normal_guid(u.get("guid")): u.get("name") or "" for u in root.iter("{*}User")}
         persona_of, variable_names = _cases(root, study, result)
         existing = {t.interview_id: t for t in study.transcripts}
+        mine = _current_codes(study_root)
         rows: list[dict[str, str]] = []
         for source in root.iter("{*}TextSource"):
             text = _source_text(archive, source, path, result)
@@ -136,7 +138,7 @@ def import_qdpx(path: Path | str, study_root: Path | str) -> ImportResult:
             )
             result.transcripts.append(interview_id)
             existing[interview_id] = transcript
-            rows += _codes_of(source, text, transcript, codes, users, result)
+            rows += _codes_of(source, text, transcript, codes, users, result, mine)
         skipped = sum(1 for _ in root.iter(*(f"{{*}}{tag}" for tag in _OTHER_SOURCES)))
         if skipped:
             result.warnings.append(f"{skipped} picture, PDF, audio or video sources skipped")
@@ -432,6 +434,7 @@ def _codes_of(
     codes: dict[str, tuple[str, str] | str],
     users: dict[str, str],
     result: ImportResult,
+    mine: dict[tuple[str, str], dict[str, str]],
 ) -> list[dict[str, str]]:
     selections, counting = offsets_to_lf(text, _selections(source, users))
     if counting == "crlf":
@@ -460,12 +463,13 @@ def _codes_of(
             if coder.startswith("auto:"):
                 machine += 1
                 continue
+            entry = best.setdefault((coder, turn.index), {"turn": turn, "stamp": ""})
             if not isinstance(mapped, tuple):
                 result.unmapped[mapped or code_guid_] = (
                     result.unmapped.get(mapped or code_guid_, 0) + 1
                 )
+                entry["unmapped"] = True
                 continue
-            entry = best.setdefault((coder, turn.index), {"turn": turn, "stamp": ""})
             dimension, code = mapped
             entry.setdefault(dimension, []).append((overlap, code))
             entry["stamp"] = max(str(entry["stamp"]), stamp)
@@ -477,25 +481,57 @@ def _codes_of(
         result.warnings.append(
             f"{transcript.interview_id}: {machine} machine codings skipped (`cjm code` makes them)"
         )
-    return [_row(transcript, coder, entry) for (coder, _), entry in sorted(best.items())]
+    rows = [_row(transcript, coder, entry, mine) for (coder, _), entry in sorted(best.items())]
+    kept_out = sum(row is None for row in rows)
+    result.kept_out += kept_out
+    return [row for row in rows if row is not None]
 
 
-def _row(transcript: Transcript, coder: str, entry: dict[str, object]) -> dict[str, str]:
+def _current_codes(study_root: Path) -> dict[tuple[str, str], dict[str, str]]:
+    """(coder, segment id) → that coder's current stage, touchpoints and emotion."""
+    latest = latest_human_codes(read_human_codes(study_root))
+    return {
+        (str(r["coder"]), str(r["segment_id"])): {d: str(r[d]) for d in _CODED}
+        for r in latest.to_dict("records")
+    }
+
+
+_CODED = ("stage", "touchpoints", "emotion")
+
+
+def _row(
+    transcript: Transcript,
+    coder: str,
+    entry: dict[str, object],
+    mine: dict[tuple[str, str], dict[str, str]],
+) -> dict[str, str] | None:
+    """A coder's imported code of one turn, or None when some of it cannot be placed.
+
+    A human code sets all three dimensions, so a dimension the project leaves uncoded on the
+    turn keeps the coder's own current code (a coder who added a touchpoint in NVivo did not
+    remove their stage). A turn with codes the codebook lacks and no such code to keep is not
+    imported (listed), rather than recorded as "no stage" over the machine's."""
     turn = entry["turn"]
+    segment_id = transcript.segment_id(turn)
+    current = mine.get((coder, segment_id))
 
     def single(dimension: str) -> str:
         found = entry.get(dimension) or []
         return max(found, key=lambda f: f[0])[1] if found else ""
 
-    touchpoints = dict.fromkeys(code for _, code in entry.get("touchpoints") or [])
+    touchpoints = ";".join(dict.fromkeys(code for _, code in entry.get("touchpoints") or []))
+    codes = {"stage": single("stages"), "touchpoints": touchpoints, "emotion": single("emotions")}
+    for column in _CODED:
+        if not codes[column] and current:
+            codes[column] = current[column]
+    if entry.get("unmapped") and current is None:
+        return None
     return {
-        "segment_id": transcript.segment_id(turn),
+        "segment_id": segment_id,
         "interview_id": transcript.interview_id,
         "coder": coder,
         "coded_at": _stamp(str(entry["stamp"])),
-        "stage": single("stages"),
-        "touchpoints": ";".join(touchpoints),
-        "emotion": single("emotions"),
+        **codes,
         "text_sha": text_sha(turn.text),
         "speaker": turn.speaker,
     }

@@ -35,7 +35,7 @@ from cjm_research.exchange.review_export import (
     EXPORTED,
     REVIEW_SHEET,
 )
-from cjm_research.iorw import csv_delimiter
+from cjm_research.iorw import csv_delimiter, decode_text
 from cjm_research.model import CODE_SEPARATORS, TYPED_NUMBER, Codebook
 
 
@@ -118,10 +118,8 @@ def _xlsx_rows(path: Path) -> tuple[list[object], list[tuple[int, tuple[object, 
 
 
 def _csv_rows(path: Path) -> tuple[list[object], list[tuple[int, tuple[object, ...]]]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CJMInputError("review sheet is not UTF-8", path, hint="save it as CSV UTF-8") from exc
+    # Excel saves a plain "CSV" in the Windows code page and "Unicode text" as UTF-16.
+    text = decode_text(path.read_bytes())[0]
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text)))
     if not rows:
         raise CJMInputError("the review sheet is empty", path, hint="import the file you exported")

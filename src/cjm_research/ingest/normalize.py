@@ -7,25 +7,17 @@ this form, so every reader must pass its text through :func:`normalize_text` exa
 
 from __future__ import annotations
 
-import codecs
 import re
 import unicodedata
 from pathlib import Path
 
 from cjm_research.exceptions import CJMInputError
+from cjm_research.iorw import decode_text
 
 #: Transcripts larger than this are refused: a 20 MB plain-text interview is ~50 hours of talk,
 #: so anything bigger is almost surely the wrong file, and reading it would stall every step.
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
 
-# BOMs in the order they must be tested: the UTF-32 LE BOM starts with the UTF-16 LE BOM.
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 # Every C0/C1 control but "\n" (tab is mapped to a space before this runs).
 # Lone surrogates (from a broken decoder or a crafted .docx) cannot be written as UTF-8 or XML.
@@ -60,56 +52,9 @@ def decode_bytes(data: bytes, path: Path | str | None = None) -> tuple[str, list
     Charset sniffers guess wrong on short interview text, so the order is deterministic. Raises
     :class:`CJMInputError` when the result looks binary (NULs, or many control characters).
     """
-    warnings: list[str] = []
-    text = _decode(data, warnings)
+    text, warnings = decode_text(data)
     _reject_binary(text, path)
     return text, warnings
-
-
-def _decode(data: bytes, warnings: list[str]) -> str:
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data[len(bom) :].decode(encoding)
-            except UnicodeDecodeError:
-                break  # a BOM followed by garbage: fall through to the heuristics
-    # ASCII-range UTF-16 without a BOM is valid UTF-8 full of NULs, so NULs disqualify UTF-8.
-    if b"\x00" not in data:
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    utf16 = _guess_utf16(data)
-    if utf16:
-        try:
-            text = data.decode(utf16)
-        except UnicodeDecodeError:
-            pass
-        else:
-            warnings.append(f"no byte-order mark; decoded as {utf16.upper()}")
-            return text
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        # cp1252 leaves five bytes undefined; latin-1 maps them to (removed) C1 controls.
-        text = data.decode("latin-1")
-    warnings.append("file is not UTF-8; decoded as Windows-1252 (cp1252) — save it as UTF-8")
-    return text
-
-
-def _guess_utf16(data: bytes) -> str | None:
-    """``utf-16-le``/``-be`` when NULs sit almost only at odd/even byte positions."""
-    pairs = len(data) // 2
-    if pairs == 0:
-        return None
-    even_nuls = data[0::2].count(0)
-    odd_nuls = data[1::2].count(0)
-    # Mostly-Latin text in UTF-16 has a NUL in the high byte of nearly every code unit.
-    if odd_nuls >= 0.3 * pairs and even_nuls <= 0.05 * pairs:
-        return "utf-16-le"
-    if even_nuls >= 0.3 * pairs and odd_nuls <= 0.05 * pairs:
-        return "utf-16-be"
-    return None
 
 
 def _reject_binary(text: str, path: Path | str | None) -> None:

@@ -285,8 +285,8 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             "the mean valence of its segments.",
             f"A valence between −{journey.neutral_band:g} and +{journey.neutral_band:g} reads "
             "as neutral (the coder's neutral band); the shares of negative and positive segments "
-            "count those coded with a negative emotion (such as frustration or anxiety) or a "
-            "positive one (such as joy or trust).",
+            f"count those coded with a negative emotion{_such_as(codebook, -1)} or a "
+            f"positive one{_such_as(codebook, 1)}.",
             "The 95 % interval is Student's t interval of the mean with the participants as its "
             "units (cluster-robust: one person's many segments are one voice), with one degree "
             "of freedom fewer than the participants who spoke of the stage (wide on few people, "
@@ -316,6 +316,17 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             }
         ),
     )
+
+
+def _such_as(codebook: Codebook, sign: int) -> str:
+    """ " (such as anger or sadness)": the codebook's two strongest emotions of a sign, so a study
+    codebook's report names its own emotions, not the packaged default's."""
+    codes = sorted(
+        (c for c in codebook.emotions if (c.valence or 0.0) * sign > 0),
+        key=lambda c: -abs(c.valence or 0.0),
+    )
+    named = " or ".join(c.label.lower() for c in codes[:2])
+    return f" (such as {named})" if named else ""
 
 
 #: The priority table and each team's list show this many pain points, in both formats.
