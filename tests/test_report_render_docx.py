@@ -99,8 +99,8 @@ def test_executive_summary(document):
     text = "\n".join(t for _, t in summary)
     assert (
         "The journey is at its lowest in Support: mean valence −0.48 (leans negative) over 6 "
-        "segments, "
-        "83 % of them with a negative emotion, 17 % with a positive one." in text
+        "segments from 5 participants, 83 % of them with a negative emotion, 17 % with a "
+        "positive one." in text
     )
     bullets = [t for style, t in summary if style == "List Bullet"]
     assert len(bullets) == 6  # three pain points, three delights
