@@ -20,6 +20,7 @@ from cjm_research.analysis import (
     share_text,
     signed,
     stage_actions,
+    stage_pain_reach,
     stage_phrases,
     top_counts,
     valence_reading,
@@ -432,3 +433,50 @@ def test_a_mostly_negative_stage_is_quoted_mostly_negatively():
     signs = {"mad": -0.8, "joy": 0.8, "neutral": 0.0}
     assert [q.valence for q in pick_quotes(mixed, 3)] == [0.9, 0.9, -0.3]
     assert [q.valence for q in pick_quotes(mixed, 3, signs=signs)] == [-0.3, 0.9, 0.05]
+
+
+def test_thin_interviews_and_stages_nobody_spoke_of():
+    # Four interviews of twelve journey turns and one of small talk with two: the audit's C07.
+    rows = [
+        row(f"{p}:{n}", p, "help", "phone", -0.3)
+        for p in ("P1", "P2", "P3", "P4")
+        for n in range(12)
+    ]
+    rows += [row(f"P5:{n}", "P5", stage, "", 0.1) for n, stage in enumerate(("help", "buy", ""))]
+    journey = build_journey(pd.DataFrame(rows), BOOK, "p")
+    assert journey.thin_interviews.to_dict() == {"i-P5": 2}
+    assert journey.unspoken == ["tell"] and journey.low_evidence == ["buy", "tell"]
+    # A study of short interviews has no thin one: thin is against the persona's median too.
+    short = [row(f"{p}:{n}", p, "help", "", -0.3) for p in ("P1", "P2", "P3") for n in range(3)]
+    assert build_journey(pd.DataFrame(short), BOOK, "p").thin_interviews.empty
+
+
+def test_stage_pain_reach_adds_up_a_theme_the_touchpoints_split():
+    # The audit's Retention: four people complained, each row reached one or two.
+    said = "They put the price up after my claim, which felt unfair."
+    rows = [
+        row("a:1", "P1", "help", "phone", -0.6, said),
+        row("b:1", "P2", "help", "phone", -0.5, said),
+        row("c:1", "P3", "help", "web", -0.6, said),
+        row("d:1", "P4", "help", "", -0.7, said),
+        row("e:1", "P5", "buy", "web", -0.6, said),
+        row("f:1", "P6", "buy", "web", -0.6, said),
+    ]
+    journey = build_journey(pd.DataFrame(rows), BOOK, "p")
+    reach = stage_pain_reach(journey)
+    assert reach.to_dict("records") == [{"stage": "help", "reached": 4, "largest": 2}]
+
+
+def test_on_a_persona_of_a_few_people_the_low_point_is_the_lowest_mean():
+    # Two people: every interval rests on two voices (t with 1 df), so a pair whose means happen
+    # to agree looked "surely" lowest; the mean decides, and the summary cautions.
+    rows = [
+        row(f"{p}:{n}", p, "help", "", v) for p, v in (("P1", -0.2), ("P2", -0.21)) for n in (1, 2)
+    ]
+    rows += [row(f"{p}:3", p, "buy", "", v) for p, v in (("P1", -0.1), ("P2", -0.7))]
+    rows += [row("P1:4", "P1", "buy", "", -0.4)]
+    journey = build_journey(pd.DataFrame(rows), BOOK, "p")
+    assert (
+        journey.emotion_curve.loc["help", "ci_high"] < journey.emotion_curve.loc["buy", "ci_high"]
+    )
+    assert journey.lowest_stage == "buy"

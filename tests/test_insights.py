@@ -1,7 +1,9 @@
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
-from cjm_research.analysis import build_journey
+from cjm_research.analysis import build_journey, emotion_curve
 from cjm_research.exceptions import CJMInputError
 from cjm_research.insights import (
     CURATED,
@@ -95,6 +97,31 @@ def test_changes_name_new_interviews_shifts_and_new_pain_points(journey):
     before["interviews"] = now["interviews"]
     assert "the same interviews, coded differently" in " ".join(changes(before, now, BOOK))
     assert "New pain point: Phone during Help." in said
+
+
+def test_changes_tell_an_edited_transcript_from_a_recoding(journey):
+    # The audit's run: one answer edited, nothing reviewed, the coder unchanged; the change log
+    # called it "the same interviews, coded differently".
+    then = snapshot(journey)
+    edited = journey.segments.copy()
+    first = edited.index[edited["interview_id"] == "i-P1"][0]
+    edited.loc[first, "text"] = "Actually it was fine, the app sorted it in a minute."
+    edited.loc[edited["stage"] == "help", "valence"] = 0.3
+    then["stages"]["help"]["n"] = now_n = 4
+    now = snapshot(
+        replace(journey, segments=edited, emotion_curve=emotion_curve(edited, journey.stages))
+    )
+    now["stages"]["help"]["n"] = now_n
+    said = changes(then, now, BOOK)
+    assert "Edited since: i-P1 (the participants' words changed)." in said
+    assert any("with the words of edited transcripts: changed evidence" in s for s in said)
+    assert not any("coded differently" in s for s in said)
+    # The same words recoded stay "coded differently"; a snapshot from before "words" too.
+    recoded = snapshot(replace(journey, emotion_curve=emotion_curve(edited, journey.stages)))
+    recoded["stages"]["help"]["n"] = now_n
+    assert any("coded differently" in s for s in changes(then, recoded, BOOK))
+    del then["words"]
+    assert not any(s.startswith("Edited since") for s in changes(then, now, BOOK))
 
 
 def test_short_opportunity_keeps_the_first_clause():

@@ -22,9 +22,9 @@ from cjm_research.report.sections import (
     stage_definition,
     stage_intro,
     stage_mix,
-    summarise,
     team_items,
 )
+from cjm_research.report.summary import evidence_cautions, split_pain, summarise
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.segments import write as write_segments
@@ -318,6 +318,18 @@ def test_a_delight_that_is_also_a_pain_point_says_so():
     assert summary.delights[0].endswith(
         "— also a pain point, for the same participants: mixed feelings"
     )
+    # the audit's case: the one who praised it is among more who complained of it
+    more = pd.DataFrame(
+        [
+            *table.to_dict("records"),
+            row("d:1", "P4", "help", "phone", -0.7, "Hours on hold again and no answer."),
+        ]
+    )
+    summary = summarise(build_journey(more, BOOK, "p"), str)
+    assert summary.delights[0].endswith(
+        "— also a pain point, for more participants, among them everyone who praised it: mixed "
+        "feelings"
+    )
 
 
 def test_a_quote_shows_its_emotion_only_when_the_machine_is_sure_of_it():
@@ -334,8 +346,9 @@ def test_the_maps_alt_text_names_the_summarys_low_point():
     curve.loc["onboarding", "mean_valence"] = -0.9  # lower, on 2 segments
     alt = figure_alts(replace(journey, emotion_curve=curve), make_codebook(), "Alex")
     assert (
-        "lowest in Support (−0.48) (Onboarding reads lower on less sure evidence)"
-        in alt["journey_map"]
+        "The low point is Support (−0.48, n = 6); Onboarding's mean is lower (−0.90, n = 2, low "
+        "evidence) on less sure evidence; the highest mean is in Advocacy (+0.80, n = 1, low "
+        "evidence)." in alt["journey_map"]
     )
 
 
@@ -418,3 +431,44 @@ def test_the_methodology_names_the_study_codebooks_own_emotions():
     assert "frustration" not in words and "joy" not in words
     none = " ".join(methodology(make_journey(), replace(codebook, emotions=()), "P").measures)
     assert "negative emotion or a positive one." in none
+
+
+def test_the_summary_cautions_a_small_persona_and_a_thin_interview_first():
+    journey = make_journey()
+    two = replace(journey, n_participants=2)
+    cautions = evidence_cautions(two)
+    assert cautions[0].startswith(
+        "This persona rests on 2 participants: a count such as “2 of 2” means these people, not "
+        "everyone"
+    )
+    assert summarise(two, str).cautions.startswith("This persona rests on 2 participants")
+    # the appendix says the persona's size its own way; its stage cautions are the same
+    assert evidence_cautions(two, persona=False) == cautions[1:]
+    rows = journey.segments.copy()
+    few = rows["interview_id"] == rows["interview_id"].iloc[0]
+    rows.loc[few, "stage"] = ""  # one interview of small talk only
+    thin = replace(journey, segments=rows)
+    said = " ".join(evidence_cautions(thin))
+    assert said.startswith(
+        f"{rows['interview_id'].iloc[0]} has no segment in a journey stage (fewer than 5), yet "
+        "counts as a participant in every count of participants."
+    )
+
+
+def test_a_theme_split_by_touchpoint_is_added_up_in_the_summary_and_what_to_fix_first():
+    said = "They put the price up after my claim, which felt unfair."
+    rows = [
+        row(f"{p}:1", p, "help", touchpoint, -0.6, said)
+        for p, touchpoint in zip(
+            ("P1", "P2", "P3", "P4"), ("phone", "phone", "web", ""), strict=True
+        )
+    ]
+    rows += [row(f"{p}:1", p, "buy", "web", -0.9, said) for p in ("P5", "P6", "P7")]
+    journey = build_journey(pd.DataFrame(rows), BOOK, "p")
+    assert split_pain(journey) == (
+        "All touchpoints together, pain points reach more people than any one row shows in "
+        "Help: 4 of 7 participants (no single row more than 2)."
+    )
+    # the summary's top rows reach 3, 2 and 1: Help's 4 is hidden there, so it is said
+    assert summarise(journey, str).pain_by_stage == split_pain(journey)
+    assert summarise(journey, str, top=1).pain_by_stage == split_pain(journey, 3)

@@ -109,7 +109,12 @@ def test_executive_summary(document):
     )
     assert any(t.startswith("Word of mouth during Awareness: 2 participants") for t in bullets)
     warnings = [t for style, t in summary if style == "Evidence Warning"]
-    assert warnings and "Onboarding, Usage, Advocacy" in warnings[0]
+    # nobody spoke of Usage: no evidence, apart from the stages on few segments
+    assert warnings == [
+        "No evidence for Usage: no participant segment was coded with this stage. Low evidence "
+        "(fewer than 3 coded segments) for Onboarding, Advocacy: read what this report says "
+        "about these stages as indicative only."
+    ]
 
 
 def test_persona_profile(document):
@@ -124,7 +129,7 @@ def test_figures_are_inline_with_alt_text_and_numbered_captions(document):
     alts = [shape._inline.docPr.get("descr") for shape in shapes]
     assert all(alt and len(alt) > 20 for alt in alts)
     assert alts[0].startswith("Journey map of Busy parent across 7 stages")
-    assert "lowest in Support (−0.48)" in alts[0]
+    assert "The low point is Support (−0.48, n = 6)" in alts[0]
     assert "Usage no data" in alts[1]
     captions = _styled(document, "Caption")
     assert [c.split(".")[0] for c in captions] == ["Figure 1", "Figure 2", "Figure 3", "Figure 4"]

@@ -7,6 +7,7 @@ generated. A snapshot of each run lets the next report say what moved.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -271,6 +272,14 @@ def snapshot(journey: Journey) -> dict[str, Any]:
             for r in journey.priorities.itertuples(index=False)
         },
         "lowest": journey.lowest_stage,
+        # each interview's participant words, fingerprinted: an edited transcript is a change
+        # of evidence, not of coding
+        "words": {
+            str(interview): hashlib.sha256(
+                "\n".join(rows["text"].astype(str)).encode()
+            ).hexdigest()[:16]
+            for interview, rows in journey.segments.groupby("interview_id", sort=True)
+        },
     }
 
 
@@ -302,6 +311,12 @@ def changes(
         said.append(f"New interviews: {', '.join(sorted(after - before))}.")
     if before - after:
         said.append(f"Interviews no longer included: {', '.join(sorted(before - after))}.")
+    then_words, now_words = previous.get("words") or {}, current.get("words") or {}
+    edited = sorted(
+        i for i in before & after if then_words.get(i, now_words.get(i)) != now_words.get(i)
+    )
+    if edited:
+        said.append(f"Edited since: {', '.join(edited)} (the participants' words changed).")
     for stage, now in current["stages"].items():
         then = previous.get("stages", {}).get(stage) or {}
         if now["mean_valence"] is None or then.get("mean_valence") is None:
@@ -317,12 +332,18 @@ def changes(
         if abs(delta) >= SHIFT or turned:
             # Not "improved": the people did not feel differently. The sample changed, or the
             # same words were coded differently (a review, a new coder).
-            cause = (
-                "with the interviews added or removed: a different sample, not a change in "
-                "the same people's experience"
-                if before != after
-                else "the same interviews, coded differently (a review or a coder update)"
-            )
+            if before != after:
+                cause = (
+                    "with the interviews added or removed: a different sample, not a change in "
+                    "the same people's experience"
+                )
+            elif edited:
+                cause = (
+                    "with the words of edited transcripts: changed evidence, not a change in "
+                    "the people's experience"
+                )
+            else:
+                cause = "the same interviews, coded differently (a review or a coder update)"
             words = (f"{now['reading']} ", f"{then['reading']} ") if turned else ("", "")
             said.append(
                 f"Emotion in {codebook.label('stages', stage)} now reads {words[0]}"

@@ -1,23 +1,30 @@
-"""The journey model of one persona (``journey``), what customers did in each stage
-(``actions``) and the quotes that evidence it (``quotes``), computed from the coded segments
-table: pure functions of the table and the codebook, no I/O, no plotting. Charts and renderers
-read a :class:`Journey`; notebooks display it.
+"""The journey model of one persona (``journey``, on the emotion per stage of ``curve``), what
+customers did in each stage (``actions``) and the quotes that evidence it (``quotes``), computed
+from the coded segments table: pure functions of the table and the codebook, no I/O, no
+plotting. Charts and renderers read a :class:`Journey`; notebooks display it.
 """
 
 from cjm_research.analysis.actions import actions_in, stage_actions, stage_doings, stage_phrases
+from cjm_research.analysis.curve import (
+    NEUTRAL_BANDS,
+    curve_reading,
+    emotion_curve,
+    people_interval,
+    t_critical,
+    valence_reading,
+)
 from cjm_research.analysis.journey import (
+    FEW_PARTICIPANTS,
     MIN_EVIDENCE,
     MIN_MOMENT_WORDS,
     MOMENT_VALENCES,
-    NEUTRAL_BANDS,
     NO_TOUCHPOINT,
+    THIN_INTERVIEW,
     UNASSIGNED,
     Journey,
     build_journey,
     code_frequencies,
     coder_method,
-    curve_reading,
-    emotion_curve,
     emotion_signs,
     evidence,
     funnel,
@@ -32,16 +39,16 @@ from cjm_research.analysis.journey import (
     share_text,
     signed,
     stage_coverage,
+    stage_pain_reach,
     stage_quotes,
-    t_critical,
     top_counts,
     touchpoint_by_stage,
-    valence_reading,
     where,
 )
 from cjm_research.analysis.quotes import SURE_EMOTION, SURE_STAGE, Quote, pick_quotes, quote_of
 
 __all__ = [
+    "FEW_PARTICIPANTS",
     "MIN_EVIDENCE",
     "MIN_MOMENT_WORDS",
     "MOMENT_VALENCES",
@@ -49,6 +56,7 @@ __all__ = [
     "NO_TOUCHPOINT",
     "SURE_EMOTION",
     "SURE_STAGE",
+    "THIN_INTERVIEW",
     "UNASSIGNED",
     "Journey",
     "Quote",
@@ -67,6 +75,7 @@ __all__ = [
     "moments",
     "neutral_band",
     "participant_segments",
+    "people_interval",
     "pick_quotes",
     "plural",
     "priorities",
@@ -76,6 +85,7 @@ __all__ = [
     "stage_actions",
     "stage_coverage",
     "stage_doings",
+    "stage_pain_reach",
     "stage_phrases",
     "stage_quotes",
     "t_critical",

@@ -6,26 +6,26 @@ renderers read a :class:`Journey`; notebooks display it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from cjm_research.analysis.actions import stage_actions, stage_doings, stage_phrases
+from cjm_research.analysis.curve import NEUTRAL_BANDS, emotion_curve
 from cjm_research.analysis.quotes import Quote, pick_quotes, quote_of
 from cjm_research.model import PARTICIPANT, Codebook
 from cjm_research.segments import split_codes
 
 #: A stage with fewer coded segments than this is flagged as low-evidence in reports.
 MIN_EVIDENCE = 3
-#: A valence between -band and +band reads as neutral, the band of the coder that coded it: where
-#: its valence best separates negative, neutral and positive on the example study's gold file
-#: (``benchmarks/bench_valence_band.py`` prints the sweep; the semantic coder's interview heads
-#: give compressed valences). A researcher's own codes use the semantic coder's band. Since the
-#: valence leans to the neighbouring turns (heads v6) the example study gives 0.608 at 0.075 and
-#: 0.621 at 0.1 (broadband 0.550 and 0.552): within what 224 turns tell apart, so it stays.
-NEUTRAL_BANDS = {"semantic": 0.075, "rules": 0.2}
+#: An interview with fewer segments than this in a journey stage (and under a third of the
+#: persona's median) is named in the summary: it is one participant in every "of N" while it says
+#: next to nothing of the journey.
+THIN_INTERVIEW = 5
+#: A persona resting on fewer participants than this is flagged at the top of its report: one
+#: person decides its rankings, and "2 of 2" reads as "everyone".
+FEW_PARTICIPANTS = 4
 #: A turn at or below the first valence can make a pain point, at or above the second a delight,
 #: by the coder that coded it. The semantic coder's valences are compressed as its neutral band is
 #: narrow: on the example study's gold (development) turns of six words or more, telling those a
@@ -75,15 +75,40 @@ class Journey:
         return len(self.segments)
 
     @property
+    def unspoken(self) -> list[str]:
+        """The stages no participant segment was coded with: no evidence, not low evidence (a
+        part of ``low_evidence``)."""
+        coded = set(self.segments["stage"]) if len(self.segments) else set()
+        return [s for s in self.low_evidence if s not in coded]
+
+    @property
+    def thin_interviews(self) -> pd.Series:
+        """Interviews with fewer than ``THIN_INTERVIEW`` segments in a journey stage and under a
+        third of the persona's median interview (how many): each still counts as a participant
+        in every "of N". (Relative too: a study of short interviews has no thin one.)"""
+        if not len(self.segments):
+            return pd.Series(dtype=int)
+        rows = self.segments
+        staged = rows[rows["stage"].isin(self.stages)].groupby("interview_id").size()
+        staged = staged.reindex(sorted(rows["interview_id"].unique()), fill_value=0)
+        thin = (staged < THIN_INTERVIEW) & (staged < staged.median() / 3)
+        return staged[thin].astype(int)
+
+    @property
     def lowest_stage(self) -> str | None:
         """The journey's low point: among stages with enough evidence, the one surely lowest —
         whose 95 % interval reaches least high (then the lowest mean). Five segments at −0.20
-        whose interval reaches neutral do not outrank eighty at −0.11 that stay negative."""
+        whose interval reaches neutral do not outrank eighty at −0.11 that stay negative. On a
+        persona of fewer than ``FEW_PARTICIPANTS`` people, the lowest mean."""
         curve = self.emotion_curve[self.emotion_curve["n"] >= MIN_EVIDENCE]
         if curve.empty:
             return None
         # One participant's stage has no interval: it is sure of nothing, so it ranks last
         # (among stages all of one participant, as when a persona has one, the mean decides).
+        # On a persona of a few people every interval rests on two or three voices: the mean
+        # decides, and the summary says to read every figure as a lead.
+        if self.n_participants < FEW_PARTICIPANTS:
+            return str(curve["mean_valence"].idxmin())
         ranked = curve.assign(bound=curve["ci_high"].fillna(1.0))
         return str(ranked.sort_values(["bound", "mean_valence"], kind="stable").index[0])
 
@@ -230,25 +255,6 @@ def evidence(point: pd.Series) -> str:
     return said
 
 
-def valence_reading(value: float, band: float) -> str:
-    """``negative``, ``neutral`` or ``positive``: how a valence reads with the coder's band."""
-    if value < -band:
-        return "negative"
-    return "positive" if value > band else "neutral"
-
-
-def curve_reading(point: pd.Series, band: float) -> str:
-    """How a stage's mean valence reads (``valence_reading``), "leaning" when its 95 % interval
-    crosses zero: the sign itself is then a lead, not a finding. (Reaching the neutral band is
-    not enough: the semantic coder's valences are modest, and fifteen segments nearly all coded
-    with a negative emotion read "leans negative" at −0.17.)"""
-    reading = valence_reading(float(point["mean_valence"]), band)
-    low, high = float(point.get("ci_low", math.nan)), float(point.get("ci_high", math.nan))
-    if (reading == "negative" and high >= 0) or (reading == "positive" and low <= 0):
-        return f"leans {reading}"
-    return reading
-
-
 def stage_coverage(coded: pd.DataFrame, stages: list[str], n_participants: int) -> pd.DataFrame:
     """Per stage: coded segments, participants and interviews speaking of it, participant share."""
     grouped = coded.groupby("stage")
@@ -295,123 +301,6 @@ def _crosstab(
     table = table.reindex(index=index, columns=stages, fill_value=0).fillna(0).astype(int)
     table.index.name, table.columns.name = column, "stage"
     return table
-
-
-def emotion_curve(
-    coded: pd.DataFrame,
-    stages: list[str],
-    band: float = NEUTRAL_BANDS["semantic"],
-    signs: dict[str, float] | None = None,
-) -> pd.DataFrame:
-    """Mean valence per stage with n, standard deviation and a 95 % confidence band; and the highs
-    and lows a mean hides: the shares of negative and of positive segments and the lowest and
-    highest valence.
-
-    A segment is negative (positive) when its emotion is, by the codebook's valence of each
-    emotion (``signs``: emotion id -> valence), so that a stage whose segments are all coded
-    Neutral never reads "50 % negative", and the share is the one ``benchmarks/bench_corpus.py``
-    holds to the gold's (on the example study's gold, 0.07 from the researcher's shares per stage
-    on average, against 0.09 by valence outside the band; positive 0.09 against 0.20). Without
-    ``signs``, valence outside the neutral ``band`` decides.
-
-    The band is Student's t interval of the mean with the participants as its units
-    (:func:`people_interval`): three segments from two people are two voices, not three, and
-    a stage one person spoke of has no interval at all. (A stage rests on a handful of segments:
-    the normal approximation's ±1.96 made two segments look conclusive, and counting one
-    person's turns as independent made two people look like a finding.) Without a
-    ``participant_id`` column each segment counts as its own participant.
-    """
-    valence = pd.to_numeric(coded["valence"], errors="coerce")
-    if signs is None:
-        negative, positive = valence < -band, valence > band
-    else:
-        sign = coded["emotion"].map(signs).fillna(0.0)
-        negative, positive = sign < 0, sign > 0
-    grouped = valence.groupby(coded["stage"])
-    curve = pd.DataFrame(
-        {
-            "mean_valence": grouped.mean(),
-            "sd": grouped.std(ddof=1),
-            "n": grouped.size(),
-            "negative_share": negative.groupby(coded["stage"]).mean(),
-            "positive_share": positive.groupby(coded["stage"]).mean(),
-            "lowest": grouped.min(),
-            "highest": grouped.max(),
-        }
-    ).reindex(stages)
-    curve["n"] = curve["n"].fillna(0).astype(int)
-    people = coded["participant_id"] if "participant_id" in coded else coded.index.to_series()
-    half, voices = people_interval(valence, coded["stage"], people)
-    curve["participants"] = voices.reindex(stages).fillna(0).astype(int)
-    half = half.reindex(stages)
-    curve["ci_low"] = (curve["mean_valence"] - half).clip(lower=-1)
-    curve["ci_high"] = (curve["mean_valence"] + half).clip(upper=1)
-    curve.index.name = "stage"
-    return curve
-
-
-def people_interval(
-    valence: pd.Series, stage: pd.Series, people: pd.Series
-) -> tuple[pd.Series, pd.Series]:
-    """Per stage, the half-width of the 95 % interval of the mean valence with participants as
-    the units, and how many participants that is. The variance is the cluster-robust one (CR1:
-    each participant's summed deviations from the stage mean, squared, × G/(G − 1) / n²) and t
-    has G − 1 degrees of freedom, G the participants; NaN where G < 2. When every participant
-    gave one segment it is Student's t interval of the mean, ±t·sd/√n."""
-    rows = pd.DataFrame({"stage": stage.to_numpy(), "who": people.to_numpy(), "v": valence})
-    rows = rows.dropna(subset=["v"])
-    deviation = rows["v"] - rows.groupby("stage")["v"].transform("mean")
-    summed = deviation.groupby([rows["stage"], rows["who"]]).sum()
-    g = summed.groupby(level=0).size().astype(float)
-    n = rows.groupby("stage").size().astype(float)
-    variance = (summed**2).groupby(level=0).sum() * g / (g - 1) / n**2
-    critical = (g - 1).where(g > 1).map(t_critical, na_action="ignore")
-    return critical * variance.pow(0.5), g.astype(int)
-
-
-# Student's t, two-sided 95 %, for 1 … 30 degrees of freedom.
-_T95 = (
-    12.706,
-    4.303,
-    3.182,
-    2.776,
-    2.571,
-    2.447,
-    2.365,
-    2.306,
-    2.262,
-    2.228,
-    2.201,
-    2.179,
-    2.160,
-    2.145,
-    2.131,
-    2.120,
-    2.110,
-    2.101,
-    2.093,
-    2.086,
-    2.080,
-    2.074,
-    2.069,
-    2.064,
-    2.060,
-    2.056,
-    2.052,
-    2.048,
-    2.045,
-    2.042,
-)
-
-
-def t_critical(df: float) -> float:
-    """The two-sided 95 % critical value of Student's t with ``df`` degrees of freedom (≥ 1):
-    the table to 30, then the Cornish-Fisher expansion around 1.96 (within 0.001)."""
-    df = int(df)
-    if df <= len(_T95):
-        return _T95[df - 1]
-    z = 1.959964
-    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
 
 
 def moments(
@@ -574,6 +463,27 @@ def priorities(
     table = table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
     table["rank"] = range(1, len(table) + 1)
     return table[columns]
+
+
+def stage_pain_reach(journey: Journey) -> pd.DataFrame:
+    """Per stage, how many participants voiced any pain point there (all touchpoints together)
+    and the most any one pain point reached, for stages where the touchpoints split a theme
+    into smaller rows (``reached`` > ``largest``), widest first: four of seven complaining about
+    renewal, as four rows of one or two, would drop out of every top 3."""
+    columns = ["stage", "reached", "largest"]
+    pains = journey.priorities
+    if pains.empty:
+        return pd.DataFrame(columns=columns)
+    who = dict(zip(journey.segments["segment_id"], journey.segments["participant_id"], strict=True))
+    rows = []
+    for stage, group in pains.groupby("stage", sort=False):
+        people = {str(who.get(s)) for evidence in group["evidence"] for s in evidence}
+        rows.append((stage, len(people), int(group["participants"].max())))
+    table = pd.DataFrame(rows, columns=columns)
+    table = table[table["reached"] > table["largest"]]
+    return table.sort_values(["reached", "largest"], ascending=False, kind="stable").reset_index(
+        drop=True
+    )
 
 
 def funnel(coded: pd.DataFrame, stages: list[str], n_participants: int) -> pd.DataFrame:

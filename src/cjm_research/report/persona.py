@@ -68,10 +68,10 @@ from cjm_research.report.sections import (
     stage_doing_lines,
     stage_intro,
     stage_mix,
-    summarise,
     team_items,
     title_lines,
 )
+from cjm_research.report.summary import evidence_cautions, split_pain, summarise
 from cjm_research.resources import default_codebook_path
 from cjm_research.study import Study, load_study, study_notes
 from cjm_research.tables import code_cooccurrence, code_frequency_table, top_pairs
@@ -238,9 +238,7 @@ def limitations(ctx: ReportContext) -> list[str]:
         "Valence is estimated from the words of each turn, not from tone of voice; sarcasm and "
         "understatement are easily misread.",
     ]
-    if journey.low_evidence:
-        names = ", ".join(journey.stage_labels[s] for s in journey.low_evidence)
-        said.append(f"Little evidence for: {names}. Statements about these stages are leads.")
+    said += evidence_cautions(journey, persona=False)
     return [s for s in said if s]
 
 
@@ -327,12 +325,14 @@ def summary_html(ctx: ReportContext) -> str:
     return (
         html.heading("Executive summary", 2, "summary")
         + html.paragraph(summary.counts)
+        # before any claim: what every figure below must be read with
+        + (html.paragraph(summary.cautions, "cjm-warning") if summary.cautions else "")
         + html.paragraph(summary.lowest)
         + html.heading("Top pain points", 3)
         + (html.bullets(summary.pain_points) or html.paragraph(summary.no_pain_points))
+        + (html.paragraph(summary.pain_by_stage) if summary.pain_by_stage else "")
         + html.heading("Top delights", 3)
         + (html.bullets(summary.delights) or html.paragraph(summary.no_delights))
-        + (html.paragraph(summary.low_evidence, "cjm-warning") if summary.low_evidence else "")
         + "".join(html.paragraph(w, "cjm-warning") for w in review_warnings(ctx))
     )
 
@@ -442,6 +442,8 @@ def priorities_html(ctx: ReportContext) -> str:
     else:
         parts.append(html.paragraph(priority_rule(ctx.codebook)))
         parts.append(html.table(priority_rows(ctx)))
+        if split := split_pain(journey):
+            parts.append(html.paragraph(split))
     parts.append(html.heading(REACH_HEADING, 3))
     parts.append(html.paragraph(REACH_GUIDE))
     parts.append(html.table(reach_table(journey)))

@@ -7,9 +7,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
@@ -22,8 +20,6 @@ from cjm_research.analysis import (
     Journey,
     Quote,
     curve_reading,
-    evidence,
-    moment_pairs,
     moment_text,
     plural,
     share_text,
@@ -33,6 +29,7 @@ from cjm_research.analysis import (
 )
 from cjm_research.codebook import load_codebook
 from cjm_research.model import Codebook
+from cjm_research.report.summary import summarise
 from cjm_research.resources import default_codebook_path
 
 
@@ -389,16 +386,27 @@ def figure_alts(journey: Journey, codebook: Codebook, name: str) -> dict[str, st
         # The summary's low point (enough evidence) when there is one, so both say the same.
         lowest = curve["mean_valence"].idxmin()
         low, high = journey.lowest_stage or lowest, curve["mean_valence"].idxmax()
-        thin = f" ({stage(lowest)} reads lower on less sure evidence)" if lowest != low else ""
+
+        def mean(code: str) -> str:
+            flag = ", low evidence" if code in journey.low_evidence else ""
+            point = curve.loc[code]
+            return f"{signed(float(point['mean_valence']))}, n = {int(point['n'])}{flag}"
+
+        lower = (
+            f"; {stage(lowest)}'s mean is lower ({mean(lowest)}) on less sure evidence"
+            if lowest != low
+            else ""
+        )
         parts.append(
-            f"Mean valence is lowest in {stage(low)} "
-            f"({signed(float(curve.loc[low, 'mean_valence']))}){thin} and highest in "
-            f"{stage(high)} ({signed(float(curve.loc[high, 'mean_valence']))})."
+            f"The low point is {stage(low)} ({mean(low)}){lower}; the highest mean is in "
+            f"{stage(high)} ({mean(high)})."
         )
     top_pain = summarise(journey, lambda t: codebook.label("touchpoints", t), top=1).pain_points
     parts += [f"Top pain point: {line}." for line in top_pain]
-    if journey.low_evidence:
-        parts.append(f"Low evidence for {', '.join(stage(s) for s in journey.low_evidence)}.")
+    if journey.unspoken:
+        parts.append(f"No data for {', '.join(stage(s) for s in journey.unspoken)}.")
+    if few := [s for s in journey.low_evidence if s not in journey.unspoken]:
+        parts.append(f"Low evidence for {', '.join(stage(s) for s in few)}.")
     points = []
     for code, row in journey.emotion_curve.iterrows():
         n = int(row["n"])
@@ -446,130 +454,6 @@ def stage_doing_lines(journey: Journey, stage: str) -> list[str]:
         return []
     rows = actions[actions["stage"] == stage]
     return [f"“{p}” — {where}" for p, where in zip(rows["phrase"], rows["provenance"], strict=True)]
-
-
-@dataclass(frozen=True)
-class Summary:
-    """A persona's executive summary in words: the same sentences in the Word and HTML reports."""
-
-    counts: str  # what the report rests on
-    lowest: str  # the journey's low point, or why none is named
-    pain_points: list[str]  # the top moments (``moment_text``); empty when none
-    delights: list[str]
-    no_pain_points: str  # what to say instead when there are none
-    no_delights: str
-    low_evidence: str  # "" when every stage has enough evidence
-
-
-def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int = 3) -> Summary:
-    """The executive summary of ``journey``; ``touchpoint_label`` names a touchpoint id."""
-    stage = journey.stage_labels.get
-    lowest = journey.lowest_stage
-    if lowest is None:
-        low = (
-            f"No stage has enough evidence (at least {MIN_EVIDENCE} segments) to name the low "
-            "point of the journey."
-        )
-    else:
-        point = journey.emotion_curve.loc[lowest]
-        mean = float(point["mean_valence"])
-        reading = curve_reading(point, journey.neutral_band)
-        opening = (
-            f"The journey is at its lowest in {stage(lowest, lowest)}"
-            if reading.endswith("negative")
-            # "Lowest" must not make a stage the stakeholder reads as fine sound like a trough.
-            else f"No stage with at least {MIN_EVIDENCE} segments is clearly negative; the "
-            f"lowest is {stage(lowest, lowest)}"
-        )
-        low = (
-            f"{opening}: mean valence {signed(mean)} ({reading}) over {evidence(point)}, "
-            f"{share_text(point)}."
-        )
-        # Stages whose mean is lower but less sure (``Journey.lowest_stage``), with why.
-        curve = journey.emotion_curve
-        lower = curve[(curve["n"] > 0) & (curve["mean_valence"] < min(mean, -journey.neutral_band))]
-        low += "".join(
-            f" {stage(s, s)} reads lower ({signed(float(r['mean_valence']))}) on only "
-            f"{plural(int(r['n']), 'segment')}."
-            if r["n"] < MIN_EVIDENCE or math.isnan(float(r["ci_high"]))
-            else f" {stage(s, s)} reads lower ({signed(float(r['mean_valence']))}) on "
-            f"{evidence(r)}, less surely: its 95 % interval reaches "
-            f"{signed(float(r['ci_high']))}, against {signed(float(point['ci_high']))} here."
-            for s, r in lower.sort_values("mean_valence").iterrows()
-        )
-
-    segments = journey.segments
-    person = dict(zip(segments["segment_id"], segments["participant_id"], strict=True))
-    painful: dict[tuple[str, str], set[str]] = {}  # each painful pair → who voiced it
-    for row in journey.pain_points.itertuples(index=False):
-        for pair in moment_pairs(row.stage, row.touchpoint):
-            painful.setdefault(pair, set()).update(str(person.get(s)) for s in row.evidence)
-
-    def also_painful(row: Any) -> str:
-        """A moment both painful and delightful: fix it or protect it? Both. For whom?"""
-        pairs = moment_pairs(row.stage, row.touchpoint) & set(painful)
-        if not pairs:
-            return ""
-        pained = set().union(*(painful[p] for p in pairs))
-        pleased = {str(person.get(s)) for s in row.evidence}
-        if pained == pleased:  # the same people felt both: no two groups to tell apart
-            return " — also a pain point, for the same participants: mixed feelings"
-        return " — also a pain point: experiences differed"
-
-    def lines(table: pd.DataFrame, mixed: bool = False) -> list[str]:
-        return [
-            moment_text(
-                stage(row.stage, row.stage),
-                touchpoint_label(row.touchpoint) if row.touchpoint else "",
-                float(row.mean_valence),
-                int(row.participants),
-                segments=int(row.segments),
-            )
-            + (also_painful(row) if mixed else "")
-            for row in table.head(top).itertuples(index=False)
-        ]
-
-    thin = ", ".join(stage(s, s) for s in journey.low_evidence)
-    coded = journey.segments["stage"].fillna("").astype(str)
-    staged = int(coded.isin(journey.stages).sum())
-    # The stage counts further on add up to the staged ones: say where the others went. A stage
-    # the codebook no longer has (a researcher's code from before an edit) is not small talk.
-    removed = int(((coded != "") & ~coded.isin(journey.stages)).sum())
-    other = journey.n_segments - staged - removed
-    parts = [f"{staged} of them in a journey stage"]
-    parts += (
-        [f"{other} in none: introductions, closing talk and other turns coded as not about the "
-         "journey"]
-        if other
-        else []
-    )  # fmt: skip
-    if removed:
-        parts.append(f"{removed} coded with a stage no longer in the codebook, left out")
-    aside = f" ({', '.join(parts)})" if other or removed else ""
-    return Summary(
-        counts=(
-            f"This report rests on {plural(journey.n_segments, 'coded segment')} from "
-            f"{plural(journey.n_participants, 'participant')} in "
-            f"{plural(journey.n_interviews, 'interview')}{aside}."
-        ),
-        lowest=low,
-        pain_points=lines(journey.pain_points),
-        delights=lines(journey.delights, mixed=True),
-        no_pain_points=(
-            "No segment of this persona was coded with valence at or below "
-            f"{signed(journey.moment_valences[0])}."
-        ),
-        no_delights=(
-            "No segment of this persona was coded with valence at or above "
-            f"{signed(journey.moment_valences[1])}."
-        ),
-        low_evidence=(
-            f"Low evidence (fewer than {MIN_EVIDENCE} coded segments) for: {thin}. Read what "
-            "this report says about these stages as indicative only."
-            if thin
-            else ""
-        ),
-    )
 
 
 def interview_period(dates: list[str]) -> str:

@@ -42,10 +42,10 @@ from cjm_research.report.sections import (
     stage_doing_lines,
     stage_intro,
     stage_mix,
-    summarise,
     team_items,
     title_lines,
 )
+from cjm_research.report.summary import split_pain, summarise
 from cjm_research.resources import templates_dir
 
 # The journey map is designed for A4 landscape; narrow margins print it close to design size.
@@ -129,18 +129,20 @@ def _executive_summary(report: PersonaWriter, warnings: Sequence[str] = ()) -> N
     summary = summarise(report.journey, report.touchpoint)
     report.heading("Executive summary")
     report.para(summary.counts)
+    if summary.cautions:  # before any claim: what every figure below must be read with
+        report.para(summary.cautions, "Evidence Warning")
     report.para(summary.lowest)
-    for title, items, none in (
-        ("Top pain points", summary.pain_points, summary.no_pain_points),
-        ("Top delights", summary.delights, summary.no_delights),
+    for title, items, none, after in (
+        ("Top pain points", summary.pain_points, summary.no_pain_points, summary.pain_by_stage),
+        ("Top delights", summary.delights, summary.no_delights, ""),
     ):
         report.heading(title, 2)
         if items:
             report.bullets(items)
         else:
             report.para(none)
-    if summary.low_evidence:
-        report.para(summary.low_evidence, "Evidence Warning")
+        if after:
+            report.para(after)
     for warning in warnings:
         report.para(warning, "Evidence Warning")
 
@@ -313,6 +315,8 @@ def _priorities(report: PersonaWriter) -> None:
         rows = [tuple(map(str, r)) for r in table.itertuples(index=False)]
         grid = add_table(report, list(table.columns), rows)
         set_widths(grid, [Cm(0.8), Cm(2.8), Cm(3.2), Cm(2.4), Cm(2.6), Cm(2.2), Cm(2.0)])
+        if split := split_pain(journey):
+            report.para(split)
     report.heading(REACH_HEADING, 2)
     report.para(REACH_GUIDE)
     reach = reach_table(journey)
