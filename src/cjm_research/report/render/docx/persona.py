@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 from docx.document import Document as DocxDocument
-from docx.shared import Cm
+from docx.shared import Cm, Pt
 
 from cjm_research.analysis import Journey, Quote
 from cjm_research.insights import Insight
@@ -315,8 +315,8 @@ def _priorities(report: PersonaWriter) -> None:
         rows = [tuple(map(str, r)) for r in table.itertuples(index=False)]
         grid = add_table(report, list(table.columns), rows)
         set_widths(grid, [Cm(0.8), Cm(2.8), Cm(3.2), Cm(2.4), Cm(2.6), Cm(2.2), Cm(2.0)])
-        if split := split_pain(journey):
-            report.para(split)
+        if split := split_pain(journey):  # set off from the table it adds up
+            report.para(split).paragraph_format.space_before = Pt(6)
     report.heading(REACH_HEADING, 2)
     report.para(REACH_GUIDE)
     reach = reach_table(journey)
