@@ -70,6 +70,13 @@ more writer, so the head can put a writer's habit there and not in the words; at
 columns are zero or their mean (2026-12-06; heads alone, four folds of held-out writers, C 3):
 emotion macro-F1 0.465 -> 0.465 (zero) / 0.467 (mean), valence r 0.655 -> 0.655. Not adopted:
 the writers' habits cost the head nothing it could learn back.
+
+Does a study's own topic pull the dense features off (domain shift between industries)? Each
+industry's mean answer vector and question vector subtracted from its turns (a study's at run
+time would be its own), GoEmotions centred on its own mean (2026-12-06; heads alone, the same
+folds and settings as ``cv_with_go`` / ``cv_touchpoints``): emotion macro-F1 0.463 -> 0.460,
+valence r 0.661 -> 0.660, touchpoint micro-F1 0.711 -> 0.709. Not adopted: the word and
+context parts already carry what transfers, and the centring takes a little of the tone away.
 """
 
 from __future__ import annotations
