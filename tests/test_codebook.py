@@ -159,8 +159,26 @@ def test_a_codebook_mistake_says_what_to_change(tmp_path, text, line, message, h
     path = _write(tmp_path, text)
     with pytest.raises(CJMInputError) as err:
         load_codebook(path)
-    assert err.value.line == line, str(err.value)
-    assert message in err.value.message and hint in err.value.hint, str(err.value)
+    said = str(err.value)  # BLOCK has more mistakes: each is listed with its line and fix
+    assert err.value.line == line or f"\n  line {line}: " in said, said
+    assert message in said and hint in said, said
+
+
+def test_every_codebook_mistake_is_named_at_once(tmp_path):
+    """A researcher fixing their own codebook sees every problem in one run, in file order."""
+    text = BLOCK.replace("    keywords: [look*]", "    keyword: [look*]")
+    text = text.replace("touchpoints: []", "touchpoint: []")
+    with pytest.raises(CJMInputError) as err:
+        load_codebook(_write(tmp_path, text))
+    lines = str(err.value).splitlines()
+    assert lines[0].endswith("codebook has 4 problems:")
+    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+        "line 4", "line 6", "line 7", "line 13"
+    ]  # fmt: skip
+    assert "unknown key 'keyword'" in lines[1] and "rename it to 'keywords:'" in lines[1]
+    assert "unknown key 'touchpoint'" in lines[3]  # and not again as a missing list
+    assert not any("no 'touchpoints' list" in line for line in lines)
+    assert lines[-1].endswith("— fix each, then run again")
 
 
 def test_a_codebook_of_its_own_keys_is_still_read(tmp_path):

@@ -6,7 +6,7 @@ import difflib
 import functools
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +50,9 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
     source = _Source(path, text)
     if not isinstance(data, dict):
         raise source.error("codebook must be a mapping with stages, touchpoints and emotions")
-    _check_keys(data, _TOP_KEYS, source)
-    dims = {dim: _codes(data, dim, source) for dim in DIMENSIONS}
-    return Codebook(
+    typos = _check_keys(data, _TOP_KEYS, source)
+    dims = {dim: _codes(data, dim, source, misspelt=dim in typos) for dim in DIMENSIONS}
+    codebook = Codebook(
         name=str(data.get("name") or path.stem),
         version=f"{data.get('version', '0')}+{hashlib.sha256(raw).hexdigest()[:12]}",
         path=path,
@@ -61,6 +61,8 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
         warnings=tuple(warnings),
         **dims,
     )
+    source.raise_problems()
+    return codebook
 
 
 def _yaml_error(exc: yaml.YAMLError, path: Path) -> CJMInputError:
@@ -82,23 +84,26 @@ def _yaml_error(exc: yaml.YAMLError, path: Path) -> CJMInputError:
 
 def _check_keys(
     item: dict[Any, Any], known: tuple[str, ...], source: _Source, *key: str | int
-) -> None:
+) -> set[str]:
     """Refuse a key that is a typo of a known one (``keyword:``, ``colour:``, ``touchpoint:``):
     read as an extra field, it would silently drop what it holds. Other extra keys are kept out
-    of the way, as notes of the researcher's own."""
+    of the way, as notes of the researcher's own. Returns the known keys found misspelt."""
+    misspelt = set()
     for name in item:
         if name in known:
             continue
         close = difflib.get_close_matches(str(name).lower(), known, n=1, cutoff=0.75)
         if close and close[0] not in item:
             where = _where(key)
-            raise source.error(
+            source.problem(
                 f"{where + ': ' if where else ''}unknown key {str(name)!r} "
                 f"(did you mean {close[0]!r}?)",
                 *key,
                 str(name),
                 hint=f"rename it to '{close[0]}:'",
             )
+            misspelt.add(close[0])
+    return misspelt
 
 
 def _where(key: tuple[str | int, ...]) -> str:
@@ -118,11 +123,36 @@ class _Source:
 
     path: Path
     text: str
+    #: every problem found so far: a researcher fixing their codebook sees them all at once
+    problems: list[CJMInputError] = field(default_factory=list)
 
     def error(self, message: str, *key: str | int, hint: str = "") -> CJMInputError:
         """An error at ``key`` (mapping keys and 1-based list positions from the top, as the
         message names them: ``"stages", 2, "valence"``), on the line where it is written."""
         return CJMInputError(message, self.path, self.line(key), hint)
+
+    def problem(self, message: str, *key: str | int, hint: str = "") -> None:
+        """Note an error (``error``) and read on, to report every problem at once."""
+        self.problems.append(self.error(message, *key, hint=hint))
+
+    def raise_problems(self) -> None:
+        """Raise the problems noted, if any: one as it is, several as one error listing each
+        with its line and fix, in the order of the file."""
+        if len(self.problems) == 1:
+            raise self.problems[0]
+        if self.problems:
+            ordered = sorted(self.problems, key=lambda e: e.line or 0)
+            listed = "".join(
+                f"\n  {f'line {e.line}: ' if e.line else ''}{e.message}"
+                + (f" — {e.hint}" if e.hint else "")
+                for e in ordered
+            )
+            raise CJMInputError(
+                f"codebook has {len(ordered)} problems:{listed}",
+                self.path,
+                ordered[0].line,
+                "fix each, then run again",
+            )
 
     def line(self, key: tuple[str | int, ...]) -> int | None:
         """The 1-based line of ``key`` (of its last mapping key, or list item), or of the deepest
@@ -154,11 +184,12 @@ def _off_journey(item: object, source: _Source) -> Code:
     if item is None:
         return Code("off_journey", "Not about the journey")
     if not isinstance(item, dict):
-        raise source.error(
+        source.problem(
             "off_journey must be a mapping",
             "off_journey",
             hint="give it 'examples:' and 'questions:' lists",
         )
+        return Code("off_journey", "Not about the journey")
     return Code(
         id="off_journey",
         label=str(item.get("label") or "Not about the journey"),
@@ -168,16 +199,23 @@ def _off_journey(item: object, source: _Source) -> Code:
     )
 
 
-def _codes(data: dict[str, Any], dim: str, source: _Source) -> tuple[Code, ...]:
+def _codes(
+    data: dict[str, Any], dim: str, source: _Source, misspelt: bool = False
+) -> tuple[Code, ...]:
+    """The codes of one dimension (``stages``, ``touchpoints``, ``emotions``); ``misspelt``: its
+    key is already reported as a typo, so its absence is not reported again."""
     items = data.get(dim)
+    if items is None and misspelt:
+        return ()
     # A study may code no touchpoints or no emotions ("touchpoints: []"); a journey needs stages.
     if not isinstance(items, list) or (dim == "stages" and not items):
-        raise source.error(
+        source.problem(
             f"codebook has no '{dim}' list",
             dim,
             hint=f"add '{dim}:' with at least one code"
             + ("" if dim == "stages" else f", or '{dim}: []' to code no {dim}"),
         )
+        return ()
     codes: list[Code] = []
     seen: dict[str, int] = {}
     for n, item in enumerate(items, 1):
@@ -187,25 +225,27 @@ def _codes(data: dict[str, Any], dim: str, source: _Source) -> tuple[Code, ...]:
         if not isinstance(item, dict) or "id" not in item:
             label = item.get("label") if isinstance(item, dict) else None
             slug = re.sub(r"[^a-z0-9]+", "_", str(label or "").lower()).strip("_")
-            raise source.error(
+            source.problem(
                 f"{where} must be a mapping with an 'id'",
                 dim,
                 n,
                 hint=f"start it with '- id: {slug or 'my_code'}' "
                 "(lower-case letters, digits, '_' or '-')",
             )
+            continue
         code_id = str(item["id"])
         if not _ID.match(code_id):
-            raise source.error(
+            source.problem(
                 f"{where}: id {code_id!r} is not a valid code id",
                 dim,
                 n,
                 "id",
                 hint="use lower-case letters, digits, '_' or '-'",
             )
+            continue
         if code_id in seen:
             first = source.line((dim, seen[code_id], "id"))
-            raise source.error(
+            source.problem(
                 f"{where}: duplicate id {code_id!r}",
                 dim,
                 n,
@@ -214,17 +254,19 @@ def _codes(data: dict[str, Any], dim: str, source: _Source) -> tuple[Code, ...]:
                 + (f" on line {first}" if first else "")
                 + " has it already; give each code its own id",
             )
+            continue
         seen[code_id] = n
         valence = item.get("valence")
         if dim == "emotions":
             if not isinstance(valence, int | float) or not -1 <= valence <= 1:
-                raise source.error(
+                source.problem(
                     f"emotion {code_id!r} needs a numeric valence in [-1, 1]",
                     dim,
                     n,
                     "valence",
                     hint="for example 'valence: -0.6'",
                 )
+                valence = 0.0
             valence = float(valence)
         else:
             valence = None
@@ -248,7 +290,8 @@ def _strings(value: object, source: _Source, *key: str | int) -> tuple[str, ...]
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise source.error(
+        source.problem(
             f"{_where(key)} must be a list", *key, hint="write it as [a, b] or '- a' lines"
         )
+        return ()
     return tuple(str(v).strip() for v in value if str(v).strip())
