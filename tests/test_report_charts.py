@@ -300,3 +300,26 @@ def test_an_emoji_the_font_lacks_warns_nobody(tmp_path):
         save_figure(fig, tmp_path / "emoji.png")
     assert (tmp_path / "emoji.png").stat().st_size > 0
     assert not [w for w in caught if "missing from font" in str(w.message)]
+
+
+def test_the_pain_lane_quotes_whole_words_of_the_complaint():
+    from cjm_research.report.charts.journey_map import _lane_quote
+
+    long = (
+        "Quite sad, and a little bit angry, but not at Harbour, at the thieves who took it from "
+        "outside my flat in the middle of the night. It is not their fault there is no parts."
+    )
+    short = "Three weeks and still nobody called me back."
+    journey = make_journey()
+    segments = pd.DataFrame(
+        {"segment_id": ["a:1", "b:1"], "text": [long, short], "valence": [-0.85, -0.6]}
+    )
+    texts = dict(zip(segments["segment_id"], segments["text"], strict=True))
+    journey.segments = segments
+    row = pd.Series({"evidence": ("a:1", "b:1"), "example": "a:1"})
+    # the most negative turn does not fit four lines; the next one does, whole
+    assert " ".join(_lane_quote(row, journey, texts, 1.6, 4)) == f"“{short}”"
+    # with only the long turn, it is cut between words, and the cut says so
+    alone = pd.Series({"evidence": ("a:1",), "example": "a:1"})
+    said = _lane_quote(alone, journey, texts, 1.6, 4)
+    assert len(said) == 4 and said[0].startswith("“Quite sad") and said[-1].endswith("…")

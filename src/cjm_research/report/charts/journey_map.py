@@ -451,12 +451,35 @@ def _pain_lane(
             (head, {"fontsize": 9, "fontweight": "bold", "color": NEGATIVE}),
             ([plural(int(row["participants"]), "participant")], {"fontsize": 8}),
         ]
-        example = texts.get(str(row["example"]), "")
         room = _capacity(lane_in, 8) - len(head) - 2
-        if example and room > 0:
-            quoted = wrap(f"“{example}”", width, 8, max_lines=room, style="italic")
+        quoted = _lane_quote(row, journey, texts, width, room)
+        if quoted:
             blocks.append((quoted, {"fontsize": 8, "fontstyle": "italic", "color": "#333333"}))
         _stack(ax, i, blocks, lane_in)
+
+
+def _lane_quote(
+    row: pd.Series, journey: Journey, texts: dict[str, str], width: float, room: int
+) -> list[str]:
+    """The pain point's words in at most ``room`` lines: its most negative turn that fits whole,
+    else its example cut between words. A cut lost what the complaint was about ("…not at
+    Harbour, at…": at the thieves), where another turn of the same moment fits. (Cutting at a
+    sentence end instead kept openings like "Um... I mean." and nothing of the complaint.)"""
+    if room <= 0:
+        return []
+
+    def lines(text: str, cut: bool = False) -> list[str]:
+        return wrap(f"“{text}”", width, 8, max_lines=room if cut else 0, style="italic")
+
+    rows = journey.segments
+    valence = dict(zip(rows["segment_id"].astype(str), rows["valence"], strict=True))
+    evidence = [str(s) for s in row.get("evidence", ()) if str(s) in texts]
+    ranked = sorted(evidence, key=lambda s: valence.get(s, 0.0))
+    for segment in ranked:
+        if len(lines(texts[segment])) <= room:
+            return lines(texts[segment])
+    example = texts.get(str(row["example"]), "")
+    return lines(example, cut=True) if example else []
 
 
 def _evidence_lane(
