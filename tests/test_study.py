@@ -355,6 +355,10 @@ def test_problem_lines_group_errors_and_warnings_with_relative_paths(study):
     assert lines[1].startswith("first-home/bad.docx: not a Word file — save it from Word")
     assert lines[2].startswith("Warnings (")
     assert all(" — " in line for line in lines[3:]), "every warning says how to fix it"
+    # a bad codebook is not "skipped": nothing can be coded without it
+    write(study / "codebook.yaml", "stages: [\n")
+    lines = load_study(study).problem_lines()
+    assert lines[0] == "Errors (2); nothing is coded until codebook.yaml is fixed:"
 
 
 def test_dates_that_are_not_iso_are_warned_about(study):

@@ -130,8 +130,15 @@ class Study:
     def problem_lines(self) -> list[str]:
         """Errors, then warnings, each group under a header; one ``file:line:`` line a problem."""
         lines: list[str] = []
+        # A bad transcript is left out; a bad codebook is not skipped: nothing can be coded.
+        stops = any(p.path is not None and p.path.name == "codebook.yaml" for p in self.errors)
+        errors = f"Errors ({len(self.errors)})" + (
+            "; nothing is coded until codebook.yaml is fixed:"
+            if stops
+            else ", these files are skipped:"
+        )
         for header, group in (
-            (f"Errors ({len(self.errors)}), these files are skipped:", self.errors),
+            (errors, self.errors),
             (f"Warnings ({len(self.warnings)}):", self.warnings),
         ):
             if group:
