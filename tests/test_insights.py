@@ -221,7 +221,8 @@ def test_changes_name_a_turned_verdict_and_a_top_pain_points_wider_reach(journey
     }  # fmt: skip
     said = " ".join(changes(before, now, BOOK))
     label = BOOK.label("stages", stage)
-    assert f"Emotion in {label} now reads {point['reading']} " in said  # moved only 0.05
+    verdict = point["reading"].replace("leans ", "leaning ")
+    assert f"Emotion in {label} now reads −0.70, {verdict} (was −0.65, neutral)" in said
     assert "the same interviews, coded differently" in said
     assert f"(was {now['pain_participants'][top] + 1})." in said
     assert changes(now, now, BOOK) == []

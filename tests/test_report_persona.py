@@ -316,7 +316,7 @@ def test_a_delight_that_is_also_a_pain_point_says_so():
     table.loc[1, "participant_id"] = "P1"
     summary = summarise(build_journey(table, BOOK, "p"), str)
     assert summary.delights[0].endswith(
-        "— also a pain point, for the same participants: mixed feelings"
+        "— also a pain point, for the same participant: mixed feelings"
     )
     # the audit's case: the one who praised it is among more who complained of it
     more = pd.DataFrame(
@@ -466,8 +466,8 @@ def test_a_theme_split_by_touchpoint_is_added_up_in_the_summary_and_what_to_fix_
     rows += [row(f"{p}:1", p, "buy", "web", -0.9, said) for p in ("P5", "P6", "P7")]
     journey = build_journey(pd.DataFrame(rows), BOOK, "p")
     assert split_pain(journey) == (
-        "All touchpoints together, pain points reach more people than any one row shows in "
-        "Help: 4 of 7 participants (no single row more than 2)."
+        "Counting every touchpoint, more participants voiced a pain point than any one row "
+        "shows in Help, 4 of 7 participants (the largest row 2)."
     )
     # the summary's top rows reach 3, 2 and 1: Help's 4 is hidden there, so it is said
     assert summarise(journey, str).pain_by_stage == split_pain(journey)

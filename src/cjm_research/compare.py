@@ -241,12 +241,18 @@ def stage_divergence(curves: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
         "highest_n",
         "compared",
         "separated",
+        "intervals",
     ]
     records = []
     for stage in stages:
         enough = curves[(curves["stage"] == stage) & ~curves["low_evidence"]]
         enough = enough.sort_values("mean_valence", kind="stable")
-        record: dict[str, object] = {"stage": stage, "compared": len(enough), "separated": False}
+        record: dict[str, object] = {
+            "stage": stage,
+            "compared": len(enough),
+            "separated": False,
+            "intervals": False,
+        }
         if len(enough) >= 2:
             lo, hi = enough.iloc[0], enough.iloc[-1]
             record.update(
@@ -257,12 +263,15 @@ def stage_divergence(curves: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
                 highest=hi["persona"],
                 highest_valence=float(hi["mean_valence"]),
                 highest_n=int(hi["n"]),
-                # NaN bounds (a single segment) never prove a gap.
+                # NaN bounds (too few participants) never prove a gap.
                 separated=bool(lo["ci_high"] < hi["ci_low"]),
+                intervals=bool(pd.notna(lo["ci_high"]) and pd.notna(hi["ci_low"])),
             )
         records.append(record)
     table = pd.DataFrame.from_records(records, columns=columns)
-    table = table.astype({"lowest_n": "Int64", "highest_n": "Int64", "separated": bool})
+    table = table.astype(
+        {"lowest_n": "Int64", "highest_n": "Int64", "separated": bool, "intervals": bool}
+    )
     order = {s: i for i, s in enumerate(stages)}
     table = table.assign(_order=table["stage"].map(order)).sort_values(
         ["spread", "_order"], ascending=[False, True], na_position="last", kind="stable"
@@ -278,35 +287,43 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
     """The comparison's headline findings as sentences with their numbers (Word and HTML)."""
     c = comparison
     sentences = []
-    diverging = c.divergence.dropna(subset=["spread"]).head(top)
+    ranked = c.divergence.dropna(subset=["spread"])
     # A spread narrower than the neutral band (−band … +band) is no gap: both means could read
-    # neutral. The widest is still named, as such; the others are only listed.
+    # neutral. The widest is still named, as such, when nothing is wider; every such stage is
+    # listed in one sentence.
     width = 2 * max((j.neutral_band for j in c.journeys.values()), default=0.0)
-    within: list[str] = []
+    narrow = (ranked["spread"] < width) & ~ranked["separated"]
+    diverging = ranked[~narrow].head(top)
+    within = ranked[narrow]
+    if diverging.empty and not within.empty:
+        diverging, within = within.head(1), within.iloc[1:]
     for rank, row in enumerate(diverging.itertuples()):
         label = c.stage_labels.get(row.stage, row.stage)
         # "Differ" only where the intervals say so: a gap within the noise is a lead.
         if row.separated:
             opening = "The journeys diverge most in" if rank == 0 else "They also differ in"
             gap = "; their 95 % intervals do not overlap"
-        elif row.spread < width and rank > 0:
-            within.append(label)
-            continue
         elif row.spread < width:
             opening = "The widest spread is in"
             gap = f", narrower than the neutral band ({width:.2f} wide): no gap to speak of"
         else:
             opening = "The widest gap is in" if rank == 0 else "A narrower gap is in"
-            gap = "; the intervals overlap, so treat the gap as a lead, not a difference"
+            gap = (
+                "; the intervals overlap, so treat the gap as a lead, not a difference"
+                if row.intervals
+                else "; one side has too few participants for an interval, so treat the gap "
+                "as a lead, not a difference"
+            )
         sentences.append(
             f"{opening} {label}: {c.name(row.lowest)} "
             f"at {signed(row.lowest_valence)} (n = {row.lowest_n}) against "
             f"{c.name(row.highest)} at {signed(row.highest_valence)} "
             f"(n = {row.highest_n}), a spread of {row.spread:.2f} on the −1 to +1 scale{gap}."
         )
-    if within:
+    if len(within):
+        labels = [c.stage_labels.get(s, s) for s in within["stage"]]
         sentences.append(
-            f"{' and '.join(within)}: the personas' means spread less than the neutral band's "
+            f"{_names_of(labels)}: the personas' means spread less than the neutral band's "
             f"width ({width:.2f}), no gap to speak of."
         )
     if diverging.empty:
@@ -377,7 +394,10 @@ def _between(c: Comparison, touchpoint: str, named: list[str]) -> str:
 
 
 def _names(c: Comparison, personas: list[str]) -> str:
-    names = [c.name(p) for p in personas]
+    return _names_of([c.name(p) for p in personas])
+
+
+def _names_of(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

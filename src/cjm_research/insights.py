@@ -283,6 +283,14 @@ def snapshot(journey: Journey) -> dict[str, Any]:
     }
 
 
+def _reading(point: dict[str, Any], verdict: bool) -> str:
+    """``−0.20`` or, with its ``verdict``, ``−0.20, leaning negative`` ("reads leans negative
+    −0.20" was no English)."""
+    said = signed(point["mean_valence"])
+    reading = str(point.get("reading") or "").replace("leans ", "leaning ")
+    return f"{said}, {reading}" if verdict and reading else said
+
+
 def _number(value: object) -> float | None:
     return None if pd.isna(value) else round(float(value), 4)
 
@@ -344,11 +352,9 @@ def changes(
                 )
             else:
                 cause = "the same interviews, coded differently (a review or a coder update)"
-            words = (f"{now['reading']} ", f"{then['reading']} ") if turned else ("", "")
             said.append(
-                f"Emotion in {codebook.label('stages', stage)} now reads {words[0]}"
-                f"{signed(now['mean_valence'])} (was {words[1]}{signed(then['mean_valence'])}), "
-                f"{cause}."
+                f"Emotion in {codebook.label('stages', stage)} now reads "
+                f"{_reading(now, turned)} (was {_reading(then, turned)}), {cause}."
             )
     then_low, now_low = previous.get("lowest"), current.get("lowest")
     if then_low and now_low and then_low != now_low:

@@ -15,6 +15,9 @@ import pandas as pd
 #: valence leans to the neighbouring turns (heads v6) the example study gives 0.608 at 0.075 and
 #: 0.621 at 0.1 (broadband 0.550 and 0.552): within what 224 turns tell apart, so it stays.
 NEUTRAL_BANDS = {"semantic": 0.075, "rules": 0.2}
+#: A stage's interval needs this many participants: with two, the spread of two people's means
+#: is the whole variance, and two who happen to agree gave the narrowest interval of a report.
+INTERVAL_PARTICIPANTS = 3
 
 
 def valence_reading(value: float, band: float) -> str:
@@ -26,12 +29,16 @@ def valence_reading(value: float, band: float) -> str:
 
 def curve_reading(point: pd.Series, band: float) -> str:
     """How a stage's mean valence reads (``valence_reading``), "leaning" when its 95 % interval
-    crosses zero: the sign itself is then a lead, not a finding. (Reaching the neutral band is
-    not enough: the semantic coder's valences are modest, and fifteen segments nearly all coded
-    with a negative emotion read "leans negative" at −0.17.)"""
+    crosses zero, or when too few people spoke of it for an interval: the sign itself is then a
+    lead, not a finding. (Reaching the neutral band is not enough: the semantic coder's valences
+    are modest, and fifteen segments nearly all coded with a negative emotion read "leans
+    negative" at −0.17.)"""
     reading = valence_reading(float(point["mean_valence"]), band)
     low, high = float(point.get("ci_low", math.nan)), float(point.get("ci_high", math.nan))
-    if (reading == "negative" and high >= 0) or (reading == "positive" and low <= 0):
+    unsure = math.isnan(high)
+    if (reading == "negative" and (unsure or high >= 0)) or (
+        reading == "positive" and (unsure or low <= 0)
+    ):
         return f"leans {reading}"
     return reading
 
@@ -55,9 +62,10 @@ def emotion_curve(
 
     The band is Student's t interval of the mean with the participants as its units
     (:func:`people_interval`): three segments from two people are two voices, not three, and
-    a stage one person spoke of has no interval at all. (A stage rests on a handful of segments:
-    the normal approximation's ±1.96 made two segments look conclusive, and counting one
-    person's turns as independent made two people look like a finding.) Without a
+    a stage fewer than three people spoke of has no interval at all. (A stage rests on a
+    handful of segments: the normal approximation's ±1.96 made two segments look conclusive,
+    and counting one person's turns as independent made two people look like a finding.)
+    Without a
     ``participant_id`` column each segment counts as its own participant.
     """
     valence = pd.to_numeric(coded["valence"], errors="coerce")
@@ -80,8 +88,10 @@ def emotion_curve(
     ).reindex(stages)
     curve["n"] = curve["n"].fillna(0).astype(int)
     people = coded["participant_id"] if "participant_id" in coded else coded.index.to_series()
-    half, voices = people_interval(valence, coded["stage"], people)
+    half, voices, most = people_interval(valence, coded["stage"], people)
     curve["participants"] = voices.reindex(stages).fillna(0).astype(int)
+    # the most segments one participant gave: "4 segments, 3 of them one person's"
+    curve["most_from_one"] = most.reindex(stages).fillna(0).astype(int)
     half = half.reindex(stages)
     curve["ci_low"] = (curve["mean_valence"] - half).clip(lower=-1)
     curve["ci_high"] = (curve["mean_valence"] + half).clip(upper=1)
@@ -91,11 +101,12 @@ def emotion_curve(
 
 def people_interval(
     valence: pd.Series, stage: pd.Series, people: pd.Series
-) -> tuple[pd.Series, pd.Series]:
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Per stage, the half-width of the 95 % interval of the mean valence with participants as
     the units, and how many participants that is. The variance is the cluster-robust one (CR1:
     each participant's summed deviations from the stage mean, squared, × G/(G − 1) / n²) and t
-    has G − 1 degrees of freedom, G the participants; NaN where G < 2. When every participant
+    has G − 1 degrees of freedom, G the participants; NaN where G < ``INTERVAL_PARTICIPANTS``.
+    Also the most segments one participant gave per stage. When every participant
     gave one segment it is Student's t interval of the mean, ±t·sd/√n."""
     rows = pd.DataFrame({"stage": stage.to_numpy(), "who": people.to_numpy(), "v": valence})
     rows = rows.dropna(subset=["v"])
@@ -104,8 +115,9 @@ def people_interval(
     g = summed.groupby(level=0).size().astype(float)
     n = rows.groupby("stage").size().astype(float)
     variance = (summed**2).groupby(level=0).sum() * g / (g - 1) / n**2
-    critical = (g - 1).where(g > 1).map(t_critical, na_action="ignore")
-    return critical * variance.pow(0.5), g.astype(int)
+    critical = (g - 1).where(g >= INTERVAL_PARTICIPANTS).map(t_critical, na_action="ignore")
+    most = rows.groupby(["stage", "who"]).size().groupby(level=0).max()
+    return critical * variance.pow(0.5), g.astype(int), most
 
 
 # Student's t, two-sided 95 %, for 1 … 30 degrees of freedom.

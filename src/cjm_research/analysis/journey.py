@@ -98,18 +98,21 @@ class Journey:
     def lowest_stage(self) -> str | None:
         """The journey's low point: among stages with enough evidence, the one surely lowest —
         whose 95 % interval reaches least high (then the lowest mean). Five segments at −0.20
-        whose interval reaches neutral do not outrank eighty at −0.11 that stay negative. On a
-        persona of fewer than ``FEW_PARTICIPANTS`` people, the lowest mean."""
+        whose interval reaches neutral do not outrank eighty at −0.11 that stay negative. Only a
+        stage that reads negative can be it; when none does, or on a persona of fewer than
+        ``FEW_PARTICIPANTS`` people, the lowest mean."""
         curve = self.emotion_curve[self.emotion_curve["n"] >= MIN_EVIDENCE]
         if curve.empty:
             return None
-        # One participant's stage has no interval: it is sure of nothing, so it ranks last
-        # (among stages all of one participant, as when a persona has one, the mean decides).
+        # Only a stage that reads negative can be surely lowest: a precise near-neutral stage
+        # (ninety segments at −0.06) must not hide one at −0.21 whose interval reaches −0.05.
+        negative = curve[curve["mean_valence"] < -self.neutral_band]
         # On a persona of a few people every interval rests on two or three voices: the mean
         # decides, and the summary says to read every figure as a lead.
-        if self.n_participants < FEW_PARTICIPANTS:
+        if negative.empty or self.n_participants < FEW_PARTICIPANTS:
             return str(curve["mean_valence"].idxmin())
-        ranked = curve.assign(bound=curve["ci_high"].fillna(1.0))
+        # A stage too few people spoke of for an interval is sure of nothing: it ranks last.
+        ranked = negative.assign(bound=negative["ci_high"].fillna(1.0))
         return str(ranked.sort_values(["bound", "mean_valence"], kind="stable").index[0])
 
 
@@ -252,6 +255,9 @@ def evidence(point: pd.Series) -> str:
     said = plural(int(point["n"]), "segment")
     if "participants" in point.index and int(point["participants"]) > 0:
         said += f" from {plural(int(point['participants']), 'participant')}"
+        most = int(point.get("most_from_one", 0))
+        if int(point["participants"]) > 1 and most > int(point["n"]) / 2:
+            said += f", {most} of them one participant's"
     return said
 
 

@@ -94,7 +94,9 @@ def stage_intro(journey: Journey, stage: str) -> tuple[str, str]:
         if low <= -1 and high >= 1:
             sentence += " (too few participants for a 95 % interval narrower than the whole scale)"
         elif math.isnan(low) and int(point["n"]) > 1:
-            sentence += " (all from one participant: no interval)"
+            voices = int(point.get("participants", 1))
+            who = "all from one participant" if voices == 1 else f"from {voices} participants"
+            sentence += f" ({who}: too few for an interval)"
         elif not math.isnan(low):
             # a bound that rounds to zero keeps its sign: "+0.00" hid an interval crossing zero
             sentence += f" (95 % interval {signed(low, True)} to {signed(high, True)})"
@@ -262,7 +264,9 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
     coders = journey.segments["coder"].astype(str).str.strip() if len(journey.segments) else None
     counts = coders[coders != ""].value_counts() if coders is not None else pd.Series(dtype=int)
     ranked = sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
-    flagged = ", ".join(journey.stage_labels.get(s, s) for s in journey.low_evidence)
+    label = journey.stage_labels.get
+    flagged = ", ".join(label(s, s) for s in journey.low_evidence if s not in journey.unspoken)
+    unspoken = ", ".join(label(s, s) for s in journey.unspoken)
     return Methodology(
         sources=(
             f"{plural(journey.n_interviews, 'interview')} with "
@@ -303,7 +307,8 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             f"{SURE_EMOTION:.0%} sure of it (below that its labels are right about one time in "
             "three).".replace("%", " %"),
             f"A stage with fewer than {MIN_EVIDENCE} coded segments is flagged as low evidence"
-            + (f": {flagged}." if flagged else "; no stage is flagged."),
+            + (f": {flagged}." if flagged else "; no stage is flagged.")
+            + (f" No participant segment was coded with {unspoken}." if unspoken else ""),
         ],
         codebook=f"{codebook.name}, version {codebook.version}. Stages in journey order:",
         definitions=pd.DataFrame(

@@ -72,7 +72,10 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
         low += "".join(
             f" {stage(s, s)} reads lower ({signed(float(r['mean_valence']))}) on only "
             f"{plural(int(r['n']), 'segment')}."
-            if r["n"] < MIN_EVIDENCE or math.isnan(float(r["ci_high"]))
+            if r["n"] < MIN_EVIDENCE
+            else f" {stage(s, s)} reads lower ({signed(float(r['mean_valence']))}) on "
+            f"{evidence(r)}: too few participants for an interval."
+            if math.isnan(float(r["ci_high"]))
             else f" {stage(s, s)} reads lower ({signed(float(r['mean_valence']))}) on "
             f"{evidence(r)}, less surely: its 95 % interval reaches "
             f"{signed(float(r['ci_high']))}, against {signed(float(point['ci_high']))} here."
@@ -94,7 +97,8 @@ def summarise(journey: Journey, touchpoint_label: Callable[[str], str], top: int
         pained = set().union(*(painful[p] for p in pairs))
         pleased = {str(person.get(s)) for s in row.evidence}
         if pained == pleased:  # the same people felt both: no two groups to tell apart
-            return " — also a pain point, for the same participants: mixed feelings"
+            same = "participant" if len(pleased) == 1 else "participants"
+            return f" — also a pain point, for the same {same}: mixed feelings"
         if pleased <= pained:  # all who praised it complained of it too, as others did
             return (
                 " — also a pain point, for more participants, among them everyone who praised "
@@ -167,13 +171,13 @@ def split_pain(journey: Journey, at_least: int = 0) -> str:
         return ""
     n = journey.n_participants
     named = "; ".join(
-        f"{journey.stage_labels.get(r.stage, r.stage)}: {r.reached} of {n} participants "
-        f"(no single row more than {r.largest})"
+        f"{journey.stage_labels.get(r.stage, r.stage)}, {r.reached} of {n} participants "
+        f"(the largest row {r.largest})"
         for r in rows.itertuples(index=False)
     )
     return (
-        "All touchpoints together, pain points reach more people than any one row shows in "
-        f"{named}."
+        "Counting every touchpoint, more participants voiced a pain point than any one row "
+        f"shows in {named}."
     )
 
 
@@ -189,7 +193,12 @@ def evidence_cautions(journey: Journey, persona: bool = True) -> list[str]:
     label = journey.stage_labels.get
     said = []
     n = journey.n_participants
-    if persona and 0 < n < FEW_PARTICIPANTS:
+    if persona and n == 1:
+        said.append(
+            "This persona rests on 1 participant: every figure is one person's account, not a "
+            "persona's. Read it as a lead."
+        )
+    elif persona and 0 < n < FEW_PARTICIPANTS:
         said.append(
             f"This persona rests on {plural(n, 'participant')}: a count such as “{n} of {n}” "
             "means these people, not everyone, and one person can decide a ranking. Read every "
@@ -201,7 +210,7 @@ def evidence_cautions(journey: Journey, persona: bool = True) -> list[str]:
         one = len(thin) == 1
         amount = (
             "no segment"
-            if counts == ["0"]
+            if set(counts) == {"0"}
             else f"only {_and(counts)} {'segment' if counts == ['1'] else 'segments'}"
         )
         said.append(
