@@ -162,6 +162,16 @@ def test_cli_reports_scores_unknown_ids_and_json(tmp_path, capsys):
     assert [b["n"] for b in data["calibration"]["stage"]["bands"]] == [1, 1, 0, 3]
 
 
+def test_a_comma_separated_gold_cell_scores_as_its_codes_without_a_study(tmp_path, capsys):
+    gold = tmp_path / "gold.csv"  # no --study: no codebook to read the gold's codes with
+    gold.write_text('segment_id,touchpoints\ni:1,x\ni:2,"x, y"\ni:4,y;x\n')
+    segments = _segments(tmp_path)
+    assert main(["evaluate", "--gold", str(gold), "--segments", str(segments), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["touchpoints"]["n"] == 3
+    assert data["touchpoints"]["micro_f1"] == pytest.approx(8 / 9)  # 4 right, 1 missed (was 6 / 9)
+
+
 def test_cli_codes_the_study_when_no_table_is_given(tmp_path, capsys):
     gold = tmp_path / "gold.xlsx"
     pd.DataFrame({"segment_id": ["p04-mark:2", "missing:1"], "stage": ["awareness", "x"]}).to_excel(
