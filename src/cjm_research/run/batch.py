@@ -164,7 +164,8 @@ def study_cache(root: Path | str) -> Path:
 
 
 def explore_study(study: Study, coder: str = "auto", *, redact: bool = True) -> Coded:
-    """The study's coded turns for exploring in a notebook (``notebooks/explore.ipynb``).
+    """The study's coded turns for exploring in a notebook (``notebooks/explore.ipynb``, and
+    ``notebooks/coding.ipynb`` run by hand without a coded table).
 
     Coded as ``cjm reports`` codes it, from its cache in ``STUDY/.cjm/`` (seconds after a
     ``cjm reports`` run), with the researchers' codes laid over the machine's; pseudonymised and
