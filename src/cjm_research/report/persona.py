@@ -181,7 +181,7 @@ def load_context(
         segments, labels = privacy.redact_segments(segments, key), key.labels
         curated = privacy.redact_insights(curated, key)
     journey = build_journey(segments, codebook, persona_id, participant_labels=labels)
-    agreement, audit = study_agreement(study_dir, segments_path, codebook, study_state)
+    agreement, audit = agreement_and_audit(study_dir, segments_path, codebook, study_state)
     previous = read_snapshot(snapshot_path(previous_dir, persona_id)) if previous_dir else None
     insights = insights_for(journey, curated, codebook, labels)
     # A turn quoted under an insight is not quoted again in its stage's section.
@@ -202,7 +202,7 @@ def load_context(
     )
 
 
-def study_agreement(
+def agreement_and_audit(
     study_dir: Path, segments_path: Path | str, codebook: Codebook, study_state: object
 ) -> tuple[pd.DataFrame | None, list[Audit]]:
     """The study's agreement table and the machine audit: the same in every persona's report, so
