@@ -450,6 +450,3 @@ def _write_csv(path: Path, table: pd.DataFrame) -> None:
         writer.writerow(COLUMNS)
         for values in table.itertuples(index=False, name=None):
             writer.writerow([value(n, v) for n, v in zip(COLUMNS, values, strict=True)])
-
-
-# --- import ------------------------------------------------------------------------------------
