@@ -1,4 +1,5 @@
-"""The coder learns from the researcher's review, and is audited on the turns reviewed."""
+"""The coder learns from the researcher's review (``coding/learning.py``, through the semantic
+coder): rounds of the review sheet, then reviewed words met again in another interview."""
 
 from __future__ import annotations
 
