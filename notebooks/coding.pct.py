@@ -19,27 +19,28 @@
 # What the machine coded in a study: how often each stage, touchpoint and emotion was used, and
 # the least confident segments to review first. `cjm reports` executes this notebook into
 # `reports/coding.ipynb` as the audit trail of each run. In JupyterLab, point `study_dir` at a
-# study; leave `segments_path` empty to code the study here with `coder`.
+# study; leave `segments_path` empty to code it here as `cjm reports` codes it (with `coder`, from
+# its cache in `STUDY/.cjm/`, the researchers' codes over the machine's).
 
 # %% tags=["parameters"]
 study_dir: str = "../interviews"  # the study folder (README: The study folder)
 coder: str = "auto"  # auto, semantic or rules (README: How coding works)
-segments_path: str = ""  # a coded table to read (empty: code the study here, in memory)
+segments_path: str = ""  # a coded table to read (empty: code the study here, as the reports do)
 redact: bool = True  # pseudonyms and redacted text here too (the coded table stays full)
 
 # %%
 from IPython.display import HTML, display
 
-from cjm_research.coding import code_transcripts, get_coder
 from cjm_research.report import persona as report
+from cjm_research.run.batch import explore_study
 from cjm_research.segments import read as read_segments
 from cjm_research.study import load_study
 
 study = load_study(study_dir)
 if segments_path:
     segments = read_segments(segments_path)
-else:
-    segments = code_transcripts(study.transcripts, get_coder(coder, study.codebook))
+else:  # the overview redacts what it shows
+    segments = explore_study(study, coder, redact=False).segments
 overview = report.coding_overview(study, segments, redact=redact)
 display(HTML(overview.intro))
 

@@ -48,7 +48,7 @@ display(HTML(report.changes_html(ctx)))
 display(HTML(report.profile_html(ctx)))
 
 # %%
-display(HTML('<h2 id="journey-map">Journey map</h2>'))
+display(HTML(report.heading_html("journey-map")))
 display(HTML(report.persona_figure(ctx, figures, "journey_map", 1)))
 
 # %%
@@ -56,10 +56,10 @@ display(HTML(report.priorities_html(ctx)))
 display(HTML(report.insights_html(ctx)))
 
 # %%
-display(HTML('<h2 id="emotion">Emotion across the journey</h2>'))
+display(HTML(report.heading_html("emotion")))
 display(HTML(report.persona_figure(ctx, figures, "emotion_curve", 2)))
 display(HTML(report.persona_figure(ctx, figures, "emotion_heatmap", 3)))
-display(HTML('<h2 id="touchpoints">Touchpoints by stage</h2>'))
+display(HTML(report.heading_html("touchpoints")))
 display(HTML(report.persona_figure(ctx, figures, "touchpoint_heatmap", 4)))
 
 # %%

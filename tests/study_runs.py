@@ -68,7 +68,6 @@ class Runs:
 
     study: Path
     out: Path  # after the second run: the --no-redact --force outputs
-    canary_segment: str
     redacted_texts: dict[str, str]  # every output of the first (default, redacted) run
     first_status: int
     first_stderr: str
@@ -125,7 +124,7 @@ def build(root: Path) -> Runs:
     ``reports --no-redact --force`` into the same folder."""
     study = root / "study"
     shutil.copytree(example_study_dir(), study)
-    canary = plant(study)
+    plant(study)
     for name, data, _ in HOSTILE:
         (study / name).write_bytes(data)
     out = root / "reports"
@@ -142,7 +141,6 @@ def build(root: Path) -> Runs:
     return Runs(
         study=study,
         out=out,
-        canary_segment=canary,
         redacted_texts=redacted_texts,
         first_status=first_status,
         first_stderr=first_stderr,

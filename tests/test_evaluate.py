@@ -1,6 +1,8 @@
-"""Evaluation metrics against hand-computed examples, and ``cjm evaluate`` end to end."""
+"""Evaluation metrics against hand-computed examples, ``cjm evaluate`` end to end, and the machine
+audit on the turns a researcher reviewed."""
 
 import json
+import math
 import shutil
 from dataclasses import replace
 
@@ -10,7 +12,10 @@ import pytest
 
 from cjm_research.cli import main
 from cjm_research.codebook import load_codebook
+from cjm_research.coding.human import append_human_codes
 from cjm_research.evaluate import (
+    audit_sentence,
+    audit_warning,
     calibration,
     correlation,
     evaluate,
@@ -19,6 +24,7 @@ from cjm_research.evaluate import (
     format_evaluation,
     gold_ids,
     label_scores,
+    machine_audit,
     read_gold,
     right_and_confidence,
     set_scores,
@@ -162,6 +168,16 @@ def test_cli_reports_scores_unknown_ids_and_json(tmp_path, capsys):
     assert [b["n"] for b in data["calibration"]["stage"]["bands"]] == [1, 1, 0, 3]
 
 
+def test_a_comma_separated_gold_cell_scores_as_its_codes_without_a_study(tmp_path, capsys):
+    gold = tmp_path / "gold.csv"  # no --study: no codebook to read the gold's codes with
+    gold.write_text('segment_id,touchpoints\ni:1,x\ni:2,"x, y"\ni:4,y;x\n')
+    segments = _segments(tmp_path)
+    assert main(["evaluate", "--gold", str(gold), "--segments", str(segments), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["touchpoints"]["n"] == 3
+    assert data["touchpoints"]["micro_f1"] == pytest.approx(8 / 9)  # 4 right, 1 missed (was 6 / 9)
+
+
 def test_cli_codes_the_study_when_no_table_is_given(tmp_path, capsys):
     gold = tmp_path / "gold.xlsx"
     pd.DataFrame({"segment_id": ["p04-mark:2", "missing:1"], "stage": ["awareness", "x"]}).to_excel(
@@ -303,3 +319,75 @@ def test_gold_rows_follow_their_words_when_a_transcript_gained_turns(tmp_path, c
     path = tmp_path / "gold.csv"
     gold.assign(text_sha="abc").to_csv(path, index=False)
     assert {"text", "text_sha"} <= set(read_gold(path).columns)
+
+
+def test_the_audit_counts_agreement_and_kappa_on_reviewed_turns(tmp_path):
+    ids = ["a:2", "a:4", "a:6", "a:8"]
+    machine = pd.DataFrame(
+        {
+            "segment_id": ids,
+            "role": "participant",
+            "coder": "auto:semantic+study@7",
+            "stage": ["purchase", "purchase", "support", "usage"],
+            "touchpoints": ["website", "", "chat;email", "app"],
+            "emotion": ["joy", "neutral", "anger", "neutral"],
+        }
+    )
+    human = pd.DataFrame(
+        {
+            "segment_id": ids,
+            "stage": ["purchase", "support", "support", "usage"],
+            "touchpoints": ["website", "", "email;chat", ""],
+            "emotion": ["joy", "neutral", "frustration", "neutral"],
+        }
+    )
+    append_human_codes(tmp_path, "Ana", human)
+    stage, touchpoints, emotion = machine_audit(tmp_path, machine)
+    assert (stage.reviewed, stage.agreed) == (4, 3)
+    # kappa by hand: observed 3/4; expected from the margins (machine p,p,s,u; human p,s,s,u)
+    expected = (2 * 1 + 1 * 2 + 1 * 1) / 16
+    assert stage.kappa == pytest.approx((0.75 - expected) / (1 - expected))
+    assert (touchpoints.agreed, emotion.agreed) == (3, 3) and math.isnan(touchpoints.kappa)
+    sentence = audit_sentence([stage, touchpoints, emotion])
+    assert "3 of 4 reviewed stages (κ 0.64)" in sentence and "3 of 4 reviewed emotions" in sentence
+    assert "Only 4 turns" in audit_warning([stage, touchpoints, emotion])
+    assert "No turn of this study has been reviewed" in audit_sentence([])
+
+
+def test_the_summary_warning_reads_well_before_any_review():
+    assert audit_warning([]).startswith("No turn of this study has been reviewed by a researcher")
+    assert "not yet known." in audit_warning([])
+    # With calibrated machine codes the warning gives the machine's own expectation.
+    said = audit_warning([], (76, 0.774))
+    assert "not yet known; its own calibrated confidence expects about 77% of its stage" in said
+
+
+def test_the_audit_compares_codes_on_the_words_they_were_given_to(tmp_path):
+    """A turn added above the reviewed ones shifts their numbers: the audit must still compare
+    each human code with the machine's code of the same words."""
+    from cjm_research.coding.human import text_sha
+
+    said = ["I saw an advert.", "It broke."]
+    machine = pd.DataFrame(
+        {
+            "segment_id": ["a:1", "a:2", "a:3"],
+            "interview_id": "a",
+            "text": ["Hello again.", *said],  # one turn added on top since the review
+            "role": "participant",
+            "coder": "auto:semantic+study@7",
+            "stage": ["", "awareness", "support"],
+            "touchpoints": "",
+            "emotion": "neutral",
+        }
+    )
+    human = pd.DataFrame(
+        {
+            "segment_id": ["a:1", "a:2"],
+            "stage": ["awareness", "support"],
+            "emotion": "neutral",
+            "text_sha": [text_sha(t) for t in said],
+        }
+    )
+    append_human_codes(tmp_path, "Ana", human)
+    stage, _, _ = machine_audit(tmp_path, machine)
+    assert (stage.reviewed, stage.agreed) == (2, 2)

@@ -66,3 +66,32 @@ def test_explore_notebook_answers_the_qda_queries_on_a_reviewed_study(report_run
     assert report_runs.human_stage in disagreements and HUMAN_CODER in disagreements
     assert CANARY_NAME not in everything
     assert all(t not in everything for t in ("Traceback", "Error"))
+
+
+@pytest.mark.slow
+def test_the_coding_notebook_run_by_hand_shows_the_codes_the_reports_used(report_runs, tmp_path):
+    """Without a coded table the notebook codes the study as ``cjm reports`` does (its cache,
+    the researcher's code over the machine's), so it shows what the reports read."""
+    study = tmp_path / "study"
+    shutil.copytree(report_runs.study, study)
+
+    def outputs(**parameters):
+        out = tmp_path / "coding.ipynb"
+        papermill.execute_notebook(
+            str(notebooks_dir() / "coding.ipynb"),
+            str(out),
+            parameters={"study_dir": str(study), **parameters},
+            cwd=str(notebooks_dir()),
+            progress_bar=False,
+        )
+        nb = nbformat.read(out, as_version=4)
+        return [
+            o.get("data", o.get("text"))
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+        ]
+
+    by_hand = outputs()
+    assert by_hand == outputs(segments_path=str(study / ".cjm" / "segments.parquet"))
+    assert HUMAN_CODER in str(by_hand[0])  # "coded by …": the researcher's code is in

@@ -56,6 +56,18 @@ def test_title_names_persona_period_and_counts(ctx):
     assert 'href="#priorities"' in title and 'href="#stage-support"' in title
 
 
+def test_every_section_heading_is_worded_once_and_linked_from_the_contents(ctx):
+    from cjm_research.report.headings import SECTIONS
+
+    # What the persona notebook wrote by hand before it asked the library.
+    assert report.heading_html("journey-map") == '<h2 id="journey-map">Journey map</h2>'
+    assert report.heading_html("emotion") == '<h2 id="emotion">Emotion across the journey</h2>'
+    title = report.title_html(ctx)
+    links = [title.index(f'<a href="#{a}">{esc(h)}</a>') for a, h in SECTIONS.items()]
+    assert links == sorted(links) and title.index('href="#stage-') < links[-1]
+    assert report.summary_html(ctx).startswith(report.heading_html("summary"))
+
+
 def test_summary_says_in_html_what_the_word_report_says(ctx, tmp_path):
     section = report.summary_html(ctx)
     figures = report.make_figures(ctx, tmp_path)

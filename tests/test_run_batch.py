@@ -361,3 +361,17 @@ def test_a_rerun_with_nothing_to_build_still_warns_of_the_codes_it_left_out(stud
     assert warning in messages
     quick = unchanged_reports(study_dir, study_dir / "reports", coder="rules")
     assert quick is not None and f"warning: {quick.warnings[0]}" == warning
+
+
+def test_exploring_a_study_keeps_the_warnings_of_its_coding(study_dir):
+    """The notebook that explores a study is told of a researcher's code the codebook lost, as
+    ``cjm reports`` is (redacting the tables keeps them)."""
+    from cjm_research.coding.human import append_human_codes
+    from cjm_research.run.batch import explore_study
+    from cjm_research.study import load_study
+
+    append_human_codes(
+        study_dir, "Maya L.", pd.DataFrame([{"segment_id": "x:1", "stage": "trial"}])
+    )
+    coded = explore_study(load_study(study_dir), "rules")
+    assert any("stage 'trial' is not in the codebook" in w for w in coded.warnings)

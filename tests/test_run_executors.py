@@ -143,3 +143,37 @@ def test_a_dead_owners_socket_folders_are_swept_when_a_pool_starts():
     finally:
         for folder in dead + alive:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_command_line_offers_every_registered_executor():
+    from cjm_research.model import EXECUTORS
+    from cjm_research.run.executors import executors
+
+    assert executors() == sorted(EXECUTORS)
+
+
+def test_a_registered_executor_is_made_by_name_and_a_scheduler_needs_one_that_takes_it(
+    monkeypatch,
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cjm_research.exceptions import CJMInputError
+    from cjm_research.run import executors
+
+    monkeypatch.setattr(executors, "_EXECUTORS", dict(executors._EXECUTORS))
+    made = []
+
+    @contextlib.contextmanager
+    def threads(workers: int, scheduler: str = ""):
+        made.append(workers)
+        with ThreadPoolExecutor(workers) as pool:
+            yield pool
+
+    executors.register_executor("threads", threads)
+    with executors.make_executor("threads", 3) as pool:
+        assert pool.submit(sum, [1, 2]).result() == 3
+    assert made == [3]
+    with pytest.raises(CJMInputError, match="--scheduler needs --executor dask"):
+        executors.make_executor("local", 1, "tcp://127.0.0.1:8786").__enter__()
+    with pytest.raises(CJMInputError, match="unknown executor 'ray'"):
+        executors.make_executor("ray", 1).__enter__()

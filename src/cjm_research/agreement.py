@@ -27,7 +27,7 @@ from cjm_research import segments
 from cjm_research.coding.human import study_human_codes
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import PARTICIPANT, UNCODED_POLICIES, Codebook
-from cjm_research.segments import split_codes
+from cjm_research.segments import code_set, split_codes
 
 #: Table columns compared, with the codebook dimension each one draws its codes from.
 DIMENSIONS: dict[str, str] = {
@@ -295,7 +295,7 @@ def dimension_values(
             f"uncoded must be one of {', '.join(UNCODED_POLICIES)}, not {uncoded!r}",
             hint="--uncoded exclude (the default) or --uncoded as-code",
         )
-    convert = to_set if dimension == "touchpoints" else _to_value
+    convert = code_set if dimension == "touchpoints" else _to_value
     frames = [
         pd.DataFrame(
             {
@@ -324,12 +324,6 @@ def dimension_values(
 def _to_value(value: object) -> str:
     codes = split_codes(value)
     return codes[0].strip() if codes else ""
-
-
-def to_set(value: object) -> frozenset[str]:
-    """A touchpoints cell as a set of codes; review sheets may separate them with "," or ";"."""
-    codes = ",".join(split_codes(value)).replace(";", ",").split(",")
-    return frozenset(c.strip() for c in codes if c.strip())
 
 
 def compute_agreement(

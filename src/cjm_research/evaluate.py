@@ -27,12 +27,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cjm_research.agreement import cohen_kappa, machine_coder, to_set
+from cjm_research.agreement import cohen_kappa, machine_coder
 from cjm_research.codebook import default_stage_ids
 from cjm_research.coding.human import follow_words, study_human_codes
 from cjm_research.exceptions import CJMInputError
 from cjm_research.iorw import read_csv_table
 from cjm_research.model import CODE_SEPARATORS, PARTICIPANT, TYPED_NUMBER, Codebook
+from cjm_research.segments import code_set
 
 LABEL_DIMENSIONS = ("stage", "emotion")
 #: The executive summary warns below these: too few reviewed turns to trust the audit, or a
@@ -340,10 +341,6 @@ def gold_ids(
     return gold
 
 
-def _code_set(value: object) -> frozenset[str]:
-    return frozenset(c.strip() for c in str(value).split(";") if c.strip())
-
-
 def evaluate(
     gold: pd.DataFrame, machine: pd.DataFrame, *, gold_name: str = "", coder: str = ""
 ) -> Evaluation:
@@ -369,7 +366,7 @@ def evaluate(
     if "touchpoints" in gold.columns and "touchpoints" in machine.columns:
         predicted = machine.loc[gold["segment_id"], "touchpoints"].fillna("")
         result.touchpoints = set_scores(
-            [_code_set(v) for v in gold["touchpoints"]], [_code_set(v) for v in predicted]
+            [code_set(v) for v in gold["touchpoints"]], [code_set(v) for v in predicted]
         )
     if "valence" in gold.columns and "valence" in machine.columns:
         rows = gold[gold["valence"] != ""]
@@ -506,7 +503,7 @@ def machine_audit(study_root: Path | str, machine: pd.DataFrame | None) -> list[
     for dimension in ("stage", "touchpoints", "emotion"):
         ours, theirs = (both[f"{dimension}_{who}"].astype(str) for who in ("machine", "human"))
         if dimension == "touchpoints":
-            agreed = [to_set(a) == to_set(b) for a, b in zip(ours, theirs, strict=True)]
+            agreed = [code_set(a) == code_set(b) for a, b in zip(ours, theirs, strict=True)]
             kappa = math.nan
         else:
             agreed = list(ours == theirs)

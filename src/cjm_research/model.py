@@ -19,7 +19,8 @@ INTERVIEWER = "interviewer"
 REPORT_FORMATS = ("docx", "html")
 #: How agreement treats units a coder left uncoded: drop them, or count "uncoded" as a code.
 UNCODED_POLICIES = ("exclude", "as-code")
-#: Where ``cjm reports --executor`` runs the notebooks (``run/executors.make_executor``).
+#: Where ``cjm reports --executor`` runs the notebooks: the executors ``run/executors.py``
+#: registers (a test holds the two to the same names; here, ``cjm --help`` imports nothing heavy).
 EXECUTORS = ("local", "dask")
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from cjm_research.exceptions import CJMInputError
 from cjm_research.iorw import atomic_path, read_csv_table
+from cjm_research.model import CODE_SEPARATORS
 
 #: Columns of the coded segments table, in order (the README's "The coded segments table").
 COLUMNS: tuple[str, ...] = (
@@ -167,3 +168,11 @@ def split_codes(value: object) -> list[str]:
     if isinstance(value, list | tuple):
         return [str(v) for v in value if str(v)]
     return [part for part in str(value).split(";") if part]
+
+
+def code_set(value: object) -> frozenset[str]:
+    """A touchpoints cell as a set of codes. People separate them with ``;`` or ``,``
+    (``model.CODE_SEPARATORS``: a review sheet, a gold file); NaN, lists and blanks as
+    :func:`split_codes` takes them."""
+    codes = (c.strip() for part in split_codes(value) for c in CODE_SEPARATORS.split(part))
+    return frozenset(c for c in codes if c)

@@ -342,6 +342,3 @@ def _zip(members: Iterable[tuple[str, bytes]]) -> bytes:
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
     return buffer.getvalue()
-
-
-# --- import -----------------------------------------------------------------------------------

@@ -209,8 +209,7 @@ def export_review(
 
 def current_codes(table: pd.DataFrame, study_root: Path | str, codebook: Codebook) -> pd.DataFrame:
     """``table`` with the study's latest human codes laid over it (as ``cjm code`` does)."""
-    valences = {c.id: c.valence or 0.0 for c in codebook.emotions}
-    merged, _ = apply_human_codes(table, read_human_codes(study_root), valences)
+    merged, _ = apply_human_codes(table, read_human_codes(study_root), codebook.valences)
     return merged
 
 
@@ -451,6 +450,3 @@ def _write_csv(path: Path, table: pd.DataFrame) -> None:
         writer.writerow(COLUMNS)
         for values in table.itertuples(index=False, name=None):
             writer.writerow([value(n, v) for n, v in zip(COLUMNS, values, strict=True)])
-
-
-# --- import ------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from cjm_research.exchange.review_export import (
 )
 from cjm_research.iorw import csv_delimiter, decode_text
 from cjm_research.model import CODE_SEPARATORS, TYPED_NUMBER, Codebook
+from cjm_research.segments import code_set
 
 
 @dataclass
@@ -210,10 +211,11 @@ def import_review(
 def _changes(parsed: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
     """Per row and dimension, whether the reviewer changed the code from ``baseline`` (a note
     counts as a change)."""
+    touchpoints = parsed["touchpoints"].map(code_set) != baseline["touchpoints"].map(code_set)
     return pd.DataFrame(
         {
             "stage": parsed["stage"] != baseline["stage"],
-            "touchpoints": parsed["touchpoints"].map(_set) != baseline["touchpoints"].map(_set),
+            "touchpoints": touchpoints,
             "emotion": parsed["emotion"] != baseline["emotion"],
             "valence": [
                 _differs(a, b) for a, b in zip(parsed["valence"], baseline["valence"], strict=True)
@@ -366,10 +368,6 @@ def _baseline(sheet: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _set(value: str) -> frozenset[str]:
-    return frozenset(t.strip() for t in CODE_SEPARATORS.split(value or "") if t.strip())
-
-
 def _differs(a: float | None, b: float | None) -> bool:
     a = None if a is None or pd.isna(a) else a
     b = None if b is None or pd.isna(b) else b
@@ -393,7 +391,7 @@ def _already_recorded(study_root: Path | str, coder: str) -> Callable[[dict[str,
             return False
         return (
             last["stage"] == record["stage"]
-            and _set(last["touchpoints"]) == _set(record["touchpoints"])
+            and code_set(last["touchpoints"]) == code_set(record["touchpoints"])
             and last["emotion"] == record["emotion"]
             and last["note"] == record["note"]
             and not _differs(_valence(last["valence"])[0], _valence(record["valence"])[0])

@@ -15,7 +15,9 @@ from __future__ import annotations
 import html
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from cjm_research.ingest.build import ReaderResult
@@ -229,10 +231,14 @@ def _timing_line(cue: Cue, lines: list[str]) -> str:
     return first if parse_timing(first) else lines[cue.line]
 
 
-def _read(path: Path, *, vtt: bool) -> ReaderResult:
+def _read(
+    path: Path, parse: Callable[[list[str]], tuple[list[Cue], list[str]]], *, vtt: bool = False
+) -> ReaderResult:
+    """Every subtitle format's reading: decode and normalise, find the cues (``parse``, the one
+    step that differs), make them turns; the warnings of each step in that order."""
     text, warnings = read_text_file(path)
     lines = normalize_text(text).split("\n")
-    cues, cue_warnings = parse_cues(lines, vtt=vtt)
+    cues, cue_warnings = parse(lines)
     turns, turn_warnings = cues_to_turns(cues)
     warnings += cue_warnings + _timing_warnings(cues, lines, vtt=vtt) + turn_warnings
     return ReaderResult(turns, {}, warnings)
@@ -240,12 +246,12 @@ def _read(path: Path, *, vtt: bool) -> ReaderResult:
 
 def read_vtt(path: Path) -> ReaderResult:
     """Read a WebVTT transcript (speakers from ``<v Name>`` tags or ``Name:`` prefixes)."""
-    return _read(path, vtt=True)
+    return _read(path, partial(parse_cues, vtt=True), vtt=True)
 
 
 def read_srt(path: Path) -> ReaderResult:
     """Read a SubRip transcript (speakers from ``Name:`` or ``[Name]`` prefixes)."""
-    return _read(path, vtt=False)
+    return _read(path, partial(parse_cues, vtt=False))
 
 
 def parse_sbv(lines: list[str]) -> tuple[list[Cue], list[str]]:
@@ -278,9 +284,4 @@ def parse_sbv(lines: list[str]) -> tuple[list[Cue], list[str]]:
 def read_sbv(path: Path) -> ReaderResult:
     """Read a SubViewer transcript, as Google Meet and YouTube save captions (speakers from
     ``Name:`` or ``[Name]`` prefixes)."""
-    text, warnings = read_text_file(path)
-    lines = normalize_text(text).split("\n")
-    cues, cue_warnings = parse_sbv(lines)
-    turns, turn_warnings = cues_to_turns(cues)
-    overlaps = _timing_warnings(cues, lines, vtt=False)
-    return ReaderResult(turns, {}, warnings + cue_warnings + overlaps + turn_warnings)
+    return _read(path, parse_sbv)

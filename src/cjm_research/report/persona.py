@@ -44,6 +44,7 @@ from cjm_research.insights import (
 from cjm_research.iorw import write_text
 from cjm_research.model import Codebook, Persona
 from cjm_research.report import charts, memo
+from cjm_research.report.headings import SECTIONS
 from cjm_research.report.render import html
 from cjm_research.report.render.docx import write_journey_docx
 from cjm_research.report.sections import (
@@ -181,7 +182,7 @@ def load_context(
         segments, labels = privacy.redact_segments(segments, key), key.labels
         curated = privacy.redact_insights(curated, key)
     journey = build_journey(segments, codebook, persona_id, participant_labels=labels)
-    agreement, audit = study_agreement(study_dir, segments_path, codebook, study_state)
+    agreement, audit = agreement_and_audit(study_dir, segments_path, codebook, study_state)
     previous = read_snapshot(snapshot_path(previous_dir, persona_id)) if previous_dir else None
     insights = insights_for(journey, curated, codebook, labels)
     # A turn quoted under an insight is not quoted again in its stage's section.
@@ -202,7 +203,7 @@ def load_context(
     )
 
 
-def study_agreement(
+def agreement_and_audit(
     study_dir: Path, segments_path: Path | str, codebook: Codebook, study_state: object
 ) -> tuple[pd.DataFrame | None, list[Audit]]:
     """The study's agreement table and the machine audit: the same in every persona's report, so
@@ -306,24 +307,25 @@ def title_html(ctx: ReportContext) -> str:
     journey = ctx.journey
     name = ctx.persona.name or ctx.persona.id
     title, *lines = title_lines(journey, name, ctx.study_name, ctx.period)
-    entries = [("summary", "Executive summary"), ("changes", "Changes since the last report")]
-    entries += [("profile", "Persona profile"), ("journey-map", "Journey map")]
-    entries += [("priorities", "What to fix first"), ("insights", "Insights and opportunities")]
-    entries += [("emotion", "Emotion across the journey"), ("touchpoints", "Touchpoints by stage")]
+    *entries, appendix = SECTIONS.items()  # the stages come before the appendix
     entries += [(stage_anchor(s), f"Stage: {journey.stage_labels[s]}") for s in journey.stages]
-    entries += [("methodology", "Appendix: Methodology")]
     return (
         f'<h1 class="cjm-title">{html.esc(title)}</h1>'
         + "".join(html.paragraph(line, "cjm-subtitle") for line in lines)
-        + html.toc(entries)
+        + html.toc([*entries, appendix])
     )
+
+
+def heading_html(anchor: str) -> str:
+    """The heading of the section ``anchor`` (``headings.SECTIONS``), the contents' link target."""
+    return html.heading(SECTIONS[anchor], 2, anchor)
 
 
 def summary_html(ctx: ReportContext) -> str:
     """The executive summary section: the Word report's sentences (``sections.summarise``)."""
     summary = summarise(ctx.journey, lambda code: ctx.codebook.label("touchpoints", code))
     return (
-        html.heading("Executive summary", 2, "summary")
+        heading_html("summary")
         + html.paragraph(summary.counts)
         # before any claim: what every figure below must be read with
         + (html.paragraph(summary.cautions, "cjm-warning") if summary.cautions else "")
@@ -346,7 +348,7 @@ def review_warnings(ctx: ReportContext) -> list[str]:
 def profile_html(ctx: ReportContext) -> str:
     """The persona profile from the persona notes."""
     persona = ctx.persona
-    parts = [html.heading("Persona profile", 2, "profile")]
+    parts = [heading_html("profile")]
     if persona.summary:
         parts.append(html.paragraph(persona.summary))
     for title, items in zip(
@@ -399,7 +401,7 @@ def methodology_html(ctx: ReportContext) -> str:
     and the codebook, as the Word report has them."""
     content = methodology(ctx.journey, ctx.codebook, ctx.persona.name or ctx.persona.id)
     return (
-        html.heading("Appendix: Methodology", 2, "methodology")
+        heading_html("methodology")
         + html.heading("Sources", 3)
         + html.paragraph(content.sources)
         + html.heading("Coders", 3)
@@ -419,7 +421,7 @@ def methodology_html(ctx: ReportContext) -> str:
 
 def changes_html(ctx: ReportContext) -> str:
     """What moved since the previous run of this persona's report."""
-    head = html.heading("Changes since the last report", 2, "changes")
+    head = heading_html("changes")
     if ctx.changes is None:
         return head + html.paragraph("This is the first report for this persona in this folder.")
     if not ctx.changes:
@@ -436,7 +438,7 @@ def priorities_html(ctx: ReportContext) -> str:
     """What to fix first: ranked pain points, the stages participants spoke about, and each
     team's items."""
     journey = ctx.journey
-    parts = [html.heading("What to fix first", 2, "priorities")]
+    parts = [heading_html("priorities")]
     if journey.priorities.empty:
         parts.append(html.paragraph("No pain points were coded for this persona."))
     else:
@@ -458,7 +460,7 @@ def priorities_html(ctx: ReportContext) -> str:
 
 def insights_html(ctx: ReportContext) -> str:
     """Curated insights with their evidence, then generated ones, clearly labelled."""
-    parts = [html.heading("Insights and opportunities", 2, "insights")]
+    parts = [heading_html("insights")]
     if not ctx.insights:
         parts.append(html.paragraph(NO_INSIGHTS))
     for insight in ctx.insights:

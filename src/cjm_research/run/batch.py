@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -164,7 +164,8 @@ def study_cache(root: Path | str) -> Path:
 
 
 def explore_study(study: Study, coder: str = "auto", *, redact: bool = True) -> Coded:
-    """The study's coded turns for exploring in a notebook (``notebooks/explore.ipynb``).
+    """The study's coded turns for exploring in a notebook (``notebooks/explore.ipynb``, and
+    ``notebooks/coding.ipynb`` run by hand without a coded table).
 
     Coded as ``cjm reports`` codes it, from its cache in ``STUDY/.cjm/`` (seconds after a
     ``cjm reports`` run), with the researchers' codes laid over the machine's; pseudonymised and
@@ -174,10 +175,10 @@ def explore_study(study: Study, coder: str = "auto", *, redact: bool = True) -> 
     if not redact:
         return coded
     key = privacy.study_key(study, coded.segments)
-    return Coded(
-        privacy.redact_segments(coded.segments, key),
-        privacy.redact_segments(coded.machine, key),
-        coded.orphans,
+    return replace(
+        coded,
+        segments=privacy.redact_segments(coded.segments, key),
+        machine=privacy.redact_segments(coded.machine, key),
     )
 
 

@@ -1,26 +1,44 @@
 """Where persona runs execute: local worker processes or a Dask cluster, both as an ``Executor``.
 
 The batch runner only ever calls ``submit`` and waits on futures, so anything implementing
-``concurrent.futures.Executor`` works. ``local`` is a process pool whose workers start their warm
-kernel as soon as they exist; ``dask`` is
-``distributed.Client(address).get_executor()`` — a running cluster's scheduler, or a
+``concurrent.futures.Executor`` works. A small registry names them for ``--executor``: a factory
+``(workers, scheduler) -> context manager yielding an Executor`` (shut down when it exits).
+``local`` is a process pool whose workers start their warm kernel as soon as they exist; ``dask``
+is ``distributed.Client(address).get_executor()`` — a running cluster's scheduler, or a
 ``LocalCluster`` started for the run when no address is given.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from cjm_research.exceptions import CJMInputError
-from cjm_research.model import EXECUTORS
 from cjm_research.run.kernels import (
     prestart,
     sweep_orphaned_socket_folders,
     sweep_socket_folders,
 )
+
+ExecutorFactory = Callable[[int, str], AbstractContextManager[Executor]]
+_EXECUTORS: dict[str, ExecutorFactory] = {}
+_SCHEDULED: set[str] = set()  # executors that take a ``scheduler`` address
+
+
+def register_executor(name: str, factory: ExecutorFactory, *, scheduler: bool = False) -> None:
+    """Make an executor available by ``name`` (``cjm reports --executor NAME`` offers the names in
+    ``model.EXECUTORS``). ``factory(workers, scheduler)`` is a context manager yielding the
+    ``Executor`` and shutting it down on exit; ``scheduler``: it takes a scheduler address."""
+    _EXECUTORS[name] = factory
+    if scheduler:
+        _SCHEDULED.add(name)
+
+
+def executors() -> list[str]:
+    """Names of the registered executors."""
+    return sorted(_EXECUTORS)
 
 
 def local_executor(workers: int) -> ProcessPoolExecutor:
@@ -64,16 +82,9 @@ def dask_executor(workers: int, scheduler: str = "") -> Iterator[Executor]:
 
 
 @contextmanager
-def make_executor(kind: str, workers: int, scheduler: str = "") -> Iterator[Executor]:
-    """The executor ``kind`` (``local`` or ``dask``) with ``workers`` workers; shut down after."""
-    if kind not in EXECUTORS:
-        raise CJMInputError(f"unknown executor {kind!r}", hint=f"choose {' or '.join(EXECUTORS)}")
-    if scheduler and kind != "dask":
-        raise CJMInputError("--scheduler needs --executor dask", hint="add --executor dask")
-    if kind == "dask":
-        with dask_executor(workers, scheduler) as executor:
-            yield executor
-        return
+def local_pool(workers: int, scheduler: str = "") -> Iterator[Executor]:
+    """The ``local`` executor: a :func:`local_executor` pool, its workers' kernel socket folders
+    swept when it shuts down (and a killed run's before it starts). ``scheduler`` is unused."""
     sweep_orphaned_socket_folders()
     pool = local_executor(workers)
     try:
@@ -81,3 +92,24 @@ def make_executor(kind: str, workers: int, scheduler: str = "") -> Iterator[Exec
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         sweep_socket_folders(str(os.getpid()))
+
+
+register_executor("local", local_pool)
+register_executor("dask", dask_executor, scheduler=True)
+
+
+@contextmanager
+def make_executor(kind: str, workers: int, scheduler: str = "") -> Iterator[Executor]:
+    """The registered executor ``kind`` (``local``, ``dask``) with ``workers`` workers; shut down
+    after."""
+    try:
+        factory = _EXECUTORS[kind]
+    except KeyError:
+        raise CJMInputError(
+            f"unknown executor {kind!r}", hint=f"choose {' or '.join(_EXECUTORS)}"
+        ) from None
+    if scheduler and kind not in _SCHEDULED:
+        needs = " or ".join(f"--executor {name}" for name in sorted(_SCHEDULED))
+        raise CJMInputError(f"--scheduler needs {needs}", hint=f"add {needs}")
+    with factory(workers, scheduler) as executor:
+        yield executor

@@ -12,6 +12,7 @@ from docx.shared import Cm, Pt
 from cjm_research.analysis import Journey, Quote
 from cjm_research.insights import Insight
 from cjm_research.model import Codebook, Persona
+from cjm_research.report.headings import SECTIONS
 from cjm_research.report.render.docx.base import (
     Writer,
     add_figure,
@@ -127,7 +128,7 @@ def _title_page(report: PersonaWriter, name: str, study_name: str, period: str =
 
 def _executive_summary(report: PersonaWriter, warnings: Sequence[str] = ()) -> None:
     summary = summarise(report.journey, report.touchpoint)
-    report.heading("Executive summary")
+    report.heading(SECTIONS["summary"])
     report.para(summary.counts)
     if summary.cautions:  # before any claim: what every figure below must be read with
         report.para(summary.cautions, "Evidence Warning")
@@ -148,7 +149,7 @@ def _executive_summary(report: PersonaWriter, warnings: Sequence[str] = ()) -> N
 
 
 def _persona_profile(report: PersonaWriter, persona: Persona | None) -> None:
-    report.heading("Persona profile")
+    report.heading(SECTIONS["profile"])
     noted = persona is not None and any(
         (persona.summary, persona.goals, persona.needs, persona.pain_points, persona.quote)
     )
@@ -172,7 +173,7 @@ def _journey_map(report: PersonaWriter, name: str) -> None:
     journey = report.journey
     captions, alts = figure_captions(journey), figure_alts(journey, report.codebook, name)
     new_section(report, landscape=True)
-    report.heading("Journey map")
+    report.heading(SECTIONS["journey-map"])
     add_figure(
         report,
         "journey_map",
@@ -186,7 +187,7 @@ def _journey_map(report: PersonaWriter, name: str) -> None:
 def _emotion_and_touchpoints(report: PersonaWriter, name: str) -> None:
     journey = report.journey
     captions, alts = figure_captions(journey), figure_alts(journey, report.codebook, name)
-    report.heading("Emotion across the journey")
+    report.heading(SECTIONS["emotion"])
     add_figure(
         report,
         "emotion_curve",
@@ -202,7 +203,7 @@ def _emotion_and_touchpoints(report: PersonaWriter, name: str) -> None:
             alts["emotion_heatmap"],
             reserve=Cm(4),
         )
-    report.heading("Touchpoints by stage")
+    report.heading(SECTIONS["touchpoints"])
     add_figure(
         report,
         "touchpoint_heatmap",
@@ -260,7 +261,7 @@ def _methodology(
 ) -> None:
     content = methodology(report.journey, report.codebook, name)
     report.new_page()
-    report.heading("Appendix: Methodology")
+    report.heading(SECTIONS["methodology"])
     report.heading("Sources", 2)
     report.para(content.sources)
     report.heading("Coders", 2)
@@ -295,7 +296,7 @@ def _methodology(
 
 
 def _changes(report: PersonaWriter, changes: Sequence[str] | None) -> None:
-    report.heading("Changes since the last report", 2)
+    report.heading(SECTIONS["changes"], 2)
     if changes is None:
         report.para("This is the first report for this persona in this folder.")
     elif not changes:
@@ -306,7 +307,7 @@ def _changes(report: PersonaWriter, changes: Sequence[str] | None) -> None:
 
 def _priorities(report: PersonaWriter) -> None:
     journey = report.journey
-    report.heading("What to fix first")
+    report.heading(SECTIONS["priorities"])
     table = priority_table(journey, report.codebook)
     if table.empty:
         report.para("No pain points were coded for this persona.")
@@ -331,7 +332,7 @@ def _priorities(report: PersonaWriter) -> None:
 
 
 def _insights(report: PersonaWriter, insights: Sequence[Insight]) -> None:
-    report.heading("Insights and opportunities")
+    report.heading(SECTIONS["insights"])
     if not insights:
         report.para(NO_INSIGHTS)
     for insight in insights:

@@ -1,9 +1,9 @@
-"""The coder learns from the researcher's review, and is audited on the turns reviewed."""
+"""The coder learns from the researcher's review (``coding/learning.py``, through the semantic
+coder): rounds of the review sheet, then reviewed words met again in another interview."""
 
 from __future__ import annotations
 
 import csv
-import math
 import shutil
 
 import pandas as pd
@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from cjm_research.cli import main
-from cjm_research.coding.human import append_human_codes, read_human_codes
-from cjm_research.evaluate import audit_sentence, audit_warning, machine_audit, read_gold
+from cjm_research.coding.human import read_human_codes
+from cjm_research.evaluate import machine_audit, read_gold
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.study import load_study
@@ -21,39 +21,6 @@ pytest.importorskip("onnxruntime")
 from cjm_research.coding.semantic import SemanticCoder  # after the skip: needs onnxruntime
 
 GOLD = example_study_dir().parent / "tests" / "data" / "gold" / "example-gold.csv"
-
-
-def test_the_audit_counts_agreement_and_kappa_on_reviewed_turns(tmp_path):
-    ids = ["a:2", "a:4", "a:6", "a:8"]
-    machine = pd.DataFrame(
-        {
-            "segment_id": ids,
-            "role": "participant",
-            "coder": "auto:semantic+study@7",
-            "stage": ["purchase", "purchase", "support", "usage"],
-            "touchpoints": ["website", "", "chat;email", "app"],
-            "emotion": ["joy", "neutral", "anger", "neutral"],
-        }
-    )
-    human = pd.DataFrame(
-        {
-            "segment_id": ids,
-            "stage": ["purchase", "support", "support", "usage"],
-            "touchpoints": ["website", "", "email;chat", ""],
-            "emotion": ["joy", "neutral", "frustration", "neutral"],
-        }
-    )
-    append_human_codes(tmp_path, "Ana", human)
-    stage, touchpoints, emotion = machine_audit(tmp_path, machine)
-    assert (stage.reviewed, stage.agreed) == (4, 3)
-    # kappa by hand: observed 3/4; expected from the margins (machine p,p,s,u; human p,s,s,u)
-    expected = (2 * 1 + 1 * 2 + 1 * 1) / 16
-    assert stage.kappa == pytest.approx((0.75 - expected) / (1 - expected))
-    assert (touchpoints.agreed, emotion.agreed) == (3, 3) and math.isnan(touchpoints.kappa)
-    sentence = audit_sentence([stage, touchpoints, emotion])
-    assert "3 of 4 reviewed stages (κ 0.64)" in sentence and "3 of 4 reviewed emotions" in sentence
-    assert "Only 4 turns" in audit_warning([stage, touchpoints, emotion])
-    assert "No turn of this study has been reviewed" in audit_sentence([])
 
 
 def _fill_from_gold(rows: dict[str, int], path, gold: pd.DataFrame) -> None:
@@ -173,42 +140,3 @@ def test_near_duplicates_of_reviewed_turns_take_their_codes_and_name_them():
     assert taught[wrong[0]]["coder"] == f"auto:semantic+study@{SemanticCoder.version}"
     coder.teach(reviewed.iloc[:0])
     assert [r.get("stage") for r in coder(second)] == [r.get("stage") for r in untaught.values()]
-
-
-def test_the_summary_warning_reads_well_before_any_review():
-    assert audit_warning([]).startswith("No turn of this study has been reviewed by a researcher")
-    assert "not yet known." in audit_warning([])
-    # With calibrated machine codes the warning gives the machine's own expectation.
-    said = audit_warning([], (76, 0.774))
-    assert "not yet known; its own calibrated confidence expects about 77% of its stage" in said
-
-
-def test_the_audit_compares_codes_on_the_words_they_were_given_to(tmp_path):
-    """A turn added above the reviewed ones shifts their numbers: the audit must still compare
-    each human code with the machine's code of the same words."""
-    from cjm_research.coding.human import text_sha
-
-    said = ["I saw an advert.", "It broke."]
-    machine = pd.DataFrame(
-        {
-            "segment_id": ["a:1", "a:2", "a:3"],
-            "interview_id": "a",
-            "text": ["Hello again.", *said],  # one turn added on top since the review
-            "role": "participant",
-            "coder": "auto:semantic+study@7",
-            "stage": ["", "awareness", "support"],
-            "touchpoints": "",
-            "emotion": "neutral",
-        }
-    )
-    human = pd.DataFrame(
-        {
-            "segment_id": ["a:1", "a:2"],
-            "stage": ["awareness", "support"],
-            "emotion": "neutral",
-            "text_sha": [text_sha(t) for t in said],
-        }
-    )
-    append_human_codes(tmp_path, "Ana", human)
-    stage, _, _ = machine_audit(tmp_path, machine)
-    assert (stage.reviewed, stage.agreed) == (2, 2)
