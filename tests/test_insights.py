@@ -113,7 +113,7 @@ def test_changes_tell_an_edited_transcript_from_a_recoding(journey):
     )
     now["stages"]["help"]["n"] = now_n
     said = changes(then, now, BOOK)
-    assert "Edited since: i-P1 (the participants' words changed)." in said
+    assert "Edited since: i-P1 (the transcript's words changed)." in said
     assert any("with the words of edited transcripts: changed evidence" in s for s in said)
     assert not any("coded differently" in s for s in said)
     # The same words recoded stay "coded differently"; a snapshot from before "words" too.

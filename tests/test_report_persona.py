@@ -120,6 +120,14 @@ def test_changes_first_run_then_nothing_moved(ctx, study_and_table, tmp_path):
     again = report.load_context(study, "busy-parent", table, previous_dir=tmp_path)
     assert again.changes == []
     assert "Nothing moved" in report.changes_html(again)
+    # An interviewer's question edited (the re-check's case): its answers may be coded again,
+    # and the change log must name the edited interview.
+    coded = pd.read_parquet(table)
+    asked = coded.index[(coded["role"] == "interviewer") & (coded["persona_id"] == "busy-parent")]
+    coded.loc[asked[0], "text"] = "And what did you make of the delivery slot they gave you?"
+    edited = write_segments(coded, tmp_path / "edited.parquet")
+    after = report.load_context(study, "busy-parent", edited, previous_dir=tmp_path)
+    assert after.changes and after.changes[0].startswith("Edited since: Interview")
 
 
 def test_limitations_carry_this_reports_numbers(ctx):

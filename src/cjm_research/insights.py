@@ -246,8 +246,20 @@ def short_opportunity(text: str) -> str:
 _CLAUSE = re.compile(r"\s*[(,;:]|\s+and\s+|\s+—\s+")
 
 
-def snapshot(journey: Journey) -> dict[str, Any]:
-    """What the next run compares against: interviews, emotion per stage, pain points."""
+def interview_words(segments: pd.DataFrame) -> dict[str, str]:
+    """Each interview's words (every turn, the interviewer's too: an edited question codes its
+    answers again), fingerprinted: an edited transcript is a change of evidence, not of coding."""
+    return {
+        str(interview): hashlib.sha256("\n".join(rows["text"].astype(str)).encode()).hexdigest()[
+            :16
+        ]
+        for interview, rows in segments.groupby("interview_id", sort=True)
+    }
+
+
+def snapshot(journey: Journey, words: dict[str, str] | None = None) -> dict[str, Any]:
+    """What the next run compares against: interviews, emotion per stage, pain points, and each
+    interview's ``words`` (``interview_words``; of the participants' turns when None)."""
     curve = journey.emotion_curve
     return {
         "persona_id": journey.persona_id,
@@ -272,14 +284,7 @@ def snapshot(journey: Journey) -> dict[str, Any]:
             for r in journey.priorities.itertuples(index=False)
         },
         "lowest": journey.lowest_stage,
-        # each interview's participant words, fingerprinted: an edited transcript is a change
-        # of evidence, not of coding
-        "words": {
-            str(interview): hashlib.sha256(
-                "\n".join(rows["text"].astype(str)).encode()
-            ).hexdigest()[:16]
-            for interview, rows in journey.segments.groupby("interview_id", sort=True)
-        },
+        "words": interview_words(journey.segments) if words is None else words,
     }
 
 
@@ -324,7 +329,7 @@ def changes(
         i for i in before & after if then_words.get(i, now_words.get(i)) != now_words.get(i)
     )
     if edited:
-        said.append(f"Edited since: {', '.join(edited)} (the participants' words changed).")
+        said.append(f"Edited since: {', '.join(edited)} (the transcript's words changed).")
     for stage, now in current["stages"].items():
         then = previous.get("stages", {}).get(stage) or {}
         if now["mean_valence"] is None or then.get("mean_valence") is None:

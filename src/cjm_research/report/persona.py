@@ -36,6 +36,7 @@ from cjm_research.insights import (
     Insight,
     changes,
     insights_for,
+    interview_words,
     load_insights,
     opportunities_by_stage,
     read_snapshot,
@@ -93,6 +94,7 @@ class ReportContext:
     period: str = ""  # when the interviews took place: front-matter and participants.csv dates
     agreement: pd.DataFrame = field(default_factory=pd.DataFrame)  # empty: one coder only
     audit: list[Audit] = field(default_factory=list)  # the machine against reviewed turns
+    words: dict[str, str] | None = None  # each interview's words, fingerprinted (the snapshot)
 
     @cached_property
     def expected(self) -> tuple[int, float] | None:
@@ -184,6 +186,8 @@ def load_context(
     journey = build_journey(segments, codebook, persona_id, participant_labels=labels)
     agreement, audit = agreement_and_audit(study_dir, segments_path, codebook, study_state)
     previous = read_snapshot(snapshot_path(previous_dir, persona_id)) if previous_dir else None
+    mine = segments["interview_id"].isin(journey.segments["interview_id"])
+    words = interview_words(segments[mine])
     insights = insights_for(journey, curated, codebook, labels)
     # A turn quoted under an insight is not quoted again in its stage's section.
     quoted = {q.segment_id for insight in insights for q in insight.evidence}
@@ -196,7 +200,8 @@ def load_context(
         journey=journey,
         participant_labels=labels,
         insights=insights,
-        changes=None if previous is None else changes(previous, snapshot(journey), codebook),
+        changes=None if previous is None else changes(previous, snapshot(journey, words), codebook),
+        words=words,
         period=period,
         agreement=agreement,
         audit=audit,
@@ -250,7 +255,7 @@ def snapshot_path(folder: Path | str, persona_id: str) -> Path:
 
 def write_snapshot(ctx: ReportContext, out_dir: Path | str) -> Path:
     """Save this run's snapshot next to the reports (atomically)."""
-    data = json.dumps(snapshot(ctx.journey), indent=2, sort_keys=True) + "\n"
+    data = json.dumps(snapshot(ctx.journey, ctx.words), indent=2, sort_keys=True) + "\n"
     return write_text(snapshot_path(out_dir, ctx.persona.id), data)
 
 
