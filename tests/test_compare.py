@@ -67,26 +67,9 @@ def _records(rows: list[tuple[str, str, str, str, float]]) -> pd.DataFrame:
 
 def make_table() -> pd.DataFrame:
     """Two personas of two participants; an interviewer turn that must be ignored."""
-    records = [
-        {
-            "segment_id": f"{participant.lower()}:{i}",
-            "interview_id": participant.lower(),
-            "participant_id": participant,
-            "persona_id": persona,
-            "speaker": participant,
-            "role": "participant",
-            "text": f"turn {i}",
-            "stage": stage,
-            "touchpoints": touchpoints,
-            "emotion": "neutral",
-            "valence": valence,
-            "stage_confidence": 0.8,
-            "coder": "auto:rules@1",
-        }
-        for i, (persona, participant, stage, touchpoints, valence) in enumerate(_ROWS)
-    ]
-    noise = {**records[0], "segment_id": "p1:99", "role": "interviewer", "valence": -1.0}
-    return pd.DataFrame.from_records([*records, noise]).reindex(columns=list(COLUMNS))
+    records = _records(_ROWS)
+    noise = {**records.iloc[0].to_dict(), "segment_id": "p1:99", "role": "interviewer"}
+    return pd.concat([records, pd.DataFrame([{**noise, "valence": -1.0}])], ignore_index=True)
 
 
 @pytest.fixture(scope="module")
