@@ -10,6 +10,7 @@ from cjm_research.insights import (
     GENERATED,
     changes,
     insights_for,
+    interview_words,
     load_insights,
     opportunities_by_stage,
     short_opportunity,
@@ -102,25 +103,26 @@ def test_changes_name_new_interviews_shifts_and_new_pain_points(journey):
 def test_changes_tell_an_edited_transcript_from_a_recoding(journey):
     # The audit's run: one answer edited, nothing reviewed, the coder unchanged; the change log
     # called it "the same interviews, coded differently".
-    then = snapshot(journey)
+    then = snapshot(journey, interview_words(journey.segments))
     edited = journey.segments.copy()
     first = edited.index[edited["interview_id"] == "i-P1"][0]
     edited.loc[first, "text"] = "Actually it was fine, the app sorted it in a minute."
     edited.loc[edited["stage"] == "help", "valence"] = 0.3
     then["stages"]["help"]["n"] = now_n = 4
-    now = snapshot(
-        replace(journey, segments=edited, emotion_curve=emotion_curve(edited, journey.stages))
-    )
+    curve = emotion_curve(edited, journey.stages)
+    now = snapshot(replace(journey, segments=edited, emotion_curve=curve), interview_words(edited))
     now["stages"]["help"]["n"] = now_n
     said = changes(then, now, BOOK)
     assert "Edited since: i-P1 (the transcript's words changed)." in said
     assert any("with the words of edited transcripts: changed evidence" in s for s in said)
     assert not any("coded differently" in s for s in said)
-    # The same words recoded stay "coded differently"; a snapshot from before "words" too.
-    recoded = snapshot(replace(journey, emotion_curve=emotion_curve(edited, journey.stages)))
+    # The same words recoded stay "coded differently"; a snapshot from before the fingerprints
+    # (or of other fingerprints) is not compared: an upgrade is no edit.
+    words = interview_words(journey.segments)
+    recoded = snapshot(replace(journey, emotion_curve=curve), words)
     recoded["stages"]["help"]["n"] = now_n
     assert any("coded differently" in s for s in changes(then, recoded, BOOK))
-    del then["words"]
+    then["words"] = then.pop("transcript_words")
     assert not any(s.startswith("Edited since") for s in changes(then, now, BOOK))
 
 

@@ -259,7 +259,7 @@ def interview_words(segments: pd.DataFrame) -> dict[str, str]:
 
 def snapshot(journey: Journey, words: dict[str, str] | None = None) -> dict[str, Any]:
     """What the next run compares against: interviews, emotion per stage, pain points, and each
-    interview's ``words`` (``interview_words``; of the participants' turns when None)."""
+    interview's ``words`` (``interview_words`` of all its turns; None: not compared)."""
     curve = journey.emotion_curve
     return {
         "persona_id": journey.persona_id,
@@ -284,7 +284,9 @@ def snapshot(journey: Journey, words: dict[str, str] | None = None) -> dict[str,
             for r in journey.priorities.itertuples(index=False)
         },
         "lowest": journey.lowest_stage,
-        "words": interview_words(journey.segments) if words is None else words,
+        # the key names what is fingerprinted: a snapshot that fingerprinted otherwise (or not at
+        # all) is not compared, so an upgrade never reads as every interview edited
+        **({"transcript_words": words} if words is not None else {}),
     }
 
 
@@ -324,12 +326,14 @@ def changes(
         said.append(f"New interviews: {', '.join(sorted(after - before))}.")
     if before - after:
         said.append(f"Interviews no longer included: {', '.join(sorted(before - after))}.")
-    then_words, now_words = previous.get("words") or {}, current.get("words") or {}
+    then_words = previous.get("transcript_words") or {}
+    now_words = current.get("transcript_words") or {}
     edited = sorted(
         i for i in before & after if then_words.get(i, now_words.get(i)) != now_words.get(i)
     )
     if edited:
-        said.append(f"Edited since: {', '.join(edited)} (the transcript's words changed).")
+        whose = "transcript's" if len(edited) == 1 else "transcripts'"
+        said.append(f"Edited since: {', '.join(edited)} (the {whose} words changed).")
     for stage, now in current["stages"].items():
         then = previous.get("stages", {}).get(stage) or {}
         if now["mean_valence"] is None or then.get("mean_valence") is None:
