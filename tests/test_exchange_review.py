@@ -131,6 +131,16 @@ def test_xlsx_has_codebook_dropdowns_flags_and_fixed_metadata(pristine, tmp_path
     assert listed("emotion") == [f"{c.label} ({c.id})" for c in codebook.emotions]
     described = {row[1].value: row[3].value for row in codes.iter_rows(min_row=2)}
     assert described["website"] == codebook.touchpoints[0].description
+    # "review" is read on import ("done"): an editable header and a drop-down that allows any text
+    review = header.index("review") + 1
+    assert (
+        sheet.cell(1, review).fill.fgColor.rgb
+        == sheet.cell(1, header.index("stage") + 1).fill.fgColor.rgb
+    )
+    [done] = [
+        v for v in sheet.data_validations.dataValidation if column["review"] + "2" in str(v.sqref)
+    ]
+    assert done.formula1 == '"done,check"' and not done.showErrorMessage
 
     # Flags: "check" exactly where the coder flagged a stage or touchpoint code below the
     # threshold (as the table's evidence says), highlighted by conditional formatting that
@@ -355,6 +365,26 @@ def test_rows_marked_done_are_recorded_as_confirmed_codes(study, pristine, capsy
     assert row["touchpoints"] == confirmed.touchpoints
     assert float(row["valence"]) == round(float(confirmed.valence), 2)
     assert human.loc[corrected.segment_id, "stage"] == stage
+
+
+def test_a_confirmed_emotion_keeps_a_valence_that_reads_as_it(study, pristine):
+    # The new user's case: "frustration" confirmed at −0.03 was recorded at −0.03, so the
+    # confirmed frustration counted as neutral and fell out of What to fix first.
+    _, segments, _ = pristine
+    rows = participant_rows(segments)
+    book = load_study(study).codebook
+    negative = rows[rows["emotion"].map(book.valences).fillna(0) < 0]
+    flat, strong = negative.iloc[0], negative.iloc[1]
+    sheet = study.parent / "review.xlsx"
+    edits = {(flat.segment_id, "review"): "done", (strong.segment_id, "review"): "done"}
+    for column in ("valence", "exported_valence"):  # as if the machine had said −0.03 and −0.5
+        edits[(flat.segment_id, column)] = -0.03
+        edits[(strong.segment_id, column)] = -0.5
+    edit_xlsx(sheet, edits)
+    assert main(["review", "import", str(sheet), "--coder", "Ines", "--study", str(study)]) == 0
+    human = read_human_codes(study).set_index("segment_id")
+    assert float(human.loc[flat.segment_id, "valence"]) == book.valences[flat.emotion]
+    assert float(human.loc[strong.segment_id, "valence"]) == -0.5  # reads negative: kept
 
 
 def test_next_chooses_uncertain_turns_across_personas_and_never_a_coded_one(study, capsys):

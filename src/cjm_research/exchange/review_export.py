@@ -261,7 +261,8 @@ def _fill_review(sheet: Worksheet, table: pd.DataFrame, codebook: Codebook) -> N
     for col, name in enumerate(COLUMNS, start=1):
         cell = sheet.cell(1, col, name)
         cell.font = _BOLD
-        cell.fill = _HEADER_EDIT if name in EDITABLE else _HEADER_READ
+        # "review" is read on import too ("done"): its header is an editable one
+        cell.fill = _HEADER_EDIT if name in EDITABLE or name == "review" else _HEADER_READ
         letter = get_column_letter(col)
         sheet.column_dimensions[letter].width = widths[name]
         sheet.column_dimensions[letter].hidden = name in _HIDDEN
@@ -420,7 +421,18 @@ def _add_validations(
         error="A number from -1 (very negative) to 1 (very positive), or empty.",
     )
     valence.add(column("valence"))
-    for check in (touchpoints, valence):
+    review = DataValidation(  # a drop-down, but any text stays allowed ("Done", a note)
+        type="list",
+        formula1=f'"{DONE},{CHECK}"',
+        allow_blank=True,
+        showErrorMessage=False,
+        showInputMessage=True,
+        promptTitle="Checked this row?",
+        prompt=f"Set {DONE} when you have checked the row, changed or not: import records it "
+        "as your code.",
+    )
+    review.add(column("review"))
+    for check in (touchpoints, valence, review):
         sheet.add_data_validation(check)
 
 

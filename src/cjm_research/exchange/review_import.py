@@ -20,6 +20,7 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from cjm_research.analysis.curve import NEUTRAL_BANDS
 from cjm_research.coding.human import (
     append_human_codes,
     coder_file,
@@ -38,6 +39,9 @@ from cjm_research.exchange.review_export import (
 from cjm_research.iorw import csv_delimiter, decode_text
 from cjm_research.model import CODE_SEPARATORS, TYPED_NUMBER, Codebook
 from cjm_research.segments import code_set
+
+#: A reviewer's codes are read with the semantic coder's neutral band, as reports read them.
+NEUTRAL_BAND = NEUTRAL_BANDS["semantic"]
 
 
 @dataclass
@@ -170,14 +174,21 @@ def import_review(
             "emotion": changed["emotion"],
             # A done row keeps the valence the sheet shows, unless the reviewer changed the
             # emotion and left the valence alone: then the new emotion's codebook valence applies
-            # (left empty here, filled in where the codes are merged), as for a changed row.
+            # (left empty here, filled in where the codes are merged), as for a changed row. A
+            # valence the reviewer left alone that does not read as the emotion they kept
+            # (frustration at −0.03) becomes that emotion's: a confirmed frustration is a pain.
             "valence": [
-                _number(v) if moved or (done and not felt) else ""
-                for v, moved, done, felt in zip(
+                _number(v)
+                if moved
+                else _kept_valence(v, emotion, codebook)
+                if done and not felt
+                else ""
+                for v, moved, done, felt, emotion in zip(
                     changed["valence"],
                     diff.loc[changed.index, "valence"],
                     changed["done"],
                     diff.loc[changed.index, "emotion"],
+                    changed["emotion"],
                     strict=True,
                 )
             ],
@@ -329,6 +340,18 @@ def _valid(codebook: Codebook, name: str) -> str:
     ids = ", ".join(c.id for c in codebook.dimension(DIMENSIONS[name]))
     extra = " (several allowed, separated by ; or ,)" if name == "touchpoints" else ""
     return f"valid {name} ids{extra}: {ids}; or leave it empty"
+
+
+def _kept_valence(shown: float | None, emotion: object, codebook: Codebook) -> str:
+    """The valence a confirmed row records when its reviewer left valence and emotion alone:
+    the one the sheet shows, unless it does not read as the emotion kept (a negative or positive
+    emotion's valence inside the neutral band or of the other sign): then the emotion's codebook
+    valence. A neutral emotion keeps any valence: "fine, quite good really" is both."""
+    expected = codebook.valences.get(str(emotion))
+    if not expected or shown is None or pd.isna(shown):
+        return _number(shown)
+    reads = shown * expected > 0 and abs(shown) > NEUTRAL_BAND
+    return _number(shown if reads else expected)
 
 
 def _valence(value: str) -> tuple[float | None, str]:
