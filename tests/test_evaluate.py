@@ -14,6 +14,7 @@ from cjm_research.cli import main
 from cjm_research.codebook import load_codebook
 from cjm_research.coding.human import append_human_codes
 from cjm_research.evaluate import (
+    Audit,
     audit_sentence,
     audit_warning,
     calibration,
@@ -352,6 +353,21 @@ def test_the_audit_counts_agreement_and_kappa_on_reviewed_turns(tmp_path):
     assert "3 of 4 reviewed stages (κ 0.64)" in sentence and "3 of 4 reviewed emotions" in sentence
     assert "Only 4 turns" in audit_warning([stage, touchpoints, emotion])
     assert "No turn of this study has been reviewed" in audit_sentence([])
+
+
+def test_the_summary_warns_when_the_machine_reads_emotions_unlike_the_researcher():
+    # A new user's study: stages agreed (κ 0.67), emotions 13 of 42 (κ 0.18), and no warning,
+    # while every pain point rests on emotions.
+    stage, emotion = Audit("stage", 42, 30, 0.67), Audit("emotion", 42, 13, 0.18)
+    assert audit_warning([stage, emotion]) == (
+        "The machine agreed with the researchers on emotions with κ 0.18 (13 of 42 reviewed "
+        "turns; below 0.4): the pain points, delights and low point rest on emotions, so read "
+        "them as leads until more turns are reviewed."
+    )
+    assert audit_warning([stage, Audit("emotion", 42, 30, 0.55)]) == ""
+    both = audit_warning([Audit("stage", 42, 20, 0.4), emotion])
+    assert both.startswith("The machine agreed with the researchers on stages with κ 0.40")
+    assert " On emotions it agreed with κ 0.18 (13 of 42" in both
 
 
 def test_the_summary_warning_reads_well_before_any_review():

@@ -40,6 +40,8 @@ LABEL_DIMENSIONS = ("stage", "emotion")
 #: machine that agrees with the researcher on stages less than "substantially" (Landis & Koch).
 MIN_REVIEWED = 20
 MIN_STAGE_KAPPA = 0.6
+#: ... or on emotions less than "moderately": pain points, delights and the low point rest on them.
+MIN_EMOTION_KAPPA = 0.4
 #: The built-in coders whose stage confidences are calibrated (``STAGE_CALIBRATION``), from the
 #: version that calibrates them: their mean stage confidence estimates how many of their stage
 #: codes are right. On the broadband gold study, which no setting was tuned on, the estimates were
@@ -553,12 +555,32 @@ def audit_warning(audits: Sequence[Audit], expected: tuple[int, float] | None = 
             f"{done}: how often the machine agrees with them here is not yet known; its own "
             f"calibrated confidence expects about {share} to be right."
         )
+    said = []
     if not math.isnan(stage.kappa) and stage.kappa < MIN_STAGE_KAPPA:
-        return (
+        said.append(
             f"The machine agreed with the researchers on stages with κ {stage.kappa:.2f} "
             f"(below {MIN_STAGE_KAPPA}): review more turns before relying on the stage findings."
         )
-    return ""
+    emotion = next((a for a in audits if a.dimension == "emotion"), None)
+    if (
+        emotion is not None
+        and emotion.reviewed >= MIN_REVIEWED
+        and not math.isnan(emotion.kappa)
+        and emotion.kappa < MIN_EMOTION_KAPPA
+    ):
+        # after the stage warning "it" is the machine; alone, the sentence names it
+        opening = (
+            "On emotions it agreed"
+            if said
+            else "The machine agreed with the researchers on emotions"
+        )
+        said.append(
+            f"{opening} with κ {emotion.kappa:.2f} ({emotion.agreed} of "
+            f"{emotion.reviewed} reviewed turns; below {MIN_EMOTION_KAPPA}): the pain points, "
+            "delights and low point rest on emotions, so read them as leads until more turns "
+            "are reviewed."
+        )
+    return " ".join(said)
 
 
 def expected_stage_accuracy(segments: pd.DataFrame, codebook: Codebook) -> tuple[int, float] | None:
