@@ -256,3 +256,24 @@ def test_changes_name_delights_that_came_or_went(journey):
     assert "No longer a delight: Website during Help." in said
     older = {k: v for k, v in now.items() if k != "delights"}  # a snapshot from before
     assert not any("delight" in s for s in changes(older, now, BOOK))
+
+
+def test_changes_say_whether_reviews_or_a_coder_update_recoded_the_same_words(journey):
+    # A new user's three review rounds each read "(a review or a coder update)".
+    then = snapshot(journey)
+    then["stages"]["help"]["n"] = 4
+    rows = journey.segments.copy()
+    reviewed = rows.index[rows["stage"] == "help"][:2]
+    rows.loc[reviewed, "coder"] = "Maya"
+    rows.loc[rows["stage"] == "help", "valence"] = 0.3
+    rows.loc[rows["coder"].str.startswith("auto:"), "coder"] = "auto:semantic+study@16"
+    curve = emotion_curve(rows, journey.stages)
+    now = snapshot(replace(journey, segments=rows, emotion_curve=curve))
+    now["stages"]["help"]["n"] = 4
+    said = " ".join(changes(then, now, BOOK))
+    assert (
+        "the same interviews, coded differently (2 more turns reviewed by researchers; the "
+        "machine coder now auto:semantic+study@16)" in said
+    )
+    del then["reviewed"]  # a snapshot from before: either
+    assert "coded differently (a review or a coder update)" in " ".join(changes(then, now, BOOK))

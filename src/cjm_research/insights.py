@@ -287,7 +287,26 @@ def snapshot(journey: Journey, words: dict[str, str] | None = None) -> dict[str,
         # the key names what is fingerprinted: a snapshot that fingerprinted otherwise (or not at
         # all) is not compared, so an upgrade never reads as every interview edited
         **({"transcript_words": words} if words is not None else {}),
+        # what coded the turns: researchers' reviewed turns, and the machine coders' versions
+        "reviewed": int((~_machine_coded(journey.segments)).sum()),
+        "machine": sorted(set(journey.segments["coder"][_machine_coded(journey.segments)])),
     }
+
+
+def _machine_coded(segments: pd.DataFrame) -> pd.Series:
+    return segments["coder"].fillna("").astype(str).str.startswith("auto:")
+
+
+def _recoded(previous: dict[str, Any], current: dict[str, Any]) -> str:
+    """Why the same words read differently: more turns reviewed, another machine coder, or
+    (a snapshot from before these were kept) either."""
+    if "reviewed" not in previous or "machine" not in previous:
+        return "a review or a coder update"
+    more = current["reviewed"] - previous["reviewed"]
+    updated = current["machine"] != previous["machine"]
+    said = [f"{more} more turns reviewed by researchers"] if more > 0 else []
+    said += [f"the machine coder now {', '.join(current['machine'])}"] if updated else []
+    return "; ".join(said) or "a review or a coder update"
 
 
 def _reading(point: dict[str, Any], verdict: bool) -> str:
@@ -360,7 +379,7 @@ def changes(
                     "the people's experience"
                 )
             else:
-                cause = "the same interviews, coded differently (a review or a coder update)"
+                cause = f"the same interviews, coded differently ({_recoded(previous, current)})"
             said.append(
                 f"Emotion in {codebook.label('stages', stage)} now reads "
                 f"{_reading(now, turned)} (was {_reading(then, turned)}), {cause}."
