@@ -221,7 +221,9 @@ def reach_table(journey: Journey) -> pd.DataFrame:
 
 AGREEMENT_GUIDE = (
     "Krippendorff's alpha and Cohen's kappa over the segments coded by more than one coder (the "
-    "machine counts as one); units a coder left uncoded are excluded."
+    "machine, as it codes now, counts as one); units a coder left uncoded are excluded. The "
+    "machine audit under Limitations differs on purpose: it takes the machine's codes from "
+    "before it learned from each reviewed turn, and counts no code as an answer."
 )
 
 
@@ -292,7 +294,7 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             "units (cluster-robust: one person's many segments are one voice), with one degree "
             "of freedom fewer than the participants who spoke of the stage (wide on few people, "
             "as it should be), cut at the −1 and +1 ends of the scale; it is not shown for "
-            "stages one participant spoke of.",
+            "stages fewer than three participants spoke of.",
             f"Pain points are stage × touchpoint moments with valence at or below "
             f"{signed(journey.moment_valences[0])}, delights at or above "
             f"{signed(journey.moment_valences[1])} (set for the coder that coded them), coded "
