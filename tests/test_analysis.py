@@ -113,6 +113,18 @@ def test_the_interval_counts_people_not_segments():
     half = 4.303 * math.sqrt(sum(d * d for d in summed) * 3 / 2 / 16)
     assert point["participants"] == 3
     assert point["ci_high"] == pytest.approx(mean + half)
+    # Three people whose means coincide (the audit's −0.07 to −0.06): the segments' own
+    # spread is the floor.
+    alike = pd.DataFrame(
+        {
+            "stage": ["use"] * 6,
+            "valence": [-0.43, 0.29, -0.3, 0.16, 0.26, -0.4],
+            "participant_id": list("aabbcc"),
+        }
+    )
+    point = emotion_curve(alike, ["use"]).loc["use"]
+    floor = 4.303 * alike["valence"].std() / math.sqrt(6)
+    assert point["ci_high"] - point["mean_valence"] == pytest.approx(floor)
     # One segment per person is Student's t interval of the mean, as before.
     each = coded.assign(participant_id=["a", "b", "c"])
     sd = pd.Series(valences).std()

@@ -105,9 +105,10 @@ def people_interval(
     """Per stage, the half-width of the 95 % interval of the mean valence with participants as
     the units, and how many participants that is. The variance is the cluster-robust one (CR1:
     each participant's summed deviations from the stage mean, squared, × G/(G − 1) / n²) and t
-    has G − 1 degrees of freedom, G the participants; NaN where G < ``INTERVAL_PARTICIPANTS``.
-    Also the most segments one participant gave per stage. When every participant
-    gave one segment it is Student's t interval of the mean, ±t·sd/√n."""
+    has G − 1 degrees of freedom, G the participants; NaN where G < ``INTERVAL_PARTICIPANTS``;
+    the variance is never below the segments' own, sd²/n. Also the most segments one participant
+    gave per stage. When every participant gave one segment it is Student's t interval of the
+    mean, ±t·sd/√n."""
     rows = pd.DataFrame({"stage": stage.to_numpy(), "who": people.to_numpy(), "v": valence})
     rows = rows.dropna(subset=["v"])
     deviation = rows["v"] - rows.groupby("stage")["v"].transform("mean")
@@ -115,6 +116,10 @@ def people_interval(
     g = summed.groupby(level=0).size().astype(float)
     n = rows.groupby("stage").size().astype(float)
     variance = (summed**2).groupby(level=0).sum() * g / (g - 1) / n**2
+    # Never narrower than the segments' own spread allows (sd²/n): three people whose means
+    # happen to coincide (−0.07 each, segments from −0.43 to +0.26) gave −0.07 to −0.06.
+    spread = rows.groupby("stage")["v"].var(ddof=1).fillna(0.0) / n
+    variance = variance.clip(lower=spread)
     critical = (g - 1).where(g >= INTERVAL_PARTICIPANTS).map(t_critical, na_action="ignore")
     most = rows.groupby(["stage", "who"]).size().groupby(level=0).max()
     return critical * variance.pow(0.5), g.astype(int), most
