@@ -71,3 +71,23 @@ def test_a_word_also_written_in_lower_case_is_no_name(tmp_path):
     assert [n for n, _, _ in unlisted_mentions([read_transcript(path)], lambda n: False)] == [
         "Bill"
     ]
+
+
+def test_a_name_said_in_half_the_interviews_is_the_studys_brand(tmp_path):
+    # "Tallyboard" after a strong cue, in three of four interviews: the product, not a person.
+    lines = [
+        "Dana: Tallyboard support told me to wait. My partner Jules laughed.",
+        "Ed: I spoke to Tallyboard twice about the export.",
+        "Flo: Tallyboard from the ads said it syncs.",
+        "Gus: My colleague Priya set it up.",
+    ]
+    transcripts = []
+    for n, line in enumerate(lines, 1):
+        path = tmp_path / f"p0{n}.txt"
+        path.write_text(f"Interviewer: How was it?\n{line}\n", encoding="utf-8")
+        transcripts.append(read_transcript(path))
+    found = [name for name, _, _ in unlisted_mentions(transcripts, known=lambda name: False)]
+    assert found == ["Jules", "Priya"]
+    # in one interview of four it may be a person: still reported
+    alone = unlisted_mentions(transcripts[1:2], known=lambda name: False)
+    assert [name for name, _, _ in alone] == ["Tallyboard"]

@@ -98,13 +98,19 @@ def mentioned_names(texts: Iterable[str], cues: list[re.Pattern[str]] = _CUES) -
     return found
 
 
+#: ... nor a name participants say in this many interviews (or half of them, if more).
+BRAND_INTERVIEWS = 3
+
+
 def unlisted_mentions(
     transcripts: Iterable[Transcript], known: Callable[[str], bool]
 ) -> list[tuple[str, int, str]]:
     """(name, times, ``file:line`` where first said) of every person participants mention whom
     ``known`` does not know, most mentioned first. A word the interviewers say in two interviews
     or more is left out: that is the brand or product of the guide ("How did you find
-    Brightwave?"); a name they echo in one interview ("after Pat died?") is the participant's."""
+    Brightwave?"); a name they echo in one interview ("after Pat died?") is the participant's.
+    So is a name participants say in half the interviews or more (``BRAND_INTERVIEWS`` at
+    least)."""
     transcripts = list(transcripts)
     asked = Counter(
         word
@@ -133,5 +139,15 @@ def unlisted_mentions(
     # Once a name is known to be a person's, every time it is said counts, cue or not.
     every = re.compile(rf"\b({'|'.join(map(re.escape, first))})\b(?!['’](?:t|ll|re|ve|d|m)\b)")
     times = Counter(m[1] for _, turn in said for m in every.finditer(turn.text))
+    # A name said in half the interviews or more (three at least) is the study's brand or
+    # product, whatever the cue ("Tallyboard support told me"): different participants do not
+    # share a partner, and hiding it would turn the product into [name] in every quote.
+    where = Counter(
+        name
+        for t in transcripts
+        for name in {m[1] for turn in t.participant_turns for m in every.finditer(turn.text)}
+    )
+    shared = max(BRAND_INTERVIEWS, (len(transcripts) + 1) // 2)
+    first = {name: at for name, at in first.items() if where[name] < shared}
     ranked = sorted(first, key=lambda name: (-times[name], name))
     return [(name, times[name], first[name]) for name in ranked]
