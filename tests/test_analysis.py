@@ -21,7 +21,6 @@ from cjm_research.analysis import (
     signed,
     stage_actions,
     stage_pain_reach,
-    stage_phrases,
     top_counts,
     valence_reading,
     where,
@@ -209,6 +208,11 @@ def test_actions_are_what_customers_say_they_did_in_their_words():
         ("I went on one of the comparison sites.", None),  # "went on one" says nothing
         ("I got straight through.", "got straight through"),
         ("I contacted you many times.", None),
+        # hedged between two guesses, a condition, or what a screen says (a later audit)
+        ("Might have been her. Or I saw an ad. One of the two.", None),
+        ("Then it says I worked fourteen hours on one task.", None),
+        ("If I cancelled the plan they would charge me.", None),
+        ("Maybe I rang them twice.", None),
     ]:
         assert actions_in(text) == ([(phrase, phrase.split()[0])] if phrase else [])
 
@@ -264,12 +268,6 @@ def test_priorities_score_share_times_negativity_with_owners(table):
 def test_funnel_counts_participants_per_stage_in_order(table):
     f = funnel(table[table["role"] == "participant"], ["buy", "help", "tell"], 3)
     assert f["participants"].tolist() == [2, 3, 1]
-
-
-def test_stage_phrases_are_matched_codebook_phrases_by_reach(table):
-    phrases = stage_phrases(table[table["role"] == "participant"], BOOK)
-    assert phrases["help"][:2] == ["refund", "on hold"]
-    assert phrases["tell"] == ["recommend"]
 
 
 def test_quotes_spread_across_participants_and_carry_provenance(table):

@@ -4,7 +4,7 @@ from the coded segments table: pure functions of the table and the codebook, no 
 plotting. Charts and renderers read a :class:`Journey`; notebooks display it.
 """
 
-from cjm_research.analysis.actions import actions_in, stage_actions, stage_doings, stage_phrases
+from cjm_research.analysis.actions import actions_in, stage_actions, stage_doings
 from cjm_research.analysis.curve import (
     NEUTRAL_BANDS,
     curve_reading,
@@ -86,7 +86,6 @@ __all__ = [
     "stage_coverage",
     "stage_doings",
     "stage_pain_reach",
-    "stage_phrases",
     "stage_quotes",
     "t_critical",
     "top_counts",

@@ -1,5 +1,5 @@
-"""What customers did and said in each stage, in their own words: first-person actions ("rang
-the courier number") and the codebook phrases their turns used.
+"""What customers did in each stage, in their own words: first-person actions ("rang the
+courier number"), each traceable to the turn it was said in.
 
 Pure functions of the coded segments table and the codebook, for the journey map's "customer
 actions" lane and each stage section's "What customers did".
@@ -59,6 +59,16 @@ _ACTION = re.compile(
 )
 
 
+#: Words just before "I …" that make it no report of what was done: a hedge between two
+#: guesses ("Or I saw an ad"), a condition ("if I rang"), or what something else says ("it says
+#: I worked fourteen hours", a timer's bug).
+_NOT_REPORTED = re.compile(
+    r"\b(?:or|if|unless|says|said|shows|showed|thinks|thought|maybe|perhaps|probably|might|"
+    r"may|suppose|guess)\s+$",
+    re.IGNORECASE,
+)
+
+
 def _modifies(word: str) -> bool:
     """Whether ``word`` belongs to the word after it: a number ("twenty-five [minutes]") or a
     modifier ("the next [day]")."""
@@ -70,8 +80,11 @@ def actions_in(text: str) -> list[tuple[str, str]]:
     words of what it acts on, cut where a new clause starts ("I rang them twice and …" →
     "rang them twice"). Negated or thought-and-feeling verbs are not actions."""
     found = []
-    for match in _ACTION.finditer(text.replace("\u2019", "'")):
+    text = text.replace("\u2019", "'")
+    for match in _ACTION.finditer(text):
         verb, rest = match.group(1), match.group(2)
+        if _NOT_REPORTED.search(text[max(0, match.start() - 20) : match.start()]):
+            continue
         if verb in _NOT_ACTIONS or not (
             verb in _IRREGULAR or (verb.endswith("ed") and len(verb) > 4)
         ):
@@ -143,31 +156,9 @@ def stage_actions(coded: pd.DataFrame, codebook: Codebook, top: int = 3) -> pd.D
     return chosen[["stage", "phrase", "segment_id", "participant_id"]].reset_index(drop=True)
 
 
-def stage_doings(actions: pd.DataFrame, fallback: dict[str, list[str]]) -> dict[str, list[str]]:
-    """The map's "customer actions" lane: each stage's action phrases, else the codebook phrases
-    its turns used (``stage_phrases``)."""
+def stage_doings(actions: pd.DataFrame, stages: list[str]) -> dict[str, list[str]]:
+    """The map's "customer actions" lane: each stage's action phrases (``stage_actions``), each
+    traceable to the turn it was said in. (No codebook phrase fills an empty stage: "renews",
+    from "our contract renews in September", read as something a customer did.)"""
     said = actions.groupby("stage")["phrase"].agg(list).to_dict() if len(actions) else {}
-    return {stage: said.get(stage) or phrases for stage, phrases in fallback.items()}
-
-
-def stage_phrases(coded: pd.DataFrame, codebook: Codebook, top: int = 3) -> dict[str, list[str]]:
-    """What customers say they do in each stage: the codebook's stage phrases they used.
-
-    Counted once per participant (one talkative person cannot dominate) and ranked by how many
-    participants used the phrase, then how often; ``compar*`` shows as the words said.
-    """
-    matcher = KeywordMatcher(codebook.stages)
-    found: dict[str, list[str]] = {}
-    for stage in codebook.stage_ids:
-        people: dict[str, set[str]] = {}
-        counts: dict[str, int] = {}
-        rows = coded.loc[coded["stage"] == stage, ["participant_id", "text"]]
-        for person, text in rows.itertuples(index=False):
-            # Negation does not matter here: "no refund yet" is still about refunds.
-            for hit, _ in matcher.hits(str(text)):
-                if hit.code == stage:
-                    people.setdefault(hit.phrase, set()).add(person)
-                    counts[hit.phrase] = counts.get(hit.phrase, 0) + 1
-        ranked = sorted(people, key=lambda p: (-len(people[p]), -counts[p], p))
-        found[stage] = ranked[:top]
-    return found
+    return {stage: said.get(stage, []) for stage in stages}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cjm_research.analysis.actions import stage_actions, stage_doings, stage_phrases
+from cjm_research.analysis.actions import stage_actions, stage_doings
 from cjm_research.analysis.curve import NEUTRAL_BANDS, emotion_curve
 from cjm_research.analysis.quotes import Quote, pick_quotes, quote_of
 from cjm_research.model import PARTICIPANT, Codebook
@@ -202,7 +202,7 @@ def build_journey(
     journey.pain_points = pains
     journey.delights = moments(coded, negative=False, threshold=delight, signs=signs)
     journey.quotes = stage_quotes(journey, participant_labels, quotes_per_stage)
-    journey.phrases = stage_doings(actions, stage_phrases(coded, codebook))
+    journey.phrases = stage_doings(actions, stages)
     journey.actions = actions
     journey.funnel = funnel(coded, stages, n_participants)
     journey.priorities = priorities(coded, codebook, n_participants, pains)
