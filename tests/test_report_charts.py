@@ -65,7 +65,7 @@ def test_journey_map_has_stage_columns_and_lanes(journey, codebook):
     assert "6 segments" in evidence and "5 of 5 participants" in evidence
     # no curated opportunity at all: one line says so, not a dash in every column
     empty = [t.get_text() for t in _lane(fig, "opportunities").texts]
-    assert len(empty) == 1 and empty[0].startswith("No opportunities curated yet")
+    assert len(empty) == 1 and empty[0].startswith("No opportunities curated for this persona yet")
     some = charts.journey_map(journey, codebook, opportunities={"support": ["Call back"]})
     lane = [t.get_text() for t in _lane(some, "opportunities").texts]
     assert "Call back" in lane and lane.count("—") == len(journey.stages) - 1

@@ -183,7 +183,8 @@ def journey_map(
             col_in,
             heights["opportunities"],
             color=POSITIVE,
-            empty="No opportunities curated yet: the research team adds them in insights.yaml",
+            empty="No opportunities curated for this persona yet: the research team adds them "
+            "in insights.yaml",
         )
         _evidence_lane(axes["evidence"], journey, low, col_in, heights["evidence"])
         for key, label, _ in _LANES:
