@@ -50,6 +50,7 @@ from cjm_research.report.render import html
 from cjm_research.report.render.docx import write_journey_docx
 from cjm_research.report.sections import (
     AGREEMENT_GUIDE,
+    CODE_FREQUENCY_GUIDE,
     INSIGHT_SOURCES,
     NO_INSIGHTS,
     PERSONA_QUOTE,
@@ -493,7 +494,8 @@ def agreement_html(ctx: ReportContext) -> str:
 def code_tables_html(ctx: ReportContext) -> str:
     """How often each code was applied, and which codes most often share a segment."""
     applied, pairs = ctx.code_tables()
-    parts = [html.heading("Code frequencies", 3), html.table(applied)]
+    guide = html.paragraph(CODE_FREQUENCY_GUIDE)
+    parts = [html.heading("Code frequencies", 3), guide, html.table(applied)]
     if not pairs.empty:
         parts += [html.heading("Codes that occur together", 3), html.table(pairs)]
     return "".join(parts)

@@ -219,6 +219,12 @@ def reach_table(journey: Journey) -> pd.DataFrame:
     )
 
 
+CODE_FREQUENCY_GUIDE = (
+    "Over every participant segment, those in no journey stage (introductions, small talk) "
+    "included; the figures and stage sections count only segments in a stage, so a code can "
+    "count a few more here."
+)
+
 AGREEMENT_GUIDE = (
     "Krippendorff's alpha and Cohen's kappa over the segments coded by more than one coder (the "
     "machine, as it codes now, counts as one); units a coder left uncoded are excluded. The "

@@ -25,6 +25,7 @@ from cjm_research.report.render.docx.base import (
 )
 from cjm_research.report.sections import (
     AGREEMENT_GUIDE,
+    CODE_FREQUENCY_GUIDE,
     INSIGHT_SOURCES,
     NO_INSIGHTS,
     PERSONA_QUOTE,
@@ -278,6 +279,7 @@ def _methodology(
     if code_tables is not None:
         applied, pairs = code_tables
         report.heading("Code frequencies", 2)
+        report.para(CODE_FREQUENCY_GUIDE)
         grid = add_table(report, list(applied.columns), applied.astype(str).to_numpy().tolist())
         set_widths(grid, [Cm(3.5), Cm(6.5), Cm(3.0), Cm(3.0)])
         if not pairs.empty:
