@@ -51,13 +51,9 @@ from bench_corpus import four_scores, interval
 from generate import generate
 from openpyxl import load_workbook
 
+from cjm_research.audit import expected_stage_accuracy
 from cjm_research.coding.human import append_human_codes
-from cjm_research.evaluate import (
-    evaluate,
-    expected_stage_accuracy,
-    read_gold,
-    right_and_confidence,
-)
+from cjm_research.evaluate import evaluate, read_gold, right_and_confidence
 from cjm_research.exchange.review_export import export_review
 from cjm_research.exchange.review_import import import_review
 from cjm_research.exchange.selection import next_for_review

@@ -31,7 +31,7 @@ redact: bool = True  # pseudonyms and redacted text here too (the coded table st
 # %%
 from IPython.display import HTML, display
 
-from cjm_research.report import persona as report
+from cjm_research.report.coding import coding_overview
 from cjm_research.run.batch import explore_study
 from cjm_research.segments import read as read_segments
 from cjm_research.study import load_study
@@ -41,7 +41,7 @@ if segments_path:
     segments = read_segments(segments_path)
 else:  # the overview redacts what it shows
     segments = explore_study(study, coder, redact=False).segments
-overview = report.coding_overview(study, segments, redact=redact)
+overview = coding_overview(study, segments, redact=redact)
 display(HTML(overview.intro))
 
 # %%

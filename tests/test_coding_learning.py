@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from cjm_research.audit import machine_audit
 from cjm_research.cli import main
 from cjm_research.coding.human import read_human_codes
-from cjm_research.evaluate import machine_audit, read_gold
+from cjm_research.evaluate import read_gold
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.study import load_study

@@ -12,7 +12,17 @@ LAYERS = (
     ("model", "exceptions", "iorw", "resources"),
     ("ingest", "codebook", "study", "segments"),
     ("coding",),
-    ("analysis", "compare", "insights", "tables", "agreement", "evaluate", "privacy", "exchange"),
+    (
+        "analysis",
+        "compare",
+        "insights",
+        "tables",
+        "agreement",
+        "evaluate",
+        "audit",
+        "privacy",
+        "exchange",
+    ),
     ("report",),
     ("run", "cli"),
 )

@@ -11,6 +11,7 @@ from docx import Document
 from cjm_research.analysis import build_journey, quote_of
 from cjm_research.model import Code
 from cjm_research.report import persona as report
+from cjm_research.report.coding import coding_overview
 from cjm_research.report.render.html import esc
 from cjm_research.report.sections import (
     PRIORITY_RULE,
@@ -188,7 +189,7 @@ def test_the_coding_overview_escapes_names_and_ranks_by_stage_and_touchpoint_con
     study.codebook = replace(study.codebook, name="<script>alert(1)</script> book")
     segments = code_transcripts(study.transcripts[:2], get_coder("rules", study.codebook))
     segments.loc[segments.index[1], "emotion_confidence"] = 0.0  # emotion: not calibrated
-    overview = report.coding_overview(study, segments, redact=True, review=5)
+    overview = coding_overview(study, segments, redact=True, review=5)
     assert "<script>" not in overview.intro and "&lt;script&gt;" in overview.intro
     shown = overview.review_first
     participants = segments[segments["role"] == "participant"]
@@ -492,3 +493,28 @@ def test_a_theme_split_by_touchpoint_is_added_up_in_the_summary_and_what_to_fix_
     # the summary's top rows reach 3, 2 and 1: Help's 4 is hidden there, so it is said
     assert summarise(journey, str).pain_by_stage == split_pain(journey)
     assert summarise(journey, str, top=1).pain_by_stage == split_pain(journey, 3)
+
+
+def test_the_profile_tells_the_personas_story_without_the_studys_names(study_and_table, tmp_path):
+    # The persona note's narrative was dropped from the profile; and a narrative built on a real
+    # participant's story must not name them.
+    study, table = study_and_table
+    copy = tmp_path / "study"
+    shutil.copytree(study, copy)
+    note = copy / "personas" / "busy-parent.md"
+    named = load_study(copy).participants
+    name = next(p.name for p in named.values() if p.name)
+    note.write_text(
+        note.read_text(encoding="utf-8") + f"\n\n{name} is where this story started.\n",
+        encoding="utf-8",
+    )
+    ctx = report.load_context(copy, "busy-parent", table)
+    profile = report.profile_html(ctx)
+    assert "Alex is somewhere between their mid-thirties" in profile
+    assert "is where this story started" in profile and name not in profile
+    assert "<p>Alex, the time-poor parent</p>" not in profile  # the heading repeating the name
+    document = Document(
+        report.write_docx(ctx, report.make_figures(ctx, tmp_path), tmp_path / "a.docx")
+    )
+    said = "\n".join(p.text for p in document.paragraphs)
+    assert "Alex is somewhere between their mid-thirties" in said and name not in said

@@ -19,12 +19,10 @@ from cjm_research.agreement import agreement_table
 from cjm_research.analysis import (
     Journey,
     build_journey,
-    code_frequencies,
-    participant_segments,
     plural,
     stage_quotes,
 )
-from cjm_research.evaluate import (
+from cjm_research.audit import (
     Audit,
     audit_sentence,
     audit_warning,
@@ -63,6 +61,7 @@ from cjm_research.report.sections import (
     figure_captions,
     interview_period,
     methodology,
+    persona_narrative,
     priority_rule,
     priority_table,
     quote_attribution,
@@ -76,7 +75,7 @@ from cjm_research.report.sections import (
 )
 from cjm_research.report.summary import evidence_cautions, split_pain, summarise
 from cjm_research.resources import default_codebook_path
-from cjm_research.study import Study, load_study, study_notes
+from cjm_research.study import load_study, study_notes
 from cjm_research.tables import code_cooccurrence, code_frequency_table, top_pairs
 
 
@@ -183,7 +182,10 @@ def load_context(
             "table_key", (study_state, memo.files_state([segments_path])), table_key
         )
         segments, labels = privacy.redact_segments(segments, key), key.labels
-        curated = privacy.redact_insights(curated, key)
+        curated, persona = (
+            privacy.redact_insights(curated, key),
+            privacy.redact_persona(persona, key),
+        )
     journey = build_journey(segments, codebook, persona_id, participant_labels=labels)
     agreement, audit = agreement_and_audit(study_dir, segments_path, codebook, study_state)
     previous = read_snapshot(snapshot_path(previous_dir, persona_id)) if previous_dir else None
@@ -355,8 +357,8 @@ def profile_html(ctx: ReportContext) -> str:
     """The persona profile from the persona notes."""
     persona = ctx.persona
     parts = [heading_html("profile")]
-    if persona.summary:
-        parts.append(html.paragraph(persona.summary))
+    said = [persona.summary, *persona_narrative(persona)]
+    parts += [html.paragraph(text) for text in said if text]
     for title, items in zip(
         PERSONA_SECTIONS, (persona.goals, persona.needs, persona.pain_points), strict=True
     ):
@@ -499,56 +501,6 @@ def code_tables_html(ctx: ReportContext) -> str:
     if not pairs.empty:
         parts += [html.heading("Codes that occur together", 3), html.table(pairs)]
     return "".join(parts)
-
-
-@dataclass
-class CodingOverview:
-    """What the coding notebook shows of a coding run (``notebooks/coding.ipynb``)."""
-
-    intro: str  # escaped HTML: interviews, segments, coders, codebook
-    frequencies: dict[str, pd.DataFrame]  # per dimension: code label, segments
-    review_first: pd.DataFrame  # the least sure stage or touchpoint codes, redacted if asked
-    problems: pd.DataFrame  # the study's input problems, redacted if asked
-
-
-def coding_overview(
-    study: Study, segments: pd.DataFrame, *, redact: bool = True, review: int = 15
-) -> CodingOverview:
-    """The coding run at a glance: counts, code frequencies, the ``review`` segments to review
-    first and the input problems. "Review first" ranks by stage and touchpoint confidence only,
-    as the review sheet flags."""
-    participants = participant_segments(segments)
-    coders = ", ".join(sorted(set(participants["coder"]) - {""})) or "nobody"
-    intro = html.paragraph(
-        f"{plural(len(study.transcripts), 'interview')}, "
-        f"{plural(len(participants), 'participant segment')} coded "
-        f"by {coders} with “{study.codebook.name}” ({study.codebook.version})."
-    )
-    frequencies = {
-        dimension: pd.DataFrame(
-            {
-                "code": [study.codebook.label(dimension, c) for c in counts.index],
-                "segments": counts.to_numpy(),
-            }
-        )
-        for dimension, counts in code_frequencies(segments, study.codebook).items()
-    }
-    confidence = participants[["stage_confidence", "touchpoint_confidence"]].min(axis=1)
-    least = participants.assign(confidence=confidence).nsmallest(review, "confidence")
-    # Relative to the study: an absolute path names the researcher's folders.
-    problems = [p.display(study.root) for p in study.problems]
-    if redact:
-        # Only what is shown: redacting every row of a large study would cost more than the rest.
-        key = privacy.study_key(study, segments)
-        least = privacy.redact_segments(least, key)
-        problems = [key.redact_text(p) for p in problems]
-    columns = ["segment_id", "text", "stage", "touchpoints", "emotion", "confidence", "evidence"]
-    return CodingOverview(
-        intro=intro,
-        frequencies=frequencies,
-        review_first=least[columns].reset_index(drop=True),
-        problems=pd.DataFrame({"problem": problems}),
-    )
 
 
 def data_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:

@@ -28,7 +28,7 @@ from cjm_research.analysis import (
     valence_reading,
 )
 from cjm_research.codebook import load_codebook
-from cjm_research.model import Codebook
+from cjm_research.model import Codebook, Persona
 from cjm_research.report.summary import summarise
 from cjm_research.resources import default_codebook_path
 
@@ -187,6 +187,22 @@ REACH_GUIDE = (
 
 
 PERSONA_SECTIONS = ("Goals", "Needs", "Pain points (from the persona notes)")
+
+
+def persona_narrative(persona: Persona) -> list[str]:
+    """The persona note's narrative (its markdown body) as paragraphs: a heading repeating the
+    persona's name is left out, other headings stay as their words, and lines of one paragraph
+    join. (The profile showed the front matter's lists and dropped the persona's story.)"""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", persona.body.strip()):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if lines and lines[0].startswith("#"):
+            title = lines.pop(0).lstrip("#").strip()
+            if title and title != persona.name:
+                paragraphs.append(title)
+        if lines:
+            paragraphs.append(" ".join(lines))
+    return paragraphs
 
 
 PERSONA_QUOTE = "persona notes"  # the attribution of the persona note's quote

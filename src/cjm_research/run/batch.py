@@ -24,6 +24,7 @@ from tqdm import tqdm
 from cjm_research import privacy
 from cjm_research import segments as segments_table
 from cjm_research.analysis import participant_segments
+from cjm_research.audit import expected_stage_accuracy
 from cjm_research.coding import code_with_review, get_coder
 from cjm_research.coding.human import (
     apply_human_codes,
@@ -33,7 +34,6 @@ from cjm_research.coding.human import (
     placement_problems,
     read_human_codes,
 )
-from cjm_research.evaluate import expected_stage_accuracy
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import PARTICIPANT
 from cjm_research.run import manifest as mf

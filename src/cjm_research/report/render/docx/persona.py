@@ -36,6 +36,7 @@ from cjm_research.report.sections import (
     figure_alts,
     figure_captions,
     methodology,
+    persona_narrative,
     priority_rule,
     priority_table,
     quote_attribution,
@@ -157,8 +158,9 @@ def _persona_profile(report: PersonaWriter, persona: Persona | None) -> None:
     if persona is None or not noted:
         report.para(f"No persona notes were found for “{report.journey.persona_id}”.")
         return
-    if persona.summary:
-        report.para(persona.summary)
+    for text in [persona.summary, *persona_narrative(persona)]:
+        if text:
+            report.para(text)
     for title, items in zip(
         PERSONA_SECTIONS, (persona.goals, persona.needs, persona.pain_points), strict=True
     ):
