@@ -323,3 +323,16 @@ def test_the_pain_lane_quotes_whole_words_of_the_complaint():
     alone = pd.Series({"evidence": ("a:1",), "example": "a:1"})
     said = _lane_quote(alone, journey, texts, 1.6, 4)
     assert len(said) == 4 and said[0].startswith("“Quite sad") and said[-1].endswith("…")
+
+
+def test_a_lane_leaves_out_its_last_phrase_before_cutting_phrases_to_stubs():
+    from cjm_research.report.charts.journey_map import _share_lines
+
+    phrases = ["asked in a forum thread", "got a few new clients", "answered a support ticket"]
+    each = [len(charts.style.wrap(p, 0.9, 8.5)) for p in phrases]
+    assert all(n == 2 for n in each)  # two lines each at this width
+    kept = _share_lines(phrases, 0.9, 8.5, budget=5)
+    assert [" ".join(lines) for lines in kept] == phrases[:2]  # whole, not "asked in a…"
+    # one phrase longer than the lane is still cut, and says so
+    [cut] = _share_lines(["a very long phrase " * 6], 0.9, 8.5, budget=2)
+    assert len(cut) == 2 and cut[-1].endswith("…")

@@ -363,12 +363,17 @@ def _list_lane(
 
 
 def _share_lines(texts: list[str], width_in: float, size: float, budget: int) -> list[list[str]]:
-    """Wrap each text; while they overflow ``budget`` lines, cut the longest by a line."""
+    """Wrap each text; while they overflow ``budget`` lines, leave out the last (they come
+    ranked) while a whole one would fit, then cut the longest by a line. Three phrases cut to
+    stubs ("asked in a…", "answered a…") said less than two whole ones."""
     wrapped = [wrap(text, width_in, size) for text in texts]
 
     def used() -> float:
         return sum(len(lines) for lines in wrapped) + _BLOCK_GAP * (len(wrapped) - 1)
 
+    while used() > budget and len(wrapped) > 1 and len(wrapped[0]) <= budget:
+        wrapped.pop()
+        texts = texts[: len(wrapped)]
     while used() > budget:
         longest = max(range(len(wrapped)), key=lambda j: len(wrapped[j]))
         if len(wrapped[longest]) == 1:
