@@ -159,6 +159,15 @@ def test_a_generated_insight_without_a_channel_says_the_event_itself_may_hurt():
     (insight,) = insights_for(build_journey(table, BOOK, "p"), [], BOOK)
     assert insight.title == "Recurring pain point: Help, no touchpoint named"
     assert insight.opportunity.startswith("Read the quotes first: they name no channel")
+    # A moment naming a channel comes first though it ranks lower: a team can act on it.
+    said = "On hold for forty minutes and nobody called me back."
+    phone = [row(f"{p}:3", p, "buy", "phone", -0.3, said) for p in ("P1", "P2")]
+    both = pd.concat([table, pd.DataFrame(phone)], ignore_index=True)
+    titles = [i.title for i in insights_for(build_journey(both, BOOK, "p"), [], BOOK)]
+    assert titles == [
+        "Recurring pain point: Phone during Buy",
+        "Recurring pain point: Help, no touchpoint named",
+    ]
 
 
 def test_a_generated_insight_does_not_repeat_a_curated_insights_quote(tmp_path, journey):

@@ -169,7 +169,8 @@ def generated_insights(
     turn no insight before it quotes (one whose turns are all quoted above adds nothing).
 
     When no pain point recurs, the single highest-priority one with several segments stands in,
-    so a small study still gets a lead to follow, clearly labelled as generated.
+    so a small study still gets a lead to follow, clearly labelled as generated. Moments that
+    name a touchpoint come first, by priority; those naming none follow.
     """
     table = journey.priorities
     if table.empty:
@@ -180,6 +181,11 @@ def generated_insights(
     rows = journey.segments.set_index("segment_id", drop=False)
     found = []
     shown = set(quoted or ())  # turns the curated insights quote already
+    # A moment naming a channel first: a team can act on it. One naming none gathers whatever
+    # hurt in the stage (three unrelated problems, answers to "how did that feel?"), so it
+    # follows, as a lead (a stakeholder audit found it leading the list).
+    named = recurring["touchpoint"].fillna("").astype(str) != ""
+    recurring = pd.concat([recurring[named], recurring[~named]])
     for row in recurring.head(5).itertuples(index=False):
         touchpoint = codebook.label("touchpoints", row.touchpoint) if row.touchpoint else ""
         subject = where(codebook.label("stages", row.stage), touchpoint)
