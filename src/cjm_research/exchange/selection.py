@@ -27,6 +27,12 @@ RARE = 0.3
 #: With heads v7's calibration, on the example study (bench_review, --next): 1.0 gave touchpoints
 #: @ 10 % 0.785 -> 0.796 but emotion @ 20 % 0.470 -> 0.448, 0.25 stage @ 10 % 0.812 -> 0.794.
 TOUCHPOINT_DOUBT = 0.5
+#: A turn the machine is this sure of earns no rarity bonus: a closing "Good luck with it" at 0.97
+#: (no stage, rare) was picked over stage errors at 0.70-0.79, a new user found. bench_review,
+#: decided on the example study (development): at 20 % stage 0.869 -> 0.874, touchpoints 0.806
+#: -> 0.805, emotion 0.426 -> 0.424, valence 0.701 = (0.9: stage 0.859, valence 0.681, not
+#: taken); broadband, for information: stage at 20 % 0.838 -> 0.862, the rest within 0.01.
+SURE = 0.95
 
 
 def next_for_review(segments: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -41,7 +47,8 @@ def next_for_review(segments: pd.DataFrame, n: int) -> pd.DataFrame:
     worth = (1 - stage_conf) + TOUCHPOINT_DOUBT * (1 - tp_conf)
     stage = rows["stage"].fillna("").astype(str).to_numpy()
     counts = pd.Series(stage).value_counts()
-    worth = worth + RARE * (1 - pd.Series(stage).map(counts).to_numpy() / counts.max())
+    rarity = 1 - pd.Series(stage).map(counts).to_numpy() / counts.max()
+    worth = worth + RARE * rarity * (stage_conf < SURE)
     persona = rows["persona_id"].astype(str).to_numpy()
     interview = rows["interview_id"].astype(str).to_numpy()
     turn = pd.to_numeric(rows["turn"], errors="coerce").fillna(0).to_numpy()
