@@ -367,7 +367,7 @@ def test_rows_marked_done_are_recorded_as_confirmed_codes(study, pristine, capsy
     assert human.loc[corrected.segment_id, "stage"] == stage
 
 
-def test_a_confirmed_emotion_keeps_a_valence_that_reads_as_it(study, pristine):
+def test_a_confirmed_emotion_keeps_a_valence_that_reads_as_it(study, pristine, capsys):
     # The new user's case: "frustration" confirmed at −0.03 was recorded at −0.03, so the
     # confirmed frustration counted as neutral and fell out of What to fix first.
     _, segments, _ = pristine
@@ -382,6 +382,10 @@ def test_a_confirmed_emotion_keeps_a_valence_that_reads_as_it(study, pristine):
         edits[(strong.segment_id, column)] = -0.5
     edit_xlsx(sheet, edits)
     assert main(["review", "import", str(sheet), "--coder", "Ines", "--study", str(study)]) == 0
+    said = capsys.readouterr().err  # never silent: a re-check found the change unannounced
+    expected = f"{book.valences[flat.emotion]:g}"
+    assert "1 confirmed rows recorded at their emotion's codebook valence" in said
+    assert f"{flat.segment_id} ({flat.emotion} -0.03 → {expected})" in said
     human = read_human_codes(study).set_index("segment_id")
     assert float(human.loc[flat.segment_id, "valence"]) == book.valences[flat.emotion]
     assert float(human.loc[strong.segment_id, "valence"]) == -0.5  # reads negative: kept

@@ -284,5 +284,10 @@ def test_changes_say_whether_reviews_or_a_coder_update_recoded_the_same_words(jo
         "the same interviews, coded differently (2 more turns reviewed by researchers; the "
         "machine coder now auto:semantic+study@16)" in said
     )
+    # said once first too: the low point, pain points and delights moved for the same reason
+    assert said.startswith(
+        "Since the last report: 2 more turns reviewed by researchers; the machine coder now "
+        "auto:semantic+study@16."
+    )
     del then["reviewed"]  # a snapshot from before: either
     assert "coded differently (a review or a coder update)" in " ".join(changes(then, now, BOOK))

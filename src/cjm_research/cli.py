@@ -189,6 +189,13 @@ def cmd_review_import(args: argparse.Namespace) -> int:
         f"{changed} changed rows ({counts}) and {result.confirmed} confirmed rows "
         f"(review cell '{DONE}', codes unchanged)"
     )
+    if result.revalued:
+        _say(
+            f"{len(result.revalued)} confirmed rows recorded at their emotion's codebook valence "
+            f"(the sheet's did not read as the emotion): {', '.join(result.revalued[:5])}"
+            + (" …" if len(result.revalued) > 5 else "")
+            + "; type a valence in the sheet to keep your own"
+        )
     if result.already_recorded:
         _say(f"{result.already_recorded} changed rows were already recorded; not repeated")
     if result.unknown_segments:

@@ -299,6 +299,9 @@ def snapshot(journey: Journey, words: dict[str, str] | None = None) -> dict[str,
     }
 
 
+_EITHER = "a review or a coder update"
+
+
 def _machine_coded(segments: pd.DataFrame) -> pd.Series:
     return segments["coder"].fillna("").astype(str).str.startswith("auto:")
 
@@ -307,12 +310,12 @@ def _recoded(previous: dict[str, Any], current: dict[str, Any]) -> str:
     """Why the same words read differently: more turns reviewed, another machine coder, or
     (a snapshot from before these were kept) either."""
     if "reviewed" not in previous or "machine" not in previous:
-        return "a review or a coder update"
+        return _EITHER
     more = current["reviewed"] - previous["reviewed"]
     updated = current["machine"] != previous["machine"]
-    said = [f"{more} more turns reviewed by researchers"] if more > 0 else []
+    said = [f"{plural(more, 'more turn')} reviewed by researchers"] if more > 0 else []
     said += [f"the machine coder now {', '.join(current['machine'])}"] if updated else []
-    return "; ".join(said) or "a review or a coder update"
+    return "; ".join(said) or _EITHER
 
 
 def _reading(point: dict[str, Any], verdict: bool) -> str:
@@ -359,6 +362,9 @@ def changes(
     if edited:
         whose = "transcript's" if len(edited) == 1 else "transcripts'"
         said.append(f"Edited since: {', '.join(edited)} (the {whose} words changed).")
+    recoded = _recoded(previous, current)
+    if recoded != _EITHER:  # what every line below follows from, said once first
+        said.append(f"Since the last report: {recoded}.")
     for stage, now in current["stages"].items():
         then = previous.get("stages", {}).get(stage) or {}
         if now["mean_valence"] is None or then.get("mean_valence") is None:

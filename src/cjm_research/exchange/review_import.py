@@ -61,6 +61,9 @@ class ReviewImport:
     #: Recorded rows whose words differ from the study's turn of that id (a sheet of another
     #: study, or exported before the transcript changed): their codes follow their words.
     reworded: list[str] = field(default_factory=list)
+    #: Confirmed rows recorded at their emotion's codebook valence, the sheet's not reading as
+    #: the emotion: "id (frustration −0.03 → −0.6)", said, never silent.
+    revalued: list[str] = field(default_factory=list)
 
 
 def read_review(path: Path | str) -> pd.DataFrame:
@@ -165,6 +168,26 @@ def import_review(
     diff = _changes(parsed, _baseline(sheet.loc[parsed.index], known))
     changed = parsed[diff.any(axis=1) | parsed["done"]]
     current = changed["segment_id"].map(lambda sid: text_sha(known.at[sid, "text"]))
+    # A done row keeps the valence the sheet shows, unless the reviewer changed the emotion and
+    # left the valence alone: then the new emotion's codebook valence applies (left empty here,
+    # filled in where the codes are merged), as for a changed row. A valence the reviewer left
+    # alone that does not read as the emotion they kept (frustration at −0.03) becomes that
+    # emotion's, and the import says so: a confirmed frustration is a pain.
+    valences, revalued = [], []
+    for sid, v, moved, done, felt, emotion in zip(
+        changed["segment_id"], changed["valence"], diff.loc[changed.index, "valence"],
+        changed["done"], diff.loc[changed.index, "emotion"], changed["emotion"], strict=True,
+    ):  # fmt: skip
+        valence = (
+            _number(v)
+            if moved
+            else _kept_valence(v, emotion, codebook)
+            if done and not felt
+            else ""
+        )
+        if done and not felt and not moved and valence != _number(v):
+            revalued.append(f"{sid} ({emotion} {_number(v)} → {valence})")
+        valences.append(valence)
     records = pd.DataFrame(
         {
             "segment_id": changed["segment_id"],
@@ -172,26 +195,7 @@ def import_review(
             "stage": changed["stage"],
             "touchpoints": changed["touchpoints"],
             "emotion": changed["emotion"],
-            # A done row keeps the valence the sheet shows, unless the reviewer changed the
-            # emotion and left the valence alone: then the new emotion's codebook valence applies
-            # (left empty here, filled in where the codes are merged), as for a changed row. A
-            # valence the reviewer left alone that does not read as the emotion they kept
-            # (frustration at −0.03) becomes that emotion's: a confirmed frustration is a pain.
-            "valence": [
-                _number(v)
-                if moved
-                else _kept_valence(v, emotion, codebook)
-                if done and not felt
-                else ""
-                for v, moved, done, felt, emotion in zip(
-                    changed["valence"],
-                    diff.loc[changed.index, "valence"],
-                    changed["done"],
-                    diff.loc[changed.index, "emotion"],
-                    changed["emotion"],
-                    strict=True,
-                )
-            ],
+            "valence": valences,
             "text_sha": changed["text_sha"].where(changed["text_sha"] != "", current),
             "speaker": changed["segment_id"].map(known["speaker"]) if "speaker" in known else "",
             "note": changed["note"],
@@ -214,6 +218,7 @@ def import_review(
         unknown_segments=unknown,
         coder_file=written or coder_file(study_root, coder),
         confirmed=confirmed,
+        revalued=[r for r in revalued if r.split(" ", 1)[0] in set(records["segment_id"])],
         unknown_edited=unknown_edited,
         reworded=reworded,
     )

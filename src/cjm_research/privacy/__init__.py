@@ -19,7 +19,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -31,7 +31,7 @@ from cjm_research.ingest.labels import NAME_PARTICLES, name_key, split_label, un
 from cjm_research.ingest.mentions import unlisted_mentions
 from cjm_research.ingest.text import DEFAULT_SPEAKER
 from cjm_research.iorw import write_text
-from cjm_research.model import INTERVIEWER, PARTICIPANT, Persona
+from cjm_research.model import INTERVIEWER, PARTICIPANT
 
 # The recognisers are privacy.pii's; their names are this package's API too.
 from cjm_research.privacy.pii import (  # noqa: F401
@@ -540,25 +540,6 @@ def _apply(frame: pd.DataFrame, columns: Iterable[str], fn: Callable[[str], str]
 
 #: Free-text fields of an ``insights.yaml`` entry that a researcher may have written names into.
 INSIGHT_TEXT = ("title", "detail", "opportunity")
-
-
-def redact_persona(persona: Persona, key: PseudonymKey) -> Persona:
-    """A persona note's words as a report prints them: the study's names hidden (a narrative
-    built on "Priya's story" must not name her)."""
-    text = key.redact_text
-
-    def texts(items: list[str]) -> list[str]:
-        return [text(item) for item in items]
-
-    return replace(
-        persona,
-        summary=text(persona.summary),
-        quote=text(persona.quote),
-        body=text(persona.body),
-        goals=texts(persona.goals),
-        needs=texts(persona.needs),
-        pain_points=texts(persona.pain_points),
-    )
 
 
 def redact_insights(entries: list[dict[str, Any]], key: PseudonymKey) -> list[dict[str, Any]]:

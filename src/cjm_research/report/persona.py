@@ -182,10 +182,7 @@ def load_context(
             "table_key", (study_state, memo.files_state([segments_path])), table_key
         )
         segments, labels = privacy.redact_segments(segments, key), key.labels
-        curated, persona = (
-            privacy.redact_insights(curated, key),
-            privacy.redact_persona(persona, key),
-        )
+        curated = privacy.redact_insights(curated, key)
     journey = build_journey(segments, codebook, persona_id, participant_labels=labels)
     agreement, audit = agreement_and_audit(study_dir, segments_path, codebook, study_state)
     previous = read_snapshot(snapshot_path(previous_dir, persona_id)) if previous_dir else None

@@ -315,8 +315,9 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             "The 95 % interval is Student's t interval of the mean with the participants as its "
             "units (cluster-robust: one person's many segments are one voice), with one degree "
             "of freedom fewer than the participants who spoke of the stage (wide on few people, "
-            "as it should be), cut at the −1 and +1 ends of the scale; it is not shown for "
-            "stages fewer than three participants spoke of.",
+            "as it should be), never narrower than the segments' own spread allows, cut at the "
+            "−1 and +1 ends of the scale; it is not shown for stages fewer than three "
+            "participants spoke of.",
             f"Pain points are stage × touchpoint moments with valence at or below "
             f"{signed(journey.moment_valences[0])}, delights at or above "
             f"{signed(journey.moment_valences[1])} (set for the coder that coded them), coded "
