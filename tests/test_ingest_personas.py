@@ -141,30 +141,21 @@ def test_semicolon_separated_csv(tmp_path):
     assert load_participants(path)["P01"].file == "a.txt"
 
 
-def test_duplicate_participant_names_the_line(tmp_path):
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ('participant_id,name\nP01,Dana\nP02,"Luis\nOrtega"\n\nP01,Again\n',
+         "already used on line 2", 6),
+        ("participant_id,name\nP01,Dana\n,Nobody\n", "no participant_id", 3),
+        ("id,name\nP01,Dana\n", "participant_id", 1),
+    ],
+)  # fmt: skip
+def test_a_participants_csv_problem_names_its_line(tmp_path, text, message, line):
     path = tmp_path / "participants.csv"
-    path.write_text(
-        'participant_id,name\nP01,Dana\nP02,"Luis\nOrtega"\n\nP01,Again\n', encoding="utf-8"
-    )
-    with pytest.raises(CJMInputError, match="already used on line 2") as info:
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CJMInputError, match=message) as info:
         load_participants(path)
-    assert info.value.line == 6
-
-
-def test_empty_participant_id_names_the_line(tmp_path):
-    path = tmp_path / "participants.csv"
-    path.write_text("participant_id,name\nP01,Dana\n,Nobody\n", encoding="utf-8")
-    with pytest.raises(CJMInputError, match="no participant_id") as info:
-        load_participants(path)
-    assert info.value.line == 3
-
-
-def test_participants_csv_needs_the_id_column(tmp_path):
-    path = tmp_path / "participants.csv"
-    path.write_text("id,name\nP01,Dana\n", encoding="utf-8")
-    with pytest.raises(CJMInputError, match="participant_id") as info:
-        load_participants(path)
-    assert info.value.line == 1
+    assert info.value.line == line
 
 
 def test_participants_csv_must_be_utf8(tmp_path):
