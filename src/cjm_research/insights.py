@@ -255,12 +255,12 @@ _CLAUSE = re.compile(r"\s*[(,;:]|\s+and\s+|\s+—\s+")
 def interview_words(segments: pd.DataFrame) -> dict[str, str]:
     """Each interview's words (every turn, the interviewer's too: an edited question codes its
     answers again), fingerprinted: an edited transcript is a change of evidence, not of coding."""
-    return {
-        str(interview): hashlib.sha256("\n".join(rows["text"].astype(str)).encode()).hexdigest()[
-            :16
-        ]
-        for interview, rows in segments.groupby("interview_id", sort=True)
-    }
+
+    def fingerprint(texts: pd.Series) -> str:
+        return hashlib.sha256("\n".join(texts.astype(str)).encode()).hexdigest()[:16]
+
+    grouped = segments.groupby("interview_id", sort=True)["text"]
+    return {str(interview): fingerprint(texts) for interview, texts in grouped}
 
 
 def snapshot(journey: Journey, words: dict[str, str] | None = None) -> dict[str, Any]:
@@ -391,7 +391,7 @@ def changes(
                     "the people's experience"
                 )
             else:
-                cause = f"the same interviews, coded differently ({_recoded(previous, current)})"
+                cause = f"the same interviews, coded differently ({recoded})"
             said.append(
                 f"Emotion in {codebook.label('stages', stage)} now reads "
                 f"{_reading(now, turned)} (was {_reading(then, turned)}), {cause}."
