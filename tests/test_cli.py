@@ -111,7 +111,47 @@ def test_bad_options_are_input_errors_naming_the_fix(study, capsys):
     assert "unknown report format(s) pdf — --format docx,html" in capsys.readouterr().err
     assert main(["code", "--study", str(study), "--coder", "rules", "--out", "t.json"]) == 2
     err = capsys.readouterr().err
-    assert "unsupported table format '.json'" in err and ".parquet, .csv or .xlsx" in err
+    assert "--out must be .parquet or .csv or .xlsx — name it t.parquet" in err
+    assert "coded" not in err  # refused before any coding
+
+
+def test_nothing_a_researcher_wrote_is_overwritten_by_an_output(study, capsys, tmp_path):
+    # A new user's run: `cjm code --out study/participants.csv` replaced their participants.csv
+    # with the coded table; `review export` over a colleague's half-done sheet lost it.
+    people = study / "participants.csv"
+    before = people.read_bytes()
+    args = ["code", "--study", str(study), "--coder", "rules", "--out", str(people)]
+    assert main(args) == 2
+    assert "exists already and would be overwritten" in capsys.readouterr().err
+    assert people.read_bytes() == before
+    table = tmp_path / "coded.csv"  # a coded table cjm wrote is replaced, as a re-run should
+    args[-1] = str(table)
+    assert main(args) == 0 and main(args) == 0
+    sheet = tmp_path / "review.csv"
+    sheet.write_text("half done", encoding="utf-8")
+    export = ["review", "export", str(sheet), "--study", str(study)]
+    assert main(export) == 2
+    assert "pass --overwrite to replace it" in capsys.readouterr().err
+    assert sheet.read_text(encoding="utf-8") == "half done"
+    assert main([*export, "--overwrite"]) == 0
+    qdc = ["export", "qdc", str(tmp_path / "codebook.csv"), "--study", str(study)]
+    assert main(qdc) == 2 and "must be .qdc" in capsys.readouterr().err
+    # a folder given for a file, a file for a folder, a file that is not there
+    assert main(["reports", "--study", str(study), "--out", str(people)]) == 2
+    assert "--out is a file, not a folder" in capsys.readouterr().err
+    assert main(["validate", "--study", str(people)]) == 2
+    assert "is a file, not a study folder" in capsys.readouterr().err
+    missing = ["import", "qdpx", str(tmp_path / "nope.qdpx"), "--study", str(tmp_path / "new")]
+    assert main(missing) == 2 and not (tmp_path / "new").exists()
+
+
+def test_counts_below_one_are_refused_by_the_parser(study, capsys):
+    for args in (["reports", "--jobs", "0"], ["review", "export", "r.csv", "--next", "-3"]):
+        try:
+            main([*args, "--study", str(study)])
+        except SystemExit as exit_:
+            assert exit_.code == 2
+        assert "less than 1" in capsys.readouterr().err
 
 
 def test_the_command_starts_without_importing_the_heavy_libraries():

@@ -169,6 +169,16 @@ def test_a_comma_separated_gold_cell_scores_as_its_codes_without_a_study(tmp_pat
     assert data["touchpoints"]["micro_f1"] == pytest.approx(8 / 9)  # 4 right, 1 missed (was 6 / 9)
 
 
+def test_a_gold_file_of_another_study_is_refused_not_scored_as_nan(tmp_path, capsys):
+    gold = tmp_path / "gold.csv"
+    gold.write_text("segment_id,stage\nother:1,a\nother:2,b\n")
+    segments = _segments(tmp_path)
+    assert main(["evaluate", "--gold", str(gold), "--segments", str(segments)]) == 2
+    err = capsys.readouterr().err
+    assert "none of the gold file's 2 segment ids is a coded turn (first: other:1, other:2)" in err
+    assert "is it this study's gold file?" in err
+
+
 def test_cli_codes_the_study_when_no_table_is_given(tmp_path, capsys):
     gold = tmp_path / "gold.xlsx"
     pd.DataFrame({"segment_id": ["p04-mark:2", "missing:1"], "stage": ["awareness", "x"]}).to_excel(

@@ -34,6 +34,8 @@ def _load(study_dir: str) -> Study:
     from cjm_research.study import load_study
 
     root = Path(study_dir)
+    if root.is_file():
+        raise CJMInputError("is a file, not a study folder", root, hint="pass --study DIR")
     if not root.is_dir():
         raise CJMInputError("study folder not found", root, hint="pass --study DIR")
     study = load_study(root)
@@ -48,6 +50,37 @@ def _load(study_dir: str) -> Study:
     return study
 
 
+def _output(path: str, suffixes: tuple[str, ...], overwrite: bool, what: str) -> Path:
+    """Check a file to write before any work: its kind by suffix, not a folder, and not an
+    existing file unless ``overwrite`` (a review sheet re-exported over a colleague's half-done
+    one, or a coded table written over the study's participants.csv, was lost without a word)."""
+    out = Path(path)
+    if out.is_dir():
+        raise CJMInputError(f"{what} is a folder, not a file", out, hint="name a file to write")
+    if out.suffix.lower() not in suffixes:
+        raise CJMInputError(
+            f"{what} must be {' or '.join(suffixes)}", out, hint=f"name it {out.stem}{suffixes[0]}"
+        )
+    if out.exists() and not overwrite:
+        raise CJMInputError(
+            f"{what} exists already and would be overwritten",
+            out,
+            hint="choose another name, or pass --overwrite to replace it",
+        )
+    return out
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (``--jobs 0`` ran nothing, said nothing)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     """Scaffold a new study folder from the bundled example."""
     import shutil
@@ -55,6 +88,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     from cjm_research.resources import example_study_dir
 
     target = Path(args.dir)
+    if target.is_file():
+        raise CJMInputError("is a file, not a folder", target, hint="choose a new folder")
     if target.exists() and any(target.iterdir()):
         raise CJMInputError("folder exists and is not empty", target, hint="choose a new folder")
     # Not the example's own working folder or reports (a demo run leaves them in a checkout).
@@ -90,12 +125,25 @@ def cmd_code(args: argparse.Namespace) -> int:
     from cjm_research.run.batch import code_study, study_cache
     from cjm_research.study import work_dir
 
+    # A coded table cjm wrote before is replaced as a re-run should; anything else is not.
+    out = Path(args.out) if args.out else work_dir(args.study) / "segments.parquet"
+    if args.out:
+        _output(args.out, (".parquet", ".csv", ".xlsx"), _is_coded_table(out), "--out")
     study = _load(args.study)
     coded = code_study(study, args.coder, progress=_say, cache=study_cache(study.root))
-    out = Path(args.out) if args.out else work_dir(args.study) / "segments.parquet"
     segments.write(coded.segments, out)
     _say(f"wrote {out} ({len(coded.segments)} rows)")
     return EXIT_INPUT if study.errors else EXIT_OK
+
+
+def _is_coded_table(path: Path) -> bool:
+    """Whether ``path`` is a coded segments table (``cjm code --out`` wrote it): one to replace."""
+    from cjm_research import segments
+
+    try:
+        return path.is_file() and "segment_id" in segments.read(path).columns
+    except Exception:  # unreadable as a table: not ours to overwrite
+        return False
 
 
 def cmd_reports(args: argparse.Namespace) -> int:
@@ -104,6 +152,8 @@ def cmd_reports(args: argparse.Namespace) -> int:
     from cjm_research.run.manifest import unchanged_reports
 
     out = Path(args.out) if args.out else Path(args.study) / "reports"
+    if out.is_file():  # found before any coding, not reported as a bug after it
+        raise CJMInputError("--out is a file, not a folder", out, hint="name a folder for reports")
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
     if args.min_alpha is not None:
         _agreement_gate(args)
@@ -145,6 +195,7 @@ def cmd_review_export(args: argparse.Namespace) -> int:
     from cjm_research.exchange.selection import next_for_review
     from cjm_research.run.batch import code_study, study_cache
 
+    _output(args.file, (".xlsx", ".csv"), args.overwrite, "the review sheet")
     study = _load(args.study)
     if args.segments:
         table = review_export.current_codes(
@@ -304,6 +355,7 @@ def cmd_export_qdpx(args: argparse.Namespace) -> int:
     from cjm_research.exchange import qdpx_export
     from cjm_research.run.batch import code_study, study_cache
 
+    _output(args.file, (".qdpx",), args.overwrite, "the project")
     study = _load(args.study)
     result = qdpx_export.export_qdpx(
         study, code_study(study, args.coder, cache=study_cache(study.root)).machine, args.file
@@ -322,6 +374,7 @@ def cmd_export_qdc(args: argparse.Namespace) -> int:
     from cjm_research.exchange import qdpx_export
     from cjm_research.study import study_codebook
 
+    _output(args.file, (".qdc",), args.overwrite, "the codebook file")
     qdpx_export.write_qdc(study_codebook(args.study), args.file)
     _say(f"wrote {args.file}")
     return EXIT_OK
@@ -331,6 +384,8 @@ def cmd_import_qdpx(args: argparse.Namespace) -> int:
     """Create or update a study from a REFI-QDA project (.qdpx) written by another tool."""
     from cjm_research.exchange.qdpx_import import import_qdpx
 
+    if not Path(args.file).is_file():  # before a study folder is created for it
+        raise CJMInputError("file not found", args.file, hint="give the path of a .qdpx project")
     result = import_qdpx(args.file, args.study)
     for warning in result.warnings:
         _say(f"warning: {warning}")
@@ -386,7 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_study(p)
     p.add_argument("--persona", action="append", help="only this persona (repeatable)")
     p.add_argument("--format", default=",".join(REPORT_FORMATS), help="docx,html (default both)")
-    p.add_argument("--jobs", type=int, default=1, help="personas built in parallel (default 1)")
+    p.add_argument(
+        "--jobs", type=_positive, default=1, help="personas built in parallel (default 1)"
+    )
     p.add_argument("--coder", default="auto", help=coder_help)
     p.add_argument("--out", help="output folder (default STUDY/reports)")
     p.add_argument("--force", action="store_true", help="rebuild every report, changed or not")
@@ -412,9 +469,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="sheet to write: FILE.xlsx or FILE.csv")
     _add_study(p)
     p.add_argument("--segments", help="a coded table (cjm code --out) instead of coding afresh")
+    p.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
     p.add_argument(
         "--next",
-        type=int,
+        type=_positive,
         metavar="N",
         help="only the N turns whose review would teach the coder most (uncertain, rare, spread "
         "over personas and stages; never a turn you have coded)",
@@ -455,11 +513,13 @@ def build_parser() -> argparse.ArgumentParser:
     kinds = export.add_subparsers(dest="kind", required=True)
     p = kinds.add_parser("qdpx", help="the study as a REFI-QDA project")
     p.add_argument("file", help="FILE.qdpx to write")
+    p.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
     _add_study(p)
     p.add_argument("--coder", default="auto", help="machine coder whose codes go along")
     p.set_defaults(func=cmd_export_qdpx)
     p = kinds.add_parser("qdc", help="the codebook as a REFI-QDA codebook")
     p.add_argument("file", help="FILE.qdc to write")
+    p.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
     _add_study(p)
     p.set_defaults(func=cmd_export_qdc)
     imports = sub.add_parser("import", help="REFI-QDA import from another QDA tool")

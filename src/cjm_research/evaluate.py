@@ -342,6 +342,14 @@ def evaluate(
     machine = machine.drop_duplicates("segment_id").set_index("segment_id")
     known = gold["segment_id"].isin(machine.index)
     unknown = gold.loc[~known, "segment_id"].tolist()
+    if len(gold) and not known.any():  # scores of nothing read "nan" and passed for a result
+        raise CJMInputError(
+            f"none of the gold file's {len(gold)} segment ids is a coded turn "
+            f"(first: {', '.join(map(str, unknown[:3]))})",
+            gold_name or None,
+            hint="is it this study's gold file? Its segment_id column must hold the study's ids "
+            "(interview:turn, as cjm code --out writes them)",
+        )
     result = Evaluation(gold_name, coder, len(gold), int(known.sum()), unknown, moved)
     gold = gold[known]
     for dimension in LABEL_DIMENSIONS:
