@@ -572,3 +572,23 @@ def test_a_session_id_in_a_group_interviews_front_matter_is_set_aside(tmp_path):
     assert group.participant_id == "G1" and set(group.speakers.values()) == {"G1", "G2", "G3"}
     [warning] = [p for p in loaded.warnings if "front matter says" in p.message]
     assert "'FG-1'" in warning.message and "remove 'participant:'" in warning.hint
+
+
+def test_a_copy_of_reports_or_another_study_inside_a_study_is_not_read(study):
+    # A new user kept old reports as reports-old/ (read as four interviews, 54 warnings), and
+    # one ran cjm in a folder of several studies.
+    old = study / "reports-old" / "busy-parent"
+    old.mkdir(parents=True)
+    (old / "busy-parent.snapshot.json").write_text("{}", encoding="utf-8")
+    (old / "notes.txt").write_text("Maya: Hi\nAna: Report text.\n", encoding="utf-8")
+    (old.parent / "index.html").write_text("<html></html>", encoding="utf-8")
+    other = study / "pilot"
+    other.mkdir()
+    (other / "participants.csv").write_text("participant_id\nP01\n", encoding="utf-8")
+    (other / "p01.txt").write_text("Maya: Hi\nAna: Pilot words.\n", encoding="utf-8")
+    loaded = load_study(study)
+    paths = {t.path for t in loaded.transcripts}
+    assert not any("reports-old" in str(p) or "pilot" in str(p) for p in paths)
+    said = [p.message for p in loaded.warnings]
+    assert "reports-old/ holds cjm reports, not interviews: not read" in said
+    assert "pilot/ is a study of its own: not read" in said

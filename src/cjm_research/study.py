@@ -7,7 +7,6 @@ can list everything that needs fixing at once.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
@@ -34,6 +33,7 @@ from cjm_research.ingest.files import (
     names_a_file,
     posix_name,
     shallow_first,
+    transcript_files,
 )
 from cjm_research.model import PARTICIPANT, Codebook, Participant, Persona, Transcript
 
@@ -45,9 +45,7 @@ WARNING: Severity = "warning"
 #: the build manifest and logs of failed runs. Hidden, so it is never read as transcripts.
 WORK_FOLDER = ".cjm"
 #: Top-level folders of a study that never hold transcripts.
-SKIPPED_FOLDERS = frozenset({"personas", "coding", "reports"})
 # Formats people drop in by mistake: say so instead of silently ignoring the interview.
-_UNSUPPORTED = frozenset({".doc", ".rtf", ".odt", ".pdf", ".pages"})
 _LINE = re.compile(r"^line (\d+): (.*)$", re.DOTALL)
 _BAD_ID = re.compile(r"[:/\\\x00-\x1f]|^\.{1,2}$")
 # How to fix the warnings readers and the loader give without a hint, by a part of the message.
@@ -174,37 +172,12 @@ def load_study(root: Path | str) -> Study:
 
 
 def find_transcripts(root: Path, problems: list[Problem] | None = None) -> list[Path]:
-    """Transcript files under ``root`` with a registered suffix, sorted by relative path.
-
-    Skips hidden files and folders, Word lock files (``~$…``), ``README*`` and the top-level
-    ``personas/``, ``coding/`` and ``reports/`` folders. Symlinked folders are not followed.
-    """
-    suffixes = set(readers())
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(root):
-        here = Path(folder)
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if not d.startswith(".") and not (here == root and d.lower() in SKIPPED_FOLDERS)
-        )
-        for name in files:
-            if name.startswith((".", "~$")) or name.upper().startswith("README"):
-                continue
-            suffix = Path(name).suffix.lower()
-            if suffix in suffixes:
-                found.append(here / name)
-            elif suffix in _UNSUPPORTED and problems is not None:
-                problems.append(
-                    Problem(
-                        WARNING,
-                        here / name,
-                        None,
-                        f"{suffix} files are not read",
-                        f"save it as .docx or .txt ({', '.join(sorted(suffixes))})",
-                    )
-                )
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+    """Transcript files under ``root`` with a registered suffix, sorted by relative path
+    (``ingest.files.transcript_files``); what it passes over and says so becomes a warning."""
+    found, notes = transcript_files(root, set(readers()))
+    if problems is not None:
+        problems += [Problem(WARNING, path, None, what, fix) for path, what, fix in notes]
+    return found
 
 
 def work_dir(root: Path | str) -> Path:

@@ -11,6 +11,7 @@ the top of the study beats an archived one in a sub-folder whatever their names 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -91,3 +92,60 @@ def duplicate_transcripts(
 def _copy_rank(path: Path, root: Path) -> tuple[bool, int, str]:
     rel = path.relative_to(root) if path.is_relative_to(root) else path
     return bool(_COPY_NAME.search(path.stem)), len(rel.parts), rel.as_posix()
+
+
+#: Top-level folders of a study that hold no interviews.
+SKIPPED_FOLDERS = frozenset({"personas", "coding", "reports"})
+#: Document kinds a researcher may drop in that no reader reads: said, not silently passed over.
+UNSUPPORTED = frozenset({".doc", ".rtf", ".odt", ".pdf", ".pages"})
+#: What only a study's top level holds: a sub-folder with one of them is another study.
+STUDY_MARKERS = ("participants.csv", "codebook.yaml", "personas")
+
+
+def transcript_files(
+    root: Path, suffixes: set[str]
+) -> tuple[list[Path], list[tuple[Path, str, str]]]:
+    """The files under ``root`` with a transcript ``suffix``, sorted by relative path, and what
+    was passed over that a researcher should hear of (path, what, fix).
+
+    Skips hidden files and folders, Word lock files (``~$…``), ``README*``, the top-level
+    ``SKIPPED_FOLDERS`` and, said, any folder of cjm reports (a copy kept as ``reports-old/``
+    was read as four interviews) or of another study (``--study`` forgotten in a folder of
+    several). Symlinked folders are not followed."""
+    found: list[Path] = []
+    notes: list[tuple[Path, str, str]] = []
+
+    def interviews(folder: Path) -> bool:
+        reports = any(folder.glob("*.snapshot.json")) or (
+            (folder / "index.html").is_file() and any(folder.glob("*/*.snapshot.json"))
+        )
+        study = any((folder / name).exists() for name in STUDY_MARKERS)
+        rel = folder.relative_to(root).as_posix()
+        if reports:
+            notes.append((folder, f"{rel}/ holds cjm reports, not interviews: not read",
+                          "move it out of the study folder"))  # fmt: skip
+        elif study:
+            notes.append((folder, f"{rel}/ is a study of its own: not read",
+                          f"pass --study {folder} to work on it, or move it out"))  # fmt: skip
+        return not (reports or study)
+
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and not (here == root and d.lower() in SKIPPED_FOLDERS)
+            and interviews(here / d)
+        )
+        for name in files:
+            if name.startswith((".", "~$")) or name.upper().startswith("README"):
+                continue
+            suffix = Path(name).suffix.lower()
+            if suffix in suffixes:
+                found.append(here / name)
+            elif suffix in UNSUPPORTED:
+                readable = ", ".join(sorted(suffixes))
+                fix = f"save it as .docx or .txt ({readable})"
+                notes.append((here / name, f"{suffix} files are not read", fix))
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix()), notes
