@@ -30,6 +30,10 @@ def summary_table(batch: BatchResult) -> str:
     return "\n".join(lines)
 
 
+#: The files of a persona's report folder an index links (its figures are shown, not listed).
+_LINKED = frozenset({".docx", ".html", ".ipynb", ".png"})
+
+
 def write_index(
     out_dir: Path,
     study: Study,
@@ -74,5 +78,28 @@ def write_index(
                 files=[Path(p).relative_to(out_dir).as_posix() for p in result.outputs],
             )
         )
+    # A run of some personas (--persona X) must not drop the others' reports from the index:
+    # they stay linked as last built (they are on disk, unchanged by this run).
+    built = {r.persona_id for r in results}
+    for pid in sorted(set(rows["persona_id"].astype(str)) - built - {""}):
+        folder = out_dir / pid
+        kept = (
+            sorted(f for f in folder.glob(f"{pid}*") if f.suffix in _LINKED)
+            if folder.is_dir()
+            else []
+        )
+        if kept:
+            mine = rows[rows["persona_id"] == pid]
+            entries.append(
+                html.IndexEntry(
+                    persona_id=pid,
+                    name=study.personas[pid].name if pid in study.personas else pid,
+                    interviews=mine["interview_id"].nunique(),
+                    participants=mine["participant_id"].nunique(),
+                    segments=len(mine),
+                    status="unchanged",
+                    files=[f.relative_to(out_dir).as_posix() for f in kept],
+                )
+            )
     page = html.index_page(study.root.resolve().name, entries, overview)
     return write_text(out_dir / "index.html", page)
