@@ -334,7 +334,7 @@ def test_cli_export_and_import(exported, tmp_path, capsys, codebook_schema):
     out = tmp_path / "cli.qdpx"
     assert main(["export", "qdpx", str(out), "--study", str(study.root), "--coder", "rules"]) == 0
     err = capsys.readouterr().err
-    assert "warning: not carried" in err and "9 sources" in err
+    assert "human notes are not carried" in err and "9 sources" in err
     assert main(["export", "qdc", str(tmp_path / "book.qdc"), "--study", str(study.root)]) == 0
     assert codebook_schema.validate(etree.parse(str(tmp_path / "book.qdc")))
     assert main(["import", "qdpx", str(out), "--study", str(tmp_path / "new")]) == 0

@@ -132,7 +132,8 @@ def cmd_code(args: argparse.Namespace) -> int:
     study = _load(args.study)
     coded = code_study(study, args.coder, progress=_say, cache=study_cache(study.root))
     segments.write(coded.segments, out)
-    _say(f"wrote {out} ({len(coded.segments)} rows)")
+    rows = len(coded.segments)
+    _say(f"wrote {out} ({rows} {'row' if rows == 1 else 'rows'})")
     return EXIT_INPUT if study.errors else EXIT_OK
 
 
@@ -361,7 +362,7 @@ def cmd_export_qdpx(args: argparse.Namespace) -> int:
         study, code_study(study, args.coder, cache=study_cache(study.root)).machine, args.file
     )
     for warning in result.warnings:
-        _say(f"warning: not carried: {warning}")
+        _say(f"warning: {warning}")
     _say(
         f"wrote {result.path}: {result.sources} sources, {result.selections} selections, "
         f"{result.codings} codings by {', '.join(result.users) or 'nobody'}"

@@ -150,7 +150,7 @@ def code_study(
         n, share = expected
         progress(
             f"the machine expects about {share:.0%} of its {n} stage decisions to be right "
-            "(its calibrated confidence; review export --next shows those it doubts most)"
+            "(its calibrated confidence; cjm review export --next shows those it doubts most)"
         )
     if len(human):  # codes moved with a renamed file's words, or placed nowhere
         warn(placement_problems(human, machine, study.root))

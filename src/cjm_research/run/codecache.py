@@ -145,7 +145,9 @@ def _code(
     on_coded: Callable[[Transcript, list[dict[str, object]]], None] | None = None,
 ) -> pd.DataFrame:
     """Code ``todo`` with a live bar (interviews, segments) or, off a terminal, log lines."""
-    bar = tqdm(total=len(todo), unit="interview", desc="coding", disable=None, file=sys.stderr)
+    # nothing to code (all from the cache): no bar ("0interview [00:00]" said nothing)
+    quiet = None if todo else True
+    bar = tqdm(total=len(todo), unit="interview", desc="coding", disable=quiet, file=sys.stderr)
     done, segments, last = 0, 0, time.monotonic()
 
     def step(transcript: Transcript, rows: list[dict[str, object]]) -> None:

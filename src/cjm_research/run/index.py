@@ -21,7 +21,11 @@ def summary_table(batch: BatchResult) -> str:
     runs += [batch.cross_persona] if batch.cross_persona else []
     for r in runs:
         kinds = ", ".join(sorted({Path(p).suffix.lstrip(".") for p in r.outputs}))
-        outputs = f"{len(r.outputs)} files ({kinds})" if r.outputs else "-"
+        outputs = (
+            f"{len(r.outputs)} {'file' if len(r.outputs) == 1 else 'files'} ({kinds})"
+            if r.outputs
+            else "-"
+        )
         lines.append(f"{r.persona_id:<24}{r.status:<11}{r.seconds:>8.1f}  {outputs}")
         if r.error:
             lines.append(f"{'':<24}cause: {r.error}")
