@@ -143,6 +143,16 @@ def test_nothing_a_researcher_wrote_is_overwritten_by_an_output(study, capsys, t
     assert "is a file, not a study folder" in capsys.readouterr().err
     missing = ["import", "qdpx", str(tmp_path / "nope.qdpx"), "--study", str(tmp_path / "new")]
     assert main(missing) == 2 and not (tmp_path / "new").exists()
+    gone = [
+        "review",
+        "import",
+        str(tmp_path / "gone.xlsx"),
+        "--coder",
+        "Ana",
+        "--study",
+        str(study),
+    ]
+    assert main(gone) == 2 and "review sheet not found" in capsys.readouterr().err
 
 
 def test_counts_below_one_are_refused_by_the_parser(study, capsys):

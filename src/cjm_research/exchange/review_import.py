@@ -74,6 +74,10 @@ def read_review(path: Path | str) -> pd.DataFrame:
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if not path.is_file():
+        raise CJMInputError(
+            "review sheet not found", path, hint="give the path of the sheet you edited"
+        )
     if suffix == ".xlsx":
         header, rows = _xlsx_rows(path)
     elif suffix == ".csv":
