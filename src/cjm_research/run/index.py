@@ -66,44 +66,34 @@ def write_index(
             error=cross.error,
             files=[Path(p).relative_to(out_dir).as_posix() for p in cross.outputs],
         )
-    entries = []
-    for result in results:
-        pid = result.persona_id
+
+    def entry(pid: str, status: str, files: list[str], error: str = "") -> html.IndexEntry:
         mine = rows[rows["persona_id"] == pid]
-        entries.append(
-            html.IndexEntry(
-                persona_id=pid,
-                name=study.personas[pid].name if pid in study.personas else pid,
-                interviews=mine["interview_id"].nunique(),
-                participants=mine["participant_id"].nunique(),
-                segments=len(mine),
-                status=result.status,
-                error=result.error,
-                files=[Path(p).relative_to(out_dir).as_posix() for p in result.outputs],
-            )
+        return html.IndexEntry(
+            persona_id=pid,
+            name=study.personas[pid].name if pid in study.personas else pid,
+            interviews=mine["interview_id"].nunique(),
+            participants=mine["participant_id"].nunique(),
+            segments=len(mine),
+            status=status,
+            error=error,
+            files=files,
         )
+
+    entries = [
+        entry(r.persona_id, r.status, [Path(p).relative_to(out_dir).as_posix() for p in r.outputs],
+              r.error)
+        for r in results
+    ]  # fmt: skip
     # A run of some personas (--persona X) must not drop the others' reports from the index:
     # they stay linked as last built (they are on disk, unchanged by this run).
     built = {r.persona_id for r in results}
     for pid in sorted(set(rows["persona_id"].astype(str)) - built - {""}):
         folder = out_dir / pid
-        kept = (
-            sorted(f for f in folder.glob(f"{pid}*") if f.suffix in _LINKED)
-            if folder.is_dir()
-            else []
-        )
+        kept = sorted(f for f in folder.glob(f"{pid}*") if f.suffix in _LINKED)
         if kept:
-            mine = rows[rows["persona_id"] == pid]
             entries.append(
-                html.IndexEntry(
-                    persona_id=pid,
-                    name=study.personas[pid].name if pid in study.personas else pid,
-                    interviews=mine["interview_id"].nunique(),
-                    participants=mine["participant_id"].nunique(),
-                    segments=len(mine),
-                    status="unchanged",
-                    files=[f.relative_to(out_dir).as_posix() for f in kept],
-                )
+                entry(pid, "unchanged", [f.relative_to(out_dir).as_posix() for f in kept])
             )
     page = html.index_page(study.root.resolve().name, entries, overview)
     return write_text(out_dir / "index.html", page)
