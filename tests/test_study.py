@@ -592,3 +592,12 @@ def test_a_copy_of_reports_or_another_study_inside_a_study_is_not_read(study):
     said = [p.message for p in loaded.warnings]
     assert "reports-old/ holds cjm reports, not interviews: not read" in said
     assert "pilot/ is a study of its own: not read" in said
+
+
+def test_a_persona_whose_note_is_broken_is_not_told_to_add_a_note(study):
+    # A broken note gave its error and then, per transcript, "add personas/<id>.md".
+    (study / "personas" / "first-home.md").write_text("---\nid: [first\n---\n", encoding="utf-8")
+    loaded = load_study(study)
+    said = [p.message for p in loaded.warnings]
+    assert any("its note personas/first-home.md could not be read" in m for m in said)
+    assert not any("'first-home' has no note in personas/" in m for m in said)

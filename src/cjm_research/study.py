@@ -498,7 +498,14 @@ class _TranscriptLoader:
                     "spell the persona id the same way everywhere"
                 )
                 return noted
-            transcript.warnings.append(f"persona {persona_id!r} has no note in personas/")
+            if (self.root / "personas" / f"{persona_id}.md").is_file():
+                # the note is there but could not be read: its own error says why
+                transcript.warnings.append(
+                    f"persona {persona_id!r}: its note personas/{persona_id}.md could not be "
+                    "read — fix the error reported for it"
+                )
+            else:
+                transcript.warnings.append(f"persona {persona_id!r} has no note in personas/")
         return persona_id
 
 
