@@ -103,3 +103,19 @@ def test_strip_paths_leaves_no_absolute_path_in_the_executed_notebook(tmp_path):
     params = json_lib.loads(nb.read_text(encoding="utf-8"))["metadata"]["papermill"]["parameters"]
     assert params == {"study_dir": "STUDY", "segments_path": "STUDY/.cjm/s.parquet",
                       "output_dir": "./.build-1", "previous_dir": "."}  # fmt: skip
+
+
+def test_a_format_not_built_this_run_is_not_left_beside_the_new_one(tmp_path):
+    # `--format docx` left last run's HTML beside the new Word report: unlinked, and free to
+    # say other things than it.
+    from cjm_research.run.notebooks import _promote
+
+    out, build = tmp_path / "reports" / "p", tmp_path / "build"
+    out.mkdir(parents=True)
+    build.mkdir()
+    (out / "p.html").write_text("last run", encoding="utf-8")
+    for name in ("p.ipynb", "p.docx"):
+        (build / name).write_text("this run", encoding="utf-8")
+    outputs = _promote(build, out, "p", ["docx"])
+    assert sorted(o.rsplit("/", 1)[-1] for o in outputs) == ["p.docx", "p.ipynb"]
+    assert sorted(f.name for f in out.iterdir()) == ["p.docx", "p.ipynb"]

@@ -257,4 +257,8 @@ def _promote(build: Path, out_dir: Path, stem: str, formats: Sequence[str]) -> l
         if (build / name).exists():
             os.replace(build / name, out_dir / name)
             outputs.append(str(out_dir / name))
+    # A format not built this run goes: last run's HTML beside this run's Word report could say
+    # other things, and the index no longer links it.
+    for stale in set(REPORT_FORMATS) - set(formats):
+        (out_dir / f"{stem}.{stale}").unlink(missing_ok=True)
     return outputs
