@@ -177,20 +177,17 @@ def import_review(
     # filled in where the codes are merged), as for a changed row. A valence the reviewer left
     # alone that does not read as the emotion they kept (frustration at −0.03) becomes that
     # emotion's, and the import says so: a confirmed frustration is a pain.
-    valences, revalued = [], []
+    valences: list[str] = []
+    revalued: dict[str, str] = {}  # segment id → what the import says of it
     for sid, v, moved, done, felt, emotion in zip(
         changed["segment_id"], changed["valence"], diff.loc[changed.index, "valence"],
         changed["done"], diff.loc[changed.index, "emotion"], changed["emotion"], strict=True,
     ):  # fmt: skip
-        valence = (
-            _number(v)
-            if moved
-            else _kept_valence(v, emotion, codebook)
-            if done and not felt
-            else ""
-        )
-        if done and not felt and not moved and valence != _number(v):
-            revalued.append(f"{sid} ({emotion} {_number(v)} → {valence})")
+        valence = _number(v) if moved else ""
+        if done and not felt and not moved:
+            valence = _kept_valence(v, emotion, codebook)
+            if valence != _number(v):
+                revalued[sid] = f"{sid} ({emotion} {_number(v)} → {valence})"
         valences.append(valence)
     records = pd.DataFrame(
         {
@@ -222,7 +219,7 @@ def import_review(
         unknown_segments=unknown,
         coder_file=written or coder_file(study_root, coder),
         confirmed=confirmed,
-        revalued=[r for r in revalued if r.split(" ", 1)[0] in set(records["segment_id"])],
+        revalued=[revalued[sid] for sid in records["segment_id"] if sid in revalued],
         unknown_edited=unknown_edited,
         reworded=reworded,
     )
