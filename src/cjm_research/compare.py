@@ -18,6 +18,7 @@ from cjm_research.analysis import (
     Journey,
     build_journey,
     curve_reading,
+    joined,
     participant_segments,
     plural,
     signed,
@@ -323,7 +324,7 @@ def summary_sentences(comparison: Comparison, codebook: Codebook, top: int = 3) 
     if len(within):
         labels = [c.stage_labels.get(s, s) for s in within["stage"]]
         sentences.append(
-            f"{_names_of(labels)}: the personas' means spread less than the neutral band's "
+            f"{joined(labels)}: the personas' means spread less than the neutral band's "
             f"width ({width:.2f}), no gap to speak of."
         )
     if diverging.empty:
@@ -394,11 +395,7 @@ def _between(c: Comparison, touchpoint: str, named: list[str]) -> str:
 
 
 def _names(c: Comparison, personas: list[str]) -> str:
-    return _names_of([c.name(p) for p in personas])
-
-
-def _names_of(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return joined([c.name(p) for p in personas])
 
 
 def touchpoints_apart(differences: pd.DataFrame) -> pd.DataFrame:

@@ -82,6 +82,13 @@ class Journey:
         return [s for s in self.low_evidence if s not in coded]
 
     @property
+    def few_segments(self) -> list[str]:
+        """The stages some segments were coded with, too few to go on (``low_evidence`` less
+        ``unspoken``)."""
+        unspoken = set(self.unspoken)
+        return [s for s in self.low_evidence if s not in unspoken]
+
+    @property
     def thin_interviews(self) -> pd.Series:
         """Interviews with fewer than ``THIN_INTERVIEW`` segments in a journey stage and under a
         third of the persona's median interview (how many): each still counts as a participant
@@ -427,6 +434,11 @@ def signed(value: float, keep_sign: bool = False) -> str:
     if keep_sign and value and round(value, 2) == 0:
         return f"{value:+.3f}".replace("-", "\u2212")
     return f"{round(value, 2) + 0.0:+.2f}".replace("-", "\u2212")
+
+
+def joined(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``: a list as a sentence says it."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def plural(count: int, noun: str) -> str:

@@ -289,7 +289,7 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
     counts = coders[coders != ""].value_counts() if coders is not None else pd.Series(dtype=int)
     ranked = sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
     label = journey.stage_labels.get
-    flagged = ", ".join(label(s, s) for s in journey.low_evidence if s not in journey.unspoken)
+    flagged = ", ".join(label(s, s) for s in journey.few_segments)
     unspoken = ", ".join(label(s, s) for s in journey.unspoken)
     return Methodology(
         sources=(
@@ -435,7 +435,7 @@ def figure_alts(journey: Journey, codebook: Codebook, name: str) -> dict[str, st
     parts += [f"Top pain point: {line}." for line in top_pain]
     if journey.unspoken:
         parts.append(f"No data for {', '.join(stage(s) for s in journey.unspoken)}.")
-    if few := [s for s in journey.low_evidence if s not in journey.unspoken]:
+    if few := journey.few_segments:
         parts.append(f"Low evidence for {', '.join(stage(s) for s in few)}.")
     points = []
     for code, row in journey.emotion_curve.iterrows():

@@ -18,6 +18,7 @@ from cjm_research.analysis import (
     Journey,
     curve_reading,
     evidence,
+    joined,
     moment_pairs,
     moment_text,
     plural,
@@ -181,10 +182,6 @@ def split_pain(journey: Journey, at_least: int = 0) -> str:
     )
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def evidence_cautions(journey: Journey, persona: bool = True) -> list[str]:
     """What a reader must know before any figure (the summary's warning, and without the
     ``persona``'s size, the appendix's limitations): a persona on few participants, interviews
@@ -211,10 +208,10 @@ def evidence_cautions(journey: Journey, persona: bool = True) -> list[str]:
         amount = (
             "no segment"
             if set(counts) == {"0"}
-            else f"only {_and(counts)} {'segment' if counts == ['1'] else 'segments'}"
+            else f"only {joined(counts)} {'segment' if counts == ['1'] else 'segments'}"
         )
         said.append(
-            f"{_and(names)} {'has' if one else 'have'} {amount} in a journey stage (fewer than "
+            f"{joined(names)} {'has' if one else 'have'} {amount} in a journey stage (fewer than "
             f"{THIN_INTERVIEW}), yet {'counts' if one else 'each counts'} as a participant in "
             "every count of participants."
         )
@@ -224,8 +221,7 @@ def evidence_cautions(journey: Journey, persona: bool = True) -> list[str]:
             "segment was coded with "
             f"{'this stage' if len(journey.unspoken) == 1 else 'these stages'}."
         )
-    few = [s for s in journey.low_evidence if s not in journey.unspoken]
-    if few:
+    if few := journey.few_segments:
         said.append(
             f"Low evidence (fewer than {MIN_EVIDENCE} coded segments) for "
             f"{', '.join(label(s, s) for s in few)}: read what this report says about "
