@@ -478,12 +478,12 @@ def _lane_quote(
         return wrap(f"“{text}”", width, 8, max_lines=room if cut else 0, style="italic")
 
     rows = journey.segments
-    valence = dict(zip(rows["segment_id"].astype(str), rows["valence"], strict=True))
     evidence = [str(s) for s in row.get("evidence", ()) if str(s) in texts]
-    ranked = sorted(evidence, key=lambda s: valence.get(s, 0.0))
-    for segment in ranked:
-        if len(lines(texts[segment])) <= room:
-            return lines(texts[segment])
+    mine = rows[rows["segment_id"].astype(str).isin(evidence)]  # only the moment's turns
+    valence = dict(zip(mine["segment_id"].astype(str), mine["valence"], strict=True))
+    for segment in sorted(evidence, key=lambda s: valence.get(s, 0.0)):
+        if len(shown := lines(texts[segment])) <= room:
+            return shown
     example = texts.get(str(row["example"]), "")
     return lines(example, cut=True) if example else []
 
