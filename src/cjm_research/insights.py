@@ -267,6 +267,7 @@ def snapshot(journey: Journey, words: dict[str, str] | None = None) -> dict[str,
     """What the next run compares against: interviews, emotion per stage, pain points, and each
     interview's ``words`` (``interview_words`` of all its turns; None: not compared)."""
     curve = journey.emotion_curve
+    machine = _machine_coded(journey.segments)
     return {
         "persona_id": journey.persona_id,
         "interviews": sorted(journey.segments["interview_id"].unique().tolist()),
@@ -294,8 +295,8 @@ def snapshot(journey: Journey, words: dict[str, str] | None = None) -> dict[str,
         # all) is not compared, so an upgrade never reads as every interview edited
         **({"transcript_words": words} if words is not None else {}),
         # what coded the turns: researchers' reviewed turns, and the machine coders' versions
-        "reviewed": int((~_machine_coded(journey.segments)).sum()),
-        "machine": sorted(set(journey.segments["coder"][_machine_coded(journey.segments)])),
+        "reviewed": int((~machine).sum()),
+        "machine": sorted(set(journey.segments["coder"][machine])),
     }
 
 
