@@ -181,14 +181,13 @@ class _Source:
 
 def _off_journey(item: object, source: _Source) -> Code:
     """The optional ``off_journey`` mapping: description, examples and questions."""
-    if item is None:
-        return Code("off_journey", "Not about the journey")
     if not isinstance(item, dict):
-        source.problem(
-            "off_journey must be a mapping",
-            "off_journey",
-            hint="give it 'examples:' and 'questions:' lists",
-        )
+        if item is not None:
+            source.problem(
+                "off_journey must be a mapping",
+                "off_journey",
+                hint="give it 'examples:' and 'questions:' lists",
+            )
         return Code("off_journey", "Not about the journey")
     return Code(
         id="off_journey",
