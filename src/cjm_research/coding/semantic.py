@@ -57,6 +57,10 @@ from cjm_research.model import INTERVIEWER, Codebook, Transcript, Turn
 VERSION = "16"  # 16: heads v8, stage head squared; 15: heads v7; 14: calibrated stages
 #: A touchpoint is coded when its probability reaches this (each touchpoint on its own). The
 #: threshold with the best held-out F1 on the codebook's examples coded too much in interviews.
+#: With heads v8 (2026-12-06), touchpoint micro-F1 at 0.4 / 0.45 / 0.5: the corpus's held-out
+#: industries (``tools/stage_heldout.py --all-heads``) 0.709 / 0.713 / 0.712, the example study
+#: 0.799 / 0.789 / 0.771, broadband (test) 0.707 / 0.718 / 0.720: how liberally coders name a
+#: channel differs by coder, and 10,800 corpus turns do not prefer any; kept.
 TOUCHPOINT_THRESHOLD = 0.5
 #: An answer read with the word vectors whose stage posterior is below this is read again.
 REREAD_BELOW = 0.5
