@@ -241,6 +241,23 @@ def test_stage_actions_rank_verbs_many_participants_share():
     assert said["emailed the shop"] == "s3"  # where it was said, for its quote
 
 
+def test_stage_actions_speak_for_several_participants_before_one_twice():
+    codebook = load_codebook()
+    coded = pd.DataFrame(
+        [
+            ("support", "s1", "P1", "I emailed the shop. I called the bank. I booked a van."),
+            ("support", "s2", "P1", "I posted a review."),
+            ("support", "s3", "P2", "I waited on hold."),
+            ("support", "s4", "P3", "I visited the store."),
+        ],
+        columns=["stage", "segment_id", "participant_id", "text"],
+    )
+    actions = stage_actions(coded, codebook)
+    # Every verb was said by one person: the three phrases come from three people, not P1's four.
+    assert sorted(actions["participant_id"]) == ["P1", "P2", "P3"]
+    assert set(actions["phrase"]) >= {"waited on hold", "visited the store"}
+
+
 def test_short_answers_are_not_pain_points(table):
     short = pd.concat(
         [table, pd.DataFrame([row("d:1", "P4", "tell", "web", -0.9, "No. Not really.")])]

@@ -152,6 +152,12 @@ def stage_actions(coded: pd.DataFrame, codebook: Codebook, top: int = 3) -> pd.D
     best = best.sort_values(
         ["people", "named", "verb"], ascending=[False, False, True], kind="stable"
     )
+    # Among verbs as widely shared, each participant's first before anyone's second: the lane
+    # was one talkative person's story when every verb was said by one person.
+    best["turn"] = best.groupby(["stage", "participant_id"]).cumcount()
+    best = best.sort_values(
+        ["people", "turn", "named", "verb"], ascending=[False, True, False, True], kind="stable"
+    )
     chosen = best.groupby("stage", sort=False).head(top)
     return chosen[["stage", "phrase", "segment_id", "participant_id"]].reset_index(drop=True)
 
