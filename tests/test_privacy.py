@@ -37,6 +37,9 @@ from study_runs import CANARIES, PERSONA, report_texts
         ("my mobile 07700 900123.", f"my mobile {PHONE}."),
         ("call +44 20 7946 0958 now", f"call {PHONE} now"),
         ("call (555) 123-4567 now", f"call {PHONE} now"),
+        # a number in brackets keeps both brackets ("Zoë ([phone])", not "Zoë [phone])")
+        ("Zoë (07700 900123), then", f"Zoë ({PHONE}), then"),
+        ("ring (020) 7946 0958 now", f"ring {PHONE} now"),
         ("call 555.123.4567 now", f"call {PHONE} now"),
         ("or +1-202-555-0143", f"or {PHONE}"),
         ("then 0044 20 7946 0958, and", f"then {PHONE}, and"),
