@@ -8,6 +8,7 @@ import pytest
 
 from cjm_research.coding import code_transcripts
 from cjm_research.coding.rules import RulesCoder
+from cjm_research.model import Persona
 from cjm_research.privacy import (
     CARD,
     EMAIL,
@@ -19,8 +20,10 @@ from cjm_research.privacy import (
     is_generic_label,
     luhn_ok,
     name_variants,
+    redact_persona,
     redact_pii,
     redact_segments,
+    redact_snapshot,
     study_key,
     unlisted_names,
 )
@@ -460,3 +463,42 @@ def test_people_a_participant_mentions_are_warned_about_until_listed_then_hidden
     assert unlisted_names(study) == []
     key = study_key(study)
     assert key.redact_text("Tom and Aoife told Imre.") == "[name] and [name] told [name]."
+
+
+def test_a_persona_note_names_nobody_but_keeps_its_own_name_and_ordinary_words(tmp_path):
+    """A note built on real participants printed their names and phone number as written; a
+    persona called Sam (a participant's name too) and "Price matters" (Mark Price) stay."""
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,name,file,interviewers,mentioned\n"
+        "P01,p,Mark Price,mark.txt,Maya Lind,Jo\nP02,p,Sam Becker,sam.txt,Maya Lind,\n"
+        "P03,p,Anne-Marie Zoë Rose,am.txt,Maya Lind,\n",
+    )
+    for name in ("mark", "sam", "am"):
+        write(tmp_path / f"{name}.txt", "Maya: Hi?\nP: Hi.\n")
+    persona = Persona(
+        id="p",
+        name="Sam, the first-home furnisher",
+        summary="Like Sam Becker (07700 900123, sam@example.org), Sam shops on a phone.",
+        goals=["Anne-Marie wants a sofa", "Price: low"],
+        quote="Zoë said: I just need it to turn up.",
+        body="# Sam\n\nPrice matters because kids wear things out.\n"
+        "Sam is loyal, as Mark said (Mark's wife Jo too). Maya Lind asked.",
+    )
+    note = redact_persona(persona, study_key(tmp_path))
+    assert note.name == persona.name
+    assert note.summary == f"Like P02 ({PHONE}, {EMAIL}), Sam shops on a phone."
+    assert note.goals == ["P03 wants a sofa", "Price: low"]
+    assert note.quote == "P03 said: I just need it to turn up."
+    assert note.body == (
+        "# Sam\n\nPrice matters because kids wear things out.\n"
+        f"Sam is loyal, as {NAME} said ({NAME}'s wife {NAME} too). Interviewer asked."
+    )
+
+
+def test_a_snapshot_left_by_a_no_redact_run_names_interviews_by_their_labels(study):
+    key = study_key(study)
+    raw = {"interviews": ["dana", "luis"], "transcript_words": {"dana": "a1", "luis": "b2"}}
+    assert redact_snapshot(raw, key) == {"interviews": ["Interview 02", "Interview 03"]}
+    labelled = {"interviews": ["Interview 02"], "transcript_words": {"Interview 02": "a1"}}
+    assert redact_snapshot(labelled, key) == labelled
