@@ -10,11 +10,14 @@ from cjm_research.coding import code_transcripts
 from cjm_research.coding.rules import RulesCoder
 from cjm_research.model import Persona
 from cjm_research.privacy import (
+    ADDRESS,
+    BIRTH,
     CARD,
     EMAIL,
     ID,
     NAME,
     PHONE,
+    POSTCODE,
     URL,
     PseudonymKey,
     is_generic_label,
@@ -63,6 +66,12 @@ from study_runs import CANARIES, PERSONA, report_texts
         ("member number 55128830 and", f"member number {ID} and"),
         ("the receipt number: RC-88123", f"the receipt number: {ID}"),
         ("a member of staff, 2024 model", "a member of staff, 2024 model"),
+        ("was 14 Rose Lane, Leeds LS6 2AB, flat 3", f"was {ADDRESS}, Leeds {POSTCODE}, flat 3"),
+        ("I'm at 221B Baker Street, London NW1 6XE.", f"I'm at {ADDRESS}, London {POSTCODE}."),
+        ("or 1600 Pennsylvania Avenue NW, Washington", f"or {ADDRESS} NW, Washington"),
+        ("my date of birth, 12/03/1988, before", f"my date of birth, {BIRTH}, before"),
+        ("My DOB is on file as 12 March 1988.", f"My DOB is on file as {BIRTH}."),
+        ("I was born on March 12, 1988 in", f"I was born on {BIRTH} in"),
     ],
 )
 def test_pii_is_redacted(text, expected):
@@ -78,6 +87,8 @@ def test_pii_is_redacted(text, expected):
         "order 12 arrived; account settings were fine",
         "ratio 4:3, 1,200 reviews",
         "a 50/50 split, either/or, 3.5/5 stars",
+        "delivered on 12/03/2026 to a flat; I was born in 1988",
+        "a 3 Seater Sofa from the High Street, the M25 at 5PM, an A4 sheet",
     ],
 )
 def test_ordinary_numbers_are_kept(text):
@@ -268,8 +279,9 @@ def test_no_canary_or_real_name_survives_into_any_report(report_runs):
     assert leaks == []
     html = texts[f"{PERSONA}/{PERSONA}.html"]
     assert "Participant 01" in html and "Interview 01" in html and "p01-dana" not in html
-    for mark in (EMAIL, PHONE, CARD, URL, ID):
+    for mark in (EMAIL, PHONE, CARD, URL, ID, ADDRESS, POSTCODE, BIRTH):
         assert mark in html, mark
+    assert "Participant 01 ([phone]) is who this persona grew from." in html  # persona note
 
 
 def test_the_canaries_do_appear_without_redaction(report_runs):

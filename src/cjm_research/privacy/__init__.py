@@ -42,11 +42,14 @@ from cjm_research.privacy.notes import (  # noqa: F401
 
 # The recognisers are privacy.pii's; their names are this package's API too.
 from cjm_research.privacy.pii import (  # noqa: F401
+    ADDRESS,
+    BIRTH,
     CARD,
     EMAIL,
     ID,
     NAME,
     PHONE,
+    POSTCODE,
     URL,
     luhn_ok,
     redact_pii,
@@ -526,7 +529,7 @@ def redact_segments(segments: pd.DataFrame, key: PseudonymKey) -> pd.DataFrame:
 
     ``participant_id`` and ``speaker`` become pseudonyms ("Interviewer" for interviewers),
     ``interview_id``, ``source`` and the interview part of ``segment_id`` become interview labels,
-    and ``text`` and ``evidence`` lose names, e-mails, phones, cards, URLs and reference ids.
+    and ``text`` and ``evidence`` lose names and the contact details ``privacy.pii`` finds.
     Offsets no longer slice the transcript: this table is for reports, not for exchange.
     """
     out = segments.copy()
