@@ -36,13 +36,17 @@ CANARIES = (
     "https://canary.example.net/zq",
     "HH-77331",
     "BK-99172",
+    "14 Rosemary Lane",
+    "LS6 2QX",
+    "12/03/1988",
 )
 PLANTED = (
     "I was furious, honestly the worst delivery ever. I'm Zephyrine Quackenbush, Aisha's "
     "cousin, so write to zephyrine.canary@example.org or ring 07700 900987, +44 20 7946 0123 "
     "or (555) 010-4477. They charged my card 4539 1488 0343 6467 twice, see "
     "https://canary.example.net/zq about order number HH-77331. My booking reference, BK-99172, "
-    "still shows."
+    "still shows. Post it to 14 Rosemary Lane, Leeds LS6 2QX; they asked my date of birth, "
+    "12/03/1988, too."
 )
 HUMAN_CODER = "Maya"
 
@@ -79,12 +83,15 @@ class Runs:
 
 
 def plant(study: Path) -> str:
-    """Plant the canaries (participants.csv name, a transcript turn, insights.yaml); its id."""
+    """Plant the canaries (participants.csv name, a transcript turn, insights.yaml, a persona
+    note); the turn's id."""
     csv = study / "participants.csv"
     text = csv.read_text(encoding="utf-8").replace("Dana Whitfield", CANARY_NAME)
     csv.write_text(text, encoding="utf-8")
     with open(study / "first-home" / "p01-dana.txt", "a", encoding="utf-8") as f:
         f.write(f"\nDana: {PLANTED}\n")
+    with open(study / "personas" / f"{PERSONA}.md", "a", encoding="utf-8") as f:
+        f.write(f"\n{CANARY_NAME} (07700 900987) is who this persona grew from.\n")
     [dana] = [t for t in load_study(study).transcripts if t.interview_id == "p01-dana"]
     segment = f"p01-dana:{dana.turns[-1].index}"
     # Cite the planted turn as evidence so it is in the report whatever the quote picker does.

@@ -8,19 +8,25 @@ import pytest
 
 from cjm_research.coding import code_transcripts
 from cjm_research.coding.rules import RulesCoder
+from cjm_research.model import Persona
 from cjm_research.privacy import (
+    ADDRESS,
+    BIRTH,
     CARD,
     EMAIL,
     ID,
     NAME,
     PHONE,
+    POSTCODE,
     URL,
     PseudonymKey,
     is_generic_label,
     luhn_ok,
     name_variants,
+    redact_persona,
     redact_pii,
     redact_segments,
+    redact_snapshot,
     study_key,
     unlisted_names,
 )
@@ -37,6 +43,9 @@ from study_runs import CANARIES, PERSONA, report_texts
         ("my mobile 07700 900123.", f"my mobile {PHONE}."),
         ("call +44 20 7946 0958 now", f"call {PHONE} now"),
         ("call (555) 123-4567 now", f"call {PHONE} now"),
+        # a number in brackets keeps both brackets ("Zoë ([phone])", not "Zoë [phone])")
+        ("Zoë (07700 900123), then", f"Zoë ({PHONE}), then"),
+        ("ring (020) 7946 0958 now", f"ring {PHONE} now"),
         ("call 555.123.4567 now", f"call {PHONE} now"),
         ("or +1-202-555-0143", f"or {PHONE}"),
         ("then 0044 20 7946 0958, and", f"then {PHONE}, and"),
@@ -57,6 +66,12 @@ from study_runs import CANARIES, PERSONA, report_texts
         ("member number 55128830 and", f"member number {ID} and"),
         ("the receipt number: RC-88123", f"the receipt number: {ID}"),
         ("a member of staff, 2024 model", "a member of staff, 2024 model"),
+        ("was 14 Rose Lane, Leeds LS6 2AB, flat 3", f"was {ADDRESS}, Leeds {POSTCODE}, flat 3"),
+        ("I'm at 221B Baker Street, London NW1 6XE.", f"I'm at {ADDRESS}, London {POSTCODE}."),
+        ("or 1600 Pennsylvania Avenue NW, Washington", f"or {ADDRESS} NW, Washington"),
+        ("my date of birth, 12/03/1988, before", f"my date of birth, {BIRTH}, before"),
+        ("My DOB is on file as 12 March 1988.", f"My DOB is on file as {BIRTH}."),
+        ("I was born on March 12, 1988 in", f"I was born on {BIRTH} in"),
     ],
 )
 def test_pii_is_redacted(text, expected):
@@ -72,6 +87,8 @@ def test_pii_is_redacted(text, expected):
         "order 12 arrived; account settings were fine",
         "ratio 4:3, 1,200 reviews",
         "a 50/50 split, either/or, 3.5/5 stars",
+        "delivered on 12/03/2026 to a flat; I was born in 1988",
+        "a 3 Seater Sofa from the High Street, the M25 at 5PM, an A4 sheet",
     ],
 )
 def test_ordinary_numbers_are_kept(text):
@@ -262,8 +279,9 @@ def test_no_canary_or_real_name_survives_into_any_report(report_runs):
     assert leaks == []
     html = texts[f"{PERSONA}/{PERSONA}.html"]
     assert "Participant 01" in html and "Interview 01" in html and "p01-dana" not in html
-    for mark in (EMAIL, PHONE, CARD, URL, ID):
+    for mark in (EMAIL, PHONE, CARD, URL, ID, ADDRESS, POSTCODE, BIRTH):
         assert mark in html, mark
+    assert "Participant 01 ([phone]) is who this persona grew from." in html  # persona note
 
 
 def test_the_canaries_do_appear_without_redaction(report_runs):
@@ -457,3 +475,42 @@ def test_people_a_participant_mentions_are_warned_about_until_listed_then_hidden
     assert unlisted_names(study) == []
     key = study_key(study)
     assert key.redact_text("Tom and Aoife told Imre.") == "[name] and [name] told [name]."
+
+
+def test_a_persona_note_names_nobody_but_keeps_its_own_name_and_ordinary_words(tmp_path):
+    """A note built on real participants printed their names and phone number as written; a
+    persona called Sam (a participant's name too) and "Price matters" (Mark Price) stay."""
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,name,file,interviewers,mentioned\n"
+        "P01,p,Mark Price,mark.txt,Maya Lind,Jo\nP02,p,Sam Becker,sam.txt,Maya Lind,\n"
+        "P03,p,Anne-Marie Zoë Rose,am.txt,Maya Lind,\n",
+    )
+    for name in ("mark", "sam", "am"):
+        write(tmp_path / f"{name}.txt", "Maya: Hi?\nP: Hi.\n")
+    persona = Persona(
+        id="p",
+        name="Sam, the first-home furnisher",
+        summary="Like Sam Becker (07700 900123, sam@example.org), Sam shops on a phone.",
+        goals=["Anne-Marie wants a sofa", "Price: low"],
+        quote="Zoë said: I just need it to turn up.",
+        body="# Sam\n\nPrice matters because kids wear things out.\n"
+        "Sam is loyal, as Mark said (Mark's wife Jo too). Maya Lind asked.",
+    )
+    note = redact_persona(persona, study_key(tmp_path))
+    assert note.name == persona.name
+    assert note.summary == f"Like P02 ({PHONE}, {EMAIL}), Sam shops on a phone."
+    assert note.goals == ["P03 wants a sofa", "Price: low"]
+    assert note.quote == "P03 said: I just need it to turn up."
+    assert note.body == (
+        "# Sam\n\nPrice matters because kids wear things out.\n"
+        f"Sam is loyal, as {NAME} said ({NAME}'s wife {NAME} too). Interviewer asked."
+    )
+
+
+def test_a_snapshot_left_by_a_no_redact_run_names_interviews_by_their_labels(study):
+    key = study_key(study)
+    raw = {"interviews": ["dana", "luis"], "transcript_words": {"dana": "a1", "luis": "b2"}}
+    assert redact_snapshot(raw, key) == {"interviews": ["Interview 02", "Interview 03"]}
+    labelled = {"interviews": ["Interview 02"], "transcript_words": {"Interview 02": "a1"}}
+    assert redact_snapshot(labelled, key) == labelled

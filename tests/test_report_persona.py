@@ -131,6 +131,18 @@ def test_changes_first_run_then_nothing_moved(ctx, study_and_table, tmp_path):
     assert after.changes and after.changes[0].startswith("Edited since: Interview")
 
 
+def test_a_report_after_a_no_redact_run_names_no_interview_file(study_and_table, tmp_path):
+    # The snapshot a --no-redact run leaves names interviews by file: the next report listed
+    # "Interviews no longer included: p04-mark, …" and every transcript as edited.
+    study, table = study_and_table
+    raw = report.load_context(study, "busy-parent", table, redact=False)
+    report.write_snapshot(raw, tmp_path)
+    assert "p04-mark" in (tmp_path / "busy-parent.snapshot.json").read_text(encoding="utf-8")
+    again = report.load_context(study, "busy-parent", table, previous_dir=tmp_path)
+    assert again.changes == []
+    assert "p04-mark" not in report.changes_html(again)
+
+
 def test_limitations_carry_this_reports_numbers(ctx):
     said = report.limitations(ctx)
     assert said[0].startswith("100% of the segments were coded by machine")
@@ -495,10 +507,28 @@ def test_a_theme_split_by_touchpoint_is_added_up_in_the_summary_and_what_to_fix_
     assert summarise(journey, str, top=1).pain_by_stage == split_pain(journey, 3)
 
 
+def test_a_persona_note_built_on_a_participant_names_nobody(study_and_table, tmp_path):
+    # Persona notes were printed as written: a participant's name and phone number with them.
+    study, table = study_and_table
+    copy = tmp_path / "study"
+    shutil.copytree(study, copy, ignore=shutil.ignore_patterns(".cjm", "reports"))
+    note = copy / "personas" / "busy-parent.md"
+    text = note.read_text(encoding="utf-8").replace(
+        'summary: "', 'summary: "Like Aisha Bello (07700 900123), '
+    )
+    note.write_text(text + "\nMark Jensen put it best.\n", encoding="utf-8")
+    ctx = report.load_context(copy, "busy-parent", table)
+    figures = report.make_figures(ctx, tmp_path)
+    document = Document(report.write_docx(ctx, figures, tmp_path / "a.docx"))
+    for said in (report.profile_html(ctx), "\n".join(p.text for p in document.paragraphs)):
+        assert "Like Participant 05 ([phone]), A working parent" in said
+        assert "Participant 04 put it best." in said
+        assert "Price matters because children wear things out" in said  # a word, kept
+        assert not any(word in said for word in ("Aisha", "Bello", "Jensen", "07700"))
+
+
 def test_the_profile_tells_the_personas_story(ctx, tmp_path):
-    # The persona note's narrative was dropped from the profile. Persona notes are the
-    # researchers' own words, shown as written (redacting them turned "price rises" into
-    # "[name] rises" where a participant was called Price).
+    # The persona note's narrative was dropped from the profile.
     profile = report.profile_html(ctx)
     assert "Alex is somewhere between their mid-thirties" in profile
     assert "<p>Alex, the time-poor parent</p>" not in profile  # the heading repeating the name

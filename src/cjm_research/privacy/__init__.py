@@ -21,7 +21,6 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Any
 
 import pandas as pd
 
@@ -33,13 +32,24 @@ from cjm_research.ingest.text import DEFAULT_SPEAKER
 from cjm_research.iorw import write_text
 from cjm_research.model import INTERVIEWER, PARTICIPANT
 
+# A report's other texts (persona notes, curated insights, the last run's snapshot).
+from cjm_research.privacy.notes import (  # noqa: F401
+    INSIGHT_TEXT,
+    redact_insights,
+    redact_persona,
+    redact_snapshot,
+)
+
 # The recognisers are privacy.pii's; their names are this package's API too.
 from cjm_research.privacy.pii import (  # noqa: F401
+    ADDRESS,
+    BIRTH,
     CARD,
     EMAIL,
     ID,
     NAME,
     PHONE,
+    POSTCODE,
     URL,
     luhn_ok,
     redact_pii,
@@ -183,6 +193,25 @@ class PseudonymKey:
         """
         if not self.names:
             return text
+        return self._name_pattern().sub(lambda match: self._replace_name(match, interview), text)
+
+    def redact_note(self, text: str, keep: Iterable[str] = ()) -> str:
+        """A researcher's note (a persona's summary, narrative or quote) without contact details
+        or listed names, except the one-word names in ``keep`` (the persona's own: "Sam, the
+        first-home furnisher" is nobody's Sam) and, at the start of a sentence or item, a name
+        that is also a word ("Price matters because …"; "as Mark said" still hides Mark)."""
+        kept = {name_key(k) for k in keep}
+
+        def replace(match: re.Match[str]) -> str:
+            found = match[0]
+            if " " not in found and name_key(found) in kept | _sentence_start(match):
+                return found
+            return self._replace_name(match)
+
+        text = redact_pii(self.redact_paths(text))
+        return self._name_pattern().sub(replace, text) if self.names else text
+
+    def _name_pattern(self) -> re.Pattern[str]:
         if self._pattern is None:
             alternatives = sorted(self.names, key=len, reverse=True)
             body = "|".join(
@@ -190,7 +219,7 @@ class PseudonymKey:
                 for n in alternatives
             )
             self._pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
-        return self._pattern.sub(lambda match: self._replace_name(match, interview), text)
+        return self._pattern
 
     def _replace_name(self, match: re.Match[str], interview: str = "") -> str:
         found = match[0]
@@ -221,6 +250,13 @@ class PseudonymKey:
         said in ``interview``, when given: see ``redact_names``)."""
         # Paths first: a folder such as "sarah.jones/" would otherwise read as a URL.
         return self.redact_names(redact_pii(self.redact_paths(text)), interview)
+
+
+def _sentence_start(match: re.Match[str]) -> frozenset[str]:
+    """``WORD_NAMES`` when ``match`` opens a sentence or an item (any word is capitalised
+    there), else nothing."""
+    before = match.string[: match.start()].rstrip(" \t\"“‘'*-•")
+    return WORD_NAMES if not before or before[-1] in ".!?:\n" else frozenset()
 
 
 def _anonymous(interview_id: str, speaker: str) -> str:
@@ -493,7 +529,7 @@ def redact_segments(segments: pd.DataFrame, key: PseudonymKey) -> pd.DataFrame:
 
     ``participant_id`` and ``speaker`` become pseudonyms ("Interviewer" for interviewers),
     ``interview_id``, ``source`` and the interview part of ``segment_id`` become interview labels,
-    and ``text`` and ``evidence`` lose names, e-mails, phones, cards, URLs and reference ids.
+    and ``text`` and ``evidence`` lose names and the contact details ``privacy.pii`` finds.
     Offsets no longer slice the transcript: this table is for reports, not for exchange.
     """
     out = segments.copy()
@@ -536,19 +572,3 @@ def _apply(frame: pd.DataFrame, columns: Iterable[str], fn: Callable[[str], str]
     for column in columns:
         if column in frame:
             frame[column] = frame[column].map(lambda v: fn(v) if isinstance(v, str) else v)
-
-
-#: Free-text fields of an ``insights.yaml`` entry that a researcher may have written names into.
-INSIGHT_TEXT = ("title", "detail", "opportunity")
-
-
-def redact_insights(entries: list[dict[str, Any]], key: PseudonymKey) -> list[dict[str, Any]]:
-    """Curated insights citing the redacted table's segment ids, their text redacted too."""
-    return [
-        {
-            **entry,
-            **{f: key.redact_text(str(entry[f])) for f in INSIGHT_TEXT if entry.get(f)},
-            "segments": [key.segment_id(str(s)) for s in entry.get("segments") or []],
-        }
-        for entry in entries
-    ]

@@ -1,13 +1,15 @@
 """Contact and payment details and reference numbers out of a text, by offline regular
 expressions (Presidio's own recognisers for these are regular expressions too, and no NER model
 may be downloaded at run time): e-mail addresses, URLs, payment card numbers (Luhn-checked),
-phone numbers and order/account-style reference numbers."""
+phone numbers, order/account-style reference numbers, street addresses, UK postcodes and dates
+of birth (a date after words that say so)."""
 
 from __future__ import annotations
 
 import re
 
 EMAIL, PHONE, CARD, URL, ID, NAME = "[email]", "[phone]", "[card]", "[url]", "[id]", "[name]"
+ADDRESS, POSTCODE, BIRTH = "[address]", "[postcode]", "[date of birth]"
 
 _EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
 # A URL ends before trailing punctuation: "see www.x.com, then" keeps its comma.
@@ -24,7 +26,7 @@ _PHONE = re.compile(
     r"(?<![\w+])(?:"
     # +44 20 7946 0958, 0044 20 7946 0958
     r"(?:\+|00)\d{1,3}[\s.-]?(?:\(0?\d{1,4}\)[\s.-]?)?\d(?:[\s.-]?\d){6,13}"
-    r"|\(?0\d{2,4}\)?[\s.-]?\d{3,6}(?:[\s.-]?\d{3,4})?"  # 07700 900123, (020) 7946 0958
+    r"|(?:\(0\d{2,4}\)|0\d{2,4})[\s.-]?\d{3,6}(?:[\s.-]?\d{3,4})?"  # 07700 900123, (020) 7946 0958
     r"|(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"  # (555) 123-4567, 555.123.4567
     r")(?!\w)"
 )
@@ -41,6 +43,34 @@ _ID = re.compile(
     re.IGNORECASE,
 )
 _PHONE_DIGITS = range(9, 16)
+# A house number and one to three capitalised words before a street word: "14 Rose Lane",
+# "221B Baker Street", "1600 Pennsylvania Avenue" (not "£129 Oak Road", a price before a name).
+_STREETS = (
+    "Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|Dr|Close|Way|Crescent|Court|Ct|Place|Pl|"
+    "Terrace|Gardens|Grove|Boulevard|Blvd|Square|Sq|Row|Mews|Parade|Walk"
+)
+_ADDRESS = re.compile(
+    rf"(?<![\w£$€.,/-])\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]*\s+){{1,3}}(?:{_STREETS})\b\.?"
+)
+# A UK postcode, in capitals as written on an envelope: "LS6 2AB", "NW1 6XE", "SW1A 1AA".
+_POSTCODE = re.compile(r"(?<![\w-])(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2}(?![\w-])")
+# A full date after words that say it is a birth date ("date of birth, 12/03/1988", "DOB is on
+# file as 12 March 1988", "born on March 12, 1988"); any other date is kept.
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_DATE = (
+    r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
+)
+_BIRTH = re.compile(
+    r"(?P<what>\b(?:date\s+of\s+birth|birth\s?date|birthday|DOB|D\.O\.B\.?|born(?:\s+on)?)"
+    r"(?:\s+(?:is|was))?(?:\s+on\s+file)?(?:\s+as)?[\s:,–—-]*)"
+    rf"(?P<date>{_DATE})(?!\d)",
+    re.IGNORECASE,
+)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -73,7 +103,8 @@ def _reference(match: re.Match[str]) -> str:
 
 
 def redact_pii(text: str) -> str:
-    """``text`` with e-mails, URLs, card numbers, phone numbers and reference ids replaced.
+    """``text`` with e-mails, URLs, birth dates, addresses, postcodes, card numbers, phone
+    numbers and reference ids replaced.
 
     E-mails go first (an address may contain a name or digits), cards before phones (a card
     number also looks like a long phone number).
@@ -84,6 +115,10 @@ def redact_pii(text: str) -> str:
     if _URL_HINT.search(text):
         text = _URL.sub(URL, text)
     digits = sum(ch.isdigit() for ch in text)
+    if digits:
+        # Before the phone and card numbers: "12/03/1988" or a house number is neither.
+        text = _BIRTH.sub(lambda m: f"{m['what']}{BIRTH}", text)
+        text = _POSTCODE.sub(POSTCODE, _ADDRESS.sub(ADDRESS, text))
     if digits >= min(_PHONE_DIGITS):
         text = _PHONE.sub(_phone, _CARD.sub(_card, text))
     return _ID.sub(_reference, text) if digits >= 4 else text

@@ -183,9 +183,12 @@ def load_context(
         )
         segments, labels = privacy.redact_segments(segments, key), key.labels
         curated = privacy.redact_insights(curated, key)
+        persona = privacy.redact_persona(persona, key)
     journey = build_journey(segments, codebook, persona_id, participant_labels=labels)
     agreement, audit = agreement_and_audit(study_dir, segments_path, codebook, study_state)
     previous = read_snapshot(snapshot_path(previous_dir, persona_id)) if previous_dir else None
+    if redact and previous is not None:
+        previous = privacy.redact_snapshot(previous, key)
     mine = segments["interview_id"].isin(journey.segments["interview_id"])
     words = interview_words(segments[mine])
     insights = insights_for(journey, curated, codebook, labels)

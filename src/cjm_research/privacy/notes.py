@@ -1,0 +1,61 @@
+"""The report's texts that are not the coded table, redacted with a study's key: the research
+team's persona notes and curated insights, and the snapshot the previous run left (which a
+``--no-redact`` run writes with the interviews' file names)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from cjm_research.model import Persona
+
+if TYPE_CHECKING:  # the key is privacy's, which imports this module
+    from cjm_research.privacy import PseudonymKey
+
+
+#: Free-text fields of an ``insights.yaml`` entry that a researcher may have written names into.
+INSIGHT_TEXT = ("title", "detail", "opportunity")
+
+
+def redact_insights(entries: list[dict[str, Any]], key: PseudonymKey) -> list[dict[str, Any]]:
+    """Curated insights citing the redacted table's segment ids, their text redacted too."""
+    return [
+        {
+            **entry,
+            **{f: key.redact_text(str(entry[f])) for f in INSIGHT_TEXT if entry.get(f)},
+            "segments": [key.segment_id(str(s)) for s in entry.get("segments") or []],
+        }
+        for entry in entries
+    ]
+
+
+def redact_persona(persona: Persona, key: PseudonymKey) -> Persona:
+    """A persona note's words as a report prints them (``PseudonymKey.redact_note``): a note
+    built on a real participant ("like Dana Whitfield, 07700 900123") names nobody."""
+    keep = re.findall(r"[^\W\d_][\w'’-]*", persona.name)
+
+    def note(text: str) -> str:
+        return key.redact_note(text, keep)
+
+    return replace(
+        persona,
+        summary=note(persona.summary),
+        goals=[note(g) for g in persona.goals],
+        needs=[note(n) for n in persona.needs],
+        pain_points=[note(p) for p in persona.pain_points],
+        quote=note(persona.quote),
+        body=note(persona.body),
+    )
+
+
+def redact_snapshot(snapshot: dict[str, Any], key: PseudonymKey) -> dict[str, Any]:
+    """A previous run's snapshot with its interviews under their labels: one a ``--no-redact``
+    run left names them by file ("p01-dana"), which "Interviews no longer included" printed. Its
+    fingerprints are of the unredacted words, so they are left out, not read as every
+    transcript edited."""
+    interviews = [str(i) for i in snapshot.get("interviews", [])]
+    if not any(i in key.interviews for i in interviews):
+        return snapshot
+    unredacted = {k: v for k, v in snapshot.items() if k != "transcript_words"}
+    return {**unredacted, "interviews": [key.interview(i) for i in interviews]}
