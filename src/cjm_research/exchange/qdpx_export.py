@@ -34,7 +34,7 @@ from cjm_research.exchange.qdpx_xml import (
     is_datetime,
 )
 from cjm_research.iorw import write_bytes
-from cjm_research.model import PARTICIPANT, Codebook, Persona, Transcript
+from cjm_research.model import NOT_CODED, PARTICIPANT, Codebook, Persona, Transcript
 from cjm_research.segments import split_codes
 from cjm_research.study import Study
 
@@ -286,6 +286,7 @@ def _source(
                 (dim, code)
                 for dim, column in COLUMNS.items()
                 for code in split_codes(getattr(row, column))
+                if code != NOT_CODED  # a dimension the coder did not code has no coding
             ]
             unknown.update(f"{dim}:{code}" for dim, code in codes if (dim, code) not in known)
             codes = [(dim, code) for dim, code in codes if (dim, code) in known]
