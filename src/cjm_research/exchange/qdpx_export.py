@@ -32,6 +32,7 @@ from cjm_research.exchange.qdpx_xml import (
     PERSONA_TEXTS,
     ROOTS,
     is_datetime,
+    with_id,
 )
 from cjm_research.iorw import write_bytes
 from cjm_research.model import NOT_CODED, PARTICIPANT, Codebook, Persona, Transcript
@@ -94,7 +95,7 @@ def codes_element(codebook: Codebook, ns: str = NS) -> etree._Element:
             if _HEX_COLOUR.match(code.color):
                 attrs["color"] = code.color
             element = _sub(root, "Code", **attrs)
-            _text_child(element, "Description", code.description)
+            _text_child(element, "Description", with_id(code.description, code.id, code.label))
     return codes
 
 
