@@ -17,6 +17,7 @@ from cjm_research.audit import (
 )
 from cjm_research.codebook import load_codebook
 from cjm_research.coding.human import append_human_codes
+from cjm_research.model import NOT_CODED
 
 
 def test_the_expected_stage_accuracy_counts_only_calibrated_machine_codes():
@@ -129,3 +130,27 @@ def test_the_audit_compares_codes_on_the_words_they_were_given_to(tmp_path):
     append_human_codes(tmp_path, "Ana", human)
     stage, _, _ = machine_audit(tmp_path, machine)
     assert (stage.reviewed, stage.agreed) == (2, 2)
+
+
+def test_the_audit_leaves_out_what_no_researcher_coded(tmp_path):
+    machine = pd.DataFrame(
+        {
+            "segment_id": ["a:2", "a:4"],
+            "role": "participant",
+            "coder": "auto:semantic+study@7",
+            "stage": ["purchase", "support"],
+            "touchpoints": ["website", "chat"],
+            "emotion": ["joy", "anger"],
+        }
+    )
+    coded = {"stage": "purchase", "touchpoints": "website", "emotion": "joy"}
+    append_human_codes(tmp_path, "Ana", pd.DataFrame([{"segment_id": "a:2", **coded}]))
+    # Luc coded touchpoints only, later: Ana's stage and emotion of a:2 still count
+    luc = {"stage": NOT_CODED, "touchpoints": "email", "emotion": NOT_CODED}
+    append_human_codes(
+        tmp_path, "Luc", pd.DataFrame([{"segment_id": s, **luc} for s in ("a:2", "a:4")])
+    )
+    stage, touchpoints, emotion = machine_audit(tmp_path, machine)
+    assert (stage.reviewed, stage.agreed) == (1, 1) and (emotion.reviewed, emotion.agreed) == (1, 1)
+    assert (touchpoints.reviewed, touchpoints.agreed) == (2, 0)
+    assert "1 of 1 reviewed stages" in audit_sentence([stage, touchpoints, emotion])

@@ -5,6 +5,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from cjm_research.codebook import load_codebook
 from cjm_research.coding.human import (
     COLUMNS,
     append_human_codes,
@@ -20,6 +21,7 @@ from cjm_research.coding.human import (
     text_sha,
 )
 from cjm_research.exceptions import CJMInputError
+from cjm_research.model import NOT_CODED
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.study import load_study
@@ -369,3 +371,56 @@ def test_a_gold_sheet_follows_its_words_like_human_codes():
     placed = follow_words(gold, now)
     assert list(placed["segment_id"]) == ["a:3", "a:4", "a:3 (text changed)"]
     assert list(placed["moved_from"]) == ["a:1", "a:2", ""]
+
+
+def test_a_file_without_the_not_coded_marker_reads_as_before(tmp_path):
+    """Files written before ``(not coded)`` existed: an empty cell is still "no stage"."""
+    (tmp_path / "coding").mkdir()
+    (tmp_path / "coding" / "Ana.csv").write_text(
+        "segment_id,interview_id,coder,coded_at,stage,touchpoints,emotion,valence,text_sha,note\n"
+        "a:4,a,Ana,2026-01-01T00:00:00Z,,phone_support,frustration,,,\n",
+        encoding="utf-8",
+    )
+    merged, _ = apply_human_codes(machine_table(), read_human_codes(tmp_path))
+    row = merged.set_index("segment_id").loc["a:4"]
+    assert (row["stage"], row["touchpoints"], row["emotion"]) == (
+        "",
+        "phone_support",
+        "frustration",
+    )
+    assert row["stage_confidence"] == 1.0 and "the machine's" not in row["evidence"]
+
+
+def test_a_dimension_not_coded_keeps_the_machines_code_and_an_earlier_coders(tmp_path):
+    (tmp_path / "coding").mkdir()
+    (tmp_path / "coding" / "Luc.csv").write_text(
+        "segment_id,interview_id,coder,coded_at,stage,touchpoints,emotion\n"
+        "a:2,a,Luc,2026-02-01T00:00:00Z,(not coded),email,Not Coded\n"  # as a person types it
+        "a:4,a,Luc,2026-02-01T00:00:00Z,not coded,chat,(not coded)\n",
+        encoding="utf-8",
+    )
+    append_human_codes(
+        tmp_path, "Ana", codes("a:4", "retention", "anger", coded_at="2026-01-01T00:00:00Z")
+    )
+    human = read_human_codes(tmp_path)
+    assert set(human.query("coder == 'Luc'")["emotion"]) == {NOT_CODED}
+    merged, _ = apply_human_codes(machine_table(), human, {"anger": -0.8})
+    rows = merged.set_index("segment_id")
+    # a:2: Luc's touchpoint; the machine's stage, emotion, valence and their confidences stand
+    assert rows.loc["a:2", ["stage", "touchpoints", "emotion", "coder"]].tolist() == [
+        "purchase", "email", "joy", "Luc",
+    ]  # fmt: skip
+    assert rows.loc["a:2", "stage_confidence"] == 0.6 and rows.loc["a:2", "valence"] == 0.6
+    assert "stage and emotion the machine's (no researcher coded it)" in rows.loc["a:2", "evidence"]
+    # a:4: Luc's later touchpoints-only code leaves Ana's stage and emotion standing
+    assert rows.loc["a:4", ["stage", "touchpoints", "emotion"]].tolist() == [
+        "retention", "chat", "anger",
+    ]  # fmt: skip
+    assert rows.loc["a:4", "valence"] == -0.8 and "stage: Ana at" in rows.loc["a:4", "evidence"]
+    # what a coder learns from: the dimensions nobody coded say so, not the machine's codes
+    taught, _ = apply_human_codes(machine_table(), human, machine_fills=False)
+    assert taught.set_index("segment_id").loc["a:2", ["stage", "emotion"]].tolist() == [
+        NOT_CODED, NOT_CODED,
+    ]  # fmt: skip
+    # and the marker is no code the codebook lacks
+    assert outside_problems(latest_human_codes(human), load_codebook(None)) == []

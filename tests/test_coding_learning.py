@@ -14,6 +14,7 @@ from cjm_research.audit import machine_audit
 from cjm_research.cli import main
 from cjm_research.coding.human import read_human_codes
 from cjm_research.evaluate import read_gold
+from cjm_research.model import NOT_CODED
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.study import load_study
@@ -141,3 +142,36 @@ def test_near_duplicates_of_reviewed_turns_take_their_codes_and_name_them():
     assert taught[wrong[0]]["coder"] == f"auto:semantic+study@{SemanticCoder.version}"
     coder.teach(reviewed.iloc[:0])
     assert [r.get("stage") for r in coder(second)] == [r.get("stage") for r in untaught.values()]
+
+
+def test_a_dimension_no_researcher_coded_teaches_nothing():
+    """Reviewed turns coded for emotion only (a project coded in another tool) teach emotions
+    and leave the stages as the coder read them, not "no stage"."""
+    study = load_study(example_study_dir())
+    first, second = study.transcripts[0], study.transcripts[1]
+    coder = SemanticCoder(study.codebook)
+    untaught = coder(second)
+    turns = [t for t in second.participant_turns if len(t.text.split()) > 8][:6]
+    reviewed = pd.DataFrame(
+        [
+            {
+                "segment_id": f"{first.interview_id}:{900 + n}",
+                "interview_id": first.interview_id,
+                "text": turn.text,
+                "stage": NOT_CODED,
+                "touchpoints": NOT_CODED,
+                "emotion": "anger",
+                "valence": -0.9,
+            }
+            for n, turn in enumerate(turns)
+        ]
+    )
+    coder.teach(reviewed)
+    taught = {r["segment_id"]: r for r in coder(second)}
+    for column in ("stage", "touchpoints"):
+        assert [taught[r["segment_id"]].get(column) for r in untaught] == [
+            r.get(column) for r in untaught
+        ]
+    # the emotion was coded: the same words read as the reviewed ones
+    assert {taught[second.segment_id(t)]["emotion"] for t in turns} == {"anger"}
+    assert not any("nearest reviewed turn" in str(r.get("evidence")) for r in taught.values())

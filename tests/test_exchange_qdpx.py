@@ -1,6 +1,7 @@
 """REFI-QDA exchange: exports validate against the official schema, imports take real-world quirks,
 and a study survives export → import → export with the same sources, codes and selections."""
 
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -446,3 +447,95 @@ def test_a_turn_coded_only_with_unknown_codes_is_not_recorded_as_uncoded(tmp_pat
     # Luc coded turn 2 only with "Price sensitivity": no row saying he gave it no stage
     assert codes.query("coder == 'Luc'")["segment_id"].tolist() == ["Dana-interview:4"]
     assert result.kept_out == 1
+
+
+# --- a coder who coded one dimension only ----------------------------------------------------
+
+LF_TEXT = FOREIGN_TEXT.replace("\r\n", "\n")
+TREE = {
+    "Stage": ["Purchase", "Onboarding"],
+    "Touchpoint": ["Mobile app", "Delivery"],
+    "Emotion": ["Frustration"],
+}
+
+
+def one_dimension_project(path: Path, codings: list[tuple[str, str, list[str]]]) -> Path:
+    """A QDPX of ``LF_TEXT`` whose ``codings`` are (user, words coded, code names)."""
+    code_guid = {name: f"C0DE0000-0000-0000-0000-{n:012d}" for n, name in enumerate(
+        [name for names in TREE.values() for name in names], 1
+    )}  # fmt: skip
+    tree = "".join(
+        f'<Code guid="F01D0000-0000-0000-0000-{n:012d}" name="{root}" isCodable="false">'
+        + "".join(f'<Code guid="{code_guid[c]}" name="{c}" isCodable="true"/>' for c in codes)
+        + "</Code>"
+        for n, (root, codes) in enumerate(TREE.items(), 1)
+    )
+    users = sorted({user for user, _, _ in codings})
+    user_guid = {u: f"A1B2C3D4-0000-0000-0000-{n:012d}" for n, u in enumerate(users, 1)}
+    selections = "".join(
+        f'<PlainTextSelection guid="5E1E0000-0000-0000-0000-{n:012d}" '
+        f'startPosition="{LF_TEXT.index(words)}" endPosition="{LF_TEXT.index(words) + len(words)}"'
+        f' creatingUser="{user_guid[user]}">'
+        + "".join(
+            f'<Coding guid="C0D1{n:04d}-0000-0000-0000-{m:012d}" creatingUser="{user_guid[user]}">'
+            f'<CodeRef targetGUID="{code_guid[code]}"/></Coding>'
+            for m, code in enumerate(codes, 1)
+        )
+        + "</PlainTextSelection>"
+        for n, (user, words, codes) in enumerate(codings, 1)
+    )
+    project = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="Sofa study" origin="NVivo 14"><Users>'
+        + "".join(f'<User guid="{g}" name="{u}"/>' for u, g in user_guid.items())
+        + f"</Users><CodeBook><Codes>{tree}</Codes></CodeBook><Sources>"
+        f'<TextSource guid="{SOURCE}" name="Dana interview" plainTextPath="internal://d.txt">'
+        f"{selections}</TextSource></Sources></Project>"
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", project)
+        archive.writestr("sources/d.txt", LF_TEXT.encode("utf-8"))
+    return path
+
+
+ANSWER, LATE = "On the app, on my phone.", "Nobody came on Saturday."
+
+
+def test_a_coder_who_coded_touchpoints_only_is_not_recorded_as_coding_no_stage(tmp_path, capsys):
+    project = one_dimension_project(
+        tmp_path / "two.qdpx",
+        [
+            ("Ana", ANSWER, ["Purchase", "Mobile app", "Frustration"]),
+            ("Ana", LATE, ["Onboarding", "Frustration"]),  # no touchpoint: "none", she codes them
+            ("Luc", ANSWER, ["Mobile app"]),
+            ("Luc", LATE, ["Delivery"]),
+        ],
+    )
+    study = tmp_path / "study"
+    assert main(["import", "qdpx", str(project), "--study", str(study)]) == 0
+    said = capsys.readouterr().err
+    assert "Luc coded no stage or emotion in this project: recorded as '(not coded)'" in said
+    assert "Ana coded no" not in said
+    luc = (study / "coding" / "Luc.csv").read_text(encoding="utf-8")
+    assert ",(not coded),mobile_app,(not coded)," in luc
+    assert ",(not coded),delivery,(not coded)," in luc
+    ana = (study / "coding" / "Ana.csv").read_text(encoding="utf-8")
+    assert ",onboarding,,frustration," in ana  # coded elsewhere, not here: none
+    # Agreement compares Luc on touchpoints only, even counting "no code" as a code
+    out = tmp_path / "agreement.json"
+    args = ["agreement", "Ana", "Luc", "--study", str(study), "--uncoded", "as-code"]
+    assert main([*args, "--json", str(out)]) == 0
+    dims = {d["dimension"]: d for d in json.loads(out.read_text())["dimensions"]}
+    assert dims["stage"]["units"] == 0 and dims["emotion"]["units"] == 0
+    assert dims["touchpoints"]["units"] == 2
+    # The study codes: Luc's touchpoint over the machine's, the machine's stage where he coded
+    # none, and the evidence says whose is what
+    table = tmp_path / "coded.csv"
+    capsys.readouterr()
+    assert main(["code", "--study", str(study), "--coder", "rules", "--out", str(table)]) == 0
+    coded = pd.read_csv(table, dtype=str, keep_default_na=False).set_index("segment_id")
+    late = coded.loc["Dana-interview:4"]
+    assert (late["stage"], late["touchpoints"], late["coder"]) == ("onboarding", "delivery", "Luc")
+    assert "stage: Ana at" in late["evidence"] and "emotion: Ana at" in late["evidence"]
+    assert main(["validate", "--study", str(study)]) == 0
+    assert "(not coded)" not in capsys.readouterr().err

@@ -6,9 +6,11 @@ nominal; touchpoints are sets, compared with the MASI distance (Passonneau 2006)
 exact sets for percent agreement and kappa. Every code also gets a binary present/absent breakdown.
 
 Units a coder did not see are *missing* (Krippendorff's alpha uses every unit with two or more
-coders). Units a coder saw but left without a code in a dimension are *uncoded*: by default they are
-excluded from that dimension, because counting "nothing" as agreement inflates kappa;
-``uncoded="as-code"`` counts them as a category of their own instead. The choice is reported.
+coders), and so is a dimension a coder did not code (``(not coded)`` in their file: a project
+coded for touchpoints only). Units a coder saw but left without a code in a dimension are
+*uncoded*: by default they are excluded from that dimension, because counting "nothing" as
+agreement inflates kappa; ``uncoded="as-code"`` counts them as a category of their own instead.
+The choice is reported.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pandas as pd
 from cjm_research import segments
 from cjm_research.coding.human import study_human_codes
 from cjm_research.exceptions import CJMInputError
-from cjm_research.model import PARTICIPANT, UNCODED_POLICIES, Codebook
+from cjm_research.model import NOT_CODED, PARTICIPANT, UNCODED_POLICIES, Codebook
 from cjm_research.segments import code_set, split_codes
 
 #: Table columns compared, with the codebook dimension each one draws its codes from.
@@ -306,6 +308,8 @@ def dimension_values(
         ).drop_duplicates("unit", keep="last")
         for coder, table in tables.items()
         if dimension in table.columns
+        # a dimension its coder did not code is a unit they did not see there, not "no code"
+        for table in [table[table[dimension].astype(str) != NOT_CODED]]
     ]
     if not frames:
         return pd.DataFrame(columns=["unit", "coder", "value"]), 0

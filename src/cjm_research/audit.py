@@ -14,7 +14,7 @@ import pandas as pd
 from cjm_research.agreement import cohen_kappa, machine_coder
 from cjm_research.codebook import default_stage_ids
 from cjm_research.coding.human import study_human_codes
-from cjm_research.model import PARTICIPANT, Codebook
+from cjm_research.model import NOT_CODED, PARTICIPANT, Codebook
 from cjm_research.segments import code_set
 
 #: The executive summary warns below these: too few reviewed turns to trust the audit, or a
@@ -52,11 +52,14 @@ def machine_audit(study_root: Path | str, machine: pd.DataFrame | None) -> list[
     human = study_human_codes(study_root, machine)  # codes follow their words
     if human.empty:
         return []
-    human = human.sort_values("coded_at", kind="stable").drop_duplicates("segment_id", keep="last")
+    human = human.sort_values("coded_at", kind="stable")
     _, rows = machine_coder(machine)
-    both = rows.merge(human, on="segment_id", suffixes=("_machine", "_human"))
     audits = []
     for dimension in ("stage", "touchpoints", "emotion"):
+        # the latest researcher who coded the dimension: "(not coded)" is nobody's answer
+        coded = human[human[dimension].astype(str) != NOT_CODED]
+        coded = coded.drop_duplicates("segment_id", keep="last")[["segment_id", dimension]]
+        both = rows.merge(coded, on="segment_id", suffixes=("_machine", "_human"))
         ours, theirs = (both[f"{dimension}_{who}"].astype(str) for who in ("machine", "human"))
         if dimension == "touchpoints":
             agreed = [code_set(a) == code_set(b) for a, b in zip(ours, theirs, strict=True)]
@@ -65,7 +68,8 @@ def machine_audit(study_root: Path | str, machine: pd.DataFrame | None) -> list[
             agreed = list(ours == theirs)
             labels = {v: n for n, v in enumerate(sorted(set(ours) | set(theirs)))}
             kappa = cohen_kappa(ours.map(labels).to_numpy(), theirs.map(labels).to_numpy())
-        audits.append(Audit(dimension, len(both), int(sum(agreed)), kappa))
+        if len(both):  # a dimension nobody coded is not "0 of 0 reviewed"
+            audits.append(Audit(dimension, len(both), int(sum(agreed)), kappa))
     return audits
 
 

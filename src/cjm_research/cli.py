@@ -387,23 +387,8 @@ def cmd_import_qdpx(args: argparse.Namespace) -> int:
 
     if not Path(args.file).is_file():  # before a study folder is created for it
         raise CJMInputError("file not found", args.file, hint="give the path of a .qdpx project")
-    result = import_qdpx(args.file, args.study)
-    for warning in result.warnings:
-        _say(f"warning: {warning}")
-    if result.unmapped:
-        unmapped = ", ".join(f"{name} ({n})" for name, n in sorted(result.unmapped.items()))
-        _say(f"codes not in the study codebook, not imported: {unmapped}")
-    if result.kept_out:
-        _say(
-            f"{result.kept_out} coded turns not imported: some of their codes are not in the "
-            "study codebook — add those codes to codebook.yaml (by id or label) and import again"
-        )
-    codes = ", ".join(f"{coder} {n}" for coder, n in result.codes.items()) or "none new"
-    _say(
-        f"{args.study}: {len(result.transcripts)} sources ({len(result.written)} new transcripts, "
-        f"{len(result.personas)} new personas"
-        f"{', participants.csv' if result.participants_file else ''}); human codes: {codes}"
-    )
+    for line in import_qdpx(args.file, args.study).lines():
+        _say(line)
     return EXIT_OK
 
 

@@ -24,6 +24,18 @@ UNCODED_POLICIES = ("exclude", "as-code")
 EXECUTORS = ("local", "dask")
 
 
+#: A human code cell (``STUDY/coding/<coder>.csv``) for a dimension its coder did not code: a
+#: project coded for touchpoints only in another tool says nothing of stages. The machine's code
+#: stands there, and agreement, the audit and learning leave the dimension out for that coder. An
+#: empty cell is a judgement ("no stage"); files from before this marker have none, read as before.
+NOT_CODED = "(not coded)"
+
+
+def not_coded(value: object) -> bool:
+    """True for a code cell reading :data:`NOT_CODED` (any case, brackets optional)."""
+    return str(value).strip().strip("()").strip().casefold() == "not coded"
+
+
 #: How people separate several codes in one cell (a review sheet, a gold file): ``;`` or ``,``.
 CODE_SEPARATORS = re.compile(r"[;,]")
 #: A number as people type or copy it (a valence in a review sheet, a gold file): the minus sign

@@ -2,7 +2,9 @@
 
 Each coder has one append-only file ``STUDY/coding/<coder>.csv``. A row is one person's complete
 judgement of one segment at one time (stage, touchpoints, emotion, optional valence and note);
-the latest row per (segment, coder) is that coder's current code. Re-coding replaces only the
+the latest row per (segment, coder) is that coder's current code. A dimension the coder did not
+code reads ``(not coded)`` (``model.NOT_CODED``: a QDA project coded for touchpoints only); an
+empty cell is a judgement, "no stage". Re-coding replaces only the
 machine layer (``reports/``); merging puts the latest human code over the machine's everywhere
 downstream. Rows whose segment no longer exists are reported, never dropped from the file.
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from cjm_research.exceptions import CJMInputError
-from cjm_research.model import Codebook
+from cjm_research.model import NOT_CODED, Codebook, not_coded
 from cjm_research.study import WARNING, Problem, Study
 
 FOLDER = "coding"
@@ -41,6 +43,7 @@ COLUMNS = (
     "speaker",
 )
 _REQUIRED = ("segment_id", "coder", "coded_at")
+_CODE_CELLS = ("stage", "touchpoints", "emotion")
 # Letters of any script stay (Zoë-R.csv, not Zo-R.csv); the rest of a name becomes "-".
 _CODER_FILE = re.compile(r"[^\w.-]+")
 
@@ -91,9 +94,10 @@ def _read_file(path: Path) -> pd.DataFrame:
                         reader.line_num,
                         "fill it in or delete the row",
                     )
-                rows.append(
-                    {c: (row.get(c) or "").strip() for c in COLUMNS} | {"_line": reader.line_num}
-                )
+                cells = {c: (row.get(c) or "").strip() for c in COLUMNS}
+                # "Not coded" as a person types it is the one marker the code reads
+                cells |= {c: NOT_CODED for c in _CODE_CELLS if not_coded(cells[c])}
+                rows.append(cells | {"_line": reader.line_num})
     except UnicodeDecodeError as exc:
         raise CJMInputError(
             "human code file is not UTF-8", path, hint="save it as UTF-8 CSV"
@@ -145,53 +149,91 @@ def apply_human_codes(
     segments: pd.DataFrame,
     human: pd.DataFrame,
     emotion_valence: dict[str, float] | None = None,
+    *,
+    machine_fills: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Put each segment's latest human code over the machine's; return (merged, orphans).
 
     When several people coded a segment, the most recent judgement wins. Human codes get
     confidence 1.0 and evidence naming the coder and time. A human emotion without a valence
     takes the codebook valence of that emotion (``emotion_valence``) when it differs from the
-    machine's. ``orphans`` are human rows whose segment id is not in ``segments`` (the
-    transcript changed): shown to the researcher, kept in the file.
+    machine's. A dimension the coder did not code (``NOT_CODED``) keeps the machine's code and
+    confidence, or with ``machine_fills`` false reads ``NOT_CODED`` (what a coder learns from:
+    the machine's own code is no researcher's). ``orphans`` are human rows whose segment id is
+    not in ``segments`` (the transcript changed): shown to the researcher, kept in the file.
     """
     latest = reanchor(latest_human_codes(human), segments)
     if latest.empty:
         return segments, latest
     known = latest["segment_id"].isin(segments["segment_id"])
     orphans = latest[~known].reset_index(drop=True)
-    winners = latest[known].sort_values("coded_at").drop_duplicates("segment_id", keep="last")
+    ordered = latest[known].sort_values("coded_at")
+    winners = ordered.drop_duplicates("segment_id", keep="last")
+    # Per dimension, the latest coder who coded it: a later touchpoints-only code leaves an
+    # earlier coder's stage standing.
+    by = {
+        c: {r.segment_id: r for r in ordered[ordered[c] != NOT_CODED].itertuples(index=False)}
+        for c in _CODE_CELLS
+    }
     merged = segments.copy()
     position = pd.Series(range(len(merged)), index=merged["segment_id"])
     for row in winners.itertuples(index=False):
         i = position[row.segment_id]
-        updates: dict[str, object] = {
-            "stage": row.stage,
-            "touchpoints": row.touchpoints,
-            "emotion": row.emotion,
-            "coder": row.coder,
-            "stage_confidence": 1.0,
-            "touchpoint_confidence": 1.0,
-            "emotion_confidence": 1.0,
-            "evidence": f"human: {row.coder} at {row.coded_at}"
-            + (f"; {row.note}" if row.note else "")
-            + ("; the turn's words changed since" if getattr(row, "edited", False) else ""),
-        }
+        notes, uncoded = [], []
+        updates: dict[str, object] = {"coder": row.coder}
+        for column in _CODE_CELLS:
+            given = by[column].get(row.segment_id)
+            if given is None:
+                uncoded.append(column)
+                if not machine_fills:
+                    updates[column] = NOT_CODED
+                continue
+            if given.coder != row.coder:
+                notes.append(f"{column}: {given.coder} at {given.coded_at}")
+            updates[column] = getattr(given, column)
+            updates[_CONFIDENCE[column]] = 1.0
+        updates["evidence"] = "; ".join(
+            [f"human: {row.coder} at {row.coded_at}"]
+            + ([row.note] if row.note else [])
+            + (["the turn's words changed since"] if getattr(row, "edited", False) else [])
+            + notes
+            + (
+                [f"{' and '.join(uncoded)} the machine's (no researcher coded it)"]
+                if uncoded
+                else []
+            )
+        )
+        feel = by["emotion"].get(row.segment_id)  # a valence goes with its coder's emotion
         machine_emotion = merged.iat[i, merged.columns.get_loc("emotion")]
-        if not row.valence and emotion_valence and row.emotion != machine_emotion:
-            updates["valence"] = emotion_valence.get(row.emotion, 0.0)
-        if row.valence:
+        if (
+            feel is not None
+            and not feel.valence
+            and emotion_valence
+            and (feel.emotion != machine_emotion)
+        ):
+            updates["valence"] = emotion_valence.get(feel.emotion, 0.0)
+        valence = feel.valence if feel is not None else row.valence
+        if valence:
             try:
-                updates["valence"] = max(-1.0, min(1.0, float(row.valence)))
+                updates["valence"] = max(-1.0, min(1.0, float(valence)))
             except ValueError as exc:
+                source = feel if feel is not None else row
                 raise CJMInputError(
-                    f"valence {row.valence!r} is not a number",
-                    getattr(row, "_file", None),
-                    getattr(row, "_line", None),
+                    f"valence {valence!r} is not a number",
+                    getattr(source, "_file", None),
+                    getattr(source, "_line", None),
                     "use a number between -1 and 1, or leave it empty",
                 ) from exc
         for column, value in updates.items():
             merged.iat[i, merged.columns.get_loc(column)] = value
     return merged, orphans
+
+
+_CONFIDENCE = {
+    "stage": "stage_confidence",
+    "touchpoints": "touchpoint_confidence",
+    "emotion": "emotion_confidence",
+}
 
 
 def study_human_codes(study_root: Path | str, segments: pd.DataFrame | None) -> pd.DataFrame:
@@ -357,6 +399,8 @@ def unknown_codes(table: pd.DataFrame, codebook: Codebook) -> Iterator[tuple[int
             continue
         known = {c.id for c in codebook.dimension(dimension)}
         for n, value in enumerate(table[column].fillna("").astype(str)):
+            if value == NOT_CODED:
+                continue
             yield from (
                 (n, column, code) for code in value.split(";") if code and code not in known
             )

@@ -43,6 +43,9 @@ class Examples:
     stages: np.ndarray  # one-hot in the coder's stage columns
     touchpoints: np.ndarray  # 0/1 per codebook touchpoint
     valence: np.ndarray
+    #: reviewed × (stage, touchpoints, emotion): which a researcher coded (a project coded for
+    #: touchpoints only says nothing of the turn's stage); None: every one
+    coded: np.ndarray | None = None
     features: np.ndarray | None = None  # the heads' features of the reviewed turns
     targets: Targets | None = None  # their codes in the heads' classes
     context: TurnContext | None = None  # what surrounds them (the heads' context part)
@@ -54,7 +57,9 @@ class Learned:
 
     clamped: list[np.ndarray | None]  # a reviewed answer's own stage row (None: not reviewed)
     stage: np.ndarray  # answers × stage columns: the nearest reviewed turns' stages
-    weight: np.ndarray  # per answer, 0..KNN_BLEND: how much the neighbours count
+    #: per answer and dimension (stage, touchpoints, emotion), 0..KNN_BLEND (1 for an answer's
+    #: own reviewed code): how much the reviewed turns count
+    weight: np.ndarray
     touchpoints: np.ndarray  # answers × touchpoints: the neighbours' (or own) touchpoints
     valence: np.ndarray
     emotion: list[str]
@@ -62,11 +67,11 @@ class Learned:
 
     def touchpoint_share(self, j: int) -> tuple[np.ndarray, float]:
         """Answer ``j``'s touchpoints as the reviewed turns see them, and how much to trust it."""
-        return self.touchpoints[j], float(self.weight[j])
+        return self.touchpoints[j], float(self.weight[j, 1])
 
     def reading(self, j: int, model: CodebookReading) -> CodebookReading:
         """Answer ``j``'s emotion reading with the neighbours' (or its own reviewed) codes in."""
-        w = float(self.weight[j])
+        w = float(self.weight[j, 2])
         if w <= 0:
             return model
         valence = (1 - w) * model.valence + w * float(self.valence[j])
@@ -95,30 +100,53 @@ def learned_from_review(
         return None
     usable = (ex.rows["interview_id"] != holdout).to_numpy()
     own_ids = {transcript.segment_id(transcript.turns[i]): j for j, i in enumerate(answers)}
-    position = {sid: n for n, sid in enumerate(ex.rows["segment_id"])}
     answer_vectors = np.stack([vectors[i] for i in answers])
     similarity = answer_vectors @ ex.vectors.T
     n, k = len(answers), ex.stages.shape[1]
     learned = Learned(
         clamped=[None] * n,
         stage=np.ones((n, k)),
-        weight=np.zeros(n),
+        weight=np.zeros((n, 3)),
         touchpoints=np.zeros((n, ex.touchpoints.shape[1])),
         valence=np.zeros(n),
         emotion=[""] * n,
         nearest=[""] * n,
     )
+    coded = np.ones((len(ex.rows), 3), dtype=bool) if ex.coded is None else ex.coded
+    # Each dimension learns from the reviewed turns a researcher coded in it, its own neighbours.
+    for d in range(3):
+        _learn_dimension(ex, learned, d, own_ids, similarity.copy(), usable & coded[:, d])
+    return learned
+
+
+def _learn_dimension(
+    ex: Examples,
+    learned: Learned,
+    d: int,
+    own_ids: dict[str, int],
+    similarity: np.ndarray,
+    usable: np.ndarray,
+) -> None:
+    """Fill ``learned``'s part of dimension ``d`` (0 stage, 1 touchpoints, 2 emotion) from the
+    ``usable`` reviewed turns: an answer's own code, else its near-duplicates'."""
+    position = {sid: n for n, sid in enumerate(ex.rows["segment_id"])}
+    own = set()
     for sid, j in own_ids.items():
-        if sid in position and usable[position[sid]]:
-            p = position[sid]
-            learned.clamped[j] = ex.stages[p]
-            learned.touchpoints[j] = ex.touchpoints[p]
-            learned.valence[j] = ex.valence[p]
-            learned.emotion[j] = str(ex.rows.at[p, "emotion"])
-            learned.weight[j] = 1.0
-            similarity[j, p] = -1.0
-    for j in range(n):
-        if learned.clamped[j] is not None:
+        if sid in position:
+            similarity[j, position[sid]] = -1.0  # never its own neighbour
+            if usable[position[sid]]:
+                own.add(j)
+                p = position[sid]
+                if d == 0:
+                    learned.clamped[j] = ex.stages[p]
+                elif d == 1:
+                    learned.touchpoints[j] = ex.touchpoints[p]
+                else:
+                    learned.valence[j] = ex.valence[p]
+                    learned.emotion[j] = str(ex.rows.at[p, "emotion"])
+                learned.weight[j, d] = 1.0
+    for j in range(len(similarity)):
+        if j in own:
             continue
         row = np.where(usable, similarity[j], -1.0)
         top = np.argsort(-row, kind="stable")[:KNN]
@@ -127,15 +155,17 @@ def learned_from_review(
             continue
         w = np.exp((row[top] - 1) / KNN_TEMPERATURE)
         share = w / w.sum()
-        stage = share @ ex.stages[top]
-        learned.stage[j] = stage + 1.0 / k  # never rules a stage out on its own
-        learned.weight[j] = KNN_BLEND * min(1.0, w.sum())
-        learned.touchpoints[j] = share @ ex.touchpoints[top]
-        learned.valence[j] = float(share @ ex.valence[top])
-        emotions = ex.rows["emotion"].to_numpy()[top]
-        votes = pd.Series(share, index=emotions).groupby(level=0).sum()
-        learned.emotion[j] = str(votes.idxmax()) if votes.max() >= 0.5 else ""
-        best = top[0]
-        code = str(ex.rows.at[best, "stage"]) or "no stage"
-        learned.nearest[j] = f"nearest reviewed turn {ex.rows.at[best, 'segment_id']}, {code}"
-    return learned
+        learned.weight[j, d] = KNN_BLEND * min(1.0, w.sum())
+        if d == 0:
+            # + 1/k: the neighbours never rule a stage out on their own
+            learned.stage[j] = share @ ex.stages[top] + 1.0 / ex.stages.shape[1]
+            best = top[0]
+            code = str(ex.rows.at[best, "stage"]) or "no stage"
+            learned.nearest[j] = f"nearest reviewed turn {ex.rows.at[best, 'segment_id']}, {code}"
+        elif d == 1:
+            learned.touchpoints[j] = share @ ex.touchpoints[top]
+        else:
+            learned.valence[j] = float(share @ ex.valence[top])
+            emotions = ex.rows["emotion"].to_numpy()[top]
+            votes = pd.Series(share, index=emotions).groupby(level=0).sum()
+            learned.emotion[j] = str(votes.idxmax()) if votes.max() >= 0.5 else ""

@@ -52,7 +52,7 @@ from cjm_research.coding.learning import CLAMP, KNN_WEIGHT, Examples, learned_fr
 from cjm_research.coding.prototypes import Reading, agree, centre, combine
 from cjm_research.coding.rules import ASKED_CONFIDENCE, RulesCoder
 from cjm_research.coding.tuning import Targets, code_matrix, fine_tune, targets
-from cjm_research.model import INTERVIEWER, Codebook, Transcript, Turn
+from cjm_research.model import INTERVIEWER, NOT_CODED, Codebook, Transcript, Turn
 
 VERSION = "16"  # 16: heads v8, stage head squared; 15: heads v7; 14: calibrated stages
 #: A touchpoint is coded when its probability reaches this (each touchpoint on its own). The
@@ -133,6 +133,13 @@ class SemanticCoder:
                 rows["touchpoints"], tuple(c.id for c in self.codebook.touchpoints)
             ),
             valence=pd.to_numeric(rows["valence"], errors="coerce").fillna(0.0).to_numpy(),
+            coded=np.stack(
+                [
+                    rows[c].astype(str).to_numpy() != NOT_CODED
+                    for c in ("stage", "touchpoints", "emotion")
+                ],
+                axis=1,
+            ),
             features=x,
             targets=target,
             context=surround,
@@ -278,7 +285,7 @@ class SemanticCoder:
             for j, i in enumerate(answers):
                 if learned.clamped[j] is not None:
                     own[i] = CLAMP * learned.clamped[j] + (1 - CLAMP) / k
-                elif learned.weight[j] > 0:
+                elif learned.weight[j, 0] > 0:
                     own[i] = agree(own[i], learned.stage[j] ** KNN_WEIGHT)
         questions = None
         if asked and self.sentences.questions is not None:

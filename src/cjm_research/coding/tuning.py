@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cjm_research.coding.heads import NO_STAGE, Heads, Linear, TurnContext
+from cjm_research.model import NOT_CODED
 
 #: Fine-tuning on a study's reviewed turns (``fine_tune``): gradient steps, their size, and how
 #: strongly the weights are held to the corpus-trained ones (a handful of reviewed turns must
@@ -110,9 +111,13 @@ def targets(heads: Heads, stages: list[str], touchpoints: list[str], emotions: l
                 out[n, head.classes.index(value)] = 1.0
         return out
 
+    said = code_matrix(touchpoints, heads.touchpoints.classes)
+    # touchpoints a researcher did not code say nothing (a stage or emotion that reads NOT_CODED
+    # is no class of its head: its row is NaN already)
+    said[[t == NOT_CODED for t in touchpoints]] = np.nan
     return Targets(
         stage=one_hot(heads.stage, [s or NO_STAGE for s in stages]),
-        touchpoints=code_matrix(touchpoints, heads.touchpoints.classes),
+        touchpoints=said,
         emotion=one_hot(heads.emotion, emotions),
         valence=np.array(valences, dtype=float).reshape(-1, 1),
     )

@@ -32,9 +32,10 @@ from cjm_research.exchange.qdpx_xml import (
     PERSONA_TEXTS,
     ROOTS,
     is_datetime,
+    with_id,
 )
 from cjm_research.iorw import write_bytes
-from cjm_research.model import PARTICIPANT, Codebook, Persona, Transcript
+from cjm_research.model import NOT_CODED, PARTICIPANT, Codebook, Persona, Transcript
 from cjm_research.segments import split_codes
 from cjm_research.study import Study
 
@@ -94,7 +95,7 @@ def codes_element(codebook: Codebook, ns: str = NS) -> etree._Element:
             if _HEX_COLOUR.match(code.color):
                 attrs["color"] = code.color
             element = _sub(root, "Code", **attrs)
-            _text_child(element, "Description", code.description)
+            _text_child(element, "Description", with_id(code.description, code.id, code.label))
     return codes
 
 
@@ -286,6 +287,7 @@ def _source(
                 (dim, code)
                 for dim, column in COLUMNS.items()
                 for code in split_codes(getattr(row, column))
+                if code != NOT_CODED  # a dimension the coder did not code has no coding
             ]
             unknown.update(f"{dim}:{code}" for dim, code in codes if (dim, code) not in known)
             codes = [(dim, code) for dim, code in codes if (dim, code) in known]

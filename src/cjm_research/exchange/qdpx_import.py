@@ -3,7 +3,8 @@
 It reads what other tools write (upper-case or braced GUIDs, ``Sources/``, CRLF source text with
 offsets counted over either form, missing optional parts): sources become transcripts in the
 study, cases become persona notes, and codings become each coder's human codes on the turns they
-overlap most.
+overlap most, in the dimensions that coder coded at all. A study without ``codebook.yaml`` gets
+one from the project's codes first (``qdpx_codebook``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import bisect
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 from lxml import etree
 
+from cjm_research.codebook import DIMENSIONS
 from cjm_research.coding.human import (
     append_human_codes,
     latest_human_codes,
@@ -27,10 +28,24 @@ from cjm_research.coding.human import (
     text_sha,
 )
 from cjm_research.exceptions import CJMInputError
-from cjm_research.exchange.qdpx_xml import PERSONA_LISTS, PERSONA_TEXTS, ROOTS, is_datetime
+from cjm_research.exchange.qdpx_codebook import (
+    ProjectCodebook,
+    coded_dimensions,
+    map_codes,
+    write_project_codebook,
+)
+from cjm_research.exchange.qdpx_xml import (
+    COLUMNS,
+    PERSONA_LISTS,
+    PERSONA_TEXTS,
+    children,
+    is_datetime,
+    local_name,
+    normal_guid,
+)
 from cjm_research.ingest import MAX_TRANSCRIPT_BYTES, is_safe_id, read_transcript
 from cjm_research.iorw import write_text
-from cjm_research.model import PARTICIPANT, Codebook, Transcript
+from cjm_research.model import NOT_CODED, PARTICIPANT, Transcript
 from cjm_research.study import Study, load_study
 
 IMPORT_FOLDER = "imported"  # where imported sources go in the study
@@ -49,7 +64,40 @@ class ImportResult:
     codes: dict[str, int] = field(default_factory=dict)
     unmapped: dict[str, int] = field(default_factory=dict)
     kept_out: int = 0  # coded turns whose codes in a dimension were all unmapped, none kept
+    not_coded: dict[str, list[str]] = field(default_factory=dict)  # coder → columns not coded
+    codebook: ProjectCodebook | None = None  # the codebook.yaml written from the project
     warnings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """What ``cjm import qdpx`` says: warnings, the codebook written, what was not coded or
+        not imported (each with its fix), then the count of what came in."""
+        said = [f"warning: {warning}" for warning in self.warnings]
+        said += self.codebook.lines() if self.codebook else []
+        for coder, columns in self.not_coded.items():
+            said.append(
+                f"{coder} coded no {' or '.join(columns)} in this project: recorded as "
+                "'(not coded)' where they had no code of their own, so the machine's codes stand "
+                "there and agreement and learning leave them out"
+            )
+        if self.unmapped:
+            unmapped = ", ".join(f"{name} ({n})" for name, n in sorted(self.unmapped.items()))
+            said.append(
+                f"codes not in {self.study / 'codebook.yaml'}, not imported: {unmapped} — add "
+                "them to codebook.yaml (by id or label) and import again"
+            )
+        if self.kept_out:
+            said.append(
+                f"{self.kept_out} coded turn{'' if self.kept_out == 1 else 's'} not imported: "
+                "some of their codes are not in the study codebook — add those codes to "
+                "codebook.yaml (by id or label) and import again"
+            )
+        codes = ", ".join(f"{coder} {n}" for coder, n in self.codes.items()) or "none new"
+        said.append(
+            f"{self.study}: {len(self.transcripts)} sources ({len(self.written)} new transcripts, "
+            f"{len(self.personas)} new personas"
+            f"{', participants.csv' if self.participants_file else ''}); human codes: {codes}"
+        )
+        return said
 
 
 @dataclass(frozen=True)
@@ -61,51 +109,6 @@ class Selection:
     codes: tuple[tuple[str, str, str], ...]  # (coder, code guid, coded at)
 
 
-def normal_guid(value: str | None) -> str:
-    """GUIDs compare case-insensitively and with or without braces (ATLAS.ti writes ``{ABC…}``)."""
-    return (value or "").strip().strip("{}").lower()
-
-
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
-
-
-def _children(element: etree._Element, name: str) -> Iterator[etree._Element]:
-    return (c for c in element if isinstance(c.tag, str) and _local(c) == name)
-
-
-def _key(name: str) -> str:
-    return " ".join(re.sub(r"[_\-]+", " ", name).casefold().split())
-
-
-def map_codes(root: etree._Element, codebook: Codebook) -> dict[str, tuple[str, str] | str]:
-    """Code GUID → (dimension, code id), or → the code's name when the codebook has no match.
-
-    A code matches by id or label, ignoring case, ``_`` and ``-``; under a Stage / Touchpoint /
-    Emotion root (singular or plural) only that dimension is searched.
-    """
-    lookup = {
-        dim: {_key(k): c.id for c in codebook.dimension(dim) for k in (c.id, c.label)}
-        for dim in ROOTS
-    }
-    root_dims = {_key(name): dim for dim, name in ROOTS.items()} | {_key(d): d for d in ROOTS}
-    mapping: dict[str, tuple[str, str] | str] = {}
-
-    def walk(code: etree._Element, dims: list[str]) -> None:
-        name = code.get("name", "")
-        found = next(((d, lookup[d][_key(name)]) for d in dims if _key(name) in lookup[d]), None)
-        mapping[normal_guid(code.get("guid"))] = found or name
-        below = [root_dims[_key(name)]] if _key(name) in root_dims and not found else dims
-        for child in _children(code, "Code"):
-            walk(child, below)
-
-    for book in _children(root, "CodeBook"):
-        for codes in _children(book, "Codes"):
-            for code in _children(codes, "Code"):
-                walk(code, list(ROOTS))
-    return mapping
-
-
 def import_qdpx(path: Path | str, study_root: Path | str) -> ImportResult:
     """Create or update the study at ``study_root`` from the QDPX at ``path``.
 
@@ -114,21 +117,24 @@ def import_qdpx(path: Path | str, study_root: Path | str) -> ImportResult:
     reader; a source whose interview id the study already has is matched to that transcript.
     Codings become human codes, per coder, on the participant turn each selection overlaps most;
     codes missing from the study codebook are counted in ``unmapped``; machine codes
-    (``auto:…`` users) are skipped because ``cjm code`` recreates them.
+    (``auto:…`` users) are skipped because ``cjm code`` recreates them. A study without a
+    ``codebook.yaml`` gets one from the project's code tree (``result.codebook``); an existing
+    one is never written to.
     """
     path, study_root = Path(path), Path(study_root)
     study_root.mkdir(parents=True, exist_ok=True)
     archive, root = _open_project(path)
     result = ImportResult(study_root)
     with archive:
+        result.codebook = write_project_codebook(root, study_root, root.get("name") or "")
         study = load_study(study_root)
-        codes = map_codes(root, study.codebook)
         users = {normal_guid(u.get("guid")): u.get("name") or "" for u in root.iter("{*}User")}
+        sources = [(s, _selections(s, users)) for s in root.iter("{*}TextSource")]
+        known = _known(root, study, sources, result)
         persona_of, variable_names = _cases(root, study, result)
         existing = {t.interview_id: t for t in study.transcripts}
-        mine = _current_codes(study_root)
         rows: list[dict[str, str]] = []
-        for source in root.iter("{*}TextSource"):
+        for source, selections in sources:
             text = _source_text(archive, source, path, result)
             if text is None:
                 continue
@@ -138,13 +144,46 @@ def import_qdpx(path: Path | str, study_root: Path | str) -> ImportResult:
             )
             result.transcripts.append(interview_id)
             existing[interview_id] = transcript
-            rows += _codes_of(source, text, transcript, codes, users, result, mine)
+            rows += _codes_of(selections, text, transcript, known, result)
         skipped = sum(1 for _ in root.iter(*(f"{{*}}{tag}" for tag in _OTHER_SOURCES)))
         if skipped:
             result.warnings.append(f"{skipped} picture, PDF, audio or video sources skipped")
     _append(study_root, rows, result)
     _write_participants(study_root, result)
     return result
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What placing a project's codings needs: its codes matched onto the study codebook, the
+    dimensions each coder coded anywhere in it, and each coder's current codes in the study."""
+
+    codes: dict[str, tuple[str, str] | str]
+    coded: dict[str, set[str]]
+    mine: dict[tuple[str, str], dict[str, str]]
+
+
+def _known(
+    root: etree._Element,
+    study: Study,
+    sources: list[tuple[etree._Element, list[Selection]]],
+    result: ImportResult,
+) -> _Known:
+    codes = map_codes(root, study.codebook)
+    codings = [
+        (coder, code)
+        for _, selections in sources
+        for selection in selections
+        for coder, code, _ in selection.codes
+        if not coder.startswith("auto:")  # the machine's are skipped: it codes them again
+    ]
+    coded = coded_dimensions(codings, codes)
+    result.not_coded = {
+        coder: [COLUMNS[d] for d in DIMENSIONS if d not in dims]
+        for coder, dims in sorted(coded.items())
+        if 0 < len(dims) < len(DIMENSIONS)  # a coder of unknown codes alone imports nothing
+    }
+    return _Known(codes, coded, _current_codes(study.root))
 
 
 def _write_participants(study_root: Path, result: ImportResult) -> None:
@@ -198,7 +237,7 @@ def _open_project(path: Path) -> tuple[zipfile.ZipFile, etree._Element]:
         raise CJMInputError(
             f"project.qde is not well-formed XML: {exc}", path, exc.lineno or None
         ) from exc
-    if _local(root) != "Project":
+    if local_name(root) != "Project":
         archive.close()
         raise CJMInputError("project.qde has no <Project> root", path)
     return archive, root
@@ -207,10 +246,10 @@ def _open_project(path: Path) -> tuple[zipfile.ZipFile, etree._Element]:
 def _values(element: etree._Element, names: dict[str, str]) -> dict[str, str]:
     """Variable name → value of an element's VariableValues."""
     values = {}
-    for value in _children(element, "VariableValue"):
-        ref = next(_children(value, "VariableRef"), None)
+    for value in children(element, "VariableValue"):
+        ref = next(children(value, "VariableRef"), None)
         name = names.get(normal_guid(ref.get("targetGUID") if ref is not None else ""), "")
-        text = next((c.text for c in value if _local(c) != "VariableRef"), None)
+        text = next((c.text for c in value if local_name(c) != "VariableRef"), None)
         if name and text is not None:
             values[name] = text.strip()
     return values
@@ -226,7 +265,7 @@ def _cases(
         persona_id = _safe_id(case.get("name") or "", "")
         if not persona_id:
             continue
-        refs = [normal_guid(r.get("targetGUID")) for r in _children(case, "SourceRef")]
+        refs = [normal_guid(r.get("targetGUID")) for r in children(case, "SourceRef")]
         persona_of.update(dict.fromkeys(refs, persona_id))
         if persona_id in study.personas:
             continue
@@ -234,7 +273,7 @@ def _cases(
         if target.exists():
             continue
         meta = _persona_meta(persona_id, case.get("name") or "", _values(case, names))
-        body = next((d.text or "" for d in _children(case, "Description")), "")
+        body = next((d.text or "" for d in children(case, "Description")), "")
         write_text(target, _front_matter(meta) + body.strip() + "\n")
         result.personas.append(target)
     return persona_of, names
@@ -278,7 +317,7 @@ def _source_text(
     archive: zipfile.ZipFile, source: etree._Element, path: Path, result: ImportResult
 ) -> str | None:
     """The source's plain text: its ``internal://`` file (``sources/`` in any case) or content."""
-    inline = next(_children(source, "PlainTextContent"), None)
+    inline = next(children(source, "PlainTextContent"), None)
     if inline is not None and inline.text:
         return inline.text
     target = source.get("plainTextPath") or ""
@@ -355,15 +394,15 @@ def lf_text(text: str) -> str:
 def _selections(source: etree._Element, users: dict[str, str]) -> list[Selection]:
     fallback = users.get(normal_guid(source.get("creatingUser")), "")
     selections = []
-    for element in _children(source, "PlainTextSelection"):
+    for element in children(source, "PlainTextSelection"):
         try:
             start, end = int(element.get("startPosition")), int(element.get("endPosition"))
         except (TypeError, ValueError):
             continue
         owner = users.get(normal_guid(element.get("creatingUser")), "") or fallback
         codes = []
-        for coding in _children(element, "Coding"):
-            ref = next(_children(coding, "CodeRef"), None)
+        for coding in children(element, "Coding"):
+            ref = next(children(coding, "CodeRef"), None)
             if ref is None:
                 continue
             coder = users.get(normal_guid(coding.get("creatingUser")), "") or owner or "imported"
@@ -428,15 +467,13 @@ def turn_spans(text: str, transcript: Transcript) -> list[tuple[int, int]]:
 
 
 def _codes_of(
-    source: etree._Element,
+    selections: list[Selection],
     text: str,
     transcript: Transcript,
-    codes: dict[str, tuple[str, str] | str],
-    users: dict[str, str],
+    known: _Known,
     result: ImportResult,
-    mine: dict[tuple[str, str], dict[str, str]],
 ) -> list[dict[str, str]]:
-    selections, counting = offsets_to_lf(text, _selections(source, users))
+    selections, counting = offsets_to_lf(text, selections)
     if counting == "crlf":
         result.warnings.append(
             f"{transcript.interview_id}: offsets counted CRLF line ends as two characters"
@@ -459,7 +496,7 @@ def _codes_of(
             outside += 1
             continue
         for coder, code_guid_, stamp in selection.codes:
-            mapped = codes.get(code_guid_, "")
+            mapped = known.codes.get(code_guid_, "")
             if coder.startswith("auto:"):
                 machine += 1
                 continue
@@ -481,7 +518,7 @@ def _codes_of(
         result.warnings.append(
             f"{transcript.interview_id}: {machine} machine codings skipped (`cjm code` makes them)"
         )
-    rows = [_row(transcript, coder, entry, mine) for (coder, _), entry in sorted(best.items())]
+    rows = [_row(transcript, coder, entry, known) for (coder, _), entry in sorted(best.items())]
     kept_out = sum(row is None for row in rows)
     result.kept_out += kept_out
     return [row for row in rows if row is not None]
@@ -500,20 +537,19 @@ _CODED = ("stage", "touchpoints", "emotion")
 
 
 def _row(
-    transcript: Transcript,
-    coder: str,
-    entry: dict[str, object],
-    mine: dict[tuple[str, str], dict[str, str]],
+    transcript: Transcript, coder: str, entry: dict[str, object], known: _Known
 ) -> dict[str, str] | None:
     """A coder's imported code of one turn, or None when some of it cannot be placed.
 
-    A human code sets all three dimensions, so a dimension the project leaves uncoded on the
-    turn keeps the coder's own current code (a coder who added a touchpoint in NVivo did not
-    remove their stage). A turn with codes the codebook lacks and no such code to keep is not
-    imported (listed), rather than recorded as "no stage" over the machine's."""
+    A dimension the coder coded nowhere in the project is ``NOT_CODED`` (coded for touchpoints
+    only, they said nothing of stages); one they coded elsewhere but not on this turn is empty,
+    "none". Either way the coder's own current code of the turn stands (a coder who added a
+    touchpoint in NVivo did not remove their stage). A turn with codes the codebook lacks and no
+    such code to keep is not imported (listed), rather than recorded as "no stage"."""
     turn = entry["turn"]
     segment_id = transcript.segment_id(turn)
-    current = mine.get((coder, segment_id))
+    current = known.mine.get((coder, segment_id))
+    coded = {COLUMNS[d] for d in known.coded.get(coder, set())}
 
     def single(dimension: str) -> str:
         found = entry.get(dimension) or []
@@ -524,6 +560,8 @@ def _row(
     for column in _CODED:
         if not codes[column] and current:
             codes[column] = current[column]
+        elif not codes[column] and column not in coded:
+            codes[column] = NOT_CODED
     if entry.get("unmapped") and current is None:
         return None
     return {

@@ -136,7 +136,9 @@ def code_study(
         progress(f"coded {coded} interviews, {len(study.transcripts) - coded} from the cache")
     valences = study.codebook.valences
     merged, orphans = apply_human_codes(machine, human, valences)
-    reviewed = merged[(merged["role"] == PARTICIPANT) & merged["coder"].map(is_human)]
+    # learning from a dimension no researcher coded would take the machine's code for theirs
+    taught, _ = apply_human_codes(machine, human, valences, machine_fills=False)
+    reviewed = taught[(taught["role"] == PARTICIPANT) & taught["coder"].map(is_human)]
     learned = code_with_review(study.transcripts, machine_coder, reviewed)
     if learned is not None:
         if progress is not None:

@@ -1,0 +1,118 @@
+"""A project imported into a study without a codebook brings its codes as ``codebook.yaml``: a
+cjm export's exactly (ids, labels, dimensions), another tool's as far as its tree says, and an
+existing codebook is never touched."""
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from cjm_research.cli import main
+from cjm_research.codebook import DIMENSIONS, load_codebook
+from cjm_research.resources import example_study_dir
+from test_exchange_qdpx import write_foreign
+
+
+def codes_of(path: Path) -> dict[str, list[tuple[str, str]]]:
+    book = load_codebook(path)
+    return {d: [(c.id, c.label) for c in book.dimension(d)] for d in DIMENSIONS}
+
+
+def export_then_import(study: Path, tmp_path: Path, capsys) -> tuple[Path, str]:
+    """``study`` exported to .qdpx and imported into a new, empty folder, through the CLI: the
+    new study and what the import said."""
+    project = tmp_path / "project.qdpx"
+    assert main(["export", "qdpx", str(project), "--study", str(study), "--coder", "rules"]) == 0
+    capsys.readouterr()
+    fresh = tmp_path / "fresh"
+    assert main(["import", "qdpx", str(project), "--study", str(fresh)]) == 0
+    return fresh, capsys.readouterr().err
+
+
+def test_the_example_study_round_trips_into_a_new_study_that_codes(tmp_path, capsys):
+    example = tmp_path / "example"
+    shutil.copytree(example_study_dir(), example)
+    fresh, said = export_then_import(example, tmp_path, capsys)
+    written = fresh / "codebook.yaml"
+    assert f"wrote {written} from the project's codes (8 stages, 15 touchpoints, 11 emotions)" in (
+        said
+    )
+    assert codes_of(written) == codes_of(Path(load_codebook(None).path))
+    # what a .qdpx cannot carry comes from the default codebook for the same ids
+    default, book = load_codebook(None), load_codebook(written)
+    assert book.stages == default.stages and book.emotions == default.emotions
+    assert book.off_journey == default.off_journey
+    assert main(["validate", "--study", str(fresh)]) == 0
+    table = tmp_path / "coded.csv"
+    assert main(["code", "--study", str(fresh), "--coder", "rules", "--out", str(table)]) == 0
+    coded = pd.read_csv(table, dtype=str, keep_default_na=False)
+    answers = coded[coded["role"] == "participant"]
+    assert len(answers) == 224
+    assert set(answers["stage"]) - {""} <= set(book.stage_ids)
+
+
+def test_a_studys_own_codebook_round_trips_with_its_ids(tmp_path, capsys):
+    """Ids a label does not spell, a code the default lacks: ids, labels, descriptions and
+    colours come back; keywords and valences are not carried, and the import says so."""
+    study = tmp_path / "own"
+    shutil.copytree(example_study_dir(), study)
+    book = yaml.safe_load(Path(load_codebook(None).path).read_text(encoding="utf-8"))
+    book["stages"][1].update(id="compare", label="Shopping around", color="#123456")
+    book["emotions"].append(
+        {"id": "delight", "label": "Delight", "valence": 0.9, "keywords": ["wow"],
+         "description": "Pleasure beyond what they expected."}
+    )  # fmt: skip
+    (study / "codebook.yaml").write_text(yaml.safe_dump(book), encoding="utf-8")
+    fresh, said = export_then_import(study, tmp_path, capsys)
+    assert codes_of(fresh / "codebook.yaml") == codes_of(study / "codebook.yaml")
+    back = load_codebook(fresh / "codebook.yaml")
+    compare = back.stages[1]
+    assert (compare.id, compare.color, compare.description) == (
+        "compare", "#123456", load_codebook(None).stages[1].description,
+    )  # fmt: skip
+    delight = back.emotions[-1]
+    assert delight.description == "Pleasure beyond what they expected."
+    assert delight.valence == 0.0 and delight.keywords == ()
+    assert "1 emotion written with valence 0, neutral ('Delight') — set each one's valence" in said
+    assert "2 codes without keywords or examples ('Shopping around', 'Delight')" in said
+    assert compare.keywords == ()  # no default code has its id
+    assert main(["validate", "--study", str(fresh)]) == 0
+
+
+def test_another_tools_project_gives_what_its_tree_says_and_lists_the_rest(tmp_path, capsys):
+    """ATLAS.ti-style: a Stages folder, loose codes. The folder's codes are the stages; loose
+    codes join the default dimension they name; the one that fits none is listed with a fix."""
+    project = write_foreign(tmp_path / "other.qdpx", "lf")
+    study = tmp_path / "study"
+    assert main(["import", "qdpx", str(project), "--study", str(study)]) == 0
+    said = capsys.readouterr().err
+    book = load_codebook(study / "codebook.yaml")
+    assert [(c.id, c.label) for c in book.stages] == [
+        ("purchase", "PURCHASE"), ("onboarding", "onboarding"),
+    ]  # fmt: skip
+    assert book.touchpoints == load_codebook(None).touchpoints
+    assert "touchpoints and emotions from the default codebook" in said
+    assert (
+        "codebook.yaml: 1 code of the project fit no dimension, left out: 'Price sensitivity' — "
+        "put them under a Stage, Touchpoint or Emotion folder in the other tool, or add them to "
+        "codebook.yaml under stages:, touchpoints: or emotions:" in said
+    )
+    assert "codes not in" in said and "Price sensitivity (1)" in said
+    assert main(["code", "--study", str(study), "--coder", "rules"]) == 0
+
+
+def test_an_existing_codebook_is_never_overwritten(tmp_path, capsys):
+    study = tmp_path / "study"
+    study.mkdir()
+    mine = Path(load_codebook(None).path).read_bytes() + b"\n# my notes\n"
+    (study / "codebook.yaml").write_bytes(mine)
+    project = write_foreign(tmp_path / "other.qdpx", "lf")
+    assert main(["import", "qdpx", str(project), "--study", str(study)]) == 0
+    said = capsys.readouterr().err
+    assert (study / "codebook.yaml").read_bytes() == mine
+    assert "wrote" not in said
+    assert (
+        f"codes not in {study / 'codebook.yaml'}, not imported: Price sensitivity (1) — add them "
+        "to codebook.yaml (by id or label) and import again" in said
+    )
