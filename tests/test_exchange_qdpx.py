@@ -16,7 +16,8 @@ from cjm_research.coding.human import append_human_codes, latest_human_codes, re
 from cjm_research.coding.rules import RulesCoder
 from cjm_research.exceptions import CJMInputError
 from cjm_research.exchange.qdpx_export import CODEBOOK_NS, export_qdpx, qdc_bytes
-from cjm_research.exchange.qdpx_import import Selection, import_qdpx, offsets_to_lf
+from cjm_research.exchange.qdpx_import import import_qdpx
+from cjm_research.exchange.qdpx_positions import Selection, offsets_to_lf
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.study import load_study

@@ -10,7 +10,7 @@ import yaml
 
 from cjm_research.cli import main
 from cjm_research.codebook import DIMENSIONS, load_codebook
-from cjm_research.resources import example_study_dir
+from cjm_research.resources import default_codebook_path, example_study_dir
 from test_exchange_qdpx import write_foreign
 
 
@@ -116,3 +116,21 @@ def test_an_existing_codebook_is_never_overwritten(tmp_path, capsys):
         f"codes not in {study / 'codebook.yaml'}, not imported: Price sensitivity (1) — add them "
         "to codebook.yaml (by id or label) and import again" in said
     )
+
+
+def test_a_study_already_coding_with_the_default_codebook_keeps_it(tmp_path, capsys):
+    """A project's two stage codes must not narrow the journey of a study that has transcripts
+    and codes with the default codebook: no codebook is written, the missing codes are listed."""
+    study = tmp_path / "study"
+    shutil.copytree(example_study_dir(), study)
+    (study / "codebook.yaml").unlink(missing_ok=True)
+    project = write_foreign(tmp_path / "other.qdpx", "lf")
+    assert main(["import", "qdpx", str(project), "--study", str(study)]) == 0
+    said = capsys.readouterr().err
+    assert not (study / "codebook.yaml").exists() and "wrote" not in said
+    assert (
+        "codes not in the default codebook, not imported: Price sensitivity (1) — copy the "
+        f"default codebook ({default_codebook_path()}) to {study / 'codebook.yaml'}, add them"
+        in said
+    )
+    assert len(load_codebook(None).stages) == 8

@@ -9,7 +9,6 @@ one from the project's codes first (``qdpx_codebook``).
 
 from __future__ import annotations
 
-import bisect
 import re
 import unicodedata
 import zipfile
@@ -34,6 +33,12 @@ from cjm_research.exchange.qdpx_codebook import (
     map_codes,
     write_project_codebook,
 )
+from cjm_research.exchange.qdpx_positions import (
+    Selection,
+    lf_text,
+    offsets_to_lf,
+    turn_spans,
+)
 from cjm_research.exchange.qdpx_xml import (
     COLUMNS,
     PERSONA_LISTS,
@@ -43,9 +48,11 @@ from cjm_research.exchange.qdpx_xml import (
     local_name,
     normal_guid,
 )
-from cjm_research.ingest import MAX_TRANSCRIPT_BYTES, is_safe_id, read_transcript
+from cjm_research.ingest import MAX_TRANSCRIPT_BYTES, is_safe_id, read_transcript, readers
+from cjm_research.ingest.files import transcript_files
 from cjm_research.iorw import write_text
 from cjm_research.model import NOT_CODED, PARTICIPANT, Transcript
+from cjm_research.resources import default_codebook_path
 from cjm_research.study import Study, load_study
 
 IMPORT_FOLDER = "imported"  # where imported sources go in the study
@@ -81,9 +88,14 @@ class ImportResult:
             )
         if self.unmapped:
             unmapped = ", ".join(f"{name} ({n})" for name, n in sorted(self.unmapped.items()))
+            own = self.study / "codebook.yaml"
             said.append(
-                f"codes not in {self.study / 'codebook.yaml'}, not imported: {unmapped} — add "
-                "them to codebook.yaml (by id or label) and import again"
+                f"codes not in {own}, not imported: {unmapped} — add them to codebook.yaml (by "
+                "id or label) and import again"
+                if own.is_file()
+                else f"codes not in the default codebook, not imported: {unmapped} — copy the "
+                f"default codebook ({default_codebook_path()}) to {own}, add them (by id or "
+                "label) and import again"
             )
         if self.kept_out:
             said.append(
@@ -100,15 +112,6 @@ class ImportResult:
         return said
 
 
-@dataclass(frozen=True)
-class Selection:
-    """A coded text selection read from a project: offsets and its (coder, code GUID, time)s."""
-
-    start: int
-    end: int
-    codes: tuple[tuple[str, str, str], ...]  # (coder, code guid, coded at)
-
-
 def import_qdpx(path: Path | str, study_root: Path | str) -> ImportResult:
     """Create or update the study at ``study_root`` from the QDPX at ``path``.
 
@@ -117,16 +120,19 @@ def import_qdpx(path: Path | str, study_root: Path | str) -> ImportResult:
     reader; a source whose interview id the study already has is matched to that transcript.
     Codings become human codes, per coder, on the participant turn each selection overlaps most;
     codes missing from the study codebook are counted in ``unmapped``; machine codes
-    (``auto:…`` users) are skipped because ``cjm code`` recreates them. A study without a
-    ``codebook.yaml`` gets one from the project's code tree (``result.codebook``); an existing
-    one is never written to.
+    (``auto:…`` users) are skipped because ``cjm code`` recreates them. A new study (no
+    transcripts yet, no ``codebook.yaml``) gets a codebook from the project's code tree
+    (``result.codebook``); a study that already codes with the default codebook keeps it (a
+    project's two stage codes would narrow its journey), and an existing file is never written.
     """
     path, study_root = Path(path), Path(study_root)
     study_root.mkdir(parents=True, exist_ok=True)
     archive, root = _open_project(path)
     result = ImportResult(study_root)
+    new_study = not transcript_files(study_root, set(readers()))[0]
     with archive:
-        result.codebook = write_project_codebook(root, study_root, root.get("name") or "")
+        if new_study:
+            result.codebook = write_project_codebook(root, study_root, root.get("name") or "")
         study = load_study(study_root)
         users = {normal_guid(u.get("guid")): u.get("name") or "" for u in root.iter("{*}User")}
         sources = [(s, _selections(s, users)) for s in root.iter("{*}TextSource")]
@@ -386,11 +392,6 @@ def _write_source(
 _VOICE = re.compile(r"^\s*(?P<label>.+?):\s+(?P<id>\S+)(?:\s+\((?P<pseudonym>.*)\))?\s*$")
 
 
-def lf_text(text: str) -> str:
-    """``text`` with CRLF and lone CR line ends turned into ``\\n``."""
-    return re.sub(r"\r\n?", "\n", text)
-
-
 def _selections(source: etree._Element, users: dict[str, str]) -> list[Selection]:
     fallback = users.get(normal_guid(source.get("creatingUser")), "")
     selections = []
@@ -411,59 +412,6 @@ def _selections(source: etree._Element, users: dict[str, str]) -> list[Selection
         if codes:
             selections.append(Selection(min(start, end), max(start, end), tuple(codes)))
     return selections
-
-
-def offsets_to_lf(text: str, selections: list[Selection]) -> tuple[list[Selection], str]:
-    """Selections in code points of the ``\\n`` text, and which counting the source used.
-
-    A tool with CRLF source text may count each line end as one code point or two. Both readings
-    are tried; the one whose selections start and end on word boundaries more often wins.
-    """
-    if "\r\n" not in text:
-        return selections, "lf"
-    lf = lf_text(text)
-    pairs = [m.start() for m in re.finditer("\r\n", text)]
-
-    def from_crlf(position: int) -> int:
-        return position - bisect.bisect_left(pairs, position)
-
-    as_crlf = [Selection(from_crlf(s.start), from_crlf(s.end), s.codes) for s in selections]
-    if _boundary_score(lf, as_crlf) > _boundary_score(lf, selections):
-        return as_crlf, "crlf"
-    return selections, "lf"
-
-
-def _boundary_score(text: str, selections: list[Selection]) -> int:
-    def cut(i: int) -> bool:
-        if i < 0 or i > len(text):
-            return False
-        return i in (0, len(text)) or not (text[i - 1].isalnum() and text[i].isalnum())
-
-    return sum(int(cut(s.start)) + int(cut(s.end)) - 2 * int(s.end > len(text)) for s in selections)
-
-
-def turn_spans(text: str, transcript: Transcript) -> list[tuple[int, int]]:
-    """Where each turn's words are in ``text`` (``\\n`` text), as (start, end); (-1, -1) if absent.
-
-    Turns are found in order, comparing text with all whitespace removed, so a reader's joining
-    of wrapped lines or a tool's different line layout does not matter.
-    """
-    chars, positions = [], []
-    for i, ch in enumerate(text):
-        if not ch.isspace():
-            chars.append(ch)
-            positions.append(i)
-    skeleton = "".join(chars)
-    spans, cursor = [], 0
-    for turn in transcript.turns:
-        needle = "".join(turn.text.split())
-        found = skeleton.find(needle, cursor) if needle else -1
-        if found < 0:
-            spans.append((-1, -1))
-            continue
-        cursor = found + len(needle)
-        spans.append((positions[found], positions[cursor - 1] + 1))
-    return spans
 
 
 def _codes_of(
