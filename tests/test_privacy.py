@@ -457,3 +457,12 @@ def test_people_a_participant_mentions_are_warned_about_until_listed_then_hidden
     assert unlisted_names(study) == []
     key = study_key(study)
     assert key.redact_text("Tom and Aoife told Imre.") == "[name] and [name] told [name]."
+
+
+def test_an_answers_question_is_redacted_as_the_turns_text_is(study):
+    segments = table(
+        [["dana:2", "dana", "P07", "Dana", "participant", "Twelve days, Maya.", "dana.txt"]]
+    ).assign(question="How long did it take, Dana? Luis Ortega says ten.")
+    out = redact_segments(segments, study_key(study, segments))
+    assert out.loc[0, "question"] == f"How long did it take, P01? {NAME} says ten."
+    assert out.loc[0, "text"] == "Twelve days, Interviewer."
