@@ -514,3 +514,12 @@ def test_a_snapshot_left_by_a_no_redact_run_names_interviews_by_their_labels(stu
     assert redact_snapshot(raw, key) == {"interviews": ["Interview 02", "Interview 03"]}
     labelled = {"interviews": ["Interview 02"], "transcript_words": {"Interview 02": "a1"}}
     assert redact_snapshot(labelled, key) == labelled
+
+
+def test_an_answers_question_is_redacted_as_the_turns_text_is(study):
+    segments = table(
+        [["dana:2", "dana", "P07", "Dana", "participant", "Twelve days, Maya.", "dana.txt"]]
+    ).assign(question="How long did it take, Dana? Luis Ortega says ten.")
+    out = redact_segments(segments, study_key(study, segments))
+    assert out.loc[0, "question"] == f"How long did it take, P01? {NAME} says ten."
+    assert out.loc[0, "text"] == "Twelve days, Interviewer."

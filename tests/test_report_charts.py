@@ -256,7 +256,8 @@ def test_save_figure_failure_keeps_the_previous_file(journey, tmp_path, monkeypa
 def test_participant_dollars_are_not_mathtext(codebook):
     segments = make_segments()
     segments.loc[segments["segment_id"] == "p01-interview:10", "text"] = (
-        "It cost me $5 and then $10 more on hold, what a waste of an evening."
+        # understood without its question ("It cost me…" would give way to a turn that is)
+        "The call cost me $5 and then $10 more on hold, what a waste of an evening."
     )
     journey = build_journey(segments, codebook, "busy-parent")
     fig = charts.journey_map(journey, codebook)
@@ -336,3 +337,20 @@ def test_a_lane_leaves_out_its_last_phrase_before_cutting_phrases_to_stubs():
     # one phrase longer than the lane is still cut, and says so
     [cut] = _share_lines(["a very long phrase " * 6], 0.9, 8.5, budget=2)
     assert len(cut) == 2 and cut[-1].endswith("…")
+
+
+def test_the_pain_lane_quotes_a_turn_understood_without_its_question_first():
+    from cjm_research.report.charts.journey_map import _lane_quote
+
+    replies = "A bit, yeah. Because of the stairs."  # the most negative: needs its question
+    alone = "The driver left the boxes on the drive in the rain."
+    journey = make_journey()
+    journey.segments = pd.DataFrame(
+        {"segment_id": ["a:1", "b:1"], "text": [replies, alone], "valence": [-0.8, -0.4]}
+    )
+    texts = dict(zip(journey.segments["segment_id"], journey.segments["text"], strict=True))
+    row = pd.Series({"evidence": ("a:1", "b:1"), "example": "a:1"})
+    assert " ".join(_lane_quote(row, journey, texts, 1.6, 4)) == f"“{alone}”"
+    # Nothing else to show: the reply it is, as before.
+    only = pd.Series({"evidence": ("a:1",), "example": "a:1"})
+    assert " ".join(_lane_quote(only, journey, texts, 1.6, 4)) == f"“{replies}”"

@@ -536,3 +536,83 @@ def test_the_profile_tells_the_personas_story(ctx, tmp_path):
     document = Document(report.write_docx(ctx, figures, tmp_path / "a.docx"))
     said = "\n".join(p.text for p in document.paragraphs)
     assert "Alex is somewhere between their mid-thirties" in said
+
+
+def test_the_coding_overview_shows_a_turns_question_redacted_as_the_turns_are():
+    from cjm_research.coding import code_transcripts, get_coder
+    from cjm_research.resources import example_study_dir
+    from cjm_research.study import load_study
+
+    study = load_study(example_study_dir())
+    dana = [t for t in study.transcripts if t.interview_id == "p01-dana"]
+    segments = code_transcripts(dana, get_coder("rules", study.codebook))
+    every = len(segments)
+    shown = coding_overview(study, segments, redact=True, review=every).review_first
+    asked = [q for q in shown["question"] if q]
+    # "Thanks for making time today, Dana. To start, …" before "Sure, um, so I moved …"
+    assert any("Participant 01" in q for q in asked) and len(asked) >= 10
+    assert not [q for q in asked if "Dana" in q or "Maya" in q]
+    plain = coding_overview(study, segments, redact=False, review=every).review_first
+    assert any("Dana" in q for q in plain["question"])
+
+
+def test_a_question_is_printed_before_its_quote_alike_in_both_formats(ctx, tmp_path):
+    # The insights come before the stage sections in both formats.
+    quotes = [q for insight in ctx.insights for q in insight.evidence]
+    quotes += [q for stage in ctx.journey.stages for q in ctx.journey.quotes.get(stage, [])]
+    asked = [q for q in quotes if q.shown_question]
+    assert 0 < len(asked) < len(quotes)  # some answers stand alone
+    path = report.write_docx(ctx, report.make_figures(ctx, tmp_path), tmp_path / "r.docx")
+    paragraphs = [(p.text, p.style.name) for p in Document(str(path)).paragraphs]
+    word = [
+        (text, style, paragraphs[i + 1][0])
+        for i, (text, style) in enumerate(paragraphs)
+        if text.startswith("Asked: ")
+    ]
+    # each just before its quote, in the report's order, in the muted style
+    assert [(t, after) for t, _, after in word] == [
+        (f"Asked: {q.shown_question}", f"“{q.text}”") for q in asked
+    ]
+    assert {style for _, style, _ in word} == {"Question"}
+    html = report.insights_html(ctx) + "".join(
+        report.stage_html(ctx, s) for s in ctx.journey.stages
+    )
+    blocks = [
+        f'<p class="cjm-question">{esc(f"Asked: {q.shown_question}")}</p>'
+        f'<blockquote class="cjm-quote">“{esc(q.text)}”</blockquote>'
+        for q in asked
+    ]
+    at = [html.index(block) for block in blocks]
+    assert at == sorted(at) and html.count('class="cjm-question"') == len(asked)
+
+
+def test_a_name_said_in_a_question_is_redacted_as_in_the_quotes(tmp_path):
+    """The interviewer names the participant and another one in the question a short answer
+    needs: the question is printed, and neither name, in either format."""
+    study = tmp_path / "study"
+    shutil.copytree(example_study_dir(), study)
+    with open(study / "first-home" / "p01-dana.txt", "a", encoding="utf-8") as f:
+        f.write(
+            "\nMaya: Luis Ortega said his refund took twelve days. How long did yours take, "
+            "Dana?\nDana: About two weeks. Far too long.\n"
+        )
+    [dana] = [t for t in load_study(study).transcripts if t.interview_id == "p01-dana"]
+    cited = f"p01-dana:{dana.turns[-1].index}"
+    (study / "insights.yaml").write_text(
+        f"insights:\n  - title: Refunds\n    persona: first-home\n    segments: ['{cited}']\n",
+        encoding="utf-8",
+    )
+    table = write_segments(code_study(load_study(study), "rules").segments, tmp_path / "s.parquet")
+    ctx = report.load_context(study, "first-home", table)
+    [quote] = ctx.insights[0].evidence
+    assert quote.shown_question == (
+        "[name] said his refund took twelve days. How long did yours take, Participant 01?"
+    )
+    path = report.write_docx(ctx, report.make_figures(ctx, tmp_path), tmp_path / "r.docx")
+    word = "\n".join(p.text for p in Document(str(path)).paragraphs)
+    html = report.insights_html(ctx)
+    for said in (word, html):
+        assert "How long did yours take, Participant 01?" in said
+        assert not [n for n in ("Luis", "Ortega", "Dana", "Maya") if n in said]
+    plain = report.load_context(study, "first-home", table, redact=False)
+    assert "Luis Ortega" in plain.insights[0].evidence[0].shown_question

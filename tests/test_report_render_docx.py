@@ -354,3 +354,32 @@ def test_reference_docx_is_what_the_script_generates(tmp_path):
     assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
     assert round(section.left_margin.cm, 1) == 2.0
     assert reference.paragraphs == [] or all(not p.text for p in reference.paragraphs)
+
+
+def test_a_quotes_question_is_muted_and_an_older_reference_still_writes_it(tmp_path, figures):
+    from dataclasses import replace
+
+    journey = make_journey()
+    stage = next(s for s, quotes in journey.quotes.items() if quotes)
+    asked = replace(
+        journey.quotes[stage][0],
+        text="Twelve days. Far too long.",
+        question="How long did it take?",
+    )
+    journey.quotes[stage] = [asked, *journey.quotes[stage][1:]]
+
+    def question_style(document):
+        texts = [(p.text, p.style.name) for p in document.paragraphs]
+        [i] = [i for i, (text, _) in enumerate(texts) if text == "Asked: How long did it take?"]
+        assert texts[i + 1][0] == "“Twelve days. Far too long.”"  # just before its quote
+        return texts[i][1]
+
+    path = _write(tmp_path, figures, journey)
+    assert question_style(docx.Document(str(path))) == "Question"
+    # A study's reference.docx made before the Question style: the provenance's look, no error.
+    older = docx.Document(str(templates_dir() / "reference.docx"))
+    style = older.styles["Question"].element
+    style.getparent().remove(style)
+    older.save(str(tmp_path / "older.docx"))
+    path = _write(tmp_path, figures, journey, reference=tmp_path / "older.docx")
+    assert question_style(docx.Document(str(path))) == "Provenance"

@@ -84,6 +84,14 @@ def test_segments_with_keeps_turns_carrying_every_code():
     assert segments_with(with_text(segments()), "billing", "joy").empty
 
 
+def test_segments_with_shows_the_question_an_answer_needs():
+    rows = with_text(segments()).assign(turn=[2, 4, 2, 1, 2, 4])
+    rows.loc[3, "text"] = "How did paying go?"  # i2's interviewer turn, before P2's answer
+    rows.loc[2, "text"] = "Not great. The chat kept dropping and I had to start again."
+    shown = segments_with(rows, "billing")
+    assert shown["question"].tolist() == ["", "How did paying go?"]
+
+
 def test_compare_two_personas_gives_shares_and_the_difference():
     table = compare_two_personas(segments(), load_codebook(), "a", "b")
     assert table.loc["Purchase", "a"] == 2 / 3 and table.loc["Purchase", "b"] == 1 / 2

@@ -5,7 +5,8 @@ on every run, so the committed file only changes when this script does.
 
 An organisation rebrands the reports by editing the styles of the generated file in Word (or by
 changing the constants below and re-running); the writer uses no direct formatting, only the
-styles listed in ``cjm_research.report.render.docx.REQUIRED_STYLES``.
+styles listed in ``cjm_research.report.render.docx.REQUIRED_STYLES`` (and ``OPTIONAL_STYLES``,
+which a reference may lack).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import BaseStyle
 
 from cjm_research.report.render.docx.base import (
+    OPTIONAL_STYLES,
     REQUIRED_STYLES,
     add_field,
     save_docx,
@@ -50,7 +52,8 @@ def main(argv: list[str]) -> int:
     _table_style(doc)
     _page(doc)
     set_core_properties(doc, title="cjm-research reference document", subject="Report styles")
-    missing = [name for name in REQUIRED_STYLES if name not in {s.name for s in doc.styles}]
+    wanted = [*REQUIRED_STYLES, *OPTIONAL_STYLES]
+    missing = [name for name in wanted if name not in {s.name for s in doc.styles}]
     if missing:
         raise SystemExit(f"reference.docx would lack styles: {', '.join(missing)}")
     save_docx(doc, out)
@@ -201,6 +204,16 @@ def _paragraph_styles(doc: DocxDocument) -> None:
     quote.paragraph_format.left_indent = Cm(0.6)
     quote.paragraph_format.right_indent = Cm(0.6)
     _border(quote, "left", ACCENT, 18, space=8)
+
+    # The interviewer's question a quote answers: muted, above the quote and on its bar (the
+    # quote's indents, so that Word and LibreOffice draw one bar for both), apart from the
+    # quote before it.
+    question = _add(doc, "Question", "Normal")
+    _font(question, size=8.5, color=MUTED)
+    _spacing(question, 12, 0, 1.0, keep=True)
+    question.paragraph_format.left_indent = Cm(0.6)
+    question.paragraph_format.right_indent = Cm(0.6)
+    _border(question, "left", ACCENT, 18, space=8)
 
     provenance = _add(doc, "Provenance", "Normal")
     _font(provenance, size=8.5, color=MUTED)

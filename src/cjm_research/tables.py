@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cjm_research.analysis import participant_segments, touchpoint_by_stage
+from cjm_research.analysis import participant_segments, questions_shown, touchpoint_by_stage
 from cjm_research.coding.human import is_human
 from cjm_research.model import Codebook
 from cjm_research.segments import split_codes
@@ -147,8 +147,9 @@ def stage_by_touchpoint(segments: pd.DataFrame, codebook: Codebook) -> pd.DataFr
 
 def segments_with(segments: pd.DataFrame, *codes: str) -> pd.DataFrame:
     """Participant segments carrying every one of ``codes`` (ids of any dimension: a stage, a
-    touchpoint, an emotion), as quotes with their provenance."""
-    rows = participant_segments(segments)
+    touchpoint, an emotion), as quotes with their provenance and, where the answer needs it,
+    the interviewer's question (``question``)."""
+    rows = participant_segments(segments.assign(question=questions_shown(segments)))
     keep = np.ones(len(rows), dtype=bool)
     for code in codes:
         keep &= (
@@ -157,7 +158,7 @@ def segments_with(segments: pd.DataFrame, *codes: str) -> pd.DataFrame:
             | rows["touchpoints"].map(lambda value, c=code: c in split_codes(value)).to_numpy()
         )
     columns = ["persona_id", "participant_id", "segment_id", "stage", "touchpoints", "emotion"]
-    return rows.loc[keep, [*columns, "text"]].reset_index(drop=True)
+    return rows.loc[keep, [*columns, "question", "text"]].reset_index(drop=True)
 
 
 def compare_two_personas(

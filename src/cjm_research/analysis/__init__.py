@@ -46,7 +46,18 @@ from cjm_research.analysis.journey import (
     touchpoint_by_stage,
     where,
 )
-from cjm_research.analysis.quotes import SURE_EMOTION, SURE_STAGE, Quote, pick_quotes, quote_of
+from cjm_research.analysis.quotes import (
+    SURE_EMOTION,
+    SURE_STAGE,
+    Quote,
+    asked_before,
+    needs_question,
+    pick_quotes,
+    question_to_show,
+    questions_shown,
+    quote_of,
+    shorten,
+)
 
 __all__ = [
     "FEW_PARTICIPANTS",
@@ -62,6 +73,7 @@ __all__ = [
     "Journey",
     "Quote",
     "actions_in",
+    "asked_before",
     "build_journey",
     "code_frequencies",
     "coder_method",
@@ -75,14 +87,18 @@ __all__ = [
     "moment_signs",
     "moment_text",
     "moments",
+    "needs_question",
     "neutral_band",
     "participant_segments",
     "people_interval",
     "pick_quotes",
     "plural",
     "priorities",
+    "question_to_show",
+    "questions_shown",
     "quote_of",
     "share_text",
+    "shorten",
     "signed",
     "stage_actions",
     "stage_coverage",

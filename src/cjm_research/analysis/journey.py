@@ -13,7 +13,7 @@ import pandas as pd
 
 from cjm_research.analysis.actions import stage_actions, stage_doings
 from cjm_research.analysis.curve import NEUTRAL_BANDS, emotion_curve
-from cjm_research.analysis.quotes import Quote, pick_quotes, quote_of
+from cjm_research.analysis.quotes import Quote, asked_before, pick_quotes, quote_of
 from cjm_research.model import PARTICIPANT, Codebook
 from cjm_research.segments import split_codes
 
@@ -162,6 +162,10 @@ def build_journey(
     computed (what the cross-persona comparison reads): no pain points, delights, priorities,
     actions, funnel or quotes.
     """
+    if detail and "question" not in segments:
+        # Each answer's question, from the interviewer turns about to be left out: a quote
+        # prints it when it needs it, redacted as the table is (it is the table's own text).
+        segments = segments.assign(question=asked_before(segments))
     rows = participant_segments(segments, persona_id)
     # A code the codebook no longer has (a researcher's, from before the edit) is left out, a
     # touchpoint as a stage is: both are warned of with their coder file (coding.human)

@@ -1,18 +1,57 @@
-"""Participants' words as evidence: quotes with where they come from, and which turns stand for
-a stage.
+"""Participants' words as evidence: quotes with where they come from, the question an answer
+needs to be understood, and which turns stand for a stage.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-#: Fewer words than this and a quote needs its question to be understood: used last.
+from cjm_research.model import INTERVIEWER
+
+#: Fewer words than this and a quote needs its question to be understood; without a question to
+#: print beside it, it is used last.
 QUOTE_WORDS = 8
+#: A short answer printed with its question still needs this many words of its own to come
+#: before the short answers without one ("Well. Not eight weeks." does; "No." does not: its
+#: evidence would be the interviewer's words).
+ANSWERED_WORDS = 4
+#: An interviewer's turn longer than this is shortened to the question it ends with.
+QUESTION_WORDS = 25
+#: The first sentence of an answer at most this long with no subject of its own is a fragment
+#: that completes the question ("The school gates.", "Back on the chat.", "Rang them.").
+FRAGMENT_WORDS = 4
+#: Words that open an answer which replies to, or points back at, what was asked: "No. Probably
+#: not.", "Yeah, a few friends…", "Well. Not eight weeks.", "It was fine.", "They said…".
+REPLY_OPENERS = frozenset(
+    "yes yeah yep yup no nope nah not never well sure definitely absolutely maybe perhaps "
+    "probably possibly mostly mainly partly both neither either about around roughly nearly "
+    "almost just only that that's this these those it it's they they're them he she so then "
+    "and but because same exactly".split()
+)
+#: Number words that open an answer to "how long / how many / how much" ("Twelve working days.").
+NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
+    "fifty hundred half once twice".split()
+)
+#: A first sentence holding one of these has a subject of its own: not a fragment.
+SUBJECTS = frozenset(
+    "i i'm i'd i've i'll we we're we'd we've you you're you'd he he's she she's they they're it "
+    "it's there there's that's everyone everybody someone somebody nobody who".split()
+)
+#: Hedges that give a fragment a subject in form only ("Google, I think.", "I mean."): left out
+#: of the fragment test.
+HEDGES = re.compile(r"\b(?:i think|i guess|i suppose|i mean|i'd say|you know)\b")
+#: Sounds and asides an answer opens with that say nothing of what it answers.
+FILLERS = frozenset("um umm uh er erm oh ah hmm mm".split())
+_SENTENCE_END = re.compile(r"(?<=[.?!…])\s+")
+_WORD = re.compile(r"[\w'£$€%]+")
+_ASIDE = re.compile(r"\[[^\]]*\]")  # "[laughs]", "[name]": a transcriber's, not the speaker's
 #: A stage code at this confidence or more may stand for its stage in the quotes before others;
 #: below it the coder is right less than half the time (README: the review flag).
 SURE_STAGE = 0.5
@@ -38,6 +77,15 @@ class Quote:
     valence: float
     #: how sure its coder was of ``emotion`` (1 for a person's code; None when unknown)
     emotion_confidence: float | None = None
+    #: the interviewer's turn that prompted it (``asked_before``), as the table holds it: redacted
+    #: when the table is; "" for an answer nothing was asked before
+    question: str = ""
+
+    @property
+    def shown_question(self) -> str:
+        """The question to print before the quote (shortened): "" when the answer is understood
+        without it (``needs_question``) or nothing was asked before it."""
+        return question_to_show(self.text, self.question)
 
     @property
     def shown_emotion(self) -> str:
@@ -69,10 +117,13 @@ def pick_quotes(
 ) -> list[Quote]:
     """Up to ``limit`` quotes: the most emotionally intense, spread across participants first.
 
-    Short turns ("Yeah.", "Every day. Sometimes two times a day.": they need their question)
-    make poor evidence, so turns under ``QUOTE_WORDS`` words are used only when
-    nothing longer exists; nor does a turn whose stage the coder doubts (confidence under
-    ``SURE_STAGE``: right less than half the time) stand for the stage while a surer one can.
+    Short turns ("Yeah.", "Every day. Sometimes two times a day.") make poor evidence, so turns
+    under ``QUOTE_WORDS`` words are used only when nothing longer exists: first those printed
+    with their question and of ``ANSWERED_WORDS`` words or more (understood now, though thin:
+    more of their meaning is the interviewer's words, and a short turn's emotion is the least
+    reliable, as for pain points), then the rest. Nor does a turn whose stage the coder doubts
+    (confidence under ``SURE_STAGE``: right less than half the time) stand for the stage while a
+    surer one can.
     Turns in ``avoid`` (quoted elsewhere in the report) come after every other long, sure one.
     The quotes' signs follow the stage's shares of negative and positive segments while its
     long, sure turns allow (by the emotion's sign in ``signs``, as the stage's shares count
@@ -82,14 +133,17 @@ def pick_quotes(
         return []
     words = rows["text"].str.split().str.len()
     confidence = rows["stage_confidence"].fillna(0)
+    asked = rows["question"].fillna("").astype(str) != "" if "question" in rows else False
     ranked = rows.assign(
         _long=words >= QUOTE_WORDS,
+        # among the short turns only: a long turn's question changes nothing of its rank
+        _answered=(words < QUOTE_WORDS) & (words >= ANSWERED_WORDS) & asked,
         _sure=confidence >= SURE_STAGE,
         _fresh=~rows["segment_id"].isin(list(avoid)),
         _strength=rows["valence"].abs() + confidence / 2,
     ).sort_values(
-        ["_long", "_sure", "_fresh", "_strength", "segment_id"],
-        ascending=[False, False, False, False, True],
+        ["_long", "_answered", "_sure", "_fresh", "_strength", "segment_id"],
+        ascending=[False, False, False, False, False, True],
     )
     # The quotes' signs in proportion to the stage's (two of three negative where most is):
     # ranked by strength alone, two relieved quotes stood for a stage mostly negative.
@@ -136,4 +190,104 @@ def quote_of(row: pd.Series, participant_labels: dict[str, str] | None = None) -
         emotion=str(row["emotion"]),
         valence=float(row["valence"]),
         emotion_confidence=None if pd.isna(sure := row.get("emotion_confidence")) else float(sure),
+        question=str(row.get("question") or ""),
     )
+
+
+def question_to_show(text: str, question: str) -> str:
+    """The ``question`` (shortened) to print with the answer ``text``: "" when the answer is
+    understood without it (``needs_question``) or nothing was asked before it."""
+    return shorten(question) if question and needs_question(text) else ""
+
+
+def questions_shown(segments: pd.DataFrame) -> pd.Series:
+    """Per row of a coded table, the question it is printed with (``question_to_show`` of
+    ``asked_before``): "" for most rows. The table's own words, so redacted when the table is."""
+    asked = asked_before(segments)
+    shown = [question_to_show(str(t), q) for t, q in zip(segments["text"], asked, strict=True)]
+    return pd.Series(shown, index=segments.index, dtype=object)
+
+
+def needs_question(text: str) -> bool:
+    """Whether an answer is understood only with the question it answers, as a reader meets it
+    in a report: a short answer (under ``QUOTE_WORDS`` words: "No. Probably not."); one whose
+    first sentence, after fillers ("Um,") and asides ("[laughs]"), opens with a reply or a word
+    pointing back (``REPLY_OPENERS``: "Yeah, a few friends…", "Well. Not eight weeks.", "It was
+    fine.") or with a number ("Twelve working days."); or one whose first sentence is a fragment
+    with no subject of its own (``FRAGMENT_WORDS``: "The school gates.", "Back on the chat.")."""
+    if len(text.split()) < QUOTE_WORDS:
+        return True
+    opening = _opening(text)
+    if not opening:
+        return True
+    first = opening[0]
+    if first in REPLY_OPENERS or first in NUMBER_WORDS or first[0] in "0123456789£$€":
+        return True
+    return len(opening) <= FRAGMENT_WORDS and not SUBJECTS.intersection(opening)
+
+
+def _opening(text: str) -> list[str]:
+    """The words of an answer's first sentence that says something, in lower case, fillers and
+    hedges dropped ("Hmm. Um, it was…" → it, was, …; "Google, I think." → google)."""
+    for sentence in _SENTENCE_END.split(_ASIDE.sub(" ", text).replace("\u2019", "'")):
+        words = [w.strip("'") for w in _WORD.findall(HEDGES.sub(" ", sentence.lower()))]
+        while words and words[0] in FILLERS:
+            words.pop(0)
+        if words:
+            return words
+    return []
+
+
+def shorten(question: str, words: int = QUESTION_WORDS) -> str:
+    """An interviewer's turn as a line before a quote: whole when at most ``words`` words; else
+    what it asks, the sentence it ends its asking with and as many sentences before it as fit
+    ("…To start, could you tell me a bit about your household?"), cut between words with an
+    ellipsis when that sentence alone is longer."""
+    if len(question.split()) <= words:
+        return question
+    sentences = _SENTENCE_END.split(question.strip())
+    asking = [i for i, s in enumerate(sentences) if s.rstrip().endswith("?")]
+    last = asking[-1] if asking else len(sentences) - 1
+    start = last
+    while start > 0 and len(" ".join(sentences[start - 1 : last + 1]).split()) <= words:
+        start -= 1
+    kept = " ".join(sentences[start : last + 1])
+    if len(kept.split()) > words:
+        kept = " ".join(kept.split()[:words]).rstrip(",;:–—") + "…"
+    return ("…" if start > 0 else "") + kept
+
+
+def asked_before(segments: pd.DataFrame) -> pd.Series:
+    """Per row of a coded table, the interviewer's turn that prompted it ("" when none), by the
+    rule the coder reads questions with (``coding.context.question_of``): the interviewer turn
+    before it in the same interview, or in a group interview the question before a round of other
+    participants' answers; none when the same participant was already answering (their answer
+    goes on) or nothing was asked yet, and none for an interviewer's own turn. A turn split into
+    sentences is one turn; the rows keep their order within a turn."""
+    asked = np.full(len(segments), "", dtype=object)
+    if segments.empty or "role" not in segments:
+        return pd.Series(asked, index=segments.index)
+    turn = segments["turn"] if "turn" in segments else pd.Series(range(len(segments)))
+    order = pd.DataFrame(
+        {
+            "interview": segments["interview_id"].astype(str).to_numpy(),
+            "turn": pd.to_numeric(turn, errors="coerce").fillna(-1).to_numpy(),
+            "asking": (segments["role"].astype(str) == INTERVIEWER).to_numpy(),
+            "speaker": segments["speaker" if "speaker" in segments else "participant_id"]
+            .astype(str)
+            .to_numpy(),
+        }
+    ).sort_values(["interview", "turn"], kind="stable")  # stable: a turn's sentences in order
+    asking = order[order["asking"]]
+    # A question split into sentences is the whole turn's words. Kept as objects: a str column
+    # refuses what a transcript may hold (lone surrogates), which the Word writer cleans later.
+    texts = pd.Series(segments["text"].to_numpy(dtype=object)[asking.index], dtype=object)
+    keys = [asking["interview"].to_numpy(), asking["turn"].to_numpy()]
+    said = texts.groupby(keys, sort=False).agg(lambda t: " ".join(map(str, t)).strip())
+    order["prompt"] = order["turn"].where(order["asking"]).groupby(order["interview"]).ffill()
+    first = order.groupby(["interview", "prompt", "speaker"])["turn"].transform("min")
+    # The question goes with the turn its participant answered it in, not with their next ones.
+    fresh = order[~order["asking"] & order["prompt"].notna() & (order["turn"] == first)]
+    wanted = pd.MultiIndex.from_arrays([fresh["interview"], fresh["prompt"]])
+    asked[fresh.index.to_numpy()] = said.reindex(wanted).fillna("").to_numpy()
+    return pd.Series(asked, index=segments.index)

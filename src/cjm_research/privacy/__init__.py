@@ -529,7 +529,8 @@ def redact_segments(segments: pd.DataFrame, key: PseudonymKey) -> pd.DataFrame:
 
     ``participant_id`` and ``speaker`` become pseudonyms ("Interviewer" for interviewers),
     ``interview_id``, ``source`` and the interview part of ``segment_id`` become interview labels,
-    and ``text`` and ``evidence`` lose names and the contact details ``privacy.pii`` finds.
+    and ``text``, ``evidence`` and ``question`` (when present) lose names and the contact details
+    ``privacy.pii`` finds.
     Offsets no longer slice the transcript: this table is for reports, not for exchange.
     """
     out = segments.copy()
@@ -558,7 +559,9 @@ def redact_segments(segments: pd.DataFrame, key: PseudonymKey) -> pd.DataFrame:
     out["interview_id"] = labels
     if "source" in out:
         out["source"] = labels
-    for column in ("text", "evidence"):
+    # An answer's question (``analysis.asked_before``) is an interviewer turn's text, and the
+    # same names are said in it: redacted as the turn itself is.
+    for column in ("text", "evidence", "question"):
         if column in out:
             out[column] = [
                 key.redact_text(v, i) if isinstance(v, str) else v

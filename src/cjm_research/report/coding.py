@@ -8,7 +8,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cjm_research import privacy
-from cjm_research.analysis import code_frequencies, participant_segments, plural
+from cjm_research.analysis import (
+    code_frequencies,
+    participant_segments,
+    plural,
+    questions_shown,
+)
 from cjm_research.report.render import html
 from cjm_research.study import Study
 
@@ -29,7 +34,8 @@ def coding_overview(
     """The coding run at a glance: counts, code frequencies, the ``review`` segments to review
     first and the input problems. "Review first" ranks by stage and touchpoint confidence only,
     as the review sheet flags."""
-    participants = participant_segments(segments)
+    # The question a turn answers, where it needs one to be understood (as in the reports).
+    participants = participant_segments(segments.assign(question=questions_shown(segments)))
     coders = ", ".join(sorted(set(participants["coder"]) - {""})) or "nobody"
     intro = html.paragraph(
         f"{plural(len(study.transcripts), 'interview')}, "
@@ -54,7 +60,16 @@ def coding_overview(
         key = privacy.study_key(study, segments)
         least = privacy.redact_segments(least, key)
         problems = [key.redact_text(p) for p in problems]
-    columns = ["segment_id", "text", "stage", "touchpoints", "emotion", "confidence", "evidence"]
+    columns = [
+        "segment_id",
+        "question",
+        "text",
+        "stage",
+        "touchpoints",
+        "emotion",
+        "confidence",
+        "evidence",
+    ]
     return CodingOverview(
         intro=intro,
         frequencies=frequencies,

@@ -65,6 +65,7 @@ from cjm_research.report.sections import (
     priority_rule,
     priority_table,
     quote_attribution,
+    quote_question,
     reach_table,
     stage_definition,
     stage_doing_lines,
@@ -400,7 +401,10 @@ def stage_html(ctx: ReportContext, stage: str) -> str:
     quotes = journey.quotes.get(stage, [])
     if quotes:
         parts.append(html.heading("What participants said", 3))
-        parts += [html.quote_block(q, quote_attribution(q, ctx.codebook)) for q in quotes]
+        parts += [
+            html.quote_block(q, quote_attribution(q, ctx.codebook), quote_question(q))
+            for q in quotes
+        ]
     return "".join(parts)
 
 
@@ -478,7 +482,10 @@ def insights_html(ctx: ReportContext) -> str:
             parts.append(html.paragraph(insight.detail))
         if insight.opportunity:
             parts.append(html.paragraph(f"Opportunity: {insight.opportunity}"))
-        parts += [html.quote_block(q, quote_attribution(q, ctx.codebook)) for q in insight.evidence]
+        parts += [
+            html.quote_block(q, quote_attribution(q, ctx.codebook), quote_question(q))
+            for q in insight.evidence
+        ]
     return "".join(parts)
 
 
@@ -507,7 +514,8 @@ def data_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     """The data behind a persona's report as numbers, for a researcher exploring the notebook:
     ``segments`` (one row per coded turn, pseudonymised as the report is), ``pain_points``,
     ``priorities`` (reach as participants and share, valence and score as numbers),
-    ``quotes`` (every quote the stage sections draw from, with its provenance) and ``actions``
+    ``quotes`` (every quote the stage sections draw from, with its provenance and the question
+    it is printed with) and ``actions``
     (the map's "customer actions" phrases with the turn each was said in)."""
     journey = ctx.journey
     label = ctx.participant_labels
@@ -517,6 +525,7 @@ def data_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     priorities = journey.priorities.assign(
         share=journey.priorities["participants"] / max(1, journey.n_participants)
     )
+    columns = ["stage", "participant", "location", "emotion", "valence", "question", "text"]
     quotes = pd.DataFrame(
         [
             {
@@ -525,13 +534,14 @@ def data_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
                 "location": q.location,
                 "emotion": q.emotion,
                 "valence": q.valence,
+                "question": q.shown_question,
                 "text": q.text,
                 "segment_id": q.segment_id,
             }
             for stage, quotes in journey.quotes.items()
             for q in quotes
         ],
-        columns=["stage", "participant", "location", "emotion", "valence", "text", "segment_id"],
+        columns=[*columns, "segment_id"],
     )
     actions = (
         journey.actions.assign(

@@ -112,6 +112,12 @@ def stage_intro(journey: Journey, stage: str) -> tuple[str, str]:
     return sentence, warning
 
 
+def quote_question(quote: Quote) -> str:
+    """Before a quote whose answer needs its question (``Quote.shown_question``), in every
+    format: ``Asked: How long did the refund take?``; "" for one understood alone."""
+    return f"Asked: {quote.shown_question}" if quote.shown_question else ""
+
+
 def quote_attribution(quote: Quote, codebook: Codebook) -> str:
     """Under a quote, in every format: ``Participant 04 · Interview 04 · 00:03:03 · Anger``."""
     feeling = codebook.label("emotions", quote.shown_emotion) if quote.shown_emotion else ""
@@ -331,6 +337,9 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             f"A quote shows its emotion when a person coded it or the machine is at least "
             f"{SURE_EMOTION:.0%} sure of it (below that its labels are right about one time in "
             "three).".replace("%", " %"),
+            "A quote that answers its question without saying what about (a short answer, one "
+            'opening with "Yes", "Well", "It", "So" or a number, or a fragment such as "The '
+            'school gates.") is printed with the interviewer\'s question before it ("Asked: …").',
             f"A stage with fewer than {MIN_EVIDENCE} coded segments is flagged as low evidence"
             + (f": {flagged}." if flagged else "; no stage is flagged.")
             + (f" No participant segment was coded with {unspoken}." if unspoken else ""),

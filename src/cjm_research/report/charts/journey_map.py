@@ -19,6 +19,7 @@ from cjm_research.analysis import (
     MIN_EVIDENCE,
     NO_TOUCHPOINT,
     Journey,
+    needs_question,
     plural,
     signed,
     top_counts,
@@ -467,10 +468,14 @@ def _pain_lane(
 def _lane_quote(
     row: pd.Series, journey: Journey, texts: dict[str, str], width: float, room: int
 ) -> list[str]:
-    """The pain point's words in at most ``room`` lines: its most negative turn that fits whole,
-    else its example cut between words. A cut lost what the complaint was about ("…not at
-    Harbour, at…": at the thieves), where another turn of the same moment fits. (Cutting at a
-    sentence end instead kept openings like "Um... I mean." and nothing of the complaint.)"""
+    """The pain point's words in at most ``room`` lines: its most negative turn that fits whole
+    and is understood without its question (``needs_question``: a map cell has no room for
+    one, and "A bit, yeah. Because of the stairs." says nothing alone), then its most negative
+    that fits; else, cut between words, the first of them that fits nowhere (its example when
+    every turn needs its question). A cut lost what the complaint was about
+    ("…not at Harbour, at…": at the thieves), where another turn of the same moment fits.
+    (Cutting at a sentence end instead kept openings like "Um... I mean." and nothing of the
+    complaint.)"""
     if room <= 0:
         return []
 
@@ -481,10 +486,11 @@ def _lane_quote(
     evidence = [str(s) for s in row.get("evidence", ()) if str(s) in texts]
     mine = rows[rows["segment_id"].astype(str).isin(evidence)]  # only the moment's turns
     valence = dict(zip(mine["segment_id"].astype(str), mine["valence"], strict=True))
-    for segment in sorted(evidence, key=lambda s: valence.get(s, 0.0)):
+    ranked = sorted(evidence, key=lambda s: (needs_question(texts[s]), valence.get(s, 0.0)))
+    for segment in ranked:
         if len(shown := lines(texts[segment])) <= room:
             return shown
-    example = texts.get(str(row["example"]), "")
+    example = texts.get(ranked[0] if ranked else str(row["example"]), "")
     return lines(example, cut=True) if example else []
 
 

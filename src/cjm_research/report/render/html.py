@@ -46,10 +46,12 @@ def bullets(items: Iterable[str]) -> str:
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
 
 
-def quote_block(quote: Quote, attribution: str = "") -> str:
-    """A participant quote with its provenance (or a fuller ``attribution``) underneath."""
+def quote_block(quote: Quote, attribution: str = "", question: str = "") -> str:
+    """A participant quote with its provenance (or a fuller ``attribution``) underneath, and
+    the ``question`` it answers above it when given (muted: the interviewer's words)."""
+    asked = f'<p class="cjm-question">{esc(question)}</p>' if question else ""
     return (
-        f'<blockquote class="cjm-quote">“{esc(quote.text)}”</blockquote>'
+        asked + f'<blockquote class="cjm-quote">“{esc(quote.text)}”</blockquote>'
         f'<p class="cjm-provenance">— {esc(attribution or quote.provenance)}</p>'
     )
 

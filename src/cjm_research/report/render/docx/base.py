@@ -48,6 +48,9 @@ REQUIRED_STYLES: tuple[str, ...] = (
     "Table Heading",
     "Table Text",
 )
+#: Styles the packaged reference defines and the writer uses when a reference has them, another
+#: one of ``REQUIRED_STYLES`` when not (a study's own reference.docx made before they existed).
+OPTIONAL_STYLES: dict[str, str] = {"Question": "Provenance"}
 #: Document dates are fixed so that reports of the same inputs are identical.
 FIXED_DATE = datetime(2000, 1, 1)
 AUTHOR = "cjm-research"
@@ -177,6 +180,15 @@ class Writer:
         if style not in self._style_ids:
             self._style_ids[style] = self.doc.styles.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
         paragraph._p.style = self._style_ids[style]
+
+    def style_or(self, style: str) -> str:
+        """``style`` when the reference defines it, else its stand-in (``OPTIONAL_STYLES``)."""
+        if style not in self._style_ids:
+            found = style in {s.name for s in self.doc.styles}
+            self._style_ids[style] = (
+                self.doc.styles.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH) if found else None
+            )
+        return style if self._style_ids[style] is not None else OPTIONAL_STYLES[style]
 
     def heading(self, text: str, level: int = 1) -> Paragraph:
         """A heading paragraph of ``level`` (the reference's "Heading N" style)."""

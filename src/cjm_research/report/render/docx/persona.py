@@ -40,6 +40,7 @@ from cjm_research.report.sections import (
     priority_rule,
     priority_table,
     quote_attribution,
+    quote_question,
     reach_table,
     stage_definition,
     stage_doing_lines,
@@ -251,6 +252,8 @@ def _stage_table(report: PersonaWriter, stage: str) -> None:
 
 
 def _quote(report: PersonaWriter, quote: Quote) -> None:
+    if asked := quote_question(quote):
+        report.para(asked, report.style_or("Question"))
     report.para(f"“{quote.text}”", "Quote")
     report.para(f"— {quote_attribution(quote, report.codebook)}", "Provenance")
 

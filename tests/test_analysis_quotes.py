@@ -1,0 +1,153 @@
+"""Quotes that need their question: which answers do, which question is theirs, how it is cut."""
+
+import pandas as pd
+import pytest
+
+from cjm_research.analysis import (
+    Quote,
+    asked_before,
+    build_journey,
+    needs_question,
+    pick_quotes,
+    questions_shown,
+    quote_of,
+    shorten,
+)
+from cjm_research.coding.context import question_of
+from cjm_research.resources import example_study_dir
+from cjm_research.study import load_study
+from test_analysis import BOOK, row
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "No. Probably not.",  # short
+        "Twelve working days. So, nearly three weeks with £549 just missing.",  # a number
+        "Yeah, a few friends who've bought places recently, and they all said the same thing.",
+        "Well. [laughs] Not eight weeks. More like twelve, and nobody told me why it slipped.",
+        "Um, it was a while ago. A friend had the Alder sofa and I sat on it at hers.",
+        "The school gates. Another dad was going on about these bunk beds he'd got.",  # fragment
+        "Back on the chat. They said it had been applied automatically and they'd refund it.",
+        "Google, I think. Yeah. I was searching for a cheap tall bookshelf, and they came up.",
+        "£649 in the end, and the mattresses were extra, which nobody had mentioned to me.",
+    ],
+)
+def test_an_answer_that_replies_to_its_question_needs_it(answer):
+    assert needs_question(answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "I rang the number, and the person on the phone said Tuesday, but the tracking said "
+        "Thursday.",
+        "The driver looked at it and said, yeah, that's damaged, and I could refuse it.",
+        "Honestly, I'd seen the ads for years and sort of dismissed them as generic.",
+        "We ordered in the store, at the till, paid on card, and they set up the delivery.",
+        "Someone in the Makers group posted that it was back and I was like... what?",
+    ],
+)
+def test_an_answer_that_says_what_it_is_about_stands_alone(answer):
+    assert not needs_question(answer)
+
+
+def test_a_long_interviewer_turn_is_cut_to_what_it_asks_in_whole_words():
+    assert shorten("How long did the refund take?") == "How long did the refund take?"
+    opening = (
+        "Thanks for making time today, Dana, I know evenings are busy and the kids are about. "
+        "To start, could you tell me a bit about your home?"
+    )
+    assert shorten(opening) == "…To start, could you tell me a bit about your home?"
+    rambling = " ".join(["and what about the delivery slot"] * 8) + "?"
+    cut = shorten(rambling)
+    assert cut.endswith("…") and len(cut.split()) == 25
+    assert rambling.startswith(cut[:-1]) and rambling[len(cut) - 1] == " "  # a whole word
+    # The sentences before the question are kept while they fit: they say what "that" is.
+    context = "You said the box was crushed when it came. What did you do about that?"
+    assert shorten(context) == context
+
+
+def table(rows: list[tuple[str, int, str, str, str]]) -> pd.DataFrame:
+    """Rows (interview, turn, role, speaker, text) as a coded table holds them."""
+    return pd.DataFrame(
+        [
+            {"segment_id": f"{i}:{t}", "interview_id": i, "turn": t, "role": r, "speaker": s,
+             "participant_id": "" if r == "interviewer" else s, "text": x}
+            for i, t, r, s, x in rows
+        ]
+    )  # fmt: skip
+
+
+def test_an_answer_is_asked_the_interviewer_turn_before_it_in_its_own_interview():
+    rows = table(
+        [
+            ("a", 1, "participant", "Dana", "I'll just start, shall I?"),  # nothing asked yet
+            ("a", 2, "interviewer", "Maya", "How long did the refund take?"),
+            ("a", 3, "participant", "Dana", "Twelve working days."),
+            ("a", 4, "participant", "Dana", "And nobody said sorry."),  # her answer goes on
+            ("b", 1, "participant", "Luis", "Hello!"),  # another interview: asked nothing
+            ("b", 2, "interviewer", "Maya", "What did you see first?"),
+            ("b", 2, "interviewer", "Maya", "An ad, a friend?"),  # one turn, two sentences
+            ("b", 3, "participant", "Luis", "An ad."),
+            ("b", 3, "participant", "Luis", "On the bus."),  # the same turn's next sentence
+            ("b", 4, "participant", "Ana", "A friend, for me."),  # a group's round: the same one
+        ]
+    )
+    shuffled = rows.sample(frac=1, random_state=3)  # the table's order is not relied on
+    asked = asked_before(shuffled).reindex(rows.index)
+    both = "What did you see first? An ad, a friend?"
+    assert list(asked) == [
+        "", "", "How long did the refund take?", "", "", "", "", both, both, both,
+    ]  # fmt: skip
+
+
+def test_the_question_is_the_one_the_coder_reads_in_every_example_interview():
+    """``asked_before`` on the table is ``coding.context.question_of`` on the transcripts."""
+    study = load_study(example_study_dir())
+    rows, expected = [], []
+    for transcript in study.transcripts:
+        turns = transcript.turns
+        for i, turn in enumerate(turns):
+            rows.append((transcript.interview_id, turn.index, turn.role, turn.speaker, turn.text))
+            asked = question_of(turns, i)
+            expected.append("" if asked is None else turns[asked].text.strip())
+    asked = list(asked_before(table(rows)))
+    assert asked == expected and sum(map(bool, asked)) > 150
+
+
+def test_a_quote_shows_the_question_only_when_its_answer_needs_it():
+    rows = table(
+        [
+            ("a", 1, "interviewer", "Maya", "How long did the refund take?"),
+            ("a", 2, "participant", "Dana", "Twelve working days. So, nearly three weeks."),
+            ("a", 3, "interviewer", "Maya", "What happened next?"),
+            ("a", 4, "participant", "Dana", "I rang the bank and they put the charge on hold."),
+        ]
+    ).assign(
+        stage="help", valence=-0.5, emotion="mad", persona_id="p", touchpoints="", line=1,
+        stage_confidence=0.9, coder="auto:rules@1",
+    )  # fmt: skip
+    journey = build_journey(rows, BOOK, "p")
+    quotes = {q.segment_id: q for q in pick_quotes(journey.segments, 2)}
+    assert quotes["a:2"].shown_question == "How long did the refund take?"
+    assert quotes["a:4"].question == "What happened next?" and quotes["a:4"].shown_question == ""
+    assert list(questions_shown(rows)) == ["", "How long did the refund take?", "", ""]
+    # The first turn of an interview: nothing to print, however short the answer.
+    alone = quote_of(pd.Series({**row("x:1", "P1", "help", "", -0.4, "No."), "question": ""}))
+    assert isinstance(alone, Quote) and alone.shown_question == ""
+
+
+def test_a_short_answer_printed_with_its_question_comes_before_one_without_but_after_long_ones():
+    rows = pd.DataFrame(
+        [
+            {**row("a", "P1", "help", "", -0.9, "No. Not at all."), "question": ""},
+            {**row("b", "P2", "help", "", -0.3, "Well. Not eight weeks."), "question": "How long?"},
+            {**row("c", "P3", "help", "", -0.1), "question": ""},  # long: ten words
+        ]
+    )
+    # Before: by strength alone among the short ones, "No. Not at all." (-0.9) came first.
+    assert [q.segment_id for q in pick_quotes(rows, 3)] == ["c", "b", "a"]
+    # "No." says nothing of its own, question or not: only by strength among the short ones.
+    bare = rows.assign(text=["No.", "Yes.", rows.loc[2, "text"]])
+    assert [q.segment_id for q in pick_quotes(bare, 3)] == ["c", "a", "b"]
