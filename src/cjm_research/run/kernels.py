@@ -173,6 +173,14 @@ class WarmKernel:
         watchdog = threading.Timer(timeout, self._expire, args=(expired,))
         watchdog.daemon = True
         watchdog.start()
+        stopped_at: list[int] = []
+
+        def keep(nb: object, exc: BaseException) -> None:
+            # A run stopped outside a cell (killed at its time limit, a dead kernel) saved
+            # nothing: keep it as far as it ran, marked where it stopped, for the failure log.
+            why = f"the notebook ran past its time limit of {timeout} s here; its kernel was killed"
+            stopped_at.extend(keep_stopped(nb, output, why if expired.is_set() else str(exc)))
+
         try:
             papermill.execute_notebook(
                 str(notebook),
@@ -186,11 +194,15 @@ class WarmKernel:
                 # The output is written once at the end: papermill's saves after every cell (a
                 # progress view for a long notebook) rewrite every embedded figure each time.
                 request_save_on_cell_execute=False,
+                on_stop=keep,
             )
         except Exception as exc:
             self.close()
             if expired.is_set():
-                raise NotebookTimeout(f"timed out after {timeout} s (kernel killed)") from exc
+                raise NotebookTimeout(
+                    f"timed out after {timeout} s (kernel killed)",
+                    stopped_at[0] if stopped_at else None,
+                ) from exc
             raise
         finally:
             watchdog.cancel()
@@ -265,6 +277,7 @@ def _engine() -> str:
             cls, nb_man: object, kernel_name: str, **kwargs: object
         ) -> object:
             # NBClientEngine's own argument handling, keeping hold of the client to close it.
+            on_stop = kwargs.pop("on_stop", None)
             timeout = kwargs.pop("execution_timeout", None)
             startup = kwargs.pop("start_timeout", 60)
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
@@ -280,12 +293,37 @@ def _engine() -> str:
             )
             try:
                 return client.execute()
+            except Exception as exc:  # a failing cell is no exception here: papermill saves it
+                if callable(on_stop):
+                    on_stop(nb_man.nb, exc)
+                raise
             finally:
                 if client.kc is not None:
                     client.kc.stop_channels()
 
     papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
     return WARM_ENGINE
+
+
+def keep_stopped(nb: object, output: Path, why: str) -> list[int]:
+    """Write ``nb``, a run stopped before its end, to ``output`` with ``why`` as the error of the
+    cell it stopped in (the last one started); that cell's index, if any."""
+    import nbformat
+
+    started = [
+        index
+        for index, cell in enumerate(nb.cells)
+        if cell.get("metadata", {}).get("papermill", {}).get("start_time")
+    ]
+    for index in started[-1:]:
+        cell = nb.cells[index]
+        cell.metadata.papermill.update(status="failed", exception=True)
+        cell.setdefault("outputs", []).append(
+            nbformat.v4.new_output("error", ename="Stopped", evalue=why, traceback=[why])
+        )
+        nb.metadata.setdefault("papermill", {})["exception"] = True
+    nbformat.write(nb, str(output))
+    return started[-1:]
 
 
 WARM_ENGINE = "cjm-warm-kernel"
