@@ -44,6 +44,24 @@ class NotebookTimeout(TimeoutError):
         return (type(self), (str(self), self.cell_index))
 
 
+class ReportsInterrupted(KeyboardInterrupt):
+    """A batch stopped by Ctrl-C or SIGTERM: ``built`` of the ``wanted`` reports were finished
+    (and recorded as built); the others keep their previous version."""
+
+    def __init__(self, built: int, wanted: int) -> None:
+        self.built, self.wanted = built, wanted
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return (
+            f"Interrupted: {self.built} of {self.wanted} reports built; the others keep their "
+            "previous version. Run `cjm reports` again to finish."
+        )
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return (type(self), (self.built, self.wanted))
+
+
 class KernelStartError(RuntimeError):
     """The report kernel could not be prepared (its imports or reset failed)."""
 

@@ -138,6 +138,7 @@ class WarmKernel:
 
     def __init__(self, preload: str = PRELOAD) -> None:
         self.km: object | None = None
+        self.starting: object | None = None  # the kernel being started, for `stop_worker`
         self.runs = 0
         self.preload = preload
 
@@ -147,8 +148,11 @@ class WarmKernel:
             return
         from jupyter_core.utils import run_sync
 
-        km = kernel_manager_class()(kernel_name="python3")
-        run_sync(km.start_kernel)()
+        km = self.starting = kernel_manager_class()(kernel_name="python3")
+        try:
+            run_sync(km.start_kernel)()
+        finally:
+            self.starting = None
         self.km = km
         if self.preload:
             self._silent(f"{self.preload}\n{_RESET}")
@@ -219,11 +223,7 @@ class WarmKernel:
             run_sync(km.shutdown_kernel)(now=True)
         except Exception:  # already dead or half started: make sure the process is gone
             self._kill(km)
-        # The kernel's folder of IPC sockets (``_default_ip``): one per kernel start, which
-        # filled /tmp with empty folders run after run.
-        folder = os.path.dirname(str(getattr(km, "ip", "")))
-        if os.path.basename(folder).startswith(IPC_PREFIX):
-            shutil.rmtree(folder, ignore_errors=True)
+        _remove_socket_folder(km)
 
     def _silent(self, code: str) -> None:
         from jupyter_core.utils import run_sync
@@ -257,6 +257,14 @@ class WarmKernel:
         if pid:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
+
+
+def _remove_socket_folder(km: object) -> None:
+    # The kernel's folder of IPC sockets (``_default_ip``): one per kernel start, which filled
+    # /tmp with empty folders run after run.
+    folder = os.path.dirname(str(getattr(km, "ip", "")))
+    if os.path.basename(folder).startswith(IPC_PREFIX):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @functools.cache
@@ -406,13 +414,27 @@ def prestart(owner: str = "") -> None:
     # CPU in every worker, for a string format no notebook schema uses. Marked missing here, so
     # jsonschema skips it as when it is not installed; only this worker process is affected.
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    # A worker forked from `cjm` inherits its SIGTERM handler (which raises KeyboardInterrupt);
-    # the pool terminates workers with SIGTERM, so restore the default here.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Ctrl-C reaches every process of the terminal's process group: the pool's owner alone
+    # decides what it stops (a KeyboardInterrupt here printed a traceback per worker).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The owner ends its workers with SIGTERM (a worker forked from `cjm` inherited its handler,
+    # which raises KeyboardInterrupt): end at once, and the kernel with it.
+    signal.signal(signal.SIGTERM, stop_worker)
     _exit_with_parent()
     global _owner
     _owner = f"{owner}-" if owner else ""
     warm_kernel().start()
+
+
+def stop_worker(signum: int, frame: object) -> None:
+    """SIGTERM in a pool worker: kill its kernels (each in a session of its own, which would
+    outlive the worker) and remove their socket folders, then end the worker at once."""
+    for kernel in list(_all):  # no lock: the interrupted thread may hold it
+        for km in (kernel.km, kernel.starting):
+            if km is not None:
+                WarmKernel._kill(km)
+                _remove_socket_folder(km)
+    os._exit(128 + signum)
 
 
 def _exit_with_parent() -> None:
