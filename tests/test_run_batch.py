@@ -245,6 +245,16 @@ def test_a_killed_batch_leaves_every_previous_report_intact(study_dir):
     assert {n: p.read_bytes() for n, p in after.items()} == before
 
 
+def test_forcing_one_persona_keeps_the_others_recorded_as_built(study_dir, fake_runs):
+    # `--force --persona X` wrote a manifest of X alone: the next run rebuilt every other persona.
+    built, _ = fake_runs
+    _build(study_dir)
+    _build(study_dir, force=True, personas=["first-home"])
+    built.clear()
+    result, _ = _build(study_dir)
+    assert built == [] and set(_statuses(result).values()) == {"unchanged"}
+
+
 def test_a_delivered_report_changed_by_hand_is_rebuilt_and_the_run_says_why(study_dir, fake_runs):
     from cjm_research.run.manifest import unchanged_reports
 

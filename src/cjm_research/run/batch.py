@@ -459,7 +459,7 @@ def _build_reports(
         coding_log=log_result,
         cross_persona=cross,
     )
-    entries = dict(previous.personas)
+    entries = dict(recorded.personas)  # a forced run of some personas keeps the others'
     for result in results:
         if result.status not in (UNCHANGED, SKIPPED):
             pid = result.persona_id
