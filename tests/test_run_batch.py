@@ -245,6 +245,16 @@ def test_a_killed_batch_leaves_every_previous_report_intact(study_dir):
     assert {n: p.read_bytes() for n, p in after.items()} == before
 
 
+def test_forcing_one_persona_keeps_the_others_recorded_as_built(study_dir, fake_runs):
+    # `--force --persona X` wrote a manifest of X alone: the next run rebuilt every other persona.
+    built, _ = fake_runs
+    _build(study_dir)
+    _build(study_dir, force=True, personas=["first-home"])
+    built.clear()
+    result, _ = _build(study_dir)
+    assert built == [] and set(_statuses(result).values()) == {"unchanged"}
+
+
 def test_a_delivered_report_changed_by_hand_is_rebuilt_and_the_run_says_why(study_dir, fake_runs):
     from cjm_research.run.manifest import unchanged_reports
 
@@ -292,56 +302,94 @@ def test_personas_start_while_the_study_is_coded_from_their_final_rows(study_dir
     assert set(built.tables.values()) == {str(study_dir / ".cjm" / "segments.parquet")}
 
 
-def test_the_stream_feed_starts_no_more_runs_than_workers_and_hands_back_the_rest(monkeypatch):
-    import threading
-    import time
-    from concurrent.futures import ThreadPoolExecutor
-
-    from cjm_research.run import batch
-    from cjm_research.run.notebooks import PersonaTask
-
-    release, ran = threading.Event(), []
-
-    def run_persona(task):
-        release.wait(10)
-        ran.append(task.persona_id)
-
-    monkeypatch.setattr(batch, "run_persona", run_persona)
-    tasks = [PersonaTask(f"p{n}", f"p{n}", "s", "t", "o") for n in range(4)]
-    with ThreadPoolExecutor(4) as pool:
-        feed = batch.StreamFeed(pool, slots=2)
-        for task in tasks[:3]:
-            feed.offer(task)
-        assert len(feed.started) == 2 and [t.persona_id for t in feed.waiting] == ["p2"]
-        release.set()  # a run ends: the waiting task takes its worker
-        for _ in range(500):
-            if len(ran) == 3:
-                break
-            time.sleep(0.01)
-        started, waiting = feed.close()
-        feed.offer(tasks[3])  # after coding: kept for the batch to submit, not started
-        assert sorted(t.persona_id for t in started.values()) == ["p0", "p1", "p2"]
-        assert waiting == [] and len(feed.started) == 3
-
-
-def test_ctrl_c_keeps_the_reports_and_leaves_no_scratch_folder(study_dir):
+def _processes_marked(mark: str) -> list[str]:
+    """Living processes (workers, kernels) whose environment carries ``mark``."""
     import os
+
+    alive = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as environ, open(f"/proc/{pid}/stat") as stat:
+                if (
+                    mark.encode() in environ.read()
+                    and stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+                ):
+                    alive.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" "))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return [line.decode(errors="replace") for line in alive]
+
+
+def test_ctrl_c_stops_workers_and_kernels_keeps_the_reports_and_the_next_run_finishes(study_dir):
+    """Ctrl-C in `cjm reports --jobs 2` once a report is built: one line says how far it got,
+    no traceback, no worker or kernel left, every report whole (its new version or its last);
+    the next run builds exactly the reports that were not finished, and says so."""
+    import os
+    import re
     import signal
     import subprocess
     import sys
+    import uuid
 
+    from docx import Document
+
+    reports, mark = study_dir / "reports", uuid.uuid4().hex
     cjm = [sys.executable, "-m", "cjm_research.cli", "reports", "--study", str(study_dir)]
-    cjm += ["--persona", "first-home", "--coder", "rules", "--format", "docx", "--jobs", "2"]
+    cjm += ["--coder", "rules", "--format", "docx", "--jobs", "2"]
     subprocess.run(cjm, check=True, capture_output=True, timeout=600)
-    folder = study_dir / "reports" / "first-home"
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    run = _inside_a_notebook_run([*cjm, "--force"], folder)
+    personas = sorted(p.name for p in reports.iterdir() if p.is_dir())
+    assert len(personas) == 3
+
+    def reports_now() -> dict[str, tuple[bytes, int]]:
+        return {
+            pid: ((reports / pid / f"{pid}.docx").read_bytes(),
+                  (reports / pid / f"{pid}.docx").stat().st_mtime_ns)
+            for pid in personas
+        }  # fmt: skip
+
+    before = reports_now()
+    run = subprocess.Popen(
+        [*cjm, "--force"], start_new_session=True, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, env={**os.environ, "CJM_TEST_RUN": mark},
+    )  # fmt: skip
+    said = []
+    for line in run.stdout:  # the first report built: the others are still being built
+        said.append(line)
+        if line.startswith("[1/3] "):
+            break
     os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole group
-    assert run.wait(timeout=120) == 130
-    assert "interrupted" in run.stderr.read().decode()
-    run.stderr.close()
-    assert not list((study_dir / "reports").glob("*/.build-*"))
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    rest = run.stdout.read()
+    assert run.wait(timeout=120) == 130, "".join(said) + rest
+    run.stdout.close()
+    assert "Traceback" not in rest and "Error" not in rest, rest
+    message = re.fullmatch(
+        r"Interrupted: (\d) of 3 reports built; the others keep their previous version\. "
+        r"Run `cjm reports` again to finish\.\n",
+        rest,
+    )
+    assert message, rest
+    assert _processes_marked(mark) == [], "no worker or kernel outlives an interrupted run"
+    assert not list(reports.rglob(".build-*")) and not list(reports.rglob(".*.tmp"))
+    after = reports_now()
+    for pid in personas:
+        headings = [p.text for p in Document(str(reports / pid / f"{pid}.docx")).paragraphs]
+        assert "Executive summary" in headings, pid
+    kept = {pid for pid in personas if after[pid] == before[pid]}  # not replaced: the last one
+    assert 3 - int(message[1]) >= len(kept) >= 1
+
+    again = subprocess.run(cjm, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    restarted = set(re.findall(r"^(\S+): its last build was interrupted; building it again$",
+                               again.stderr, re.M))  # fmt: skip
+    rebuilt = set(re.findall(r"^\[\d/\d\] (\S+): ok ", again.stderr, re.M))
+    assert rebuilt == restarted and len(rebuilt) == 3 - int(message[1]) and kept <= rebuilt
+    assert "changed since it was built" not in again.stderr
+    for pid in personas:
+        headings = [p.text for p in Document(str(reports / pid / f"{pid}.docx")).paragraphs]
+        assert "Executive summary" in headings, pid
+    # Now up to date: the manifest describes what is on disk.
+    last = subprocess.run(cjm, capture_output=True, text=True, timeout=600)
+    assert "nothing changed since the last run" in last.stderr
 
 
 def test_a_rerun_with_nothing_to_build_still_warns_of_the_codes_it_left_out(study_dir, fake_runs):

@@ -105,6 +105,21 @@ def test_a_failed_or_never_built_persona_is_not_up_to_date(tmp_path):
     assert not m.entry_ok("p", "k1", out)
 
 
+def test_what_an_interrupt_left_unfinished_is_not_up_to_date(tmp_path):
+    """A persona an interrupt stopped keeps its last build on disk but is built again, and so is
+    a comparison it stopped: the manifest says so after a round trip."""
+    out = tmp_path / "reports"
+    m = _manifest(out)
+    stopped = mf.interrupted_entry(m.personas["p"], {"a.txt": "1"})
+    assert (stopped.status, stopped.key, stopped.outputs) == ("interrupted", "", ["p/p.docx"])
+    assert not mf.Manifest(personas={"p": stopped}).entry_ok("p", "k1", out)
+    m.pending = ["cross-persona"]
+    mf.write_manifest(out, m)
+    back = mf.load_manifest(out)
+    assert back.pending == ["cross-persona"] and "pending" not in back.extra
+    assert not mf.nothing_changed(back, out, {"a.txt": "1"}, {"x": "1"})
+
+
 def test_an_unreadable_or_old_manifest_means_rebuild(tmp_path):
     assert mf.load_manifest(tmp_path) == mf.Manifest()
     (tmp_path / "manifest.json").write_text("{not json")

@@ -3,10 +3,15 @@
 from cjm_research.segments import write as write_segments
 
 
-def test_a_persona_over_its_time_limit_fails_with_the_cause(study_dir, tmp_path):
+def test_a_persona_over_its_time_limit_fails_and_keeps_its_notebook_as_far_as_it_ran(
+    study_dir, tmp_path
+):
+    import nbformat
+
     from cjm_research.coding import get_coder
     from cjm_research.run.codecache import code_with_cache
-    from cjm_research.run.notebooks import PersonaTask, run_persona
+    from cjm_research.run.index import summary_table
+    from cjm_research.run.notebooks import BatchResult, PersonaTask, run_persona
     from cjm_research.study import load_study
 
     study = load_study(study_dir)
@@ -14,12 +19,22 @@ def test_a_persona_over_its_time_limit_fails_with_the_cause(study_dir, tmp_path)
         study.transcripts, get_coder("rules", study.codebook), study.codebook, None
     )
     segments = write_segments(table, tmp_path / "segments.parquet")
-    out = tmp_path / "reports" / "first-home"
-    task = PersonaTask("first-home", "F", str(study_dir), str(segments), str(out), timeout=1)
+    out, logs = tmp_path / "reports" / "first-home", tmp_path / ".cjm" / "logs"
+    task = PersonaTask("first-home", "F", str(study_dir), str(segments), str(out), timeout=1,
+                       log_dir=str(logs))  # fmt: skip
     result = run_persona(task)
     assert result.status == "failed"
     assert "timed out after 1 s" in result.error
     assert not (out / "first-home.docx").exists() and not list(out.glob(".build-*"))
+    # The notebook as far as it ran is kept as a failed one is, the cell it stopped in marked.
+    kept = logs / "first-home.failed.ipynb"
+    assert result.log == str(kept) and f"log: {kept}" in summary_table(BatchResult(kept, [result]))
+    cells = nbformat.read(kept, as_version=4).cells
+    stopped = [n for n, c in enumerate(cells) if any(
+        "ran past its time limit of 1 s here" in o.get("evalue", "") for o in c.get("outputs", [])
+    )]  # fmt: skip
+    assert stopped == [result.failure.cell] and cells[stopped[0]].cell_type == "code"
+    assert all(c.metadata.papermill.status != "completed" for c in cells[stopped[0] + 1 :])
 
 
 def test_a_failed_cell_becomes_a_run_error_that_names_report_cell_and_error(tmp_path):

@@ -528,8 +528,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CJMInputError as exc:
         _say(f"error: {exc}")
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        _say("interrupted; finished reports were kept, unfinished ones were not written")
+    except KeyboardInterrupt as stop:  # one line: how far `cjm reports` got, if it got going
+        _say(str(stop) or "interrupted; finished reports were kept, unfinished ones not written")
         return EXIT_INTERRUPTED
     except Exception as exc:  # anything else is a bug, not the user's input
         log = _crash_log(getattr(args, "study", None))

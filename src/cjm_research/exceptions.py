@@ -33,7 +33,33 @@ class CJMInputError(ValueError):
 
 
 class NotebookTimeout(TimeoutError):
-    """A notebook ran longer than its time limit; its kernel was killed."""
+    """A notebook ran longer than its time limit; its kernel was killed. ``cell_index``: the cell
+    it stopped in (in the executed notebook kept as the failure log), when known."""
+
+    def __init__(self, message: str, cell_index: int | None = None) -> None:
+        self.cell_index = cell_index
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return (type(self), (str(self), self.cell_index))
+
+
+class ReportsInterrupted(KeyboardInterrupt):
+    """A batch stopped by Ctrl-C or SIGTERM: ``built`` of the ``wanted`` reports were finished
+    (and recorded as built); the others keep their previous version."""
+
+    def __init__(self, built: int, wanted: int) -> None:
+        self.built, self.wanted = built, wanted
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return (
+            f"Interrupted: {self.built} of {self.wanted} reports built; the others keep their "
+            "previous version. Run `cjm reports` again to finish."
+        )
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return (type(self), (self.built, self.wanted))
 
 
 class KernelStartError(RuntimeError):
@@ -43,9 +69,9 @@ class KernelStartError(RuntimeError):
 class ReportRunError(RuntimeError):
     """A report notebook failed: which report, in which cell, with which Python error.
 
-    ``cell`` is the failing cell's index in the executed notebook (the failure log); ``None`` when
-    the run failed outside a cell (a timeout, a dead kernel, a failed export). ``str()`` reads
-    ``ename: evalue``.
+    ``cell`` is the failing cell's index in the executed notebook (the failure log), for a timeout
+    the cell it stopped in; ``None`` when the run failed outside a cell (a dead worker, a failed
+    export). ``str()`` reads ``ename: evalue``.
     """
 
     def __init__(self, persona: str, cell: int | None, ename: str, evalue: str) -> None:
@@ -72,4 +98,5 @@ class ReportRunError(RuntimeError):
         if ename:
             return cls(persona, getattr(exc, "cell_index", None), ename, str(exc.evalue))
         text = str(exc).strip()  # no text: the type alone is the message
-        return cls(persona, None, type(exc).__name__ if text else "", text or type(exc).__name__)
+        ename = type(exc).__name__ if text else ""
+        return cls(persona, getattr(exc, "cell_index", None), ename, text or type(exc).__name__)

@@ -3,23 +3,22 @@
 Each persona's notebook runs in its own build folder; only a run that succeeded is promoted into
 ``reports/<persona>/`` (each file with ``os.replace``), so a failed or killed run never replaces a
 good report with a broken one. A failure is reported with its cause while the others finish.
+An interrupt (Ctrl-C, SIGTERM) stops the workers, then records the runs that finished as built
+and the others as interrupted, for the next run to build.
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
-import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
 from cjm_research import privacy
 from cjm_research import segments as segments_table
@@ -34,7 +33,7 @@ from cjm_research.coding.human import (
     placement_problems,
     read_human_codes,
 )
-from cjm_research.exceptions import CJMInputError
+from cjm_research.exceptions import CJMInputError, ReportsInterrupted
 from cjm_research.model import PARTICIPANT
 from cjm_research.run import manifest as mf
 from cjm_research.run.codecache import code_with_cache
@@ -51,11 +50,11 @@ from cjm_research.run.notebooks import (
     CodingLogTask,
     PersonaTask,
     RunResult,
-    failed_run,
     run_coding_log,
     run_cross_persona,
     run_persona,
 )
+from cjm_research.run.scheduling import StreamFeed, finished, run_tasks
 from cjm_research.study import Problem, Study, work_dir
 
 log = logging.getLogger(__name__)
@@ -251,23 +250,90 @@ def run_reports(
         raise CJMInputError(
             f"unknown report format(s) {', '.join(unknown)}", hint="--format docx,html"
         )
-    selected = persona_ids(study, personas)
-    if executor is None:
+    persona_ids(study, personas)  # an unknown persona is refused before any worker starts
+    ledger = _Ledger()
+    build = partial(
+        _build_reports, study, Path(out_dir), ledger=ledger, personas=personas, formats=formats,
+        jobs=jobs, coder=coder, redact=redact, force=force, timeout=timeout, progress=progress,
+        work=work,
+    )  # fmt: skip
+    try:
+        if executor is not None:
+            return build(executor)
         # The workers start now, so their kernels boot while the study is coded below.
-        try:
-            with make_executor(executor_kind, max(1, jobs), scheduler) as pool:
-                pool.submit(int)
-                return run_reports(
-                    study, out_dir, personas=personas, formats=formats, jobs=jobs, coder=coder,
-                    redact=redact, executor=pool, force=force, timeout=timeout,
-                    progress=progress, work=work,
-                )  # fmt: skip
-        except KeyboardInterrupt:
-            # The workers are gone now; the scratch folders of the reports they were building
-            # must not stay in the folder a researcher shares.
-            for scratch in Path(out_dir).glob("*/.build-*"):
+        with make_executor(executor_kind, max(1, jobs), scheduler) as pool:
+            pool.submit(int)
+            return build(pool)
+    except KeyboardInterrupt:
+        if executor is None:  # the pool's workers are gone: their scratch must not stay
+            for scratch in [*Path(out_dir).glob("*/.build-*"), *Path(out_dir).glob(".build-*")]:
                 shutil.rmtree(scratch, ignore_errors=True)
+            for temp in Path(out_dir).glob(".coding.ipynb.*"):  # the coding log's (atomic_path)
+                temp.unlink(missing_ok=True)
+        if ledger.recorded is None:  # stopped before the batch began
             raise
+        # Recorded only now that the pool's workers are stopped: no run can finish after this.
+        raise _record_stop(ledger) from None
+
+
+@dataclass
+class _Ledger:
+    """What a batch has decided and started so far: what an interrupt records (``_record_stop``)."""
+
+    recorded: mf.Manifest | None = None  # the last build, whatever this run rebuilds
+    work: Path = Path()
+    out_dir: Path = Path()
+    env: dict[str, str] = field(default_factory=dict)
+    selected: list[str] = field(default_factory=list)
+    decided: dict[str, bool] = field(default_factory=dict)  # persona → to build (decided once)
+    inputs: dict[str, dict[str, str]] = field(default_factory=dict)  # each decided one's
+    runs: dict[str, Future] = field(default_factory=dict)  # every run started, by name
+    coding_key: str = ""
+
+
+def _record_stop(ledger: _Ledger) -> ReportsInterrupted:
+    """The manifest after an interrupt: the runs that finished as built (or failed), the personas
+    still to build marked interrupted (built by the next run), the others as they were."""
+    recorded, done = ledger.recorded or mf.Manifest(), finished(ledger.runs)
+    wanted = [pid for pid in ledger.selected if ledger.decided.get(pid, True)]
+    entries = dict(recorded.personas)
+    for pid in (pid for pid in wanted if pid in ledger.decided):
+        result = done.get(pid)
+        entries[pid] = (
+            mf.built_entry(result, ledger.inputs[pid], ledger.env, ledger.out_dir)
+            if result is not None
+            else mf.interrupted_entry(entries.get(pid), ledger.inputs[pid])
+        )
+    built = [pid for pid in wanted if pid in done and done[pid].status == OK]
+    cross = CROSS_PERSONA in done and done[CROSS_PERSONA].status == OK
+    stale = built or CROSS_PERSONA in ledger.runs or CROSS_PERSONA in recorded.pending
+    logged = "coding.ipynb" in done and done["coding.ipynb"].status == OK
+    mf.write_manifest(ledger.work, replace(
+        recorded, out=str(ledger.out_dir), personas=entries,
+        coding_key=ledger.coding_key if logged else recorded.coding_key,
+        pending=[CROSS_PERSONA] if len(ledger.selected) > 1 and stale and not cross else [],
+    ))  # fmt: skip
+    return ReportsInterrupted(len(built), len(wanted))
+
+
+def _build_reports(
+    study: Study,
+    out_dir: Path,
+    executor: Executor,
+    *,
+    ledger: _Ledger,
+    personas: Sequence[str],
+    formats: Sequence[str],
+    jobs: int,
+    coder: str,
+    redact: bool,
+    force: bool,
+    timeout: int,
+    progress: Callable[[str], None] | None,
+    work: Path | None,
+) -> BatchResult:
+    """``run_reports`` on ``executor``, noting in ``ledger`` what it decides and starts."""
+    selected = persona_ids(study, personas)
     started = time.perf_counter()
     say = progress or (lambda message: log.info(message))
     out_dir = Path(out_dir).resolve()
@@ -275,15 +341,15 @@ def run_reports(
     logs = work / "logs"
     blocked = blocked_personas(study)
     env = build_environment(coder, formats, redact)
-    previous = mf.Manifest() if force else mf.load_manifest(work, out_dir)
-    last_built = mf.load_manifest(work, out_dir).personas if force else previous.personas
+    recorded = mf.load_manifest(work, out_dir)
+    previous = mf.Manifest() if force else recorded
     skipped = [
         RunResult(
             pid,
             SKIPPED,
             0.0,
-            [str(out_dir / p) for p in last_built[pid].outputs if (out_dir / p).is_file()]
-            if pid in last_built
+            [str(out_dir / p) for p in recorded.personas[pid].outputs if (out_dir / p).is_file()]
+            if pid in recorded.personas
             else [],
             error=blocked[pid],
         )
@@ -292,6 +358,8 @@ def run_reports(
     ]
     selected = [pid for pid in selected if pid not in blocked]
     files = mf.study_files(study.root)
+    ledger.recorded, ledger.work, ledger.out_dir, ledger.env = recorded, work, out_dir, env
+    ledger.selected = selected
 
     def task(pid: str, segments_path: Path) -> PersonaTask:
         return PersonaTask(
@@ -308,14 +376,20 @@ def run_reports(
 
     # Streaming: a persona whose interviews are all coded starts its report on a free worker
     # while the others are coded, from its own rows (STUDY/.cjm/stream/<persona>/).
-    feed = StreamFeed(executor, max(1, jobs))
-    decided: dict[str, bool] = {}  # persona → to build; decided once (a started run rewrites)
+    feed = StreamFeed(executor, max(1, jobs), run_persona, ledger.runs)
+    decided = ledger.decided  # a started run rewrites its report: decided once
 
     def to_build(pid: str, inputs: dict[str, str]) -> bool:
         if pid not in decided:
+            ledger.inputs[pid] = inputs
             decided[pid] = not previous.entry_ok(pid, mf.persona_key(inputs, env), out_dir)
-            for name in previous.changed_outputs(pid, out_dir) if decided[pid] else ():
-                say(f"{pid}: {name} changed since it was built (edited or overwritten); rebuilding")
+            entry = previous.personas.get(pid)
+            if decided[pid] and entry is not None and entry.status == mf.INTERRUPTED:
+                say(f"{pid}: its last build was interrupted; building it again")
+            elif decided[pid]:
+                for name in previous.changed_outputs(pid, out_dir):
+                    say(f"{pid}: {name} changed since it was built (edited or overwritten); "
+                        "rebuilding")  # fmt: skip
         return decided[pid]
 
     def ready(pid: str, rows: pd.DataFrame) -> None:
@@ -338,7 +412,7 @@ def run_reports(
 
     keys = {pid: persona_inputs(study, segments, files, pid) for pid in selected}
     stale = [pid for pid in selected if to_build(pid, keys[pid])]
-    coding_key = mf.sha_json([files, env, _table_sha(segments)])
+    coding_key = ledger.coding_key = mf.sha_json([files, env, _table_sha(segments)])
     coding_log = None
     if previous.coding_key != coding_key or not (out_dir / "coding.ipynb").is_file():
         coding_log = CodingLogTask(
@@ -357,14 +431,14 @@ def run_reports(
     first: dict[str, Callable[[], RunResult]] = {}
     last: dict[str, Callable[[], RunResult]] = {}
     compare = len(selected) >= 2
-    if compare and (stale or personas or force):
+    if compare and (stale or personas or force or CROSS_PERSONA in previous.pending):
         first[CROSS_PERSONA] = partial(
             run_cross_persona, study.root, segments_path, out_dir, selected,
             formats=formats, timeout=timeout, log_dir=logs,
         )  # fmt: skip
     if coding_log is not None:
         last["coding.ipynb"] = partial(run_coding_log, coding_log)
-    results, done = _run_tasks(tasks, first, last, executor, say, streamed)
+    results, done = run_tasks(tasks, first, last, executor, say, run_persona, streamed, ledger.runs)
     log_result = done.get("coding.ipynb")
     results += [
         RunResult(pid, UNCHANGED, 0.0, [str(out_dir / p) for p in previous.personas[pid].outputs])
@@ -387,25 +461,11 @@ def run_reports(
         coding_log=log_result,
         cross_persona=cross,
     )
-    entries = dict(previous.personas)
+    entries = dict(recorded.personas)  # a forced run of some personas keeps the others'
     for result in results:
         if result.status not in (UNCHANGED, SKIPPED):
             pid = result.persona_id
-            entries[pid] = mf.PersonaEntry(
-                key=mf.persona_key(keys[pid], env) if result.status == OK else "",
-                status=result.status,
-                seconds=round(result.seconds, 2),
-                outputs=mf.relative_outputs(result.outputs, out_dir),
-                hashes={
-                    name: mf.file_sha(out_dir / name)
-                    for name in mf.relative_outputs(result.outputs, out_dir)
-                }
-                if result.status == OK
-                else {},
-                inputs=keys[pid],
-                error=result.error,
-                log=result.log,
-            )
+            entries[pid] = mf.built_entry(result, keys[pid], env, out_dir)
     coding_ok = log_result is None or log_result.status == OK
     manifest = mf.Manifest(
         files=files,
@@ -415,7 +475,7 @@ def run_reports(
         out=str(out_dir),
         personas=entries,
     )
-    write_manifest(
+    mf.write_build(
         work,
         study,
         batch,
@@ -480,121 +540,3 @@ def persona_ids(study: Study, wanted: Sequence[str] = ()) -> list[str]:
             hint=f"known personas: {', '.join(known) or 'none'}",
         )
     return sorted(set(wanted)) if wanted else known
-
-
-class StreamFeed:
-    """Persona runs started while the study is coded, no more at a time than there are workers.
-
-    The others wait here rather than in the executor's queue, so that once coding ends the
-    comparison (the longest run, which needs the whole table) goes ahead of them: queued behind
-    them, it ran last while the other workers idled.
-    """
-
-    def __init__(self, executor: Executor, slots: int) -> None:
-        self.executor, self.slots = executor, slots
-        self.started: dict[Future, PersonaTask] = {}
-        self.waiting: list[PersonaTask] = []
-        self.running, self.closed = 0, False
-        self.lock = threading.Lock()
-
-    def offer(self, task: PersonaTask) -> None:
-        """Start ``task`` now if a worker is free, else keep it for when one is."""
-        with self.lock:
-            self.waiting.append(task)
-        self._fill()
-
-    def close(self) -> tuple[dict[Future, PersonaTask], list[PersonaTask]]:
-        """Stop starting runs; the runs started and the tasks still waiting."""
-        with self.lock:
-            self.closed = True
-            waiting, self.waiting = self.waiting, []
-            return dict(self.started), waiting
-
-    def _fill(self) -> None:
-        while True:
-            with self.lock:
-                if self.closed or not self.waiting or self.running >= self.slots:
-                    return
-                task = self.waiting.pop(0)
-                self.running += 1
-                future = self.executor.submit(run_persona, task)
-                self.started[future] = task
-            # Outside the lock: a run already finished calls back at once, on this thread.
-            future.add_done_callback(self._finished)
-
-    def _finished(self, future: Future) -> None:
-        with self.lock:
-            self.running -= 1
-        self._fill()
-
-
-def _run_tasks(
-    tasks: list[PersonaTask],
-    first: dict[str, Callable[[], RunResult]],
-    last: dict[str, Callable[[], RunResult]],
-    executor: Executor,
-    say: Callable[[str], None],
-    started: dict[Future, PersonaTask] | None = None,
-) -> tuple[list[RunResult], dict[str, RunResult]]:
-    """Persona runs, with the side runs (comparison, coding log) ``first`` and ``last``, and
-    the persona runs ``started`` already (while the study was coded)."""
-    started = started or {}
-    if not tasks and not first and not last and not started:
-        return [], {}
-    results: list[RunResult] = []
-    side_futures = {name: executor.submit(run) for name, run in first.items()}
-    # A live bar on a terminal; tqdm disables itself elsewhere and the log lines remain.
-    total = len(tasks) + len(started)
-    bar = tqdm(total=total, unit="persona", desc="reports", disable=None, file=sys.stderr)
-    try:
-        futures = started | {executor.submit(run_persona, task): task for task in tasks}
-        side_futures |= {name: executor.submit(run) for name, run in last.items()}
-        for done, future in enumerate(as_completed(futures), 1):
-            task = futures[future]
-            result = _result(future, task.persona_id)
-            results.append(result)
-            detail = f" — {result.error}" if result.error else ""
-            bar.update()
-            if bar.disable:
-                say(
-                    f"[{done}/{total}] {task.persona_id}: {result.status} "
-                    f"({result.seconds:.1f} s){detail}"
-                )
-            elif result.error:
-                bar.write(f"{task.persona_id}: {result.status}{detail}", file=sys.stderr)
-    finally:
-        bar.close()
-    side_results = {name: _result(future, name) for name, future in side_futures.items()}
-    for name, result in side_results.items():
-        detail = f" — {result.error}" if result.error else ""
-        say(f"{name}: {result.status} ({result.seconds:.1f} s){detail}")
-    return results, side_results
-
-
-def _result(future: Future, name: str) -> RunResult:
-    try:
-        return future.result()
-    except Exception as exc:  # a worker that died (killed, out of memory) or a lost cluster
-        return failed_run(name, exc)
-
-
-def write_manifest(
-    work: Path,
-    study: Study,
-    batch: BatchResult,
-    manifest: mf.Manifest,
-    seconds: dict[str, float],
-    warnings: Sequence[str] = (),
-) -> Path:
-    """``work/manifest.json``: what was built from what, with versions and timings, and the
-    ``warnings`` the run gave, which a re-run with nothing to build says again."""
-    manifest.extra = {
-        "study": str(study.root),
-        "codebook": {"name": study.codebook.name, "version": study.codebook.version},
-        "inputs": sorted(str(t.path.relative_to(study.root)) for t in study.transcripts),
-        "skipped": batch.skipped_files,
-        # the same files give the same warnings: a re-run with nothing to build says them again
-        "warnings": list(warnings),
-        "seconds": {name: round(value, 2) for name, value in seconds.items()},
-    }
-    return mf.write_manifest(work, manifest)

@@ -89,9 +89,23 @@ def local_pool(workers: int, scheduler: str = "") -> Iterator[Executor]:
     pool = local_executor(workers)
     try:
         yield pool
+    except KeyboardInterrupt:
+        stop_workers(pool)  # not after the reports they are building: interrupted means now
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         sweep_socket_folders(str(os.getpid()))
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End ``pool``'s workers now and wait until they are gone; each kills its kernel first
+    (``kernels.stop_worker``). A report a worker was building keeps its previous version."""
+    # ProcessPoolExecutor has no public way to do this before Python 3.14 (terminate_workers).
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=30)
 
 
 register_executor("local", local_pool)

@@ -138,6 +138,7 @@ class WarmKernel:
 
     def __init__(self, preload: str = PRELOAD) -> None:
         self.km: object | None = None
+        self.starting: object | None = None  # the kernel being started, for `stop_worker`
         self.runs = 0
         self.preload = preload
 
@@ -147,8 +148,11 @@ class WarmKernel:
             return
         from jupyter_core.utils import run_sync
 
-        km = kernel_manager_class()(kernel_name="python3")
-        run_sync(km.start_kernel)()
+        km = self.starting = kernel_manager_class()(kernel_name="python3")
+        try:
+            run_sync(km.start_kernel)()
+        finally:
+            self.starting = None
         self.km = km
         if self.preload:
             self._silent(f"{self.preload}\n{_RESET}")
@@ -173,6 +177,14 @@ class WarmKernel:
         watchdog = threading.Timer(timeout, self._expire, args=(expired,))
         watchdog.daemon = True
         watchdog.start()
+        stopped_at: list[int] = []
+
+        def keep(nb: object, exc: BaseException) -> None:
+            # A run stopped outside a cell (killed at its time limit, a dead kernel) saved
+            # nothing: keep it as far as it ran, marked where it stopped, for the failure log.
+            why = f"the notebook ran past its time limit of {timeout} s here; its kernel was killed"
+            stopped_at.extend(keep_stopped(nb, output, why if expired.is_set() else str(exc)))
+
         try:
             papermill.execute_notebook(
                 str(notebook),
@@ -186,11 +198,15 @@ class WarmKernel:
                 # The output is written once at the end: papermill's saves after every cell (a
                 # progress view for a long notebook) rewrite every embedded figure each time.
                 request_save_on_cell_execute=False,
+                on_stop=keep,
             )
         except Exception as exc:
             self.close()
             if expired.is_set():
-                raise NotebookTimeout(f"timed out after {timeout} s (kernel killed)") from exc
+                raise NotebookTimeout(
+                    f"timed out after {timeout} s (kernel killed)",
+                    stopped_at[0] if stopped_at else None,
+                ) from exc
             raise
         finally:
             watchdog.cancel()
@@ -207,11 +223,7 @@ class WarmKernel:
             run_sync(km.shutdown_kernel)(now=True)
         except Exception:  # already dead or half started: make sure the process is gone
             self._kill(km)
-        # The kernel's folder of IPC sockets (``_default_ip``): one per kernel start, which
-        # filled /tmp with empty folders run after run.
-        folder = os.path.dirname(str(getattr(km, "ip", "")))
-        if os.path.basename(folder).startswith(IPC_PREFIX):
-            shutil.rmtree(folder, ignore_errors=True)
+        _remove_socket_folder(km)
 
     def _silent(self, code: str) -> None:
         from jupyter_core.utils import run_sync
@@ -247,6 +259,14 @@ class WarmKernel:
                 os.killpg(pid, signal.SIGKILL)
 
 
+def _remove_socket_folder(km: object) -> None:
+    # The kernel's folder of IPC sockets (``_default_ip``): one per kernel start, which filled
+    # /tmp with empty folders run after run.
+    folder = os.path.dirname(str(getattr(km, "ip", "")))
+    if os.path.basename(folder).startswith(IPC_PREFIX):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @functools.cache
 def _engine() -> str:
     """papermill's nbclient engine, closing its kernel client after each notebook.
@@ -265,6 +285,7 @@ def _engine() -> str:
             cls, nb_man: object, kernel_name: str, **kwargs: object
         ) -> object:
             # NBClientEngine's own argument handling, keeping hold of the client to close it.
+            on_stop = kwargs.pop("on_stop", None)
             timeout = kwargs.pop("execution_timeout", None)
             startup = kwargs.pop("start_timeout", 60)
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
@@ -280,12 +301,37 @@ def _engine() -> str:
             )
             try:
                 return client.execute()
+            except Exception as exc:  # a failing cell is no exception here: papermill saves it
+                if callable(on_stop):
+                    on_stop(nb_man.nb, exc)
+                raise
             finally:
                 if client.kc is not None:
                     client.kc.stop_channels()
 
     papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
     return WARM_ENGINE
+
+
+def keep_stopped(nb: object, output: Path, why: str) -> list[int]:
+    """Write ``nb``, a run stopped before its end, to ``output`` with ``why`` as the error of the
+    cell it stopped in (the last one started); that cell's index, if any."""
+    import nbformat
+
+    started = [
+        index
+        for index, cell in enumerate(nb.cells)
+        if cell.get("metadata", {}).get("papermill", {}).get("start_time")
+    ]
+    for index in started[-1:]:
+        cell = nb.cells[index]
+        cell.metadata.papermill.update(status="failed", exception=True)
+        cell.setdefault("outputs", []).append(
+            nbformat.v4.new_output("error", ename="Stopped", evalue=why, traceback=[why])
+        )
+        nb.metadata.setdefault("papermill", {})["exception"] = True
+    nbformat.write(nb, str(output))
+    return started[-1:]
 
 
 WARM_ENGINE = "cjm-warm-kernel"
@@ -368,13 +414,27 @@ def prestart(owner: str = "") -> None:
     # CPU in every worker, for a string format no notebook schema uses. Marked missing here, so
     # jsonschema skips it as when it is not installed; only this worker process is affected.
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    # A worker forked from `cjm` inherits its SIGTERM handler (which raises KeyboardInterrupt);
-    # the pool terminates workers with SIGTERM, so restore the default here.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Ctrl-C reaches every process of the terminal's process group: the pool's owner alone
+    # decides what it stops (a KeyboardInterrupt here printed a traceback per worker).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The owner ends its workers with SIGTERM (a worker forked from `cjm` inherited its handler,
+    # which raises KeyboardInterrupt): end at once, and the kernel with it.
+    signal.signal(signal.SIGTERM, stop_worker)
     _exit_with_parent()
     global _owner
     _owner = f"{owner}-" if owner else ""
     warm_kernel().start()
+
+
+def stop_worker(signum: int, frame: object) -> None:
+    """SIGTERM in a pool worker: kill its kernels (each in a session of its own, which would
+    outlive the worker) and remove their socket folders, then end the worker at once."""
+    for kernel in list(_all):  # no lock: the interrupted thread may hold it
+        for km in (kernel.km, kernel.starting):
+            if km is not None:
+                WarmKernel._kill(km)
+                _remove_socket_folder(km)
+    os._exit(128 + signum)
 
 
 def _exit_with_parent() -> None:

@@ -23,15 +23,29 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cjm_research.iorw import write_text
 from cjm_research.resources import notebooks_dir, templates_dir
-from cjm_research.run.notebooks import CROSS_PERSONA, FORMATS, UNCHANGED, BatchResult, RunResult
+from cjm_research.run.notebooks import (
+    CROSS_PERSONA,
+    FORMATS,
+    OK,
+    UNCHANGED,
+    BatchResult,
+    RunResult,
+)
+
+if TYPE_CHECKING:
+    from cjm_research.study import Study
 
 NAME = "manifest.json"
+#: A persona's status when an interrupt stopped its run: its last build stays; the next run
+#: builds it again, and says so.
+INTERRUPTED = "interrupted"
 SCHEMA = 3
 _PACKAGE = Path(__file__).resolve().parents[1]  # the whole package, not only run/
 _LIBRARIES = ("papermill", "nbconvert", "nbclient", "python-docx", "pandas", "matplotlib")
@@ -142,6 +156,8 @@ class Manifest:
     out: str = ""  # the reports folder this build wrote (resolved)
     personas: dict[str, PersonaEntry] = field(default_factory=dict)
     extra: dict[str, object] = field(default_factory=dict)
+    #: side runs (the comparison) an interrupt left unfinished after their inputs were rebuilt
+    pending: list[str] = field(default_factory=list)
 
     def entry_ok(self, persona_id: str, key: str, out_dir: Path) -> bool:
         """True when ``persona_id`` was built from ``key`` and all its outputs are still there,
@@ -178,6 +194,7 @@ class Manifest:
             "coding_key": self.coding_key,
             "known": self.known,
             "out": self.out,
+            "pending": self.pending,
             "personas": [
                 {"persona_id": pid, **vars(e)} for pid, e in sorted(self.personas.items())
             ],
@@ -206,12 +223,13 @@ def load_manifest(folder: Path, out_dir: Path | None = None) -> Manifest:
         coding_key=data.get("coding_key", ""),
         known=data.get("known", []),
         out=data.get("out", ""),
+        pending=data.get("pending", []),
         personas=personas,
         extra={k: v for k, v in data.items() if k not in _OWN},
     )
 
 
-_OWN = ("schema", "environment", "files", "coding_key", "known", "out", "personas")
+_OWN = ("schema", "environment", "files", "coding_key", "known", "out", "pending", "personas")
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> Path:
@@ -227,7 +245,9 @@ def nothing_changed(
     personas: Iterable[str] = (),
 ) -> bool:
     """Level 1: same files, same environment, and every (or each named) report built and on disk."""
-    if not previous.personas or previous.files != files or previous.environment != env:
+    if previous.pending or not previous.personas or previous.files != files:
+        return False
+    if previous.environment != env:
         return False
     wanted = list(personas) or previous.known
     return (
@@ -242,6 +262,32 @@ def nothing_changed(
 def persona_key(inputs: dict[str, str], env: dict[str, str]) -> str:
     """The key a persona's report is built from: its input hashes and the environment."""
     return sha_json({"inputs": inputs, "environment": env})
+
+
+def built_entry(
+    result: RunResult, inputs: dict[str, str], env: dict[str, str], out_dir: Path
+) -> PersonaEntry:
+    """The manifest's line for a persona's run that finished, built or failed."""
+    outputs = relative_outputs(result.outputs, out_dir)
+    built = result.status == OK
+    return PersonaEntry(
+        key=persona_key(inputs, env) if built else "",
+        status=result.status,
+        seconds=round(result.seconds, 2),
+        outputs=outputs,
+        hashes={name: file_sha(out_dir / name) for name in outputs} if built else {},
+        inputs=inputs,
+        error=result.error,
+        log=result.log,
+    )
+
+
+def interrupted_entry(last: PersonaEntry | None, inputs: dict[str, str]) -> PersonaEntry:
+    """The line of a persona whose run an interrupt stopped: its last build (still in place,
+    never half replaced) marked ``INTERRUPTED``, so that the next run builds it again."""
+    if last is None:
+        return PersonaEntry(key="", status=INTERRUPTED, seconds=0.0, inputs=inputs)
+    return replace(last, key="", status=INTERRUPTED)
 
 
 def relative_outputs(outputs: Iterable[str], out_dir: Path) -> list[str]:
@@ -292,3 +338,25 @@ def unchanged_reports(
     warned = [str(s) for s in said]  # type: ignore[union-attr]
     segments = Path(work or work_dir(study_dir)) / "segments.parquet"
     return BatchResult(segments, results, skipped, warnings=warned)
+
+
+def write_build(
+    work: Path,
+    study: Study,
+    batch: BatchResult,
+    manifest: Manifest,
+    seconds: dict[str, float],
+    warnings: Sequence[str] = (),
+) -> Path:
+    """``work/manifest.json``: what was built from what, with versions and timings, and the
+    ``warnings`` the run gave, which a re-run with nothing to build says again."""
+    manifest.extra = {
+        "study": str(study.root),
+        "codebook": {"name": study.codebook.name, "version": study.codebook.version},
+        "inputs": sorted(str(t.path.relative_to(study.root)) for t in study.transcripts),
+        "skipped": batch.skipped_files,
+        # the same files give the same warnings: a re-run with nothing to build says them again
+        "warnings": list(warnings),
+        "seconds": {name: round(value, 2) for name, value in seconds.items()},
+    }
+    return write_manifest(work, manifest)

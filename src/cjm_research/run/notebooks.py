@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,7 +183,8 @@ def run_notebook(
             from cjm_research.report.render import html  # pandas and nbconvert: only to export
 
             html.export_html(executed, build / f"{stem}.html", title=title)
-        outputs = _promote(build, out_dir, stem, formats)
+        with _uninterrupted():  # a stopped worker promotes all of a report or none of it
+            outputs = _promote(build, out_dir, stem, formats)
     except Exception as exc:  # one report's failure must not stop the batch
         if executed.exists():
             failed.parent.mkdir(parents=True, exist_ok=True)
@@ -247,6 +250,19 @@ def run_cross_persona(
         timeout=timeout,
         failed_log=Path(log_dir or out_dir) / f"{CROSS_PERSONA}.failed.ipynb",
     )
+
+
+@contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """SIGINT and SIGTERM held back on this thread until the block ends (POSIX)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _promote(build: Path, out_dir: Path, stem: str, formats: Sequence[str]) -> list[str]:
