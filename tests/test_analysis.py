@@ -213,6 +213,10 @@ def test_actions_are_what_customers_say_they_did_in_their_words():
         ("Then it says I worked fourteen hours on one task.", None),
         ("If I cancelled the plan they would charge me.", None),
         ("Maybe I rang them twice.", None),
+        # a new clause without a comma: its subject and verb end the phrase (demo report)
+        ("Every time I went back it emptied the delivery details.", "went back"),
+        ("I sent it back the same day.", "sent it back"),
+        ("I called them they said no.", "called them"),
     ]:
         assert actions_in(text) == ([(phrase, phrase.split()[0])] if phrase else [])
 

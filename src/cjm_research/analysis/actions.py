@@ -69,6 +69,16 @@ _NOT_REPORTED = re.compile(
 )
 
 
+#: Pronouns that start a clause when a past-tense verb follows ("… it emptied", "… they sent"),
+#: and are the object of the action otherwise ("sent it back").
+_SUBJECTS = frozenset("it they he she we you".split())
+
+
+def _past(word: str) -> bool:
+    """Whether ``word`` reads as a past-tense verb (what a new clause's subject does)."""
+    return word in _IRREGULAR or word in _NOT_ACTIONS or (word.endswith("ed") and len(word) > 3)
+
+
 def _modifies(word: str) -> bool:
     """Whether ``word`` belongs to the word after it: a number ("twenty-five [minutes]") or a
     modifier ("the next [day]")."""
@@ -96,13 +106,14 @@ def actions_in(text: str) -> list[tuple[str, str]]:
         if (verb == "got" and first in _STATES) or first == "you":
             continue
         for n, word in enumerate(following):
-            if word.lower() in _CLAUSE_END:
+            after = following[n + 1].lower() if n + 1 < len(following) else ""
+            # "every time I went back it emptied the basket": a subject and its verb, a new clause
+            if word.lower() in _CLAUSE_END or (word.lower() in _SUBJECTS and _past(after)):
                 break
             words.append(word)
             if len(words) == 4:
                 # Cut mid-phrase ("got an email the next [day]", "gave it four [stars]"): a last
                 # word that modifies what follows belongs to it ("the joining fee [twice]" stays).
-                after = following[n + 1].lower() if n + 1 < len(following) else ""
                 last = words[-1].lower()
                 if after and after not in _CLAUSE_END and _modifies(last):
                     words.pop()
