@@ -28,6 +28,10 @@ def test_names_are_found_where_a_person_is_meant_and_titles_are_skipped():
     ) == {"Siân", "Amira", "Jordan", "Ayşe"}  # fmt: skip
     # opening a sentence, before what people do ("Nobody would" is no one)
     assert set(mentioned_names(["Ok. Deji would never ring you. Nobody would."])) == {"Deji"}
+    # set off by commas after a few words about them (the demo's first-home report printed him)
+    assert set(
+        mentioned_names(["Yeah, my flatmate from before, Jonas, was looking for shelves."])
+    ) == {"Jonas"}
     # "Jo said" opens a sentence, where a capital says nothing ("Nobody said"): not taken
     assert "Jo" not in found and "Monday" not in found
 

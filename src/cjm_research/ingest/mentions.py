@@ -40,6 +40,11 @@ _GROUP = (
 #: also an everyday one ("my husband Bill").
 _STRONG = [
     re.compile(rf"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir)\s+(?:\w+\s+)?{_KIN},?\s+{_NAME}\b"),
+    # "my flatmate from before, Jonas,": the name set off after a few words about them
+    re.compile(
+        rf"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir)\s+(?:\w+\s+)?{_KIN}(?:\s+\w+){{1,3}},\s+"
+        rf"{_NAME}\b"
+    ),
     # "an agent, Mateo,", "a young lad, Jordan,", "different girl this time, Amira"
     re.compile(rf"\b{_ROLE}(?:\s+\w+){{0,3}},\s+{_NAME}\b"),
     # "the girls on the counter, Linda and Pat": both names
