@@ -67,6 +67,16 @@ def test_a_long_interviewer_turn_is_cut_to_what_it_asks_in_whole_words():
     # The sentences before the question are kept while they fit: they say what "that" is.
     context = "You said the box was crushed when it came. What did you do about that?"
     assert shorten(context) == context
+    # A nudge before the question says nothing of it (a car-club study printed "Asked: Your
+    # English is great. Is there anything else you'd like to add?").
+    for turn, asked in [
+        ("Your English is great. Is there anything else you'd like to add?",
+         "Is there anything else you'd like to add?"),
+        ("I do. Can you walk me through signing up?", "Can you walk me through signing up?"),
+        ("That's fine. So when did you join in the end?", "So when did you join in the end?"),
+        ("Right. Okay. Tell me about the first trip.", "Tell me about the first trip."),
+    ]:  # fmt: skip
+        assert shorten(turn) == asked
 
 
 def table(rows: list[tuple[str, int, str, str, str]]) -> pd.DataFrame:

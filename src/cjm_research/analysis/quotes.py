@@ -245,10 +245,14 @@ def shorten(question: str, words: int = QUESTION_WORDS) -> str:
     """An interviewer's turn as a line before a quote: whole when at most ``words`` words; else
     what it asks, the sentence it ends its asking with and as many sentences before it as fit
     ("…To start, could you tell me a bit about your household?"), cut between words with an
-    ellipsis when that sentence alone is longer."""
+    ellipsis when that sentence alone is longer. A nudge before what it asks (``is_nudge``: "I
+    do. Can you walk me through signing up?") is left out."""
+    sentences = _SENTENCE_END.split(question.strip())
+    while len(sentences) > 1 and is_nudge(sentences[0]):
+        sentences.pop(0)
+    question = " ".join(sentences)
     if len(question.split()) <= words:
         return question
-    sentences = _SENTENCE_END.split(question.strip())
     asking = [i for i, s in enumerate(sentences) if s.rstrip().endswith("?")]
     last = asking[-1] if asking else len(sentences) - 1
     start = last
