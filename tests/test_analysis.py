@@ -222,6 +222,7 @@ def test_actions_are_what_customers_say_they_did_in_their_words():
         ("I walked up to the main road, got a bar.", "walked up to the main road"),
         ("I saw it on the council website when I was looking.", "saw it on the council website"),
         ("I gave it to the driver and left.", "gave it to the driver"),
+        ("I booked it till ten. There was a crash.", "booked it till ten"),
     ]:
         assert actions_in(text) == ([(phrase, phrase.split()[0])] if phrase else [])
 

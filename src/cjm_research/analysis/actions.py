@@ -135,7 +135,8 @@ def actions_in(text: str) -> list[tuple[str, str]]:
                 break
         while words and (
             words[-1].lower() in _NO_END
-            or (_modifies(words[-1].lower()) and len(words) > 1)  # "sat down one [evening]"
+            # "sat down one [evening]"; a number that ends the words is whole: "booked it till ten"
+            or (_modifies(words[-1].lower()) and 1 < len(words) < len(following))
             or (
                 words[-1].lower().endswith("ing")
                 and len(words) > 1
