@@ -7,6 +7,7 @@ from cjm_research.analysis import (
     Quote,
     asked_before,
     build_journey,
+    is_nudge,
     needs_question,
     pick_quotes,
     questions_shown,
@@ -66,6 +67,16 @@ def test_a_long_interviewer_turn_is_cut_to_what_it_asks_in_whole_words():
     # The sentences before the question are kept while they fit: they say what "that" is.
     context = "You said the box was crushed when it came. What did you do about that?"
     assert shorten(context) == context
+    # A nudge before the question says nothing of it (a car-club study printed "Asked: Your
+    # English is great. Is there anything else you'd like to add?").
+    for turn, asked in [
+        ("Your English is great. Is there anything else you'd like to add?",
+         "Is there anything else you'd like to add?"),
+        ("I do. Can you walk me through signing up?", "Can you walk me through signing up?"),
+        ("That's fine. So when did you join in the end?", "So when did you join in the end?"),
+        ("Right. Okay. Tell me about the first trip.", "Tell me about the first trip."),
+    ]:  # fmt: skip
+        assert shorten(turn) == asked
 
 
 def table(rows: list[tuple[str, int, str, str, str]]) -> pd.DataFrame:
@@ -103,17 +114,51 @@ def test_an_answer_is_asked_the_interviewer_turn_before_it_in_its_own_interview(
 
 
 def test_the_question_is_the_one_the_coder_reads_in_every_example_interview():
-    """``asked_before`` on the table is ``coding.context.question_of`` on the transcripts."""
+    """``asked_before`` on the table is ``coding.context.question_of`` on the transcripts, but
+    for a nudge ("Right."), which passes on the question asked before it."""
     study = load_study(example_study_dir())
     rows, expected = [], []
     for transcript in study.transcripts:
         turns = transcript.turns
+        asking = ""
         for i, turn in enumerate(turns):
             rows.append((transcript.interview_id, turn.index, turn.role, turn.speaker, turn.text))
+            if turn.role == "interviewer" and not is_nudge(turn.text):
+                asking = turn.text.strip()
             asked = question_of(turns, i)
-            expected.append("" if asked is None else turns[asked].text.strip())
+            text = "" if asked is None else turns[asked].text.strip()
+            expected.append(asking if text and is_nudge(text) else text)
     asked = list(asked_before(table(rows)))
     assert asked == expected and sum(map(bool, asked)) > 150
+
+
+def test_a_nudge_is_not_the_question_the_one_asked_before_it_is():
+    # An Otter transcript of a car-club study: the interviewer's "Right." or "That sounds
+    # stressful." between two parts of an answer was printed as "Asked: Right.".
+    rows = table(
+        [
+            ("h", 1, "interviewer", "Priya", "Right."),  # nothing asked before it
+            ("h", 2, "participant", "Hannah", "Hello."),
+            ("h", 3, "interviewer", "Priya", "How did you first hear about the club?"),
+            ("h", 4, "participant", "Hannah", "I just saw the cars in a bay on my road."),
+            ("h", 5, "interviewer", "Priya", "Right."),
+            ("h", 6, "participant", "Hannah", "And then my neighbour mentioned it."),
+            ("h", 7, "interviewer", "Priya", "Mm-hm."),
+            ("h", 8, "participant", "Hannah", "He uses it for the garden centre."),
+            ("h", 9, "interviewer", "Priya", "Tell me about signing up"),  # asks, without a "?"
+            ("h", 10, "participant", "Hannah", "Four days."),
+            ("h", 11, "interviewer", "Priya", "That sounds stressful."),
+            ("h", 12, "participant", "Hannah", "It was awful."),
+            ("h", 13, "interviewer", "Priya", "Really?"),  # a question, however short
+            ("h", 14, "participant", "Hannah", "Yes."),
+        ]
+    )
+    heard = "How did you first hear about the club?"
+    signing = "Tell me about signing up"
+    assert list(asked_before(rows)) == [
+        "", "", "", heard, "", heard, "", heard, "", signing, "", signing, "", "Really?",
+    ]  # fmt: skip
+    assert list(questions_shown(rows))[11] == signing
 
 
 def test_a_quote_shows_the_question_only_when_its_answer_needs_it():

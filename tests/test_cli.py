@@ -25,6 +25,25 @@ def test_validate_passes_on_the_example(study, capsys):
     assert "9 transcripts, 3 personas: 0 errors" in capsys.readouterr().err
 
 
+def test_validate_warns_of_a_persona_named_after_one_of_its_participants(study, capsys):
+    # A car-club study named its persona "Hannah, the once-in-a-while driver" after Hannah
+    # Okafor (P01): every report printed her first name above her quotes.
+    note = study / "personas" / "busy-parent.md"
+    note.write_text(
+        note.read_text(encoding="utf-8").replace(
+            'name: "Alex, the time-poor parent"', 'name: "Mark, the time-poor parent"'
+        ),
+        encoding="utf-8",
+    )
+    assert main(["validate", "--study", str(study)]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "personas/busy-parent.md:3: persona name 'Mark, the time-poor parent' holds 'Mark', the "
+        "name of its participant P04: reports print it beside P04's quotes — "
+    ) in err
+    assert "0 errors, 1 warnings" in err
+
+
 def test_validate_names_a_bad_file_and_exits_2(study, capsys):
     (study / "broken.txt").write_text("---\nparticipant: P99\nno closing fence\n", encoding="utf-8")
     assert main(["validate", "--study", str(study)]) == 2

@@ -293,3 +293,33 @@ def test_timing_paragraphs_without_names_never_become_turns(tmp_path):
         "The contract was long and confusing.",
     ]
     assert {t.speaker for t in transcript.turns} == {"Participant"}
+
+
+def test_teams_transcript_lines_about_transcription_are_nobody_s_words(tmp_path):
+    # Today's Teams .docx: the meeting's title and time, "<name> started transcription", each
+    # turn as "Name   0:03" above its words, and "<name> stopped transcription" at the end.
+    def build(document) -> None:
+        for text in (
+            "Car club research - trades interview 3",
+            "14 May 2026, 10:02AM",
+            "Priya Raman started transcription",
+            "Priya Raman   0:03",
+            "How did you first come across the vans?",
+            "Gareth Pryce   0:09",
+            "A leaflet from the council.",
+            "Priya Raman   0:15",
+            "Thanks, Gareth.",
+            "Gareth Pryce   0:18",
+            "No bother. Cheers.",
+            "Priya Raman stopped transcription",
+        ):
+            document.add_paragraph(text)
+
+    transcript = read_transcript(make_docx(tmp_path / "gareth-teams.docx", build))
+    assert [(t.speaker, t.text, t.time_start) for t in transcript.turns] == [
+        ("Priya Raman", "How did you first come across the vans?", 3.0),
+        ("Gareth Pryce", "A leaflet from the council.", 9.0),
+        ("Priya Raman", "Thanks, Gareth.", 15.0),
+        ("Gareth Pryce", "No bother. Cheers.", 18.0),
+    ]
+    assert "Priya Raman started transcription" not in transcript.meta.get("preamble", [])

@@ -103,12 +103,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check every input; exit 2 when there are errors."""
     from cjm_research.coding.human import study_problems
     from cjm_research.insights import insight_problems
-    from cjm_research.privacy import unlisted_names
+    from cjm_research.privacy import persona_name_problems, unlisted_names
 
     study = _load(args.study)
     errors, warnings = len(study.errors), len(study.warnings)
     # reports fail on insights' problems, and leave out human codes they cannot place
-    for problem in [*insight_problems(study), *study_problems(study), *unlisted_names(study)]:
+    named = [*unlisted_names(study), *persona_name_problems(study)]
+    for problem in [*insight_problems(study), *study_problems(study), *named]:
         _say(problem.display(study.root))
         errors += problem.severity == "error"
         warnings += problem.severity == "warning"

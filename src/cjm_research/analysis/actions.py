@@ -85,10 +85,23 @@ def _modifies(word: str) -> bool:
     return word.isdigit() or all(part in _MODIFIERS for part in word.split("-"))
 
 
+def _completes(before_last: str, after: str) -> bool:
+    """Whether the word ``after`` a phrase cut at four words ends its last noun phrase: it
+    opened with a determiner just before the last word ("on the council [website]", "to the
+    main [road]"), and ``after`` starts nothing new and leaves nothing hanging."""
+    return (
+        before_last in _DETERMINERS
+        and bool(after)
+        and after not in _CLAUSE_END | _NO_END | _SUBJECTS
+        and not _modifies(after)
+    )
+
+
 def actions_in(text: str) -> list[tuple[str, str]]:
     """(phrase, verb) of every first-person past action in ``text``: a verb and up to four
-    words of what it acts on, cut where a new clause starts ("I rang them twice and …" →
-    "rang them twice"). Negated or thought-and-feeling verbs are not actions."""
+    words of what it acts on (five to end a noun phrase: "put it in a carrier bag"), cut where a
+    new clause starts ("I rang them twice and …" → "rang them twice"). Negated or
+    thought-and-feeling verbs are not actions."""
     found = []
     text = text.replace("\u2019", "'")
     for match in _ACTION.finditer(text):
@@ -117,10 +130,13 @@ def actions_in(text: str) -> list[tuple[str, str]]:
                 last = words[-1].lower()
                 if after and after not in _CLAUSE_END and _modifies(last):
                     words.pop()
+                elif _completes(words[-2].lower(), after):
+                    words.append(following[n + 1])  # "put it in a carrier [bag]"
                 break
         while words and (
             words[-1].lower() in _NO_END
-            or (_modifies(words[-1].lower()) and len(words) > 1)  # "sat down one [evening]"
+            # "sat down one [evening]"; a number that ends the words is whole: "booked it till ten"
+            or (_modifies(words[-1].lower()) and 1 < len(words) < len(following))
             or (
                 words[-1].lower().endswith("ing")
                 and len(words) > 1

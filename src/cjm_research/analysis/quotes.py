@@ -23,6 +23,9 @@ QUOTE_WORDS = 8
 ANSWERED_WORDS = 4
 #: An interviewer's turn longer than this is shortened to the question it ends with.
 QUESTION_WORDS = 25
+#: An interviewer's turn of at most this many words that asks nothing ("Right.", "Mm-hm.", "That
+#: sounds stressful.") is a nudge: the answer after it goes on answering the question before it.
+NUDGE_WORDS = 4
 #: The first sentence of an answer at most this long with no subject of its own is a fragment
 #: that completes the question ("The school gates.", "Back on the chat.", "Rang them.").
 FRAGMENT_WORDS = 4
@@ -242,10 +245,14 @@ def shorten(question: str, words: int = QUESTION_WORDS) -> str:
     """An interviewer's turn as a line before a quote: whole when at most ``words`` words; else
     what it asks, the sentence it ends its asking with and as many sentences before it as fit
     ("…To start, could you tell me a bit about your household?"), cut between words with an
-    ellipsis when that sentence alone is longer."""
+    ellipsis when that sentence alone is longer. A nudge before what it asks (``is_nudge``: "I
+    do. Can you walk me through signing up?") is left out."""
+    sentences = _SENTENCE_END.split(question.strip())
+    while len(sentences) > 1 and is_nudge(sentences[0]):
+        sentences.pop(0)
+    question = " ".join(sentences)
     if len(question.split()) <= words:
         return question
-    sentences = _SENTENCE_END.split(question.strip())
     asking = [i for i, s in enumerate(sentences) if s.rstrip().endswith("?")]
     last = asking[-1] if asking else len(sentences) - 1
     start = last
@@ -257,13 +264,21 @@ def shorten(question: str, words: int = QUESTION_WORDS) -> str:
     return ("…" if start > 0 else "") + kept
 
 
+def is_nudge(turn: str) -> bool:
+    """Whether an interviewer's ``turn`` only keeps the participant talking ("Right.", "Oh
+    dear.", "That sounds stressful."): short (``NUDGE_WORDS``) and without a question mark."""
+    return "?" not in turn and len(turn.split()) <= NUDGE_WORDS
+
+
 def asked_before(segments: pd.DataFrame) -> pd.Series:
     """Per row of a coded table, the interviewer's turn that prompted it ("" when none), by the
     rule the coder reads questions with (``coding.context.question_of``): the interviewer turn
     before it in the same interview, or in a group interview the question before a round of other
     participants' answers; none when the same participant was already answering (their answer
-    goes on) or nothing was asked yet, and none for an interviewer's own turn. A turn split into
-    sentences is one turn; the rows keep their order within a turn."""
+    goes on) or nothing was asked yet, and none for an interviewer's own turn. A nudge
+    (``is_nudge``: "Right.") is no question: the answer after it is asked the interviewer's turn
+    before the nudge (none when there is none). A turn split into sentences is one turn; the
+    rows keep their order within a turn."""
     asked = np.full(len(segments), "", dtype=object)
     if segments.empty or "role" not in segments:
         return pd.Series(asked, index=segments.index)
@@ -284,6 +299,9 @@ def asked_before(segments: pd.DataFrame) -> pd.Series:
     texts = pd.Series(segments["text"].to_numpy(dtype=object)[asking.index], dtype=object)
     keys = [asking["interview"].to_numpy(), asking["turn"].to_numpy()]
     said = texts.groupby(keys, sort=False).agg(lambda t: " ".join(map(str, t)).strip())
+    # "Right." printed as the question ("Asked: Right.") told the reader nothing: the question
+    # still being answered is the last one that was not a nudge.
+    said = said.where(~said.map(is_nudge)).groupby(level=0, sort=False).ffill().fillna("")
     order["prompt"] = order["turn"].where(order["asking"]).groupby(order["interview"]).ffill()
     first = order.groupby(["interview", "prompt", "speaker"])["turn"].transform("min")
     # The question goes with the turn its participant answered it in, not with their next ones.

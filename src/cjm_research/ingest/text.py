@@ -45,11 +45,13 @@ _INLINE = re.compile(
     rf"(?:\s*[\[(](?P<ts2>{_TS})[\])])?"  # optional NAME (00:01)
     r"\s*\*{0,2}:\*{0,2}(?:\s+(?P<text>.*))?$"  # colon, then a space or the end
 )
-# The transcription tool's lines, never a speaker's words: Otter's, Rev's and Google Meet's.
+# The transcription tool's lines, never a speaker's words: Otter's, Rev's, Google Meet's and
+# Teams' ("Maya Lindqvist started transcription" … "stopped transcription").
 _EXPORT_FOOTER = re.compile(
     r"^(?:transcribed by https?://(?:www\.)?otter\.ai/?"
     r"|this transcript was exported on .{1,40}?\s[-–—]\s*view latest version here\.?"
-    r"|meeting ended after \d{1,2}:\d{2}(?::\d{2})?\W{0,8})\s*$",
+    r"|meeting ended after \d{1,2}:\d{2}(?::\d{2})?\W{0,8}"
+    r"|[^:]{1,60}?\s(?:started|stopped) transcription\.?)\s*$",
     re.IGNORECASE,
 )
 _OTTER = re.compile(rf"^(?P<name>{_NAME}(?:\s*{NOTE})?)\s+[\[(]?(?P<ts>{_TS})[\])]?\s*$")

@@ -35,6 +35,7 @@ from cjm_research.model import INTERVIEWER, PARTICIPANT
 # A report's other texts (persona notes, curated insights, the last run's snapshot).
 from cjm_research.privacy.notes import (  # noqa: F401
     INSIGHT_TEXT,
+    persona_name_problems,
     redact_insights,
     redact_persona,
     redact_snapshot,

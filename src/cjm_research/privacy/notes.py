@@ -8,10 +8,16 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from cjm_research.ingest.labels import name_key, unaccented
 from cjm_research.model import Persona
+from cjm_research.study import WARNING, Problem, Study
 
 if TYPE_CHECKING:  # the key is privacy's, which imports this module
     from cjm_research.privacy import PseudonymKey
+
+PERSONA_NAME_HINT = (
+    "give the persona a name none of its participants has: reports print it as written"
+)
 
 
 #: Free-text fields of an ``insights.yaml`` entry that a researcher may have written names into.
@@ -47,6 +53,43 @@ def redact_persona(persona: Persona, key: PseudonymKey) -> Persona:
         quote=note(persona.quote),
         body=note(persona.body),
     )
+
+
+def _words(text: str) -> list[str]:
+    """The words of a name as names are compared: casefolded, without accents."""
+    return [unaccented(name_key(w)) for w in re.findall(r"[^\W\d_][\w'’-]+", text)]
+
+
+def persona_name_problems(study: Study) -> list[Problem]:
+    """A warning for each persona whose name holds a name of one of its own participants
+    ("Hannah, the once-in-a-while driver" for Hannah Okafor's persona): the persona's own name
+    is kept in reports (``redact_persona``), so it would name her beside her quotes."""
+    problems = []
+    for persona in study.personas.values():
+        named = set(_words(persona.name))
+        for person in study.participants.values():
+            ours = person.persona_id == persona.id or person.participant_id in persona.participants
+            held = [
+                w for w in re.findall(r"[^\W\d_][\w'’-]+", person.name) if _words(w)[0] in named
+            ]
+            if ours and held:
+                who = person.participant_id
+                message = (
+                    f"persona name {persona.name!r} holds {held[0]!r}, the name of its participant "
+                    f"{who}: reports print it beside {who}'s quotes"
+                )
+                line = _name_line(persona)
+                problems.append(Problem(WARNING, persona.path, line, message, PERSONA_NAME_HINT))
+                break
+    return problems
+
+
+def _name_line(persona: Persona) -> int | None:
+    """The line of ``name:`` in the persona's note, for the warning to point at."""
+    if persona.path is None or not persona.path.is_file():
+        return None
+    lines = persona.path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return next((n for n, line in enumerate(lines, 1) if line.startswith("name:")), None)
 
 
 def redact_snapshot(snapshot: dict[str, Any], key: PseudonymKey) -> dict[str, Any]:

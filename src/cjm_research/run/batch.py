@@ -405,7 +405,8 @@ def _build_reports(
     segments_table.write(coded.machine, work / "segments.machine.parquet")
     say(f"wrote {segments_path} ({len(participant_segments(segments))} participant segments)")
     # Nobody asked to hide them, but a researcher about to share the reports should know.
-    named = [p.display(study.root) for p in (privacy.unlisted_names(study) if redact else [])]
+    leaks = [*privacy.unlisted_names(study), *privacy.persona_name_problems(study)]
+    named = [p.display(study.root) for p in (leaks if redact else [])]
     for line in named:
         say(line)
     coding_seconds = time.perf_counter() - started
