@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import re
 
 from cjm_research.report.render import html
+from cjm_research.resources import templates_dir
 
 
 def _entry(pid: str, name: str, status: str = "ok", error: str = "") -> html.IndexEntry:
@@ -78,3 +80,40 @@ def test_figure_embeds_the_png_with_escaped_alt_text_and_caption(tmp_path):
         'alt="Chart of &quot;A&quot; &lt;b&gt;">'
         '<figcaption class="cjm-figcaption">Figure 1. &lt;i&gt;x&lt;/i&gt;</figcaption></figure>'
     )
+
+
+def test_a_caution_is_a_labelled_note_not_a_colour():
+    fragment = html.warning("Only 2 participants <here>.")
+    assert fragment == (
+        '<p class="cjm-warning" role="note"><strong>Caution:</strong> '
+        "Only 2 participants &lt;here&gt;.</p>"
+    )
+
+
+def _template_css() -> str:
+    page = (templates_dir() / "html" / "index.html.j2").read_text(encoding="utf-8")
+    return page[page.index("<style") : page.index("</style>")]
+
+
+def _contrast(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_muted_text_and_cautions_meet_wcag_aa_contrast():
+    css = _template_css()
+    colour = dict(re.findall(r"--cjm-([a-z-]+): (#[0-9a-f]{6})", css))
+    muted, warn = colour["muted"], colour["warn"]
+    # muted text sits on white, the contents' tint and a quote's; a caution on its own tint
+    for background in ("#ffffff", colour["tint"], "#f7f9f9"):
+        assert _contrast(muted, background) >= 4.5, (muted, background)
+    assert _contrast(warn, colour["warn-fill"]) >= 4.5
+    assert _contrast(warn, "#ffffff") >= 4.5
+    assert "color: var(--cjm-muted)" in css and "color: var(--cjm-warn)" in css

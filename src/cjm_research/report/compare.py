@@ -137,11 +137,7 @@ def touchpoints_html(ctx: CompareContext) -> str:
     return (
         html.heading("Touchpoints that set the personas apart", 2, "touchpoints")
         + html.paragraph(GUIDES["touchpoints"])
-        + (
-            html.table(table)
-            if len(table)
-            else html.paragraph(GUIDES["no_touchpoints"], "cjm-warning")
-        )
+        + (html.table(table) if len(table) else html.warning(GUIDES["no_touchpoints"]))
     )
 
 

@@ -337,14 +337,14 @@ def summary_html(ctx: ReportContext) -> str:
         heading_html("summary")
         + html.paragraph(summary.counts)
         # before any claim: what every figure below must be read with
-        + (html.paragraph(summary.cautions, "cjm-warning") if summary.cautions else "")
+        + (html.warning(summary.cautions) if summary.cautions else "")
         + html.paragraph(summary.lowest)
         + html.heading("Top pain points", 3)
         + (html.bullets(summary.pain_points) or html.paragraph(summary.no_pain_points))
         + (html.paragraph(summary.pain_by_stage) if summary.pain_by_stage else "")
         + html.heading("Top delights", 3)
         + (html.bullets(summary.delights) or html.paragraph(summary.no_delights))
-        + "".join(html.paragraph(w, "cjm-warning") for w in review_warnings(ctx))
+        + "".join(html.warning(w) for w in review_warnings(ctx))
     )
 
 
@@ -391,7 +391,7 @@ def stage_html(ctx: ReportContext, stage: str) -> str:
     sentence, warning = stage_intro(journey, stage)
     parts.append(html.paragraph(sentence))
     if warning:
-        parts.append(html.paragraph(warning, "cjm-warning"))
+        parts.append(html.warning(warning))
     mix = stage_mix(journey, ctx.codebook, stage)
     if not mix.empty:
         parts.append(html.table(mix))

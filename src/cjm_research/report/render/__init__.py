@@ -1,1 +1,5 @@
 """The two formats: Word (``docx``, python-docx on the reference document) and HTML (``html``)."""
+
+#: The words both formats print before a caution (an evidence or review warning), so that it reads
+#: as one when the colour is gone: printed in black and white, or read out by a screen reader.
+CAUTION = "Caution:"

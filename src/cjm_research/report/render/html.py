@@ -18,6 +18,7 @@ import pandas as pd
 
 from cjm_research.analysis import Quote, plural
 from cjm_research.iorw import write_text
+from cjm_research.report.render import CAUTION
 from cjm_research.resources import templates_dir
 
 if TYPE_CHECKING:
@@ -36,6 +37,12 @@ def paragraph(text: str, css: str = "") -> str:
     """An escaped paragraph."""
     cls = f' class="{css}"' if css else ""
     return f"<p{cls}>{esc(text)}</p>"
+
+
+def warning(text: str) -> str:
+    """A caution the reader must not miss: a note labelled as one, not told by its colour alone
+    (the Word report prints the same label)."""
+    return f'<p class="cjm-warning" role="note"><strong>{CAUTION}</strong> {esc(text)}</p>'
 
 
 def bullets(items: Iterable[str]) -> str:

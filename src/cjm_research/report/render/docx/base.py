@@ -29,6 +29,7 @@ from docx.text.paragraph import Paragraph
 from cjm_research.exceptions import CJMInputError
 from cjm_research.iorw import reproducible_zip, write_bytes
 from cjm_research.model import Codebook
+from cjm_research.report.render import CAUTION
 
 #: Every style the writer uses; the reference document must define them all.
 REQUIRED_STYLES: tuple[str, ...] = (
@@ -189,6 +190,14 @@ class Writer:
                 self.doc.styles.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH) if found else None
             )
         return style if self._style_ids[style] is not None else OPTIONAL_STYLES[style]
+
+    def warning(self, text: str) -> Paragraph:
+        """A caution in the "Evidence Warning" style, labelled as one in bold (``CAUTION``), as
+        the HTML report labels it: its colour is lost in black and white."""
+        paragraph = self.para(style="Evidence Warning")
+        paragraph.add_run(CAUTION).bold = True
+        paragraph.add_run(" " + clean_for_word(text))
+        return paragraph
 
     def heading(self, text: str, level: int = 1) -> Paragraph:
         """A heading paragraph of ``level`` (the reference's "Heading N" style)."""
