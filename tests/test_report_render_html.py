@@ -1,9 +1,12 @@
-"""HTML fragments and the index page: escaped, self-contained, every report linked."""
+"""HTML fragments and the index page: escaped, self-contained, every report linked, accessible
+(named tables, labelled cautions, contrast computed from the template's CSS)."""
 
 from __future__ import annotations
 
 import base64
 import re
+
+import pandas as pd
 
 from cjm_research.report.render import html
 from cjm_research.resources import templates_dir
@@ -46,8 +49,13 @@ def test_index_links_the_cross_persona_report_first():
     overview = page.index('<section class="card overview">')
     assert overview < page.index("<h2>Ann</h2>")
     block = page[overview : page.index("</section>", overview)]
-    assert '<a href="cross-persona.html">HTML</a>' in block
-    assert '<a href="cross-persona.docx">Word</a>' in block
+    # A screen reader lists links out of context: each says whose report it opens.
+    assert '<a href="cross-persona.html" aria-label="HTML: Cross-persona comparison">HTML</a>' in (
+        block
+    )
+    assert '<a href="cross-persona.docx" aria-label="Word: Cross-persona comparison">Word</a>' in (
+        block
+    )
     assert block.index(">HTML<") < block.index(">Word<")
     assert '<img src="cross-persona-persona_curves.png" alt="Emotion curves of every persona">' in (
         block
@@ -65,7 +73,8 @@ def test_index_reports_a_failed_comparison_and_keeps_unchanged_ones_quiet():
 def test_index_without_a_comparison_has_no_overview_block():
     page = html.index_page("study", [_entry("a", "Ann")])
     assert "overview" not in page.split("</style>")[1]
-    assert '<a href="a/a.html">HTML</a>' in page
+    assert '<a href="a/a.html" aria-label="HTML: Ann">HTML</a>' in page
+    assert "<main><h1>" in page
 
 
 def test_figure_embeds_the_png_with_escaped_alt_text_and_caption(tmp_path):
@@ -82,12 +91,32 @@ def test_figure_embeds_the_png_with_escaped_alt_text_and_caption(tmp_path):
     )
 
 
+def test_a_table_is_named_its_headers_scoped_and_it_scrolls_in_its_own_box():
+    frame = pd.DataFrame({"Stage": ["Support <b>"], "Segments": [3]})
+    fragment = html.table(frame, 'What "to" fix')
+    assert fragment.startswith(
+        '<div class="cjm-table" role="region" aria-label="What &quot;to&quot; fix" tabindex="0">'
+        '<table aria-label="What &quot;to&quot; fix" class="dataframe">'
+    )
+    assert '<th scope="col">Stage</th>' in fragment and '<th scope="col">Segments</th>' in fragment
+    assert "<th>" not in fragment and "text-align: right" not in fragment
+    assert "<td>Support &lt;b&gt;</td>" in fragment
+    indexed = html.table(frame.set_index("Stage"), "t", index=True)
+    assert '<th scope="row">Support &lt;b&gt;</th>' in indexed
+
+
 def test_a_caution_is_a_labelled_note_not_a_colour():
     fragment = html.warning("Only 2 participants <here>.")
     assert fragment == (
         '<p class="cjm-warning" role="note"><strong>Caution:</strong> '
         "Only 2 participants &lt;here&gt;.</p>"
     )
+
+
+def test_the_contents_are_a_named_navigation_landmark():
+    fragment = html.toc([("summary", "Executive summary")])
+    assert fragment.startswith('<nav class="cjm-toc" aria-label="Contents">')
+    assert '<a href="#summary">Executive summary</a>' in fragment
 
 
 def _template_css() -> str:
@@ -117,3 +146,9 @@ def test_muted_text_and_cautions_meet_wcag_aa_contrast():
     assert _contrast(warn, colour["warn-fill"]) >= 4.5
     assert _contrast(warn, "#ffffff") >= 4.5
     assert "color: var(--cjm-muted)" in css and "color: var(--cjm-warn)" in css
+
+
+def test_index_page_fits_a_phone():
+    page = html.index_page("study", [_entry("a", "Ann")], _overview())
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert ".overview img { max-width: min(640px, 100%); }" in page

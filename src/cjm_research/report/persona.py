@@ -394,7 +394,7 @@ def stage_html(ctx: ReportContext, stage: str) -> str:
         parts.append(html.warning(warning))
     mix = stage_mix(journey, ctx.codebook, stage)
     if not mix.empty:
-        parts.append(html.table(mix))
+        parts.append(html.table(mix, f"{journey.stage_labels[stage]}: touchpoints and emotions"))
     did = stage_doing_lines(journey, stage)
     if did:
         parts += [html.heading("What customers did", 3), html.bullets(did)]
@@ -427,7 +427,7 @@ def methodology_html(ctx: ReportContext) -> str:
         + html.bullets(limitations(ctx))
         + html.heading("Codebook", 3)
         + html.paragraph(content.codebook)
-        + html.table(content.definitions)
+        + html.table(content.definitions, "Codebook")
     )
 
 
@@ -455,12 +455,12 @@ def priorities_html(ctx: ReportContext) -> str:
         parts.append(html.paragraph("No pain points were coded for this persona."))
     else:
         parts.append(html.paragraph(priority_rule(ctx.codebook)))
-        parts.append(html.table(priority_rows(ctx)))
+        parts.append(html.table(priority_rows(ctx), SECTIONS["priorities"]))
         if split := split_pain(journey):
             parts.append(html.paragraph(split))
     parts.append(html.heading(REACH_HEADING, 3))
     parts.append(html.paragraph(REACH_GUIDE))
-    parts.append(html.table(reach_table(journey)))
+    parts.append(html.table(reach_table(journey), REACH_HEADING))
     teams = team_items(ctx.journey, ctx.codebook)
     if teams:
         parts.append(html.heading("By team", 3))
@@ -496,7 +496,7 @@ def agreement_html(ctx: ReportContext) -> str:
     return (
         html.heading("Agreement between coders", 3)
         + html.paragraph(AGREEMENT_GUIDE)
-        + html.table(agreement_display(ctx.agreement))
+        + html.table(agreement_display(ctx.agreement), "Agreement between coders")
     )
 
 
@@ -504,9 +504,10 @@ def code_tables_html(ctx: ReportContext) -> str:
     """How often each code was applied, and which codes most often share a segment."""
     applied, pairs = ctx.code_tables()
     guide = html.paragraph(CODE_FREQUENCY_GUIDE)
-    parts = [html.heading("Code frequencies", 3), guide, html.table(applied)]
+    parts = [html.heading("Code frequencies", 3), guide, html.table(applied, "Code frequencies")]
     if not pairs.empty:
-        parts += [html.heading("Codes that occur together", 3), html.table(pairs)]
+        together = "Codes that occur together"
+        parts += [html.heading(together, 3), html.table(pairs, together)]
     return "".join(parts)
 
 

@@ -63,9 +63,21 @@ def quote_block(quote: Quote, attribution: str = "", question: str = "") -> str:
     )
 
 
-def table(frame: pd.DataFrame, *, index: bool = False) -> str:
-    """A DataFrame as an escaped HTML table (pandas escapes cell text by default)."""
-    return frame.to_html(index=index, escape=True, border=0, na_rep="–")
+def table(frame: pd.DataFrame, label: str, *, index: bool = False) -> str:
+    """A DataFrame as an escaped HTML table (pandas escapes cell text by default) named
+    ``label`` for a screen reader, its header cells scoped, in a box of its own that scrolls
+    sideways when the table is wider than the screen, so that the page itself never does."""
+    body = frame.to_html(index=index, escape=True, border=0, na_rep="–")
+    head, rows = body.split("</thead>", 1)
+    head = head.replace("<th>", '<th scope="col">').replace(' style="text-align: right;"', "")
+    rows = rows.replace("<th>", '<th scope="row">')  # the index, when shown, heads its row
+    name = esc(label)
+    named = head.replace("<table ", f'<table aria-label="{name}" ', 1)
+    # A scrollable box takes the keyboard focus (tabindex) so that it scrolls without a mouse.
+    return (
+        f'<div class="cjm-table" role="region" aria-label="{name}" tabindex="0">'
+        f"{named}</thead>{rows}</div>"
+    )
 
 
 def figure(path: Path | str, alt: str, caption: str = "", *, dpi: int = 200) -> str:
@@ -88,7 +100,10 @@ def figure(path: Path | str, alt: str, caption: str = "", *, dpi: int = 200) -> 
 def toc(entries: Iterable[tuple[str, str]]) -> str:
     """A table of contents from ``(anchor, title)`` pairs; works without any script."""
     links = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in entries)
-    return f'<nav class="cjm-toc"><strong>Contents</strong><ol>{links}</ol></nav>'
+    return (
+        f'<nav class="cjm-toc" aria-label="Contents"><strong>Contents</strong><ol>{links}</ol>'
+        "</nav>"
+    )
 
 
 def export_html(notebook_path: Path, out_path: Path, *, title: str = "") -> Path:
@@ -165,13 +180,20 @@ class IndexEntry:
 _LINKED = {".html": "HTML", ".docx": "Word", ".ipynb": "Notebook"}
 
 
-def _links(files: Iterable[str]) -> str:
-    """Links to a report's HTML, Word and notebook files, labelled by format, in that order."""
+def _links(files: Iterable[str], name: str) -> str:
+    """Links to a report's HTML, Word and notebook files, labelled by format, in that order.
+
+    A screen reader's list of links reads each one alone: its name says whose report it is.
+    """
     order = list(_LINKED)
     shown = sorted(
         (f for f in files if Path(f).suffix in _LINKED), key=lambda f: order.index(Path(f).suffix)
     )
-    return " · ".join(f'<a href="{esc(f)}">{_LINKED[Path(f).suffix]}</a>' for f in shown)
+    return " · ".join(
+        f'<a href="{esc(f)}" aria-label="{_LINKED[Path(f).suffix]}: {esc(name)}">'
+        f"{_LINKED[Path(f).suffix]}</a>"
+        for f in shown
+    )
 
 
 def index_page(
@@ -183,7 +205,7 @@ def index_page(
     """
     cards = [_overview_card(overview)] if overview is not None else []
     for e in entries:
-        links = _links(e.files)
+        links = _links(e.files, e.name)
         thumb = next((f for f in e.files if f.endswith("-journey_map.png")), "")
         image = f'<img src="{esc(thumb)}" alt="Journey map of {esc(e.name)}">' if thumb else ""
         cards.append(
@@ -208,7 +230,7 @@ def _overview_card(e: IndexEntry) -> str:
     return (
         f'<section class="card overview"><h2>{esc(e.name)}</h2>'
         f'<p class="meta">Every persona side by side: {_counts(e)}</p>'
-        f"{_state(e)}<p>{_links(e.files)}</p>{image}</section>"
+        f"{_state(e)}<p>{_links(e.files, e.name)}</p>{image}</section>"
     )
 
 
@@ -236,10 +258,10 @@ h1 {{ color: #0f5257; border-bottom: 3px solid #0f5257; }}
 .failed {{ color: #b30000; font-weight: bold; }}
 .card img {{ max-width: 100%; border: 1px solid #eee; }}
 .overview {{ background: #f3f6f6; }}
-.overview img {{ max-width: 640px; }}
+.overview img {{ max-width: min(640px, 100%); }}
 a {{ color: #0f5257; font-weight: bold; }}
 </style></head>
-<body><h1>Journey reports: {title}</h1>
+<body><main><h1>Journey reports: {title}</h1>
 {cards}
-</body></html>
+</main></body></html>
 """
