@@ -376,3 +376,14 @@ def test_every_figure_says_in_html_what_it_says_in_word(built, report):
     word = [html_lib.unescape(d) for d in re.findall(r'descr="([^"]*)"', xml)]
     assert alts == word and len(alts) >= 3
     assert all(len(a) > 40 and not re.search(r"\.(png|jpe?g|svg)\b", a) for a in alts)
+
+
+def test_the_journey_map_scrolls_on_a_phone_and_prints_landscape(built):
+    _, _, out = built
+    text = (out / "busy-parent" / "busy-parent.html").read_text(encoding="utf-8")
+    figures = re.findall(r'<figure class="([^"]+)">', text)
+    assert figures == ["cjm-figure cjm-wide", "cjm-figure", "cjm-figure", "cjm-figure"]
+    wide = text[text.index('class="cjm-figure cjm-wide"') :]
+    assert wide.index('class="cjm-scroll"') < wide.index("<img")
+    assert '<meta content="width=device-width, initial-scale=1.0" name="viewport"/>' in text
+    assert "@page map { size: landscape;" in text and "{ page: map; }" in text

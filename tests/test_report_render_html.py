@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 
-from cjm_research.report.render import html
+from cjm_research.report.render import KEEP_TOGETHER_ROWS, html
 from cjm_research.resources import templates_dir
 
 
@@ -85,10 +85,12 @@ def test_figure_embeds_the_png_with_escaped_alt_text_and_caption(tmp_path):
     fragment = html.figure(png, 'Chart of "A" <b>', "Figure 1. <i>x</i>")
     data = base64.b64encode(png.read_bytes()).decode()
     assert fragment == (
-        f'<figure class="cjm-figure"><img src="data:image/png;base64,{data}" width="600" '
-        'alt="Chart of &quot;A&quot; &lt;b&gt;">'
+        '<figure class="cjm-figure"><div class="cjm-scroll">'
+        f'<img src="data:image/png;base64,{data}" width="600" '
+        'alt="Chart of &quot;A&quot; &lt;b&gt;"></div>'
         '<figcaption class="cjm-figcaption">Figure 1. &lt;i&gt;x&lt;/i&gt;</figcaption></figure>'
     )
+    assert '<figure class="cjm-figure cjm-wide">' in html.figure(png, "map", wide=True)
 
 
 def test_a_table_is_named_its_headers_scoped_and_it_scrolls_in_its_own_box():
@@ -103,6 +105,16 @@ def test_a_table_is_named_its_headers_scoped_and_it_scrolls_in_its_own_box():
     assert "<td>Support &lt;b&gt;</td>" in fragment
     indexed = html.table(frame.set_index("Stage"), "t", index=True)
     assert '<th scope="row">Support &lt;b&gt;</th>' in indexed
+
+
+def test_a_table_longer_than_a_printed_page_may_break_between_rows():
+    short = pd.DataFrame({"n": range(KEEP_TOGETHER_ROWS)})
+    long = pd.DataFrame({"n": range(KEEP_TOGETHER_ROWS + 1)})
+    assert html.table(short, "s").startswith('<div class="cjm-table" ')
+    assert html.table(long, "l").startswith('<div class="cjm-table cjm-long" ')
+    css = _template_css()
+    assert re.search(r"@media print \{[^@]*\.cjm-long table \{ break-inside: auto; \}", css)
+    assert re.search(r"@media print \{[^@]*thead \{ display: table-header-group; \}", css)
 
 
 def test_a_caution_is_a_labelled_note_not_a_colour():

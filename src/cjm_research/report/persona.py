@@ -379,7 +379,8 @@ def persona_figure(ctx: ReportContext, figures: dict[str, Path], figure: str, nu
     if figure == "journey_map":
         text = f"Journey map of {name}. {text}"
     alt = figure_alts(ctx.journey, ctx.codebook, name)[figure]
-    return html.figure(figures[figure], alt, f"Figure {number}. {text}")
+    wide = figure == "journey_map"
+    return html.figure(figures[figure], alt, f"Figure {number}. {text}", wide=wide)
 
 
 def stage_html(ctx: ReportContext, stage: str) -> str:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from cjm_research.analysis import Quote, plural
 from cjm_research.iorw import write_text
-from cjm_research.report.render import CAUTION
+from cjm_research.report.render import CAUTION, KEEP_TOGETHER_ROWS
 from cjm_research.resources import templates_dir
 
 if TYPE_CHECKING:
@@ -66,34 +66,45 @@ def quote_block(quote: Quote, attribution: str = "", question: str = "") -> str:
 def table(frame: pd.DataFrame, label: str, *, index: bool = False) -> str:
     """A DataFrame as an escaped HTML table (pandas escapes cell text by default) named
     ``label`` for a screen reader, its header cells scoped, in a box of its own that scrolls
-    sideways when the table is wider than the screen, so that the page itself never does."""
+    sideways when the table is wider than the screen, so that the page itself never does.
+
+    Printed, a short table is kept on one page and a long one (``cjm-long``) breaks between
+    rows, as the Word report's tables do (``KEEP_TOGETHER_ROWS``).
+    """
     body = frame.to_html(index=index, escape=True, border=0, na_rep="–")
     head, rows = body.split("</thead>", 1)
     head = head.replace("<th>", '<th scope="col">').replace(' style="text-align: right;"', "")
     rows = rows.replace("<th>", '<th scope="row">')  # the index, when shown, heads its row
     name = esc(label)
+    css = "cjm-table cjm-long" if len(frame) > KEEP_TOGETHER_ROWS else "cjm-table"
     named = head.replace("<table ", f'<table aria-label="{name}" ', 1)
     # A scrollable box takes the keyboard focus (tabindex) so that it scrolls without a mouse.
     return (
-        f'<div class="cjm-table" role="region" aria-label="{name}" tabindex="0">'
+        f'<div class="{css}" role="region" aria-label="{name}" tabindex="0">'
         f"{named}</thead>{rows}</div>"
     )
 
 
-def figure(path: Path | str, alt: str, caption: str = "", *, dpi: int = 200) -> str:
+def figure(
+    path: Path | str, alt: str, caption: str = "", *, dpi: int = 200, wide: bool = False
+) -> str:
     """A PNG embedded as a data URI with its alt text and an optional caption, self-contained.
 
     Notebook image outputs carry no alt text into the HTML export; this keeps the description
     that the Word report gives the same figure. The image is shown a little above its print size
     (``dpi`` is the resolution it was saved at), so a narrow chart is not blown up to page width.
+    A ``wide`` figure (the journey map) keeps a readable size on a phone, scrolling sideways in
+    its own box, and is printed on a landscape page, as the Word report prints it.
     """
     raw = Path(path).read_bytes()
     width = round(int.from_bytes(raw[16:20], "big") / dpi * 120)  # the PNG header's pixel width
     data = base64.b64encode(raw).decode("ascii")
     below = f'<figcaption class="cjm-figcaption">{esc(caption)}</figcaption>' if caption else ""
+    css = "cjm-figure cjm-wide" if wide else "cjm-figure"
     return (
-        f'<figure class="cjm-figure"><img src="data:image/png;base64,{data}" width="{width}" '
-        f'alt="{esc(alt)}">{below}</figure>'
+        f'<figure class="{css}"><div class="cjm-scroll">'
+        f'<img src="data:image/png;base64,{data}" width="{width}" alt="{esc(alt)}"></div>'
+        f"{below}</figure>"
     )
 
 

@@ -29,7 +29,7 @@ from docx.text.paragraph import Paragraph
 from cjm_research.exceptions import CJMInputError
 from cjm_research.iorw import reproducible_zip, write_bytes
 from cjm_research.model import Codebook
-from cjm_research.report.render import CAUTION
+from cjm_research.report.render import CAUTION, KEEP_TOGETHER_ROWS
 
 #: Every style the writer uses; the reference document must define them all.
 REQUIRED_STYLES: tuple[str, ...] = (
@@ -219,11 +219,6 @@ class Writer:
     def emotion(self, code: str) -> str:
         """An emotion's codebook label ("no emotion" for none)."""
         return self.codebook.label("emotions", code) if code else "no emotion"
-
-
-#: A table of at most this many rows is kept on one page (a three-row table split with its last
-#: row alone under a repeated header); a longer one may break, its header repeated.
-KEEP_TOGETHER_ROWS = 12
 
 
 def add_table(report: Writer, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
