@@ -7,6 +7,8 @@ import html as html_lib
 import json
 import re
 import shutil
+from html.parser import HTMLParser
+from itertools import pairwise
 from pathlib import Path
 
 import nbformat
@@ -294,3 +296,94 @@ def _html_sections(path: Path) -> list[str]:
     page = re.sub(r"<nav[^>]*>.*?</nav>", " ", path.read_text("utf-8"), flags=re.S)
     found = re.findall(r"<h[2-6][^>]*>(.*?)</h[2-6]>", page, flags=re.S)  # h1: the title
     return [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", h)).split()) for h in found]
+
+
+class _Page(HTMLParser):
+    """What a browser, a screen reader and a mail client meet in a report: its tags in order
+    with their attributes, each link's text and each heading's level."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.links: list[tuple[str, str]] = []
+        self._link: list[str] | None = None
+        self.text = text
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+        if tag == "a":
+            self._link = []
+
+    def handle_data(self, data: str) -> None:
+        if self._link is not None:
+            self._link.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._link is not None:
+            self.links.append((self.tags[-1][1].get("href", ""), "".join(self._link).strip()))
+            self._link = None
+
+    def all(self, tag: str) -> list[dict[str, str]]:
+        return [attrs for name, attrs in self.tags if name == tag]
+
+
+REPORTS = [f"{pid}/{pid}" for pid in PERSONAS] + ["cross-persona"]
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_a_report_is_one_file_that_works_when_e_mailed(built, report):
+    """Nothing is fetched: every image and stylesheet picture is inside the file, and every
+    link points into the page itself."""
+    _, _, out = built
+    text = (out / f"{report}.html").read_text(encoding="utf-8")
+    page = _Page(text)
+    sources = [a["src"] for tag in ("img", "script", "iframe") for a in page.all(tag) if "src" in a]
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert not page.all("link"), "no stylesheet or font is loaded from beside the file"
+    assert all(u.startswith("data:") for u in re.findall(r"url\(\s*['\"]?([^'\")]+)", text))
+    assert "@import" not in text
+    ids = {a["id"] for _, a in page.tags if "id" in a}
+    assert page.links and all(h.startswith("#") and h[1:] in ids for h, _ in page.links)
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_a_screen_reader_finds_the_structure_of_a_report(built, report):
+    _, _, out = built
+    page = _Page((out / f"{report}.html").read_text(encoding="utf-8"))
+    assert page.all("html")[0].get("lang") == "en"
+    assert re.search(r"<title>\w[^<]+</title>", page.text)
+    assert len(page.all("main")) == 1 and len(page.all("h1")) == 1
+    assert [a.get("aria-label") for a in page.all("nav")] == ["Contents"]
+    levels = [int(tag[1]) for tag, _ in page.tags if re.fullmatch(r"h[1-6]", tag)]
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in pairwise(levels)), levels
+    tables = page.all("table")
+    assert tables and all(t.get("aria-label") for t in tables)
+    assert all(th.get("scope") in {"col", "row"} for th in page.all("th"))
+    assert all(text and text not in {"here", "link", "click here"} for _, text in page.links)
+    cautions = [p for p in page.all("p") if p.get("class") == "cjm-warning"]
+    assert all(p.get("role") == "note" for p in cautions)
+    assert page.text.count('role="note"><strong>Caution:</strong> ') == len(cautions)
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_every_figure_says_in_html_what_it_says_in_word(built, report):
+    """The alt text of each figure is a description, not a file name, and the Word report's."""
+    _, _, out = built
+    page = _Page((out / f"{report}.html").read_text(encoding="utf-8"))
+    alts = [a.get("alt", "") for a in page.all("img")]
+    xml = Document(str(out / f"{report}.docx")).element.body.xml
+    word = [html_lib.unescape(d) for d in re.findall(r'descr="([^"]*)"', xml)]
+    assert alts == word and len(alts) >= 3
+    assert all(len(a) > 40 and not re.search(r"\.(png|jpe?g|svg)\b", a) for a in alts)
+
+
+def test_the_journey_map_scrolls_on_a_phone_and_prints_landscape(built):
+    _, _, out = built
+    text = (out / "busy-parent" / "busy-parent.html").read_text(encoding="utf-8")
+    figures = re.findall(r'<figure class="([^"]+)">', text)
+    assert figures == ["cjm-figure cjm-wide", "cjm-figure", "cjm-figure", "cjm-figure"]
+    wide = text[text.index('class="cjm-figure cjm-wide"') :]
+    assert wide.index('class="cjm-scroll"') < wide.index("<img")
+    assert '<meta content="width=device-width, initial-scale=1.0" name="viewport"/>' in text
+    assert "@page map { size: landscape;" in text and "{ page: map; }" in text

@@ -143,7 +143,9 @@ def test_html_fragments_escape_researcher_text(ctx):
 
 def test_html_figures_carry_the_word_alt_text_and_caption(ctx, figures):
     figure = rc.figure_html(ctx, figures, "divergence", 2)
-    assert figure.startswith('<figure class="cjm-figure"><img src="data:image/png;base64,iVBOR')
+    assert figure.startswith(
+        '<figure class="cjm-figure"><div class="cjm-scroll"><img src="data:image/png;base64,iVBOR'
+    )
     assert 'alt="Range bars of mean valence per stage, widest spread first: Purchase' in figure
     assert "Night owl &lt;script&gt;" in figure and "<script>" not in figure
     assert '<figcaption class="cjm-figcaption">Figure 2. Spread of mean valence' in figure

@@ -1,5 +1,6 @@
 """The report layer on the example study: context, HTML sections, snapshot, limitations."""
 
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -78,8 +79,11 @@ def test_summary_says_in_html_what_the_word_report_says(ctx, tmp_path):
     end = paragraphs.index("Changes since the last report")
     said = [t for t in paragraphs[start + 1 : end] if t]
     assert "Top pain points" in said and any(" during " in t for t in said)
+    shown = re.sub(r"<[^>]+>", "", section)  # a caution's label is bold in both formats
     for sentence in said:
-        assert esc(sentence) in section, sentence
+        assert esc(sentence) in shown, sentence
+    cautions = [t for t in said if t.startswith("Caution: ")]
+    assert cautions and section.count('<p class="cjm-warning" role="note">') == len(cautions)
 
 
 def test_curated_insights_show_their_quotes_and_generated_ones_are_labelled(ctx):

@@ -111,10 +111,13 @@ def test_executive_summary(document):
     warnings = [t for style, t in summary if style == "Evidence Warning"]
     # nobody spoke of Usage: no evidence, apart from the stages on few segments
     assert warnings == [
-        "No evidence for Usage: no participant segment was coded with this stage. Low evidence "
-        "(fewer than 3 coded segments) for Onboarding, Advocacy: read what this report says "
-        "about these stages as indicative only."
+        "Caution: No evidence for Usage: no participant segment was coded with this stage. "
+        "Low evidence (fewer than 3 coded segments) for Onboarding, Advocacy: read what this "
+        "report says about these stages as indicative only."
     ]
+    # The label reads as one in black and white, as the HTML report's does.
+    labelled = [p for p in document.paragraphs if p.style.name == "Evidence Warning"]
+    assert all(p.runs[0].text == "Caution:" and p.runs[0].bold for p in labelled)
 
 
 def test_persona_profile(document):

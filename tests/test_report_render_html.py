@@ -1,10 +1,15 @@
-"""HTML fragments and the index page: escaped, self-contained, every report linked."""
+"""HTML fragments and the index page: escaped, self-contained, every report linked, accessible
+(named tables, labelled cautions, contrast computed from the template's CSS)."""
 
 from __future__ import annotations
 
 import base64
+import re
 
-from cjm_research.report.render import html
+import pandas as pd
+
+from cjm_research.report.render import KEEP_TOGETHER_ROWS, html
+from cjm_research.resources import templates_dir
 
 
 def _entry(pid: str, name: str, status: str = "ok", error: str = "") -> html.IndexEntry:
@@ -44,8 +49,13 @@ def test_index_links_the_cross_persona_report_first():
     overview = page.index('<section class="card overview">')
     assert overview < page.index("<h2>Ann</h2>")
     block = page[overview : page.index("</section>", overview)]
-    assert '<a href="cross-persona.html">HTML</a>' in block
-    assert '<a href="cross-persona.docx">Word</a>' in block
+    # A screen reader lists links out of context: each says whose report it opens.
+    assert '<a href="cross-persona.html" aria-label="HTML: Cross-persona comparison">HTML</a>' in (
+        block
+    )
+    assert '<a href="cross-persona.docx" aria-label="Word: Cross-persona comparison">Word</a>' in (
+        block
+    )
     assert block.index(">HTML<") < block.index(">Word<")
     assert '<img src="cross-persona-persona_curves.png" alt="Emotion curves of every persona">' in (
         block
@@ -63,7 +73,8 @@ def test_index_reports_a_failed_comparison_and_keeps_unchanged_ones_quiet():
 def test_index_without_a_comparison_has_no_overview_block():
     page = html.index_page("study", [_entry("a", "Ann")])
     assert "overview" not in page.split("</style>")[1]
-    assert '<a href="a/a.html">HTML</a>' in page
+    assert '<a href="a/a.html" aria-label="HTML: Ann">HTML</a>' in page
+    assert "<main><h1>" in page
 
 
 def test_figure_embeds_the_png_with_escaped_alt_text_and_caption(tmp_path):
@@ -74,7 +85,82 @@ def test_figure_embeds_the_png_with_escaped_alt_text_and_caption(tmp_path):
     fragment = html.figure(png, 'Chart of "A" <b>', "Figure 1. <i>x</i>")
     data = base64.b64encode(png.read_bytes()).decode()
     assert fragment == (
-        f'<figure class="cjm-figure"><img src="data:image/png;base64,{data}" width="600" '
-        'alt="Chart of &quot;A&quot; &lt;b&gt;">'
+        '<figure class="cjm-figure"><div class="cjm-scroll">'
+        f'<img src="data:image/png;base64,{data}" width="600" '
+        'alt="Chart of &quot;A&quot; &lt;b&gt;"></div>'
         '<figcaption class="cjm-figcaption">Figure 1. &lt;i&gt;x&lt;/i&gt;</figcaption></figure>'
     )
+    assert '<figure class="cjm-figure cjm-wide">' in html.figure(png, "map", wide=True)
+
+
+def test_a_table_is_named_its_headers_scoped_and_it_scrolls_in_its_own_box():
+    frame = pd.DataFrame({"Stage": ["Support <b>"], "Segments": [3]})
+    fragment = html.table(frame, 'What "to" fix')
+    assert fragment.startswith(
+        '<div class="cjm-table" role="region" aria-label="What &quot;to&quot; fix" tabindex="0">'
+        '<table aria-label="What &quot;to&quot; fix" class="dataframe">'
+    )
+    assert '<th scope="col">Stage</th>' in fragment and '<th scope="col">Segments</th>' in fragment
+    assert "<th>" not in fragment and "text-align: right" not in fragment
+    assert "<td>Support &lt;b&gt;</td>" in fragment
+    indexed = html.table(frame.set_index("Stage"), "t", index=True)
+    assert '<th scope="row">Support &lt;b&gt;</th>' in indexed
+
+
+def test_a_table_longer_than_a_printed_page_may_break_between_rows():
+    short = pd.DataFrame({"n": range(KEEP_TOGETHER_ROWS)})
+    long = pd.DataFrame({"n": range(KEEP_TOGETHER_ROWS + 1)})
+    assert html.table(short, "s").startswith('<div class="cjm-table" ')
+    assert html.table(long, "l").startswith('<div class="cjm-table cjm-long" ')
+    css = _template_css()
+    assert re.search(r"@media print \{[^@]*\.cjm-long table \{ break-inside: auto; \}", css)
+    assert re.search(r"@media print \{[^@]*thead \{ display: table-header-group; \}", css)
+
+
+def test_a_caution_is_a_labelled_note_not_a_colour():
+    fragment = html.warning("Only 2 participants <here>.")
+    assert fragment == (
+        '<p class="cjm-warning" role="note"><strong>Caution:</strong> '
+        "Only 2 participants &lt;here&gt;.</p>"
+    )
+
+
+def test_the_contents_are_a_named_navigation_landmark():
+    fragment = html.toc([("summary", "Executive summary")])
+    assert fragment.startswith('<nav class="cjm-toc" aria-label="Contents">')
+    assert '<a href="#summary">Executive summary</a>' in fragment
+
+
+def _template_css() -> str:
+    page = (templates_dir() / "html" / "index.html.j2").read_text(encoding="utf-8")
+    return page[page.index("<style") : page.index("</style>")]
+
+
+def _contrast(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_muted_text_and_cautions_meet_wcag_aa_contrast():
+    css = _template_css()
+    colour = dict(re.findall(r"--cjm-([a-z-]+): (#[0-9a-f]{6})", css))
+    muted, warn = colour["muted"], colour["warn"]
+    # muted text sits on white, the contents' tint and a quote's; a caution on its own tint
+    for background in ("#ffffff", colour["tint"], "#f7f9f9"):
+        assert _contrast(muted, background) >= 4.5, (muted, background)
+    assert _contrast(warn, colour["warn-fill"]) >= 4.5
+    assert _contrast(warn, "#ffffff") >= 4.5
+    assert "color: var(--cjm-muted)" in css and "color: var(--cjm-warn)" in css
+
+
+def test_index_page_fits_a_phone():
+    page = html.index_page("study", [_entry("a", "Ann")], _overview())
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert ".overview img { max-width: min(640px, 100%); }" in page

@@ -107,7 +107,7 @@ def title_html(ctx: CompareContext) -> str:
     return (
         f'<h1 class="cjm-title">{html.esc(title)}</h1>'
         + "".join(html.paragraph(line, "cjm-subtitle") for line in lines)
-        + html.table(persona_totals(ctx.comparison))
+        + html.table(persona_totals(ctx.comparison), "Personas compared")
         + html.toc(entries)
     )
 
@@ -134,14 +134,11 @@ def divergence_html() -> str:
 def touchpoints_html(ctx: CompareContext) -> str:
     """The touchpoints that matter to one persona more than another, largest difference first."""
     table = touchpoint_table(ctx.comparison, ctx.codebook)
+    heading = "Touchpoints that set the personas apart"
     return (
-        html.heading("Touchpoints that set the personas apart", 2, "touchpoints")
+        html.heading(heading, 2, "touchpoints")
         + html.paragraph(GUIDES["touchpoints"])
-        + (
-            html.table(table)
-            if len(table)
-            else html.paragraph(GUIDES["no_touchpoints"], "cjm-warning")
-        )
+        + (html.table(table, heading) if len(table) else html.warning(GUIDES["no_touchpoints"]))
     )
 
 
@@ -150,7 +147,7 @@ def stages_html(ctx: CompareContext) -> str:
     return (
         html.heading("Stage by stage", 2, "stages")
         + html.paragraph(GUIDES["stages"])
-        + html.table(stage_table(ctx.comparison))
+        + html.table(stage_table(ctx.comparison), "Stage by stage")
     )
 
 

@@ -337,14 +337,14 @@ def summary_html(ctx: ReportContext) -> str:
         heading_html("summary")
         + html.paragraph(summary.counts)
         # before any claim: what every figure below must be read with
-        + (html.paragraph(summary.cautions, "cjm-warning") if summary.cautions else "")
+        + (html.warning(summary.cautions) if summary.cautions else "")
         + html.paragraph(summary.lowest)
         + html.heading("Top pain points", 3)
         + (html.bullets(summary.pain_points) or html.paragraph(summary.no_pain_points))
         + (html.paragraph(summary.pain_by_stage) if summary.pain_by_stage else "")
         + html.heading("Top delights", 3)
         + (html.bullets(summary.delights) or html.paragraph(summary.no_delights))
-        + "".join(html.paragraph(w, "cjm-warning") for w in review_warnings(ctx))
+        + "".join(html.warning(w) for w in review_warnings(ctx))
     )
 
 
@@ -379,7 +379,8 @@ def persona_figure(ctx: ReportContext, figures: dict[str, Path], figure: str, nu
     if figure == "journey_map":
         text = f"Journey map of {name}. {text}"
     alt = figure_alts(ctx.journey, ctx.codebook, name)[figure]
-    return html.figure(figures[figure], alt, f"Figure {number}. {text}")
+    wide = figure == "journey_map"
+    return html.figure(figures[figure], alt, f"Figure {number}. {text}", wide=wide)
 
 
 def stage_html(ctx: ReportContext, stage: str) -> str:
@@ -391,10 +392,10 @@ def stage_html(ctx: ReportContext, stage: str) -> str:
     sentence, warning = stage_intro(journey, stage)
     parts.append(html.paragraph(sentence))
     if warning:
-        parts.append(html.paragraph(warning, "cjm-warning"))
+        parts.append(html.warning(warning))
     mix = stage_mix(journey, ctx.codebook, stage)
     if not mix.empty:
-        parts.append(html.table(mix))
+        parts.append(html.table(mix, f"{journey.stage_labels[stage]}: touchpoints and emotions"))
     did = stage_doing_lines(journey, stage)
     if did:
         parts += [html.heading("What customers did", 3), html.bullets(did)]
@@ -427,7 +428,7 @@ def methodology_html(ctx: ReportContext) -> str:
         + html.bullets(limitations(ctx))
         + html.heading("Codebook", 3)
         + html.paragraph(content.codebook)
-        + html.table(content.definitions)
+        + html.table(content.definitions, "Codebook")
     )
 
 
@@ -455,12 +456,12 @@ def priorities_html(ctx: ReportContext) -> str:
         parts.append(html.paragraph("No pain points were coded for this persona."))
     else:
         parts.append(html.paragraph(priority_rule(ctx.codebook)))
-        parts.append(html.table(priority_rows(ctx)))
+        parts.append(html.table(priority_rows(ctx), SECTIONS["priorities"]))
         if split := split_pain(journey):
             parts.append(html.paragraph(split))
     parts.append(html.heading(REACH_HEADING, 3))
     parts.append(html.paragraph(REACH_GUIDE))
-    parts.append(html.table(reach_table(journey)))
+    parts.append(html.table(reach_table(journey), REACH_HEADING))
     teams = team_items(ctx.journey, ctx.codebook)
     if teams:
         parts.append(html.heading("By team", 3))
@@ -496,7 +497,7 @@ def agreement_html(ctx: ReportContext) -> str:
     return (
         html.heading("Agreement between coders", 3)
         + html.paragraph(AGREEMENT_GUIDE)
-        + html.table(agreement_display(ctx.agreement))
+        + html.table(agreement_display(ctx.agreement), "Agreement between coders")
     )
 
 
@@ -504,9 +505,10 @@ def code_tables_html(ctx: ReportContext) -> str:
     """How often each code was applied, and which codes most often share a segment."""
     applied, pairs = ctx.code_tables()
     guide = html.paragraph(CODE_FREQUENCY_GUIDE)
-    parts = [html.heading("Code frequencies", 3), guide, html.table(applied)]
+    parts = [html.heading("Code frequencies", 3), guide, html.table(applied, "Code frequencies")]
     if not pairs.empty:
-        parts += [html.heading("Codes that occur together", 3), html.table(pairs)]
+        together = "Codes that occur together"
+        parts += [html.heading(together, 3), html.table(pairs, together)]
     return "".join(parts)
 
 

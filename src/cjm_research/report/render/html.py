@@ -18,6 +18,7 @@ import pandas as pd
 
 from cjm_research.analysis import Quote, plural
 from cjm_research.iorw import write_text
+from cjm_research.report.render import CAUTION, KEEP_TOGETHER_ROWS
 from cjm_research.resources import templates_dir
 
 if TYPE_CHECKING:
@@ -38,6 +39,12 @@ def paragraph(text: str, css: str = "") -> str:
     return f"<p{cls}>{esc(text)}</p>"
 
 
+def warning(text: str) -> str:
+    """A caution the reader must not miss: a note labelled as one, not told by its colour alone
+    (the Word report prints the same label)."""
+    return f'<p class="cjm-warning" role="note"><strong>{CAUTION}</strong> {esc(text)}</p>'
+
+
 def bullets(items: Iterable[str]) -> str:
     """An escaped bullet list (empty string when there are no items)."""
     items = list(items)
@@ -56,32 +63,58 @@ def quote_block(quote: Quote, attribution: str = "", question: str = "") -> str:
     )
 
 
-def table(frame: pd.DataFrame, *, index: bool = False) -> str:
-    """A DataFrame as an escaped HTML table (pandas escapes cell text by default)."""
-    return frame.to_html(index=index, escape=True, border=0, na_rep="–")
+def table(frame: pd.DataFrame, label: str, *, index: bool = False) -> str:
+    """A DataFrame as an escaped HTML table (pandas escapes cell text by default) named
+    ``label`` for a screen reader, its header cells scoped, in a box of its own that scrolls
+    sideways when the table is wider than the screen, so that the page itself never does.
+
+    Printed, a short table is kept on one page and a long one (``cjm-long``) breaks between
+    rows, as the Word report's tables do (``KEEP_TOGETHER_ROWS``).
+    """
+    body = frame.to_html(index=index, escape=True, border=0, na_rep="–")
+    head, rows = body.split("</thead>", 1)
+    head = head.replace("<th>", '<th scope="col">').replace(' style="text-align: right;"', "")
+    rows = rows.replace("<th>", '<th scope="row">')  # the index, when shown, heads its row
+    name = esc(label)
+    css = "cjm-table cjm-long" if len(frame) > KEEP_TOGETHER_ROWS else "cjm-table"
+    named = head.replace("<table ", f'<table aria-label="{name}" ', 1)
+    # A scrollable box takes the keyboard focus (tabindex) so that it scrolls without a mouse.
+    return (
+        f'<div class="{css}" role="region" aria-label="{name}" tabindex="0">'
+        f"{named}</thead>{rows}</div>"
+    )
 
 
-def figure(path: Path | str, alt: str, caption: str = "", *, dpi: int = 200) -> str:
+def figure(
+    path: Path | str, alt: str, caption: str = "", *, dpi: int = 200, wide: bool = False
+) -> str:
     """A PNG embedded as a data URI with its alt text and an optional caption, self-contained.
 
     Notebook image outputs carry no alt text into the HTML export; this keeps the description
     that the Word report gives the same figure. The image is shown a little above its print size
     (``dpi`` is the resolution it was saved at), so a narrow chart is not blown up to page width.
+    A ``wide`` figure (the journey map) keeps a readable size on a phone, scrolling sideways in
+    its own box, and is printed on a landscape page, as the Word report prints it.
     """
     raw = Path(path).read_bytes()
     width = round(int.from_bytes(raw[16:20], "big") / dpi * 120)  # the PNG header's pixel width
     data = base64.b64encode(raw).decode("ascii")
     below = f'<figcaption class="cjm-figcaption">{esc(caption)}</figcaption>' if caption else ""
+    css = "cjm-figure cjm-wide" if wide else "cjm-figure"
     return (
-        f'<figure class="cjm-figure"><img src="data:image/png;base64,{data}" width="{width}" '
-        f'alt="{esc(alt)}">{below}</figure>'
+        f'<figure class="{css}"><div class="cjm-scroll">'
+        f'<img src="data:image/png;base64,{data}" width="{width}" alt="{esc(alt)}"></div>'
+        f"{below}</figure>"
     )
 
 
 def toc(entries: Iterable[tuple[str, str]]) -> str:
     """A table of contents from ``(anchor, title)`` pairs; works without any script."""
     links = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in entries)
-    return f'<nav class="cjm-toc"><strong>Contents</strong><ol>{links}</ol></nav>'
+    return (
+        f'<nav class="cjm-toc" aria-label="Contents"><strong>Contents</strong><ol>{links}</ol>'
+        "</nav>"
+    )
 
 
 def export_html(notebook_path: Path, out_path: Path, *, title: str = "") -> Path:
@@ -158,13 +191,20 @@ class IndexEntry:
 _LINKED = {".html": "HTML", ".docx": "Word", ".ipynb": "Notebook"}
 
 
-def _links(files: Iterable[str]) -> str:
-    """Links to a report's HTML, Word and notebook files, labelled by format, in that order."""
+def _links(files: Iterable[str], name: str) -> str:
+    """Links to a report's HTML, Word and notebook files, labelled by format, in that order.
+
+    A screen reader's list of links reads each one alone: its name says whose report it is.
+    """
     order = list(_LINKED)
     shown = sorted(
         (f for f in files if Path(f).suffix in _LINKED), key=lambda f: order.index(Path(f).suffix)
     )
-    return " · ".join(f'<a href="{esc(f)}">{_LINKED[Path(f).suffix]}</a>' for f in shown)
+    return " · ".join(
+        f'<a href="{esc(f)}" aria-label="{_LINKED[Path(f).suffix]}: {esc(name)}">'
+        f"{_LINKED[Path(f).suffix]}</a>"
+        for f in shown
+    )
 
 
 def index_page(
@@ -176,7 +216,7 @@ def index_page(
     """
     cards = [_overview_card(overview)] if overview is not None else []
     for e in entries:
-        links = _links(e.files)
+        links = _links(e.files, e.name)
         thumb = next((f for f in e.files if f.endswith("-journey_map.png")), "")
         image = f'<img src="{esc(thumb)}" alt="Journey map of {esc(e.name)}">' if thumb else ""
         cards.append(
@@ -201,7 +241,7 @@ def _overview_card(e: IndexEntry) -> str:
     return (
         f'<section class="card overview"><h2>{esc(e.name)}</h2>'
         f'<p class="meta">Every persona side by side: {_counts(e)}</p>'
-        f"{_state(e)}<p>{_links(e.files)}</p>{image}</section>"
+        f"{_state(e)}<p>{_links(e.files, e.name)}</p>{image}</section>"
     )
 
 
@@ -229,10 +269,10 @@ h1 {{ color: #0f5257; border-bottom: 3px solid #0f5257; }}
 .failed {{ color: #b30000; font-weight: bold; }}
 .card img {{ max-width: 100%; border: 1px solid #eee; }}
 .overview {{ background: #f3f6f6; }}
-.overview img {{ max-width: 640px; }}
+.overview img {{ max-width: min(640px, 100%); }}
 a {{ color: #0f5257; font-weight: bold; }}
 </style></head>
-<body><h1>Journey reports: {title}</h1>
+<body><main><h1>Journey reports: {title}</h1>
 {cards}
-</body></html>
+</main></body></html>
 """

@@ -29,6 +29,7 @@ from docx.text.paragraph import Paragraph
 from cjm_research.exceptions import CJMInputError
 from cjm_research.iorw import reproducible_zip, write_bytes
 from cjm_research.model import Codebook
+from cjm_research.report.render import CAUTION, KEEP_TOGETHER_ROWS
 
 #: Every style the writer uses; the reference document must define them all.
 REQUIRED_STYLES: tuple[str, ...] = (
@@ -190,6 +191,14 @@ class Writer:
             )
         return style if self._style_ids[style] is not None else OPTIONAL_STYLES[style]
 
+    def warning(self, text: str) -> Paragraph:
+        """A caution in the "Evidence Warning" style, labelled as one in bold (``CAUTION``), as
+        the HTML report labels it: its colour is lost in black and white."""
+        paragraph = self.para(style="Evidence Warning")
+        paragraph.add_run(CAUTION).bold = True
+        paragraph.add_run(" " + clean_for_word(text))
+        return paragraph
+
     def heading(self, text: str, level: int = 1) -> Paragraph:
         """A heading paragraph of ``level`` (the reference's "Heading N" style)."""
         return self.para(text, f"Heading {level}")
@@ -210,11 +219,6 @@ class Writer:
     def emotion(self, code: str) -> str:
         """An emotion's codebook label ("no emotion" for none)."""
         return self.codebook.label("emotions", code) if code else "no emotion"
-
-
-#: A table of at most this many rows is kept on one page (a three-row table split with its last
-#: row alone under a repeated header); a longer one may break, its header repeated.
-KEEP_TOGETHER_ROWS = 12
 
 
 def add_table(report: Writer, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:

@@ -144,7 +144,7 @@ def _compare_touchpoints(report: ComparisonWriter) -> None:
     # The guide stays with the table it explains (a table kept whole would leave it stranded).
     report.para(GUIDES["touchpoints"]).paragraph_format.keep_with_next = True
     if text.empty:
-        report.para(GUIDES["no_touchpoints"], "Evidence Warning")
+        report.warning(GUIDES["no_touchpoints"])
     else:
         rows = list(text.itertuples(index=False, name=None))
         widths = [Cm(3), Cm(5), Cm(5), Cm(2.3), Cm(1.7)]

@@ -134,7 +134,7 @@ def _executive_summary(report: PersonaWriter, warnings: Sequence[str] = ()) -> N
     report.heading(SECTIONS["summary"])
     report.para(summary.counts)
     if summary.cautions:  # before any claim: what every figure below must be read with
-        report.para(summary.cautions, "Evidence Warning")
+        report.warning(summary.cautions)
     report.para(summary.lowest)
     for title, items, none, after in (
         ("Top pain points", summary.pain_points, summary.no_pain_points, summary.pain_by_stage),
@@ -148,7 +148,7 @@ def _executive_summary(report: PersonaWriter, warnings: Sequence[str] = ()) -> N
         if after:
             report.para(after)
     for warning in warnings:
-        report.para(warning, "Evidence Warning")
+        report.warning(warning)
 
 
 def _persona_profile(report: PersonaWriter, persona: Persona | None) -> None:
@@ -226,7 +226,7 @@ def _stage_section(report: PersonaWriter, stage: str) -> None:
     sentence, warning = stage_intro(journey, stage)
     intro = [report.para(sentence)]
     if warning:
-        intro.append(report.para(warning, "Evidence Warning"))
+        intro.append(report.warning(warning))
     # Pagination, not looks: the stage's figures stay on the page with its heading and table.
     for paragraph in intro:
         paragraph.paragraph_format.keep_with_next = True
