@@ -523,3 +523,31 @@ def test_an_answers_question_is_redacted_as_the_turns_text_is(study):
     out = redact_segments(segments, study_key(study, segments))
     assert out.loc[0, "question"] == f"How long did it take, P01? {NAME} says ten."
     assert out.loc[0, "text"] == "Twelve days, Interviewer."
+
+
+def test_a_firm_someone_mentions_is_hidden_whole_and_by_its_name_not_its_common_words(tmp_path):
+    """`mentioned: Brightwell Logistics` hid "Logistics" in every sentence it opened: the whole
+    name and its own word go, the words firms' names are made of stay."""
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,name,file,mentioned\n"
+        "P1,p,Dana Hale,a.txt,Brightwell Logistics; The Sofa Company; Mark Stone\n",
+    )
+    write(tmp_path / "a.txt", "Interviewer: Hi?\nDana Hale: Hi.\n")
+    key = study_key(tmp_path)
+    assert key.redact_text("Logistics were awful. The van came. Company policy, they said.") == (
+        "Logistics were awful. The van came. Company policy, they said."
+    )
+    assert (
+        key.redact_text(
+            "brightwell logistics lost it; Brightwell never rang. The Sofa Company did. Sofa?"
+        )
+        == f"{NAME} lost it; {NAME} never rang. {NAME} did. {NAME}?"
+    )
+    # A person's name keeps every part hidden, words ("Mark", "Stone") and all.
+    assert (
+        key.redact_text("Mark rang. Stone said no. Mark Stone.")
+        == f"{NAME} rang. {NAME} said no. {NAME}."
+    )
+    assert name_variants("Brightwell Logistics") == ["Brightwell Logistics", "Brightwell"]
+    assert name_variants("Logistics") == ["Logistics"]  # listed alone, it is the name
