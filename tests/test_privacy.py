@@ -551,3 +551,27 @@ def test_a_firm_someone_mentions_is_hidden_whole_and_by_its_name_not_its_common_
     )
     assert name_variants("Brightwell Logistics") == ["Brightwell Logistics", "Brightwell"]
     assert name_variants("Logistics") == ["Logistics"]  # listed alone, it is the name
+
+
+def test_a_participant_a_persona_note_lists_by_name_keeps_her_pseudonym(tmp_path):
+    """`participants: [P04, Anne-Marie Rose, P06]` made her own quotes read [name], not P05."""
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,pseudonym,name,file\n"
+        "P04,p,P04,Dana Hale,a.txt\nP05,p,P05,Anne-Marie Rose,b.txt\n",
+    )
+    write(
+        tmp_path / "personas" / "p.md",
+        "---\nid: p\nname: P\nparticipants: [P04, Anne-Marie Rose, P06, Ola Brandt]\n---\n",
+    )
+    write(tmp_path / "a.txt", "Interviewer: Hi?\nDana Hale: Hi.\n")
+    write(tmp_path / "b.txt", "Interviewer: Hi?\nAnne-Marie Rose: I'm Anne-Marie Rose.\n")
+    study = load_study(tmp_path)
+    key = study_key(study)
+    rows = code_transcripts(study.transcripts, RulesCoder(study.codebook))
+    said = redact_segments(rows, key).query(
+        "role == 'participant' and interview_id == 'Interview 02'"
+    )
+    assert list(said["text"]) == ["I'm P05."] and list(said["participant_id"]) == ["P05"]
+    # A listed name that is nobody's in the study is still hidden.
+    assert key.redact_text("Ola Brandt and Anne-Marie", "b") == f"{NAME} and P05"

@@ -473,9 +473,20 @@ def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str
     if not study.participants:
         # participants.csv with an error loads as nothing; its names must still be hidden.
         claim(_csv_names(study.root / "participants.csv"), NAME)
-    # Persona notes may list participants by name rather than by id.
+    # Persona notes may list participants by name rather than by id. A name some participant
+    # already answers to is that participant ("participants: [P04, Anne-Marie Rose]"): a second
+    # claim would make it ambiguous and cost her her pseudonym; any other is hidden.
+    pseudonyms = set(key.participants.values())
     for persona in study.personas.values():
-        claim([p for p in persona.participants if p not in key.participants], NAME)
+        claim(
+            [
+                p
+                for p in persona.participants
+                if p not in key.participants
+                and not (len(owner := claims.get(name_key(p), set())) == 1 and owner <= pseudonyms)
+            ],
+            NAME,
+        )
     # A name two people share cannot be attributed: mark it without saying whose it is. Nor can
     # a name that is also a word ("Bill me later", "our son Will", "22 Rose Lane"): it is
     # hidden, but a pseudonym there would pin the words on a person who never said them.
