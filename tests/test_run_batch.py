@@ -423,3 +423,64 @@ def test_exploring_a_study_keeps_the_warnings_of_its_coding(study_dir):
     )
     coded = explore_study(load_study(study_dir), "rules")
     assert any("stage 'trial' is not in the codebook" in w for w in coded.warnings)
+
+
+def _stopped(study_dir, when, **options):
+    """A batch interrupted (as by Ctrl-C) at the first progress line ``when`` accepts; the
+    ``ReportsInterrupted`` it raised, the personas whose runs had started (the first finished, the
+    others waiting) and index.html as it was then. Runs still going are let finish after."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cjm_research.exceptions import ReportsInterrupted
+    from cjm_research.run import batch
+    from cjm_research.run.batch import run_reports
+    from cjm_research.study import load_study
+
+    gate, fake, calls = threading.Event(), batch.run_persona, []
+
+    def run_persona(task):  # the first run finishes; the others are still going when stopped
+        calls.append(task.persona_id)
+        if len(calls) > 1:
+            gate.wait(30)
+        return fake(task)
+
+    def say(message: str) -> None:
+        if when(message):
+            raise KeyboardInterrupt
+
+    batch.run_persona = run_persona
+    try:
+        with ThreadPoolExecutor(2) as pool, pytest.raises(ReportsInterrupted) as stop:
+            try:
+                run_reports(
+                    load_study(study_dir), study_dir / "reports", coder="rules", executor=pool,
+                    progress=say, **options,
+                )  # fmt: skip
+            finally:
+                index = study_dir / "reports" / "index.html"
+                page = index.read_text(encoding="utf-8") if index.is_file() else ""
+                started = list(calls)
+                gate.set()
+    finally:
+        batch.run_persona = fake
+    return stop.value, started, page
+
+
+def test_a_forced_run_interrupted_while_coding_is_finished_by_the_next_run(study_dir, fake_runs):
+    """Ctrl-C while `--force` was still coding kept every persona's entry: the next plain run
+    rebuilt nothing, after saying '0 of 3 reports built … run cjm reports again to finish'."""
+    built, _ = fake_runs
+    _build(study_dir)
+    built.clear()
+    stop, started, _ = _stopped(study_dir, lambda m: m.startswith("coding with"), force=True)
+    assert (stop.built, stop.wanted, started) == (0, 3, [])
+    result, messages = _build(study_dir)
+    assert sorted(built) == ["busy-parent", "coding.ipynb", "design-lover", "first-home"]
+    restarted = [
+        m for m in messages if m.endswith(": its last build was interrupted; building it again")
+    ]
+    assert len(restarted) == 3 and result.ok and result.cross_persona.status == "ok"
+    built.clear()
+    again, _ = _build(study_dir)
+    assert built == [] and set(_statuses(again).values()) == {"unchanged"}

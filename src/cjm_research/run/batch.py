@@ -289,29 +289,35 @@ class _Ledger:
     inputs: dict[str, dict[str, str]] = field(default_factory=dict)  # each decided one's
     runs: dict[str, Future] = field(default_factory=dict)  # every run started, by name
     coding_key: str = ""
+    force: bool = False
 
 
 def _record_stop(ledger: _Ledger) -> ReportsInterrupted:
     """The manifest after an interrupt: the runs that finished as built (or failed), the personas
-    still to build marked interrupted (built by the next run), the others as they were."""
+    still to build marked interrupted (built by the next run), the others as they were.
+
+    A forced run stopped before it had looked at every persona (while coding) leaves them all
+    to build, and its coding log and comparison too: the next plain run finishes the ``--force``.
+    """
     recorded, done = ledger.recorded or mf.Manifest(), finished(ledger.runs)
     wanted = [pid for pid in ledger.selected if ledger.decided.get(pid, True)]
     entries = dict(recorded.personas)
-    for pid in (pid for pid in wanted if pid in ledger.decided):
-        result = done.get(pid)
+    for pid in (pid for pid in wanted if pid in ledger.decided or ledger.force):
+        result, inputs = done.get(pid), ledger.inputs.get(pid, {})
         entries[pid] = (
-            mf.built_entry(result, ledger.inputs[pid], ledger.env, ledger.out_dir)
+            mf.built_entry(result, inputs, ledger.env, ledger.out_dir)
             if result is not None
-            else mf.interrupted_entry(entries.get(pid), ledger.inputs[pid])
+            else mf.interrupted_entry(entries.get(pid), inputs)
         )
     built = [pid for pid in wanted if pid in done and done[pid].status == OK]
     cross = CROSS_PERSONA in done and done[CROSS_PERSONA].status == OK
-    stale = built or CROSS_PERSONA in ledger.runs or CROSS_PERSONA in recorded.pending
+    stale = bool(built or ledger.force or CROSS_PERSONA in ledger.runs or recorded.pending)
+    stale = stale and len(ledger.selected) > 1 and not cross
     logged = "coding.ipynb" in done and done["coding.ipynb"].status == OK
     mf.write_manifest(ledger.work, replace(
         recorded, out=str(ledger.out_dir), personas=entries,
-        coding_key=ledger.coding_key if logged else recorded.coding_key,
-        pending=[CROSS_PERSONA] if len(ledger.selected) > 1 and stale and not cross else [],
+        coding_key=ledger.coding_key if logged else "" if ledger.force else recorded.coding_key,
+        pending=[CROSS_PERSONA] if stale else [],
     ))  # fmt: skip
     return ReportsInterrupted(len(built), len(wanted))
 
@@ -359,7 +365,7 @@ def _build_reports(
     selected = [pid for pid in selected if pid not in blocked]
     files = mf.study_files(study.root)
     ledger.recorded, ledger.work, ledger.out_dir, ledger.env = recorded, work, out_dir, env
-    ledger.selected = selected
+    ledger.selected, ledger.force = selected, force
 
     def task(pid: str, segments_path: Path) -> PersonaTask:
         return PersonaTask(
