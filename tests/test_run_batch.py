@@ -376,6 +376,9 @@ def test_ctrl_c_stops_workers_and_kernels_keeps_the_reports_and_the_next_run_fin
         assert "Executive summary" in headings, pid
     kept = {pid for pid in personas if after[pid] == before[pid]}  # not replaced: the last one
     assert 3 - int(message[1]) >= len(kept) >= 1
+    page = (reports / "index.html").read_text(encoding="utf-8")  # what is there, and how
+    assert page.count("Not rebuilt: the last run was interrupted") >= 3 - int(message[1])
+    assert all(f'href="{pid}/{pid}.docx"' in page for pid in personas)
 
     again = subprocess.run(cjm, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr
@@ -467,14 +470,37 @@ def _stopped(study_dir, when, **options):
     return stop.value, started, page
 
 
+def test_a_report_built_before_an_interrupt_is_linked_from_the_index_at_once(study_dir, fake_runs):
+    """Ctrl-C after the first report of a first run: index.html links it and says the others
+    were not built (it was written only by a run that finished)."""
+    built, _ = fake_runs
+    stop, started, page = _stopped(study_dir, lambda m: m.startswith("[1/3] "))
+    assert (stop.built, stop.wanted) == (1, 3)
+    first = started[0]
+    assert f'href="{first}/{first}.html"' in page and f'href="{first}/{first}.docx"' in page
+    others = {"busy-parent", "design-lover", "first-home"} - {first}
+    assert page.count("Not built yet: the last run was interrupted") == len(others) == 2
+    for pid in others:
+        assert f"{pid}/{pid}." not in page
+    # The next run builds the other two and the index no longer says so.
+    built.clear()
+    result, _ = _build(study_dir)
+    assert sorted(built) == sorted([*others, "coding.ipynb"]) and result.ok
+    page = (study_dir / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "interrupted" not in page and all(f'href="{p}/{p}.html"' in page for p in others)
+
+
 def test_a_forced_run_interrupted_while_coding_is_finished_by_the_next_run(study_dir, fake_runs):
     """Ctrl-C while `--force` was still coding kept every persona's entry: the next plain run
     rebuilt nothing, after saying '0 of 3 reports built … run cjm reports again to finish'."""
     built, _ = fake_runs
     _build(study_dir)
     built.clear()
-    stop, started, _ = _stopped(study_dir, lambda m: m.startswith("coding with"), force=True)
+    stop, started, page = _stopped(study_dir, lambda m: m.startswith("coding with"), force=True)
     assert (stop.built, stop.wanted, started) == (0, 3, [])
+    # every persona and the comparison kept as they were, and said to be so
+    said = "Not rebuilt: the last run was interrupted; the links are to the report built before"
+    assert page.count(said) == 4 and 'href="cross-persona.html"' in page
     result, messages = _build(study_dir)
     assert sorted(built) == ["busy-parent", "coding.ipynb", "design-lover", "first-home"]
     restarted = [
