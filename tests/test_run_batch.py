@@ -6,6 +6,7 @@ import pytest
 
 from cjm_research.iorw import write_text
 from cjm_research.run.batch import safe_child
+from study_runs import processes_marked
 
 
 @pytest.mark.parametrize("name", ["..", "", ".", "a/b", "../up", "/abs"])
@@ -302,24 +303,6 @@ def test_personas_start_while_the_study_is_coded_from_their_final_rows(study_dir
     assert set(built.tables.values()) == {str(study_dir / ".cjm" / "segments.parquet")}
 
 
-def _processes_marked(mark: str) -> list[str]:
-    """Living processes (workers, kernels) whose environment carries ``mark``."""
-    import os
-
-    alive = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as environ, open(f"/proc/{pid}/stat") as stat:
-                if (
-                    mark.encode() in environ.read()
-                    and stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-                ):
-                    alive.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" "))
-        except OSError:  # gone meanwhile, or not ours to read
-            continue
-    return [line.decode(errors="replace") for line in alive]
-
-
 def test_ctrl_c_stops_workers_and_kernels_keeps_the_reports_and_the_next_run_finishes(study_dir):
     """Ctrl-C in `cjm reports --jobs 2` once a report is built: one line says how far it got,
     no traceback, no worker or kernel left, every report whole (its new version or its last);
@@ -368,7 +351,7 @@ def test_ctrl_c_stops_workers_and_kernels_keeps_the_reports_and_the_next_run_fin
         rest,
     )
     assert message, rest
-    assert _processes_marked(mark) == [], "no worker or kernel outlives an interrupted run"
+    assert processes_marked(mark) == [], "no worker or kernel outlives an interrupted run"
     assert not list(reports.rglob(".build-*")) and not list(reports.rglob(".*.tmp"))
     after = reports_now()
     for pid in personas:
