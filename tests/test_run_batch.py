@@ -473,6 +473,13 @@ def test_a_report_built_before_an_interrupt_is_linked_from_the_index_at_once(stu
     assert "interrupted" not in page and all(f'href="{p}/{p}.html"' in page for p in others)
 
 
+def test_a_first_run_interrupted_while_coding_leaves_an_index_of_nothing_built(
+    study_dir, fake_runs
+):
+    stop, started, page = _stopped(study_dir, lambda m: m.startswith("coding with"))
+    assert (stop.built, stop.wanted, started) == (0, 3, []) and "href=" not in page
+
+
 def test_a_forced_run_interrupted_while_coding_is_finished_by_the_next_run(study_dir, fake_runs):
     """Ctrl-C while `--force` was still coding kept every persona's entry: the next plain run
     rebuilt nothing, after saying '0 of 3 reports built … run cjm reports again to finish'."""
@@ -490,6 +497,12 @@ def test_a_forced_run_interrupted_while_coding_is_finished_by_the_next_run(study
         m for m in messages if m.endswith(": its last build was interrupted; building it again")
     ]
     assert len(restarted) == 3 and result.ok and result.cross_persona.status == "ok"
+    built.clear()
+    again, _ = _build(study_dir)
+    assert built == [] and set(_statuses(again).values()) == {"unchanged"}
+    # Stopped while coding, a plain run has decided nothing: no report is said to be unfinished.
+    stop, _, page = _stopped(study_dir, lambda m: m.startswith("coding with"))
+    assert "interrupted" not in page and page.count('href="cross-persona.html"') == 1
     built.clear()
     again, _ = _build(study_dir)
     assert built == [] and set(_statuses(again).values()) == {"unchanged"}

@@ -323,8 +323,9 @@ def _record_stop(ledger: _Ledger) -> ReportsInterrupted:
         coding_key=ledger.coding_key if logged else "" if ledger.force else recorded.coding_key,
         pending=[CROSS_PERSONA] if stale else [],
     ))  # fmt: skip
-    if ledger.study is not None:
-        stopped = [pid for pid in wanted if pid not in done]
+    if ledger.study is not None:  # marked as the manifest has them: the next run builds those
+        stopped = [p for p in wanted if p not in done and p in entries]
+        stopped = [p for p in stopped if entries[p].status == mf.INTERRUPTED]
         _index_after_stop(ledger, ledger.study, done, stopped, stale)
     return ReportsInterrupted(len(built), len(wanted))
 
