@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 import zipfile
 from dataclasses import dataclass
@@ -157,3 +158,19 @@ def build(root: Path) -> Runs:
         human_file_after_edit=edited,
         first_table=table,
     )
+
+
+def processes_marked(mark: str) -> list[str]:
+    """Living processes (workers, kernels) whose environment carries ``mark``."""
+    alive = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as environ, open(f"/proc/{pid}/stat") as stat:
+                if (
+                    mark.encode() in environ.read()
+                    and stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+                ):
+                    alive.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" "))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return [line.decode(errors="replace") for line in alive]

@@ -523,3 +523,55 @@ def test_an_answers_question_is_redacted_as_the_turns_text_is(study):
     out = redact_segments(segments, study_key(study, segments))
     assert out.loc[0, "question"] == f"How long did it take, P01? {NAME} says ten."
     assert out.loc[0, "text"] == "Twelve days, Interviewer."
+
+
+def test_a_firm_someone_mentions_is_hidden_whole_and_by_its_name_not_its_common_words(tmp_path):
+    """`mentioned: Brightwell Logistics` hid "Logistics" in every sentence it opened: the whole
+    name and its own word go, the words firms' names are made of stay."""
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,name,file,mentioned\n"
+        "P1,p,Dana Hale,a.txt,Brightwell Logistics; The Sofa Company; Mark Stone\n",
+    )
+    write(tmp_path / "a.txt", "Interviewer: Hi?\nDana Hale: Hi.\n")
+    key = study_key(tmp_path)
+    assert key.redact_text("Logistics were awful. The van came. Company policy, they said.") == (
+        "Logistics were awful. The van came. Company policy, they said."
+    )
+    assert (
+        key.redact_text(
+            "brightwell logistics lost it; Brightwell never rang. The Sofa Company did. Sofa?"
+        )
+        == f"{NAME} lost it; {NAME} never rang. {NAME} did. {NAME}?"
+    )
+    # A person's name keeps every part hidden, words ("Mark", "Stone") and all.
+    assert (
+        key.redact_text("Mark rang. Stone said no. Mark Stone.")
+        == f"{NAME} rang. {NAME} said no. {NAME}."
+    )
+    assert name_variants("Brightwell Logistics") == ["Brightwell Logistics", "Brightwell"]
+    assert name_variants("Logistics") == ["Logistics"]  # listed alone, it is the name
+
+
+def test_a_participant_a_persona_note_lists_by_name_keeps_her_pseudonym(tmp_path):
+    """`participants: [P04, Anne-Marie Rose, P06]` made her own quotes read [name], not P05."""
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,pseudonym,name,file\n"
+        "P04,p,P04,Dana Hale,a.txt\nP05,p,P05,Anne-Marie Rose,b.txt\n",
+    )
+    write(
+        tmp_path / "personas" / "p.md",
+        "---\nid: p\nname: P\nparticipants: [P04, Anne-Marie Rose, P06, Ola Brandt]\n---\n",
+    )
+    write(tmp_path / "a.txt", "Interviewer: Hi?\nDana Hale: Hi.\n")
+    write(tmp_path / "b.txt", "Interviewer: Hi?\nAnne-Marie Rose: I'm Anne-Marie Rose.\n")
+    study = load_study(tmp_path)
+    key = study_key(study)
+    rows = code_transcripts(study.transcripts, RulesCoder(study.codebook))
+    said = redact_segments(rows, key).query(
+        "role == 'participant' and interview_id == 'Interview 02'"
+    )
+    assert list(said["text"]) == ["I'm P05."] and list(said["participant_id"]) == ["P05"]
+    # A listed name that is nobody's in the study is still hidden.
+    assert key.redact_text("Ola Brandt and Anne-Marie", "b") == f"{NAME} and P05"

@@ -70,6 +70,21 @@ def test_index_reports_a_failed_comparison_and_keeps_unchanged_ones_quiet():
     assert "Failed" not in html.index_page("s", [], _overview("unchanged"))
 
 
+def test_index_says_which_reports_an_interrupt_left_as_they_were_or_unbuilt():
+    kept = _entry("a", "Ann", "interrupted")
+    new = html.IndexEntry("b", "Bo", 0, 0, 0, "interrupted")
+    page = html.index_page("s", [kept, new], _overview("interrupted"))
+    said = (
+        '<p class="failed">Not rebuilt: the last run was interrupted; the links are to the report '
+        "built before it (run cjm reports again to finish)</p>"
+    )
+    assert page.count(said) == 2 and '<a href="a/a.html">HTML</a>' in page
+    assert (
+        '<p class="failed">Not built yet: the last run was interrupted (run cjm reports again to '
+        "finish)</p>"
+    ) in page
+
+
 def test_index_without_a_comparison_has_no_overview_block():
     page = html.index_page("study", [_entry("a", "Ann")])
     assert "overview" not in page.split("</style>")[1]

@@ -6,6 +6,7 @@ import pytest
 
 from cjm_research.iorw import write_text
 from cjm_research.run.batch import safe_child
+from study_runs import processes_marked
 
 
 @pytest.mark.parametrize("name", ["..", "", ".", "a/b", "../up", "/abs"])
@@ -302,24 +303,6 @@ def test_personas_start_while_the_study_is_coded_from_their_final_rows(study_dir
     assert set(built.tables.values()) == {str(study_dir / ".cjm" / "segments.parquet")}
 
 
-def _processes_marked(mark: str) -> list[str]:
-    """Living processes (workers, kernels) whose environment carries ``mark``."""
-    import os
-
-    alive = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as environ, open(f"/proc/{pid}/stat") as stat:
-                if (
-                    mark.encode() in environ.read()
-                    and stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-                ):
-                    alive.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" "))
-        except OSError:  # gone meanwhile, or not ours to read
-            continue
-    return [line.decode(errors="replace") for line in alive]
-
-
 def test_ctrl_c_stops_workers_and_kernels_keeps_the_reports_and_the_next_run_finishes(study_dir):
     """Ctrl-C in `cjm reports --jobs 2` once a report is built: one line says how far it got,
     no traceback, no worker or kernel left, every report whole (its new version or its last);
@@ -368,7 +351,7 @@ def test_ctrl_c_stops_workers_and_kernels_keeps_the_reports_and_the_next_run_fin
         rest,
     )
     assert message, rest
-    assert _processes_marked(mark) == [], "no worker or kernel outlives an interrupted run"
+    assert processes_marked(mark) == [], "no worker or kernel outlives an interrupted run"
     assert not list(reports.rglob(".build-*")) and not list(reports.rglob(".*.tmp"))
     after = reports_now()
     for pid in personas:
@@ -376,6 +359,9 @@ def test_ctrl_c_stops_workers_and_kernels_keeps_the_reports_and_the_next_run_fin
         assert "Executive summary" in headings, pid
     kept = {pid for pid in personas if after[pid] == before[pid]}  # not replaced: the last one
     assert 3 - int(message[1]) >= len(kept) >= 1
+    page = (reports / "index.html").read_text(encoding="utf-8")  # what is there, and how
+    assert page.count("Not rebuilt: the last run was interrupted") >= 3 - int(message[1])
+    assert all(f'href="{pid}/{pid}.docx"' in page for pid in personas)
 
     again = subprocess.run(cjm, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr
@@ -423,3 +409,100 @@ def test_exploring_a_study_keeps_the_warnings_of_its_coding(study_dir):
     )
     coded = explore_study(load_study(study_dir), "rules")
     assert any("stage 'trial' is not in the codebook" in w for w in coded.warnings)
+
+
+def _stopped(study_dir, when, **options):
+    """A batch interrupted (as by Ctrl-C) at the first progress line ``when`` accepts; the
+    ``ReportsInterrupted`` it raised, the personas whose runs had started (the first finished, the
+    others waiting) and index.html as it was then. Runs still going are let finish after."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cjm_research.exceptions import ReportsInterrupted
+    from cjm_research.run import batch
+    from cjm_research.run.batch import run_reports
+    from cjm_research.study import load_study
+
+    gate, fake, calls = threading.Event(), batch.run_persona, []
+
+    def run_persona(task):  # the first run finishes; the others are still going when stopped
+        calls.append(task.persona_id)
+        if len(calls) > 1:
+            gate.wait(30)
+        return fake(task)
+
+    def say(message: str) -> None:
+        if when(message):
+            raise KeyboardInterrupt
+
+    batch.run_persona = run_persona
+    try:
+        with ThreadPoolExecutor(2) as pool, pytest.raises(ReportsInterrupted) as stop:
+            try:
+                run_reports(
+                    load_study(study_dir), study_dir / "reports", coder="rules", executor=pool,
+                    progress=say, **options,
+                )  # fmt: skip
+            finally:
+                index = study_dir / "reports" / "index.html"
+                page = index.read_text(encoding="utf-8") if index.is_file() else ""
+                started = list(calls)
+                gate.set()
+    finally:
+        batch.run_persona = fake
+    return stop.value, started, page
+
+
+def test_a_report_built_before_an_interrupt_is_linked_from_the_index_at_once(study_dir, fake_runs):
+    """Ctrl-C after the first report of a first run: index.html links it and says the others
+    were not built (it was written only by a run that finished)."""
+    built, _ = fake_runs
+    stop, started, page = _stopped(study_dir, lambda m: m.startswith("[1/3] "))
+    assert (stop.built, stop.wanted) == (1, 3)
+    first = started[0]
+    assert f'href="{first}/{first}.html"' in page and f'href="{first}/{first}.docx"' in page
+    others = {"busy-parent", "design-lover", "first-home"} - {first}
+    assert page.count("Not built yet: the last run was interrupted") == len(others) == 2
+    for pid in others:
+        assert f"{pid}/{pid}." not in page
+    # The next run builds the other two and the index no longer says so.
+    built.clear()
+    result, _ = _build(study_dir)
+    assert sorted(built) == sorted([*others, "coding.ipynb"]) and result.ok
+    page = (study_dir / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "interrupted" not in page and all(f'href="{p}/{p}.html"' in page for p in others)
+
+
+def test_a_first_run_interrupted_while_coding_leaves_an_index_of_nothing_built(
+    study_dir, fake_runs
+):
+    stop, started, page = _stopped(study_dir, lambda m: m.startswith("coding with"))
+    assert (stop.built, stop.wanted, started) == (0, 3, []) and "href=" not in page
+
+
+def test_a_forced_run_interrupted_while_coding_is_finished_by_the_next_run(study_dir, fake_runs):
+    """Ctrl-C while `--force` was still coding kept every persona's entry: the next plain run
+    rebuilt nothing, after saying '0 of 3 reports built … run cjm reports again to finish'."""
+    built, _ = fake_runs
+    _build(study_dir)
+    built.clear()
+    stop, started, page = _stopped(study_dir, lambda m: m.startswith("coding with"), force=True)
+    assert (stop.built, stop.wanted, started) == (0, 3, [])
+    # every persona and the comparison kept as they were, and said to be so
+    said = "Not rebuilt: the last run was interrupted; the links are to the report built before"
+    assert page.count(said) == 4 and 'href="cross-persona.html"' in page
+    result, messages = _build(study_dir)
+    assert sorted(built) == ["busy-parent", "coding.ipynb", "design-lover", "first-home"]
+    restarted = [
+        m for m in messages if m.endswith(": its last build was interrupted; building it again")
+    ]
+    assert len(restarted) == 3 and result.ok and result.cross_persona.status == "ok"
+    built.clear()
+    again, _ = _build(study_dir)
+    assert built == [] and set(_statuses(again).values()) == {"unchanged"}
+    # Stopped while coding, a plain run has decided nothing: no report is said to be unfinished.
+    stop, _, page = _stopped(study_dir, lambda m: m.startswith("coding with"))
+    assert "interrupted" not in page and page.count('href="cross-persona.html"') == 1
+    built.clear()
+    again, _ = _build(study_dir)
+    assert built == [] and set(_statuses(again).values()) == {"unchanged"}

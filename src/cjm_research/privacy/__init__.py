@@ -55,6 +55,7 @@ from cjm_research.privacy.pii import (  # noqa: F401
     luhn_ok,
     redact_pii,
 )
+from cjm_research.privacy.words import FIRM_WORDS, WORD_NAMES
 from cjm_research.study import WARNING, Problem, Study, load_study, work_dir
 
 #: What an interviewer's name becomes in quotes and speaker labels.
@@ -109,7 +110,9 @@ def _note_name(base: str, note: str) -> str:
 def name_variants(name: str) -> list[str]:
     """A full name and its parts worth matching alone: "Dr. Dana de Vries" → full, Dana, Vries;
     a speaker label's note is left out ("Dana K (she/her)" → Dana K …), unless it is the name of
-    a role ("Interviewer (Jane Whitlock)" → Jane Whitlock …)."""
+    a role ("Interviewer (Jane Whitlock)" → Jane Whitlock …). A word that makes up firms' names
+    (``FIRM_WORDS``) is no part worth matching alone: "Brightwell Logistics" → full, Brightwell
+    ("Logistics were awful" names nobody)."""
     base, note = split_label(name)
     if note:
         return name_variants(_note_name(base, note) or base)
@@ -127,7 +130,11 @@ def name_variants(name: str) -> list[str]:
         if start < i and word.casefold() not in NAME_PARTICLES:
             prefixed.append(" ".join(words[start : i + 1]))
     full = " ".join(words)
-    alone = (p for p in parts if not is_generic_label(p))
+    alone = (
+        p
+        for p in parts
+        if not is_generic_label(p) and (len(words) == 1 or p.casefold() not in FIRM_WORDS)
+    )
     return list(dict.fromkeys([full, *prefixed, *alone]))
 
 
@@ -467,9 +474,20 @@ def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str
     if not study.participants:
         # participants.csv with an error loads as nothing; its names must still be hidden.
         claim(_csv_names(study.root / "participants.csv"), NAME)
-    # Persona notes may list participants by name rather than by id.
+    # Persona notes may list participants by name rather than by id. A name some participant
+    # already answers to is that participant ("participants: [P04, Anne-Marie Rose]"): a second
+    # claim would make it ambiguous and cost her her pseudonym; any other is hidden.
+    pseudonyms = set(key.participants.values())
     for persona in study.personas.values():
-        claim([p for p in persona.participants if p not in key.participants], NAME)
+        claim(
+            [
+                p
+                for p in persona.participants
+                if p not in key.participants
+                and not (len(owner := claims.get(name_key(p), set())) == 1 and owner <= pseudonyms)
+            ],
+            NAME,
+        )
     # A name two people share cannot be attributed: mark it without saying whose it is. Nor can
     # a name that is also a word ("Bill me later", "our son Will", "22 Rose Lane"): it is
     # hidden, but a pseudonym there would pin the words on a person who never said them.
@@ -498,16 +516,6 @@ def unlisted_names(study: Study, key: PseudonymKey | None = None) -> list[Proble
                        for name, n, first in found)  # fmt: skip
     message = f"participants name people nobody listed; reports print them: {listed}"
     return [Problem(WARNING, study.root / "participants.csv", None, message, MENTIONED_HINT)]
-
-
-#: One-word names that are also everyday words or street and place words: replaced by
-#: ``[name]``, never by a pseudonym (see ``_name_table``).
-WORD_NAMES = frozenset(
-    "will bill hope rose amber mark grace faith joy dawn april may june summer frank jack pat "
-    "sue penny ruby holly ivy iris lily daisy rob sandy chase hunter cash baker cook page price "
-    "rich hill wood brown green white black young long king hall lane stone ray drew guy sky "
-    "star miles don gene bud bell ash river glen dale clay reed".split()
-)
 
 
 def _csv_names(path: Path) -> list[str]:

@@ -38,7 +38,7 @@ from cjm_research.model import PARTICIPANT
 from cjm_research.run import manifest as mf
 from cjm_research.run.codecache import code_with_cache
 from cjm_research.run.executors import make_executor
-from cjm_research.run.index import write_index
+from cjm_research.run.index import kept_files, write_index
 from cjm_research.run.manifest import build_environment
 from cjm_research.run.notebooks import (
     CROSS_PERSONA,
@@ -289,31 +289,80 @@ class _Ledger:
     inputs: dict[str, dict[str, str]] = field(default_factory=dict)  # each decided one's
     runs: dict[str, Future] = field(default_factory=dict)  # every run started, by name
     coding_key: str = ""
+    force: bool = False
+    study: Study | None = None
+    coded: pd.DataFrame | None = None  # the coded table, once coding is done
+    streamed: dict[str, pd.DataFrame] = field(default_factory=dict)  # a persona's final rows
 
 
 def _record_stop(ledger: _Ledger) -> ReportsInterrupted:
     """The manifest after an interrupt: the runs that finished as built (or failed), the personas
-    still to build marked interrupted (built by the next run), the others as they were."""
+    still to build marked interrupted (built by the next run), the others as they were; then
+    ``index.html`` as the reports folder now is.
+
+    A forced run stopped before it had looked at every persona (while coding) leaves them all
+    to build, and its coding log and comparison too: the next plain run finishes the ``--force``.
+    """
     recorded, done = ledger.recorded or mf.Manifest(), finished(ledger.runs)
     wanted = [pid for pid in ledger.selected if ledger.decided.get(pid, True)]
     entries = dict(recorded.personas)
-    for pid in (pid for pid in wanted if pid in ledger.decided):
-        result = done.get(pid)
+    for pid in (pid for pid in wanted if pid in ledger.decided or ledger.force):
+        result, inputs = done.get(pid), ledger.inputs.get(pid, {})
         entries[pid] = (
-            mf.built_entry(result, ledger.inputs[pid], ledger.env, ledger.out_dir)
+            mf.built_entry(result, inputs, ledger.env, ledger.out_dir)
             if result is not None
-            else mf.interrupted_entry(entries.get(pid), ledger.inputs[pid])
+            else mf.interrupted_entry(entries.get(pid), inputs)
         )
     built = [pid for pid in wanted if pid in done and done[pid].status == OK]
     cross = CROSS_PERSONA in done and done[CROSS_PERSONA].status == OK
-    stale = built or CROSS_PERSONA in ledger.runs or CROSS_PERSONA in recorded.pending
+    stale = bool(built or ledger.force or CROSS_PERSONA in ledger.runs or recorded.pending)
+    stale = stale and len(ledger.selected) > 1 and not cross
     logged = "coding.ipynb" in done and done["coding.ipynb"].status == OK
     mf.write_manifest(ledger.work, replace(
         recorded, out=str(ledger.out_dir), personas=entries,
-        coding_key=ledger.coding_key if logged else recorded.coding_key,
-        pending=[CROSS_PERSONA] if len(ledger.selected) > 1 and stale and not cross else [],
+        coding_key=ledger.coding_key if logged else "" if ledger.force else recorded.coding_key,
+        pending=[CROSS_PERSONA] if stale else [],
     ))  # fmt: skip
+    if ledger.study is not None:  # marked as the manifest has them: the next run builds those
+        stopped = [p for p in wanted if p not in done and p in entries]
+        stopped = [p for p in stopped if entries[p].status == mf.INTERRUPTED]
+        _index_after_stop(ledger, ledger.study, done, stopped, stale)
     return ReportsInterrupted(len(built), len(wanted))
+
+
+def _index_after_stop(
+    ledger: _Ledger,
+    study: Study,
+    done: dict[str, RunResult],
+    stopped: list[str],
+    cross_stale: bool,
+) -> None:
+    """``index.html`` after an interrupt: the reports it finished linked, the others as they
+    are on disk, marked ``interrupted`` (a persona built for the first time is linked at once,
+    not after the next run)."""
+    out = ledger.out_dir
+    results = [done[pid] for pid in ledger.selected if pid in done]
+    results += [
+        RunResult(pid, mf.INTERRUPTED, 0.0, kept_files(safe_child(out, pid), pid))
+        for pid in stopped
+    ]
+    cross = done.get(CROSS_PERSONA)
+    if cross is None and len(ledger.selected) > 1 and (files := kept_files(out, CROSS_PERSONA)):
+        cross = RunResult(CROSS_PERSONA, mf.INTERRUPTED if cross_stale else UNCHANGED, 0.0, files)
+    write_index(out, study, _coded_so_far(ledger), results, cross)
+
+
+def _coded_so_far(ledger: _Ledger) -> pd.DataFrame:
+    """The coded table as far as coding got: the whole of it, else the personas whose rows were
+    final and, for the others, the last run's table (the index counts their turns)."""
+    if ledger.coded is not None:
+        return ledger.coded
+    last = ledger.work / "segments.parquet"
+    frames = list(ledger.streamed.values())
+    if last.is_file():
+        table = segments_table.read(last)
+        frames.append(table[~table["persona_id"].isin(list(ledger.streamed))])
+    return pd.concat(frames, ignore_index=True) if frames else segments_table.frame([])
 
 
 def _build_reports(
@@ -359,7 +408,7 @@ def _build_reports(
     selected = [pid for pid in selected if pid not in blocked]
     files = mf.study_files(study.root)
     ledger.recorded, ledger.work, ledger.out_dir, ledger.env = recorded, work, out_dir, env
-    ledger.selected = selected
+    ledger.selected, ledger.force, ledger.study = selected, force, study
 
     def task(pid: str, segments_path: Path) -> PersonaTask:
         return PersonaTask(
@@ -395,12 +444,13 @@ def _build_reports(
     def ready(pid: str, rows: pd.DataFrame) -> None:
         if pid not in selected or not to_build(pid, persona_inputs(study, rows, files, pid)):
             return
+        ledger.streamed[pid] = rows
         folder = safe_child(work / "stream", pid)
         folder.mkdir(parents=True, exist_ok=True)
         feed.offer(task(pid, segments_table.write(rows, folder / "segments.parquet")))
 
     coded = code_study(study, coder, progress=say, cache=study_cache(study.root), ready=ready)
-    segments = coded.segments
+    segments = ledger.coded = coded.segments
     segments_path = segments_table.write(segments, work / "segments.parquet")
     segments_table.write(coded.machine, work / "segments.machine.parquet")
     say(f"wrote {segments_path} ({len(participant_segments(segments))} participant segments)")

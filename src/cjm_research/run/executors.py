@@ -10,13 +10,17 @@ is ``distributed.Client(address).get_executor()`` — a running cluster's schedu
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
+from multiprocessing import resource_tracker
 
 from cjm_research.exceptions import CJMInputError
 from cjm_research.run.kernels import (
+    end_worker,
     prestart,
     sweep_orphaned_socket_folders,
     sweep_socket_folders,
@@ -68,17 +72,45 @@ def dask_executor(workers: int, scheduler: str = "") -> Iterator[Executor]:
             yield client.get_executor()
         return
     # One thread per worker process: a persona run is CPU bound and holds one kernel.
-    with (
-        LocalCluster(
+    with _sigint_held():  # the cluster's processes and threads are started blind to Ctrl-C
+        cluster = LocalCluster(
             n_workers=max(1, workers),
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             silence_logs=40,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client.get_executor()
+        )
+    with cluster, Client(cluster) as client:
+        try:
+            yield client.get_executor()
+        except KeyboardInterrupt:
+            # Interrupted means now, as on the local pool: the reports being built stop with
+            # their kernels (closing the cluster would let them run on, then orphan the kernels).
+            with contextlib.suppress(Exception):
+                client.run(end_worker, wait=False)
+            raise
+
+
+@contextmanager
+def _sigint_held() -> Iterator[None]:
+    """SIGINT blocked in this thread while the block runs, then delivered if it came.
+
+    What starts meanwhile inherits the blocked signal for good: the cluster's event loop thread
+    and, from it, the Dask worker processes (which Ctrl-C in a terminal would reach too, each
+    printing a ``CancelledError`` traceback). Ctrl-C then reaches only ``cjm``, which closes the
+    cluster, as the local executor's workers ignore it.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    # Started later (by the first worker process), multiprocessing's resource tracker would
+    # unblock SIGINT in the thread that starts it: the cluster's, which starts the workers.
+    resource_tracker.ensure_running()
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 @contextmanager

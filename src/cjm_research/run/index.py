@@ -38,6 +38,11 @@ def summary_table(batch: BatchResult) -> str:
 _LINKED = frozenset({".docx", ".html", ".ipynb", ".png"})
 
 
+def kept_files(folder: Path, stem: str) -> list[str]:
+    """The report files named ``stem`` in ``folder`` that an index links, as on disk."""
+    return [str(f) for f in sorted(folder.glob(f"{stem}*")) if f.suffix in _LINKED]
+
+
 def write_index(
     out_dir: Path,
     study: Study,
@@ -80,20 +85,16 @@ def write_index(
             files=files,
         )
 
-    entries = [
-        entry(r.persona_id, r.status, [Path(p).relative_to(out_dir).as_posix() for p in r.outputs],
-              r.error)
-        for r in results
-    ]  # fmt: skip
+    def relative(path: str) -> str:
+        return Path(path).relative_to(out_dir).as_posix()
+
+    entries = [entry(r.persona_id, r.status, [relative(p) for p in r.outputs], r.error)
+               for r in results]  # fmt: skip
     # A run of some personas (--persona X) must not drop the others' reports from the index:
     # they stay linked as last built (they are on disk, unchanged by this run).
     built = {r.persona_id for r in results}
     for pid in sorted(set(rows["persona_id"].astype(str)) - built - {""}):
-        folder = out_dir / pid
-        kept = sorted(f for f in folder.glob(f"{pid}*") if f.suffix in _LINKED)
-        if kept:
-            entries.append(
-                entry(pid, "unchanged", [f.relative_to(out_dir).as_posix() for f in kept])
-            )
+        if kept := kept_files(out_dir / pid, pid):
+            entries.append(entry(pid, "unchanged", [relative(f) for f in kept]))
     page = html.index_page(study.root.resolve().name, entries, overview)
     return write_text(out_dir / "index.html", page)

@@ -11,6 +11,7 @@ discards its kernel; the next notebook gets a new one.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import functools
@@ -429,12 +430,25 @@ def prestart(owner: str = "") -> None:
 def stop_worker(signum: int, frame: object) -> None:
     """SIGTERM in a pool worker: kill its kernels (each in a session of its own, which would
     outlive the worker) and remove their socket folders, then end the worker at once."""
+    kill_kernels()
+    os._exit(128 + signum)
+
+
+async def end_worker() -> None:
+    """End this Dask worker at once with its kernels, as ``stop_worker`` ends a pool worker
+    (an interrupted batch's, run there by ``Client.run(end_worker, wait=False)``)."""
+    await asyncio.sleep(0.05)  # Client.run's reply goes out first: the scheduler logs no error
+    kill_kernels()
+    os._exit(128 + signal.SIGTERM)
+
+
+def kill_kernels() -> None:
+    """Kill this process's kernels now and remove their socket folders."""
     for kernel in list(_all):  # no lock: the interrupted thread may hold it
         for km in (kernel.km, kernel.starting):
             if km is not None:
                 WarmKernel._kill(km)
                 _remove_socket_folder(km)
-    os._exit(128 + signum)
 
 
 def _exit_with_parent() -> None:

@@ -246,12 +246,20 @@ def _overview_card(e: IndexEntry) -> str:
 
 
 def _state(e: IndexEntry) -> str:
-    """A failed or skipped run says why; "unchanged" (the last report kept) is as good as "ok"."""
+    """A failed, skipped or interrupted run says why; "unchanged" (the last report kept) is as
+    good as "ok"."""
     if e.status == "failed":
         return f'<p class="failed">Failed: {esc(e.error)}</p>'
     if e.status == "skipped":
         kept = "; the links are to the last report built" if e.files else ""
         return f'<p class="failed">Not rebuilt: {esc(e.error)}{kept}</p>'
+    if e.status == "interrupted":  # the run was stopped before it rebuilt this report
+        done = "Not rebuilt" if e.files else "Not built yet"
+        kept = "; the links are to the report built before it" if e.files else ""
+        return (
+            f'<p class="failed">{done}: the last run was interrupted{kept} (run cjm reports '
+            "again to finish)</p>"
+        )
     return ""
 
 
