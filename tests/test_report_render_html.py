@@ -78,7 +78,7 @@ def test_index_says_which_reports_an_interrupt_left_as_they_were_or_unbuilt():
         '<p class="failed">Not rebuilt: the last run was interrupted; the links are to the report '
         "built before it (run cjm reports again to finish)</p>"
     )
-    assert page.count(said) == 2 and '<a href="a/a.html">HTML</a>' in page
+    assert page.count(said) == 2 and '<a href="a/a.html" aria-label="HTML: Ann">HTML</a>' in page
     assert (
         '<p class="failed">Not built yet: the last run was interrupted (run cjm reports again to '
         "finish)</p>"
