@@ -223,6 +223,23 @@ def test_actions_are_what_customers_say_they_did_in_their_words():
         ("I saw it on the council website when I was looking.", "saw it on the council website"),
         ("I gave it to the driver and left.", "gave it to the driver"),
         ("I booked it till ten. There was a crash.", "booked it till ten"),
+        # a car-sharing study's phrases: a time's "before", a set phrase, a clause's subject
+        ("I got an email the day before saying it ends.", "got an email the day before"),
+        ("I got a text the night before, fine.", "got a text the night before"),
+        ("I went for the pay as you go one, there's a fee.", "went for the pay as you go one"),
+        ("When I finally got through the lady was nice.", "got through"),
+        ("By the time I got down the van was pulling off.", "got down"),
+        ("I got a message saying I'd fly-tipped.", "got a message"),
+        ("I got back at quarter past ten.", "got back"),
+        ("I spoke to a woman called... Ruth?", "spoke to a woman"),
+        ("I got the narrower one in the end.", "got the narrower one"),
+        ("I found out about them from a friend.", "found out about them"),
+        # what they reckoned, learnt or named, not did
+        ("We worked out if we use it three times it pays.", None),
+        ("I only found out because I rang.", None),
+        ("Afterwards I found there's a list in the help.", None),
+        ("It's exactly what I saw in the store.", None),
+        ("I won't name them.", None),
     ]:
         assert actions_in(text) == ([(phrase, phrase.split()[0])] if phrase else [])
 

@@ -75,8 +75,20 @@ def test_a_long_interviewer_turn_is_cut_to_what_it_asks_in_whole_words():
         ("I do. Can you walk me through signing up?", "Can you walk me through signing up?"),
         ("That's fine. So when did you join in the end?", "So when did you join in the end?"),
         ("Right. Okay. Tell me about the first trip.", "Tell me about the first trip."),
+        ("Okay, great. How long did it take?", "How long did it take?"),
+        ("We'll come to that. Can you walk me through signing up?",
+         "Can you walk me through signing up?"),
     ]:  # fmt: skip
         assert shorten(turn) == asked
+    # A short lead-in that names what is asked about stays: without it "it" is nothing.
+    for turn in [
+        "You mentioned the refund. How long did it take?",
+        "About the app — how long did it take?",
+        "Going back to the fine. Who paid it?",
+        "You said the van. Was it late?",
+    ]:
+        assert shorten(turn) == turn
+    assert not is_nudge("You mentioned the refund.") and is_nudge("Okay, great.")
 
 
 def table(rows: list[tuple[str, int, str, str, str]]) -> pd.DataFrame:

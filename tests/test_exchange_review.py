@@ -278,6 +278,32 @@ def test_a_sheet_saved_as_plain_csv_by_excel_on_windows_is_imported(study, capsy
     assert recorded["note"] == "café — checked"
 
 
+def test_the_question_column_is_the_one_the_reports_print():
+    # A nudge is no question (analysis.asked_before, the reports' rule): the answer after
+    # "Right." still answers "How did you first hear of us?" (hannah-otter:8 of a new study).
+    segments = segments_frame(
+        [
+            turn("a:1", 1, "interviewer", "How did you first hear of us?"),
+            turn("a:2", 2, "participant", "I saw the cars at the end of my road."),
+            turn("a:3", 3, "interviewer", "Right."),
+            turn("a:4", 4, "participant", "And then my neighbour mentioned he used one."),
+            turn("a:5", 5, "participant", "So I looked it up."),
+            turn("a:6", 6, "interviewer", "That sounds stressful."),
+            turn("a:7", 7, "participant", "It was, yes."),
+            turn("a:8", 8, "interviewer", "I see. What made you look into it?"),
+            turn("a:9", 9, "participant", "My sister's wedding."),
+        ]
+    )
+    table = review_table(segments).set_index("segment_id")
+    assert table["question"].to_dict() == {
+        "a:2": "How did you first hear of us?",
+        "a:4": "How did you first hear of us?",
+        "a:5": "How did you first hear of us?",  # the same answer going on
+        "a:7": "How did you first hear of us?",
+        "a:9": "I see. What made you look into it?",
+    }
+
+
 def test_current_human_codes_are_what_the_reviewer_sees(tmp_path):
     segments = segments_frame(
         [

@@ -149,10 +149,11 @@ def test_pseudonyms_from_csv_else_numbered_and_interviews_numbered(study):
     )
     key = study_key(study, segments)
     assert key.participants == {"P02": "Blue", "P07": "P01", "anon\x00Kim": "P03"}
+    # in the order of their participants' ids (P02, P07, then the one without an id)
     assert key.interviews == {
-        "anon": "Interview 01",
+        "luis": "Interview 01",
         "dana": "Interview 02",
-        "luis": "Interview 03",
+        "anon": "Interview 03",
     }
     assert key.labels == {"Blue": "Blue", "P01": "P01", "P03": "P03"}
 
@@ -201,9 +202,9 @@ def test_names_in_quotes_are_replaced_whole_word_with_possessives(study):
     assert list(out["speaker"]) == ["P01", "Blue", "Interviewer", "P03", "Interviewer"]
     assert list(out["participant_id"]) == ["P01", "Blue", "Blue", "P03", ""]
     assert (
-        list(out["interview_id"]) == ["Interview 02"] + ["Interview 03"] * 2 + ["Interview 01"] * 2
+        list(out["interview_id"]) == ["Interview 02"] + ["Interview 01"] * 2 + ["Interview 03"] * 2
     )
-    assert list(out["segment_id"])[:2] == ["Interview 02:2", "Interview 03:2"]
+    assert list(out["segment_id"])[:2] == ["Interview 02:2", "Interview 01:2"]
     assert set(out["source"]) == {"Interview 01", "Interview 02", "Interview 03"}
     assert segments.loc[0, "speaker"] == "Dana", "the input table is not modified"
 
@@ -345,6 +346,43 @@ def test_study_names_are_claimed_without_accents(tmp_path):
     write(tmp_path / "b.txt", "Interviewer: Hi\nJosé García: They wrote Garcia, and Jose.\n")
     key = study_key(tmp_path)
     assert key.redact_names("Zoe and O’Neill; Garcia and Jose") == "P01 and P01; P02 and P02"
+
+
+def test_interviews_are_numbered_as_their_participants_and_stored_numbers_stay(tmp_path):
+    # File names sort otherwise than participants.csv (a car-sharing study: "Participant 01 ·
+    # Interview 05"): a new study numbers each interview as its participant.
+    write(
+        tmp_path / "participants.csv",
+        "participant_id,persona_id,name,file,speaker\n"
+        "P01,p,Hannah Okafor,hannah-otter.txt,\nP02,p,Tomasz Nowak,GMT-zoom-tomasz.txt,\n"
+        "P03,p,Ines Bellini,bellini-couple.txt,Ines\nP04,p,Marco Bellini,bellini-couple.txt,Marco\n"
+        "P05,p,Deepa Sharma,deepa.txt,\n",
+    )
+    write(tmp_path / "personas" / "p.md", "---\nid: p\nname: P\n---\n")
+    write(tmp_path / "hannah-otter.txt", "Interviewer: Hi?\nHannah: Hi.\n")
+    write(tmp_path / "GMT-zoom-tomasz.txt", "Interviewer: Hi?\nTomasz: Hi.\n")
+    write(tmp_path / "bellini-couple.txt", "Interviewer: Hi?\nInes: Hi.\nMarco: Hello.\n")
+    write(tmp_path / "deepa.txt", "Interviewer: Hi?\nDeepa: Hi.\n")
+    write(tmp_path / "zz-pilot.txt", "Interviewer: Hi?\nSomeone: Hi.\n")  # nobody listed
+    (tmp_path / ".cjm").mkdir()
+    key = study_key(tmp_path)
+    assert {key.participants[p]: key.interviews[i] for p, i in [
+        ("P01", "hannah-otter"), ("P02", "GMT-zoom-tomasz"), ("P05", "deepa")
+    ]} == {"P01": "Interview 01", "P02": "Interview 02", "P05": "Interview 04"}  # fmt: skip
+    assert key.interviews["bellini-couple"] == "Interview 03"  # by its first participant
+    assert key.interviews["zz-pilot"] == "Interview 05"
+    # An existing study keeps the numbers its reports already print (the file names' order).
+    stored = {
+        "bellini-couple": "Interview 01",
+        "deepa": "Interview 02",
+        "hannah-otter": "Interview 03",
+    }
+    write(tmp_path / ".cjm" / "pseudonyms.json", json.dumps({"interviews": stored}))
+    again = study_key(tmp_path)
+    assert {i: again.interviews[i] for i in stored} == stored
+    # the interviews it had not numbered take the next numbers, in their participants' order
+    assert again.interviews["GMT-zoom-tomasz"] == "Interview 04"
+    assert again.interviews["zz-pilot"] == "Interview 05"
 
 
 def test_labels_stay_with_their_people_when_interviews_come_and_go(study):
@@ -511,7 +549,7 @@ def test_a_persona_note_names_nobody_but_keeps_its_own_name_and_ordinary_words(t
 def test_a_snapshot_left_by_a_no_redact_run_names_interviews_by_their_labels(study):
     key = study_key(study)
     raw = {"interviews": ["dana", "luis"], "transcript_words": {"dana": "a1", "luis": "b2"}}
-    assert redact_snapshot(raw, key) == {"interviews": ["Interview 02", "Interview 03"]}
+    assert redact_snapshot(raw, key) == {"interviews": ["Interview 02", "Interview 01"]}
     labelled = {"interviews": ["Interview 02"], "transcript_words": {"Interview 02": "a1"}}
     assert redact_snapshot(labelled, key) == labelled
 

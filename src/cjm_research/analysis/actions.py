@@ -29,7 +29,9 @@ _NOT_ACTIONS = frozenset(
 #: Words that end the object of an action: a new clause starts.
 _CLAUSE_END = frozenset(
     "and but because so which that when then if until as while or though although since cause "
-    "was is were i it's there where who like before".split()
+    "was is were i it's there where who like before "
+    # a subject with its verb in one word starts a clause too ("a message saying I'd …")
+    "i'd i'm i've i'll we'd we're we've they'd they're they've there's".split()
 )
 _TRAILING = frozenset(
     "the a an to it of for on in at with within from into onto my our their his her some any "
@@ -40,7 +42,7 @@ _TRAILING = frozenset(
 #: else it starts a new thought ("went to bed thinking …", "made a video about getting …").
 _DETERMINERS = frozenset("the a an my our their his her your this that its".split())
 #: Adverbs that leave a phrase hanging when they end it ("got straight [through]").
-_HANGING = frozenset("straight right just even still only".split())
+_HANGING = frozenset("straight right just even still only called named".split())
 _NO_END = _TRAILING | _HANGING  # words no phrase ends on
 #: After "got": a state, not an action ("got really ill", "got so annoyed").
 _STATES = frozenset(
@@ -51,20 +53,41 @@ _STATES = frozenset(
 _MODIFIERS = frozenset(
     "next last first second straight new old whole same other few more less several couple "
     "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
-    "fifty sixty seventy eighty ninety hundred".split()
+    "fifty sixty seventy eighty ninety hundred quarter half past".split()
 )
+#: Nouns of time a "before" or "after" completes ("got an email the day before"): there it ends
+#: the phrase as an adverb, not a new clause.
+_TIMES = frozenset(
+    "day days week weeks night nights month months year years morning evening weekend time "
+    "hour hours minute minutes".split()
+)
+_THEN = frozenset("before after".split())
+#: Set phrases holding a word that would end a phrase ("went for the pay [as you go]", "read
+#: the terms [and conditions]"): kept whole.
+_SET_PHRASES = re.compile(
+    r"\b(?:pay as you go|terms and conditions|click and collect|park and ride|wear and tear|"
+    r"trial and error|pros and cons)\b",
+    re.IGNORECASE,
+)
+#: "Worked out", "found out": what customers reckoned or learnt, not did. Only "found out about
+#: …" (how they heard of something) is kept.
+_LEARNT = frozenset("worked figured found sussed".split())
+#: Verbs that end a subject: after a particle ("by the time I got down the van was pulling
+#: off", "when I got through the lady was nice") a noun before one of these is no object.
+_CLAUSE_VERBS = frozenset("was were is are had".split())
+_PARTICLES = frozenset("down up back in out off through over round home there".split())
 _ACTION = re.compile(
     r"\b(?:I|We|we)\s+(?:(?:then|just|also|finally|eventually|even|actually|immediately|"
-    r"literally|basically|only|already|first|still)\s+)?([a-z]+)\b([^.,;!?—–:()\"“”…]*)"
+    r"literally|basically|only|already|first|still)\s+)?([a-z]+)\b(?!')([^.,;!?—–:()\"“”…]*)"
 )
 
 
 #: Words just before "I …" that make it no report of what was done: a hedge between two
-#: guesses ("Or I saw an ad"), a condition ("if I rang"), or what something else says ("it says
-#: I worked fourteen hours", a timer's bug).
+#: guesses ("Or I saw an ad"), a condition ("if I rang"), what something else says ("it says
+#: I worked fourteen hours", a timer's bug), or a thing named by it ("exactly what I saw").
 _NOT_REPORTED = re.compile(
     r"\b(?:or|if|unless|says|said|shows|showed|thinks|thought|maybe|perhaps|probably|might|"
-    r"may|suppose|guess)\s+$",
+    r"may|suppose|guess|what)\s+$",
     re.IGNORECASE,
 )
 
@@ -97,13 +120,31 @@ def _completes(before_last: str, after: str) -> bool:
     )
 
 
+def _pronoun_one(words: list[str]) -> bool:
+    """Whether ``words`` end in "one" standing for a noun ("the narrower one", "a shorter
+    one"), not counting ("sat down one [evening]"): a determiner opens its noun phrase."""
+    return words[-1].lower() == "one" and bool(
+        _DETERMINERS.intersection(w.lower() for w in words[-3:-1])
+    )
+
+
+def _subject_before(words: list[str]) -> int:
+    """Where the subject of a new clause starts in ``words`` that a verb ("was") follows, after
+    a particle ("got down | the van [was]", "got through | the lady [was]"); 0 when none."""
+    for start in range(len(words) - 2, 0, -1):
+        if words[start].lower() in _DETERMINERS:
+            return start if words[start - 1].lower() in _PARTICLES else 0
+    return 0
+
+
 def actions_in(text: str) -> list[tuple[str, str]]:
     """(phrase, verb) of every first-person past action in ``text``: a verb and up to four
     words of what it acts on (five to end a noun phrase: "put it in a carrier bag"), cut where a
     new clause starts ("I rang them twice and …" → "rang them twice"). Negated or
     thought-and-feeling verbs are not actions."""
     found = []
-    text = text.replace("\u2019", "'")
+    # A set phrase is one word while the phrase is cut ("pay as you go" holds "as").
+    text = _SET_PHRASES.sub(lambda m: m.group().replace(" ", "\u2060"), text.replace("\u2019", "'"))
     for match in _ACTION.finditer(text):
         verb, rest = match.group(1), match.group(2)
         if _NOT_REPORTED.search(text[max(0, match.start() - 20) : match.start()]):
@@ -118,8 +159,16 @@ def actions_in(text: str) -> list[tuple[str, str]]:
         # "got really ill" is a state; "I contacted you" speaks to the interviewer's company.
         if (verb == "got" and first in _STATES) or first == "you":
             continue
+        if verb in _LEARNT and first == "out" and following[1:2] != ["about"]:
+            continue
         for n, word in enumerate(following):
             after = following[n + 1].lower() if n + 1 < len(following) else ""
+            if word.lower() in _THEN and words and words[-1].lower() in _TIMES:
+                words.append(word)  # "got an email the day before": no new clause
+                break
+            if word.lower() in _CLAUSE_VERBS and (subject := _subject_before(words)):
+                del words[subject:]
+                break
             # "every time I went back it emptied the basket": a subject and its verb, a new clause
             if word.lower() in _CLAUSE_END or (word.lower() in _SUBJECTS and _past(after)):
                 break
@@ -130,13 +179,17 @@ def actions_in(text: str) -> list[tuple[str, str]]:
                 last = words[-1].lower()
                 if after and after not in _CLAUSE_END and _modifies(last):
                     words.pop()
-                elif _completes(words[-2].lower(), after):
+                elif _completes(words[-2].lower(), after) or (last in _TIMES and after in _THEN):
                     words.append(following[n + 1])  # "put it in a carrier [bag]"
                 break
         while words and (
             words[-1].lower() in _NO_END
             # "sat down one [evening]"; a number that ends the words is whole: "booked it till ten"
-            or (_modifies(words[-1].lower()) and 1 < len(words) < len(following))
+            or (
+                _modifies(words[-1].lower())
+                and 1 < len(words) < len(following)
+                and not _pronoun_one(words)
+            )
             or (
                 words[-1].lower().endswith("ing")
                 and len(words) > 1
@@ -147,7 +200,7 @@ def actions_in(text: str) -> list[tuple[str, str]]:
         ):
             words.pop()
         if words:
-            found.append((" ".join([verb, *words]), verb))
+            found.append((" ".join([verb, *words]).replace("\u2060", " "), verb))
     return found
 
 

@@ -26,6 +26,13 @@ QUESTION_WORDS = 25
 #: An interviewer's turn of at most this many words that asks nothing ("Right.", "Mm-hm.", "That
 #: sounds stressful.") is a nudge: the answer after it goes on answering the question before it.
 NUDGE_WORDS = 4
+#: Words with which a short lead-in names what the question is about ("You mentioned the
+#: refund.", "About the app —", "Going back to the fine."): no nudge, it says what "it" is.
+TOPIC_POINTERS = re.compile(
+    r"\b(?:mention(?:ed)?|said|saying|talked|told|about|regarding|back to|speaking of|"
+    r"talking of|as for)\b",
+    re.IGNORECASE,
+)
 #: The first sentence of an answer at most this long with no subject of its own is a fragment
 #: that completes the question ("The school gates.", "Back on the chat.", "Rang them.").
 FRAGMENT_WORDS = 4
@@ -266,8 +273,9 @@ def shorten(question: str, words: int = QUESTION_WORDS) -> str:
 
 def is_nudge(turn: str) -> bool:
     """Whether an interviewer's ``turn`` only keeps the participant talking ("Right.", "Oh
-    dear.", "That sounds stressful."): short (``NUDGE_WORDS``) and without a question mark."""
-    return "?" not in turn and len(turn.split()) <= NUDGE_WORDS
+    dear.", "That sounds stressful."): short (``NUDGE_WORDS``), without a question mark, and
+    naming no topic (``TOPIC_POINTERS``: "You mentioned the refund." says what is asked)."""
+    return "?" not in turn and len(turn.split()) <= NUDGE_WORDS and not TOPIC_POINTERS.search(turn)
 
 
 def asked_before(segments: pd.DataFrame) -> pd.Series:

@@ -31,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from cjm_research import segments
+from cjm_research.analysis.quotes import asked_before
 from cjm_research.coding.context import (  # the coder's flag becomes "check"
     LOW_CONFIDENCE,
     REVIEW_FLAG,
@@ -122,9 +123,11 @@ def review_table(segments: pd.DataFrame) -> pd.DataFrame:
     its interviewer turns supply each row's ``question`` and are not rows themselves.
     """
     table = segments.sort_values(["interview_id", "turn", "start"], kind="stable")
-    asked = table["text"].where(table["role"] == INTERVIEWER)
     by_interview = table["interview_id"]
-    question = asked.groupby(by_interview, sort=False).ffill().fillna("")
+    # The question the reports print with an answer (asked_before: a nudge such as "Right." is
+    # no question), carried on over the turns in which the participant goes on answering it.
+    asked = asked_before(table)
+    question = asked.where(asked != "").groupby(by_interview, sort=False).ffill().fillna("")
     # Context, so the reviewer needs no transcript: the turn before the question, the turn after.
     spoken = table["speaker"].astype(str) + ": " + table["text"].astype(str)
     follows = (table["role"] == INTERVIEWER).groupby(by_interview, sort=False).shift(1)

@@ -284,7 +284,8 @@ def study_key(study: Study | Path | str, segments: pd.DataFrame | None = None) -
 
     Pseudonyms come from ``participants.csv`` (``pseudonym``), else P01, P02 … in natural order of
     participant id; participant speakers without an id get the next numbers in interview order.
-    Interviews are numbered "Interview 01" … in natural order of interview id. A number once
+    Interviews are numbered "Interview 01" … in the order of their participants (by the first),
+    so that "P01" is heard in "Interview 01" when each has one (``_by_participant``). A number once
     given stays with its person and interview (``STUDY/.cjm/pseudonyms.json``, kept once the
     study has a working folder): an interview added later takes the next free number, so "P05"
     in last month's report is still P05, and a number is never given to somebody else.
@@ -296,8 +297,8 @@ def study_key(study: Study | Path | str, segments: pd.DataFrame | None = None) -
     key = PseudonymKey()
     before = _remembered(study.root)
     generated = _number_participants(key, study, rows, before["participants"])
-    interview_ids = sorted(
-        set(transcripts) | set(rows["interview_id"].astype(str)) - {""}, key=_natural
+    interview_ids = _by_participant(
+        study, rows, set(transcripts) | set(rows["interview_id"].astype(str)) - {""}
     )
     key.interviews = _numbered(interview_ids, "Interview ", before["interviews"])
     _remember(study.root, before, {"participants": generated, "interviews": key.interviews})
@@ -360,6 +361,17 @@ def _numbered(ids: list[str], prefix: str, before: dict[str, str]) -> dict[str, 
             top += 1
             labels[i] = f"{prefix}{top:0{width}d}"
     return labels
+
+
+def _by_participant(study: Study, rows: pd.DataFrame, interview_ids: set[str]) -> list[str]:
+    """``interview_ids`` in the order their participants are numbered in (each by its first
+    participant; those without one after, by id): not the file names' order, which gave
+    "P01 · Interview 05"."""
+    spoken = _participant_speakers(study, rows).query("participant_id != ''")
+    order = sorted(set(spoken["participant_id"]), key=_natural)
+    rank = spoken["participant_id"].map({pid: n for n, pid in enumerate(order)})
+    first = rank.groupby(spoken["interview_id"]).min().to_dict()
+    return sorted(interview_ids, key=lambda i: (first.get(i, len(order)), _natural(i)))
 
 
 def _participant_speakers(study: Study, rows: pd.DataFrame) -> pd.DataFrame:
