@@ -154,3 +154,33 @@ def test_the_audit_leaves_out_what_no_researcher_coded(tmp_path):
     assert (stage.reviewed, stage.agreed) == (1, 1) and (emotion.reviewed, emotion.agreed) == (1, 1)
     assert (touchpoints.reviewed, touchpoints.agreed) == (2, 0)
     assert "1 of 1 reviewed stages" in audit_sentence([stage, touchpoints, emotion])
+
+
+def test_the_agreement_table_and_the_audit_compare_the_same_machine_codes(tmp_path):
+    """Both read the machine's codes from before it learned from each reviewed turn; they differ
+    only in a turn left without a code (a researcher's "no stage"), and the report says so."""
+    from cjm_research.agreement import agreement_table
+    from cjm_research.report.sections import AGREEMENT_GUIDE
+
+    ids = ["a:2", "a:4", "a:6"]
+    machine = pd.DataFrame(
+        {
+            "segment_id": ids,
+            "role": "participant",
+            "coder": "auto:semantic+study@16",
+            "stage": ["booking", "booking", "billing_dispute"],
+            "touchpoints": ["phone_line", "", "invoice"],
+            "emotion": ["neutral", "neutral", "anger"],
+        }
+    )
+    human = machine[["segment_id", "stage", "touchpoints", "emotion"]].assign(
+        stage=["", "booking", "billing_dispute"]  # an introduction: no stage, said so
+    )
+    append_human_codes(tmp_path, "Maya L.", human)
+    [stage, *_] = machine_audit(tmp_path, machine)
+    row = agreement_table(tmp_path, machine).iloc[0]
+    assert (stage.reviewed, stage.agreed) == (3, 2)
+    assert (row["Units"], row["Excluded"], row["Agreement (%)"]) == (2, 1, 100.0)
+    assert "same codes as in the machine audit" in AGREEMENT_GUIDE
+    assert "no stage against the machine's stage is not counted" in AGREEMENT_GUIDE
+    assert "as it codes now" not in AGREEMENT_GUIDE

@@ -158,12 +158,23 @@ def test_a_participants_csv_problem_names_its_line(tmp_path, text, message, line
     assert info.value.line == line
 
 
-def test_participants_csv_must_be_utf8(tmp_path):
+def test_participants_csv_saved_by_excel_on_windows_is_read_and_warned(tmp_path):
+    """Excel's plain "CSV" in much of Europe: Windows-1252, ';' between fields, CRLF."""
     path = tmp_path / "participants.csv"
-    path.write_bytes("participant_id,name\nP01,Zoë\n".encode("cp1252"))
-    with pytest.raises(CJMInputError, match="not UTF-8") as info:
-        load_participants(path)
-    assert "CSV UTF-8" in info.value.hint
+    path.write_bytes("participant_id;name;file\r\nP01;Zoë Hartley;a.txt\r\n".encode("cp1252"))
+    warned: list[str] = []
+    participants = load_participants(path, warned.append)
+    assert participants["P01"].name == "Zoë Hartley"
+    assert participants["P01"].file == "a.txt"
+    assert warned and "Windows-1252" in warned[0]
+
+
+def test_participants_csv_with_a_byte_order_mark_is_read_silently(tmp_path):
+    path = tmp_path / "participants.csv"
+    path.write_bytes("participant_id;name\r\nP01;Siân\r\n".encode("utf-8-sig"))
+    warned: list[str] = []
+    assert load_participants(path, warned.append)["P01"].name == "Siân"
+    assert warned == []
 
 
 def test_interviewers_may_be_listed_with_commas_as_in_front_matter(tmp_path):

@@ -257,6 +257,28 @@ def test_changes_say_when_another_moment_leads_what_to_fix_first(journey):
     assert not any(s.startswith("The top pain point") for s in changes(split, now, BOOK))
 
 
+def test_changes_count_the_turns_the_machine_recoded_after_learning_from_a_review(journey):
+    """Reviewing 8 turns moved a pain point from 1 participant to 4: the machine learned from the
+    review and recoded turns nobody reviewed; the change log says so, not only '8 reviewed'."""
+    then = snapshot(journey)
+    rows = journey.segments.copy()
+    machine = rows.index[rows["coder"].str.startswith("auto:")]
+    rows.loc[machine[:1], "coder"] = "Maya"
+    learned = rows.loc[machine[1:], "emotion"].map(lambda e: "joy" if e != "joy" else "anger")
+    rows.loc[machine[1:], "emotion"] = learned  # on turns nobody reviewed
+    now = snapshot(replace(journey, segments=rows))
+    said = changes(then, now, BOOK)
+    assert said[0] == (
+        "Since the last report: 1 more turn reviewed by researchers; the machine, learning from "
+        "it, recoded 2 turns nobody reviewed."
+    )
+    assert "Maya" not in str(now["machine_codes"]) and "help" not in str(now["machine_codes"])
+    older = {k: v for k, v in then.items() if k != "machine_codes"}  # a snapshot from before
+    assert changes(older, now, BOOK)[0] == (
+        "Since the last report: 1 more turn reviewed by researchers."
+    )
+
+
 def test_changes_name_delights_that_came_or_went(journey):
     now = {**snapshot(journey), "delights": ["tell/"]}
     before = {**now, "delights": ["help/web"]}

@@ -549,6 +549,7 @@ def test_a_persona_note_names_nobody_but_keeps_its_own_name_and_ordinary_words(t
 def test_a_snapshot_left_by_a_no_redact_run_names_interviews_by_their_labels(study):
     key = study_key(study)
     raw = {"interviews": ["dana", "luis"], "transcript_words": {"dana": "a1", "luis": "b2"}}
+    raw["machine_codes"] = {"5e1f": "c0de"}  # of 'dana:2': 'Interview 02:2' would differ
     assert redact_snapshot(raw, key) == {"interviews": ["Interview 02", "Interview 01"]}
     labelled = {"interviews": ["Interview 02"], "transcript_words": {"Interview 02": "a1"}}
     assert redact_snapshot(labelled, key) == labelled

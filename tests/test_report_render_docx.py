@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import docx
+import pandas as pd
 import pytest
 from docx.oxml.ns import qn
 
@@ -386,3 +387,35 @@ def test_a_quotes_question_is_muted_and_an_older_reference_still_writes_it(tmp_p
     older.save(str(tmp_path / "older.docx"))
     path = _write(tmp_path, figures, journey, reference=tmp_path / "older.docx")
     assert question_style(docx.Document(str(path))) == "Provenance"
+
+
+def _bold_width_cm(word: str, points: float) -> float:
+    """How wide ``word`` prints in bold at ``points``, measured with matplotlib's DejaVu Sans
+    (a little wider than Arial, so a word that fits here fits in Word and LibreOffice)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    font = FontProperties(family="DejaVu Sans", weight="bold", size=points)
+    width, _, _ = TextToPath().get_text_width_height_descent(word, font, ismath=False)
+    return width / 72 * 2.54
+
+
+def test_the_agreement_tables_headers_do_not_break_inside_a_word(tmp_path, figures):
+    """The agreement table's 'Excluded', 'Agreement', 'Kappa', 'Alpha' printed as 'Exclud / ed',
+    'Agreeme / nt', 'Kapp / a', 'Alph / a': each header word fits its column."""
+    agreement = pd.DataFrame(
+        {
+            "Dimension": ["Stage (nominal)"], "Coders": ["2"], "Units": [23], "Excluded": [7],
+            "Agreement (%)": [100.0], "Kappa": [1.0], "Alpha": [1.0],
+            "Weakest codes": ["Booking an appointment (1.00)"],
+        }
+    )  # fmt: skip
+    document = docx.Document(str(_write(tmp_path, figures, agreement=agreement)))
+    style = document.styles["Table Heading"]
+    points = (style.font.size or document.styles["Normal"].font.size).pt
+    margins = 2 * 0.19  # the CJM Table style's cell margins, 108 twips a side
+    headers = [t.rows[0].cells for t in document.tables]
+    [cells] = [row for row in headers if "Excluded" in [cell.text for cell in row]]
+    for cell in cells:
+        for word in cell.text.split():
+            assert _bold_width_cm(word, points) + margins <= cell.width.cm, word

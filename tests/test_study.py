@@ -195,6 +195,20 @@ def test_a_codebook_saved_as_ansi_is_read_and_warned(study):
     assert warned.message.startswith("file is not UTF-8")
 
 
+def test_a_participants_csv_saved_by_excel_in_europe_places_its_interviews(study):
+    """Excel's plain "CSV" on Windows (cp1252, ';'): every persona keeps its interviews, warned."""
+    path = study / "participants.csv"
+    text = path.read_text(encoding="utf-8").replace(",", ";").replace("Dana", "Zoë")
+    write(path, text.replace("\n", "\r\n").encode("cp1252"))
+    loaded = load_study(study)
+    assert not [p for p in loaded.errors if p.path == path]
+    assert loaded.participants["P01"].name == "Zoë Whitfield"
+    [p01] = [t for t in loaded.transcripts if t.interview_id == "p01"]
+    assert p01.persona_id == "first-home"
+    [warned] = [p for p in loaded.warnings if p.path == path and "1252" in p.message]
+    assert warned.message.startswith("file is not UTF-8")
+
+
 def test_study_uses_default_codebook(study):
     (study / "codebook.yaml").unlink()
     loaded = load_study(study)

@@ -297,6 +297,23 @@ def snapshot(journey: Journey, words: dict[str, str] | None = None) -> dict[str,
         # what coded the turns: researchers' reviewed turns, and the machine coders' versions
         "reviewed": int((~machine).sum()),
         "machine": sorted(set(journey.segments["coder"][machine])),
+        "machine_codes": machine_codes(journey.segments[machine]),
+    }
+
+
+def machine_codes(segments: pd.DataFrame) -> dict[str, str]:
+    """Each machine-coded turn's codes, fingerprinted by turn (the snapshot sits in the shareable
+    reports: no interview's file name, no words): how many turns nobody reviewed the machine
+    codes differently now, after learning from a review."""
+
+    def fingerprint(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    columns = segments.reindex(columns=["segment_id", "stage", "touchpoints", "emotion"])
+    cells = columns.fillna("").astype(str)
+    return {
+        fingerprint(row[0]): fingerprint("|".join(row[1:]))
+        for row in cells.itertuples(index=False, name=None)
     }
 
 
@@ -316,6 +333,12 @@ def _recoded(previous: dict[str, Any], current: dict[str, Any]) -> str:
     updated = current["machine"] != previous["machine"]
     said = [f"{plural(more, 'more turn')} reviewed by researchers"] if more > 0 else []
     said += [f"the machine coder now {', '.join(current['machine'])}"] if updated else []
+    then, now = previous.get("machine_codes") or {}, current.get("machine_codes") or {}
+    # a review moves more than the reviewed turns: the machine learns from it and codes others anew
+    moved = sum(then[turn] != codes for turn, codes in now.items() if turn in then)
+    if moved:
+        learning = f", learning from {'it' if more == 1 else 'them'}," if more > 0 else ""
+        said.append(f"the machine{learning} recoded {plural(moved, 'turn')} nobody reviewed")
     return "; ".join(said) or _EITHER
 
 

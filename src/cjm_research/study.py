@@ -236,7 +236,9 @@ def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Partici
     if not path.is_file():
         return {}
     try:
-        participants = load_participants(path)
+        participants = load_participants(
+            path, lambda warning: problems.append(Problem(WARNING, path, None, warning))
+        )
     except CJMInputError as exc:
         problems.append(Problem.from_error(exc))
         return {}

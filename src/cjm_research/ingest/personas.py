@@ -13,6 +13,7 @@ from typing import Any
 from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest.frontmatter import split_front_matter
 from cjm_research.ingest.normalize import normalize_text, read_text_file
+from cjm_research.iorw import decode_text
 from cjm_research.model import Participant, Persona
 
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -129,22 +130,24 @@ def load_personas(
     return personas
 
 
-def load_participants(csv_path: Path | str) -> dict[str, Participant]:
-    """Rows of ``participants.csv`` by ``participant_id`` (UTF-8, header row, ``,`` or ``;``).
+def load_participants(
+    csv_path: Path | str, on_warning: Callable[[str], None] | None = None
+) -> dict[str, Participant]:
+    """Rows of ``participants.csv`` by ``participant_id`` (header row, ``,`` or ``;``).
 
-    Column names are case-insensitive; ``interviewers`` and ``mentioned`` are split on ``;``;
-    unknown columns go to ``Participant.extra``. Raises :class:`CJMInputError` with the line of a
-    duplicate or empty id.
+    Read in any encoding :func:`decode_text` reads: Excel's plain "CSV" on Windows is
+    Windows-1252, which ``on_warning`` is told. Column names are case-insensitive;
+    ``interviewers`` and ``mentioned`` are split on ``;``; unknown columns go to
+    ``Participant.extra``. Raises :class:`CJMInputError` with the line of a duplicate or empty id.
     """
     path = Path(csv_path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text, warnings = decode_text(path.read_bytes())
     except OSError as exc:
         raise CJMInputError(f"cannot read file ({exc.strerror})", path) from exc
-    except UnicodeDecodeError as exc:
-        raise CJMInputError(
-            "participants.csv is not UTF-8", path, hint="save it as 'CSV UTF-8' from your editor"
-        ) from exc
+    for warning in warnings:
+        if on_warning is not None:
+            on_warning(warning)
     text = normalize_text(text)
     header = text.split("\n", 1)[0]
     # Spreadsheets in many locales save CSV with ';' between fields.

@@ -95,10 +95,13 @@ def _name_line(persona: Persona) -> int | None:
 def redact_snapshot(snapshot: dict[str, Any], key: PseudonymKey) -> dict[str, Any]:
     """A previous run's snapshot with its interviews under their labels: one a ``--no-redact``
     run left names them by file ("p01-dana"), which "Interviews no longer included" printed. Its
-    fingerprints are of the unredacted words, so they are left out, not read as every
-    transcript edited."""
+    fingerprints are of the unredacted words and turn ids, so they are left out, not read as
+    every transcript edited and every turn recoded."""
     interviews = [str(i) for i in snapshot.get("interviews", [])]
     if not any(i in key.interviews for i in interviews):
         return snapshot
-    unredacted = {k: v for k, v in snapshot.items() if k != "transcript_words"}
+    # fingerprints of file-named turns: compared with labelled ones, every turn would differ
+    unredacted = {
+        k: v for k, v in snapshot.items() if k not in ("transcript_words", "machine_codes")
+    }
     return {**unredacted, "interviews": [key.interview(i) for i in interviews]}

@@ -248,10 +248,11 @@ CODE_FREQUENCY_GUIDE = (
 )
 
 AGREEMENT_GUIDE = (
-    "Krippendorff's alpha and Cohen's kappa over the segments coded by more than one coder (the "
-    "machine, as it codes now, counts as one); units a coder left uncoded are excluded. The "
-    "machine audit under Limitations differs on purpose: it takes the machine's codes from "
-    "before it learned from each reviewed turn, and counts no code as an answer."
+    "Krippendorff's alpha and Cohen's kappa over the segments coded by more than one coder. The "
+    "machine counts as one, with the same codes as in the machine audit under Limitations: on a "
+    "reviewed segment, its code from a run that had not learned from it. The figures differ "
+    "because here a segment a coder left without a code is excluded (a researcher's no stage "
+    "against the machine's stage is not counted), while the audit counts no code as an answer."
 )
 
 

@@ -280,7 +280,8 @@ def _methodology(
         report.para(AGREEMENT_GUIDE)
         shown = agreement_display(agreement)
         grid = add_table(report, list(shown.columns), shown.to_numpy().tolist())
-        set_widths(grid, [Cm(2.8), Cm(2.8), Cm(1.3), Cm(1.6), Cm(1.9), Cm(1.3), Cm(1.3), Cm(4.0)])
+        # each header word on one line: 'Agreement' in 1.9 cm printed as 'Agreeme / nt'
+        set_widths(grid, [Cm(2.5), Cm(1.7), Cm(1.4), Cm(2.1), Cm(2.5), Cm(1.6), Cm(1.5), Cm(3.7)])
     if code_tables is not None:
         applied, pairs = code_tables
         report.heading("Code frequencies", 2)
