@@ -134,7 +134,10 @@ def test_ctrl_c_on_a_dask_run_says_one_line_and_leaves_no_process(study_dir):
     assert message, rest
     assert processes_marked(mark) == [], "no Dask worker or kernel outlives an interrupted run"
     page = (study_dir / "reports" / "index.html").read_text(encoding="utf-8")
-    assert page.count("Not built yet: the last run was interrupted") == 3 - int(message[1])
+    # A report a Dask worker was promoting when Ctrl-C came may land after the count (whole: the
+    # promotion is uninterrupted); the index then links it as "Not rebuilt", never as built.
+    unfinished = page.count("Not built yet: the last run") + page.count("Not rebuilt: the last run")
+    assert unfinished == 3 - int(message[1])
 
 
 def _die() -> None:
