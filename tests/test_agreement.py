@@ -21,6 +21,7 @@ from nltk.metrics.distance import masi_distance as nltk_masi
 from cjm_research.agreement import (
     DIMENSIONS,
     UNCODED,
+    _weakest_text,
     agreement_table,
     compute_agreement,
     dimension_values,
@@ -160,6 +161,8 @@ def test_uncoded_policy_is_explicit_and_changes_what_is_compared(tables, codeboo
 def test_identical_coders_agree_perfectly_and_one_coder_is_refused(tables, codebook):
     same = compute_agreement({"a": tables["maya"], "b": tables["maya"]}, codebook)
     assert (same.summary["alpha"] == 1.0).all() and (same.summary["kappa"] == 1.0).all()
+    # codes agreed on fully are no weak codes (the table listed "Aftercare at home (1.00)")
+    assert {_weakest_text(same, d) for d in same.summary["dimension"]} == {"none"}
     with pytest.raises(CJMInputError, match="two or more coders"):
         compute_agreement({"a": tables["maya"]}, codebook)
 

@@ -453,8 +453,11 @@ def agreement_table(
 
 
 def _weakest_text(result: Agreement, dimension: str, n: int = 3) -> str:
+    """Up to ``n`` codes the coders agreed on least, as "Label (0.42)"; a code on which they
+    agreed fully is no weak code ("Aftercare at home (1.00)" was listed as one)."""
     rows = result.weakest_codes(dimension, n).dropna(subset=["alpha"])
-    return ", ".join(f"{r.label} ({r.alpha:.2f})" for r in rows.itertuples())
+    rows = rows[rows["alpha"] < 1 - 1e-9]
+    return ", ".join(f"{r.label} ({r.alpha:.2f})" for r in rows.itertuples()) or "none"
 
 
 def require_min_alpha(
