@@ -13,6 +13,8 @@ import contextlib
 import io
 import os
 import shutil
+import signal
+import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,3 +176,25 @@ def processes_marked(mark: str) -> list[str]:
         except OSError:  # gone meanwhile, or not ours to read
             continue
     return [line.decode(errors="replace") for line in alive]
+
+
+def interrupt_after_first_report(command: list[str], mark: str) -> tuple[int, str]:
+    """Run ``command`` (a ``cjm reports`` of three personas) in its own process group, marked
+    with ``mark``, and press Ctrl-C once its first report is built: (exit code, what it said
+    after the interrupt)."""
+    run = subprocess.Popen(
+        command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, env={**os.environ, "CJM_TEST_RUN": mark},
+    )  # fmt: skip
+    assert run.stdout is not None
+    said = []
+    for line in run.stdout:  # the first report built: the others are still being built
+        said.append(line)
+        if line.startswith("[1/3] "):
+            break
+    os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole group
+    rest = run.stdout.read()
+    code = run.wait(timeout=120)
+    run.stdout.close()
+    assert code == 130, "".join(said) + rest
+    return code, rest

@@ -6,7 +6,7 @@ import pytest
 
 from cjm_research.iorw import write_text
 from cjm_research.run.batch import safe_child
-from study_runs import processes_marked
+from study_runs import interrupt_after_first_report, processes_marked
 
 
 @pytest.mark.parametrize("name", ["..", "", ".", "a/b", "../up", "/abs"])
@@ -307,9 +307,7 @@ def test_ctrl_c_stops_workers_and_kernels_keeps_the_reports_and_the_next_run_fin
     """Ctrl-C in `cjm reports --jobs 2` once a report is built: one line says how far it got,
     no traceback, no worker or kernel left, every report whole (its new version or its last);
     the next run builds exactly the reports that were not finished, and says so."""
-    import os
     import re
-    import signal
     import subprocess
     import sys
     import uuid
@@ -331,19 +329,8 @@ def test_ctrl_c_stops_workers_and_kernels_keeps_the_reports_and_the_next_run_fin
         }  # fmt: skip
 
     before = reports_now()
-    run = subprocess.Popen(
-        [*cjm, "--force"], start_new_session=True, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, env={**os.environ, "CJM_TEST_RUN": mark},
-    )  # fmt: skip
-    said = []
-    for line in run.stdout:  # the first report built: the others are still being built
-        said.append(line)
-        if line.startswith("[1/3] "):
-            break
-    os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole group
-    rest = run.stdout.read()
-    assert run.wait(timeout=120) == 130, "".join(said) + rest
-    run.stdout.close()
+    code, rest = interrupt_after_first_report([*cjm, "--force"], mark)
+    assert code == 130
     assert "Traceback" not in rest and "Error" not in rest, rest
     message = re.fullmatch(
         r"Interrupted: (\d) of 3 reports built; the others keep their previous version\. "

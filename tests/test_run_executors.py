@@ -20,7 +20,7 @@ import pytest
 
 from cjm_research.cli import main
 from cjm_research.resources import example_study_dir
-from study_runs import processes_marked
+from study_runs import interrupt_after_first_report, processes_marked
 
 #: What must come out identical: the reports a stakeholder reads (executed notebooks carry run
 #: times, so they are compared by their outputs only).
@@ -117,19 +117,8 @@ def test_ctrl_c_on_a_dask_run_says_one_line_and_leaves_no_process(study_dir):
     mark = uuid.uuid4().hex
     cjm = [sys.executable, "-m", "cjm_research.cli", "reports", "--study", str(study_dir)]
     cjm += ["--coder", "rules", "--format", "docx", "--jobs", "2", "--executor", "dask"]
-    run = subprocess.Popen(
-        cjm, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "CJM_TEST_RUN": mark},
-    )  # fmt: skip
-    said = []
-    for line in run.stdout:  # a report built: the others are being built on the workers
-        said.append(line)
-        if line.startswith("[1/3] "):
-            break
-    os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole group
-    rest = run.stdout.read()
-    assert run.wait(timeout=120) == 130, "".join(said) + rest
-    run.stdout.close()
+    code, rest = interrupt_after_first_report(cjm, mark)
+    assert code == 130
     message = re.fullmatch(r"Interrupted: (\d) of 3 reports built; [^\n]*\n", rest)
     assert message, rest
     assert processes_marked(mark) == [], "no Dask worker or kernel outlives an interrupted run"
