@@ -1,6 +1,7 @@
 """Customer actions: the phrases a participant's words give, and the ones each stage shows."""
 
 import pandas as pd
+import pytest
 
 from cjm_research.analysis import actions_in, stage_actions
 from cjm_research.codebook import load_codebook
@@ -116,3 +117,99 @@ def test_stage_actions_speak_for_several_participants_before_one_twice():
     # Every verb was said by one person: the three phrases come from three people, not P1's four.
     assert sorted(actions["participant_id"]) == ["P1", "P2", "P3"]
     assert set(actions["phrase"]) >= {"waited on hold", "visited the store"}
+
+
+def phrases(text: str) -> list[str]:
+    """The action phrases ``actions_in`` reads in ``text``."""
+    return [phrase for phrase, _ in actions_in(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the object came before "I": a relative clause or a fronted object, no action of its own
+        ("[laughs] That was over a year ago and the lamp I got last month came in just as much "
+         "plastic.", []),
+        ("And there was a telephone number for digital help, which I rang once.", []),
+        ("Two hundred sixty pounds for a flat we saw for fifteen minutes.", []),
+        ("Every DIY video I watched had a HandyHive ad before it.", []),
+        ("The others I turned off, I get enough email from the trust.", []),
+        ("I wrote a review on the comparison site, the same site I found them on.",
+         ["wrote a review"]),
+        # a fronted time, place or clause is no such thing: what follows "I" is a report
+        ("At the baptism I sat next to his mother for three hours.", ["sat next to his mother"]),
+        ("Day six I went into the app help section.", ["went into the app help"]),
+        ("Before Colin's stroke I only went for sun cream and plasters.", ["went for sun cream"]),
+        ("So when they did a second batch I missed the email completely.",
+         ["missed the email completely"]),
+        ("So one lunch break at work I downloaded the app and had a proper look.",
+         ["downloaded the app"]),
+    ],
+)  # fmt: skip
+def test_a_clause_about_a_thing_named_before_i_is_no_action(text: str, expected: list[str]):
+    assert phrases(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I left a three-star on Google. I tried to be fair.", ["left a three-star on Google"]),
+        ("I kept it factual, dates and amounts, no swearing.", []),
+        ("Which — I found it a bit odd that their own engineer was telling me to go to the forum.",
+         []),
+        ("Then I started to worry.", []),
+        ("I tried not to look.", []),
+        ("I kept thinking, what if I press something and the whole thing disappears?", []),
+        ("I trusted them more after that call.", []),
+        ("I figured domestic fibre's pretty reliable these days.", []),
+        # acting on a thing, not judging it
+        ("A leaflet tied to the handle. I kept it on the fridge.", ["kept it on the fridge"]),
+        ("I found it on the government website.", ["found it on the government website"]),
+        ("I kept going back to the page.", ["kept going back"]),
+    ],
+)  # fmt: skip
+def test_a_stance_is_no_action(text: str, expected: list[str]):
+    assert phrases(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # what was said completes the phrase when it fits six words …
+        ("I rang them to say it hadn't come.", ["rang them to say it hadn't come"]),
+        ("Sky, BT, and Virgin themselves — I rang Virgin to see if they'd match.",
+         ["rang Virgin to see if they'd match"]),
+        ("I told Ron to ask for Dr Shah.", ["told Ron to ask for Dr Shah"]),
+        # … else the phrase stops before it, and a bare verb is no phrase
+        ("I actually rang them to say, you've put too much in.", ["rang them"]),
+        ("I called Meadowleaf to ask, should I send it back?", ["called Meadowleaf"]),
+        ("I rang my bank to see if I could do a chargeback.", ["rang my bank"]),
+        ("I rang to check the new date was firm and they said yes, definitely.", []),
+        ("I emailed on day three asking where it was, and got an auto-reply.",
+         ["emailed on day three"]),
+        # nothing more was said
+        ("I told her what to say.", ["told her what to say"]),
+    ],
+)  # fmt: skip
+def test_a_phrase_says_what_was_said_or_stops_before_saying(text: str, expected: list[str]):
+    assert phrases(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I came from Poland seven years ago, from Łódź.", ["came from Poland seven years ago"]),
+        ("I gave two out of ten and I wrote about the bag.", ["gave two out of ten"]),
+        ("I paid two hundred and ten pounds for the glasses.", ["paid two hundred and ten pounds"]),
+        ("I put a complaint in — there's a form in the app — and they gave me thirty quid credit.",
+         ["put a complaint in"]),
+        ("Crashed twice when I tried to check in.", ["tried to check in"]),
+        ("I got a text saying there'd been a payment attempt of nine hundred pounds.",
+         ["got a text"]),
+        ("I registered him also, online.", ["registered him"]),
+    ],
+)  # fmt: skip
+def test_phrases_end_where_their_words_do(text: str, expected: list[str]):
+    # a number with its "ago", "out of ten" or "and ten"; a particle that ends the clause; no
+    # "there'd" or "also" left hanging
+    assert phrases(text) == expected

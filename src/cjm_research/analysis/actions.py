@@ -8,6 +8,7 @@ actions" lane and each stage section's "What customers did".
 from __future__ import annotations
 
 import re
+from itertools import takewhile
 
 import pandas as pd
 
@@ -24,26 +25,25 @@ _IRREGULAR = frozenset(
 _NOT_ACTIONS = frozenset(
     "was were had did thought felt liked loved hated wanted needed wished hoped guessed supposed "
     "seemed realised realized assumed expected meant used mentioned said worried "
-    "enjoyed preferred noticed remembered forgot imagined reckoned".split()
+    "enjoyed preferred noticed remembered forgot imagined reckoned trusted figured".split()
 )
 #: Words that end the object of an action: a new clause starts.
 _CLAUSE_END = frozenset(
     "and but because so which that when then if until as while or though although since cause "
-    "was is were i it's there where who like before "
-    # a subject with its verb in one word starts a clause too ("a message saying I'd …")
-    "i'd i'm i've i'll we'd we're we've they'd they're they've there's".split()
+    "was is were i there where who like before".split()
 )
 _TRAILING = frozenset(
     "the a an to it of for on in at with within from into onto my our their his her some any "
     "after about saying would could should will be been being all by via than "
-    "actually really basically literally honestly obviously probably maybe definitely".split()
+    "actually really basically literally honestly obviously probably maybe definitely also".split()
 )
 #: Before a closing "-ing" word these make it a noun ("cancelled the booking"); after anything
 #: else it starts a new thought ("went to bed thinking …", "made a video about getting …").
 _DETERMINERS = frozenset("the a an my our their his her your this that its".split())
 #: Adverbs that leave a phrase hanging when they end it ("got straight [through]").
 _HANGING = frozenset("straight right just even still only called named".split())
-_NO_END = _TRAILING | _HANGING  # words no phrase ends on
+_NO_END = _TRAILING | _HANGING  # words no phrase ends on, but for …
+_ENDS_CLAUSE = frozenset("in on".split())  # … a particle its clause ends on ("logged in")
 #: After "got": a state, not an action ("got really ill", "got so annoyed").
 _STATES = frozenset(
     "really so very quite bit ill sick angry annoyed worried upset confused nervous scared cross "
@@ -61,17 +61,20 @@ _TIMES = frozenset(
     "day days week weeks night nights month months year years morning evening weekend time "
     "hour hours minute minutes".split()
 )
-_THEN = frozenset("before after".split())
+_THEN = frozenset("before after ago".split())
 #: Set phrases holding a word that would end a phrase ("went for the pay [as you go]", "read
-#: the terms [and conditions]"): kept whole.
+#: the terms [and conditions]", "gave two [out of ten]", "paid two [hundred and ten] pounds"):
+#: kept whole.
 _SET_PHRASES = re.compile(
     r"\b(?:pay as you go|terms and conditions|click and collect|park and ride|wear and tear|"
-    r"trial and error|pros and cons)\b",
+    r"trial and error|pros and cons|out of (?:five|ten|\d+)|(?:hundred|thousand) and "
+    r"(?:[a-z]+(?:ty|teen)|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+    r"(?:-[a-z]+)?)\b",
     re.IGNORECASE,
 )
 #: "Worked out", "found out": what customers reckoned or learnt, not did. Only "found out about
 #: …" (how they heard of something) is kept.
-_LEARNT = frozenset("worked figured found sussed".split())
+_LEARNT = frozenset("worked found sussed".split())
 #: Verbs that end a subject: after a particle ("by the time I got down the van was pulling
 #: off", "when I got through the lady was nice") a noun before one of these is no object.
 _CLAUSE_VERBS = frozenset("was were is are had".split())
@@ -90,11 +93,77 @@ _NOT_REPORTED = re.compile(
     r"may|suppose|guess|what)\s+$",
     re.IGNORECASE,
 )
-
-
 #: Pronouns that start a clause when a past-tense verb follows ("… it emptied", "… they sent"),
 #: and are the object of the action otherwise ("sent it back").
 _SUBJECTS = frozenset("it they he she we you".split())
+#: A pronoun and its verb in one word start a clause ("a message saying I'd …", "there'd").
+_CONTRACTED = re.compile(r"^(?:i|we|they|you|he|she|it|there|that)'(?:d|m|ve|ll|re|s)$")
+#: Where the clause "I …" sits in ends: a relative clause or a fronted object names its thing
+#: before "I" ("the lamp I got last month", "which I rang once").
+_BOUNDARY = re.compile(r"[.,;:!?—–()\"“”…\[\]]")
+#: Words a clause may open with before what it is about ("And on the forum I posted …").
+_OPENERS = frozenset(
+    "and but so then yeah yes no well oh um uh actually also just like okay ok honestly anyway "
+    "because cause".split()
+)
+#: Prepositions and conjunctions that open a fronted adverbial ("At the baptism I sat next to
+#: his mother", "When the water came back I stood …"): what follows "I" is a report.
+_FRONTED = frozenset(
+    "in at on with for from by after before during since until till over around through under "
+    "into onto about within without via between across behind near past when once while as if "
+    "because".split()
+)
+#: Days, months, seasons and holidays: a fronted time before "I" ("Saturday I went …").
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december spring summer autumn winter "
+    "christmas easter".split()
+)
+_WHEN = _TIMES | _CALENDAR  # "the day I …", "Last Christmas in Munich I …": a fronted time
+#: What follows a verb whose object stood before "I" ("got last month", "rang once", "bought
+#: from the pharmacy", "pressed too hard", "watched had …"): no object of its own.
+_NO_OBJECT = _PARTICLES | frozenset(
+    "to of for on in at with within from into onto after about by via than once twice too "
+    "again ago only there here".split()
+)
+#: What customers felt, thought or were, after "tried to", "started to", "kept …ing".
+_MINDS = frozenset(
+    "be feel think worry wonder wish hope want like doubt believe realise realize panic trust "
+    "imagine expect remember forget know".split()
+)
+#: Words before "I" that are no thing a relative clause could describe ("so I", "home I", "he
+#: knew I", "the reason I", "that's how I").
+_NOT_NOUNS = (
+    _CLAUSE_END
+    | _TRAILING
+    | _FRONTED
+    | _OPENERS
+    | _SUBJECTS
+    | _NO_OBJECT
+    | _CALENDAR
+    | _MINDS
+    | frozenset(
+        "me him us them even still now later else yesterday today tonight eventually finally "
+        "first say knew mean do course how why reason way".split()
+    )
+)
+#: Verbs whose complement says what was said, asked or learnt ("rang them to say [it hadn't
+#: come]"): a phrase may not end on one.
+_SAYING = frozenset("say tell ask see check know confirm explain find query mention".split())
+#: Verbs that judge their object when a description follows it ("found it a bit odd", "kept
+#: it factual"), rather than acting on it ("found it on the website", "kept it for the garden").
+_JUDGING = frozenset("found kept".split())
+_PRONOUNS = frozenset("it them him her this that things everything".split())
+#: How much of a description: "found it [a bit] odd", "found it [really] hard".
+_DEGREES = frozenset("a really very quite so pretty rather bit".split())
+#: Where or how a thing was found or kept, not what it was judged: "found them online".
+_PLACES = frozenset("online myself ourselves anyway instead all both".split())
+#: What ends what was said: the next clause of the sentence.
+_COORDINATORS = frozenset("and but because so cause or then though although while which".split())
+#: Most words of what a verb acts on: four (`_object`), five to close a noun phrase, six to say
+#: what a "to say", "to ask" clause says ("rang them to say it hadn't come").
+_OBJECT_WORDS = 4
+_SAID_WORDS = 6
 
 
 def _past(word: str) -> bool:
@@ -115,7 +184,8 @@ def _completes(before_last: str, after: str) -> bool:
     return (
         before_last in _DETERMINERS
         and bool(after)
-        and after not in _CLAUSE_END | _NO_END | _SUBJECTS
+        and after not in _NO_END | _SUBJECTS
+        and not _clause_word(after)
         and not _modifies(after)
     )
 
@@ -137,68 +207,191 @@ def _subject_before(words: list[str]) -> int:
     return 0
 
 
+def _starts_clause(word: str, after: str) -> bool:
+    """Whether ``word`` (``after`` following it) starts a new clause: a conjunction, a pronoun
+    with its verb in one word ("there'd"), or a pronoun and its past-tense verb ("it emptied")."""
+    return _clause_word(word) or (word in _SUBJECTS and _past(after))
+
+
+def _clause_word(word: str) -> bool:
+    """Whether ``word`` opens a clause by itself: a conjunction or a pronoun with its verb in
+    one word ("I'd", "there's")."""
+    return word in _CLAUSE_END or bool(_CONTRACTED.match(word))
+
+
+def _fronted(words: list[str]) -> bool:
+    """Whether ``words``, what comes before "I" in its clause, are a fronted time, place or
+    clause ("At the baptism", "Last Christmas in Munich", "when they did a second batch")."""
+    # The words since the clause began: "[and] the lamp", "[there was] a farm one".
+    opened = max((n + 1 for n, w in enumerate(words) if w in _CLAUSE_END | _OPENERS), default=0)
+    span = words[opened:] or [""]
+    opener = {words[opened - 1]} if opened else set()
+    return bool(_FRONTED.intersection({span[0], *opener}) or _WHEN.intersection(span))
+
+
+def _names_thing(words: list[str]) -> bool:
+    """Whether ``words`` end on a noun a clause could be about ("the lamp", "the front one"):
+    no function word, adverb, time or verb."""
+    last = words[-1]
+    if not last.isalpha() or last in _NOT_NOUNS or last.endswith("ly") or _past(last):
+        return False
+    return not _modifies(last) or _pronoun_one(words)
+
+
+def _lacks_object(following: list[str]) -> bool:
+    """Whether the verb before ``following`` has no object of its own: "got [last month]",
+    "rang [once]", "bought [from the pharmacy]", "watched [had …]", "found them [on]"."""
+    if not following:
+        return True
+    first, end = following[0].lower(), following[-1].lower()
+    return first in _NO_OBJECT or _modifies(first) or _past(first) or end in _NO_OBJECT
+
+
+def _relative(head: str, following: list[str]) -> bool:
+    """Whether the "I" after ``head`` opens a clause about a thing named before it, its verb's
+    object: "the lamp I got last month", "which I rang once", "The others I turned off"; not
+    a fronted time or place ("At the baptism I sat next to …", "Day six I went into …")."""
+    words = _BOUNDARY.split(head)[-1].lower().split()
+    if not words:
+        return False
+    if words[-1] in {"which", "whom"}:
+        return len(words) < 2 or words[-2] not in _FRONTED  # "after which I rang" reports
+    return _names_thing(words) and _lacks_object(following) and not _fronted(words)
+
+
+def _reported(text: str, start: int, following: list[str]) -> bool:
+    """Whether the "I …" at ``start`` of ``text`` reports what was done: not hedged,
+    conditional or what something else says (``_NOT_REPORTED``), not a relative clause."""
+    head = text[:start]
+    return not _NOT_REPORTED.search(head[-20:]) and not _relative(head, following)
+
+
+def _stance(verb: str, following: list[str]) -> bool:
+    """Whether ``verb`` and its ``following`` words say how the customer was or what they
+    thought, not what they did: "tried to be fair", "tried not to look", "started to worry",
+    "kept thinking", "found it a bit odd", "kept it factual"."""
+    low = [w.lower() for w in following[:3]]
+    if "not" in low[:2] or (low[:1] == ["to"] and low[1:2] and low[1] in _MINDS):
+        return True
+    stem = low[0][:-3] if low and low[0].endswith("ing") else ""
+    if stem and _MINDS.intersection({stem, stem + "e", stem[:-1]}):
+        return True  # "kept thinking", "kept hoping"
+    if verb not in _JUDGING or len(low) < 2 or low[0] not in _PRONOUNS:
+        return False
+    said = low[1]  # a description of the object, not where or when it was acted on
+    return said in _DEGREES or not (
+        said in _NO_OBJECT | _DETERMINERS | _TIMES | _PLACES
+        or _clause_word(said)
+        or _modifies(said)
+        or said.endswith("ly")
+    )
+
+
+def _acts(verb: str, following: list[str]) -> bool:
+    """Whether ``verb`` with its ``following`` words is something the customer did: a
+    past-tense verb not of thinking or feeling, not a state ("got really ill"), nothing done
+    to the interviewer's company ("I contacted you"), not what they reckoned ("worked out"),
+    not a stance (``_stance``)."""
+    if verb in _NOT_ACTIONS or not (verb in _IRREGULAR or (verb.endswith("ed") and len(verb) > 4)):
+        return False
+    first = following[0].lower() if following else ""
+    if (verb == "got" and first in _STATES) or first == "you":
+        return False
+    if verb in _LEARNT and first == "out" and following[1:2] != ["about"]:
+        return False
+    return not _stance(verb, following)
+
+
+def _object(following: list[str]) -> list[str]:
+    """What a verb acts on: up to four of the ``following`` words (five to end a noun phrase:
+    "put it in a carrier bag"), cut where a new clause starts ("rang them twice [and …]")."""
+    words: list[str] = []
+    for n, word in enumerate(following):
+        after = following[n + 1].lower() if n + 1 < len(following) else ""
+        if word.lower() in _THEN and words and words[-1].lower() in _TIMES:
+            words.append(word)  # "got an email the day before", "seven years ago": no new clause
+            break
+        if word.lower() in _CLAUSE_VERBS and (subject := _subject_before(words)):
+            del words[subject:]
+            break
+        # "every time I went back it emptied the basket": a subject and its verb, a new clause
+        if _starts_clause(word.lower(), after):
+            break
+        words.append(word)
+        if len(words) == _OBJECT_WORDS:
+            # Cut mid-phrase ("got an email the next [day]", "gave it four [stars]"): a last
+            # word that modifies what follows belongs to it ("the joining fee [twice]" stays).
+            last = words[-1].lower()
+            if after and not _clause_word(after) and _modifies(last):
+                words.pop()
+            elif _completes(words[-2].lower(), after) or (last in _TIMES and after in _THEN):
+                words.append(following[n + 1])  # "put it in a carrier [bag]"
+            break
+    return words
+
+
+def _hangs(words: list[str], following: list[str]) -> bool:
+    """Whether the last of ``words`` (a prefix of ``following``) leaves the phrase hanging: a
+    preposition or filler, a number or modifier cut off before its noun ("sat down one
+    [evening]", not "booked it till ten" nor "gave two out of ten"), an "-ing" word that
+    starts a new thought ("went to bed [thinking]") rather than naming a thing ("the booking",
+    "one evening")."""
+    last = words[-1].lower()
+    before = words[-2].lower() if len(words) > 1 else ""
+    after = following[len(words)].lower() if len(words) < len(following) else ""
+    ends = not after or _clause_word(after)
+    if last in _NO_END:
+        # "put a complaint in [—]", "filled it in [and]"; not "posted in [that thread]"
+        return not (last in _ENDS_CLAUSE and (not after or after in _COORDINATORS))
+    if _modifies(last) and len(words) > 1 and after and before not in _TIMES:  # "day three"
+        # "from four [or five]", "the other seven [and a half]": a number still open
+        more = following[len(words) + 1 : len(words) + 2] or [""]
+        open_number = after in {"or", "and"} and (_modifies(more[0].lower()) or more == ["a"])
+        return (open_number or not ends) and not _pronoun_one(words)
+    return (
+        last.endswith("ing")
+        and bool(before)
+        # after "the" or "one" it is a noun, unless it says what was said ("day three asking")
+        and ((before not in _DETERMINERS and not _modifies(before)) or last[:-3] in _SAYING)
+    )
+
+
+def _trimmed(words: list[str], following: list[str]) -> list[str]:
+    """``words`` without the words a phrase never ends on (``_hangs``)."""
+    words = list(words)
+    while words and _hangs(words, following):
+        words.pop()
+    return words
+
+
+def _said(words: list[str], following: list[str], ended: str) -> list[str]:
+    """``words`` that end on "to say", "to ask" … with what was said: the rest of its clause
+    when the phrase still fits six words ("rang them to say it hadn't come"), else the phrase
+    cut before "to" ("rang them"). ``ended`` is the mark that ended the sentence's words."""
+    if len(words) < 2 or words[-2].lower() != "to" or words[-1].lower() not in _SAYING:
+        return words
+    clause = list(takewhile(lambda w: w.lower() not in _COORDINATORS, following[len(words) :]))
+    if clause and len(words) + len(clause) <= _SAID_WORDS and clause == _trimmed(clause, clause):
+        return words + clause
+    if clause or ended not in "!?.":  # too long, or said after a comma ("to ask, should I …")
+        return _trimmed(words[:-2], following)
+    return words  # nothing more was said: "told her what to say."
+
+
 def actions_in(text: str) -> list[tuple[str, str]]:
-    """(phrase, verb) of every first-person past action in ``text``: a verb and up to four
-    words of what it acts on (five to end a noun phrase: "put it in a carrier bag"), cut where a
-    new clause starts ("I rang them twice and …" → "rang them twice"). Negated or
-    thought-and-feeling verbs are not actions."""
+    """(phrase, verb) of every first-person past action in ``text``: a verb and what it acts on
+    (``_object``: "I rang them twice and …" → "rang them twice"), without the words no phrase
+    ends on, with what a "to say" says (``_said``). Negated, thought-and-feeling or stance
+    verbs, hedged or reported ones and relative clauses ("the lamp I got …") are no actions."""
     found = []
     # A set phrase is one word while the phrase is cut ("pay as you go" holds "as").
     text = _SET_PHRASES.sub(lambda m: m.group().replace(" ", "\u2060"), text.replace("\u2019", "'"))
     for match in _ACTION.finditer(text):
-        verb, rest = match.group(1), match.group(2)
-        if _NOT_REPORTED.search(text[max(0, match.start() - 20) : match.start()]):
+        verb, following = match.group(1), match.group(2).split()
+        if not _reported(text, match.start(), following) or not _acts(verb, following):
             continue
-        if verb in _NOT_ACTIONS or not (
-            verb in _IRREGULAR or (verb.endswith("ed") and len(verb) > 4)
-        ):
-            continue
-        words: list[str] = []
-        following = rest.split()
-        first = following[0].lower() if following else ""
-        # "got really ill" is a state; "I contacted you" speaks to the interviewer's company.
-        if (verb == "got" and first in _STATES) or first == "you":
-            continue
-        if verb in _LEARNT and first == "out" and following[1:2] != ["about"]:
-            continue
-        for n, word in enumerate(following):
-            after = following[n + 1].lower() if n + 1 < len(following) else ""
-            if word.lower() in _THEN and words and words[-1].lower() in _TIMES:
-                words.append(word)  # "got an email the day before": no new clause
-                break
-            if word.lower() in _CLAUSE_VERBS and (subject := _subject_before(words)):
-                del words[subject:]
-                break
-            # "every time I went back it emptied the basket": a subject and its verb, a new clause
-            if word.lower() in _CLAUSE_END or (word.lower() in _SUBJECTS and _past(after)):
-                break
-            words.append(word)
-            if len(words) == 4:
-                # Cut mid-phrase ("got an email the next [day]", "gave it four [stars]"): a last
-                # word that modifies what follows belongs to it ("the joining fee [twice]" stays).
-                last = words[-1].lower()
-                if after and after not in _CLAUSE_END and _modifies(last):
-                    words.pop()
-                elif _completes(words[-2].lower(), after) or (last in _TIMES and after in _THEN):
-                    words.append(following[n + 1])  # "put it in a carrier [bag]"
-                break
-        while words and (
-            words[-1].lower() in _NO_END
-            # "sat down one [evening]"; a number that ends the words is whole: "booked it till ten"
-            or (
-                _modifies(words[-1].lower())
-                and 1 < len(words) < len(following)
-                and not _pronoun_one(words)
-            )
-            or (
-                words[-1].lower().endswith("ing")
-                and len(words) > 1
-                # after "the" or "one" it is a noun: "the booking", "one evening"
-                and words[-2].lower() not in _DETERMINERS
-                and not _modifies(words[-2].lower())
-            )
-        ):
-            words.pop()
+        ended = text[match.end() : match.end() + 1] or "."
+        words = _said(_trimmed(_object(following), following), following, ended)
         if words:
             found.append((" ".join([verb, *words]).replace("\u2060", " "), verb))
     return found
