@@ -363,6 +363,8 @@ def test_a_screen_reader_finds_the_structure_of_a_report(built, report):
     assert all(text and text not in {"here", "link", "click here"} for _, text in page.links)
     cautions = [p for p in page.all("p") if p.get("class") == "cjm-warning"]
     assert all(p.get("role") == "note" for p in cautions)
+    # Tab goes through the links alone: no output is a tab stop, nor a box that does not scroll
+    assert not [a for _, a in page.tags if "tabindex" in a], "the page's script sets them"
     assert page.text.count('role="note"><strong>Caution:</strong> ') == len(cautions)
 
 

@@ -3,6 +3,7 @@ cjm export's exactly (ids, labels, dimensions), another tool's as far as its tre
 existing codebook is never touched."""
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -10,8 +11,9 @@ import yaml
 
 from cjm_research.cli import main
 from cjm_research.codebook import DIMENSIONS, load_codebook
+from cjm_research.coding.human import latest_human_codes, read_human_codes
 from cjm_research.resources import default_codebook_path, example_study_dir
-from test_exchange_qdpx import write_foreign
+from test_exchange_qdpx import FOREIGN_TEXT, SOURCE, foreign_project, write_foreign
 
 
 def codes_of(path: Path) -> dict[str, list[tuple[str, str]]]:
@@ -134,3 +136,81 @@ def test_a_study_already_coding_with_the_default_codebook_keeps_it(tmp_path, cap
         in said
     )
     assert len(load_codebook(None).stages) == 8
+
+
+def write_twins(path: Path, name: str, second_about: str = "") -> Path:
+    """The foreign project with two codes named ``name`` under its Stages folder, red and blue
+    (as NVivo and ATLAS.ti allow): Ana's stage coding on the red one, Luc's on the blue one."""
+    about = f"<Description>{second_about}</Description>" if second_about else ""
+    qde = foreign_project("lf").replace(
+        '<Code guid="C0DE0000-0000-0000-0000-000000000003" name="onboarding" isCodable="true"/>',
+        f'<Code guid="C0DE0000-0000-0000-0000-0000000000A1" name="{name}" isCodable="true" '
+        'color="#FF0000"/>'
+        f'<Code guid="C0DE0000-0000-0000-0000-0000000000A2" name="{name}" isCodable="true" '
+        f'color="#0000FF">{about}</Code>',
+    )
+    qde = qde.replace(
+        'targetGUID="c0de0000-0000-0000-0000-000000000002"',
+        'targetGUID="C0DE0000-0000-0000-0000-0000000000A1"',
+    ).replace(
+        'targetGUID="C0DE0000-0000-0000-0000-000000000003"',
+        'targetGUID="C0DE0000-0000-0000-0000-0000000000A2"',
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", qde)
+        archive.writestr(f"Sources/{SOURCE.strip('{}')}.txt", FOREIGN_TEXT.encode("utf-8"))
+    return path
+
+
+def stages_coded(study: Path) -> dict[str, str]:
+    codes = latest_human_codes(read_human_codes(study))
+    return dict(zip(codes["coder"], codes["stage"], strict=True))
+
+
+def test_two_codes_of_one_name_become_one_code_of_a_new_study(tmp_path, capsys):
+    """Two 'Aftercare' stages (the default has none): one code in the codebook written, the first
+    one's colour, both codings on it, and the import says which carried what."""
+    project = write_twins(tmp_path / "twins.qdpx", "Aftercare")
+    study = tmp_path / "study"
+    assert main(["import", "qdpx", str(project), "--study", str(study)]) == 0
+    said = capsys.readouterr().err
+    book = load_codebook(study / "codebook.yaml")
+    aftercare = [c for c in book.stages if c.label == "Aftercare"]
+    assert [(c.id, c.color) for c in aftercare] == [("aftercare", "#FF0000")]
+    assert stages_coded(study) == {"Ana": "aftercare", "Luc": "aftercare"}
+    assert (
+        "warning: 2 codes named 'Aftercare' under Stage (#FF0000: 1 coding, #0000FF: 1 coding) "
+        "imported as one code, 'aftercare': if they mean different things, rename one" in said
+    )
+    assert "1 code without keywords or examples ('Aftercare')" in said
+    assert main(["validate", "--study", str(study)]) == 0
+
+
+def test_two_codes_of_one_name_map_to_one_code_of_an_existing_codebook(tmp_path, capsys):
+    study = tmp_path / "study"
+    study.mkdir()
+    shutil.copy(load_codebook(None).path, study / "codebook.yaml")
+    project = write_twins(tmp_path / "twins.qdpx", "Support")
+    assert main(["import", "qdpx", str(project), "--study", str(study)]) == 0
+    said = capsys.readouterr().err
+    assert stages_coded(study) == {"Ana": "support", "Luc": "support"}
+    assert (
+        "warning: 2 codes named 'Support' under Stage (#FF0000: 1 coding, #0000FF: 1 coding) "
+        "imported as one code, 'support'" in said
+    )
+
+
+def test_two_codes_of_one_name_for_different_cjm_codes_import_nothing(tmp_path, capsys):
+    """The blue 'Support' was cjm's 'aftercare' (its description says so): its codings cannot
+    be told from the red one's by name, so the import stops before writing anything."""
+    project = write_twins(
+        tmp_path / "twins.qdpx", "Support", "After the sale.\n\ncjm id: aftercare"
+    )
+    study = tmp_path / "study"
+    assert main(["import", "qdpx", str(project), "--study", str(study)]) == 2
+    said = capsys.readouterr().err
+    assert (
+        f"{project}: 2 codes named 'Support' under Stage stand for different codes (support, "
+        "aftercare) — rename all but one of them in the other tool" in said
+    )
+    assert not study.exists()

@@ -69,6 +69,15 @@ from study_runs import CANARIES, PERSONA, report_texts
         ("was 14 Rose Lane, Leeds LS6 2AB, flat 3", f"was {ADDRESS}, Leeds {POSTCODE}, flat 3"),
         ("I'm at 221B Baker Street, London NW1 6XE.", f"I'm at {ADDRESS}, London {POSTCODE}."),
         ("or 1600 Pennsylvania Avenue NW, Washington", f"or {ADDRESS} NW, Washington"),
+        (
+            "Edinburgh EH8 9YL, or SW1A 1AA and B12 3XY",
+            f"Edinburgh {POSTCODE}, or {POSTCODE} and {POSTCODE}",
+        ),
+        ("it was Manchester M1 1AE, by", f"it was Manchester {POSTCODE}, by"),
+        # a postcode that reads as a memory size, where the sentence says an address is meant
+        ("my postcode's M1 8GB, so", f"my postcode's {POSTCODE}, so"),
+        ("we live in Manchester, M2 8TB.", f"we live in Manchester, {POSTCODE}."),
+        ("at 3 Oxford Road, Manchester M1 8GB", f"at {ADDRESS}, Manchester {POSTCODE}"),
         ("my date of birth, 12/03/1988, before", f"my date of birth, {BIRTH}, before"),
         ("My DOB is on file as 12 March 1988.", f"My DOB is on file as {BIRTH}."),
         ("I was born on March 12, 1988 in", f"I was born on {BIRTH} in"),
@@ -89,6 +98,11 @@ def test_pii_is_redacted(text, expected):
         "a 50/50 split, either/or, 3.5/5 stars",
         "delivered on 12/03/2026 to a flat; I was born in 1988",
         "a 3 Seater Sofa from the High Street, the M25 at 5PM, an A4 sheet",
+        # device specs and model numbers: a chip and its memory, no postcode area, a letter no
+        # inward code has, and a size in a sentence after the address
+        "the MacBook Air M1 8GB was slow, the M2 16GB fine, and an A1 2TB drive",
+        "the M2 8GB one; an X1 2AB cable, a B1 2KV part",
+        "I live in Leeds. My laptop's an M1 8GB.",
     ],
 )
 def test_ordinary_numbers_are_kept(text):

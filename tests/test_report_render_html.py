@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import base64
 import re
+from html.parser import HTMLParser
+from pathlib import Path
 
+import nbformat
 import pandas as pd
 
 from cjm_research.report.render import KEEP_TOGETHER_ROWS, html
@@ -112,7 +115,7 @@ def test_a_table_is_named_its_headers_scoped_and_it_scrolls_in_its_own_box():
     frame = pd.DataFrame({"Stage": ["Support <b>"], "Segments": [3]})
     fragment = html.table(frame, 'What "to" fix')
     assert fragment.startswith(
-        '<div class="cjm-table" role="region" aria-label="What &quot;to&quot; fix" tabindex="0">'
+        '<div class="cjm-table" role="region" aria-label="What &quot;to&quot; fix">'
         '<table aria-label="What &quot;to&quot; fix" class="dataframe">'
     )
     assert '<th scope="col">Stage</th>' in fragment and '<th scope="col">Segments</th>' in fragment
@@ -179,3 +182,44 @@ def test_index_page_fits_a_phone():
     page = html.index_page("study", [_entry("a", "Ann")], _overview())
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert ".overview img { max-width: min(640px, 100%); }" in page
+
+
+class _TabStops(HTMLParser):
+    """The elements of a page that Tab stops on, without a script, in document order."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.stops: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        focusable = (tag == "a" and "href" in found) or tag in {"button", "input", "select"}
+        tabindex = found.get("tabindex")
+        if (focusable and tabindex is None) or (tabindex and not tabindex.startswith("-")):
+            self.stops.append(f"{tag} {found.get('href') or found.get('class', '')}")
+
+
+def test_the_exported_report_stops_tab_on_its_links_not_on_every_output(tmp_path: Path):
+    """nbconvert's lab export made each output a tab stop (~20 blank stops in a report); a
+    table's box is one only while it scrolls, which the page's script decides."""
+    outputs = [
+        html.toc([("summary", "Executive summary"), ("map", "Journey map")]),
+        html.heading("Executive summary", 2, "summary") + html.paragraph("Fine."),
+        html.heading("Journey map", 2, "map")
+        + html.table(pd.DataFrame({"Stage": ["Support"], "Segments": [3]}), "Stages"),
+    ]
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "report.show()",
+            outputs=[nbformat.v4.new_output("display_data", data={"text/html": fragment})],
+        )
+        for fragment in outputs
+    ]
+    source = tmp_path / "report.ipynb"
+    nbformat.write(notebook, source)
+    page = html.export_html(source, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert len(re.findall(r"<div class=\"[^\"]*\bjp-OutputArea-output\b", page)) == len(outputs)
+    assert _TabStops(page).stops == ["a #summary", "a #map"]
+    assert 'if (box.scrollWidth > box.clientWidth) box.setAttribute("tabindex", "0");' in page

@@ -1,6 +1,8 @@
 """A REFI-QDA project's codes as cjm reads them: matched onto a study codebook (``map_codes``),
-written as the codebook of a study that has none (``write_project_codebook``), and which
-dimensions each coder coded at all (``coded_dimensions``).
+written as the codebook of a study that has none (``write_project_codebook``), which
+dimensions each coder coded at all (``coded_dimensions``), and codes that share a name in one
+dimension (``same_named``: NVivo and ATLAS.ti allow it; cjm, which knows a code by its id, reads
+them as one code).
 
 cjm exports its codebook as codes under non-codable Stage / Touchpoint / Emotion roots; such a
 root (singular or plural, any case) gives a dimension exactly its codes, in the project's order.
@@ -24,6 +26,7 @@ from lxml import etree
 from cjm_research.codebook import DIMENSIONS, load_codebook
 from cjm_research.exchange.qdpx_xml import (
     ROOT_DIMENSIONS,
+    ROOTS,
     children,
     code_slug,
     name_key,
@@ -78,6 +81,61 @@ def coded_dimensions(
     return found
 
 
+@dataclass(frozen=True)
+class SameName:
+    """Codes of one name in one dimension of a project: the dimension ("" outside the Stage /
+    Touchpoint / Emotion folders), the name, and each code's GUID, colour and the cjm id its
+    description gives ("" when it gives none), in the project's order."""
+
+    dimension: str
+    name: str
+    codes: tuple[tuple[str, str, str], ...]
+
+    def ids(self) -> list[str]:
+        """The cjm codes they stand for: the id a cjm export wrote, else the one of the name."""
+        return list(dict.fromkeys(given or code_slug(self.name) for _, _, given in self.codes))
+
+    def where(self) -> str:
+        """Where the codes sit, as the other tool shows it."""
+        return f"under {ROOTS[self.dimension]}" if self.dimension else "outside the code folders"
+
+    def described(self, codings: dict[str, int]) -> str:
+        """Each code told apart by its colour (else its place in the code tree), with the
+        number of ``codings`` (code GUID → count) it carried: "#FF0000: 3 codings, …"."""
+        colours = [colour for _, colour, _ in self.codes]
+        distinct = all(colours) and len(set(colours)) == len(colours)
+        return ", ".join(
+            f"{colour if distinct else _ORDINALS.get(n, f'#{n}')}: "
+            f"{_count_of(codings.get(guid, 0), 'coding')}"
+            for n, (guid, colour, _) in enumerate(self.codes, 1)
+        )
+
+
+_ORDINALS = {1: "the first", 2: "the second", 3: "the third", 4: "the fourth"}
+
+
+def same_named(root: etree._Element) -> list[SameName]:
+    """The codable codes of a project that share a name (as names are compared) with another in
+    the same dimension, each group once."""
+    groups: dict[tuple[str, str], list[etree._Element]] = {}
+    for top in top_codes(root):
+        dim = ROOT_DIMENSIONS.get(name_key(top.get("name", "")), "")
+        loose = [] if dim or top.get("isCodable", "true") == "false" else [top]
+        for code in loose + _descendants(top):
+            groups.setdefault((dim, name_key(code.get("name", ""))), []).append(code)
+    return [
+        SameName(
+            dim,
+            codes[0].get("name", "").strip(),
+            tuple(
+                (normal_guid(c.get("guid")), c.get("color", ""), _described(c)[3]) for c in codes
+            ),
+        )
+        for (dim, key), codes in groups.items()
+        if key and len(codes) > 1
+    ]
+
+
 @dataclass
 class ProjectCodebook:
     """The ``codebook.yaml`` an import wrote from the project's code tree, and what it says."""
@@ -123,7 +181,11 @@ class ProjectCodebook:
 
 
 def _count(names: list[str], noun: str = "code") -> str:
-    return f"{len(names)} {noun}{'' if len(names) == 1 else 's'}"
+    return _count_of(len(names), noun)
+
+
+def _count_of(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _few(names: list[str], n: int = 8) -> str:
@@ -221,8 +283,10 @@ def _codes(
         base = known.get(name_key(given or name))
         code_id = given or (base.id if base else code_slug(name) or f"{dim[:-1]}_{len(codes) + 1}")
         if code_id in codes:
-            if base:
-                continue  # named twice ("Website" in two folders): one code
+            if base or name_key(codes[code_id].label) == name_key(name):
+                # named twice ("Website" in two folders, two "Aftercare" codes): one code, the
+                # first one's colour and description
+                continue
             code_id = next(f"{code_id}_{n}" for n in range(2, 999) if f"{code_id}_{n}" not in codes)
         if base is None:
             base = Code(code_id, name, valence=0.0 if dim == "emotions" else None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,8 +30,10 @@ from cjm_research.coding.human import (
 from cjm_research.exceptions import CJMInputError
 from cjm_research.exchange.qdpx_codebook import (
     ProjectCodebook,
+    SameName,
     coded_dimensions,
     map_codes,
+    same_named,
     write_project_codebook,
 )
 from cjm_research.exchange.qdpx_positions import (
@@ -124,19 +127,24 @@ def import_qdpx(path: Path | str, study_root: Path | str) -> ImportResult:
     transcripts yet, no ``codebook.yaml``) gets a codebook from the project's code tree
     (``result.codebook``); a study that already codes with the default codebook keeps it (a
     project's two stage codes would narrow its journey), and an existing file is never written.
+    Codes of one name in one dimension become one code (a warning counts each one's codings);
+    when they stand for different cjm codes, nothing is imported (``CJMInputError``).
     """
     path, study_root = Path(path), Path(study_root)
-    study_root.mkdir(parents=True, exist_ok=True)
     archive, root = _open_project(path)
-    result = ImportResult(study_root)
-    new_study = not transcript_files(study_root, set(readers()))[0]
     with archive:
+        twins = same_named(root)  # refused before anything is written
+        _refuse_twins([t for t in twins if len(t.ids()) > 1], path)
+        study_root.mkdir(parents=True, exist_ok=True)
+        result = ImportResult(study_root)
+        new_study = not transcript_files(study_root, set(readers()))[0]
         if new_study:
             result.codebook = write_project_codebook(root, study_root, root.get("name") or "")
         study = load_study(study_root)
         users = {normal_guid(u.get("guid")): u.get("name") or "" for u in root.iter("{*}User")}
         sources = [(s, _selections(s, users)) for s in root.iter("{*}TextSource")]
         known = _known(root, study, sources, result)
+        _merge_twins(twins, known, result)
         persona_of, variable_names = _cases(root, study, result)
         existing = {t.interview_id: t for t in study.transcripts}
         rows: list[dict[str, str]] = []
@@ -167,6 +175,7 @@ class _Known:
     codes: dict[str, tuple[str, str] | str]
     coded: dict[str, set[str]]
     mine: dict[tuple[str, str], dict[str, str]]
+    per_code: dict[str, int]  # code GUID → how many human codings it carries
 
 
 def _known(
@@ -189,7 +198,40 @@ def _known(
         for coder, dims in sorted(coded.items())
         if 0 < len(dims) < len(DIMENSIONS)  # a coder of unknown codes alone imports nothing
     }
-    return _Known(codes, coded, _current_codes(study.root))
+    per_code = Counter(code for _, code in codings)
+    return _Known(codes, coded, _current_codes(study.root), dict(per_code))
+
+
+def _refuse_twins(twins: list[SameName], path: Path) -> None:
+    """Stop when codes of one name stand for different cjm codes (the ids their descriptions
+    give): cjm could not tell their codings apart."""
+    if twins:
+        said = "; ".join(
+            f"{len(t.codes)} codes named {t.name!r} {t.where()} stand for different codes "
+            f"({', '.join(t.ids())})"
+            for t in twins
+        )
+        raise CJMInputError(
+            said,
+            path,
+            hint="rename all but one of them in the other tool (or merge them there), export "
+            "the project again and import it; nothing was imported",
+        )
+
+
+def _merge_twins(twins: list[SameName], known: _Known, result: ImportResult) -> None:
+    """Codes of one name in one dimension map to one study code (by that name, or by the one
+    cjm id they all give): warn, with what each carried."""
+    for twin in twins:
+        target = known.codes.get(twin.codes[0][0])
+        if not isinstance(target, tuple):
+            continue  # not in the codebook: listed with the codes not imported
+        result.warnings.append(
+            f"{len(twin.codes)} codes named {twin.name!r} {twin.where()} "
+            f"({twin.described(known.per_code)}) imported as one code, {target[1]!r}: if they "
+            "mean different things, rename one in the other tool and import again (into a study "
+            "with its own codebook.yaml, add the new name there too)"
+        )
 
 
 def _write_participants(study_root: Path, result: ImportResult) -> None:

@@ -2,7 +2,22 @@
 expressions (Presidio's own recognisers for these are regular expressions too, and no NER model
 may be downloaded at run time): e-mail addresses, URLs, payment card numbers (Luhn-checked),
 phone numbers, order/account-style reference numbers, street addresses, UK postcodes and dates
-of birth (a date after words that say so)."""
+of birth (a date after words that say so).
+
+A UK postcode is one in capitals as written on an envelope ("SW1A 1AA", "M1 1AE", "LS6 2AB",
+"B12 3XY", with or without its space), held tighter than its shape so that device specs and model
+numbers are kept:
+
+- its outward code starts with one of the UK's postcode areas (Royal Mail's list, BF for BFPO,
+  and GIR 0AA): "A1 2TB" or "X1 2AB" is no postcode;
+- its inward code's letters are never C, I, K, M, O or V (Royal Mail uses none of them);
+- an inward code that reads as a size, a digit then GB or TB ("M1 8GB": a laptop's chip and
+  memory), is a postcode only after a word in its sentence that says an address is meant
+  ("postcode", "address", "live", "moved", a capitalised street word, an address hidden before).
+
+Its limits: a postcode in lower case, an outward code alone ("LS6") and one ending in GB or TB
+said with no such word ("it's M1 8GB, Manchester") are kept; a model number with a real
+postcode's shape ("E5 2XL") is hidden."""
 
 from __future__ import annotations
 
@@ -52,8 +67,24 @@ _STREETS = (
 _ADDRESS = re.compile(
     rf"(?<![\w£$€.,/-])\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]*\s+){{1,3}}(?:{_STREETS})\b\.?"
 )
-# A UK postcode, in capitals as written on an envelope: "LS6 2AB", "NW1 6XE", "SW1A 1AA".
-_POSTCODE = re.compile(r"(?<![\w-])(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2}(?![\w-])")
+# The postcode areas in use (module docstring: the postcode rule and its limits).
+_AREAS = (
+    "AB|AL|B|BA|BB|BD|BF|BH|BL|BN|BR|BS|BT|CA|CB|CF|CH|CM|CO|CR|CT|CV|CW|DA|DD|DE|DG|DH|DL|DN|"
+    "DT|DY|E|EC|EH|EN|EX|FK|FY|G|GL|GU|GY|HA|HD|HG|HP|HR|HS|HU|HX|IG|IM|IP|IV|JE|KA|KT|KW|KY|L|"
+    "LA|LD|LE|LL|LN|LS|LU|M|ME|MK|ML|N|NE|NG|NN|NP|NR|NW|OL|OX|PA|PE|PH|PL|PO|PR|RG|RH|RM|S|SA|"
+    "SE|SG|SK|SL|SM|SN|SO|SP|SR|SS|ST|SW|SY|TA|TD|TF|TN|TQ|TR|TS|TW|UB|W|WA|WC|WD|WF|WN|WR|WS|"
+    "WV|YO|ZE"
+)
+_POSTCODE = re.compile(
+    rf"(?<![\w-])(?:(?:{_AREAS})\d[A-Z\d]?|GIR) ?\d[ABD-HJLNP-UW-Z]{{2}}(?![\w-])"
+)
+_SIZE = re.compile(r"\d[GT]B$")
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+_ADDRESS_WORDS = re.compile(
+    r"\b(?:post\s?code|postal\s+code|address|liv(?:e[sd]?|ing)|moved)\b|\[address\]"
+    rf"|\b(?-i:{_STREETS})\b",
+    re.IGNORECASE,
+)
 # A full date after words that say it is a birth date ("date of birth, 12/03/1988", "DOB is on
 # file as 12 March 1988", "born on March 12, 1988"); any other date is kept.
 _MONTH = (
@@ -97,6 +128,14 @@ def _phone(match: re.Match[str]) -> str:
     return PHONE if len(_digits(match[0])) in _PHONE_DIGITS else match[0]
 
 
+def _postcode(match: re.Match[str]) -> str:
+    if not _SIZE.search(match[0]):
+        return POSTCODE
+    before = match.string[: match.start()]
+    ends = [m.end() for m in _SENTENCE_END.finditer(before)]
+    return POSTCODE if _ADDRESS_WORDS.search(before[ends[-1] if ends else 0 :]) else match[0]
+
+
 def _reference(match: re.Match[str]) -> str:
     # "order 12" or "account settings" are not references: demand a few digits.
     return f"{match['what']}{ID}" if len(_digits(match["id"])) >= 4 else match[0]
@@ -118,7 +157,7 @@ def redact_pii(text: str) -> str:
     if digits:
         # Before the phone and card numbers: "12/03/1988" or a house number is neither.
         text = _BIRTH.sub(lambda m: f"{m['what']}{BIRTH}", text)
-        text = _POSTCODE.sub(POSTCODE, _ADDRESS.sub(ADDRESS, text))
+        text = _POSTCODE.sub(_postcode, _ADDRESS.sub(ADDRESS, text))
     if digits >= min(_PHONE_DIGITS):
         text = _PHONE.sub(_phone, _CARD.sub(_card, text))
     return _ID.sub(_reference, text) if digits >= 4 else text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -66,7 +67,8 @@ def quote_block(quote: Quote, attribution: str = "", question: str = "") -> str:
 def table(frame: pd.DataFrame, label: str, *, index: bool = False) -> str:
     """A DataFrame as an escaped HTML table (pandas escapes cell text by default) named
     ``label`` for a screen reader, its header cells scoped, in a box of its own that scrolls
-    sideways when the table is wider than the screen, so that the page itself never does.
+    sideways when the table is wider than the screen, so that the page itself never does (the
+    report page makes the box a tab stop while it scrolls: ``templates/html/index.html.j2``).
 
     Printed, a short table is kept on one page and a long one (``cjm-long``) breaks between
     rows, as the Word report's tables do (``KEEP_TOGETHER_ROWS``).
@@ -78,11 +80,7 @@ def table(frame: pd.DataFrame, label: str, *, index: bool = False) -> str:
     name = esc(label)
     css = "cjm-table cjm-long" if len(frame) > KEEP_TOGETHER_ROWS else "cjm-table"
     named = head.replace("<table ", f'<table aria-label="{name}" ', 1)
-    # A scrollable box takes the keyboard focus (tabindex) so that it scrolls without a mouse.
-    return (
-        f'<div class="{css}" role="region" aria-label="{name}" tabindex="0">'
-        f"{named}</thead>{rows}</div>"
-    )
+    return f'<div class="{css}" role="region" aria-label="{name}">{named}</thead>{rows}</div>'
 
 
 def figure(
@@ -140,7 +138,19 @@ def export_html(notebook_path: Path, out_path: Path, *, title: str = "") -> Path
     if title:
         notebook.metadata["title"] = title
     body, _ = exporter().from_notebook_node(notebook)
-    return write_text(out_path, body)
+    return write_text(out_path, _OUTPUT_TAG.sub(_no_tab_stop, body))
+
+
+# nbconvert's lab export makes every output (and input) a tab stop, for JupyterLab's outputs that
+# scroll. A report's never do (a wide table or the map scrolls in a box of its own), so Tab
+# stopped on some twenty blank boxes between the contents' links.
+_OUTPUT_TAG = re.compile(r"<div [^>]*\btabindex=\"0\"[^>]*>")
+_LAB_FOCUSABLE = re.compile(r'\bclass="[^"]*\b(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b')
+
+
+def _no_tab_stop(match: re.Match[str]) -> str:
+    tag = match[0]
+    return tag.replace(' tabindex="0"', "") if _LAB_FOCUSABLE.search(tag) else tag
 
 
 _EXPORTERS = threading.local()
