@@ -362,19 +362,34 @@ def test_a_short_answer_that_needs_its_question_is_quoted_last():
     assert [q.segment_id for q in pick_quotes(rows, 2)] == ["b", "a"]
 
 
+#: Turns that say different things: a stage quotes the same words once (``analysis.repeats``).
+SAYINGS = (
+    "The courier rang from the van and the parcel was left with a neighbour.",
+    "Setting up the account took ages because the code never arrived by text.",
+    "I had to chase the refund twice before anyone even looked at it.",
+    "The chat agent sorted the missing item out in about two minutes.",
+    "We compared three shops online before we picked this one for the price.",
+    "My sister recommended them after her sofa came a week early.",
+    "The box was soaked through when it got to the door on Friday.",
+)
+
+
 def test_a_mostly_negative_stage_is_quoted_mostly_negatively():
     rows = pd.DataFrame(
-        [row(f"n{i}", f"P{i}", "help", "", -0.3) for i in range(4)]
-        + [row(f"p{i}", f"Q{i}", "help", "", 0.9) for i in range(2)]
+        [row(f"n{i}", f"P{i}", "help", "", -0.3, SAYINGS[i]) for i in range(4)]
+        + [row(f"p{i}", f"Q{i}", "help", "", 0.9, SAYINGS[4 + i]) for i in range(2)]
     )
     quotes = pick_quotes(rows, 3)  # by strength alone: both +0.9 turns first
     assert [q.valence for q in quotes] == [-0.3, -0.3, 0.9]  # the larger side first
     # By the emotion's sign when known, as the stage's shares count: turns coded Neutral at
     # +0.05 are no positive ones (by valence, five of seven would be).
     mixed = pd.DataFrame(
-        [row(f"n{i}", f"P{i}", "help", "", -0.3) for i in range(2)]
-        + [row(f"p{i}", f"Q{i}", "help", "", 0.9) for i in range(2)]
-        + [{**row(f"z{i}", f"Z{i}", "help", "", 0.05), "emotion": "neutral"} for i in range(3)]
+        [row(f"n{i}", f"P{i}", "help", "", -0.3, SAYINGS[i]) for i in range(2)]
+        + [row(f"p{i}", f"Q{i}", "help", "", 0.9, SAYINGS[2 + i]) for i in range(2)]
+        + [
+            {**row(f"z{i}", f"Z{i}", "help", "", 0.05, SAYINGS[4 + i]), "emotion": "neutral"}
+            for i in range(3)
+        ]
     )
     signs = {"mad": -0.8, "joy": 0.8, "neutral": 0.0}
     assert [q.valence for q in pick_quotes(mixed, 3)] == [0.9, 0.9, -0.3]

@@ -12,6 +12,8 @@ from cjm_research.analysis import (
     pick_quotes,
     questions_shown,
     quote_of,
+    quote_words,
+    repeats,
     shorten,
 )
 from cjm_research.coding.context import question_of
@@ -208,3 +210,51 @@ def test_a_short_answer_printed_with_its_question_comes_before_one_without_but_a
     # "No." says nothing of its own, question or not: only by strength among the short ones.
     bare = rows.assign(text=["No.", "Yes.", rows.loc[2, "text"]])
     assert [q.segment_id for q in pick_quotes(bare, 3)] == ["c", "a", "b"]
+
+
+SAID = "I was on hold for forty minutes and then the call just dropped."
+
+
+@pytest.mark.parametrize(
+    ("other", "repeated"),
+    [
+        ("i was on hold for FORTY minutes, and then the call just   dropped!", True),  # same
+        ("Um, I was on hold for forty minutes [laughs] and then the call just dropped.", True),
+        ("I was on hold for forty minutes and then the line just dropped.", True),  # one word
+        ("On hold for forty minutes.", True),  # within the other
+        ("I was on the phone for an hour and then they said the call was recorded.", False),
+        ("The call centre was friendly and I did not wait for long at all.", False),
+        ("No.", False),  # a word of it, no repetition
+    ],
+)
+def test_a_quote_repeats_another_with_the_same_or_nearly_the_same_words(other, repeated):
+    assert repeats(quote_words(other), [quote_words(SAID)]) is repeated
+    assert repeats(quote_words(SAID), [quote_words(other)]) is repeated  # either way round
+
+
+def test_short_quotes_repeat_only_when_their_words_are_the_same():
+    assert repeats(quote_words("No."), [quote_words("no")])
+    assert not repeats(quote_words("Of the sock."), [quote_words("Out of the blue, really.")])
+    assert not repeats(quote_words(SAID), [])
+
+
+def test_a_stage_quotes_what_two_participants_said_alike_once():
+    rows = pd.DataFrame(
+        [
+            row("a", "P1", "help", "", -0.9, SAID),
+            row("b", "P2", "help", "", -0.8, "I was on hold for FORTY minutes, and then the call "
+                "just dropped!"),  # the same words, another participant
+            row("c", "P3", "help", "", -0.7, "I was on hold for forty minutes and then the line "
+                "just dropped."),  # nearly the same
+            row("d", "P4", "help", "", -0.4, "The chatbot kept sending me back to the FAQ page."),
+            row("e", "P5", "help", "", -0.3, "Nobody called me back although they promised twice."),
+        ]
+    )  # fmt: skip
+    quotes = pick_quotes(rows, 3)
+    assert [q.segment_id for q in quotes] == ["a", "d", "e"]  # the next best, not padding
+    # fewer quotes rather than the same words twice, even when nothing else is left
+    assert [q.segment_id for q in pick_quotes(rows.iloc[:3], 3)] == ["a"]
+    # and so in every stage section built from the journey
+    journey = build_journey(rows.assign(question=""), BOOK, "p")
+    assert [q.text for q in journey.quotes["help"]] == [SAID, rows.loc[3, "text"], rows.loc[4,
+        "text"]]  # fmt: skip

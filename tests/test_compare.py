@@ -9,13 +9,13 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from cjm_research.compare import (
-    compare_personas,
+from cjm_research.compare import compare_personas, touchpoint_differences, touchpoints_apart
+from cjm_research.compare_words import (
+    alt_texts,
+    methodology,
     stage_table,
     summary_sentences,
-    touchpoint_differences,
     touchpoint_table,
-    touchpoints_apart,
 )
 from cjm_research.segments import COLUMNS
 from journey_data import make_codebook
@@ -298,14 +298,15 @@ def test_the_same_count_is_no_difference_to_claim(comparison):
 def test_touchpoints_apart_are_ordered_by_the_difference_as_printed():
     differences = pd.DataFrame(
         {
-            "touchpoint": ["b", "a"],  # b leads unrounded (3.49 points) but prints 3 against 4
-            "high_share": [0.0349, 0.086],
+            "touchpoint": ["b", "a"],  # b leads unrounded (7.49 points) but prints 7 against 8
+            "high_share": [0.0749, 0.126],
             "low_share": [0.0, 0.052],
-            "difference": [0.0349, 0.034],
-            "ratio": [math.inf, 1.65],
-            "high_segments": [3, 9],
+            "difference": [0.0749, 0.074],
+            "ratio": [math.inf, 2.42],
+            "high_segments": [6, 9],
             "low_segments": [0, 5],
             "enough_evidence": [True, True],
+            "behind": [2, 3],
         }
     )
     assert list(touchpoints_apart(differences)["touchpoint"]) == ["a", "b"]
@@ -338,3 +339,61 @@ def test_a_persona_that_names_a_touchpoint_as_often_as_the_highest_is_named_with
     delivery = next(s for s in summary_sentences(c, make_codebook()) if s.startswith("Delivery"))
     assert delivery.startswith("Delivery comes up more often for Ann than for Bo")
     assert delivery.endswith("while Bo never mentions it (Cy: 25%).")
+
+
+def _mentions(persona: str, counts: dict[str, tuple[int, int]]) -> list[tuple]:
+    """A persona's rows: per participant, (segments, of them naming Website)."""
+    return [
+        (persona, who, "purchase", "website" if k < named else "", 0.1)
+        for who, (total, named) in counts.items()
+        for k in range(total)
+    ]
+
+
+def test_a_gap_of_a_point_or_two_sets_no_persona_apart():
+    # the audit's case: 4 % against 3 % (1.5 times as often, 3 segments from 2 participants)
+    rows = _mentions("a", {"A1": (26, 2), "A2": (25, 1), "A3": (25, 0)})
+    rows += _mentions("b", {"B1": (26, 1), "B2": (26, 1), "B3": (25, 0)})
+    c = compare_personas(_records(rows), make_codebook(), names={"a": "Ann", "b": "Bo"})
+    (row,) = c.touchpoint_differences.itertuples()
+    assert (round(row.high_share * 100), round(row.low_share * 100)) == (4, 3)
+    assert row.enough_evidence and row.ratio >= 1.5 and row.behind == 2
+    assert touchpoint_table(c, make_codebook()).empty
+    said = summary_sentences(c, make_codebook())
+    assert not any("comes up more often" in s for s in said)
+    assert (
+        "No touchpoint sets the personas apart: none comes up at least 1.5 times and 5 points "
+        "more often for one persona with 2 participants of it behind the gap." in said
+    )
+    alt = alt_texts(c, make_codebook())["touchpoint_personas"]
+    assert "Largest differences" not in alt and alt.endswith("behind the gap.")
+
+
+def test_one_talkative_participant_sets_no_persona_apart():
+    # Ann's 18 % against Bo's 5 % is one participant's: A1 names Website in half his turns, A2
+    # once in 20 (5 %, no more than Bo's participants each); people, not turns, set them apart
+    bo = _mentions("b", {"B1": (20, 1), "B2": (20, 1), "B3": (20, 1)})
+    rows = _mentions("a", {"A1": (20, 10), "A2": (20, 1), "A3": (20, 0)}) + bo
+    c = compare_personas(_records(rows), make_codebook(), names={"a": "Ann", "b": "Bo"})
+    (row,) = c.touchpoint_differences.itertuples()
+    assert (row.high_participants, row.behind, round(row.difference * 100)) == (2, 1, 13)
+    assert touchpoints_apart(c.touchpoint_differences).empty
+    # a second participant of Ann's naming it in 3 of her 20 turns: two voices behind the gap
+    rows = _mentions("a", {"A1": (20, 10), "A2": (20, 3), "A3": (20, 0)}) + bo
+    c = compare_personas(_records(rows), make_codebook(), names={"a": "Ann", "b": "Bo"})
+    assert list(touchpoint_table(c, make_codebook())["Difference"]) == ["17 points"]
+    assert any(
+        s.startswith("Website comes up more often for Ann")
+        for s in summary_sentences(c, make_codebook())
+    )
+
+
+def test_the_methodology_states_when_a_touchpoint_sets_personas_apart(comparison):
+    _, measures, _ = methodology(comparison, make_codebook())
+    assert (
+        "A touchpoint sets the personas apart when the persona mentioning it most does so in at "
+        "least 3 segments from 2 participants, at least 1.5 times and 5 percentage points as "
+        "often as the persona mentioning it least, and at least 2 of its participants each "
+        "mention it in a larger share of their own segments than that persona's"
+        in " ".join(measures)
+    )

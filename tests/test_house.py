@@ -15,6 +15,7 @@ LAYERS = (
     (
         "analysis",
         "compare",
+        "compare_words",
         "insights",
         "tables",
         "agreement",

@@ -149,6 +149,23 @@ def test_generated_insights_quote_each_participant_once_and_never_repeat_a_quote
     assert [q.segment_id for q in phone.evidence] == ["b:2"]  # a:2 is quoted above already
 
 
+def test_generated_insights_quote_what_two_participants_said_alike_once():
+    said = "On hold for forty minutes and then the call just dropped."
+    table = pd.DataFrame(
+        [
+            row("a:2", "P1", "help", "phone", -0.9, said),
+            row("b:2", "P2", "help", "phone", -0.8, said.upper().replace(".", "!")),
+            row("c:2", "P3", "help", "phone", -0.5, "Nobody rang me back, though they promised."),
+        ]
+    )
+    (phone,) = insights_for(build_journey(table, BOOK, "p"), [], BOOK)
+    assert [q.text for q in phone.evidence] == [said, "Nobody rang me back, though they promised."]
+    # nor the words a curated insight of the section quotes, from another participant
+    curated = [{"title": "Holds", "segments": ["b:2"]}]
+    _, generated = insights_for(build_journey(table, BOOK, "p"), curated, BOOK)
+    assert [q.segment_id for q in generated.evidence] == ["c:2"]
+
+
 def test_a_generated_insight_without_a_channel_says_the_event_itself_may_hurt():
     table = pd.DataFrame(
         [

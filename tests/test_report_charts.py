@@ -354,3 +354,24 @@ def test_the_pain_lane_quotes_a_turn_understood_without_its_question_first():
     # Nothing else to show: the reply it is, as before.
     only = pd.Series({"evidence": ("a:1",), "example": "a:1"})
     assert " ".join(_lane_quote(only, journey, texts, 1.6, 4)) == f"“{replies}”"
+
+
+def test_the_pain_lane_quotes_no_words_twice_across_the_map():
+    from cjm_research.report.charts.journey_map import _lane_quote
+
+    said = "Three weeks and still nobody called me back."
+    journey = make_journey()
+    journey.segments = pd.DataFrame(
+        {
+            "segment_id": ["a:1", "b:1", "c:1"],
+            "text": [said, "three weeks, and STILL nobody called me back!", "The bot hung up."],
+            "valence": [-0.6, -0.7, -0.5],
+        }
+    )
+    texts = dict(zip(journey.segments["segment_id"], journey.segments["text"], strict=True))
+    shown: list[tuple[str, ...]] = []
+    assert " ".join(_lane_quote(pd.Series({"evidence": ("a:1",)}), journey, texts, 1.6, 4, shown))
+    # another stage's pain point: its strongest turn says the same, so its next one is quoted
+    other = pd.Series({"evidence": ("b:1", "c:1"), "example": "b:1"})
+    assert " ".join(_lane_quote(other, journey, texts, 1.6, 4, shown)) == "“The bot hung up.”"
+    assert _lane_quote(pd.Series({"evidence": ("b:1",)}), journey, texts, 1.6, 4, shown) == []

@@ -175,3 +175,39 @@ def test_notebook_end_to_end_to_self_contained_html(study, tmp_path):
     alts = [m[1] for m in re.findall(r"""<img alt=(["'])(.*?)\1""", page)]
     assert len(alts) == 3 and not [a for a in alts if "No description" in a]
     assert alts[0].startswith("Line chart of mean valence by stage, one line per persona.")
+
+
+def test_both_formats_say_no_touchpoint_sets_alike_personas_apart(tmp_path):
+    import pandas as pd
+
+    from cjm_research.compare_words import GUIDES
+
+    parent, owl = _two_personas()
+    owl["touchpoints"] = parent.loc[parent["role"] == "participant", "touchpoints"].to_numpy()
+    root = tmp_path / "study"
+    (root / "personas").mkdir(parents=True)
+    pd.concat([parent, owl], ignore_index=True).to_parquet(root / "seg.parquet", index=False)
+    ctx = rc.load_compare_context(root, root / "seg.parquet")
+    figures = rc.make_figures(ctx, tmp_path / "figures")
+    document = docx.Document(str(rc.write_docx(ctx, figures, tmp_path / "cross-persona.docx")))
+    words = [p.text for p in document.paragraphs]
+    page = rc.touchpoints_html(ctx) + rc.summary_html(ctx) + rc.methodology_html(ctx)
+    note = GUIDES["none_apart"]
+    assert note.startswith("No touchpoint sets the personas apart")
+    # the summary's sentence, and the section's caution in place of the table
+    assert words.count(note) == 1 and words.count(f"Caution: {note}") == 1
+    assert f"<li>{html_text(note)}</li>" in page
+    assert f"<strong>Caution:</strong> {html_text(note)}</p>" in page
+    assert len(document.tables) == 2  # personas and stages: no touchpoint table
+    rule = next(w for w in words if w.startswith("A touchpoint sets the personas apart when"))
+    assert html_text(rule) in page
+    alt = re.findall(r'descr="([^"]*)"', document.element.body.xml)[2]
+    assert alt.endswith(note) and f'alt="{html_text(alt)}"' in rc.figure_html(
+        ctx, figures, "touchpoint_personas", 3
+    )
+
+
+def html_text(text: str) -> str:
+    from cjm_research.report.render.html import esc
+
+    return esc(text)

@@ -419,3 +419,18 @@ def test_the_agreement_tables_headers_do_not_break_inside_a_word(tmp_path, figur
     for cell in cells:
         for word in cell.text.split():
             assert _bold_width_cm(word, points) + margins <= cell.width.cm, word
+
+
+def test_a_stage_section_quotes_what_two_participants_said_alike_once(tmp_path):
+    segments = make_segments()
+    support = segments[segments["stage"] == "support"]
+    first = support.iloc[0]["text"]  # P01, the strongest: on hold for forty minutes
+    assert first.startswith("I was on hold for forty minutes")
+    # P05 said the same words, P03 nearly: both would rank next, as padding
+    segments.loc[support.index[4], "text"] = first.upper().replace(" and then", ", and then")
+    segments.loc[support.index[2], "text"] = first.replace("the call just dropped", "it dropped")
+    journey = build_journey(segments, make_codebook(), PERSONA_ID)
+    document = docx.Document(str(_write(tmp_path, {}, journey)))
+    quotes = [t for style, t in _sections(document)["Stage: Support"] if style == "Quote"]
+    assert len(quotes) == 3
+    assert sum("forty minutes" in q.lower() for q in quotes) == 1, quotes

@@ -26,6 +26,8 @@ from cjm_research.analysis import (
     moment_pairs,
     plural,
     quote_of,
+    quote_words,
+    repeats,
     signed,
     where,
 )
@@ -143,19 +145,27 @@ def insights_for(
 GENERATED_QUOTES = 2
 
 
-def _evidence(ids: tuple[str, ...], rows: pd.DataFrame, shown: set[str]) -> list[str]:
+def _evidence(ids: tuple[str, ...], rows: pd.DataFrame, shown: list[str]) -> list[str]:
     """The segments to quote under a generated insight, from those its pain point rests on
     (the strongest first): one per participant, none another insight already quoted (two pain
-    points on one turn, or a curated insight citing it, would show the same words twice)."""
+    points on one turn, or a curated insight citing it, would show the same words twice) nor
+    one saying again what a quote of the section says (``repeats``: two participants' same
+    sentence). ``shown``: the section's quoted segments so far, extended with the chosen."""
+    said = [quote_words(str(rows.loc[sid, "text"])) for sid in shown if sid in rows.index]
     fresh = [sid for sid in ids if sid in rows.index and sid not in shown]
     chosen: list[str] = []
     people: set[str] = set()
     for sid in fresh:
+        if len(chosen) == GENERATED_QUOTES:
+            break
         person = str(rows.loc[sid, "participant_id"])
-        if person not in people and len(chosen) < GENERATED_QUOTES:
-            chosen.append(sid)
-            people.add(person)
-    shown.update(chosen)
+        words = quote_words(str(rows.loc[sid, "text"]))
+        if person in people or repeats(words, said):
+            continue
+        chosen.append(sid)
+        people.add(person)
+        said.append(words)
+    shown.extend(chosen)
     return chosen
 
 
@@ -180,7 +190,7 @@ def generated_insights(
         recurring = table[table["segments"] >= 2].head(1)
     rows = journey.segments.set_index("segment_id", drop=False)
     found = []
-    shown = set(quoted or ())  # turns the curated insights quote already
+    shown = sorted(quoted or ())  # turns the curated insights quote already
     # A moment naming a channel first: a team can act on it. One naming none gathers whatever
     # hurt in the stage (three unrelated problems, answers to "how did that feel?"), so it
     # follows, as a lead (a stakeholder audit found it leading the list).

@@ -57,6 +57,8 @@ from cjm_research.analysis.quotes import (
     question_to_show,
     questions_shown,
     quote_of,
+    quote_words,
+    repeats,
     shorten,
 )
 
@@ -99,6 +101,8 @@ __all__ = [
     "question_to_show",
     "questions_shown",
     "quote_of",
+    "quote_words",
+    "repeats",
     "share_text",
     "shorten",
     "signed",

@@ -1,7 +1,7 @@
 """What the cross-persona notebook calls: compare every persona's journey, draw it, write it out.
 
 The counterpart of :mod:`report.persona` for ``notebooks/cross_persona.ipynb``. The same figures
-and the same summary sentences (:func:`compare.summary_sentences`) feed the HTML and the Word
+and the same summary sentences (:func:`compare_words.summary_sentences`) feed the HTML and the Word
 document.
 The report shows counts and means only, never participants' words, so it holds no quotes to
 pseudonymise.
@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cjm_research import segments as segments_table
-from cjm_research.compare import (
+from cjm_research.compare import Comparison, compare_personas
+from cjm_research.compare_words import (
     GUIDES,
-    Comparison,
     alt_texts,
-    compare_personas,
     methodology,
     persona_totals,
     stage_table,
     summary_sentences,
     title_lines,
     touchpoint_table,
+    touchpoints_note,
 )
 from cjm_research.model import Codebook
 from cjm_research.report import charts
@@ -138,7 +138,11 @@ def touchpoints_html(ctx: CompareContext) -> str:
     return (
         html.heading(heading, 2, "touchpoints")
         + html.paragraph(GUIDES["touchpoints"])
-        + (html.table(table, heading) if len(table) else html.warning(GUIDES["no_touchpoints"]))
+        + (
+            html.table(table, heading)
+            if len(table)
+            else html.warning(touchpoints_note(ctx.comparison))
+        )
     )
 
 

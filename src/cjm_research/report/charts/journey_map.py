@@ -21,6 +21,8 @@ from cjm_research.analysis import (
     Journey,
     needs_question,
     plural,
+    quote_words,
+    repeats,
     signed,
     top_counts,
 )
@@ -445,6 +447,7 @@ def _pain_lane(
     texts = _segment_texts(journey)
     pains = journey.pain_points
     width = col_in - 0.12
+    said: list[tuple[str, ...]] = []  # the lane's quotes so far: none printed twice on the map
     for i, stage in enumerate(journey.stages):
         rows = pains[pains["stage"] == stage] if len(pains) else pains
         if rows.empty:
@@ -459,14 +462,19 @@ def _pain_lane(
             ([plural(int(row["participants"]), "participant")], {"fontsize": 8}),
         ]
         room = _capacity(lane_in, 8) - len(head) - 2
-        quoted = _lane_quote(row, journey, texts, width, room)
+        quoted = _lane_quote(row, journey, texts, width, room, said)
         if quoted:
             blocks.append((quoted, {"fontsize": 8, "fontstyle": "italic", "color": "#333333"}))
         _stack(ax, i, blocks, lane_in)
 
 
 def _lane_quote(
-    row: pd.Series, journey: Journey, texts: dict[str, str], width: float, room: int
+    row: pd.Series,
+    journey: Journey,
+    texts: dict[str, str],
+    width: float,
+    room: int,
+    said: list[tuple[str, ...]] | None = None,
 ) -> list[str]:
     """The pain point's words in at most ``room`` lines: its most negative turn that fits whole
     and is understood without its question (``needs_question``: a map cell has no room for
@@ -475,7 +483,8 @@ def _lane_quote(
     every turn needs its question). A cut lost what the complaint was about
     ("…not at Harbour, at…": at the thieves), where another turn of the same moment fits.
     (Cutting at a sentence end instead kept openings like "Um... I mean." and nothing of the
-    complaint.)"""
+    complaint.) A turn saying again what another cell quotes (``repeats``; ``said``, extended
+    with the turn printed) is left out: no quote when all do."""
     if room <= 0:
         return []
 
@@ -487,10 +496,17 @@ def _lane_quote(
     mine = rows[rows["segment_id"].astype(str).isin(evidence)]  # only the moment's turns
     valence = dict(zip(mine["segment_id"].astype(str), mine["valence"], strict=True))
     ranked = sorted(evidence, key=lambda s: (needs_question(texts[s]), valence.get(s, 0.0)))
+    said = [] if said is None else said
+    words = {s: quote_words(texts[s]) for s in ranked}
+    ranked = [s for s in ranked if not repeats(words[s], said)]
+    if evidence and not ranked:
+        return []
     for segment in ranked:
         if len(shown := lines(texts[segment])) <= room:
+            said.append(words[segment])
             return shown
     example = texts.get(ranked[0] if ranked else str(row["example"]), "")
+    said.append(quote_words(example))
     return lines(example, cut=True) if example else []
 
 

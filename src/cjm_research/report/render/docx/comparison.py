@@ -13,17 +13,18 @@ from docx.table import Table
 from cjm_research.analysis import (
     MIN_EVIDENCE,
 )
-from cjm_research.compare import (
+from cjm_research.compare import Comparison
+from cjm_research.compare_words import (
     GUIDES,
-    Comparison,
     alt_texts,
     persona_totals,
     stage_table,
     summary_sentences,
     touchpoint_table,
+    touchpoints_note,
 )
-from cjm_research.compare import methodology as compare_methodology
-from cjm_research.compare import title_lines as compare_title_lines
+from cjm_research.compare_words import methodology as compare_methodology
+from cjm_research.compare_words import title_lines as compare_title_lines
 from cjm_research.model import Codebook
 from cjm_research.report.render.docx.base import (
     Writer,
@@ -144,7 +145,7 @@ def _compare_touchpoints(report: ComparisonWriter) -> None:
     # The guide stays with the table it explains (a table kept whole would leave it stranded).
     report.para(GUIDES["touchpoints"]).paragraph_format.keep_with_next = True
     if text.empty:
-        report.warning(GUIDES["no_touchpoints"])
+        report.warning(touchpoints_note(report.comparison))
     else:
         rows = list(text.itertuples(index=False, name=None))
         widths = [Cm(3), Cm(5), Cm(5), Cm(2.3), Cm(1.7)]
