@@ -47,6 +47,9 @@ def test_actions_are_what_customers_say_they_did_in_their_words():
         ("Then it says I worked fourteen hours on one task.", None),
         ("If I cancelled the plan they would charge me.", None),
         ("Maybe I rang them twice.", None),
+        # a question, not a report (a recycling study's map: "put glass in the recycling")
+        ("Glass. Can I put glass in the recycling? One says yes.", None),
+        ("Did I put the bags out? No.", None),
         # a new clause without a comma: its subject and verb end the phrase (demo report)
         ("Every time I went back it emptied the delivery details.", "went back"),
         ("I sent it back the same day.", "sent it back"),

@@ -95,3 +95,21 @@ def test_a_name_said_in_half_the_interviews_is_the_studys_brand(tmp_path):
     # in one interview of four it may be a person: still reported
     alone = unlisted_mentions(transcripts[1:2], known=lambda name: False)
     assert [name for name, _, _ in alone] == ["Tallyboard"]
+
+
+def test_a_title_alone_says_a_person_is_meant(tmp_path):
+    # a new user's bulky-waste study: the neighbour who helped carry the fridge was printed in
+    # the report, and nobody was warned
+    assert set(
+        mentioned_names(["Yes, Mr Okafor downstairs, he is very kind.", "Mrs. Khan knew it."])
+    ) == {"Okafor", "Khan"}
+    path = tmp_path / "sofia.txt"
+    path.write_text(
+        "Interviewer: And your neighbour helped you carry it?\n"
+        "Sofia: Yes, Mr Brown downstairs, he is very kind. He is old but strong.\n"
+        "Interviewer: Which bin?\nSofia: The brown bin, with the brown lid.\n",
+        encoding="utf-8",
+    )
+    # a title is as sure as "my husband": a name also written as a word is still reported
+    found = unlisted_mentions([read_transcript(path)], known=lambda name: False)
+    assert found == [("Brown", 1, "sofia.txt:2")]

@@ -169,6 +169,36 @@ def test_participants_csv_saved_by_excel_on_windows_is_read_and_warned(tmp_path)
     assert warned and "Windows-1252" in warned[0]
 
 
+def test_dates_excel_wrote_day_first_are_read_when_one_of_them_can_only_be(tmp_path):
+    """Excel in the UK writes 03/11/2026, even over a typed 2026-11-03, on every save: a new
+    user's reports lost every date, and the title page gave one front-matter date for all."""
+    path = tmp_path / "participants.csv"
+    rows = ["P01;03/11/2026", "P02;18/11/2026", "P03;", "P04;2026-11-20", "P05;31/02/2026"]
+    path.write_bytes(("participant_id;date\r\n" + "\r\n".join(rows)).encode("cp1252"))
+    warned: list[str] = []
+    dates = {pid: p.date for pid, p in load_participants(path, warned.append).items()}
+    assert dates == {
+        "P01": "2026-11-03",
+        "P02": "2026-11-18",
+        "P03": "",
+        "P04": "2026-11-20",
+        "P05": "31/02/2026",  # no such day: left for cjm validate to name
+    }
+    assert "18/11/2026 can only be 18 November 2026, so 03/11/2026 is 3 November 2026" in warned[-1]
+    # month first (a US Excel) likewise; nothing that decides, or a column that contradicts
+    # itself, is left as written (cjm validate warns: 12/03/2026 could be March or December)
+    for column, read in [
+        (["11/18/2026", "11/03/2026"], ["2026-11-18", "2026-11-03"]),
+        (["12/03/2026", "11/03/2026"], ["12/03/2026", "11/03/2026"]),
+        (["18/11/2026", "11/18/2026"], ["18/11/2026", "11/18/2026"]),
+    ]:
+        path.write_text(
+            "participant_id,date\n" + "".join(f"P{n},{d}\n" for n, d in enumerate(column)),
+            encoding="utf-8",
+        )
+        assert [p.date for p in load_participants(path).values()] == read
+
+
 def test_participants_csv_with_a_byte_order_mark_is_read_silently(tmp_path):
     path = tmp_path / "participants.csv"
     path.write_bytes("participant_id;name\r\nP01;Siân\r\n".encode("utf-8-sig"))

@@ -249,11 +249,20 @@ def test_a_notebook_run_by_hand_writes_into_a_scratch_folder(capsys):
 
 def test_the_interview_period_reads_iso_dates_only():
     # 12/03/2026 is 12 March to a British researcher and 3 December to pandas: neither is guessed.
-    assert report.interview_period(["2026-03-02", "2026-03-12"]) == report.interview_period(
-        ["2026-03-02", "12/03/2026", "2026-03-12"]
+    both = report.interview_period([["2026-03-02"], ["2026-03-12"]])
+    assert both == report.interview_period([["2026-03-02", "12/03/2026"], ["2026-03-12"]])
+    assert report.interview_period([["12/03/2026"], ["15/03/2026"]]) == ""
+    assert both == "Interviews 2–12 March 2026"
+
+
+def test_the_interview_period_counts_the_interviews_it_has_no_date_for():
+    # a new user's study: Excel wrote participants.csv's dates as 03/11/2026, one transcript
+    # had an ISO date in its front matter, and the title page said all four were on that day
+    dates = [["03/11/2026"], ["05/11/2026"], ["2026-11-12", "12/11/2026"], ["10/11/2026"] * 3]
+    assert report.interview_period(dates) == "Interviews on 12 November 2026 (3 of 4 undated)"
+    assert report.interview_period([["2026-11-12", ""], ["2026-11-03"]]) == (
+        "Interviews 3–12 November 2026"
     )
-    assert report.interview_period(["12/03/2026", "15/03/2026"]) == ""
-    assert "March 2026" in report.interview_period(["2026-03-02", "2026-03-12"])
 
 
 def test_the_summary_never_calls_a_stage_that_reads_fine_the_low_point():

@@ -87,10 +87,11 @@ _ACTION = re.compile(
 
 #: Words just before "I …" that make it no report of what was done: a hedge between two
 #: guesses ("Or I saw an ad"), a condition ("if I rang"), what something else says ("it says
-#: I worked fourteen hours", a timer's bug), or a thing named by it ("exactly what I saw").
+#: I worked fourteen hours", a timer's bug), a thing named by it ("exactly what I saw"), or a
+#: question ("Can I put glass in the recycling?": "put" reads as past).
 _NOT_REPORTED = re.compile(
     r"\b(?:or|if|unless|says|said|shows|showed|thinks|thought|maybe|perhaps|probably|might|"
-    r"may|suppose|guess|what)\s+$",
+    r"may|suppose|guess|what|can|could|should|shall|do|does|did|would|will|must)\s+$",
     re.IGNORECASE,
 )
 #: Pronouns that start a clause when a past-tense verb follows ("… it emptied", "… they sent"),

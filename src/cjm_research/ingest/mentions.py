@@ -51,6 +51,8 @@ _STRONG = [
     re.compile(rf"\b{_GROUP},\s+{_NAME}\s+and\s+\w"),
     re.compile(rf"\b{_GROUP},\s+\w+\s+and\s+{_NAME}\b"),
     re.compile(rf"\b(?:[Nn]ame was|[Nn]ame is|[Nn]ame's)\s+{_NAME}\b"),
+    # "Mr Okafor downstairs helped": a title needs no other cue to say a person is meant
+    re.compile(rf"\b(?:Dr|Mr|Mrs|Ms|Miss)\.?\s+{_NAME}\b"),
 ]
 #: Cues that usually mean a person ("spoke to Hao"), but may frame a thing ("called Car").
 _LOOSE = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 from collections.abc import Callable
@@ -184,7 +185,55 @@ def load_participants(
                 f"group) write 'participant: {pid}' in that transcript's front matter instead",
             )
         participants[pid], lines[pid] = participant, start
-    return participants
+    return _spreadsheet_dates(participants, on_warning)
+
+
+_SLASHED = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+
+
+def _spreadsheet_dates(
+    participants: dict[str, Participant], on_warning: Callable[[str], None] | None
+) -> dict[str, Participant]:
+    """The ``date`` column's 18/11/2026 dates as ISO dates when one of them can only be day
+    first and none month first (or the other way round): a spreadsheet writes a whole column in
+    one locale, and Excel turns typed ISO dates into its own on every save."""
+    slashed = {pid: m for pid, p in participants.items() if (m := _SLASHED.match(p.date))}
+    day_first = any(int(m[1]) > 12 for m in slashed.values())
+    if day_first == any(int(m[2]) > 12 for m in slashed.values()):
+        return participants  # nothing decides (12/03/2026 alone), or the column disagrees
+    field = 1 if day_first else 2
+    sure = next((m for m in slashed.values() if int(m[field]) > 12 and _iso(m, day_first)), None)
+    if sure is None:
+        return participants  # 31/02/2026 decides nothing
+    unsure = [m for m in slashed.values() if int(m[field]) <= 12 and _iso(m, day_first)]
+    read = {
+        pid: replace(participants[pid], date=iso)
+        for pid, match in slashed.items()
+        if (iso := _iso(match, day_first))
+    }
+    if on_warning is not None and unsure:
+        order = "day/month/year" if day_first else "month/day/year"
+        on_warning(
+            f"dates read as {order}, as the spreadsheet wrote the column: {sure[0]} can only be "
+            f"{_spoken(sure, day_first)}, so {unsure[0][0]} is {_spoken(unsure[0], day_first)} "
+            "— write dates as YYYY-MM-DD to be sure"
+        )
+    return {**participants, **read}
+
+
+def _spoken(match: re.Match[str], day_first: bool) -> str:
+    """The date spoken ("18 November 2026") of a slashed date read in that order."""
+    day = datetime.date.fromisoformat(_iso(match, day_first))
+    return f"{day.day} {day:%B %Y}"
+
+
+def _iso(match: re.Match[str], day_first: bool) -> str:
+    """``YYYY-MM-DD`` of a slashed date read in that order ("" when no such day)."""
+    day, month = (match[1], match[2]) if day_first else (match[2], match[1])
+    try:
+        return datetime.date(int(match[3]), int(month), int(day)).isoformat()
+    except ValueError:
+        return ""
 
 
 def _interviewers(cell: str) -> tuple[str, ...]:

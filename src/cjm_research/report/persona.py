@@ -165,8 +165,10 @@ def load_context(
     # Each interview's own (front-matter) date and its participant's, by the real ids.
     mine = segments[segments["persona_id"] == persona_id]
     dated = {t.interview_id: str(t.meta.get("date") or "") for t in study.transcripts}
-    dates = [dated.get(i, "") for i in mine["interview_id"].unique()]
-    dates += [participants[p].date for p in mine["participant_id"].unique() if p in participants]
+    dates = [
+        [dated.get(i, ""), *(participants[p].date for p in rows.unique() if p in participants)]
+        for i, rows in mine.groupby("interview_id")["participant_id"]
+    ]
     period = interview_period(dates)
     if redact:
         # The key covers the whole study (stable pseudonyms in every report); only this

@@ -496,16 +496,29 @@ def stage_doing_lines(journey: Journey, stage: str) -> list[str]:
     return [f"“{p}” — {where}" for p, where in zip(rows["phrase"], rows["provenance"], strict=True)]
 
 
-def interview_period(dates: list[str]) -> str:
-    """``"Interviews 2–12 March 2026"`` from ISO dates (empty when none parse)."""
+def interview_period(interviews: list[list[str]]) -> str:
+    """``"Interviews 2–12 March 2026"`` from each interview's ISO dates (front matter,
+    participants.csv), with how many interviews have none (``"… (3 of 4 undated)"``); empty when
+    no date parses."""
+    parsed = [_iso_dates(dates) for dates in interviews]
+    stamps = sorted(d for found in parsed for d in found)
+    if not stamps:
+        return ""
+    first, last = stamps[0], stamps[-1]
+    if first == last:
+        period = f"Interviews on {first.day} {first:%B %Y}"
+    elif (first.year, first.month) == (last.year, last.month):
+        period = f"Interviews {first.day}–{last.day} {last:%B %Y}"
+    else:
+        period = f"Interviews {first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+    # "Interviews on 12 November 2026" over four interviews of which one was dated told the
+    # reader all four took place that day
+    undated = sum(not found for found in parsed)
+    return f"{period} ({undated} of {len(parsed)} undated)" if undated else period
+
+
+def _iso_dates(dates: list[str]) -> list[pd.Timestamp]:
+    """The dates that parse as ISO dates."""
     # ISO dates only: "12/03/2026" is 12 March to a British researcher and 3 December to pandas.
     stamps = pd.to_datetime(pd.Series(dates, dtype=object), errors="coerce", format="ISO8601")
-    parsed = sorted(d for d in stamps if not pd.isna(d))
-    if not parsed:
-        return ""
-    first, last = parsed[0], parsed[-1]
-    if first == last:
-        return f"Interviews on {first.day} {first:%B %Y}"
-    if (first.year, first.month) == (last.year, last.month):
-        return f"Interviews {first.day}–{last.day} {last:%B %Y}"
-    return f"Interviews {first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+    return [d for d in stamps if not pd.isna(d)]
