@@ -306,3 +306,26 @@ def test_validate_lists_the_human_codes_a_report_would_leave_out(study, capsys):
         "(p99-old:4); kept in the file, applied nowhere — was its transcript renamed?"
     ) in err
     assert "0 errors, 2 warnings" in err
+
+
+def test_cjm_codebook_writes_the_default_to_adapt_and_it_codes_as_the_default(study, capsys):
+    from cjm_research import code_study, load_study
+
+    assert main(["init", str(study.parent / "new")]) == 0
+    assert f"`cjm codebook --study {study.parent / 'new'}`" in capsys.readouterr().err
+    before = code_study(load_study(study)).segments  # the packaged default (semantic if there)
+    assert main(["code", "--study", str(study)]) == 0
+    capsys.readouterr()
+    assert main(["codebook", "--study", str(study)]) == 0
+    assert "the default codebook, yours to adapt" in capsys.readouterr().err
+    written = (study / "codebook.yaml").read_text(encoding="utf-8")
+    assert written.startswith("# This study's codebook: a copy of cjm-research's default")
+    # An unchanged copy is the default: the same codes (the heads know its ids), nothing recoded.
+    pd.testing.assert_frame_equal(code_study(load_study(study)).segments, before)
+    assert main(["code", "--study", str(study)]) == 0
+    assert "coded 0 interviews, 9 from the cache" in capsys.readouterr().err
+    # The researcher's own codebook is never overwritten.
+    (study / "codebook.yaml").write_text("# mine\n", encoding="utf-8")
+    assert main(["codebook", "--study", str(study)]) == 2
+    assert "codebook.yaml: exists already; not overwritten" in capsys.readouterr().err
+    assert (study / "codebook.yaml").read_text(encoding="utf-8") == "# mine\n"

@@ -1,8 +1,9 @@
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from cjm_research.codebook import load_codebook
+from cjm_research.codebook import load_codebook, write_default_copy
 from cjm_research.exceptions import CJMInputError
 
 DESIGN_STAGES = [
@@ -202,3 +203,19 @@ def test_a_codebook_saved_by_notepad_is_read(tmp_path, encoding, bom, warned):
     assert bool(cb.warnings) is warned
     if warned:
         assert "decoded as Windows-1252" in cb.warnings[0]
+
+
+def test_a_copy_of_the_default_is_the_default_and_never_overwritten(tmp_path):
+    copy = write_default_copy(tmp_path)
+    text = copy.read_text(encoding="utf-8")
+    assert text.startswith("# This study's codebook: a copy of cjm-research's default")
+    assert "`cjm validate`" in text and "delete this file" in text
+    # Its own header apart, it is the default: same codes, same version in reports and caches.
+    default, own = load_codebook(None), load_codebook(copy)
+    assert own.version == default.version
+    assert dataclasses.replace(own, path=None) == dataclasses.replace(default, path=None)
+    copy.write_text(text.replace('"checkout", ', '"checkout", "till", ', 1), encoding="utf-8")
+    assert load_codebook(copy).version != default.version  # an edit is another codebook
+    with pytest.raises(CJMInputError, match="exists already; not overwritten"):
+        write_default_copy(tmp_path)
+    assert '"till"' in copy.read_text(encoding="utf-8")

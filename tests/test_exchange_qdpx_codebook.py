@@ -12,7 +12,7 @@ import yaml
 from cjm_research.cli import main
 from cjm_research.codebook import DIMENSIONS, load_codebook
 from cjm_research.coding.human import latest_human_codes, read_human_codes
-from cjm_research.resources import default_codebook_path, example_study_dir
+from cjm_research.resources import example_study_dir
 from test_exchange_qdpx import FOREIGN_TEXT, SOURCE, foreign_project, write_foreign
 
 
@@ -131,9 +131,8 @@ def test_a_study_already_coding_with_the_default_codebook_keeps_it(tmp_path, cap
     said = capsys.readouterr().err
     assert not (study / "codebook.yaml").exists() and "wrote" not in said
     assert (
-        "codes not in the default codebook, not imported: Price sensitivity (1) — copy the "
-        f"default codebook ({default_codebook_path()}) to {study / 'codebook.yaml'}, add them"
-        in said
+        "codes not in the default codebook, not imported: Price sensitivity (1) — write it to "
+        f"{study / 'codebook.yaml'} (`cjm codebook --study {study}`), add them" in said
     )
     assert len(load_codebook(None).stages) == 8
 

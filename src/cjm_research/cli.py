@@ -83,19 +83,25 @@ def _positive(text: str) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Scaffold a new study folder from the bundled example."""
-    import shutil
+    from cjm_research.resources import copy_example_study
 
-    from cjm_research.resources import example_study_dir
+    target = copy_example_study(args.dir)
+    _say(
+        f"created {target} from the example study; edit or replace its interviews and personas. "
+        f"It codes with the default codebook: `cjm codebook --study {target}` writes it there "
+        "as codebook.yaml for you to adapt"
+    )
+    return EXIT_OK
 
-    target = Path(args.dir)
-    if target.is_file():
-        raise CJMInputError("is a file, not a folder", target, hint="choose a new folder")
-    if target.exists() and any(target.iterdir()):
-        raise CJMInputError("folder exists and is not empty", target, hint="choose a new folder")
-    # Not the example's own working folder or reports (a demo run leaves them in a checkout).
-    ignored = shutil.ignore_patterns(".cjm", "reports")
-    shutil.copytree(example_study_dir(), target, dirs_exist_ok=True, ignore=ignored)
-    _say(f"created {target} from the example study; edit or replace its interviews and personas")
+
+def cmd_codebook(args: argparse.Namespace) -> int:
+    """Write the default codebook into the study as ``codebook.yaml``, the researcher's own."""
+    from cjm_research.codebook import write_default_copy
+
+    if not Path(args.study).is_dir():
+        raise CJMInputError("study folder not found", args.study, hint="pass --study DIR")
+    target = write_default_copy(args.study)
+    _say(f"wrote {target}: the default codebook, yours to adapt (its first lines say how)")
     return EXIT_OK
 
 
@@ -406,6 +412,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="scaffold a new study with an example")
     p.add_argument("dir")
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("codebook", help="write the default codebook into a study to adapt")
+    _add_study(p)
+    p.set_defaults(func=cmd_codebook)
 
     p = sub.add_parser("validate", help="check every input of a study")
     _add_study(p)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ import yaml
 
 from cjm_research.exceptions import CJMInputError
 from cjm_research.ingest.normalize import decode_bytes
+from cjm_research.iorw import write_text
 from cjm_research.model import Code, Codebook
 from cjm_research.resources import default_codebook_path
 
@@ -25,6 +27,19 @@ _MAX_BYTES = 2_000_000
 _TOP_KEYS = ("name", "version", *DIMENSIONS, "off_journey", "open_questions")
 _CODE_KEYS = ("id", "label", "description", "keywords", "examples", "questions", "valence")
 _CODE_KEYS += ("owner", "color")
+
+
+#: The first lines of a study's copy of the default codebook (``cjm codebook``).
+COPY_HEADER = """\
+# This study's codebook: a copy of cjm-research's default, written by `cjm codebook`. It is
+# yours: cjm never writes to it again, and an upgrade of cjm does not change it.
+# Unchanged, it codes exactly as the packaged default. To fit your service, rename and
+# describe stages, touchpoints and emotions, add your own keywords, examples and interview-guide
+# questions, remove what does not apply (README: "The codebook"). A code that keeps its id keeps
+# what the interview heads learned about it; a code with a new id is read from this file alone.
+# Check your edits with `cjm validate`; delete this file to code with the packaged default again.
+
+"""
 
 
 def load_codebook(path: Path | str | None = None) -> Codebook:
@@ -54,7 +69,7 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
     dims = {dim: _codes(data, dim, source, misspelt=dim in typos) for dim in DIMENSIONS}
     codebook = Codebook(
         name=str(data.get("name") or path.stem),
-        version=f"{data.get('version', '0')}+{hashlib.sha256(raw).hexdigest()[:12]}",
+        version=f"{data.get('version', '0')}+{_content_hash(data)}",
         path=path,
         off_journey=_off_journey(data.get("off_journey"), source),
         open_questions=_strings(data.get("open_questions"), source, "open_questions"),
@@ -109,6 +124,26 @@ def _check_keys(
 def _where(key: tuple[str | int, ...]) -> str:
     """``stages[2].keywords`` for the key path ``("stages", 2, "keywords")``."""
     return ".".join(f"[{k}]" if isinstance(k, int) else k for k in key).replace(".[", "[")
+
+
+def write_default_copy(folder: Path | str) -> Path:
+    """Write the packaged default codebook to ``folder/codebook.yaml`` for the researcher to
+    adapt, under :data:`COPY_HEADER`; an existing file is never overwritten."""
+    target = Path(folder) / "codebook.yaml"
+    if target.exists():
+        raise CJMInputError(
+            "exists already; not overwritten",
+            target,
+            hint="edit it; to start again from the default, move it away and run this again",
+        )
+    return write_text(target, COPY_HEADER + default_codebook_path().read_text(encoding="utf-8"))
+
+
+def _content_hash(data: dict[str, Any]) -> str:
+    """What a codebook says, hashed: comments and layout apart, so that an unchanged copy of the
+    default (its own header above it) is the default's version in reports and caches."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 @functools.cache

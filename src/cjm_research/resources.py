@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from functools import cache
 from pathlib import Path
+
+from cjm_research.exceptions import CJMInputError
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -36,3 +39,16 @@ def default_codebook_path() -> Path:
 def example_study_dir() -> Path:
     """The bundled example study (``interviews/`` in the repository)."""
     return _resource_dir("interviews", "example_study")
+
+
+def copy_example_study(target: Path | str) -> Path:
+    """Copy the example study into ``target``, a new or empty folder (``cjm init``)."""
+    target = Path(target)
+    if target.is_file():
+        raise CJMInputError("is a file, not a folder", target, hint="choose a new folder")
+    if target.exists() and any(target.iterdir()):
+        raise CJMInputError("folder exists and is not empty", target, hint="choose a new folder")
+    # Not the example's own working folder or reports (a demo run leaves them in a checkout).
+    ignored = shutil.ignore_patterns(".cjm", "reports")
+    shutil.copytree(example_study_dir(), target, dirs_exist_ok=True, ignore=ignored)
+    return target

@@ -55,7 +55,6 @@ from cjm_research.ingest import MAX_TRANSCRIPT_BYTES, is_safe_id, read_transcrip
 from cjm_research.ingest.files import transcript_files
 from cjm_research.iorw import write_text
 from cjm_research.model import NOT_CODED, PARTICIPANT, Transcript
-from cjm_research.resources import default_codebook_path
 from cjm_research.study import Study, load_study
 
 IMPORT_FOLDER = "imported"  # where imported sources go in the study
@@ -96,9 +95,9 @@ class ImportResult:
                 f"codes not in {own}, not imported: {unmapped} — add them to codebook.yaml (by "
                 "id or label) and import again"
                 if own.is_file()
-                else f"codes not in the default codebook, not imported: {unmapped} — copy the "
-                f"default codebook ({default_codebook_path()}) to {own}, add them (by id or "
-                "label) and import again"
+                else f"codes not in the default codebook, not imported: {unmapped} — write it "
+                f"to {own} (`cjm codebook --study {self.study}`), add them (by id or label) and "
+                "import again"
             )
         if self.kept_out:
             said.append(
