@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cjm_research.ingest import read_transcript
 from cjm_research.model import INTERVIEWER, PARTICIPANT, Transcript
 
@@ -203,11 +205,40 @@ def test_srt_without_any_speaker_is_one_participant(tmp_path):
 
 def test_srt_text_before_first_speaker_is_ignored(tmp_path):
     text = (
-        "1\n00:00:00,000 --> 00:00:01,000\n[music]\n\n2\n00:00:01,000 --> 00:00:02,000\nQ: Hello?\n"
+        "1\n00:00:00,000 --> 00:00:01,000\nIs it on?\n\n"
+        "2\n00:00:01,000 --> 00:00:02,000\nQ: Hello?\n"
     )
     transcript = read_transcript(write(tmp_path, "b.srt", text))
     assert turns(transcript) == [("Q", "Hello?", 1.0, 2.0)]
     assert transcript.warnings == ["line 1: text before the first speaker label ignored"]
+
+
+@pytest.mark.parametrize("suffix", [".srt", ".vtt", ".sbv"])
+@pytest.mark.parametrize("sound", ["[Music]", "[Applause]", "(laughs)", "♪", "[MUSIC PLAYING]"])
+def test_sounds_are_nobodys_words_anywhere_in_captions(tmp_path, suffix, sound):
+    # A council study's .srt opened with "[Music]": warned as unlabelled text to label 'Name:'.
+    cues = [
+        ("00:00:00.000", "00:00:00.900", sound),
+        ("00:00:01.000", "00:00:03.000", "INTERVIEWER: Why did you need the collection?"),
+        ("00:00:03.000", "00:00:04.000", f"SOFIA: {sound}"),
+        ("00:00:04.000", "00:00:06.000", "SOFIA: The landlord bought a new fridge."),
+        ("00:00:06.000", "00:00:07.000", sound),
+        ("00:00:07.000", "00:00:09.000", "INTERVIEWER: And then?"),
+        ("00:00:09.000", "00:00:10.000", sound),
+    ]
+    if suffix == ".sbv":
+        blocks = [f"{a[1:]},{b[1:]}\n{text}" for a, b, text in cues]
+    else:
+        stamp = (lambda t: t.replace(".", ",")) if suffix == ".srt" else (lambda t: t)
+        blocks = [f"{n}\n{stamp(a)} --> {stamp(b)}\n{text}" for n, (a, b, text) in enumerate(cues)]
+    head = "WEBVTT\n\n" if suffix == ".vtt" else ""
+    transcript = read_transcript(write(tmp_path, f"s{suffix}", head + "\n\n".join(blocks) + "\n"))
+    assert [(t.speaker, t.text) for t in transcript.turns] == [
+        ("INTERVIEWER", "Why did you need the collection?"),
+        ("SOFIA", "The landlord bought a new fridge."),
+        ("INTERVIEWER", "And then?"),
+    ]
+    assert transcript.warnings == []
 
 
 def test_srt_crlf_and_bom(tmp_path):
@@ -234,9 +265,9 @@ def test_srt_bracketed_name_prefixes_are_speakers_but_sound_tags_are_not(tmp_pat
         ("Maya Lindqvist", "How did you get broadband set up?", 1.0, 4.0),
         (
             "Carlos Mendes",
-            "I kept the previous owners' provider. [laughs] It was easy. [Music]",
+            "I kept the previous owners' provider. [laughs] It was easy.",
             5.0,
-            18.0,
+            14.0,
         ),
         ("Maya Lindqvist", "Has it been reliable?", 15.0, 18.0),
     ]

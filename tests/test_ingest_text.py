@@ -629,3 +629,25 @@ def test_a_voice_the_transcription_tool_could_not_name_is_warned_about(tmp_path)
         w.startswith("'Unknown Speaker' (a voice the transcription tool could not name)")
         for w in transcript.warnings
     )
+
+
+def test_sounds_alone_on_a_line_are_nobodys_words_and_no_preamble(tmp_path):
+    # Otter and captions pasted into text carry "[Music]" and "(laughs)" lines: no speech.
+    path = write(
+        tmp_path,
+        "p.txt",
+        "[Music]\n\nMaya  0:03\nHow did it go?\n♪ ♪\n\nDana  0:09\n(laughs)\n"
+        "It went fine. [laughs] Mostly.\n\n[Applause] [Music]\nMaya: (laughs)\nMaya: Thanks.\n",
+    )
+    transcript = read_transcript(path, interviewers=["Maya"])
+    assert summary(transcript) == [
+        ("Maya", "How did it go?", 3),
+        ("Dana", "It went fine. [laughs] Mostly.", 7),
+        ("Maya", "Thanks.", 13),
+    ]
+    assert transcript.warnings == []
+    # Real words before the first label still warn.
+    path = write(tmp_path, "q.txt", "(laughs) Is it recording?\n\nMaya: Hello?\nDana: Hi.\n")
+    assert read_transcript(path, interviewers=["Maya"]).warnings == [
+        "line 1: 1 line(s) before the first speaker label ignored"
+    ]

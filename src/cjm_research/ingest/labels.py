@@ -94,3 +94,37 @@ def is_unnamed_voice(label: str) -> bool:
     """Whether ``label`` is a transcription tool's name for a voice it could not tell
     ("Unknown Speaker", "Unidentified 2"): a person nobody knows yet, not a participant's name."""
     return bool(_UNNAMED.match(label.strip()))
+
+
+#: What captions bracket that nobody says: "[Music]", "(laughs)", "[inaudible 00:12:03]".
+SOUND_WORDS = frozenset(
+    {"music", "applause", "laughter", "laughs", "laugh", "laughing", "inaudible", "crosstalk",
+     "silence", "noise", "pause", "coughs", "cough", "coughing", "sighs", "sigh", "chuckles",
+     "chuckle", "indistinct", "unintelligible", "foreign", "audio", "cheering", "sound", "sounds",
+     "static", "beep", "beeps", "ringing", "overlapping", "blank_audio"}
+)  # fmt: skip
+_SOUND_GROUP = re.compile(r"\[[^\[\]]*\]|\([^()]*\)|\*[^*\s][^*]*\*")
+_MUSIC_NOTES = "♪♫♬🎵🎶"
+
+
+def is_sound_cue(line: str) -> bool:
+    """Whether ``line`` holds no speech, only what captions mark: bracketed sounds ("[Music]",
+    "(laughs)", "[door closes]", "*sighs*") or music between notes ("♪ la la ♪")."""
+    text = line.strip()
+    if not text:
+        return False
+    if text[0] in _MUSIC_NOTES or text[-1] in _MUSIC_NOTES:
+        return True  # a song's words are not the interview's
+    groups = _SOUND_GROUP.findall(text)
+    return (
+        bool(groups)
+        and not _SOUND_GROUP.sub("", text).strip(" .,;-–—…")
+        and all(_is_sound(group[1:-1]) for group in groups)
+    )
+
+
+def _is_sound(inside: str) -> bool:
+    # "[laughs nervously]", "(upbeat music)", "[MUSIC PLAYING]"; not "[Maya Lindqvist]", a name,
+    # nor "[00:05:00]", a time.
+    words = re.findall(r"[^\W\d]+", inside.casefold())
+    return bool(words) and (inside.strip()[0].islower() or not SOUND_WORDS.isdisjoint(words))

@@ -5,7 +5,8 @@ Own parsers rather than webvtt-py/srt: those drop a cue with a comma timestamp o
 that follows a garbage line into the previous one. Here a garbage line is skipped with a warning,
 comma milliseconds are accepted (warned in VTT), speakers come from ``<v Name>`` voice tags, a
 ``Name:`` prefix or a ``[Name]`` prefix (Descript, Sonix), a cue without a speaker continues the
-previous one, and consecutive cues of the same speaker merge into one turn. Dialogue dashes
+previous one, a line of sounds alone (``[Music]``, ``(laughs)``, ``♪``) is nobody's words and
+is dropped, and consecutive cues of the same speaker merge into one turn. Dialogue dashes
 (``- text`` for each voice in a cue) say that the speaker changes, not who speaks: such a file is
 read as one participant and the warning says why.
 """
@@ -21,7 +22,7 @@ from functools import partial
 from pathlib import Path
 
 from cjm_research.ingest.build import ReaderResult
-from cjm_research.ingest.labels import is_speaker_label
+from cjm_research.ingest.labels import is_sound_cue, is_speaker_label
 from cjm_research.ingest.normalize import normalize_text, read_text_file
 from cjm_research.ingest.text import DEFAULT_SPEAKER, NO_LABELS_WARNING
 from cjm_research.model import RawTurn
@@ -34,13 +35,8 @@ _VOICE_END = re.compile(r"</v\s*>", re.IGNORECASE)
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
 _PREFIX = re.compile(r"^(?:[-–]\s*)?(?P<name>[^:<>]{1,84}?)\s*:\s+(?P<text>.*)$")
 # "[Carlos Mendes] I just kept…": Descript's and Sonix's speaker prefix. Text must follow, and
-# the sound tags subtitles bracket the same way are no speakers.
+# the sound tags subtitles bracket the same way ("[Music] …") are no speakers.
 _BRACKETED = re.compile(r"^\[(?P<name>[^\[\]:<>]{1,84}?)\]\s+(?P<text>\S.*)$")
-_SOUNDS = frozenset(
-    {"music", "applause", "laughter", "laughs", "laughing", "inaudible", "crosstalk", "silence",
-     "noise", "pause", "coughs", "sighs", "chuckles", "indistinct", "unintelligible", "foreign",
-     "background noise", "no audio", "cheering", "sound"}
-)  # fmt: skip
 _DASH = re.compile(r"^[-–]\s+\S")
 _VTT_BLOCKS = frozenset({"NOTE", "STYLE", "REGION"})
 _SBV_STAMP = r"\d{1,2}:\d{2}:\d{2}\.\d{1,3}"
@@ -150,7 +146,7 @@ def _pieces(cue: Cue) -> list[_Piece]:
             label = None if voice else _label_prefix(line)
             if label:
                 speaker, line = label
-            if line:
+            if line and not is_sound_cue(line):  # "[Music]", "(laughs)": nobody's words
                 pieces.append(_Piece(speaker, line, cue))
     return pieces
 
@@ -162,7 +158,7 @@ def _label_prefix(line: str) -> tuple[str, str] | None:
         return " ".join(match["name"].split()), match["text"].strip()
     match = _BRACKETED.match(line)
     name = " ".join(match["name"].split()) if match else ""
-    if match and name[:1].isupper() and name.casefold() not in _SOUNDS and is_speaker_label(name):
+    if match and name[:1].isupper() and not is_sound_cue(f"[{name}]") and is_speaker_label(name):
         return name, match["text"].strip()
     return None
 

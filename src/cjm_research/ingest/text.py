@@ -17,7 +17,8 @@ Lines without a header continue the current turn; Markdown headings (``### Q2: F
 ``.txt`` from ``##`` on) and, in Markdown, table rows are the researcher's notes and are left out.
 A line holding only a timestamp (``00:05:00``, Google Meet's marker) or a cue timing is a time
 marker, never anyone's words: it gives the next turn its time when that turn has none. Known
-export footers (Otter, Rev, Google Meet) are dropped.
+export footers (Otter, Rev, Google Meet) are dropped, and so is a line of sounds alone
+(``[Music]``, ``(laughs)``, ``♪``): a caption's note, not speech.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from cjm_research.ingest.build import ReaderResult
 from cjm_research.ingest.frontmatter import split_front_matter
-from cjm_research.ingest.labels import NOTE, is_speaker_label
+from cjm_research.ingest.labels import NOTE, is_sound_cue, is_speaker_label
 from cjm_research.ingest.normalize import normalize_text, read_text_file
 from cjm_research.model import RawTurn
 
@@ -175,6 +176,8 @@ def parse_lines(
         if marker is not None:
             pending, after_timing = marker, bool(_CUE_TIMING.match(line))
             continue
+        if is_sound_cue(line):
+            continue  # "[Music]", "(laughs)" alone on a line: nobody's words, never a preamble
         header = parse_header(line) if line else None
         if header is None and line and after_timing and names_after_timings:
             header = Header(line, "", None) if is_speaker_label(line) else None
@@ -183,7 +186,7 @@ def parse_lines(
         if header:
             time = header.time if header.time is not None else pending
             turns.append(_Turn(header.speaker, lineno, time))
-            if header.text:
+            if header.text and not is_sound_cue(header.text):
                 turns[-1].add(header.text)
         elif not line:
             if turns:
