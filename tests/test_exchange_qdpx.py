@@ -18,6 +18,7 @@ from cjm_research.exceptions import CJMInputError
 from cjm_research.exchange.qdpx_export import CODEBOOK_NS, export_qdpx, qdc_bytes
 from cjm_research.exchange.qdpx_import import import_qdpx
 from cjm_research.exchange.qdpx_positions import Selection, offsets_to_lf
+from cjm_research.model import INTERVIEWER, PARTICIPANT
 from cjm_research.resources import example_study_dir
 from cjm_research.run.batch import code_study
 from cjm_research.study import load_study
@@ -540,3 +541,44 @@ def test_a_coder_who_coded_touchpoints_only_is_not_recorded_as_coding_no_stage(t
     assert "stage: Ana at" in late["evidence"] and "emotion: Ana at" in late["evidence"]
     assert main(["validate", "--study", str(study)]) == 0
     assert "(not coded)" not in capsys.readouterr().err
+
+
+def source_variables(project: etree._Element) -> dict[str, dict[str, str]]:
+    """Each source's variables by name: interview id -> {variable: value}."""
+    names = {v.get("guid"): v.get("name") for v in project.iter("{*}Variable")}
+    return {
+        source.get("name"): {
+            names[value.find("{*}VariableRef").get("targetGUID")]: value.findtext("{*}TextValue")
+            for value in source.iterfind("{*}VariableValue")
+        }
+        for source in project.iter("{*}TextSource")
+    }
+
+
+def test_interviewers_are_exported_by_the_names_the_study_gives_them(tmp_path):
+    # A council study's export said 'Q' and 'INTERVIEWER' where participants.csv says Hannah Lowe.
+    exported, folder = round_trip(
+        {
+            "participants.csv": "participant_id,persona_id,pseudonym,name,file,interviewers\n"
+            "R01,sorter,Sorter 01,Ken Adeyemi,ken.txt,Hannah Lowe\n"
+            "R02,sorter,Sorter 02,Sofia Ruiz,sofia.txt,\n"
+            "R03,sorter,Sorter 03,Tom Baker,tom.txt,\n",
+            "ken.txt": "Q: What did you need taken?\nKen: A piano.\nQ: And then?\nKen: I rang.\n",
+            "sofia.txt": "---\ninterviewers: Ruth Ellison\n---\n"
+            "Ruth Ellison (Council): Why?\nSofia: A fridge.\n",
+            "tom.txt": "INTERVIEWER: Why?\nTom: Old sofa.\n",
+        },
+        tmp_path,
+    )
+    project, _ = project_of(exported)
+    variables = source_variables(project)
+    assert variables["ken"]["Interviewers"] == "Hannah Lowe"
+    assert variables["ken"]["Interviewer labels"] == "Q"
+    assert variables["sofia"]["Interviewers"] == "Ruth Ellison"
+    assert "Interviewer labels" not in variables["sofia"]  # she speaks under her name
+    assert variables["tom"]["Interviewers"] == "INTERVIEWER"  # nobody named: the label
+    assert b"Ken Adeyemi" not in etree.tostring(project)  # a participant's name stays out
+    back = load_study(folder)
+    ken = next(t for t in back.transcripts if t.interview_id == "ken")
+    assert [t.role for t in ken.turns] == [INTERVIEWER, PARTICIPANT, INTERVIEWER, PARTICIPANT]
+    assert not ken.warnings, "Q reads as Hannah Lowe's label, not a guess"

@@ -34,6 +34,9 @@ from cjm_research.exchange.qdpx_xml import (
     is_datetime,
     with_id,
 )
+from cjm_research.ingest import meta_names
+from cjm_research.ingest.build import matches_name
+from cjm_research.ingest.labels import name_key
 from cjm_research.iorw import write_bytes
 from cjm_research.model import NOT_CODED, PARTICIPANT, Codebook, Persona, Transcript
 from cjm_research.segments import split_codes
@@ -223,13 +226,15 @@ def _persona_values(persona: Persona) -> dict[str, str]:
 def _source_values(transcript: Transcript, study: Study) -> dict[str, str]:
     """A source's variables: its participant, their pseudonym and interview date (so an import
     can write participants.csv again; never the real name), and its interviewers."""
-    interviewers = sorted({t.speaker for t in transcript.turns if t.role != PARTICIPANT})
+    named, labels = _interviewers(transcript, study)
     row = study.participants.get(transcript.participant_id)
     values = {
         "Participant": transcript.participant_id,
         "Pseudonym": row.pseudonym if row else "",
         "Date": row.date if row else "",
-        "Interviewers": "\n".join(interviewers),
+        "Interviewers": "\n".join(named or labels),
+        # "Q" for Hannah Lowe: the import lists it beside her name, so that it reads as hers.
+        "Interviewer labels": "\n".join(labels) if named else "",
         # A group's voices, one line each ("Anna: N02 (Saver B)"), so that an import counts
         # each person again.
         "Speakers": "\n".join(
@@ -239,6 +244,23 @@ def _source_values(transcript: Transcript, study: Study) -> dict[str, str]:
         ),
     }
     return {k: v for k, v in values.items() if v}
+
+
+def _interviewers(transcript: Transcript, study: Study) -> tuple[list[str], list[str]]:
+    """The interviewers as the study names them (front matter, then participants.csv), and the
+    labels of interviewer turns that are none of those names ("Q", "INTERVIEWER")."""
+    ids = {transcript.participant_id, *transcript.speakers.values()} - {""}
+    rows = [study.participants[pid] for pid in sorted(ids) if pid in study.participants]
+    names = [
+        *meta_names(transcript.meta, "interviewers"),
+        *(n for r in rows for n in r.interviewers),
+    ]
+    named: dict[str, str] = {}  # one spelling per person, the first given
+    for name in names:
+        named.setdefault(name_key(name), name)
+    labels = sorted({t.speaker for t in transcript.turns if t.role != PARTICIPANT})
+    unnamed = [label for label in labels if not matches_name(label, named.values())]
+    return list(named.values()), unnamed
 
 
 def _variables(personas: list[Persona], sources: list[dict[str, str]]) -> list[str]:

@@ -421,8 +421,11 @@ def _write_source(
              "pseudonym": values.get("pseudonym", ""), "date": values.get("date", ""),
              "file": file}
         )  # fmt: skip
-    if values.get("interviewers"):
-        meta["interviewers"] = values["interviewers"].splitlines()
+    if values.get("interviewers"):  # with the labels they speak under, when not their names
+        meta["interviewers"] = [
+            *values["interviewers"].splitlines(),
+            *values.get("interviewer labels", "").splitlines(),
+        ]
     target = study_root / IMPORT_FOLDER / f"{interview_id}.txt"
     write_text(target, _front_matter(meta) + lf_text(text))
     result.written.append(target)
