@@ -216,3 +216,35 @@ def test_phrases_end_where_their_words_do(text: str, expected: list[str]):
     # a number with its "ago", "out of ten" or "and ten"; a particle that ends the clause; no
     # "there'd" or "also" left hanging
     assert phrases(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a council study's map said "put bags" and "put extra": a "put" says where
+        ("So we put bags next to the bin and the crew does not take the bags.",
+         ["put bags next to the bin"]),
+        ("I put extra recycling in a cardboard box next to the blue bin once and they took it.",
+         ["put extra recycling in a cardboard box"]),
+        ("We put our name on the waiting list.", ["put our name on the waiting list"]),
+        ("I put the dates in Skyscanner to compare.", ["put the dates in Skyscanner"]),
+        ("I put it in Apple Wallet same evening.", ["put it in Apple Wallet"]),
+        ("I put retirement at sixty it shows very small number.", ["put retirement"]),
+        ("I put the card.", ["put the card"]),
+        ("I put a review on one of the review sites, a long one.", ["put a review"]),
+        # a preposition's "-ing" that ends its clause is what was (not) done
+        ("We went one time without booking and they sent us away.",
+         ["went one time without booking"]),
+        ("I renewed without thinking.", ["renewed without thinking"]),
+        ("I renewed it in April without thinking.", ["renewed it in April"]),
+        ("I went to Romania without telling them.", ["went to Romania"]),
+        ("I made a video about getting a refund.", ["made a video"]),
+        # what was read somewhere is a clause of its own, not the reading's object
+        ("I read somewhere black plastic is okay now.", []),
+        ("I saw their boards everywhere in Reading.", ["saw their boards everywhere"]),
+    ],
+)  # fmt: skip
+def test_a_phrase_says_where_a_thing_was_put_and_keeps_what_was_not_done(
+    text: str, expected: list[str]
+):
+    assert phrases(text) == expected

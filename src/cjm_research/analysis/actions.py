@@ -33,7 +33,8 @@ _CLAUSE_END = frozenset(
     "was is were i there where who like before".split()
 )
 _TRAILING = frozenset(
-    "the a an to it of for on in at with within from into onto my our their his her some any "
+    "the a an to it of for on in at with within without from into onto my our their his her "
+    "some any "
     "after about saying would could should will be been being all by via than "
     "actually really basically literally honestly obviously probably maybe definitely also".split()
 )
@@ -79,6 +80,10 @@ _LEARNT = frozenset("worked found sussed".split())
 #: off", "when I got through the lady was nice") a noun before one of these is no object.
 _CLAUSE_VERBS = frozenset("was were is are had".split())
 _PARTICLES = frozenset("down up back in out off through over round home there".split())
+#: Where something was read or heard: a noun after one starts what was read, a clause of its
+#: own ("I read somewhere | black plastic is okay"), and a phrase cut there hangs ("read
+#: somewhere").
+_WHERE = frozenset("somewhere anywhere everywhere elsewhere".split())
 _ACTION = re.compile(
     r"\b(?:I|We|we)\s+(?:(?:then|just|also|finally|eventually|even|actually|immediately|"
     r"literally|basically|only|already|first|still)\s+)?([a-z]+)\b(?!')([^.,;!?—–:()\"“”…]*)"
@@ -162,9 +167,13 @@ _PLACES = frozenset("online myself ourselves anyway instead all both".split())
 #: What ends what was said: the next clause of the sentence.
 _COORDINATORS = frozenset("and but because so cause or then though although while which".split())
 #: Most words of what a verb acts on: four (`_object`), five to close a noun phrase, six to say
-#: what a "to say", "to ask" clause says ("rang them to say it hadn't come").
+#: what a "to say", "to ask" clause says ("rang them to say it hadn't come"), six to say where
+#: a thing was put (`_placed`: "put our name on the waiting list").
 _OBJECT_WORDS = 4
 _SAID_WORDS = 6
+_PLACED_WORDS = 6
+#: Verbs that say where their object went: without the place, "put bags" says nothing.
+_PLACING = frozenset("put placed popped stuck".split())
 
 
 def _past(word: str) -> bool:
@@ -201,10 +210,14 @@ def _pronoun_one(words: list[str]) -> bool:
 
 def _subject_before(words: list[str]) -> int:
     """Where the subject of a new clause starts in ``words`` that a verb ("was") follows, after
-    a particle ("got down | the van [was]", "got through | the lady [was]"); 0 when none."""
-    for start in range(len(words) - 2, 0, -1):
-        if words[start].lower() in _DETERMINERS:
-            return start if words[start - 1].lower() in _PARTICLES else 0
+    a particle ("got down | the van [was]", "got through | the lady [was]") or where it was
+    read ("read somewhere | black plastic [is]"); 0 when none."""
+    for start in range(len(words) - 1, 0, -1):
+        word, before = words[start].lower(), words[start - 1].lower()
+        if before in _WHERE:
+            return start
+        if word in _DETERMINERS and start < len(words) - 1:
+            return start if before in _PARTICLES else 0
     return 0
 
 
@@ -331,6 +344,39 @@ def _object(following: list[str]) -> list[str]:
     return words
 
 
+def _placed(following: list[str]) -> list[str]:
+    """What a "put" acts on and where it went, to where its clause or its place ends ("put
+    bags next to the bin [and]", "put extra recycling in a cardboard box [next to …]"); none
+    when no place follows its object or the two take more than six words."""
+    for n, word in enumerate(following[:_PLACED_WORDS]):
+        low = word.lower()
+        if n and (low in _FRONTED or low in {"next", "to"}):
+            break  # the object ends, its place starts: "bags | next to the bin"
+        if _clause_word(low) or low in _COORDINATORS:
+            return []
+    else:
+        return []
+    for end in range(n + 1, min(len(following), _PLACED_WORDS) + 1):
+        if end == len(following) or _place_ends(following[end - 1 : end + 2]):
+            words = following[:end]
+            return words if end > n + 1 and words[-1].lower() not in _NO_END else []
+    return []
+
+
+def _place_ends(words: list[str]) -> bool:
+    """Whether the second of ``words`` (the word before it, and after it) starts something
+    past a place: a preposition ("in a cardboard box | next to …", "| to compare"), a clause
+    ("at sixty | it shows"), or a time ("in Apple Wallet | same evening")."""
+    before, word, after = (w.lower() for w in [*words, "", ""][:3])
+    if word == "to":
+        return before != "next"
+    return (
+        word in _FRONTED | _COORDINATORS | _SUBJECTS | {"next"}
+        or _starts_clause(word, after)
+        or (_modifies(word) and before not in _DETERMINERS | _FRONTED)
+    )
+
+
 def _hangs(words: list[str], following: list[str]) -> bool:
     """Whether the last of ``words`` (a prefix of ``following``) leaves the phrase hanging: a
     preposition or filler, a number or modifier cut off before its noun ("sat down one
@@ -341,6 +387,8 @@ def _hangs(words: list[str], following: list[str]) -> bool:
     before = words[-2].lower() if len(words) > 1 else ""
     after = following[len(words)].lower() if len(words) < len(following) else ""
     ends = not after or _clause_word(after)
+    if last in _WHERE:  # "read somewhere [black plastic is …]": what was read is cut off
+        return not ends and after not in _FRONTED  # not "saw their boards everywhere [in …]"
     if last in _NO_END:
         # "put a complaint in [—]", "filled it in [and]"; not "posted in [that thread]"
         return not (last in _ENDS_CLAUSE and (not after or after in _COORDINATORS))
@@ -354,6 +402,9 @@ def _hangs(words: list[str], following: list[str]) -> bool:
         and bool(before)
         # after "the" or "one" it is a noun, unless it says what was said ("day three asking")
         and ((before not in _DETERMINERS and not _modifies(before)) or last[:-3] in _SAYING)
+        # a preposition's "-ing" that ends its clause names what was (not) done: "went one
+        # time without booking [and]", not "made a video about getting [a …]"
+        and not (before in _FRONTED and ends and last[:-3] not in _SAYING)
     )
 
 
@@ -392,7 +443,8 @@ def actions_in(text: str) -> list[tuple[str, str]]:
         if not _reported(text, match.start(), following) or not _acts(verb, following):
             continue
         ended = text[match.end() : match.end() + 1] or "."
-        words = _said(_trimmed(_object(following), following), following, ended)
+        placed = _placed(following) if verb in _PLACING else []
+        words = _said(_trimmed(placed or _object(following), following), following, ended)
         if words:
             found.append((" ".join([verb, *words]).replace("\u2060", " "), verb))
     return found
