@@ -183,6 +183,32 @@ def test_bad_study_files_become_problems(study):
     assert loaded.codebook.name != "tiny"  # fell back to the packaged default
 
 
+def test_a_participant_listed_twice_costs_only_that_row(study):
+    """One pasted-twice row in a 40-row participants.csv unplaced every interview of the study:
+    no persona had a transcript, no report was built. Now only the later row is left out."""
+    write(
+        study / "participants.csv",
+        "participant_id,persona_id,name,file,interviewers\n"
+        "P01,first-home,Dana Whitfield,first-home/p01.txt,Maya Lindqvist\n"
+        "P02,busy-parent,Luis Ortega,first-home/p02.srt,Maya Lindqvist\n"
+        "P01,busy-parent,Dana Whitfield,first-home/p01.txt,Maya Lindqvist\n"
+        ",busy-parent,Nobody,,\n",
+    )
+    loaded = load_study(study)
+    duplicate = "participant_id 'P01' already used on line 2; this row is ignored and line 2's "
+    duplicate += "is used"
+    assert [(p.line, p.message) for p in loaded.errors] == [
+        (4, duplicate),
+        (5, "row has no participant_id; the row is ignored"),
+    ]
+    assert loaded.errors[0].display(study).startswith("participants.csv:4: ")
+    assert list(loaded.participants) == ["P01", "P02"]
+    p01, p02 = loaded.transcripts
+    assert (p01.participant_id, p01.persona_id) == ("P01", "first-home")
+    assert (p02.participant_id, p02.persona_id) == ("P02", "busy-parent")
+    assert loaded.transcripts_for("first-home") == [p01]
+
+
 def test_a_codebook_saved_as_ansi_is_read_and_warned(study):
     """Notepad's "ANSI" (Windows-1252): the study's codebook is used, and validate says so."""
     text = CODEBOOK + "# Café — “draft”\n"

@@ -237,7 +237,9 @@ def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Partici
         return {}
     try:
         participants = load_participants(
-            path, lambda warning: problems.append(Problem(WARNING, path, None, warning))
+            path,
+            lambda warning: problems.append(Problem(WARNING, path, None, warning)),
+            lambda error: problems.append(Problem.from_error(error)),
         )
     except CJMInputError as exc:
         problems.append(Problem.from_error(exc))
