@@ -445,6 +445,38 @@ def test_an_interview_in_another_language_and_one_with_no_participant_are_warned
     }
 
 
+SPANISH = """Maya: ¿Cómo conociste el servicio de compra a domicilio?
+Lucía: Una compañera del hospital me lo recomendó. Me dijo que la primera entrega era gratis y que
+podías elegir la franja horaria desde la aplicación, y eso me convenció bastante.
+Maya: ¿Y la entrega?
+Lucía: Llegó tarde, casi una hora tarde, y nadie me avisó. Tenía que ir a buscar a los niños al
+colegio y estuve esperando en la puerta. Faltaban dos cosas y habían cambiado el yogur por otra
+marca sin preguntarme. Eso me molestó mucho, porque mi hijo tiene alergia.
+"""
+
+ENGLISH = """Maya: How did you hear about the grocery delivery?
+Lucy: A friend from the hospital told me about it. She said the first delivery was free and that
+you could pick your slot in the app, and that was what sold it to me, to be honest.
+Maya: And the delivery?
+Lucy: It came late, nearly an hour late, and nobody told me. I had to pick the kids up from school
+and I was standing at the door waiting. Two things were missing and they had swapped the yoghurt
+for another brand without asking. That really annoyed me, because my son has an allergy.
+"""
+
+
+def test_an_interview_in_another_language_that_does_not_say_so_is_warned_about(study):
+    """A Spanish interview among forty English ones was coded as English without a word: its
+    'neutral', stageless codes went into the persona's report as evidence."""
+    write(study / "es.txt", "---\ninterviewers: Maya\n---\n" + SPANISH)
+    write(study / "es-said.txt", "---\ninterviewers: Maya\nlanguage: es\n---\n" + SPANISH)
+    write(study / "en.txt", "---\ninterviewers: Maya\n---\n" + ENGLISH)
+    problems = load_study(study).warnings
+    warned = [(p.path.name, str(p)) for p in problems if "English" in p.message]
+    assert [name for name, _ in warned] == ["es-said.txt", "es.txt"]
+    assert "es.txt: its words do not read as English" in warned[1][1]
+    assert "'language:'" in warned[1][1]
+
+
 def test_persona_ids_that_differ_only_in_case_are_warned_about(study):
     write(study / "x.txt", "---\npersona: First-Home\ninterviewers: Maya\n---\nMaya: Hi?\nX: Yo.\n")
     loaded = load_study(study)
