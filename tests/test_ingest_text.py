@@ -88,6 +88,33 @@ def test_bracketed_timestamps(tmp_path):
     ]
 
 
+def test_a_timestamp_on_every_line_keeps_one_answer_one_turn(tmp_path):
+    """A 90-minute export that stamps every line split each answer into a turn per line (515
+    segments for one interview, quotes cut mid-answer, the later lines coded without the
+    question); consecutive stamped lines of one speaker are one turn, as cues are."""
+    path = write(
+        tmp_path,
+        "t.txt",
+        "[00:00:03] Tom: Could you start by telling me a bit about yourself?\n"
+        "[00:00:16] Deborah: Of course. I work at a primary school in Wakefield.\n"
+        "[00:00:27] Deborah: Two grown-up kids, one still at home.\n"
+        "[00:00:40] Tom: Which bank do you use?\n"
+        "[00:00:46] Deborah: Harbour, for years.\n"
+        "Deborah: And a savings pot elsewhere.\n",
+    )
+    transcript = read_transcript(path)
+    assert [(t.speaker, t.text, t.time_start, t.line) for t in transcript.turns] == [
+        ("Tom", "Could you start by telling me a bit about yourself?", 3.0, 1),
+        ("Deborah", "Of course. I work at a primary school in Wakefield. Two grown-up kids, one "
+         "still at home.", 16.0, 2),
+        ("Tom", "Which bank do you use?", 40.0, 4),
+        ("Deborah", "Harbour, for years.", 46.0, 5),
+        # an unstamped label is the researcher's own turn break: kept
+        ("Deborah", "And a savings pot elsewhere.", None, 6),
+    ]  # fmt: skip
+    assert_offsets(transcript)
+
+
 def test_otter_and_teams_headers_put_text_on_following_lines(tmp_path):
     path = write(
         tmp_path,

@@ -310,9 +310,13 @@ def test_the_canaries_do_appear_without_redaction(report_runs):
 
 def test_names_are_hidden_even_when_participants_csv_has_an_error(study):
     with open(study / "participants.csv", "a", encoding="utf-8") as f:
-        f.write("P07,p,,Kai Duplicate,,\n")  # a duplicate id: the file is refused by the loader
+        f.write("P07,p,,Kai Duplicate,,\n")  # a duplicate id: this row is left out by the loader
     key = study_key(study)
-    assert key.redact_text("Luis Ortega met Kai") == f"{NAME} met {NAME}"
+    # The other rows keep their pseudonyms; the left-out row's name is hidden all the same.
+    assert key.redact_text("Luis Ortega met Kai") == f"Blue met {NAME}"
+    # A file the loader refuses whole (no participant_id column) hides its names too.
+    (study / "participants.csv").write_text("id,name\nP09,Ada Quill\n", encoding="utf-8")
+    assert study_key(study).redact_text("Ada Quill met Kai") == f"{NAME} met Kai"
 
 
 def test_segment_ids_quoted_in_evidence_become_interview_labels():

@@ -183,6 +183,32 @@ def test_bad_study_files_become_problems(study):
     assert loaded.codebook.name != "tiny"  # fell back to the packaged default
 
 
+def test_a_participant_listed_twice_costs_only_that_row(study):
+    """One pasted-twice row in a 40-row participants.csv unplaced every interview of the study:
+    no persona had a transcript, no report was built. Now only the later row is left out."""
+    write(
+        study / "participants.csv",
+        "participant_id,persona_id,name,file,interviewers\n"
+        "P01,first-home,Dana Whitfield,first-home/p01.txt,Maya Lindqvist\n"
+        "P02,busy-parent,Luis Ortega,first-home/p02.srt,Maya Lindqvist\n"
+        "P01,busy-parent,Dana Whitfield,first-home/p01.txt,Maya Lindqvist\n"
+        ",busy-parent,Nobody,,\n",
+    )
+    loaded = load_study(study)
+    duplicate = "participant_id 'P01' already used on line 2; this row is ignored and line 2's "
+    duplicate += "is used"
+    assert [(p.line, p.message) for p in loaded.errors] == [
+        (4, duplicate),
+        (5, "row has no participant_id; the row is ignored"),
+    ]
+    assert loaded.errors[0].display(study).startswith("participants.csv:4: ")
+    assert list(loaded.participants) == ["P01", "P02"]
+    p01, p02 = loaded.transcripts
+    assert (p01.participant_id, p01.persona_id) == ("P01", "first-home")
+    assert (p02.participant_id, p02.persona_id) == ("P02", "busy-parent")
+    assert loaded.transcripts_for("first-home") == [p01]
+
+
 def test_a_codebook_saved_as_ansi_is_read_and_warned(study):
     """Notepad's "ANSI" (Windows-1252): the study's codebook is used, and validate says so."""
     text = CODEBOOK + "# Café — “draft”\n"
@@ -417,6 +443,38 @@ def test_an_interview_in_another_language_and_one_with_no_participant_are_warned
     assert ("noshow.txt", "every speaker was read as an interviewer, so nothing here is coded") in {
         (p.path.name, p.message) for p in load_study(study).warnings
     }
+
+
+SPANISH = """Maya: ¿Cómo conociste el servicio de compra a domicilio?
+Lucía: Una compañera del hospital me lo recomendó. Me dijo que la primera entrega era gratis y que
+podías elegir la franja horaria desde la aplicación, y eso me convenció bastante.
+Maya: ¿Y la entrega?
+Lucía: Llegó tarde, casi una hora tarde, y nadie me avisó. Tenía que ir a buscar a los niños al
+colegio y estuve esperando en la puerta. Faltaban dos cosas y habían cambiado el yogur por otra
+marca sin preguntarme. Eso me molestó mucho, porque mi hijo tiene alergia.
+"""
+
+ENGLISH = """Maya: How did you hear about the grocery delivery?
+Lucy: A friend from the hospital told me about it. She said the first delivery was free and that
+you could pick your slot in the app, and that was what sold it to me, to be honest.
+Maya: And the delivery?
+Lucy: It came late, nearly an hour late, and nobody told me. I had to pick the kids up from school
+and I was standing at the door waiting. Two things were missing and they had swapped the yoghurt
+for another brand without asking. That really annoyed me, because my son has an allergy.
+"""
+
+
+def test_an_interview_in_another_language_that_does_not_say_so_is_warned_about(study):
+    """A Spanish interview among forty English ones was coded as English without a word: its
+    'neutral', stageless codes went into the persona's report as evidence."""
+    write(study / "es.txt", "---\ninterviewers: Maya\n---\n" + SPANISH)
+    write(study / "es-said.txt", "---\ninterviewers: Maya\nlanguage: es\n---\n" + SPANISH)
+    write(study / "en.txt", "---\ninterviewers: Maya\n---\n" + ENGLISH)
+    problems = load_study(study).warnings
+    warned = [(p.path.name, str(p)) for p in problems if "English" in p.message]
+    assert [name for name, _ in warned] == ["es-said.txt", "es.txt"]
+    assert "es.txt: its words do not read as English" in warned[1][1]
+    assert "'language:'" in warned[1][1]
 
 
 def test_persona_ids_that_differ_only_in_case_are_warned_about(study):

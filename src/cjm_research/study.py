@@ -27,6 +27,7 @@ from cjm_research.ingest import (
     readers,
     unlisted_group,
 )
+from cjm_research.ingest.build import reads_as_english
 from cjm_research.ingest.files import (
     case_match,
     duplicate_transcripts,
@@ -237,7 +238,9 @@ def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Partici
         return {}
     try:
         participants = load_participants(
-            path, lambda warning: problems.append(Problem(WARNING, path, None, warning))
+            path,
+            lambda warning: problems.append(Problem(WARNING, path, None, warning)),
+            lambda error: problems.append(Problem.from_error(error)),
         )
     except CJMInputError as exc:
         problems.append(Problem.from_error(exc))
@@ -444,6 +447,12 @@ class _TranscriptLoader:
             transcript.warnings.append(
                 f"language {language!r}: the machine coder reads English, so its codes of this "
                 "interview are guesses — review them (cjm review export) or code it by hand"
+            )
+        elif not language and not reads_as_english(t.text for t in transcript.turns):
+            transcript.warnings.append(
+                "its words do not read as English, and the machine coder reads English: its codes "
+                "of this interview are guesses — say so with 'language:' in its front matter, and "
+                "review them (cjm review export) or code it by hand"
             )
         if transcript.turns and not any(t.role == PARTICIPANT for t in transcript.turns):
             transcript.warnings.append(

@@ -132,14 +132,18 @@ def load_personas(
 
 
 def load_participants(
-    csv_path: Path | str, on_warning: Callable[[str], None] | None = None
+    csv_path: Path | str,
+    on_warning: Callable[[str], None] | None = None,
+    on_error: Callable[[CJMInputError], None] | None = None,
 ) -> dict[str, Participant]:
     """Rows of ``participants.csv`` by ``participant_id`` (header row, ``,`` or ``;``).
 
     Read in any encoding :func:`decode_text` reads: Excel's plain "CSV" on Windows is
     Windows-1252, which ``on_warning`` is told. Column names are case-insensitive;
     ``interviewers`` and ``mentioned`` are split on ``;``; unknown columns go to
-    ``Participant.extra``. Raises :class:`CJMInputError` with the line of a duplicate or empty id.
+    ``Participant.extra``. Raises :class:`CJMInputError` with the line of a duplicate or empty id;
+    with ``on_error`` that row is passed there instead and left out (a duplicate's first row is
+    kept), so one bad row never unplaces every other participant's interviews.
     """
     path = Path(csv_path)
     try:
@@ -172,20 +176,35 @@ def load_participants(
         cells = dict(zip(columns, (c.strip() for c in row), strict=False))
         participant = replace(_participant(cells), line=start)
         pid = participant.participant_id
-        if not pid:
-            raise CJMInputError(
-                "row has no participant_id", path, start, "fill it in or delete the row"
-            )
-        if pid in participants:
-            raise CJMInputError(
-                f"participant_id {pid!r} already used on line {lines[pid]}",
-                path,
-                start,
-                "give each participant one row; for their second interview (a follow-up after a "
-                f"group) write 'participant: {pid}' in that transcript's front matter instead",
-            )
+        problem = _row_problem(pid, lines, path, start, ignored=on_error is not None)
+        if problem is not None:
+            if on_error is None:
+                raise problem
+            on_error(problem)
+            continue
         participants[pid], lines[pid] = participant, start
     return _spreadsheet_dates(participants, on_warning)
+
+
+def _row_problem(
+    pid: str, lines: dict[str, int], path: Path, line: int, *, ignored: bool
+) -> CJMInputError | None:
+    """What is wrong with a row's ``participant_id``: none, or one another row already has."""
+    if not pid:
+        what = "row has no participant_id" + ("; the row is ignored" if ignored else "")
+        return CJMInputError(what, path, line, "fill it in or delete the row")
+    if pid not in lines:
+        return None
+    what = f"participant_id {pid!r} already used on line {lines[pid]}"
+    if ignored:
+        what += f"; this row is ignored and line {lines[pid]}'s is used"
+    return CJMInputError(
+        what,
+        path,
+        line,
+        "give each participant one row; for their second interview (a follow-up after a "
+        f"group) write 'participant: {pid}' in that transcript's front matter instead",
+    )
 
 
 _SLASHED = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")

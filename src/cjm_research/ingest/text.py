@@ -13,8 +13,10 @@ Recognised turn headers, at the start of a line:
 - a cue timing ``0:0:0.0 --> 0:0:5.170`` and the speaker's name alone on the next line (older
   Teams transcripts), when most timings in the file are followed so
 
-Lines without a header continue the current turn; Markdown headings (``### Q2: First visit``; in
-``.txt`` from ``##`` on) and, in Markdown, table rows are the researcher's notes and are left out.
+Consecutive timestamped headers of one speaker (a tool that stamps every line) are one turn, as
+consecutive cues of one speaker are. Lines without a header continue the current turn; Markdown
+headings (``### Q2: First visit``; in ``.txt`` from ``##`` on) and, in Markdown, table rows are the
+researcher's notes and are left out.
 A line holding only a timestamp (``00:05:00``, Google Meet's marker) or a cue timing is a time
 marker, never anyone's words: it gives the next turn its time when that turn has none. Known
 export footers (Otter, Rev, Google Meet) are dropped, and so is a line of sounds alone
@@ -120,6 +122,7 @@ class _Turn:
     line: int
     time: float | None
     paragraphs: list[list[str]] = field(default_factory=lambda: [[]])
+    stamped: bool = False  # its header line carried a timestamp of its own
 
     def add(self, text: str) -> None:
         self.paragraphs[-1].append(text)
@@ -184,8 +187,12 @@ def parse_lines(
         if line:
             after_timing = False
         if header:
-            time = header.time if header.time is not None else pending
-            turns.append(_Turn(header.speaker, lineno, time))
+            stamped = header.time is not None
+            last = turns[-1] if turns else None
+            if not (stamped and last and last.stamped and last.speaker == header.speaker):
+                time = header.time if stamped else pending
+                turns.append(_Turn(header.speaker, lineno, time, stamped=stamped))
+            # else a tool that stamps every line split one voice's answer: one turn, as cues are
             if header.text and not is_sound_cue(header.text):
                 turns[-1].add(header.text)
         elif not line:

@@ -483,9 +483,10 @@ def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str
     for row in speakers.itertuples():
         pseudonym = key.pseudonym(row.participant_id, row.interview_id, row.speaker)
         claim([row.speaker], pseudonym, [row.interview_id])
-    if not study.participants:
-        # participants.csv with an error loads as nothing; its names must still be hidden.
-        claim(_csv_names(study.root / "participants.csv"), NAME)
+    # Rows of participants.csv the loader left out (a duplicate id's, or the whole file's when it
+    # has no participant_id column) still name people: hidden, pinned on nobody.
+    listed = _csv_names(study.root / "participants.csv")
+    claim([name for name in listed if name_key(name) not in claims], NAME)
     # Persona notes may list participants by name rather than by id. A name some participant
     # already answers to is that participant ("participants: [P04, Anne-Marie Rose]"): a second
     # claim would make it ambiguous and cost her her pseudonym; any other is hidden.
