@@ -59,6 +59,7 @@ from cjm_research.analysis.quotes import (
     quote_of,
     quote_words,
     repeats,
+    replies_to_nudge,
     shorten,
 )
 
@@ -103,6 +104,7 @@ __all__ = [
     "quote_of",
     "quote_words",
     "repeats",
+    "replies_to_nudge",
     "share_text",
     "shorten",
     "signed",

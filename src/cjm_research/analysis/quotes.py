@@ -27,6 +27,21 @@ QUESTION_WORDS = 25
 #: An interviewer's turn of at most this many words that asks nothing ("Right.", "Mm-hm.", "That
 #: sounds stressful.") is a nudge: the answer after it goes on answering the question before it.
 NUDGE_WORDS = 4
+#: The words of a nudge that only acknowledges ("Right.", "Mm-hm.", "[laughs] Fair enough."):
+#: nothing to agree with, so an answer after it goes on answering the question before it.
+BACKCHANNEL = frozenset(
+    "right okay ok alright all mm mhm mm-hm hm hmm uh-huh yeah yes yep sure i see got it great "
+    "good cool fine fair enough thanks thank you oh ah aha wow lovely nice go on sorry so "
+    "and".split()
+)
+#: Words an answer opens with to take up a remark ("That sounds frustrating." — "It is,
+#: because…"; "Hmm, that's not great." — "No. In Poland also bureaucracy…"; "Very.").
+AGREEING = frozenset(
+    "yes yeah yep yup no nope nah very exactly totally absolutely definitely completely quite "
+    "really indeed true".split()
+)
+#: ... or "it" with a verb that says how it was ("It is", "It was horrible", "It's…").
+_IT_WAS = frozenset("is was really has had felt does did".split())
 #: Words with which a short lead-in names what the question is about ("You mentioned the
 #: refund.", "About the app —", "Going back to the fine."): no nudge, it says what "it" is.
 TOPIC_POINTERS = re.compile(
@@ -321,6 +336,26 @@ def is_nudge(turn: str) -> bool:
     return "?" not in turn and len(turn.split()) <= NUDGE_WORDS and not TOPIC_POINTERS.search(turn)
 
 
+def replies_to_nudge(nudge: str, answer: str) -> bool:
+    """Whether ``answer`` takes up the interviewer's ``nudge`` itself rather than going on with
+    the question before it: the nudge remarks on something ("That sounds frustrating.", "Hmm,
+    that's not great.", "Three answers, wow."; not a mere acknowledgement, ``BACKCHANNEL``) and
+    the answer's first sentence opens agreeing or disagreeing with it (``AGREEING``: "Yes it
+    was.", "No. In Poland also bureaucracy…", "Very.") or with "it" and how it was ("It is,
+    because you try…", "It was horrible.")."""
+    if not is_nudge(nudge):
+        return False
+    said = _ASIDE.sub(" ", nudge).replace("\u2019", "'").lower()
+    if not set(re.findall(r"[a-z'-]+", said)) - BACKCHANNEL:
+        return False
+    opening = _opening(answer)
+    if not opening:
+        return False
+    if opening[0] in AGREEING or opening[0] == "it's":
+        return True
+    return opening[0] == "it" and len(opening) > 1 and opening[1] in _IT_WAS
+
+
 def asked_before(segments: pd.DataFrame) -> pd.Series:
     """Per row of a coded table, the interviewer's turn that prompted it ("" when none), by the
     rule the coder reads questions with (``coding.context.question_of``): the interviewer turn
@@ -328,8 +363,10 @@ def asked_before(segments: pd.DataFrame) -> pd.Series:
     participants' answers; none when the same participant was already answering (their answer
     goes on) or nothing was asked yet, and none for an interviewer's own turn. A nudge
     (``is_nudge``: "Right.") is no question: the answer after it is asked the interviewer's turn
-    before the nudge (none when there is none). A turn split into sentences is one turn; the
-    rows keep their order within a turn."""
+    before the nudge (none when there is none), unless it takes up the nudge's remark
+    (``replies_to_nudge``: "That sounds frustrating." — "It is, because…"), whose words it is
+    then asked. A turn split into sentences is one turn; the rows keep their order within a
+    turn."""
     asked = np.full(len(segments), "", dtype=object)
     if segments.empty or "role" not in segments:
         return pd.Series(asked, index=segments.index)
@@ -352,11 +389,19 @@ def asked_before(segments: pd.DataFrame) -> pd.Series:
     said = texts.groupby(keys, sort=False).agg(lambda t: " ".join(map(str, t)).strip())
     # "Right." printed as the question ("Asked: Right.") told the reader nothing: the question
     # still being answered is the last one that was not a nudge.
+    own = said
     said = said.where(~said.map(is_nudge)).groupby(level=0, sort=False).ffill().fillna("")
     order["prompt"] = order["turn"].where(order["asking"]).groupby(order["interview"]).ffill()
     first = order.groupby(["interview", "prompt", "speaker"])["turn"].transform("min")
     # The question goes with the turn its participant answered it in, not with their next ones.
     fresh = order[~order["asking"] & order["prompt"].notna() & (order["turn"] == first)]
     wanted = pd.MultiIndex.from_arrays([fresh["interview"], fresh["prompt"]])
-    asked[fresh.index.to_numpy()] = said.reindex(wanted).fillna("").to_numpy()
+    question = said.reindex(wanted).fillna("").to_numpy()
+    # "It is, because…" after "That sounds frustrating." answers the remark: printed under the
+    # question before it, it said the sticker was wrong "because you try to do the right thing".
+    nudge = own.reindex(wanted).fillna("").to_numpy()
+    words = pd.Series(segments["text"].to_numpy(dtype=object)[fresh.index], index=fresh.index)
+    opening = words.groupby([fresh["interview"], fresh["turn"]], sort=False).transform("first")
+    took_up = [replies_to_nudge(str(n), str(a)) for n, a in zip(nudge, opening, strict=True)]
+    asked[fresh.index.to_numpy()] = np.where(took_up, nudge, question)
     return pd.Series(asked, index=segments.index)
