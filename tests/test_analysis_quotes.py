@@ -7,6 +7,8 @@ from cjm_research.analysis import (
     Quote,
     asked_before,
     build_journey,
+    excerpts,
+    from_what_it_says,
     is_nudge,
     needs_question,
     pick_quotes,
@@ -15,6 +17,7 @@ from cjm_research.analysis import (
     quote_words,
     repeats,
     replies_to_nudge,
+    saying_the_pain,
     shorten,
 )
 from cjm_research.coding.context import question_of
@@ -303,3 +306,27 @@ def test_a_stage_quotes_what_two_participants_said_alike_once():
     journey = build_journey(rows.assign(question=""), BOOK, "p")
     assert [q.text for q in journey.quotes["help"]] == [SAID, rows.loc[3, "text"], rows.loc[4,
         "text"]]  # fmt: skip
+
+
+def test_an_excerpt_starts_where_the_turn_says_something_in_whole_sentences():
+    turn = "Um... I mean. I'd taken a day's holiday for that. Put it that way."
+    assert excerpts(turn) == [
+        "…I'd taken a day's holiday for that. Put it that way.",
+        "…I'd taken a day's holiday for that.…",
+    ]
+    assert from_what_it_says(turn) == "…I'd taken a day's holiday for that. Put it that way."
+    mild = "No, actually. They came correct. But I was worried all week."
+    assert excerpts(mild)[0] == "…They came correct. But I was worried all week."
+    # "Because of the stairs." says why; "A bit, yeah." only replies
+    assert from_what_it_says("A bit, yeah. Because of the stairs.") == "…Because of the stairs."
+    # nothing to leave out: the shorter ones only, each at least EXCERPT_WORDS words
+    said = "Nothing happened. Still same bin for weeks. I gave up, to be honest."
+    assert excerpts(said) == ["Nothing happened. Still same bin for weeks.…"]
+    assert from_what_it_says(said) == said
+
+
+def test_a_pain_point_is_quoted_from_its_clearly_negative_turns_when_it_has_any():
+    valence = {"a": -0.23, "b": -0.6, "c": -0.35, "d": -0.1}
+    # the semantic coder's pain threshold, -0.15: clearly negative at -0.3 or below
+    assert saying_the_pain(["a", "b", "c", "d"], valence, -0.15) == ["b", "c"]
+    assert saying_the_pain(["a", "d"], valence, -0.15) == ["a", "d"]  # none clear: all

@@ -51,6 +51,8 @@ from cjm_research.analysis.quotes import (
     SURE_STAGE,
     Quote,
     asked_before,
+    excerpts,
+    from_what_it_says,
     is_nudge,
     needs_question,
     pick_quotes,
@@ -60,6 +62,7 @@ from cjm_research.analysis.quotes import (
     quote_words,
     repeats,
     replies_to_nudge,
+    saying_the_pain,
     shorten,
 )
 
@@ -85,6 +88,8 @@ __all__ = [
     "emotion_curve",
     "emotion_signs",
     "evidence",
+    "excerpts",
+    "from_what_it_says",
     "funnel",
     "is_nudge",
     "joined",
@@ -105,6 +110,7 @@ __all__ = [
     "quote_words",
     "repeats",
     "replies_to_nudge",
+    "saying_the_pain",
     "share_text",
     "shorten",
     "signed",

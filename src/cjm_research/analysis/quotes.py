@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -96,6 +96,26 @@ REPEAT_SHARE = 0.6
 #: ... and a run of fewer words is a phrase anyone says ("of the", "I think"), no repetition; a
 #: quote shorter than this repeats another only when its words are the same.
 REPEAT_RUN = 3
+#: A pain point's turn says the pain clearly at this multiple of its coder's pain threshold or
+#: below (``journey.MOMENT_VALENCES``: -0.3 for the semantic coder, -0.5 for the rules coder).
+#: A recycling study's map quoted "No, actually. They came correct. But I was worried all week."
+#: (-0.23, just past the threshold) beside a pain point whose other turns were at -0.6.
+CLEAR_PAIN = 2.0
+#: An opening sentence of at most this many words that only replies ("No, actually.", "Not that
+#: day.", "Yes, automatic, a number.") or is fillers ("Um... I mean.") says nothing alone: an
+#: excerpt of the turn starts after it.
+REPLY_SENTENCE_WORDS = 4
+#: Words a short opening sentence replies with, saying nothing alone ("Not that day.", "It
+#: was fine."); not the pointers among ``REPLY_OPENERS`` ("Because of the stairs." says why).
+REPLIES = frozenset(
+    "yes yeah yep yup no nope nah not never well sure definitely absolutely maybe perhaps "
+    "probably possibly mostly exactly it it's that that's same".split()
+)
+#: ... or a yes or no anywhere in it ("A bit, yeah.", "Oh, no.").
+YES_NO = frozenset("yes yeah yep yup no nope nah".split())
+#: An excerpt of fewer words says too little to stand for a pain point, as a turn of fewer
+#: words makes none (``journey.MIN_MOMENT_WORDS``): "…Like a bereavement option.…".
+EXCERPT_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -239,6 +259,65 @@ def _same_words(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
         return False
     blocks = SequenceMatcher(None, short, long, autojunk=False).get_matching_blocks()
     return sum(b.size for b in blocks if b.size >= REPEAT_RUN) >= REPEAT_SHARE * len(short)
+
+
+def saying_the_pain(
+    evidence: Iterable[str], valence: Mapping[str, float], threshold: float
+) -> list[str]:
+    """A pain point's turns to quote (``evidence``, its segment ids), the most negative first:
+    only those clearly negative (at or below ``CLEAR_PAIN`` times the coder's pain
+    ``threshold``) when any is, else all: the map's pain lane puts none beside the pain that
+    says little of it. (The generated insights need no such rule: they quote each participant's
+    most negative turn, the strongest first.)"""
+    ranked = sorted(evidence, key=lambda s: valence.get(s, 0.0))
+    clear = [s for s in ranked if valence.get(s, 0.0) <= CLEAR_PAIN * threshold]
+    return clear or ranked
+
+
+def excerpts(text: str) -> list[str]:
+    """Shorter quotes of a turn, whole sentences each, the longest first: from the first
+    sentence that says something (opening replies and fillers such as "No, actually." or "Um...
+    I mean." left out) to the end, then one sentence fewer, and so on; none shorter than
+    ``EXCERPT_WORDS`` words. A "…" marks words left out at either end."""
+    sentences = _sentences(text)
+    first = _saying_something(sentences)
+    cuts = []
+    for end in range(len(sentences), first, -1):
+        kept = " ".join(sentences[first:end])
+        if (first, end) != (0, len(sentences)) and len(kept.split()) >= EXCERPT_WORDS:
+            cuts.append(("…" if first else "") + kept + ("…" if end < len(sentences) else ""))
+    return cuts
+
+
+def from_what_it_says(text: str) -> str:
+    """A turn from its first sentence that says something ("…" before it when an opening reply
+    or filler is left out): where a quote cut to fit starts."""
+    sentences = _sentences(text)
+    first = _saying_something(sentences)
+    return ("…" if first else "") + " ".join(sentences[first:])
+
+
+def _sentences(text: str) -> list[str]:
+    return [x for x in _SENTENCE_END.split(" ".join(text.split())) if x]
+
+
+def _saying_something(sentences: list[str]) -> int:
+    """The index of the first sentence that says something alone (the last one at most)."""
+    first = 0
+    while first < len(sentences) - 1 and _only_replies(sentences[first]):
+        first += 1
+    return first
+
+
+def _only_replies(sentence: str) -> bool:
+    """Whether a sentence says nothing alone: fillers and hedges only, or a few words opening
+    with a reply ("No, actually.", "Not that day.", "Yes, automatic, a number.")."""
+    words = _opening(sentence)
+    if not words:
+        return True
+    return len(words) <= REPLY_SENTENCE_WORDS and (
+        words[0] in REPLIES or words[0] in NUMBER_WORDS or bool(YES_NO.intersection(words))
+    )
 
 
 def quote_of(row: pd.Series, participant_labels: dict[str, str] | None = None) -> Quote:
