@@ -7,6 +7,8 @@ from cjm_research.analysis import (
     Quote,
     asked_before,
     build_journey,
+    excerpts,
+    from_what_it_says,
     is_nudge,
     needs_question,
     pick_quotes,
@@ -14,6 +16,8 @@ from cjm_research.analysis import (
     quote_of,
     quote_words,
     repeats,
+    replies_to_nudge,
+    saying_the_pain,
     shorten,
 )
 from cjm_research.coding.context import question_of
@@ -129,7 +133,8 @@ def test_an_answer_is_asked_the_interviewer_turn_before_it_in_its_own_interview(
 
 def test_the_question_is_the_one_the_coder_reads_in_every_example_interview():
     """``asked_before`` on the table is ``coding.context.question_of`` on the transcripts, but
-    for a nudge ("Right."), which passes on the question asked before it."""
+    for a nudge ("Right."), which passes on the question asked before it unless the answer
+    takes up the nudge's remark (``replies_to_nudge``: then the nudge, as the coder reads it)."""
     study = load_study(example_study_dir())
     rows, expected = [], []
     for transcript in study.transcripts:
@@ -141,7 +146,8 @@ def test_the_question_is_the_one_the_coder_reads_in_every_example_interview():
                 asking = turn.text.strip()
             asked = question_of(turns, i)
             text = "" if asked is None else turns[asked].text.strip()
-            expected.append(asking if text and is_nudge(text) else text)
+            passed_on = text and is_nudge(text) and not replies_to_nudge(text, turn.text)
+            expected.append(asking if passed_on else text)
     asked = list(asked_before(table(rows)))
     assert asked == expected and sum(map(bool, asked)) > 150
 
@@ -162,7 +168,7 @@ def test_a_nudge_is_not_the_question_the_one_asked_before_it_is():
             ("h", 9, "interviewer", "Priya", "Tell me about signing up"),  # asks, without a "?"
             ("h", 10, "participant", "Hannah", "Four days."),
             ("h", 11, "interviewer", "Priya", "That sounds stressful."),
-            ("h", 12, "participant", "Hannah", "It was awful."),
+            ("h", 12, "participant", "Hannah", "And then the card was declined."),
             ("h", 13, "interviewer", "Priya", "Really?"),  # a question, however short
             ("h", 14, "participant", "Hannah", "Yes."),
         ]
@@ -173,6 +179,48 @@ def test_a_nudge_is_not_the_question_the_one_asked_before_it_is():
         "", "", "", heard, "", heard, "", heard, "", signing, "", signing, "", "Really?",
     ]  # fmt: skip
     assert list(questions_shown(rows))[11] == signing
+
+
+def test_an_answer_taking_up_the_nudges_remark_is_asked_the_remark():
+    # A council recycling study: "It is, because you try to do the right thing." was printed
+    # under "Asked: What did the sticker say was wrong?", and "No. In Poland also bureaucracy"
+    # under "Did you get a reference?", which its speaker had answered "Yes" to.
+    sticker = "What did the sticker say was wrong?"
+    reference = "Did you get a reference or anything?"
+    rows = table(
+        [
+            ("m", 1, "interviewer", "Hannah", sticker),
+            ("m", 2, "participant", "Margaret", "It had a tick box, plastic bags."),
+            ("m", 3, "interviewer", "Hannah", "That sounds frustrating."),
+            ("m", 4, "participant", "Margaret", "It is, because you try to do the right thing."),
+            ("t", 1, "interviewer", "Hannah", reference),
+            ("t", 2, "participant", "Tomasz", "Yes, automatic, a number. But it was closed."),
+            ("t", 3, "interviewer", "Hannah", "Hmm, that's not great."),
+            ("t", 4, "participant", "Tomasz", "No. In Poland also bureaucracy, don't worry."),
+            ("t", 5, "interviewer", "Hannah", "Right."),  # only acknowledges: nothing to agree
+            ("t", 6, "participant", "Tomasz", "Yes, and the caretaker says the same."),
+            ("t", 7, "interviewer", "Hannah", "Twenty minutes, right."),
+            ("t", 8, "participant", "Tomasz", "And it asks for my postcode again."),  # goes on
+        ]
+    )
+    assert list(asked_before(rows)) == [
+        "", sticker, "", "That sounds frustrating.",
+        "", reference, "", "Hmm, that's not great.", "", reference, "", reference,
+    ]  # fmt: skip
+    # the remark is what is asked for each way of taking it up; an aside does not hide it
+    took_up = ["It was horrible.", "Yes it was.", "Very.", "Exactly, every week.", "Totally."]
+    for answer in [*took_up, "Um, it's the same every time.", "[laughs] Yeah. Democracy."]:
+        assert replies_to_nudge("That sounds really stressful.", answer), answer
+    for nudge, answer in [
+        ("Mm-hm.", "Yes, and then they rang."),  # no remark
+        ("[laughs] Fair enough.", "No, but the man on the lorry knows."),
+        ("That sounds frustrating.", "And then the letter came."),  # goes on with its answer
+        ("What happened then?", "It was closed."),  # a question, not a nudge
+        ("You mentioned the app.", "Yes, the app."),  # names its topic: no nudge
+    ]:
+        assert not replies_to_nudge(nudge, answer), (nudge, answer)
+    shown = list(questions_shown(rows))
+    assert shown[3] == "That sounds frustrating." and shown[7] == "Hmm, that's not great."
 
 
 def test_a_quote_shows_the_question_only_when_its_answer_needs_it():
@@ -258,3 +306,27 @@ def test_a_stage_quotes_what_two_participants_said_alike_once():
     journey = build_journey(rows.assign(question=""), BOOK, "p")
     assert [q.text for q in journey.quotes["help"]] == [SAID, rows.loc[3, "text"], rows.loc[4,
         "text"]]  # fmt: skip
+
+
+def test_an_excerpt_starts_where_the_turn_says_something_in_whole_sentences():
+    turn = "Um... I mean. I'd taken a day's holiday for that. Put it that way."
+    assert excerpts(turn) == [
+        "…I'd taken a day's holiday for that. Put it that way.",
+        "…I'd taken a day's holiday for that.…",
+    ]
+    assert from_what_it_says(turn) == "…I'd taken a day's holiday for that. Put it that way."
+    mild = "No, actually. They came correct. But I was worried all week."
+    assert excerpts(mild)[0] == "…They came correct. But I was worried all week."
+    # "Because of the stairs." says why; "A bit, yeah." only replies
+    assert from_what_it_says("A bit, yeah. Because of the stairs.") == "…Because of the stairs."
+    # nothing to leave out: the shorter ones only, each at least EXCERPT_WORDS words
+    said = "Nothing happened. Still same bin for weeks. I gave up, to be honest."
+    assert excerpts(said) == ["Nothing happened. Still same bin for weeks.…"]
+    assert from_what_it_says(said) == said
+
+
+def test_a_pain_point_is_quoted_from_its_clearly_negative_turns_when_it_has_any():
+    valence = {"a": -0.23, "b": -0.6, "c": -0.35, "d": -0.1}
+    # the semantic coder's pain threshold, -0.15: clearly negative at -0.3 or below
+    assert saying_the_pain(["a", "b", "c", "d"], valence, -0.15) == ["b", "c"]
+    assert saying_the_pain(["a", "d"], valence, -0.15) == ["a", "d"]  # none clear: all

@@ -280,7 +280,8 @@ def test_a_sheet_saved_as_plain_csv_by_excel_on_windows_is_imported(study, capsy
 
 def test_the_question_column_is_the_one_the_reports_print():
     # A nudge is no question (analysis.asked_before, the reports' rule): the answer after
-    # "Right." still answers "How did you first hear of us?" (hannah-otter:8 of a new study).
+    # "Right." still answers "How did you first hear of us?" (hannah-otter:8 of a new study);
+    # "It was, yes." takes up the remark "That sounds stressful." itself.
     segments = segments_frame(
         [
             turn("a:1", 1, "interviewer", "How did you first hear of us?"),
@@ -299,7 +300,7 @@ def test_the_question_column_is_the_one_the_reports_print():
         "a:2": "How did you first hear of us?",
         "a:4": "How did you first hear of us?",
         "a:5": "How did you first hear of us?",  # the same answer going on
-        "a:7": "How did you first hear of us?",
+        "a:7": "That sounds stressful.",
         "a:9": "I see. What made you look into it?",
     }
 

@@ -345,8 +345,8 @@ def test_the_pain_lane_quotes_a_turn_understood_without_its_question_first():
     replies = "A bit, yeah. Because of the stairs."  # the most negative: needs its question
     alone = "The driver left the boxes on the drive in the rain."
     journey = make_journey()
-    journey.segments = pd.DataFrame(
-        {"segment_id": ["a:1", "b:1"], "text": [replies, alone], "valence": [-0.8, -0.4]}
+    journey.segments = pd.DataFrame(  # both clearly negative (the rules coder's -0.5 or below)
+        {"segment_id": ["a:1", "b:1"], "text": [replies, alone], "valence": [-0.8, -0.6]}
     )
     texts = dict(zip(journey.segments["segment_id"], journey.segments["text"], strict=True))
     row = pd.Series({"evidence": ("a:1", "b:1"), "example": "a:1"})
@@ -375,3 +375,39 @@ def test_the_pain_lane_quotes_no_words_twice_across_the_map():
     other = pd.Series({"evidence": ("b:1", "c:1"), "example": "b:1"})
     assert " ".join(_lane_quote(other, journey, texts, 1.6, 4, shown)) == "“The bot hung up.”"
     assert _lane_quote(pd.Series({"evidence": ("b:1",)}), journey, texts, 1.6, 4, shown) == []
+
+
+def test_the_pain_lane_quotes_a_turn_saying_the_pain_not_a_mild_one_that_fits_whole():
+    # A recycling study's map quoted "No, actually. They came correct. But I was worried all
+    # week." (-0.23) for Delivery during Onboarding while two turns at -0.6 said the pain.
+    from cjm_research.report.charts.journey_map import _lane_quote
+
+    late = (
+        "Not that day. At six I rang and they said the crew ran out of time, they'd come "
+        "tomorrow. Tomorrow I was handing the keys back. So I'm stood there with a wardrobe "
+        "on the pavement and the letting agent ringing me every hour."
+    )
+    nappies = (
+        "They took our stuff and left the nappies. Said they can only take what's booked. "
+        "Which, I get it, but now I've got someone else's nappies in my dad's front garden."
+    )
+    mild = "No, actually. They came correct. But I was worried all week."
+    journey = make_journey()
+    journey.moment_valences = (-0.15, 0.2)  # the semantic coder's: clearly negative at -0.3
+    journey.segments = pd.DataFrame(
+        {"segment_id": ["a:1", "b:1", "c:1"], "text": [late, nappies, mild]}
+    ).assign(valence=[-0.6, -0.6, -0.23])
+    texts = dict(zip(journey.segments["segment_id"], journey.segments["text"], strict=True))
+    row = pd.Series({"evidence": ("a:1", "b:1", "c:1"), "example": "a:1"})
+    quoted = " ".join(_lane_quote(row, journey, texts, 1.6, 4))
+    # the complaint's own sentences, the reply opening "Not that day." left out, and says so
+    assert (
+        quoted == "“…At six I rang and they said the crew ran out of time, they'd come tomorrow.…”"
+    )
+    assert "came correct" not in quoted
+    # with no clearly negative turn, the mild one is all there is to quote
+    only = pd.Series({"evidence": ("c:1",), "example": "c:1"})
+    assert " ".join(_lane_quote(only, journey, texts, 1.6, 4)) == f"“{mild}”"
+    # nothing whole fits: cut between words from where it says something, never "Not that day."
+    cut = _lane_quote(pd.Series({"evidence": ("a:1",)}), journey, texts, 1.0, 3)
+    assert cut[0].startswith("“…At six I rang") and cut[-1].endswith("…")

@@ -389,6 +389,25 @@ def test_a_quotes_question_is_muted_and_an_older_reference_still_writes_it(tmp_p
     assert question_style(docx.Document(str(path))) == "Provenance"
 
 
+def test_an_answer_to_the_interviewers_remark_is_printed_under_the_remark(tmp_path, figures):
+    # "It is, because you try to do the right thing." took up "That sounds frustrating.":
+    # printed as "Asked: That sounds frustrating." a statement read as a misprint.
+    from dataclasses import replace
+
+    journey = make_journey()
+    stage = next(s for s, quotes in journey.quotes.items() if quotes)
+    remark = replace(
+        journey.quotes[stage][0],
+        text="It is, because you try to do the right thing.",
+        question="That sounds frustrating.",
+    )
+    journey.quotes[stage] = [remark, *journey.quotes[stage][1:]]
+    texts = [p.text for p in docx.Document(str(_write(tmp_path, figures, journey))).paragraphs]
+    [i] = [i for i, text in enumerate(texts) if text == "Interviewer: That sounds frustrating."]
+    assert texts[i + 1] == "“It is, because you try to do the right thing.”"
+    assert not [text for text in texts if text.startswith("Asked: That")]
+
+
 def _bold_width_cm(word: str, points: float) -> float:
     """How wide ``word`` prints in bold at ``points``, measured with matplotlib's DejaVu Sans
     (a little wider than Arial, so a word that fits here fits in Word and LibreOffice)."""

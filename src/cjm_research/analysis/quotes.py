@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -27,6 +27,21 @@ QUESTION_WORDS = 25
 #: An interviewer's turn of at most this many words that asks nothing ("Right.", "Mm-hm.", "That
 #: sounds stressful.") is a nudge: the answer after it goes on answering the question before it.
 NUDGE_WORDS = 4
+#: The words of a nudge that only acknowledges ("Right.", "Mm-hm.", "[laughs] Fair enough."):
+#: nothing to agree with, so an answer after it goes on answering the question before it.
+BACKCHANNEL = frozenset(
+    "right okay ok alright all mm mhm mm-hm hm hmm uh-huh yeah yes yep sure i see got it great "
+    "good cool fine fair enough thanks thank you oh ah aha wow lovely nice go on sorry so "
+    "and".split()
+)
+#: Words an answer opens with to take up a remark ("That sounds frustrating." — "It is,
+#: because…"; "Hmm, that's not great." — "No. In Poland also bureaucracy…"; "Very.").
+AGREEING = frozenset(
+    "yes yeah yep yup no nope nah very exactly totally absolutely definitely completely quite "
+    "really indeed true".split()
+)
+#: ... or "it" with a verb that says how it was ("It is", "It was horrible", "It's…").
+_IT_WAS = frozenset("is was really has had felt does did".split())
 #: Words with which a short lead-in names what the question is about ("You mentioned the
 #: refund.", "About the app —", "Going back to the fine."): no nudge, it says what "it" is.
 TOPIC_POINTERS = re.compile(
@@ -81,6 +96,26 @@ REPEAT_SHARE = 0.6
 #: ... and a run of fewer words is a phrase anyone says ("of the", "I think"), no repetition; a
 #: quote shorter than this repeats another only when its words are the same.
 REPEAT_RUN = 3
+#: A pain point's turn says the pain clearly at this multiple of its coder's pain threshold or
+#: below (``journey.MOMENT_VALENCES``: -0.3 for the semantic coder, -0.5 for the rules coder).
+#: A recycling study's map quoted "No, actually. They came correct. But I was worried all week."
+#: (-0.23, just past the threshold) beside a pain point whose other turns were at -0.6.
+CLEAR_PAIN = 2.0
+#: An opening sentence of at most this many words that only replies ("No, actually.", "Not that
+#: day.", "Yes, automatic, a number.") or is fillers ("Um... I mean.") says nothing alone: an
+#: excerpt of the turn starts after it.
+REPLY_SENTENCE_WORDS = 4
+#: Words a short opening sentence replies with, saying nothing alone ("Not that day.", "It
+#: was fine."); not the pointers among ``REPLY_OPENERS`` ("Because of the stairs." says why).
+REPLIES = frozenset(
+    "yes yeah yep yup no nope nah not never well sure definitely absolutely maybe perhaps "
+    "probably possibly mostly exactly it it's that that's same".split()
+)
+#: ... or a yes or no anywhere in it ("A bit, yeah.", "Oh, no.").
+YES_NO = frozenset("yes yeah yep yup no nope nah".split())
+#: An excerpt of fewer words says too little to stand for a pain point, as a turn of fewer
+#: words makes none (``journey.MIN_MOMENT_WORDS``): "…Like a bereavement option.…".
+EXCERPT_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -226,6 +261,65 @@ def _same_words(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
     return sum(b.size for b in blocks if b.size >= REPEAT_RUN) >= REPEAT_SHARE * len(short)
 
 
+def saying_the_pain(
+    evidence: Iterable[str], valence: Mapping[str, float], threshold: float
+) -> list[str]:
+    """A pain point's turns to quote (``evidence``, its segment ids), the most negative first:
+    only those clearly negative (at or below ``CLEAR_PAIN`` times the coder's pain
+    ``threshold``) when any is, else all: the map's pain lane puts none beside the pain that
+    says little of it. (The generated insights need no such rule: they quote each participant's
+    most negative turn, the strongest first.)"""
+    ranked = sorted(evidence, key=lambda s: valence.get(s, 0.0))
+    clear = [s for s in ranked if valence.get(s, 0.0) <= CLEAR_PAIN * threshold]
+    return clear or ranked
+
+
+def excerpts(text: str) -> list[str]:
+    """Shorter quotes of a turn, whole sentences each, the longest first: from the first
+    sentence that says something (opening replies and fillers such as "No, actually." or "Um...
+    I mean." left out) to the end, then one sentence fewer, and so on; none shorter than
+    ``EXCERPT_WORDS`` words. A "…" marks words left out at either end."""
+    sentences = _sentences(text)
+    first = _saying_something(sentences)
+    cuts = []
+    for end in range(len(sentences), first, -1):
+        kept = " ".join(sentences[first:end])
+        if (first, end) != (0, len(sentences)) and len(kept.split()) >= EXCERPT_WORDS:
+            cuts.append(("…" if first else "") + kept + ("…" if end < len(sentences) else ""))
+    return cuts
+
+
+def from_what_it_says(text: str) -> str:
+    """A turn from its first sentence that says something ("…" before it when an opening reply
+    or filler is left out): where a quote cut to fit starts."""
+    sentences = _sentences(text)
+    first = _saying_something(sentences)
+    return ("…" if first else "") + " ".join(sentences[first:])
+
+
+def _sentences(text: str) -> list[str]:
+    return [x for x in _SENTENCE_END.split(" ".join(text.split())) if x]
+
+
+def _saying_something(sentences: list[str]) -> int:
+    """The index of the first sentence that says something alone (the last one at most)."""
+    first = 0
+    while first < len(sentences) - 1 and _only_replies(sentences[first]):
+        first += 1
+    return first
+
+
+def _only_replies(sentence: str) -> bool:
+    """Whether a sentence says nothing alone: fillers and hedges only, or a few words opening
+    with a reply ("No, actually.", "Not that day.", "Yes, automatic, a number.")."""
+    words = _opening(sentence)
+    if not words:
+        return True
+    return len(words) <= REPLY_SENTENCE_WORDS and (
+        words[0] in REPLIES or words[0] in NUMBER_WORDS or bool(YES_NO.intersection(words))
+    )
+
+
 def quote_of(row: pd.Series, participant_labels: dict[str, str] | None = None) -> Quote:
     """A segments-table row as a quote with its provenance (participant label, not id)."""
     labels = participant_labels or {}
@@ -321,6 +415,26 @@ def is_nudge(turn: str) -> bool:
     return "?" not in turn and len(turn.split()) <= NUDGE_WORDS and not TOPIC_POINTERS.search(turn)
 
 
+def replies_to_nudge(nudge: str, answer: str) -> bool:
+    """Whether ``answer`` takes up the interviewer's ``nudge`` itself rather than going on with
+    the question before it: the nudge remarks on something ("That sounds frustrating.", "Hmm,
+    that's not great.", "Three answers, wow."; not a mere acknowledgement, ``BACKCHANNEL``) and
+    the answer's first sentence opens agreeing or disagreeing with it (``AGREEING``: "Yes it
+    was.", "No. In Poland also bureaucracy…", "Very.") or with "it" and how it was ("It is,
+    because you try…", "It was horrible.")."""
+    if not is_nudge(nudge):
+        return False
+    said = _ASIDE.sub(" ", nudge).replace("\u2019", "'").lower()
+    if not set(re.findall(r"[a-z'-]+", said)) - BACKCHANNEL:
+        return False
+    opening = _opening(answer)
+    if not opening:
+        return False
+    if opening[0] in AGREEING or opening[0] == "it's":
+        return True
+    return opening[0] == "it" and len(opening) > 1 and opening[1] in _IT_WAS
+
+
 def asked_before(segments: pd.DataFrame) -> pd.Series:
     """Per row of a coded table, the interviewer's turn that prompted it ("" when none), by the
     rule the coder reads questions with (``coding.context.question_of``): the interviewer turn
@@ -328,8 +442,10 @@ def asked_before(segments: pd.DataFrame) -> pd.Series:
     participants' answers; none when the same participant was already answering (their answer
     goes on) or nothing was asked yet, and none for an interviewer's own turn. A nudge
     (``is_nudge``: "Right.") is no question: the answer after it is asked the interviewer's turn
-    before the nudge (none when there is none). A turn split into sentences is one turn; the
-    rows keep their order within a turn."""
+    before the nudge (none when there is none), unless it takes up the nudge's remark
+    (``replies_to_nudge``: "That sounds frustrating." — "It is, because…"), whose words it is
+    then asked. A turn split into sentences is one turn; the rows keep their order within a
+    turn."""
     asked = np.full(len(segments), "", dtype=object)
     if segments.empty or "role" not in segments:
         return pd.Series(asked, index=segments.index)
@@ -352,11 +468,19 @@ def asked_before(segments: pd.DataFrame) -> pd.Series:
     said = texts.groupby(keys, sort=False).agg(lambda t: " ".join(map(str, t)).strip())
     # "Right." printed as the question ("Asked: Right.") told the reader nothing: the question
     # still being answered is the last one that was not a nudge.
+    own = said
     said = said.where(~said.map(is_nudge)).groupby(level=0, sort=False).ffill().fillna("")
     order["prompt"] = order["turn"].where(order["asking"]).groupby(order["interview"]).ffill()
     first = order.groupby(["interview", "prompt", "speaker"])["turn"].transform("min")
     # The question goes with the turn its participant answered it in, not with their next ones.
     fresh = order[~order["asking"] & order["prompt"].notna() & (order["turn"] == first)]
     wanted = pd.MultiIndex.from_arrays([fresh["interview"], fresh["prompt"]])
-    asked[fresh.index.to_numpy()] = said.reindex(wanted).fillna("").to_numpy()
+    question = said.reindex(wanted).fillna("").to_numpy()
+    # "It is, because…" after "That sounds frustrating." answers the remark: printed under the
+    # question before it, it said the sticker was wrong "because you try to do the right thing".
+    nudge = own.reindex(wanted).fillna("").to_numpy()
+    words = pd.Series(segments["text"].to_numpy(dtype=object)[fresh.index], index=fresh.index)
+    opening = words.groupby([fresh["interview"], fresh["turn"]], sort=False).transform("first")
+    took_up = [replies_to_nudge(str(n), str(a)) for n, a in zip(nudge, opening, strict=True)]
+    asked[fresh.index.to_numpy()] = np.where(took_up, nudge, question)
     return pd.Series(asked, index=segments.index)

@@ -20,6 +20,7 @@ from cjm_research.analysis import (
     Journey,
     Quote,
     curve_reading,
+    is_nudge,
     moment_text,
     plural,
     share_text,
@@ -114,8 +115,13 @@ def stage_intro(journey: Journey, stage: str) -> tuple[str, str]:
 
 def quote_question(quote: Quote) -> str:
     """Before a quote whose answer needs its question (``Quote.shown_question``), in every
-    format: ``Asked: How long did the refund take?``; "" for one understood alone."""
-    return f"Asked: {quote.shown_question}" if quote.shown_question else ""
+    format: ``Asked: How long did the refund take?``; "" for one understood alone. An answer
+    taking up the interviewer's remark (``replies_to_nudge``) has it as ``Interviewer: That
+    sounds frustrating.``: "Asked:" before a statement read as a misprint."""
+    shown = quote.shown_question
+    if not shown:
+        return ""
+    return f"Interviewer: {shown}" if is_nudge(shown) else f"Asked: {shown}"
 
 
 def quote_attribution(quote: Quote, codebook: Codebook) -> str:
@@ -340,7 +346,9 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             "three).".replace("%", " %"),
             "A quote that answers its question without saying what about (a short answer, one "
             'opening with "Yes", "Well", "It", "So" or a number, or a fragment such as "The '
-            'school gates.") is printed with the interviewer\'s question before it ("Asked: …").',
+            'school gates.") is printed with the interviewer\'s question before it ("Asked: …"); '
+            'one taking up the interviewer\'s remark ("That sounds frustrating." — "It is, '
+            'because…") with that remark ("Interviewer: …").',
             f"A stage with fewer than {MIN_EVIDENCE} coded segments is flagged as low evidence"
             + (f": {flagged}." if flagged else "; no stage is flagged.")
             + (f" No participant segment was coded with {unspoken}." if unspoken else ""),

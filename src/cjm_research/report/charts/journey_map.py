@@ -19,10 +19,13 @@ from cjm_research.analysis import (
     MIN_EVIDENCE,
     NO_TOUCHPOINT,
     Journey,
+    excerpts,
+    from_what_it_says,
     needs_question,
     plural,
     quote_words,
     repeats,
+    saying_the_pain,
     signed,
     top_counts,
 )
@@ -476,15 +479,21 @@ def _lane_quote(
     room: int,
     said: list[tuple[str, ...]] | None = None,
 ) -> list[str]:
-    """The pain point's words in at most ``room`` lines: its most negative turn that fits whole
-    and is understood without its question (``needs_question``: a map cell has no room for
-    one, and "A bit, yeah. Because of the stairs." says nothing alone), then its most negative
-    that fits; else, cut between words, the first of them that fits nowhere (its example when
-    every turn needs its question). A cut lost what the complaint was about
-    ("…not at Harbour, at…": at the thieves), where another turn of the same moment fits.
-    (Cutting at a sentence end instead kept openings like "Um... I mean." and nothing of the
-    complaint.) A turn saying again what another cell quotes (``repeats``; ``said``, extended
-    with the turn printed) is left out: no quote when all do."""
+    """The pain point's words in at most ``room`` lines, from the turns that say the pain
+    (``saying_the_pain``: the clearly negative ones, the most negative first): of those, one
+    understood without its question (``needs_question``: a map cell has no room for one, and
+    "A bit, yeah. Because of the stairs." says nothing alone) before one needing it; a turn
+    whole before an excerpt of whole sentences from where it starts saying something
+    (``excerpts``: "…" where words are left out, opening replies and fillers such as "No,
+    actually." or "Um... I mean." dropped); the more negative turn first. Else, cut between
+    words, the most negative turn from there (its example when none is known): an excerpt
+    starting later lost what the complaint was about ("…It is not their fault there is no
+    parts." of a complaint about thieves). A mild turn that fitted whole once
+    stood for a pain it contradicted ("No, actually. They came correct." at -0.23 beside turns
+    at -0.6); a cut lost what the complaint was about ("…not at Harbour, at…": at the thieves);
+    cut at a sentence end without leaving openings out, it kept "Um... I mean." and nothing of
+    the complaint. A quote saying again what another cell quotes (``repeats``; ``said``,
+    extended with the words printed) is left out: no quote when every turn's would be."""
     if room <= 0:
         return []
 
@@ -495,17 +504,23 @@ def _lane_quote(
     evidence = [str(s) for s in row.get("evidence", ()) if str(s) in texts]
     mine = rows[rows["segment_id"].astype(str).isin(evidence)]  # only the moment's turns
     valence = dict(zip(mine["segment_id"].astype(str), mine["valence"], strict=True))
-    ranked = sorted(evidence, key=lambda s: (needs_question(texts[s]), valence.get(s, 0.0)))
     said = [] if said is None else said
-    words = {s: quote_words(texts[s]) for s in ranked}
-    ranked = [s for s in ranked if not repeats(words[s], said)]
-    if evidence and not ranked:
+    turns = [
+        s
+        for s in saying_the_pain(evidence, valence, journey.moment_valences[0])
+        if not repeats(quote_words(texts[s]), said)
+    ]
+    if evidence and not turns:
         return []
-    for segment in ranked:
-        if len(shown := lines(texts[segment])) <= room:
-            said.append(words[segment])
-            return shown
-    example = texts.get(ranked[0] if ranked else str(row["example"]), "")
+    options = [texts[s] for s in turns] + [cut for s in turns for cut in excerpts(texts[s])]
+    for alone in (True, False):
+        for text in options:
+            if needs_question(text) == alone or repeats(words := quote_words(text), said):
+                continue
+            if len(shown := lines(text)) <= room:
+                said.append(words)
+                return shown
+    example = from_what_it_says(texts.get(turns[0] if turns else str(row["example"]), ""))
     said.append(quote_words(example))
     return lines(example, cut=True) if example else []
 
