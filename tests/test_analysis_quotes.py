@@ -312,7 +312,7 @@ def test_an_excerpt_starts_where_the_turn_says_something_in_whole_sentences():
     turn = "Um... I mean. I'd taken a day's holiday for that. Put it that way."
     assert excerpts(turn) == [
         "…I'd taken a day's holiday for that. Put it that way.",
-        "…I'd taken a day's holiday for that.…",
+        "…I'd taken a day's holiday for that.\u00a0…",
     ]
     assert from_what_it_says(turn) == "…I'd taken a day's holiday for that. Put it that way."
     mild = "No, actually. They came correct. But I was worried all week."
@@ -321,7 +321,7 @@ def test_an_excerpt_starts_where_the_turn_says_something_in_whole_sentences():
     assert from_what_it_says("A bit, yeah. Because of the stairs.") == "…Because of the stairs."
     # nothing to leave out: the shorter ones only, each at least EXCERPT_WORDS words
     said = "Nothing happened. Still same bin for weeks. I gave up, to be honest."
-    assert excerpts(said) == ["Nothing happened. Still same bin for weeks.…"]
+    assert excerpts(said) == ["Nothing happened. Still same bin for weeks.\u00a0…"]
     assert from_what_it_says(said) == said
 
 

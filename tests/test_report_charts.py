@@ -402,7 +402,8 @@ def test_the_pain_lane_quotes_a_turn_saying_the_pain_not_a_mild_one_that_fits_wh
     quoted = " ".join(_lane_quote(row, journey, texts, 1.6, 4))
     # the complaint's own sentences, the reply opening "Not that day." left out, and says so
     assert (
-        quoted == "“…At six I rang and they said the crew ran out of time, they'd come tomorrow.…”"
+        quoted
+        == "“…At six I rang and they said the crew ran out of time, they'd come tomorrow.\u00a0…”"
     )
     assert "came correct" not in quoted
     # with no clearly negative turn, the mild one is all there is to quote

@@ -278,14 +278,16 @@ def excerpts(text: str) -> list[str]:
     """Shorter quotes of a turn, whole sentences each, the longest first: from the first
     sentence that says something (opening replies and fillers such as "No, actually." or "Um...
     I mean." left out) to the end, then one sentence fewer, and so on; none shorter than
-    ``EXCERPT_WORDS`` words. A "…" marks words left out at either end."""
+    ``EXCERPT_WORDS`` words. A "…" marks words left out at either end (after a sentence's own
+    full stop and a no-break space, as an omission after a whole sentence is printed:
+    "nappies. …", never "…" alone on a line)."""
     sentences = _sentences(text)
     first = _saying_something(sentences)
     cuts = []
     for end in range(len(sentences), first, -1):
         kept = " ".join(sentences[first:end])
         if (first, end) != (0, len(sentences)) and len(kept.split()) >= EXCERPT_WORDS:
-            cuts.append(("…" if first else "") + kept + ("…" if end < len(sentences) else ""))
+            cuts.append(("…" if first else "") + kept + ("\u00a0…" if end < len(sentences) else ""))
     return cuts
 
 

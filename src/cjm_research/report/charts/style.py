@@ -8,6 +8,7 @@ Every style setting is fixed here (``RC``) so the same journey always gives the 
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -118,6 +119,10 @@ def share_label(
     return next((t for t in shorter if width_pt(t, size) <= room), "")
 
 
+#: Where a line may break: any white space but a no-break space ("nappies.\u00a0…").
+_BREAKS = re.compile(r"[^\S\u00a0]+")
+
+
 def wrap(
     text: str,
     width_in: float,
@@ -139,7 +144,7 @@ def wrap(
 
     lines: list[str] = []
     current = ""
-    for word in text.split():
+    for word in _BREAKS.split(text.strip()):
         candidate = f"{current} {word}" if current else word
         if fits(candidate):
             current = candidate
