@@ -510,7 +510,16 @@ def study_problems(study: Study) -> list[Problem]:
         return [Problem.from_error(exc)]
     if human.empty:
         return []
-    turns = pd.DataFrame(
+    latest = latest_human_codes(human)
+    return outside_problems(latest, study.codebook, study.root) + placement_problems(
+        human, study_turns(study), study.root
+    )
+
+
+def study_turns(study: Study) -> pd.DataFrame:
+    """Every turn of the study as loaded (``segment_id``, ``interview_id``, ``speaker``,
+    ``text``): what recorded words are looked for in without coding anything."""
+    return pd.DataFrame(
         [
             {
                 "segment_id": transcript.segment_id(turn),
@@ -522,10 +531,6 @@ def study_problems(study: Study) -> list[Problem]:
             for turn in transcript.turns
         ],
         columns=["segment_id", "interview_id", "speaker", "text"],
-    )
-    latest = latest_human_codes(human)
-    return outside_problems(latest, study.codebook, study.root) + placement_problems(
-        human, turns, study.root
     )
 
 

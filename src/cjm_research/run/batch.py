@@ -34,6 +34,7 @@ from cjm_research.coding.human import (
     read_human_codes,
 )
 from cjm_research.exceptions import CJMInputError, ReportsInterrupted
+from cjm_research.insights import record_citations
 from cjm_research.model import PARTICIPANT
 from cjm_research.run import manifest as mf
 from cjm_research.run.codecache import code_with_cache
@@ -454,6 +455,8 @@ def _build_reports(
     segments_path = segments_table.write(segments, work / "segments.parquet")
     segments_table.write(coded.machine, work / "segments.machine.parquet")
     say(f"wrote {segments_path} ({len(participant_segments(segments))} participant segments)")
+    for problem in record_citations(study.root, study.codebook, segments):
+        say(f"warning: {problem.display(study.root)}")
     # Nobody asked to hide them, but a researcher about to share the reports should know.
     leaks = [*privacy.unlisted_names(study), *privacy.persona_name_problems(study)]
     named = [p.display(study.root) for p in (leaks if redact else [])]
