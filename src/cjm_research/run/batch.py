@@ -511,7 +511,7 @@ def _build_reports(
     batch = BatchResult(
         segments_path=segments_path,
         results=results,
-        skipped_files=sorted({str(p.path) for p in study.errors if p.path}),
+        skipped_files=sorted({p.skipped() for p in study.errors if p.path}),
         coding_log=log_result,
         cross_persona=cross,
     )
