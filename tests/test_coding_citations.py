@@ -54,6 +54,12 @@ def test_a_citation_follows_its_words_after_turns_were_added_above_it():
     )
 
 
+def test_a_citation_past_the_new_end_follows_its_words_when_turns_were_removed_above():
+    recorded = follow_citations([entry("a:3")], turns("a", WORDS), {}).recorded
+    followed = follow_citations([entry("a:3")], turns("a", WORDS[1:]), recorded)
+    assert followed.curated[0]["segments"] == ["a:2"]
+
+
 def test_a_citation_follows_a_renamed_transcripts_words():
     recorded = follow_citations([entry("a:1", "a:2")], turns("a", WORDS), {}).recorded
     followed = follow_citations([entry("a:1", "a:2")], turns("b", WORDS), recorded)
