@@ -455,8 +455,9 @@ def _build_reports(
     segments_path = segments_table.write(segments, work / "segments.parquet")
     segments_table.write(coded.machine, work / "segments.machine.parquet")
     say(f"wrote {segments_path} ({len(participant_segments(segments))} participant segments)")
-    for problem in record_citations(study.root, study.codebook, segments):
-        say(f"warning: {problem.display(study.root)}")
+    cited = [p.display(study.root) for p in record_citations(study.root, study.codebook, segments)]
+    for line in cited:  # insights quoting turns whose words moved, or left out
+        say(f"warning: {line}")
     # Nobody asked to hide them, but a researcher about to share the reports should know.
     leaks = [*privacy.unlisted_names(study), *privacy.persona_name_problems(study)]
     named = [p.display(study.root) for p in (leaks if redact else [])]
@@ -535,7 +536,7 @@ def _build_reports(
         batch,
         manifest,
         {"coding": coding_seconds, "total": time.perf_counter() - started},
-        [*coded.warnings, *named],
+        [*coded.warnings, *cited, *named],
     )
     return batch
 
