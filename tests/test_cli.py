@@ -64,6 +64,19 @@ def test_code_writes_the_table_and_still_codes_the_good_files(study, tmp_path, c
     assert said in capsys.readouterr().err
 
 
+def test_reports_say_a_bad_participants_row_is_skipped_not_the_file(study, capsys):
+    # A participant pasted twice costs that row only; the summary said the file was skipped.
+    rows = (study / "participants.csv").read_text(encoding="utf-8").splitlines()
+    (study / "participants.csv").write_text("\n".join([*rows, rows[5]]) + "\n", encoding="utf-8")
+    args = ["--persona", "busy-parent", "--format", "html", "--coder", "rules"]
+    assert main(["reports", "--study", str(study), *args]) == 2
+    err = capsys.readouterr().err
+    assert "Errors (1), these rows are skipped:" in err and "these files" not in err
+    path = study / "participants.csv"
+    assert f"skipped (input errors): {path} (the row on line {len(rows) + 1})\n" in err
+    assert (study / "reports" / "busy-parent" / "busy-parent.html").is_file()
+
+
 def test_missing_study_and_unknown_persona_are_input_errors(tmp_path, capsys):
     assert main(["validate", "--study", str(tmp_path / "nope")]) == 2
     assert "study folder not found" in capsys.readouterr().err

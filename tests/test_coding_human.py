@@ -192,6 +192,14 @@ def test_codes_follow_their_words_when_turns_are_added_above():
     assert orphans.empty
 
 
+def test_codes_past_the_interviews_new_end_follow_their_words_when_turns_are_removed_above():
+    # Its number is no turn any more (two removed above it): an orphan, though its words are there.
+    old = ["Can you hear me?", "Loud and clear.", "Hi.", "I saw an advert.", "It broke."]
+    human = pd.concat([coded_on("a:4", old[3], "awareness"), coded_on("a:5", old[4], "support")])
+    merged, orphans = apply_human_codes(turns_table(old[2:]), human)
+    assert list(merged["stage"]) == ["", "awareness", "support"] and orphans.empty
+
+
 def test_a_turn_edited_in_place_keeps_its_code_and_says_so():
     human = coded_on("a:2", "It came late, nobody told me.", "support")
     now = turns_table(["Hi.", "It came late and nobody told me."])  # a typo fixed

@@ -29,6 +29,16 @@ def code_one(coder, *turns):
     return [r for r in coder(transcript(*turns)) if r["role"] == PARTICIPANT]
 
 
+def test_an_empty_transcript_codes_to_no_rows(coder, tmp_path):
+    # A 0-byte file is loaded with a warning and no turns; `cjm code --coder rules` stopped on
+    # it as an internal error (exit 1), leaving every other interview uncoded.
+    assert coder(transcript()) == []
+    (tmp_path / "p01.txt").write_bytes(b"")
+    (tmp_path / "p02.txt").write_text("Maya: Why us?\nDana: The price.\n", encoding="utf-8")
+    table = code_transcripts(load_study(tmp_path).transcripts, coder)
+    assert list(table["interview_id"]) == ["p02", "p02"]
+
+
 def test_phrases_pick_stage_touchpoints_and_emotion(coder):
     [row] = code_one(
         coder,

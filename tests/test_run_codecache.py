@@ -33,6 +33,31 @@ def test_a_cached_run_equals_a_fresh_one_and_codes_nothing(study_dir, tmp_path):
     pd.testing.assert_frame_equal(first, fresh)
 
 
+def test_an_interview_without_segments_is_coded_once(study_dir, tmp_path):
+    # An empty transcript yields no rows: the cache kept nothing of it and every run coded it
+    # again ("coded 1/1 interviews, 0 segments").
+    (study_dir / "first-home" / "p10-empty.txt").write_bytes(b"")
+    study = load_study(study_dir)
+    assert "p10-empty" in [t.interview_id for t in study.transcripts]
+    coder = Counting(get_coder("rules", study.codebook))
+    cache = tmp_path / "coded.parquet"
+    first, coded = code_with_cache(study.transcripts, coder, study.codebook, cache)
+    assert coded == 10 and "p10-empty" not in set(first["interview_id"])
+    second, coded = code_with_cache(study.transcripts, coder, study.codebook, cache)
+    assert coded == 0 and coder.seen.count("p10-empty") == 1
+    pd.testing.assert_frame_equal(second, first)
+    ready = {}
+    third, coded = code_with_cache(
+        study.transcripts,
+        coder,
+        study.codebook,
+        cache,
+        ready=lambda p, rows: ready.update({p: rows}),
+    )
+    assert coded == 0 and "" not in set(third["segment_id"])
+    assert all("" not in set(rows["segment_id"]) for rows in ready.values())
+
+
 def test_adding_one_interview_codes_one_interview(study_dir, tmp_path):
     cache = tmp_path / "coded.parquet"
     study = load_study(study_dir)

@@ -207,6 +207,16 @@ def test_a_participant_listed_twice_costs_only_that_row(study):
     assert (p01.participant_id, p01.persona_id) == ("P01", "first-home")
     assert (p02.participant_id, p02.persona_id) == ("P02", "busy-parent")
     assert loaded.transcripts_for("first-home") == [p01]
+    # What is skipped is said as it is: two rows, not the file every other row was read from.
+    assert loaded.problem_lines()[0] == "Errors (2), these rows are skipped:"
+    assert [p.skipped() for p in loaded.errors] == [
+        f"{study / 'participants.csv'} (the row on line 4)",
+        f"{study / 'participants.csv'} (the row on line 5)",
+    ]
+    write(study / "first-home" / "bad.docx", b"nope")
+    loaded = load_study(study)
+    assert loaded.problem_lines()[0] == "Errors (3), these files and rows are skipped:"
+    assert str(study / "first-home" / "bad.docx") in [p.skipped() for p in loaded.errors]
 
 
 def test_a_codebook_saved_as_ansi_is_read_and_warned(study):

@@ -31,6 +31,13 @@ from cjm_research.analysis import (
     signed,
     where,
 )
+from cjm_research.coding.citations import (
+    follow_citations,
+    read_citations,
+    segment_lines,
+    write_citations,
+)
+from cjm_research.coding.human import study_turns
 from cjm_research.exceptions import CJMInputError
 from cjm_research.model import Codebook
 from cjm_research.segments import read as read_segments
@@ -64,6 +71,7 @@ def load_insights(study_dir: Path | str, codebook: Codebook) -> list[dict[str, A
     Each entry needs a ``title``; ``persona``, ``stage``, ``touchpoint``, ``detail``,
     ``opportunity`` and ``segments`` (segment ids) are optional. Unknown stage or touchpoint ids
     are errors naming the entry, because a typo would silently drop the insight from a report.
+    ``segment_lines``: the file line of each cited id, for a warning to name it.
     """
     path = Path(study_dir) / "insights.yaml"
     if not path.exists():
@@ -72,7 +80,8 @@ def load_insights(study_dir: Path | str, codebook: Codebook) -> list[dict[str, A
     if len(raw) > _MAX_BYTES:
         raise CJMInputError("insights.yaml is larger than 1 MB", path)
     try:
-        data = yaml.safe_load(raw.decode("utf-8-sig")) or {}
+        text = raw.decode("utf-8-sig")
+        data = yaml.safe_load(text) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         raise CJMInputError(
@@ -89,6 +98,7 @@ def load_insights(study_dir: Path | str, codebook: Codebook) -> list[dict[str, A
     stages = set(codebook.stage_ids)
     touchpoints = {c.id for c in codebook.touchpoints}
     checked = []
+    lines = segment_lines(text)
     for n, entry in enumerate(entries, 1):
         if not isinstance(entry, dict) or not str(entry.get("title") or "").strip():
             raise CJMInputError(f"insight {n} needs a 'title'", path)
@@ -103,8 +113,24 @@ def load_insights(study_dir: Path | str, codebook: Codebook) -> list[dict[str, A
         segments = entry.get("segments") or []
         if not isinstance(segments, list):
             raise CJMInputError(f"insight {n}: 'segments' must be a list of segment ids", path)
-        checked.append({**entry, "segments": [str(s) for s in segments]})
+        at = lines[n - 1] if len(lines) >= n and len(lines[n - 1]) == len(segments) else []
+        checked.append({**entry, "segments": [str(s) for s in segments], "segment_lines": at})
     return checked
+
+
+def record_citations(study_root: Path, codebook: Codebook, turns: pd.DataFrame) -> list[Problem]:
+    """Before the reports are built from ``insights.yaml``: record the fingerprints of the turns
+    it cites for the first time (``STUDY/.cjm/citations.json``) and warn of each citation whose
+    words moved or are gone (``follow_citations``; ``turns``: the coded table). An unreadable
+    file records nothing: ``cjm validate`` and the report name what is wrong with it."""
+    try:
+        curated = load_insights(study_root, codebook)
+    except CJMInputError:
+        return []
+    path = Path(study_root) / "insights.yaml"
+    followed = follow_citations(curated, turns, read_citations(study_root), path)
+    write_citations(study_root, followed.recorded)
+    return followed.problems
 
 
 def insights_for(
@@ -515,24 +541,31 @@ def _pairs(key: str) -> set[tuple[str, str]]:
 def insight_problems(study: Study) -> list[Problem]:
     """What is wrong with ``STUDY/insights.yaml``: an entry the reports would stop on (an
     error), segment ids it cites that the study does not have (warnings: they are left out of
-    the insight's evidence), and, once the study is coded, a ``stage`` none of the cited turns
-    carries (the map would put the opportunity where its quotes are not; a ``touchpoint`` is
-    the channel to fix, which the quotes need not name)."""
+    the insight's evidence), citations whose words moved to another turn or are gone since a
+    report was built from them (``citations.follow_citations``), and, once the study is coded, a
+    ``stage`` none of the cited turns carries (the map would put the opportunity where its
+    quotes are not; a ``touchpoint`` is the channel to fix, which the quotes need not name)."""
     path = study.root / "insights.yaml"
     try:
         curated = load_insights(study.root, study.codebook)
     except CJMInputError as exc:
         return [Problem.from_error(exc)]
-    known = {t.segment_id(turn) for t in study.transcripts for turn in t.turns}
+    turns = study_turns(study)
+    known = set(turns["segment_id"])
+    followed = follow_citations(curated, turns, read_citations(study.root), path)
     problems = _placement_problems(path, curated, work_dir(study.root) / "segments.parquet")
+    problems += followed.problems
     for n, entry in enumerate(curated, 1):
-        missing = [s for s in entry["segments"] if s not in known]
+        # a recorded citation is placed by its words, and warned of above when they moved
+        missing = [s for s in entry["segments"] if s not in known and s not in followed.recorded]
         if missing:
+            lines = entry["segment_lines"] or [None] * len(entry["segments"])
+            at = dict(zip(entry["segments"], lines, strict=True))
             problems.append(
                 Problem(
                     WARNING,
                     path,
-                    None,
+                    at.get(missing[0]),
                     f"insight {n} ({entry['title']!r}) cites segments the study does not have: "
                     + ", ".join(missing),
                     "segment ids are <interview id>:<turn>, as `cjm review export` lists them",

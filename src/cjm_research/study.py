@@ -81,9 +81,16 @@ class Problem:
     line: int | None
     message: str
     hint: str = ""
+    #: what an error leaves out when not the whole file: "row" (a bad row of participants.csv)
+    part: str = ""
 
     def __str__(self) -> str:
         return self.display()
+
+    def skipped(self) -> str:
+        """What an error leaves out: its file, or the row it names (``… (the row on line 7)``)."""
+        where = str(self.path)
+        return f"{where} (the {self.part} on line {self.line})" if self.part else where
 
     def display(self, root: Path | None = None) -> str:
         """``file:line: what is wrong — how to fix it``, the file relative to ``root`` if inside."""
@@ -96,9 +103,10 @@ class Problem:
         return f"{where}{self.message}" + (f" — {self.hint}" if self.hint else "")
 
     @classmethod
-    def from_error(cls, exc: CJMInputError, severity: Severity = ERROR) -> Problem:
-        """The problem a :class:`CJMInputError` describes."""
-        return cls(severity, exc.path, exc.line, exc.message, exc.hint)
+    def from_error(cls, exc: CJMInputError, severity: Severity = ERROR, part: str = "") -> Problem:
+        """The problem a :class:`CJMInputError` describes (``part``: what of its file it costs,
+        when not the whole file)."""
+        return cls(severity, exc.path, exc.line, exc.message, exc.hint, part)
 
 
 @dataclass
@@ -131,10 +139,13 @@ class Study:
         lines: list[str] = []
         # A bad transcript is left out; a bad codebook is not skipped: nothing can be coded.
         stops = any(p.path is not None and p.path.name == "codebook.yaml" for p in self.errors)
+        # A bad row of participants.csv costs that row only: "these files" would say the file.
+        kinds = {f"{p.part}s" if p.part else "files" for p in self.errors}
+        parts = sorted(kinds, key=lambda kind: (kind != "files", kind))
         errors = f"Errors ({len(self.errors)})" + (
             "; nothing is coded until codebook.yaml is fixed:"
             if stops
-            else ", these files are skipped:"
+            else f", these {' and '.join(parts)} are skipped:"
         )
         for header, group in (
             (errors, self.errors),
@@ -240,7 +251,7 @@ def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Partici
         participants = load_participants(
             path,
             lambda warning: problems.append(Problem(WARNING, path, None, warning)),
-            lambda error: problems.append(Problem.from_error(error)),
+            lambda error: problems.append(Problem.from_error(error, part="row")),
         )
     except CJMInputError as exc:
         problems.append(Problem.from_error(exc))

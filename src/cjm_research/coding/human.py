@@ -263,7 +263,6 @@ def reanchor(latest: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     if latest.empty or "text_sha" not in latest.columns or not needed <= set(segments.columns):
         return latest
     sha = segments["text"].fillna("").astype(str).map(text_sha)
-    here = dict(zip(segments["segment_id"], sha, strict=True))
     said_by = dict(
         zip(segments["segment_id"], segments.get("speaker", pd.Series("", index=segments.index))
             .fillna("").astype(str), strict=True)
@@ -284,6 +283,7 @@ def reanchor(latest: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     recorded_shas = latest["text_sha"].fillna("").astype(str)
 
     voices = {(sid.rsplit(":", 1)[0], who) for sid, who in said_by.items()}
+    known = {interview for interview, _ in voices}
     moved_from = _follow_renamed(ids, recorded_shas, speakers, where, said_by)
 
     def places(n: int, interview: str) -> list[str]:
@@ -296,8 +296,10 @@ def reanchor(latest: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
         return [f for f in found if said_by.get(f) == speaker]
 
     for n, (sid, recorded) in enumerate(zip(ids, recorded_shas, strict=True)):
-        if not recorded or (sid not in here and not moved_from[n]):
-            continue  # no fingerprint (older files), or an id the study lacks: an orphan as before
+        # no fingerprint (older files), or an interview the study lacks: an orphan as before; a
+        # turn number past the interview's end (turns removed above it) still follows its words
+        if not recorded or (sid.rsplit(":", 1)[0] not in known and not moved_from[n]):
+            continue
         interview = sid.rsplit(":", 1)[0]
         found = places(n, interview)
         if len(found) == 1:  # words said once in the interview: they tell its shift
@@ -510,7 +512,16 @@ def study_problems(study: Study) -> list[Problem]:
         return [Problem.from_error(exc)]
     if human.empty:
         return []
-    turns = pd.DataFrame(
+    latest = latest_human_codes(human)
+    return outside_problems(latest, study.codebook, study.root) + placement_problems(
+        human, study_turns(study), study.root
+    )
+
+
+def study_turns(study: Study) -> pd.DataFrame:
+    """Every turn of the study as loaded (``segment_id``, ``interview_id``, ``speaker``,
+    ``text``): what recorded words are looked for in without coding anything."""
+    return pd.DataFrame(
         [
             {
                 "segment_id": transcript.segment_id(turn),
@@ -522,10 +533,6 @@ def study_problems(study: Study) -> list[Problem]:
             for turn in transcript.turns
         ],
         columns=["segment_id", "interview_id", "speaker", "text"],
-    )
-    latest = latest_human_codes(human)
-    return outside_problems(latest, study.codebook, study.root) + placement_problems(
-        human, turns, study.root
     )
 
 

@@ -117,6 +117,8 @@ class RulesCoder:
         neighbours, with the confidence the context supports. Touchpoints the question names
         count for its answer too, at ASKED_CONFIDENCE.
         """
+        if not transcript.turns:  # an empty file: nothing to code (the context needs a turn)
+            return []
         found = [
             self._keywords.find(tokens(turn.text), question=turn.role == INTERVIEWER)
             for turn in transcript.turns

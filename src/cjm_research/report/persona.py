@@ -30,6 +30,8 @@ from cjm_research.audit import (
     expected_stage_accuracy,
     machine_audit,
 )
+from cjm_research.coding.citations import follow_citations, read_citations
+from cjm_research.coding.human import study_turns
 from cjm_research.insights import (
     Insight,
     changes,
@@ -161,7 +163,10 @@ def load_context(
     participants = study.participants
     labels = {pid: p.pseudonym or pid for pid, p in participants.items()}
     segments = segments_table.read(segments_path, persona_id=persona_id)
-    curated = load_insights(study_dir, codebook)
+    # a citation follows its words to the turn they moved to, or is left out when they are gone
+    turns = memo.remember("study_turns", study_state, lambda: study_turns(study))
+    recorded = read_citations(study_dir)
+    curated = follow_citations(load_insights(study_dir, codebook), turns, recorded).curated
     # Each interview's own (front-matter) date and its participant's, by the real ids.
     mine = segments[segments["persona_id"] == persona_id]
     dated = {t.interview_id: str(t.meta.get("date") or "") for t in study.transcripts}

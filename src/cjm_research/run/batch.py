@@ -34,6 +34,7 @@ from cjm_research.coding.human import (
     read_human_codes,
 )
 from cjm_research.exceptions import CJMInputError, ReportsInterrupted
+from cjm_research.insights import record_citations
 from cjm_research.model import PARTICIPANT
 from cjm_research.run import manifest as mf
 from cjm_research.run.codecache import code_with_cache
@@ -454,6 +455,9 @@ def _build_reports(
     segments_path = segments_table.write(segments, work / "segments.parquet")
     segments_table.write(coded.machine, work / "segments.machine.parquet")
     say(f"wrote {segments_path} ({len(participant_segments(segments))} participant segments)")
+    cited = [p.display(study.root) for p in record_citations(study.root, study.codebook, segments)]
+    for line in cited:  # insights quoting turns whose words moved, or left out
+        say(f"warning: {line}")
     # Nobody asked to hide them, but a researcher about to share the reports should know.
     leaks = [*privacy.unlisted_names(study), *privacy.persona_name_problems(study)]
     named = [p.display(study.root) for p in (leaks if redact else [])]
@@ -508,7 +512,7 @@ def _build_reports(
     batch = BatchResult(
         segments_path=segments_path,
         results=results,
-        skipped_files=sorted({str(p.path) for p in study.errors if p.path}),
+        skipped_files=sorted({p.skipped() for p in study.errors if p.path}),
         coding_log=log_result,
         cross_persona=cross,
     )
@@ -532,7 +536,7 @@ def _build_reports(
         batch,
         manifest,
         {"coding": coding_seconds, "total": time.perf_counter() - started},
-        [*coded.warnings, *named],
+        [*coded.warnings, *cited, *named],
     )
     return batch
 

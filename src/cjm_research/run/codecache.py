@@ -70,6 +70,7 @@ def code_with_cache(
     cached = _read(cache_path)
     hit = cached[cached[KEY].isin(set(keys.values()))] if len(cached) else cached
     have = set(hit[KEY])
+    rows_hit = hit[hit["segment_id"] != ""]  # an interview without segments: its marker only
     todo = [t for t in transcripts if keys[t.interview_id] not in have]
     on_coded: Callable[[Transcript, list[dict[str, object]]], None] | None = None
     if ready is not None:
@@ -78,7 +79,8 @@ def code_with_cache(
         left = Counter(t.persona_id for t in todo)
         fresh_rows: dict[str, list[dict[str, object]]] = {p: [] for p in rank}
         cached_rows = {
-            str(p): rows for p, rows in hit.drop(columns=[KEY]).groupby("persona_id", sort=False)
+            str(p): rows
+            for p, rows in rows_hit.drop(columns=[KEY]).groupby("persona_id", sort=False)
         }
 
         def persona_done(persona_id: str) -> None:
@@ -99,10 +101,22 @@ def code_with_cache(
             if not left[persona_id]:
                 persona_done(persona_id)
     fresh = _code(todo, coder, say, on_coded).assign(**{KEY: lambda f: f["interview_id"].map(keys)})
-    table = pd.concat([hit, fresh], ignore_index=True) if len(hit) else fresh
+    # An interview that yields no segment (an empty transcript) is kept as one row without a
+    # segment id under its key: without it, every run coded it again.
+    coded = set(fresh["interview_id"])
+    markers = _markers([t for t in todo if t.interview_id not in coded], keys)
+    parts = [t for t in (hit, fresh, markers) if len(t)]
+    table = pd.concat(parts, ignore_index=True) if parts else fresh
     if cache_path is not None and (len(todo) or len(hit) != len(cached)):
         _write(table, cache_path, say)
-    return _ordered(table.drop(columns=[KEY]), order), len(todo)
+    rows = table[table["segment_id"] != ""].drop(columns=[KEY])
+    return _ordered(rows, order), len(todo)
+
+
+def _markers(empty: list[Transcript], keys: dict[str, str]) -> pd.DataFrame:
+    """One row per interview in ``empty`` that says only that it was coded (no segment id)."""
+    ids = [{"interview_id": t.interview_id, "persona_id": t.persona_id} for t in empty]
+    return frame(ids).assign(**{KEY: lambda f: f["interview_id"].map(keys)})
 
 
 def _write(table: pd.DataFrame, cache_path: Path, say: Callable[[str], None] | None) -> None:

@@ -71,7 +71,7 @@ class BatchResult:
 
     segments_path: Path
     results: list[RunResult]
-    skipped_files: list[str] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)  # files, or a row (Problem.skipped)
     coding_log: RunResult | None = None  # None when the coding notebook was up to date
     cross_persona: RunResult | None = None  # None with fewer than two personas
     # What the run warned of the researchers' codes, said again by a re-run with nothing to do
