@@ -54,6 +54,25 @@ def test_a_citation_follows_its_words_after_turns_were_added_above_it():
     )
 
 
+def test_a_cited_answer_edited_a_little_keeps_its_quote_and_a_rewritten_one_loses_it():
+    said = "The fee came at the end, nobody had said a word about it before I paid."
+    recorded = follow_citations([entry("a:1")], turns("a", ["Hi.", said]), {}).recorded
+    # a mended typo in place: the same turn, quoted as it reads now and recorded so, no warning
+    mended = said.replace("nobody", "no one")
+    followed = follow_citations([entry("a:1")], turns("a", ["Hi.", mended]), recorded)
+    assert followed.curated[0]["segments"] == ["a:1"] and followed.problems == []
+    assert followed.recorded["a:1"]["text"] == mended
+    # the same edit after a turn was added above it: followed, with the warning to update
+    moved = follow_citations([entry("a:1")], turns("a", ["Hi.", "Hello?", mended]), recorded)
+    assert moved.curated[0]["segments"] == ["a:2"] and len(moved.problems) == 1
+    # rewritten: another answer now, never quoted for the insight
+    other = turns("a", ["Hi.", "I paid and that was that, really."])
+    gone = follow_citations([entry("a:1")], other, recorded)
+    assert (
+        gone.curated[0]["segments"] == [] and "no longer in the study" in gone.problems[0].message
+    )
+
+
 def test_a_citation_past_the_new_end_follows_its_words_when_turns_were_removed_above():
     recorded = follow_citations([entry("a:3")], turns("a", WORDS), {}).recorded
     followed = follow_citations([entry("a:3")], turns("a", WORDS[1:]), recorded)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,10 @@ from cjm_research.iorw import write_text
 from cjm_research.study import WARNING, Problem, work_dir
 
 FILE = "citations.json"
+#: An edited cited turn still holds "its" words when this much of them survive (difflib's
+#: ratio): a corrected typo or a filler taken out, not a new answer. Without it a researcher who
+#: mended one word of a cited answer lost the quote until they deleted every fingerprint.
+EDITED = 0.9
 
 
 @dataclass(frozen=True)
@@ -115,13 +120,18 @@ def follow_citations(
         there = there.removesuffix(CHANGED)
         # the recorded words must be at the id followed to: an edit in place keeps the id
         now[sid] = there if digest and sha.get(there) == digest else ""
+        if not now[sid]:
+            now[sid] = _edited(recorded[sid].get("text", ""), sid, turns)
     voices = turns.get("speaker", pd.Series("", index=turns.index)).fillna("").astype(str)
     speaker = dict(zip(turns["segment_id"], voices, strict=True))
+    words = dict(zip(turns["segment_id"], texts, strict=True))
     kept = {sid: recorded[sid] for sid in cited if sid in recorded}
+    # a citation still on its own id (never recorded, or its words edited there) is recorded as
+    # it reads now, its words too so that a later edit can be recognised
     kept |= {
-        sid: {"text_sha": sha[sid], "speaker": speaker[sid]}
+        sid: {"text_sha": sha[sid], "speaker": speaker[sid], "text": words[sid]}
         for sid in cited
-        if sid not in recorded and sid in sha
+        if now[sid] == sid and sid in sha and kept.get(sid, {}).get("text_sha") != sha[sid]
     }
     problems: list[Problem] = []
     followed = []
@@ -133,6 +143,24 @@ def follow_citations(
         ids = [now[sid] for sid in entry["segments"] if now[sid]]
         followed.append({**entry, "segments": ids})
     return Followed(followed, problems, kept)
+
+
+def _edited(before: str, cited: str, turns: pd.DataFrame) -> str:
+    """The turn of ``cited``'s interview whose words are an edit of ``before`` (the cited words
+    as recorded), the cited id itself first; empty when none is (or nothing was recorded)."""
+    if not before:
+        return ""
+    interview = cited.rsplit(":", 1)[0]
+    mine = turns[turns["segment_id"].astype(str).str.rsplit(":", n=1).str[0] == interview]
+    ids = mine["segment_id"].astype(str).tolist()
+    ids.sort(key=lambda sid: sid != cited)
+    text = dict(
+        zip(mine["segment_id"].astype(str), mine["text"].fillna("").astype(str), strict=True)
+    )
+    for sid in ids:
+        if SequenceMatcher(None, before, text[sid], autojunk=False).ratio() >= EDITED:
+            return sid
+    return ""
 
 
 def _warning(
@@ -155,5 +183,5 @@ def _warning(
         f"{insight} cites {cited}, but the words it cited are no longer in the study (the "
         "transcript was edited); the quote is left out",
         "update the citation: cite the turn that says it now (to keep citing "
-        f"{cited} as it reads now, delete .cjm/{FILE})",
+        f"{cited} as it reads now, delete .cjm/{FILE}: every citation is then recorded afresh)",
     )
