@@ -459,6 +459,11 @@ def _build_reports(
     named = [p.display(study.root) for p in (leaks if redact else [])]
     for line in named:
         say(line)
+    for pid in selected:
+        persona = study.personas.get(pid)
+        if persona is not None and persona.unread:
+            say(f"{pid}: its notes were not read ({persona.unread}); its report is built with a "
+                "caution in their place")  # fmt: skip
     coding_seconds = time.perf_counter() - started
 
     keys = {pid: persona_inputs(study, segments, files, pid) for pid in selected}
@@ -566,17 +571,16 @@ def _table_sha(table: pd.DataFrame) -> str:
 
 
 def blocked_personas(study: Study) -> dict[str, str]:
-    """Personas whose note failed to load, by the note's file name, with the problem to show.
-
-    Their reports are not built (a report without its persona's profile would mislead) and the
-    earlier ones stay; every other persona is built as usual.
-    """
+    """Personas whose note failed to load and kept no persona (``Persona.unread``: one did), by the
+    note's file name, with the problem to show: not built, the earlier reports stay."""
+    kept = {p.path for p in study.personas.values()}
     return {
         problem.path.stem: problem.display(study.root)
         for problem in study.errors
         if problem.path is not None
         and problem.path.parent.name == "personas"
         and problem.path.suffix == ".md"
+        and problem.path not in kept
     }
 
 
