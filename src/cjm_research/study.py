@@ -81,19 +81,23 @@ class Problem:
     line: int | None
     message: str
     hint: str = ""
+    #: Lines that follow on a terminal, indented: what a message of many items lists.
+    details: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.display()
 
     def display(self, root: Path | None = None) -> str:
-        """``file:line: what is wrong — how to fix it``, the file relative to ``root`` if inside."""
+        """``file:line: what is wrong — how to fix it``, the file relative to ``root`` if inside,
+        then each of ``details`` on its own indented line."""
         where = ""
         if self.path is not None:
             path = self.path
             if root is not None and path.is_relative_to(root):
                 path = path.relative_to(root)
             where = f"{path}:{self.line}: " if self.line else f"{path}: "
-        return f"{where}{self.message}" + (f" — {self.hint}" if self.hint else "")
+        said = f"{where}{self.message}" + (f" — {self.hint}" if self.hint else "")
+        return "\n".join([said, *(f"    {line}" for line in self.details)])
 
     @classmethod
     def from_error(cls, exc: CJMInputError, severity: Severity = ERROR) -> Problem:

@@ -9,8 +9,21 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 from cjm_research.model import INTERVIEWER, Transcript
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A person participants name: how often, and the file and line where first said."""
+
+    name: str
+    times: int
+    path: Path
+    line: int | None
+
 
 # A title before the name is skipped ("Dr Patel", "Mrs. Khan"): the name is what identifies.
 # Not a contraction's first part ("Don't", "Won't"); a possessive ("Pat's") is a name.
@@ -111,13 +124,12 @@ BRAND_INTERVIEWS = 3
 
 def unlisted_mentions(
     transcripts: Iterable[Transcript], known: Callable[[str], bool]
-) -> list[tuple[str, int, str]]:
-    """(name, times, ``file:line`` where first said) of every person participants mention whom
-    ``known`` does not know, most mentioned first. A word the interviewers say in two interviews
-    or more is left out: that is the brand or product of the guide ("How did you find
-    Brightwave?"); a name they echo in one interview ("after Pat died?") is the participant's.
-    So is a name participants say in half the interviews or more (``BRAND_INTERVIEWS`` at
-    least)."""
+) -> list[Mention]:
+    """Every person participants mention whom ``known`` does not know, most mentioned first.
+    A word the interviewers say in two interviews or more is left out: that is the brand or
+    product of the guide ("How did you find Brightwave?"); a name they echo in one interview
+    ("after Pat died?") is the participant's. So is a name participants say in half the
+    interviews or more (``BRAND_INTERVIEWS`` at least)."""
     transcripts = list(transcripts)
     asked = Counter(
         word
@@ -130,7 +142,7 @@ def unlisted_mentions(
             if _is_name(w)
         }
     )
-    first: dict[str, str] = {}
+    first: dict[str, tuple[Path, int | None]] = {}
     said = [(t, turn) for t in transcripts for turn in t.participant_turns]
     # A word also written in lower case twice is a word, not a name ("Car", "Loop", "Delivery").
     lower = Counter(w for _, turn in said for w in re.findall(r"\b[^\W\d_A-Z]+\b", turn.text))
@@ -139,8 +151,8 @@ def unlisted_mentions(
         for name in sure | loose:
             common = asked[name] >= 2 or lower[name.lower()] >= 2
             if (name in sure or not common) and not known(name):
-                # where a researcher opens the file to look: its name and line
-                first.setdefault(name, f"{transcript.path.name}:{turn.line}")
+                # where a researcher opens the file to look: its path and line
+                first.setdefault(name, (transcript.path, turn.line))
     if not first:
         return []
     # Once a name is known to be a person's, every time it is said counts, cue or not.
@@ -157,4 +169,4 @@ def unlisted_mentions(
     shared = max(BRAND_INTERVIEWS, (len(transcripts) + 1) // 2)
     first = {name: at for name, at in first.items() if where[name] < shared}
     ranked = sorted(first, key=lambda name: (-times[name], name))
-    return [(name, times[name], first[name]) for name in ranked]
+    return [Mention(name, times[name], *first[name]) for name in ranked]
