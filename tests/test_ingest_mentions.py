@@ -116,3 +116,32 @@ def test_a_title_alone_says_a_person_is_meant(tmp_path):
     # a title is as sure as "my husband": a name also written as a word is still reported
     found = unlisted_mentions([read_transcript(path)], known=lambda name: False)
     assert said(found) == [("Brown", 1, "sofia.txt:2")]
+
+
+def test_a_place_or_a_firm_is_no_person_whatever_cue_framed_it(tmp_path):
+    # a trial study warned of "Cardiff", "Harbourline" and "German" as people: a role set off by
+    # commas, a phone call, "said", "showed" frame places and firms as well as people
+    path = tmp_path / "p01.txt"
+    path.write_text(
+        "Interviewer: Tell me about yourself.\n"
+        "Gareth: Bus driver, Cardiff. I phoned Harbourline twice. The app showed German time.\n"
+        "Interviewer: And then?\n"
+        "Gareth: We moved to a semi in Cardiff. I used the chat in the Harbourline app, and it "
+        "answered in German. A guy in the Discord said wait. Then I rang Bethan, who sorted it. "
+        "It's called Sunwell Home, the app. I asked Sunwell.\n",
+        encoding="utf-8",
+    )
+    found = unlisted_mentions([read_transcript(path)], known=lambda name: False)
+    assert [m.name for m in found] == ["Bethan"]
+
+
+def test_a_cue_beyond_doubt_outweighs_a_place_and_a_name_said_of_another_is_none(tmp_path):
+    path = tmp_path / "p02.txt"
+    path.write_text(
+        "Interviewer: Who helped?\n"
+        "Rosa: My daughter Florence, who lives in Florence, of all places. Mrs Reading next door. "
+        "I am the Tiago of the church, I asked Tiago. A chap used one called Dev, so I rang Dev.\n",
+        encoding="utf-8",
+    )
+    found = unlisted_mentions([read_transcript(path)], known=lambda name: False)
+    assert sorted(m.name for m in found) == ["Dev", "Florence", "Reading", "Tiago"]
