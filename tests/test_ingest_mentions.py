@@ -6,6 +6,11 @@ from cjm_research.ingest import read_transcript
 from cjm_research.ingest.mentions import mentioned_names, unlisted_mentions
 
 
+def said(mentions):
+    """(name, times, file:line) of each mention, as a researcher reads them."""
+    return [(m.name, m.times, f"{m.path.name}:{m.line}") for m in mentions]
+
+
 def test_names_are_found_where_a_person_is_meant_and_titles_are_skipped():
     found = mentioned_names(
         [
@@ -50,11 +55,11 @@ def test_unlisted_mentions_leave_out_known_names_and_what_the_interviewer_also_s
         encoding="utf-8",
     )
     both = [read_transcript(path), read_transcript(other)]
-    found = unlisted_mentions(both, known=lambda name: name == "Dana")
+    found = said(unlisted_mentions(both, known=lambda name: name == "Dana"))
     # Tom is echoed by the interviewer in p02 only: still a person, still listed
     assert found == [("Ann", 2, "p01.txt:2"), ("Tom", 2, "p01.txt:2")]  # then by name
     # every time a flagged name is said counts, cue or not ("Tom agreed" after "my son Tom")
-    assert ("Virgin", 1, "p01.txt:2") in unlisted_mentions(both[:1], known=lambda name: False)
+    assert ("Virgin", 1, "p01.txt:2") in said(unlisted_mentions(both[:1], lambda name: False))
     assert unlisted_mentions(both, known=lambda name: name in {"Tom", "Ann"}) == []
 
 
@@ -66,15 +71,13 @@ def test_a_word_also_written_in_lower_case_is_no_name(tmp_path):
         encoding="utf-8",
     )
     found = unlisted_mentions([read_transcript(path)], known=lambda name: False)
-    assert [name for name, _, _ in found] == ["Imre"]
+    assert [m.name for m in found] == ["Imre"]
     # a cue that leaves no doubt wins over the word: "my husband Bill", though bills are paid
     path.write_text(
         "Interviewer: And?\nAmy: My husband Bill paid the bill, the second bill.\n",
         encoding="utf-8",
     )
-    assert [n for n, _, _ in unlisted_mentions([read_transcript(path)], lambda n: False)] == [
-        "Bill"
-    ]
+    assert [m.name for m in unlisted_mentions([read_transcript(path)], lambda n: False)] == ["Bill"]
 
 
 def test_a_name_said_in_half_the_interviews_is_the_studys_brand(tmp_path):
@@ -90,11 +93,11 @@ def test_a_name_said_in_half_the_interviews_is_the_studys_brand(tmp_path):
         path = tmp_path / f"p0{n}.txt"
         path.write_text(f"Interviewer: How was it?\n{line}\n", encoding="utf-8")
         transcripts.append(read_transcript(path))
-    found = [name for name, _, _ in unlisted_mentions(transcripts, known=lambda name: False)]
+    found = [m.name for m in unlisted_mentions(transcripts, known=lambda name: False)]
     assert found == ["Jules", "Priya"]
     # in one interview of four it may be a person: still reported
     alone = unlisted_mentions(transcripts[1:2], known=lambda name: False)
-    assert [name for name, _, _ in alone] == ["Tallyboard"]
+    assert [m.name for m in alone] == ["Tallyboard"]
 
 
 def test_a_title_alone_says_a_person_is_meant(tmp_path):
@@ -112,4 +115,33 @@ def test_a_title_alone_says_a_person_is_meant(tmp_path):
     )
     # a title is as sure as "my husband": a name also written as a word is still reported
     found = unlisted_mentions([read_transcript(path)], known=lambda name: False)
-    assert found == [("Brown", 1, "sofia.txt:2")]
+    assert said(found) == [("Brown", 1, "sofia.txt:2")]
+
+
+def test_a_place_or_a_firm_is_no_person_whatever_cue_framed_it(tmp_path):
+    # a trial study warned of "Cardiff", "Harbourline" and "German" as people: a role set off by
+    # commas, a phone call, "said", "showed" frame places and firms as well as people
+    path = tmp_path / "p01.txt"
+    path.write_text(
+        "Interviewer: Tell me about yourself.\n"
+        "Gareth: Bus driver, Cardiff. I phoned Harbourline twice. The app showed German time.\n"
+        "Interviewer: And then?\n"
+        "Gareth: We moved to a semi in Cardiff. I used the chat in the Harbourline app, and it "
+        "answered in German. A guy in the Discord said wait. Then I rang Bethan, who sorted it. "
+        "It's called Sunwell Home, the app. I asked Sunwell.\n",
+        encoding="utf-8",
+    )
+    found = unlisted_mentions([read_transcript(path)], known=lambda name: False)
+    assert [m.name for m in found] == ["Bethan"]
+
+
+def test_a_cue_beyond_doubt_outweighs_a_place_and_a_name_said_of_another_is_none(tmp_path):
+    path = tmp_path / "p02.txt"
+    path.write_text(
+        "Interviewer: Who helped?\n"
+        "Rosa: My daughter Florence, who lives in Florence, of all places. Mrs Reading next door. "
+        "I am the Tiago of the church, I asked Tiago. A chap used one called Dev, so I rang Dev.\n",
+        encoding="utf-8",
+    )
+    found = unlisted_mentions([read_transcript(path)], known=lambda name: False)
+    assert sorted(m.name for m in found) == ["Dev", "Florence", "Reading", "Tiago"]

@@ -218,3 +218,59 @@ def test_interviewers_may_be_listed_with_commas_as_in_front_matter(tmp_path):
     participants = load_participants(path)
     assert {"Maya Lindqvist", "Tom Hart"} <= set(participants["P01"].interviewers)
     assert "Smith, Jane" in participants["P02"].interviewers
+
+
+SLIPPED = """---
+id: home-improver
+name: "Home Improver"
+summary: "Renovating on a budget."
+quote: He told me: "we will call you back" and nobody did
+participants: [P33, P34]
+---
+
+# Home Improver
+
+Narrative the report must not show half of.
+"""
+
+
+def test_a_note_with_a_yaml_slip_keeps_its_persona_without_its_notes(tmp_path):
+    write(tmp_path / "personas" / "home-improver.md", SLIPPED)
+    errors: list[CJMInputError] = []
+    personas = load_personas(tmp_path / "personas", errors.append)
+    persona = personas["home-improver"]
+    # what the lines that still parse say: id, name, participants; none of the notes
+    assert (persona.name, persona.participants) == ("Home Improver", ["P33", "P34"])
+    assert (persona.summary, persona.quote, persona.body) == ("", "", "")
+    assert persona.unread == (
+        "personas/home-improver.md, line 5: front matter is not valid YAML: "
+        "mapping values are not allowed here"
+    )
+    # the error stays an error, with its line and the fix written out
+    (error,) = errors
+    assert error.line == 5 and "built without its notes" in error.message
+    assert error.hint == (
+        "quote the value: quote: 'He told me: \"we will call you back\" and nobody did'"
+    )
+    # without a place for errors, the note is still refused
+    with pytest.raises(CJMInputError, match="not valid YAML"):
+        load_personas(tmp_path / "personas")
+
+
+def test_a_note_whose_id_line_is_the_slip_is_named_by_its_file(tmp_path):
+    write(tmp_path / "night-owl.md", "---\nid: night: owl\nname: Night owl\n---\n")
+    (persona,) = load_personas(tmp_path, lambda exc: None).values()
+    assert (persona.id, persona.name) == ("night-owl", "Night owl")
+    write(tmp_path / "night-owl.md", "---\nid: [night\n---\n")
+    assert load_personas(tmp_path, lambda exc: None)["night-owl"].name == "night-owl"
+
+
+def test_no_stand_in_for_an_unsafe_id_or_over_a_note_read_whole(tmp_path):
+    write(tmp_path / "a.md", "---\nid: x/y\nname: A\nquote: a: b\n---\n")
+    assert load_personas(tmp_path, lambda exc: None) == {}
+    # a good note of the id takes the place of the stand-in, whichever comes first
+    write(tmp_path / "a.md", "---\nid: x\nname: A\nquote: a: b\n---\n")
+    write(tmp_path / "b.md", "---\nid: x\nname: B\n---\n")
+    errors: list[CJMInputError] = []
+    (persona,) = load_personas(tmp_path, errors.append).values()
+    assert (persona.name, persona.unread, len(errors)) == ("B", "", 1)

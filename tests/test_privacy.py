@@ -28,7 +28,6 @@ from cjm_research.privacy import (
     redact_segments,
     redact_snapshot,
     study_key,
-    unlisted_names,
 )
 from cjm_research.study import load_study
 from study_runs import CANARIES, PERSONA, report_texts
@@ -500,37 +499,6 @@ def test_two_participants_sharing_a_pseudonym_stay_two_people(tmp_path):
     assert study_key(study).participants == {"N02": "Saver B", "N03": "Saver B (2)"}
     [warning] = [p for p in study.warnings if "share the pseudonym" in p.message]
     assert "participants 'N02' and 'N03' share the pseudonym 'Saver B'" in warning.message
-
-
-def test_people_a_participant_mentions_are_warned_about_until_listed_then_hidden(tmp_path):
-    write(tmp_path / "personas" / "p.md", "---\nid: p\nname: P\n---\n")
-    write(
-        tmp_path / "participants.csv",
-        "participant_id,persona_id,name,file,mentioned\nP1,p,Dana Hale,a.txt,\n",
-    )
-    write(
-        tmp_path / "a.txt",
-        "Interviewer: And then?\nDana Hale: My husband Tom rang, and I spoke to Aoife at the "
-        "bank.\n",
-    )
-    write(
-        tmp_path / "b.txt",
-        "---\nparticipant: P2\npersona: p\nmentioned: [Imre]\n---\n"
-        "Interviewer: And then?\nKim: My boss Imre said no.\n",
-    )
-    (problem,) = unlisted_names(load_study(tmp_path))
-    assert problem.path.name == "participants.csv" and problem.severity == "warning"
-    assert "Aoife (a.txt:2)" in problem.message and "Tom (a.txt:2)" in problem.message
-    assert "Imre" not in problem.message  # listed in b.txt's front matter
-    assert "'mentioned' column" in problem.hint
-    write(
-        tmp_path / "participants.csv",
-        "participant_id,persona_id,name,file,mentioned\nP1,p,Dana Hale,a.txt,Tom; Aoife\n",
-    )
-    study = load_study(tmp_path)
-    assert unlisted_names(study) == []
-    key = study_key(study)
-    assert key.redact_text("Tom and Aoife told Imre.") == "[name] and [name] told [name]."
 
 
 def test_a_persona_note_names_nobody_but_keeps_its_own_name_and_ordinary_words(tmp_path):

@@ -51,7 +51,9 @@ def check_run(root: Path, spec: StudySpec) -> None:
     assert (root / "reports" / "index.html").is_file()
 
 
-def test_a_bad_persona_note_stops_only_its_own_report(tmp_path):
+def test_a_bad_persona_note_costs_its_notes_and_only_a_note_without_a_persona_its_report(
+    tmp_path,
+):
     interview = InterviewSpec(".txt", "plain", 3, [0, 3, 8])
     spec = StudySpec(
         [
@@ -60,16 +62,22 @@ def test_a_bad_persona_note_stops_only_its_own_report(tmp_path):
             PersonaSpec([interview, interview]),
         ]
     )
-    check_run(tmp_path / "study", spec)
+    study = tmp_path / "study"
+    check_run(study, spec)
+    # the alias is refused, and the persona is built from the note's file name, without notes
+    html = (study / "reports" / "persona-2" / "persona-2.html").read_text(encoding="utf-8")
+    assert "The persona notes could not be read (personas/persona-2.md, line 2: YAML" in html
+    # a note that keeps no persona (an id no folder can have) stops only its own report
+    (study / "personas" / "persona-2.md").write_text("---\nid: persona 2\nname: P\n---\n")
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        status = main(["reports", "--study", str(tmp_path / "study"), "--coder", "rules"])
+        status = main(["reports", "--study", str(study), "--coder", "rules"])
     said = err.getvalue()
     assert status == 2
     assert "persona-2" in said and "skipped" in said and "personas/persona-2.md" in said
-    index = (tmp_path / "study" / "reports" / "index.html").read_text(encoding="utf-8")
+    index = (study / "reports" / "index.html").read_text(encoding="utf-8")
     assert "Not rebuilt: personas/persona-2.md" in index
-    assert not (tmp_path / "study" / "reports" / "persona-2").exists()
+    assert (study / "reports" / "persona-2" / "persona-2.html").read_text(encoding="utf-8") == html
 
 
 def test_sparse_studies_build_every_report(tmp_path):

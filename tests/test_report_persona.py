@@ -629,3 +629,25 @@ def test_a_name_said_in_a_question_is_redacted_as_in_the_quotes(tmp_path):
         assert not [n for n in ("Luis", "Ortega", "Dana", "Maya") if n in said]
     plain = report.load_context(study, "first-home", table, redact=False)
     assert "Luis Ortega" in plain.insights[0].evidence[0].shown_question
+
+
+def test_a_persona_whose_note_has_a_yaml_slip_is_reported_with_a_caution(study_and_table, tmp_path):
+    study, table = study_and_table
+    broken = tmp_path / "study"
+    shutil.copytree(study, broken)
+    note = broken / "personas" / "busy-parent.md"
+    text = note.read_text(encoding="utf-8")
+    note.write_text(text.replace('quote: "I don', "quote: He said: I don", 1), encoding="utf-8")
+    ctx = report.load_context(broken, "busy-parent", table)
+    assert (ctx.persona.id, ctx.persona.name) == ("busy-parent", "Alex, the time-poor parent")
+    profile = report.profile_html(ctx)
+    assert (
+        '<p class="cjm-warning" role="note"><strong>Caution:</strong> The persona notes' in profile
+    )
+    assert "personas/busy-parent.md, line 8: front matter is not valid YAML" in profile
+    # none of the note's words, read or not: the summary and narrative are left out
+    assert "working parent" not in profile and "school gates" not in profile
+    # the rest of the report is the interviews' as usual
+    assert len(ctx.journey.segments) == len(
+        report.load_context(study, "busy-parent", table).journey.segments
+    )

@@ -453,3 +453,16 @@ def test_a_stage_section_quotes_what_two_participants_said_alike_once(tmp_path):
     quotes = [t for style, t in _sections(document)["Stage: Support"] if style == "Quote"]
     assert len(quotes) == 3
     assert sum("forty minutes" in q.lower() for q in quotes) == 1, quotes
+
+
+def test_a_persona_whose_note_was_not_read_shows_a_caution_not_notes(tmp_path, figures):
+    from dataclasses import replace
+
+    unread = "personas/busy-parent.md, line 5: front matter is not valid YAML"
+    persona = replace(make_persona(), unread=unread)
+    profile = _sections(docx.Document(str(_write(tmp_path, figures, persona=persona))))[
+        "Persona profile"
+    ]
+    ((style, text),) = [(style, text) for style, text in profile if text]
+    assert style == "Evidence Warning" and text.startswith("Caution: The persona notes could not")
+    assert unread in text and "Reliable delivery slots" not in text

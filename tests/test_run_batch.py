@@ -493,3 +493,25 @@ def test_a_forced_run_interrupted_while_coding_is_finished_by_the_next_run(study
     built.clear()
     again, _ = _build(study_dir)
     assert built == [] and set(_statuses(again).values()) == {"unchanged"}
+
+
+def test_a_persona_whose_note_slipped_is_built_and_the_run_says_its_notes_were_not_read(
+    study_dir, fake_runs
+):
+    built, _ = fake_runs
+    note = study_dir / "personas" / "busy-parent.md"
+    text = note.read_text(encoding="utf-8")
+    note.write_text(text.replace('quote: "I don', "quote: He said: I don", 1), encoding="utf-8")
+    result, messages = _build(study_dir)
+    # a note that did not load at all (an unsafe id) would skip it; this one stands in
+    assert _statuses(result)["busy-parent"] == "ok" and "busy-parent" in built
+    # the error still fails the run (exit status 2); what it skipped is the note
+    assert f"{note} (the note; the persona is built without it)" in result.skipped_files
+    (said,) = [m for m in messages if m.startswith("busy-parent: its notes were not read")]
+    assert said.endswith(
+        "(personas/busy-parent.md, line 8: front matter is not valid YAML: mapping values are "
+        "not allowed here); its report is built with a caution in their place"
+    )
+    note.write_text("---\nid: busy/parent\nname: X\n---\n", encoding="utf-8")
+    again, _ = _build(study_dir)
+    assert _statuses(again)["busy-parent"] == "skipped"

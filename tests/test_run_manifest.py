@@ -4,7 +4,8 @@ from pathlib import Path
 
 from cjm_research.coding.human import append_human_codes
 from cjm_research.run import manifest as mf
-from cjm_research.run.batch import _table_sha, code_study, persona_inputs
+from cjm_research.run.batch import code_study
+from cjm_research.run.manifest import persona_inputs, table_sha
 from cjm_research.study import load_study
 
 
@@ -65,8 +66,8 @@ def test_table_hash_sees_any_cell(study_dir):
     segments = code_study(load_study(study_dir), "rules").segments
     changed = segments.copy()
     changed.loc[5, "emotion"] = "anger" if changed.loc[5, "emotion"] != "anger" else "joy"
-    assert _table_sha(segments) == _table_sha(segments.copy())
-    assert _table_sha(changed) != _table_sha(segments)
+    assert table_sha(segments) == table_sha(segments.copy())
+    assert table_sha(changed) != table_sha(segments)
 
 
 def _manifest(out: Path) -> mf.Manifest:

@@ -678,8 +678,29 @@ def test_a_copy_of_reports_or_another_study_inside_a_study_is_not_read(study):
 
 def test_a_persona_whose_note_is_broken_is_not_told_to_add_a_note(study):
     # A broken note gave its error and then, per transcript, "add personas/<id>.md".
-    (study / "personas" / "first-home.md").write_text("---\nid: [first\n---\n", encoding="utf-8")
+    (study / "personas" / "first-home.md").write_text(
+        "---\nid: first/home\n---\n", encoding="utf-8"
+    )
     loaded = load_study(study)
     said = [p.message for p in loaded.warnings]
     assert any("its note personas/first-home.md could not be read" in m for m in said)
     assert not any("'first-home' has no note in personas/" in m for m in said)
+
+
+def test_a_persona_whose_note_has_a_yaml_slip_keeps_its_interviews(study):
+    # The slip cost the persona: its interviews in no report. Now the note is an error still
+    # (validate fails on it) and the persona is kept, named as its file, without its notes.
+    (study / "personas" / "first-home.md").write_text(
+        "---\nid: [first\nname: First home\n---\n", encoding="utf-8"
+    )
+    loaded = load_study(study)
+    persona = loaded.personas["first-home"]
+    assert (persona.name, persona.summary) == ("First home", "")
+    assert persona.unread.startswith("personas/first-home.md, line 3: front matter is not valid")
+    (error,) = [p for p in loaded.errors if p.path.name == "first-home.md"]
+    assert "persona 'first-home' is built without its notes" in error.message
+    assert loaded.transcripts_for("first-home")
+    assert not any("first-home" in p.message for p in loaded.warnings)
+    # what the run says is skipped: the note, not the persona's file and interviews
+    assert loaded.problem_lines()[0] == "Errors (1), these notes are skipped:"
+    assert error.skipped().endswith("first-home.md (the note; the persona is built without it)")

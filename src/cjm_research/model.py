@@ -127,6 +127,9 @@ class Persona:
     participants: list[str] = field(default_factory=list)
     body: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Why its note could not be read (``file:line: problem``): the persona then has only the id
+    #: and name that could be read, and its report says its notes are missing.
+    unread: str = ""
 
 
 @dataclass(frozen=True)

@@ -81,26 +81,34 @@ class Problem:
     line: int | None
     message: str
     hint: str = ""
-    #: what an error leaves out when not the whole file: "row" (a bad row of participants.csv)
+    #: what an error leaves out when not the whole file: "row" (a bad row of participants.csv),
+    #: "note" (a persona note that does not read: its persona is built without it)
     part: str = ""
+    #: Lines that follow on a terminal, indented: what a message of many items lists.
+    details: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.display()
 
     def skipped(self) -> str:
-        """What an error leaves out: its file, or the row it names (``… (the row on line 7)``)."""
+        """What an error leaves out: its file, or the row it names (``… (the row on line 7)``),
+        or a persona's note (``… (the note; the persona is built without it)``)."""
         where = str(self.path)
+        if self.part == "note":
+            return f"{where} (the note; the persona is built without it)"
         return f"{where} (the {self.part} on line {self.line})" if self.part else where
 
     def display(self, root: Path | None = None) -> str:
-        """``file:line: what is wrong — how to fix it``, the file relative to ``root`` if inside."""
+        """``file:line: what is wrong — how to fix it``, the file relative to ``root`` if inside,
+        then each of ``details`` on its own indented line."""
         where = ""
         if self.path is not None:
             path = self.path
             if root is not None and path.is_relative_to(root):
                 path = path.relative_to(root)
             where = f"{path}:{self.line}: " if self.line else f"{path}: "
-        return f"{where}{self.message}" + (f" — {self.hint}" if self.hint else "")
+        said = f"{where}{self.message}" + (f" — {self.hint}" if self.hint else "")
+        return "\n".join([said, *(f"    {line}" for line in self.details)])
 
     @classmethod
     def from_error(cls, exc: CJMInputError, severity: Severity = ERROR, part: str = "") -> Problem:
@@ -240,7 +248,12 @@ def _load_codebook(root: Path, problems: list[Problem]) -> Codebook:
 
 
 def _load_personas(root: Path, problems: list[Problem]) -> dict[str, Persona]:
-    return load_personas(root / "personas", lambda exc: problems.append(Problem.from_error(exc)))
+    errors: list[CJMInputError] = []
+    personas = load_personas(root / "personas", errors.append)
+    # a note that does not read costs its notes only when its persona stands in without them
+    unread = {p.path for p in personas.values() if p.unread and p.path is not None}
+    problems += [Problem.from_error(e, part="note" if e.path in unread else "") for e in errors]
+    return personas
 
 
 def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Participant]:
@@ -270,26 +283,17 @@ def _load_participants(root: Path, problems: list[Problem]) -> dict[str, Partici
                 participant = participants[pid] = replace(participant, file=on_disk)
         if participant.date and not _ISO_DATE.match(participant.date):
             problems.append(
-                Problem(
-                    WARNING,
-                    path,
-                    participant.line or None,
-                    f"participant {participant.participant_id}: date {participant.date!r} is "
-                    "not YYYY-MM-DD; reports leave it out",
-                    "write dates as 2026-03-12 (12/03/2026 could be March or December)",
-                )
-            )
+                Problem(WARNING, path, participant.line or None,
+                        f"participant {pid}: date {participant.date!r} is not YYYY-MM-DD; "
+                        "reports leave it out",
+                        "write dates as 2026-03-12 (12/03/2026 could be March or December)")
+            )  # fmt: skip
         if not found:
             problems.append(
-                Problem(
-                    WARNING,
-                    path,
-                    participant.line or None,
-                    f"participant {participant.participant_id}: file "
-                    f"{participant.file!r} does not exist",
-                    "paths are relative to the study folder, with '/'",
-                )
-            )
+                Problem(WARNING, path, participant.line or None,
+                        f"participant {pid}: file {participant.file!r} does not exist",
+                        "paths are relative to the study folder, with '/'")
+            )  # fmt: skip
         elif participant.file and Path(participant.file).suffix.lower() not in readers():
             problems.append(
                 Problem(WARNING, path, participant.line or None,

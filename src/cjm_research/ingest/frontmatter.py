@@ -101,15 +101,31 @@ def split_front_matter(text: str, path: Path | str | None) -> tuple[dict[str, An
     return meta, "\n".join(lines[close + 1 :]), close + 2
 
 
-def _invalid(exc: yaml.YAMLError, path: Path | str | None) -> CJMInputError:
+def _invalid(exc: yaml.YAMLError, path: Path | str | None, block: str) -> CJMInputError:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    hint = "check indentation, and quote values that contain ':' or '#'"
+    lines = block.split("\n")
+    if mark is not None and problem == "mapping values are not allowed here":
+        hint = _quote_hint(lines[mark.line] if mark.line < len(lines) else "") or hint
     return CJMInputError(
         f"front matter is not valid YAML: {problem}",
         path,
         mark.line + 2 if mark is not None else 1,
-        "check indentation, and quote values that contain ':' or '#'",
+        hint,
     )
+
+
+def _quote_hint(line: str) -> str:
+    """How to write a ``key: value`` line whose value holds ': ' ("quote: He told me: "…""):
+    the value in single quotes, a quote inside it doubled. "" when the line is no such line."""
+    match = re.match(r"^(\s*[\w-]+):\s+(.*\S)\s*$", line)
+    if match is None:
+        return ""
+    key, value = match[1], match[2]
+    if len(value) > 60:
+        return f"quote the value: {key.strip()}: '…' (a ' inside it is written '')"
+    return "quote the value: " + f"{key}: '" + value.replace("'", "''") + "'"
 
 
 def _parse(block: str, path: Path | str | None) -> dict[str, Any]:
@@ -120,7 +136,7 @@ def _parse(block: str, path: Path | str | None) -> dict[str, Any]:
         raise CJMInputError(str(exc), path, exc.line + 2, exc.hint) from exc
     except yaml.constructor.ConstructorError as exc:
         if "tag" not in (exc.problem or ""):
-            raise _invalid(exc, path) from exc
+            raise _invalid(exc, path, block) from exc
         # Only the plain YAML tags are read (as text); !!python/object and friends are refused.
         mark = exc.problem_mark
         raise CJMInputError(
@@ -130,7 +146,7 @@ def _parse(block: str, path: Path | str | None) -> dict[str, Any]:
             "remove the '!!…' tag and write the plain value",
         ) from exc
     except yaml.YAMLError as exc:
-        raise _invalid(exc, path) from exc
+        raise _invalid(exc, path, block) from exc
     if data is None or data == "":
         return {}
     if not isinstance(data, dict):

@@ -9,8 +9,21 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 from cjm_research.model import INTERVIEWER, Transcript
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A person participants name: how often, and the file and line where first said."""
+
+    name: str
+    times: int
+    path: Path
+    line: int | None
+
 
 # A title before the name is skipped ("Dr Patel", "Mrs. Khan"): the name is what identifies.
 # Not a contraction's first part ("Don't", "Won't"); a possessive ("Pat's") is a name.
@@ -36,23 +49,29 @@ _GROUP = (
     r"(?:girls|ladies|guys|lads|staff|women|men|people|agents|advisers|advisors|team|nurses)"
     r"(?:\s+(?:on|at|in|behind)\s+the\s+\w+)?"
 )
-#: Cues that leave no doubt a person is meant: their names are reported even when the word is
-#: also an everyday one ("my husband Bill").
-_STRONG = [
+#: Cues that say a person is meant whatever else the word is said as ("my daughter Florence",
+#: "Mrs Brown", "her name was Dee"): a place's or a firm's (``_THING``) does not outweigh them.
+_PERSON = [
     re.compile(rf"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir)\s+(?:\w+\s+)?{_KIN},?\s+{_NAME}\b"),
     # "my flatmate from before, Jonas,": the name set off after a few words about them
     re.compile(
         rf"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir)\s+(?:\w+\s+)?{_KIN}(?:\s+\w+){{1,3}},\s+"
         rf"{_NAME}\b"
     ),
+    re.compile(rf"\b(?:[Nn]ame was|[Nn]ame is|[Nn]ame's)\s+{_NAME}\b"),
+    # "Mr Okafor downstairs helped": a title needs no other cue to say a person is meant
+    re.compile(rf"\b(?:Dr|Mr|Mrs|Ms|Miss)\.?\s+{_NAME}\b"),
+]
+#: Cues that leave no doubt a person is meant: their names are reported even when the word is
+#: also an everyday one ("my husband Bill"), unless it is said as a place or firm too: a role set
+#: off by commas also frames a place ("Bus driver, Cardiff").
+_STRONG = [
+    *_PERSON,
     # "an agent, Mateo,", "a young lad, Jordan,", "different girl this time, Amira"
     re.compile(rf"\b{_ROLE}(?:\s+\w+){{0,3}},\s+{_NAME}\b"),
     # "the girls on the counter, Linda and Pat": both names
     re.compile(rf"\b{_GROUP},\s+{_NAME}\s+and\s+\w"),
     re.compile(rf"\b{_GROUP},\s+\w+\s+and\s+{_NAME}\b"),
-    re.compile(rf"\b(?:[Nn]ame was|[Nn]ame is|[Nn]ame's)\s+{_NAME}\b"),
-    # "Mr Okafor downstairs helped": a title needs no other cue to say a person is meant
-    re.compile(rf"\b(?:Dr|Mr|Mrs|Ms|Miss)\.?\s+{_NAME}\b"),
 ]
 #: Cues that usually mean a person ("spoke to Hao"), but may frame a thing ("called Car").
 _LOOSE = [
@@ -78,6 +97,31 @@ _LOOSE = [
     ),
 ]
 _CUES = [*_STRONG, *_LOOSE]
+_WORD = r"([^\W\d_]+)"
+#: What a firm's or a product's name is said with: "the Tessera shop", "Northmoor customer
+#: relations", "in the Harbourline app".
+_FIRM_NOUN = (
+    r"(?:app|apps|website|site|account|portal|login|support|customer service|customer relations|"
+    r"helpline|chat|chatbot|shop|store|branch|card|plan|policy|tariff|subscription|membership|"
+    r"insurance|broadband|energy|bank)"
+)
+#: Where a capitalised word is a place or a thing, wherever else a cue frames it: after "in",
+#: "near", "outside" ("live in Leeds", "answered in German"), after "the" ("the Discord", "the
+#: Scottish one", "the Northern Quarter"), before what a firm has, or as what "it" is called
+#: ("It's called Sunwell Home"; not "one called Dev": a broker is one too).
+_THING = [
+    re.compile(rf"\b(?:in|near|outside|around|across|via|towards)\s+{_WORD}\b(?!['’]s)"),
+    # not "the Tiago of the church": a person's name said of another
+    re.compile(rf"\b[Tt]he\s+(?:same\s+)?{_WORD}\b(?!\s+of\b)"),
+    re.compile(rf"\b{_WORD}\s+{_FIRM_NOUN}\b"),
+    # what only a firm has ("Northmoor's portal"; a person has a policy, a line, a shop)
+    re.compile(
+        rf"\b{_WORD}['’]s\s+(?:app|website|site|portal|login|helpline|chatbot|customer service)\b"
+    ),
+    re.compile(
+        rf"\b(?:[Ii]t['’]s|[Ii]t\s+(?:is|was)|[Ii]ts|app|service)\s+(?:called|named)\s+{_WORD}"
+    ),
+]
 #: Capitalised words the cues catch that are never people.
 _NOT_NAMES = frozenset(
     "I Mum Mom Dad Nan Gran Monday Tuesday Wednesday Thursday Friday Saturday Sunday January "
@@ -111,13 +155,13 @@ BRAND_INTERVIEWS = 3
 
 def unlisted_mentions(
     transcripts: Iterable[Transcript], known: Callable[[str], bool]
-) -> list[tuple[str, int, str]]:
-    """(name, times, ``file:line`` where first said) of every person participants mention whom
-    ``known`` does not know, most mentioned first. A word the interviewers say in two interviews
-    or more is left out: that is the brand or product of the guide ("How did you find
-    Brightwave?"); a name they echo in one interview ("after Pat died?") is the participant's.
-    So is a name participants say in half the interviews or more (``BRAND_INTERVIEWS`` at
-    least)."""
+) -> list[Mention]:
+    """Every person participants mention whom ``known`` does not know, most mentioned first. A
+    word the interviewers say in two interviews or more is left out: that is the brand or product
+    of the guide ("How did you find Brightwave?"); a name they echo in one interview ("after Pat
+    died?") is the participant's. So is a name participants say in half the interviews or more
+    (``BRAND_INTERVIEWS`` at least), and one said anywhere as a place or a firm (``_THING``:
+    "in Cardiff", "the Harbourline app"), unless a cue leaves no doubt (``_PERSON``)."""
     transcripts = list(transcripts)
     asked = Counter(
         word
@@ -130,17 +174,22 @@ def unlisted_mentions(
             if _is_name(w)
         }
     )
-    first: dict[str, str] = {}
+    first: dict[str, tuple[Path, int | None]] = {}
     said = [(t, turn) for t in transcripts for turn in t.participant_turns]
     # A word also written in lower case twice is a word, not a name ("Car", "Loop", "Delivery").
     lower = Counter(w for _, turn in said for w in re.findall(r"\b[^\W\d_A-Z]+\b", turn.text))
+    things = {m[1] for t in transcripts for turn in t.turns for cue in _THING
+              for m in cue.finditer(turn.text)}  # fmt: skip
     for transcript, turn in said:
         sure, loose = mentioned_names([turn.text], _STRONG), mentioned_names([turn.text], _LOOSE)
+        person = mentioned_names([turn.text], _PERSON)
         for name in sure | loose:
             common = asked[name] >= 2 or lower[name.lower()] >= 2
-            if (name in sure or not common) and not known(name):
-                # where a researcher opens the file to look: its name and line
-                first.setdefault(name, f"{transcript.path.name}:{turn.line}")
+            # a person's cue beyond doubt wins; a place's or a firm's outweighs any other cue
+            taken = name in person or (name not in things and (name in sure or not common))
+            if taken and not known(name):
+                # where a researcher opens the file to look: its path and line
+                first.setdefault(name, (transcript.path, turn.line))
     if not first:
         return []
     # Once a name is known to be a person's, every time it is said counts, cue or not.
@@ -157,4 +206,4 @@ def unlisted_mentions(
     shared = max(BRAND_INTERVIEWS, (len(transcripts) + 1) // 2)
     first = {name: at for name, at in first.items() if where[name] < shared}
     ranked = sorted(first, key=lambda name: (-times[name], name))
-    return [(name, times[name], first[name]) for name in ranked]
+    return [Mention(name, times[name], *first[name]) for name in ranked]

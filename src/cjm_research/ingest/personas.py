@@ -11,8 +11,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from cjm_research.exceptions import CJMInputError
-from cjm_research.ingest.frontmatter import split_front_matter
+from cjm_research.ingest.frontmatter import load_yaml_strings, split_front_matter
 from cjm_research.ingest.normalize import normalize_text, read_text_file
 from cjm_research.iorw import decode_text
 from cjm_research.model import Participant, Persona
@@ -104,7 +106,9 @@ def load_personas(
 
     Returns personas by id, sorted by file name; a missing folder gives ``{}``. A bad note, or a
     second note with an id already used, raises :class:`CJMInputError`; with ``on_error`` it is
-    passed there instead and skipped, so one bad note never hides the others.
+    passed there instead, so one bad note never hides the others, and a note that cannot be read
+    is kept as the persona its ``id:`` line (else its file name) names, without its notes
+    (``Persona.unread``): its interviews still make a report, which says the notes are missing.
     """
     folder = _personas_folder(Path(folder))
     personas: dict[str, Persona] = {}
@@ -115,20 +119,80 @@ def load_personas(
             continue
         try:
             persona = read_persona(path)
-            if persona.id in personas:
-                raise CJMInputError(
-                    f"persona id {persona.id!r} is already used by {personas[persona.id].path}",
+        except CJMInputError as exc:
+            stand_in = _stand_in(path, exc) if on_error is not None else None
+            if on_error is None or stand_in is None or stand_in.id in personas:
+                _report(exc, on_error)
+                continue
+            what = f"; persona {stand_in.id!r} is built without its notes, and its report says so"
+            on_error(CJMInputError(exc.message + what, exc.path, exc.line, exc.hint))
+            personas[stand_in.id] = stand_in
+            continue
+        held = personas.get(persona.id)
+        if held is not None and not held.unread:  # a note read whole takes a stand-in's place
+            _report(
+                CJMInputError(
+                    f"persona id {persona.id!r} is already used by {held.path}",
                     path,
                     1,
                     "give each persona a unique id",
-                )
-        except CJMInputError as exc:
-            if on_error is None:
-                raise
-            on_error(exc)
+                ),
+                on_error,
+            )
             continue
         personas[persona.id] = persona
     return personas
+
+
+def _report(error: CJMInputError, on_error: Callable[[CJMInputError], None] | None) -> None:
+    """Raise ``error``, or pass it to ``on_error`` when there is one."""
+    if on_error is None:
+        raise error
+    on_error(error)
+
+
+def _stand_in(path: Path, error: CJMInputError) -> Persona | None:
+    """The persona an unreadable note still names: ``id``, ``name`` and ``participants`` read
+    line by line from its front matter (the id else the file name, the name else the id), no
+    notes. None when no safe id can be had (an unsafe ``id:`` is the researcher's to fix)."""
+    try:
+        text = normalize_text(read_text_file(path)[0])
+    except CJMInputError:
+        text = ""
+    lines = text.split("\n")
+    close = next((i for i, line in enumerate(lines[1:], 1) if line.rstrip() == "---"), 0)
+    block = lines[1:close] if lines and lines[0].rstrip() == "---" else []
+    found = {key: _line_value(block, key) for key in ("id", "name", "participants")}
+    persona_id = found["id"] if isinstance(found["id"], str) else ""
+    persona_id = persona_id.strip() or path.stem
+    if not is_safe_id(persona_id):
+        return None
+    name = found["name"] if isinstance(found["name"], str) and found["name"].strip() else ""
+    where = f"{path.parent.name}/{path.name}" + (f", line {error.line}" if error.line else "")
+    try:
+        participants = _list(found["participants"], "participants", path)
+    except CJMInputError:
+        participants = []
+    return Persona(
+        id=persona_id,
+        name=name.strip() or persona_id,
+        path=path,
+        participants=participants,
+        unread=f"{where}: {error.message}",
+    )
+
+
+def _line_value(block: list[str], key: str) -> object:
+    """The value of a one-line ``key: value`` of a front matter block, parsed alone (None when
+    it is not there or does not parse: the slip may be on that very line)."""
+    for line in block:
+        match = re.match(rf"^{key}\s*:(.*)$", line)
+        if match:
+            try:
+                return load_yaml_strings(match[1])
+            except yaml.YAMLError:
+                return None
+    return None
 
 
 def load_participants(

@@ -27,7 +27,6 @@ import pandas as pd
 from cjm_research.ingest import meta_names
 from cjm_research.ingest.build import INTERVIEWER_LABELS, PARTICIPANT_LABELS
 from cjm_research.ingest.labels import NAME_PARTICLES, name_key, split_label, unaccented
-from cjm_research.ingest.mentions import unlisted_mentions
 from cjm_research.ingest.text import DEFAULT_SPEAKER
 from cjm_research.iorw import write_text
 from cjm_research.model import INTERVIEWER, PARTICIPANT
@@ -55,8 +54,11 @@ from cjm_research.privacy.pii import (  # noqa: F401
     luhn_ok,
     redact_pii,
 )
+
+# The people participants mention whom nobody listed: warned of, never hidden.
+from cjm_research.privacy.unlisted import MENTIONED_HINT, unlisted_names  # noqa: F401
 from cjm_research.privacy.words import FIRM_WORDS, WORD_NAMES
-from cjm_research.study import WARNING, Problem, Study, load_study, work_dir
+from cjm_research.study import Study, load_study, work_dir
 
 #: What an interviewer's name becomes in quotes and speaker labels.
 INTERVIEWER_LABEL = "Interviewer"
@@ -509,26 +511,6 @@ def _name_table(key: PseudonymKey, study: Study, rows: pd.DataFrame) -> dict[str
         name: next(iter(r)) if len(r) == 1 and name not in WORD_NAMES else NAME
         for name, r in claims.items()
     }
-
-
-MENTIONED_HINT = "list them in the 'mentioned' column of the participant's row (';' between \
-names) or in 'mentioned:' in the transcript's front matter; they then read [name]"
-
-
-def unlisted_names(study: Study, key: PseudonymKey | None = None) -> list[Problem]:
-    """A warning naming the people participants mention whom no list names (``ingest.mentions``):
-    the reports print them as said. Empty when there are none."""
-    names = (key or study_key(study)).names
-    found = unlisted_mentions(
-        study.transcripts, lambda n: name_key(n) in names or name_key(unaccented(n)) in names
-    )
-    if not found:
-        return []
-    # every one of them: a name left out of the list is a name left in the reports
-    listed = ", ".join(f"{name} ({first}{f', {n} times' if n > 1 else ''})"
-                       for name, n, first in found)  # fmt: skip
-    message = f"participants name people nobody listed; reports print them: {listed}"
-    return [Problem(WARNING, study.root / "participants.csv", None, message, MENTIONED_HINT)]
 
 
 def _csv_names(path: Path) -> list[str]:

@@ -52,6 +52,7 @@ def redact_persona(persona: Persona, key: PseudonymKey) -> Persona:
         pain_points=[note(p) for p in persona.pain_points],
         quote=note(persona.quote),
         body=note(persona.body),
+        unread=note(persona.unread),
     )
 
 

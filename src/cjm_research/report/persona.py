@@ -75,6 +75,7 @@ from cjm_research.report.sections import (
     stage_mix,
     team_items,
     title_lines,
+    unread_notes,
 )
 from cjm_research.report.summary import evidence_cautions, split_pain, summarise
 from cjm_research.resources import default_codebook_path
@@ -365,6 +366,8 @@ def profile_html(ctx: ReportContext) -> str:
     """The persona profile from the persona notes."""
     persona = ctx.persona
     parts = [heading_html("profile")]
+    if persona.unread:
+        return "".join([*parts, html.warning(unread_notes(persona))])
     said = [persona.summary, *persona_narrative(persona)]
     parts += [html.paragraph(text) for text in said if text]
     for title, items in zip(

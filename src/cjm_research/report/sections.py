@@ -220,6 +220,16 @@ def persona_narrative(persona: Persona) -> list[str]:
 PERSONA_QUOTE = "persona notes"  # the attribution of the persona note's quote
 
 
+def unread_notes(persona: Persona) -> str:
+    """The profile's caution, in both formats, for a persona whose note could not be read: it
+    shows no notes, and the reader must not take the empty section for a persona without any."""
+    return (
+        f"The persona notes could not be read ({persona.unread}), so this section shows none of "
+        "them; the rest of the report is drawn from the interviews as usual. Fix the note and "
+        "build the report again."
+    )
+
+
 #: How an insight says where it comes from, by kind (``insights.CURATED`` or generated).
 #: The insights section when there are none, in both formats.
 NO_INSIGHTS = (

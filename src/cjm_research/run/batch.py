@@ -443,7 +443,7 @@ def _build_reports(
         return decided[pid]
 
     def ready(pid: str, rows: pd.DataFrame) -> None:
-        if pid not in selected or not to_build(pid, persona_inputs(study, rows, files, pid)):
+        if pid not in selected or not to_build(pid, mf.persona_inputs(study, rows, files, pid)):
             return
         ledger.streamed[pid] = rows
         folder = safe_child(work / "stream", pid)
@@ -463,11 +463,16 @@ def _build_reports(
     named = [p.display(study.root) for p in (leaks if redact else [])]
     for line in named:
         say(line)
+    for pid in selected:
+        persona = study.personas.get(pid)
+        if persona is not None and persona.unread:
+            say(f"{pid}: its notes were not read ({persona.unread}); its report is built with a "
+                "caution in their place")  # fmt: skip
     coding_seconds = time.perf_counter() - started
 
-    keys = {pid: persona_inputs(study, segments, files, pid) for pid in selected}
+    keys = {pid: mf.persona_inputs(study, segments, files, pid) for pid in selected}
     stale = [pid for pid in selected if to_build(pid, keys[pid])]
-    coding_key = ledger.coding_key = mf.sha_json([files, env, _table_sha(segments)])
+    coding_key = ledger.coding_key = mf.sha_json([files, env, mf.table_sha(segments)])
     coding_log = None
     if previous.coding_key != coding_key or not (out_dir / "coding.ipynb").is_file():
         coding_log = CodingLogTask(
@@ -541,46 +546,17 @@ def _build_reports(
     return batch
 
 
-def persona_inputs(
-    study: Study, segments: pd.DataFrame, files: dict[str, str], persona_id: str
-) -> dict[str, str]:
-    """What one persona's report is drawn from, as ``{name: sha}``.
-
-    Its rows of the coded table stand for its transcripts, the coder and the human codes (a human
-    code on another persona's segment does not touch it); its note and every top-level study
-    file (participants.csv, codebook.yaml, insights.yaml, reference.docx …) count as they are.
-    """
-    rows = segments[segments["persona_id"] == persona_id]
-    inputs = {"segments": _table_sha(rows)}
-    transcripts = study.transcripts_for(persona_id)
-    for transcript in transcripts:
-        rel = transcript.path.relative_to(study.root).as_posix()
-        inputs[rel] = files.get(rel, "")
-    note = study.personas.get(persona_id)
-    if note is not None and note.path is not None:
-        rel = Path(note.path).resolve().relative_to(study.root.resolve()).as_posix()
-        inputs[rel] = files.get(rel, "")
-    inputs.update({rel: sha for rel, sha in files.items() if "/" not in rel})
-    return inputs
-
-
-def _table_sha(table: pd.DataFrame) -> str:
-    hashed = pd.util.hash_pandas_object(table.reset_index(drop=True), index=True)
-    return mf.sha_bytes(hashed.to_numpy().tobytes() + ",".join(table.columns).encode())
-
-
 def blocked_personas(study: Study) -> dict[str, str]:
-    """Personas whose note failed to load, by the note's file name, with the problem to show.
-
-    Their reports are not built (a report without its persona's profile would mislead) and the
-    earlier ones stay; every other persona is built as usual.
-    """
+    """Personas whose note failed to load and kept no persona (``Persona.unread``: one did), by the
+    note's file name, with the problem to show: not built, the earlier reports stay."""
+    kept = {p.path for p in study.personas.values()}
     return {
         problem.path.stem: problem.display(study.root)
         for problem in study.errors
         if problem.path is not None
         and problem.path.parent.name == "personas"
         and problem.path.suffix == ".md"
+        and problem.path not in kept
     }
 
 

@@ -40,6 +40,8 @@ from cjm_research.run.notebooks import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from cjm_research.study import Study
 
 NAME = "manifest.json"
@@ -360,3 +362,34 @@ def write_build(
         "seconds": {name: round(value, 2) for name, value in seconds.items()},
     }
     return write_manifest(work, manifest)
+
+
+def persona_inputs(
+    study: Study, segments: pd.DataFrame, files: dict[str, str], persona_id: str
+) -> dict[str, str]:
+    """What one persona's report is drawn from, as ``{name: sha}``.
+
+    Its rows of the coded table stand for its transcripts, the coder and the human codes (a human
+    code on another persona's segment does not touch it); its note and every top-level study
+    file (participants.csv, codebook.yaml, insights.yaml, reference.docx …) count as they are.
+    """
+    rows = segments[segments["persona_id"] == persona_id]
+    inputs = {"segments": table_sha(rows)}
+    transcripts = study.transcripts_for(persona_id)
+    for transcript in transcripts:
+        rel = transcript.path.relative_to(study.root).as_posix()
+        inputs[rel] = files.get(rel, "")
+    note = study.personas.get(persona_id)
+    if note is not None and note.path is not None:
+        rel = Path(note.path).resolve().relative_to(study.root.resolve()).as_posix()
+        inputs[rel] = files.get(rel, "")
+    inputs.update({rel: sha for rel, sha in files.items() if "/" not in rel})
+    return inputs
+
+
+def table_sha(table: pd.DataFrame) -> str:
+    """A coded table's fingerprint: its values, index order and column names."""
+    import pandas as pd  # a no-change run imports no pandas: only a coded table comes here
+
+    hashed = pd.util.hash_pandas_object(table.reset_index(drop=True), index=True)
+    return sha_bytes(hashed.to_numpy().tobytes() + ",".join(table.columns).encode())

@@ -48,6 +48,7 @@ from cjm_research.report.sections import (
     stage_mix,
     team_items,
     title_lines,
+    unread_notes,
 )
 from cjm_research.report.summary import split_pain, summarise
 from cjm_research.resources import templates_dir
@@ -153,6 +154,9 @@ def _executive_summary(report: PersonaWriter, warnings: Sequence[str] = ()) -> N
 
 def _persona_profile(report: PersonaWriter, persona: Persona | None) -> None:
     report.heading(SECTIONS["profile"])
+    if persona is not None and persona.unread:
+        report.warning(unread_notes(persona))
+        return
     noted = persona is not None and any(
         (persona.summary, persona.goals, persona.needs, persona.pain_points, persona.quote)
     )
