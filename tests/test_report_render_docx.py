@@ -466,3 +466,25 @@ def test_a_persona_whose_note_was_not_read_shows_a_caution_not_notes(tmp_path, f
     ((style, text),) = [(style, text) for style, text in profile if text]
     assert style == "Evidence Warning" and text.startswith("Caution: The persona notes could not")
     assert unread in text and "Reliable delivery slots" not in text
+
+
+def test_a_reply_in_a_group_interview_is_printed_under_the_turn_it_replies_to(tmp_path, figures):
+    # A focus group: Gwen's "That's awful. …" was printed under "Asked: A letter from the
+    # council?", the moderator's question to Abdi, which she never answered.
+    from dataclasses import replace
+
+    journey = make_journey()
+    stage = next(s for s, quotes in journey.quotes.items() if quotes)
+    reply = replace(
+        journey.quotes[stage][0],
+        text="That's awful. Can you not get a bigger bin for a big family?",
+        question="Yes, a warning letter, about side waste. It says you can get a fine.",
+        replying_to="Sorter 05",
+    )
+    journey.quotes[stage] = [reply, *journey.quotes[stage][1:]]
+    document = docx.Document(str(_write(tmp_path, figures, journey)))
+    texts = [(p.text, p.style.name) for p in document.paragraphs]
+    said = f"Replying to Sorter 05: {reply.question}"
+    [i] = [i for i, (text, _) in enumerate(texts) if text == said]
+    assert texts[i + 1][0] == f"“{reply.text}”" and texts[i][1] == "Question"
+    assert not [text for text, _ in texts if text.startswith("Asked: Yes, a warning")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -223,3 +224,25 @@ def test_the_exported_report_stops_tab_on_its_links_not_on_every_output(tmp_path
     assert len(re.findall(r"<div class=\"[^\"]*\bjp-OutputArea-output\b", page)) == len(outputs)
     assert _TabStops(page).stops == ["a #summary", "a #map"]
     assert 'if (box.scrollWidth > box.clientWidth) box.setAttribute("tabindex", "0");' in page
+
+
+def test_a_reply_in_a_group_interview_is_printed_under_the_turn_it_replies_to():
+    from cjm_research.analysis import Quote
+    from cjm_research.report.sections import quote_question
+
+    reply = Quote(
+        segment_id="Interview 04:19", text="That's awful. Can you not get a bigger bin?",
+        participant="Sorter 04", interview_id="Interview 04", source="", line=None,
+        time_start=217.0, stage="onboarding", emotion="frustration", valence=-0.61,
+        question="Yes, a warning letter, about side waste. It says you can get a fine.",
+        replying_to="Sorter 05",
+    )  # fmt: skip
+    block = html.quote_block(reply, question=quote_question(reply))
+    assert block.startswith(
+        '<p class="cjm-question">Replying to Sorter 05: Yes, a warning letter, about side waste. '
+        "It says you can get a fine.</p>"
+        '<blockquote class="cjm-quote">“That&#x27;s awful.'
+    )
+    # an answer to the moderator keeps "Asked:"
+    asked = html.quote_block(reply, question=quote_question(replace(reply, replying_to="")))
+    assert '<p class="cjm-question">Asked: Yes, a warning letter' in asked

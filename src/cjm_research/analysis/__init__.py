@@ -5,6 +5,7 @@ plotting. Charts and renderers read a :class:`Journey`; notebooks display it.
 """
 
 from cjm_research.analysis.actions import actions_in, stage_actions, stage_doings
+from cjm_research.analysis.crosstalk import REACTION_WORDS, is_bare_reaction, replies
 from cjm_research.analysis.curve import (
     NEUTRAL_BANDS,
     curve_reading,
@@ -56,12 +57,14 @@ from cjm_research.analysis.quotes import (
     is_nudge,
     needs_question,
     pick_quotes,
+    prompts,
     question_to_show,
     questions_shown,
     quote_of,
     quote_words,
     repeats,
     replies_to_nudge,
+    replying,
     saying_the_pain,
     shorten,
 )
@@ -73,6 +76,7 @@ __all__ = [
     "MOMENT_VALENCES",
     "NEUTRAL_BANDS",
     "NO_TOUCHPOINT",
+    "REACTION_WORDS",
     "SURE_EMOTION",
     "SURE_STAGE",
     "THIN_INTERVIEW",
@@ -91,6 +95,7 @@ __all__ = [
     "excerpts",
     "from_what_it_says",
     "funnel",
+    "is_bare_reaction",
     "is_nudge",
     "joined",
     "moment_pairs",
@@ -104,12 +109,15 @@ __all__ = [
     "pick_quotes",
     "plural",
     "priorities",
+    "prompts",
     "question_to_show",
     "questions_shown",
     "quote_of",
     "quote_words",
     "repeats",
+    "replies",
     "replies_to_nudge",
+    "replying",
     "saying_the_pain",
     "share_text",
     "shorten",

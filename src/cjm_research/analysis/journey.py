@@ -13,7 +13,7 @@ import pandas as pd
 
 from cjm_research.analysis.actions import stage_actions, stage_doings
 from cjm_research.analysis.curve import NEUTRAL_BANDS, emotion_curve
-from cjm_research.analysis.quotes import Quote, asked_before, pick_quotes, quote_of
+from cjm_research.analysis.quotes import Quote, pick_quotes, prompts, quote_of
 from cjm_research.model import PARTICIPANT, Codebook
 from cjm_research.segments import split_codes
 
@@ -164,8 +164,9 @@ def build_journey(
     """
     if detail and "question" not in segments:
         # Each answer's question, from the interviewer turns about to be left out: a quote
-        # prints it when it needs it, redacted as the table is (it is the table's own text).
-        segments = segments.assign(question=asked_before(segments))
+        # prints it when it needs it, redacted as the table is (it is the table's own text). In
+        # a group interview, the other participant's turn a turn replies to instead.
+        segments = segments.assign(**prompts(segments))
     rows = participant_segments(segments, persona_id)
     # A code the codebook no longer has (a researcher's, from before the edit) is left out, a
     # touchpoint as a stage is: both are warned of with their coder file (coding.human)
@@ -335,18 +336,25 @@ def moments(
     ``;``-joined ("phone_support;email"): one complaint that names two channels is one problem,
     not two. Pain points are ranked by priority, how many participants raised it times how
     negative it was (``priorities`` ranks the same way), delights by participants; then by
-    segments and strength, so that what many people felt comes first. A turn counts at or beyond
-    ``threshold``, by default its coder's (``MOMENT_VALENCES``), and, given the codebook's
-    emotion valences (``signs``: ``moment_signs``), only when coded with an emotion of that sign:
-    a description coded Neutral at -0.17 is no pain point (example gold, semantic coder: pain
-    points' precision 0.71 -> 0.83, F1 0.72 -> 0.73; broadband 0.63 -> 0.62).
+    segments and strength, so that what many people felt comes first. A turn that only reacts to
+    another participant's story in a group interview (a ``reaction`` column, ``prompts``) is
+    no one's moment: its speaker did not live it, and the story's teller counts already. A turn
+    counts at or beyond ``threshold``, by default its coder's (``MOMENT_VALENCES``), and, given
+    the codebook's emotion valences (``signs``: ``moment_signs``), only when coded with an
+    emotion of that sign: a description coded Neutral at -0.17 is no pain point (example gold,
+    semantic coder: pain points' precision 0.71 -> 0.83, F1 0.72 -> 0.73; broadband 0.63 ->
+    0.62).
     """
     columns = [
         "stage", "touchpoint", "participants", "segments", "mean_valence", "example", "evidence"
     ]  # fmt: skip
     # Short answers ("No. Not really.") carry too little to call a pain point or a delight (and
-    # are where sentiment models misfire); they still count in the emotion curve.
+    # are where sentiment models misfire); they still count in the emotion curve. So does a
+    # bare reaction to another participant's story (``prompts``): "That's awful." made Gwen a
+    # participant raising Abdi's pain.
     substantive = coded[coded["text"].str.split().str.len() >= MIN_MOMENT_WORDS]
+    if "reaction" in substantive:
+        substantive = substantive[~substantive["reaction"].fillna(False).astype(bool)]
     if threshold is None:
         threshold = MOMENT_VALENCES[coder_method(coded)][0 if negative else 1]
     strong = (

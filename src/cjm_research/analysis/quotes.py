@@ -13,6 +13,7 @@ from difflib import SequenceMatcher
 import numpy as np
 import pandas as pd
 
+from cjm_research.analysis.crosstalk import replies
 from cjm_research.model import INTERVIEWER
 
 #: Fewer words than this and a quote needs its question to be understood; without a question to
@@ -135,14 +136,17 @@ class Quote:
     #: how sure its coder was of ``emotion`` (1 for a person's code; None when unknown)
     emotion_confidence: float | None = None
     #: the interviewer's turn that prompted it (``asked_before``), as the table holds it: redacted
-    #: when the table is; "" for an answer nothing was asked before
+    #: when the table is; "" for an answer nothing was asked before. In a group interview, the
+    #: other participant's turn it replies to (``prompts``), whose label is ``replying_to``
     question: str = ""
+    #: the participant (label) whose turn it replies to in a group interview; "" for an answer
+    replying_to: str = ""
 
     @property
     def shown_question(self) -> str:
-        """The question to print before the quote (shortened): "" when the answer is understood
-        without it (``needs_question``) or nothing was asked before it."""
-        return question_to_show(self.text, self.question)
+        """The question (or the turn replied to) to print before the quote, shortened: "" when
+        the answer is understood without it (``needs_question``) or nothing was asked before."""
+        return question_to_show(self.text, self.question, reply=bool(self.replying_to))
 
     @property
     def shown_emotion(self) -> str:
@@ -325,6 +329,8 @@ def _only_replies(sentence: str) -> bool:
 def quote_of(row: pd.Series, participant_labels: dict[str, str] | None = None) -> Quote:
     """A segments-table row as a quote with its provenance (participant label, not id)."""
     labels = participant_labels or {}
+    replied = row.get("replying_to")
+    replied = replied if isinstance(replied, str) else ""  # none, or a table's empty cell
     time_start = row.get("time_start")
     line = row.get("line")
     return Quote(
@@ -340,21 +346,56 @@ def quote_of(row: pd.Series, participant_labels: dict[str, str] | None = None) -
         valence=float(row["valence"]),
         emotion_confidence=None if pd.isna(sure := row.get("emotion_confidence")) else float(sure),
         question=str(row.get("question") or ""),
+        replying_to=labels.get(replied, replied) if replied else "",
     )
 
 
-def question_to_show(text: str, question: str) -> str:
+def question_to_show(text: str, question: str, reply: bool = False) -> str:
     """The ``question`` (shortened) to print with the answer ``text``: "" when the answer is
-    understood without it (``needs_question``) or nothing was asked before it."""
-    return shorten(question) if question and needs_question(text) else ""
+    understood without it (``needs_question``) or nothing was asked before it. A ``reply``'s
+    question is another participant's turn: whole while it fits, not cut to a question."""
+    if not question or not needs_question(text):
+        return ""
+    return question if reply and len(question.split()) <= QUESTION_WORDS else shorten(question)
 
 
 def questions_shown(segments: pd.DataFrame) -> pd.Series:
     """Per row of a coded table, the question it is printed with (``question_to_show`` of
-    ``asked_before``): "" for most rows. The table's own words, so redacted when the table is."""
-    asked = asked_before(segments)
-    shown = [question_to_show(str(t), q) for t, q in zip(segments["text"], asked, strict=True)]
+    ``prompts``; "Replying to P02: …" before another participant's turn it replies to): "" for
+    most rows. The table's own words, so redacted when the table is."""
+    asked = prompts(segments)
+    shown = []
+    for text, question, who in zip(
+        segments["text"], asked["question"], asked["replying_to"], strict=True
+    ):
+        said = question_to_show(str(text), question, reply=bool(who))
+        shown.append(replying(who, said) if who and said else said)
     return pd.Series(shown, index=segments.index, dtype=object)
+
+
+def replying(participant: str, said: str) -> str:
+    """The line before a quote that replies to another participant in a group interview, in
+    every format: ``Replying to Sorter 05: …She kept the letter on the table for a month.``"""
+    return f"Replying to {participant}: {said}"
+
+
+def prompts(segments: pd.DataFrame) -> pd.DataFrame:
+    """Per row of a coded table, what it answers: ``question``, the interviewer's turn that
+    prompted it (``asked_before``) or, in a group interview, the other participant's turn it
+    replies to (``crosstalk.replies``), whose participant is then ``replying_to`` (their id as
+    the table holds it: a pseudonym when it is redacted); and whether it is a bare reaction to
+    another's story (``reaction``). A quote prints the question it needs with its answer."""
+    replied = replies(segments)
+    asked = asked_before(segments)
+    replying = replied["replying_to"] != ""
+    return pd.DataFrame(
+        {
+            "question": asked.where(~replying, replied["reply"]),
+            "replying_to": replied["replying_to"],
+            "reaction": replied["reaction"],
+        },
+        index=segments.index,
+    )
 
 
 def needs_question(text: str) -> bool:

@@ -527,7 +527,8 @@ def data_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     ``segments`` (one row per coded turn, pseudonymised as the report is), ``pain_points``,
     ``priorities`` (reach as participants and share, valence and score as numbers),
     ``quotes`` (every quote the stage sections draw from, with its provenance and the question
-    it is printed with) and ``actions``
+    it is printed with, or in a group interview the participant whose turn it is replying to)
+    and ``actions``
     (the map's "customer actions" phrases with the turn each was said in)."""
     journey = ctx.journey
     label = ctx.participant_labels
@@ -537,7 +538,9 @@ def data_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     priorities = journey.priorities.assign(
         share=journey.priorities["participants"] / max(1, journey.n_participants)
     )
-    columns = ["stage", "participant", "location", "emotion", "valence", "question", "text"]
+    columns = [
+        "stage", "participant", "location", "emotion", "valence", "question", "replying_to", "text"
+    ]  # fmt: skip
     quotes = pd.DataFrame(
         [
             {
@@ -547,6 +550,7 @@ def data_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
                 "emotion": q.emotion,
                 "valence": q.valence,
                 "question": q.shown_question,
+                "replying_to": q.replying_to,
                 "text": q.text,
                 "segment_id": q.segment_id,
             }

@@ -15,6 +15,7 @@ from cjm_research.analysis import (
     MIN_EVIDENCE,
     MIN_MOMENT_WORDS,
     NO_TOUCHPOINT,
+    REACTION_WORDS,
     SURE_EMOTION,
     UNASSIGNED,
     Journey,
@@ -23,6 +24,7 @@ from cjm_research.analysis import (
     is_nudge,
     moment_text,
     plural,
+    replying,
     share_text,
     signed,
     top_counts,
@@ -117,10 +119,14 @@ def quote_question(quote: Quote) -> str:
     """Before a quote whose answer needs its question (``Quote.shown_question``), in every
     format: ``Asked: How long did the refund take?``; "" for one understood alone. An answer
     taking up the interviewer's remark (``replies_to_nudge``) has it as ``Interviewer: That
-    sounds frustrating.``: "Asked:" before a statement read as a misprint."""
+    sounds frustrating.``: "Asked:" before a statement read as a misprint. A turn replying to
+    another participant in a group interview has their words: ``Replying to Sorter 05: …``
+    (the moderator's question before it was put to someone else)."""
     shown = quote.shown_question
     if not shown:
         return ""
+    if quote.replying_to:
+        return replying(quote.replying_to, shown)
     return f"Interviewer: {shown}" if is_nudge(shown) else f"Asked: {shown}"
 
 
@@ -306,6 +312,25 @@ class Methodology:
     definitions: pd.DataFrame  # Stage, Definition
 
 
+def _crosstalk(journey: Journey) -> list[str]:
+    """What the methodology says of cross-talk, for a persona with a group interview whose
+    participants reply to each other (nothing otherwise)."""
+    rows = journey.segments
+    if "replying_to" not in rows or not (rows["replying_to"].fillna("") != "").any():
+        return []
+    reactions = int(rows["reaction"].fillna(False).astype(bool).sum())
+    return [
+        "In a group interview, a turn right after another participant's replies to it, unless it "
+        "is its speaker's first answer to a question put to the room: a quote that needs it is "
+        'printed with that turn before it ("Replying to …"), not with the moderator\'s '
+        "question. A turn that only reacts to another's story (at most "
+        f"{REACTION_WORDS} words, telling nothing of its speaker's own in the first person: "
+        '"That\'s awful.", "Oh I know, ours too", "I\'d be fuming") is in no pain point or '
+        f"delight; {plural(reactions, 'segment')} here "
+        + ("is such a reaction." if reactions == 1 else "are such reactions.")
+    ]
+
+
 def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Methodology:
     """What the methodology appendix says of a persona's journey (``Methodology``)."""
     coders = journey.segments["coder"].astype(str).str.strip() if len(journey.segments) else None
@@ -359,6 +384,7 @@ def methodology(journey: Journey, codebook: Codebook, persona_name: str) -> Meth
             'school gates.") is printed with the interviewer\'s question before it ("Asked: …"); '
             'one taking up the interviewer\'s remark ("That sounds frustrating." — "It is, '
             'because…") with that remark ("Interviewer: …").',
+            *_crosstalk(journey),
             f"A stage with fewer than {MIN_EVIDENCE} coded segments is flagged as low evidence"
             + (f": {flagged}." if flagged else "; no stage is flagged.")
             + (f" No participant segment was coded with {unspoken}." if unspoken else ""),
