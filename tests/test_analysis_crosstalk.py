@@ -12,6 +12,7 @@ from cjm_research.analysis import (
     is_bare_reaction,
     prompts,
     questions_shown,
+    quote_of,
     replies,
 )
 from cjm_research.coding import code_transcripts, get_coder
@@ -219,8 +220,9 @@ def test_a_redacted_group_interview_replies_alike_under_pseudonyms(tmp_path):
     redacted = privacy.redact_segments(coded, key)
     assert "Sorter 05, you mentioned" in " ".join(redacted["text"])
     journey = build_journey(redacted, study.codebook, "sorter", participant_labels=key.labels)
-    quotes = {q.text[:12]: q for quotes in journey.quotes.values() for q in quotes}
-    gwen = quotes["That's awful"]
+    # her bare reaction is quoted only after the stage's own experiences: read as it would print
+    said = journey.segments[journey.segments["text"].str.startswith("That's awful")]
+    gwen = quote_of(said.iloc[0], key.labels)
     assert quote_question(gwen) == (
         "Replying to Sorter 05: …My mother was very scared, she thought it is the police. She "
         "kept the letter on the table for a month."

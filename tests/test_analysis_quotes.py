@@ -245,6 +245,19 @@ def test_a_quote_shows_the_question_only_when_its_answer_needs_it():
     assert isinstance(alone, Quote) and alone.shown_question == ""
 
 
+def test_a_bare_reaction_in_a_group_stands_for_a_stage_only_after_every_own_experience():
+    # A focus group: Gwen's "That's awful. …" to Abdi's story was Onboarding's first quote.
+    gwen = "That's awful. Can you not get a bigger bin for a big family?"
+    rows = pd.DataFrame(
+        [
+            {**row("g", "P1", "onboarding", "", -0.8, gwen), "reaction": True},
+            {**row("a", "P2", "onboarding", "", -0.3), "reaction": False},
+        ]
+    )
+    assert [q.segment_id for q in pick_quotes(rows, 2)] == ["a", "g"]
+    assert [q.segment_id for q in pick_quotes(rows.drop(columns="reaction"), 2)] == ["g", "a"]
+
+
 def test_a_short_answer_printed_with_its_question_comes_before_one_without_but_after_long_ones():
     rows = pd.DataFrame(
         [

@@ -186,6 +186,8 @@ def pick_quotes(
     (confidence under ``SURE_STAGE``: right less than half the time) stand for the stage while a
     surer one can.
     Turns in ``avoid`` (quoted elsewhere in the report) come after every other long, sure one.
+    A bare reaction to another participant's story in a group (the ``reaction`` column: "That's
+    awful.") is not its speaker's experience: it comes after every turn that is.
     The quotes' signs follow the stage's shares of negative and positive segments while its
     long, sure turns allow (by the emotion's sign in ``signs``, as the stage's shares count
     them; by the valence's without), the larger side first. A turn that says again what a
@@ -197,7 +199,9 @@ def pick_quotes(
     words = rows["text"].str.split().str.len()
     confidence = rows["stage_confidence"].fillna(0)
     asked = rows["question"].fillna("").astype(str) != "" if "question" in rows else False
+    own = ~rows["reaction"].fillna(False).astype(bool) if "reaction" in rows else True
     ranked = rows.assign(
+        _own=own,
         _long=words >= QUOTE_WORDS,
         # among the short turns only: a long turn's question changes nothing of its rank
         _answered=(words < QUOTE_WORDS) & (words >= ANSWERED_WORDS) & asked,
@@ -205,8 +209,8 @@ def pick_quotes(
         _fresh=~rows["segment_id"].isin(list(avoid)),
         _strength=rows["valence"].abs() + confidence / 2,
     ).sort_values(
-        ["_long", "_answered", "_sure", "_fresh", "_strength", "segment_id"],
-        ascending=[False, False, False, False, False, True],
+        ["_own", "_long", "_answered", "_sure", "_fresh", "_strength", "segment_id"],
+        ascending=[False, False, False, False, False, False, True],
     )
     # The quotes' signs in proportion to the stage's (two of three negative where most is):
     # ranked by strength alone, two relieved quotes stood for a stage mostly negative.
@@ -228,7 +232,9 @@ def pick_quotes(
             full = by_sign and sum(sign[c.name] == sign[key] for c in chosen) >= quota.get(
                 sign[key], limit
             )
-            weak = good_only and not (row["_long"] and row["_sure"] and row["_fresh"])
+            weak = good_only and not (
+                row["_own"] and row["_long"] and row["_sure"] and row["_fresh"]
+            )
             if taken or full or weak or (spread_first and row["participant_id"] in seen):
                 continue
             if repeats(said[key], [said[c.name] for c in chosen]):
