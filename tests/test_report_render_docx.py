@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 from docx.oxml.ns import qn
 
-from cjm_research.analysis import build_journey
+from cjm_research.analysis import Journey, Quote, build_journey
 from cjm_research.exceptions import CJMInputError
 from cjm_research.report.render.docx import REQUIRED_STYLES, clean_for_word, write_journey_docx
 from cjm_research.resources import templates_dir
@@ -26,6 +27,15 @@ from journey_data import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _first_quote_as(**changes: str) -> tuple[Journey, Quote]:
+    """The test journey with its first stage quote changed (its words, question …)."""
+    journey = make_journey()
+    stage = next(s for s, quotes in journey.quotes.items() if quotes)
+    quote = replace(journey.quotes[stage][0], **changes)
+    journey.quotes[stage] = [quote, *journey.quotes[stage][1:]]
+    return journey, quote
 
 
 @pytest.fixture(scope="module")
@@ -361,16 +371,9 @@ def test_reference_docx_is_what_the_script_generates(tmp_path):
 
 
 def test_a_quotes_question_is_muted_and_an_older_reference_still_writes_it(tmp_path, figures):
-    from dataclasses import replace
-
-    journey = make_journey()
-    stage = next(s for s, quotes in journey.quotes.items() if quotes)
-    asked = replace(
-        journey.quotes[stage][0],
-        text="Twelve days. Far too long.",
-        question="How long did it take?",
+    journey, _ = _first_quote_as(
+        text="Twelve days. Far too long.", question="How long did it take?"
     )
-    journey.quotes[stage] = [asked, *journey.quotes[stage][1:]]
 
     def question_style(document):
         texts = [(p.text, p.style.name) for p in document.paragraphs]
@@ -392,16 +395,9 @@ def test_a_quotes_question_is_muted_and_an_older_reference_still_writes_it(tmp_p
 def test_an_answer_to_the_interviewers_remark_is_printed_under_the_remark(tmp_path, figures):
     # "It is, because you try to do the right thing." took up "That sounds frustrating.":
     # printed as "Asked: That sounds frustrating." a statement read as a misprint.
-    from dataclasses import replace
-
-    journey = make_journey()
-    stage = next(s for s, quotes in journey.quotes.items() if quotes)
-    remark = replace(
-        journey.quotes[stage][0],
-        text="It is, because you try to do the right thing.",
-        question="That sounds frustrating.",
+    journey, _ = _first_quote_as(
+        text="It is, because you try to do the right thing.", question="That sounds frustrating."
     )
-    journey.quotes[stage] = [remark, *journey.quotes[stage][1:]]
     texts = [p.text for p in docx.Document(str(_write(tmp_path, figures, journey))).paragraphs]
     [i] = [i for i, text in enumerate(texts) if text == "Interviewer: That sounds frustrating."]
     assert texts[i + 1] == "“It is, because you try to do the right thing.”"
@@ -456,8 +452,6 @@ def test_a_stage_section_quotes_what_two_participants_said_alike_once(tmp_path):
 
 
 def test_a_persona_whose_note_was_not_read_shows_a_caution_not_notes(tmp_path, figures):
-    from dataclasses import replace
-
     unread = "personas/busy-parent.md, line 5: front matter is not valid YAML"
     persona = replace(make_persona(), unread=unread)
     profile = _sections(docx.Document(str(_write(tmp_path, figures, persona=persona))))[
@@ -471,17 +465,11 @@ def test_a_persona_whose_note_was_not_read_shows_a_caution_not_notes(tmp_path, f
 def test_a_reply_in_a_group_interview_is_printed_under_the_turn_it_replies_to(tmp_path, figures):
     # A focus group: Gwen's "That's awful. …" was printed under "Asked: A letter from the
     # council?", the moderator's question to Abdi, which she never answered.
-    from dataclasses import replace
-
-    journey = make_journey()
-    stage = next(s for s, quotes in journey.quotes.items() if quotes)
-    reply = replace(
-        journey.quotes[stage][0],
+    journey, reply = _first_quote_as(
         text="That's awful. Can you not get a bigger bin for a big family?",
         question="Yes, a warning letter, about side waste. It says you can get a fine.",
         replying_to="Sorter 05",
     )
-    journey.quotes[stage] = [reply, *journey.quotes[stage][1:]]
     document = docx.Document(str(_write(tmp_path, figures, journey)))
     texts = [(p.text, p.style.name) for p in document.paragraphs]
     said = f"Replying to Sorter 05: {reply.question}"
