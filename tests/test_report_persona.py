@@ -551,6 +551,22 @@ def test_the_profile_tells_the_personas_story(ctx, tmp_path):
     assert "Alex is somewhere between their mid-thirties" in said
 
 
+def test_a_persona_with_an_empty_note_says_so_in_both_formats(ctx, tmp_path):
+    # The Word profile said "No persona notes were found"; the HTML showed a bare heading.
+    from dataclasses import replace
+
+    empty = replace(ctx.persona, summary="", goals=[], needs=[], pain_points=[], quote="", body="")
+    bare = replace(ctx, persona=empty)
+    figures = report.make_figures(bare, tmp_path)
+    document = Document(report.write_docx(bare, figures, tmp_path / "a.docx"))
+    said = "No persona notes were found for “busy-parent”."
+    assert said in report.profile_html(bare)
+    assert said in [p.text for p in document.paragraphs]
+    # a note with only its narrative has notes: both formats print the story
+    story = replace(empty, body="Alex buys for a family of five.")
+    assert "Alex buys for a family of five." in report.profile_html(replace(ctx, persona=story))
+
+
 def test_the_coding_overview_shows_a_turns_question_redacted_as_the_turns_are():
     from cjm_research.coding import code_transcripts, get_coder
     from cjm_research.resources import example_study_dir

@@ -63,6 +63,7 @@ from cjm_research.report.sections import (
     figure_captions,
     interview_period,
     methodology,
+    no_notes,
     persona_narrative,
     priority_rule,
     priority_table,
@@ -368,6 +369,8 @@ def profile_html(ctx: ReportContext) -> str:
     parts = [heading_html("profile")]
     if persona.unread:
         return "".join([*parts, html.warning(unread_notes(persona))])
+    if none := no_notes(persona, ctx.journey.persona_id):
+        return "".join([*parts, html.paragraph(none)])
     said = [persona.summary, *persona_narrative(persona)]
     parts += [html.paragraph(text) for text in said if text]
     for title, items in zip(

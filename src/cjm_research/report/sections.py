@@ -226,6 +226,16 @@ def persona_narrative(persona: Persona) -> list[str]:
 PERSONA_QUOTE = "persona notes"  # the attribution of the persona note's quote
 
 
+def no_notes(persona: Persona | None, persona_id: str) -> str:
+    """The profile's one sentence, in both formats, when the persona has no notes to show
+    (none found, or a note with nothing in it); empty when it has some."""
+    noted = persona is not None and any(
+        (persona.summary, persona.goals, persona.needs, persona.pain_points, persona.quote)
+    )
+    noted = noted or (persona is not None and bool(persona_narrative(persona)))
+    return "" if noted else f"No persona notes were found for “{persona_id}”."
+
+
 def unread_notes(persona: Persona) -> str:
     """The profile's caution, in both formats, for a persona whose note could not be read: it
     shows no notes, and the reader must not take the empty section for a persona without any."""

@@ -36,6 +36,7 @@ from cjm_research.report.sections import (
     figure_alts,
     figure_captions,
     methodology,
+    no_notes,
     persona_narrative,
     priority_rule,
     priority_table,
@@ -157,11 +158,9 @@ def _persona_profile(report: PersonaWriter, persona: Persona | None) -> None:
     if persona is not None and persona.unread:
         report.warning(unread_notes(persona))
         return
-    noted = persona is not None and any(
-        (persona.summary, persona.goals, persona.needs, persona.pain_points, persona.quote)
-    )
-    if persona is None or not noted:
-        report.para(f"No persona notes were found for “{report.journey.persona_id}”.")
+    none = no_notes(persona, report.journey.persona_id)
+    if persona is None or none:
+        report.para(none)
         return
     for text in [persona.summary, *persona_narrative(persona)]:
         if text:
