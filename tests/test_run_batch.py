@@ -110,6 +110,11 @@ def test_a_rerun_with_nothing_changed_builds_nothing(study_dir, fake_runs):
     assert unchanged_reports(study_dir, study_dir / "reports", coder="other") is None
     (study_dir / "reports" / "cross-persona.html").unlink()
     assert unchanged_reports(study_dir, study_dir / "reports", coder="rules") is None
+    # one persona's run builds no comparison: its missing one does not make it a full run
+    one = unchanged_reports(
+        study_dir, study_dir / "reports", coder="rules", personas=["first-home"]
+    )
+    assert one is not None and _statuses(one) == {"first-home": "unchanged"}
 
 
 def test_one_changed_transcript_rebuilds_only_its_persona_and_codes_one_interview(

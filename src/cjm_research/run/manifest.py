@@ -327,10 +327,11 @@ def unchanged_reports(
     env = build_environment(coder, formats, redact)
     if not nothing_changed(previous, out_dir, files, env, personas):
         return None
-    compared = [out_dir / f"{CROSS_PERSONA}.{suffix}" for suffix in ("ipynb", *formats)]
-    if len(previous.known) >= 2 and not all(p.is_file() for p in compared):
-        return None  # the comparison went missing: the full path rebuilds it
     wanted = sorted(set(personas)) or previous.known
+    compared = [out_dir / f"{CROSS_PERSONA}.{suffix}" for suffix in ("ipynb", *formats)]
+    # a run of one persona (--persona) builds no comparison: a missing one is none of its work
+    if len(wanted) >= 2 and not all(p.is_file() for p in compared):
+        return None  # the comparison went missing: the full path rebuilds it
     results = [
         RunResult(pid, UNCHANGED, 0.0, [str(out_dir / p) for p in previous.personas[pid].outputs])
         for pid in wanted
