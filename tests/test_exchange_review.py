@@ -305,6 +305,27 @@ def test_the_question_column_is_the_one_the_reports_print():
     }
 
 
+def test_a_reply_in_a_group_shows_the_turn_it_replies_to_as_the_reports_do():
+    # A focus group: the sheet asked Gwen "How did each of you learn…?" beside her reaction to
+    # Abdi's story, where the reports print "Replying to G02: …".
+    def voice(row: dict, who: str, pid: str) -> dict:
+        return {**row, "speaker": who, "participant_id": pid}
+
+    segments = segments_frame(
+        [
+            turn("a:1", 1, "interviewer", "How did each of you learn what goes in which bin?"),
+            voice(turn("a:2", 2, "participant", "The leaflet, years ago."), "Gwen", "G01"),
+            voice(
+                turn("a:3", 3, "participant", "We got a letter about side waste."), "Abdi", "G02"
+            ),
+            voice(turn("a:4", 4, "participant", "That's awful, honestly."), "Gwen", "G01"),
+        ]
+    )
+    table = review_table(segments).set_index("segment_id")
+    assert table.loc["a:2", "question"] == "How did each of you learn what goes in which bin?"
+    assert table.loc["a:4", "question"] == "Replying to G02: We got a letter about side waste."
+
+
 def test_current_human_codes_are_what_the_reviewer_sees(tmp_path):
     segments = segments_frame(
         [

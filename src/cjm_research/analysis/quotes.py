@@ -362,7 +362,13 @@ def question_to_show(text: str, question: str, reply: bool = False) -> str:
     question is another participant's turn: whole while it fits, not cut to a question."""
     if not question or not needs_question(text):
         return ""
-    return question if reply and len(question.split()) <= QUESTION_WORDS else shorten(question)
+    return reply_shown(question) if reply else shorten(question)
+
+
+def reply_shown(turn: str) -> str:
+    """Another participant's ``turn`` that an answer replies to, as printed above it: whole
+    while it fits ``QUESTION_WORDS`` words, else cut as a question is (``shorten``)."""
+    return turn if len(turn.split()) <= QUESTION_WORDS else shorten(turn)
 
 
 def questions_shown(segments: pd.DataFrame) -> pd.Series:

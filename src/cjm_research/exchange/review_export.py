@@ -31,7 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from cjm_research import segments
-from cjm_research.analysis.quotes import asked_before
+from cjm_research.analysis.quotes import prompts, reply_shown, replying
 from cjm_research.coding.context import (  # the coder's flag becomes "check"
     LOW_CONFIDENCE,
     REVIEW_FLAG,
@@ -125,9 +125,18 @@ def review_table(segments: pd.DataFrame) -> pd.DataFrame:
     table = segments.sort_values(["interview_id", "turn", "start"], kind="stable")
     by_interview = table["interview_id"]
     # The question the reports print with an answer (asked_before: a nudge such as "Right." is
-    # no question), carried on over the turns in which the participant goes on answering it.
-    asked = asked_before(table)
-    question = asked.where(asked != "").groupby(by_interview, sort=False).ffill().fillna("")
+    # no question; in a group, "Replying to P02: …" before a turn that answers another
+    # participant's), carried on over the turns in which the participant goes on answering it.
+    asked = prompts(table)
+    said = pd.Series(
+        [
+            replying(who, reply_shown(turn)) if who else turn
+            for who, turn in zip(asked["replying_to"], asked["question"], strict=True)
+        ],
+        index=table.index,
+        dtype=object,
+    )
+    question = said.where(said != "").groupby(by_interview, sort=False).ffill().fillna("")
     # Context, so the reviewer needs no transcript: the turn before the question, the turn after.
     spoken = table["speaker"].astype(str) + ": " + table["text"].astype(str)
     follows = (table["role"] == INTERVIEWER).groupby(by_interview, sort=False).shift(1)
