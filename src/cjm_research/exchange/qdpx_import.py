@@ -42,6 +42,7 @@ from cjm_research.exchange.qdpx_positions import (
     offsets_to_lf,
     turn_spans,
 )
+from cjm_research.exchange.qdpx_vendors import normalise
 from cjm_research.exchange.qdpx_xml import (
     COLUMNS,
     PERSONA_LISTS,
@@ -131,6 +132,7 @@ def import_qdpx(path: Path | str, study_root: Path | str) -> ImportResult:
     """
     path, study_root = Path(path), Path(study_root)
     archive, root = _open_project(path)
+    normalise(root)  # NVivo's case nodes, MAXQDA's document variables
     with archive:
         twins = same_named(root)  # refused before anything is written
         _refuse_twins([t for t in twins if len(t.ids()) > 1], path)
