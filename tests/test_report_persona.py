@@ -669,7 +669,9 @@ def test_a_persona_whose_note_has_a_yaml_slip_is_reported_with_a_caution(study_a
     )
 
 
-def test_a_broken_insights_file_costs_the_curated_insights_not_the_report(study_and_table, tmp_path):
+def test_a_broken_insights_file_costs_the_curated_insights_not_the_report(
+    study_and_table, tmp_path
+):
     study, table = study_and_table
     copy = tmp_path / "study"
     shutil.copytree(study, copy)
