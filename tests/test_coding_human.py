@@ -103,6 +103,22 @@ def test_a_malformed_file_names_file_and_line(tmp_path):
     assert f"{bad}:3:" in str(err.value)
 
 
+def test_a_valence_that_is_no_number_names_file_and_line_and_validate_says_so(tmp_path):
+    # 'n/a' stopped `cjm code` with no file or line while `cjm validate` passed the study
+    root = tmp_path / "study"
+    shutil.copytree(example_study_dir(), root)
+    (root / "coding").mkdir()
+    bad = root / "coding" / "ana.csv"
+    header = "segment_id,coder,coded_at,emotion,valence\n"
+    for cell in ("n/a", "nan"):
+        bad.write_text(header + f"p01-dana:3,Ana,2026,joy,0.5\np01-dana:5,Ana,2026,joy,{cell}\n")
+        with pytest.raises(CJMInputError) as err:
+            read_human_codes(root)
+        assert str(err.value).startswith(f"{bad}:3: valence '{cell}' is not a number")
+    (said,) = [p.display(root) for p in study_problems(load_study(root))]
+    assert said.startswith("coding/ana.csv:3: valence 'nan' is not a number — use a number")
+
+
 def test_is_human():
     assert is_human("Maya") and not is_human("auto:rules@1") and not is_human("")
 

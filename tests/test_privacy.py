@@ -600,3 +600,15 @@ def test_a_participant_a_persona_note_lists_by_name_keeps_her_pseudonym(tmp_path
     assert list(said["text"]) == ["I'm P05."] and list(said["participant_id"]) == ["P05"]
     # A listed name that is nobody's in the study is still hidden.
     assert key.redact_text("Ola Brandt and Anne-Marie", "b") == f"{NAME} and P05"
+
+
+def test_names_are_hidden_when_participants_csv_is_damaged(study):
+    # A stray carriage return (a cell pasted from a Mac note) stopped the csv module: `cjm
+    # validate` and `cjm reports` crashed on every study with such a file.
+    lines = (study / "participants.csv").read_text(encoding="utf-8").splitlines()
+    lines.append("P07,p,,Kai\rDuplicate,,")
+    (study / "participants.csv").write_bytes("\n".join(lines).encode("utf-8"))
+    assert "Kai" not in study_key(study).redact_text("Luis Ortega met Kai")
+    # A UTF-16 file (Excel's "Unicode text") is read as the loader reads it: its names hidden.
+    (study / "participants.csv").write_text("id,name\nP09,Ada Quill\n", encoding="utf-16")
+    assert study_key(study).redact_text("Ada Quill met Kai") == f"{NAME} met Kai"

@@ -667,3 +667,16 @@ def test_a_persona_whose_note_has_a_yaml_slip_is_reported_with_a_caution(study_a
     assert len(ctx.journey.segments) == len(
         report.load_context(study, "busy-parent", table).journey.segments
     )
+
+
+def test_a_broken_insights_file_costs_the_curated_insights_not_the_report(
+    study_and_table, tmp_path
+):
+    study, table = study_and_table
+    copy = tmp_path / "study"
+    shutil.copytree(study, copy)
+    # a tab indent: YAML refuses the whole file (every persona's report failed on it)
+    (copy / "insights.yaml").write_text("insights:\n\t- title: X\n", encoding="utf-8")
+    ctx = report.load_context(copy, "busy-parent", table)
+    assert ctx.insights and {i.kind for i in ctx.insights} == {"generated"}
+    assert "costs parents a day off" not in report.insights_html(ctx)

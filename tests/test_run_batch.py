@@ -520,3 +520,12 @@ def test_a_persona_whose_note_slipped_is_built_and_the_run_says_its_notes_were_n
     note.write_text("---\nid: busy/parent\nname: X\n---\n", encoding="utf-8")
     again, _ = _build(study_dir)
     assert _statuses(again)["busy-parent"] == "skipped"
+
+
+def test_a_broken_insights_file_is_said_and_skipped_and_every_report_is_built(study_dir, fake_runs):
+    (study_dir / "insights.yaml").write_text("insights:\n\t- title: X\n", encoding="utf-8")
+    result, messages = _build(study_dir)
+    assert set(_statuses(result).values()) == {"ok"}
+    # the slip fails the run (exit status 2) and names its line, as any input error does
+    assert str(study_dir / "insights.yaml") in result.skipped_files
+    assert "error: insights.yaml:2: insights.yaml is not valid YAML" in "\n".join(messages)

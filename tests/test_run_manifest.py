@@ -134,3 +134,11 @@ def test_environment_names_versions_and_hashes_the_code(tmp_path):
     assert env["formats"] == "docx,html" and env["coder"] == "rules"
     assert len(env["source"]) == 64 and len(env["notebooks"]) == 64
     assert env["papermill"] and env["cjm-research"]
+
+
+def test_a_transcript_that_cannot_be_read_is_an_input_not_a_crash(study_dir):
+    # a link to a file moved away: the loader skips it as an error, `cjm reports` crashed on it
+    (study_dir / "first-home" / "p99-gone.txt").symlink_to(study_dir / "nowhere.txt")
+    files = mf.study_files(study_dir)
+    assert files["first-home/p99-gone.txt"].startswith("unreadable (No such file")
+    assert files["first-home/p01-dana.txt"] == mf.file_sha(study_dir / "first-home/p01-dana.txt")

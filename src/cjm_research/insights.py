@@ -118,15 +118,24 @@ def load_insights(study_dir: Path | str, codebook: Codebook) -> list[dict[str, A
     return checked
 
 
+def readable_insights(study_dir: Path | str, codebook: Codebook) -> list[dict[str, Any]]:
+    """:func:`load_insights`, or none when the file does not load: one slip in ``insights.yaml``
+    costs the curated insights, not every persona's report (``record_citations`` names it)."""
+    try:
+        return load_insights(study_dir, codebook)
+    except CJMInputError:
+        return []
+
+
 def record_citations(study_root: Path, codebook: Codebook, turns: pd.DataFrame) -> list[Problem]:
     """Before the reports are built from ``insights.yaml``: record the fingerprints of the turns
     it cites for the first time (``STUDY/.cjm/citations.json``) and warn of each citation whose
-    words moved or are gone (``follow_citations``; ``turns``: the coded table). An unreadable
-    file records nothing: ``cjm validate`` and the report name what is wrong with it."""
+    words moved or are gone (``follow_citations``; ``turns``: the coded table). A file that does
+    not load records nothing and is the one error returned: the reports are built without it."""
     try:
         curated = load_insights(study_root, codebook)
-    except CJMInputError:
-        return []
+    except CJMInputError as exc:
+        return [Problem.from_error(exc)]
     path = Path(study_root) / "insights.yaml"
     followed = follow_citations(curated, turns, read_citations(study_root), path)
     write_citations(study_root, followed.recorded)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 import os
 import re
 import unicodedata
@@ -97,6 +98,14 @@ def _read_file(path: Path) -> pd.DataFrame:
                 cells = {c: (row.get(c) or "").strip() for c in COLUMNS}
                 # "Not coded" as a person types it is the one marker the code reads
                 cells |= {c: NOT_CODED for c in _CODE_CELLS if not_coded(cells[c])}
+                if cells["valence"] and not _is_number(cells["valence"]):
+                    # said here, where its file and line are known, and so by `cjm validate`
+                    raise CJMInputError(
+                        f"valence {cells['valence']!r} is not a number",
+                        path,
+                        reader.line_num,
+                        "use a number between -1 and 1, or leave it empty",
+                    )
                 rows.append(cells | {"_line": reader.line_num})
     except UnicodeDecodeError as exc:
         raise CJMInputError(
@@ -105,6 +114,14 @@ def _read_file(path: Path) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[*COLUMNS, "_line"])
     frame["_file"] = str(path)
     return frame
+
+
+def _is_number(text: str) -> bool:
+    """Whether a valence cell reads as a finite number ("nan" and "inf" do not)."""
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def latest_human_codes(human: pd.DataFrame) -> pd.DataFrame:
@@ -213,17 +230,8 @@ def apply_human_codes(
         ):
             updates["valence"] = emotion_valence.get(feel.emotion, 0.0)
         valence = feel.valence if feel is not None else row.valence
-        if valence:
-            try:
-                updates["valence"] = max(-1.0, min(1.0, float(valence)))
-            except ValueError as exc:
-                source = feel if feel is not None else row
-                raise CJMInputError(
-                    f"valence {valence!r} is not a number",
-                    getattr(source, "_file", None),
-                    getattr(source, "_line", None),
-                    "use a number between -1 and 1, or leave it empty",
-                ) from exc
+        if valence:  # a number: read_human_codes refuses any other
+            updates["valence"] = max(-1.0, min(1.0, float(valence)))
         for column, value in updates.items():
             merged.iat[i, merged.columns.get_loc(column)] = value
     return merged, orphans

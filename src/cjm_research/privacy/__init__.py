@@ -27,8 +27,9 @@ import pandas as pd
 from cjm_research.ingest import meta_names
 from cjm_research.ingest.build import INTERVIEWER_LABELS, PARTICIPANT_LABELS
 from cjm_research.ingest.labels import NAME_PARTICLES, name_key, split_label, unaccented
+from cjm_research.ingest.normalize import normalize_text
 from cjm_research.ingest.text import DEFAULT_SPEAKER
-from cjm_research.iorw import write_text
+from cjm_research.iorw import decode_text, write_text
 from cjm_research.model import INTERVIEWER, PARTICIPANT
 
 # A report's other texts (persona notes, curated insights, the last run's snapshot).
@@ -517,7 +518,9 @@ def _csv_names(path: Path) -> list[str]:
     """Every name in the name-like columns of a ``participants.csv``, read leniently."""
     if not path.is_file():
         return []
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    # decoded and normalised as the loader reads it: a stray '\r' or NUL in a damaged file
+    # stopped the csv module, and a UTF-16 file's names went unread
+    text = normalize_text(decode_text(path.read_bytes())[0])
     delimiter = ";" if ";" in text.split("\n", 1)[0] and "," not in text.split("\n", 1)[0] else ","
     rows = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     names = []

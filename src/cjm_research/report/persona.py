@@ -37,9 +37,9 @@ from cjm_research.insights import (
     changes,
     insights_for,
     interview_words,
-    load_insights,
     opportunities_by_stage,
     read_snapshot,
+    readable_insights,
     snapshot,
 )
 from cjm_research.iorw import write_text
@@ -168,7 +168,7 @@ def load_context(
     # a citation follows its words to the turn they moved to, or is left out when they are gone
     turns = memo.remember("study_turns", study_state, lambda: study_turns(study))
     recorded = read_citations(study_dir)
-    curated = follow_citations(load_insights(study_dir, codebook), turns, recorded).curated
+    curated = follow_citations(readable_insights(study_dir, codebook), turns, recorded).curated
     # Each interview's own (front-matter) date and its participant's, by the real ids.
     mine = segments[segments["persona_id"] == persona_id]
     dated = {t.interview_id: str(t.meta.get("date") or "") for t in study.transcripts}

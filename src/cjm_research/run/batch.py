@@ -56,7 +56,7 @@ from cjm_research.run.notebooks import (
     run_persona,
 )
 from cjm_research.run.scheduling import StreamFeed, finished, run_tasks
-from cjm_research.study import Problem, Study, work_dir
+from cjm_research.study import ERROR, Problem, Study, work_dir
 
 log = logging.getLogger(__name__)
 
@@ -455,9 +455,10 @@ def _build_reports(
     segments_path = segments_table.write(segments, work / "segments.parquet")
     segments_table.write(coded.machine, work / "segments.machine.parquet")
     say(f"wrote {segments_path} ({len(participant_segments(segments))} participant segments)")
-    cited = [p.display(study.root) for p in record_citations(study.root, study.codebook, segments)]
-    for line in cited:  # insights quoting turns whose words moved, or left out
-        say(f"warning: {line}")
+    cited = record_citations(study.root, study.codebook, segments)
+    for problem in cited:  # insights quoting turns whose words moved, or left out; or no file
+        say(f"{problem.severity}: {problem.display(study.root)}")
+    unread = [p for p in cited if p.severity == ERROR]
     # Nobody asked to hide them, but a researcher about to share the reports should know.
     leaks = [*privacy.unlisted_names(study), *privacy.persona_name_problems(study)]
     named = [p.display(study.root) for p in (leaks if redact else [])]
@@ -517,7 +518,7 @@ def _build_reports(
     batch = BatchResult(
         segments_path=segments_path,
         results=results,
-        skipped_files=sorted({p.skipped() for p in study.errors if p.path}),
+        skipped_files=sorted({p.skipped() for p in [*study.errors, *unread] if p.path}),
         coding_log=log_result,
         cross_persona=cross,
     )
@@ -541,7 +542,7 @@ def _build_reports(
         batch,
         manifest,
         {"coding": coding_seconds, "total": time.perf_counter() - started},
-        [*coded.warnings, *cited, *named],
+        [*coded.warnings, *(p.display(study.root) for p in cited), *named],
     )
     return batch
 

@@ -91,7 +91,16 @@ def study_files(root: Path) -> dict[str, str]:
         if (root / folder).is_dir():
             paths.update(p for p in (root / folder).rglob("*") if p.is_file() and _visible(p, root))
     paths.update(p for p in root.iterdir() if p.is_file() and _visible(p, root))
-    return {p.relative_to(root).as_posix(): file_sha(p) for p in sorted(paths)}
+    return {p.relative_to(root).as_posix(): _input_sha(p) for p in sorted(paths)}
+
+
+def _input_sha(path: Path) -> str:
+    """:func:`file_sha`, or why the file cannot be read (a broken link, no permission): the loader
+    names such a file as an error and skips it, and the run must go on to build the others."""
+    try:
+        return file_sha(path)
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
 
 
 def _visible(path: Path, root: Path) -> bool:
