@@ -2,7 +2,8 @@
 
 import pytest
 
-from cjm_research.iorw import atomic_path, read_csv_table, write_text
+from cjm_research.exceptions import CJMInputError
+from cjm_research.iorw import atomic_path, read_csv_table, writable_folder, write_text
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
@@ -56,3 +57,14 @@ def test_a_csv_table_saved_by_excel_on_windows_is_read(tmp_path, encoding, bom, 
     table = read_csv_table(path)
     assert list(table.columns) == ["segment_id", "text", "stage"]
     assert table.iloc[0].tolist() == ["p01:2", "Café — “fine”", "use"]
+
+
+def test_a_folder_nobody_may_write_is_said_before_any_work(tmp_path):
+    # A read-only reports/ ended a whole build in "internal error: PermissionError … .tmp".
+    assert writable_folder(tmp_path / "reports") == tmp_path / "reports"
+    assert list((tmp_path / "reports").iterdir()) == []  # the probe is gone again
+    (tmp_path / "taken").write_text("a file, not a folder", encoding="utf-8")
+    with pytest.raises(CJMInputError) as caught:
+        writable_folder(tmp_path / "taken" / "reports", "reports folder", "use --out DIR")
+    assert caught.value.message.startswith("cannot write the reports folder: ")
+    assert caught.value.path == tmp_path / "taken" / "reports" and caught.value.hint

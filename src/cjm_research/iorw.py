@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cjm_research.exceptions import CJMInputError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -50,6 +52,21 @@ def _new_temp(path: Path) -> Path:
         except FileExistsError:
             continue
         return tmp
+
+
+def writable_folder(folder: Path | str, what: str = "folder", hint: str = "") -> Path:
+    """``folder``, made if missing, once a file could be written in it and removed again: a
+    folder nobody may write (read-only, a file of that name, a full disk) is a
+    :class:`CJMInputError` before any work starts, not an internal error at the end of it."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = _new_temp(folder / ".cjm-write-check")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise CJMInputError(f"cannot write the {what}: {reason}", folder, hint=hint) from exc
+    return folder
 
 
 def reproducible_zip(data: bytes) -> bytes:

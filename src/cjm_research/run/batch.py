@@ -35,6 +35,7 @@ from cjm_research.coding.human import (
 )
 from cjm_research.exceptions import CJMInputError, ReportsInterrupted
 from cjm_research.insights import record_citations
+from cjm_research.iorw import writable_folder
 from cjm_research.model import PARTICIPANT
 from cjm_research.run import manifest as mf
 from cjm_research.run.codecache import code_with_cache
@@ -252,6 +253,8 @@ def run_reports(
             f"unknown report format(s) {', '.join(unknown)}", hint="--format docx,html"
         )
     persona_ids(study, personas)  # an unknown persona is refused before any worker starts
+    # and a reports folder nobody may write, before the study is coded and the reports built
+    writable_folder(out_dir, "reports folder", "make it writable, or write elsewhere: --out DIR")
     ledger = _Ledger()
     build = partial(
         _build_reports, study, Path(out_dir), ledger=ledger, personas=personas, formats=formats,
