@@ -71,6 +71,11 @@ columns are zero or their mean (2026-12-06; heads alone, four folds of held-out 
 emotion macro-F1 0.465 -> 0.465 (zero) / 0.467 (mean), valence r 0.655 -> 0.655. Not adopted:
 the writers' habits cost the head nothing it could learn back.
 
+An MLP touchpoint head (2026-12-07; scikit-learn, 256 hidden units, the same sparse features
+and context part, one fold of six held-out industries): micro-F1 0.643 alone against the
+logistic heads' 0.697 on that fold, 0.702 averaged with them at a threshold chosen on the fold
+itself (optimistic). Not adopted.
+
 Does a study's own topic pull the dense features off (domain shift between industries)? Each
 industry's mean answer vector and question vector subtracted from its turns (a study's at run
 time would be its own), GoEmotions centred on its own mean (2026-12-06; heads alone, the same
