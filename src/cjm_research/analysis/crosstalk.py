@@ -55,8 +55,9 @@ STANCE = frozenset(
 #: fuming", "I would hate that", "we'd have been furious".
 HYPOTHETICAL = re.compile(r"\b(?:i|we)(?:'d| would) (?:\w+ )?(?:be|have been|hate|love)\b")
 _CLAUSE = re.compile(r"[.,!?;:…—–]+|\s-\s")
-_WORD = re.compile(r"[\w'£$€%]+")
-_ASIDE = re.compile(r"\[[^\]]*\]")  # "[laughs]": a transcriber's, not the speaker's
+#: A spoken word, as every analysis of a turn's words counts it ("£45", "didn't", "50%").
+WORD = re.compile(r"[\w'£$€%]+")
+_ASIDE = re.compile(r"\[[^\]]*\]")  # "[laughs]", "[name]": a transcriber's, not the speaker's
 _PUNCT = re.compile(r"[^\w\s]")
 
 
@@ -192,17 +193,23 @@ def names(text: str, speaker: str, voices: list[str]) -> bool:
     return any(f and f" {f} " in said for f in forms) or NAME in text
 
 
+def as_said(text: str) -> str:
+    """A turn's words as the speaker said them: transcribers' asides ("[laughs]") out, curly
+    apostrophes straight, so that "didn’t" and "didn't" are one word to every rule."""
+    return _ASIDE.sub(" ", text).replace("\u2019", "'")
+
+
 def is_bare_reaction(text: str) -> bool:
     """Whether a turn only reacts ("That's awful. Can you not get a bigger bin?", "Oh I know,
     ours too", "I'd be fuming"): at most ``REACTION_WORDS`` words, and no clause tells something
     of the speaker's own, a first-person word (``FIRST_PERSON``) with words beyond agreeing,
     echoing and feeling for the other (``STANCE``), nor only what they would feel
     (``HYPOTHETICAL``). "Same here, ours came two weeks late" tells its own."""
-    said = _ASIDE.sub(" ", text).replace("\u2019", "'").lower()
-    if not 0 < len(_WORD.findall(said)) <= REACTION_WORDS:
+    said = as_said(text).lower()
+    if not 0 < len(WORD.findall(said)) <= REACTION_WORDS:
         return False
     for clause in _CLAUSE.split(said):
-        words = {w.strip("'") for w in _WORD.findall(clause)}
+        words = {w.strip("'") for w in WORD.findall(clause)}
         if HYPOTHETICAL.search(clause) or not words & FIRST_PERSON:
             continue
         if words - FIRST_PERSON - STANCE:

@@ -13,7 +13,7 @@ from difflib import SequenceMatcher
 import numpy as np
 import pandas as pd
 
-from cjm_research.analysis.crosstalk import replies
+from cjm_research.analysis.crosstalk import WORD, as_said, replies
 from cjm_research.model import INTERVIEWER
 
 #: Fewer words than this and a quote needs its question to be understood; without a question to
@@ -77,9 +77,7 @@ HEDGES = re.compile(r"\b(?:i think|i guess|i suppose|i mean|i'd say|you know)\b"
 #: Sounds and asides an answer opens with that say nothing of what it answers.
 FILLERS = frozenset("um umm uh er erm oh ah hmm mm".split())
 _SENTENCE_END = re.compile(r"(?<=[.?!…])\s+")
-_WORD = re.compile(r"[\w'£$€%]+")
 _PLAIN_WORD = re.compile(r"\w+(?:'\w+)*")
-_ASIDE = re.compile(r"\[[^\]]*\]")  # "[laughs]", "[name]": a transcriber's, not the speaker's
 #: A stage code at this confidence or more may stand for its stage in the quotes before others;
 #: below it the coder is right less than half the time (README: the review flag).
 SURE_STAGE = 0.5
@@ -249,7 +247,7 @@ def pick_quotes(
 def quote_words(text: str) -> tuple[str, ...]:
     """A quote's words as a reader compares two quotes: case, punctuation and spacing aside, and
     without a transcriber's asides ("[laughs]") or fillers ("um")."""
-    text = _ASIDE.sub(" ", text).replace("\u2019", "'").casefold()
+    text = as_said(text).casefold()
     return tuple(w.replace("'", "") for w in _PLAIN_WORD.findall(text) if w not in FILLERS)
 
 
@@ -431,8 +429,8 @@ def needs_question(text: str) -> bool:
 def _opening(text: str) -> list[str]:
     """The words of an answer's first sentence that says something, in lower case, fillers and
     hedges dropped ("Hmm. Um, it was…" → it, was, …; "Google, I think." → google)."""
-    for sentence in _SENTENCE_END.split(_ASIDE.sub(" ", text).replace("\u2019", "'")):
-        words = [w.strip("'") for w in _WORD.findall(HEDGES.sub(" ", sentence.lower()))]
+    for sentence in _SENTENCE_END.split(as_said(text)):
+        words = [w.strip("'") for w in WORD.findall(HEDGES.sub(" ", sentence.lower()))]
         while words and words[0] in FILLERS:
             words.pop(0)
         if words:
@@ -479,7 +477,7 @@ def replies_to_nudge(nudge: str, answer: str) -> bool:
     because you try…", "It was horrible.")."""
     if not is_nudge(nudge):
         return False
-    said = _ASIDE.sub(" ", nudge).replace("\u2019", "'").lower()
+    said = as_said(nudge).lower()
     if not set(re.findall(r"[a-z'-]+", said)) - BACKCHANNEL:
         return False
     opening = _opening(answer)
